@@ -1,0 +1,38 @@
+package io.frameguard.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Offline commands of the {@code frameguard} launcher. {@code serve} (the Quarkus service) is started by the
+ * launcher script from the packaged service jar; every other command runs here, without starting Quarkus.
+ */
+@Command(name = "frameguard",
+        mixinStandardHelpOptions = true,
+        versionProvider = FrameguardCli.Version.class,
+        description = "Streaming anomaly detection with autoencoders on Kafka.",
+        subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class FrameguardCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        // DJL must never reach for the network: the model and the TensorFlow library are local.
+        System.setProperty("ai.djl.offline", "true");
+        return new CommandLine(new FrameguardCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = FrameguardCli.class.getPackage().getImplementationVersion();
+            return new String[] {"frameguard " + (v != null ? v : "(development build)")};
+        }
+    }
+}

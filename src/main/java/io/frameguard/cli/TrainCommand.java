@@ -1,0 +1,113 @@
+package io.frameguard.cli;
+
+import io.frameguard.frames.FrameFile;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train an autoencoder on normal frames and write a model artifact (SavedModel + model card).")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    FrameInput input;
+
+    @Option(names = "--out", required = true, paramLabel = "MODEL_DIR", description = "Directory to write (must not hold a model yet).")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Passes over the training frames (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Frames per gradient step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed: same data and seed give the same model (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--target-fpr", defaultValue = "0.01",
+            description = "False-positive rate the initial threshold is set for on held-out frames (default: ${DEFAULT-VALUE}).")
+    double targetFpr;
+
+    @Option(names = "--validation-fraction", defaultValue = "0.1", description = "Share of frames held out (default: ${DEFAULT-VALUE}).")
+    double validationFraction;
+
+    @Option(names = "--hidden", defaultValue = "0", description = "Outer hidden layer width (default: 2*dim, within 8..128).")
+    int hidden;
+
+    @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width (default: dim/4, within 2..32).")
+    int latent;
+
+    @Option(names = "--name", defaultValue = "sensor", description = "Model name, the prefix of generated versions (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--version", paramLabel = "VERSION", description = "Model version (default: NAME-<UTC timestamp>).")
+    String version;
+
+    @Option(names = "--threads", defaultValue = "1", description = "TensorFlow threads; 1 is bit-for-bit repeatable (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        FrameFile data = input.read();
+        TrainingOptions options = new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
+                validationFraction, hidden, latent, threads);
+        String summary = data.rows() + " frames x " + data.dim() + " features from " + input.data.getFileName();
+        System.err.println("Training on " + summary);
+        ModelArtifact artifact;
+        try (BarProgress progress = new BarProgress()) {
+            artifact = new AutoencoderTrainer(options, progress).train(data, out, summary);
+        }
+        ModelCard card = artifact.card();
+        System.out.printf("model %s written to %s%n", card.version(), out);
+        System.out.printf("  train loss %.5f, validation loss %.5f%n", card.training().trainLoss(), card.training().validationLoss());
+        System.out.printf("  validation error p50 %.4f p99 %.4f; initial threshold %.4f for target FPR %.3f%n",
+                card.training().validationErrors().p50(), card.training().validationErrors().p99(),
+                card.threshold().value(), card.threshold().targetFpr());
+        return 0;
+    }
+
+    /** Draws training progress as a bar on stderr, one tick per gradient step. */
+    private static final class BarProgress implements TrainingProgress, AutoCloseable {
+        private ProgressBar bar;
+        private int epochs;
+
+        @Override
+        public void start(int epochs, int stepsPerEpoch) {
+            this.epochs = epochs;
+            bar = new ProgressBarBuilder()
+                    .setTaskName("train")
+                    .setInitialMax((long) epochs * stepsPerEpoch)
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .setUpdateIntervalMillis(250)
+                    .build();
+        }
+
+        @Override
+        public void step(int epoch, double runningLoss) {
+            bar.step();
+            bar.setExtraMessage(String.format(" epoch %d/%d loss %.4f", epoch, epochs, runningLoss));
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+}

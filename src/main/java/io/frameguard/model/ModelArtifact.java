@@ -1,0 +1,108 @@
+package io.frameguard.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A model on disk: {@code DIR/model-card.json} and the SavedModel in {@code DIR/saved_model/}.
+ *
+ * <p>{@link #open(Path)} refuses an artifact whose card is missing or unreadable, whose SavedModel is missing,
+ * or whose files do not match the card's SHA-256 checksum, so a half-copied or tampered model never reaches
+ * the scorer.
+ */
+public record ModelArtifact(Path dir, ModelCard card) {
+
+    public static final String CARD_FILE = "model-card.json";
+    public static final String SAVED_MODEL_DIR = "saved_model";
+    /** SavedModel signature names shared by the trainer and the scorer. */
+    public static final String INPUT_NAME = "frames";
+    public static final String OUTPUT_NAME = "errors";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public Path savedModelDir() {
+        return dir.resolve(SAVED_MODEL_DIR);
+    }
+
+    /** Reads and verifies an artifact. */
+    public static ModelArtifact open(Path dir) throws InvalidModelException {
+        Path cardFile = dir.resolve(CARD_FILE);
+        if (!Files.isRegularFile(cardFile)) {
+            throw new InvalidModelException("no " + CARD_FILE + " in model directory " + dir);
+        }
+        Path savedModel = dir.resolve(SAVED_MODEL_DIR);
+        if (!Files.isRegularFile(savedModel.resolve("saved_model.pb"))) {
+            throw new InvalidModelException("no SavedModel (saved_model/saved_model.pb) in model directory " + dir);
+        }
+        ModelCard card;
+        try {
+            card = JSON.readValue(cardFile.toFile(), ModelCard.class);
+        } catch (IOException e) {
+            throw new InvalidModelException("unreadable model card " + cardFile + ": " + e.getMessage(), e);
+        }
+        validate(card, cardFile);
+        String actual = checksum(savedModel);
+        if (!actual.equals(card.checksum())) {
+            throw new InvalidModelException("checksum mismatch for model " + card.version() + " in " + dir
+                    + ": card says " + card.checksum() + ", files hash to " + actual);
+        }
+        return new ModelArtifact(dir, card);
+    }
+
+    /** Writes the card (with the SavedModel's checksum) next to an exported SavedModel. */
+    public static ModelArtifact seal(Path dir, ModelCard card) throws IOException {
+        ModelCard sealed = card.withChecksum(checksum(dir.resolve(SAVED_MODEL_DIR)));
+        JSON.writeValue(dir.resolve(CARD_FILE).toFile(), sealed);
+        return new ModelArtifact(dir, sealed);
+    }
+
+    private static void validate(ModelCard card, Path cardFile) throws InvalidModelException {
+        if (card.cardVersion() != ModelCard.CARD_VERSION) {
+            throw new InvalidModelException(cardFile + ": unsupported cardVersion " + card.cardVersion());
+        }
+        if (card.version() == null || card.version().isBlank()) {
+            throw new InvalidModelException(cardFile + ": missing version");
+        }
+        if (card.input() == null || card.input().dim() <= 0) {
+            throw new InvalidModelException(cardFile + ": missing or non-positive input.dim");
+        }
+        if (card.threshold() == null || !(card.threshold().value() > 0) || !Double.isFinite(card.threshold().value())) {
+            throw new InvalidModelException(cardFile + ": threshold.value must be a positive finite number");
+        }
+        if (card.checksum() == null) {
+            throw new InvalidModelException(cardFile + ": missing checksum");
+        }
+    }
+
+    /** SHA-256 over the SavedModel's files: relative path and content of each, in path order. */
+    public static String checksum(Path savedModelDir) throws InvalidModelException {
+        try (Stream<Path> walk = Files.walk(savedModelDir)) {
+            List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (Path f : files) {
+                sha.update(savedModelDir.relativize(f).toString().replace('\\', '/').getBytes());
+                sha.update((byte) 0);
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        sha.update(buf, 0, n);
+                    }
+                }
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read SavedModel files in " + savedModelDir + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.frameguard.scoring;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import io.frameguard.model.InvalidModelException;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loaded model artifact that scores batches of frames with DJL's TensorFlow engine.
+ *
+ * <p>The DJL model is thread-safe; predictors are not, so each scoring thread asks for its own
+ * {@link Session}. {@link #load} refuses an artifact that DJL cannot load, or whose output does not have the
+ * card's shape, or that yields non-finite errors on a canary batch.
+ */
+public final class ModelScorer implements AutoCloseable {
+
+    /** Channels reported per frame as the explanation of its score. */
+    public static final int TOP_CHANNELS = 3;
+    private static final String ENGINE = "TensorFlow";
+
+    private final ModelArtifact artifact;
+    private final ZooModel<FrameBatch, float[]> model;
+
+    private ModelScorer(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model) {
+        this.artifact = artifact;
+        this.model = model;
+    }
+
+    public static ModelScorer load(ModelArtifact artifact) throws InvalidModelException {
+        TensorFlowLibrary.ensureLocal();
+        ZooModel<FrameBatch, float[]> model;
+        try {
+            model = Criteria.builder()
+                    .setTypes(FrameBatch.class, float[].class)
+                    .optModelPath(artifact.savedModelDir())
+                    .optEngine(ENGINE)
+                    .optTranslator(new ReconstructionErrorTranslator())
+                    .build()
+                    .loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new InvalidModelException("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
+                    + artifact.savedModelDir() + ": " + e.getMessage(), e);
+        }
+        ModelScorer scorer = new ModelScorer(artifact, model);
+        try (Session s = scorer.newSession()) {
+            int dim = artifact.card().input().dim();
+            float[] canary = new float[2 * dim];
+            float[] mean = artifact.card().preprocessing().mean();
+            for (int i = 0; i < canary.length; i++) {
+                canary[i] = mean != null && mean.length == dim ? mean[i % dim] : 0f;
+            }
+            float[] errors = s.errors(new FrameBatch(canary, 2, dim));
+            if (errors.length != canary.length) {
+                throw new InvalidModelException("model " + artifact.card().version() + " returned " + errors.length
+                        + " errors for a 2x" + dim + " batch: its output shape does not match its card");
+            }
+            for (float e : errors) {
+                if (!Float.isFinite(e)) {
+                    throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite errors");
+                }
+            }
+        } catch (InvalidModelException e) {
+            scorer.close();
+            throw e;
+        } catch (TranslateException | RuntimeException e) {
+            scorer.close();
+            throw new InvalidModelException("model " + artifact.card().version() + " fails on a canary batch: "
+                    + e.getMessage(), e);
+        }
+        return scorer;
+    }
+
+    public ModelCard card() {
+        return artifact.card();
+    }
+
+    public ModelArtifact artifact() {
+        return artifact;
+    }
+
+    public Session newSession() {
+        return new Session(model.newPredictor());
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    /** One thread's handle on the model. */
+    public final class Session implements AutoCloseable {
+        private final Predictor<FrameBatch, float[]> predictor;
+
+        private Session(Predictor<FrameBatch, float[]> predictor) {
+            this.predictor = predictor;
+        }
+
+        public ModelCard card() {
+            return artifact.card();
+        }
+
+        /** Per-feature squared errors, row-major. */
+        public float[] errors(FrameBatch batch) throws TranslateException {
+            if (batch.dim() != artifact.card().input().dim()) {
+                throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + artifact.card().input().dim());
+            }
+            return predictor.predict(batch);
+        }
+
+        /** Scores each frame of the batch. */
+        public List<ScoredFrame> score(FrameBatch batch) throws TranslateException {
+            return explain(errors(batch), batch.rows(), batch.dim());
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+        }
+    }
+
+    /** Turns per-feature errors into per-frame scores with their top channels. */
+    List<ScoredFrame> explain(float[] errors, int rows, int dim) {
+        List<String> names = artifact.card().input().featureNames();
+        int k = Math.min(TOP_CHANNELS, dim);
+        List<ScoredFrame> out = new ArrayList<>(rows);
+        int[] top = new int[k];
+        for (int r = 0; r < rows; r++) {
+            int base = r * dim;
+            double sum = 0;
+            int filled = 0;
+            for (int c = 0; c < dim; c++) {
+                float e = errors[base + c];
+                sum += e;
+                // insertion into a k-long list of the largest errors so far
+                int pos = filled < k ? filled++ : k;
+                while (pos > 0 && errors[base + top[pos - 1]] < e) {
+                    if (pos < k) {
+                        top[pos] = top[pos - 1];
+                    }
+                    pos--;
+                }
+                if (pos < k) {
+                    top[pos] = c;
+                }
+            }
+            List<ScoredFrame.ChannelError> channels = new ArrayList<>(k);
+            for (int i = 0; i < filled; i++) {
+                int c = top[i];
+                double e = errors[base + c];
+                channels.add(new ScoredFrame.ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c,
+                        e, sum > 0 ? e / sum : 0));
+            }
+            out.add(new ScoredFrame(sum / dim, channels));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,27 @@
+package io.frameguard.scoring;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.TranslatorContext;
+import java.nio.FloatBuffer;
+
+/**
+ * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor and returns the model's per-feature
+ * squared errors (row-major, {@code rows * dim}). The batch is already a batch: no DJL batchifier.
+ */
+final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameBatch, float[]> {
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, FrameBatch batch) {
+        FloatBuffer data = FloatBuffer.wrap(batch.values(), 0, batch.rows() * batch.dim());
+        NDArray frames = ctx.getNDManager().create(data, new Shape(batch.rows(), batch.dim()));
+        return new NDList(frames);
+    }
+
+    @Override
+    public float[] processOutput(TranslatorContext ctx, NDList list) {
+        return list.singletonOrThrow().toFloatArray();
+    }
+}

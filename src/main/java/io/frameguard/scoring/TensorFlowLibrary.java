@@ -1,0 +1,49 @@
+package io.frameguard.scoring;
+
+import java.io.File;
+import org.bytedeco.javacpp.Loader;
+import org.jboss.logging.Logger;
+
+/**
+ * Makes DJL's TensorFlow engine use a local native library, never a download.
+ *
+ * <p>DJL looks for {@code libjnitensorflow.so} in {@code TENSORFLOW_LIBRARY_PATH} (environment or system
+ * property) and otherwise downloads one. When it is not set (the CPU default), this loads TensorFlow Java's
+ * CPU natives through javacpp (the same TF 2.10.1 build, which the trainer needs anyway) and points DJL at the
+ * directory javacpp unpacked them to. When it is set (the GPU image points it at TensorFlow's CUDA build), it
+ * is left alone.
+ */
+public final class TensorFlowLibrary {
+
+    public static final String LIBRARY_PATH = "TENSORFLOW_LIBRARY_PATH";
+    private static final Logger LOG = Logger.getLogger(TensorFlowLibrary.class);
+    private static volatile String loadedFrom;
+
+    private TensorFlowLibrary() {}
+
+    /** Idempotent; returns the directory DJL will load TensorFlow from. */
+    public static synchronized String ensureLocal() {
+        if (loadedFrom != null) {
+            return loadedFrom;
+        }
+        System.setProperty("ai.djl.offline", "true");
+        String configured = System.getenv(LIBRARY_PATH);
+        if (configured == null) {
+            configured = System.getProperty(LIBRARY_PATH);
+        }
+        if (configured != null && !configured.isBlank()) {
+            loadedFrom = configured;
+            LOG.infof("TensorFlow native library from %s=%s", LIBRARY_PATH, configured);
+            return loadedFrom;
+        }
+        String lib = Loader.load(org.tensorflow.internal.c_api.global.tensorflow.class);
+        if (lib == null) {
+            throw new IllegalStateException("javacpp could not load TensorFlow Java's native library; set "
+                    + LIBRARY_PATH + " to a directory holding " + System.mapLibraryName("jnitensorflow"));
+        }
+        loadedFrom = new File(lib).getParent();
+        System.setProperty(LIBRARY_PATH, loadedFrom);
+        LOG.debugf("TensorFlow native library from TensorFlow Java: %s", loadedFrom);
+        return loadedFrom;
+    }
+}
