@@ -1,0 +1,52 @@
+package io.frameguard.config;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Checks that single-value validation cannot: relations between settings and what they point to. Runs first
+ * at start; a failure stops the service with a message naming the setting.
+ */
+@ApplicationScoped
+public class ConfigCheck {
+
+    @Inject
+    FrameguardConfig config;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    void onStart(@Observes @Priority(1) StartupEvent event) {
+        check(config, bootstrapServers);
+    }
+
+    /** Throws {@link IllegalArgumentException} naming the first bad setting. */
+    public static void check(FrameguardConfig config, String bootstrapServers) {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("kafka.bootstrap.servers (KAFKA_BOOTSTRAP_SERVERS) must name at least one broker");
+        }
+        FrameguardConfig.Detector d = config.detector();
+        if (d.k() > d.n()) {
+            throw new IllegalArgumentException("frameguard.detector.k (" + d.k() + ") must not exceed frameguard.detector.n (" + d.n() + ")");
+        }
+        if (config.scorer().linger().isNegative() || config.scorer().linger().toMillis() > 10_000) {
+            throw new IllegalArgumentException("frameguard.scorer.linger must be between 0 and 10s, was " + config.scorer().linger());
+        }
+        Path dir = Path.of(config.model().dir());
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR): " + dir.toAbsolutePath()
+                    + " is not a directory; train one with `frameguard train` or point it at a model artifact");
+        }
+        var t = config.topics();
+        if (t.frames().equals(t.scores()) || t.frames().equals(t.anomalies()) || t.frames().equals(t.dlq())
+                || t.scores().equals(t.anomalies())) {
+            throw new IllegalArgumentException("frameguard.topics.*: frames, scores, anomalies and dlq must be four different topics");
+        }
+    }
+}

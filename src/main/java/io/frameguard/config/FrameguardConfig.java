@@ -1,0 +1,112 @@
+package io.frameguard.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.time.Duration;
+
+/**
+ * Every {@code frameguard.*} setting of the service. Each can be overridden by an environment variable
+ * (FRAMEGUARD_SCORER_MAX_BATCH for frameguard.scorer.max-batch). Values are validated at start: a missing or
+ * out-of-range setting stops the service with a message that names it. Kafka connection and security
+ * settings are the standard client properties under {@code kafka.*} (see application.properties).
+ */
+@ConfigMapping(prefix = "frameguard")
+public interface FrameguardConfig {
+
+    Topics topics();
+
+    Model model();
+
+    Frames frames();
+
+    Scorer scorer();
+
+    Detector detector();
+
+    Metrics metrics();
+
+    interface Topics {
+        /** Input frames, key = source id. */
+        @WithDefault("frames") @NotBlank String frames();
+
+        /** One score record per frame. */
+        @WithDefault("scores") @NotBlank String scores();
+
+        /** One event per anomaly. */
+        @WithDefault("anomalies") @NotBlank String anomalies();
+
+        /** Frames that could not be scored, unchanged, with error headers. */
+        @WithDefault("frames.dlq") @NotBlank String dlq();
+
+        /** Create missing topics at start (off where topics are managed elsewhere). */
+        @WithDefault("true") boolean create();
+
+        /** Partitions of topics created at start; scores gets as many as frames has. */
+        @WithDefault("4") @Min(1) @Max(10000) int partitions();
+
+        @WithDefault("1") @Min(1) @Max(16) short replicationFactor();
+    }
+
+    interface Model {
+        /** Model artifact directory (model-card.json + saved_model/). */
+        @NotBlank String dir();
+    }
+
+    interface Frames {
+        /** Content type assumed when a frame has no content-type header. */
+        @WithDefault("application/json") @NotBlank String defaultContentType();
+
+        /** Larger frames go to the dead-letter topic without being decoded (the default fits Kafka's default 1 MB message limit). */
+        @WithDefault("1000000") @Min(16) @Max(100000000) int maxBytes();
+    }
+
+    interface Scorer {
+        /** Most frames per poll and per predictor call (a batch topped up during the linger may span two calls, one transaction). */
+        @WithDefault("256") @Min(1) @Max(65536) int maxBatch();
+
+        /** Longest wait for more frames once a batch has some: bounds the latency batching adds. */
+        @WithDefault("5ms") Duration linger();
+
+        /** Scoring threads, each with its own consumer, transactional producer and predictor. */
+        @WithDefault("1") @Min(1) @Max(64) int workers();
+
+        /** Consumer group of the scorer. */
+        @WithDefault("frameguard-scorer") @NotBlank String groupId();
+
+        /** Transactional ids are PREFIX-HOSTNAME-WORKER: stable across restarts of the same pod or host. */
+        @WithDefault("frameguard-scorer") @NotBlank String transactionalIdPrefix();
+
+        /** Pause after a failed batch before it is retried from the last committed offsets. */
+        @WithDefault("1s") Duration retryBackoff();
+    }
+
+    interface Detector {
+        /** Share of normal frames expected above the threshold; the rolling threshold tracks this quantile. */
+        @WithDefault("0.01") @DecimalMin("0.0001") @DecimalMax("0.2") double targetRate();
+
+        /** Step of the rolling threshold in log space per frame above it; 0 freezes the model card's value. */
+        @WithDefault("0.02") @DecimalMin("0") @DecimalMax("0.5") double adaptRate();
+
+        /** The threshold never falls below this times the model card's threshold. */
+        @WithDefault("0.5") @DecimalMin("0.01") @DecimalMax("1") double floorFactor();
+
+        /** The threshold never rises above this times the model card's threshold. */
+        @WithDefault("2.0") @DecimalMin("1") @DecimalMax("100") double ceilingFactor();
+
+        /** k of k-of-n: a frame is an anomaly when it and at least k-1 of the n-1 frames before it exceed. */
+        @WithDefault("1") @Min(1) @Max(64) int k();
+
+        /** n of k-of-n (the window, at most 64 frames). */
+        @WithDefault("1") @Min(1) @Max(64) int n();
+    }
+
+    interface Metrics {
+        /** Sources that get their own metric series; the rest share source="_other" (bounds cardinality). */
+        @WithDefault("100") @Min(0) @Max(10000) int maxSources();
+    }
+}

@@ -1,0 +1,39 @@
+package io.frameguard.detection;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.frameguard.scoring.ScoredFrame;
+import java.util.List;
+
+/**
+ * One anomaly, as published on {@code anomalies} (JSON, key = source id). Schema documented in
+ * docs/EVENTS.md; {@link #SCHEMA_VERSION} changes when a field changes meaning or goes away (adding fields
+ * does not).
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AnomalyEvent(
+        int schemaVersion,
+        String eventId,
+        String source,
+        FrameRef frame,
+        long captureTimestamp,
+        long scoredTimestamp,
+        long detectedTimestamp,
+        double score,
+        double threshold,
+        double modelThreshold,
+        String modelVersion,
+        String severity,
+        Window window,
+        Explanation explanation) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /** Where the frame is: read it back with these coordinates. */
+    public record FrameRef(String topic, int partition, long offset) {}
+
+    /** The k-of-n rule in force and how many of the last n frames exceeded. */
+    public record Window(int k, int n, int exceeded) {}
+
+    /** Why: for sensor frames, the channels with the largest reconstruction errors. */
+    public record Explanation(String kind, List<ScoredFrame.ChannelError> topChannels) {}
+}

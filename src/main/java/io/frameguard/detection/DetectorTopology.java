@@ -1,0 +1,53 @@
+package io.frameguard.detection;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.kafka.JsonSerde;
+import io.frameguard.kafka.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.scoring.ScoreRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The detector: a Kafka Streams topology from {@code scores} to {@code anomalies} with one changelogged
+ * per-source state store holding the rolling threshold ({@link ThresholdPolicy} states the rule). Scores are
+ * keyed by source, so each source's frames are judged in order by one task.
+ */
+@ApplicationScoped
+public class DetectorTopology {
+
+    public static final String THRESHOLD_STORE = "source-thresholds";
+    static final String PROCESSOR = "detector";
+
+    public static final JsonSerde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
+    public static final JsonSerde<AnomalyEvent> EVENT_SERDE = new JsonSerde<>(AnomalyEvent.class);
+    static final JsonSerde<SourceState> STATE_SERDE = new JsonSerde<>(SourceState.class);
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    FrameguardMetrics metrics;
+
+    @Produces
+    public Topology topology() {
+        return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), metrics);
+    }
+
+    public static Topology build(Topics topics, ThresholdPolicy policy, FrameguardMetrics metrics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(THRESHOLD_STORE), Serdes.String(), STATE_SERDE));
+        builder.stream(topics.scores(), Consumed.with(Serdes.String(), SCORE_SERDE))
+                .process(() -> new DetectorProcessor(policy, metrics), org.apache.kafka.streams.kstream.Named.as(PROCESSOR), THRESHOLD_STORE)
+                .to(topics.anomalies(), Produced.with(Serdes.String(), EVENT_SERDE));
+        return builder.build();
+    }
+}

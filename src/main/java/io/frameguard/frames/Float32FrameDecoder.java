@@ -1,0 +1,26 @@
+package io.frameguard.frames;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/** {@code application/x-float32}: the frame's values as IEEE float32, little-endian, back to back. */
+public final class Float32FrameDecoder implements FrameDecoder {
+
+    public static final String CONTENT_TYPE = "application/x-float32";
+
+    @Override
+    public List<String> contentTypes() {
+        return List.of(CONTENT_TYPE);
+    }
+
+    @Override
+    public void decode(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException {
+        if (payload.length != 4 * dim) {
+            throw new FrameDecodeException(payload.length % 4 == 0 ? FrameDecodeException.WRONG_DIMENSION : FrameDecodeException.MALFORMED,
+                    "float32 frame of " + payload.length + " bytes, the model expects " + dim + " values (" + 4 * dim + " bytes)");
+        }
+        ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
+        FrameDecoder.requireFinite(dest, offset, dim);
+    }
+}

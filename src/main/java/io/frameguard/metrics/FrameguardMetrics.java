@@ -1,0 +1,125 @@
+package io.frameguard.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * frameguard's own meters (Prometheus names in brackets). Per-source series are limited to the first
+ * {@code maxSources} sources seen; later ones share {@code source="_other"}, so a fleet of thousands of
+ * cameras cannot blow up the metrics backend.
+ *
+ * <ul>
+ *   <li>frames scored [frameguard_frames_scored_total], dead-lettered by reason [frameguard_frames_dlq_total]
+ *   <li>batch size [frameguard_batch_size], inference latency per predictor call [frameguard_inference_seconds]
+ *   <li>score distribution [frameguard_score], frame capture to event latency [frameguard_frame_to_event_seconds]
+ *   <li>current threshold per source [frameguard_threshold], anomalies per source and severity
+ *       [frameguard_anomalies_total], active model [frameguard_model_info]
+ * </ul>
+ */
+public final class FrameguardMetrics {
+
+    public static final String OTHER_SOURCE = "_other";
+
+    private final MeterRegistry registry;
+    private final int maxSources;
+    private final Map<String, String> sourceTags = new ConcurrentHashMap<>();
+    private final Map<String, DoubleAdder> thresholds = new ConcurrentHashMap<>();
+    private final Map<String, Counter> anomalyCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dlqCounters = new ConcurrentHashMap<>();
+    private final AtomicReference<String> modelVersion = new AtomicReference<>();
+
+    private final Counter scored;
+    private final DistributionSummary batchSize;
+    private final Timer inference;
+    private final DistributionSummary scores;
+    private final Timer frameToEvent;
+
+    public FrameguardMetrics(MeterRegistry registry, int maxSources) {
+        this.registry = registry;
+        this.maxSources = maxSources;
+        scored = Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry);
+        batchSize = DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry);
+        inference = Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+        scores = DistributionSummary.builder("frameguard.score").description("Reconstruction error of scored frames")
+                .serviceLevelObjectives(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100)
+                .register(registry);
+        frameToEvent = Timer.builder("frameguard.frame.to.event").description("Frame capture time to anomaly event")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+    }
+
+    public void scored(int frames) {
+        scored.increment(frames);
+    }
+
+    public void batch(int frames, long inferenceNanos) {
+        batchSize.record(frames);
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void score(double score) {
+        scores.record(score);
+    }
+
+    public void deadLettered(String reason) {
+        dlqCounters.computeIfAbsent(reason, r -> Counter.builder("frameguard.frames.dlq")
+                .description("Frames sent to the dead-letter topic").tag("reason", r).register(registry)).increment();
+    }
+
+    public void threshold(String source, double value) {
+        String tag = sourceTag(source);
+        thresholds.computeIfAbsent(tag, t -> {
+            DoubleAdder holder = new DoubleAdder();
+            Gauge.builder("frameguard.threshold", holder, DoubleAdder::sum)
+                    .description("Current detection threshold per source").tag("source", t).register(registry);
+            return holder;
+        });
+        DoubleAdder holder = thresholds.get(tag);
+        holder.reset();
+        holder.add(value);
+    }
+
+    public void anomaly(String source, String severity, long captureToEventMillis) {
+        String key = sourceTag(source) + '\u0000' + severity;
+        anomalyCounters.computeIfAbsent(key, k -> Counter.builder("frameguard.anomalies")
+                .description("Anomaly events emitted").tag("source", sourceTag(source)).tag("severity", severity)
+                .register(registry)).increment();
+        frameToEvent.record(Math.max(0, captureToEventMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /** Marks {@code version} as the model being served (frameguard_model_info{version=...} = 1). */
+    public void modelServed(String version) {
+        String previous = modelVersion.getAndSet(version);
+        if (version.equals(previous)) {
+            return;
+        }
+        Gauge.builder("frameguard.model.info", modelVersion, v -> version.equals(v.get()) ? 1 : 0)
+                .description("1 for the model version being served").tag("version", version).register(registry);
+    }
+
+    /** The source's own tag while fewer than maxSources have one, else {@value #OTHER_SOURCE} (not stored). */
+    String sourceTag(String source) {
+        if (sourceTags.containsKey(source)) {
+            return source;
+        }
+        synchronized (sourceTags) {
+            if (sourceTags.size() < maxSources) {
+                sourceTags.putIfAbsent(source, source);
+                return source;
+            }
+        }
+        return OTHER_SOURCE;
+    }
+}

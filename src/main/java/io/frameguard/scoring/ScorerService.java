@@ -1,0 +1,165 @@
+package io.frameguard.scoring;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.frames.FrameDecoders;
+import io.frameguard.kafka.TopicSetup;
+import io.frameguard.kafka.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jboss.logging.Logger;
+
+/**
+ * The scorer: loads the model, makes sure the topics exist, and runs {@code frameguard.scorer.workers}
+ * {@link ScorerWorker}s in one consumer group, each with its own transactional producer.
+ */
+@ApplicationScoped
+public class ScorerService {
+
+    private static final Logger LOG = Logger.getLogger(ScorerService.class);
+    /** Room for the headers a dead-letter record adds to the largest accepted frame. */
+    private static final int DLQ_HEADER_ROOM = 64 * 1024;
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    ActiveModel model;
+
+    @Inject
+    FrameguardMetrics metrics;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final List<ScorerWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        ModelScorer scorer = model.loadConfigured();
+        metrics.modelServed(scorer.card().version());
+        Topics topics = Topics.from(config.topics());
+        if (config.topics().create()) {
+            TopicSetup.ensureTopics(kafkaConfig, topics, config.topics());
+        }
+        FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes());
+        String host = hostname();
+        for (int i = 0; i < config.scorer().workers(); i++) {
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(host, i));
+            KafkaClientMetrics cm = new KafkaClientMetrics(consumer);
+            KafkaClientMetrics pm = new KafkaClientMetrics(producer);
+            cm.bindTo(registry);
+            pm.bindTo(registry);
+            clientMetrics.add(cm);
+            clientMetrics.add(pm);
+            ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders, metrics,
+                    config.scorer().maxBatch(), config.scorer().linger(), config.scorer().retryBackoff());
+            Thread t = new Thread(worker, "frameguard-scorer-" + i);
+            workers.add(worker);
+            threads.add(t);
+            t.start();
+        }
+        LOG.infof("scorer started: %d worker(s), max batch %d, linger %s, %s -> %s", workers.size(),
+                config.scorer().maxBatch(), config.scorer().linger(), topics.frames(), topics.scores());
+    }
+
+    void onStop(@Observes @Priority(10) ShutdownEvent event) {
+        workers.forEach(ScorerWorker::stop);
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        clientMetrics.forEach(KafkaClientMetrics::close);
+    }
+
+    /** Why the scorer is not ready, or null when every worker has joined the group and none has failed. */
+    public String notReadyReason() {
+        if (model.current() == null) {
+            return "no model loaded";
+        }
+        if (workers.isEmpty()) {
+            return "scorer not started";
+        }
+        for (int i = 0; i < workers.size(); i++) {
+            ScorerWorker w = workers.get(i);
+            if (w.fatal() != null) {
+                return "scorer " + i + " failed: " + w.fatal();
+            }
+            if (!w.joined()) {
+                return "scorer " + i + " has no partition assignment yet";
+            }
+        }
+        return null;
+    }
+
+    private Map<String, Object> consumerConfig(String host, int worker) {
+        Map<String, Object> c = new HashMap<>(kafkaConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.scorer().groupId());
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "frameguard-scorer-" + host + "-" + worker);
+        // Only frames of committed transactions; and offsets move only inside our own transactions.
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.scorer().maxBatch());
+        // A restarted scorer rejoins quickly instead of waiting out the default 45 s session of its old self.
+        c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return c;
+    }
+
+    private Map<String, Object> producerConfig(String host, int worker) {
+        Map<String, Object> p = new HashMap<>(kafkaConfig);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "frameguard-scorer-" + host + "-" + worker + "-tx");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.scorer().transactionalIdPrefix() + "-" + host + "-" + worker);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // An open transaction of a crashed scorer blocks read_committed readers until it times out: keep it short.
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.frames().maxBytes() + DLQ_HEADER_ROOM));
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    private static String hostname() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) {
+            return h;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.frameguard.scoring;
+
+import io.frameguard.frames.FrameDecodeException;
+import io.frameguard.frames.FrameDecoders;
+import io.frameguard.kafka.JsonSerde;
+import io.frameguard.kafka.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jboss.logging.Logger;
+
+/**
+ * One scoring thread: consume frames, decode, score the batch in one predictor call, produce a score per frame
+ * (and dead-letter the frames that cannot be scored), all in one Kafka transaction with the consumed offsets.
+ *
+ * <p>Business rule: every consumed frame leaves exactly one trace, a score or a dead-letter record, committed
+ * atomically with its offset. A failed batch is aborted and re-read from its first offsets after a pause, so
+ * no frame is ever skipped; the scorer only gives up on errors that retrying cannot fix (fenced producer,
+ * authorisation), and then reports itself not ready.
+ *
+ * <p>Batching: whatever one poll returns (at most max-batch frames), topped up by further polls for at most
+ * the linger while the batch is not full. The model is read once per batch, so a model swap lands between
+ * batches.
+ */
+final class ScorerWorker implements Runnable {
+
+    static final String ERROR_REASON_HEADER = "frameguard.error.reason";
+    static final String ERROR_MESSAGE_HEADER = "frameguard.error.message";
+    static final String SOURCE_TOPIC_HEADER = "frameguard.source.topic";
+    static final String SOURCE_PARTITION_HEADER = "frameguard.source.partition";
+    static final String SOURCE_OFFSET_HEADER = "frameguard.source.offset";
+    static final String MODEL_VERSION_HEADER = "frameguard.model.version";
+    /** Poll timeout while idle: bounds how long shutdown waits for the loop. */
+    private static final Duration IDLE_POLL = Duration.ofMillis(200);
+    private static final JsonSerde<ScoreRecord> SCORE_JSON = new JsonSerde<>(ScoreRecord.class);
+
+    private static final Logger LOG = Logger.getLogger(ScorerWorker.class);
+
+    private final int id;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> producer;
+    private final Topics topics;
+    private final ActiveModel model;
+    private final FrameDecoders decoders;
+    private final FrameguardMetrics metrics;
+    private final int maxBatch;
+    private final long lingerNanos;
+    private final Duration retryBackoff;
+
+    private volatile boolean running = true;
+    private volatile boolean joined;
+    private volatile Throwable fatal;
+    private float[] buffer = new float[0];
+
+    ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
+            ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, Duration linger,
+            Duration retryBackoff) {
+        this.id = id;
+        this.consumer = consumer;
+        this.producer = producer;
+        this.topics = topics;
+        this.model = model;
+        this.decoders = decoders;
+        this.metrics = metrics;
+        this.maxBatch = maxBatch;
+        this.lingerNanos = linger.toNanos();
+        this.retryBackoff = retryBackoff;
+    }
+
+    /** True once the consumer has joined its group and received an assignment (possibly empty). */
+    boolean joined() {
+        return joined && fatal == null;
+    }
+
+    Throwable fatal() {
+        return fatal;
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        ModelScorer.Session session = null;
+        try {
+            producer.initTransactions();
+            consumer.subscribe(List.of(topics.frames()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    joined = true;
+                    LOG.infof("scorer %d assigned %s", id, partitions);
+                }
+            });
+            while (running) {
+                List<ConsumerRecord<byte[], byte[]>> batch = nextBatch();
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                ModelScorer current = model.current();
+                if (session == null || session.card() != current.card()) {
+                    if (session != null) {
+                        session.close();
+                    }
+                    session = current.newSession();
+                    metrics.modelServed(current.card().version());
+                }
+                try {
+                    process(batch, session);
+                } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                        | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
+                    throw e;
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (Exception e) {
+                    LOG.errorf(e, "scorer %d: batch of %d frames failed, retrying from its first offsets in %s",
+                            id, batch.size(), retryBackoff);
+                    abortQuietly();
+                    rewind(batch);
+                    Thread.sleep(retryBackoff.toMillis());
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                fatal = e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            fatal = e;
+            LOG.errorf(e, "scorer %d stopped: %s", id, e.getMessage());
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+            try {
+                consumer.close();
+            } finally {
+                producer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> nextBatch() {
+        ConsumerRecords<byte[], byte[]> first = consumer.poll(IDLE_POLL);
+        if (first.isEmpty()) {
+            return List.of();
+        }
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(Math.max(first.count(), maxBatch));
+        first.forEach(batch::add);
+        long deadline = System.nanoTime() + lingerNanos;
+        while (batch.size() < maxBatch) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            consumer.poll(Duration.ofNanos(left)).forEach(batch::add);
+        }
+        // A rebalance during a top-up poll may have taken partitions away: their frames belong to the new owner,
+        // which starts from the last committed offset, so they must not be scored or committed here.
+        Set<TopicPartition> owned = consumer.assignment();
+        batch.removeIf(r -> !owned.contains(new TopicPartition(r.topic(), r.partition())));
+        return batch;
+    }
+
+    private void process(List<ConsumerRecord<byte[], byte[]>> batch, ModelScorer.Session session) throws Exception {
+        int dim = session.card().input().dim();
+        if (buffer.length < batch.size() * dim) {
+            buffer = new float[batch.size() * dim];
+        }
+        List<ConsumerRecord<byte[], byte[]>> decoded = new ArrayList<>(batch.size());
+        List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>();
+        List<FrameDecodeException> reasons = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            try {
+                decoders.decode(r.key(), r.value(), r.headers(), buffer, decoded.size() * dim, dim);
+                decoded.add(r);
+            } catch (FrameDecodeException e) {
+                rejected.add(r);
+                reasons.add(e);
+            }
+        }
+
+        List<ScoredFrame> scored = new ArrayList<>(decoded.size());
+        long inferenceNanos = 0;
+        for (int from = 0; from < decoded.size(); from += maxBatch) {
+            int n = Math.min(maxBatch, decoded.size() - from);
+            float[] chunk = buffer;
+            if (from > 0) {
+                chunk = new float[n * dim];
+                System.arraycopy(buffer, from * dim, chunk, 0, n * dim);
+            }
+            long t0 = System.nanoTime();
+            scored.addAll(session.score(new FrameBatch(chunk, n, dim)));
+            inferenceNanos += System.nanoTime() - t0;
+        }
+        long now = System.currentTimeMillis();
+        String version = session.card().version();
+        double modelThreshold = session.card().threshold().value();
+
+        producer.beginTransaction();
+        for (int i = 0; i < decoded.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = decoded.get(i);
+            ScoredFrame s = scored.get(i);
+            ScoreRecord record = new ScoreRecord(ScoreRecord.VERSION, new String(r.key(), StandardCharsets.UTF_8),
+                    r.topic(), r.partition(), r.offset(), r.timestamp(), now, s.score(), modelThreshold, version,
+                    s.topChannels(), decoded.size(), inferenceNanos / 1000);
+            producer.send(new ProducerRecord<>(topics.scores(), null, r.timestamp(), r.key(), SCORE_JSON.serialize(topics.scores(), record)));
+        }
+        for (int i = 0; i < rejected.size(); i++) {
+            producer.send(deadLetter(rejected.get(i), reasons.get(i), version));
+        }
+        producer.sendOffsetsToTransaction(nextOffsets(batch), consumer.groupMetadata());
+        producer.commitTransaction();
+
+        if (!decoded.isEmpty()) {
+            metrics.batch(decoded.size(), inferenceNanos);
+            metrics.scored(decoded.size());
+            for (ScoredFrame s : scored) {
+                metrics.score(s.score());
+            }
+        }
+        for (FrameDecodeException e : reasons) {
+            metrics.deadLettered(e.reason());
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FrameDecodeException e, String version) {
+        Headers headers = new RecordHeaders(r.headers().toArray());
+        headers.add(ERROR_REASON_HEADER, utf8(e.reason()));
+        headers.add(ERROR_MESSAGE_HEADER, utf8(e.getMessage()));
+        headers.add(SOURCE_TOPIC_HEADER, utf8(r.topic()));
+        headers.add(SOURCE_PARTITION_HEADER, utf8(Integer.toString(r.partition())));
+        headers.add(SOURCE_OFFSET_HEADER, utf8(Long.toString(r.offset())));
+        headers.add(MODEL_VERSION_HEADER, utf8(version));
+        return new ProducerRecord<>(topics.dlq(), null, r.timestamp(), r.key(), r.value(), headers);
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return offsets;
+    }
+
+    /** Seeks every partition of a failed batch back to its first frame in the batch. */
+    private void rewind(List<ConsumerRecord<byte[], byte[]>> batch) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        Set<TopicPartition> owned = consumer.assignment();
+        first.forEach((tp, offset) -> {
+            if (owned.contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
+    }
+
+    private void abortQuietly() {
+        try {
+            producer.abortTransaction();
+        } catch (IllegalStateException | KafkaException e) {
+            LOG.debugf("scorer %d: nothing to abort (%s)", id, e.getMessage());
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,283 @@
+package io.frameguard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.demo.SensorSimulator;
+import io.frameguard.demo.SensorSimulator.Fault;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole service against a real broker with a really trained model: normal and faulty sensor frames in
+ * (from a Java producer and from kcat), one score per frame, anomaly events for the faults, garbage in the
+ * dead-letter topic with its reason, and the counts on the metrics page.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = PipelineTestResource.class, restrictToAnnotatedClass = true)
+class PipelineIntegrationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final List<String> SOURCES = List.of("pump-1", "pump-2", "press-3", "fan-4");
+    private static final int NORMAL_STEPS = 150;
+
+    @ConfigProperty(name = "quarkus.management.test-port")
+    int managementPort;
+
+    /** A frame sent and where it landed. */
+    record Sent(String source, int partition, long offset, Fault fault) {}
+
+    @Test
+    void framesInScoresAndAnomaliesOut() throws Exception {
+        String bootstrap = PipelineTestResource.broker.bootstrapServers();
+        SensorSimulator sim = TestModels.simulator();
+        awaitReady();
+
+        List<Sent> sent = new ArrayList<>();
+        Map<String, String> dlqExpected = new HashMap<>(); // source key -> expected reason
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+            for (int t = 0; t < NORMAL_STEPS; t++) {
+                for (int s = 0; s < SOURCES.size(); s++) {
+                    String source = SOURCES.get(s);
+                    Fault fault = faultAt(s, t);
+                    float[] frame = fault == null ? sim.frame(source, t) : sim.faulty(source, t, fault, 3, 100);
+                    boolean binary = (t + s) % 3 == 0;
+                    RecordMetadata md = send(producer, source, binary ? float32(frame) : json(frame),
+                            binary ? "application/x-float32" : "application/json");
+                    sent.add(new Sent(source, md.partition(), md.offset(), fault));
+                }
+            }
+            dlqExpected.put("bad-json", "malformed-payload");
+            send(producer, "bad-json", "{\"values\":[1,2,".getBytes(StandardCharsets.UTF_8), "application/json");
+            dlqExpected.put("bad-dim", "wrong-dimension");
+            send(producer, "bad-dim", json(new float[] {1, 2, 3}), "application/json");
+            dlqExpected.put("bad-empty", "empty-payload");
+            send(producer, "bad-empty", new byte[0], "application/json");
+            dlqExpected.put("bad-type", "unsupported-content-type");
+            send(producer, "bad-type", json(sim.frame("x", 1)), "text/csv");
+            float[] nan = sim.frame("x", 2);
+            nan[5] = Float.NaN;
+            dlqExpected.put("bad-nan", "non-finite-value");
+            send(producer, "bad-nan", float32(nan), "application/x-float32");
+            producer.flush();
+        }
+        int kcatFrames = produceWithKcat(bootstrap, sim);
+
+        int normalFrames = (int) sent.stream().filter(x -> x.fault() == null).count();
+        int expectedScores = sent.size() + kcatFrames;
+        try (TopicReader scores = new TopicReader(bootstrap, "scores");
+                TopicReader anomalies = new TopicReader(bootstrap, "anomalies");
+                TopicReader dlq = new TopicReader(bootstrap, "frames.dlq")) {
+
+            // Every frame scored exactly once.
+            List<ConsumerRecord<String, byte[]>> scoreRecords = scores.readUntil(r -> r.size() >= expectedScores, WAIT);
+            scoreRecords = scores.drain(Duration.ofSeconds(2));
+            Set<String> scored = new HashSet<>();
+            int kcatScored = 0;
+            for (ConsumerRecord<String, byte[]> r : scoreRecords) {
+                JsonNode s = JSON.readTree(r.value());
+                assertThat(scored.add(s.get("partition").asInt() + "/" + s.get("offset").asLong()))
+                        .as("duplicate score for frame %s", s).isTrue();
+                assertThat(s.get("modelVersion").asText()).isEqualTo("test-42");
+                assertThat(s.get("score").asDouble()).isFinite().isGreaterThanOrEqualTo(0);
+                if (r.key().equals("kcat-sensor")) {
+                    kcatScored++;
+                }
+            }
+            assertThat(scoreRecords).hasSize(expectedScores);
+            for (Sent x : sent) {
+                assertThat(scored).contains(x.partition() + "/" + x.offset());
+            }
+            assertThat(kcatScored).isEqualTo(kcatFrames);
+
+            // Garbage in the dead-letter topic, unchanged, with the reason.
+            List<ConsumerRecord<String, byte[]>> dead = dlq.readUntil(r -> r.size() >= dlqExpected.size(), WAIT);
+            assertThat(dead).hasSize(dlqExpected.size());
+            for (ConsumerRecord<String, byte[]> r : dead) {
+                String reason = new String(r.headers().lastHeader("frameguard.error.reason").value(), StandardCharsets.UTF_8);
+                assertThat(reason).as("reason for %s", r.key()).isEqualTo(dlqExpected.get(r.key()));
+                assertThat(r.headers().lastHeader("frameguard.error.message")).isNotNull();
+                assertThat(r.headers().lastHeader("frameguard.source.offset")).isNotNull();
+            }
+
+            // Every injected spike and level shift is reported; few normal frames are.
+            Set<String> faultFrames = new HashSet<>();
+            Set<String> normal = new HashSet<>();
+            for (Sent x : sent) {
+                (x.fault() == null ? normal : faultFrames).add(x.partition() + "/" + x.offset());
+            }
+            List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(
+                    r -> eventFrames(r).containsAll(strongFaults(sent)), WAIT);
+            events = anomalies.drain(Duration.ofSeconds(2));
+            Set<String> flagged = eventFrames(events);
+            assertThat(flagged).containsAll(strongFaults(sent));
+            long falseAlarms = flagged.stream().filter(normal::contains).count();
+            assertThat(falseAlarms).as("normal frames reported as anomalies").isLessThanOrEqualTo(normalFrames / 20);
+
+            JsonNode e = JSON.readTree(events.get(0).value());
+            assertThat(e.get("schemaVersion").asInt()).isEqualTo(1);
+            assertThat(e.get("frame").get("topic").asText()).isEqualTo("frames");
+            assertThat(e.get("score").asDouble()).isGreaterThan(e.get("threshold").asDouble());
+            assertThat(e.get("severity").asText()).isIn("minor", "major", "critical");
+            assertThat(e.get("explanation").get("topChannels")).hasSize(3);
+            JsonNode spike = events.stream().map(r -> readTree(r.value()))
+                    .filter(n -> n.get("score").asDouble() > 5 * n.get("threshold").asDouble()).findFirst().orElseThrow();
+            assertThat(spike.get("explanation").get("topChannels").get(0).get("name").asText())
+                    .as("the faulty channel explains the anomaly").isEqualTo("ch3");
+
+            // The metrics page counts what happened.
+            String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(metricValue(metrics, "frameguard_frames_scored_total")).isEqualTo(expectedScores);
+            assertThat(metricValue(metrics, "frameguard_frames_dlq_total{reason=\"malformed-payload\"}")).isEqualTo(1);
+            assertThat(metricValue(metrics, "frameguard_frames_dlq_total{reason=\"wrong-dimension\"}")).isEqualTo(1);
+            assertThat(metricValue(metrics, "frameguard_anomalies_total")).isGreaterThanOrEqualTo(strongFaults(sent).size());
+            assertThat(metrics).contains("frameguard_model_info{version=\"test-42\"} 1.0");
+            assertThat(metrics).contains("frameguard_inference_seconds_bucket");
+            assertThat(metrics).contains("frameguard_threshold{source=\"pump-1\"}");
+            assertThat(metrics).contains("kafka_consumer_");
+        }
+    }
+
+    /** Faults: spikes at two steps and a 5-frame level shift on ch3 of every source; frozen ch3 on pump-2. */
+    private static Fault faultAt(int source, int t) {
+        if (t == 60 || t == 97) {
+            return Fault.SPIKE;
+        }
+        if (t >= 120 && t < 125) {
+            return Fault.LEVEL_SHIFT;
+        }
+        if (source == 1 && t >= 100 && t < 115) {
+            return Fault.FROZEN;
+        }
+        return null;
+    }
+
+    /** The faults large enough that missing one is a bug (a frozen channel may pass unnoticed for a while). */
+    private static Set<String> strongFaults(List<Sent> sent) {
+        Set<String> s = new HashSet<>();
+        for (Sent x : sent) {
+            if (x.fault() == Fault.SPIKE || x.fault() == Fault.LEVEL_SHIFT) {
+                s.add(x.partition() + "/" + x.offset());
+            }
+        }
+        return s;
+    }
+
+    private static Set<String> eventFrames(List<ConsumerRecord<String, byte[]>> events) {
+        Set<String> s = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> r : events) {
+            JsonNode f = readTree(r.value()).get("frame");
+            s.add(f.get("partition").asInt() + "/" + f.get("offset").asLong());
+        }
+        return s;
+    }
+
+    /** Frames from an outside client: kcat reads key/value lines and sets the content-type header. */
+    private static int produceWithKcat(String bootstrap, SensorSimulator sim) throws Exception {
+        int n = 30;
+        StringBuilder lines = new StringBuilder();
+        for (int t = 0; t < n; t++) {
+            lines.append("kcat-sensor\t").append(new String(json(sim.frame("kcat-sensor", t)), StandardCharsets.UTF_8)).append('\n');
+        }
+        Path input = Files.createTempFile("kcat-frames", ".txt");
+        Files.writeString(input, lines);
+        Process p = new ProcessBuilder("kcat", "-P", "-b", bootstrap, "-t", "frames", "-K", "\t",
+                "-H", "content-type=application/json", "-l", input.toString())
+                .redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kcat finished").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as("kcat exit status, output: %s", out).isZero();
+        return n;
+    }
+
+    private void awaitReady() {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                given().port(managementPort).get("/q/health/ready").then().statusCode(200));
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static RecordMetadata send(KafkaProducer<String, byte[]> producer, String key, byte[] value, String contentType)
+            throws Exception {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", contentType.getBytes(StandardCharsets.UTF_8));
+        return producer.send(new ProducerRecord<>("frames", null, key, value, headers)).get(30, TimeUnit.SECONDS);
+    }
+
+    static byte[] json(float[] frame) {
+        StringBuilder b = new StringBuilder("{\"values\":[");
+        for (int i = 0; i < frame.length; i++) {
+            b.append(i > 0 ? "," : "").append(frame[i]);
+        }
+        return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] float32(float[] frame) {
+        ByteBuffer b = ByteBuffer.allocate(4 * frame.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : frame) {
+            b.putFloat(v);
+        }
+        return b.array();
+    }
+
+    private static JsonNode readTree(byte[] value) {
+        try {
+            return JSON.readTree(value);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sum of the samples of a Prometheus series (by name, or by name and labels). */
+    static double metricValue(String page, String series) {
+        double sum = 0;
+        boolean found = false;
+        for (String line : page.split("\n")) {
+            if (line.startsWith("#")) {
+                continue;
+            }
+            boolean match = series.contains("{") ? line.startsWith(series.substring(0, series.length() - 1))
+                    : line.startsWith(series + " ") || line.startsWith(series + "{");
+            if (match) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                found = true;
+            }
+        }
+        assertThat(found).as("series %s on the metrics page", series).isTrue();
+        return sum;
+    }
+}
