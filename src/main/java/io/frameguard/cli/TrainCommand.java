@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed: same data and seed give the same model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed: fixes initial weights, split and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--target-fpr", defaultValue = "0.01",
@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--version", paramLabel = "VERSION", description = "Model version (default: NAME-<UTC timestamp>).")
     String version;
 
-    @Option(names = "--threads", defaultValue = "1", description = "TensorFlow threads; 1 is bit-for-bit repeatable (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1", description = "TensorFlow threads; 1 keeps runs repeatable (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override

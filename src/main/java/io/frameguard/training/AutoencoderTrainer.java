@@ -34,8 +34,8 @@ import org.tensorflow.types.TFloat32;
  * <p>The exported graph maps raw frames to per-feature squared reconstruction errors in standardised units,
  * standardisation included, so the scorer needs nothing but the SavedModel. A random split of the frames is
  * held out: its reconstruction errors give the model card's quantile sketch and the initial threshold (the
- * quantile at 1 - target FPR). Weights are initialised and batches shuffled from the seed alone, and with one
- * TensorFlow thread the same data and seed give the same weights.
+ * quantile at 1 - target FPR). Weights are initialised and batches shuffled from the seed alone, so the same
+ * data and seed give the same model up to floating-point rounding (see {@link TrainingOptions#threads()}).
  */
 public final class AutoencoderTrainer {
 
@@ -135,6 +135,10 @@ public final class AutoencoderTrainer {
                 validationLoss += s;
             }
             validationLoss /= validationScores.length;
+            // The card's quantiles and threshold are exact (KLL compacts with random coin flips, and a threshold
+            // must be reproducible); the sketch carries the whole distribution for later comparisons.
+            double[] sorted = validationScores.clone();
+            java.util.Arrays.sort(sorted);
 
             Signature signature = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
@@ -149,7 +153,7 @@ public final class AutoencoderTrainer {
             String version = options.version() != null ? options.version()
                     : options.name() + "-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                             .withZone(ZoneOffset.UTC).format(Instant.now());
-            double threshold = sketch.getQuantile(1.0 - options.targetFpr());
+            double threshold = quantile(sorted, 1.0 - options.targetFpr());
             ModelCard card = new ModelCard(
                     ModelCard.CARD_VERSION,
                     options.name(),
@@ -160,8 +164,8 @@ public final class AutoencoderTrainer {
                     new ModelCard.Architecture("dense-autoencoder", layers, "relu"),
                     new ModelCard.Training(nTrain, nValidation, options.epochs(), batch, options.learningRate(),
                             options.seed(), trainLoss, validationLoss, dataSummary,
-                            new ModelCard.ErrorQuantiles(sketch.getQuantile(0.5), sketch.getQuantile(0.9),
-                                    sketch.getQuantile(0.99), sketch.getQuantile(0.999), sketch.getMaxItem(),
+                            new ModelCard.ErrorQuantiles(quantile(sorted, 0.5), quantile(sorted, 0.9),
+                                    quantile(sorted, 0.99), quantile(sorted, 0.999), sorted[sorted.length - 1],
                                     Base64.getEncoder().encodeToString(sketch.toByteArray()))),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     null);
@@ -193,6 +197,12 @@ public final class AutoencoderTrainer {
             }
         }
         return scores;
+    }
+
+    /** Nearest-rank quantile of sorted values: at most a share 1 - q of them lie above it. */
+    static double quantile(double[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
     }
 
     private static float[][] glorot(int in, int out, Random random) {

@@ -6,7 +6,9 @@ package io.frameguard.training;
  * @param hidden width of the outer hidden layers; 0 picks {@link #defaultHidden(int)}
  * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param targetFpr the false-positive rate the initial threshold is set for on held-out normal frames
- * @param threads TensorFlow intra-op threads; 1 makes training bit-for-bit repeatable for a seed
+ * @param threads TensorFlow intra-op threads. The seed fixes initial weights, split and batch order; runs still
+ *     differ in the last bits (TensorFlow's CPU kernels sum in an alignment-dependent order), which training
+ *     amplifies to a few percent on short runs; 1 thread and TF_ENABLE_ONEDNN_OPTS=0 keep that smallest
  */
 public record TrainingOptions(
         String name,
