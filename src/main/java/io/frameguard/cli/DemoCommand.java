@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.demo.LocalKafka;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.demo.SensorSimulator.Fault;
+import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.FrameFile;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.training.AutoencoderTrainer;
@@ -15,8 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -234,7 +233,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     RecordHeaders headers = new RecordHeaders();
                     headers.add("content-type", (binary ? "application/x-float32" : "application/json").getBytes(StandardCharsets.UTF_8));
                     Injected cause = faulty ? active : null;
-                    producer.send(new ProducerRecord<>("frames", null, source, binary ? float32(frame) : json(frame), headers),
+                    producer.send(new ProducerRecord<>("frames", null, source, binary ? FrameEncoding.float32(frame) : FrameEncoding.json(frame), headers),
                             (md, err) -> {
                                 if (err == null && cause != null) {
                                     injectedAt.put(md.partition() + "/" + md.offset(), cause);
@@ -264,22 +263,6 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                         || l.startsWith("frameguard_anomalies_total") || l.startsWith("frameguard_model_info")
                         || l.startsWith("frameguard_frame_to_event_seconds_count") || l.startsWith("frameguard_frame_to_event_seconds_sum"))
                 .forEach(l -> say("  %s", l));
-    }
-
-    private static byte[] json(float[] frame) {
-        StringBuilder b = new StringBuilder("{\"values\":[");
-        for (int i = 0; i < frame.length; i++) {
-            b.append(i > 0 ? "," : "").append(frame[i]);
-        }
-        return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] float32(float[] frame) {
-        ByteBuffer b = ByteBuffer.allocate(4 * frame.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : frame) {
-            b.putFloat(v);
-        }
-        return b.array();
     }
 
     private static void say(String format, Object... args) {

@@ -8,11 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.demo.SensorSimulator.Fault;
+import io.frameguard.frames.FrameEncoding;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +70,7 @@ class PipelineIntegrationTest {
                     Fault fault = faultAt(s, t);
                     float[] frame = fault == null ? sim.frame(source, t) : sim.faulty(source, t, fault, 3, 100);
                     boolean binary = (t + s) % 3 == 0;
-                    RecordMetadata md = send(producer, source, binary ? float32(frame) : json(frame),
+                    RecordMetadata md = send(producer, source, binary ? FrameEncoding.float32(frame) : FrameEncoding.json(frame),
                             binary ? "application/x-float32" : "application/json");
                     sent.add(new Sent(source, md.partition(), md.offset(), fault));
                 }
@@ -79,15 +78,15 @@ class PipelineIntegrationTest {
             dlqExpected.put("bad-json", "malformed-payload");
             send(producer, "bad-json", "{\"values\":[1,2,".getBytes(StandardCharsets.UTF_8), "application/json");
             dlqExpected.put("bad-dim", "wrong-dimension");
-            send(producer, "bad-dim", json(new float[] {1, 2, 3}), "application/json");
+            send(producer, "bad-dim", FrameEncoding.json(new float[] {1, 2, 3}), "application/json");
             dlqExpected.put("bad-empty", "empty-payload");
             send(producer, "bad-empty", new byte[0], "application/json");
             dlqExpected.put("bad-type", "unsupported-content-type");
-            send(producer, "bad-type", json(sim.frame("x", 1)), "text/csv");
+            send(producer, "bad-type", FrameEncoding.json(sim.frame("x", 1)), "text/csv");
             float[] nan = sim.frame("x", 2);
             nan[5] = Float.NaN;
             dlqExpected.put("bad-nan", "non-finite-value");
-            send(producer, "bad-nan", float32(nan), "application/x-float32");
+            send(producer, "bad-nan", FrameEncoding.float32(nan), "application/x-float32");
             producer.flush();
         }
         int kcatFrames = produceWithKcat(bootstrap, sim);
@@ -206,7 +205,7 @@ class PipelineIntegrationTest {
         int n = 30;
         StringBuilder lines = new StringBuilder();
         for (int t = 0; t < n; t++) {
-            lines.append("kcat-sensor\t").append(new String(json(sim.frame("kcat-sensor", t)), StandardCharsets.UTF_8)).append('\n');
+            lines.append("kcat-sensor\t").append(new String(FrameEncoding.json(sim.frame("kcat-sensor", t)), StandardCharsets.UTF_8)).append('\n');
         }
         Path input = Files.createTempFile("kcat-frames", ".txt");
         Files.writeString(input, lines);
@@ -236,22 +235,6 @@ class PipelineIntegrationTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add("content-type", contentType.getBytes(StandardCharsets.UTF_8));
         return producer.send(new ProducerRecord<>("frames", null, key, value, headers)).get(30, TimeUnit.SECONDS);
-    }
-
-    static byte[] json(float[] frame) {
-        StringBuilder b = new StringBuilder("{\"values\":[");
-        for (int i = 0; i < frame.length; i++) {
-            b.append(i > 0 ? "," : "").append(frame[i]);
-        }
-        return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] float32(float[] frame) {
-        ByteBuffer b = ByteBuffer.allocate(4 * frame.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : frame) {
-            b.putFloat(v);
-        }
-        return b.array();
     }
 
     private static JsonNode readTree(byte[] value) {

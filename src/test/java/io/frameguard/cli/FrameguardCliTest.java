@@ -1,0 +1,50 @@
+package io.frameguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.model.ModelArtifact;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The offline commands as a user runs them: generate data, train a model, score a file. */
+class FrameguardCliTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void generateTrainScore() throws Exception {
+        Path data = tmp.resolve("normal.csv");
+        assertThat(FrameguardCli.run("generate", "--out", data.toString(), "--frames", "3000", "--dim", "8")).isZero();
+        assertThat(Files.readAllLines(data).get(0)).isEqualTo("ch0,ch1,ch2,ch3,ch4,ch5,ch6,ch7");
+
+        Path model = tmp.resolve("model");
+        assertThat(FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out", model.toString(),
+                "--epochs", "3", "--target-fpr", "0.05", "--version", "cli-test")).isZero();
+        ModelArtifact artifact = ModelArtifact.open(model);
+        assertThat(artifact.card().version()).isEqualTo("cli-test");
+        assertThat(artifact.card().input().dim()).isEqualTo(8);
+        assertThat(artifact.card().threshold().targetFpr()).isEqualTo(0.05);
+
+        Path scores = tmp.resolve("scores.csv");
+        assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv",
+                "--out", scores.toString())).isZero();
+        List<String> rows = Files.readAllLines(scores);
+        assertThat(rows).hasSize(3001);
+        assertThat(rows.get(0)).isEqualTo("index,score,threshold,anomalous");
+        long flagged = rows.stream().skip(1).filter(r -> r.endsWith(",true")).count();
+        // Scored on (mostly) its own training data at a 5% target: a few percent flagged, not none, not most.
+        assertThat(flagged).isBetween(30L, 300L);
+    }
+
+    @Test
+    void badArgumentsFailWithAMessage() {
+        assertThat(FrameguardCli.run("train", "--data", tmp.resolve("missing.csv").toString(), "--format", "csv",
+                "--out", tmp.resolve("m").toString())).isNotZero();
+        assertThat(FrameguardCli.run("score", "--model", tmp.toString(), "--data", "x", "--format", "tiff", "--out", "y"))
+                .isNotZero();
+    }
+}
