@@ -27,12 +27,6 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
 
     public enum Format { csv, f32 }
 
-    public float[] row(int i) {
-        float[] r = new float[dim];
-        System.arraycopy(values, i * dim, r, 0, dim);
-        return r;
-    }
-
     /**
      * @param expectedDim required for f32; for csv, checked against the file when positive
      * @throws FrameFormatException naming the file and line of the first problem

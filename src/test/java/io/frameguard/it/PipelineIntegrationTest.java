@@ -163,6 +163,7 @@ class PipelineIntegrationTest {
             assertThat(metrics).contains("frameguard_inference_seconds_bucket");
             assertThat(metrics).contains("frameguard_threshold{source=\"pump-1\"}");
             assertThat(metrics).contains("kafka_consumer_");
+            assertThat(metrics).as("Kafka Streams metrics of the detector").contains("kafka_stream_");
         }
     }
 
