@@ -52,11 +52,9 @@ final class ScoreCommand implements Callable<Integer> {
                 ModelScorer.Session session = scorer.newSession();
                 BufferedWriter w = Files.newBufferedWriter(out)) {
             w.write("index,score,threshold,anomalous\n");
-            float[] buf = new float[batch * dim];
             for (int from = 0; from < data.rows(); from += batch) {
                 int n = Math.min(batch, data.rows() - from);
-                System.arraycopy(data.values(), from * dim, buf, 0, n * dim);
-                List<ScoredFrame> scored = session.score(new FrameBatch(buf, n, dim));
+                List<ScoredFrame> scored = session.score(new FrameBatch(data.values(), from * dim, n, dim));
                 for (int i = 0; i < n; i++) {
                     double s = scored.get(i).score();
                     boolean anomalous = s > threshold;

@@ -5,12 +5,10 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Checks that single-value validation cannot: relations between settings and what they point to. Runs first
+ * Checks that single-value validation cannot: relations between settings. Runs first
  * at start; a failure stops the service with a message naming the setting.
  */
 @ApplicationScoped
@@ -37,11 +35,6 @@ public class ConfigCheck {
         }
         if (config.scorer().linger().isNegative() || config.scorer().linger().toMillis() > 10_000) {
             throw new IllegalArgumentException("frameguard.scorer.linger must be between 0 and 10s, was " + config.scorer().linger());
-        }
-        Path dir = Path.of(config.model().dir());
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR): " + dir.toAbsolutePath()
-                    + " is not a directory; train one with `frameguard train` or point it at a model artifact");
         }
         var t = config.topics();
         if (t.frames().equals(t.scores()) || t.frames().equals(t.anomalies()) || t.frames().equals(t.dlq())

@@ -7,11 +7,10 @@ package io.frameguard.detection;
  * @param baseThreshold that model's card threshold: floor and ceiling are relative to it
  * @param threshold the current rolling threshold
  * @param recent the last n frames' exceedances, newest in bit 0
- * @param frames frames seen since the last re-base
  */
-public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, long frames) {
+public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
 
     static SourceState fresh(String modelVersion, double baseThreshold) {
-        return new SourceState(modelVersion, baseThreshold, baseThreshold, 0L, 0L);
+        return new SourceState(modelVersion, baseThreshold, baseThreshold, 0L);
     }
 }

@@ -62,7 +62,7 @@ public record ThresholdPolicy(double targetRate, double adaptRate, double floorF
             next = t * Math.exp(adaptRate * ((exceeded ? 1 : 0) - targetRate));
             next = Math.min(state.baseThreshold() * ceilingFactor, Math.max(state.baseThreshold() * floorFactor, next));
         }
-        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, state.frames() + 1),
+        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent),
                 t, exceeded, anomaly, inWindow);
     }
 

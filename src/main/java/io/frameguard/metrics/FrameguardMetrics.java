@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * frameguard's own meters (Prometheus names in brackets). Per-source series are limited to the first
@@ -32,7 +31,7 @@ public final class FrameguardMetrics {
     private final MeterRegistry registry;
     private final int maxSources;
     private final Map<String, String> sourceTags = new ConcurrentHashMap<>();
-    private final Map<String, DoubleAdder> thresholds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<Double>> thresholds = new ConcurrentHashMap<>();
     private final Map<String, Counter> anomalyCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> dlqCounters = new ConcurrentHashMap<>();
     private final AtomicReference<String> modelVersion = new AtomicReference<>();
@@ -79,22 +78,18 @@ public final class FrameguardMetrics {
     }
 
     public void threshold(String source, double value) {
-        String tag = sourceTag(source);
-        thresholds.computeIfAbsent(tag, t -> {
-            DoubleAdder holder = new DoubleAdder();
-            Gauge.builder("frameguard.threshold", holder, DoubleAdder::sum)
+        thresholds.computeIfAbsent(sourceTag(source), t -> {
+            AtomicReference<Double> holder = new AtomicReference<>(value);
+            Gauge.builder("frameguard.threshold", holder, AtomicReference::get)
                     .description("Current detection threshold per source").tag("source", t).register(registry);
             return holder;
-        });
-        DoubleAdder holder = thresholds.get(tag);
-        holder.reset();
-        holder.add(value);
+        }).set(value);
     }
 
     public void anomaly(String source, String severity, long captureToEventMillis) {
-        String key = sourceTag(source) + '\u0000' + severity;
-        anomalyCounters.computeIfAbsent(key, k -> Counter.builder("frameguard.anomalies")
-                .description("Anomaly events emitted").tag("source", sourceTag(source)).tag("severity", severity)
+        String tag = sourceTag(source);
+        anomalyCounters.computeIfAbsent(tag + '\u0000' + severity, k -> Counter.builder("frameguard.anomalies")
+                .description("Anomaly events emitted").tag("source", tag).tag("severity", severity)
                 .register(registry)).increment();
         frameToEvent.record(Math.max(0, captureToEventMillis), TimeUnit.MILLISECONDS);
     }

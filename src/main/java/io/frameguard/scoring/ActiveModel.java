@@ -39,7 +39,8 @@ public class ActiveModel {
                     scorer.card().input().dim(), scorer.card().threshold().value(), dir);
             return scorer;
         } catch (InvalidModelException e) {
-            throw new IllegalStateException("frameguard.model.dir=" + dir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
+                    + e.getMessage() + "; train one with `frameguard train` or point it at a model artifact", e);
         }
     }
 

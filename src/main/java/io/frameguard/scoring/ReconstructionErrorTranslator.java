@@ -15,7 +15,8 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
 
     @Override
     public NDList processInput(TranslatorContext ctx, FrameBatch batch) {
-        FloatBuffer data = FloatBuffer.wrap(batch.values(), 0, batch.rows() * batch.dim());
+        // slice(): a buffer whose position 0 is the batch's first value, whatever its offset in the array
+        FloatBuffer data = FloatBuffer.wrap(batch.values(), batch.offset(), batch.rows() * batch.dim()).slice();
         NDArray frames = ctx.getNDManager().create(data, new Shape(batch.rows(), batch.dim()));
         return new NDList(frames);
     }

@@ -209,19 +209,18 @@ final class ScorerWorker implements Runnable {
             }
         }
 
+        // At most max-batch frames per predictor call; a batch topped up during the linger may need two.
         List<ScoredFrame> scored = new ArrayList<>(decoded.size());
-        long inferenceNanos = 0;
-        for (int from = 0; from < decoded.size(); from += maxBatch) {
+        int calls = (decoded.size() + maxBatch - 1) / maxBatch;
+        long[] callNanos = new long[calls];
+        for (int c = 0; c < calls; c++) {
+            int from = c * maxBatch;
             int n = Math.min(maxBatch, decoded.size() - from);
-            float[] chunk = buffer;
-            if (from > 0) {
-                chunk = new float[n * dim];
-                System.arraycopy(buffer, from * dim, chunk, 0, n * dim);
-            }
             long t0 = System.nanoTime();
-            scored.addAll(session.score(new FrameBatch(chunk, n, dim)));
-            inferenceNanos += System.nanoTime() - t0;
+            scored.addAll(session.score(new FrameBatch(buffer, from * dim, n, dim)));
+            callNanos[c] = System.nanoTime() - t0;
         }
+        long inferenceNanos = java.util.Arrays.stream(callNanos).sum();
         long now = System.currentTimeMillis();
         String version = session.card().version();
         double modelThreshold = session.card().threshold().value();
@@ -242,7 +241,9 @@ final class ScorerWorker implements Runnable {
         producer.commitTransaction();
 
         if (!decoded.isEmpty()) {
-            metrics.batch(decoded.size(), inferenceNanos);
+            for (int c = 0; c < calls; c++) {
+                metrics.batch(Math.min(maxBatch, decoded.size() - c * maxBatch), callNanos[c]);
+            }
             metrics.scored(decoded.size());
             for (ScoredFrame s : scored) {
                 metrics.score(s.score());
