@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--version", paramLabel = "VERSION", description = "Model version (default: NAME-<UTC timestamp>).")
     String version;
 
-    @Option(names = "--threads", defaultValue = "1", description = "TensorFlow threads; 1 keeps runs repeatable (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "0", description = "TensorFlow threads, 0 for one per processor. Same data, seed and threads give the same model bit for bit (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override

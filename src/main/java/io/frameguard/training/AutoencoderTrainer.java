@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.tensorflow.Graph;
@@ -19,12 +21,11 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
-import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.framework.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
@@ -34,8 +35,8 @@ import org.tensorflow.types.TFloat32;
  * <p>The exported graph maps raw frames to per-feature squared reconstruction errors in standardised units,
  * standardisation included, so the scorer needs nothing but the SavedModel. A random split of the frames is
  * held out: its reconstruction errors give the model card's quantile sketch and the initial threshold (the
- * quantile at 1 - target FPR). Weights are initialised and batches shuffled from the seed alone, so the same
- * data and seed give the same model up to floating-point rounding (see {@link TrainingOptions#threads()}).
+ * quantile at 1 - target FPR). Weights are initialised and batches shuffled from the seed alone and the updates
+ * run in a fixed order ({@link AdamStep}), so the same data and seed give the same model, bit for bit.
  */
 public final class AutoencoderTrainer {
 
@@ -77,7 +78,7 @@ public final class AutoencoderTrainer {
             throw new IOException("refusing to overwrite existing SavedModel in " + savedModel);
         }
         ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(options.threads())
+                .setIntraOpParallelismThreads(options.effectiveThreads())
                 .setInterOpParallelismThreads(1)
                 .build();
         try (Graph g = new Graph(); Session session = new Session(g, config)) {
@@ -86,9 +87,12 @@ public final class AutoencoderTrainer {
                     .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
             Operand<TFloat32> z = tf.math.div(tf.math.sub(frames, tf.constant(mean)), tf.constant(std));
             Operand<TFloat32> h = z;
+            List<Variable<TFloat32>> weights = new ArrayList<>();
             for (int i = 0; i + 1 < layers.length; i++) {
-                Operand<TFloat32> w = tf.variable(tf.constant(glorot(layers[i], layers[i + 1], random)));
-                Operand<TFloat32> b = tf.variable(tf.constant(new float[layers[i + 1]]));
+                Variable<TFloat32> w = tf.variable(tf.constant(glorot(layers[i], layers[i + 1], random)));
+                Variable<TFloat32> b = tf.variable(tf.constant(new float[layers[i + 1]]));
+                weights.add(w);
+                weights.add(b);
                 h = tf.math.add(tf.linalg.matMul(h, w), b);
                 if (i + 2 < layers.length) {
                     h = tf.nn.relu(h);
@@ -96,7 +100,7 @@ public final class AutoencoderTrainer {
             }
             Operand<TFloat32> errors = tf.withName(ModelArtifact.OUTPUT_NAME).math.squaredDifference(h, z);
             Operand<TFloat32> loss = tf.math.mean(errors, tf.constant(new int[] {0, 1}));
-            Op minimize = new Adam(g, options.learningRate()).minimize(loss);
+            AdamStep adam = new AdamStep(tf, loss, weights, options.learningRate());
             session.initialize();
 
             int batch = Math.min(options.batchSize(), nTrain);
@@ -115,9 +119,8 @@ public final class AutoencoderTrainer {
                     for (int r = 0; r < n; r++) {
                         System.arraycopy(train, trainOrder[from + r] * dim, batchBuf, r * dim, dim);
                     }
-                    try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim));
-                            Result out = session.runner().feed(frames, x).addTarget(minimize).fetch(loss).run()) {
-                        sum += ((TFloat32) out.get(0)).getFloat() * n;
+                    try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim))) {
+                        sum += (double) adam.run(session.runner().feed(frames, x)) * n;
                         seen += n;
                     }
                     progress.step(epoch, sum / seen);

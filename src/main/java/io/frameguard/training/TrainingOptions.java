@@ -6,9 +6,9 @@ package io.frameguard.training;
  * @param hidden width of the outer hidden layers; 0 picks {@link #defaultHidden(int)}
  * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param targetFpr the false-positive rate the initial threshold is set for on held-out normal frames
- * @param threads TensorFlow intra-op threads. The seed fixes initial weights, split and batch order; runs still
- *     differ in the last bits (TensorFlow's CPU kernels sum in an alignment-dependent order), which training
- *     amplifies to a few percent on short runs; 1 thread and TF_ENABLE_ONEDNN_OPTS=0 keep that smallest
+ * @param threads TensorFlow intra-op threads, 0 for one per available processor. Same data, seed and thread
+ *     count give bit-identical weights (TensorFlow splits work by thread count, so another count may round
+ *     differently)
  */
 public record TrainingOptions(
         String name,
@@ -29,7 +29,7 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, 0, 0, 1);
+        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, 0, 0, 0);
     }
 
     public TrainingOptions {
@@ -39,7 +39,7 @@ public record TrainingOptions(
         require(targetFpr > 0 && targetFpr < 0.5, "target FPR must be in (0, 0.5)");
         require(validationFraction > 0 && validationFraction < 0.9, "validation fraction must be in (0, 0.9)");
         require(hidden >= 0 && latent >= 0, "layer widths must be >= 0");
-        require(threads >= 1, "threads must be >= 1");
+        require(threads >= 0, "threads must be >= 0");
     }
 
     private static void require(boolean ok, String message) {
@@ -60,6 +60,11 @@ public record TrainingOptions(
         int h = hidden > 0 ? hidden : defaultHidden(dim);
         int z = latent > 0 ? latent : defaultLatent(dim);
         return new int[] {dim, h, z, h, dim};
+    }
+
+    /** The thread count to give TensorFlow: {@link #threads()}, or one per available processor when 0. */
+    public int effectiveThreads() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
     public TrainingOptions withVersion(String v) {
