@@ -113,7 +113,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         SensorSimulator sim = new SensorSimulator(DIM, SIM_SEED);
         GenerateCommand.writeCsv(sim, 20_000, 8, data);
         say("training an autoencoder on 20,000 normal frames from %s ...", data);
-        TrainingOptions options = new TrainingOptions("demo", null, 20, 64, 1e-3f, 42, 0.005, 0.1, 0, 0, 1);
+        TrainingOptions options = TrainingOptions.builder().name("demo").epochs(20).targetFpr(0.005).build();
         ModelArtifact artifact = new AutoencoderTrainer(options, new TrainingProgress() {
             @Override
             public void epochDone(int epoch, double loss) {

@@ -1,24 +1,66 @@
 package io.frameguard.cli;
 
 import io.frameguard.frames.FrameFile;
+import io.frameguard.frames.ImageGeometry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options that name a file of frames, shared by {@code train} and {@code score}. */
 final class FrameInput {
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Frames file.")
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Frames file (csv, f32, idx images), or a directory of PNG/JPEG files (png-dir).")
     Path data;
 
-    @Option(names = "--format", required = true, paramLabel = "csv|f32",
-            description = "csv: one frame per line (optional header of feature names); f32: raw float32 little-endian.")
+    @Option(names = "--format", required = true, paramLabel = "csv|f32|idx|png-dir", converter = FormatConverter.class,
+            description = "csv: one frame per line (optional header of feature names); f32: raw float32 little-endian; "
+                    + "idx: MNIST-style image file (.gz or not); png-dir: a directory of PNG/JPEG images.")
     FrameFile.Format format;
 
     @Option(names = "--dim", paramLabel = "N", defaultValue = "0",
-            description = "Values per frame (required for f32; checked for csv).")
+            description = "Values per frame (required for f32; checked for the others).")
     int dim;
 
+    @Option(names = "--labels", paramLabel = "L[,L...]", split = ",",
+            description = "idx: keep only images with these labels (the normal classes); read from the matching labels file.")
+    List<Integer> labels;
+
+    @Option(names = "--image-size", paramLabel = "WxHxC",
+            description = "png-dir: convert every image to this width, height and channels (1 or 3); default: the first image's.")
+    String imageSize;
+
     FrameFile read() throws IOException {
-        return FrameFile.read(data, format, dim);
+        return read(parseGeometry(imageSize));
+    }
+
+    /** Reads the frames; images in a directory are converted to {@code geometry} when it is not null. */
+    FrameFile read(ImageGeometry geometry) throws IOException {
+        return FrameFile.read(data, format, new FrameFile.ReadOptions(dim,
+                labels == null ? null : new LinkedHashSet<>(labels), geometry));
+    }
+
+    static ImageGeometry parseGeometry(String size) {
+        if (size == null) {
+            return null;
+        }
+        String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");
+        try {
+            if (parts.length == 3) {
+                return new ImageGeometry(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--image-size '" + size + "': expected WIDTHxHEIGHTxCHANNELS such as 28x28x1");
+    }
+
+    /** Accepts the formats' user-facing names, {@code png-dir} included. */
+    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<FrameFile.Format> {
+        @Override
+        public FrameFile.Format convert(String value) {
+            return FrameFile.Format.ofLabel(value);
+        }
     }
 }

@@ -41,7 +41,7 @@ final class ScoreCommand implements Callable<Integer> {
         if (input.dim == 0) {
             input.dim = dim;
         }
-        FrameFile data = input.read();
+        FrameFile data = input.read(artifact.card().input().image());
         if (data.dim() != dim) {
             throw new IllegalArgumentException(input.data + " has " + data.dim() + " values per frame, model "
                     + artifact.card().version() + " expects " + dim);

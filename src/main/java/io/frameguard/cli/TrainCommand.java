@@ -45,13 +45,30 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation-fraction", defaultValue = "0.1", description = "Share of frames held out (default: ${DEFAULT-VALUE}).")
     double validationFraction;
 
-    @Option(names = "--hidden", defaultValue = "0", description = "Outer hidden layer width (default: 2*dim, within 8..128).")
+    @Option(names = "--architecture", defaultValue = TrainingOptions.DENSE, paramLabel = "dense|conv",
+            description = "dense: fully connected; conv: convolutional, for images whose sides are multiples of 4 (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--hidden", defaultValue = "0",
+            description = "dense: outer hidden layer width (default: 2*dim, within 8..128); conv: first layer's filters (default: 16).")
     int hidden;
 
-    @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width (default: dim/4, within 2..32).")
+    @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width (default: dim/4 within 2..32; 32 for conv).")
     int latent;
 
-    @Option(names = "--name", defaultValue = "sensor", description = "Model name, the prefix of generated versions (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--smoothing-sigma", defaultValue = "1.0",
+            description = "Images: Gaussian smoothing of the pixel error map, in pixels; 0 for none (default: ${DEFAULT-VALUE}).")
+    double smoothingSigma;
+
+    @Option(names = "--pixel-variance", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Images: divide each pixel's error by its variance on held-out normal images (default: ${DEFAULT-VALUE}).")
+    boolean pixelVariance;
+
+    @Option(names = "--variance-floor", defaultValue = "0.1",
+            description = "Images: smallest per-pixel variance used, as a share of the mean (default: ${DEFAULT-VALUE}).")
+    double varianceFloor;
+
+    @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
     @Option(names = "--version", paramLabel = "VERSION", description = "Model version (default: NAME-<UTC timestamp>).")
@@ -63,9 +80,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FrameFile data = input.read();
-        TrainingOptions options = new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
-                validationFraction, hidden, latent, threads);
-        String summary = data.rows() + " frames x " + data.dim() + " features from " + input.data.getFileName();
+        TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
+                validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor);
+        String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
+                + " features") + " from " + input.data.getFileName()
+                + (input.labels != null ? " (labels " + input.labels + ")" : "");
         System.err.println("Training on " + summary);
         ModelArtifact artifact;
         try (BarProgress progress = new BarProgress()) {

@@ -28,6 +28,8 @@ public interface FrameguardConfig {
 
     Detector detector();
 
+    Heatmaps heatmaps();
+
     Metrics metrics();
 
     interface Topics {
@@ -63,6 +65,14 @@ public interface FrameguardConfig {
 
         /** Larger frames go to the dead-letter topic without being decoded (the default fits Kafka's default 1 MB message limit). */
         @WithDefault("1000000") @Min(16) @Max(100000000) int maxBytes();
+
+        /** Larger images (width x height, read from the image's header) go to the dead-letter topic undecoded. */
+        @WithDefault("16777216") @Min(1) @Max(1000000000) long maxImagePixels();
+    }
+
+    interface Heatmaps {
+        /** Memory for the error maps of recent candidate anomalies on image frames, served as heatmaps; 0 keeps none. */
+        @WithDefault("67108864") @Min(0) @Max(17179869184L) long maxBytes();
     }
 
     interface Scorer {

@@ -1,6 +1,9 @@
 package io.frameguard.detection;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.frameguard.scoring.ImageRegion;
+import io.frameguard.scoring.ScoreRecord;
 import io.frameguard.scoring.ScoredFrame;
 import java.util.List;
 
@@ -34,6 +37,23 @@ public record AnomalyEvent(
     /** The k-of-n rule in force and how many of the last n frames exceeded. */
     public record Window(int k, int n, int exceeded) {}
 
-    /** Why: for sensor frames, the channels with the largest reconstruction errors. */
-    public record Explanation(String kind, List<ScoredFrame.ChannelError> topChannels) {}
+    /**
+     * Why. {@value #CHANNELS}: the sensor channels with the largest reconstruction errors. {@value #IMAGE_REGION}:
+     * the image region of largest error, and the path of its heatmap on the scorer's HTTP API (kept while the
+     * scorer's bounded heatmap memory holds it).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Explanation(String kind, List<ScoredFrame.ChannelError> topChannels, ImageRegion region,
+            String heatmap) {
+        public static final String CHANNELS = "channels";
+        public static final String IMAGE_REGION = "image-region";
+
+        static Explanation of(ScoreRecord s) {
+            if (s.region() != null) {
+                return new Explanation(IMAGE_REGION, null, s.region(),
+                        "/api/anomalies/" + s.topic() + "/" + s.partition() + "/" + s.offset() + "/heatmap.png");
+            }
+            return new Explanation(CHANNELS, s.top(), null, null);
+        }
+    }
 }

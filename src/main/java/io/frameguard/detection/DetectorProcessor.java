@@ -11,7 +11,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DetectorProcessor implements Processor<String, ScoreRecord, String, AnomalyEvent> {
 
     /** Explanation kind of sensor frames. */
-    static final String CHANNELS = "channels";
 
     private final ThresholdPolicy policy;
     private final FrameguardMetrics metrics;
@@ -58,7 +57,7 @@ final class DetectorProcessor implements Processor<String, ScoreRecord, String, 
                 s.modelVersion(),
                 severity,
                 new AnomalyEvent.Window(policy.k(), policy.n(), d.exceededInWindow()),
-                new AnomalyEvent.Explanation(CHANNELS, s.top()));
+                AnomalyEvent.Explanation.of(s));
         metrics.anomaly(source, severity, now - s.captureTs());
         context.forward(new Record<>(source, event, record.timestamp()));
     }

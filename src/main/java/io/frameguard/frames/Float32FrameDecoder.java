@@ -3,6 +3,7 @@ package io.frameguard.frames;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
 
 /** {@code application/x-float32}: the frame's values as IEEE float32, little-endian, back to back. */
 public final class Float32FrameDecoder implements FrameDecoder {
@@ -15,12 +16,13 @@ public final class Float32FrameDecoder implements FrameDecoder {
     }
 
     @Override
-    public void decode(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException {
+    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+            throws FrameDecodeException {
+        int dim = shape.dim();
         if (payload.length != 4 * dim) {
             throw new FrameDecodeException(payload.length % 4 == 0 ? FrameDecodeException.WRONG_DIMENSION : FrameDecodeException.MALFORMED,
                     "float32 frame of " + payload.length + " bytes, the model expects " + dim + " values (" + 4 * dim + " bytes)");
         }
         ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
-        FrameDecoder.requireFinite(dest, offset, dim);
     }
 }

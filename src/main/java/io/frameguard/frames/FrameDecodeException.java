@@ -14,6 +14,10 @@ public class FrameDecodeException extends Exception {
     public static final String WRONG_DIMENSION = "wrong-dimension";
     public static final String NON_FINITE = "non-finite-value";
     public static final String MISSING_SOURCE = "missing-source-key";
+    public static final String IMAGE_TOO_LARGE = "image-too-large";
+    public static final String CORRUPT_IMAGE = "corrupt-image";
+    public static final String WRONG_CHANNELS = "wrong-channels";
+    public static final String BAD_IMAGE_HEADER = "bad-image-header";
 
     private final String reason;
 

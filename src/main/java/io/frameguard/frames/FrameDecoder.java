@@ -1,5 +1,7 @@
 package io.frameguard.frames;
 
+import org.apache.kafka.common.header.Headers;
+
 /**
  * Decodes one frame payload of a content type straight into a batch buffer (no intermediate array), so that
  * decoding costs no more than inference.
@@ -10,18 +12,12 @@ public interface FrameDecoder {
     java.util.List<String> contentTypes();
 
     /**
-     * Writes exactly {@code dim} finite values to {@code dest[offset .. offset+dim)} or throws.
+     * Writes exactly {@code shape.dim()} finite values to {@code dest[offset .. offset+dim)} or throws.
      *
-     * @throws FrameDecodeException with a reason code when the payload is not a frame of {@code dim} values
+     * @param contentType the frame's content type, one of {@link #contentTypes()}
+     * @param headers the record's headers, for formats that carry metadata there
+     * @throws FrameDecodeException with a reason code when the payload is not a frame of that shape
      */
-    void decode(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException;
-
-    static void requireFinite(float[] dest, int offset, int dim) throws FrameDecodeException {
-        for (int i = offset; i < offset + dim; i++) {
-            if (!Float.isFinite(dest[i])) {
-                throw new FrameDecodeException(FrameDecodeException.NON_FINITE,
-                        "value " + (i - offset) + " is " + dest[i]);
-            }
-        }
-    }
+    void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+            throws FrameDecodeException;
 }

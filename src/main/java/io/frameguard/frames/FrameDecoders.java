@@ -17,8 +17,11 @@ public final class FrameDecoders {
 
     public static final String CONTENT_TYPE_HEADER = "content-type";
 
+    /** Default cap on an image's width x height, checked from its header before decoding: 4096 x 4096. */
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 4096L * 4096L;
+
     private final Map<String, FrameDecoder> byType = new HashMap<>();
-    private final FrameDecoder defaultDecoder;
+    private final String defaultType;
     private final int maxBytes;
 
     public FrameDecoders(List<FrameDecoder> decoders, String defaultContentType, int maxBytes) {
@@ -27,21 +30,23 @@ public final class FrameDecoders {
                 byType.put(type, d);
             }
         }
-        this.defaultDecoder = byType.get(normalise(defaultContentType));
-        if (defaultDecoder == null) {
+        this.defaultType = normalise(defaultContentType);
+        if (!byType.containsKey(defaultType)) {
             throw new IllegalArgumentException("frameguard.frames.default-content-type: no decoder for '"
                     + defaultContentType + "'; supported: " + byType.keySet());
         }
         this.maxBytes = maxBytes;
     }
 
-    /** The built-in decoders: JSON and float32. */
-    public static FrameDecoders standard(String defaultContentType, int maxBytes) {
-        return new FrameDecoders(List.of(new JsonFrameDecoder(), new Float32FrameDecoder()), defaultContentType, maxBytes);
+    /** The built-in decoders: JSON, float32, PNG, JPEG and raw 8-bit images. */
+    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels) {
+        return new FrameDecoders(List.of(new JsonFrameDecoder(), new Float32FrameDecoder(),
+                new EncodedImageFrameDecoder(maxImagePixels), new RawImageFrameDecoder(maxImagePixels)),
+                defaultContentType, maxBytes);
     }
 
-    /** Decodes one Kafka record's frame into {@code dest[offset .. offset+dim)}. */
-    public void decode(byte[] key, byte[] payload, Headers headers, float[] dest, int offset, int dim)
+    /** Decodes one Kafka record's frame into {@code dest[offset .. offset + shape.dim())}. */
+    public void decode(byte[] key, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         if (key == null || key.length == 0) {
             throw new FrameDecodeException(FrameDecodeException.MISSING_SOURCE, "the record key (source id) is missing");
@@ -53,26 +58,33 @@ public final class FrameDecoders {
             throw new FrameDecodeException(FrameDecodeException.TOO_LARGE,
                     "frame of " + payload.length + " bytes exceeds frameguard.frames.max-bytes=" + maxBytes);
         }
-        decoderFor(headers).decode(payload, dest, offset, dim);
-    }
-
-    FrameDecoder decoderFor(Headers headers) throws FrameDecodeException {
-        Header h = headers == null ? null : headers.lastHeader(CONTENT_TYPE_HEADER);
-        if (h == null || h.value() == null) {
-            return defaultDecoder;
-        }
-        String type = normalise(new String(h.value(), StandardCharsets.UTF_8));
+        String type = contentType(headers);
         FrameDecoder d = byType.get(type);
         if (d == null) {
             String shown = type.length() > 80 ? type.substring(0, 80) + "..." : type;
             throw new FrameDecodeException(FrameDecodeException.UNSUPPORTED_CONTENT_TYPE,
                     "no decoder for content-type '" + shown + "'; supported: " + byType.keySet());
         }
-        return d;
+        d.decode(type, payload, headers, dest, offset, shape);
+        requireFinite(dest, offset, shape.dim());
+    }
+
+    private String contentType(Headers headers) {
+        Header h = headers == null ? null : headers.lastHeader(CONTENT_TYPE_HEADER);
+        return h == null || h.value() == null ? defaultType : normalise(new String(h.value(), StandardCharsets.UTF_8));
     }
 
     private static String normalise(String contentType) {
         int semi = contentType.indexOf(';');
         return (semi >= 0 ? contentType.substring(0, semi) : contentType).strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static void requireFinite(float[] dest, int offset, int dim) throws FrameDecodeException {
+        for (int i = offset; i < offset + dim; i++) {
+            if (!Float.isFinite(dest[i])) {
+                throw new FrameDecodeException(FrameDecodeException.NON_FINITE,
+                        "value " + (i - offset) + " is " + dest[i]);
+            }
+        }
     }
 }

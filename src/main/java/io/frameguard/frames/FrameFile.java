@@ -19,23 +19,77 @@ import java.util.List;
  *       column names becomes the feature names.
  *   <li>{@code f32}: raw float32 little-endian values, frames back to back; {@code --dim} says how many per
  *       frame (the same layout as the {@code application/x-float32} Kafka payload).
+ *   <li>{@code idx}, {@code png-dir}: images, read by {@link ImageFiles}.
  * </ul>
  *
  * @param values row-major, {@code rows * dim} values
+ * @param image the images' geometry, null for sensor frames
  */
-public record FrameFile(int dim, int rows, float[] values, List<String> featureNames) {
+public record FrameFile(int dim, int rows, float[] values, List<String> featureNames, ImageGeometry image) {
 
-    public enum Format { csv, f32 }
+    /** Sensor frames. */
+    public FrameFile(int dim, int rows, float[] values, List<String> featureNames) {
+        this(dim, rows, values, featureNames, null);
+    }
+
+    public enum Format {
+        csv("csv"), f32("f32"), idx("idx"), pngDir("png-dir");
+
+        private final String label;
+
+        Format(String label) {
+            this.label = label;
+        }
+
+        /** The name users type: {@code csv}, {@code f32}, {@code idx}, {@code png-dir}. */
+        public String label() {
+            return label;
+        }
+
+        public static Format ofLabel(String label) {
+            for (Format f : values()) {
+                if (f.label.equalsIgnoreCase(label)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("unknown frame file format '" + label + "'; expected csv, f32, idx or png-dir");
+        }
+    }
+
+    /** How to read a file of frames. */
+    public record ReadOptions(int expectedDim, java.util.Set<Integer> labels, ImageGeometry imageGeometry) {
+        public static ReadOptions dim(int expectedDim) {
+            return new ReadOptions(expectedDim, null, null);
+        }
+    }
 
     /**
      * @param expectedDim required for f32; for csv, checked against the file when positive
      * @throws FrameFormatException naming the file and line of the first problem
      */
     public static FrameFile read(Path file, Format format, int expectedDim) throws IOException {
-        return switch (format) {
-            case csv -> readCsv(file, expectedDim);
-            case f32 -> readF32(file, expectedDim);
+        return read(file, format, ReadOptions.dim(expectedDim));
+    }
+
+    /**
+     * @param options for idx, the labels to keep (null: all); for png-dir, the geometry to convert to (null: the
+     *     first image's); for every format, the values per frame to check when positive
+     */
+    public static FrameFile read(Path file, Format format, ReadOptions options) throws IOException {
+        FrameFile frames = switch (format) {
+            case csv -> readCsv(file, options.expectedDim());
+            case f32 -> readF32(file, options.expectedDim());
+            case idx -> ImageFiles.readIdx(file, options.labels());
+            case pngDir -> ImageFiles.readImageDir(file, options.imageGeometry());
         };
+        if (options.expectedDim() > 0 && frames.dim() != options.expectedDim()) {
+            throw new FrameFormatException(file + ": frames of " + frames.dim() + " values, expected " + options.expectedDim());
+        }
+        return frames;
+    }
+
+    public FrameShape shape() {
+        return new FrameShape(dim, image);
     }
 
     private static FrameFile readF32(Path file, int dim) throws IOException {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * {@code application/json}: an object with a {@code values} array of numbers; other fields are ignored. The
@@ -27,7 +28,9 @@ public final class JsonFrameDecoder implements FrameDecoder {
     }
 
     @Override
-    public void decode(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException {
+    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+            throws FrameDecodeException {
+        int dim = shape.dim();
         try (JsonParser p = FACTORY.createParser(payload)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed("a JSON frame must be an object with a \"values\" array");
@@ -70,7 +73,6 @@ public final class JsonFrameDecoder implements FrameDecoder {
         } catch (IOException e) {
             throw malformed("unreadable JSON: " + e.getMessage());
         }
-        FrameDecoder.requireFinite(dest, offset, dim);
     }
 
     private static FrameDecodeException malformed(String message) {

@@ -75,6 +75,10 @@ public record ModelArtifact(Path dir, ModelCard card) {
         if (card.input() == null || card.input().dim() <= 0) {
             throw new InvalidModelException(cardFile + ": missing or non-positive input.dim");
         }
+        if (card.input().image() != null && card.input().image().dim() != card.input().dim()) {
+            throw new InvalidModelException(cardFile + ": input.image " + card.input().image() + " does not have input.dim "
+                    + card.input().dim() + " values");
+        }
         if (card.threshold() == null || !(card.threshold().value() > 0) || !Double.isFinite(card.threshold().value())) {
             throw new InvalidModelException(cardFile + ": threshold.value must be a positive finite number");
         }

@@ -2,6 +2,8 @@ package io.frameguard.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.frameguard.frames.FrameShape;
+import io.frameguard.frames.ImageGeometry;
 import java.util.List;
 
 /**
@@ -10,9 +12,10 @@ import java.util.List;
  * {@value ModelArtifact#CARD_FILE}.
  *
  * <p>The SavedModel's serving signature takes raw frame values ({@code frames}, shape [-1, dim]) and returns
- * the per-feature squared reconstruction error in standardised units ({@code errors}, same shape): the
- * preprocessing described in {@link #preprocessing} is part of the graph, so training and serving cannot
- * disagree about it. A frame's score is the mean of its row of {@code errors}.
+ * the reconstruction error map ({@code errors}): for sensor frames the per-feature squared error in standardised
+ * units ([-1, dim]); for images the per-pixel error map described by {@link #scoring} ([-1, width * height]).
+ * The preprocessing and the error map's post-processing are part of the graph, so training and serving cannot
+ * disagree about them. A frame's score is the mean of its row of {@code errors}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -26,19 +29,53 @@ public record ModelCard(
         Architecture architecture,
         Training training,
         Threshold threshold,
+        Scoring scoring,
         String checksum) {
 
     /** Version of this card's JSON layout. */
     public static final int CARD_VERSION = 1;
 
-    /** Kind of frame the model reads, and its shape. */
-    public record Input(String kind, int dim, List<String> featureNames) {}
+    /**
+     * Kind of frame the model reads ({@value #SENSOR} or {@value #IMAGE}), and its shape.
+     *
+     * @param featureNames sensor channel names; null for images
+     * @param image the image geometry; null for sensors
+     */
+    public record Input(String kind, int dim, List<String> featureNames, ImageGeometry image) {
+        public static final String SENSOR = "sensor";
+        public static final String IMAGE = "image";
 
-    /** Per-feature standardisation folded into the graph: z = (x - mean) / std. */
+        public FrameShape shape() {
+            return new FrameShape(dim, image);
+        }
+
+        /** Values per row of the {@code errors} output: one per feature, or one per pixel for images. */
+        public int errorWidth() {
+            return image != null ? image.pixels() : dim;
+        }
+    }
+
+    /**
+     * Preprocessing folded into the graph. {@code standardize}: z = (x - mean) / std per feature (sensors);
+     * {@code unit-scale}: 8-bit pixels scaled to [0, 1] by the decoder, nothing in the graph (images).
+     */
     public record Preprocessing(String kind, float[] mean, float[] std) {}
 
-    /** Layer widths, input first, and the activation of the hidden layers. */
+    /**
+     * The network. {@code dense-autoencoder}: layer widths, input first. {@code conv-autoencoder}: input
+     * channels, the filters of each stride-2 3x3 convolution, then the bottleneck width; the decoder mirrors it.
+     */
     public record Architecture(String kind, int[] layers, String activation) {}
+
+    /**
+     * How an image's error map is computed: the residual (reconstruction - input) of each channel smoothed with
+     * a Gaussian of {@code smoothingSigma} pixels (0: none), squared and averaged over channels; then, when
+     * {@code pixelVariance} is set, each pixel divided by the variance of that error on {@code calibrationFrames}
+     * held-out normal images (at least {@code varianceFloor} times their mean variance), so that pixels that are
+     * always hard to reconstruct do not dominate.
+     */
+    public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
+            long calibrationFrames) {}
 
     /** How the model was trained and how well it fits held-out normal frames. */
     public record Training(
@@ -65,6 +102,6 @@ public record ModelCard(
     /** Same card with the checksum set (the checksum covers the SavedModel files, not the card). */
     public ModelCard withChecksum(String sum) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, sum);
+                threshold, scoring, sum);
     }
 }

@@ -52,15 +52,16 @@ public final class ModelScorer implements AutoCloseable {
         ModelScorer scorer = new ModelScorer(artifact, model);
         try (Session s = scorer.newSession()) {
             int dim = artifact.card().input().dim();
+            int width = artifact.card().input().errorWidth();
             float[] canary = new float[2 * dim];
             float[] mean = artifact.card().preprocessing().mean();
             for (int i = 0; i < canary.length; i++) {
                 canary[i] = mean != null && mean.length == dim ? mean[i % dim] : 0f;
             }
             float[] errors = s.errors(new FrameBatch(canary, 2, dim));
-            if (errors.length != canary.length) {
+            if (errors.length != 2 * width) {
                 throw new InvalidModelException("model " + artifact.card().version() + " returned " + errors.length
-                        + " errors for a 2x" + dim + " batch: its output shape does not match its card");
+                        + " errors for a 2x" + dim + " batch, its card says 2x" + width + ": its output shape does not match its card");
             }
             for (float e : errors) {
                 if (!Float.isFinite(e)) {
@@ -107,7 +108,7 @@ public final class ModelScorer implements AutoCloseable {
             return artifact.card();
         }
 
-        /** Per-feature squared errors, row-major. */
+        /** The error maps, row-major: {@code batch.rows()} rows of {@link ModelCard.Input#errorWidth()} values. */
         public float[] errors(FrameBatch batch) throws TranslateException {
             if (batch.dim() != artifact.card().input().dim()) {
                 throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + artifact.card().input().dim());
@@ -117,7 +118,12 @@ public final class ModelScorer implements AutoCloseable {
 
         /** Scores each frame of the batch. */
         public List<ScoredFrame> score(FrameBatch batch) throws TranslateException {
-            return explain(errors(batch), batch.rows(), batch.dim());
+            return explain(errors(batch), batch.rows());
+        }
+
+        /** Scores and explanations from error maps this session computed. */
+        public List<ScoredFrame> explain(float[] errors, int rows) {
+            return ModelScorer.this.explain(errors, rows);
         }
 
         @Override
@@ -126,17 +132,30 @@ public final class ModelScorer implements AutoCloseable {
         }
     }
 
-    /** Turns per-feature errors into per-frame scores with their top channels. */
-    List<ScoredFrame> explain(float[] errors, int rows, int dim) {
-        List<String> names = artifact.card().input().featureNames();
-        int k = Math.min(TOP_CHANNELS, dim);
+    /** Turns the error maps of {@code rows} frames into scores with their explanations. */
+    public List<ScoredFrame> explain(float[] errors, int rows) {
+        ModelCard.Input input = artifact.card().input();
+        int width = input.errorWidth();
         List<ScoredFrame> out = new ArrayList<>(rows);
+        if (input.image() != null) {
+            for (int r = 0; r < rows; r++) {
+                double sum = 0;
+                for (int p = r * width; p < (r + 1) * width; p++) {
+                    sum += errors[p];
+                }
+                out.add(new ScoredFrame(sum / width, List.of(),
+                        ImageRegion.of(errors, r * width, input.image().width(), input.image().height())));
+            }
+            return out;
+        }
+        List<String> names = input.featureNames();
+        int k = Math.min(TOP_CHANNELS, width);
         int[] top = new int[k];
         for (int r = 0; r < rows; r++) {
-            int base = r * dim;
+            int base = r * width;
             double sum = 0;
             int filled = 0;
-            for (int c = 0; c < dim; c++) {
+            for (int c = 0; c < width; c++) {
                 float e = errors[base + c];
                 sum += e;
                 // insertion into a k-long list of the largest errors so far
@@ -158,7 +177,7 @@ public final class ModelScorer implements AutoCloseable {
                 channels.add(new ScoredFrame.ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c,
                         e, sum > 0 ? e / sum : 0));
             }
-            out.add(new ScoredFrame(sum / dim, channels));
+            out.add(new ScoredFrame(sum / width, channels, null));
         }
         return out;
     }

@@ -8,8 +8,9 @@ import ai.djl.translate.TranslatorContext;
 import java.nio.FloatBuffer;
 
 /**
- * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor and returns the model's per-feature
- * squared errors (row-major, {@code rows * dim}). The batch is already a batch: no DJL batchifier.
+ * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor and returns the model's error maps
+ * (row-major: per-feature errors for sensors, per-pixel for images). The batch is already a batch: no DJL
+ * batchifier.
  */
 final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameBatch, float[]> {
 

@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -13,11 +14,13 @@ import java.util.List;
  * @param scoredTs when the score was computed, epoch ms
  * @param score mean squared reconstruction error, standardised units
  * @param modelThreshold the model card's initial threshold, where the detector's rolling threshold starts
- * @param top the channels with the largest errors, largest first
+ * @param top sensor frames: the channels with the largest errors, largest first
+ * @param region image frames: where the error is; absent for sensor frames
  * @param batchSize frames in the predictor call that scored this frame
  * @param inferenceMicros duration of that predictor call
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScoreRecord(
         int v,
         String source,
@@ -30,6 +33,7 @@ public record ScoreRecord(
         double modelThreshold,
         String modelVersion,
         List<ScoredFrame.ChannelError> top,
+        ImageRegion region,
         int batchSize,
         long inferenceMicros) {
 

@@ -3,10 +3,13 @@ package io.frameguard.scoring;
 import java.util.List;
 
 /**
- * One frame's score: the mean of its per-feature squared errors (standardised units), and the channels that
- * contributed most, largest first.
+ * One frame's score, the mean of its error map, and why: for sensor frames the channels that contributed most,
+ * largest first; for images the region of largest error.
+ *
+ * @param topChannels sensor frames; empty for images
+ * @param region images; null for sensor frames
  */
-public record ScoredFrame(double score, List<ChannelError> topChannels) {
+public record ScoredFrame(double score, List<ChannelError> topChannels, ImageRegion region) {
 
     /** A channel's squared error and its share of the frame's total error. */
     public record ChannelError(int index, String name, double error, double share) {}

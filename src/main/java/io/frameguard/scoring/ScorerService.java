@@ -13,7 +13,9 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -55,9 +57,19 @@ public class ScorerService {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    HeatmapStore heatmaps;
+
     private final List<ScorerWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+
+    /** The anomaly heatmaps the scorer keeps and the API serves. */
+    @Produces
+    @Singleton
+    HeatmapStore heatmapStore() {
+        return new HeatmapStore(config.heatmaps().maxBytes(), config.detector().floorFactor());
+    }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         ModelScorer scorer = model.loadConfigured();
@@ -66,7 +78,8 @@ public class ScorerService {
         if (config.topics().create()) {
             TopicSetup.ensureTopics(kafkaConfig, topics, config.topics());
         }
-        FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes());
+        FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes(),
+                config.frames().maxImagePixels());
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
@@ -78,7 +91,7 @@ public class ScorerService {
             clientMetrics.add(cm);
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders, metrics,
-                    config.scorer().maxBatch(), config.scorer().linger(), config.scorer().retryBackoff());
+                    config.scorer().maxBatch(), config.scorer().linger(), config.scorer().retryBackoff(), heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);

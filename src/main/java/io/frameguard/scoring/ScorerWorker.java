@@ -2,6 +2,7 @@ package io.frameguard.scoring;
 
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
+import io.frameguard.frames.FrameShape;
 import io.frameguard.kafka.JsonSerde;
 import io.frameguard.kafka.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -70,6 +71,7 @@ final class ScorerWorker implements Runnable {
     private final int maxBatch;
     private final long lingerNanos;
     private final Duration retryBackoff;
+    private final HeatmapStore heatmaps;
 
     private volatile boolean running = true;
     private volatile boolean joined;
@@ -78,7 +80,7 @@ final class ScorerWorker implements Runnable {
 
     ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
             ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, Duration linger,
-            Duration retryBackoff) {
+            Duration retryBackoff, HeatmapStore heatmaps) {
         this.id = id;
         this.consumer = consumer;
         this.producer = producer;
@@ -89,6 +91,7 @@ final class ScorerWorker implements Runnable {
         this.maxBatch = maxBatch;
         this.lingerNanos = linger.toNanos();
         this.retryBackoff = retryBackoff;
+        this.heatmaps = heatmaps;
     }
 
     /** True once the consumer has joined its group and received an assignment (possibly empty). */
@@ -192,7 +195,9 @@ final class ScorerWorker implements Runnable {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> batch, ModelScorer.Session session) throws Exception {
-        int dim = session.card().input().dim();
+        FrameShape shape = session.card().input().shape();
+        int dim = shape.dim();
+        int width = session.card().input().errorWidth();
         if (buffer.length < batch.size() * dim) {
             buffer = new float[batch.size() * dim];
         }
@@ -201,7 +206,7 @@ final class ScorerWorker implements Runnable {
         List<FrameDecodeException> reasons = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : batch) {
             try {
-                decoders.decode(r.key(), r.value(), r.headers(), buffer, decoded.size() * dim, dim);
+                decoders.decode(r.key(), r.value(), r.headers(), buffer, decoded.size() * dim, shape);
                 decoded.add(r);
             } catch (FrameDecodeException e) {
                 rejected.add(r);
@@ -217,8 +222,16 @@ final class ScorerWorker implements Runnable {
             int from = c * maxBatch;
             int n = Math.min(maxBatch, decoded.size() - from);
             long t0 = System.nanoTime();
-            scored.addAll(session.score(new FrameBatch(buffer, from * dim, n, dim)));
+            float[] errors = session.errors(new FrameBatch(buffer, from * dim, n, dim));
             callNanos[c] = System.nanoTime() - t0;
+            List<ScoredFrame> chunk = session.explain(errors, n);
+            scored.addAll(chunk);
+            if (heatmaps != null && shape.isImage()) {
+                for (int i = 0; i < n; i++) {
+                    heatmaps.offer(decoded.get(from + i), chunk.get(i).score(), session.card(), buffer,
+                            (from + i) * dim, errors, i * width);
+                }
+            }
         }
         long inferenceNanos = java.util.Arrays.stream(callNanos).sum();
         long now = System.currentTimeMillis();
@@ -231,7 +244,7 @@ final class ScorerWorker implements Runnable {
             ScoredFrame s = scored.get(i);
             ScoreRecord record = new ScoreRecord(ScoreRecord.VERSION, new String(r.key(), StandardCharsets.UTF_8),
                     r.topic(), r.partition(), r.offset(), r.timestamp(), now, s.score(), modelThreshold, version,
-                    s.topChannels(), decoded.size(), inferenceNanos / 1000);
+                    s.topChannels(), s.region(), decoded.size(), inferenceNanos / 1000);
             producer.send(new ProducerRecord<>(topics.scores(), null, r.timestamp(), r.key(), SCORE_JSON.serialize(topics.scores(), record)));
         }
         for (int i = 0; i < rejected.size(); i++) {

@@ -1,6 +1,7 @@
 package io.frameguard.training;
 
 import io.frameguard.frames.FrameFile;
+import io.frameguard.frames.ImageGeometry;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -30,13 +32,16 @@ import org.tensorflow.proto.framework.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Trains a dense autoencoder on normal frames with TensorFlow Java and writes a model artifact.
+ * Trains an autoencoder on normal frames with TensorFlow Java and writes a model artifact.
  *
- * <p>The exported graph maps raw frames to per-feature squared reconstruction errors in standardised units,
- * standardisation included, so the scorer needs nothing but the SavedModel. A random split of the frames is
- * held out: its reconstruction errors give the model card's quantile sketch and the initial threshold (the
- * quantile at 1 - target FPR). Weights are initialised and batches shuffled from the seed alone and the updates
- * run in a fixed order ({@link AdamStep}), so the same data and seed give the same model, bit for bit.
+ * <p>The exported graph maps raw frames to their error map, preprocessing and post-processing included, so the
+ * scorer needs nothing but the SavedModel: for sensor frames, the per-feature squared error in standardised units;
+ * for images, the per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
+ * {@link ModelCard.Scoring}). A random split of the frames is held out: its errors give the model card's quantile
+ * sketch and the initial threshold (the quantile at 1 - target FPR). For images, half of the held-out frames
+ * calibrate the per-pixel variance and the other half the threshold, so the threshold is measured on frames the
+ * calibration has not seen. Weights are initialised and batches shuffled from the seed alone and the updates run in
+ * a fixed order ({@link AdamStep}), so the same data, seed and thread count give the same model, bit for bit.
  */
 public final class AutoencoderTrainer {
 
@@ -44,7 +49,7 @@ public final class AutoencoderTrainer {
     static final float MIN_STD = 1e-3f;
     /** KLL accuracy parameter: ~1.3% normalised rank error, a few KB serialised. */
     static final int KLL_K = 200;
-    private static final int EVAL_CHUNK = 4096;
+    private static final int EVAL_CHUNK = 2048;
 
     private final TrainingOptions options;
     private final TrainingProgress progress;
@@ -56,21 +61,27 @@ public final class AutoencoderTrainer {
 
     public ModelArtifact train(FrameFile data, Path outDir, String dataSummary) throws IOException {
         int dim = data.dim();
+        ImageGeometry image = data.image();
+        if (TrainingOptions.CONV.equals(options.architecture())
+                && (image == null || image.width() % 4 != 0 || image.height() % 4 != 0)) {
+            throw new IllegalArgumentException("architecture conv needs images whose width and height are multiples of 4"
+                    + (image == null ? "; these are sensor frames" : "; these are " + image));
+        }
         int nValidation = (int) Math.round(data.rows() * options.validationFraction());
+        int nCalibration = image != null && options.pixelVariance() ? nValidation / 2 : 0;
+        int nThreshold = nValidation - nCalibration;
         int nTrain = data.rows() - nValidation;
-        if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nValidation < TrainingOptions.MIN_VALIDATION_FRAMES) {
+        if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nThreshold < TrainingOptions.MIN_VALIDATION_FRAMES) {
             throw new NotEnoughDataException("not enough frames to train: " + data.rows() + " given, need at least "
                     + TrainingOptions.MIN_TRAIN_FRAMES + " for training and " + TrainingOptions.MIN_VALIDATION_FRAMES
-                    + " held out (validation fraction " + options.validationFraction() + ")");
+                    + (nCalibration > 0 ? " twice" : "") + " held out (validation fraction "
+                    + options.validationFraction() + ")");
         }
         Random random = new Random(options.seed());
         int[] order = permutation(data.rows(), random);
         float[] train = gather(data, order, 0, nTrain);
-        float[] validation = gather(data, order, nTrain, data.rows());
-        float[] mean = new float[dim];
-        float[] std = new float[dim];
-        meanAndStd(train, dim, mean, std);
-        int[] layers = options.layers(dim);
+        float[] calibration = gather(data, order, nTrain, nTrain + nCalibration);
+        float[] validation = gather(data, order, nTrain + nCalibration, data.rows());
 
         Files.createDirectories(outDir);
         Path savedModel = outDir.resolve(ModelArtifact.SAVED_MODEL_DIR);
@@ -85,63 +96,55 @@ public final class AutoencoderTrainer {
             Ops tf = Ops.create(g);
             Placeholder<TFloat32> frames = tf.withName(ModelArtifact.INPUT_NAME)
                     .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
-            Operand<TFloat32> z = tf.math.div(tf.math.sub(frames, tf.constant(mean)), tf.constant(std));
-            Operand<TFloat32> h = z;
-            List<Variable<TFloat32>> weights = new ArrayList<>();
-            for (int i = 0; i + 1 < layers.length; i++) {
-                Variable<TFloat32> w = tf.variable(tf.constant(glorot(layers[i], layers[i + 1], random)));
-                Variable<TFloat32> b = tf.variable(tf.constant(new float[layers[i + 1]]));
-                weights.add(w);
-                weights.add(b);
-                h = tf.math.add(tf.linalg.matMul(h, w), b);
-                if (i + 2 < layers.length) {
-                    h = tf.nn.relu(h);
-                }
+            ModelCard.Preprocessing preprocessing;
+            Operand<TFloat32> x;
+            if (image == null) {
+                float[] mean = new float[dim];
+                float[] std = new float[dim];
+                meanAndStd(train, dim, mean, std);
+                preprocessing = new ModelCard.Preprocessing("standardize", mean, std);
+                x = tf.math.div(tf.math.sub(frames, tf.constant(mean)), tf.constant(std));
+            } else {
+                preprocessing = new ModelCard.Preprocessing("unit-scale", null, null);
+                x = frames;
             }
-            Operand<TFloat32> errors = tf.withName(ModelArtifact.OUTPUT_NAME).math.squaredDifference(h, z);
-            Operand<TFloat32> loss = tf.math.mean(errors, tf.constant(new int[] {0, 1}));
+            List<Variable<TFloat32>> weights = new ArrayList<>();
+            Autoencoders.Network network = TrainingOptions.CONV.equals(options.architecture())
+                    ? Autoencoders.conv(tf, x, image, options, random, weights)
+                    : Autoencoders.dense(tf, x, options.layers(dim), random, weights);
+            Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
+            Operand<TFloat32> loss = tf.math.mean(perValue, tf.constant(new int[] {0, 1}));
             AdamStep adam = new AdamStep(tf, loss, weights, options.learningRate());
+            ErrorMaps.Head head = image == null ? null : ErrorMaps.smoothed(tf, tf.math.sub(network.reconstruction(), x), image, options.smoothingSigma());
             session.initialize();
 
-            int batch = Math.min(options.batchSize(), nTrain);
-            int steps = (nTrain + batch - 1) / batch;
-            progress.start(options.epochs(), steps);
-            double trainLoss = Double.NaN;
-            float[] batchBuf = new float[batch * dim];
-            int[] trainOrder = permutation(nTrain, random);
-            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-                shuffle(trainOrder, random);
-                double sum = 0;
-                long seen = 0;
-                for (int s = 0; s < steps; s++) {
-                    int from = s * batch;
-                    int n = Math.min(batch, nTrain - from);
-                    for (int r = 0; r < n; r++) {
-                        System.arraycopy(train, trainOrder[from + r] * dim, batchBuf, r * dim, dim);
-                    }
-                    try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim))) {
-                        sum += (double) adam.run(session.runner().feed(frames, x)) * n;
-                        seen += n;
-                    }
-                    progress.step(epoch, sum / seen);
-                }
-                trainLoss = sum / seen;
-                progress.epochDone(epoch, trainLoss);
-            }
-            progress.done();
+            double trainLoss = fit(session, frames, adam, train, dim);
+            double validationLoss = mean(rowMeans(session, frames, perValue, validation, dim));
 
-            double[] validationScores = frameScores(session, frames, errors, validation, dim);
+            Operand<TFloat32> errors;
+            ModelCard.Scoring scoring = null;
+            if (image == null) {
+                errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
+            } else {
+                float[] pixelWeights = null;
+                if (options.pixelVariance()) {
+                    float[] maps = run(session, frames, head.map(), calibration, dim, image.pixels());
+                    pixelWeights = ErrorMaps.inverseVariance(maps, image.pixels(), options.varianceFloor());
+                }
+                errors = head.output(tf, ModelArtifact.OUTPUT_NAME, pixelWeights);
+                scoring = new ModelCard.Scoring(options.pixelVariance() ? "smoothed-variance-normalised" : "smoothed",
+                        options.smoothingSigma(), options.pixelVariance(), options.varianceFloor(), nCalibration);
+            }
+            int errorWidth = image == null ? dim : image.pixels();
+            double[] validationScores = rowMeans(session, frames, errors, validation, dim);
             KllDoublesSketch sketch = KllDoublesSketch.newHeapInstance(KLL_K);
-            double validationLoss = 0;
             for (double s : validationScores) {
                 sketch.update(s);
-                validationLoss += s;
             }
-            validationLoss /= validationScores.length;
             // The card's quantiles and threshold are exact (KLL compacts with random coin flips, and a threshold
             // must be reproducible); the sketch carries the whole distribution for later comparisons.
             double[] sorted = validationScores.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
 
             Signature signature = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
@@ -162,61 +165,102 @@ public final class AutoencoderTrainer {
                     options.name(),
                     version,
                     created,
-                    new ModelCard.Input("sensor", dim, data.featureNames()),
-                    new ModelCard.Preprocessing("standardize", mean, std),
-                    new ModelCard.Architecture("dense-autoencoder", layers, "relu"),
-                    new ModelCard.Training(nTrain, nValidation, options.epochs(), batch, options.learningRate(),
-                            options.seed(), trainLoss, validationLoss, dataSummary,
+                    image == null
+                            ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null)
+                            : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image),
+                    preprocessing,
+                    network.architecture(),
+                    new ModelCard.Training(nTrain, nThreshold, options.epochs(), Math.min(options.batchSize(), nTrain),
+                            options.learningRate(), options.seed(), trainLoss, validationLoss, dataSummary,
                             new ModelCard.ErrorQuantiles(quantile(sorted, 0.5), quantile(sorted, 0.9),
                                     quantile(sorted, 0.99), quantile(sorted, 0.999), sorted[sorted.length - 1],
                                     Base64.getEncoder().encodeToString(sketch.toByteArray()))),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
+                    scoring,
                     null);
+            assert errorWidth == card.input().errorWidth();
             return ModelArtifact.seal(outDir, card);
         }
     }
 
-    /** Mean over features of each frame's squared error: the frame's score. */
-    private static double[] frameScores(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> errors,
-            float[] values, int dim) {
+    /** The epochs of minibatch Adam; returns the last epoch's mean training loss. */
+    private double fit(Session session, Placeholder<TFloat32> frames, AdamStep adam, float[] train, int dim) {
+        int nTrain = train.length / dim;
+        Random random = new Random(options.seed() + 1);
+        int batch = Math.min(options.batchSize(), nTrain);
+        int steps = (nTrain + batch - 1) / batch;
+        progress.start(options.epochs(), steps);
+        double trainLoss = Double.NaN;
+        float[] batchBuf = new float[batch * dim];
+        int[] trainOrder = permutation(nTrain, random);
+        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            shuffle(trainOrder, random);
+            double sum = 0;
+            long seen = 0;
+            for (int s = 0; s < steps; s++) {
+                int from = s * batch;
+                int n = Math.min(batch, nTrain - from);
+                for (int r = 0; r < n; r++) {
+                    System.arraycopy(train, trainOrder[from + r] * dim, batchBuf, r * dim, dim);
+                }
+                try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim))) {
+                    sum += (double) adam.run(session.runner().feed(frames, x)) * n;
+                    seen += n;
+                }
+                progress.step(epoch, sum / seen);
+            }
+            trainLoss = sum / seen;
+            progress.epochDone(epoch, trainLoss);
+        }
+        progress.done();
+        return trainLoss;
+    }
+
+    /** Runs {@code output} (width values per frame) over all frames in chunks; returns the rows back to back. */
+    private static float[] run(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
+            int dim, int width) {
         int rows = values.length / dim;
-        double[] scores = new double[rows];
+        float[] out = new float[rows * width];
         for (int from = 0; from < rows; from += EVAL_CHUNK) {
             int n = Math.min(EVAL_CHUNK, rows - from);
-            float[] chunk = new float[n * dim];
-            System.arraycopy(values, from * dim, chunk, 0, n * dim);
-            try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(chunk, true, false));
-                    Result out = session.runner().feed(frames, x).fetch(errors).run()) {
-                TFloat32 e = (TFloat32) out.get(0);
-                float[] flat = new float[n * dim];
-                e.asRawTensor().data().asFloats().read(flat);
-                for (int r = 0; r < n; r++) {
-                    double sum = 0;
-                    for (int c = 0; c < dim; c++) {
-                        sum += flat[r * dim + c];
-                    }
-                    scores[from + r] = sum / dim;
-                }
+            try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim),
+                    DataBuffers.of(values, true, false).slice((long) from * dim, (long) n * dim));
+                    Result r = session.runner().feed(frames, x).fetch(output).run()) {
+                ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(out, from * width, n * width);
             }
         }
-        return scores;
+        return out;
+    }
+
+    /** Mean of each frame's row of {@code output}: the frames' scores. */
+    private static double[] rowMeans(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output,
+            float[] values, int dim) {
+        int rows = values.length / dim;
+        int width = (int) output.shape().size(1);
+        float[] flat = run(session, frames, output, values, dim, width);
+        double[] means = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < width; c++) {
+                sum += flat[r * width + c];
+            }
+            means[r] = sum / width;
+        }
+        return means;
+    }
+
+    private static double mean(double[] v) {
+        double sum = 0;
+        for (double x : v) {
+            sum += x;
+        }
+        return sum / v.length;
     }
 
     /** Nearest-rank quantile of sorted values: at most a share 1 - q of them lie above it. */
     static double quantile(double[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length);
         return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-    }
-
-    private static float[][] glorot(int in, int out, Random random) {
-        double limit = Math.sqrt(6.0 / (in + out));
-        float[][] w = new float[in][out];
-        for (float[] row : w) {
-            for (int j = 0; j < out; j++) {
-                row[j] = (float) ((random.nextDouble() * 2 - 1) * limit);
-            }
-        }
-        return w;
     }
 
     private static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
@@ -247,7 +291,7 @@ public final class AutoencoderTrainer {
         return out;
     }
 
-    private static int[] permutation(int n, Random random) {
+    static int[] permutation(int n, Random random) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

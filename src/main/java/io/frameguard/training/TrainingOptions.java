@@ -1,14 +1,21 @@
 package io.frameguard.training;
 
 /**
- * How to train an autoencoder. Defaults suit sensor frames of a few to a few hundred channels.
+ * How to train an autoencoder. Defaults suit sensor frames of a few to a few hundred channels, and small
+ * grayscale images such as Fashion-MNIST's 28x28.
  *
- * @param hidden width of the outer hidden layers; 0 picks {@link #defaultHidden(int)}
- * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param targetFpr the false-positive rate the initial threshold is set for on held-out normal frames
+ * @param validationFraction share of the frames held out; for images, half of them calibrate the per-pixel
+ *     error variance and the other half the threshold
+ * @param architecture {@value #DENSE} or {@value #CONV} (conv needs images whose sides are multiples of 4)
+ * @param hidden dense: width of the outer hidden layers; conv: filters of the first convolution. 0 picks a default
+ * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param threads TensorFlow intra-op threads, 0 for one per available processor. Same data, seed and thread
  *     count give bit-identical weights (TensorFlow splits work by thread count, so another count may round
  *     differently)
+ * @param smoothingSigma images: Gaussian smoothing of the per-pixel error map, in pixels (0: none)
+ * @param pixelVariance images: divide each pixel's smoothed error by its variance on held-out normal images
+ * @param varianceFloor images: the per-pixel variance used is at least this share of the mean variance
  */
 public record TrainingOptions(
         String name,
@@ -19,9 +26,16 @@ public record TrainingOptions(
         long seed,
         double targetFpr,
         double validationFraction,
+        String architecture,
         int hidden,
         int latent,
-        int threads) {
+        int threads,
+        double smoothingSigma,
+        boolean pixelVariance,
+        double varianceFloor) {
+
+    public static final String DENSE = "dense";
+    public static final String CONV = "conv";
 
     /** Fewer held-out frames than this and the threshold quantile means nothing. */
     public static final int MIN_VALIDATION_FRAMES = 20;
@@ -29,7 +43,7 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, 0, 0, 0);
+        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1);
     }
 
     public TrainingOptions {
@@ -38,8 +52,11 @@ public record TrainingOptions(
         require(learningRate > 0, "learning rate must be > 0");
         require(targetFpr > 0 && targetFpr < 0.5, "target FPR must be in (0, 0.5)");
         require(validationFraction > 0 && validationFraction < 0.9, "validation fraction must be in (0, 0.9)");
+        require(DENSE.equals(architecture) || CONV.equals(architecture), "architecture must be dense or conv");
         require(hidden >= 0 && latent >= 0, "layer widths must be >= 0");
         require(threads >= 0, "threads must be >= 0");
+        require(smoothingSigma >= 0 && smoothingSigma <= 10, "smoothing sigma must be in [0, 10] pixels");
+        require(varianceFloor > 0 && varianceFloor <= 1, "variance floor must be in (0, 1]");
     }
 
     private static void require(boolean ok, String message) {
@@ -56,6 +73,7 @@ public record TrainingOptions(
         return Math.max(2, Math.min(32, dim / 4));
     }
 
+    /** Dense layer widths, input first: dim, hidden, latent, hidden, dim. */
     public int[] layers(int dim) {
         int h = hidden > 0 ? hidden : defaultHidden(dim);
         int z = latent > 0 ? latent : defaultLatent(dim);
@@ -67,8 +85,68 @@ public record TrainingOptions(
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
-    public TrainingOptions withVersion(String v) {
-        return new TrainingOptions(name, v, epochs, batchSize, learningRate, seed, targetFpr, validationFraction,
-                hidden, latent, threads);
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.version = version;
+        b.epochs = epochs;
+        b.batchSize = batchSize;
+        b.learningRate = learningRate;
+        b.seed = seed;
+        b.targetFpr = targetFpr;
+        b.validationFraction = validationFraction;
+        b.architecture = architecture;
+        b.hidden = hidden;
+        b.latent = latent;
+        b.threads = threads;
+        b.smoothingSigma = smoothingSigma;
+        b.pixelVariance = pixelVariance;
+        b.varianceFloor = varianceFloor;
+        return b;
+    }
+
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    /** Options that differ from the defaults, by name. */
+    public static final class Builder {
+        private String name;
+        private String version;
+        private int epochs;
+        private int batchSize;
+        private float learningRate;
+        private long seed;
+        private double targetFpr;
+        private double validationFraction;
+        private String architecture;
+        private int hidden;
+        private int latent;
+        private int threads;
+        private double smoothingSigma;
+        private boolean pixelVariance;
+        private double varianceFloor;
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder version(String v) { version = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder learningRate(float v) { learningRate = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder targetFpr(double v) { targetFpr = v; return this; }
+        public Builder validationFraction(double v) { validationFraction = v; return this; }
+        public Builder architecture(String v) { architecture = v; return this; }
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder latent(int v) { latent = v; return this; }
+        public Builder threads(int v) { threads = v; return this; }
+        public Builder smoothingSigma(double v) { smoothingSigma = v; return this; }
+        public Builder pixelVariance(boolean v) { pixelVariance = v; return this; }
+        public Builder varianceFloor(double v) { varianceFloor = v; return this; }
+
+        public TrainingOptions build() {
+            return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
+                    validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance,
+                    varianceFloor);
+        }
     }
 }

@@ -56,7 +56,7 @@ class DetectorTopologyTest {
     private void score(String source, double score, String version, double modelThreshold) {
         long o = offset++;
         scores.pipeInput(source, new ScoreRecord(1, source, "frames", 0, o, 1000 + o, 1005 + o, score, modelThreshold, version,
-                List.of(new ScoredFrame.ChannelError(2, "temp", score * 10, 0.6)), 1, 100));
+                List.of(new ScoredFrame.ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100));
     }
 
     private double threshold(String source) {

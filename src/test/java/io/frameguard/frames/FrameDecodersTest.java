@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class FrameDecodersTest {
 
-    private static final FrameDecoders DECODERS = FrameDecoders.standard("application/json", 1000);
+    private static final FrameDecoders DECODERS = FrameDecoders.standard("application/json", 1000, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS);
     private static final byte[] KEY = "src".getBytes(StandardCharsets.UTF_8);
 
     private static RecordHeaders type(String contentType) {
@@ -22,7 +22,7 @@ class FrameDecodersTest {
 
     private static float[] decode(byte[] key, String payload, RecordHeaders headers, int dim) throws FrameDecodeException {
         float[] dest = new float[dim + 2];
-        DECODERS.decode(key, payload.getBytes(StandardCharsets.UTF_8), headers, dest, 2, dim);
+        DECODERS.decode(key, payload.getBytes(StandardCharsets.UTF_8), headers, dest, 2, FrameShape.sensor(dim));
         return dest;
     }
 
@@ -54,7 +54,7 @@ class FrameDecodersTest {
     void float32LittleEndian() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.25f).putFloat(-7f);
         float[] dest = new float[2];
-        DECODERS.decode(KEY, b.array(), type("application/x-float32"), dest, 0, 2);
+        DECODERS.decode(KEY, b.array(), type("application/x-float32"), dest, 0, FrameShape.sensor(2));
         assertThat(dest).containsExactly(1.25f, -7f);
     }
 
@@ -76,13 +76,13 @@ class FrameDecodersTest {
         assertThat(reasonOf(() -> decode(KEY, "abcdefg", type("application/x-float32"), 2))).isEqualTo(FrameDecodeException.MALFORMED);
         assertThat(reasonOf(() -> decode(KEY, "abcdefghijkl", type("application/x-float32"), 2))).isEqualTo(FrameDecodeException.WRONG_DIMENSION);
         byte[] nan = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN).putFloat(1).array();
-        assertThat(reasonOf(() -> DECODERS.decode(KEY, nan, type("application/x-float32"), new float[2], 0, 2)))
+        assertThat(reasonOf(() -> DECODERS.decode(KEY, nan, type("application/x-float32"), new float[2], 0, FrameShape.sensor(2))))
                 .isEqualTo(FrameDecodeException.NON_FINITE);
     }
 
     @Test
     void unknownDefaultContentTypeIsAConfigError() {
-        assertThatThrownBy(() -> FrameDecoders.standard("text/csv", 10))
+        assertThatThrownBy(() -> FrameDecoders.standard("text/csv", 10, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("frameguard.frames.default-content-type");
     }

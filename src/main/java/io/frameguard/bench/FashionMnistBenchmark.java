@@ -1,0 +1,175 @@
+package io.frameguard.bench;
+
+import io.frameguard.frames.FrameFile;
+import io.frameguard.frames.ImageFiles;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.scoring.FrameBatch;
+import io.frameguard.scoring.ModelScorer;
+import io.frameguard.scoring.ScoredFrame;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The standard one-class protocol on Fashion-MNIST: for each class, train on that class's 6,000 training images
+ * only, score all 10,000 test images with the service's DJL code path, and compute the AUROC with every other
+ * class as anomalous. Also measures, on the same model, the false-alarm rate at the card's threshold on the test
+ * images of the normal class (held out from training and calibration), and the scoring throughput.
+ *
+ * <p>Hyper-parameters are the trainer's defaults; nothing is chosen on the test set.
+ */
+@Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
+        description = "One-class AUROC per Fashion-MNIST class, calibrated false-alarm rate, scoring throughput.")
+public final class FashionMnistBenchmark implements Callable<Integer> {
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+            description = "Directory with the IDX files (Debian package dataset-fashion-mnist) (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--classes", split = ",", description = "Classes to run (default: all ten).")
+    List<Integer> classes;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Training epochs per class (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--architecture", defaultValue = TrainingOptions.DENSE, description = "dense or conv (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--hidden", defaultValue = "0", description = "Hidden width or first filters, 0 for the trainer's default.")
+    int hidden;
+
+    @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width, 0 for the trainer's default.")
+    int latent;
+
+    @Option(names = "--variance-floor", defaultValue = "0.1", description = "Per-pixel variance floor (default: ${DEFAULT-VALUE}).")
+    double varianceFloor;
+
+    @Option(names = "--smoothing-sigma", defaultValue = "1.0", description = "Error map smoothing (default: ${DEFAULT-VALUE}).")
+    double sigma;
+
+    @Option(names = "--pixel-variance", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Per-pixel variance normalisation (default: ${DEFAULT-VALUE}).")
+    boolean pixelVariance;
+
+    @Option(names = "--target-fpr", defaultValue = "0.01", description = "Threshold's target false-alarm rate (default: ${DEFAULT-VALUE}).")
+    double targetFpr;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Images per predictor call when scoring (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--work", defaultValue = "target/bench/fashion-mnist", description = "Where models are written (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--report", description = "Markdown file to append the results to (e.g. docs/BENCHMARKS.md).")
+    Path report;
+
+    static final String[] NAMES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+            "Bag", "Ankle boot"};
+
+    /** One class's figures. */
+    record ClassResult(int label, double auroc, double falseAlarmRate, double throughput, double trainSeconds) {}
+
+    @Override
+    public Integer call() throws Exception {
+        Path trainImages = data.resolve("train-images-idx3-ubyte.gz");
+        Path testImages = data.resolve("t10k-images-idx3-ubyte.gz");
+        FrameFile test = ImageFiles.readIdx(testImages, null);
+        int[] testLabels = ImageFiles.readIdxLabels(ImageFiles.labelsFileFor(testImages));
+        List<Integer> run = classes != null ? classes : List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        TrainingOptions options = TrainingOptions.builder().epochs(epochs).architecture(architecture).hidden(hidden).latent(latent)
+                .varianceFloor(varianceFloor).smoothingSigma(sigma).pixelVariance(pixelVariance).targetFpr(targetFpr).validationFraction(0.2)
+                .build();
+        List<ClassResult> results = new ArrayList<>();
+        for (int label : run) {
+            FrameFile train = ImageFiles.readIdx(trainImages, Set.of(label));
+            Path dir = work.resolve("class-" + label);
+            deleteRecursively(dir);
+            long t0 = System.nanoTime();
+            ModelArtifact artifact = new AutoencoderTrainer(options.toBuilder().name("fmnist-" + label)
+                    .version("fmnist-" + label).build(), TrainingProgress.NONE)
+                    .train(train, dir, "Fashion-MNIST class " + label + " (" + NAMES[label] + "), " + train.rows() + " images");
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            double[] scores = new double[test.rows()];
+            double throughput;
+            try (ModelScorer scorer = ModelScorer.load(artifact); ModelScorer.Session session = scorer.newSession()) {
+                score(session, test, scores); // warm-up
+                long s0 = System.nanoTime();
+                score(session, test, scores);
+                throughput = test.rows() / ((System.nanoTime() - s0) / 1e9);
+            }
+            boolean[] anomalous = new boolean[test.rows()];
+            int normals = 0;
+            int alarms = 0;
+            double threshold = artifact.card().threshold().value();
+            for (int i = 0; i < test.rows(); i++) {
+                anomalous[i] = testLabels[i] != label;
+                if (!anomalous[i]) {
+                    normals++;
+                    alarms += scores[i] > threshold ? 1 : 0;
+                }
+            }
+            ClassResult r = new ClassResult(label, Auroc.of(scores, anomalous), (double) alarms / normals, throughput, trainSeconds);
+            results.add(r);
+            System.out.printf(Locale.ROOT, "class %d %-12s AUROC %.4f  false alarms %.4f  %,.0f images/s  trained in %.1f s%n",
+                    label, NAMES[label], r.auroc(), r.falseAlarmRate(), r.throughput(), r.trainSeconds());
+        }
+        double meanAuroc = results.stream().mapToDouble(ClassResult::auroc).average().orElse(Double.NaN);
+        double meanFar = results.stream().mapToDouble(ClassResult::falseAlarmRate).average().orElse(Double.NaN);
+        double minThroughput = results.stream().mapToDouble(ClassResult::throughput).min().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "mean AUROC %.4f, mean false-alarm rate %.4f at target %.3f, slowest scoring %,.0f images/s%n",
+                meanAuroc, meanFar, targetFpr, minThroughput);
+        System.out.printf(Locale.ROOT, "RESULT fashion-mnist mean_auroc=%.4f mean_far=%.4f target_fpr=%.3f min_images_per_s=%.0f%n",
+                meanAuroc, meanFar, targetFpr, minThroughput);
+        if (report != null) {
+            BenchReport.append(report, "Fashion-MNIST one-class quality", describe(), table(results, meanAuroc, meanFar, minThroughput));
+        }
+        return 0;
+    }
+
+    private void score(ModelScorer.Session session, FrameFile test, double[] scores) throws Exception {
+        int dim = test.dim();
+        for (int from = 0; from < test.rows(); from += batch) {
+            int n = Math.min(batch, test.rows() - from);
+            List<ScoredFrame> s = session.score(new FrameBatch(test.values(), from * dim, n, dim));
+            for (int i = 0; i < n; i++) {
+                scores[from + i] = s.get(i).score();
+            }
+        }
+    }
+
+    private String describe() {
+        return String.format(Locale.ROOT, "architecture %s (hidden %d, latent %d; 0 = default), %d epochs, error map smoothing sigma %.1f, per-pixel variance %s (floor %.2f), "
+                + "validation fraction 0.2 (half calibration, half threshold), target FPR %.3f, scoring batch %d",
+                architecture, hidden, latent, epochs, sigma, pixelVariance ? "on" : "off", varianceFloor, targetFpr, batch);
+    }
+
+    private static String table(List<ClassResult> results, double meanAuroc, double meanFar, double minThroughput) {
+        StringBuilder t = new StringBuilder("| class | AUROC | false alarms at threshold | scoring images/s | training s |\n|---|---|---|---|---|\n");
+        for (ClassResult r : results) {
+            t.append(String.format(Locale.ROOT, "| %d %s | %.4f | %.4f | %,.0f | %.1f |%n", r.label(), NAMES[r.label()],
+                    r.auroc(), r.falseAlarmRate(), r.throughput(), r.trainSeconds()));
+        }
+        t.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | %.4f | min %,.0f | |%n", meanAuroc, meanFar, minThroughput));
+        return t.toString();
+    }
+
+    static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.frameguard.frames;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * {@code image/png} and {@code image/jpeg}: a picture file, decoded with the JDK's ImageIO reader for the
+ * declared type and converted to the model's geometry ({@link ImageConversion}).
+ *
+ * <p>A hostile picture must not cost memory: the width and height are read from the file's header first, and a
+ * picture of more than {@code maxPixels} is refused before any pixel is decoded. Truncated or corrupt files are
+ * refused too, including those the JPEG reader would only warn about and fill with grey.
+ */
+public final class EncodedImageFrameDecoder implements FrameDecoder {
+
+    public static final String PNG = "image/png";
+    public static final String JPEG = "image/jpeg";
+
+    static {
+        // Decode in memory: ImageIO's default cache writes temporary files for stream input.
+        ImageIO.setUseCache(false);
+    }
+
+    /** The last 12 bytes of every complete PNG: the empty IEND chunk with its CRC. */
+    private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    private final long maxPixels;
+
+    public EncodedImageFrameDecoder(long maxPixels) {
+        this.maxPixels = maxPixels;
+    }
+
+    @Override
+    public List<String> contentTypes() {
+        return List.of(PNG, JPEG);
+    }
+
+    @Override
+    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+            throws FrameDecodeException {
+        ImageGeometry target = RawImageFrameDecoder.requireImageModel(contentType, shape);
+        if (PNG.equals(contentType) && !endsWith(payload, PNG_IEND)) {
+            // ImageIO checks neither chunk CRCs nor the zlib checksum: a PNG cut short can decode "fine"
+            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, "image/png is truncated: it does not end with an IEND chunk");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByMIMEType(contentType);
+        if (!readers.hasNext()) {
+            throw new FrameDecodeException(FrameDecodeException.UNSUPPORTED_CONTENT_TYPE, "no ImageIO reader for " + contentType);
+        }
+        ImageReader reader = readers.next();
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(payload))) {
+            reader.setInput(in, true, true);
+            List<String> warnings = new java.util.ArrayList<>(1);
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            if ((long) width * height > maxPixels) {
+                throw new FrameDecodeException(FrameDecodeException.IMAGE_TOO_LARGE, contentType + " of " + width + "x"
+                        + height + " pixels exceeds frameguard.frames.max-image-pixels=" + maxPixels);
+            }
+            ImageReadParam param = reader.getDefaultReadParam();
+            BufferedImage image = reader.read(0, param);
+            if (!warnings.isEmpty()) {
+                throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + warnings.get(0));
+            }
+            ImageConversion.toValues(image, target, dest, offset);
+        } catch (IOException | RuntimeException e) {
+            // ImageIO reports damaged files as IIOException and, for some, as runtime exceptions from the codec
+            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE,
+                    contentType + " cannot be decoded: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static boolean endsWith(byte[] payload, byte[] suffix) {
+        if (payload.length < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (payload[payload.length - suffix.length + i] != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
