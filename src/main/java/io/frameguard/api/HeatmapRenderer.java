@@ -13,16 +13,25 @@ import java.io.IOException;
 import javax.imageio.ImageIO;
 
 /**
- * Draws an anomaly's error map over its frame as a PNG: the frame in gray (or colour), the error map in a
- * black-body palette (dark red to yellow) whose opacity grows with the error, and the region of largest error
- * outlined. Small model inputs are enlarged so that a 28x28 frame is readable.
+ * Draws an anomaly's error map over its frame as a PNG: the frame dimmed, the error map in a black-body palette
+ * (dark red to yellow) whose opacity grows with the error, and the region of largest error outlined. Colours are
+ * relative to the frame's peak error, or to {@value #HOT_PIXEL_THRESHOLDS} times the model's threshold when the
+ * peak is lower, so that a barely anomalous frame does not look as hot as a grossly anomalous one. Small model
+ * inputs are enlarged so that a 28x28 frame is readable.
  */
 public final class HeatmapRenderer {
 
     /** Frames are scaled up by a whole factor until their longer side reaches this many pixels. */
     static final int MIN_SIDE = 280;
     /** Opacity of the overlay where the error is largest. */
-    private static final float MAX_ALPHA = 0.75f;
+    private static final float MAX_ALPHA = 0.85f;
+    /** The frame is drawn at this brightness, so that the overlay stands out on bright objects. */
+    private static final float FRAME_BRIGHTNESS = 0.6f;
+    /**
+     * A pixel whose error is this many times the model's threshold is drawn fully hot (the threshold is a mean
+     * over all pixels: single pixels of normal frames reach several times it).
+     */
+    static final double HOT_PIXEL_THRESHOLDS = 25.0;
 
     private HeatmapRenderer() {
     }
@@ -31,7 +40,7 @@ public final class HeatmapRenderer {
         ImageGeometry g = h.geometry();
         int w = g.width();
         int ht = g.height();
-        float max = 0;
+        float max = (float) (HOT_PIXEL_THRESHOLDS * h.modelThreshold());
         for (float e : h.errors()) {
             max = Math.max(max, e);
         }
@@ -71,15 +80,16 @@ public final class HeatmapRenderer {
 
     private static float[] pixel(float[] frame, int p, int channels) {
         if (channels == ImageGeometry.GRAY) {
-            float v = clamp(frame[p]);
+            float v = FRAME_BRIGHTNESS * clamp(frame[p]);
             return new float[] {v, v, v};
         }
-        return new float[] {clamp(frame[3 * p]), clamp(frame[3 * p + 1]), clamp(frame[3 * p + 2])};
+        return new float[] {FRAME_BRIGHTNESS * clamp(frame[3 * p]), FRAME_BRIGHTNESS * clamp(frame[3 * p + 1]),
+            FRAME_BRIGHTNESS * clamp(frame[3 * p + 2])};
     }
 
-    /** Black-body palette: 0 dark red, 0.5 orange, 1 light yellow. */
+    /** Black-body palette: 0.25 dark red, 0.5 red-orange, 1 yellow. */
     static float[] palette(float t) {
-        return new float[] {clamp(0.5f + 1.5f * t), clamp(1.6f * t - 0.3f), clamp(2.5f * t - 1.7f)};
+        return new float[] {clamp(0.4f + 1.2f * t), clamp(1.4f * t - 0.4f), clamp(2f * t - 1.6f)};
     }
 
     private static float clamp(float v) {

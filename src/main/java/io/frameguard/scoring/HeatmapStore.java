@@ -19,8 +19,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class HeatmapStore {
 
-    /** One kept frame: the input values in [0, 1] and the error map, both in the model's geometry. */
-    public record Heatmap(String modelVersion, ImageGeometry geometry, float[] frame, float[] errors, double score) {
+    /**
+     * One kept frame: the input values in [0, 1] and the error map, both in the model's geometry, with its score
+     * and the model's initial threshold (the scale a heatmap's colours are read against).
+     */
+    public record Heatmap(String modelVersion, ImageGeometry geometry, float[] frame, float[] errors, double score,
+            double modelThreshold) {
         long bytes() {
             return 4L * (frame.length + errors.length) + 128;
         }
@@ -55,7 +59,7 @@ public final class HeatmapStore {
         System.arraycopy(values, valueOffset, frame, 0, frame.length);
         float[] map = new float[g.pixels()];
         System.arraycopy(errors, errorOffset, map, 0, map.length);
-        put(key(record.topic(), record.partition(), record.offset()), new Heatmap(card.version(), g, frame, map, score));
+        put(key(record.topic(), record.partition(), record.offset()), new Heatmap(card.version(), g, frame, map, score, card.threshold().value()));
     }
 
     synchronized void put(String key, Heatmap h) {

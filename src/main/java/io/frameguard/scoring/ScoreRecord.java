@@ -20,7 +20,7 @@ import java.util.List;
  * @param inferenceMicros duration of that predictor call
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record ScoreRecord(
         int v,
         String source,

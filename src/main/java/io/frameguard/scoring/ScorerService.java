@@ -13,9 +13,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -63,13 +61,6 @@ public class ScorerService {
     private final List<ScorerWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
-
-    /** The anomaly heatmaps the scorer keeps and the API serves. */
-    @Produces
-    @Singleton
-    HeatmapStore heatmapStore() {
-        return new HeatmapStore(config.heatmaps().maxBytes(), config.detector().floorFactor());
-    }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         ModelScorer scorer = model.loadConfigured();
