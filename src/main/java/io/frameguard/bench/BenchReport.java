@@ -16,7 +16,10 @@ final class BenchReport {
     }
 
     static void append(Path report, String title, String settings, String body) throws IOException {
-        String command = System.getProperty("frameguard.command", "bin/frameguard bench ...");
+        String command = System.getenv("FRAMEGUARD_BENCH_COMMAND"); // set by the bench/ scripts
+        if (command == null) {
+            command = "bin/frameguard bench ...";
+        }
         String text = "\n## " + title + " (" + DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()) + ")\n\n"
                 + "- machine: " + machine() + "\n"
                 + "- command: `" + command + "`\n"
