@@ -41,6 +41,35 @@ class FrameguardCliTest {
     }
 
     @Test
+    void trainOnADirectoryOfPngsAndScoreIt() throws Exception {
+        // 300 noisy 16x12 gray images of a bright bar on the left, written as PNG files
+        Path dir = Files.createDirectories(tmp.resolve("camera"));
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 300; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 12, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 12; y++) {
+                for (int x = 0; x < 16; x++) {
+                    int v = (x < 4 ? 200 : 40) + random.nextInt(20);
+                    img.getRaster().setSample(x, y, 0, v);
+                }
+            }
+            javax.imageio.ImageIO.write(img, "png", dir.resolve(String.format("frame-%04d.png", i)).toFile());
+        }
+        Path model = tmp.resolve("image-model");
+        assertThat(FrameguardCli.run("train", "--data", dir.toString(), "--format", "png-dir", "--out", model.toString(),
+                "--epochs", "5", "--architecture", "conv", "--version", "png-test")).isZero();
+        ModelArtifact artifact = ModelArtifact.open(model);
+        assertThat(artifact.card().input().image()).isEqualTo(new io.frameguard.frames.ImageGeometry(16, 12, 1));
+        assertThat(artifact.card().name()).isEqualTo("image");
+        assertThat(artifact.card().training().validationFrames()).isEqualTo(30);
+
+        Path scores = tmp.resolve("image-scores.csv");
+        assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
+                "--out", scores.toString())).isZero();
+        assertThat(Files.readAllLines(scores)).hasSize(301);
+    }
+
+    @Test
     void badArgumentsFailWithAMessage() {
         assertThat(FrameguardCli.run("train", "--data", tmp.resolve("missing.csv").toString(), "--format", "csv",
                 "--out", tmp.resolve("m").toString())).isNotZero();

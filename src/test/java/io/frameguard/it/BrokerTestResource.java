@@ -1,0 +1,57 @@
+package io.frameguard.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Starts a real broker and prepares a model before the service under test starts; subclasses say which model
+ * and which extra settings.
+ */
+abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager {
+
+    private KafkaTestBroker broker;
+
+    /** Writes the model artifact to {@code modelDir}. */
+    abstract void trainModel(Path modelDir) throws Exception;
+
+    /** Called with the started broker, for the test class to reach it. */
+    abstract void started(KafkaTestBroker broker);
+
+    /** Settings beyond broker, model and state directory. */
+    Map<String, String> extraConfig() {
+        return Map.of();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            broker = KafkaTestBroker.start();
+            started(broker);
+            Path work = Files.createTempDirectory("frameguard-it");
+            Path model = work.resolve("model");
+            trainModel(model);
+            Map<String, String> config = new HashMap<>(extraConfig());
+            config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+            config.put("frameguard.model.dir", model.toString());
+            config.put("frameguard.topics.partitions", "2");
+            config.put("kafka-streams.state.dir", work.resolve("streams").toString());
+            return config;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the test broker or train the test model", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        try {
+            if (broker != null) {
+                broker.close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
