@@ -1,0 +1,99 @@
+package io.frameguard.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A model artifact as one zip (card + SavedModel), the form in which the registry stores and ships it.
+ *
+ * <p>Unpacking trusts nothing: entry names must stay inside the target directory (no {@code ..}, no absolute
+ * paths), the unpacked size and the number of entries are capped, and the result must pass
+ * {@link ModelArtifact#open} (card present and valid, SavedModel files matching the card's checksum), so a
+ * truncated or tampered zip is refused.
+ */
+public final class ArtifactArchive {
+
+    /** A zip that unpacks to more than this is refused (a zip bomb, or not a model). */
+    public static final long MAX_UNPACKED_BYTES = 2L << 30;
+    static final int MAX_ENTRIES = 10_000;
+
+    private ArtifactArchive() {
+    }
+
+    public static byte[] pack(ModelArtifact artifact) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> walk = Files.walk(artifact.dir())) {
+            List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
+            for (Path f : files) {
+                String name = artifact.dir().relativize(f).toString().replace('\\', '/');
+                if (!name.equals(ModelArtifact.CARD_FILE) && !name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")) {
+                    continue;
+                }
+                ZipEntry e = new ZipEntry(name);
+                e.setTime(0); // the same artifact packs to the same bytes
+                zip.putNextEntry(e);
+                Files.copy(f, zip);
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Unpacks into {@code dir} (created; must not hold files yet) and verifies the result. */
+    public static ModelArtifact unpack(byte[] archive, Path dir) throws InvalidModelException {
+        Path root = dir.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(root);
+            try (Stream<Path> existing = Files.list(root)) {
+                if (existing.findAny().isPresent()) {
+                    throw new InvalidModelException("refusing to unpack a model into non-empty directory " + root);
+                }
+            }
+            long total = 0;
+            int entries = 0;
+            try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+                byte[] buf = new byte[1 << 16];
+                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                    if (++entries > MAX_ENTRIES) {
+                        throw new InvalidModelException("model archive has more than " + MAX_ENTRIES + " entries");
+                    }
+                    Path target = root.resolve(e.getName()).normalize();
+                    if (!target.startsWith(root) || target.equals(root)) {
+                        throw new InvalidModelException("model archive entry '" + e.getName() + "' points outside the model directory");
+                    }
+                    if (e.isDirectory()) {
+                        Files.createDirectories(target);
+                        continue;
+                    }
+                    Files.createDirectories(target.getParent());
+                    try (OutputStream out = Files.newOutputStream(target)) {
+                        for (int n; (n = zip.read(buf)) > 0; ) {
+                            total += n;
+                            if (total > MAX_UNPACKED_BYTES) {
+                                throw new InvalidModelException("model archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
+                            }
+                            out.write(buf, 0, n);
+                        }
+                    }
+                }
+            }
+            if (entries == 0) {
+                throw new InvalidModelException("model archive is empty or not a zip (" + archive.length + " bytes)");
+            }
+        } catch (InvalidModelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidModelException("model archive cannot be unpacked: " + e.getMessage(), e);
+        }
+        return ModelArtifact.open(root);
+    }
+}

@@ -1,0 +1,233 @@
+package io.frameguard.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Versioned model artifacts in Kafka, so that every replica sees the same models with no shared disk.
+ *
+ * <p>One compacted topic (one partition, so its records have one order) holds, per model name:
+ * <ul>
+ *   <li>{@code artifact/NAME/VERSION}: the artifact as a zip ({@link ArtifactArchive}); a version is immutable;
+ *   <li>{@code card/NAME/VERSION}: its model card (JSON), so listing does not ship the models;
+ *   <li>{@code active/NAME}: the control record: the active version and the versions active before it, newest
+ *       first, which {@link #rollback} walks back.
+ * </ul>
+ * Names and versions are restricted to {@code [A-Za-z0-9._-]} (no path can be smuggled through them).
+ */
+public final class ModelRegistry implements AutoCloseable {
+
+    public static final String DEFAULT_TOPIC = "frameguard.models";
+    /** Largest artifact the topic accepts (the topic's max.message.bytes and the producer's max.request.size). */
+    public static final int MAX_ARTIFACT_BYTES = 64 << 20;
+    static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The control record of one model name. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Activation(String name, String version, List<String> previous, String activatedAt, String reason) {}
+
+    /** What the registry holds: cards by name and version, control records by name. */
+    public record Snapshot(Map<String, Map<String, ModelCard>> cards, Map<String, Activation> active) {
+        public boolean has(String name, String version) {
+            return cards.containsKey(name) && cards.get(name).containsKey(version);
+        }
+    }
+
+    private final Map<String, Object> clientConfig;
+    private final String topic;
+    private final KafkaProducer<String, byte[]> producer;
+
+    /** @param clientConfig Kafka client settings (bootstrap servers, security) */
+    public ModelRegistry(Map<String, Object> clientConfig, String topic) {
+        this.clientConfig = Map.copyOf(clientConfig);
+        this.topic = topic;
+        Map<String, Object> p = new HashMap<>(clientConfig);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_ARTIFACT_BYTES + (1 << 20));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Creates the registry topic if missing: one partition, compacted, large messages allowed. */
+    public void ensureTopic(short replicationFactor) throws IOException {
+        try (Admin admin = Admin.create(clientConfig)) {
+            NewTopic t = new NewTopic(topic, 1, replicationFactor).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_ARTIFACT_BYTES + (1 << 20))));
+            admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IOException("cannot create model registry topic " + topic + ": " + e.getCause().getMessage(), e);
+            }
+        } catch (Exception e) {
+            throw new IOException("cannot create model registry topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores an artifact under its card's name and version; the same version with other content is refused. */
+    public void publish(ModelArtifact artifact) throws IOException {
+        String name = checkName(artifact.card().name(), "model name");
+        String version = checkName(artifact.card().version(), "model version");
+        Snapshot now = read();
+        if (now.has(name, version)) {
+            if (now.cards().get(name).get(version).checksum().equals(artifact.card().checksum())) {
+                return;
+            }
+            throw new IOException("model " + name + " version " + version + " is already published with other content ("
+                    + now.cards().get(name).get(version).checksum() + "); versions are immutable");
+        }
+        byte[] zip = ArtifactArchive.pack(artifact);
+        if (zip.length > MAX_ARTIFACT_BYTES) {
+            throw new IOException("model " + version + " packs to " + zip.length + " bytes, more than the registry's "
+                    + MAX_ARTIFACT_BYTES);
+        }
+        send("artifact/" + name + "/" + version, zip);
+        send("card/" + name + "/" + version, JSON.writeValueAsBytes(artifact.card()));
+    }
+
+    /** Makes {@code version} the active version of {@code name}; it must be published. */
+    public Activation activate(String name, String version, String reason) throws IOException {
+        checkName(name, "model name");
+        checkName(version, "model version");
+        Snapshot now = read();
+        if (!now.has(name, version)) {
+            throw new IOException("model " + name + " has no published version " + version + "; published: "
+                    + now.cards().getOrDefault(name, Map.of()).keySet());
+        }
+        Activation current = now.active().get(name);
+        List<String> previous = new ArrayList<>();
+        if (current != null && !current.version().equals(version)) {
+            previous.add(current.version());
+            previous.addAll(current.previous());
+        } else if (current != null) {
+            previous.addAll(current.previous());
+        }
+        Activation next = new Activation(name, version, previous, Instant.now().toString(), reason);
+        send("active/" + name, JSON.writeValueAsBytes(next));
+        return next;
+    }
+
+    /** Re-activates the version that was active before the current one. */
+    public Activation rollback(String name, String reason) throws IOException {
+        Activation current = read().active().get(checkName(name, "model name"));
+        if (current == null || current.previous().isEmpty()) {
+            throw new IOException("model " + name + " has no earlier active version to roll back to");
+        }
+        List<String> older = current.previous().subList(1, current.previous().size());
+        Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);
+        send("active/" + name, JSON.writeValueAsBytes(next));
+        return next;
+    }
+
+    /** Reads the whole topic (to its end as of now) into a snapshot of cards and control records. */
+    public Snapshot read() throws IOException {
+        Map<String, Map<String, ModelCard>> cards = new TreeMap<>();
+        Map<String, Activation> active = new TreeMap<>();
+        readAll((key, value) -> {
+            String[] k = key.split("/", 3);
+            if (k[0].equals("card") && k.length == 3) {
+                cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], JSON.readValue(value, ModelCard.class));
+            } else if (k[0].equals("active") && k.length == 2) {
+                active.put(k[1], JSON.readValue(value, Activation.class));
+            }
+        });
+        return new Snapshot(cards, active);
+    }
+
+    /** The zip of one artifact, or null when it is not published. */
+    public byte[] artifact(String name, String version) throws IOException {
+        String wanted = "artifact/" + checkName(name, "model name") + "/" + checkName(version, "model version");
+        byte[][] found = new byte[1][];
+        readAll((key, value) -> {
+            if (key.equals(wanted)) {
+                found[0] = value;
+            }
+        });
+        return found[0];
+    }
+
+    interface RecordHandler {
+        void handle(String key, byte[] value) throws IOException;
+    }
+
+    private void readAll(RecordHandler handler) throws IOException {
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_ARTIFACT_BYTES + (1 << 20));
+        Properties props = new Properties();
+        props.putAll(c);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            while (consumer.position(tp, READ_TIMEOUT) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("timed out reading model registry topic " + topic);
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && r.value() != null) {
+                        handler.handle(r.key(), r.value());
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IOException("cannot read model registry topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void send(String key, byte[] value) throws IOException {
+        try {
+            producer.send(new ProducerRecord<>(topic, 0, key, value)).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("cannot write " + key + " to model registry topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String checkName(String value, String what) {
+        if (value == null || !SAFE_NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " '" + value + "' must be 1-128 characters of A-Z a-z 0-9 . _ - "
+                    + "starting with a letter or digit");
+        }
+        return value;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,110 @@
+package io.frameguard.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.frameguard.it.KafkaTestBroker;
+import io.frameguard.it.TestModels;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Kafka-backed registry on a real broker: publish, list, activate, roll back, and what it refuses. */
+class ModelRegistryTest {
+
+    @TempDir
+    static Path tmp;
+
+    static KafkaTestBroker broker;
+    static ModelArtifact v1;
+    static ModelArtifact v2;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = KafkaTestBroker.start();
+        v1 = TestModels.trainSensorModel(tmp.resolve("v1"), 1000, 2, 1);
+        v2 = TestModels.trainSensorModel(tmp.resolve("v2"), 1000, 2, 2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    private static ModelRegistry registry(String topic) throws Exception {
+        ModelRegistry r = new ModelRegistry(Map.of("bootstrap.servers", broker.bootstrapServers()), topic);
+        r.ensureTopic((short) 1);
+        return r;
+    }
+
+    @Test
+    void publishActivateRollbackAndShipTheArtifact() throws Exception {
+        try (ModelRegistry registry = registry("models-a")) {
+            registry.publish(v1);
+            registry.publish(v2);
+            registry.publish(v1); // the same content again: nothing changes
+            ModelRegistry.Snapshot s = registry.read();
+            assertThat(s.cards().get("test")).containsOnlyKeys("test-1", "test-2");
+            assertThat(s.cards().get("test").get("test-2").checksum()).isEqualTo(v2.card().checksum());
+            assertThat(s.active()).isEmpty();
+
+            registry.activate("test", "test-1", "first");
+            registry.activate("test", "test-2", "better");
+            ModelRegistry.Activation a = registry.read().active().get("test");
+            assertThat(a.version()).isEqualTo("test-2");
+            assertThat(a.previous()).containsExactly("test-1");
+            assertThat(a.reason()).isEqualTo("better");
+
+            ModelRegistry.Activation back = registry.rollback("test", "regression");
+            assertThat(back.version()).isEqualTo("test-1");
+            assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
+            assertThatThrownBy(() -> registry.rollback("test", "again")).hasMessageContaining("no earlier active version");
+
+            ModelArtifact shipped = ArtifactArchive.unpack(registry.artifact("test", "test-2"), tmp.resolve("shipped"));
+            assertThat(shipped.card().checksum()).isEqualTo(v2.card().checksum());
+            assertThat(registry.artifact("test", "test-9")).isNull();
+        }
+    }
+
+    @Test
+    void refusesUnknownVersionsUnsafeNamesAndRewrittenVersions() throws Exception {
+        try (ModelRegistry registry = registry("models-b")) {
+            registry.publish(v1);
+            assertThatThrownBy(() -> registry.activate("test", "test-7", "typo")).hasMessageContaining("no published version test-7");
+            assertThatThrownBy(() -> registry.activate("test", "../../etc", "attack")).hasMessageContaining("model version");
+            // another model (seed 3) published under v1's version
+            io.frameguard.frames.FrameFile data = new io.frameguard.frames.FrameFile(TestModels.DIM, 1000,
+                    TestModels.simulator().trainingData(1000, 8), io.frameguard.frames.FrameFile.defaultNames(TestModels.DIM));
+            ModelArtifact impostor = new io.frameguard.training.AutoencoderTrainer(io.frameguard.training.TrainingOptions.builder()
+                    .name("test").version("test-1").epochs(2).seed(3).threads(1).build(),
+                    io.frameguard.training.TrainingProgress.NONE).train(data, tmp.resolve("impostor"), "impostor");
+            assertThat(impostor.card().checksum()).isNotEqualTo(v1.card().checksum());
+            assertThatThrownBy(() -> registry.publish(impostor)).hasMessageContaining("immutable");
+            assertThat(registry.read().cards().get("test").get("test-1").checksum()).isEqualTo(v1.card().checksum());
+        }
+    }
+
+    @Test
+    void damagedArchivesAreRefused() throws Exception {
+        byte[] zip = ArtifactArchive.pack(v1);
+        assertThatThrownBy(() -> ArtifactArchive.unpack(java.util.Arrays.copyOf(zip, zip.length / 2), tmp.resolve("cut")))
+                .isInstanceOf(InvalidModelException.class);
+        ByteArrayOutputStream evil = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(evil)) {
+            z.putNextEntry(new ZipEntry("../outside.txt"));
+            z.write(1);
+            z.closeEntry();
+        }
+        assertThatThrownBy(() -> ArtifactArchive.unpack(evil.toByteArray(), tmp.resolve("evil")))
+                .hasMessageContaining("outside the model directory");
+        assertThat(tmp.resolve("outside.txt")).doesNotExist();
+        assertThatThrownBy(() -> ArtifactArchive.unpack("not a zip".getBytes(), tmp.resolve("garbage")))
+                .hasMessageContaining("empty or not a zip");
+    }
+}
