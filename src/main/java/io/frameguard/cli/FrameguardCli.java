@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = FrameguardCli.Version.class,
         description = "Streaming anomaly detection with autoencoders on Kafka.",
-        subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class,
+        subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class, ModelsCommand.class,
                 io.frameguard.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class FrameguardCli {

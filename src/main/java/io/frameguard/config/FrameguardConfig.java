@@ -30,6 +30,8 @@ public interface FrameguardConfig {
 
     Heatmaps heatmaps();
 
+    Registry registry();
+
     Metrics metrics();
 
     interface Topics {
@@ -113,6 +115,20 @@ public interface FrameguardConfig {
 
         /** n of k-of-n (the window, at most 64 frames). */
         @WithDefault("1") @Min(1) @Max(64) int n();
+    }
+
+    interface Registry {
+        /** Follow the Kafka model registry: serve the version activated there, swapped in between batches. */
+        @WithDefault("false") boolean enabled();
+
+        /** The registry's compacted topic (see `frameguard models`). */
+        @WithDefault("frameguard.models") @NotBlank String topic();
+
+        /** The model name to follow; default: the name on the card of the model in frameguard.model.dir. */
+        java.util.Optional<String> modelName();
+
+        /** Local directory activated versions are unpacked into (verified before use). */
+        @WithDefault("${java.io.tmpdir}/frameguard-models") @NotBlank String cacheDir();
     }
 
     interface Metrics {

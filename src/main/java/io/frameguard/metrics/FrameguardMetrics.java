@@ -104,6 +104,11 @@ public final class FrameguardMetrics {
                 .description("1 for the model version being served").tag("version", version).register(registry);
     }
 
+    /** A model version the registry activated but the scorer refused (the old model keeps serving). */
+    public void modelRefused(String reason) {
+        registry.counter("frameguard.model.refused", "reason", reason).increment();
+    }
+
     /** The source's own tag while fewer than maxSources have one, else {@value #OTHER_SOURCE} (not stored). */
     String sourceTag(String source) {
         if (sourceTags.containsKey(source)) {

@@ -44,6 +44,18 @@ public class ActiveModel {
         }
     }
 
+    /**
+     * Serves {@code next} from the next batch on. The replaced model is retired: closed once no scoring thread
+     * holds a session on it any more.
+     */
+    public void swap(ModelScorer next) {
+        ModelScorer old = current.getAndSet(next);
+        LOG.infof("serving model %s (was %s)", next.card().version(), old == null ? "none" : old.card().version());
+        if (old != null && old != next) {
+            old.retire();
+        }
+    }
+
     /** The model to score the next batch with; null before the first load. */
     public ModelScorer current() {
         return current.get();

@@ -28,6 +28,10 @@ public final class ModelScorer implements AutoCloseable {
 
     private final ModelArtifact artifact;
     private final ZooModel<FrameBatch, float[]> model;
+    private final Object lifecycle = new Object();
+    private int openSessions;
+    private boolean retired;
+    private boolean closed;
 
     private ModelScorer(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model) {
         this.artifact = artifact;
@@ -87,13 +91,51 @@ public final class ModelScorer implements AutoCloseable {
         return artifact;
     }
 
+    /** A predictor for one thread; refused once the scorer is retired (a newer model serves instead). */
     public Session newSession() {
+        synchronized (lifecycle) {
+            if (retired || closed) {
+                throw new IllegalStateException("model " + artifact.card().version() + " has been replaced");
+            }
+            openSessions++;
+        }
         return new Session(model.newPredictor());
+    }
+
+    /**
+     * Marks this scorer as replaced: its DJL model is closed as soon as the last open session closes (each
+     * scoring thread closes its session when it picks up the new model at its next batch), never under a batch.
+     */
+    public void retire() {
+        synchronized (lifecycle) {
+            retired = true;
+            if (openSessions == 0) {
+                closeModel();
+            }
+        }
     }
 
     @Override
     public void close() {
-        model.close();
+        synchronized (lifecycle) {
+            closeModel();
+        }
+    }
+
+    private void closeModel() {
+        if (!closed) {
+            closed = true;
+            model.close();
+        }
+    }
+
+    private void sessionClosed() {
+        synchronized (lifecycle) {
+            openSessions--;
+            if (retired && openSessions == 0) {
+                closeModel();
+            }
+        }
     }
 
     /** One thread's handle on the model. */
@@ -129,6 +171,7 @@ public final class ModelScorer implements AutoCloseable {
         @Override
         public void close() {
             predictor.close();
+            sessionClosed();
         }
     }
 

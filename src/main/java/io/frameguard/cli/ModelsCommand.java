@@ -1,0 +1,150 @@
+package io.frameguard.cli;
+
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ModelRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code frameguard models ...}: the Kafka-backed model registry from the command line. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List, publish, activate and roll back models in the Kafka model registry.",
+        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Publish.class, ModelsCommand.Activate.class,
+                ModelsCommand.Rollback.class})
+final class ModelsCommand {
+
+    /** Where the registry is: shared by every subcommand. */
+    static final class RegistryOptions {
+        @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+                description = "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
+        String bootstrapServers;
+
+        @Option(names = "--kafka-config", paramLabel = "FILE",
+                description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for secured clusters.")
+        Path kafkaConfig;
+
+        @Option(names = "--topic", defaultValue = ModelRegistry.DEFAULT_TOPIC, description = "Registry topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        ModelRegistry open() throws IOException {
+            Map<String, Object> config = new HashMap<>();
+            if (kafkaConfig != null) {
+                Properties p = new Properties();
+                try (InputStream in = Files.newInputStream(kafkaConfig)) {
+                    p.load(in);
+                }
+                p.forEach((k, v) -> config.put(k.toString(), v));
+            }
+            config.put("bootstrap.servers", bootstrapServers);
+            return new ModelRegistry(config, topic);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Published versions and the active one, per model.")
+    static final class ListModels implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelRegistry r = registry.open()) {
+                ModelRegistry.Snapshot s = r.read();
+                if (s.cards().isEmpty()) {
+                    System.out.println("no models in " + registry.topic);
+                }
+                for (var byName : s.cards().entrySet()) {
+                    ModelRegistry.Activation a = s.active().get(byName.getKey());
+                    System.out.printf("%s (active: %s)%n", byName.getKey(), a == null ? "none" : a.version() + " since " + a.activatedAt());
+                    for (ModelCard c : byName.getValue().values()) {
+                        System.out.printf("  %s %s created %s, %s %s, threshold %.5g, validation loss %.5g%n",
+                                a != null && a.version().equals(c.version()) ? "*" : " ", c.version(), c.createdAt(),
+                                c.input().kind(), c.input().image() != null ? c.input().image() : c.input().dim() + " values",
+                                c.threshold().value(), c.training().validationLoss());
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true, description = "Store a model artifact in the registry (not activated).")
+    static final class Publish implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Parameters(paramLabel = "MODEL_DIR", description = "Model artifact directory (verified before publishing).")
+        Path dir;
+
+        @Option(names = "--activate", description = "Activate it once published.")
+        boolean activate;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelArtifact artifact = ModelArtifact.open(dir);
+            try (ModelRegistry r = registry.open()) {
+                r.ensureTopic((short) 1);
+                r.publish(artifact);
+                System.out.printf("published %s %s%n", artifact.card().name(), artifact.card().version());
+                if (activate) {
+                    r.activate(artifact.card().name(), artifact.card().version(), "published with --activate");
+                    System.out.printf("activated %s %s%n", artifact.card().name(), artifact.card().version());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "activate", mixinStandardHelpOptions = true, description = "Make a published version the one every scorer serves.")
+    static final class Activate implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "VERSION")
+        String version;
+
+        @Option(names = "--reason", defaultValue = "activated from the command line")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelRegistry r = registry.open()) {
+                ModelRegistry.Activation a = r.activate(name, version, reason);
+                System.out.printf("activated %s %s (before: %s)%n", name, a.version(), a.previous().isEmpty() ? "none" : a.previous().get(0));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-activate the version active before the current one.")
+    static final class Rollback implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--reason", defaultValue = "rolled back from the command line")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelRegistry r = registry.open()) {
+                ModelRegistry.Activation a = r.rollback(name, reason);
+                System.out.printf("rolled %s back to %s%n", name, a.version());
+            }
+            return 0;
+        }
+    }
+}

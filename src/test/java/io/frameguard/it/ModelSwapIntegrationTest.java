@@ -1,0 +1,182 @@
+package io.frameguard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.demo.SensorSimulator;
+import io.frameguard.frames.FrameEncoding;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hot swap under continuous load on a real broker: five versions activated in a row through the Kafka registry,
+ * one rollback, a corrupted and a wrong-shaped version refused while traffic continues. Every frame gets exactly
+ * one score, offsets have no gap, and along each partition the serving version changes only in activation order.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ModelSwapTestResource.class, restrictToAnnotatedClass = true)
+class ModelSwapIntegrationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @ConfigProperty(name = "quarkus.management.test-port")
+    int managementPort;
+
+    @Test
+    void versionsSwapBetweenBatchesWithoutLosingOrDuplicatingFrames() throws Exception {
+        String bootstrap = ModelSwapTestResource.broker.bootstrapServers();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                given().port(managementPort).get("/q/health/ready").then().statusCode(200));
+        Path work = Files.createTempDirectory("swap-models");
+        List<String> versions = new ArrayList<>();
+        try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
+            for (int seed = 1; seed <= 5; seed++) {
+                ModelArtifact a = TestModels.trainSensorModel(work.resolve("v" + seed), 2000, 2, seed);
+                registry.publish(a);
+                versions.add(a.card().version());
+            }
+            // a version whose artifact is damaged, and one that reads frames of another size
+            try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                byte[] card = Files.readAllBytes(work.resolve("v1").resolve(ModelArtifact.CARD_FILE));
+                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/test/broken-1",
+                        new String(card, StandardCharsets.UTF_8).replace("\"test-1\"", "\"broken-1\"").getBytes(StandardCharsets.UTF_8))).get();
+                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "artifact/test/broken-1",
+                        "PK\u0003\u0004 truncated".getBytes(StandardCharsets.ISO_8859_1))).get();
+            }
+            ModelArtifact narrow = trainNarrowModel(work.resolve("narrow"));
+            registry.publish(narrow);
+
+            SensorSimulator sim = TestModels.simulator();
+            ConcurrentLinkedQueue<RecordMetadata> sent = new ConcurrentLinkedQueue<>();
+            AtomicBoolean producing = new AtomicBoolean(true);
+            Thread load = new Thread(() -> produce(bootstrap, sim, sent, producing), "swap-test-load");
+            load.start();
+
+            List<String> order = new ArrayList<>(List.of("test-42"));
+            try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
+                for (String v : versions) {
+                    registry.activate("test", v, "test");
+                    order.add(v);
+                    awaitServing(scores, v);
+                }
+                assertThat(registry.rollback("test", "the fifth version is worse").version()).isEqualTo(versions.get(3));
+                order.add(versions.get(3));
+                awaitServing(scores, versions.get(3));
+                registry.activate("test", "broken-1", "a damaged artifact");
+                registry.activate("test", narrow.card().version(), "a model for other frames");
+                await().atMost(WAIT).untilAsserted(() -> assertThat(metric("frameguard_model_refused_total")).isEqualTo(2));
+                Thread.sleep(1000); // traffic goes on, still scored by the rolled-back version
+                producing.set(false);
+                load.join(10_000);
+
+                int expected = sent.size();
+                List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= expected, WAIT);
+                all = scores.drain(Duration.ofSeconds(2));
+                Map<Integer, TreeMap<Long, String>> byPartition = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> r : all) {
+                    JsonNode s = JSON.readTree(r.value());
+                    String previous = byPartition.computeIfAbsent(s.get("partition").asInt(), p -> new TreeMap<>())
+                            .put(s.get("offset").asLong(), s.get("modelVersion").asText());
+                    assertThat(previous).as("second score for %s", s).isNull();
+                }
+                assertThat(all).hasSize(expected);
+                for (RecordMetadata md : sent) {
+                    assertThat(byPartition.get(md.partition())).containsKey(md.offset());
+                }
+                for (TreeMap<Long, String> scored : byPartition.values()) {
+                    assertThat(scored.lastKey() - scored.firstKey() + 1).as("no gap in offsets").isEqualTo(scored.size());
+                    int at = 0;
+                    for (String v : scored.values()) {
+                        while (!order.get(at).equals(v)) {
+                            at++;
+                            assertThat(at).as("version %s out of activation order %s", v, order).isLessThan(order.size());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void awaitServing(TopicReader scores, String version) {
+        List<ConsumerRecord<String, byte[]>> seen = scores.readUntil(r -> !r.isEmpty()
+                && version.equals(versionOf(r.get(r.size() - 1))), WAIT);
+        assertThat(versionOf(seen.get(seen.size() - 1))).as("scores from %s", version).isEqualTo(version);
+    }
+
+    private static String versionOf(ConsumerRecord<String, byte[]> r) {
+        try {
+            return JSON.readTree(r.value()).get("modelVersion").asText();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double metric(String name) {
+        String page = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+        return PipelineIntegrationTest.metricValue(page, name);
+    }
+
+    private static ModelArtifact trainNarrowModel(Path dir) throws Exception {
+        SensorSimulator narrow = new SensorSimulator(8, 3);
+        io.frameguard.frames.FrameFile data = new io.frameguard.frames.FrameFile(8, 1000, narrow.trainingData(1000, 4),
+                io.frameguard.frames.FrameFile.defaultNames(8));
+        return new io.frameguard.training.AutoencoderTrainer(io.frameguard.training.TrainingOptions.builder()
+                .name("test").version("narrow-1").epochs(1).threads(1).build(), io.frameguard.training.TrainingProgress.NONE)
+                .train(data, dir, "8-channel frames");
+    }
+
+    private static void produce(String bootstrap, SensorSimulator sim, ConcurrentLinkedQueue<RecordMetadata> sent,
+            AtomicBoolean producing) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int t = 0; producing.get(); t++) {
+                for (String source : List.of("line-1", "line-2", "line-3")) {
+                    RecordHeaders h = new RecordHeaders();
+                    h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
+                    producer.send(new ProducerRecord<>("frames", null, source, FrameEncoding.float32(sim.frame(source, t)), h),
+                            (md, e) -> {
+                                if (e == null) {
+                                    sent.add(md);
+                                }
+                            });
+                }
+                Thread.sleep(5);
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
