@@ -3,6 +3,7 @@ package io.frameguard.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -94,13 +95,17 @@ public final class FrameguardMetrics {
         frameToEvent.record(Math.max(0, captureToEventMillis), TimeUnit.MILLISECONDS);
     }
 
-    /** Marks {@code version} as the model being served (frameguard_model_info{version=...} = 1). */
-    public void modelServed(String version) {
-        String previous = modelVersion.getAndSet(version);
-        if (version.equals(previous)) {
-            return;
+    /**
+     * Marks {@code version} as the model being served: frameguard_model_info{version=...} = 1, one series only.
+     * The previous version's series is removed rather than set to 0, and any series of the same id registered
+     * earlier (Micrometer hands back an existing meter, with its old state, on re-registration) is replaced.
+     */
+    public synchronized void modelServed(String version) {
+        modelVersion.set(version);
+        for (Meter m : registry.find("frameguard.model.info").meters()) {
+            registry.remove(m);
         }
-        Gauge.builder("frameguard.model.info", modelVersion, v -> version.equals(v.get()) ? 1 : 0)
+        Gauge.builder("frameguard.model.info", () -> 1)
                 .description("1 for the model version being served").tag("version", version).register(registry);
     }
 
