@@ -81,8 +81,4 @@ public final class HeatmapStore {
     public synchronized Optional<Heatmap> get(String key) {
         return Optional.ofNullable(entries.get(key));
     }
-
-    public synchronized int size() {
-        return entries.size();
-    }
 }

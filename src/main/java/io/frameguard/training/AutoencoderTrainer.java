@@ -135,7 +135,6 @@ public final class AutoencoderTrainer {
                 scoring = new ModelCard.Scoring(options.pixelVariance() ? "smoothed-variance-normalised" : "smoothed",
                         options.smoothingSigma(), options.pixelVariance(), options.varianceFloor(), nCalibration);
             }
-            int errorWidth = image == null ? dim : image.pixels();
             double[] validationScores = rowMeans(session, frames, errors, validation, dim);
             KllDoublesSketch sketch = KllDoublesSketch.newHeapInstance(KLL_K);
             for (double s : validationScores) {
@@ -178,7 +177,6 @@ public final class AutoencoderTrainer {
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     scoring,
                     null);
-            assert errorWidth == card.input().errorWidth();
             return ModelArtifact.seal(outDir, card);
         }
     }

@@ -22,7 +22,7 @@ final class ErrorMaps {
     private static final double RADIUS_SIGMAS = 2.0;
 
     /** The smoothed map [-1, pixels], before the per-pixel weights exist. */
-    record Head(Operand<TFloat32> map, int pixels) {
+    record Head(Operand<TFloat32> map) {
         /** The named output: the map times the weights, or the map alone when {@code weights} is null. */
         Operand<TFloat32> output(Ops tf, String name, float[] weights) {
             return weights == null ? tf.withName(name).identity(map)
@@ -63,7 +63,7 @@ final class ErrorMaps {
             squared = tf.math.square(planes);
         }
         Operand<TFloat32> pixels = tf.math.mean(squared, tf.constant(new int[] {1}));
-        return new Head(tf.reshape(pixels, tf.constant(new int[] {-1, image.pixels()})), image.pixels());
+        return new Head(tf.reshape(pixels, tf.constant(new int[] {-1, image.pixels()})));
     }
 
     /**
