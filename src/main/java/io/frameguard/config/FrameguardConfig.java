@@ -28,6 +28,8 @@ public interface FrameguardConfig {
 
     Detector detector();
 
+    Drift drift();
+
     Heatmaps heatmaps();
 
     Registry registry();
@@ -46,6 +48,9 @@ public interface FrameguardConfig {
 
         /** Frames that could not be scored, unchanged, with error headers. */
         @WithDefault("frames.dlq") @NotBlank String dlq();
+
+        /** Drift events: a source's scores leaving the model's validation distribution, and returning. */
+        @WithDefault("drift") @NotBlank String drift();
 
         /** Create missing topics at start (off where topics are managed elsewhere). */
         @WithDefault("true") boolean create();
@@ -70,6 +75,14 @@ public interface FrameguardConfig {
 
         /** Larger images (width x height, read from the image's header) go to the dead-letter topic undecoded. */
         @WithDefault("16777216") @Min(1) @Max(1000000000) long maxImagePixels();
+    }
+
+    interface Drift {
+        /** Frames per source in each window whose score distribution is compared with the model's validation scores. */
+        @WithDefault("1000") @Min(100) @Max(10000000) int windowFrames();
+
+        /** Population stability index from which a window counts as drifted (0.1 moderate, 0.25 large shift). */
+        @WithDefault("0.2") @DecimalMin("0.01") @DecimalMax("10") double psiThreshold();
     }
 
     interface Heatmaps {

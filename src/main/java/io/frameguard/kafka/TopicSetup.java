@@ -33,7 +33,7 @@ public final class TopicSetup {
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topics.frames()).partitions().size();
             }
             List<NewTopic> missing = new ArrayList<>();
-            for (String name : List.of(topics.frames(), topics.scores(), topics.anomalies(), topics.dlq())) {
+            for (String name : List.of(topics.frames(), topics.scores(), topics.anomalies(), topics.dlq(), topics.drift())) {
                 if (!existing.contains(name)) {
                     missing.add(new NewTopic(name, partitions, settings.replicationFactor()));
                 }

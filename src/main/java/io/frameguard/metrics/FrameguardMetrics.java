@@ -33,6 +33,7 @@ public final class FrameguardMetrics {
     private final int maxSources;
     private final Map<String, String> sourceTags = new ConcurrentHashMap<>();
     private final Map<String, AtomicReference<Double>> thresholds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<Double>> driftPsi = new ConcurrentHashMap<>();
     private final Map<String, Counter> anomalyCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> dlqCounters = new ConcurrentHashMap<>();
     private final AtomicReference<String> modelVersion = new AtomicReference<>();
@@ -79,12 +80,27 @@ public final class FrameguardMetrics {
     }
 
     public void threshold(String source, double value) {
-        thresholds.computeIfAbsent(sourceTag(source), t -> {
-            AtomicReference<Double> holder = new AtomicReference<>(value);
-            Gauge.builder("frameguard.threshold", holder, AtomicReference::get)
-                    .description("Current detection threshold per source").tag("source", t).register(registry);
+        gaugeFor(thresholds, "frameguard.threshold", "Current detection threshold per source", source).set(value);
+    }
+
+    private AtomicReference<Double> gaugeFor(Map<String, AtomicReference<Double>> gauges, String name, String description,
+            String source) {
+        return gauges.computeIfAbsent(sourceTag(source), t -> {
+            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+            Gauge.builder(name, holder, AtomicReference::get).description(description).tag("source", t).register(registry);
             return holder;
-        }).set(value);
+        });
+    }
+
+    /** PSI of the source's last complete drift window. */
+    public void drift(String source, double psi) {
+        gaugeFor(driftPsi, "frameguard.drift.psi", "Population stability index of the source's last window of scores "
+                + "against the model's validation scores", source).set(psi);
+    }
+
+    /** A drift episode started ("drift") or ended ("recovered"). */
+    public void driftEvent(String source, String status) {
+        registry.counter("frameguard.drift.events", "source", sourceTag(source), "status", status).increment();
     }
 
     public void anomaly(String source, String severity, long captureToEventMillis) {

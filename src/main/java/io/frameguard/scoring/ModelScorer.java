@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
+import io.frameguard.model.ValidationDistribution;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,17 +29,25 @@ public final class ModelScorer implements AutoCloseable {
 
     private final ModelArtifact artifact;
     private final ZooModel<FrameBatch, float[]> model;
+    private final ValidationDistribution validation;
     private final Object lifecycle = new Object();
     private int openSessions;
     private boolean retired;
     private boolean closed;
 
-    private ModelScorer(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model) {
+    private ModelScorer(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model, ValidationDistribution validation) {
         this.artifact = artifact;
         this.model = model;
+        this.validation = validation;
     }
 
     public static ModelScorer load(ModelArtifact artifact) throws InvalidModelException {
+        ValidationDistribution validation;
+        try {
+            validation = ValidationDistribution.of(artifact.card());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(e.getMessage(), e);
+        }
         TensorFlowLibrary.ensureLocal();
         ZooModel<FrameBatch, float[]> model;
         try {
@@ -53,7 +62,7 @@ public final class ModelScorer implements AutoCloseable {
             throw new InvalidModelException("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
                     + artifact.savedModelDir() + ": " + e.getMessage(), e);
         }
-        ModelScorer scorer = new ModelScorer(artifact, model);
+        ModelScorer scorer = new ModelScorer(artifact, model, validation);
         try (Session s = scorer.newSession()) {
             int dim = artifact.card().input().dim();
             int width = artifact.card().input().errorWidth();
@@ -175,6 +184,11 @@ public final class ModelScorer implements AutoCloseable {
         }
     }
 
+    /** The score's rank among the model's validation scores; null when its card has no validation sketch. */
+    private Double rank(double score) {
+        return validation == null ? null : validation.rank(score);
+    }
+
     /** Turns the error maps of {@code rows} frames into scores with their explanations. */
     public List<ScoredFrame> explain(float[] errors, int rows) {
         ModelCard.Input input = artifact.card().input();
@@ -186,7 +200,8 @@ public final class ModelScorer implements AutoCloseable {
                 for (int p = r * width; p < (r + 1) * width; p++) {
                     sum += errors[p];
                 }
-                out.add(new ScoredFrame(sum / width, List.of(),
+                double score = sum / width;
+                out.add(new ScoredFrame(score, rank(score), List.of(),
                         ImageRegion.of(errors, r * width, input.image().width(), input.image().height())));
             }
             return out;
@@ -220,7 +235,8 @@ public final class ModelScorer implements AutoCloseable {
                 channels.add(new ScoredFrame.ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c,
                         e, sum > 0 ? e / sum : 0));
             }
-            out.add(new ScoredFrame(sum / width, channels, null));
+            double score = sum / width;
+            out.add(new ScoredFrame(score, rank(score), channels, null));
         }
         return out;
     }

@@ -14,6 +14,8 @@ import java.util.List;
  * @param scoredTs when the score was computed, epoch ms
  * @param score mean squared reconstruction error, standardised units
  * @param modelThreshold the model card's initial threshold, where the detector's rolling threshold starts
+ * @param validationRank share of the model's held-out validation frames that scored lower: uniform on [0, 1]
+ *     while the stream looks like the data the model was validated on (drift detection reads it)
  * @param top sensor frames: the channels with the largest errors, largest first
  * @param region image frames: where the error is; absent for sensor frames
  * @param batchSize frames in the predictor call that scored this frame
@@ -32,6 +34,7 @@ public record ScoreRecord(
         double score,
         double modelThreshold,
         String modelVersion,
+        Double validationRank,
         List<ScoredFrame.ChannelError> top,
         ImageRegion region,
         int batchSize,

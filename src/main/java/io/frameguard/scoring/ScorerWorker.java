@@ -244,7 +244,7 @@ final class ScorerWorker implements Runnable {
             ScoredFrame s = scored.get(i);
             ScoreRecord record = new ScoreRecord(ScoreRecord.VERSION, new String(r.key(), StandardCharsets.UTF_8),
                     r.topic(), r.partition(), r.offset(), r.timestamp(), now, s.score(), modelThreshold, version,
-                    s.topChannels(), s.region(), decoded.size(), inferenceNanos / 1000);
+                    s.validationRank(), s.topChannels(), s.region(), decoded.size(), inferenceNanos / 1000);
             producer.send(new ProducerRecord<>(topics.scores(), null, r.timestamp(), r.key(), SCORE_JSON.serialize(topics.scores(), record)));
         }
         for (int i = 0; i < rejected.size(); i++) {

@@ -2,6 +2,7 @@ package io.frameguard.detection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.drift.DriftPolicy;
 import io.frameguard.kafka.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.scoring.ScoreRecord;
@@ -37,7 +38,7 @@ class DetectorTopologyTest {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("detector-test").toString());
-        driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, policy, new FrameguardMetrics(registry, 2)), p);
+        driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, policy, DriftPolicy.defaults(), new FrameguardMetrics(registry, 2)), p);
         scores = driver.createInputTopic(TOPICS.scores(), Serdes.String().serializer(), DetectorTopology.SCORE_SERDE.serializer());
         anomalies = driver.createOutputTopic(TOPICS.anomalies(), Serdes.String().deserializer(), DetectorTopology.EVENT_SERDE.deserializer());
     }
@@ -55,7 +56,7 @@ class DetectorTopologyTest {
 
     private void score(String source, double score, String version, double modelThreshold) {
         long o = offset++;
-        scores.pipeInput(source, new ScoreRecord(1, source, "frames", 0, o, 1000 + o, 1005 + o, score, modelThreshold, version,
+        scores.pipeInput(source, new ScoreRecord(1, source, "frames", 0, o, 1000 + o, 1005 + o, score, modelThreshold, version, null,
                 List.of(new ScoredFrame.ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100));
     }
 

@@ -1,0 +1,129 @@
+package io.frameguard.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.detection.DetectorTopology;
+import io.frameguard.detection.ThresholdPolicy;
+import io.frameguard.kafka.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.scoring.ScoreRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The drift branch of the service's topology (the same one, built by DetectorTopology), driven by TopologyTestDriver. */
+class DriftTopologyTest {
+
+    private static final Topics TOPICS = Topics.defaults();
+    private static final int WINDOW = 200;
+
+    private final Random random = new Random(7);
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ScoreRecord> scores;
+    private TestOutputTopic<String, DriftEvent> drift;
+    private SimpleMeterRegistry registry;
+    private long offset;
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = new SimpleMeterRegistry();
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drift-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("drift-test").toString());
+        driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, ThresholdPolicy.defaults(),
+                new DriftPolicy(WINDOW, 0.2), new FrameguardMetrics(registry, 10)), p);
+        scores = driver.createInputTopic(TOPICS.scores(), Serdes.String().serializer(), DetectorTopology.SCORE_SERDE.serializer());
+        drift = driver.createOutputTopic(TOPICS.drift(), Serdes.String().deserializer(), DriftTopology.EVENT_SERDE.deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    /** Frames whose validation ranks are uniform on [from, to). */
+    private void frames(String source, String version, int n, double from, double to) {
+        for (int i = 0; i < n; i++) {
+            long o = offset++;
+            double rank = from + (to - from) * random.nextDouble();
+            scores.pipeInput(source, new ScoreRecord(1, source, "frames", 0, o, 1000 + o, 1005 + o, 0.1, 1.0, version,
+                    rank, List.of(), null, 1, 100));
+        }
+    }
+
+    private double psiGauge(String source) {
+        return registry.get("frameguard.drift.psi").tag("source", source).gauge().value();
+    }
+
+    @Test
+    void scoresLikeTheValidationDataAreNoDrift() {
+        frames("m1", "v1", 5 * WINDOW, 0, 1);
+        assertThat(drift.isEmpty()).isTrue();
+        // (bins - 1) / window is PSI's expectation without drift
+        assertThat(psiGauge("m1")).isLessThan(0.15);
+    }
+
+    @Test
+    void scoresAboveTheValidationRangeStartAnEpisodeWhichEndsWhenTheyReturn() {
+        frames("m1", "v1", WINDOW, 0, 1);
+        frames("m2", "v1", WINDOW, 0, 1);
+        // m1 now scores like the worst tenth of the validation frames, or worse
+        frames("m1", "v1", WINDOW, 0.8, 1);
+        assertThat(drift.getQueueSize()).isEqualTo(1);
+        DriftEvent started = drift.readValue();
+        assertThat(started.status()).isEqualTo(DriftEvent.DRIFT);
+        assertThat(started.source()).isEqualTo("m1");
+        assertThat(started.modelVersion()).isEqualTo("v1");
+        assertThat(started.windowFrames()).isEqualTo(WINDOW);
+        assertThat(started.psi()).isGreaterThan(1.0);
+        assertThat(started.observedShares()[8] + started.observedShares()[9]).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(started.windowEndTs() - started.windowStartTs()).isEqualTo(WINDOW - 1);
+        assertThat(psiGauge("m1")).isEqualTo(started.psi());
+
+        // still drifting: no second event; m2 never drifted
+        frames("m1", "v1", WINDOW, 0.8, 1);
+        frames("m2", "v1", WINDOW, 0, 1);
+        assertThat(drift.isEmpty()).isTrue();
+
+        frames("m1", "v1", WINDOW, 0, 1);
+        DriftEvent ended = drift.readValue();
+        assertThat(ended.status()).isEqualTo(DriftEvent.RECOVERED);
+        assertThat(ended.psi()).isLessThan(0.2);
+        assertThat(registry.get("frameguard.drift.events").tag("source", "m1").tag("status", "drift").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aNewModelVersionStartsAFreshWindow() {
+        // half a window of drifted ranks under v1, then the model changes: the v1 frames are not counted for v2
+        frames("m1", "v1", WINDOW / 2, 0.9, 1);
+        frames("m1", "v2", WINDOW - 1, 0, 1);
+        assertThat(drift.isEmpty()).isTrue();
+        frames("m1", "v2", 1, 0, 1);
+        assertThat(drift.isEmpty()).isTrue();
+        assertThat(psiGauge("m1")).isLessThan(0.15);
+    }
+
+    @Test
+    void psiIsZeroForUniformCountsAndGrowsWithShift() {
+        long[] uniform = new long[DriftPolicy.BINS];
+        java.util.Arrays.fill(uniform, 100);
+        assertThat(DriftPolicy.psi(uniform)).isEqualTo(0.0, org.assertj.core.data.Offset.offset(1e-12));
+        long[] mild = uniform.clone();
+        mild[9] += 50;
+        long[] strong = uniform.clone();
+        strong[9] += 500;
+        assertThat(DriftPolicy.psi(mild)).isGreaterThan(0).isLessThan(DriftPolicy.psi(strong));
+    }
+}
