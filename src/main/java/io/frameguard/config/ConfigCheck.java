@@ -14,6 +14,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ConfigCheck {
 
+    /** Shortest management API token accepted (a guessable token is no protection). */
+    public static final int MIN_TOKEN_LENGTH = 16;
+
     @Inject
     FrameguardConfig config;
 
@@ -37,9 +40,12 @@ public class ConfigCheck {
             throw new IllegalArgumentException("frameguard.scorer.linger must be between 0 and 10s, was " + config.scorer().linger());
         }
         var t = config.topics();
-        if (t.frames().equals(t.scores()) || t.frames().equals(t.anomalies()) || t.frames().equals(t.dlq())
-                || t.scores().equals(t.anomalies())) {
-            throw new IllegalArgumentException("frameguard.topics.*: frames, scores, anomalies and dlq must be four different topics");
+        if (java.util.Set.of(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift()).size() < 5) {
+            throw new IllegalArgumentException("frameguard.topics.*: frames, scores, anomalies, dlq and drift must be five different topics");
+        }
+        if (config.api().adminToken().isPresent() && config.api().adminToken().get().strip().length() < MIN_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("frameguard.api.admin-token (FRAMEGUARD_API_ADMIN_TOKEN) must have at least "
+                    + MIN_TOKEN_LENGTH + " characters");
         }
     }
 }

@@ -36,6 +36,8 @@ public interface FrameguardConfig {
 
     Metrics metrics();
 
+    Api api();
+
     interface Topics {
         /** Input frames, key = source id. */
         @WithDefault("frames") @NotBlank String frames();
@@ -142,6 +144,15 @@ public interface FrameguardConfig {
 
         /** Local directory activated versions are unpacked into (verified before use). */
         @WithDefault("${java.io.tmpdir}/frameguard-models") @NotBlank String cacheDir();
+    }
+
+    interface Api {
+        /**
+         * Bearer token of the model management API ({@code /api/models}): with it, activation and rollback are
+         * allowed and every call must present it; without it the API is read-only. At least 16 characters; set
+         * it from a secret (FRAMEGUARD_API_ADMIN_TOKEN), never in a file in the image.
+         */
+        java.util.Optional<String> adminToken();
     }
 
     interface Metrics {

@@ -63,6 +63,13 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /** The registry's state does not allow the operation (unknown version, nothing to roll back to, a version re-used). */
+    public static final class RefusedException extends IOException {
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
     private final Map<String, Object> clientConfig;
     private final String topic;
     private final KafkaProducer<String, byte[]> producer;
@@ -104,7 +111,7 @@ public final class ModelRegistry implements AutoCloseable {
             if (now.cards().get(name).get(version).checksum().equals(artifact.card().checksum())) {
                 return;
             }
-            throw new IOException("model " + name + " version " + version + " is already published with other content ("
+            throw new RefusedException("model " + name + " version " + version + " is already published with other content ("
                     + now.cards().get(name).get(version).checksum() + "); versions are immutable");
         }
         byte[] zip = ArtifactArchive.pack(artifact);
@@ -122,7 +129,7 @@ public final class ModelRegistry implements AutoCloseable {
         checkName(version, "model version");
         Snapshot now = read();
         if (!now.has(name, version)) {
-            throw new IOException("model " + name + " has no published version " + version + "; published: "
+            throw new RefusedException("model " + name + " has no published version " + version + "; published: "
                     + now.cards().getOrDefault(name, Map.of()).keySet());
         }
         Activation current = now.active().get(name);
@@ -142,7 +149,7 @@ public final class ModelRegistry implements AutoCloseable {
     public Activation rollback(String name, String reason) throws IOException {
         Activation current = read().active().get(checkName(name, "model name"));
         if (current == null || current.previous().isEmpty()) {
-            throw new IOException("model " + name + " has no earlier active version to roll back to");
+            throw new RefusedException("model " + name + " has no earlier active version to roll back to");
         }
         List<String> older = current.previous().subList(1, current.previous().size());
         Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);

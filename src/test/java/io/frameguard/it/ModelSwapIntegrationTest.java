@@ -37,9 +37,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hot swap under continuous load on a real broker: five versions activated in a row through the Kafka registry,
- * one rollback, a corrupted and a wrong-shaped version refused while traffic continues. Every frame gets exactly
- * one score, offsets have no gap, and along each partition the serving version changes only in activation order.
+ * Hot swap under continuous load on a real broker: five versions activated in a row through the Kafka registry
+ * (the last through the management API), one rollback (through the API), a corrupted and a wrong-shaped version
+ * refused while traffic continues. Every frame gets exactly one score, offsets have no gap, along each partition
+ * the serving version changes only in activation order, and the detector judges each frame against the
+ * calibration of the model that scored it. The API refuses calls without the right token.
  */
 @QuarkusTest
 @QuarkusTestResource(value = ModelSwapTestResource.class, restrictToAnnotatedClass = true)
@@ -50,6 +52,9 @@ class ModelSwapIntegrationTest {
 
     @ConfigProperty(name = "quarkus.management.test-port")
     int managementPort;
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int httpPort;
 
     @Test
     void versionsSwapBetweenBatchesWithoutLosingOrDuplicatingFrames() throws Exception {
@@ -82,14 +87,26 @@ class ModelSwapIntegrationTest {
             Thread load = new Thread(() -> produce(bootstrap, sim, sent, producing), "swap-test-load");
             load.start();
 
+            managementApiRefusesStrangers();
             List<String> order = new ArrayList<>(List.of("test-42"));
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
-                for (String v : versions) {
+                for (String v : versions.subList(0, 4)) {
                     registry.activate("test", v, "test");
                     order.add(v);
                     awaitServing(scores, v);
                 }
-                assertThat(registry.rollback("test", "the fifth version is worse").version()).isEqualTo(versions.get(3));
+                api().body(Map.of("version", versions.get(4), "reason", "fifth")).post("/api/models/test/activate")
+                        .then().statusCode(200);
+                order.add(versions.get(4));
+                awaitServing(scores, versions.get(4));
+                JsonNode listing = JSON.readTree(api().get("/api/models").then().statusCode(200).extract().asString());
+                assertThat(listing.at("/serving").asText()).isEqualTo(versions.get(4));
+                assertThat(listing.at("/models/0/active/version").asText()).isEqualTo(versions.get(4));
+                assertThat(listing.at("/models/0/versions")).hasSize(7); // five, the broken one, the narrow one
+
+                String back = JSON.readTree(api().body(Map.of("reason", "the fifth version is worse"))
+                        .post("/api/models/test/rollback").then().statusCode(200).extract().asString()).get("version").asText();
+                assertThat(back).isEqualTo(versions.get(3));
                 order.add(versions.get(3));
                 awaitServing(scores, versions.get(3));
                 registry.activate("test", "broken-1", "a damaged artifact");
@@ -113,6 +130,7 @@ class ModelSwapIntegrationTest {
                 for (RecordMetadata md : sent) {
                     assertThat(byPartition.get(md.partition())).containsKey(md.offset());
                 }
+                detectorJudgedEachFrameByItsModelsCalibration(bootstrap, order);
                 for (TreeMap<Long, String> scored : byPartition.values()) {
                     assertThat(scored.lastKey() - scored.firstKey() + 1).as("no gap in offsets").isEqualTo(scored.size());
                     int at = 0;
@@ -124,6 +142,41 @@ class ModelSwapIntegrationTest {
                     }
                 }
             }
+        }
+    }
+
+    private io.restassured.specification.RequestSpecification api() {
+        return given().port(httpPort).contentType("application/json")
+                .header("Authorization", "Bearer " + ModelSwapTestResource.ADMIN_TOKEN);
+    }
+
+    private void managementApiRefusesStrangers() {
+        given().port(httpPort).get("/api/models").then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"));
+        given().port(httpPort).contentType("application/json").header("Authorization", "Bearer wrong-token-0123456789")
+                .body(Map.of("reason", "an intruder")).post("/api/models/test/rollback").then().statusCode(401);
+        given().port(httpPort).contentType("application/json").header("Authorization", "Basic " + ModelSwapTestResource.ADMIN_TOKEN)
+                .body(Map.of("version", "test-1")).post("/api/models/test/activate").then().statusCode(401);
+        api().body(Map.of("version", "no-such-version")).post("/api/models/test/activate").then().statusCode(409);
+        api().body(Map.of("version", "../../etc")).post("/api/models/test/activate").then().statusCode(400);
+    }
+
+    /**
+     * With the threshold frozen, the detector's threshold for a frame is the card threshold of the model it last
+     * re-based to: every event must carry exactly its own model's threshold, across all swaps.
+     */
+    private static void detectorJudgedEachFrameByItsModelsCalibration(String bootstrap, List<String> order) throws Exception {
+        try (TopicReader anomalies = new TopicReader(bootstrap, "anomalies")) {
+            List<ConsumerRecord<String, byte[]>> events = anomalies.drain(Duration.ofSeconds(3));
+            java.util.Set<String> versionsWithEvents = new java.util.HashSet<>();
+            java.util.Set<Double> thresholds = new java.util.HashSet<>();
+            for (ConsumerRecord<String, byte[]> r : events) {
+                JsonNode e = JSON.readTree(r.value());
+                assertThat(e.get("threshold").asDouble()).as("threshold of %s", e).isEqualTo(e.get("modelThreshold").asDouble());
+                versionsWithEvents.add(e.get("modelVersion").asText());
+                thresholds.add(e.get("threshold").asDouble());
+            }
+            assertThat(versionsWithEvents).as("events under several models").hasSizeGreaterThanOrEqualTo(3);
+            assertThat(thresholds).as("models with different calibrations").hasSizeGreaterThanOrEqualTo(3);
         }
     }
 

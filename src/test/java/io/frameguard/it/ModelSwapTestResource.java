@@ -8,6 +8,7 @@ import java.util.Map;
 public class ModelSwapTestResource extends BrokerTestResource {
 
     static volatile KafkaTestBroker broker;
+    static final String ADMIN_TOKEN = "test-admin-token-" + java.util.UUID.randomUUID();
 
     @Override
     void trainModel(Path modelDir) throws Exception {
@@ -25,7 +26,10 @@ public class ModelSwapTestResource extends BrokerTestResource {
             return Map.of(
                     "frameguard.registry.enabled", "true",
                     "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString(),
-                    "frameguard.scorer.max-batch", "32");
+                    "frameguard.scorer.max-batch", "32",
+                    "frameguard.api.admin-token", ADMIN_TOKEN,
+                    // a frozen threshold is the card's own: each anomaly event shows which calibration judged it
+                    "frameguard.detector.adapt-rate", "0");
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

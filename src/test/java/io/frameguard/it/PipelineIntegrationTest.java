@@ -52,6 +52,9 @@ class PipelineIntegrationTest {
     @ConfigProperty(name = "quarkus.management.test-port")
     int managementPort;
 
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int httpPort;
+
     /** A frame sent and where it landed. */
     record Sent(String source, int partition, long offset, Fault fault) {}
 
@@ -108,6 +111,7 @@ class PipelineIntegrationTest {
                         .as("duplicate score for frame %s", s).isTrue();
                 assertThat(s.get("modelVersion").asText()).isEqualTo("test-42");
                 assertThat(s.get("score").asDouble()).isFinite().isGreaterThanOrEqualTo(0);
+                assertThat(s.get("validationRank").asDouble()).isBetween(0.0, 1.0);
                 if (r.key().equals("kcat-sensor")) {
                     kcatScored++;
                 }
@@ -165,6 +169,17 @@ class PipelineIntegrationTest {
             assertThat(metrics).contains("kafka_consumer_");
             assertThat(metrics).as("Kafka Streams metrics of the detector").contains("kafka_stream_");
         }
+    }
+
+    @Test
+    void modelManagementApiIsReadOnlyWithoutAToken() {
+        given().port(httpPort).contentType("application/json").body(Map.of("version", "test-42"))
+                .post("/api/models/test/activate").then().statusCode(403)
+                .body("error", org.hamcrest.Matchers.containsString("frameguard.api.admin-token"));
+        given().port(httpPort).contentType("application/json").body(Map.of())
+                .post("/api/models/test/rollback").then().statusCode(403);
+        given().port(httpPort).get("/api/models").then().statusCode(404)
+                .body("error", org.hamcrest.Matchers.containsString("frameguard.registry.enabled"));
     }
 
     /** Faults: spikes at two steps and a 5-frame level shift on ch3 of every source; frozen ch3 on pump-2. */

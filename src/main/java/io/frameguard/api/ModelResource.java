@@ -1,0 +1,154 @@
+package io.frameguard.api;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ModelRegistry;
+import io.frameguard.scoring.ActiveModel;
+import io.frameguard.scoring.ModelScorer;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * The model management API: what the Kafka model registry holds and which version this replica serves, and
+ * activation and rollback (which every replica following the registry then serves). The same operations as
+ * {@code frameguard models}. Access is guarded by {@link ManagementAccessFilter}.
+ *
+ * <ul>
+ *   <li>{@code GET /api/models}: per model name, its published versions (card summaries) and its control record;
+ *       plus the version this replica serves;
+ *   <li>{@code POST /api/models/{name}/activate} {@code {"version": "...", "reason": "..."}};
+ *   <li>{@code POST /api/models/{name}/rollback} {@code {"reason": "..."}}.
+ * </ul>
+ */
+@Path("/" + ManagementAccessFilter.PATH)
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class ModelResource {
+
+    private static final Logger LOG = Logger.getLogger(ModelResource.class);
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    ActiveModel model;
+
+    /** One published version, as listed. */
+    public record VersionSummary(String version, String createdAt, String kind, int dim, double threshold,
+            double validationLoss, long trainFrames) {
+        static VersionSummary of(ModelCard c) {
+            return new VersionSummary(c.version(), c.createdAt(), c.input().kind(), c.input().dim(), c.threshold().value(),
+                    c.training() != null ? c.training().validationLoss() : Double.NaN,
+                    c.training() != null ? c.training().trainFrames() : 0);
+        }
+    }
+
+    public record ModelEntry(String name, ModelRegistry.Activation active, List<VersionSummary> versions) {}
+
+    public record Listing(String registryTopic, String serving, List<ModelEntry> models) {}
+
+    public record ActivateRequest(String version, String reason) {}
+
+    public record RollbackRequest(String reason) {}
+
+    @GET
+    public Response list() {
+        if (!config.registry().enabled()) {
+            return registryOff();
+        }
+        try (ModelRegistry registry = open()) {
+            ModelRegistry.Snapshot s = registry.read();
+            List<ModelEntry> models = s.cards().entrySet().stream()
+                    .map(e -> new ModelEntry(e.getKey(), s.active().get(e.getKey()),
+                            e.getValue().values().stream().map(VersionSummary::of).toList()))
+                    .toList();
+            ModelScorer serving = model.current();
+            return Response.ok(new Listing(config.registry().topic(), serving == null ? null : serving.card().version(),
+                    models)).build();
+        } catch (IOException e) {
+            return unavailable(e);
+        }
+    }
+
+    @POST
+    @Path("/{name}/activate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response activate(@PathParam("name") String name, ActivateRequest request) {
+        if (!config.registry().enabled()) {
+            return registryOff();
+        }
+        if (request == null || request.version() == null) {
+            return error(Response.Status.BAD_REQUEST, "body must be {\"version\": \"...\", \"reason\": \"...\"}");
+        }
+        try (ModelRegistry registry = open()) {
+            ModelRegistry.Activation a = registry.activate(name, request.version(), reason(request.reason(), "activated"));
+            LOG.infof("model %s %s activated through the management API (%s)", name, a.version(), a.reason());
+            return Response.ok(a).build();
+        } catch (IllegalArgumentException e) {
+            return error(Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            return conflictOrUnavailable(e);
+        }
+    }
+
+    @POST
+    @Path("/{name}/rollback")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response rollback(@PathParam("name") String name, RollbackRequest request) {
+        if (!config.registry().enabled()) {
+            return registryOff();
+        }
+        try (ModelRegistry registry = open()) {
+            ModelRegistry.Activation a = registry.rollback(name, reason(request == null ? null : request.reason(), "rolled back"));
+            LOG.infof("model %s rolled back to %s through the management API (%s)", name, a.version(), a.reason());
+            return Response.ok(a).build();
+        } catch (IllegalArgumentException e) {
+            return error(Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            return conflictOrUnavailable(e);
+        }
+    }
+
+    private ModelRegistry open() {
+        return new ModelRegistry(new LinkedHashMap<>(kafkaConfig), config.registry().topic());
+    }
+
+    private static String reason(String given, String what) {
+        return given == null || given.isBlank() ? what + " through the management API" : given;
+    }
+
+    private static Response registryOff() {
+        return error(Response.Status.NOT_FOUND, "this service does not follow a model registry (frameguard.registry.enabled=false)");
+    }
+
+    /** Refusals by the registry (unknown version, nothing to roll back to) are conflicts; Kafka trouble is 503. */
+    private static Response conflictOrUnavailable(IOException e) {
+        return e instanceof ModelRegistry.RefusedException ? error(Response.Status.CONFLICT, e.getMessage()) : unavailable(e);
+    }
+
+    private static Response unavailable(IOException e) {
+        return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status).entity(Map.of("error", message)).build();
+    }
+}
