@@ -1,5 +1,6 @@
 package io.frameguard.bench;
 
+import io.frameguard.training.Auroc;
 import io.frameguard.frames.FrameFile;
 import io.frameguard.frames.ImageFiles;
 import io.frameguard.model.ModelArtifact;

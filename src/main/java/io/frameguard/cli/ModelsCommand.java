@@ -36,6 +36,11 @@ final class ModelsCommand {
         String topic;
 
         ModelRegistry open() throws IOException {
+            return new ModelRegistry(clientConfig(), topic);
+        }
+
+        /** Kafka client settings: the properties file, then the brokers. */
+        Map<String, Object> clientConfig() throws IOException {
             Map<String, Object> config = new HashMap<>();
             if (kafkaConfig != null) {
                 Properties p = new Properties();
@@ -45,7 +50,7 @@ final class ModelsCommand {
                 p.forEach((k, v) -> config.put(k.toString(), v));
             }
             config.put("bootstrap.servers", bootstrapServers);
-            return new ModelRegistry(config, topic);
+            return config;
         }
     }
 

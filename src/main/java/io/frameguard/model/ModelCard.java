@@ -30,6 +30,7 @@ public record ModelCard(
         Training training,
         Threshold threshold,
         Scoring scoring,
+        Comparison comparison,
         String checksum) {
 
     /** Version of this card's JSON layout. */
@@ -99,9 +100,39 @@ public record ModelCard(
     /** The initial detection threshold: the validation-error quantile at 1 - targetFpr. */
     public record Threshold(double value, double targetFpr) {}
 
+    /**
+     * How a retrained candidate compared with the model active when it was trained (champion/challenger), on the
+     * same held-out recent normal frames; written by {@code frameguard trainer}, absent for models trained by hand.
+     *
+     * @param holdoutFrames recent normal frames neither model trained on, the newest of the sample
+     * @param syntheticAnomalies corrupted copies of those frames (a block of values taken from another frame)
+     *     that both models scored, for the separation measure
+     * @param champion the active model's figures; null when no model was active
+     * @param accepted whether the candidate was judged no worse (only accepted candidates are published)
+     * @param reason the rule's verdict in words
+     */
+    public record Comparison(String comparedAt, long holdoutFrames, long syntheticAnomalies, Contender champion,
+            Contender candidate, boolean accepted, String reason) {}
+
+    /**
+     * One model's figures on the comparison frames.
+     *
+     * @param falseAlarmRate share of held-out normal frames above the model's own threshold
+     * @param syntheticAuroc AUROC of its scores, corrupted copies against the held-out frames
+     * @param p50 median score on the held-out frames; {@code p99} their 99th percentile
+     */
+    public record Contender(String version, double threshold, double falseAlarmRate, double syntheticAuroc, double p50,
+            double p99) {}
+
     /** Same card with the checksum set (the checksum covers the SavedModel files, not the card). */
     public ModelCard withChecksum(String sum) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, scoring, sum);
+                threshold, scoring, comparison, sum);
+    }
+
+    /** Same card with the champion/challenger comparison recorded. */
+    public ModelCard withComparison(Comparison c) {
+        return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
+                threshold, scoring, c, checksum);
     }
 }

@@ -184,6 +184,18 @@ public final class ModelRegistry implements AutoCloseable {
         return found[0];
     }
 
+    /**
+     * Fetches one version and unpacks it into {@code dir}, verified ({@link ArtifactArchive#unpack}); an activated
+     * version that is not published, or does not verify, is an {@link InvalidModelException}.
+     */
+    public ModelArtifact fetch(String name, String version, java.nio.file.Path dir) throws IOException {
+        byte[] zip = artifact(name, version);
+        if (zip == null) {
+            throw new InvalidModelException("model " + name + " version " + version + " is not published in " + topic);
+        }
+        return ArtifactArchive.unpack(zip, dir);
+    }
+
     interface RecordHandler {
         void handle(String key, byte[] value) throws IOException;
     }

@@ -3,7 +3,6 @@ package io.frameguard.scoring;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.metrics.FrameguardMetrics;
-import io.frameguard.model.ArtifactArchive;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
@@ -134,11 +133,7 @@ public class RegistryWatcher implements Runnable {
     private void swapTo(ModelRegistry registry, String version, ModelScorer serving) {
         Path dir = Path.of(config.registry().cacheDir(), version + "-" + UUID.randomUUID());
         try {
-            byte[] zip = registry.artifact(name, version);
-            if (zip == null) {
-                throw new InvalidModelException("version " + version + " is activated but not published");
-            }
-            ModelArtifact artifact = ArtifactArchive.unpack(zip, dir);
+            ModelArtifact artifact = registry.fetch(name, version, dir);
             ModelCard.Input now = serving.card().input();
             ModelCard.Input next = artifact.card().input();
             if (now.dim() != next.dim() || !Objects.equals(now.image(), next.image())) {

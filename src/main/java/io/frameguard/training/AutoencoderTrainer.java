@@ -176,6 +176,7 @@ public final class AutoencoderTrainer {
                                     Base64.getEncoder().encodeToString(sketch.toByteArray()))),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     scoring,
+                    null,
                     null);
             return ModelArtifact.seal(outDir, card);
         }

@@ -1,5 +1,7 @@
 package io.frameguard.training;
 
+import io.frameguard.model.ModelCard;
+
 /**
  * How to train an autoencoder. Defaults suit sensor frames of a few to a few hundred channels, and small
  * grayscale images such as Fashion-MNIST's 28x28.
@@ -83,6 +85,35 @@ public record TrainingOptions(
     /** The thread count to give TensorFlow: {@link #threads()}, or one per available processor when 0. */
     public int effectiveThreads() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Options that train another model of the same kind as {@code card}'s: its architecture and widths, its
+     * training schedule, its target FPR and image scoring. Name kept; version left to generate.
+     */
+    public static Builder like(ModelCard card) {
+        Builder b = builder().name(card.name()).version(null).targetFpr(card.threshold().targetFpr());
+        ModelCard.Architecture a = card.architecture();
+        if (a != null && a.layers() != null) {
+            if (a.kind().startsWith("conv") && a.layers().length >= 4) {
+                b.architecture(CONV).hidden(a.layers()[1]).latent(a.layers()[a.layers().length - 1]);
+            } else if (a.layers().length >= 3) {
+                b.architecture(DENSE).hidden(a.layers()[1]).latent(a.layers()[a.layers().length / 2]);
+            }
+        }
+        ModelCard.Training t = card.training();
+        if (t != null) {
+            b.epochs(t.epochs()).batchSize(t.batchSize()).learningRate(t.learningRate()).seed(t.seed());
+            if (t.trainFrames() > 0 && t.validationFrames() > 0) {
+                double f = (double) t.validationFrames() / (t.trainFrames() + t.validationFrames());
+                b.validationFraction(Math.min(0.5, Math.max(0.05, f)));
+            }
+        }
+        ModelCard.Scoring s = card.scoring();
+        if (s != null) {
+            b.smoothingSigma(s.smoothingSigma()).pixelVariance(s.pixelVariance()).varianceFloor(s.varianceFloor());
+        }
+        return b;
     }
 
     public Builder toBuilder() {

@@ -3,7 +3,7 @@ package io.frameguard.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.frameguard.bench.Auroc;
+import io.frameguard.training.Auroc;
 import io.frameguard.frames.FrameFile;
 import io.frameguard.frames.ImageFiles;
 import io.frameguard.frames.ImageGeometry;

@@ -1,4 +1,4 @@
-package io.frameguard.bench;
+package io.frameguard.training;
 
 import java.util.Arrays;
 

@@ -1,0 +1,86 @@
+package io.frameguard.metrics;
+
+import io.frameguard.model.ModelCard;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The retraining sidecar's meters ({@code frameguard trainer}, scraped from its own /metrics):
+ * <ul>
+ *   <li>{@code frameguard_trainer_runs_total{result}}: accepted, rejected (worse than the champion), refused
+ *       (too little data) or failed;
+ *   <li>{@code frameguard_trainer_last_run_timestamp_seconds}, {@code ..._last_run_duration_seconds},
+ *       {@code ..._last_run_frames} (recent normal frames used), {@code ..._last_accepted_timestamp_seconds};
+ *   <li>{@code frameguard_trainer_candidate_validation_loss}, {@code ..._candidate_false_alarm_rate},
+ *       {@code ..._candidate_synthetic_auroc}, {@code ..._champion_synthetic_auroc} of the last comparison;
+ *   <li>{@code frameguard_trainer_model_age_seconds}: how long ago the active model was trained.
+ * </ul>
+ */
+public final class TrainerMetrics {
+
+    private final MeterRegistry registry;
+    private final AtomicReference<Instant> activeModelCreated = new AtomicReference<>();
+
+    private final AtomicReference<Double> lastRun;
+    private final AtomicReference<Double> lastDuration;
+    private final AtomicReference<Double> lastFrames;
+    private final AtomicReference<Double> lastAccepted;
+    private final AtomicReference<Double> loss;
+    private final AtomicReference<Double> candidateFar;
+    private final AtomicReference<Double> candidateAuroc;
+    private final AtomicReference<Double> championAuroc;
+
+    public TrainerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        lastRun = gauge("frameguard.trainer.last.run.timestamp.seconds", "When the last run ended");
+        lastDuration = gauge("frameguard.trainer.last.run.duration.seconds", "How long the last run took");
+        lastFrames = gauge("frameguard.trainer.last.run.frames", "Recent normal frames the last run read");
+        lastAccepted = gauge("frameguard.trainer.last.accepted.timestamp.seconds", "When a candidate was last accepted");
+        loss = gauge("frameguard.trainer.candidate.validation.loss", "Validation loss of the last candidate");
+        candidateFar = gauge("frameguard.trainer.candidate.false.alarm.rate", "Last candidate's false-alarm rate on held-out recent frames");
+        candidateAuroc = gauge("frameguard.trainer.candidate.synthetic.auroc", "Last candidate's AUROC on corrupted held-out frames");
+        championAuroc = gauge("frameguard.trainer.champion.synthetic.auroc", "The champion's AUROC on the same frames");
+        Gauge.builder("frameguard.trainer.model.age.seconds", activeModelCreated,
+                        r -> r.get() == null ? Double.NaN : Duration.between(r.get(), Instant.now()).toMillis() / 1000.0)
+                .description("Age of the active model (since it was trained)").register(registry);
+    }
+
+    private AtomicReference<Double> gauge(String name, String description) {
+        AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+        Gauge.builder(name, holder, AtomicReference::get).description(description).register(registry);
+        return holder;
+    }
+
+    public void activeModel(ModelCard card) {
+        if (card != null && card.createdAt() != null) {
+            activeModelCreated.set(Instant.parse(card.createdAt()));
+        }
+    }
+
+    /** One run's result: {@code result} is accepted, rejected, refused or failed. */
+    public void run(String result, Duration took, long frames) {
+        io.micrometer.core.instrument.Counter.builder("frameguard.trainer.runs").description("Retraining runs by result")
+                .tag("result", result).register(registry).increment();
+        lastRun.set(Instant.now().toEpochMilli() / 1000.0);
+        lastDuration.set(took.toMillis() / 1000.0);
+        lastFrames.set((double) frames);
+        if ("accepted".equals(result)) {
+            lastAccepted.set(Instant.now().toEpochMilli() / 1000.0);
+        }
+    }
+
+    public void candidate(ModelCard candidate) {
+        if (candidate.training() != null) {
+            loss.set(candidate.training().validationLoss());
+        }
+        ModelCard.Comparison c = candidate.comparison();
+        if (c != null) {
+            candidateFar.set(c.candidate().falseAlarmRate());
+            candidateAuroc.set(c.candidate().syntheticAuroc());
+            championAuroc.set(c.champion() == null ? Double.NaN : c.champion().syntheticAuroc());
+        }
+    }
+}

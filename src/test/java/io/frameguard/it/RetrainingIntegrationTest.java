@@ -1,0 +1,176 @@
+package io.frameguard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.cli.FrameguardCli;
+import io.frameguard.demo.SensorSimulator;
+import io.frameguard.frames.FrameEncoding;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ModelRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The retraining sidecar ({@code frameguard trainer --once}, as a CronJob runs it) against a real broker and the
+ * running service: it refuses to train on too little data, refuses a deliberately worse candidate (nothing is
+ * published), and publishes and activates a candidate that is no worse, with the comparison on its card, which
+ * the service then serves. It never trains on frames the detector reported.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RetrainingTestResource.class, restrictToAnnotatedClass = true)
+class RetrainingIntegrationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final int STEPS = 1000;
+    private static final List<String> SOURCES = List.of("line-1", "line-2", "line-3");
+
+    @ConfigProperty(name = "quarkus.management.test-port")
+    int managementPort;
+
+    @Test
+    void refusesLittleDataAndWorseCandidatesAndPublishesABetterOne() throws Exception {
+        String bootstrap = RetrainingTestResource.broker.bootstrapServers();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                given().port(managementPort).get("/q/health/ready").then().statusCode(200));
+        try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
+            registry.publish(ModelArtifact.open(RetrainingTestResource.modelDir));
+            registry.activate("test", "test-42", "first model");
+
+            int sent = produceFrames(bootstrap);
+            try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
+                assertThat(scores.readUntil(r -> r.size() >= sent, WAIT)).hasSize(sent);
+            }
+            int reported;
+            try (TopicReader anomalies = new TopicReader(bootstrap, "anomalies")) {
+                reported = anomalies.drain(Duration.ofSeconds(2)).size();
+            }
+            assertThat(reported).as("the spikes are reported").isGreaterThanOrEqualTo(SOURCES.size());
+
+            String[] common = {"trainer", "--once", "--bootstrap-servers", bootstrap, "--model", "test",
+                    "--metrics-port", "0", "--threads", "1"};
+
+            assertThat(FrameguardCli.run(concat(common, "--min-frames", "100000", "--max-frames", "200000")))
+                    .as("too little data").isEqualTo(4);
+
+            // A candidate that cannot learn the machines' structure: one latent unit, barely trained.
+            assertThat(FrameguardCli.run(concat(common, "--min-frames", "1000", "--latent", "1", "--hidden", "2",
+                    "--epochs", "1", "--learning-rate", "0.00001"))).as("worse candidate").isEqualTo(3);
+            assertThat(registry.read().cards().get("test")).as("nothing published").containsOnlyKeys("test-42");
+
+            assertThat(FrameguardCli.run(concat(common, "--min-frames", "1000", "--epochs", "6"))).as("good candidate").isEqualTo(0);
+            ModelRegistry.Snapshot now = registry.read();
+            String version = now.active().get("test").version();
+            assertThat(version).isNotEqualTo("test-42");
+            assertThat(now.active().get("test").previous()).containsExactly("test-42");
+            ModelCard card = now.cards().get("test").get(version);
+            ModelCard.Comparison c = card.comparison();
+            assertThat(c.accepted()).isTrue();
+            assertThat(c.champion().version()).isEqualTo("test-42");
+            assertThat(c.holdoutFrames()).isEqualTo(Math.round((sent - reported) * 0.2));
+            assertThat(c.candidate().falseAlarmRate()).isLessThanOrEqualTo(Math.max(0.02, c.champion().falseAlarmRate() + 0.01));
+            assertThat(c.candidate().syntheticAuroc()).isGreaterThan(0.6);
+            assertThat(card.training().trainFrames() + card.training().validationFrames())
+                    .as("trained only on frames not reported").isEqualTo(sent - reported - c.holdoutFrames());
+            assertThat(card.training().dataSummary()).contains(reported + " reported as anomalies");
+
+            // the service follows: new frames are scored by the retrained model
+            int more = produceFrames(bootstrap);
+            try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
+                List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= sent + more
+                        && version.equals(versionOf(r.get(r.size() - 1))), WAIT);
+                assertThat(versionOf(all.get(all.size() - 1))).isEqualTo(version);
+            }
+
+            retrainsOnDrift(bootstrap, version);
+        }
+    }
+
+    /** As a sidecar: waits for triggers; a drift event for the model starts a run, visible on its /metrics. */
+    private void retrainsOnDrift(String bootstrap, String serving) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String[] sidecarArgs = {"trainer", "--bootstrap-servers", bootstrap, "--model", "test", "--threads", "1",
+                "--on-drift", "--every", "0", "--min-frames", "1000", "--metrics-port", Integer.toString(port)};
+        Thread sidecar = new Thread(() -> FrameguardCli.run(sidecarArgs), "trainer-sidecar");
+        sidecar.start();
+        try {
+            String url = "http://localhost:" + port + "/metrics";
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
+                    assertThat(given().get(url).then().statusCode(200).extract().asString()).contains("frameguard_trainer_model_age_seconds"));
+            Thread.sleep(1000); // the sidecar reads drift from the end: let it get there
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>("drift", "line-1", JSON.writeValueAsBytes(new io.frameguard.drift.DriftEvent(1,
+                        "line-1", "drift", 0.9, 0.2, serving, 1000, new double[10], 0, 1, 2)))).get();
+            }
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                String page = given().get(url).then().statusCode(200).extract().asString();
+                assertThat(page).containsPattern("frameguard_trainer_runs_total\\{result=\"accepted\",?\\} 1\\.0");
+                assertThat(page).containsPattern("frameguard_trainer_candidate_synthetic_auroc 0\\.\\d+");
+                assertThat(page).containsPattern("frameguard_trainer_model_age_seconds \\d");
+            });
+        } finally {
+            sidecar.interrupt();
+            sidecar.join(30_000);
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static String versionOf(ConsumerRecord<String, byte[]> r) {
+        try {
+            return JSON.readTree(r.value()).get("modelVersion").asText();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@value #STEPS} steps of each source, with a spike on every source at one step; returns frames sent. */
+    private static int produceFrames(String bootstrap) throws Exception {
+        SensorSimulator sim = TestModels.simulator();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        int n = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int t = 0; t < STEPS; t++) {
+                for (String source : SOURCES) {
+                    float[] frame = t == STEPS / 2 ? sim.faulty(source, t, SensorSimulator.Fault.SPIKE, 3, t) : sim.frame(source, t);
+                    RecordHeaders h = new RecordHeaders();
+                    h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
+                    producer.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), source,
+                            FrameEncoding.float32(frame), h));
+                    n++;
+                }
+            }
+            producer.flush();
+        }
+        return n;
+    }
+}

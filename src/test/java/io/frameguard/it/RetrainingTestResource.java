@@ -1,0 +1,34 @@
+package io.frameguard.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A real broker, a first sensor model, and the service following the Kafka model registry, for the trainer. */
+public class RetrainingTestResource extends BrokerTestResource {
+
+    static volatile KafkaTestBroker broker;
+    static volatile Path modelDir;
+
+    @Override
+    void trainModel(Path dir) throws Exception {
+        TestModels.trainSensorModel(dir, 3000, 3, 42);
+        modelDir = dir;
+    }
+
+    @Override
+    void started(KafkaTestBroker b) {
+        broker = b;
+    }
+
+    @Override
+    Map<String, String> extraConfig() {
+        try {
+            return Map.of(
+                    "frameguard.registry.enabled", "true",
+                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
