@@ -32,6 +32,11 @@ public class ConfigCheck {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap.servers (KAFKA_BOOTSTRAP_SERVERS) must name at least one broker");
         }
+        if (config.model().dir().isEmpty()
+                && !(config.registry().enabled() && config.registry().modelName().isPresent())) {
+            throw new IllegalArgumentException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR) is required, unless the service "
+                    + "follows the model registry: frameguard.registry.enabled=true and frameguard.registry.model-name=NAME");
+        }
         FrameguardConfig.Detector d = config.detector();
         if (d.k() > d.n()) {
             throw new IllegalArgumentException("frameguard.detector.k (" + d.k() + ") must not exceed frameguard.detector.n (" + d.n() + ")");

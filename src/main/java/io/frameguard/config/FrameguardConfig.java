@@ -64,8 +64,11 @@ public interface FrameguardConfig {
     }
 
     interface Model {
-        /** Model artifact directory (model-card.json + saved_model/). */
-        @NotBlank String dir();
+        /**
+         * Model artifact directory (model-card.json + saved_model/). Required, unless the service follows the
+         * model registry with a model name: it then starts with the version active there.
+         */
+        java.util.Optional<String> dir();
     }
 
     interface Frames {

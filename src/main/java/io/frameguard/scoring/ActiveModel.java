@@ -3,6 +3,12 @@ package io.frameguard.scoring;
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelRegistry;
+import io.smallrye.common.annotation.Identifier;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,15 +29,28 @@ public class ActiveModel {
     @Inject
     FrameguardConfig config;
 
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
     private final AtomicReference<ModelScorer> current = new AtomicReference<>();
 
-    /** Loads the configured model; fails the start with a message naming the setting when it is unusable. */
+    /**
+     * Loads the configured model: {@code frameguard.model.dir}, or else the version active in the model registry
+     * for {@code frameguard.registry.model-name}. Fails the start with a message naming the setting when it is
+     * unusable.
+     */
     public synchronized ModelScorer loadConfigured() {
         ModelScorer loaded = current.get();
         if (loaded != null) {
             return loaded;
         }
-        Path dir = Path.of(config.model().dir());
+        if (config.model().dir().isEmpty()) {
+            ModelScorer scorer = loadActiveFromRegistry();
+            current.set(scorer);
+            return scorer;
+        }
+        Path dir = Path.of(config.model().dir().get());
         try {
             ModelScorer scorer = ModelScorer.load(ModelArtifact.open(dir));
             current.set(scorer);
@@ -41,6 +60,29 @@ public class ActiveModel {
         } catch (InvalidModelException e) {
             throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
                     + e.getMessage() + "; train one with `frameguard train` or point it at a model artifact", e);
+        }
+    }
+
+    private ModelScorer loadActiveFromRegistry() {
+        String name = config.registry().modelName().orElseThrow();
+        String topic = config.registry().topic();
+        String where = "frameguard.registry.model-name=" + name + " in frameguard.registry.topic=" + topic;
+        try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic)) {
+            if (config.topics().create()) {
+                registry.ensureTopic(config.topics().replicationFactor());
+            }
+            ModelRegistry.Activation active = registry.read().active().get(name);
+            if (active == null) {
+                throw new IllegalStateException(where + ": no active version; publish one with "
+                        + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");
+            }
+            Path dir = Path.of(config.registry().cacheDir(), active.version() + "-" + UUID.randomUUID());
+            ModelScorer scorer = ModelScorer.load(registry.fetch(name, active.version(), dir));
+            LOG.infof("serving model %s (active in the registry, initial threshold %.5g)", active.version(),
+                    scorer.card().threshold().value());
+            return scorer;
+        } catch (IOException e) {
+            throw new IllegalStateException(where + ": cannot load the active version: " + e.getMessage(), e);
         }
     }
 

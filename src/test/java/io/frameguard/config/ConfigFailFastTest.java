@@ -27,6 +27,6 @@ class ConfigFailFastTest {
     @Launch(value = {}, exitCode = 1)
     void startFailsNamingTheMissingSetting(LaunchResult result) {
         String out = result.getOutput() + result.getErrorOutput();
-        assertThat(out).contains("The config property frameguard.model.dir is required");
+        assertThat(out).contains("frameguard.model.dir (FRAMEGUARD_MODEL_DIR) is required");
     }
 }

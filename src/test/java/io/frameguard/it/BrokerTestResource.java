@@ -20,6 +20,14 @@ abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager
     /** Called with the started broker, for the test class to reach it. */
     abstract void started(KafkaTestBroker broker);
 
+    /**
+     * Whether the service starts from the model registry instead of a model directory: the model is published
+     * and activated in the registry before the service starts, and frameguard.model.dir is not set.
+     */
+    boolean modelFromRegistry() {
+        return false;
+    }
+
     /** Settings beyond broker, model and state directory. */
     Map<String, String> extraConfig() {
         return Map.of();
@@ -35,7 +43,18 @@ abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager
             trainModel(model);
             Map<String, String> config = new HashMap<>(extraConfig());
             config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-            config.put("frameguard.model.dir", model.toString());
+            if (modelFromRegistry()) {
+                io.frameguard.model.ModelArtifact artifact = io.frameguard.model.ModelArtifact.open(model);
+                try (io.frameguard.model.ModelRegistry registry = new io.frameguard.model.ModelRegistry(
+                        Map.of("bootstrap.servers", broker.bootstrapServers()), io.frameguard.model.ModelRegistry.DEFAULT_TOPIC)) {
+                    registry.ensureTopic((short) 1);
+                    registry.publish(artifact);
+                    registry.activate(artifact.card().name(), artifact.card().version(), "first model");
+                }
+                config.put("frameguard.registry.model-name", artifact.card().name());
+            } else {
+                config.put("frameguard.model.dir", model.toString());
+            }
             config.put("frameguard.topics.partitions", "2");
             config.put("kafka-streams.state.dir", work.resolve("streams").toString());
             return config;

@@ -4,21 +4,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A real broker, a first sensor model, and the service following the Kafka model registry, for the trainer. */
+/**
+ * A real broker, a first sensor model published and activated in the Kafka model registry, and the service
+ * started from the registry alone (no model directory), for the trainer.
+ */
 public class RetrainingTestResource extends BrokerTestResource {
 
     static volatile KafkaTestBroker broker;
-    static volatile Path modelDir;
 
     @Override
     void trainModel(Path dir) throws Exception {
         TestModels.trainSensorModel(dir, 3000, 3, 42);
-        modelDir = dir;
     }
 
     @Override
     void started(KafkaTestBroker b) {
         broker = b;
+    }
+
+    @Override
+    boolean modelFromRegistry() {
+        return true;
     }
 
     @Override
