@@ -92,33 +92,33 @@ public class ModelResource {
     @Path("/{name}/activate")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response activate(@PathParam("name") String name, ActivateRequest request) {
-        if (!config.registry().enabled()) {
-            return registryOff();
-        }
         if (request == null || request.version() == null) {
             return error(Response.Status.BAD_REQUEST, "body must be {\"version\": \"...\", \"reason\": \"...\"}");
         }
-        try (ModelRegistry registry = open()) {
-            ModelRegistry.Activation a = registry.activate(name, request.version(), reason(request.reason(), "activated"));
-            LOG.infof("model %s %s activated through the management API (%s)", name, a.version(), a.reason());
-            return Response.ok(a).build();
-        } catch (IllegalArgumentException e) {
-            return error(Response.Status.BAD_REQUEST, e.getMessage());
-        } catch (IOException e) {
-            return conflictOrUnavailable(e);
-        }
+        return change(name, "activated", r -> r.activate(name, request.version(), reason(request.reason(), "activated")));
     }
 
     @POST
     @Path("/{name}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response rollback(@PathParam("name") String name, RollbackRequest request) {
+        return change(name, "rolled back to",
+                r -> r.rollback(name, reason(request == null ? null : request.reason(), "rolled back")));
+    }
+
+    /** A write to the registry's control record. */
+    private interface ControlChange {
+        ModelRegistry.Activation apply(ModelRegistry registry) throws IOException;
+    }
+
+    /** Runs a control change and answers with the new control record, or why not (400, 404, 409, 503). */
+    private Response change(String name, String what, ControlChange change) {
         if (!config.registry().enabled()) {
             return registryOff();
         }
         try (ModelRegistry registry = open()) {
-            ModelRegistry.Activation a = registry.rollback(name, reason(request == null ? null : request.reason(), "rolled back"));
-            LOG.infof("model %s rolled back to %s through the management API (%s)", name, a.version(), a.reason());
+            ModelRegistry.Activation a = change.apply(registry);
+            LOG.infof("model %s %s %s through the management API (%s)", name, what, a.version(), a.reason());
             return Response.ok(a).build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
