@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.cli.FrameguardCli;
 import io.frameguard.demo.SensorSimulator;
+import io.frameguard.deploy.Dashboards;
+import io.frameguard.deploy.PrometheusServer;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
@@ -30,9 +32,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The retraining sidecar ({@code frameguard trainer --once}, as a CronJob runs it) against a real broker and the
- * running service: it refuses to train on too little data, refuses a deliberately worse candidate (nothing is
- * published), and publishes and activates a candidate that is no worse, with the comparison on its card, which
- * the service then serves. It never trains on frames the detector reported.
+ * running service started from the registry: it refuses to train on too little data, refuses a deliberately
+ * worse candidate (nothing is published), and publishes and activates a candidate that is no worse, with the
+ * comparison on its card, which the service then serves. It never trains on frames the detector reported. Then,
+ * as a sidecar, it retrains when the service reports real drift, and a real Prometheus scraping both shows data
+ * for every panel of the shipped Grafana dashboards.
  */
 @QuarkusTest
 @QuarkusTestResource(value = RetrainingTestResource.class, restrictToAnnotatedClass = true)
@@ -53,7 +57,7 @@ class RetrainingIntegrationTest {
                 given().port(managementPort).get("/q/health/ready").then().statusCode(200));
         try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
             assertThat(registry.read().active().get("test").version()).as("the service started from the registry").isEqualTo("test-42");
-            int sent = produceFrames(bootstrap);
+            int sent = produceFrames(bootstrap, 0);
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
                 assertThat(scores.readUntil(r -> r.size() >= sent, WAIT)).hasSize(sent);
             }
@@ -91,47 +95,98 @@ class RetrainingIntegrationTest {
             assertThat(card.training().dataSummary()).contains(reported + " reported as anomalies");
 
             // the service follows: new frames are scored by the retrained model
-            int more = produceFrames(bootstrap);
+            int more = produceFrames(bootstrap, STEPS);
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
                 List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= sent + more
                         && version.equals(versionOf(r.get(r.size() - 1))), WAIT);
                 assertThat(versionOf(all.get(all.size() - 1))).isEqualTo(version);
             }
 
-            retrainsOnDrift(bootstrap, version);
+            sidecarRetrainsOnDriftAndDashboardsShowIt(bootstrap, registry);
         }
     }
 
-    /** As a sidecar: waits for triggers; a drift event for the model starts a run, visible on its /metrics. */
-    private void retrainsOnDrift(String bootstrap, String serving) throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+    /**
+     * As a sidecar next to the service, both scraped by a real Prometheus: one source drifts (a level shift on
+     * a channel), the service reports it on the drift topic, and the sidecar retrains on it. A garbage frame and
+     * a broken model version then exercise the dead-letter and refusal meters, and every panel of the shipped
+     * Grafana dashboards must return data from Prometheus.
+     */
+    private void sidecarRetrainsOnDriftAndDashboardsShowIt(String bootstrap, ModelRegistry registry) throws Exception {
+        int port = PrometheusServer.freePort();
         String[] sidecarArgs = {"trainer", "--bootstrap-servers", bootstrap, "--model", "test", "--threads", "1",
                 "--on-drift", "--every", "0", "--min-frames", "1000", "--metrics-port", Integer.toString(port)};
         Thread sidecar = new Thread(() -> FrameguardCli.run(sidecarArgs), "trainer-sidecar");
         sidecar.start();
-        try {
+        try (PrometheusServer prometheus = PrometheusServer.start(List.of(
+                new PrometheusServer.Job("frameguard", "localhost:" + managementPort, "/q/metrics"),
+                new PrometheusServer.Job("frameguard-trainer", "localhost:" + port, "/metrics")));
+                TopicReader drift = new TopicReader(bootstrap, "drift")) {
             String url = "http://localhost:" + port + "/metrics";
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
                     assertThat(given().get(url).then().statusCode(200).extract().asString()).contains("frameguard_trainer_model_age_seconds"));
             Thread.sleep(1000); // the sidecar reads drift from the end: let it get there
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                    new StringSerializer(), new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>("drift", "line-1", JSON.writeValueAsBytes(new io.frameguard.drift.DriftEvent(1,
-                        "line-1", "drift", 0.9, 0.2, serving, 1000, new double[10], 0, 1, 2)))).get();
-            }
+
+            assertThat(drift.drain(Duration.ofSeconds(1)).stream().filter(RetrainingIntegrationTest::isDrift)
+                    .map(r -> new String(r.value(), StandardCharsets.UTF_8)))
+                    .as("no drift on new normal frames").isEmpty();
+            // two windows: the window open at the swap also holds normal frames
+            produceFrames(bootstrap, List.of("line-1"), 2 * STEPS, 2 * RetrainingTestResource.DRIFT_WINDOW,
+                    SensorSimulator.Fault.LEVEL_SHIFT);
+            JsonNode event = JSON.readTree(drift.readUntil(r -> r.stream().anyMatch(RetrainingIntegrationTest::isDrift), WAIT)
+                    .stream().filter(RetrainingIntegrationTest::isDrift).findFirst().orElseThrow().value());
+            assertThat(event.get("source").asText()).isEqualTo("line-1");
+            assertThat(event.get("psi").asDouble()).isGreaterThan(0.2);
+            double[] shares = JSON.treeToValue(event.get("observedShares"), double[].class);
+            assertThat(shares[9]).as("scores moved to the top tenth of the validation range: %s", event)
+                    .isEqualTo(java.util.Arrays.stream(shares).max().orElseThrow()).isGreaterThan(0.15);
+
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                 String page = given().get(url).then().statusCode(200).extract().asString();
-                assertThat(page).containsPattern("frameguard_trainer_runs_total\\{result=\"accepted\",?\\} 1\\.0");
-                assertThat(page).containsPattern("frameguard_trainer_candidate_synthetic_auroc 0\\.\\d+");
+                assertThat(page).as("a run on the drift event").containsPattern("frameguard_trainer_runs_total\\{result=\"\\w+\",?\\} 1\\.0");
                 assertThat(page).containsPattern("frameguard_trainer_model_age_seconds \\d");
+            });
+
+            // a frame that cannot be decoded, and a damaged version activated: both counted, nothing stops
+            try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>("frames", "line-2", "{not json".getBytes(StandardCharsets.UTF_8))).get();
+                SensorSimulator sim = TestModels.simulator();
+                for (int t = 0; t < 10; t++) { // spikes, so anomalies happen while Prometheus watches
+                    RecordHeaders h = new RecordHeaders();
+                    h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
+                    raw.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), "line-2", FrameEncoding.float32(
+                            sim.faulty("line-2", 3 * STEPS + t, SensorSimulator.Fault.SPIKE, 5, 0)), h)).get();
+                }
+                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/test/broken-1",
+                        JSON.writeValueAsBytes(registry.read().cards().get("test").get("test-42")))).get();
+                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "artifact/test/broken-1",
+                        "PK\u0003\u0004 truncated".getBytes(StandardCharsets.ISO_8859_1))).get();
+            }
+            registry.activate("test", "broken-1", "a damaged artifact");
+
+            List<Dashboards.PanelQuery> queries = Dashboards.queries();
+            assertThat(queries).hasSizeGreaterThan(15);
+            await().atMost(WAIT).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                assertThat(prometheus.targetHealth()).containsEntry("frameguard", "up").containsEntry("frameguard-trainer", "up");
+                for (Dashboards.PanelQuery q : queries) {
+                    JsonNode result = prometheus.query(q.expr());
+                    boolean finite = false;
+                    for (JsonNode sample : result) {
+                        String v = sample.at("/value/1").asText();
+                        finite |= !v.equals("NaN") && !v.contains("Inf");
+                    }
+                    assertThat(finite).as("%s / %s: %s returns data (got %s)", q.dashboard(), q.panel(), q.expr(), result).isTrue();
+                }
             });
         } finally {
             sidecar.interrupt();
             sidecar.join(30_000);
         }
+    }
+
+    private static boolean isDrift(ConsumerRecord<String, byte[]> r) {
+        return new String(r.value(), StandardCharsets.UTF_8).contains("\"status\":\"drift\"");
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -149,16 +204,26 @@ class RetrainingIntegrationTest {
     }
 
     /** {@value #STEPS} steps of each source, with a spike on every source at one step; returns frames sent. */
-    private static int produceFrames(String bootstrap) throws Exception {
+    private static int produceFrames(String bootstrap, int from) throws Exception {
+        return produceFrames(bootstrap, SOURCES, from, STEPS, null);
+    }
+
+    /**
+     * Steps {@code from} to {@code from + steps} of each source (new frames each time: a model is never shown the
+     * frames it trained on): a spike at the middle step, or {@code fault} on channel 3 throughout.
+     */
+    private static int produceFrames(String bootstrap, List<String> sources, int from, int steps, SensorSimulator.Fault fault)
+            throws Exception {
         SensorSimulator sim = TestModels.simulator();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         int n = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            for (int t = 0; t < STEPS; t++) {
-                for (String source : SOURCES) {
-                    float[] frame = t == STEPS / 2 ? sim.faulty(source, t, SensorSimulator.Fault.SPIKE, 3, t) : sim.frame(source, t);
+            for (int t = from; t < from + steps; t++) {
+                for (String source : sources) {
+                    float[] frame = fault != null ? sim.faulty(source, t, fault, 3, 0)
+                            : t == from + steps / 2 ? sim.faulty(source, t, SensorSimulator.Fault.SPIKE, 3, t) : sim.frame(source, t);
                     RecordHeaders h = new RecordHeaders();
                     h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
                     producer.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), source,

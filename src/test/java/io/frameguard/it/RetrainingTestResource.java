@@ -11,6 +11,8 @@ import java.util.Map;
 public class RetrainingTestResource extends BrokerTestResource {
 
     static volatile KafkaTestBroker broker;
+    /** Frames per drift window: the default, about three cycles of the simulated machines' slowest factor. */
+    static final int DRIFT_WINDOW = 1000;
 
     @Override
     void trainModel(Path dir) throws Exception {
@@ -32,7 +34,8 @@ public class RetrainingTestResource extends BrokerTestResource {
         try {
             return Map.of(
                     "frameguard.registry.enabled", "true",
-                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString());
+                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString(),
+                    "frameguard.drift.window-frames", Integer.toString(DRIFT_WINDOW));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
