@@ -29,7 +29,8 @@ final class ModelsCommand {
         String bootstrapServers;
 
         @Option(names = "--kafka-config", paramLabel = "FILE",
-                description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for secured clusters.")
+                description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for secured clusters; "
+                        + "KAFKA_* environment variables (KAFKA_SASL_JAAS_CONFIG, ...) are read too, as the service does.")
         Path kafkaConfig;
 
         @Option(names = "--topic", defaultValue = ModelRegistry.DEFAULT_TOPIC, description = "Registry topic (default: ${DEFAULT-VALUE}).")
@@ -39,9 +40,13 @@ final class ModelsCommand {
             return new ModelRegistry(clientConfig(), topic);
         }
 
-        /** Kafka client settings: the properties file, then the brokers. */
+        /**
+         * Kafka client settings: environment variables KAFKA_* as the service reads them (KAFKA_SECURITY_PROTOCOL
+         * is security.protocol, KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config; KAFKA_STREAMS_* are the detector's and
+         * skipped), then the properties file, then the brokers.
+         */
         Map<String, Object> clientConfig() throws IOException {
-            Map<String, Object> config = new HashMap<>();
+            Map<String, Object> config = new HashMap<>(fromEnvironment(System.getenv()));
             if (kafkaConfig != null) {
                 Properties p = new Properties();
                 try (InputStream in = Files.newInputStream(kafkaConfig)) {
@@ -52,6 +57,18 @@ final class ModelsCommand {
             config.put("bootstrap.servers", bootstrapServers);
             return config;
         }
+    }
+
+    static final String ENV_PREFIX = "KAFKA_";
+
+    static Map<String, Object> fromEnvironment(Map<String, String> env) {
+        Map<String, Object> config = new HashMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith(ENV_PREFIX) && !k.startsWith("KAFKA_STREAMS_") && !v.isBlank()) {
+                config.put(k.substring(ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        return config;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Published versions and the active one, per model.")

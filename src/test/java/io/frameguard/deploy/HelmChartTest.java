@@ -1,0 +1,172 @@
+package io.frameguard.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Helm chart, linted and rendered by Helm itself (helm-java embeds it): strict lint, schema validation, and
+ * the rendered objects of the default, GPU, KEDA, CronJob and fully monitored installs.
+ */
+class HelmChartTest {
+
+    static final Path CHART = ExternalTool.repo().resolve("helm/frameguard");
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    static Manifests render(UnaryOperator<com.marcnuri.helm.TemplateCommand> values) throws Exception {
+        return Manifests.parse(values.apply(new Helm(CHART).template().withName("fg").withNamespace("plant").withKubeVersion("1.30.0")).call());
+    }
+
+    private static com.marcnuri.helm.TemplateCommand everything(com.marcnuri.helm.TemplateCommand t) {
+        return t.set("serviceMonitor.enabled", "true").set("prometheusRule.enabled", "true")
+                .set("grafanaDashboards.enabled", "true").set("keda.enabled", "true").set("gpu.enabled", "true")
+                .set("api.adminTokenSecret", "fg-api").set("kafka.existingSecret", "fg-kafka")
+                .set("kafka.securityProtocol", "SASL_SSL").set("kafka.saslMechanism", "SCRAM-SHA-512")
+                .set("kafka.tls.existingSecret", "fg-kafka-tls").set("kafka.tls.clientAuth", "true");
+    }
+
+    @Test
+    void lintsStrictly() throws Exception {
+        LintResult lint = new Helm(CHART).lint().strict().call();
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+        // helm-java's lint takes no values: the optional features are rendered (and schema-checked) below
+        assertThat(render(HelmChartTest::everything).kinds()).contains("PrometheusRule", "ServiceMonitor", "ScaledObject");
+    }
+
+    @Test
+    void defaultInstallIsAHardenedDeploymentWithTheTrainerSidecar() throws Exception {
+        Manifests m = render(t -> t);
+        // (helm template leaves out the chart's test hook, templates/tests/)
+        assertThat(m.kinds()).containsExactly("ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount");
+
+        JsonNode deployment = m.get("Deployment");
+        assertThat(deployment.at("/metadata/name").asText()).isEqualTo("fg-frameguard");
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+        JsonNode pod = deployment.at("/spec/template/spec");
+        assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.at("/automountServiceAccountToken").asBoolean()).isFalse();
+
+        JsonNode scorer = Manifests.container(pod, "frameguard");
+        assertThat(scorer.at("/image").asText()).isEqualTo("ghcr.io/frameguard/frameguard:0.1.0");
+        assertThat(scorer.at("/args/0").asText()).isEqualTo("serve");
+        assertThat(scorer.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
+        assertThat(scorer.at("/readinessProbe/httpGet/port").asText()).isEqualTo("management");
+        assertThat(scorer.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
+        assertThat(scorer.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(scorer.at("/resources/limits").has("nvidia.com/gpu")).isFalse();
+        assertThat(Manifests.env(scorer, "FRAMEGUARD_API_ADMIN_TOKEN")).as("read-only API by default").isNull();
+
+        JsonNode trainer = Manifests.container(pod, "trainer");
+        assertThat(trainer.path("args").toString()).contains("\"trainer\"", "--model=sensor", "--on-drift", "--every=24h",
+                "--metrics-port=9001");
+
+        JsonNode config = m.get("ConfigMap").path("data");
+        assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");
+        assertThat(config.path("FRAMEGUARD_REGISTRY_ENABLED").asText()).isEqualTo("true");
+        assertThat(config.path("FRAMEGUARD_REGISTRY_MODEL_NAME").asText()).isEqualTo("sensor");
+        assertThat(config.has("KAFKA_SASL_JAAS_CONFIG")).as("secrets never in the ConfigMap").isFalse();
+
+        JsonNode service = m.get("Service");
+        assertThat(service.at("/spec/ports").findValuesAsText("name")).containsExactly("http", "management", "trainer-metrics");
+        assertThat(m.get("PodDisruptionBudget").at("/spec/minAvailable").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void gpuInstallUsesTheGpuImageAndRequestsAGpu() throws Exception {
+        Manifests m = render(t -> t.set("gpu.enabled", "true").set("gpu.nodeSelector.accelerator", "nvidia-h100")
+                .set("tolerations[0].key", "dedicated").set("tolerations[0].operator", "Exists"));
+        JsonNode pod = m.get("Deployment").at("/spec/template/spec");
+        JsonNode scorer = Manifests.container(pod, "frameguard");
+        assertThat(scorer.at("/image").asText()).isEqualTo("ghcr.io/frameguard/frameguard:0.1.0-gpu");
+        assertThat(scorer.at("/resources/limits/nvidia.com~1gpu").asInt()).isEqualTo(1);
+        assertThat(scorer.at("/resources/limits/memory").asText()).isEqualTo("3Gi");
+        assertThat(Manifests.container(pod, "trainer").at("/resources/limits").has("nvidia.com/gpu"))
+                .as("the trainer shares no GPU").isFalse();
+        assertThat(pod.at("/nodeSelector/accelerator").asText()).isEqualTo("nvidia-h100");
+        assertThat(pod.path("tolerations").findValuesAsText("key")).containsExactlyInAnyOrder("dedicated", "nvidia.com/gpu");
+    }
+
+    @Test
+    void kedaScalesOnTheScorersLagAndOwnsTheReplicaCount() throws Exception {
+        Manifests m = render(t -> t.set("keda.enabled", "true").set("keda.maxReplicas", "8"));
+        JsonNode scaled = m.get("ScaledObject");
+        assertThat(scaled.at("/spec/scaleTargetRef/name").asText()).isEqualTo("fg-frameguard");
+        assertThat(scaled.at("/spec/maxReplicaCount").asInt()).isEqualTo(8);
+        JsonNode trigger = scaled.at("/spec/triggers/0");
+        assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+        assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo("frameguard-scorer");
+        assertThat(trigger.at("/metadata/topic").asText()).isEqualTo("frames");
+        assertThat(m.get("Deployment").at("/spec").has("replicas")).as("KEDA owns replicas").isFalse();
+    }
+
+    @Test
+    void cronJobModeRunsTheTrainerOnceOnASchedule() throws Exception {
+        Manifests m = render(t -> t.set("trainer.mode", "cronjob").set("trainer.schedule", "15 2 * * *"));
+        JsonNode cron = m.get("CronJob");
+        assertThat(cron.at("/spec/schedule").asText()).isEqualTo("15 2 * * *");
+        assertThat(cron.at("/spec/concurrencyPolicy").asText()).isEqualTo("Forbid");
+        JsonNode trainer = Manifests.container(cron.at("/spec/jobTemplate/spec/template/spec"), "trainer");
+        assertThat(trainer.path("args").toString()).contains("--once", "--model=sensor");
+        assertThat(m.get("Deployment").at("/spec/template/spec/containers").size()).as("no sidecar").isEqualTo(1);
+    }
+
+    @Test
+    void monitoringObjectsCarryTheShippedRulesAndDashboards() throws Exception {
+        Manifests m = render(HelmChartTest::everything);
+        JsonNode rule = m.get("PrometheusRule");
+        List<String> alerts = rule.at("/spec/groups").findValuesAsText("alert");
+        JsonNode shipped = YAML.readTree(AlertRulesTest.RULES.toFile());
+        assertThat(alerts).containsExactlyElementsOf(shipped.findValuesAsText("alert")).hasSize(9);
+        assertThat(rule.at("/spec/groups/0/rules/0/annotations/summary").asText()).contains("{{ $labels.source }}");
+
+        List<JsonNode> dashboards = new ArrayList<>();
+        for (JsonNode cm : m.all("ConfigMap")) {
+            if (cm.at("/metadata/labels/grafana_dashboard").asText().equals("1")) {
+                dashboards.add(cm);
+            }
+        }
+        assertThat(dashboards).hasSize(2);
+        for (Path f : Dashboards.files()) {
+            String name = f.getFileName().toString();
+            JsonNode cm = dashboards.stream().filter(d -> d.path("data").has(name)).findFirst().orElseThrow();
+            assertThat(YAML.readTree(cm.path("data").path(name).asText())).as("dashboard %s as shipped", name)
+                    .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()));
+        }
+
+        JsonNode monitor = m.get("ServiceMonitor");
+        assertThat(monitor.at("/spec/endpoints").findValuesAsText("path")).containsExactly("/q/metrics", "/metrics");
+
+        JsonNode scorer = Manifests.container(m.get("Deployment").at("/spec/template/spec"), "frameguard");
+        assertThat(Manifests.env(scorer, "FRAMEGUARD_API_ADMIN_TOKEN")).contains("fg-api", "admin-token");
+        assertThat(Manifests.env(scorer, "KAFKA_SASL_JAAS_CONFIG")).contains("fg-kafka", "sasl-jaas-config");
+        JsonNode config = m.all("ConfigMap").stream().filter(c -> c.path("data").has("KAFKA_BOOTSTRAP_SERVERS")).findFirst().orElseThrow();
+        assertThat(config.at("/data/KAFKA_SECURITY_PROTOCOL").asText()).isEqualTo("SASL_SSL");
+        assertThat(config.at("/data/KAFKA_SSL_KEYSTORE_LOCATION").asText()).isEqualTo("/etc/frameguard/kafka-tls/keystore.p12");
+    }
+
+    @Test
+    void chartDashboardsAreTheShippedOnes() throws Exception {
+        for (Path f : Dashboards.files()) {
+            assertThat(CHART.resolve("dashboards").resolve(f.getFileName())).as("chart copy of %s", f.getFileName())
+                    .hasSameTextualContentAs(f);
+        }
+        assertThat(Files.list(CHART.resolve("dashboards")).count()).isEqualTo(Dashboards.files().size());
+    }
+
+    @Test
+    void schemaRejectsWrongValues() throws Exception {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("trainer.mode", "sometimes")))
+                .hasMessageContaining("/trainer/mode");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("model.name", "../etc")))
+                .hasMessageContaining("/model/name");
+    }
+}
