@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = FrameguardCli.Version.class,
         description = "Streaming anomaly detection with autoencoders on Kafka.",
         subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class, ModelsCommand.class,
-                TrainerCommand.class,
+                TrainerCommand.class, NativesCommand.class,
                 io.frameguard.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class FrameguardCli {

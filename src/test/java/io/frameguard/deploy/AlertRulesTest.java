@@ -14,7 +14,7 @@ class AlertRulesTest {
 
     @Test
     void rulesAreValidAndEachAlertFiresOnlyWhenItShould() throws Exception {
-        String promtool = ExternalTool.require("promtool", "prometheus");
+        String promtool = ExternalTool.require("promtool", "apt-get install prometheus");
         Path dir = Files.createTempDirectory("alerts");
         Files.copy(RULES, dir.resolve(RULES.getFileName()));
         Files.copy(TESTS, dir.resolve(TESTS.getFileName()));

@@ -24,14 +24,14 @@ final class ExternalTool {
     private ExternalTool() {}
 
     /** The tool's path; skips the test (or fails it under CI) when it is not installed. */
-    static String require(String tool, String debianPackage) {
+    static String require(String tool, String install) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, tool);
             if (Files.isExecutable(p)) {
                 return p.toString();
             }
         }
-        String message = tool + " is not installed (apt-get install " + debianPackage + ")";
+        String message = tool + " is not installed (" + install + ")";
         if (System.getenv("CI") != null) {
             throw new AssertionError(message + "; .ci/run must install it");
         }

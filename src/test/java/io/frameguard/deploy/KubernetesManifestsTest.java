@@ -49,7 +49,7 @@ class KubernetesManifestsTest {
     }
 
     private static Manifests kustomize(Path dir) throws Exception {
-        String kubectl = ExternalTool.require("kubectl", "kubernetes-client");
+        String kubectl = ExternalTool.require("kubectl", "apt-get install kubernetes-client");
         ExternalTool.Run run = ExternalTool.run(ExternalTool.repo(), 120, kubectl, "kustomize", dir.toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         // kubectl may print warnings before the YAML

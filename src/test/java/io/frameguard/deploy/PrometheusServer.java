@@ -33,7 +33,7 @@ public final class PrometheusServer implements AutoCloseable {
     }
 
     public static PrometheusServer start(List<Job> jobs) throws IOException, InterruptedException {
-        String binary = ExternalTool.require("prometheus", "prometheus");
+        String binary = ExternalTool.require("prometheus", "apt-get install prometheus");
         Path dir = Files.createTempDirectory("prometheus");
         StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n");
         for (Job j : jobs) {
