@@ -40,8 +40,14 @@ final class ExternalTool {
     }
 
     static Run run(Path workDir, long timeoutSeconds, String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(new ArrayList<>(List.of(command))).directory(workDir.toFile())
-                .redirectErrorStream(true).start();
+        return run(workDir, timeoutSeconds, java.util.Map.of(), command);
+    }
+
+    static Run run(Path workDir, long timeoutSeconds, java.util.Map<String, String> env, String... command)
+            throws IOException, InterruptedException {
+        ProcessBuilder b = new ProcessBuilder(new ArrayList<>(List.of(command))).directory(workDir.toFile()).redirectErrorStream(true);
+        b.environment().putAll(env);
+        Process p = b.start();
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command[0]).isTrue();
         return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
