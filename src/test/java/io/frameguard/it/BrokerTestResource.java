@@ -28,6 +28,16 @@ abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager
         return false;
     }
 
+    /** Follow the Kafka model registry, unpacking versions into a fresh directory. */
+    static Map<String, String> followRegistry() {
+        try {
+            return Map.of("frameguard.registry.enabled", "true",
+                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Settings beyond broker, model and state directory. */
     Map<String, String> extraConfig() {
         return Map.of();

@@ -1,6 +1,5 @@
 package io.frameguard.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -22,16 +21,11 @@ public class ModelSwapTestResource extends BrokerTestResource {
 
     @Override
     Map<String, String> extraConfig() {
-        try {
-            return Map.of(
-                    "frameguard.registry.enabled", "true",
-                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString(),
-                    "frameguard.scorer.max-batch", "32",
-                    "frameguard.api.admin-token", ADMIN_TOKEN,
-                    // a frozen threshold is the card's own: each anomaly event shows which calibration judged it
-                    "frameguard.detector.adapt-rate", "0");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Map<String, String> config = new java.util.HashMap<>(followRegistry());
+        config.put("frameguard.scorer.max-batch", "32");
+        config.put("frameguard.api.admin-token", ADMIN_TOKEN);
+        // a frozen threshold is the card's own: each anomaly event shows which calibration judged it
+        config.put("frameguard.detector.adapt-rate", "0");
+        return config;
     }
 }

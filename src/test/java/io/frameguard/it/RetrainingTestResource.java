@@ -1,6 +1,5 @@
 package io.frameguard.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -31,13 +30,8 @@ public class RetrainingTestResource extends BrokerTestResource {
 
     @Override
     Map<String, String> extraConfig() {
-        try {
-            return Map.of(
-                    "frameguard.registry.enabled", "true",
-                    "frameguard.registry.cache-dir", Files.createTempDirectory("frameguard-models").toString(),
-                    "frameguard.drift.window-frames", Integer.toString(DRIFT_WINDOW));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Map<String, String> config = new java.util.HashMap<>(followRegistry());
+        config.put("frameguard.drift.window-frames", Integer.toString(DRIFT_WINDOW));
+        return config;
     }
 }
