@@ -3,6 +3,7 @@ package io.frameguard.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.demo.LocalKafka;
+import io.frameguard.demo.LocalService;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.demo.SensorSimulator.Fault;
 import io.frameguard.frames.FrameEncoding;
@@ -87,16 +88,16 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
             say("broker ready at %s", kafka.bootstrapServers());
             Path model = ensureModel();
-            Process service = startService(app, kafka.bootstrapServers(), model);
-            try {
-                awaitReady(service);
+            Path log = work.resolve("service.log");
+            say("starting the service (log: %s) ...", log);
+            try (LocalService service = LocalService.start(app, Map.of(
+                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                    "frameguard.model.dir", model.toAbsolutePath().toString(),
+                    "kafka-streams.state.dir", work.resolve("streams").toAbsolutePath().toString(),
+                    "quarkus.http.port", Integer.toString(httpPort)), managementPort, log)) {
+                service.awaitReady();
                 say("service ready: metrics http://localhost:%d/q/metrics, health http://localhost:%d/q/health", managementPort, managementPort);
                 stream(kafka.bootstrapServers());
-            } finally {
-                service.destroy();
-                if (!service.waitFor(20, TimeUnit.SECONDS)) {
-                    service.destroyForcibly();
-                }
             }
         }
         return 0;
@@ -125,42 +126,6 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         say("model %s: initial threshold %.4f (validation p99 %.4f)", artifact.card().version(),
                 artifact.card().threshold().value(), artifact.card().training().validationErrors().p99());
         return model;
-    }
-
-    private Process startService(Path app, String bootstrap, Path model) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = work.resolve("service.log");
-        List<String> cmd = new ArrayList<>(List.of(java,
-                "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
-                        Path.of(System.getProperty("user.home"), ".cache", "frameguard-javacpp").toString()),
-                "-Dkafka.bootstrap.servers=" + bootstrap,
-                "-Dframeguard.model.dir=" + model.toAbsolutePath(),
-                "-Dkafka-streams.state.dir=" + work.resolve("streams").toAbsolutePath(),
-                "-Dquarkus.http.port=" + httpPort,
-                "-Dquarkus.management.port=" + managementPort,
-                "-jar", app.resolve("quarkus-run.jar").toString()));
-        say("starting the service (log: %s) ...", log);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private void awaitReady(Process service) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            if (!service.isAlive()) {
-                throw new IOException("the service exited with status " + service.exitValue() + ", see " + work.resolve("service.log"));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new IOException("the service did not become ready in 120 s, see " + work.resolve("service.log"));
     }
 
     private void stream(String bootstrap) throws Exception {

@@ -1,0 +1,76 @@
+package io.frameguard.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged service (target/quarkus-app) as a child process, for the demo and the end-to-end benchmarks. */
+public final class LocalService implements AutoCloseable {
+
+    private static final long READY_TIMEOUT_SECONDS = 120;
+    private final Process process;
+    private final Path log;
+    private final int managementPort;
+
+    private LocalService(Process process, Path log, int managementPort) {
+        this.process = process;
+        this.log = log;
+        this.managementPort = managementPort;
+    }
+
+    /**
+     * Starts {@code app/quarkus-run.jar} with {@code settings} as system properties (kafka.bootstrap.servers,
+     * frameguard.*, quarkus.*), logging to {@code log}.
+     */
+    public static LocalService start(Path app, Map<String, String> settings, int managementPort, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java,
+                "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
+                        Path.of(System.getProperty("user.home"), ".cache", "frameguard-javacpp").toString()),
+                "-Dquarkus.management.port=" + managementPort));
+        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-jar", app.resolve("quarkus-run.jar").toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new LocalService(p, log, managementPort);
+    }
+
+    /** Waits until /q/health/ready answers 200; fails when the process exits or two minutes pass. */
+    public void awaitReady() throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the service exited with status " + process.exitValue() + ", see " + log);
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IOException("the service did not become ready in " + READY_TIMEOUT_SECONDS + " s, see " + log);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
