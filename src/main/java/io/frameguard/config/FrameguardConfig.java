@@ -99,6 +99,12 @@ public interface FrameguardConfig {
         /** Most frames per poll and per predictor call (a batch topped up during the linger may span two calls, one transaction). */
         @WithDefault("256") @Min(1) @Max(65536) int maxBatch();
 
+        /**
+         * Frames per predictor call; 0 (the default) means max-batch. Smaller values only make scoring slower: 1
+         * reproduces a per-record pipeline (one predict per frame, transactions still per batch) for benchmarks.
+         */
+        @WithDefault("0") @Min(0) @Max(65536) int predictBatch();
+
         /** Longest wait for more frames once a batch has some: bounds the latency batching adds. */
         @WithDefault("5ms") Duration linger();
 

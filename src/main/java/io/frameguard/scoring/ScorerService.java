@@ -82,7 +82,8 @@ public class ScorerService {
             clientMetrics.add(cm);
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders, metrics,
-                    config.scorer().maxBatch(), config.scorer().linger(), config.scorer().retryBackoff(), heatmaps);
+                    config.scorer().maxBatch(), config.scorer().predictBatch(), config.scorer().linger(),
+                    config.scorer().retryBackoff(), heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);

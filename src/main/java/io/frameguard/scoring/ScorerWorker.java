@@ -69,6 +69,8 @@ final class ScorerWorker implements Runnable {
     private final FrameDecoders decoders;
     private final FrameguardMetrics metrics;
     private final int maxBatch;
+    /** Frames per predictor call: at most maxBatch; fewer only to reproduce a per-record pipeline (benchmarks). */
+    private final int predictBatch;
     private final long lingerNanos;
     private final Duration retryBackoff;
     private final HeatmapStore heatmaps;
@@ -79,8 +81,8 @@ final class ScorerWorker implements Runnable {
     private float[] buffer = new float[0];
 
     ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
-            ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, Duration linger,
-            Duration retryBackoff, HeatmapStore heatmaps) {
+            ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, int predictBatch,
+            Duration linger, Duration retryBackoff, HeatmapStore heatmaps) {
         this.id = id;
         this.consumer = consumer;
         this.producer = producer;
@@ -89,6 +91,7 @@ final class ScorerWorker implements Runnable {
         this.decoders = decoders;
         this.metrics = metrics;
         this.maxBatch = maxBatch;
+        this.predictBatch = predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;
         this.lingerNanos = linger.toNanos();
         this.retryBackoff = retryBackoff;
         this.heatmaps = heatmaps;
@@ -216,11 +219,11 @@ final class ScorerWorker implements Runnable {
 
         // At most max-batch frames per predictor call; a batch topped up during the linger may need two.
         List<ScoredFrame> scored = new ArrayList<>(decoded.size());
-        int calls = (decoded.size() + maxBatch - 1) / maxBatch;
+        int calls = (decoded.size() + predictBatch - 1) / predictBatch;
         long[] callNanos = new long[calls];
         for (int c = 0; c < calls; c++) {
-            int from = c * maxBatch;
-            int n = Math.min(maxBatch, decoded.size() - from);
+            int from = c * predictBatch;
+            int n = Math.min(predictBatch, decoded.size() - from);
             long t0 = System.nanoTime();
             float[] errors = session.errors(new FrameBatch(buffer, from * dim, n, dim));
             callNanos[c] = System.nanoTime() - t0;
@@ -255,7 +258,7 @@ final class ScorerWorker implements Runnable {
 
         if (!decoded.isEmpty()) {
             for (int c = 0; c < calls; c++) {
-                metrics.batch(Math.min(maxBatch, decoded.size() - c * maxBatch), callNanos[c]);
+                metrics.batch(Math.min(predictBatch, decoded.size() - c * predictBatch), callNanos[c]);
             }
             metrics.scored(decoded.size());
             for (ScoredFrame s : scored) {
