@@ -53,6 +53,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     private static final int DIM = LimitBenchmark.SENSOR_DIM;
     private static final int PARTITIONS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Frames per predictor call in the batched modes: where the model's throughput levels off (bench/limit). */
+    private static final int MODEL_BATCH = 256;
 
     @Option(names = "--frames", defaultValue = "60000", description = "Frames per mode (default: ${DEFAULT-VALUE}).")
     int frames;
@@ -60,6 +62,13 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--per-record-frames", defaultValue = "20000",
             description = "Frames for the per-record baseline, which is slow (default: ${DEFAULT-VALUE}).")
     int perRecordFrames;
+
+    @Option(names = "--max-batch", defaultValue = "256",
+            description = "frameguard.scorer.max-batch: frames per poll and per transaction (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--workers", defaultValue = "1", description = "frameguard.scorer.workers (default: ${DEFAULT-VALUE}).")
+    int workers;
 
     @Option(names = "--report", description = "Markdown file to append the results to.")
     Path report;
@@ -86,8 +95,9 @@ public final class E2eBenchmark implements Callable<Integer> {
                         "simulated 1024-channel frames");
         List<Result> results = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
-            results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, batched", "application/x-float32", 256, frames));
-            results.add(run(kafka.bootstrapServers(), app, model, sim, "JSON, batched", "application/json", 256, frames));
+            int predict = Math.min(maxBatch, MODEL_BATCH);
+            results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, batched", "application/x-float32", predict, frames));
+            results.add(run(kafka.bootstrapServers(), app, model, sim, "JSON, batched", "application/json", predict, frames));
             results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, one predict per frame", "application/x-float32", 1,
                     perRecordFrames));
         }
@@ -96,8 +106,10 @@ public final class E2eBenchmark implements Callable<Integer> {
         if (report != null) {
             BenchReport.append(report, "End to end, backlog mode", String.format(Locale.ROOT,
                     "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d float32 values "
-                    + "(4,096 bytes) or JSON (~%,d bytes); dense 1024-128-32-128-1024; exactly-once; max-batch 256, linger 5 ms, "
-                    + "1 worker; detector (Kafka Streams) in the same process", PARTITIONS, DIM, FrameEncoding.json(sim.frame("x", 1)).length), table);
+                    + "(4,096 bytes) or JSON (~%,d bytes); dense 1024-128-32-128-1024; exactly-once; max-batch %d "
+                    + "(frames per poll and transaction), at most %d per predictor call, linger 5 ms, %d worker(s); detector "
+                    + "(Kafka Streams) in the same process", PARTITIONS, DIM, FrameEncoding.json(sim.frame("x", 1)).length,
+                    maxBatch, MODEL_BATCH, workers), table);
         }
         System.out.printf(Locale.ROOT, "RESULT e2e float32_frames_per_s=%.0f json_frames_per_s=%.0f per_record_frames_per_s=%.0f "
                 + "float32_steady_frames_per_s=%.0f%n", results.get(0).framesPerSecond(), results.get(1).framesPerSecond(),
@@ -127,6 +139,8 @@ public final class E2eBenchmark implements Callable<Integer> {
                 "frameguard.scorer.group-id", "bench" + suffix,
                 "kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString()));
         settings.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
+        settings.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
+        settings.put("frameguard.scorer.workers", Integer.toString(workers));
         settings.put("quarkus.http.port", "0");
         int management = LocalKafkaPorts.free();
         System.out.printf("%s: starting the service ...%n", mode);
