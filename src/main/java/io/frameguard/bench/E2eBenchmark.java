@@ -81,7 +81,9 @@ public final class E2eBenchmark implements Callable<Integer> {
      * over the last three quarters (the first quarter runs while the JIT compiles the hot paths).
      */
     record Result(String mode, int frames, double seconds, double framesPerSecond, double steadyFramesPerSecond,
-            long peakRssMiB, double cpuCores) {}
+            long peakRssMiB, double cpuCores, double brokerCpuCores) {}
+
+    private long brokerPid = -1;
 
     @Override
     public Integer call() throws Exception {
@@ -96,6 +98,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
             int predict = Math.min(maxBatch, MODEL_BATCH);
+            brokerPid = kafka.pid();
             results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, batched", "application/x-float32", predict, frames));
             results.add(run(kafka.bootstrapServers(), app, model, sim, "JSON, batched", "application/json", predict, frames));
             results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, one predict per frame", "application/x-float32", 1,
@@ -142,12 +145,13 @@ public final class E2eBenchmark implements Callable<Integer> {
         settings.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
         settings.put("frameguard.scorer.workers", Integer.toString(workers));
         settings.put("quarkus.http.port", "0");
-        int management = LocalKafkaPorts.free();
+        int management = LocalKafka.freePort();
         System.out.printf("%s: starting the service ...%n", mode);
         long peakRss = 0;
         double cpuSeconds;
         try (LocalService service = LocalService.start(app, settings, management, work.resolve("service" + suffix + ".log"))) {
             double cpuAtStart = cpuSeconds(service.pid());
+            double brokerCpuAtStart = cpuSeconds(brokerPid);
             try (KafkaConsumer<byte[], byte[]> scores = consumer(bootstrap, scoresTopic)) {
                 long[] scoredAt = new long[n];
                 int seen = 0;
@@ -166,12 +170,13 @@ public final class E2eBenchmark implements Callable<Integer> {
                     throw new IOException(mode + ": only " + seen + " of " + n + " frames scored in 10 minutes");
                 }
                 cpuSeconds = cpuSeconds(service.pid()) - cpuAtStart;
+                double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
                 java.util.Arrays.sort(scoredAt);
                 double seconds = Math.max(1, scoredAt[n - 1] - scoredAt[0]) / 1000.0;
                 int quarter = n / 4;
                 double steady = (n - quarter) / (Math.max(1, scoredAt[n - 1] - scoredAt[quarter]) / 1000.0);
                 // CPU over the whole run (start-up included) per second of scoring: an upper bound of cores used
-                Result r = new Result(mode, n, seconds, n / seconds, steady, peakRss, cpuSeconds / seconds);
+                Result r = new Result(mode, n, seconds, n / seconds, steady, peakRss, cpuSeconds / seconds, brokerCpu / seconds);
                 System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%n", mode, r.framesPerSecond());
                 return r;
             }
@@ -226,7 +231,10 @@ public final class E2eBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** User + system CPU time of a process (Linux /proc, clock ticks of 1/100 s), seconds. */
+    /**
+     * User + system CPU time of a process (Linux /proc, clock ticks of 1/100 s), seconds. Both CPU columns count
+     * from the service's start (its start-up included) and are divided by the scoring span: upper bounds.
+     */
     static double cpuSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
@@ -240,23 +248,12 @@ public final class E2eBenchmark implements Callable<Integer> {
     private static String table(List<Result> results) {
         double perRecord = results.get(results.size() - 1).framesPerSecond();
         StringBuilder t = new StringBuilder("| mode | frames | scoring span (s) | frames/s (all) | frames/s (last 3/4) "
-                + "| × per-record | peak RSS (MiB) | CPU (cores) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %,.0f | %.1f | %,d | %.2f |%n", r.mode(), r.frames(),
-                    r.seconds(), r.framesPerSecond(), r.steadyFramesPerSecond(), r.framesPerSecond() / perRecord, r.peakRssMiB(),
-                    r.cpuCores()));
+            t.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", r.mode(),
+                    r.frames(), r.seconds(), r.framesPerSecond(), r.steadyFramesPerSecond(), r.framesPerSecond() / perRecord,
+                    r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
         return t.toString();
-    }
-
-    /** A free local port. */
-    static final class LocalKafkaPorts {
-        private LocalKafkaPorts() {}
-
-        static int free() throws IOException {
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                return s.getLocalPort();
-            }
-        }
     }
 }

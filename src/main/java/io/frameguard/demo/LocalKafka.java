@@ -88,6 +88,11 @@ public final class LocalKafka implements AutoCloseable {
         throw new IOException("Kafka did not become ready in " + START_TIMEOUT + ", see " + log);
     }
 
+    /** The broker process (to read its CPU and memory in benchmarks). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String bootstrapServers() {
         return bootstrap;
     }
@@ -116,7 +121,8 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    /** A port nothing listens on right now. */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
