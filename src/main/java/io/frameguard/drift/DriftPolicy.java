@@ -15,6 +15,12 @@ import io.frameguard.config.FrameguardConfig;
  *
  * <p>Scale: without drift, PSI over B bins and N frames is about (B - 1) / N (0.009 for 1,000 frames); 0.1 is
  * commonly read as a moderate shift and 0.25 as a large one.
+ *
+ * <p>Window length: one source's consecutive frames are not a random sample of the validation data. A machine
+ * runs through its cycles, and within a part of a cycle its scores sit in part of the validation range. A window
+ * must therefore span several of the source's slowest cycles, or normal operation reads as drift. The test
+ * simulator's slowest cycle is 311 frames: 200-frame windows drifted falsely, 1,000-frame windows (the default)
+ * did not.
  */
 public record DriftPolicy(int windowFrames, double psiThreshold) {
 
