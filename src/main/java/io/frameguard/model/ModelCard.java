@@ -104,14 +104,14 @@ public record ModelCard(
      * How a retrained candidate compared with the model active when it was trained (champion/challenger), on the
      * same held-out recent normal frames; written by {@code frameguard trainer}, absent for models trained by hand.
      *
-     * @param holdoutFrames recent normal frames neither model trained on, the newest of the sample
-     * @param syntheticAnomalies corrupted copies of those frames (a block of values taken from another frame)
-     *     that both models scored, for the separation measure
+     * @param holdoutFrames recent normal frames neither model trained on, the newest of the sample; both models
+     *     also scored a corrupted copy of each (a block of values taken from another frame) for the separation
+     *     measure
      * @param champion the active model's figures; null when no model was active
      * @param accepted whether the candidate was judged no worse (only accepted candidates are published)
      * @param reason the rule's verdict in words
      */
-    public record Comparison(String comparedAt, long holdoutFrames, long syntheticAnomalies, Contender champion,
+    public record Comparison(String comparedAt, long holdoutFrames, Contender champion,
             Contender candidate, boolean accepted, String reason) {}
 
     /**

@@ -59,7 +59,7 @@ public final class ChampionChallenger {
                 cand.falseAlarmRate(), calibrated ? "within" : "above", fprLimit, cand.syntheticAuroc(),
                 champ == null ? "(no champion)" : String.format(Locale.ROOT, "vs champion %.4f (tolerance %.2f)%s",
                         champ.syntheticAuroc(), AUROC_TOLERANCE, separates ? "" : ": separates worse"));
-        return new ModelCard.Comparison(Instant.now().toString(), rows, rows, champ, cand, calibrated && separates, reason);
+        return new ModelCard.Comparison(Instant.now().toString(), rows, champ, cand, calibrated && separates, reason);
     }
 
     private static ModelCard.Contender measure(ModelScorer model, float[] holdout, float[] corrupted, int rows, int dim)

@@ -46,7 +46,7 @@ public final class RetrainingJob {
             int threads, boolean activate, String defaultContentType, Path workDir, Duration readTimeout) {}
 
     /** What a run did; {@code candidate} is null when no candidate was trained. */
-    public record Result(Outcome outcome, String message, ModelCard candidate, long frames, Duration took) {}
+    public record Result(Outcome outcome, String message, ModelCard candidate, long frames) {}
 
     private final Map<String, Object> clientConfig;
     private final ModelRegistry registry;
@@ -71,15 +71,14 @@ public final class RetrainingJob {
         try {
             result = attempt(trigger, work);
         } catch (NotEnoughDataException e) {
-            result = new Result(Outcome.REFUSED, e.getMessage(), null, 0, Duration.ZERO);
+            result = new Result(Outcome.REFUSED, e.getMessage(), null, 0);
         } catch (Exception e) {
             LOG.errorf(e, "retraining of %s failed: %s", settings.modelName(), e.getMessage());
-            result = new Result(Outcome.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null, 0, Duration.ZERO);
+            result = new Result(Outcome.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null, 0);
         } finally {
             deleteQuietly(work);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        result = new Result(result.outcome(), result.message(), result.candidate(), result.frames(), took);
         metrics.run(result.outcome().label(), took, result.frames());
         if (result.candidate() != null) {
             metrics.candidate(result.candidate());
@@ -121,7 +120,7 @@ public final class RetrainingJob {
         candidate = ModelArtifact.seal(candidate.dir(), candidate.card().withComparison(comparison));
         if (!comparison.accepted()) {
             return new Result(Outcome.REJECTED, "candidate " + candidate.card().version() + " not published: "
-                    + comparison.reason(), candidate.card(), sample.kept(), Duration.ZERO);
+                    + comparison.reason(), candidate.card(), sample.kept());
         }
         registry.publish(candidate);
         String message = "candidate " + candidate.card().version() + " published: " + comparison.reason();
@@ -131,7 +130,7 @@ public final class RetrainingJob {
             metrics.activeModel(candidate.card());
             message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
         }
-        return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept(), Duration.ZERO);
+        return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept());
     }
 
     private static void deleteQuietly(Path dir) {
