@@ -27,7 +27,7 @@ public final class DriftTopology {
     public static void addTo(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String driftTopic,
             DriftPolicy policy, FrameguardMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), STATE_SERDE));
+                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), STATE_SERDE).withCachingEnabled());
         scores.process(() -> new DriftProcessor(policy, metrics), Named.as(PROCESSOR), DRIFT_STORE)
                 .to(driftTopic, Produced.with(Serdes.String(), EVENT_SERDE));
     }
