@@ -1,7 +1,5 @@
 package io.frameguard.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.demo.LocalKafka;
 import io.frameguard.demo.LocalService;
 import io.frameguard.demo.SensorSimulator;
@@ -17,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +23,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,28 +43,86 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * End to end on this machine, backlog mode: a real broker (a local process), N frames of 1,024 floats already
- * waiting on a 4-partition topic, then the packaged service (exactly-once on) scores them all; throughput is
- * frames over the span from the first to the last score's scoring time (start-up excluded). Run for float32
- * frames, JSON frames, and float32 frames forced to one predictor call per frame (the per-record baseline:
- * polls and transactions still per batch), each on its own topics and consumer group. Also the service's peak RSS and the CPU it used.
+ * End to end on this machine through a real broker (a local process) and the packaged service (exactly-once on,
+ * detector in the same process), each run on its own topics and consumer groups.
+ *
+ * <p>Backlog mode: N frames already waiting, then the service starts and scores them all. Throughput is frames
+ * over the span in which the benchmark's read_committed consumer received their scores (start-up excluded), so
+ * it counts what a downstream reader sees, commits included. Run for float32 frames, JSON frames, and float32
+ * frames forced to one predictor call per frame (the per-record baseline: polls and transactions still per
+ * batch).
+ *
+ * <p>Offered-rate mode: the service is started and ready, then frames are sent at a fixed rate, a warm-up period
+ * first (not measured: the JIT compiles the hot paths), then the measured period. Latency is from the frame's
+ * timestamp (set when it is sent) to the moment its score, or the anomaly event it caused, reaches a
+ * read_committed consumer: the whole path as an operator sees it.
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
-        description = "End-to-end throughput through a real broker: float32, JSON, and per-record float32 (backlog mode).")
+        description = "End-to-end throughput and latency through a real broker: backlog (float32, JSON, per-record) and offered rates.")
 public final class E2eBenchmark implements Callable<Integer> {
 
-    private static final int DIM = LimitBenchmark.SENSOR_DIM;
-    private static final int PARTITIONS = 4;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SOURCES = 16;
     /** Frames per predictor call in the batched modes: where the model's throughput levels off (bench/limit). */
     private static final int MODEL_BATCH = 256;
+    private static final String FLOAT32 = "application/x-float32";
+    private static final String JSON = "application/json";
+    /** Longest a run may take before it is reported as failed. */
+    private static final Duration RUN_LIMIT = Duration.ofMinutes(10);
 
-    @Option(names = "--frames", defaultValue = "60000", description = "Frames per mode (default: ${DEFAULT-VALUE}).")
+    /** The backlog modes, in the order they run. */
+    enum Mode {
+        FLOAT32("float32", "float32, batched", E2eBenchmark.FLOAT32, false),
+        JSON("json", "JSON, batched", E2eBenchmark.JSON, false),
+        PER_RECORD("per-record", "float32, one predict per frame", E2eBenchmark.FLOAT32, true);
+
+        final String option;
+        final String label;
+        final String contentType;
+        final boolean perRecord;
+
+        Mode(String option, String label, String contentType, boolean perRecord) {
+            this.option = option;
+            this.label = label;
+            this.contentType = contentType;
+            this.perRecord = perRecord;
+        }
+
+        static Mode of(String option) {
+            for (Mode m : values()) {
+                if (m.option.equals(option)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("--modes: unknown mode '" + option + "' (float32, json, per-record)");
+        }
+    }
+
+    @Option(names = "--frames", defaultValue = "60000", description = "Frames per backlog mode (default: ${DEFAULT-VALUE}).")
     int frames;
 
     @Option(names = "--per-record-frames", defaultValue = "20000",
             description = "Frames for the per-record baseline, which is slow (default: ${DEFAULT-VALUE}).")
     int perRecordFrames;
+
+    @Option(names = "--modes", split = ",", defaultValue = "float32,json,per-record",
+            description = "Backlog modes to run: float32, json, per-record; 'none' for none (default: ${DEFAULT-VALUE}).")
+    List<String> modes;
+
+    @Option(names = "--rates", split = ",",
+            description = "Offered rates (float32 frames/s) to measure latency at, e.g. 2000,5000 (default: none).")
+    List<Integer> rates = new ArrayList<>();
+
+    @Option(names = "--rate-seconds", defaultValue = "20", description = "Measured seconds per offered rate (default: ${DEFAULT-VALUE}).")
+    int rateSeconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "15",
+            description = "Unmeasured seconds before each offered rate's measured period (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--broker-warmup-frames", defaultValue = "100000",
+            description = "Float32 frames scored once, unmeasured, before the measured runs, so the broker's JIT has compiled "
+                    + "its produce, fetch and transaction paths as a long-running broker's has; 0 for none (default: ${DEFAULT-VALUE}).")
+    int brokerWarmupFrames;
 
     @Option(names = "--max-batch", defaultValue = "256",
             description = "frameguard.scorer.max-batch: frames per poll and per transaction (default: ${DEFAULT-VALUE}).")
@@ -70,150 +131,322 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "1", description = "frameguard.scorer.workers (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the frames topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--dim", defaultValue = "1024", description = "Floats per frame (default: ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(names = "--service-setting", description = "Extra service setting KEY=VALUE (repeatable), e.g. kafka-streams.commit.interval.ms=20.")
+    Map<String, String> serviceSettings = new HashMap<>();
+
     @Option(names = "--report", description = "Markdown file to append the results to.")
     Path report;
+
+    @Option(names = "--plot", description = "PNG of latency percentiles against offered rate (default: next to the report, bench-e2e-latency.png).")
+    Path plot;
 
     @Option(names = "--work", defaultValue = "work/bench-e2e", description = "Broker data, model, logs (default: ${DEFAULT-VALUE}).")
     Path work;
 
     /**
-     * One mode's result: {@code framesPerSecond} over all frames (first to last score), {@code steadyFramesPerSecond}
-     * over the last three quarters (the first quarter runs while the JIT compiles the hot paths).
+     * One backlog mode's result: {@code framesPerSecond} over all frames, {@code steadyFramesPerSecond} over the
+     * last three quarters (the first quarter runs while the JIT compiles the hot paths); CPU in cores over the
+     * scoring span, counted from the service's start (so an upper bound); the service's busiest threads.
      */
     record Result(String mode, int frames, double seconds, double framesPerSecond, double steadyFramesPerSecond,
+            long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {}
+
+    /** One offered rate's result; latencies in ms, events = anomaly events received in the measured period. */
+    record RateResult(int offered, double sent, long scored, Histogram scoreLatency, long events, Histogram eventLatency,
             long peakRssMiB, double cpuCores, double brokerCpuCores) {}
 
     private long brokerPid = -1;
 
     @Override
     public Integer call() throws Exception {
+        List<Mode> backlog = modes.equals(List.of("none")) ? List.of() : modes.stream().map(Mode::of).toList();
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
         Files.createDirectories(work);
-        SensorSimulator sim = new SensorSimulator(DIM, 7);
-        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-1024")
+        SensorSimulator sim = new SensorSimulator(dim, 7);
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim)
                 .hidden(128).latent(32).epochs(2).build(), TrainingProgress.NONE)
-                .train(new FrameFile(DIM, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(DIM)), work.resolve("model-" + UUID.randomUUID()),
-                        "simulated 1024-channel frames");
+                .train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)), work.resolve("model-" + UUID.randomUUID()),
+                        "simulated " + dim + "-channel frames");
         List<Result> results = new ArrayList<>();
+        List<RateResult> rateResults = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
-            int predict = Math.min(maxBatch, MODEL_BATCH);
             brokerPid = kafka.pid();
-            results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, batched", "application/x-float32", predict, frames));
-            results.add(run(kafka.bootstrapServers(), app, model, sim, "JSON, batched", "application/json", predict, frames));
-            results.add(run(kafka.bootstrapServers(), app, model, sim, "float32, one predict per frame", "application/x-float32", 1,
-                    perRecordFrames));
+            if (brokerWarmupFrames > 0) {
+                System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
+                backlog(kafka.bootstrapServers(), app, model, sim, Mode.FLOAT32, brokerWarmupFrames);
+            }
+            for (Mode m : backlog) {
+                results.add(backlog(kafka.bootstrapServers(), app, model, sim, m, m == Mode.PER_RECORD ? perRecordFrames : frames));
+            }
+            for (int rate : rates) {
+                rateResults.add(offered(kafka.bootstrapServers(), app, model, sim, rate));
+            }
         }
-        String table = table(results);
-        System.out.print(table);
-        if (report != null) {
-            BenchReport.append(report, "End to end, backlog mode", String.format(Locale.ROOT,
-                    "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d float32 values "
-                    + "(4,096 bytes) or JSON (~%,d bytes); dense 1024-128-32-128-1024; exactly-once; max-batch %d "
-                    + "(frames per poll and transaction), at most %d per predictor call, linger 5 ms, %d worker(s); detector "
-                    + "(Kafka Streams) in the same process", PARTITIONS, DIM, FrameEncoding.json(sim.frame("x", 1)).length,
-                    maxBatch, MODEL_BATCH, workers), table);
+        String settings = settings(sim);
+        if (!results.isEmpty()) {
+            String table = backlogTable(results);
+            System.out.print(table);
+            if (report != null) {
+                BenchReport.append(report, "End to end, backlog mode", settings, table);
+            }
+            StringBuilder line = new StringBuilder("RESULT e2e");
+            for (int i = 0; i < results.size(); i++) {
+                String key = backlog.get(i).option.replace('-', '_');
+                line.append(String.format(Locale.ROOT, " %s_frames_per_s=%.0f %s_steady_frames_per_s=%.0f", key,
+                        results.get(i).framesPerSecond(), key, results.get(i).steadyFramesPerSecond()));
+            }
+            System.out.println(line);
         }
-        System.out.printf(Locale.ROOT, "RESULT e2e float32_frames_per_s=%.0f json_frames_per_s=%.0f per_record_frames_per_s=%.0f "
-                + "float32_steady_frames_per_s=%.0f%n", results.get(0).framesPerSecond(), results.get(1).framesPerSecond(),
-                results.get(2).framesPerSecond(), results.get(0).steadyFramesPerSecond());
+        if (!rateResults.isEmpty()) {
+            String table = rateTable(rateResults);
+            System.out.print(table);
+            Path png = plot != null ? plot : report != null ? report.resolveSibling("bench-e2e-latency.png") : null;
+            if (png != null && rateResults.size() > 1) {
+                plotLatency(png, rateResults);
+                table += "\n![latency against offered rate](" + png.getFileName() + ")\n";
+            }
+            if (report != null) {
+                BenchReport.append(report, "End to end, offered rates", settings + String.format(Locale.ROOT,
+                        "; float32 frames from %d sources; %d s warm-up then %d s measured per rate; latency from the frame's "
+                        + "timestamp to a read_committed consumer receiving its score or anomaly event", SOURCES, warmupSeconds,
+                        rateSeconds), table);
+            }
+            StringBuilder line = new StringBuilder("RESULT e2e-rates");
+            for (RateResult r : rateResults) {
+                line.append(String.format(Locale.ROOT, " rate_%d_score_p99_ms=%d rate_%d_event_p99_ms=%d", r.offered(),
+                        r.scoreLatency().getValueAtPercentile(99), r.offered(), r.eventLatency().getValueAtPercentile(99)));
+            }
+            System.out.println(line);
+        }
         return 0;
     }
 
-    private Result run(String bootstrap, Path app, ModelArtifact model, SensorSimulator sim, String mode, String contentType,
-            int predictBatch, int n) throws Exception {
+    private String settings(SensorSimulator sim) {
+        return String.format(Locale.ROOT,
+                "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d float32 values "
+                + "(%,d bytes) or JSON (~%,d bytes); dense %d-128-32-128-%d; exactly-once; max-batch %d (frames per poll "
+                + "and transaction), at most %d per predictor call, linger 5 ms, %d worker(s); detector (Kafka Streams) in "
+                + "the same process%s", partitions, dim, dim * 4, FrameEncoding.json(sim.frame("x", 1)).length, dim, dim,
+                maxBatch, MODEL_BATCH, workers, serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
+    }
+
+    /** Topics and service settings of one run. */
+    private record Run(String suffix, String frames, String scores, String anomalies, Map<String, String> settings) {}
+
+    private Run prepare(String bootstrap, ModelArtifact model, int predictBatch) throws Exception {
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
-        String framesTopic = "frames" + suffix;
-        String scoresTopic = "scores" + suffix;
+        Run run = new Run(suffix, "frames" + suffix, "scores" + suffix, "anomalies" + suffix, new HashMap<>());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(framesTopic, PARTITIONS, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(run.frames(), partitions, (short) 1))).all().get();
         }
-        System.out.printf("%s: producing %,d frames ...%n", mode, n);
-        produce(bootstrap, framesTopic, sim, contentType, n);
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "kafka.bootstrap.servers", bootstrap,
-                "frameguard.model.dir", model.dir().toAbsolutePath().toString(),
-                "frameguard.topics.frames", framesTopic,
-                "frameguard.topics.scores", scoresTopic,
-                "frameguard.topics.anomalies", "anomalies" + suffix,
-                "frameguard.topics.dlq", "dlq" + suffix,
-                "frameguard.topics.drift", "drift" + suffix,
-                "frameguard.scorer.predict-batch", Integer.toString(predictBatch),
-                "frameguard.scorer.group-id", "bench" + suffix,
-                "kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString()));
-        settings.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
-        settings.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
-        settings.put("frameguard.scorer.workers", Integer.toString(workers));
-        settings.put("quarkus.http.port", "0");
-        int management = LocalKafka.freePort();
-        System.out.printf("%s: starting the service ...%n", mode);
+        Map<String, String> s = run.settings();
+        s.put("kafka.bootstrap.servers", bootstrap);
+        s.put("frameguard.model.dir", model.dir().toAbsolutePath().toString());
+        s.put("frameguard.topics.frames", run.frames());
+        s.put("frameguard.topics.scores", run.scores());
+        s.put("frameguard.topics.anomalies", run.anomalies());
+        s.put("frameguard.topics.dlq", "dlq" + suffix);
+        s.put("frameguard.topics.drift", "drift" + suffix);
+        s.put("frameguard.scorer.predict-batch", Integer.toString(predictBatch));
+        s.put("frameguard.scorer.group-id", "bench" + suffix);
+        s.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
+        s.put("frameguard.scorer.workers", Integer.toString(workers));
+        s.put("kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString());
+        s.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
+        s.put("quarkus.http.port", "0");
+        s.putAll(serviceSettings);
+        return run;
+    }
+
+    private Result backlog(String bootstrap, Path app, ModelArtifact model, SensorSimulator sim, Mode mode, int n) throws Exception {
+        Run run = prepare(bootstrap, model, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH));
+        System.out.printf("%s: producing %,d frames ...%n", mode.label, n);
+        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, n);
+        System.out.printf("%s: starting the service ...%n", mode.label);
         long peakRss = 0;
-        double cpuSeconds;
-        try (LocalService service = LocalService.start(app, settings, management, work.resolve("service" + suffix + ".log"))) {
+        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
+                work.resolve("service" + run.suffix() + ".log"))) {
             double cpuAtStart = cpuSeconds(service.pid());
             double brokerCpuAtStart = cpuSeconds(brokerPid);
-            try (KafkaConsumer<byte[], byte[]> scores = consumer(bootstrap, scoresTopic)) {
-                long[] scoredAt = new long[n];
+            try (KafkaConsumer<byte[], byte[]> scores = consumer(bootstrap, List.of(run.scores()))) {
+                long[] receivedAt = new long[n];
                 int seen = 0;
-                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
                 while (seen < n && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<byte[], byte[]> r : scores.poll(Duration.ofMillis(500))) {
-                        JsonNode s = JSON.readTree(r.value());
-                        if (seen < n) {
-                            scoredAt[seen] = s.get("scoredTs").asLong();
-                        }
-                        seen++;
+                    var polled = scores.poll(Duration.ofMillis(200));
+                    long now = System.currentTimeMillis();
+                    for (int i = 0; i < polled.count() && seen < n; i++) {
+                        receivedAt[seen++] = now;
                     }
                     peakRss = Math.max(peakRss, rssMiB(service.pid()));
+                    service.requireAlive();
                 }
                 if (seen < n) {
-                    throw new IOException(mode + ": only " + seen + " of " + n + " frames scored in 10 minutes");
+                    throw new IOException(mode.label + ": only " + seen + " of " + n + " frames scored in " + RUN_LIMIT);
                 }
-                cpuSeconds = cpuSeconds(service.pid()) - cpuAtStart;
+                double cpu = cpuSeconds(service.pid()) - cpuAtStart;
                 double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
-                java.util.Arrays.sort(scoredAt);
-                double seconds = Math.max(1, scoredAt[n - 1] - scoredAt[0]) / 1000.0;
+                String threads = busiestThreads(service.pid(), 5);
+                double seconds = Math.max(1, receivedAt[n - 1] - receivedAt[0]) / 1000.0;
                 int quarter = n / 4;
-                double steady = (n - quarter) / (Math.max(1, scoredAt[n - 1] - scoredAt[quarter]) / 1000.0);
-                // CPU over the whole run (start-up included) per second of scoring: an upper bound of cores used
-                Result r = new Result(mode, n, seconds, n / seconds, steady, peakRss, cpuSeconds / seconds, brokerCpu / seconds);
-                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%n", mode, r.framesPerSecond());
+                double steady = (n - quarter) / (Math.max(1, receivedAt[n - 1] - receivedAt[quarter]) / 1000.0);
+                Result r = new Result(mode.label, n, seconds, n / seconds, steady, peakRss, cpu / seconds, brokerCpu / seconds, threads);
+                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s (last 3/4: %,.0f); service threads (CPU s): %s%n", mode.label,
+                        r.framesPerSecond(), r.steadyFramesPerSecond(), threads);
                 return r;
             }
         }
     }
 
-    private static void produce(String bootstrap, String topic, SensorSimulator sim, String contentType, int n) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        boolean json = contentType.equals("application/json");
+    private RateResult offered(String bootstrap, Path app, ModelArtifact model, SensorSimulator sim, int rate) throws Exception {
+        Run run = prepare(bootstrap, model, Math.min(maxBatch, MODEL_BATCH));
+        System.out.printf("offered %,d frames/s: starting the service ...%n", rate);
+        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
+                work.resolve("service" + run.suffix() + ".log"))) {
+            service.awaitReady();
+            Histogram scoreLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram eventLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong scoredInWindow = new AtomicLong();
+            AtomicLong eventsInWindow = new AtomicLong();
+            AtomicLong totalScored = new AtomicLong();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            long[] peakRss = {0};
+            Thread reader = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, List.of(run.scores(), run.anomalies()))) {
+                    while (reading.get()) {
+                        var polled = c.poll(Duration.ofMillis(100));
+                        long now = System.currentTimeMillis();
+                        for (ConsumerRecord<byte[], byte[]> r : polled) {
+                            boolean score = r.topic().equals(run.scores());
+                            if (score) {
+                                totalScored.incrementAndGet();
+                            }
+                            // the record timestamp is the frame's (the scorer and the detector keep it)
+                            if (r.timestamp() < measureFrom.get() || r.timestamp() >= measureUntil.get()) {
+                                continue;
+                            }
+                            long latency = Math.max(0, now - r.timestamp());
+                            if (score) {
+                                scoreLatency.recordValue(latency);
+                                scoredInWindow.incrementAndGet();
+                            } else {
+                                eventLatency.recordValue(latency);
+                                eventsInWindow.incrementAndGet();
+                            }
+                        }
+                        peakRss[0] = Math.max(peakRss[0], rssMiB(service.pid()));
+                    }
+                }
+            }, "bench-reader");
+            reader.start();
+            double cpuAtStart = cpuSeconds(service.pid());
+            double brokerCpuAtStart = cpuSeconds(brokerPid);
+            long sent;
+            double sentRate;
+            try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 1)) {
+                sendAtRate(producer, run.frames(), sim, rate, warmupSeconds, 0);
+                measureFrom.set(System.currentTimeMillis());
+                long t0 = System.nanoTime();
+                sent = sendAtRate(producer, run.frames(), sim, rate, rateSeconds, (long) rate * warmupSeconds);
+                sentRate = sent / ((System.nanoTime() - t0) / 1e9);
+                measureUntil.set(System.currentTimeMillis() + 1);
+                producer.flush();
+            }
+            long total = (long) rate * warmupSeconds + sent;
+            long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+            while (totalScored.get() < total && System.nanoTime() < deadline) {
+                service.requireAlive();
+                Thread.sleep(100);
+            }
+            Thread.sleep(500); // the detector commits every commit.interval.ms: let the last events through
+            double cpu = cpuSeconds(service.pid()) - cpuAtStart;
+            double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
+            reading.set(false);
+            reader.join();
+            double span = warmupSeconds + rateSeconds;
+            RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, eventsInWindow.get(), eventLatency,
+                    peakRss[0], cpu / span, brokerCpu / span);
+            System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms, "
+                    + "%,d events p99 %d ms%n", rate, sentRate, r.scored(), scoreLatency.getValueAtPercentile(50),
+                    scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9), r.events(),
+                    eventLatency.getValueAtPercentile(99));
+            if (totalScored.get() < total) {
+                throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
+            }
+            return r;
+        }
+    }
+
+    /**
+     * Sends float32 frames at {@code rate} per second for {@code seconds}, each stamped with its send time; frame
+     * {@code first + i} comes from source i % 16. Returns the frames sent.
+     */
+    private static long sendAtRate(KafkaProducer<String, byte[]> producer, String topic, SensorSimulator sim, int rate, int seconds,
+            long first) throws InterruptedException {
+        long total = (long) rate * seconds;
+        long start = System.nanoTime();
+        long sent = 0;
+        while (sent < total) {
+            long due = Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L);
+            for (; sent < due; sent++) {
+                long t = first + sent;
+                String source = "machine-" + (t % SOURCES);
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), source,
+                        FrameEncoding.float32(sim.frame(source, t / SOURCES)), contentType(FLOAT32)));
+            }
+            Thread.sleep(1);
+        }
+        return sent;
+    }
+
+    private static void produceBacklog(String bootstrap, String topic, SensorSimulator sim, String contentType, int n) {
+        boolean json = contentType.equals(JSON);
         float[][] pool = new float[64][];
         for (int i = 0; i < pool.length; i++) {
-            pool[i] = sim.frame("machine-" + (i % 16), i);
+            pool[i] = sim.frame("machine-" + (i % SOURCES), i);
         }
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             for (int i = 0; i < n; i++) {
-                RecordHeaders h = new RecordHeaders();
-                h.add("content-type", contentType.getBytes(StandardCharsets.UTF_8));
                 float[] f = pool[i % pool.length];
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), "machine-" + (i % 16),
-                        json ? FrameEncoding.json(f) : FrameEncoding.float32(f), h));
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), "machine-" + (i % SOURCES),
+                        json ? FrameEncoding.json(f) : FrameEncoding.float32(f), contentType(contentType)));
             }
             producer.flush();
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
+    private static RecordHeaders contentType(String type) {
+        RecordHeaders h = new RecordHeaders();
+        h.add("content-type", type.getBytes(StandardCharsets.UTF_8));
+        return h;
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap, int lingerMs) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, List<String> topics) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        c.subscribe(List.of(topic));
+        c.subscribe(topics);
         return c;
     }
 
@@ -231,29 +464,94 @@ public final class E2eBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * User + system CPU time of a process (Linux /proc, clock ticks of 1/100 s), seconds. Both CPU columns count
-     * from the service's start (its start-up included) and are divided by the scoring span: upper bounds.
-     */
-    static double cpuSeconds(long pid) {
+    /** User + system CPU time of a process or thread from its {@code stat} file (clock ticks of 1/100 s), seconds. */
+    static double cpuSeconds(Path stat) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String s = Files.readString(stat);
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
         } catch (IOException | RuntimeException e) {
             return 0;
         }
     }
 
-    private static String table(List<Result> results) {
-        double perRecord = results.get(results.size() - 1).framesPerSecond();
+    static double cpuSeconds(long pid) {
+        return cpuSeconds(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /**
+     * The process's threads with the most CPU since it started, grouped by name (digits dropped, so a pool
+     * counts as one): "name 12.3 s, ...". Linux only; empty elsewhere.
+     */
+    static String busiestThreads(long pid, int top) {
+        Map<String, Double> byName = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).strip().replaceAll("\\d+", "#");
+                    byName.merge(name, cpuSeconds(t.resolve("stat")), Double::sum);
+                } catch (IOException e) {
+                    // thread ended
+                }
+            }
+        } catch (IOException e) {
+            return "";
+        }
+        return byName.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
+                .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue()))
+                .reduce((a, b) -> a + ", " + b).orElse("");
+    }
+
+    private static String backlogTable(List<Result> results) {
+        double perRecord = results.stream().filter(r -> r.mode().equals(Mode.PER_RECORD.label)).mapToDouble(Result::framesPerSecond)
+                .findFirst().orElse(Double.NaN);
         StringBuilder t = new StringBuilder("| mode | frames | scoring span (s) | frames/s (all) | frames/s (last 3/4) "
                 + "| × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", r.mode(),
-                    r.frames(), r.seconds(), r.framesPerSecond(), r.steadyFramesPerSecond(), r.framesPerSecond() / perRecord,
+            t.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %,.0f | %s | %,d | %.2f | %.2f |%n", r.mode(),
+                    r.frames(), r.seconds(), r.framesPerSecond(), r.steadyFramesPerSecond(),
+                    Double.isNaN(perRecord) ? "" : String.format(Locale.ROOT, "%.1f", r.framesPerSecond() / perRecord),
                     r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
+        t.append("\nThe service's busiest threads over each run, CPU seconds since its start (Linux thread names, digits as #):\n\n");
+        for (Result r : results) {
+            t.append("- ").append(r.mode()).append(": ").append(r.busiestThreads()).append('\n');
+        }
         return t.toString();
+    }
+
+    private static String rateTable(List<RateResult> results) {
+        StringBuilder t = new StringBuilder("| offered (frames/s) | sent (frames/s) | scored | score p50 (ms) | score p99 (ms) "
+                + "| score p99.9 (ms) | score max (ms) | anomaly events | event p50 (ms) | event p99 (ms) | event p99.9 (ms) "
+                + "| peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (RateResult r : results) {
+            Histogram s = r.scoreLatency();
+            Histogram e = r.eventLatency();
+            t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %,d | %d | %d | %d | %,d | %.2f | %.2f |%n",
+                    r.offered(), r.sent(), r.scored(), s.getValueAtPercentile(50), s.getValueAtPercentile(99),
+                    s.getValueAtPercentile(99.9), s.getMaxValue(), r.events(), e.getValueAtPercentile(50),
+                    e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+        }
+        return t.toString();
+    }
+
+    private static void plotLatency(Path png, List<RateResult> results) throws IOException {
+        List<BenchPlot.Series> series = new ArrayList<>();
+        for (double p : new double[] {50, 99, 99.9}) {
+            List<double[]> points = new ArrayList<>();
+            for (RateResult r : results) {
+                points.add(new double[] {r.offered(), r.scoreLatency().getValueAtPercentile(p)});
+            }
+            series.add(new BenchPlot.Series(String.format(Locale.ROOT, "score p%s", p == 99.9 ? "99.9" : Integer.toString((int) p)), points));
+        }
+        List<double[]> events = new ArrayList<>();
+        for (RateResult r : results) {
+            events.add(new double[] {r.offered(), r.eventLatency().getValueAtPercentile(99)});
+        }
+        series.add(new BenchPlot.Series("anomaly event p99", events));
+        BenchPlot.lines(png, "Frame to score / anomaly event latency (read_committed consumer)", "offered frames/s",
+                "latency (ms)", series, false);
+        System.out.println("plot written to " + png + " (" + Arrays.toString(results.stream().mapToInt(RateResult::offered).toArray()) + ")");
     }
 }

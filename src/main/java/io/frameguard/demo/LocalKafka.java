@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +63,10 @@ public final class LocalKafka implements AutoCloseable {
         if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
             throw new IOException("formatting Kafka storage failed, see " + log);
         }
-        Process broker = new ProcessBuilder(java, "-Xmx512m", "-cp", cp, "kafka.Kafka", props.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+        cmd.addAll(LocalService.extraJavaOptions("FRAMEGUARD_BROKER_JAVA_OPTS"));
+        cmd.addAll(List.of("-cp", cp, "kafka.Kafka", props.toString()));
+        Process broker = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         LocalKafka kafka = new LocalKafka(broker, "127.0.0.1:" + port);
         kafka.awaitReady(log);
         return kafka;

@@ -35,10 +35,20 @@ public final class LocalService implements AutoCloseable {
                 "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
                         Path.of(System.getProperty("user.home"), ".cache", "frameguard-javacpp").toString()),
                 "-Dquarkus.management.port=" + managementPort));
+        cmd.addAll(extraJavaOptions("FRAMEGUARD_SERVICE_JAVA_OPTS"));
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", app.resolve("quarkus-run.jar").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new LocalService(p, log, managementPort);
+    }
+
+    /**
+     * JVM options for a child process from an environment variable, split on spaces (e.g. a profiler agent while
+     * profiling a benchmark); none when it is unset.
+     */
+    static List<String> extraJavaOptions(String variable) {
+        String extra = System.getenv(variable);
+        return extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
     }
 
     /** Waits until /q/health/ready answers 200; fails when the process exits or two minutes pass. */
@@ -47,9 +57,7 @@ public final class LocalService implements AutoCloseable {
         URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("the service exited with status " + process.exitValue() + ", see " + log);
-            }
+            requireAlive();
             try {
                 if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
@@ -60,6 +68,13 @@ public final class LocalService implements AutoCloseable {
             Thread.sleep(500);
         }
         throw new IOException("the service did not become ready in " + READY_TIMEOUT_SECONDS + " s, see " + log);
+    }
+
+    /** Fails when the service process has exited (e.g. crashed while a caller waits for its output). */
+    public void requireAlive() throws IOException {
+        if (!process.isAlive()) {
+            throw new IOException("the service exited with status " + process.exitValue() + ", see " + log);
+        }
     }
 
     public long pid() {
