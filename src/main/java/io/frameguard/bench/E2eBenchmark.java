@@ -97,7 +97,8 @@ public final class E2eBenchmark implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--frames", defaultValue = "60000", description = "Frames per backlog mode (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--frames", defaultValue = "300000",
+            description = "Frames per backlog mode; shorter runs measure mostly the JIT's warm-up (default: ${DEFAULT-VALUE}).")
     int frames;
 
     @Option(names = "--per-record-frames", defaultValue = "20000",
@@ -137,6 +138,24 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--dim", defaultValue = "1024", description = "Floats per frame (default: ${DEFAULT-VALUE}).")
     int dim;
 
+    @Option(names = "--scaling", description = "Also run the scaling grid: float32 backlog with each of --scaling-workers x "
+            + "--scaling-partitions at --dim, and each of --scaling-dims at --workers and --partitions.")
+    boolean scaling;
+
+    @Option(names = "--scaling-workers", split = ",", defaultValue = "1,2", description = "Worker counts of the scaling grid (default: ${DEFAULT-VALUE}).")
+    List<Integer> scalingWorkers;
+
+    @Option(names = "--scaling-partitions", split = ",", defaultValue = "1,2,4",
+            description = "Partition counts of the scaling grid (default: ${DEFAULT-VALUE}).")
+    List<Integer> scalingPartitions;
+
+    @Option(names = "--scaling-dims", split = ",", defaultValue = "256,1024,4096",
+            description = "Frame sizes (floats) of the scaling grid (default: ${DEFAULT-VALUE}).")
+    List<Integer> scalingDims;
+
+    @Option(names = "--scaling-frames", defaultValue = "100000", description = "Frames per scaling run (default: ${DEFAULT-VALUE}).")
+    int scalingFrames;
+
     @Option(names = "--service-setting", description = "Extra service setting KEY=VALUE (repeatable), e.g. kafka-streams.commit.interval.ms=20.")
     Map<String, String> serviceSettings = new HashMap<>();
 
@@ -152,7 +171,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     /**
      * One backlog mode's result: {@code framesPerSecond} over all frames, {@code steadyFramesPerSecond} over the
      * last three quarters (the first quarter runs while the JIT compiles the hot paths); CPU in cores over the
-     * scoring span, counted from the service's start (so an upper bound); the service's busiest threads.
+     * scoring span (first to last score received); the service's busiest threads since its start.
      */
     record Result(String mode, int frames, double seconds, double framesPerSecond, double steadyFramesPerSecond,
             long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {}
@@ -161,7 +180,15 @@ public final class E2eBenchmark implements Callable<Integer> {
     record RateResult(int offered, double sent, long scored, Histogram scoreLatency, long events, Histogram eventLatency,
             long peakRssMiB, double cpuCores, double brokerCpuCores) {}
 
+    /** What a run's throughput depends on besides the mode: scorer workers, partitions of the frames topic, floats per frame. */
+    record Shape(int workers, int partitions, int dim) {}
+
+    /** One scaling run's result. */
+    record ScalingResult(Shape shape, Result result) {}
+
     private long brokerPid = -1;
+    /** The benchmark's model for each frame size, trained once. */
+    private final Map<Integer, ModelArtifact> models = new HashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -169,24 +196,28 @@ public final class E2eBenchmark implements Callable<Integer> {
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
         Files.createDirectories(work);
+        Shape shape = new Shape(workers, partitions, dim);
         SensorSimulator sim = new SensorSimulator(dim, 7);
-        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim)
-                .hidden(128).latent(32).epochs(2).build(), TrainingProgress.NONE)
-                .train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)), work.resolve("model-" + UUID.randomUUID()),
-                        "simulated " + dim + "-channel frames");
         List<Result> results = new ArrayList<>();
         List<RateResult> rateResults = new ArrayList<>();
+        List<ScalingResult> scalingResults = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
             brokerPid = kafka.pid();
             if (brokerWarmupFrames > 0) {
                 System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
-                backlog(kafka.bootstrapServers(), app, model, sim, Mode.FLOAT32, brokerWarmupFrames);
+                backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, shape);
             }
             for (Mode m : backlog) {
-                results.add(backlog(kafka.bootstrapServers(), app, model, sim, m, m == Mode.PER_RECORD ? perRecordFrames : frames));
+                results.add(backlog(kafka.bootstrapServers(), app, m, m == Mode.PER_RECORD ? perRecordFrames : frames, shape));
             }
             for (int rate : rates) {
-                rateResults.add(offered(kafka.bootstrapServers(), app, model, sim, rate));
+                rateResults.add(offered(kafka.bootstrapServers(), app, sim, rate, shape));
+            }
+            if (scaling) {
+                for (Shape s : scalingGrid()) {
+                    System.out.printf("scaling: %d worker(s), %d partition(s), %d floats per frame%n", s.workers(), s.partitions(), s.dim());
+                    scalingResults.add(new ScalingResult(s, backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, scalingFrames, s)));
+                }
             }
         }
         String settings = settings(sim);
@@ -225,26 +256,107 @@ public final class E2eBenchmark implements Callable<Integer> {
             }
             System.out.println(line);
         }
+        if (!scalingResults.isEmpty()) {
+            reportScaling(scalingResults);
+        }
         return 0;
     }
 
+    /** Workers x partitions at --dim, then the other frame sizes at --workers and --partitions; no shape twice. */
+    private List<Shape> scalingGrid() {
+        List<Shape> grid = new ArrayList<>();
+        for (int w : scalingWorkers) {
+            for (int p : scalingPartitions) {
+                grid.add(new Shape(w, p, dim));
+            }
+        }
+        for (int d : scalingDims) {
+            Shape s = new Shape(workers, partitions, d);
+            if (!grid.contains(s)) {
+                grid.add(s);
+            }
+        }
+        return grid;
+    }
+
+    private void reportScaling(List<ScalingResult> results) throws IOException {
+        StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s (all) | frames/s (last 3/4) "
+                + "| MB/s of frames (last 3/4) | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder line = new StringBuilder("RESULT e2e-scaling");
+        for (ScalingResult sr : results) {
+            Shape s = sr.shape();
+            Result r = sr.result();
+            t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", s.workers(),
+                    s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.steadyFramesPerSecond(),
+                    r.steadyFramesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+            line.append(String.format(Locale.ROOT, " w%d_p%d_d%d_steady_frames_per_s=%.0f", s.workers(), s.partitions(), s.dim(),
+                    r.steadyFramesPerSecond()));
+        }
+        Path dir = plot != null ? plot.toAbsolutePath().getParent() : report != null ? report.toAbsolutePath().getParent() : null;
+        if (dir != null) {
+            List<BenchPlot.Series> byPartitions = new ArrayList<>();
+            for (int w : scalingWorkers) {
+                List<double[]> points = results.stream().filter(sr -> sr.shape().workers() == w && sr.shape().dim() == dim)
+                        .map(sr -> new double[] {sr.shape().partitions(), sr.result().steadyFramesPerSecond()}).toList();
+                byPartitions.add(new BenchPlot.Series(w + " worker(s)", points));
+            }
+            Path partitionsPng = dir.resolve("bench-e2e-partitions.png");
+            BenchPlot.lines(partitionsPng, "float32 frames/s after warm-up, " + dim + " floats per frame", "partitions of the frames topic",
+                    "frames/s", byPartitions, false);
+            List<double[]> bySize = results.stream().filter(sr -> sr.shape().workers() == workers && sr.shape().partitions() == partitions)
+                    .sorted((a, b) -> Integer.compare(a.shape().dim(), b.shape().dim()))
+                    .map(sr -> new double[] {sr.shape().dim(), sr.result().steadyFramesPerSecond()}).toList();
+            Path sizePng = dir.resolve("bench-e2e-frame-size.png");
+            BenchPlot.lines(sizePng, "float32 frames/s after warm-up, " + workers + " worker(s), " + partitions + " partitions",
+                    "floats per frame", "frames/s", List.of(new BenchPlot.Series("frames/s", bySize)), true);
+            t.append("\n![throughput against partitions](").append(partitionsPng.getFileName()).append(")\n")
+                    .append("\n![throughput against frame size](").append(sizePng.getFileName()).append(")\n");
+        }
+        System.out.print(t);
+        if (report != null) {
+            BenchReport.append(report, "End to end, scaling", String.format(Locale.ROOT, "broker (Apache Kafka, KRaft) and service on "
+                    + "this machine; float32 frames, a backlog of %,d per run; dense N-128-32-128-N for N floats per frame; ", scalingFrames)
+                    + pipelineSettings(), t.toString());
+        }
+        System.out.println(line);
+    }
+
+    /** The benchmark's dense autoencoder for frames of {@code dim} floats, trained on first use. */
+    private ModelArtifact model(int dim) throws IOException {
+        ModelArtifact m = models.get(dim);
+        if (m == null) {
+            SensorSimulator sim = new SensorSimulator(dim, 7);
+            m = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim).hidden(128).latent(32).epochs(2)
+                    .build(), TrainingProgress.NONE).train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)),
+                            work.resolve("model-" + UUID.randomUUID()), "simulated " + dim + "-channel frames");
+            models.put(dim, m);
+        }
+        return m;
+    }
+
     private String settings(SensorSimulator sim) {
-        return String.format(Locale.ROOT,
-                "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d float32 values "
-                + "(%,d bytes) or JSON (~%,d bytes); dense %d-128-32-128-%d; exactly-once; max-batch %d (frames per poll "
-                + "and transaction), at most %d per predictor call, linger 5 ms, %d worker(s); detector (Kafka Streams) in "
-                + "the same process%s", partitions, dim, dim * 4, FrameEncoding.json(sim.frame("x", 1)).length, dim, dim,
-                maxBatch, MODEL_BATCH, workers, serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
+        return String.format(Locale.ROOT, "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d "
+                + "float32 values (%,d bytes) or JSON (~%,d bytes); dense %d-128-32-128-%d; %d worker(s); ", partitions, dim, dim * 4,
+                FrameEncoding.json(sim.frame("x", 1)).length, dim, dim, workers) + pipelineSettings();
+    }
+
+    /** The settings every run shares. */
+    private String pipelineSettings() {
+        return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll and transaction), at most %d per predictor "
+                + "call, linger 5 ms; detector (Kafka Streams) in the same process%s", maxBatch, MODEL_BATCH,
+                serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
     /** Topics and service settings of one run. */
     private record Run(String suffix, String frames, String scores, String anomalies, Map<String, String> settings) {}
 
-    private Run prepare(String bootstrap, ModelArtifact model, int predictBatch) throws Exception {
+    private Run prepare(String bootstrap, int predictBatch, Shape shape) throws Exception {
+        ModelArtifact model = model(shape.dim());
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
         Run run = new Run(suffix, "frames" + suffix, "scores" + suffix, "anomalies" + suffix, new HashMap<>());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(run.frames(), partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(run.frames(), shape.partitions(), (short) 1))).all().get();
         }
         Map<String, String> s = run.settings();
         s.put("kafka.bootstrap.servers", bootstrap);
@@ -257,7 +369,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         s.put("frameguard.scorer.predict-batch", Integer.toString(predictBatch));
         s.put("frameguard.scorer.group-id", "bench" + suffix);
         s.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
-        s.put("frameguard.scorer.workers", Integer.toString(workers));
+        s.put("frameguard.scorer.workers", Integer.toString(shape.workers()));
         s.put("kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString());
         s.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
         s.put("quarkus.http.port", "0");
@@ -265,8 +377,9 @@ public final class E2eBenchmark implements Callable<Integer> {
         return run;
     }
 
-    private Result backlog(String bootstrap, Path app, ModelArtifact model, SensorSimulator sim, Mode mode, int n) throws Exception {
-        Run run = prepare(bootstrap, model, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH));
+    private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
+        Run run = prepare(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape);
+        SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
         System.out.printf("%s: producing %,d frames ...%n", mode.label, n);
         produceBacklog(bootstrap, run.frames(), sim, mode.contentType, n);
         System.out.printf("%s: starting the service ...%n", mode.label);
@@ -282,6 +395,11 @@ public final class E2eBenchmark implements Callable<Integer> {
                 while (seen < n && System.nanoTime() < deadline) {
                     var polled = scores.poll(Duration.ofMillis(200));
                     long now = System.currentTimeMillis();
+                    if (seen == 0 && polled.count() > 0) {
+                        // CPU over the scoring span only: start-up (model load, Streams restore) is not scoring
+                        cpuAtStart = cpuSeconds(service.pid());
+                        brokerCpuAtStart = cpuSeconds(brokerPid);
+                    }
                     for (int i = 0; i < polled.count() && seen < n; i++) {
                         receivedAt[seen++] = now;
                     }
@@ -305,8 +423,8 @@ public final class E2eBenchmark implements Callable<Integer> {
         }
     }
 
-    private RateResult offered(String bootstrap, Path app, ModelArtifact model, SensorSimulator sim, int rate) throws Exception {
-        Run run = prepare(bootstrap, model, Math.min(maxBatch, MODEL_BATCH));
+    private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
+        Run run = prepare(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape);
         System.out.printf("offered %,d frames/s: starting the service ...%n", rate);
         try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
                 work.resolve("service" + run.suffix() + ".log"))) {
