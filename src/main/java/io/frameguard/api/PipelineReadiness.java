@@ -11,7 +11,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready only when frames can flow end to end: a model is loaded, every scorer has its partition assignment,
- * and the detector's Kafka Streams instance is RUNNING (not merely created or rebalancing).
+ * the detector's Kafka Streams instance is RUNNING (not merely created or rebalancing), and the Kafka cluster
+ * answers (see {@link BrokerConnectivity}: during a broker outage the other signals stay green).
  */
 @Readiness
 @ApplicationScoped
@@ -23,6 +24,9 @@ public class PipelineReadiness implements HealthCheck {
     @Inject
     KafkaStreams streams;
 
+    @Inject
+    BrokerConnectivity broker;
+
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("frameguard pipeline");
@@ -30,6 +34,8 @@ public class PipelineReadiness implements HealthCheck {
         KafkaStreams.State state = streams.state();
         b.withData("scorer", scorerProblem == null ? "ready" : scorerProblem);
         b.withData("detector", state.name());
-        return b.status(scorerProblem == null && state == KafkaStreams.State.RUNNING).build();
+        String brokerProblem = broker.problem();
+        b.withData("kafka", brokerProblem == null ? "reachable" : brokerProblem);
+        return b.status(scorerProblem == null && state == KafkaStreams.State.RUNNING && brokerProblem == null).build();
     }
 }

@@ -5,7 +5,9 @@ import io.frameguard.demo.LocalService;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.FrameFile;
+import io.frameguard.kafka.JsonSerde;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.scoring.ScoreRecord;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
@@ -177,8 +179,8 @@ public final class E2eBenchmark implements Callable<Integer> {
             long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {}
 
     /** One offered rate's result; latencies in ms, events = anomaly events received in the measured period. */
-    record RateResult(int offered, double sent, long scored, Histogram scoreLatency, long events, Histogram eventLatency,
-            long peakRssMiB, double cpuCores, double brokerCpuCores) {}
+    record RateResult(int offered, double sent, long scored, Histogram scoreLatency, Histogram toScored, Histogram scoredToRead,
+            long events, Histogram eventLatency, long peakRssMiB, double cpuCores, double brokerCpuCores) {}
 
     /** What a run's throughput depends on besides the mode: scorer workers, partitions of the frames topic, floats per frame. */
     record Shape(int workers, int partitions, int dim) {}
@@ -431,6 +433,11 @@ public final class E2eBenchmark implements Callable<Integer> {
             service.awaitReady();
             Histogram scoreLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
             Histogram eventLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            // the score latency in two parts: until the scorer computed it (its scoredTs: waiting, polling, decoding,
+            // inference), and from then until a read_committed reader has it (produce, commit, fetch)
+            Histogram toScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram scoredToRead = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            JsonSerde<ScoreRecord> scoreSerde = new JsonSerde<>(ScoreRecord.class);
             AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
             AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
             AtomicLong scoredInWindow = new AtomicLong();
@@ -455,6 +462,9 @@ public final class E2eBenchmark implements Callable<Integer> {
                             long latency = Math.max(0, now - r.timestamp());
                             if (score) {
                                 scoreLatency.recordValue(latency);
+                                long scoredTs = scoreSerde.deserialize(r.topic(), r.value()).scoredTs();
+                                toScored.recordValue(Math.max(0, scoredTs - r.timestamp()));
+                                scoredToRead.recordValue(Math.max(0, now - scoredTs));
                                 scoredInWindow.incrementAndGet();
                             } else {
                                 eventLatency.recordValue(latency);
@@ -491,11 +501,12 @@ public final class E2eBenchmark implements Callable<Integer> {
             reading.set(false);
             reader.join();
             double span = warmupSeconds + rateSeconds;
-            RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, eventsInWindow.get(), eventLatency,
-                    peakRss[0], cpu / span, brokerCpu / span);
-            System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms, "
-                    + "%,d events p99 %d ms%n", rate, sentRate, r.scored(), scoreLatency.getValueAtPercentile(50),
-                    scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9), r.events(),
+            RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
+                    eventLatency, peakRss[0], cpu / span, brokerCpu / span);
+            System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
+                    + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms%n", rate, sentRate, r.scored(),
+                    scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
+                    toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
                     eventLatency.getValueAtPercentile(99));
             if (totalScored.get() < total) {
                 throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
@@ -640,15 +651,16 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     private static String rateTable(List<RateResult> results) {
         StringBuilder t = new StringBuilder("| offered (frames/s) | sent (frames/s) | scored | score p50 (ms) | score p99 (ms) "
-                + "| score p99.9 (ms) | score max (ms) | anomaly events | event p50 (ms) | event p99 (ms) | event p99.9 (ms) "
-                + "| peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| score p99.9 (ms) | score max (ms) | to scoredTs p50/p99 (ms) | scoredTs to reader p50/p99 (ms) | anomaly events "
+                + "| event p50 (ms) | event p99 (ms) | event p99.9 (ms) | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RateResult r : results) {
             Histogram s = r.scoreLatency();
             Histogram e = r.eventLatency();
-            t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %,d | %d | %d | %d | %,d | %.2f | %.2f |%n",
+            t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %d / %d | %d / %d | %,d | %d | %d | %d | %,d | %.2f | %.2f |%n",
                     r.offered(), r.sent(), r.scored(), s.getValueAtPercentile(50), s.getValueAtPercentile(99),
-                    s.getValueAtPercentile(99.9), s.getMaxValue(), r.events(), e.getValueAtPercentile(50),
+                    s.getValueAtPercentile(99.9), s.getMaxValue(), r.toScored().getValueAtPercentile(50), r.toScored().getValueAtPercentile(99),
+                    r.scoredToRead().getValueAtPercentile(50), r.scoredToRead().getValueAtPercentile(99), r.events(), e.getValueAtPercentile(50),
                     e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
         return t.toString();

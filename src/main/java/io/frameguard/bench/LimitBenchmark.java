@@ -6,6 +6,8 @@ import io.frameguard.frames.ImageFiles;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.scoring.FrameBatch;
 import io.frameguard.scoring.ModelScorer;
+import io.frameguard.scoring.ScoringDevice;
+import io.frameguard.scoring.TensorFlowLibrary;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
@@ -44,6 +46,19 @@ public final class LimitBenchmark implements Callable<Integer> {
             description = "Training images for the image model (Debian's dataset-fashion-mnist); skipped when absent.")
     Path images;
 
+    @Option(names = "--models", description = "Directory with already trained artifacts sensor/ and image/ (as this "
+            + "benchmark writes them with --keep-models) instead of training here: for a GPU machine, where only TensorFlow's "
+            + "CUDA build is loaded and TensorFlow Java (the trainer) is not.")
+    Path models;
+
+    @Option(names = "--keep-models", description = "Copy the trained artifacts to this directory (sensor/, image/) for a "
+            + "later --models run.")
+    Path keepModels;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu, as frameguard.scorer.device "
+            + "(default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--report", description = "Markdown file to append the results to (e.g. docs/BENCHMARKS.md).")
     Path report;
 
@@ -63,29 +78,34 @@ public final class LimitBenchmark implements Callable<Integer> {
         }
     }
 
+    private String deviceUsed = "cpu()";
+
     @Override
     public Integer call() throws Exception {
+        ScoringDevice on = ScoringDevice.parse(device);
         Path work = Files.createTempDirectory("bench-limit");
         List<Curve> curves = new ArrayList<>();
         SensorSimulator sim = new SensorSimulator(SENSOR_DIM, 7);
         FrameFile sensorData = new FrameFile(SENSOR_DIM, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(SENSOR_DIM));
-        ModelArtifact sensor = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("sensor-1024")
-                .hidden(128).latent(32).epochs(2).build(), TrainingProgress.NONE)
-                .train(sensorData, work.resolve("sensor"), "simulated 1024-channel frames");
-        curves.add(measure("sensor dense 1024-128-32-128-1024", sensor, sensorData));
+        ModelArtifact sensor = models != null ? ModelArtifact.open(models.resolve("sensor"))
+                : keep(new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("sensor-1024")
+                        .hidden(128).latent(32).epochs(2).build(), TrainingProgress.NONE)
+                        .train(sensorData, work.resolve("sensor"), "simulated 1024-channel frames"), "sensor");
+        curves.add(measure("sensor dense 1024-128-32-128-1024", sensor, sensorData, on));
         if (Files.exists(images)) {
             FrameFile imageData = ImageFiles.readIdx(images, Set.of(0));
-            ModelArtifact image = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("image-784")
-                    .epochs(2).validationFraction(0.2).build(), TrainingProgress.NONE)
-                    .train(imageData, work.resolve("image"), "Fashion-MNIST class 0");
-            curves.add(measure("image dense 784-128-32-128-784 + error maps", image, imageData));
+            ModelArtifact image = models != null ? ModelArtifact.open(models.resolve("image"))
+                    : keep(new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("image-784")
+                            .epochs(2).validationFraction(0.2).build(), TrainingProgress.NONE)
+                            .train(imageData, work.resolve("image"), "Fashion-MNIST class 0"), "image");
+            curves.add(measure("image dense 784-128-32-128-784 + error maps", image, imageData, on));
         } else {
             System.out.println("no " + images + ": image model skipped (apt-get install dataset-fashion-mnist)");
         }
 
         String table = table(curves);
         System.out.print(table);
-        StringBuilder line = new StringBuilder("RESULT limit");
+        StringBuilder line = new StringBuilder("RESULT limit device=" + deviceUsed.replace("()", "").replace("(", "").replace(")", ""));
         for (Curve c : curves) {
             line.append(String.format(Locale.ROOT, " %s_max_frames_per_s=%.0f %s_best_batch=%d", c.model().split(" ")[0],
                     c.best().framesPerSecond(), c.model().split(" ")[0], c.best().batch()));
@@ -96,8 +116,9 @@ public final class LimitBenchmark implements Callable<Integer> {
                     "frames/s", curves.stream().map(c -> new BenchPlot.Series(c.model(),
                             c.points().stream().map(p -> new double[] {p.batch(), p.framesPerSecond()}).toList())).toList(), true);
             BenchReport.append(report, "Model limit: isolated scoring throughput",
-                    String.format(Locale.ROOT, "%.0f s per batch size; DJL %s, TensorFlow 2.10.1 (TF Java's CPU build); "
+                    String.format(Locale.ROOT, "%.0f s per batch size; DJL %s, TensorFlow 2.10.1 (%s); device %s; "
                             + "one thread calling the predictor; oneDNN %s", seconds, ai.djl.engine.Engine.getDjlVersion(),
+                            TensorFlowLibrary.isCudaBuild() ? "the CUDA 11.3 build" : "TF Java's CPU build", deviceUsed,
                             "0".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS")) ? "off" : "on (TensorFlow's default)"),
                     table + "\n![throughput vs batch size](" + report.toAbsolutePath().getParent().relativize(png) + ")\n");
         }
@@ -105,10 +126,30 @@ public final class LimitBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private Curve measure(String name, ModelArtifact artifact, FrameFile data) throws Exception {
+    private ModelArtifact keep(ModelArtifact trained, String name) throws java.io.IOException {
+        if (keepModels != null) {
+            Path to = keepModels.resolve(name);
+            try (var walk = Files.walk(trained.dir())) {
+                for (Path from : walk.toList()) {
+                    Path target = to.resolve(trained.dir().relativize(from).toString());
+                    if (Files.isDirectory(from)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(from, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+        return trained;
+    }
+
+    private Curve measure(String name, ModelArtifact artifact, FrameFile data, ScoringDevice on) throws Exception {
         int dim = data.dim();
         List<Point> points = new ArrayList<>();
-        try (ModelScorer scorer = ModelScorer.load(artifact); ModelScorer.Session session = scorer.newSession()) {
+        try (ModelScorer scorer = ModelScorer.load(artifact, on); ModelScorer.Session session = scorer.newSession()) {
+            deviceUsed = scorer.device().toString();
+            System.out.printf(Locale.ROOT, "%s: on %s, TensorFlow from %s (%s build)%n", name, deviceUsed,
+                    TensorFlowLibrary.ensureLocal(), TensorFlowLibrary.isCudaBuild() ? "CUDA" : "CPU");
             for (int batch : batches) {
                 float[] values = new float[batch * dim];
                 for (int i = 0; i < batch; i++) {

@@ -108,6 +108,12 @@ public interface FrameguardConfig {
         /** Longest wait for more frames once a batch has some: bounds the latency batching adds. */
         @WithDefault("5ms") Duration linger();
 
+        /**
+         * Where the model runs: auto (a GPU when TensorFlow's CUDA build is in use and sees one, else the CPU), cpu,
+         * or gpu (the start fails without one).
+         */
+        @WithDefault("auto") @jakarta.validation.constraints.Pattern(regexp = "(?i)auto|cpu|gpu") String device();
+
         /** Scoring threads, each with its own consumer, transactional producer and predictor. */
         @WithDefault("1") @Min(1) @Max(64) int workers();
 

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class LocalService implements AutoCloseable {
 
     private static final long READY_TIMEOUT_SECONDS = 120;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Process process;
     private final Path log;
     private final int managementPort;
@@ -53,21 +55,32 @@ public final class LocalService implements AutoCloseable {
 
     /** Waits until /q/health/ready answers 200; fails when the process exits or two minutes pass. */
     public void awaitReady() throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
             requireAlive();
-            try {
-                if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
+            if (isReady()) {
+                return;
             }
-            Thread.sleep(500);
+            Thread.sleep(250);
         }
         throw new IOException("the service did not become ready in " + READY_TIMEOUT_SECONDS + " s, see " + log);
+    }
+
+    /** One readiness probe: true when /q/health/ready answers 200 within 5 s. */
+    public boolean isReady() throws InterruptedException {
+        HttpRequest probe = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            return HTTP.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false; // not listening (yet), or too slow to answer
+        }
+    }
+
+    /** SIGKILL, as the kernel's OOM killer or a node failure does: no shutdown hook runs. For fault tests. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     /** Fails when the service process has exited (e.g. crashed while a caller waits for its output). */

@@ -52,10 +52,10 @@ public class ActiveModel {
         }
         Path dir = Path.of(config.model().dir().get());
         try {
-            ModelScorer scorer = ModelScorer.load(ModelArtifact.open(dir));
+            ModelScorer scorer = ModelScorer.load(ModelArtifact.open(dir), ScoringDevice.parse(config.scorer().device()));
             current.set(scorer);
-            LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s", scorer.card().version(),
-                    scorer.card().input().dim(), scorer.card().threshold().value(), dir);
+            LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
+                    scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
             return scorer;
         } catch (InvalidModelException e) {
             throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
@@ -77,9 +77,10 @@ public class ActiveModel {
                         + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");
             }
             Path dir = Path.of(config.registry().cacheDir(), active.version() + "-" + UUID.randomUUID());
-            ModelScorer scorer = ModelScorer.load(registry.fetch(name, active.version(), dir));
-            LOG.infof("serving model %s (active in the registry, initial threshold %.5g)", active.version(),
-                    scorer.card().threshold().value());
+            ModelScorer scorer = ModelScorer.load(registry.fetch(name, active.version(), dir),
+                    ScoringDevice.parse(config.scorer().device()));
+            LOG.infof("serving model %s (active in the registry, initial threshold %.5g) on %s", active.version(),
+                    scorer.card().threshold().value(), scorer.device());
             return scorer;
         } catch (IOException e) {
             throw new IllegalStateException(where + ": cannot load the active version: " + e.getMessage(), e);

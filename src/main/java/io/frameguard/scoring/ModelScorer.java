@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.Criteria;
@@ -41,20 +42,27 @@ public final class ModelScorer implements AutoCloseable {
         this.validation = validation;
     }
 
+    /** Loads the artifact on the device {@link ScoringDevice#AUTO} picks. */
     public static ModelScorer load(ModelArtifact artifact) throws InvalidModelException {
+        return load(artifact, ScoringDevice.AUTO);
+    }
+
+    /** Loads the artifact on {@code device}; a GPU that is asked for and missing fails (not refused as a model). */
+    public static ModelScorer load(ModelArtifact artifact, ScoringDevice device) throws InvalidModelException {
         ValidationDistribution validation;
         try {
             validation = ValidationDistribution.of(artifact.card());
         } catch (IllegalArgumentException e) {
             throw new InvalidModelException(e.getMessage(), e);
         }
-        TensorFlowLibrary.ensureLocal();
+        Device on = device.resolve();
         ZooModel<FrameBatch, float[]> model;
         try {
             model = Criteria.builder()
                     .setTypes(FrameBatch.class, float[].class)
                     .optModelPath(artifact.savedModelDir())
                     .optEngine(ENGINE)
+                    .optDevice(on)
                     .optTranslator(new ReconstructionErrorTranslator())
                     .build()
                     .loadModel();
@@ -90,6 +98,11 @@ public final class ModelScorer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         return scorer;
+    }
+
+    /** The device the model runs on, as DJL names it ({@code cpu()}, {@code gpu(0)}). */
+    public Device device() {
+        return model.getNDManager().getDevice();
     }
 
     public ModelCard card() {

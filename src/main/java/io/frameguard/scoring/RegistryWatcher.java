@@ -140,7 +140,7 @@ public class RegistryWatcher implements Runnable {
                 throw new InvalidModelException("version " + version + " reads " + describe(next) + ", the stream carries "
                         + describe(now));
             }
-            ModelScorer scorer = ModelScorer.load(artifact);
+            ModelScorer scorer = ModelScorer.load(artifact, ScoringDevice.parse(config.scorer().device()));
             model.swap(scorer);
             metrics.modelServed(version);
         } catch (IOException | RuntimeException e) {

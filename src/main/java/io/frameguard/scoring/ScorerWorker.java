@@ -49,12 +49,6 @@ import org.jboss.logging.Logger;
  */
 final class ScorerWorker implements Runnable {
 
-    static final String ERROR_REASON_HEADER = "frameguard.error.reason";
-    static final String ERROR_MESSAGE_HEADER = "frameguard.error.message";
-    static final String SOURCE_TOPIC_HEADER = "frameguard.source.topic";
-    static final String SOURCE_PARTITION_HEADER = "frameguard.source.partition";
-    static final String SOURCE_OFFSET_HEADER = "frameguard.source.offset";
-    static final String MODEL_VERSION_HEADER = "frameguard.model.version";
     /** Poll timeout while idle: bounds how long shutdown waits for the loop. */
     private static final Duration IDLE_POLL = Duration.ofMillis(200);
     private static final JsonSerde<ScoreRecord> SCORE_JSON = new JsonSerde<>(ScoreRecord.class);
@@ -272,12 +266,12 @@ final class ScorerWorker implements Runnable {
 
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FrameDecodeException e, String version) {
         Headers headers = new RecordHeaders(r.headers().toArray());
-        headers.add(ERROR_REASON_HEADER, utf8(e.reason()));
-        headers.add(ERROR_MESSAGE_HEADER, utf8(e.getMessage()));
-        headers.add(SOURCE_TOPIC_HEADER, utf8(r.topic()));
-        headers.add(SOURCE_PARTITION_HEADER, utf8(Integer.toString(r.partition())));
-        headers.add(SOURCE_OFFSET_HEADER, utf8(Long.toString(r.offset())));
-        headers.add(MODEL_VERSION_HEADER, utf8(version));
+        headers.add(DeadLetterHeaders.ERROR_REASON, utf8(e.reason()));
+        headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
+        headers.add(DeadLetterHeaders.SOURCE_TOPIC, utf8(r.topic()));
+        headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
+        headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
+        headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(version));
         return new ProducerRecord<>(topics.dlq(), null, r.timestamp(), r.key(), r.value(), headers);
     }
 

@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import java.io.File;
+import java.util.Properties;
 import org.bytedeco.javacpp.Loader;
 import org.jboss.logging.Logger;
 
@@ -20,6 +21,24 @@ public final class TensorFlowLibrary {
     private static volatile String loadedFrom;
 
     private TensorFlowLibrary() {}
+
+    /**
+     * Whether the library in use is a CUDA build: DJL's native packages name their build in
+     * {@code tensorflow.properties} ({@code classifier=cu113-linux-x86_64}); TensorFlow Java's natives are CPU builds.
+     */
+    public static boolean isCudaBuild() {
+        File properties = new File(ensureLocal(), "tensorflow.properties");
+        if (!properties.isFile()) {
+            return false;
+        }
+        Properties p = new Properties();
+        try (var in = new java.io.FileInputStream(properties)) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + properties + ": " + e.getMessage(), e);
+        }
+        return p.getProperty("classifier", "").startsWith("cu");
+    }
 
     /** Idempotent; returns the directory DJL will load TensorFlow from. */
     public static synchronized String ensureLocal() {

@@ -1,0 +1,44 @@
+package io.frameguard.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import io.frameguard.it.TestModels;
+import io.frameguard.model.ModelArtifact;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * frameguard.scorer.device with the library tests run on (TensorFlow Java's CPU build): auto and cpu score on the
+ * CPU, gpu fails naming the setting and the reason instead of scoring slowly unnoticed. The GPU side is proven on
+ * a GPU machine by {@code bench/limit-gpu} (docs/BENCHMARKS.md).
+ */
+class ScoringDeviceTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void parsesTheSettingAndNamesItWhenWrong() {
+        assertThat(ScoringDevice.parse(" GPU ")).isEqualTo(ScoringDevice.GPU);
+        assertThat(ScoringDevice.parse("auto")).isEqualTo(ScoringDevice.AUTO);
+        assertThatThrownBy(() -> ScoringDevice.parse("cuda:0"))
+                .hasMessageContaining("frameguard.scorer.device=cuda:0").hasMessageContaining("auto, cpu or gpu");
+    }
+
+    @Test
+    void cpuBuildScoresOnTheCpuAndRefusesGpu() throws Exception {
+        assertThat(TensorFlowLibrary.isCudaBuild()).isFalse();
+        assertThat(ScoringDevice.AUTO.resolve()).isEqualTo(Device.cpu());
+        ModelArtifact model = TestModels.trainSensorModel(tmp.resolve("m"), 600, 2, 3);
+        try (ModelScorer scorer = ModelScorer.load(model, ScoringDevice.AUTO)) {
+            assertThat(scorer.device()).isEqualTo(Device.cpu());
+        }
+        assertThatThrownBy(() -> ModelScorer.load(model, ScoringDevice.GPU))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("frameguard.scorer.device=gpu")
+                .hasMessageContaining("is a CPU build");
+    }
+}

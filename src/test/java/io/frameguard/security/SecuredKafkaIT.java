@@ -1,0 +1,229 @@
+package io.frameguard.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.demo.LocalKafka;
+import io.frameguard.demo.LocalService;
+import io.frameguard.demo.SensorSimulator;
+import io.frameguard.frames.FrameEncoding;
+import io.frameguard.it.TestModels;
+import io.frameguard.model.ModelArtifact;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged service against a broker that only lets authenticated clients in: first on a SASL_SSL listener
+ * (SCRAM-SHA-512 users in KRaft's metadata, TLS with a test CA), then on a mutual-TLS listener (client
+ * certificate required). kcat is the outside client producing frames and reading scores on both; a Java
+ * client with a wrong password or no certificate is refused. Certificates come from the JDK's keytool, the
+ * broker from this test's class path, so nothing is fetched.
+ */
+class SecuredKafkaIT {
+
+    private static final String PASSWORD = Certificates.PASSWORD;
+    private static final String USER = "frameguard";
+    private static final String USER_PASSWORD = "scram-pass-for-tests-only";
+    private static final String SCRAM = "SCRAM-SHA-512";
+    /**
+     * kcat (Debian's, librdkafka 2.0.2) is refused with "invalid credentials" on SCRAM-SHA-256 and -512 by this
+     * broker while Kafka's Java client signs in with the same user and password, so kcat uses PLAIN over the same
+     * SASL_SSL listener, with a user of its own.
+     */
+    private static final String KCAT_USER = "kcat";
+    private static final String KCAT_PASSWORD = "plain-pass-for-tests-only";
+    private static final int FRAMES = 20;
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void servesOverSaslSslAndMutualTlsAndRefusesWrongCredentials() throws Exception {
+        assertThat(Path.of("target/quarkus-app/quarkus-run.jar")).as("packaged app (mvn package)").exists();
+        Path work = Path.of("target/secured-kafka-it").toAbsolutePath();
+        if (Files.exists(work)) {
+            try (var walk = Files.walk(work)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Files.createDirectories(work);
+        Certificates certs = Certificates.create(work.resolve("tls"));
+        ModelArtifact model = TestModels.trainSensorModel(work.resolve("model"), 600, 2, 5);
+
+        LocalKafka.Extras secured = new LocalKafka.Extras(
+                Map.of("SASL", "SASL_SSL", "MTLS", "SSL"),
+                Map.ofEntries(
+                        Map.entry("listener.name.sasl.sasl.enabled.mechanisms", SCRAM + ",PLAIN"),
+                        Map.entry("listener.name.sasl." + SCRAM.toLowerCase() + ".sasl.jaas.config",
+                                "org.apache.kafka.common.security.scram.ScramLoginModule required;"),
+                        Map.entry("listener.name.sasl.plain.sasl.jaas.config",
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + KCAT_USER + "=\""
+                                        + KCAT_PASSWORD + "\";"),
+                        Map.entry("listener.name.mtls.ssl.client.auth", "required"),
+                        Map.entry("ssl.keystore.location", certs.broker().toString()),
+                        Map.entry("ssl.keystore.password", PASSWORD),
+                        Map.entry("ssl.keystore.type", "PKCS12"),
+                        Map.entry("ssl.truststore.location", certs.truststore().toString()),
+                        Map.entry("ssl.truststore.password", PASSWORD),
+                        Map.entry("ssl.truststore.type", "PKCS12")),
+                List.of("--add-scram", SCRAM + "=[name=" + USER + ",password=" + USER_PASSWORD + "]"));
+        try (LocalKafka kafka = LocalKafka.startWithClasspath(System.getProperty("java.class.path"), work.resolve("kafka"), secured)) {
+            String sasl = kafka.listenerAddress("SASL");
+            String mtls = kafka.listenerAddress("MTLS");
+            Map<String, String> saslClient = Map.of(
+                    CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL",
+                    SaslConfigs.SASL_MECHANISM, SCRAM,
+                    SaslConfigs.SASL_JAAS_CONFIG, jaas(USER_PASSWORD),
+                    SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, certs.truststore().toString(),
+                    SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD,
+                    SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+            Map<String, String> mtlsClient = Map.of(
+                    CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL",
+                    SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, certs.truststore().toString(),
+                    SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD,
+                    SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12",
+                    SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, certs.client().toString(),
+                    SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, PASSWORD,
+                    SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12",
+                    SslConfigs.SSL_KEY_PASSWORD_CONFIG, PASSWORD);
+
+            // the broker really refuses: a wrong SCRAM password, and TLS without a client certificate
+            Map<String, String> wrongPassword = new HashMap<>(saslClient);
+            wrongPassword.put(SaslConfigs.SASL_JAAS_CONFIG, jaas("not-the-password"));
+            assertThatThrownBy(() -> describeCluster(sasl, wrongPassword)).hasCauseInstanceOf(SaslAuthenticationException.class);
+            Map<String, String> noCertificate = new HashMap<>(mtlsClient);
+            noCertificate.keySet().removeIf(k -> k.startsWith("ssl.key"));
+            assertThatThrownBy(() -> describeCluster(mtls, noCertificate)).hasCauseInstanceOf(SslAuthenticationException.class);
+
+            // the service on SASL_SSL: it creates its topics, scores kcat's frames; read back over mutual TLS
+            try (LocalService service = start(work, model, sasl, saslClient, 0)) {
+                service.awaitReady();
+                kcatProduce(certs, sasl, kcatSasl(certs), "kcat-sasl");
+                assertThat(scoresOf(mtls, mtlsClient, "kcat-sasl")).hasSize(FRAMES);
+            }
+            // the service on mutual TLS: the same, read back by kcat over SASL_SSL
+            try (LocalService service = start(work, model, mtls, mtlsClient, 1)) {
+                service.awaitReady();
+                kcatProduce(certs, mtls, kcatMtls(certs), "kcat-mtls");
+                assertThat(scoresOf(mtls, mtlsClient, "kcat-mtls")).hasSize(FRAMES);
+                assertThat(kcatCountScores(sasl, kcatSasl(certs), "kcat-mtls")).isEqualTo(FRAMES);
+            }
+        }
+    }
+
+    private static String jaas(String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER + "\" password=\""
+                + password + "\";";
+    }
+
+    private static void describeCluster(String bootstrap, Map<String, String> security) throws Exception {
+        Map<String, Object> config = new HashMap<>(security);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000);
+        try (Admin admin = Admin.create(config)) {
+            admin.describeCluster().nodes().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The packaged service with the client security settings as kafka.* properties, as operators set them. */
+    private static LocalService start(Path work, ModelArtifact model, String bootstrap, Map<String, String> security, int instance)
+            throws IOException {
+        Map<String, String> settings = new HashMap<>();
+        security.forEach((k, v) -> settings.put("kafka." + k, v));
+        settings.put("kafka.bootstrap.servers", bootstrap);
+        settings.put("frameguard.model.dir", model.dir().toString());
+        settings.put("kafka-streams.state.dir", work.resolve("streams-" + instance).toString());
+        settings.put("quarkus.http.port", "0");
+        return LocalService.start(Path.of("target/quarkus-app"), settings, LocalKafka.freePort(),
+                work.resolve("service-" + instance + ".log"));
+    }
+
+    private static List<String> kcatSasl(Certificates certs) {
+        return List.of("-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=" + KCAT_USER,
+                "-X", "sasl.password=" + KCAT_PASSWORD, "-X", "ssl.ca.location=" + certs.caPem());
+    }
+
+    private static List<String> kcatMtls(Certificates certs) {
+        return List.of("-X", "security.protocol=SSL", "-X", "ssl.ca.location=" + certs.caPem(),
+                "-X", "ssl.keystore.location=" + certs.client(), "-X", "ssl.keystore.password=" + PASSWORD);
+    }
+
+    private static void kcatProduce(Certificates certs, String bootstrap, List<String> security, String source) throws Exception {
+        SensorSimulator sim = TestModels.simulator();
+        StringBuilder lines = new StringBuilder();
+        for (int t = 0; t < FRAMES; t++) {
+            lines.append(source).append('\t').append(new String(FrameEncoding.json(sim.frame(source, t)), StandardCharsets.UTF_8)).append('\n');
+        }
+        Path input = Files.writeString(certs.dir().resolve(source + ".txt"), lines);
+        List<String> cmd = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", "frames", "-K", "\t",
+                "-H", "content-type=application/json", "-l", input.toString()));
+        cmd.addAll(security);
+        run(cmd);
+    }
+
+    private static long kcatCountScores(String bootstrap, List<String> security, String source) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("kcat", "-C", "-b", bootstrap, "-t", "scores", "-o", "beginning", "-e",
+                "-f", "%k\\n"));
+        cmd.addAll(security);
+        return run(cmd).lines().filter(source::equals).count();
+    }
+
+    /** Runs a command to its end; fails the test unless it exits 0. Returns its output (stdout and stderr). */
+    private static String run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", cmd.get(0)).isTrue();
+        assertThat(p.exitValue()).as("%s exit status, output: %s", String.join(" ", cmd), out).isZero();
+        return out;
+    }
+
+    /** Waits for one score per frame of {@code source} (read_committed, over the given security settings). */
+    private static Set<String> scoresOf(String bootstrap, Map<String, String> security, String source) throws Exception {
+        Properties p = new Properties();
+        p.putAll(security);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "secured-it-" + source);
+        Set<String> frames = new HashSet<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            c.subscribe(List.of("scores"));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (frames.size() < FRAMES && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    if (source.equals(r.key())) {
+                        JsonNode s = JSON.readTree(r.value());
+                        assertThat(frames.add(s.get("partition").asInt() + "/" + s.get("offset").asLong()))
+                                .as("one score per frame").isTrue();
+                    }
+                }
+            }
+        }
+        return frames;
+    }
+}
