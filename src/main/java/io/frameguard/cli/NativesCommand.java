@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code frameguard natives}: unpacks TensorFlow Java's native libraries into javacpp's cache
- * ({@code FRAMEGUARD_NATIVE_CACHE}) and prints where they are. Image builds run it so that containers start
+ * ({@code FRAMEGUARD_NATIVE_CACHE}), or with {@code TENSORFLOW_LIBRARY_PATH} set loads the library there, and
+ * prints where they are. Image builds run it so that containers start
  * without unpacking ~475 MB and can keep a read-only root file system.
  */
 @Command(name = "natives", mixinStandardHelpOptions = true,
@@ -16,6 +17,7 @@ final class NativesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        io.frameguard.scoring.TensorFlowLibrary.ensureLocal(); // honours TENSORFLOW_LIBRARY_PATH (the GPU image)
         String lib = Loader.load(org.tensorflow.internal.c_api.global.tensorflow.class);
         if (lib == null) {
             System.err.println("javacpp could not load TensorFlow Java's native library");

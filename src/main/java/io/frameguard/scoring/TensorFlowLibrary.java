@@ -11,12 +11,13 @@ import org.jboss.logging.Logger;
  * <p>DJL looks for {@code libjnitensorflow.so} in {@code TENSORFLOW_LIBRARY_PATH} (environment or system
  * property) and otherwise downloads one. When it is not set (the CPU default), this loads TensorFlow Java's
  * CPU natives through javacpp (the same TF 2.10.1 build, which the trainer needs anyway) and points DJL at the
- * directory javacpp unpacked them to. When it is set (the GPU image points it at TensorFlow's CUDA build), it
- * is left alone.
+ * directory javacpp unpacked them to. When it is set (the GPU image points it at TensorFlow's CUDA build), DJL
+ * loads that build and javacpp is pointed at it too, so training and scoring share one TensorFlow.
  */
 public final class TensorFlowLibrary {
 
     public static final String LIBRARY_PATH = "TENSORFLOW_LIBRARY_PATH";
+    private static final String PRELOAD_PATH = "org.bytedeco.javacpp.platform.preloadpath";
     private static final Logger LOG = Logger.getLogger(TensorFlowLibrary.class);
     private static volatile String loadedFrom;
 
@@ -52,6 +53,12 @@ public final class TensorFlowLibrary {
         }
         if (configured != null && !configured.isBlank()) {
             loadedFrom = configured;
+            // TensorFlow Java (the trainer) loads through javacpp: have it take the same library from there. Its
+            // own CPU natives jar must not be on the class path then, or javacpp loads that build first (and DJL,
+            // sharing it, sees no GPU): the GPU image removes it.
+            String preload = System.getProperty(PRELOAD_PATH);
+            System.setProperty(PRELOAD_PATH, preload == null || preload.isBlank() ? configured
+                    : configured + File.pathSeparator + preload);
             LOG.infof("TensorFlow native library from %s=%s", LIBRARY_PATH, configured);
             return loadedFrom;
         }

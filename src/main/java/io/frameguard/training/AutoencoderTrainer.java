@@ -4,6 +4,7 @@ import io.frameguard.frames.FrameFile;
 import io.frameguard.frames.ImageGeometry;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
+import io.frameguard.scoring.TensorFlowLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,7 @@ public final class AutoencoderTrainer {
     }
 
     public ModelArtifact train(FrameFile data, Path outDir, String dataSummary) throws IOException {
+        TensorFlowLibrary.ensureLocal(); // the library scoring uses: TF Java's CPU build, or TENSORFLOW_LIBRARY_PATH's
         int dim = data.dim();
         ImageGeometry image = data.image();
         if (TrainingOptions.CONV.equals(options.architecture())
