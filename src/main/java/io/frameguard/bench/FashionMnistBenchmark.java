@@ -10,7 +10,6 @@ import io.frameguard.scoring.ScoredFrame;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,7 +92,7 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
         for (int label : run) {
             FrameFile train = ImageFiles.readIdx(trainImages, Set.of(label));
             Path dir = work.resolve("class-" + label);
-            deleteRecursively(dir);
+            org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
             long t0 = System.nanoTime();
             ModelArtifact artifact = new AutoencoderTrainer(options.toBuilder().name("fmnist-" + label)
                     .version("fmnist-" + label).build(), TrainingProgress.NONE)
@@ -161,16 +160,5 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
         }
         t.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | %.4f (pooled) | min %,.0f | |%n", meanAuroc, meanFar, minThroughput));
         return t.toString();
-    }
-
-    static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

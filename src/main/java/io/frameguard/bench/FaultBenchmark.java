@@ -196,7 +196,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         Files.createDirectories(work);
         // a fresh run: what an earlier run left (models, cached artifacts, Streams state) would change this one
         for (String left : List.of("model-v1", "model-v2", "model-cache", "streams")) {
-            FashionMnistBenchmark.deleteRecursively(work.resolve(left));
+            org.apache.commons.io.FileUtils.deleteDirectory(work.resolve(left).toFile());
         }
         SensorSimulator sim = new SensorSimulator(dim, seed);
         ThresholdPolicy policy = new ThresholdPolicy(0.01, 0.02, 0.5, 2.0, 2, 3);

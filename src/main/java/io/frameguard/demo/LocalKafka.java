@@ -60,7 +60,7 @@ public final class LocalKafka implements AutoCloseable {
     /** As {@link #startWithClasspath(String, Path)}, with more listeners and settings. */
     public static LocalKafka startWithClasspath(String cp, Path workDir, Extras extras) throws IOException, InterruptedException {
         // A fresh broker every time: a demo's topics and offsets are not worth keeping between runs.
-        deleteRecursively(workDir);
+        org.apache.commons.io.FileUtils.deleteDirectory(workDir.toFile());
         Files.createDirectories(workDir);
         int port = freePort();
         int controllerPort = freePort();
@@ -178,17 +178,6 @@ public final class LocalKafka implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 

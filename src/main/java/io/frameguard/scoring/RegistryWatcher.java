@@ -156,10 +156,6 @@ public class RegistryWatcher implements Runnable {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // nothing was unpacked
-        }
+        org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile()); // nothing there when nothing was unpacked
     }
 }

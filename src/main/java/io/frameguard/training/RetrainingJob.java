@@ -7,14 +7,13 @@ import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.scoring.ModelScorer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import org.apache.commons.io.FileUtils;
 import org.jboss.logging.Logger;
 
 /**
@@ -134,13 +133,8 @@ public final class RetrainingJob {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warnf("cannot delete %s: %s", dir, e.getMessage());
+        if (!FileUtils.deleteQuietly(dir.toFile()) && Files.exists(dir)) {
+            LOG.warnf("cannot delete %s", dir);
         }
     }
 }

@@ -65,11 +65,7 @@ class SecuredKafkaIT {
     void servesOverSaslSslAndMutualTlsAndRefusesWrongCredentials() throws Exception {
         assertThat(Path.of("target/quarkus-app/quarkus-run.jar")).as("packaged app (mvn package)").exists();
         Path work = Path.of("target/secured-kafka-it").toAbsolutePath();
-        if (Files.exists(work)) {
-            try (var walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
         Files.createDirectories(work);
         Certificates certs = Certificates.create(work.resolve("tls"));
         ModelArtifact model = TestModels.trainSensorModel(work.resolve("model"), 600, 2, 5);
