@@ -11,6 +11,7 @@ import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.FrameFile;
 import io.frameguard.kafka.JsonSerde;
+import io.frameguard.kafka.TopicRanges;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.scoring.ScoreRecord;
@@ -444,21 +445,12 @@ public final class FaultBenchmark implements Callable<Integer> {
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) throws Exception {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // end offsets are then the last stable ones
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-                KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            Map<TopicPartition, Long> end = endOffsets(admin, topic);
-            c.assign(end.keySet());
-            c.seekToBeginning(end.keySet());
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("could not read " + topic + " to its end");
-                }
-                c.poll(Duration.ofMillis(500)).forEach(out::add);
-            }
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            TopicRanges.read(c, c.beginningOffsets(parts), c.endOffsets(parts), Duration.ofMinutes(2), out::add);
         }
         out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
         return out;

@@ -7,6 +7,7 @@ import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameFile;
 import io.frameguard.frames.FrameShape;
+import io.frameguard.kafka.TopicRanges;
 import io.frameguard.kafka.Topics;
 import io.frameguard.scoring.ScoreRecord;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,7 +43,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class RecentNormalFrames {
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private static final Duration POLL = Duration.ofMillis(200);
 
     /**
      * @param train frames to train on (older)
@@ -87,7 +86,7 @@ public final class RecentNormalFrames {
             for (TopicPartition tp : scoreParts) {
                 starts.put(tp, Math.max(begins.get(tp), ends.get(tp) - quota));
             }
-            readRange(consumer, starts, ends, timeout, r -> {
+            TopicRanges.read(consumer, starts, ends, timeout, r -> {
                 ScoreRecord s = parse(r.value(), ScoreRecord.class);
                 if (s != null && topics.frames().equals(s.topic())) {
                     scoredByPartition.computeIfAbsent(s.partition(), p -> new TreeMap<>()).put(s.offset(), s.captureTs());
@@ -107,7 +106,7 @@ public final class RecentNormalFrames {
                 OffsetAndTimestamp at = byTime.get(tp);
                 eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
             }
-            readRange(consumer, eventStarts, eventEnds, timeout, r -> {
+            TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
                 JsonNode frame = parse(r.value(), JsonNode.class);
                 if (frame != null && frame.has("frame") && topics.frames().equals(frame.at("/frame/topic").asText())) {
                     reported.add(coordinate(frame.at("/frame/partition").asInt(), frame.at("/frame/offset").asLong()));
@@ -139,7 +138,7 @@ public final class RecentNormalFrames {
                 frameStarts.put(tp, e.getValue().firstKey());
                 frameEnds.put(tp, e.getValue().lastKey() + 1);
             }
-            readRange(consumer, frameStarts, frameEnds, timeout, r -> {
+            TopicRanges.read(consumer, frameStarts, frameEnds, timeout, r -> {
                 TreeMap<Long, Long> scoredHere = scoredByPartition.get(r.partition());
                 if (kept[0] == capacity || !scoredHere.containsKey(r.offset())
                         || reported.contains(coordinate(r.partition(), r.offset()))) {
@@ -190,36 +189,6 @@ public final class RecentNormalFrames {
             out.add(new TopicPartition(topic, p.partition()));
         }
         return out;
-    }
-
-    /** Reads each partition from its start offset up to (not including) its end offset. */
-    private static void readRange(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts,
-            Map<TopicPartition, Long> ends, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) throws IOException {
-        List<TopicPartition> todo = new ArrayList<>();
-        for (TopicPartition tp : starts.keySet()) {
-            if (starts.get(tp) < ends.get(tp)) {
-                todo.add(tp);
-            }
-        }
-        consumer.assign(todo);
-        for (TopicPartition tp : todo) {
-            consumer.seek(tp, starts.get(tp));
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!todo.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("timed out reading " + todo);
-            }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                if (r.offset() < ends.get(tp) && r.value() != null) {
-                    handler.accept(r);
-                }
-            }
-            // under read_committed, transaction markers mean the position can pass the last record before the end
-            todo.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
-            consumer.assign(todo);
-        }
     }
 
     private static <T> T parse(byte[] value, Class<T> type) {

@@ -12,19 +12,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A command-line tool the deployment tests run for real (promtool, kubectl, prometheus). CI installs them
+ * A command-line tool the tests run for real (promtool, kubectl, prometheus, kcat). CI installs them
  * (.ci/run) and a missing one fails there; on a developer machine without it the test is skipped with the
  * package to install.
  */
-final class ExternalTool {
+public final class ExternalTool {
 
     /** Output and exit status of one run. */
-    record Run(int exitCode, String output) {}
+    public record Run(int exitCode, String output) {}
 
     private ExternalTool() {}
 
     /** The tool's path; skips the test (or fails it under CI) when it is not installed. */
-    static String require(String tool, String install) {
+    public static String require(String tool, String install) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, tool);
             if (Files.isExecutable(p)) {
@@ -39,11 +39,11 @@ final class ExternalTool {
         return null;
     }
 
-    static Run run(Path workDir, long timeoutSeconds, String... command) throws IOException, InterruptedException {
+    public static Run run(Path workDir, long timeoutSeconds, String... command) throws IOException, InterruptedException {
         return run(workDir, timeoutSeconds, java.util.Map.of(), command);
     }
 
-    static Run run(Path workDir, long timeoutSeconds, java.util.Map<String, String> env, String... command)
+    public static Run run(Path workDir, long timeoutSeconds, java.util.Map<String, String> env, String... command)
             throws IOException, InterruptedException {
         ProcessBuilder b = new ProcessBuilder(new ArrayList<>(List.of(command))).directory(workDir.toFile()).redirectErrorStream(true);
         b.environment().putAll(env);
@@ -54,7 +54,7 @@ final class ExternalTool {
     }
 
     /** The repository root (the tests run in it). */
-    static Path repo() {
+    public static Path repo() {
         return Path.of("").toAbsolutePath();
     }
 }

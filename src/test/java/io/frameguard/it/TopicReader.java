@@ -14,13 +14,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a topic from the beginning with read_committed, as a downstream consumer of frameguard would. */
-final class TopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
 
-    TopicReader(String bootstrap, String topic) {
+    public TopicReader(String bootstrap, String topic) {
+        this(bootstrap, topic, Map.of());
+    }
+
+    /** With more client settings, e.g. a secured cluster's security.protocol, SASL and TLS settings. */
+    public TopicReader(String bootstrap, String topic, Map<String, String> clientSettings) {
         Properties p = new Properties();
+        p.putAll(clientSettings);
         p.putAll(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
@@ -32,7 +38,7 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** Polls until {@code done} holds for everything read so far, or the timeout passes; returns all read. */
-    List<ConsumerRecord<String, byte[]>> readUntil(Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
+    public List<ConsumerRecord<String, byte[]>> readUntil(Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.test(records) && System.nanoTime() < deadline) {
             consumer.poll(Duration.ofMillis(200)).forEach(records::add);
@@ -41,7 +47,7 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** Keeps reading for {@code quiet} and returns everything (to check that nothing more arrives). */
-    List<ConsumerRecord<String, byte[]>> drain(Duration quiet) {
+    public List<ConsumerRecord<String, byte[]>> drain(Duration quiet) {
         long deadline = System.nanoTime() + quiet.toNanos();
         while (System.nanoTime() < deadline) {
             consumer.poll(Duration.ofMillis(200)).forEach(records::add);

@@ -9,7 +9,9 @@ import io.frameguard.demo.LocalKafka;
 import io.frameguard.demo.LocalService;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
+import io.frameguard.deploy.ExternalTool;
 import io.frameguard.it.TestModels;
+import io.frameguard.it.TopicReader;
 import io.frameguard.model.ModelArtifact;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,20 +23,16 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -176,47 +174,36 @@ class SecuredKafkaIT {
             lines.append(source).append('\t').append(new String(FrameEncoding.json(sim.frame(source, t)), StandardCharsets.UTF_8)).append('\n');
         }
         Path input = Files.writeString(certs.dir().resolve(source + ".txt"), lines);
-        List<String> cmd = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", "frames", "-K", "\t",
+        List<String> cmd = new ArrayList<>(List.of("-P", "-b", bootstrap, "-t", "frames", "-K", "\t",
                 "-H", "content-type=application/json", "-l", input.toString()));
         cmd.addAll(security);
         run(cmd);
     }
 
     private static long kcatCountScores(String bootstrap, List<String> security, String source) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("kcat", "-C", "-b", bootstrap, "-t", "scores", "-o", "beginning", "-e",
+        List<String> cmd = new ArrayList<>(List.of("-C", "-b", bootstrap, "-t", "scores", "-o", "beginning", "-e",
                 "-f", "%k\\n"));
         cmd.addAll(security);
         return run(cmd).lines().filter(source::equals).count();
     }
 
-    /** Runs a command to its end; fails the test unless it exits 0. Returns its output (stdout and stderr). */
-    private static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", cmd.get(0)).isTrue();
-        assertThat(p.exitValue()).as("%s exit status, output: %s", String.join(" ", cmd), out).isZero();
-        return out;
+    /** Runs kcat to its end; fails the test unless it exits 0. Returns its output (stdout and stderr). */
+    private static String run(List<String> kcatArguments) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ExternalTool.require("kcat", "apt-get install kcat")));
+        cmd.addAll(kcatArguments);
+        ExternalTool.Run r = ExternalTool.run(ExternalTool.repo(), 60, cmd.toArray(String[]::new));
+        assertThat(r.exitCode()).as("kcat %s, output: %s", String.join(" ", kcatArguments), r.output()).isZero();
+        return r.output();
     }
 
     /** Waits for one score per frame of {@code source} (read_committed, over the given security settings). */
     private static Set<String> scoresOf(String bootstrap, Map<String, String> security, String source) throws Exception {
-        Properties p = new Properties();
-        p.putAll(security);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "secured-it-" + source);
         Set<String> frames = new HashSet<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            c.subscribe(List.of("scores"));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (frames.size() < FRAMES && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                    if (source.equals(r.key())) {
-                        JsonNode s = JSON.readTree(r.value());
-                        assertThat(frames.add(s.get("partition").asInt() + "/" + s.get("offset").asLong()))
-                                .as("one score per frame").isTrue();
-                    }
+        try (TopicReader scores = new TopicReader(bootstrap, "scores", security)) {
+            for (ConsumerRecord<String, byte[]> r : scores.readUntil(rs -> rs.stream().filter(x -> source.equals(x.key())).count() >= FRAMES, WAIT)) {
+                if (source.equals(r.key())) {
+                    JsonNode s = JSON.readTree(r.value());
+                    assertThat(frames.add(s.get("partition").asInt() + "/" + s.get("offset").asLong())).as("one score per frame").isTrue();
                 }
             }
         }
