@@ -69,6 +69,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Images: smallest per-pixel variance used, as a share of the mean (default: ${DEFAULT-VALUE}).")
     double varianceFloor;
 
+    @Option(names = "--structural-weight", defaultValue = "" + TrainingOptions.DEFAULT_STRUCTURAL_WEIGHT,
+            description = "Images: weight of the structural (1 - SSIM) error map next to the smoothed one; 0 for none (default: ${DEFAULT-VALUE}).")
+    double structuralWeight;
+
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
@@ -82,8 +86,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
-                validationFraction != null ? validationFraction : data.image() != null && pixelVariance ? 0.2 : 0.1,
-                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor);
+                validationFraction != null ? validationFraction : data.image() != null && (pixelVariance || structuralWeight > 0) ? 0.2 : 0.1,
+                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

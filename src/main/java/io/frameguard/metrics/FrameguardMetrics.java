@@ -7,8 +7,10 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,6 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>current threshold per source [frameguard_threshold], anomalies per source and severity
  *       [frameguard_anomalies_total], active model [frameguard_model_info]
  * </ul>
+ *
+ * <p>The registry may outlive this object: Quarkus's injected registry is Micrometer's global composite, which
+ * stays in the JVM across application restarts (tests, dev mode). Micrometer hands back an existing meter with the
+ * same id on registration, and a gauge reads only the object it was registered with. So every meter registered
+ * here is remembered and removed by {@link #close()}, and a per-source gauge replaces any meter of its id left
+ * behind: otherwise a restarted service would publish the previous instance's dead gauges (NaN) and never its own.
  */
 public final class FrameguardMetrics {
 
@@ -36,7 +44,10 @@ public final class FrameguardMetrics {
     private final Map<String, AtomicReference<Double>> driftPsi = new ConcurrentHashMap<>();
     private final Map<String, Counter> anomalyCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> dlqCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> driftCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refusedCounters = new ConcurrentHashMap<>();
     private final AtomicReference<String> modelVersion = new AtomicReference<>();
+    private final List<Meter> registered = new CopyOnWriteArrayList<>();
 
     private final Counter scored;
     private final DistributionSummary batchSize;
@@ -47,18 +58,31 @@ public final class FrameguardMetrics {
     public FrameguardMetrics(MeterRegistry registry, int maxSources) {
         this.registry = registry;
         this.maxSources = maxSources;
-        scored = Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry);
-        batchSize = DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry);
-        inference = Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
+        scored = remember(Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry));
+        batchSize = remember(DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry));
+        inference = remember(Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-                .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
-        scores = DistributionSummary.builder("frameguard.score").description("Reconstruction error of scored frames")
+                .maximumExpectedValue(Duration.ofSeconds(5)).register(registry));
+        scores = remember(DistributionSummary.builder("frameguard.score").description("Reconstruction error of scored frames")
                 .serviceLevelObjectives(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100)
-                .register(registry);
-        frameToEvent = Timer.builder("frameguard.frame.to.event").description("Frame capture time to anomaly event")
+                .register(registry));
+        frameToEvent = remember(Timer.builder("frameguard.frame.to.event").description("Frame capture time to anomaly event")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry));
+    }
+
+    private <M extends Meter> M remember(M meter) {
+        registered.add(meter);
+        return meter;
+    }
+
+    /** Removes every meter this instance registered from the registry (called when the service stops). */
+    public void close() {
+        for (Meter m : registered) {
+            registry.remove(m);
+        }
+        registered.clear();
     }
 
     public void scored(int frames) {
@@ -75,8 +99,8 @@ public final class FrameguardMetrics {
     }
 
     public void deadLettered(String reason) {
-        dlqCounters.computeIfAbsent(reason, r -> Counter.builder("frameguard.frames.dlq")
-                .description("Frames sent to the dead-letter topic").tag("reason", r).register(registry)).increment();
+        dlqCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.frames.dlq")
+                .description("Frames sent to the dead-letter topic").tag("reason", r).register(registry))).increment();
     }
 
     public void threshold(String source, double value) {
@@ -87,7 +111,10 @@ public final class FrameguardMetrics {
             String source) {
         return gauges.computeIfAbsent(sourceTag(source), t -> {
             AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
-            Gauge.builder(name, holder, AtomicReference::get).description(description).tag("source", t).register(registry);
+            registry.find(name).tag("source", t).meters().forEach(registry::remove);
+            // strong: the holder lives as long as this object, and close() removes the gauge with it
+            remember(Gauge.builder(name, holder, AtomicReference::get).description(description).tag("source", t)
+                    .strongReference(true).register(registry));
             return holder;
         });
     }
@@ -100,14 +127,16 @@ public final class FrameguardMetrics {
 
     /** A drift episode started ("drift") or ended ("recovered"). */
     public void driftEvent(String source, String status) {
-        registry.counter("frameguard.drift.events", "source", sourceTag(source), "status", status).increment();
+        String tag = sourceTag(source);
+        driftCounters.computeIfAbsent(tag + '\u0000' + status, k -> remember(Counter.builder("frameguard.drift.events")
+                .tag("source", tag).tag("status", status).register(registry))).increment();
     }
 
     public void anomaly(String source, String severity, long captureToEventMillis) {
         String tag = sourceTag(source);
-        anomalyCounters.computeIfAbsent(tag + '\u0000' + severity, k -> Counter.builder("frameguard.anomalies")
+        anomalyCounters.computeIfAbsent(tag + '\u0000' + severity, k -> remember(Counter.builder("frameguard.anomalies")
                 .description("Anomaly events emitted").tag("source", tag).tag("severity", severity)
-                .register(registry)).increment();
+                .register(registry))).increment();
         frameToEvent.record(Math.max(0, captureToEventMillis), TimeUnit.MILLISECONDS);
     }
 
@@ -121,13 +150,14 @@ public final class FrameguardMetrics {
         for (Meter m : registry.find("frameguard.model.info").meters()) {
             registry.remove(m);
         }
-        Gauge.builder("frameguard.model.info", () -> 1)
-                .description("1 for the model version being served").tag("version", version).register(registry);
+        remember(Gauge.builder("frameguard.model.info", () -> 1)
+                .description("1 for the model version being served").tag("version", version).register(registry));
     }
 
     /** A model version the registry activated but the scorer refused (the old model keeps serving). */
     public void modelRefused(String reason) {
-        registry.counter("frameguard.model.refused", "reason", reason).increment();
+        refusedCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.model.refused")
+                .tag("reason", r).register(registry))).increment();
     }
 
     /** The source's own tag while fewer than maxSources have one, else {@value #OTHER_SOURCE} (not stored). */

@@ -73,10 +73,13 @@ public record ModelCard(
      * a Gaussian of {@code smoothingSigma} pixels (0: none), squared and averaged over channels; then, when
      * {@code pixelVariance} is set, each pixel divided by the variance of that error on {@code calibrationFrames}
      * held-out normal images (at least {@code varianceFloor} times their mean variance), so that pixels that are
-     * always hard to reconstruct do not dominate.
+     * always hard to reconstruct do not dominate. When {@code structuralWeight} is above 0, a structural map
+     * (1 - SSIM of reconstruction against input, Gaussian window of 1.5 pixels) is added, treated the same way and
+     * weighted so that its share of the score's spread on the calibration images is {@code structuralWeight} times
+     * the smoothed map's. Cards written before it existed read as 0: no structural map.
      */
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
-            long calibrationFrames) {}
+            long calibrationFrames, double structuralWeight) {}
 
     /** How the model was trained and how well it fits held-out normal frames. */
     public record Training(

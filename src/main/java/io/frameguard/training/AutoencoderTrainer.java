@@ -70,7 +70,8 @@ public final class AutoencoderTrainer {
                     + (image == null ? "; these are sensor frames" : "; these are " + image));
         }
         int nValidation = (int) Math.round(data.rows() * options.validationFraction());
-        int nCalibration = image != null && options.pixelVariance() ? nValidation / 2 : 0;
+        boolean structural = image != null && options.structuralWeight() > 0;
+        int nCalibration = image != null && options.calibratesImages() ? nValidation / 2 : 0;
         int nThreshold = nValidation - nCalibration;
         int nTrain = data.rows() - nValidation;
         if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nThreshold < TrainingOptions.MIN_VALIDATION_FRAMES) {
@@ -117,7 +118,8 @@ public final class AutoencoderTrainer {
             Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
             Operand<TFloat32> loss = tf.math.mean(perValue, tf.constant(new int[] {0, 1}));
             AdamStep adam = new AdamStep(tf, loss, weights, options.learningRate());
-            ErrorMaps.Head head = image == null ? null : ErrorMaps.smoothed(tf, tf.math.sub(network.reconstruction(), x), image, options.smoothingSigma());
+            ErrorMaps.Head head = image == null ? null
+                    : ErrorMaps.head(tf, x, network.reconstruction(), image, options.smoothingSigma(), structural);
             session.initialize();
 
             double trainLoss = fit(session, frames, adam, train, dim);
@@ -128,14 +130,12 @@ public final class AutoencoderTrainer {
             if (image == null) {
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
             } else {
-                float[] pixelWeights = null;
-                if (options.pixelVariance()) {
-                    float[] maps = run(session, frames, head.map(), calibration, dim, image.pixels());
-                    pixelWeights = ErrorMaps.inverseVariance(maps, image.pixels(), options.varianceFloor());
-                }
+                List<float[]> pixelWeights = options.calibratesImages()
+                        ? calibrate(session, frames, head, calibration, dim, image.pixels()) : null;
                 errors = head.output(tf, ModelArtifact.OUTPUT_NAME, pixelWeights);
-                scoring = new ModelCard.Scoring(options.pixelVariance() ? "smoothed-variance-normalised" : "smoothed",
-                        options.smoothingSigma(), options.pixelVariance(), options.varianceFloor(), nCalibration);
+                scoring = new ModelCard.Scoring((options.pixelVariance() ? "smoothed-variance-normalised" : "smoothed")
+                        + (structural ? "+structural" : ""), options.smoothingSigma(), options.pixelVariance(),
+                        options.varianceFloor(), nCalibration, structural ? options.structuralWeight() : 0);
             }
             double[] validationScores = rowMeans(session, frames, errors, validation, dim);
             KllDoublesSketch sketch = KllDoublesSketch.newHeapInstance(KLL_K);
@@ -182,6 +182,40 @@ public final class AutoencoderTrainer {
                     null);
             return ModelArtifact.seal(outDir, card);
         }
+    }
+
+    /**
+     * Per-pixel weights of each of the head's maps from the calibration images: the inverse per-pixel variance (or
+     * 1 without pixel variance), and for every map after the first a factor that makes the spread (standard
+     * deviation) of its image scores {@code structuralWeight} times the first map's. Scores keep the first map's
+     * scale.
+     */
+    private List<float[]> calibrate(Session session, Placeholder<TFloat32> frames, ErrorMaps.Head head,
+            float[] calibration, int dim, int pixels) {
+        List<float[]> weights = new ArrayList<>();
+        double firstSpread = Double.NaN;
+        for (Operand<TFloat32> map : head.maps()) {
+            float[] maps = run(session, frames, map, calibration, dim, pixels);
+            float[] w = options.pixelVariance() ? ErrorMaps.inverseVariance(maps, pixels, options.varianceFloor())
+                    : filled(pixels, 1f);
+            double spread = ErrorMaps.scoreSpread(maps, w);
+            if (weights.isEmpty()) {
+                firstSpread = spread;
+            } else if (spread > 0 && firstSpread > 0) {
+                float scale = (float) (options.structuralWeight() * firstSpread / spread);
+                for (int p = 0; p < pixels; p++) {
+                    w[p] *= scale;
+                }
+            }
+            weights.add(w);
+        }
+        return weights;
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        Arrays.fill(a, v);
+        return a;
     }
 
     /** The epochs of minibatch Adam; returns the last epoch's mean training loss. */

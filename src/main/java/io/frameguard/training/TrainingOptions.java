@@ -18,6 +18,8 @@ import io.frameguard.model.ModelCard;
  * @param smoothingSigma images: Gaussian smoothing of the per-pixel error map, in pixels (0: none)
  * @param pixelVariance images: divide each pixel's smoothed error by its variance on held-out normal images
  * @param varianceFloor images: the per-pixel variance used is at least this share of the mean variance
+ * @param structuralWeight images: weight of the structural (1 - SSIM) map added to the smoothed error map, relative
+ *     to it (each scaled by the spread of its scores on held-out normal images); 0 for none
  */
 public record TrainingOptions(
         String name,
@@ -34,10 +36,18 @@ public record TrainingOptions(
         int threads,
         double smoothingSigma,
         boolean pixelVariance,
-        double varianceFloor) {
+        double varianceFloor,
+        double structuralWeight) {
 
     public static final String DENSE = "dense";
     public static final String CONV = "conv";
+    /**
+     * The structural map counts twice the smoothed error map: chosen on held-out training images of Fashion-MNIST
+     * (1, 1.5, 2 and 3 within 0.001 of validation AUROC, 2 best; see docs/BENCHMARKS.md), never on its test set.
+     */
+    public static final double DEFAULT_STRUCTURAL_WEIGHT = 2.0;
+    /** Largest structural weight accepted: beyond it the smoothed error map would no longer count. */
+    public static final double MAX_STRUCTURAL_WEIGHT = 100;
 
     /** Fewer held-out frames than this and the threshold quantile means nothing. */
     public static final int MIN_VALIDATION_FRAMES = 20;
@@ -45,7 +55,7 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1);
+        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT);
     }
 
     public TrainingOptions {
@@ -59,6 +69,13 @@ public record TrainingOptions(
         require(threads >= 0, "threads must be >= 0");
         require(smoothingSigma >= 0 && smoothingSigma <= 10, "smoothing sigma must be in [0, 10] pixels");
         require(varianceFloor > 0 && varianceFloor <= 1, "variance floor must be in (0, 1]");
+        require(structuralWeight >= 0 && structuralWeight <= MAX_STRUCTURAL_WEIGHT,
+                "structural weight must be in [0, " + (int) MAX_STRUCTURAL_WEIGHT + "]");
+    }
+
+    /** Images: whether a share of the held-out images calibrates the error maps (per-pixel variance, map weights). */
+    public boolean calibratesImages() {
+        return pixelVariance || structuralWeight > 0;
     }
 
     private static void require(boolean ok, String message) {
@@ -111,7 +128,8 @@ public record TrainingOptions(
         }
         ModelCard.Scoring s = card.scoring();
         if (s != null) {
-            b.smoothingSigma(s.smoothingSigma()).pixelVariance(s.pixelVariance()).varianceFloor(s.varianceFloor());
+            b.smoothingSigma(s.smoothingSigma()).pixelVariance(s.pixelVariance()).varianceFloor(s.varianceFloor())
+                    .structuralWeight(s.structuralWeight());
         }
         return b;
     }
@@ -133,6 +151,7 @@ public record TrainingOptions(
         b.smoothingSigma = smoothingSigma;
         b.pixelVariance = pixelVariance;
         b.varianceFloor = varianceFloor;
+        b.structuralWeight = structuralWeight;
         return b;
     }
 
@@ -157,6 +176,7 @@ public record TrainingOptions(
         private double smoothingSigma;
         private boolean pixelVariance;
         private double varianceFloor;
+        private double structuralWeight;
 
         public Builder name(String v) { name = v; return this; }
         public Builder version(String v) { version = v; return this; }
@@ -173,11 +193,12 @@ public record TrainingOptions(
         public Builder smoothingSigma(double v) { smoothingSigma = v; return this; }
         public Builder pixelVariance(boolean v) { pixelVariance = v; return this; }
         public Builder varianceFloor(double v) { varianceFloor = v; return this; }
+        public Builder structuralWeight(double v) { structuralWeight = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
                     validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance,
-                    varianceFloor);
+                    varianceFloor, structuralWeight);
         }
     }
 }

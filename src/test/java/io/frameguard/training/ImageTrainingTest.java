@@ -50,6 +50,8 @@ class ImageTrainingTest {
         assertThat(card.scoring().smoothingSigma()).isEqualTo(1.0);
         assertThat(card.scoring().pixelVariance()).isTrue();
         assertThat(card.scoring().calibrationFrames()).isEqualTo(600);
+        assertThat(card.scoring().structuralWeight()).isEqualTo(TrainingOptions.DEFAULT_STRUCTURAL_WEIGHT);
+        assertThat(card.scoring().kind()).isEqualTo("smoothed-variance-normalised+structural");
         assertThat(card.training().validationFrames()).isEqualTo(600);
         assertThat(card.architecture().layers()).containsExactly(784, 128, 32, 128, 784);
 

@@ -1,0 +1,55 @@
+package io.frameguard.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+/** The meters of a service instance on a registry that outlives it (Quarkus restarts in one JVM). */
+class FrameguardMetricsTest {
+
+    private static double threshold(MeterRegistry registry, String source) {
+        return registry.get("frameguard.threshold").tag("source", source).gauge().value();
+    }
+
+    @Test
+    void aRestartedInstancePublishesItsOwnGauges() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FrameguardMetrics first = new FrameguardMetrics(registry, 10);
+        first.threshold("line-1", 1.0);
+        first.close();
+        assertThat(registry.find("frameguard.threshold").meters()).isEmpty();
+
+        FrameguardMetrics second = new FrameguardMetrics(registry, 10);
+        second.threshold("line-1", 2.0);
+        assertThat(threshold(registry, "line-1")).isEqualTo(2.0);
+    }
+
+    @Test
+    void aGaugeLeftBehindIsReplacedNotReused() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        new FrameguardMetrics(registry, 10).threshold("line-1", 1.0); // never closed
+        FrameguardMetrics second = new FrameguardMetrics(registry, 10);
+        second.threshold("line-1", 2.0);
+        assertThat(threshold(registry, "line-1")).isEqualTo(2.0);
+        second.threshold("line-1", 3.0);
+        assertThat(threshold(registry, "line-1")).isEqualTo(3.0);
+        assertThat(registry.find("frameguard.threshold").meters()).hasSize(1);
+    }
+
+    @Test
+    void countersOfAClosedInstanceStartOverInTheNext() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FrameguardMetrics first = new FrameguardMetrics(registry, 10);
+        first.anomaly("line-1", "high", 5);
+        first.deadLettered("undecodable");
+        first.modelServed("v1");
+        first.close();
+        assertThat(registry.getMeters()).isEmpty();
+
+        FrameguardMetrics second = new FrameguardMetrics(registry, 10);
+        second.anomaly("line-1", "high", 5);
+        assertThat(registry.get("frameguard.anomalies").tag("source", "line-1").counter().count()).isEqualTo(1.0);
+    }
+}
