@@ -162,6 +162,9 @@ final class TrainerCommand implements Callable<Integer> {
             if (server != null) {
                 server.stop(0);
             }
+            if (workDir == null) { // our own temporary directory: candidates already published or discarded
+                org.apache.commons.io.FileUtils.deleteQuietly(work.toFile());
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.scoring.ScoreRecord;
 import io.frameguard.scoring.ScoredFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -19,6 +19,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The detector topology, the same one the service runs, driven by TopologyTestDriver. */
 class DetectorTopologyTest {
@@ -27,6 +28,8 @@ class DetectorTopologyTest {
     private static final Topics TOPICS = Topics.defaults();
 
     private TopologyTestDriver driver;
+    @TempDir
+    Path stateDir;
     private TestInputTopic<String, ScoreRecord> scores;
     private TestOutputTopic<String, AnomalyEvent> anomalies;
     private SimpleMeterRegistry registry;
@@ -37,7 +40,7 @@ class DetectorTopologyTest {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("detector-test").toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, policy, DriftPolicy.defaults(), new FrameguardMetrics(registry, 2)), p);
         scores = driver.createInputTopic(TOPICS.scores(), Serdes.String().serializer(), DetectorTopology.SCORE_SERDE.serializer());
         anomalies = driver.createOutputTopic(TOPICS.anomalies(), Serdes.String().deserializer(), DetectorTopology.EVENT_SERDE.deserializer());

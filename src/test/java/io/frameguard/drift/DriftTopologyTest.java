@@ -8,7 +8,7 @@ import io.frameguard.kafka.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.scoring.ScoreRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
@@ -20,6 +20,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The drift branch of the service's topology (the same one, built by DetectorTopology), driven by TopologyTestDriver. */
 class DriftTopologyTest {
@@ -29,6 +30,8 @@ class DriftTopologyTest {
 
     private final Random random = new Random(7);
     private TopologyTestDriver driver;
+    @TempDir
+    Path stateDir;
     private TestInputTopic<String, ScoreRecord> scores;
     private TestOutputTopic<String, DriftEvent> drift;
     private SimpleMeterRegistry registry;
@@ -40,7 +43,7 @@ class DriftTopologyTest {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drift-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("drift-test").toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, ThresholdPolicy.defaults(),
                 new DriftPolicy(WINDOW, 0.2), new FrameguardMetrics(registry, 10)), p);
         scores = driver.createInputTopic(TOPICS.scores(), Serdes.String().serializer(), DetectorTopology.SCORE_SERDE.serializer());

@@ -13,6 +13,7 @@ import java.util.Map;
 abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager {
 
     private KafkaTestBroker broker;
+    private Path work;
 
     /** Writes the model artifact to {@code modelDir}. */
     abstract void trainModel(Path modelDir) throws Exception;
@@ -48,7 +49,7 @@ abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager
         try {
             broker = KafkaTestBroker.start();
             started(broker);
-            Path work = Files.createTempDirectory("frameguard-it");
+            work = Files.createTempDirectory("frameguard-it");
             Path model = work.resolve("model");
             trainModel(model);
             Map<String, String> config = new HashMap<>(extraConfig());
@@ -78,6 +79,9 @@ abstract class BrokerTestResource implements QuarkusTestResourceLifecycleManager
         try {
             if (broker != null) {
                 broker.close();
+            }
+            if (work != null) {
+                org.apache.commons.io.FileUtils.deleteQuietly(work.toFile());
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);
