@@ -27,7 +27,21 @@ public final class FrameguardCli {
         System.setProperty("ai.djl.offline", "true");
         return new CommandLine(new FrameguardCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(FrameguardCli::invalidSetting)
                 .execute(args);
+    }
+
+    /**
+     * A setting that the options' own checks refuse ({@code IllegalArgumentException}, e.g. from
+     * {@code TrainingOptions}) is a usage error: its message, which names the setting, and exit code 2, no stack
+     * trace. Anything else is a failure and keeps picocli's stack trace and exit code 1.
+     */
+    private static int invalidSetting(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof IllegalArgumentException) {
+            command.getErr().println("frameguard " + command.getCommandName() + ": " + e.getMessage());
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        throw e;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -76,4 +76,23 @@ class FrameguardCliTest {
         assertThat(FrameguardCli.run("score", "--model", tmp.toString(), "--data", "x", "--format", "tiff", "--out", "y"))
                 .isNotZero();
     }
+
+    @Test
+    void aSettingOutOfRangeIsAUsageErrorThatNamesIt() throws Exception {
+        Path data = tmp.resolve("small.csv");
+        assertThat(FrameguardCli.run("generate", "--out", data.toString(), "--frames", "300", "--dim", "4")).isZero();
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out",
+                    tmp.resolve("refused").toString(), "--target-fpr", "0.7");
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("frameguard train: target FPR must be in (0, 0.5)").doesNotContain("\tat ");
+    }
 }
