@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
-                validationFraction != null ? validationFraction : data.image() != null && (pixelVariance || structuralWeight > 0) ? 0.2 : 0.1,
+                validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
                 architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()

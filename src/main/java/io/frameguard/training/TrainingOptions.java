@@ -75,6 +75,11 @@ public record TrainingOptions(
 
     /** Images: whether a share of the held-out images calibrates the error maps (per-pixel variance, map weights). */
     public boolean calibratesImages() {
+        return calibratesImages(pixelVariance, structuralWeight);
+    }
+
+    /** {@link #calibratesImages()} before the options exist (the default validation fraction depends on it). */
+    public static boolean calibratesImages(boolean pixelVariance, double structuralWeight) {
         return pixelVariance || structuralWeight > 0;
     }
 
