@@ -100,7 +100,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     @Option(names = "--frames", defaultValue = "300000",
-            description = "Frames per backlog mode; shorter runs measure mostly the JIT's warm-up (default: ${DEFAULT-VALUE}).")
+            description = "Measured frames per backlog mode, after --service-warmup-frames (default: ${DEFAULT-VALUE}).")
     int frames;
 
     @Option(names = "--per-record-frames", defaultValue = "20000",
@@ -121,6 +121,11 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "15",
             description = "Unmeasured seconds before each offered rate's measured period (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
+
+    @Option(names = "--service-warmup-frames", defaultValue = "400000",
+            description = "Backlog modes: frames the service scores before the measured ones, from the same backlog, so that "
+                    + "its JIT has compiled the hot paths (the per-record mode uses at most its own frame count) (default: ${DEFAULT-VALUE}).")
+    int serviceWarmupFrames;
 
     @Option(names = "--broker-warmup-frames", defaultValue = "100000",
             description = "Float32 frames scored once, unmeasured, before the measured runs, so the broker's JIT has compiled "
@@ -171,11 +176,12 @@ public final class E2eBenchmark implements Callable<Integer> {
     Path work;
 
     /**
-     * One backlog mode's result: {@code framesPerSecond} over all frames, {@code steadyFramesPerSecond} over the
-     * last three quarters (the first quarter runs while the JIT compiles the hot paths); CPU in cores over the
-     * scoring span (first to last score received); the service's busiest threads since its start.
+     * One backlog mode's result: {@code framesPerSecond} over the {@code frames} measured frames, which the service
+     * scores after {@code warmupFrames} others of the same backlog (a fresh JVM's JIT compiles the hot paths for
+     * the first minute or so: that is start-up, not what a running service does); {@code coldFramesPerSecond} over
+     * those first frames. CPU in cores and the service's busiest threads over the measured frames.
      */
-    record Result(String mode, int frames, double seconds, double framesPerSecond, double steadyFramesPerSecond,
+    record Result(String mode, int frames, int warmupFrames, double seconds, double framesPerSecond, double coldFramesPerSecond,
             long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {}
 
     /** One offered rate's result; latencies in ms, events = anomaly events received in the measured period. */
@@ -207,7 +213,7 @@ public final class E2eBenchmark implements Callable<Integer> {
             brokerPid = kafka.pid();
             if (brokerWarmupFrames > 0) {
                 System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
-                backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, shape);
+                backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape);
             }
             for (Mode m : backlog) {
                 results.add(backlog(kafka.bootstrapServers(), app, m, m == Mode.PER_RECORD ? perRecordFrames : frames, shape));
@@ -232,8 +238,8 @@ public final class E2eBenchmark implements Callable<Integer> {
             StringBuilder line = new StringBuilder("RESULT e2e");
             for (int i = 0; i < results.size(); i++) {
                 String key = backlog.get(i).option.replace('-', '_');
-                line.append(String.format(Locale.ROOT, " %s_frames_per_s=%.0f %s_steady_frames_per_s=%.0f", key,
-                        results.get(i).framesPerSecond(), key, results.get(i).steadyFramesPerSecond()));
+                line.append(String.format(Locale.ROOT, " %s_frames_per_s=%.0f %s_cold_frames_per_s=%.0f", key,
+                        results.get(i).framesPerSecond(), key, results.get(i).coldFramesPerSecond()));
             }
             System.out.println(line);
         }
@@ -282,35 +288,35 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private void reportScaling(List<ScalingResult> results) throws IOException {
-        StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s (all) | frames/s (last 3/4) "
-                + "| MB/s of frames (last 3/4) | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+        StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s | first frames/s (cold) "
+                + "| MB/s of frames | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
                 + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         StringBuilder line = new StringBuilder("RESULT e2e-scaling");
         for (ScalingResult sr : results) {
             Shape s = sr.shape();
             Result r = sr.result();
             t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", s.workers(),
-                    s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.steadyFramesPerSecond(),
-                    r.steadyFramesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
-            line.append(String.format(Locale.ROOT, " w%d_p%d_d%d_steady_frames_per_s=%.0f", s.workers(), s.partitions(), s.dim(),
-                    r.steadyFramesPerSecond()));
+                    s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.coldFramesPerSecond(),
+                    r.framesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+            line.append(String.format(Locale.ROOT, " w%d_p%d_d%d_frames_per_s=%.0f", s.workers(), s.partitions(), s.dim(),
+                    r.framesPerSecond()));
         }
         Path dir = plot != null ? plot.toAbsolutePath().getParent() : report != null ? report.toAbsolutePath().getParent() : null;
         if (dir != null) {
             List<BenchPlot.Series> byPartitions = new ArrayList<>();
             for (int w : scalingWorkers) {
                 List<double[]> points = results.stream().filter(sr -> sr.shape().workers() == w && sr.shape().dim() == dim)
-                        .map(sr -> new double[] {sr.shape().partitions(), sr.result().steadyFramesPerSecond()}).toList();
+                        .map(sr -> new double[] {sr.shape().partitions(), sr.result().framesPerSecond()}).toList();
                 byPartitions.add(new BenchPlot.Series(w + " worker(s)", points));
             }
             Path partitionsPng = dir.resolve("bench-e2e-partitions.png");
-            BenchPlot.lines(partitionsPng, "float32 frames/s after warm-up, " + dim + " floats per frame", "partitions of the frames topic",
+            BenchPlot.lines(partitionsPng, "float32 frames/s after the service's warm-up, " + dim + " floats per frame", "partitions of the frames topic",
                     "frames/s", byPartitions, false);
             List<double[]> bySize = results.stream().filter(sr -> sr.shape().workers() == workers && sr.shape().partitions() == partitions)
                     .sorted((a, b) -> Integer.compare(a.shape().dim(), b.shape().dim()))
-                    .map(sr -> new double[] {sr.shape().dim(), sr.result().steadyFramesPerSecond()}).toList();
+                    .map(sr -> new double[] {sr.shape().dim(), sr.result().framesPerSecond()}).toList();
             Path sizePng = dir.resolve("bench-e2e-frame-size.png");
-            BenchPlot.lines(sizePng, "float32 frames/s after warm-up, " + workers + " worker(s), " + partitions + " partitions",
+            BenchPlot.lines(sizePng, "float32 frames/s after the service's warm-up, " + workers + " worker(s), " + partitions + " partitions",
                     "floats per frame", "frames/s", List.of(new BenchPlot.Series("frames/s", bySize)), true);
             t.append("\n![throughput against partitions](").append(partitionsPng.getFileName()).append(")\n")
                     .append("\n![throughput against frame size](").append(sizePng.getFileName()).append(")\n");
@@ -346,7 +352,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     /** The settings every run shares. */
     private String pipelineSettings() {
         return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll and transaction), at most %d per predictor "
-                + "call, linger 5 ms; detector (Kafka Streams) in the same process%s", maxBatch, MODEL_BATCH,
+                + "call, linger 5 ms; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
+                + "before the measured ones (its JIT's warm-up)%s", maxBatch, MODEL_BATCH, serviceWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
@@ -380,46 +387,60 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
+        return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape);
+    }
+
+    private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape) throws Exception {
         Run run = prepare(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape);
         SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
-        System.out.printf("%s: producing %,d frames ...%n", mode.label, n);
-        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, n);
+        int total = warm + n;
+        System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
+        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, total);
         System.out.printf("%s: starting the service ...%n", mode.label);
         long peakRss = 0;
         try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
                 work.resolve("service" + run.suffix() + ".log"))) {
-            double cpuAtStart = cpuSeconds(service.pid());
-            double brokerCpuAtStart = cpuSeconds(brokerPid);
             try (KafkaConsumer<byte[], byte[]> scores = consumer(bootstrap, List.of(run.scores()))) {
-                long[] receivedAt = new long[n];
+                long[] receivedAt = new long[total];
                 int seen = 0;
+                // CPU over the measured frames only: start-up (model load, Streams restore) and warm-up are not in it
+                double cpuAtStart = 0;
+                double brokerCpuAtStart = 0;
+                Map<String, Double> threadsAtStart = Map.of();
+                int tenth = Math.max(1, total / 10);
                 long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-                while (seen < n && System.nanoTime() < deadline) {
+                while (seen < total && System.nanoTime() < deadline) {
                     var polled = scores.poll(Duration.ofMillis(200));
                     long now = System.currentTimeMillis();
-                    if (seen == 0 && polled.count() > 0) {
-                        // CPU over the scoring span only: start-up (model load, Streams restore) is not scoring
+                    int before = seen;
+                    for (int i = 0; i < polled.count() && seen < total; i++) {
+                        receivedAt[seen++] = now;
+                    }
+                    if (before <= warm && seen > warm) {
                         cpuAtStart = cpuSeconds(service.pid());
                         brokerCpuAtStart = cpuSeconds(brokerPid);
+                        threadsAtStart = threadCpu(service.pid());
                     }
-                    for (int i = 0; i < polled.count() && seen < n; i++) {
-                        receivedAt[seen++] = now;
+                    if (before / tenth != seen / tenth && before >= tenth) {
+                        int from = (before / tenth - 1) * tenth;
+                        System.out.printf(Locale.ROOT, "  %,d frames scored, last %,d at %,.0f frames/s%n", seen, tenth,
+                                tenth / (Math.max(1, receivedAt[from + tenth - 1] - receivedAt[from]) / 1000.0));
                     }
                     peakRss = Math.max(peakRss, rssMiB(service.pid()));
                     service.requireAlive();
                 }
-                if (seen < n) {
-                    throw new IOException(mode.label + ": only " + seen + " of " + n + " frames scored in " + RUN_LIMIT);
+                if (seen < total) {
+                    throw new IOException(mode.label + ": only " + seen + " of " + total + " frames scored in " + RUN_LIMIT);
                 }
                 double cpu = cpuSeconds(service.pid()) - cpuAtStart;
                 double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
-                String threads = busiestThreads(service.pid(), 5);
-                double seconds = Math.max(1, receivedAt[n - 1] - receivedAt[0]) / 1000.0;
-                int quarter = n / 4;
-                double steady = (n - quarter) / (Math.max(1, receivedAt[n - 1] - receivedAt[quarter]) / 1000.0);
-                Result r = new Result(mode.label, n, seconds, n / seconds, steady, peakRss, cpu / seconds, brokerCpu / seconds, threads);
-                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s (last 3/4: %,.0f); service threads (CPU s): %s%n", mode.label,
-                        r.framesPerSecond(), r.steadyFramesPerSecond(), threads);
+                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6);
+                double seconds = Math.max(1, receivedAt[total - 1] - receivedAt[warm]) / 1000.0;
+                double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
+                Result r = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
+                        brokerCpu / seconds, threads);
+                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s after warm-up (first %,d frames: %,.0f/s); service threads over the "
+                        + "measured frames (CPU s): %s%n", mode.label, r.framesPerSecond(), warm, r.coldFramesPerSecond(), threads);
                 return r;
             }
         }
@@ -608,11 +629,8 @@ public final class E2eBenchmark implements Callable<Integer> {
         return cpuSeconds(Path.of("/proc/" + pid + "/stat"));
     }
 
-    /**
-     * The process's threads with the most CPU since it started, grouped by name (digits dropped, so a pool
-     * counts as one): "name 12.3 s, ...". Linux only; empty elsewhere.
-     */
-    static String busiestThreads(long pid, int top) {
+    /** CPU seconds of the process's threads since it started, grouped by name (digits dropped, so a pool counts as one). Linux only. */
+    static Map<String, Double> threadCpu(long pid) {
         Map<String, Double> byName = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks.toList()) {
@@ -624,9 +642,15 @@ public final class E2eBenchmark implements Callable<Integer> {
                 }
             }
         } catch (IOException e) {
-            return "";
+            return Map.of();
         }
-        return byName.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
+        return byName;
+    }
+
+    /** The {@code top} thread groups with the most CPU between two {@link #threadCpu} readings: "name 12.3 s, ...". */
+    static String busiest(Map<String, Double> now, Map<String, Double> before, int top) {
+        return now.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
                 .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue()))
                 .reduce((a, b) -> a + ", " + b).orElse("");
     }
@@ -634,15 +658,16 @@ public final class E2eBenchmark implements Callable<Integer> {
     private static String backlogTable(List<Result> results) {
         double perRecord = results.stream().filter(r -> r.mode().equals(Mode.PER_RECORD.label)).mapToDouble(Result::framesPerSecond)
                 .findFirst().orElse(Double.NaN);
-        StringBuilder t = new StringBuilder("| mode | frames | scoring span (s) | frames/s (all) | frames/s (last 3/4) "
-                + "| × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder t = new StringBuilder("| mode | warm-up frames | frames/s over them (cold JVM) | measured frames | span (s) "
+                + "| frames/s | × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %,.0f | %s | %,d | %.2f | %.2f |%n", r.mode(),
-                    r.frames(), r.seconds(), r.framesPerSecond(), r.steadyFramesPerSecond(),
+            t.append(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %,d | %.1f | %,.0f | %s | %,d | %.2f | %.2f |%n", r.mode(),
+                    r.warmupFrames(), r.coldFramesPerSecond(), r.frames(), r.seconds(), r.framesPerSecond(),
                     Double.isNaN(perRecord) ? "" : String.format(Locale.ROOT, "%.1f", r.framesPerSecond() / perRecord),
                     r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
-        t.append("\nThe service's busiest threads over each run, CPU seconds since its start (Linux thread names, digits as #):\n\n");
+        t.append("\nThe service's busiest threads over the measured frames, CPU seconds (Linux thread names, digits as #):\n\n");
         for (Result r : results) {
             t.append("- ").append(r.mode()).append(": ").append(r.busiestThreads()).append('\n');
         }
