@@ -1,5 +1,7 @@
 package io.frameguard.detection;
 
+import io.frameguard.kafka.StateSerde;
+
 /**
  * What the detector remembers per source (state store {@value DetectorTopology#THRESHOLD_STORE}, changelogged).
  *
@@ -9,6 +11,14 @@ package io.frameguard.detection;
  * @param recent the last n frames' exceedances, newest in bit 0
  */
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
+
+    /** The store's serde: binary, reads the JSON of older detectors too. */
+    static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, (out, s) -> {
+        StateSerde.writeNullable(out, s.modelVersion());
+        out.writeDouble(s.baseThreshold());
+        out.writeDouble(s.threshold());
+        out.writeLong(s.recent());
+    }, in -> new SourceState(StateSerde.readNullable(in), in.readDouble(), in.readDouble(), in.readLong()));
 
     static SourceState fresh(String modelVersion, double baseThreshold) {
         return new SourceState(modelVersion, baseThreshold, baseThreshold, 0L);

@@ -1,5 +1,7 @@
 package io.frameguard.drift;
 
+import io.frameguard.kafka.StateSerde;
+
 /**
  * What the drift monitor remembers per source (state store {@value DriftTopology#DRIFT_STORE}, changelogged).
  *
@@ -10,6 +12,29 @@ package io.frameguard.drift;
  * @param lastPsi PSI of the last complete window; NaN before the first
  */
 public record DriftState(String modelVersion, long[] counts, long windowStartTs, boolean drifting, double lastPsi) {
+
+    /** The store's serde: binary, reads the JSON of older detectors too. */
+    static final StateSerde<DriftState> SERDE = new StateSerde<>(DriftState.class, (out, s) -> {
+        StateSerde.writeNullable(out, s.modelVersion());
+        out.writeInt(s.counts().length);
+        for (long c : s.counts()) {
+            out.writeLong(c);
+        }
+        out.writeLong(s.windowStartTs());
+        out.writeBoolean(s.drifting());
+        out.writeDouble(s.lastPsi());
+    }, in -> {
+        String version = StateSerde.readNullable(in);
+        int bins = in.readInt();
+        if (bins < 0 || bins > 1024) {
+            throw new java.io.IOException("implausible bin count " + bins);
+        }
+        long[] counts = new long[bins];
+        for (int i = 0; i < bins; i++) {
+            counts[i] = in.readLong();
+        }
+        return new DriftState(version, counts, in.readLong(), in.readBoolean(), in.readDouble());
+    });
 
     static DriftState fresh(String modelVersion) {
         return new DriftState(modelVersion, new long[DriftPolicy.BINS], -1, false, Double.NaN);

@@ -20,14 +20,13 @@ public final class DriftTopology {
     public static final String DRIFT_STORE = "source-drift";
     static final String PROCESSOR = "drift";
     public static final JsonSerde<DriftEvent> EVENT_SERDE = new JsonSerde<>(DriftEvent.class);
-    static final JsonSerde<DriftState> STATE_SERDE = new JsonSerde<>(DriftState.class);
 
     private DriftTopology() {}
 
     public static void addTo(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String driftTopic,
             DriftPolicy policy, FrameguardMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), STATE_SERDE).withCachingEnabled());
+                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), DriftState.SERDE).withCachingEnabled());
         scores.process(() -> new DriftProcessor(policy, metrics), Named.as(PROCESSOR), DRIFT_STORE)
                 .to(driftTopic, Produced.with(Serdes.String(), EVENT_SERDE));
     }
