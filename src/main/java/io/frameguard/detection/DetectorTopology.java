@@ -48,7 +48,7 @@ public class DetectorTopology {
     public static Topology build(Topics topics, ThresholdPolicy policy, DriftPolicy drift, FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(THRESHOLD_STORE), Serdes.String(), SourceState.SERDE).withCachingEnabled());
+                Stores.persistentKeyValueStore(THRESHOLD_STORE), Serdes.String(), SourceState.SERDE.serde()).withCachingEnabled());
         KStream<String, ScoreRecord> scores = builder.stream(topics.scores(), Consumed.with(Serdes.String(), SCORE_SERDE));
         DriftTopology.addTo(builder, scores, topics.drift(), drift, metrics);
         scores.process(() -> new DetectorProcessor(policy, metrics), org.apache.kafka.streams.kstream.Named.as(PROCESSOR), THRESHOLD_STORE)

@@ -26,7 +26,7 @@ public final class DriftTopology {
     public static void addTo(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String driftTopic,
             DriftPolicy policy, FrameguardMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), DriftState.SERDE).withCachingEnabled());
+                Stores.persistentKeyValueStore(DRIFT_STORE), Serdes.String(), DriftState.SERDE.serde()).withCachingEnabled());
         scores.process(() -> new DriftProcessor(policy, metrics), Named.as(PROCESSOR), DRIFT_STORE)
                 .to(driftTopic, Produced.with(Serdes.String(), EVENT_SERDE));
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
@@ -17,7 +18,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * outside the detector depends on the layout. Values written as JSON before this format existed (they start with
  * '{') are still read, so a detector upgraded in place restores its old changelogs; the next write replaces them.
  */
-public final class StateSerde<T> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class StateSerde<T> implements Serializer<T> {
 
     /** Writes a value's fields after the format byte. */
     @FunctionalInterface
@@ -62,7 +63,6 @@ public final class StateSerde<T> implements Serde<T>, Serializer<T>, Deserialize
         return bytes.toByteArray();
     }
 
-    @Override
     public T deserialize(String topic, byte[] data) {
         if (data == null) {
             return null;
@@ -97,19 +97,9 @@ public final class StateSerde<T> implements Serde<T>, Serializer<T>, Deserialize
         return in.readBoolean() ? in.readUTF() : null;
     }
 
-    @Override
-    public void configure(java.util.Map<String, ?> configs, boolean isKey) {}
-
-    @Override
-    public void close() {}
-
-    @Override
-    public Serializer<T> serializer() {
-        return this;
-    }
-
-    @Override
-    public Deserializer<T> deserializer() {
-        return this;
+    /** This serializer and its {@link #deserialize} as the serde a store builder takes. */
+    public Serde<T> serde() {
+        Deserializer<T> deserializer = this::deserialize;
+        return Serdes.serdeFrom(this, deserializer);
     }
 }
