@@ -503,11 +503,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 }
             }, "bench-reader");
             reader.start();
-            long warmDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
-            while (totalScored.get() < backlog && System.nanoTime() < warmDeadline) {
-                service.requireAlive();
-                Thread.sleep(100);
-            }
+            awaitScored(service, totalScored, backlog);
             double cpuAtStart = cpuSeconds(service.pid());
             double brokerCpuAtStart = cpuSeconds(brokerPid);
             long sent;
@@ -522,11 +518,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 producer.flush();
             }
             long total = backlog + (long) rate * warmupSeconds + sent;
-            long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-            while (totalScored.get() < total && System.nanoTime() < deadline) {
-                service.requireAlive();
-                Thread.sleep(100);
-            }
+            awaitScored(service, totalScored, total);
             Thread.sleep(500); // the detector commits every commit.interval.ms: let the last events through
             double cpu = cpuSeconds(service.pid()) - cpuAtStart;
             double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
@@ -544,6 +536,15 @@ public final class E2eBenchmark implements Callable<Integer> {
                 throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
             }
             return r;
+        }
+    }
+
+    /** Waits until the reader has counted {@code target} scores, the service dies, or {@link #RUN_LIMIT} passes. */
+    private static void awaitScored(LocalService service, AtomicLong scored, long target) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (scored.get() < target && System.nanoTime() < deadline) {
+            service.requireAlive();
+            Thread.sleep(100);
         }
     }
 

@@ -26,8 +26,9 @@ public record DriftState(String modelVersion, long[] counts, long windowStartTs,
     }, in -> {
         String version = StateSerde.readNullable(in);
         int bins = in.readInt();
-        if (bins < 0 || bins > 1024) {
-            throw new java.io.IOException("implausible bin count " + bins);
+        // a damaged count must not allocate more than the value holds
+        if (bins < 0 || (long) bins * Long.BYTES > in.available()) {
+            throw new java.io.IOException("bin count " + bins + " does not fit the value");
         }
         long[] counts = new long[bins];
         for (int i = 0; i < bins; i++) {
