@@ -134,8 +134,13 @@ public final class E2eBenchmark implements Callable<Integer> {
     int brokerWarmupFrames;
 
     @Option(names = "--max-batch", defaultValue = "256",
-            description = "frameguard.scorer.max-batch: frames per poll and per transaction (default: ${DEFAULT-VALUE}).")
+            description = "frameguard.scorer.max-batch: frames per poll and per predictor call (default: ${DEFAULT-VALUE}).")
     int maxBatch;
+
+    @Option(names = "--commit-interval", defaultValue = "100ms",
+            description = "frameguard.scorer.commit-interval: longest a scorer transaction stays open while frames keep "
+                    + "arriving; 0 commits every batch (default: ${DEFAULT-VALUE}).")
+    String commitInterval;
 
     @Option(names = "--workers", defaultValue = "1", description = "frameguard.scorer.workers (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -352,9 +357,9 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     /** The settings every run shares. */
     private String pipelineSettings() {
-        return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll and transaction), at most %d per predictor "
-                + "call, linger 5 ms; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
-                + "before the measured ones, offered rates a backlog of as many before the rate starts (its JIT's warm-up)%s", maxBatch, MODEL_BATCH, serviceWarmupFrames,
+        return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll), at most %d per predictor "
+                + "call, linger 5 ms, scorer transactions committed when no frame waits or after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
+                + "before the measured ones, offered rates a backlog of as many before the rate starts (its JIT's warm-up)%s", maxBatch, MODEL_BATCH, commitInterval, serviceWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
@@ -379,6 +384,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         s.put("frameguard.scorer.predict-batch", Integer.toString(predictBatch));
         s.put("frameguard.scorer.group-id", "bench" + suffix);
         s.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));
+        s.put("frameguard.scorer.commit-interval", commitInterval);
         s.put("frameguard.scorer.workers", Integer.toString(shape.workers()));
         s.put("kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString());
         s.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
@@ -408,6 +414,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 double cpuAtStart = 0;
                 double brokerCpuAtStart = 0;
                 Map<String, Double> threadsAtStart = Map.of();
+                double transactionsAtStart = 0;
                 int tenth = Math.max(1, total / 10);
                 long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
                 while (seen < total && System.nanoTime() < deadline) {
@@ -421,6 +428,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                         cpuAtStart = cpuSeconds(service.pid());
                         brokerCpuAtStart = cpuSeconds(brokerPid);
                         threadsAtStart = threadCpu(service.pid());
+                        transactionsAtStart = scorerTransactionSeconds(service);
                     }
                     if (before / tenth != seen / tenth && before >= tenth) {
                         int from = (before / tenth - 1) * tenth;
@@ -435,8 +443,10 @@ public final class E2eBenchmark implements Callable<Integer> {
                 }
                 double cpu = cpuSeconds(service.pid()) - cpuAtStart;
                 double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
-                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6);
                 double seconds = Math.max(1, receivedAt[total - 1] - receivedAt[warm]) / 1000.0;
+                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6) + String.format(Locale.ROOT,
+                        "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
+                        scorerTransactionSeconds(service) - transactionsAtStart, seconds);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
                 Result r = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
                         brokerCpu / seconds, threads);
@@ -657,6 +667,20 @@ public final class E2eBenchmark implements Callable<Integer> {
             return Map.of();
         }
         return byName;
+    }
+
+    /**
+     * Seconds the scorer's producers have spent in their transactions' round trips to the broker (sending the
+     * offsets, committing), from the Kafka client metrics on the service's /q/metrics; NaN if it cannot be read.
+     */
+    private static double scorerTransactionSeconds(LocalService service) throws InterruptedException {
+        try {
+            String scorer = "client_id=\"frameguard-scorer-";
+            return (service.metricSum("kafka_producer_txn_send_offsets_time_ns_total", scorer)
+                    + service.metricSum("kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
+        } catch (IOException e) {
+            return Double.NaN;
+        }
     }
 
     /** The {@code top} thread groups with the most CPU between two {@link #threadCpu} readings: "name 12.3 s, ...". */

@@ -17,18 +17,27 @@ public class ConfigCheck {
     /** Shortest management API token accepted (a guessable token is no protection). */
     public static final int MIN_TOKEN_LENGTH = 16;
 
+    /**
+     * The scorer producers' transaction timeout unless kafka.transaction.timeout.ms sets one: short, because a
+     * crashed scorer's open transaction blocks read_committed readers until it times out.
+     */
+    public static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+
     @Inject
     FrameguardConfig config;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
+    @ConfigProperty(name = "kafka.transaction.timeout.ms")
+    java.util.Optional<Long> transactionTimeoutMs;
+
     void onStart(@Observes @Priority(1) StartupEvent event) {
-        check(config, bootstrapServers);
+        check(config, bootstrapServers, transactionTimeoutMs.orElse(DEFAULT_TRANSACTION_TIMEOUT_MS));
     }
 
     /** Throws {@link IllegalArgumentException} naming the first bad setting. */
-    public static void check(FrameguardConfig config, String bootstrapServers) {
+    public static void check(FrameguardConfig config, String bootstrapServers, long transactionTimeoutMs) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap.servers (KAFKA_BOOTSTRAP_SERVERS) must name at least one broker");
         }
@@ -43,6 +52,12 @@ public class ConfigCheck {
         }
         if (config.scorer().linger().isNegative() || config.scorer().linger().toMillis() > 10_000) {
             throw new IllegalArgumentException("frameguard.scorer.linger must be between 0 and 10s, was " + config.scorer().linger());
+        }
+        java.time.Duration commitInterval = config.scorer().commitInterval();
+        if (commitInterval.isNegative() || commitInterval.toMillis() * 2 > transactionTimeoutMs) {
+            throw new IllegalArgumentException("frameguard.scorer.commit-interval (" + commitInterval + ") must be between 0 "
+                    + "and half of kafka.transaction.timeout.ms (" + transactionTimeoutMs + " ms): the broker aborts a "
+                    + "transaction open longer than that");
         }
         var t = config.topics();
         if (java.util.Set.of(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift()).size() < 5) {

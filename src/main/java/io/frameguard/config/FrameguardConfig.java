@@ -109,6 +109,14 @@ public interface FrameguardConfig {
         @WithDefault("5ms") Duration linger();
 
         /**
+         * Longest a transaction stays open while frames keep arriving: it holds several batches and is committed
+         * once this has passed, or as soon as no more frames are waiting. 0 commits every batch. Larger values save
+         * commit round trips under load; readers of the scores wait up to this long. Must stay well below the
+         * producer's transaction.timeout.ms (10 s by default here).
+         */
+        @WithDefault("100ms") Duration commitInterval();
+
+        /**
          * Where the model runs: auto (a GPU when TensorFlow's CUDA build is in use and sees one, else the CPU), cpu,
          * or gpu (the start fails without one).
          */

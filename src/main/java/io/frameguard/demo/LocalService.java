@@ -77,6 +77,23 @@ public final class LocalService implements AutoCloseable {
         }
     }
 
+    /**
+     * The sum of the samples of a Prometheus metric on the service's /q/metrics whose labels contain
+     * {@code labelsContain} (all of them for ""), 0 when there are none: for counters such as the Kafka clients'
+     * total times.
+     */
+    public double metricSum(String name, String labelsContain) throws IOException, InterruptedException {
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<java.util.stream.Stream<String>> r = HTTP.send(scrape, HttpResponse.BodyHandlers.ofLines());
+        if (r.statusCode() != 200) {
+            throw new IOException("/q/metrics answered " + r.statusCode());
+        }
+        return r.body().filter(l -> l.startsWith(name) && l.length() > name.length()
+                        && (l.charAt(name.length()) == '{' || l.charAt(name.length()) == ' ') && l.contains(labelsContain))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** SIGKILL, as the kernel's OOM killer or a node failure does: no shutdown hook runs. For fault tests. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

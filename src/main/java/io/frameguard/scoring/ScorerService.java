@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import io.frameguard.config.ConfigCheck;
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.kafka.TopicSetup;
@@ -83,14 +84,15 @@ public class ScorerService {
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders, metrics,
                     config.scorer().maxBatch(), config.scorer().predictBatch(), config.scorer().linger(),
-                    config.scorer().retryBackoff(), heatmaps);
+                    config.scorer().commitInterval(), config.scorer().retryBackoff(), heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);
             t.start();
         }
-        LOG.infof("scorer started: %d worker(s), max batch %d, linger %s, %s -> %s", workers.size(),
-                config.scorer().maxBatch(), config.scorer().linger(), topics.frames(), topics.scores());
+        LOG.infof("scorer started: %d worker(s), max batch %d, linger %s, commit interval %s, %s -> %s", workers.size(),
+                config.scorer().maxBatch(), config.scorer().linger(), config.scorer().commitInterval(), topics.frames(),
+                topics.scores());
     }
 
     void onStop(@Observes @Priority(10) ShutdownEvent event) {
@@ -147,8 +149,8 @@ public class ScorerService {
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.scorer().transactionalIdPrefix() + "-" + host + "-" + worker);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        // An open transaction of a crashed scorer blocks read_committed readers until it times out: keep it short.
-        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        // Short (see ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS); the commit interval is checked against it at start.
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.frames().maxBytes() + DLQ_HEADER_ROOM));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

@@ -46,6 +46,13 @@ import org.jboss.logging.Logger;
  * <p>Batching: whatever one poll returns (at most max-batch frames), topped up by further polls for at most
  * the linger while the batch is not full. The model is read once per batch, so a model swap lands between
  * batches.
+ *
+ * <p>Transactions: one transaction may hold several batches. It is committed once it has been open for the
+ * commit interval, as soon as no further frame is waiting, before partitions are revoked, and at shutdown.
+ * A commit costs the scorer two round trips to the broker (the offsets, then the end of the transaction) during
+ * which it scores nothing; on a busy two-core machine those took about half of the scorer's time when every
+ * batch was its own transaction. The interval bounds the latency this adds, since readers of the scores see
+ * them only at commit. A failed batch or commit aborts the whole transaction, and every batch in it is re-read.
  */
 final class ScorerWorker implements Runnable {
 
@@ -73,10 +80,13 @@ final class ScorerWorker implements Runnable {
     private volatile boolean joined;
     private volatile Throwable fatal;
     private float[] buffer = new float[0];
+    private final long commitIntervalNanos;
+    /** The open transaction, or null. Only the worker's thread touches it (rebalance callbacks run inside poll). */
+    private OpenTransaction transaction;
 
     ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
             ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, int predictBatch,
-            Duration linger, Duration retryBackoff, HeatmapStore heatmaps) {
+            Duration linger, Duration commitInterval, Duration retryBackoff, HeatmapStore heatmaps) {
         this.id = id;
         this.consumer = consumer;
         this.producer = producer;
@@ -87,6 +97,7 @@ final class ScorerWorker implements Runnable {
         this.maxBatch = maxBatch;
         this.predictBatch = predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;
         this.lingerNanos = linger.toNanos();
+        this.commitIntervalNanos = commitInterval.toNanos();
         this.retryBackoff = retryBackoff;
         this.heatmaps = heatmaps;
     }
@@ -112,7 +123,26 @@ final class ScorerWorker implements Runnable {
             producer.initTransactions();
             consumer.subscribe(List.of(topics.frames()), new ConsumerRebalanceListener() {
                 @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // The new owner starts from the committed offsets: commit what was scored of them first.
+                    if (transaction != null && !partitions.isEmpty()) {
+                        try {
+                            commit();
+                        } catch (KafkaException e) {
+                            LOG.warnf("scorer %d: commit before rebalance failed (%s); its frames will be scored again",
+                                    id, e.getMessage());
+                            abortAndRewind();
+                        }
+                    }
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // Another member owns them already: the offsets can no longer be committed by this one.
+                    if (transaction != null) {
+                        abortAndRewind();
+                    }
+                }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -122,35 +152,44 @@ final class ScorerWorker implements Runnable {
             });
             while (running) {
                 List<ConsumerRecord<byte[], byte[]>> batch = nextBatch();
-                if (batch.isEmpty()) {
-                    continue;
-                }
-                ModelScorer current = model.current();
-                if (session == null || session.card() != current.card()) {
-                    if (session != null) {
-                        session.close();
-                    }
-                    session = current.newSession();
-                    metrics.modelServed(current.card().version());
-                }
                 try {
+                    if (batch.isEmpty()) {
+                        if (transaction != null) {
+                            commit(); // nothing more is waiting: don't hold scores back
+                        }
+                        continue;
+                    }
+                    ModelScorer current = model.current();
+                    if (session == null || session.card() != current.card()) {
+                        if (session != null) {
+                            session.close();
+                        }
+                        session = current.newSession();
+                        metrics.modelServed(current.card().version());
+                    }
                     process(batch, session);
+                    if (System.nanoTime() - transaction.begunNanos >= commitIntervalNanos) {
+                        commit();
+                    }
                 } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
                         | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
                     throw e;
                 } catch (WakeupException e) {
                     throw e;
                 } catch (Exception e) {
-                    LOG.errorf(e, "scorer %d: batch of %d frames failed, retrying from its first offsets in %s",
-                            id, batch.size(), retryBackoff);
-                    abortQuietly();
-                    rewind(batch);
+                    LOG.errorf(e, "scorer %d: a batch or commit failed; the %d frame(s) of the open transaction will be "
+                            + "scored again from their first offsets in %s", id,
+                            transaction == null ? batch.size() : transaction.frames, retryBackoff);
+                    abortAndRewind();
                     Thread.sleep(retryBackoff.toMillis());
                 }
             }
+            commitAtShutdown();
         } catch (WakeupException e) {
             if (running) {
                 fatal = e;
+            } else {
+                commitAtShutdown();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -169,8 +208,23 @@ final class ScorerWorker implements Runnable {
         }
     }
 
+    /** Commits the open transaction on a clean stop; if that fails its frames are scored again after a restart. */
+    private void commitAtShutdown() {
+        if (transaction == null) {
+            return;
+        }
+        try {
+            commit();
+        } catch (KafkaException e) {
+            LOG.warnf("scorer %d: commit at shutdown failed (%s); its frames will be scored again", id, e.getMessage());
+            abortQuietly();
+            transaction = null;
+        }
+    }
+
     private List<ConsumerRecord<byte[], byte[]>> nextBatch() {
-        ConsumerRecords<byte[], byte[]> first = consumer.poll(IDLE_POLL);
+        // With a transaction open, take only frames already fetched: none waiting means it is time to commit.
+        ConsumerRecords<byte[], byte[]> first = consumer.poll(transaction == null ? IDLE_POLL : Duration.ZERO);
         if (first.isEmpty()) {
             return List.of();
         }
@@ -195,6 +249,12 @@ final class ScorerWorker implements Runnable {
         FrameShape shape = session.card().input().shape();
         int dim = shape.dim();
         int width = session.card().input().errorWidth();
+        // First, so that whatever fails below rewinds this batch too (beginning a transaction is local).
+        if (transaction == null) {
+            producer.beginTransaction();
+            transaction = new OpenTransaction(System.nanoTime());
+        }
+        transaction.add(batch);
         if (buffer.length < batch.size() * dim) {
             buffer = new float[batch.size() * dim];
         }
@@ -235,32 +295,54 @@ final class ScorerWorker implements Runnable {
         String version = session.card().version();
         double modelThreshold = session.card().threshold().value();
 
-        producer.beginTransaction();
         for (int i = 0; i < decoded.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = decoded.get(i);
             ScoredFrame s = scored.get(i);
             ScoreRecord record = new ScoreRecord(ScoreRecord.VERSION, new String(r.key(), StandardCharsets.UTF_8),
                     r.topic(), r.partition(), r.offset(), r.timestamp(), now, s.score(), modelThreshold, version,
                     s.validationRank(), s.topChannels(), s.region(), decoded.size(), inferenceNanos / 1000);
-            producer.send(new ProducerRecord<>(topics.scores(), null, r.timestamp(), r.key(), SCORE_JSON.serialize(topics.scores(), record)));
+            producer.send(new ProducerRecord<>(topics.scores(), null, timestamp(r), r.key(), SCORE_JSON.serialize(topics.scores(), record)));
         }
         for (int i = 0; i < rejected.size(); i++) {
             producer.send(deadLetter(rejected.get(i), reasons.get(i), version));
         }
-        producer.sendOffsetsToTransaction(nextOffsets(batch), consumer.groupMetadata());
-        producer.commitTransaction();
+        // Counted once committed, so that frames scored again after an abort are not counted twice.
+        transaction.afterCommit.add(() -> {
+            if (!decoded.isEmpty()) {
+                for (int c = 0; c < calls; c++) {
+                    metrics.batch(Math.min(predictBatch, decoded.size() - c * predictBatch), callNanos[c]);
+                }
+                metrics.scored(decoded.size());
+                for (ScoredFrame s : scored) {
+                    metrics.score(s.score());
+                }
+            }
+            for (FrameDecodeException e : reasons) {
+                metrics.deadLettered(e.reason());
+            }
+        });
+    }
 
-        if (!decoded.isEmpty()) {
-            for (int c = 0; c < calls; c++) {
-                metrics.batch(Math.min(predictBatch, decoded.size() - c * predictBatch), callNanos[c]);
-            }
-            metrics.scored(decoded.size());
-            for (ScoredFrame s : scored) {
-                metrics.score(s.score());
-            }
-        }
-        for (FrameDecodeException e : reasons) {
-            metrics.deadLettered(e.reason());
+    /** Commits the open transaction with the offsets of every frame in it. */
+    private void commit() {
+        OpenTransaction t = transaction;
+        producer.sendOffsetsToTransaction(t.nextOffsets, consumer.groupMetadata());
+        producer.commitTransaction();
+        transaction = null;
+        t.afterCommit.forEach(Runnable::run);
+    }
+
+    /** Aborts the open transaction (if any) and seeks back to the first frame of each partition it held. */
+    private void abortAndRewind() {
+        abortQuietly();
+        if (transaction != null) {
+            Set<TopicPartition> owned = consumer.assignment();
+            transaction.firstOffsets.forEach((tp, offset) -> {
+                if (owned.contains(tp)) {
+                    consumer.seek(tp, offset);
+                }
+            });
+            transaction = null;
         }
     }
 
@@ -272,30 +354,15 @@ final class ScorerWorker implements Runnable {
         headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
         headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
         headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(version));
-        return new ProducerRecord<>(topics.dlq(), null, r.timestamp(), r.key(), r.value(), headers);
+        return new ProducerRecord<>(topics.dlq(), null, timestamp(r), r.key(), r.value(), headers);
     }
 
-    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
-        return offsets;
-    }
-
-    /** Seeks every partition of a failed batch back to its first frame in the batch. */
-    private void rewind(List<ConsumerRecord<byte[], byte[]>> batch) {
-        Map<TopicPartition, Long> first = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
-        }
-        Set<TopicPartition> owned = consumer.assignment();
-        first.forEach((tp, offset) -> {
-            if (owned.contains(tp)) {
-                consumer.seek(tp, offset);
-            }
-        });
+    /**
+     * The frame's timestamp for the records written about it; null (the producer's clock) for a record without one
+     * (-1), which a producer refuses and which would otherwise fail its batch on every retry.
+     */
+    private static Long timestamp(ConsumerRecord<byte[], byte[]> r) {
+        return r.timestamp() >= 0 ? r.timestamp() : null;
     }
 
     private void abortQuietly() {
@@ -308,5 +375,27 @@ final class ScorerWorker implements Runnable {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What a transaction holds: where each partition's frames in it start and end, and what to count at commit. */
+    private static final class OpenTransaction {
+        final long begunNanos;
+        final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        final Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
+        final List<Runnable> afterCommit = new ArrayList<>();
+        int frames;
+
+        OpenTransaction(long begunNanos) {
+            this.begunNanos = begunNanos;
+        }
+
+        void add(List<ConsumerRecord<byte[], byte[]>> batch) {
+            for (ConsumerRecord<byte[], byte[]> r : batch) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                firstOffsets.merge(tp, r.offset(), Math::min);
+                nextOffsets.merge(tp, new OffsetAndMetadata(r.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+            }
+            frames += batch.size();
+        }
     }
 }
