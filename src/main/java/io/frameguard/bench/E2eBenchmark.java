@@ -138,8 +138,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     int maxBatch;
 
     @Option(names = "--commit-interval", defaultValue = "100ms",
-            description = "frameguard.scorer.commit-interval: longest a scorer transaction stays open while frames keep "
-                    + "arriving; 0 commits every batch (default: ${DEFAULT-VALUE}).")
+            description = "frameguard.scorer.commit-interval: longest a scorer transaction stays open behind a backlog "
+                    + "(while batches come full); 0 commits every batch (default: ${DEFAULT-VALUE}).")
     String commitInterval;
 
     @Option(names = "--workers", defaultValue = "1", description = "frameguard.scorer.workers (default: ${DEFAULT-VALUE}).")
@@ -358,7 +358,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     /** The settings every run shares. */
     private String pipelineSettings() {
         return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll), at most %d per predictor "
-                + "call, linger 5 ms, scorer transactions committed when no frame waits or after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
+                + "call, linger 5 ms, scorer transactions of several full batches committed after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
                 + "before the measured ones, offered rates a backlog of as many before the rate starts (its JIT's warm-up)%s", maxBatch, MODEL_BATCH, commitInterval, serviceWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }

@@ -109,10 +109,10 @@ public interface FrameguardConfig {
         @WithDefault("5ms") Duration linger();
 
         /**
-         * Longest a transaction stays open while frames keep arriving: it holds several batches and is committed
-         * once this has passed, or as soon as no more frames are waiting. 0 commits every batch. Larger values save
-         * commit round trips under load; readers of the scores wait up to this long. Must stay well below the
-         * producer's transaction.timeout.ms (10 s by default here).
+         * Longest a transaction stays open behind a backlog: while batches come full, one transaction holds several,
+         * committed once this has passed (or at the first batch that is not full, or when no frame waits). A scorer
+         * that keeps up commits every batch; 0 always does. Larger values save commit round trips behind a backlog,
+         * where readers of the scores wait up to this long. At most half of kafka.transaction.timeout.ms.
          */
         @WithDefault("100ms") Duration commitInterval();
 

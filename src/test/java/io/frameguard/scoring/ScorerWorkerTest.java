@@ -67,7 +67,7 @@ class ScorerWorkerTest {
     @Test
     void aBacklogIsScoredInFewTransactionsOfManyBatches() throws Exception {
         Outcome out = score(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
-                Duration.ofMinutes(1));
+                Duration.ofMinutes(1), MAX_BATCH);
         out.assertEveryFrameScoredOnce();
         // 12 batches of 100 frames were all waiting: one transaction takes them, not twelve.
         assertThat(out.producer.commitCount()).isBetween(1L, 3L);
@@ -76,9 +76,18 @@ class ScorerWorkerTest {
     @Test
     void aZeroIntervalCommitsEveryBatch() throws Exception {
         Outcome out = score(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
-                Duration.ZERO);
+                Duration.ZERO, MAX_BATCH);
         out.assertEveryFrameScoredOnce();
         assertThat(out.producer.commitCount()).isEqualTo(2L * FRAMES_PER_PARTITION / MAX_BATCH);
+    }
+
+    @Test
+    void batchesThatAreNotFullAreCommittedOneByOne() throws Exception {
+        // Polls of 60 frames with nothing to top them up: the scorer is keeping up, so nothing is held back.
+        Outcome out = score(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
+                Duration.ofMinutes(1), 60);
+        out.assertEveryFrameScoredOnce();
+        assertThat(out.producer.commitCount()).isEqualTo(2L * FRAMES_PER_PARTITION / 60);
     }
 
     @Test
@@ -101,15 +110,18 @@ class ScorerWorkerTest {
                 super.abortTransaction();
             }
         };
-        Outcome out = score(failingOnce, Duration.ofMinutes(1));
+        Outcome out = score(failingOnce, Duration.ofMinutes(1), MAX_BATCH);
         assertThat(aborts).hasValue(1);
         out.assertEveryFrameScoredOnce();
         // Frames of the aborted transaction are counted once, when they are committed the second time.
         assertThat(out.registry.get("frameguard.frames.scored").counter().count()).isEqualTo(2.0 * FRAMES_PER_PARTITION);
     }
 
-    /** Runs a worker over a backlog on two partitions until every frame's score is committed, then stops it. */
-    private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval) throws Exception {
+    /**
+     * Runs a worker (max-batch {@link #MAX_BATCH}, no linger) over a backlog on two partitions, the consumer
+     * returning at most {@code perPoll} frames a poll, until every frame's score is committed; then stops it.
+     */
+    private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll) throws Exception {
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
         List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
         var sim = TestModels.simulator();
@@ -129,7 +141,7 @@ class ScorerWorkerTest {
                         .forEach(this::addRecord);
             }
         };
-        consumer.setMaxPollRecords(MAX_BATCH);
+        consumer.setMaxPollRecords(perPoll);
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(P0, P1));
             consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
