@@ -82,7 +82,8 @@ public class ScorerService {
             pm.bindTo(registry);
             clientMetrics.add(cm);
             clientMetrics.add(pm);
-            ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders, metrics,
+            ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders,
+                    config.scorer().decodeThreads(), metrics,
                     config.scorer().maxBatch(), config.scorer().predictBatch(), config.scorer().linger(),
                     config.scorer().commitInterval(), config.scorer().retryBackoff(), heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
@@ -90,9 +91,9 @@ public class ScorerService {
             threads.add(t);
             t.start();
         }
-        LOG.infof("scorer started: %d worker(s), max batch %d, linger %s, commit interval %s, %s -> %s", workers.size(),
-                config.scorer().maxBatch(), config.scorer().linger(), config.scorer().commitInterval(), topics.frames(),
-                topics.scores());
+        LOG.infof("scorer started: %d worker(s) decoding on %d thread(s) each, max batch %d, linger %s, commit interval %s, "
+                + "%s -> %s", workers.size(), config.scorer().decodeThreads(), config.scorer().maxBatch(),
+                config.scorer().linger(), config.scorer().commitInterval(), topics.frames(), topics.scores());
     }
 
     void onStop(@Observes @Priority(10) ShutdownEvent event) {

@@ -69,7 +69,7 @@ final class ScorerWorker implements Runnable {
     private final Producer<byte[], byte[]> producer;
     private final Topics topics;
     private final ActiveModel model;
-    private final FrameDecoders decoders;
+    private final BatchDecoder decoder;
     private final FrameguardMetrics metrics;
     private final int maxBatch;
     /** Frames per predictor call: at most maxBatch; fewer only to reproduce a per-record pipeline (benchmarks). */
@@ -87,14 +87,14 @@ final class ScorerWorker implements Runnable {
     private OpenTransaction transaction;
 
     ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
-            ActiveModel model, FrameDecoders decoders, FrameguardMetrics metrics, int maxBatch, int predictBatch,
+            ActiveModel model, FrameDecoders decoders, int decodeThreads, FrameguardMetrics metrics, int maxBatch, int predictBatch,
             Duration linger, Duration commitInterval, Duration retryBackoff, HeatmapStore heatmaps) {
         this.id = id;
         this.consumer = consumer;
         this.producer = producer;
         this.topics = topics;
         this.model = model;
-        this.decoders = decoders;
+        this.decoder = new BatchDecoder(decoders, decodeThreads, "frameguard-decode-" + id);
         this.metrics = metrics;
         this.maxBatch = maxBatch;
         this.predictBatch = predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;
@@ -202,6 +202,7 @@ final class ScorerWorker implements Runnable {
             if (session != null) {
                 session.close();
             }
+            decoder.close();
             try {
                 consumer.close();
             } finally {
@@ -260,18 +261,10 @@ final class ScorerWorker implements Runnable {
         if (buffer.length < batch.size() * dim) {
             buffer = new float[batch.size() * dim];
         }
-        List<ConsumerRecord<byte[], byte[]>> decoded = new ArrayList<>(batch.size());
-        List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>();
-        List<FrameDecodeException> reasons = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-            try {
-                decoders.decode(r.key(), r.value(), r.headers(), buffer, decoded.size() * dim, shape);
-                decoded.add(r);
-            } catch (FrameDecodeException e) {
-                rejected.add(r);
-                reasons.add(e);
-            }
-        }
+        BatchDecoder.Result frames = decoder.decode(batch, buffer, shape);
+        List<ConsumerRecord<byte[], byte[]>> decoded = frames.decoded();
+        List<ConsumerRecord<byte[], byte[]>> rejected = frames.rejected();
+        List<FrameDecodeException> reasons = frames.reasons();
 
         // At most max-batch frames per predictor call; a batch topped up during the linger may need two.
         List<ScoredFrame> scored = new ArrayList<>(decoded.size());

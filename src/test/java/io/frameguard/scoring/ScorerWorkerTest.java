@@ -150,7 +150,7 @@ class ScorerWorkerTest {
         });
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, TOPICS, model,
-                FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
+                FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS), 2,
                 new FrameguardMetrics(registry, 100), MAX_BATCH, 0, Duration.ZERO, commitInterval,
                 Duration.ofMillis(10), null);
         Thread t = new Thread(worker, "scorer-under-test");
