@@ -5,6 +5,8 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,7 +32,7 @@ public class ConfigCheck {
     String bootstrapServers;
 
     @ConfigProperty(name = "kafka.transaction.timeout.ms")
-    java.util.Optional<Long> transactionTimeoutMs;
+    Optional<Long> transactionTimeoutMs;
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
         check(config, bootstrapServers, transactionTimeoutMs.orElse(DEFAULT_TRANSACTION_TIMEOUT_MS));
@@ -53,7 +55,7 @@ public class ConfigCheck {
         if (config.scorer().linger().isNegative() || config.scorer().linger().toMillis() > 10_000) {
             throw new IllegalArgumentException("frameguard.scorer.linger must be between 0 and 10s, was " + config.scorer().linger());
         }
-        java.time.Duration commitInterval = config.scorer().commitInterval();
+        Duration commitInterval = config.scorer().commitInterval();
         if (commitInterval.isNegative() || commitInterval.toMillis() * 2 > transactionTimeoutMs) {
             throw new IllegalArgumentException("frameguard.scorer.commit-interval (" + commitInterval + ") must be between 0 "
                     + "and half of kafka.transaction.timeout.ms (" + transactionTimeoutMs + " ms): the broker aborts a "

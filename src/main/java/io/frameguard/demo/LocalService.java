@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The packaged service (target/quarkus-app) as a child process, for the demo and the end-to-end benchmarks. */
 public final class LocalService implements AutoCloseable {
@@ -85,7 +86,7 @@ public final class LocalService implements AutoCloseable {
     public double metricSum(String name, String labelsContain) throws IOException, InterruptedException {
         HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/metrics"))
                 .timeout(Duration.ofSeconds(10)).build();
-        HttpResponse<java.util.stream.Stream<String>> r = HTTP.send(scrape, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r = HTTP.send(scrape, HttpResponse.BodyHandlers.ofLines());
         if (r.statusCode() != 200) {
             throw new IOException("/q/metrics answered " + r.statusCode());
         }
