@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
+import org.apache.commons.io.FileUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -393,12 +394,39 @@ public final class E2eBenchmark implements Callable<Integer> {
         return run;
     }
 
+    /**
+     * Deletes a finished run's topics (frames, scores, events, dead letters, drift and the detector's internal topics all
+     * carry the run's suffix) and the detector's state: a full bench writes a few GB per run, and without this they all
+     * stayed on disk until the end. A failure here is reported, not thrown, so it cannot hide the run's own outcome.
+     */
+    private void drop(String bootstrap, Run run) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.contains(run.suffix())).toList();
+            admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
+            FileUtils.deleteDirectory(work.resolve("streams" + run.suffix()).toFile());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            System.out.println("could not delete the run's topics or state (" + run.suffix() + "): " + e);
+        }
+    }
+
     private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
         return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape);
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape) throws Exception {
         Run run = prepare(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape);
+        try {
+            return backlog(bootstrap, app, mode, n, warm, shape, run);
+        } finally {
+            drop(bootstrap, run);
+        }
+    }
+
+    private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, Run run) throws Exception {
         SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
         int total = warm + n;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
@@ -460,6 +488,14 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
         Run run = prepare(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape);
+        try {
+            return offered(bootstrap, app, sim, rate, shape, run);
+        } finally {
+            drop(bootstrap, run);
+        }
+    }
+
+    private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, Run run) throws Exception {
         // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured)
         int backlog = serviceWarmupFrames;
         System.out.printf("offered %,d frames/s: producing %,d frames to warm the service up ...%n", rate, backlog);
