@@ -13,10 +13,6 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +93,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     "quarkus.http.port", Integer.toString(httpPort)), managementPort, log)) {
                 service.awaitReady();
                 say("service ready: metrics http://localhost:%d/q/metrics, health http://localhost:%d/q/health", managementPort, managementPort);
-                stream(kafka.bootstrapServers());
+                stream(kafka.bootstrapServers(), service);
             }
         }
         return 0;
@@ -128,7 +124,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         return model;
     }
 
-    private void stream(String bootstrap) throws Exception {
+    private void stream(String bootstrap, LocalService service) throws Exception {
         SensorSimulator sim = new SensorSimulator(DIM, SIM_SEED);
         Map<String, Injected> injectedAt = new ConcurrentHashMap<>(); // "partition/offset" -> fault
         List<Injected> injected = new ArrayList<>();
@@ -221,10 +217,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         say("sent %d frames; injected %d faults, %d reported (spikes and level shifts always; a frozen channel only once it"
                 + " drifts from its true value); %d anomalies on normal frames", sent, injected.size(), detected, falseAlarms[0]);
         say("the service's own counters, from http://localhost:%d/q/metrics:", managementPort);
-        HttpClient http = HttpClient.newHttpClient();
-        String page = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        page.lines().filter(l -> l.startsWith("frameguard_frames_scored_total") || l.startsWith("frameguard_frames_dlq_total")
+        service.metrics().stream().filter(l -> l.startsWith("frameguard_frames_scored_total") || l.startsWith("frameguard_frames_dlq_total")
                         || l.startsWith("frameguard_anomalies_total") || l.startsWith("frameguard_model_info")
                         || l.startsWith("frameguard_frame_to_event_seconds_count") || l.startsWith("frameguard_frame_to_event_seconds_sum"))
                 .forEach(l -> say("  %s", l));

@@ -78,19 +78,24 @@ public final class LocalService implements AutoCloseable {
         }
     }
 
-    /**
-     * The sum of the samples of a Prometheus metric on the service's /q/metrics whose labels contain
-     * {@code labelsContain} (all of them for ""), 0 when there are none: for counters such as the Kafka clients'
-     * total times.
-     */
-    public double metricSum(String name, String labelsContain) throws IOException, InterruptedException {
+    /** The lines of the service's /q/metrics page (Prometheus text format). */
+    public List<String> metrics() throws IOException, InterruptedException {
         HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/metrics"))
                 .timeout(Duration.ofSeconds(10)).build();
         HttpResponse<Stream<String>> r = HTTP.send(scrape, HttpResponse.BodyHandlers.ofLines());
         if (r.statusCode() != 200) {
             throw new IOException("/q/metrics answered " + r.statusCode());
         }
-        return r.body().filter(l -> l.startsWith(name) && l.length() > name.length()
+        return r.body().toList();
+    }
+
+    /**
+     * The sum of the samples of a Prometheus metric on the service's /q/metrics whose labels contain
+     * {@code labelsContain} (all of them for ""), 0 when there are none: for counters such as the Kafka clients'
+     * total times.
+     */
+    public double metricSum(String name, String labelsContain) throws IOException, InterruptedException {
+        return metrics().stream().filter(l -> l.startsWith(name) && l.length() > name.length()
                         && (l.charAt(name.length()) == '{' || l.charAt(name.length()) == ' ') && l.contains(labelsContain))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }

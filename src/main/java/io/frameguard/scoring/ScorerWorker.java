@@ -127,14 +127,8 @@ final class ScorerWorker implements Runnable {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     // The new owner starts from the committed offsets: commit what was scored of them first.
-                    if (transaction != null && !partitions.isEmpty()) {
-                        try {
-                            commit();
-                        } catch (KafkaException e) {
-                            LOG.warnf("scorer %d: commit before rebalance failed (%s); its frames will be scored again",
-                                    id, e.getMessage());
-                            abortAndRewind();
-                        }
+                    if (!partitions.isEmpty()) {
+                        commitOrAbort("before rebalance");
                     }
                 }
 
@@ -186,12 +180,12 @@ final class ScorerWorker implements Runnable {
                     Thread.sleep(retryBackoff.toMillis());
                 }
             }
-            commitAtShutdown();
+            commitOrAbort("at shutdown");
         } catch (WakeupException e) {
             if (running) {
                 fatal = e;
             } else {
-                commitAtShutdown();
+                commitOrAbort("at shutdown");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -211,17 +205,19 @@ final class ScorerWorker implements Runnable {
         }
     }
 
-    /** Commits the open transaction on a clean stop; if that fails its frames are scored again after a restart. */
-    private void commitAtShutdown() {
+    /**
+     * Commits the open transaction, if any, before its partitions change hands or the worker stops; if that fails
+     * it is aborted and its frames are scored again (here, after a rewind, or by whoever owns them next).
+     */
+    private void commitOrAbort(String when) {
         if (transaction == null) {
             return;
         }
         try {
             commit();
         } catch (KafkaException e) {
-            LOG.warnf("scorer %d: commit at shutdown failed (%s); its frames will be scored again", id, e.getMessage());
-            abortQuietly();
-            transaction = null;
+            LOG.warnf("scorer %d: commit %s failed (%s); its frames will be scored again", id, when, e.getMessage());
+            abortAndRewind();
         }
     }
 
