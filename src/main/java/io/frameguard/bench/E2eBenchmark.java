@@ -71,6 +71,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     private static final String JSON = "application/json";
     /** Longest a run may take before it is reported as failed. */
     private static final Duration RUN_LIMIT = Duration.ofMinutes(10);
+    /** This machine's cores, which the broker, the service and the bench share. */
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     /** The backlog modes, in the order they run. */
     enum Mode {
@@ -189,7 +191,23 @@ public final class E2eBenchmark implements Callable<Integer> {
      * those first frames. CPU in cores and the service's busiest threads over the measured frames.
      */
     record Result(String mode, int frames, int warmupFrames, double seconds, double framesPerSecond, double coldFramesPerSecond,
-            long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {}
+            long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {
+
+        /** The service's CPU time per measured frame. */
+        double serviceMicrosPerFrame() {
+            return cpuCores / framesPerSecond * 1e6;
+        }
+
+        /** The broker's CPU time per measured frame. */
+        double brokerMicrosPerFrame() {
+            return brokerCpuCores / framesPerSecond * 1e6;
+        }
+
+        /** Frames per second that {@code cores} would allow at this CPU per frame, service and broker together. */
+        double ceiling(int cores) {
+            return cores * 1e6 / (serviceMicrosPerFrame() + brokerMicrosPerFrame());
+        }
+    }
 
     /** One offered rate's result; latencies in ms, events = anomaly events received in the measured period. */
     record RateResult(int offered, double sent, long scored, Histogram scoreLatency, Histogram toScored, Histogram scoredToRead,
@@ -389,7 +407,6 @@ public final class E2eBenchmark implements Callable<Integer> {
         s.put("frameguard.scorer.workers", Integer.toString(shape.workers()));
         s.put("kafka-streams.state.dir", work.resolve("streams" + suffix).toAbsolutePath().toString());
         s.put("quarkus.kafka-streams.application-id", "bench-detector" + suffix);
-        s.put("quarkus.http.port", "0");
         s.putAll(serviceSettings);
         return run;
     }
@@ -731,14 +748,18 @@ public final class E2eBenchmark implements Callable<Integer> {
         double perRecord = results.stream().filter(r -> r.mode().equals(Mode.PER_RECORD.label)).mapToDouble(Result::framesPerSecond)
                 .findFirst().orElse(Double.NaN);
         StringBuilder t = new StringBuilder("| mode | warm-up frames | frames/s over them (cold JVM) | measured frames | span (s) "
-                + "| frames/s | × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| frames/s | × per-record | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) "
+                + "| CPU per frame, service + broker (µs) | CPU-bound ceiling on " + CORES + " cores (frames/s) |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %,d | %.1f | %,.0f | %s | %,d | %.2f | %.2f |%n", r.mode(),
-                    r.warmupFrames(), r.coldFramesPerSecond(), r.frames(), r.seconds(), r.framesPerSecond(),
+            t.append(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %,d | %.1f | %,.0f | %s | %,d | %.2f | %.2f | %.0f + %.0f | %,.0f |%n",
+                    r.mode(), r.warmupFrames(), r.coldFramesPerSecond(), r.frames(), r.seconds(), r.framesPerSecond(),
                     Double.isNaN(perRecord) ? "" : String.format(Locale.ROOT, "%.1f", r.framesPerSecond() / perRecord),
-                    r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+                    r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores(), r.serviceMicrosPerFrame(), r.brokerMicrosPerFrame(),
+                    r.ceiling(CORES)));
         }
+        t.append("\nThe ceiling is what the measured CPU per frame (service and broker together) allows if every core did "
+                + "nothing else; the bench's own reader and the operating system are left out.\n");
         t.append("\nThe service's busiest threads over the measured frames, CPU seconds (Linux thread names, digits as #):\n\n");
         for (Result r : results) {
             t.append("- ").append(r.mode()).append(": ").append(r.busiestThreads()).append('\n');

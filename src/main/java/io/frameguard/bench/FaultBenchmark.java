@@ -284,7 +284,6 @@ public final class FaultBenchmark implements Callable<Integer> {
         s.put("frameguard.detector.n", Integer.toString(policy.n()));
         // the same state directory for every instance, as a pod's volume: Streams must cope with what a SIGKILL left
         s.put("kafka-streams.state.dir", work.resolve("streams").toAbsolutePath().toString());
-        s.put("quarkus.http.port", "0");
         return s;
     }
 

@@ -39,6 +39,11 @@ public final class LocalService implements AutoCloseable {
                         Path.of(System.getProperty("user.home"), ".cache", "frameguard-javacpp").toString()),
                 "-Dquarkus.management.port=" + managementPort));
         cmd.addAll(extraJavaOptions("FRAMEGUARD_SERVICE_JAVA_OPTS"));
+        if (!settings.containsKey("quarkus.http.port")) {
+            // A free port rather than 0: Quarkus tags a server's HTTP metrics with server.port only when the port is
+            // set, and the untagged meters then clash with the management server's in the Prometheus registry.
+            cmd.add("-Dquarkus.http.port=" + LocalKafka.freePort());
+        }
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", app.resolve("quarkus-run.jar").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

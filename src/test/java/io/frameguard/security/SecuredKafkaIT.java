@@ -152,7 +152,6 @@ class SecuredKafkaIT {
         settings.put("kafka.bootstrap.servers", bootstrap);
         settings.put("frameguard.model.dir", model.dir().toString());
         settings.put("kafka-streams.state.dir", work.resolve("streams-" + instance).toString());
-        settings.put("quarkus.http.port", "0");
         return LocalService.start(Path.of("target/quarkus-app"), settings, LocalKafka.freePort(),
                 work.resolve("service-" + instance + ".log"));
     }
