@@ -30,7 +30,7 @@ public final class LocalService implements AutoCloseable {
 
     /**
      * Starts {@code app/quarkus-run.jar} with {@code settings} as system properties (kafka.bootstrap.servers,
-     * frameguard.*, quarkus.*), logging to {@code log}.
+     * frameguard.*, quarkus.*), logging to {@code log}; on a free HTTP port unless the settings name one.
      */
     public static LocalService start(Path app, Map<String, String> settings, int managementPort, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
