@@ -435,15 +435,27 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape) throws Exception {
-        Run run = prepare(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape);
+        return inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape,
+                run -> measureBacklog(bootstrap, app, mode, n, warm, shape, run));
+    }
+
+    /** What a run measures between {@link #prepare} and {@link #drop}. */
+    @FunctionalInterface
+    private interface RunBody<T> {
+        T measure(Run run) throws Exception;
+    }
+
+    /** Prepares a run, measures it with {@code body}, and deletes its topics and state whatever the outcome. */
+    private <T> T inRun(String bootstrap, int predictBatch, Shape shape, RunBody<T> body) throws Exception {
+        Run run = prepare(bootstrap, predictBatch, shape);
         try {
-            return backlog(bootstrap, app, mode, n, warm, shape, run);
+            return body.measure(run);
         } finally {
             drop(bootstrap, run);
         }
     }
 
-    private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, Run run) throws Exception {
+    private Result measureBacklog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, Run run) throws Exception {
         SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
         int total = warm + n;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
@@ -504,15 +516,10 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
-        Run run = prepare(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape);
-        try {
-            return offered(bootstrap, app, sim, rate, shape, run);
-        } finally {
-            drop(bootstrap, run);
-        }
+        return inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measureOffered(bootstrap, app, sim, rate, shape, run));
     }
 
-    private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, Run run) throws Exception {
+    private RateResult measureOffered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, Run run) throws Exception {
         // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured)
         int backlog = serviceWarmupFrames;
         System.out.printf("offered %,d frames/s: producing %,d frames to warm the service up ...%n", rate, backlog);
