@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.demo.LocalKafka;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.it.KafkaTestBroker;
 import io.frameguard.it.TestModels;
@@ -73,8 +74,8 @@ class ContainerSmokeIT {
                 registry.publish(model);
                 registry.activate("test", model.card().version(), "smoke test");
             }
-            int http = PrometheusServer.freePort();
-            int management = PrometheusServer.freePort();
+            int http = LocalKafka.freePort();
+            int management = LocalKafka.freePort();
             String name = "frameguard-smoke-" + UUID.randomUUID().toString().substring(0, 8);
             ExternalTool.Run started = run(env, 120, podman, "run", "-d", "--name", name, "--network", "host",
                     "--read-only", "--tmpfs", "/tmp:rw,size=2g", "--user", "10001",

@@ -2,8 +2,8 @@ package io.frameguard.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.demo.LocalKafka;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -42,7 +42,7 @@ public final class PrometheusServer implements AutoCloseable {
                     .append("    static_configs:\n      - targets: ['").append(j.target()).append("']\n");
         }
         Files.writeString(dir.resolve("prometheus.yml"), config);
-        int port = freePort();
+        int port = LocalKafka.freePort();
         Process p = new ProcessBuilder(binary, "--config.file=" + dir.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
@@ -61,12 +61,6 @@ public final class PrometheusServer implements AutoCloseable {
                 throw new IOException("Prometheus did not start; see " + dir.resolve("prometheus.log"));
             }
             Thread.sleep(200);
-        }
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

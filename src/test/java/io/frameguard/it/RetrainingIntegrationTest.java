@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.cli.FrameguardCli;
+import io.frameguard.demo.LocalKafka;
 import io.frameguard.demo.SensorSimulator;
 import io.frameguard.deploy.Dashboards;
 import io.frameguard.deploy.PrometheusServer;
@@ -113,7 +114,7 @@ class RetrainingIntegrationTest {
      * Grafana dashboards must return data from Prometheus.
      */
     private void sidecarRetrainsOnDriftAndDashboardsShowIt(String bootstrap, ModelRegistry registry) throws Exception {
-        int port = PrometheusServer.freePort();
+        int port = LocalKafka.freePort();
         String[] sidecarArgs = {"trainer", "--bootstrap-servers", bootstrap, "--model", "test", "--threads", "1",
                 "--on-drift", "--every", "0", "--min-frames", "1000", "--metrics-port", Integer.toString(port)};
         Thread sidecar = new Thread(() -> FrameguardCli.run(sidecarArgs), "trainer-sidecar");
