@@ -1,6 +1,8 @@
 package io.frameguard.api;
 
-import io.frameguard.scoring.HeatmapStore;
+import io.frameguard.events.FrameRef;
+import io.frameguard.heatmaps.HeatmapRenderer;
+import io.frameguard.heatmaps.HeatmapStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -29,11 +31,11 @@ public class AnomalyResource {
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     public Response heatmap(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset) throws IOException {
-        String key = HeatmapStore.key(topic, partition, offset);
-        var heatmap = heatmaps.get(key);
+        FrameRef frame = new FrameRef(topic, partition, offset);
+        var heatmap = heatmaps.get(frame);
         if (heatmap.isEmpty()) {
             return Response.status(Response.Status.NOT_FOUND).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("error", "no heatmap kept for frame " + key
+                    .entity(Map.of("error", "no heatmap kept for frame " + frame.id()
                             + " on this instance (not an image anomaly candidate, evicted, or scored by another replica)"))
                     .build();
         }

@@ -1,10 +1,10 @@
 package io.frameguard.api;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
-import io.frameguard.scoring.ActiveModel;
-import io.frameguard.scoring.ModelScorer;
+import io.frameguard.serving.ActiveModel;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
@@ -80,7 +80,7 @@ public class ModelResource {
                     .map(e -> new ModelEntry(e.getKey(), s.active().get(e.getKey()),
                             e.getValue().values().stream().map(VersionSummary::of).toList()))
                     .toList();
-            ModelScorer serving = model.current();
+            ModelRunner serving = model.current();
             return Response.ok(new Listing(config.registry().topic(), serving == null ? null : serving.card().version(),
                     models)).build();
         } catch (IOException e) {

@@ -2,12 +2,12 @@ package io.frameguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.demo.LocalKafka;
-import io.frameguard.demo.LocalService;
-import io.frameguard.demo.SensorSimulator;
-import io.frameguard.demo.SensorSimulator.Fault;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.SensorSimulator.Fault;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.frames.FrameFile;
+import io.frameguard.local.LocalKafka;
+import io.frameguard.local.LocalService;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;

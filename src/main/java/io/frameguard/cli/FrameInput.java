@@ -1,6 +1,6 @@
 package io.frameguard.cli;
 
-import io.frameguard.frames.FrameFile;
+import io.frameguard.datasets.FrameFile;
 import io.frameguard.frames.ImageGeometry;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.frameguard.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * Offline commands of the {@code frameguard} launcher. {@code serve} (the Quarkus service) is started by the
@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
         description = "Streaming anomaly detection with autoencoders on Kafka.",
         subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class, ModelsCommand.class,
                 TrainerCommand.class, NativesCommand.class,
-                io.frameguard.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class FrameguardCli {
 
@@ -23,12 +22,16 @@ public final class FrameguardCli {
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
+        return commandLine(new FrameguardCli()).execute(args);
+    }
+
+    /** A command line for {@code command} with frameguard's conventions (the benchmarks' launcher uses it too). */
+    public static CommandLine commandLine(Object command) {
         // DJL must never reach for the network: the model and the TensorFlow library are local.
         System.setProperty("ai.djl.offline", "true");
-        return new CommandLine(new FrameguardCli())
+        return new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(FrameguardCli::invalidSetting)
-                .execute(args);
+                .setExecutionExceptionHandler(FrameguardCli::invalidSetting);
     }
 
     /**

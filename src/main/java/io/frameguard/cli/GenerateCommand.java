@@ -1,6 +1,6 @@
 package io.frameguard.cli;
 
-import io.frameguard.demo.SensorSimulator;
+import io.frameguard.datasets.SensorSimulator;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

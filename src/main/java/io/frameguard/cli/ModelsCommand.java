@@ -3,13 +3,7 @@ package io.frameguard.cli;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,59 +16,10 @@ import picocli.CommandLine.Parameters;
                 ModelsCommand.Rollback.class})
 final class ModelsCommand {
 
-    /** Where the registry is: shared by every subcommand. */
-    static final class RegistryOptions {
-        @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
-                description = "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
-        String bootstrapServers;
-
-        @Option(names = "--kafka-config", paramLabel = "FILE",
-                description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for secured clusters; "
-                        + "KAFKA_* environment variables (KAFKA_SASL_JAAS_CONFIG, ...) are read too, as the service does.")
-        Path kafkaConfig;
-
-        @Option(names = "--topic", defaultValue = ModelRegistry.DEFAULT_TOPIC, description = "Registry topic (default: ${DEFAULT-VALUE}).")
-        String topic;
-
-        ModelRegistry open() throws IOException {
-            return new ModelRegistry(clientConfig(), topic);
-        }
-
-        /**
-         * Kafka client settings: environment variables KAFKA_* as the service reads them (KAFKA_SECURITY_PROTOCOL
-         * is security.protocol, KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config; KAFKA_STREAMS_* are the detector's and
-         * skipped), then the properties file, then the brokers.
-         */
-        Map<String, Object> clientConfig() throws IOException {
-            Map<String, Object> config = new HashMap<>(fromEnvironment(System.getenv()));
-            if (kafkaConfig != null) {
-                Properties p = new Properties();
-                try (InputStream in = Files.newInputStream(kafkaConfig)) {
-                    p.load(in);
-                }
-                p.forEach((k, v) -> config.put(k.toString(), v));
-            }
-            config.put("bootstrap.servers", bootstrapServers);
-            return config;
-        }
-    }
-
-    static final String ENV_PREFIX = "KAFKA_";
-
-    static Map<String, Object> fromEnvironment(Map<String, String> env) {
-        Map<String, Object> config = new HashMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX) && !k.startsWith("KAFKA_STREAMS_") && !v.isBlank()) {
-                config.put(k.substring(ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
-            }
-        });
-        return config;
-    }
-
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Published versions and the active one, per model.")
     static final class ListModels implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        RegistryOptions registry;
+        KafkaOptions registry;
 
         @Override
         public Integer call() throws Exception {
@@ -101,7 +46,7 @@ final class ModelsCommand {
     @Command(name = "publish", mixinStandardHelpOptions = true, description = "Store a model artifact in the registry (not activated).")
     static final class Publish implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        RegistryOptions registry;
+        KafkaOptions registry;
 
         @Parameters(paramLabel = "MODEL_DIR", description = "Model artifact directory (verified before publishing).")
         Path dir;
@@ -128,7 +73,7 @@ final class ModelsCommand {
     @Command(name = "activate", mixinStandardHelpOptions = true, description = "Make a published version the one every scorer serves.")
     static final class Activate implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        RegistryOptions registry;
+        KafkaOptions registry;
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
@@ -152,7 +97,7 @@ final class ModelsCommand {
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-activate the version active before the current one.")
     static final class Rollback implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        RegistryOptions registry;
+        KafkaOptions registry;
 
         @Parameters(paramLabel = "NAME")
         String name;

@@ -17,7 +17,7 @@ final class NativesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        io.frameguard.scoring.TensorFlowLibrary.ensureLocal(); // honours TENSORFLOW_LIBRARY_PATH (the GPU image)
+        io.frameguard.inference.TensorFlowLibrary.ensureLocal(); // honours TENSORFLOW_LIBRARY_PATH (the GPU image)
         String lib = Loader.load(org.tensorflow.internal.c_api.global.tensorflow.class);
         if (lib == null) {
             System.err.println("javacpp could not load TensorFlow Java's native library");

@@ -1,10 +1,10 @@
 package io.frameguard.cli;
 
-import io.frameguard.frames.FrameFile;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
-import io.frameguard.scoring.FrameBatch;
-import io.frameguard.scoring.ModelScorer;
-import io.frameguard.scoring.ScoredFrame;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +48,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;
-        try (ModelScorer scorer = ModelScorer.load(artifact);
-                ModelScorer.Session session = scorer.newSession();
+        try (ModelRunner scorer = ModelRunner.load(artifact);
+                ModelRunner.Session session = scorer.newSession();
                 BufferedWriter w = Files.newBufferedWriter(out)) {
             w.write("index,score,threshold,anomalous\n");
             for (int from = 0; from < data.rows(); from += batch) {

@@ -1,6 +1,6 @@
 package io.frameguard.cli;
 
-import io.frameguard.frames.FrameFile;
+import io.frameguard.datasets.FrameFile;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.training.AutoencoderTrainer;

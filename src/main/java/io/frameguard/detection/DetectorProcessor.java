@@ -1,23 +1,25 @@
 package io.frameguard.detection;
 
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
-import io.frameguard.scoring.ScoreRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Applies the {@link ThresholdPolicy} to each score with the source's stored state; forwards anomalies. */
-final class DetectorProcessor implements Processor<String, ScoreRecord, String, AnomalyEvent> {
-
-    /** Explanation kind of sensor frames. */
+public final class DetectorProcessor implements Processor<String, ScoreRecord, String, AnomalyEvent> {
 
     private final ThresholdPolicy policy;
     private final FrameguardMetrics metrics;
+    private final String storeName;
     private ProcessorContext<String, AnomalyEvent> context;
     private KeyValueStore<String, SourceState> store;
 
-    DetectorProcessor(ThresholdPolicy policy, FrameguardMetrics metrics) {
+    /** Keeps each source's state in the store {@code storeName}. */
+    public DetectorProcessor(ThresholdPolicy policy, FrameguardMetrics metrics, String storeName) {
+        this.storeName = storeName;
         this.policy = policy;
         this.metrics = metrics;
     }
@@ -25,7 +27,7 @@ final class DetectorProcessor implements Processor<String, ScoreRecord, String, 
     @Override
     public void init(ProcessorContext<String, AnomalyEvent> context) {
         this.context = context;
-        this.store = context.getStateStore(DetectorTopology.THRESHOLD_STORE);
+        this.store = context.getStateStore(storeName);
     }
 
     @Override
@@ -45,11 +47,11 @@ final class DetectorProcessor implements Processor<String, ScoreRecord, String, 
         String severity = ThresholdPolicy.severity(s.score(), d.threshold());
         AnomalyEvent event = new AnomalyEvent(
                 AnomalyEvent.SCHEMA_VERSION,
-                s.topic() + "/" + s.partition() + "/" + s.offset(),
+                s.frame().id(),
                 source,
-                new AnomalyEvent.FrameRef(s.topic(), s.partition(), s.offset()),
-                s.captureTs(),
-                s.scoredTs(),
+                s.frame(),
+                s.captureTimestamp(),
+                s.scoredTimestamp(),
                 now,
                 s.score(),
                 d.threshold(),
@@ -58,7 +60,7 @@ final class DetectorProcessor implements Processor<String, ScoreRecord, String, 
                 severity,
                 new AnomalyEvent.Window(policy.k(), policy.n(), d.exceededInWindow()),
                 AnomalyEvent.Explanation.of(s));
-        metrics.anomaly(source, severity, now - s.captureTs());
+        metrics.anomaly(source, severity, now - s.captureTimestamp());
         context.forward(new Record<>(source, event, record.timestamp()));
     }
 }

@@ -1,9 +1,9 @@
 package io.frameguard.detection;
 
-import io.frameguard.kafka.StateSerde;
+import io.frameguard.events.StateSerde;
 
 /**
- * What the detector remembers per source (state store {@value DetectorTopology#THRESHOLD_STORE}, changelogged).
+ * What the detector remembers per source (state store {@code source-thresholds}, changelogged).
  *
  * @param modelVersion the model whose calibration the threshold belongs to; a new version re-bases it
  * @param baseThreshold that model's card threshold: floor and ceiling are relative to it
@@ -13,7 +13,7 @@ import io.frameguard.kafka.StateSerde;
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
 
     /** The store's serde: binary, reads the JSON of older detectors too. */
-    static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, (out, s) -> {
+    public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, (out, s) -> {
         StateSerde.writeNullable(out, s.modelVersion());
         out.writeDouble(s.baseThreshold());
         out.writeDouble(s.threshold());

@@ -18,9 +18,8 @@ import io.frameguard.config.FrameguardConfig;
  *
  * <p>Window length: one source's consecutive frames are not a random sample of the validation data. A machine
  * runs through its cycles, and within a part of a cycle its scores sit in part of the validation range. A window
- * must therefore span several of the source's slowest cycles, or normal operation reads as drift. The test
- * simulator's slowest cycle is 311 frames: 200-frame windows drifted falsely, 1,000-frame windows (the default)
- * did not.
+ * must therefore span several of the source's slowest cycles, or normal operation reads as drift (on the
+ * simulator's machines, windows shorter than its slowest cycle drifted falsely; the default spans several).
  */
 public record DriftPolicy(int windowFrames, double psiThreshold) {
 

@@ -1,21 +1,25 @@
 package io.frameguard.drift;
 
+import io.frameguard.events.DriftEvent;
+import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
-import io.frameguard.scoring.ScoreRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Applies the {@link DriftPolicy} to each score with the source's stored window; forwards drift transitions. */
-final class DriftProcessor implements Processor<String, ScoreRecord, String, DriftEvent> {
+public final class DriftProcessor implements Processor<String, ScoreRecord, String, DriftEvent> {
 
     private final DriftPolicy policy;
     private final FrameguardMetrics metrics;
+    private final String storeName;
     private ProcessorContext<String, DriftEvent> context;
     private KeyValueStore<String, DriftState> store;
 
-    DriftProcessor(DriftPolicy policy, FrameguardMetrics metrics) {
+    /** Keeps each source's state in the store {@code storeName}. */
+    public DriftProcessor(DriftPolicy policy, FrameguardMetrics metrics, String storeName) {
+        this.storeName = storeName;
         this.policy = policy;
         this.metrics = metrics;
     }
@@ -23,7 +27,7 @@ final class DriftProcessor implements Processor<String, ScoreRecord, String, Dri
     @Override
     public void init(ProcessorContext<String, DriftEvent> context) {
         this.context = context;
-        this.store = context.getStateStore(DriftTopology.DRIFT_STORE);
+        this.store = context.getStateStore(storeName);
     }
 
     @Override
@@ -39,7 +43,7 @@ final class DriftProcessor implements Processor<String, ScoreRecord, String, Dri
         }
         long[] counts = state.counts().clone();
         counts[DriftPolicy.bin(s.validationRank())]++;
-        long start = state.windowStartTs() < 0 ? s.captureTs() : state.windowStartTs();
+        long start = state.windowStartTs() < 0 ? s.captureTimestamp() : state.windowStartTs();
         long frames = state.frames() + 1;
         if (frames < policy.windowFrames()) {
             store.put(source, new DriftState(state.modelVersion(), counts, start, state.drifting(), state.lastPsi()));
@@ -52,8 +56,8 @@ final class DriftProcessor implements Processor<String, ScoreRecord, String, Dri
         if (drifting != state.drifting()) {
             String status = drifting ? DriftEvent.DRIFT : DriftEvent.RECOVERED;
             metrics.driftEvent(source, status);
-            context.forward(new Record<>(source, new DriftEvent(DriftEvent.VERSION, source, status, psi,
-                    policy.psiThreshold(), s.modelVersion(), frames, DriftPolicy.shares(counts), start, s.captureTs(),
+            context.forward(new Record<>(source, new DriftEvent(DriftEvent.SCHEMA_VERSION, source, status, psi,
+                    policy.psiThreshold(), s.modelVersion(), frames, DriftPolicy.shares(counts), start, s.captureTimestamp(),
                     System.currentTimeMillis()), record.timestamp()));
         }
     }

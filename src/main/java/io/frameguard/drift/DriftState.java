@@ -1,9 +1,9 @@
 package io.frameguard.drift;
 
-import io.frameguard.kafka.StateSerde;
+import io.frameguard.events.StateSerde;
 
 /**
- * What the drift monitor remembers per source (state store {@value DriftTopology#DRIFT_STORE}, changelogged).
+ * What the drift monitor remembers per source (state store {@code source-drift}, changelogged).
  *
  * @param modelVersion the model whose validation ranks the window counts
  * @param counts frames of the current window per rank bin
@@ -14,7 +14,7 @@ import io.frameguard.kafka.StateSerde;
 public record DriftState(String modelVersion, long[] counts, long windowStartTs, boolean drifting, double lastPsi) {
 
     /** The store's serde: binary, reads the JSON of older detectors too. */
-    static final StateSerde<DriftState> SERDE = new StateSerde<>(DriftState.class, (out, s) -> {
+    public static final StateSerde<DriftState> SERDE = new StateSerde<>(DriftState.class, (out, s) -> {
         StateSerde.writeNullable(out, s.modelVersion());
         out.writeInt(s.counts().length);
         for (long c : s.counts()) {

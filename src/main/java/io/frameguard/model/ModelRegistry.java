@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -50,6 +51,10 @@ public final class ModelRegistry implements AutoCloseable {
     public static final int MAX_ARTIFACT_BYTES = 64 << 20;
     static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper();
+    // The record kinds, the first part of every key (see the class comment); the layout stays inside this class.
+    private static final String ARTIFACT = "artifact";
+    private static final String CARD = "card";
+    private static final String ACTIVE = "active";
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     /** The control record of one model name. */
@@ -119,8 +124,8 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IOException("model " + version + " packs to " + zip.length + " bytes, more than the registry's "
                     + MAX_ARTIFACT_BYTES);
         }
-        send("artifact/" + name + "/" + version, zip);
-        send("card/" + name + "/" + version, JSON.writeValueAsBytes(artifact.card()));
+        send(artifactKey(name, version), zip);
+        send(CARD + "/" + name + "/" + version, JSON.writeValueAsBytes(artifact.card()));
     }
 
     /** Makes {@code version} the active version of {@code name}; it must be published. */
@@ -141,7 +146,7 @@ public final class ModelRegistry implements AutoCloseable {
             previous.addAll(current.previous());
         }
         Activation next = new Activation(name, version, previous, Instant.now().toString(), reason);
-        send("active/" + name, JSON.writeValueAsBytes(next));
+        send(activeKey(name), JSON.writeValueAsBytes(next));
         return next;
     }
 
@@ -153,8 +158,27 @@ public final class ModelRegistry implements AutoCloseable {
         }
         List<String> older = current.previous().subList(1, current.previous().size());
         Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);
-        send("active/" + name, JSON.writeValueAsBytes(next));
+        send(activeKey(name), JSON.writeValueAsBytes(next));
         return next;
+    }
+
+    /**
+     * The activation that a registry record carries if it is {@code name}'s control record (for followers of the
+     * topic, such as the scorer's watcher); empty for any other record.
+     */
+    public static Optional<Activation> activationOf(String name, String key, byte[] value) throws IOException {
+        if (value == null || !activeKey(name).equals(key)) {
+            return Optional.empty();
+        }
+        return Optional.of(JSON.readValue(value, Activation.class));
+    }
+
+    private static String activeKey(String name) {
+        return ACTIVE + "/" + name;
+    }
+
+    private static String artifactKey(String name, String version) {
+        return ARTIFACT + "/" + name + "/" + version;
     }
 
     /** Reads the whole topic (to its end as of now) into a snapshot of cards and control records. */
@@ -163,9 +187,9 @@ public final class ModelRegistry implements AutoCloseable {
         Map<String, Activation> active = new TreeMap<>();
         readAll((key, value) -> {
             String[] k = key.split("/", 3);
-            if (k[0].equals("card") && k.length == 3) {
+            if (k[0].equals(CARD) && k.length == 3) {
                 cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], JSON.readValue(value, ModelCard.class));
-            } else if (k[0].equals("active") && k.length == 2) {
+            } else if (k[0].equals(ACTIVE) && k.length == 2) {
                 active.put(k[1], JSON.readValue(value, Activation.class));
             }
         });
@@ -174,7 +198,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The zip of one artifact, or null when it is not published. */
     public byte[] artifact(String name, String version) throws IOException {
-        String wanted = "artifact/" + checkName(name, "model name") + "/" + checkName(version, "model version");
+        String wanted = artifactKey(checkName(name, "model name"), checkName(version, "model version"));
         byte[][] found = new byte[1][];
         readAll((key, value) -> {
             if (key.equals(wanted)) {

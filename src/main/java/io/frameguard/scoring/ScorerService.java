@@ -2,10 +2,13 @@ package io.frameguard.scoring;
 
 import io.frameguard.config.ConfigCheck;
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.events.TopicSetup;
+import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecoders;
-import io.frameguard.kafka.TopicSetup;
-import io.frameguard.kafka.Topics;
+import io.frameguard.heatmaps.HeatmapStore;
+import io.frameguard.inference.ModelRunner;
 import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.serving.ActiveModel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.quarkus.runtime.ShutdownEvent;
@@ -64,7 +67,7 @@ public class ScorerService {
     private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        ModelScorer scorer = model.loadConfigured();
+        ModelRunner scorer = model.loadConfigured();
         metrics.modelServed(scorer.card().version());
         Topics topics = Topics.from(config.topics());
         if (config.topics().create()) {
@@ -83,9 +86,7 @@ public class ScorerService {
             clientMetrics.add(cm);
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders,
-                    config.scorer().decodeThreads(), metrics,
-                    config.scorer().maxBatch(), config.scorer().predictBatch(), config.scorer().linger(),
-                    config.scorer().commitInterval(), config.scorer().retryBackoff(), heatmaps);
+                    ScorerSettings.from(config.scorer()), metrics, heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);
@@ -93,7 +94,7 @@ public class ScorerService {
         }
         LOG.infof("scorer started: %d worker(s) decoding on %d thread(s) each, max batch %d, linger %s, commit interval %s, "
                 + "%s -> %s", workers.size(), config.scorer().decodeThreads(), config.scorer().maxBatch(),
-                config.scorer().linger(), config.scorer().commitInterval(), topics.frames(), topics.scores());
+                config.scorer().linger(), config.scorer().commitInterval(), topics.frames().name(), topics.scores().name());
     }
 
     void onStop(@Observes @Priority(10) ShutdownEvent event) {

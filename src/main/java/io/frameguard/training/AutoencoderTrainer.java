@@ -1,10 +1,11 @@
 package io.frameguard.training;
 
-import io.frameguard.frames.FrameFile;
+import io.frameguard.datasets.FrameFile;
 import io.frameguard.frames.ImageGeometry;
+import io.frameguard.inference.TensorFlowLibrary;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
-import io.frameguard.scoring.TensorFlowLibrary;
+import io.frameguard.retraining.NotEnoughDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

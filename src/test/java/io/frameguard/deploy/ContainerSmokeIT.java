@@ -5,12 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.demo.LocalKafka;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.it.KafkaTestBroker;
-import io.frameguard.it.TestModels;
+import io.frameguard.local.LocalKafka;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
+import io.frameguard.testing.ExternalTool;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

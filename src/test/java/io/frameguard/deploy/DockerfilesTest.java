@@ -2,6 +2,7 @@ package io.frameguard.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;

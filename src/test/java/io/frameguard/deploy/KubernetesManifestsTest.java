@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
+import io.frameguard.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.frameguard.detection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.frameguard.kafka.JsonSerde;
+import io.frameguard.events.JsonSerde;
 import java.util.Arrays;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;

@@ -2,11 +2,13 @@ package io.frameguard.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.frameguard.detection.DetectorTopology;
 import io.frameguard.detection.ThresholdPolicy;
-import io.frameguard.kafka.Topics;
+import io.frameguard.events.DriftEvent;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
-import io.frameguard.scoring.ScoreRecord;
+import io.frameguard.streams.TopologyProducer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The drift branch of the service's topology (the same one, built by DetectorTopology), driven by TopologyTestDriver. */
+/** The drift branch of the service's topology (the same one, built by TopologyProducer), driven by TopologyTestDriver. */
 class DriftTopologyTest {
 
     private static final Topics TOPICS = Topics.defaults();
@@ -44,10 +46,10 @@ class DriftTopologyTest {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drift-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(DetectorTopology.build(TOPICS, ThresholdPolicy.defaults(),
+        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, ThresholdPolicy.defaults(),
                 new DriftPolicy(WINDOW, 0.2), new FrameguardMetrics(registry, 10)), p);
-        scores = driver.createInputTopic(TOPICS.scores(), Serdes.String().serializer(), DetectorTopology.SCORE_SERDE.serializer());
-        drift = driver.createOutputTopic(TOPICS.drift(), Serdes.String().deserializer(), DriftTopology.EVENT_SERDE.deserializer());
+        scores = driver.createInputTopic(TOPICS.scores().name(), Serdes.String().serializer(), Topics.SCORE_SERDE.serializer());
+        drift = driver.createOutputTopic(TOPICS.drift().name(), Serdes.String().deserializer(), Topics.DRIFT_SERDE.deserializer());
     }
 
     @AfterEach
@@ -60,7 +62,7 @@ class DriftTopologyTest {
         for (int i = 0; i < n; i++) {
             long o = offset++;
             double rank = from + (to - from) * random.nextDouble();
-            scores.pipeInput(source, new ScoreRecord(1, source, "frames", 0, o, 1000 + o, 1005 + o, 0.1, 1.0, version,
+            scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, 0.1, 1.0, version,
                     rank, List.of(), null, 1, 100));
         }
     }
@@ -91,7 +93,7 @@ class DriftTopologyTest {
         assertThat(started.windowFrames()).isEqualTo(WINDOW);
         assertThat(started.psi()).isGreaterThan(1.0);
         assertThat(started.observedShares()[8] + started.observedShares()[9]).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(started.windowEndTs() - started.windowStartTs()).isEqualTo(WINDOW - 1);
+        assertThat(started.windowEndTimestamp() - started.windowStartTimestamp()).isEqualTo(WINDOW - 1);
         assertThat(psiGauge("m1")).isEqualTo(started.psi());
 
         // still drifting: no second event; m2 never drifted

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.frames.FrameFile;
-import io.frameguard.frames.ImageFiles;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.ImageFiles;
+import io.frameguard.testing.TestModels;
+import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.awt.image.BufferedImage;
@@ -107,8 +109,8 @@ class ImagePipelineIntegrationTest {
             Set<String> scored = new HashSet<>();
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
                 JsonNode s = JSON.readTree(r.value());
-                assertThat(scored.add(s.get("partition").asInt() + "/" + s.get("offset").asLong())).isTrue();
-                assertThat(s.has("top")).isFalse();
+                assertThat(scored.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong())).isTrue();
+                assertThat(s.has("topChannels")).isFalse();
                 JsonNode region = s.get("region");
                 assertThat(region.get("x").asInt() + region.get("width").asInt()).isBetween(1, 28);
                 assertThat(region.get("share").asDouble()).isBetween(0.0, 1.0);

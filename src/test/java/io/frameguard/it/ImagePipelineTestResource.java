@@ -1,5 +1,8 @@
 package io.frameguard.it;
 
+import io.frameguard.testing.BrokerTestResource;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import io.frameguard.training.TrainingOptions;
 import java.nio.file.Path;
 import java.util.Map;
@@ -11,17 +14,17 @@ public class ImagePipelineTestResource extends BrokerTestResource {
     static volatile KafkaTestBroker broker;
 
     @Override
-    void trainModel(Path modelDir) throws Exception {
+    protected void trainModel(Path modelDir) throws Exception {
         TestModels.trainImageModel(modelDir, NORMAL_CLASS, 5, TrainingOptions.DENSE, 5);
     }
 
     @Override
-    void started(KafkaTestBroker b) {
+    protected void started(KafkaTestBroker b) {
         broker = b;
     }
 
     @Override
-    Map<String, String> extraConfig() {
+    protected Map<String, String> extraConfig() {
         return Map.of("frameguard.frames.max-image-pixels", "1000000");
     }
 }

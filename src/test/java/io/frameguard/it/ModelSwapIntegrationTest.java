@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.demo.SensorSimulator;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
+import io.frameguard.testing.TestModels;
+import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +25,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -122,8 +123,8 @@ class ModelSwapIntegrationTest {
                 Map<Integer, TreeMap<Long, String>> byPartition = new HashMap<>();
                 for (ConsumerRecord<String, byte[]> r : all) {
                     JsonNode s = JSON.readTree(r.value());
-                    String previous = byPartition.computeIfAbsent(s.get("partition").asInt(), p -> new TreeMap<>())
-                            .put(s.get("offset").asLong(), s.get("modelVersion").asText());
+                    String previous = byPartition.computeIfAbsent(s.at("/frame/partition").asInt(), p -> new TreeMap<>())
+                            .put(s.at("/frame/offset").asLong(), s.get("modelVersion").asText());
                     assertThat(previous).as("second score for %s", s).isNull();
                 }
                 assertThat(all).hasSize(expected);
@@ -201,8 +202,8 @@ class ModelSwapIntegrationTest {
 
     private static ModelArtifact trainNarrowModel(Path dir) throws Exception {
         SensorSimulator narrow = new SensorSimulator(8, 3);
-        io.frameguard.frames.FrameFile data = new io.frameguard.frames.FrameFile(8, 1000, narrow.trainingData(1000, 4),
-                io.frameguard.frames.FrameFile.defaultNames(8));
+        io.frameguard.datasets.FrameFile data = new io.frameguard.datasets.FrameFile(8, 1000, narrow.trainingData(1000, 4),
+                io.frameguard.datasets.FrameFile.defaultNames(8));
         return new io.frameguard.training.AutoencoderTrainer(io.frameguard.training.TrainingOptions.builder()
                 .name("test").version("narrow-1").epochs(1).threads(1).build(), io.frameguard.training.TrainingProgress.NONE)
                 .train(data, dir, "8-channel frames");

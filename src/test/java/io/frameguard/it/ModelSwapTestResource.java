@@ -1,5 +1,8 @@
 package io.frameguard.it;
 
+import io.frameguard.testing.BrokerTestResource;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -10,17 +13,17 @@ public class ModelSwapTestResource extends BrokerTestResource {
     static final String ADMIN_TOKEN = "test-admin-token-" + java.util.UUID.randomUUID();
 
     @Override
-    void trainModel(Path modelDir) throws Exception {
+    protected void trainModel(Path modelDir) throws Exception {
         TestModels.trainSensorModel(modelDir, 3000, 3, 42);
     }
 
     @Override
-    void started(KafkaTestBroker b) {
+    protected void started(KafkaTestBroker b) {
         broker = b;
     }
 
     @Override
-    Map<String, String> extraConfig() {
+    protected Map<String, String> extraConfig() {
         Map<String, String> config = new java.util.HashMap<>(followRegistry());
         config.put("frameguard.scorer.max-batch", "32");
         config.put("frameguard.api.admin-token", ADMIN_TOKEN);

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.demo.SensorSimulator;
-import io.frameguard.demo.SensorSimulator.Fault;
+import io.frameguard.datasets.SensorSimulator.Fault;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
+import io.frameguard.testing.TestModels;
+import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
@@ -107,7 +109,7 @@ class PipelineIntegrationTest {
             int kcatScored = 0;
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
                 JsonNode s = JSON.readTree(r.value());
-                assertThat(scored.add(s.get("partition").asInt() + "/" + s.get("offset").asLong()))
+                assertThat(scored.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong()))
                         .as("duplicate score for frame %s", s).isTrue();
                 assertThat(s.get("modelVersion").asText()).isEqualTo("test-42");
                 assertThat(s.get("score").asDouble()).isFinite().isGreaterThanOrEqualTo(0);

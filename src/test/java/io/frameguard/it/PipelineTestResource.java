@@ -1,5 +1,8 @@
 package io.frameguard.it;
 
+import io.frameguard.testing.BrokerTestResource;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import java.nio.file.Path;
 
 /** A real broker and a sensor model trained on simulated machines. */
@@ -8,12 +11,12 @@ public class PipelineTestResource extends BrokerTestResource {
     static volatile KafkaTestBroker broker;
 
     @Override
-    void trainModel(Path modelDir) throws Exception {
+    protected void trainModel(Path modelDir) throws Exception {
         TestModels.trainSensorModel(modelDir, 8000, 12, 42);
     }
 
     @Override
-    void started(KafkaTestBroker b) {
+    protected void started(KafkaTestBroker b) {
         broker = b;
     }
 }

@@ -1,5 +1,8 @@
 package io.frameguard.it;
 
+import io.frameguard.testing.BrokerTestResource;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,22 +17,22 @@ public class RetrainingTestResource extends BrokerTestResource {
     static final int DRIFT_WINDOW = 1000;
 
     @Override
-    void trainModel(Path dir) throws Exception {
+    protected void trainModel(Path dir) throws Exception {
         TestModels.trainSensorModel(dir, 3000, 3, 42);
     }
 
     @Override
-    void started(KafkaTestBroker b) {
+    protected void started(KafkaTestBroker b) {
         broker = b;
     }
 
     @Override
-    boolean modelFromRegistry() {
+    protected boolean modelFromRegistry() {
         return true;
     }
 
     @Override
-    Map<String, String> extraConfig() {
+    protected Map<String, String> extraConfig() {
         Map<String, String> config = new java.util.HashMap<>(followRegistry());
         config.put("frameguard.drift.window-frames", Integer.toString(DRIFT_WINDOW));
         return config;

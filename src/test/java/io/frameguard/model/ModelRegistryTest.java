@@ -3,8 +3,8 @@ package io.frameguard.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.frameguard.it.KafkaTestBroker;
-import io.frameguard.it.TestModels;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.Map;
@@ -79,8 +79,8 @@ class ModelRegistryTest {
             assertThatThrownBy(() -> registry.activate("test", "test-7", "typo")).hasMessageContaining("no published version test-7");
             assertThatThrownBy(() -> registry.activate("test", "../../etc", "attack")).hasMessageContaining("model version");
             // another model (seed 3) published under v1's version
-            io.frameguard.frames.FrameFile data = new io.frameguard.frames.FrameFile(TestModels.DIM, 1000,
-                    TestModels.simulator().trainingData(1000, 8), io.frameguard.frames.FrameFile.defaultNames(TestModels.DIM));
+            io.frameguard.datasets.FrameFile data = new io.frameguard.datasets.FrameFile(TestModels.DIM, 1000,
+                    TestModels.simulator().trainingData(1000, 8), io.frameguard.datasets.FrameFile.defaultNames(TestModels.DIM));
             ModelArtifact impostor = new io.frameguard.training.AutoencoderTrainer(io.frameguard.training.TrainingOptions.builder()
                     .name("test").version("test-1").epochs(2).seed(3).threads(1).build(),
                     io.frameguard.training.TrainingProgress.NONE).train(data, tmp.resolve("impostor"), "impostor");

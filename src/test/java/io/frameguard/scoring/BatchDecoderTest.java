@@ -2,7 +2,7 @@ package io.frameguard.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.frameguard.demo.SensorSimulator;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;

@@ -2,13 +2,15 @@ package io.frameguard.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topics;
 import io.frameguard.frames.Float32FrameDecoder;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.it.TestModels;
-import io.frameguard.kafka.JsonSerde;
-import io.frameguard.kafka.Topics;
+import io.frameguard.inference.ModelRunner;
 import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.serving.ActiveModel;
+import io.frameguard.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,11 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ScorerWorkerTest {
 
     private static final Topics TOPICS = Topics.defaults();
-    private static final TopicPartition P0 = new TopicPartition(TOPICS.frames(), 0);
-    private static final TopicPartition P1 = new TopicPartition(TOPICS.frames(), 1);
+    private static final TopicPartition P0 = new TopicPartition(TOPICS.frames().name(), 0);
+    private static final TopicPartition P1 = new TopicPartition(TOPICS.frames().name(), 1);
     private static final int FRAMES_PER_PARTITION = 600;
     private static final int MAX_BATCH = 100;
-    private static final JsonSerde<ScoreRecord> SCORES = new JsonSerde<>(ScoreRecord.class);
 
     @TempDir
     static Path tmp;
@@ -56,7 +57,7 @@ class ScorerWorkerTest {
     @BeforeAll
     static void trainModel() throws Exception {
         model = new ActiveModel();
-        model.swap(ModelScorer.load(TestModels.trainSensorModel(tmp.resolve("model"), 1000, 2, 3)));
+        model.swap(ModelRunner.load(TestModels.trainSensorModel(tmp.resolve("model"), 1000, 2, 3)));
     }
 
     @AfterAll
@@ -150,9 +151,9 @@ class ScorerWorkerTest {
         });
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, TOPICS, model,
-                FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS), 2,
-                new FrameguardMetrics(registry, 100), MAX_BATCH, 0, Duration.ZERO, commitInterval,
-                Duration.ofMillis(10), null);
+                FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
+                new ScorerSettings(MAX_BATCH, 0, Duration.ZERO, commitInterval, Duration.ofMillis(10), 2),
+                new FrameguardMetrics(registry, 100), null);
         Thread t = new Thread(worker, "scorer-under-test");
         t.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -181,10 +182,9 @@ class ScorerWorkerTest {
             List<ProducerRecord<byte[], byte[]>> committed = producer.history();
             Set<String> frames = new HashSet<>();
             for (ProducerRecord<byte[], byte[]> r : committed) {
-                assertThat(r.topic()).isEqualTo(TOPICS.scores());
-                ScoreRecord s = SCORES.deserialize(r.topic(), r.value());
-                assertThat(frames.add(s.partition() + "@" + s.offset())).as("duplicate score for %s@%s", s.partition(),
-                        s.offset()).isTrue();
+                assertThat(r.topic()).isEqualTo(TOPICS.scores().name());
+                ScoreRecord s = TOPICS.scores().deserialize(r.value());
+                assertThat(frames.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
             }
             assertThat(frames).hasSize(2 * FRAMES_PER_PARTITION);
             assertThat(committedOffsets(producer)).containsEntry(P0, new OffsetAndMetadata(FRAMES_PER_PARTITION))

@@ -5,14 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.demo.LocalKafka;
-import io.frameguard.demo.LocalService;
-import io.frameguard.demo.SensorSimulator;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.deploy.ExternalTool;
-import io.frameguard.it.TestModels;
-import io.frameguard.it.TopicReader;
+import io.frameguard.local.LocalKafka;
+import io.frameguard.local.LocalService;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.testing.Certificates;
+import io.frameguard.testing.ExternalTool;
+import io.frameguard.testing.SecuredLocalKafka;
+import io.frameguard.testing.TestModels;
+import io.frameguard.testing.TopicReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,9 +70,8 @@ class SecuredKafkaIT {
         Certificates certs = Certificates.create(work.resolve("tls"));
         ModelArtifact model = TestModels.trainSensorModel(work.resolve("model"), 600, 2, 5);
 
-        LocalKafka.Extras secured = new LocalKafka.Extras(
-                Map.of("SASL", "SASL_SSL", "MTLS", "SSL"),
-                Map.ofEntries(
+        Map<String, String> listeners = Map.of("SASL", "SASL_SSL", "MTLS", "SSL");
+        Map<String, String> properties = Map.ofEntries(
                         Map.entry("listener.name.sasl.sasl.enabled.mechanisms", SCRAM + ",PLAIN"),
                         Map.entry("listener.name.sasl." + SCRAM.toLowerCase() + ".sasl.jaas.config",
                                 "org.apache.kafka.common.security.scram.ScramLoginModule required;"),
@@ -83,9 +84,10 @@ class SecuredKafkaIT {
                         Map.entry("ssl.keystore.type", "PKCS12"),
                         Map.entry("ssl.truststore.location", certs.truststore().toString()),
                         Map.entry("ssl.truststore.password", PASSWORD),
-                        Map.entry("ssl.truststore.type", "PKCS12")),
-                List.of("--add-scram", SCRAM + "=[name=" + USER + ",password=" + USER_PASSWORD + "]"));
-        try (LocalKafka kafka = LocalKafka.startWithClasspath(System.getProperty("java.class.path"), work.resolve("kafka"), secured)) {
+                        Map.entry("ssl.truststore.type", "PKCS12"));
+        List<String> scramUsers = List.of("--add-scram", SCRAM + "=[name=" + USER + ",password=" + USER_PASSWORD + "]");
+        try (LocalKafka kafka = SecuredLocalKafka.start(System.getProperty("java.class.path"), work.resolve("kafka"), listeners,
+                properties, scramUsers)) {
             String sasl = kafka.listenerAddress("SASL");
             String mtls = kafka.listenerAddress("MTLS");
             Map<String, String> saslClient = Map.of(
@@ -202,7 +204,7 @@ class SecuredKafkaIT {
             for (ConsumerRecord<String, byte[]> r : scores.readUntil(rs -> rs.stream().filter(x -> source.equals(x.key())).count() >= FRAMES, WAIT)) {
                 if (source.equals(r.key())) {
                     JsonNode s = JSON.readTree(r.value());
-                    assertThat(frames.add(s.get("partition").asInt() + "/" + s.get("offset").asLong())).as("one score per frame").isTrue();
+                    assertThat(frames.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong())).as("one score per frame").isTrue();
                 }
             }
         }

@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
-import io.frameguard.demo.SensorSimulator;
-import io.frameguard.frames.FrameFile;
-import io.frameguard.it.TestModels;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
-import io.frameguard.scoring.FrameBatch;
-import io.frameguard.scoring.ModelScorer;
-import io.frameguard.scoring.ScoredFrame;
+import io.frameguard.retraining.NotEnoughDataException;
+import io.frameguard.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,8 +48,8 @@ class AutoencoderTrainerTest {
             System.arraycopy(sim.frame("unseen", 5000 + t), 0, frames, t * TestModels.DIM, TestModels.DIM);
         }
         System.arraycopy(sim.faulty("unseen", 6000, SensorSimulator.Fault.SPIKE, 7, 6000), 0, frames, n * TestModels.DIM, TestModels.DIM);
-        try (ModelScorer sa = ModelScorer.load(a); ModelScorer sb = ModelScorer.load(b);
-                ModelScorer.Session ssa = sa.newSession(); ModelScorer.Session ssb = sb.newSession()) {
+        try (ModelRunner sa = ModelRunner.load(a); ModelRunner sb = ModelRunner.load(b);
+                ModelRunner.Session ssa = sa.newSession(); ModelRunner.Session ssb = sb.newSession()) {
             List<ScoredFrame> ra = ssa.score(new FrameBatch(frames, n + 1, TestModels.DIM));
             List<ScoredFrame> rb = ssb.score(new FrameBatch(frames, n + 1, TestModels.DIM));
             for (int i = 0; i <= n; i++) {

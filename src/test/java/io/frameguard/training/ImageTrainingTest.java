@@ -3,16 +3,15 @@ package io.frameguard.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.frameguard.training.Auroc;
-import io.frameguard.frames.FrameFile;
-import io.frameguard.frames.ImageFiles;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.ImageFiles;
 import io.frameguard.frames.ImageGeometry;
-import io.frameguard.it.TestModels;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
-import io.frameguard.scoring.FrameBatch;
-import io.frameguard.scoring.ModelScorer;
-import io.frameguard.scoring.ScoredFrame;
+import io.frameguard.testing.TestModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -103,7 +102,7 @@ class ImageTrainingTest {
     }
 
     private static List<ScoredFrame> scoreAll(ModelArtifact artifact) throws Exception {
-        try (ModelScorer scorer = ModelScorer.load(artifact); ModelScorer.Session session = scorer.newSession()) {
+        try (ModelRunner scorer = ModelRunner.load(artifact); ModelRunner.Session session = scorer.newSession()) {
             return session.score(new FrameBatch(test.values(), test.rows(), test.dim()));
         }
     }

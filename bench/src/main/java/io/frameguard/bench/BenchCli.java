@@ -1,0 +1,22 @@
+package io.frameguard.bench;
+
+import io.frameguard.cli.FrameguardCli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
+
+/** {@code bench/frameguard-bench NAME}: the benchmarks; the scripts under bench/ call these. */
+@Command(name = "frameguard-bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks of frameguard (see bench/README.md and docs/BENCHMARKS.md).",
+        subcommands = {FashionMnistBenchmark.class, LimitBenchmark.class, E2eBenchmark.class, FaultBenchmark.class,
+                CommandLine.HelpCommand.class})
+public final class BenchCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a benchmark's command line and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        return FrameguardCli.commandLine(new BenchCli()).execute(args);
+    }
+}

@@ -1,0 +1,26 @@
+package io.frameguard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class E2eReportTest {
+
+    /** 20,000 frames/s with the service on one core and the broker on half a core. */
+    private static final E2eReport.Result RUN = new E2eReport.Result("float32, batched", 300_000, 400_000, 15.0,
+            20_000, 9_000, 900, 1.0, 0.5, "");
+
+    @Test
+    void cpuPerFrameIsEachProcessCoresOverTheRate() {
+        assertThat(RUN.serviceMicrosPerFrame()).isCloseTo(50.0, within(1e-9));
+        assertThat(RUN.brokerMicrosPerFrame()).isCloseTo(25.0, within(1e-9));
+    }
+
+    @Test
+    void ceilingIsWhatTheCoresAllowAtThatCpuPerFrame() {
+        // 75 µs a frame: two cores give 2,000,000 µs a second
+        assertThat(RUN.ceiling(2)).isCloseTo(2_000_000 / 75.0, within(1e-6));
+        assertThat(RUN.ceiling(4)).isCloseTo(2 * RUN.ceiling(2), within(1e-6));
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The service's HTTP API: the heatmap of an anomaly ({@code AnomalyResource}), the model registry
+ * ({@code ModelResource}: list, activate, roll back) and the token filter in front of them
+ * ({@code ManagementAccessFilter}).
+ *
+ * <p>May depend on: {@code heatmaps}, {@code serving}, {@code model}, {@code inference}, {@code events},
+ * {@code config}.
+ */
+package io.frameguard.api;

@@ -1,0 +1,7 @@
+/**
+ * The {@code frameguard} command line (picocli): thin commands that parse options and call the stage that does the
+ * work; shared options are mixins ({@code FrameInput}, {@code KafkaOptions}).
+ *
+ * <p>May depend on: every product package; nothing depends on it.
+ */
+package io.frameguard.cli;

@@ -1,0 +1,58 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * One anomaly, as published on {@code anomalies} (JSON, key = source id). Schema documented in
+ * docs/EVENTS.md; {@link #SCHEMA_VERSION} changes when a field changes meaning or goes away (adding fields
+ * does not).
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AnomalyEvent(
+        int schemaVersion,
+        String eventId,
+        String source,
+        FrameRef frame,
+        long captureTimestamp,
+        long scoredTimestamp,
+        long detectedTimestamp,
+        double score,
+        double threshold,
+        double modelThreshold,
+        String modelVersion,
+        String severity,
+        Window window,
+        Explanation explanation) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /** The k-of-n rule in force and how many of the last n frames exceeded. */
+    public record Window(int k, int n, int exceeded) {}
+
+    /**
+     * Why. {@value #CHANNELS}: the sensor channels with the largest reconstruction errors. {@value #IMAGE_REGION}:
+     * the image region of largest error, and the path of its heatmap on the scorer's HTTP API (kept while the
+     * scorer's bounded heatmap memory holds it).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Explanation(String kind, List<ChannelError> topChannels, ImageRegion region,
+            String heatmap) {
+        public static final String CHANNELS = "channels";
+        public static final String IMAGE_REGION = "image-region";
+
+        /** What a score record says about why its frame scored as it did. */
+        public static Explanation of(ScoreRecord s) {
+            if (s.region() != null) {
+                return new Explanation(IMAGE_REGION, null, s.region(), heatmapPath(s.frame()));
+            }
+            return new Explanation(CHANNELS, s.topChannels(), null, null);
+        }
+    }
+
+    /** The path of a frame's heatmap on the service's HTTP API. */
+    public static String heatmapPath(FrameRef frame) {
+        return "/api/anomalies/" + frame.id() + "/heatmap.png";
+    }
+}

@@ -1,0 +1,22 @@
+package io.frameguard.events;
+
+/**
+ * Headers the scorer adds to a frame it sends to the dead-letter topic (the frame's own headers, key, value and
+ * timestamp are kept as they were). docs/EVENTS.md describes them for consumers of {@code frames.dlq}.
+ */
+public final class DeadLetterHeaders {
+
+    /** Stable reason code ({@code FrameDecodeException}'s constants, e.g. {@code wrong-dimension}). */
+    public static final String ERROR_REASON = "frameguard.error.reason";
+    /** What exactly was wrong, for a person. */
+    public static final String ERROR_MESSAGE = "frameguard.error.message";
+    /** Where the frame was: topic, partition and offset, so it can be found and replayed. */
+    public static final String SOURCE_TOPIC = "frameguard.source.topic";
+    public static final String SOURCE_PARTITION = "frameguard.source.partition";
+    public static final String SOURCE_OFFSET = "frameguard.source.offset";
+    /** The model version that was active when the frame was refused. */
+    public static final String MODEL_VERSION = "frameguard.model.version";
+
+    private DeadLetterHeaders() {
+    }
+}

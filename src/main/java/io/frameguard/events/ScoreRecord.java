@@ -1,0 +1,74 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The record written to {@code scores} for every frame scored (JSON, key = source id, timestamp = the frame's
+ * capture time). docs/EVENTS.md documents the layout.
+ *
+ * <p>Layout 2 names its fields as the anomaly event does ({@code schemaVersion}, {@code frame},
+ * {@code captureTimestamp}, {@code scoredTimestamp}, {@code topChannels}); records of layout 1 ({@code v}, flat
+ * {@code topic}/{@code partition}/{@code offset}, {@code captureTs}, {@code scoredTs}, {@code top}), still on a
+ * topic after an upgrade, are read into the same record.
+ *
+ * @param schemaVersion layout version of this record
+ * @param frame where the scored frame is
+ * @param captureTimestamp the frame record's timestamp (capture time), epoch ms
+ * @param scoredTimestamp when the score was computed, epoch ms
+ * @param score the mean of the frame's error map
+ * @param modelThreshold the model card's initial threshold, where the detector's rolling threshold starts
+ * @param validationRank share of the model's held-out validation frames that scored lower: uniform on [0, 1]
+ *     while the stream looks like the data the model was validated on (drift detection reads it)
+ * @param topChannels sensor frames: the channels with the largest errors, largest first
+ * @param region image frames: where the error is; absent for sensor frames
+ * @param batchSize frames in the predictor call that scored this frame
+ * @param inferenceMicros duration of that predictor call
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record ScoreRecord(
+        int schemaVersion,
+        String source,
+        FrameRef frame,
+        long captureTimestamp,
+        long scoredTimestamp,
+        double score,
+        double modelThreshold,
+        String modelVersion,
+        Double validationRank,
+        List<ChannelError> topChannels,
+        ImageRegion region,
+        int batchSize,
+        long inferenceMicros) {
+
+    public static final int SCHEMA_VERSION = 2;
+
+    /** Reads layout 2 and layout 1 (whose frame coordinates are flat fields). */
+    @JsonCreator
+    static ScoreRecord read(
+            @JsonProperty("schemaVersion") @JsonAlias("v") int schemaVersion,
+            @JsonProperty("source") String source,
+            @JsonProperty("frame") FrameRef frame,
+            @JsonProperty("topic") String topic,
+            @JsonProperty("partition") int partition,
+            @JsonProperty("offset") long offset,
+            @JsonProperty("captureTimestamp") @JsonAlias("captureTs") long captureTimestamp,
+            @JsonProperty("scoredTimestamp") @JsonAlias("scoredTs") long scoredTimestamp,
+            @JsonProperty("score") double score,
+            @JsonProperty("modelThreshold") double modelThreshold,
+            @JsonProperty("modelVersion") String modelVersion,
+            @JsonProperty("validationRank") Double validationRank,
+            @JsonProperty("topChannels") @JsonAlias("top") List<ChannelError> topChannels,
+            @JsonProperty("region") ImageRegion region,
+            @JsonProperty("batchSize") int batchSize,
+            @JsonProperty("inferenceMicros") long inferenceMicros) {
+        return new ScoreRecord(schemaVersion, source, frame != null ? frame : new FrameRef(topic, partition, offset),
+                captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion, validationRank, topChannels, region,
+                batchSize, inferenceMicros);
+    }
+}

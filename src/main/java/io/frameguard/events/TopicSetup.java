@@ -1,0 +1,60 @@
+package io.frameguard.events;
+
+import io.frameguard.config.FrameguardConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the topics that do not exist yet. {@code scores} gets as many partitions as {@code frames}, so a
+ * source's frames and scores land on the same partition number.
+ */
+public final class TopicSetup {
+
+    private static final Logger LOG = Logger.getLogger(TopicSetup.class);
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private TopicSetup() {}
+
+    public static void ensureTopics(Map<String, Object> kafkaConfig, Topics topics, FrameguardConfig.Topics settings) {
+        try (Admin admin = Admin.create(kafkaConfig)) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            int partitions = settings.partitions();
+            if (existing.contains(topics.frames().name())) {
+                partitions = admin.describeTopics(List.of(topics.frames().name())).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topics.frames().name()).partitions().size();
+            }
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : topics.names()) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, partitions, settings.replicationFactor()));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            try {
+                admin.createTopics(missing).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+            LOG.infof("created topics %s with %d partitions", missing.stream().map(NewTopic::name).toList(), partitions);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topics on kafka.bootstrap.servers=" + kafkaConfig.get("bootstrap.servers")
+                    + " (set frameguard.topics.create=false where topics are managed elsewhere): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.frameguard.events;
+
+import io.frameguard.config.FrameguardConfig;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic of the data flow with its record types and serdes, in one place. Names come from
+ * {@code frameguard.topics.*}; docs/EVENTS.md documents each record.
+ *
+ * <ul>
+ *   <li>frames: key = source id, value = the frame's payload as a producer sent it (a {@code content-type} header
+ *       says which of the formats in {@code io.frameguard.frames} it is);
+ *   <li>scores: key = source id, value = {@link ScoreRecord} JSON;
+ *   <li>anomalies: key = source id, value = {@link AnomalyEvent} JSON;
+ *   <li>dlq: the frame's key, value and headers unchanged, plus {@link DeadLetterHeaders};
+ *   <li>drift: key = source id, value = {@link DriftEvent} JSON.
+ * </ul>
+ */
+public record Topics(
+        Topic<String, byte[]> frames,
+        Topic<String, ScoreRecord> scores,
+        Topic<String, AnomalyEvent> anomalies,
+        Topic<String, byte[]> dlq,
+        Topic<String, DriftEvent> drift) {
+
+    public static final String DEFAULT_FRAMES = "frames";
+    public static final String DEFAULT_SCORES = "scores";
+    public static final String DEFAULT_ANOMALIES = "anomalies";
+    public static final String DEFAULT_DLQ = "frames.dlq";
+    public static final String DEFAULT_DRIFT = "drift";
+
+    public static final Serde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
+    public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
+    public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
+
+    /** The topics with these names. */
+    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift) {
+        return new Topics(
+                new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
+                new Topic<>(scores, Serdes.String(), SCORE_SERDE),
+                new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
+                new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
+                new Topic<>(drift, Serdes.String(), DRIFT_SERDE));
+    }
+
+    public static Topics from(FrameguardConfig.Topics t) {
+        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift());
+    }
+
+    public static Topics defaults() {
+        return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT);
+    }
+
+    /** Every topic's name, frames first. */
+    public List<String> names() {
+        return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name());
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The records on frameguard's topics, in one place: {@link io.frameguard.events.Topics} declares every topic with its
+ * key and value types and serdes ({@link io.frameguard.events.Topic}); the record types ({@code ScoreRecord},
+ * {@code AnomalyEvent}, {@code DriftEvent}, the dead letters' {@code DeadLetterHeaders}) and their parts
+ * ({@code FrameRef}: a frame's coordinates and its id; {@code ChannelError}, {@code ImageRegion}); the JSON and
+ * state-store serdes; creating the topics ({@code TopicSetup}) and reading bounded ranges of them
+ * ({@code TopicRanges}). docs/EVENTS.md documents every record; a JSON layout change bumps its version and keeps the
+ * old one readable here.
+ *
+ * <p>May depend on: {@code config} (topic names). Every stage that reads or writes a topic depends on this package.
+ */
+package io.frameguard.events;

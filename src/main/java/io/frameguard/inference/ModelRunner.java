@@ -1,0 +1,282 @@
+package io.frameguard.inference;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import io.frameguard.events.ChannelError;
+import io.frameguard.model.InvalidModelException;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ValidationDistribution;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loaded model artifact that scores batches of frames with DJL's TensorFlow engine.
+ *
+ * <p>The DJL model is thread-safe; predictors are not, so each scoring thread asks for its own
+ * {@link Session}. {@link #load} refuses an artifact that DJL cannot load, or whose output does not have the
+ * card's shape, or that yields non-finite errors on a canary batch.
+ */
+public final class ModelRunner implements AutoCloseable {
+
+    /** Channels reported per frame as the explanation of its score. */
+    public static final int TOP_CHANNELS = 3;
+    private static final String ENGINE = "TensorFlow";
+
+    private final ModelArtifact artifact;
+    private final ZooModel<FrameBatch, float[]> model;
+    private final ValidationDistribution validation;
+    private final Object lifecycle = new Object();
+    private int openSessions;
+    private boolean retired;
+    private boolean closed;
+
+    private ModelRunner(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model, ValidationDistribution validation) {
+        this.artifact = artifact;
+        this.model = model;
+        this.validation = validation;
+    }
+
+    /** Loads the artifact on the device {@link InferenceDevice#AUTO} picks. */
+    public static ModelRunner load(ModelArtifact artifact) throws InvalidModelException {
+        return load(artifact, InferenceDevice.AUTO);
+    }
+
+    /** Loads the artifact on {@code device}; a GPU that is asked for and missing fails (not refused as a model). */
+    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device) throws InvalidModelException {
+        ValidationDistribution validation;
+        try {
+            validation = ValidationDistribution.of(artifact.card());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(e.getMessage(), e);
+        }
+        Device on = device.resolve();
+        ZooModel<FrameBatch, float[]> model;
+        try {
+            model = Criteria.builder()
+                    .setTypes(FrameBatch.class, float[].class)
+                    .optModelPath(artifact.savedModelDir())
+                    .optEngine(ENGINE)
+                    .optDevice(on)
+                    .optTranslator(new ReconstructionErrorTranslator())
+                    .build()
+                    .loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new InvalidModelException("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
+                    + artifact.savedModelDir() + ": " + e.getMessage(), e);
+        }
+        ModelRunner scorer = new ModelRunner(artifact, model, validation);
+        try (Session s = scorer.newSession()) {
+            int dim = artifact.card().input().dim();
+            int width = artifact.card().input().errorWidth();
+            float[] canary = new float[2 * dim];
+            float[] mean = artifact.card().preprocessing().mean();
+            for (int i = 0; i < canary.length; i++) {
+                canary[i] = mean != null && mean.length == dim ? mean[i % dim] : 0f;
+            }
+            float[] errors = s.errors(new FrameBatch(canary, 2, dim));
+            if (errors.length != 2 * width) {
+                throw new InvalidModelException("model " + artifact.card().version() + " returned " + errors.length
+                        + " errors for a 2x" + dim + " batch, its card says 2x" + width + ": its output shape does not match its card");
+            }
+            for (float e : errors) {
+                if (!Float.isFinite(e)) {
+                    throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite errors");
+                }
+            }
+        } catch (InvalidModelException e) {
+            scorer.close();
+            throw e;
+        } catch (TranslateException | RuntimeException e) {
+            scorer.close();
+            throw new InvalidModelException("model " + artifact.card().version() + " fails on a canary batch: "
+                    + e.getMessage(), e);
+        }
+        return scorer;
+    }
+
+    /** The device the model runs on, as DJL names it ({@code cpu()}, {@code gpu(0)}). */
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
+    public ModelCard card() {
+        return artifact.card();
+    }
+
+    public ModelArtifact artifact() {
+        return artifact;
+    }
+
+    /** A predictor for one thread; refused once the scorer is retired (a newer model serves instead). */
+    public Session newSession() {
+        synchronized (lifecycle) {
+            if (retired || closed) {
+                throw new IllegalStateException("model " + artifact.card().version() + " has been replaced");
+            }
+            openSessions++;
+        }
+        return new Session(model.newPredictor());
+    }
+
+    /**
+     * Marks this scorer as replaced: its DJL model is closed as soon as the last open session closes (each
+     * scoring thread closes its session when it picks up the new model at its next batch), never under a batch.
+     */
+    public void retire() {
+        synchronized (lifecycle) {
+            retired = true;
+            if (openSessions == 0) {
+                closeModel();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            closeModel();
+        }
+    }
+
+    private void closeModel() {
+        if (!closed) {
+            closed = true;
+            model.close();
+        }
+    }
+
+    private void sessionClosed() {
+        synchronized (lifecycle) {
+            openSessions--;
+            if (retired && openSessions == 0) {
+                closeModel();
+            }
+        }
+    }
+
+    /** One thread's handle on the model. */
+    public final class Session implements AutoCloseable {
+        private final Predictor<FrameBatch, float[]> predictor;
+
+        private Session(Predictor<FrameBatch, float[]> predictor) {
+            this.predictor = predictor;
+        }
+
+        public ModelCard card() {
+            return artifact.card();
+        }
+
+        /** The error maps, row-major: {@code batch.rows()} rows of {@link ModelCard.Input#errorWidth()} values. */
+        public float[] errors(FrameBatch batch) throws TranslateException {
+            if (batch.dim() != artifact.card().input().dim()) {
+                throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + artifact.card().input().dim());
+            }
+            return predictor.predict(batch);
+        }
+
+        /** Scores each frame of the batch. */
+        public List<ScoredFrame> score(FrameBatch batch) throws TranslateException {
+            return explain(errors(batch), batch.rows());
+        }
+
+        /** Scores and explanations from error maps this session computed. */
+        public List<ScoredFrame> explain(float[] errors, int rows) {
+            return ModelRunner.this.explain(errors, rows);
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+            sessionClosed();
+        }
+    }
+
+    /** The score's rank among the model's validation scores; null when its card has no validation sketch. */
+    private Double rank(double score) {
+        return validation == null ? null : validation.rank(score);
+    }
+
+    /**
+     * The sum of {@code n} errors from {@code from}, in four running sums: one sum would make every addition wait for
+     * the one before it, and a frame has thousands.
+     */
+    static double sum(float[] errors, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        int end = from + n;
+        for (; i + 3 < end; i += 4) {
+            s0 += errors[i];
+            s1 += errors[i + 1];
+            s2 += errors[i + 2];
+            s3 += errors[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += errors[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Turns the error maps of {@code rows} frames into scores with their explanations. */
+    public List<ScoredFrame> explain(float[] errors, int rows) {
+        ModelCard.Input input = artifact.card().input();
+        int width = input.errorWidth();
+        List<ScoredFrame> out = new ArrayList<>(rows);
+        if (input.image() != null) {
+            for (int r = 0; r < rows; r++) {
+                double score = sum(errors, r * width, width) / width;
+                out.add(new ScoredFrame(score, rank(score), List.of(),
+                        ImageRegions.find(errors, r * width, input.image().width(), input.image().height())));
+            }
+            return out;
+        }
+        List<String> names = input.featureNames();
+        int k = Math.min(TOP_CHANNELS, width);
+        int[] top = new int[k];
+        for (int r = 0; r < rows; r++) {
+            int base = r * width;
+            double sum = sum(errors, base, width);
+            // The k largest errors, largest first; a channel is looked at twice only when it beats the k-th so far.
+            int filled = 0;
+            float kth = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < width; c++) {
+                float e = errors[base + c];
+                if (filled == k && !(e > kth)) {
+                    continue;
+                }
+                int pos = filled < k ? filled++ : k;
+                while (pos > 0 && errors[base + top[pos - 1]] < e) {
+                    if (pos < k) {
+                        top[pos] = top[pos - 1];
+                    }
+                    pos--;
+                }
+                if (pos < k) {
+                    top[pos] = c;
+                }
+                if (filled == k) {
+                    kth = errors[base + top[k - 1]];
+                }
+            }
+            List<ChannelError> channels = new ArrayList<>(k);
+            for (int i = 0; i < filled; i++) {
+                int c = top[i];
+                double e = errors[base + c];
+                channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c,
+                        e, sum > 0 ? e / sum : 0));
+            }
+            double score = sum / width;
+            out.add(new ScoredFrame(score, rank(score), channels, null));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,118 @@
+package io.frameguard.retraining;
+
+import ai.djl.translate.TranslateException;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
+import io.frameguard.model.ModelCard;
+import io.frameguard.training.Auroc;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Champion/challenger: is a retrained candidate no worse than the model it would replace?
+ *
+ * <p>Both models score the same held-out recent normal frames, and corrupted copies of them: in each copy a
+ * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, or consecutive pixel rows) is replaced
+ * by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
+ * hangs together, which is what a model that learned the normal structure notices. The rule:
+ * <ul>
+ *   <li><b>calibration</b>: the candidate's false-alarm rate at its own threshold is at most
+ *       max(2 x target, champion's rate + target), where target is the candidate's card target FPR;
+ *   <li><b>separation</b>: its AUROC, corrupted copies against the held-out frames, is at least the champion's
+ *       minus {@value #AUROC_TOLERANCE}.
+ * </ul>
+ * The comparison, both models' figures and the verdict go on the candidate's card.
+ */
+public final class ChampionChallenger {
+
+    /** Share of a frame's values replaced in a corrupted copy. */
+    public static final double CORRUPTED_SHARE = 0.25;
+    /** How much separation a candidate may lose and still count as no worse (sampling noise on ~1,000 frames). */
+    public static final double AUROC_TOLERANCE = 0.02;
+    private static final int BATCH = 256;
+
+    private ChampionChallenger() {}
+
+    /**
+     * @param champion the active model, or null when none is active (the candidate is then judged on calibration)
+     * @param holdout held-out normal frames, row-major, {@code rows x dim} raw values as decoded from the stream
+     * @param seed fixes which frames and blocks the corrupted copies use
+     */
+    public static ModelCard.Comparison compare(ModelRunner champion, ModelRunner candidate, float[] holdout, int rows,
+            long seed) throws TranslateException {
+        int dim = candidate.card().input().dim();
+        if (rows < 2) {
+            throw new NotEnoughDataException("a comparison needs at least 2 held-out frames, got " + rows);
+        }
+        float[] corrupted = corrupt(holdout, rows, dim, candidate.card().input().image() != null
+                ? candidate.card().input().image().width() * candidate.card().input().image().channels() : 1, seed);
+        ModelCard.Contender cand = measure(candidate, holdout, corrupted, rows, dim);
+        ModelCard.Contender champ = champion == null ? null : measure(champion, holdout, corrupted, rows, dim);
+        double target = candidate.card().threshold().targetFpr();
+        double fprLimit = champ == null ? 2 * target : Math.max(2 * target, champ.falseAlarmRate() + target);
+        boolean calibrated = cand.falseAlarmRate() <= fprLimit;
+        boolean separates = champ == null || cand.syntheticAuroc() >= champ.syntheticAuroc() - AUROC_TOLERANCE;
+        String reason = String.format(Locale.ROOT, "false-alarm rate %.4f %s limit %.4f; synthetic-anomaly AUROC %.4f %s",
+                cand.falseAlarmRate(), calibrated ? "within" : "above", fprLimit, cand.syntheticAuroc(),
+                champ == null ? "(no champion)" : String.format(Locale.ROOT, "vs champion %.4f (tolerance %.2f)%s",
+                        champ.syntheticAuroc(), AUROC_TOLERANCE, separates ? "" : ": separates worse"));
+        return new ModelCard.Comparison(Instant.now().toString(), rows, champ, cand, calibrated && separates, reason);
+    }
+
+    private static ModelCard.Contender measure(ModelRunner model, float[] holdout, float[] corrupted, int rows, int dim)
+            throws TranslateException {
+        double[] normal = scores(model, holdout, rows, dim);
+        double[] broken = scores(model, corrupted, rows, dim);
+        double threshold = model.card().threshold().value();
+        long alarms = Arrays.stream(normal).filter(s -> s > threshold).count();
+        double[] all = new double[2 * rows];
+        boolean[] anomalous = new boolean[2 * rows];
+        System.arraycopy(normal, 0, all, 0, rows);
+        System.arraycopy(broken, 0, all, rows, rows);
+        Arrays.fill(anomalous, rows, 2 * rows, true);
+        double[] sorted = normal.clone();
+        Arrays.sort(sorted);
+        return new ModelCard.Contender(model.card().version(), threshold, (double) alarms / rows, Auroc.of(all, anomalous),
+                sorted[(int) Math.floor(0.5 * (rows - 1))], sorted[(int) Math.floor(0.99 * (rows - 1))]);
+    }
+
+    private static double[] scores(ModelRunner model, float[] values, int rows, int dim) throws TranslateException {
+        double[] out = new double[rows];
+        try (ModelRunner.Session session = model.newSession()) {
+            for (int from = 0; from < rows; from += BATCH) {
+                int n = Math.min(BATCH, rows - from);
+                List<ScoredFrame> scored = session.score(new FrameBatch(values, from * dim, n, dim));
+                for (int i = 0; i < n; i++) {
+                    out[from + i] = scored.get(i).score();
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Copies of the frames with a block of {@link #CORRUPTED_SHARE} of their values, aligned to {@code unit}
+     * values (an image row) and wrapping around, taken from another frame at the same positions.
+     */
+    static float[] corrupt(float[] values, int rows, int dim, int unit, long seed) {
+        Random random = new Random(seed);
+        float[] out = values.clone();
+        int units = Math.max(1, dim / unit);
+        int blockUnits = Math.max(1, (int) Math.round(units * CORRUPTED_SHARE));
+        for (int r = 0; r < rows; r++) {
+            int other = (r + 1 + random.nextInt(rows - 1)) % rows;
+            int start = random.nextInt(units);
+            for (int u = 0; u < blockUnits; u++) {
+                int from = ((start + u) % units) * unit;
+                for (int k = from; k < Math.min(dim, from + unit); k++) {
+                    out[r * dim + k] = values[other * dim + k];
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,8 @@
+package io.frameguard.retraining;
+
+/** Training refused: too few frames to fit a model and calibrate its threshold. */
+public class NotEnoughDataException extends IllegalArgumentException {
+    public NotEnoughDataException(String message) {
+        super(message);
+    }
+}

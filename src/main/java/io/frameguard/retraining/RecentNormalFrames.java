@@ -1,0 +1,205 @@
+package io.frameguard.retraining;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topic;
+import io.frameguard.events.TopicRanges;
+import io.frameguard.events.Topics;
+import io.frameguard.frames.FrameDecodeException;
+import io.frameguard.frames.FrameDecoders;
+import io.frameguard.frames.FrameShape;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The trainer's data: the most recent frames that the service scored and the detector did not report.
+ *
+ * <p>Reads, with read_committed, the newest scores (up to {@code maxFrames} in all, shared over the scores
+ * partitions), the anomaly events since the oldest of them, and then the scored frames themselves from the
+ * frames topic, decoded by the service's own decoders. A frame with an anomaly event is never kept; a frame that
+ * went to the dead-letter topic has no score and is never read. The kept frames are ordered by capture time and
+ * the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
+ */
+public final class RecentNormalFrames {
+
+    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /**
+     * @param train frames to train on (older)
+     * @param holdout held-out frames, row-major, newest
+     * @param scored score records read; {@code reported} of them had anomaly events; {@code kept} frames decoded
+     */
+    public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int kept,
+            long oldestCaptureTs, long newestCaptureTs) {
+
+        public String summary() {
+            return String.format("%d recent frames judged normal (of %d scored, %d reported as anomalies), captured %s to %s",
+                    kept, scored, reported, java.time.Instant.ofEpochMilli(oldestCaptureTs),
+                    java.time.Instant.ofEpochMilli(newestCaptureTs));
+        }
+    }
+
+    private RecentNormalFrames() {}
+
+    /** Where a frame is, packed: partition in the high bits, offset in the low 48. */
+    private static long coordinate(int partition, long offset) {
+        return ((long) partition << 48) | offset;
+    }
+
+    public static Sample read(Map<String, Object> clientConfig, Topics topics, FrameShape shape, List<String> featureNames,
+            FrameDecoders decoders, int maxFrames, double holdoutFraction, int minFrames, Duration timeout) throws IOException {
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Properties props = new Properties();
+        props.putAll(c);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            // 1. The newest scores: frame coordinates and capture times.
+            Map<Integer, TreeMap<Long, Long>> scoredByPartition = new HashMap<>(); // frames partition -> offset -> capture time
+            int[] scored = {0};
+            List<TopicPartition> scoreParts = partitions(consumer, topics.scores().name());
+            int quota = Math.max(1, maxFrames / scoreParts.size());
+            Map<TopicPartition, Long> ends = consumer.endOffsets(scoreParts, timeout);
+            Map<TopicPartition, Long> starts = new HashMap<>();
+            Map<TopicPartition, Long> begins = consumer.beginningOffsets(scoreParts, timeout);
+            for (TopicPartition tp : scoreParts) {
+                starts.put(tp, Math.max(begins.get(tp), ends.get(tp) - quota));
+            }
+            TopicRanges.read(consumer, starts, ends, timeout, r -> {
+                ScoreRecord s = readOrNull(topics.scores(), r.value());
+                if (s != null && s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
+                    scoredByPartition.computeIfAbsent(s.frame().partition(), p -> new TreeMap<>())
+                            .put(s.frame().offset(), s.captureTimestamp());
+                    scored[0]++;
+                }
+            });
+            long oldest = scoredByPartition.values().stream().flatMap(m -> m.values().stream()).min(Long::compare).orElse(0L);
+
+            // 2. Anomaly events since then: those frames are never trained on.
+            Set<Long> reported = new HashSet<>();
+            List<TopicPartition> eventParts = partitions(consumer, topics.anomalies().name());
+            Map<TopicPartition, Long> eventStarts = new HashMap<>();
+            Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(
+                    eventParts.stream().collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> oldest)), timeout);
+            Map<TopicPartition, Long> eventEnds = consumer.endOffsets(eventParts, timeout);
+            for (TopicPartition tp : eventParts) {
+                OffsetAndTimestamp at = byTime.get(tp);
+                eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
+            }
+            TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
+                AnomalyEvent event = readOrNull(topics.anomalies(), r.value());
+                FrameRef frame = event != null ? event.frame() : null;
+                if (frame != null && topics.frames().name().equals(frame.topic())) {
+                    reported.add(coordinate(frame.partition(), frame.offset()));
+                }
+            });
+
+            // 3. The scored, unreported frames themselves.
+            int dim = shape.dim();
+            int candidates = 0;
+            for (Map.Entry<Integer, TreeMap<Long, Long>> e : scoredByPartition.entrySet()) {
+                for (long offset : e.getValue().keySet()) {
+                    if (!reported.contains(coordinate(e.getKey(), offset))) {
+                        candidates++;
+                    }
+                }
+            }
+            if (candidates < minFrames) {
+                throw new NotEnoughDataException(String.format("only %d recent frames judged normal (%d scored, %d reported "
+                        + "as anomalies); at least %d are needed to retrain", candidates, scored[0], reported.size(), minFrames));
+            }
+            final int capacity = candidates;
+            float[] values = new float[capacity * dim];
+            long[] captured = new long[candidates];
+            int[] kept = {0};
+            Map<TopicPartition, Long> frameStarts = new HashMap<>();
+            Map<TopicPartition, Long> frameEnds = new HashMap<>();
+            for (Map.Entry<Integer, TreeMap<Long, Long>> e : scoredByPartition.entrySet()) {
+                TopicPartition tp = new TopicPartition(topics.frames().name(), e.getKey());
+                frameStarts.put(tp, e.getValue().firstKey());
+                frameEnds.put(tp, e.getValue().lastKey() + 1);
+            }
+            TopicRanges.read(consumer, frameStarts, frameEnds, timeout, r -> {
+                TreeMap<Long, Long> scoredHere = scoredByPartition.get(r.partition());
+                if (kept[0] == capacity || !scoredHere.containsKey(r.offset())
+                        || reported.contains(coordinate(r.partition(), r.offset()))) {
+                    return;
+                }
+                try {
+                    decoders.decode(r.key(), r.value(), r.headers(), values, kept[0] * dim, shape);
+                    captured[kept[0]] = r.timestamp();
+                    kept[0]++;
+                } catch (FrameDecodeException ex) {
+                    // scored once, so decodable; a frame the decoders now refuse is simply not used
+                }
+            });
+            int n = kept[0];
+            if (n < minFrames) {
+                throw new NotEnoughDataException("only " + n + " of " + capacity + " recent normal frames could be read "
+                        + "back from " + topics.frames().name() + " (retention?); at least " + minFrames + " are needed to retrain");
+            }
+
+            // 4. Oldest first; the newest share is held out.
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparingLong(i -> captured[i]));
+            float[] sorted = new float[n * dim];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(values, order[i] * dim, sorted, i * dim, dim);
+            }
+            int holdoutRows = Math.max(1, (int) Math.round(n * holdoutFraction));
+            int trainRows = n - holdoutRows;
+            FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
+            float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
+            return new Sample(train, holdout, holdoutRows, scored[0], reported.size(), n, captured[order[0]],
+                    captured[order[n - 1]]);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) throws IOException {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic);
+        if (infos == null || infos.isEmpty()) {
+            throw new IOException("topic " + topic + " does not exist");
+        }
+        List<TopicPartition> out = new ArrayList<>();
+        for (PartitionInfo p : infos) {
+            out.add(new TopicPartition(topic, p.partition()));
+        }
+        return out;
+    }
+
+    private static <T> T readOrNull(Topic<String, T> topic, byte[] value) {
+        try {
+            return topic.deserialize(value);
+        } catch (SerializationException e) {
+            return null; // not ours to judge: the detector skips such records too
+        }
+    }
+}

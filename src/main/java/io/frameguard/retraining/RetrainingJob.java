@@ -1,0 +1,142 @@
+package io.frameguard.retraining;
+
+import io.frameguard.events.Topics;
+import io.frameguard.frames.FrameDecoders;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ModelRegistry;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.apache.commons.io.FileUtils;
+import org.jboss.logging.Logger;
+
+/**
+ * One retraining run of the sidecar: fetch the active model (the champion) from the registry, read the recent
+ * frames judged normal ({@link RecentNormalFrames}), refuse when there are too few, train a candidate of the same
+ * kind as the champion on the older part, compare both on the newest part ({@link ChampionChallenger}), and
+ * publish (and by default activate) the candidate only when it is no worse, with the comparison on its card.
+ */
+public final class RetrainingJob {
+
+    private static final Logger LOG = Logger.getLogger(RetrainingJob.class);
+
+    /** How a run ended; the metric label is the lower-case name. */
+    public enum Outcome {
+        ACCEPTED, REJECTED, REFUSED, FAILED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * @param maxFrames newest scored frames to read; {@code minFrames} judged normal needed to train
+     * @param holdoutFraction newest share of them held out for the comparison
+     * @param epochs epochs to train; 0: the champion's
+     * @param activate activate an accepted candidate (else publish only, for a person to activate)
+     */
+    public record Settings(String modelName, Topics topics, int maxFrames, int minFrames, double holdoutFraction, int epochs,
+            int threads, boolean activate, String defaultContentType, Path workDir, Duration readTimeout) {}
+
+    /** What a run did; {@code candidate} is null when no candidate was trained. */
+    public record Result(Outcome outcome, String message, ModelCard candidate, long frames) {}
+
+    private final Map<String, Object> clientConfig;
+    private final ModelRegistry registry;
+    private final Settings settings;
+    private final TrainerMetrics metrics;
+    private final UnaryOperator<TrainingOptions.Builder> overrides;
+
+    /** @param overrides applied over the champion-derived options (tests make deliberately weak candidates) */
+    public RetrainingJob(Map<String, Object> clientConfig, ModelRegistry registry, Settings settings, TrainerMetrics metrics,
+            UnaryOperator<TrainingOptions.Builder> overrides) {
+        this.clientConfig = Map.copyOf(clientConfig);
+        this.registry = registry;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.overrides = overrides;
+    }
+
+    public Result run(String trigger) {
+        long t0 = System.nanoTime();
+        Path work = settings.workDir().resolve("run-" + UUID.randomUUID());
+        Result result;
+        try {
+            result = attempt(trigger, work);
+        } catch (NotEnoughDataException e) {
+            result = new Result(Outcome.REFUSED, e.getMessage(), null, 0);
+        } catch (Exception e) {
+            LOG.errorf(e, "retraining of %s failed: %s", settings.modelName(), e.getMessage());
+            result = new Result(Outcome.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null, 0);
+        } finally {
+            deleteQuietly(work);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        metrics.run(result.outcome().label(), took, result.frames());
+        if (result.candidate() != null) {
+            metrics.candidate(result.candidate());
+        }
+        LOG.infof("retraining of %s (%s) %s in %.1f s: %s", settings.modelName(), trigger, result.outcome().label(),
+                took.toMillis() / 1000.0, result.message());
+        return result;
+    }
+
+    private Result attempt(String trigger, Path work) throws Exception {
+        ModelRegistry.Activation active = registry.read().active().get(settings.modelName());
+        if (active == null) {
+            throw new IllegalStateException("model " + settings.modelName() + " has no active version in the registry: "
+                    + "publish and activate a first model (frameguard models publish --activate)");
+        }
+        ModelArtifact championArtifact = registry.fetch(settings.modelName(), active.version(), work.resolve("champion"));
+        ModelCard championCard = championArtifact.card();
+        metrics.activeModel(championCard);
+        LOG.infof("retraining %s (%s): champion %s; reading recent frames", settings.modelName(), trigger, active.version());
+        RecentNormalFrames.Sample sample = RecentNormalFrames.read(clientConfig, settings.topics(), championCard.input().shape(),
+                championCard.input().featureNames(),
+                FrameDecoders.standard(settings.defaultContentType(), Integer.MAX_VALUE, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
+                settings.maxFrames(), settings.holdoutFraction(), settings.minFrames(), settings.readTimeout());
+        LOG.infof("training a candidate on %s", sample.summary());
+
+        TrainingOptions.Builder options = TrainingOptions.like(championCard).threads(settings.threads());
+        if (settings.epochs() > 0) {
+            options.epochs(settings.epochs());
+        }
+        options = overrides.apply(options);
+        ModelArtifact candidate = new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
+                .train(sample.train(), work.resolve("candidate"), sample.summary());
+
+        ModelCard.Comparison comparison;
+        try (ModelRunner champ = ModelRunner.load(championArtifact); ModelRunner cand = ModelRunner.load(candidate)) {
+            comparison = ChampionChallenger.compare(champ, cand, sample.holdout(), sample.holdoutRows(),
+                    championCard.training() != null ? championCard.training().seed() : 42L);
+        }
+        candidate = ModelArtifact.seal(candidate.dir(), candidate.card().withComparison(comparison));
+        if (!comparison.accepted()) {
+            return new Result(Outcome.REJECTED, "candidate " + candidate.card().version() + " not published: "
+                    + comparison.reason(), candidate.card(), sample.kept());
+        }
+        registry.publish(candidate);
+        String message = "candidate " + candidate.card().version() + " published: " + comparison.reason();
+        if (settings.activate()) {
+            registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
+                    + active.version() + ": " + comparison.reason());
+            metrics.activeModel(candidate.card());
+            message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
+        }
+        return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept());
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!FileUtils.deleteQuietly(dir.toFile()) && Files.exists(dir)) {
+            LOG.warnf("cannot delete %s", dir);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.frameguard.retraining;
+
+import io.frameguard.events.DriftEvent;
+import io.frameguard.events.Topics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of newly scored frames,
+ * or on a drift event (any of them that is set). Drift reported before the sidecar started was the previous
+ * sidecar's to act on.
+ */
+public final class RetrainingTriggers {
+
+    private static final Logger LOG = Logger.getLogger(RetrainingTriggers.class);
+    /** How often the triggers are checked. */
+    private static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+
+    private final String model;
+    private final Duration every;
+    private final long afterFrames;
+    private final boolean onDrift;
+
+    /**
+     * @param every retrain on this schedule; zero for never
+     * @param afterFrames retrain once this many frames were scored since the last run; 0 for never
+     * @param onDrift retrain on a drift event
+     */
+    public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift) {
+        this.model = model;
+        this.every = every;
+        this.afterFrames = afterFrames;
+        this.onDrift = onDrift;
+    }
+
+    /** Checks the triggers every few seconds, running the job when one fires, until the thread is interrupted. */
+    public void runUntilInterrupted(RetrainingJob job, Map<String, Object> clientConfig, Topics topics) throws Exception {
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> scores = partitions(consumer, topics.scores().name());
+            List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
+            consumer.assign(drift);
+            consumer.seekToEnd(drift); // drift reported before the trainer started was the previous trainer's to act on
+            long framesAtLastRun = scoredSoFar(consumer, scores);
+            long lastRun = System.nanoTime();
+            LOG.infof("trainer for model %s: every %s%s%s", model, every.isZero() ? "(off)" : every,
+                    afterFrames > 0 ? ", after " + afterFrames + " scored frames" : "", onDrift ? ", on drift" : "");
+            while (!Thread.currentThread().isInterrupted()) {
+                String trigger = null;
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(CHECK_INTERVAL)) {
+                    DriftEvent e = topics.drift().deserialize(r.value());
+                    if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null) {
+                        trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
+                    }
+                }
+                long scoredNow = scoredSoFar(consumer, scores);
+                if (trigger == null && afterFrames > 0 && scoredNow - framesAtLastRun >= afterFrames) {
+                    trigger = (scoredNow - framesAtLastRun) + " frames scored since the last run";
+                }
+                if (trigger == null && !every.isZero() && System.nanoTime() - lastRun >= every.toNanos()) {
+                    trigger = "schedule (every " + every + ")";
+                }
+                if (trigger != null) {
+                    job.run(trigger);
+                    framesAtLastRun = scoredNow;
+                    lastRun = System.nanoTime();
+                }
+            }
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        var infos = consumer.partitionsFor(topic);
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " does not exist (is the service running?)");
+        }
+        return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    /** Records in the scores topic so far (end offsets summed): a frame count that only grows. */
+    private static long scoredSoFar(KafkaConsumer<?, ?> consumer, List<TopicPartition> scores) {
+        return consumer.endOffsets(scores).values().stream().mapToLong(Long::longValue).sum();
+    }
+}

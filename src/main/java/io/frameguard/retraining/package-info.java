@@ -1,0 +1,10 @@
+/**
+ * The retraining sidecar ({@code frameguard trainer}): when to run ({@code RetrainingTriggers}), one run
+ * ({@code RetrainingJob}: recent normal frames from the topics, {@code RecentNormalFrames}; train a challenger; compare
+ * it with the champion, {@code ChampionChallenger}; publish and activate) and its own metrics
+ * ({@code TrainerMetrics}).
+ *
+ * <p>May depend on: {@code training}, {@code inference}, {@code model}, {@code events}, {@code frames},
+ * {@code datasets}.
+ */
+package io.frameguard.retraining;

@@ -1,0 +1,29 @@
+package io.frameguard.scoring;
+
+import io.frameguard.config.FrameguardConfig;
+import java.time.Duration;
+
+/**
+ * How a scorer worker batches and commits ({@code frameguard.scorer.*}).
+ *
+ * @param maxBatch most frames per poll and per batch
+ * @param predictBatch frames per predictor call: 0 for max-batch; fewer only to reproduce a per-record pipeline
+ *     (benchmarks)
+ * @param linger longest wait for more frames once a batch has some
+ * @param commitInterval longest a transaction stays open behind a backlog; 0 commits every batch
+ * @param retryBackoff pause before a failed batch is read again
+ * @param decodeThreads threads a batch's frames are decoded on
+ */
+record ScorerSettings(int maxBatch, int predictBatch, Duration linger, Duration commitInterval, Duration retryBackoff,
+        int decodeThreads) {
+
+    static ScorerSettings from(FrameguardConfig.Scorer s) {
+        return new ScorerSettings(s.maxBatch(), s.predictBatch(), s.linger(), s.commitInterval(), s.retryBackoff(),
+                s.decodeThreads());
+    }
+
+    /** Frames per predictor call: at most max-batch. */
+    int framesPerCall() {
+        return predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;
+    }
+}

@@ -1,0 +1,116 @@
+package io.frameguard.serving;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.model.InvalidModelException;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * The model the scorer serves. Scoring threads read {@link #current()} once per batch, so a model swap
+ * (an atomic reference update) takes effect between batches and never inside one.
+ */
+@ApplicationScoped
+public class ActiveModel {
+
+    private static final Logger LOG = Logger.getLogger(ActiveModel.class);
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private final AtomicReference<ModelRunner> current = new AtomicReference<>();
+
+    /**
+     * Loads the configured model: {@code frameguard.model.dir}, or else the version active in the model registry
+     * for {@code frameguard.registry.model-name}. Fails the start with a message naming the setting when it is
+     * unusable.
+     */
+    public synchronized ModelRunner loadConfigured() {
+        ModelRunner loaded = current.get();
+        if (loaded != null) {
+            return loaded;
+        }
+        if (config.model().dir().isEmpty()) {
+            ModelRunner scorer = loadActiveFromRegistry();
+            current.set(scorer);
+            return scorer;
+        }
+        Path dir = Path.of(config.model().dir().get());
+        try {
+            ModelRunner scorer = ModelRunner.load(ModelArtifact.open(dir), InferenceDevice.parse(config.scorer().device()));
+            current.set(scorer);
+            LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
+                    scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
+            return scorer;
+        } catch (InvalidModelException e) {
+            throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
+                    + e.getMessage() + "; train one with `frameguard train` or point it at a model artifact", e);
+        }
+    }
+
+    private ModelRunner loadActiveFromRegistry() {
+        String name = config.registry().modelName().orElseThrow();
+        String topic = config.registry().topic();
+        String where = "frameguard.registry.model-name=" + name + " in frameguard.registry.topic=" + topic;
+        try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic)) {
+            if (config.topics().create()) {
+                registry.ensureTopic(config.topics().replicationFactor());
+            }
+            ModelRegistry.Activation active = registry.read().active().get(name);
+            if (active == null) {
+                throw new IllegalStateException(where + ": no active version; publish one with "
+                        + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");
+            }
+            Path dir = Path.of(config.registry().cacheDir(), active.version() + "-" + UUID.randomUUID());
+            ModelRunner scorer = ModelRunner.load(registry.fetch(name, active.version(), dir),
+                    InferenceDevice.parse(config.scorer().device()));
+            LOG.infof("serving model %s (active in the registry, initial threshold %.5g) on %s", active.version(),
+                    scorer.card().threshold().value(), scorer.device());
+            return scorer;
+        } catch (IOException e) {
+            throw new IllegalStateException(where + ": cannot load the active version: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Serves {@code next} from the next batch on. The replaced model is retired: closed once no scoring thread
+     * holds a session on it any more.
+     */
+    public void swap(ModelRunner next) {
+        ModelRunner old = current.getAndSet(next);
+        LOG.infof("serving model %s (was %s)", next.card().version(), old == null ? "none" : old.card().version());
+        if (old != null && old != next) {
+            old.retire();
+        }
+    }
+
+    /** The model to score the next batch with; null before the first load. */
+    public ModelRunner current() {
+        return current.get();
+    }
+
+    // After the scorer has stopped its workers (priority 10), so no thread still holds a session.
+    void onStop(@Observes @jakarta.annotation.Priority(100) ShutdownEvent event) {
+        ModelRunner s = current.getAndSet(null);
+        if (s != null) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.frameguard.serving;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.model.InvalidModelException;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.model.ModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Serves the version activated in the Kafka model registry ({@code frameguard.registry.enabled}).
+ *
+ * <p>Follows the registry topic's control record for the model name. When it names another version, the version
+ * is fetched, unpacked and verified (checksum), loaded and checked (DJL loads it, its input is the one the stream
+ * carries, a canary batch gives finite errors), and only then swapped in: scoring threads pick it up at their
+ * next batch. A version that fails any check is refused with a log line and the {@code frameguard.model.refused}
+ * metric, and the old model keeps serving.
+ */
+@ApplicationScoped
+public class RegistryWatcher implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(RegistryWatcher.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    ActiveModel model;
+
+    @Inject
+    FrameguardMetrics metrics;
+
+    private volatile boolean running = true;
+    private Thread thread;
+    private Map<String, Object> clientConfig;
+    private String name;
+
+    // After the scorer has loaded the configured model (priority 10).
+    void onStart(@Observes @Priority(20) StartupEvent event) {
+        if (!config.registry().enabled()) {
+            return;
+        }
+        clientConfig = new HashMap<>(kafkaConfig); // the service's kafka.* settings: brokers and security
+        name = config.registry().modelName().orElse(model.loadConfigured().card().name());
+        try (ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic())) {
+            if (config.topics().create()) {
+                registry.ensureTopic(config.topics().replicationFactor());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("frameguard.registry.topic=" + config.registry().topic() + ": " + e.getMessage(), e);
+        }
+        thread = new Thread(this, "frameguard-registry-watcher");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.infof("following model %s in registry topic %s", name, config.registry().topic());
+    }
+
+    void onStop(@Observes @Priority(5) ShutdownEvent event) {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-watcher-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelRegistry.MAX_ARTIFACT_BYTES + (1 << 20));
+        String wanted = null;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+                ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic())) {
+            TopicPartition tp = new TopicPartition(config.registry().topic(), 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    Optional<ModelRegistry.Activation> activation = ModelRegistry.activationOf(name, r.key(), r.value());
+                    if (activation.isPresent()) {
+                        wanted = activation.get().version();
+                    }
+                }
+                ModelRunner serving = model.current();
+                if (wanted != null && serving != null && !wanted.equals(serving.card().version())) {
+                    String version = wanted;
+                    wanted = null; // a refused version is not retried until it is activated again
+                    swapTo(registry, version, serving);
+                }
+            }
+        } catch (Exception e) {
+            if (running) {
+                LOG.errorf(e, "model registry watcher stopped: %s; the current model keeps serving", e.getMessage());
+            }
+        }
+    }
+
+    private void swapTo(ModelRegistry registry, String version, ModelRunner serving) {
+        Path dir = Path.of(config.registry().cacheDir(), version + "-" + UUID.randomUUID());
+        try {
+            ModelArtifact artifact = registry.fetch(name, version, dir);
+            ModelCard.Input now = serving.card().input();
+            ModelCard.Input next = artifact.card().input();
+            if (now.dim() != next.dim() || !Objects.equals(now.image(), next.image())) {
+                throw new InvalidModelException("version " + version + " reads " + describe(next) + ", the stream carries "
+                        + describe(now));
+            }
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
+            model.swap(scorer);
+            metrics.modelServed(version);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("refused model %s %s from the registry: %s; still serving %s", name, version, e.getMessage(),
+                    serving.card().version());
+            metrics.modelRefused(e instanceof InvalidModelException ? "invalid-model" : "unavailable");
+            deleteQuietly(dir);
+        }
+    }
+
+    private static String describe(ModelCard.Input input) {
+        return input.image() != null ? "images of " + input.image() : input.dim() + " values per frame";
+    }
+
+    private static void deleteQuietly(Path dir) {
+        org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile()); // nothing there when nothing was unpacked
+    }
+}

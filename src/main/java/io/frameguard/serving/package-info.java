@@ -1,0 +1,8 @@
+/**
+ * Which model the service runs now: {@code ActiveModel} (the model the scorer reads once per batch; starts from a
+ * directory or from the registry) and {@code RegistryWatcher} (follows the registry, checks an activated version and
+ * swaps it in, or refuses it and keeps the old one).
+ *
+ * <p>May depend on: {@code inference}, {@code model}, {@code config}, {@code metrics}.
+ */
+package io.frameguard.serving;

@@ -1,0 +1,75 @@
+package io.frameguard.streams;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.detection.DetectorProcessor;
+import io.frameguard.detection.SourceState;
+import io.frameguard.detection.ThresholdPolicy;
+import io.frameguard.drift.DriftPolicy;
+import io.frameguard.drift.DriftProcessor;
+import io.frameguard.drift.DriftState;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topic;
+import io.frameguard.events.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
+ * branches, each with a changelogged per-source state store: detection ({@link DetectorProcessor}: the rolling
+ * threshold, to {@code anomalies}) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
+ * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task.
+ */
+@ApplicationScoped
+public class TopologyProducer {
+
+    /** Per source: the rolling threshold and the k-of-n window ({@link SourceState}). */
+    public static final String THRESHOLD_STORE = "source-thresholds";
+    /** Per source: the open drift window ({@link DriftState}). */
+    public static final String DRIFT_STORE = "source-drift";
+    static final String DETECTOR = "detector";
+    static final String DRIFT = "drift";
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    FrameguardMetrics metrics;
+
+    @Produces
+    public Topology topology() {
+        return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), DriftPolicy.from(config.drift()),
+                metrics);
+    }
+
+    public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, FrameguardMetrics metrics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<String, ScoreRecord> scores = builder.stream(topics.scores().name(),
+                Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
+        addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
+                () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
+        addBranch(builder, scores, DETECTOR, THRESHOLD_STORE, SourceState.SERDE.serde(),
+                () -> new DetectorProcessor(threshold, metrics, THRESHOLD_STORE), topics.anomalies());
+        return builder.build();
+    }
+
+    /** A processor with its own per-source store, from the scores to {@code output}. */
+    private static <S, V> void addBranch(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String name, String store,
+            Serde<S> stateSerde, ProcessorSupplier<String, ScoreRecord, String, V> processor, Topic<String, V> output) {
+        // Cached: Streams then writes a source's state to the store and its changelog once per commit, not per frame.
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), stateSerde)
+                .withCachingEnabled());
+        scores.process(processor, Named.as(name), store).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
+    }
+}

@@ -1,8 +1,0 @@
-package io.frameguard.training;
-
-/** Training refused: too few frames to fit a model and calibrate its threshold. */
-public class NotEnoughDataException extends IllegalArgumentException {
-    public NotEnoughDataException(String message) {
-        super(message);
-    }
-}

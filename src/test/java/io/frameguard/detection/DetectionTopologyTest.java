@@ -1,0 +1,177 @@
+package io.frameguard.detection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.drift.DriftPolicy;
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.ChannelError;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.streams.TopologyProducer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The detector topology, the same one the service runs, driven by TopologyTestDriver. */
+class DetectionTopologyTest {
+
+    private static final double BASE = 1.0;
+    private static final Topics TOPICS = Topics.defaults();
+
+    private TopologyTestDriver driver;
+    @TempDir
+    Path stateDir;
+    private TestInputTopic<String, ScoreRecord> scores;
+    private TestOutputTopic<String, AnomalyEvent> anomalies;
+    private SimpleMeterRegistry registry;
+    private long offset;
+
+    private void start(ThresholdPolicy policy) throws Exception {
+        registry = new SimpleMeterRegistry();
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, policy, DriftPolicy.defaults(), new FrameguardMetrics(registry, 2)), p);
+        scores = driver.createInputTopic(TOPICS.scores().name(), Serdes.String().serializer(), Topics.SCORE_SERDE.serializer());
+        anomalies = driver.createOutputTopic(TOPICS.anomalies().name(), Serdes.String().deserializer(), Topics.ANOMALY_SERDE.deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void score(String source, double score) {
+        score(source, score, "m1", BASE);
+    }
+
+    private void score(String source, double score, String version, double modelThreshold) {
+        long o = offset++;
+        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, score, modelThreshold, version, null,
+                List.of(new ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100));
+    }
+
+    private double threshold(String source) {
+        KeyValueStore<String, SourceState> store = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
+        return store.get(source).threshold();
+    }
+
+    @Test
+    void anomalyEventCarriesFrameScoreThresholdAndExplanation() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        score("pump-1", 0.4);
+        score("pump-1", 3.5);
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).hasSize(1);
+        AnomalyEvent e = events.get(0);
+        assertThat(e.schemaVersion()).isEqualTo(AnomalyEvent.SCHEMA_VERSION);
+        assertThat(e.source()).isEqualTo("pump-1");
+        assertThat(e.frame()).isEqualTo(new FrameRef("frames", 0, 1));
+        assertThat(e.eventId()).isEqualTo("frames/0/1");
+        assertThat(e.score()).isEqualTo(3.5);
+        assertThat(e.threshold()).isEqualTo(BASE);
+        assertThat(e.modelVersion()).isEqualTo("m1");
+        assertThat(e.severity()).isEqualTo("major");
+        assertThat(e.captureTimestamp()).isEqualTo(1001);
+        assertThat(e.explanation().topChannels()).extracting(ChannelError::name).containsExactly("temp");
+        assertThat(registry.get("frameguard.anomalies").tag("source", "pump-1").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void thresholdFallsWithQuietScoresButNotBelowFloor() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
+        score("a", 0.1);
+        double afterOne = threshold("a");
+        assertThat(afterOne).isLessThan(BASE);
+        for (int i = 0; i < 5000; i++) {
+            score("a", 0.1);
+        }
+        assertThat(threshold("a")).isEqualTo(0.5 * BASE);
+        assertThat(anomalies.isEmpty()).isTrue();
+    }
+
+    @Test
+    void thresholdRisesWithNoisierNormalScoresUpToCeiling() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
+        // A noisier source: every other frame just above the card's threshold, never two in a row.
+        for (int i = 0; i < 400; i++) {
+            score("noisy", i % 2 == 0 ? 1.2 : 0.5);
+        }
+        assertThat(threshold("noisy")).isGreaterThan(1.2).isLessThanOrEqualTo(2.0 * BASE);
+        int early = anomalies.readValuesToList().size();
+        for (int i = 0; i < 200; i++) {
+            score("noisy", i % 2 == 0 ? 1.2 : 0.5);
+        }
+        // Adapted: the threshold now sits where about targetRate (1%) of this source's frames exceed it.
+        List<AnomalyEvent> late = anomalies.readValuesToList();
+        assertThat(late).as("reports after adapting").hasSizeLessThanOrEqualTo(4);
+        assertThat(early).as("reports while adapting").isGreaterThan(late.size());
+    }
+
+    @Test
+    void sustainedAnomalyDoesNotDragThresholdUp() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
+        score("b", 0.5);
+        double before = threshold("b");
+        for (int i = 0; i < 100; i++) {
+            score("b", 1.8);
+        }
+        // Only the first frame of the run moved it; all 100 frames were reported.
+        assertThat(threshold("b")).isLessThan(before * Math.exp(0.05) + 1e-9);
+        assertThat(anomalies.readValuesToList()).hasSize(100);
+    }
+
+    @Test
+    void kOfNHysteresisSuppressesIsolatedExceedances() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 3, 5));
+        score("c", 3.0); // 1 of 5
+        score("c", 0.1);
+        score("c", 3.0); // 2 of 5
+        assertThat(anomalies.isEmpty()).isTrue();
+        score("c", 3.0); // 3 of 5: anomaly
+        score("c", 0.1); // below: never an anomaly
+        score("c", 3.0); // 4 of 5
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).extracting(e -> e.frame().offset()).containsExactly(3L, 5L);
+        assertThat(events.get(0).window()).isEqualTo(new AnomalyEvent.Window(3, 5, 3));
+    }
+
+    @Test
+    void newModelVersionRebasesThreshold() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 3000; i++) {
+            score("d", 0.1);
+        }
+        assertThat(threshold("d")).isEqualTo(0.5);
+        score("d", 0.1, "m2", 4.0);
+        assertThat(threshold("d")).isBetween(3.9, 4.0);
+        assertThat(driver.<String, SourceState>getKeyValueStore(TopologyProducer.THRESHOLD_STORE).get("d").modelVersion()).isEqualTo("m2");
+    }
+
+    @Test
+    void sourcesAreIndependentAndMetricLabelsBounded() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        for (String s : List.of("s1", "s2", "s3", "s4")) {
+            score(s, 5.0);
+        }
+        assertThat(anomalies.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s1", "s2", "s3", "s4");
+        // max-sources = 2: the third and fourth sources share one series.
+        assertThat(registry.get("frameguard.anomalies").tag("source", "_other").counter().count()).isEqualTo(2);
+        assertThat(registry.find("frameguard.threshold").gauges()).hasSize(3);
+    }
+}

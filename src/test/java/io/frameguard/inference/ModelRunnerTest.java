@@ -1,0 +1,96 @@
+package io.frameguard.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.frameguard.events.ChannelError;
+import io.frameguard.testing.TestModels;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scores and explanations from error maps: the mean, and the channels with the largest errors. */
+class ModelRunnerTest {
+
+    private static final int DIM = TestModels.DIM;
+
+    @TempDir
+    static Path tmp;
+
+    private static ModelRunner scorer;
+
+    @BeforeAll
+    static void load() throws Exception {
+        scorer = ModelRunner.load(TestModels.trainSensorModel(tmp.resolve("model"), 1000, 1, 5));
+    }
+
+    @AfterAll
+    static void close() {
+        scorer.close();
+    }
+
+    @Test
+    void explainsEachRowByItsLargestChannelsLargestFirst() {
+        Random rnd = new Random(42);
+        int rows = 200;
+        float[] errors = new float[rows * DIM];
+        for (int i = 0; i < errors.length; i++) {
+            errors[i] = rnd.nextFloat();
+        }
+        List<ScoredFrame> scored = scorer.explain(errors, rows);
+        assertThat(scored).hasSize(rows);
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < DIM; c++) {
+                sum += errors[r * DIM + c];
+            }
+            ScoredFrame s = scored.get(r);
+            assertThat(s.score()).isCloseTo(sum / DIM, within(1e-9));
+            int base = r * DIM;
+            List<Integer> byError = IntStream.range(0, DIM).boxed()
+                    .sorted(Comparator.comparingDouble((Integer c) -> errors[base + c]).reversed())
+                    .limit(ModelRunner.TOP_CHANNELS).toList();
+            assertThat(s.topChannels()).extracting(ChannelError::index).containsExactlyElementsOf(byError);
+            for (ChannelError c : s.topChannels()) {
+                assertThat(c.error()).isEqualTo(errors[r * DIM + c.index()]);
+                assertThat(c.share()).isCloseTo(c.error() / sum, within(1e-9));
+            }
+        }
+    }
+
+    @Test
+    void equalErrorsKeepTheEarlierChannelAndAnAllZeroRowHasNoShare() {
+        float[] errors = new float[2 * DIM];
+        errors[3] = 5;
+        errors[9] = 5;
+        errors[12] = 7;
+        errors[14] = 5;
+        List<ScoredFrame> scored = scorer.explain(errors, 2);
+        assertThat(scored.get(0).topChannels()).extracting(ChannelError::index).containsExactly(12, 3, 9);
+        assertThat(scored.get(1).score()).isZero();
+        assertThat(scored.get(1).topChannels()).allSatisfy(c -> assertThat(c.share()).isZero());
+    }
+
+    @Test
+    void sumsAnyLengthFromAnyOffset() {
+        float[] values = new float[23];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i + 0.5f;
+        }
+        for (int from = 0; from < 4; from++) {
+            for (int n = 0; n + from <= values.length; n++) {
+                double expected = 0;
+                for (int i = from; i < from + n; i++) {
+                    expected += values[i];
+                }
+                assertThat(ModelRunner.sum(values, from, n)).as("from %d, n %d", from, n).isEqualTo(expected);
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.frameguard.testing;
+
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/** A real single-node KRaft Kafka broker (combined controller + broker) inside the test JVM. */
+public final class KafkaTestBroker implements AutoCloseable {
+
+    private final KafkaClusterTestKit kit;
+
+    private KafkaTestBroker(KafkaClusterTestKit kit) {
+        this.kit = kit;
+    }
+
+    public static KafkaTestBroker start() throws Exception {
+        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                .build())
+                // One broker: internal topics cannot have more replicas than that.
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.num.partitions", "4")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("transaction.state.log.num.partitions", "4")
+                // Consumers join without the default 3 s wait for more members.
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        kit.format();
+        kit.startup();
+        kit.waitForReadyBrokers();
+        return new KafkaTestBroker(kit);
+    }
+
+    public String bootstrapServers() {
+        return kit.bootstrapServers();
+    }
+
+    @Override
+    public void close() throws Exception {
+        kit.close();
+    }
+}
