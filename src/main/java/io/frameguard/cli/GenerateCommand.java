@@ -1,10 +1,7 @@
 package io.frameguard.cli;
 
 import io.frameguard.datasets.SensorSimulator;
-import java.io.BufferedWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,30 +27,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        writeCsv(new SensorSimulator(dim, seed), frames, sources, out);
+        new SensorSimulator(dim, seed).writeCsv(frames, sources, out);
         System.out.printf("wrote %d normal frames x %d channels to %s%n", frames, dim, out);
         return 0;
-    }
-
-    static void writeCsv(SensorSimulator sim, int frames, int sources, Path out) throws java.io.IOException {
-        float[] data = sim.trainingData(frames, sources);
-        int dim = sim.dim();
-        try (BufferedWriter w = Files.newBufferedWriter(out)) {
-            for (int c = 0; c < dim; c++) {
-                w.write((c > 0 ? "," : "") + "ch" + c);
-            }
-            w.write('\n');
-            StringBuilder line = new StringBuilder();
-            for (int r = 0; r < frames; r++) {
-                line.setLength(0);
-                for (int c = 0; c < dim; c++) {
-                    if (c > 0) {
-                        line.append(',');
-                    }
-                    line.append(String.format(Locale.ROOT, "%.5f", data[r * dim + c]));
-                }
-                w.write(line.append('\n').toString());
-            }
-        }
     }
 }

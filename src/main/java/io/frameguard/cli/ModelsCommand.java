@@ -16,38 +16,45 @@ import picocli.CommandLine.Parameters;
                 ModelsCommand.Rollback.class})
 final class ModelsCommand {
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Published versions and the active one, per model.")
-    static final class ListModels implements Callable<Integer> {
+    /** A subcommand that works on the registry: the registry's options, and the registry opened and closed around it. */
+    abstract static class OnRegistry implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         KafkaOptions registry;
+
+        abstract void run(ModelRegistry r) throws Exception;
 
         @Override
         public Integer call() throws Exception {
             try (ModelRegistry r = registry.open()) {
-                ModelRegistry.Snapshot s = r.read();
-                if (s.cards().isEmpty()) {
-                    System.out.println("no models in " + registry.topic);
-                }
-                for (var byName : s.cards().entrySet()) {
-                    ModelRegistry.Activation a = s.active().get(byName.getKey());
-                    System.out.printf("%s (active: %s)%n", byName.getKey(), a == null ? "none" : a.version() + " since " + a.activatedAt());
-                    for (ModelCard c : byName.getValue().values()) {
-                        System.out.printf("  %s %s created %s, %s %s, threshold %.5g, validation loss %.5g%n",
-                                a != null && a.version().equals(c.version()) ? "*" : " ", c.version(), c.createdAt(),
-                                c.input().kind(), c.input().image() != null ? c.input().image() : c.input().dim() + " values",
-                                c.threshold().value(), c.training().validationLoss());
-                    }
-                }
+                run(r);
             }
             return 0;
         }
     }
 
-    @Command(name = "publish", mixinStandardHelpOptions = true, description = "Store a model artifact in the registry (not activated).")
-    static final class Publish implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        KafkaOptions registry;
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Published versions and the active one, per model.")
+    static final class ListModels extends OnRegistry {
+        @Override
+        void run(ModelRegistry r) throws Exception {
+            ModelRegistry.Snapshot s = r.read();
+            if (s.cards().isEmpty()) {
+                System.out.println("no models in " + registry.topic);
+            }
+            for (var byName : s.cards().entrySet()) {
+                ModelRegistry.Activation a = s.active().get(byName.getKey());
+                System.out.printf("%s (active: %s)%n", byName.getKey(), a == null ? "none" : a.version() + " since " + a.activatedAt());
+                for (ModelCard c : byName.getValue().values()) {
+                    System.out.printf("  %s %s created %s, %s %s, threshold %.5g, validation loss %.5g%n",
+                            a != null && a.version().equals(c.version()) ? "*" : " ", c.version(), c.createdAt(),
+                            c.input().kind(), c.input().image() != null ? c.input().image() : c.input().dim() + " values",
+                            c.threshold().value(), c.training().validationLoss());
+                }
+            }
+        }
+    }
 
+    @Command(name = "publish", mixinStandardHelpOptions = true, description = "Store a model artifact in the registry (not activated).")
+    static final class Publish extends OnRegistry {
         @Parameters(paramLabel = "MODEL_DIR", description = "Model artifact directory (verified before publishing).")
         Path dir;
 
@@ -55,26 +62,20 @@ final class ModelsCommand {
         boolean activate;
 
         @Override
-        public Integer call() throws Exception {
+        void run(ModelRegistry r) throws Exception {
             ModelArtifact artifact = ModelArtifact.open(dir);
-            try (ModelRegistry r = registry.open()) {
-                r.ensureTopic((short) 1);
-                r.publish(artifact);
-                System.out.printf("published %s %s%n", artifact.card().name(), artifact.card().version());
-                if (activate) {
-                    r.activate(artifact.card().name(), artifact.card().version(), "published with --activate");
-                    System.out.printf("activated %s %s%n", artifact.card().name(), artifact.card().version());
-                }
+            r.ensureTopic((short) 1);
+            r.publish(artifact);
+            System.out.printf("published %s %s%n", artifact.card().name(), artifact.card().version());
+            if (activate) {
+                r.activate(artifact.card().name(), artifact.card().version(), "published with --activate");
+                System.out.printf("activated %s %s%n", artifact.card().name(), artifact.card().version());
             }
-            return 0;
         }
     }
 
     @Command(name = "activate", mixinStandardHelpOptions = true, description = "Make a published version the one every scorer serves.")
-    static final class Activate implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        KafkaOptions registry;
-
+    static final class Activate extends OnRegistry {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -85,20 +86,14 @@ final class ModelsCommand {
         String reason;
 
         @Override
-        public Integer call() throws Exception {
-            try (ModelRegistry r = registry.open()) {
-                ModelRegistry.Activation a = r.activate(name, version, reason);
-                System.out.printf("activated %s %s (before: %s)%n", name, a.version(), a.previous().isEmpty() ? "none" : a.previous().get(0));
-            }
-            return 0;
+        void run(ModelRegistry r) throws Exception {
+            ModelRegistry.Activation a = r.activate(name, version, reason);
+            System.out.printf("activated %s %s (before: %s)%n", name, a.version(), a.previous().isEmpty() ? "none" : a.previous().get(0));
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-activate the version active before the current one.")
-    static final class Rollback implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        KafkaOptions registry;
-
+    static final class Rollback extends OnRegistry {
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -106,12 +101,9 @@ final class ModelsCommand {
         String reason;
 
         @Override
-        public Integer call() throws Exception {
-            try (ModelRegistry r = registry.open()) {
-                ModelRegistry.Activation a = r.rollback(name, reason);
-                System.out.printf("rolled %s back to %s%n", name, a.version());
-            }
-            return 0;
+        void run(ModelRegistry r) throws Exception {
+            ModelRegistry.Activation a = r.rollback(name, reason);
+            System.out.printf("rolled %s back to %s%n", name, a.version());
         }
     }
 }

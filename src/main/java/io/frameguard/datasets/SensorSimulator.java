@@ -1,5 +1,10 @@
 package io.frameguard.datasets;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -104,5 +109,28 @@ public final class SensorSimulator {
             System.arraycopy(x, 0, out, i * dim, dim);
         }
         return out;
+    }
+
+    /** Writes {@code frames} normal frames from {@code sources} machines as CSV with a header of channel names (ch0, ch1, ...). */
+    public void writeCsv(int frames, int sources, Path out) throws IOException {
+        float[] data = trainingData(frames, sources);
+        int dim = dim();
+        try (BufferedWriter w = Files.newBufferedWriter(out)) {
+            for (int c = 0; c < dim; c++) {
+                w.write((c > 0 ? "," : "") + "ch" + c);
+            }
+            w.write('\n');
+            StringBuilder line = new StringBuilder();
+            for (int r = 0; r < frames; r++) {
+                line.setLength(0);
+                for (int c = 0; c < dim; c++) {
+                    if (c > 0) {
+                        line.append(',');
+                    }
+                    line.append(String.format(Locale.ROOT, "%.5f", data[r * dim + c]));
+                }
+                w.write(line.append('\n').toString());
+            }
+        }
     }
 }

@@ -118,6 +118,14 @@ public final class LocalService implements AutoCloseable {
         }
     }
 
+    /** Waits for the service to exit by itself (e.g. a start refused by its settings); its exit status. */
+    public int awaitExit(Duration timeout) throws IOException, InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("the service did not exit within " + timeout + ", see " + log);
+        }
+        return process.exitValue();
+    }
+
     public long pid() {
         return process.pid();
     }

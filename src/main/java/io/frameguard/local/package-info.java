@@ -1,8 +1,9 @@
 /**
  * Running frameguard on one machine: {@code LocalKafka} (a real Apache Kafka broker as a child process, from the
- * Maven Central jars) and {@code LocalService} (the packaged service as a child process), used by the demo and the
- * benchmarks.
+ * Maven Central jars), {@code LocalService} (the packaged service as a child process), both also used by the
+ * benchmarks, and {@code Demo} ({@code frameguard demo}: broker, model, service, a simulated stream with injected
+ * faults, and the anomalies printed as they arrive).
  *
- * <p>May depend on: nothing else of frameguard.
+ * <p>May depend on: {@code datasets}, {@code events}, {@code frames}, {@code model}, {@code training}.
  */
 package io.frameguard.local;

@@ -31,6 +31,7 @@ class PackagingIT {
         for (Path jar : jars) {
             try (JarFile j = new JarFile(jar.toFile())) {
                 j.stream().map(e -> e.getName())
+                        .filter(n -> !n.endsWith("/"))
                         .filter(n -> n.startsWith("io/frameguard/bench/") || n.startsWith("io/frameguard/testing/"))
                         .forEach(n -> found.add(jar.getFileName() + "!" + n));
             }

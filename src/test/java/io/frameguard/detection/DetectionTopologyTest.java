@@ -10,12 +10,10 @@ import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.streams.TopologyProducer;
+import io.frameguard.testing.DetectorDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -28,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DetectionTopologyTest {
 
     private static final double BASE = 1.0;
-    private static final Topics TOPICS = Topics.defaults();
+    private static final Topics TOPICS = DetectorDriver.TOPICS;
 
+    private DetectorDriver detector;
     private TopologyTestDriver driver;
     @TempDir
     Path stateDir;
@@ -40,19 +39,16 @@ class DetectionTopologyTest {
 
     private void start(ThresholdPolicy policy) throws Exception {
         registry = new SimpleMeterRegistry();
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, policy, DriftPolicy.defaults(), new FrameguardMetrics(registry, 2)), p);
-        scores = driver.createInputTopic(TOPICS.scores().name(), Serdes.String().serializer(), Topics.SCORE_SERDE.serializer());
-        anomalies = driver.createOutputTopic(TOPICS.anomalies().name(), Serdes.String().deserializer(), Topics.ANOMALY_SERDE.deserializer());
+        detector = new DetectorDriver(stateDir, policy, DriftPolicy.defaults(), new FrameguardMetrics(registry, 2));
+        driver = detector.driver();
+        scores = detector.input(TOPICS.scores());
+        anomalies = detector.output(TOPICS.anomalies());
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (detector != null) {
+            detector.close();
         }
     }
 

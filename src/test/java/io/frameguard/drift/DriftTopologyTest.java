@@ -9,13 +9,11 @@ import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.streams.TopologyProducer;
+import io.frameguard.testing.DetectorDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -27,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The drift branch of the service's topology (the same one, built by TopologyProducer), driven by TopologyTestDriver. */
 class DriftTopologyTest {
 
-    private static final Topics TOPICS = Topics.defaults();
+    private static final Topics TOPICS = DetectorDriver.TOPICS;
     private static final int WINDOW = 200;
 
     private final Random random = new Random(7);
-    private TopologyTestDriver driver;
+    private DetectorDriver driver;
     @TempDir
     Path stateDir;
     private TestInputTopic<String, ScoreRecord> scores;
@@ -42,14 +40,10 @@ class DriftTopologyTest {
     @BeforeEach
     void start() throws Exception {
         registry = new SimpleMeterRegistry();
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drift-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, ThresholdPolicy.defaults(),
-                new DriftPolicy(WINDOW, 0.2), new FrameguardMetrics(registry, 10)), p);
-        scores = driver.createInputTopic(TOPICS.scores().name(), Serdes.String().serializer(), Topics.SCORE_SERDE.serializer());
-        drift = driver.createOutputTopic(TOPICS.drift().name(), Serdes.String().deserializer(), Topics.DRIFT_SERDE.deserializer());
+        driver = new DetectorDriver(stateDir, ThresholdPolicy.defaults(), new DriftPolicy(WINDOW, 0.2),
+                new FrameguardMetrics(registry, 10));
+        scores = driver.input(TOPICS.scores());
+        drift = driver.output(TOPICS.drift());
     }
 
     @AfterEach

@@ -3,43 +3,23 @@ package io.frameguard.bench;
 import static io.frameguard.bench.FrameLoad.FLOAT32;
 import static io.frameguard.bench.FrameLoad.JSON;
 import static io.frameguard.bench.FrameLoad.SOURCES;
-import static io.frameguard.bench.FrameLoad.produceBacklog;
-import static io.frameguard.bench.FrameLoad.producer;
-import static io.frameguard.bench.FrameLoad.readCommitted;
-import static io.frameguard.bench.FrameLoad.sendAtRate;
-import static io.frameguard.bench.ProcessStats.busiest;
-import static io.frameguard.bench.ProcessStats.cpuSeconds;
-import static io.frameguard.bench.ProcessStats.rssMiB;
-import static io.frameguard.bench.ProcessStats.threadCpu;
 
 import io.frameguard.bench.E2eReport.RateResult;
 import io.frameguard.bench.E2eReport.Result;
 import io.frameguard.bench.E2eReport.ScalingResult;
 import io.frameguard.bench.E2eReport.Shape;
 import io.frameguard.datasets.SensorSimulator;
-import io.frameguard.events.ScoreRecord;
-import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
-import io.frameguard.local.LocalService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.Serde;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,8 +44,6 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     /** Frames per predictor call in the batched modes: where the model's throughput levels off (bench/limit). */
     private static final int MODEL_BATCH = 256;
-    /** Longest a run may take before it is reported as failed. */
-    private static final Duration RUN_LIMIT = Duration.ofMinutes(10);
 
     /** The backlog modes, in the order they run. */
     enum Mode {
@@ -177,8 +155,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "work/bench-e2e", description = "Broker data, model, logs (default: ${DEFAULT-VALUE}).")
     Path work;
 
-    private long brokerPid = -1;
     private E2eRuns runs;
+    private E2eMeasure measure;
 
     @Override
     public Integer call() throws Exception {
@@ -193,7 +171,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         List<RateResult> rateResults = new ArrayList<>();
         List<ScalingResult> scalingResults = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
-            brokerPid = kafka.pid();
+            measure = new E2eMeasure(work, kafka.pid(), serviceWarmupFrames, warmupSeconds, rateSeconds);
             if (brokerWarmupFrames > 0) {
                 System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
                 backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape);
@@ -271,46 +249,15 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private void reportScaling(List<ScalingResult> results) throws IOException {
-        StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s | first frames/s (cold) "
-                + "| MB/s of frames | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        StringBuilder line = new StringBuilder("RESULT e2e-scaling");
-        for (ScalingResult sr : results) {
-            Shape s = sr.shape();
-            Result r = sr.result();
-            t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", s.workers(),
-                    s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.coldFramesPerSecond(),
-                    r.framesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
-            line.append(String.format(Locale.ROOT, " w%d_p%d_d%d_frames_per_s=%.0f", s.workers(), s.partitions(), s.dim(),
-                    r.framesPerSecond()));
-        }
         Path dir = plot != null ? plot.toAbsolutePath().getParent() : report != null ? report.toAbsolutePath().getParent() : null;
-        if (dir != null) {
-            List<BenchPlot.Series> byPartitions = new ArrayList<>();
-            for (int w : scalingWorkers) {
-                List<double[]> points = results.stream().filter(sr -> sr.shape().workers() == w && sr.shape().dim() == dim)
-                        .map(sr -> new double[] {sr.shape().partitions(), sr.result().framesPerSecond()}).toList();
-                byPartitions.add(new BenchPlot.Series(w + " worker(s)", points));
-            }
-            Path partitionsPng = dir.resolve("bench-e2e-partitions.png");
-            BenchPlot.lines(partitionsPng, "float32 frames/s after the service's warm-up, " + dim + " floats per frame", "partitions of the frames topic",
-                    "frames/s", byPartitions, false);
-            List<double[]> bySize = results.stream().filter(sr -> sr.shape().workers() == workers && sr.shape().partitions() == partitions)
-                    .sorted((a, b) -> Integer.compare(a.shape().dim(), b.shape().dim()))
-                    .map(sr -> new double[] {sr.shape().dim(), sr.result().framesPerSecond()}).toList();
-            Path sizePng = dir.resolve("bench-e2e-frame-size.png");
-            BenchPlot.lines(sizePng, "float32 frames/s after the service's warm-up, " + workers + " worker(s), " + partitions + " partitions",
-                    "floats per frame", "frames/s", List.of(new BenchPlot.Series("frames/s", bySize)), true);
-            t.append("\n![throughput against partitions](").append(partitionsPng.getFileName()).append(")\n")
-                    .append("\n![throughput against frame size](").append(sizePng.getFileName()).append(")\n");
-        }
-        System.out.print(t);
+        String table = E2eReport.scalingTable(results, dir, scalingWorkers, new Shape(workers, partitions, dim));
+        System.out.print(table);
         if (report != null) {
             BenchReport.publish(report, "e2e-scaling", "End to end, scaling", String.format(Locale.ROOT, "broker (Apache Kafka, KRaft) and service on "
                     + "this machine; float32 frames, a backlog of %,d per run; dense N-128-32-128-N for N floats per frame; ", scalingFrames)
-                    + pipelineSettings(), t.toString());
+                    + pipelineSettings(), table);
         }
-        System.out.println(line);
+        System.out.println(E2eReport.scalingResultLine(results));
     }
 
     private String settings(SensorSimulator sim) {
@@ -327,190 +274,16 @@ public final class E2eBenchmark implements Callable<Integer> {
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
+    private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
+        return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measure.offered(bootstrap, app, sim, rate, shape, run));
+    }
+
     private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
         return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape);
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape) throws Exception {
         return runs.inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape,
-                run -> measureBacklog(bootstrap, app, mode, n, warm, shape, run));
+                run -> measure.backlog(bootstrap, app, mode, n, warm, shape, run));
     }
-
-    private Result measureBacklog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, E2eRuns.Run run) throws Exception {
-        SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
-        int total = warm + n;
-        System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
-        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, total);
-        System.out.printf("%s: starting the service ...%n", mode.label);
-        long peakRss = 0;
-        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
-                work.resolve("service" + run.suffix() + ".log"))) {
-            try (KafkaConsumer<byte[], byte[]> scores = readCommitted(bootstrap, List.of(run.scores()))) {
-                long[] receivedAt = new long[total];
-                int seen = 0;
-                // CPU over the measured frames only: start-up (model load, Streams restore) and warm-up are not in it
-                double cpuAtStart = 0;
-                double brokerCpuAtStart = 0;
-                Map<String, Double> threadsAtStart = Map.of();
-                double transactionsAtStart = 0;
-                int tenth = Math.max(1, total / 10);
-                long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-                while (seen < total && System.nanoTime() < deadline) {
-                    var polled = scores.poll(Duration.ofMillis(200));
-                    long now = System.currentTimeMillis();
-                    int before = seen;
-                    for (int i = 0; i < polled.count() && seen < total; i++) {
-                        receivedAt[seen++] = now;
-                    }
-                    if (before <= warm && seen > warm) {
-                        cpuAtStart = cpuSeconds(service.pid());
-                        brokerCpuAtStart = cpuSeconds(brokerPid);
-                        threadsAtStart = threadCpu(service.pid());
-                        transactionsAtStart = scorerTransactionSeconds(service);
-                    }
-                    if (before / tenth != seen / tenth && before >= tenth) {
-                        int from = (before / tenth - 1) * tenth;
-                        System.out.printf(Locale.ROOT, "  %,d frames scored, last %,d at %,.0f frames/s%n", seen, tenth,
-                                tenth / (Math.max(1, receivedAt[from + tenth - 1] - receivedAt[from]) / 1000.0));
-                    }
-                    peakRss = Math.max(peakRss, rssMiB(service.pid()));
-                    service.requireAlive();
-                }
-                if (seen < total) {
-                    throw new IOException(mode.label + ": only " + seen + " of " + total + " frames scored in " + RUN_LIMIT);
-                }
-                double cpu = cpuSeconds(service.pid()) - cpuAtStart;
-                double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
-                double seconds = Math.max(1, receivedAt[total - 1] - receivedAt[warm]) / 1000.0;
-                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6) + String.format(Locale.ROOT,
-                        "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
-                        scorerTransactionSeconds(service) - transactionsAtStart, seconds);
-                double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
-                Result r = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
-                        brokerCpu / seconds, threads);
-                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
-                        r.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)", warm,
-                                r.coldFramesPerSecond()), threads);
-                return r;
-            }
-        }
-    }
-
-    private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
-        return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measureOffered(bootstrap, app, sim, rate, shape, run));
-    }
-
-    private RateResult measureOffered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, E2eRuns.Run run) throws Exception {
-        // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured)
-        int backlog = serviceWarmupFrames;
-        System.out.printf("offered %,d frames/s: producing %,d frames to warm the service up ...%n", rate, backlog);
-        produceBacklog(bootstrap, run.frames(), new SensorSimulator(shape.dim(), 11), FLOAT32, backlog);
-        System.out.printf("offered %,d frames/s: starting the service ...%n", rate);
-        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
-                work.resolve("service" + run.suffix() + ".log"))) {
-            service.awaitReady();
-            Histogram scoreLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
-            Histogram eventLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
-            // the score latency in two parts: until the scorer computed it (its scoredTs: waiting, polling, decoding,
-            // inference), and from then until a read_committed reader has it (produce, commit, fetch)
-            Histogram toScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
-            Histogram scoredToRead = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
-            Serde<ScoreRecord> scoreSerde = Topics.SCORE_SERDE;
-            AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
-            AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
-            AtomicLong scoredInWindow = new AtomicLong();
-            AtomicLong eventsInWindow = new AtomicLong();
-            AtomicLong totalScored = new AtomicLong();
-            AtomicBoolean reading = new AtomicBoolean(true);
-            long[] peakRss = {0};
-            Thread reader = new Thread(() -> {
-                try (KafkaConsumer<byte[], byte[]> c = readCommitted(bootstrap, List.of(run.scores(), run.anomalies()))) {
-                    while (reading.get()) {
-                        var polled = c.poll(Duration.ofMillis(100));
-                        long now = System.currentTimeMillis();
-                        for (ConsumerRecord<byte[], byte[]> r : polled) {
-                            boolean score = r.topic().equals(run.scores());
-                            if (score) {
-                                totalScored.incrementAndGet();
-                            }
-                            // the record timestamp is the frame's (the scorer and the detector keep it)
-                            if (r.timestamp() < measureFrom.get() || r.timestamp() >= measureUntil.get()) {
-                                continue;
-                            }
-                            long latency = Math.max(0, now - r.timestamp());
-                            if (score) {
-                                scoreLatency.recordValue(latency);
-                                long scoredTs = scoreSerde.deserializer().deserialize(r.topic(), r.value()).scoredTimestamp();
-                                toScored.recordValue(Math.max(0, scoredTs - r.timestamp()));
-                                scoredToRead.recordValue(Math.max(0, now - scoredTs));
-                                scoredInWindow.incrementAndGet();
-                            } else {
-                                eventLatency.recordValue(latency);
-                                eventsInWindow.incrementAndGet();
-                            }
-                        }
-                        peakRss[0] = Math.max(peakRss[0], rssMiB(service.pid()));
-                    }
-                }
-            }, "bench-reader");
-            reader.start();
-            awaitScored(service, totalScored, backlog);
-            double cpuAtStart = cpuSeconds(service.pid());
-            double brokerCpuAtStart = cpuSeconds(brokerPid);
-            long sent;
-            double sentRate;
-            try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 1)) {
-                sendAtRate(producer, run.frames(), sim, rate, warmupSeconds, 0);
-                measureFrom.set(System.currentTimeMillis());
-                long t0 = System.nanoTime();
-                sent = sendAtRate(producer, run.frames(), sim, rate, rateSeconds, (long) rate * warmupSeconds);
-                sentRate = sent / ((System.nanoTime() - t0) / 1e9);
-                measureUntil.set(System.currentTimeMillis() + 1);
-                producer.flush();
-            }
-            long total = backlog + (long) rate * warmupSeconds + sent;
-            awaitScored(service, totalScored, total);
-            Thread.sleep(500); // the detector commits every commit.interval.ms: let the last events through
-            double cpu = cpuSeconds(service.pid()) - cpuAtStart;
-            double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
-            reading.set(false);
-            reader.join();
-            double span = warmupSeconds + rateSeconds;
-            RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
-                    eventLatency, peakRss[0], cpu / span, brokerCpu / span);
-            System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
-                    + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms%n", rate, sentRate, r.scored(),
-                    scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
-                    toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
-                    eventLatency.getValueAtPercentile(99));
-            if (totalScored.get() < total) {
-                throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
-            }
-            return r;
-        }
-    }
-
-    /** Waits until the reader has counted {@code target} scores, the service dies, or {@link #RUN_LIMIT} passes. */
-    private static void awaitScored(LocalService service, AtomicLong scored, long target) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        while (scored.get() < target && System.nanoTime() < deadline) {
-            service.requireAlive();
-            Thread.sleep(100);
-        }
-    }
-
-    /**
-     * Seconds the scorer's producers have spent in their transactions' round trips to the broker (sending the
-     * offsets, committing), from the Kafka client metrics on the service's /q/metrics; NaN if it cannot be read.
-     */
-    private static double scorerTransactionSeconds(LocalService service) throws InterruptedException {
-        try {
-            String scorer = "client_id=\"frameguard-scorer-";
-            return (service.metricSum("kafka_producer_txn_send_offsets_time_ns_total", scorer)
-                    + service.metricSum("kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
-        } catch (IOException e) {
-            return Double.NaN;
-        }
-    }
-
 }

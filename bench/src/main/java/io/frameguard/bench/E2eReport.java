@@ -109,4 +109,55 @@ final class E2eReport {
                 "latency (ms)", series, false);
         System.out.println("plot written to " + png + " (" + Arrays.toString(results.stream().mapToInt(RateResult::offered).toArray()) + ")");
     }
+
+    /**
+     * The scaling grid's table; with {@code plotDir}, its two plots (throughput against partitions for each of
+     * {@code workerCounts} at the base shape's frame size, and against frame size at its workers and partitions).
+     */
+    static String scalingTable(List<ScalingResult> results, Path plotDir, List<Integer> workerCounts, Shape base) throws IOException {
+        int dim = base.dim();
+        int workers = base.workers();
+        int partitions = base.partitions();
+        StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s | first frames/s (cold) "
+                + "| MB/s of frames | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ScalingResult sr : results) {
+            Shape s = sr.shape();
+            Result r = sr.result();
+            t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", s.workers(),
+                    s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.coldFramesPerSecond(),
+                    r.framesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+        }
+        if (plotDir != null) {
+            List<BenchPlot.Series> byPartitions = new ArrayList<>();
+            for (int w : workerCounts) {
+                List<double[]> points = results.stream().filter(sr -> sr.shape().workers() == w && sr.shape().dim() == dim)
+                        .map(sr -> new double[] {sr.shape().partitions(), sr.result().framesPerSecond()}).toList();
+                byPartitions.add(new BenchPlot.Series(w + " worker(s)", points));
+            }
+            Path partitionsPng = plotDir.resolve("bench-e2e-partitions.png");
+            BenchPlot.lines(partitionsPng, "float32 frames/s after the service's warm-up, " + dim + " floats per frame", "partitions of the frames topic",
+                    "frames/s", byPartitions, false);
+            List<double[]> bySize = results.stream().filter(sr -> sr.shape().workers() == workers && sr.shape().partitions() == partitions)
+                    .sorted((a, b) -> Integer.compare(a.shape().dim(), b.shape().dim()))
+                    .map(sr -> new double[] {sr.shape().dim(), sr.result().framesPerSecond()}).toList();
+            Path sizePng = plotDir.resolve("bench-e2e-frame-size.png");
+            BenchPlot.lines(sizePng, "float32 frames/s after the service's warm-up, " + workers + " worker(s), " + partitions + " partitions",
+                    "floats per frame", "frames/s", List.of(new BenchPlot.Series("frames/s", bySize)), true);
+            t.append("\n![throughput against partitions](").append(partitionsPng.getFileName()).append(")\n")
+                    .append("\n![throughput against frame size](").append(sizePng.getFileName()).append(")\n");
+        }
+        return t.toString();
+    }
+
+    /** The scaling grid's RESULT line. */
+    static String scalingResultLine(List<ScalingResult> results) {
+        StringBuilder line = new StringBuilder("RESULT e2e-scaling");
+        for (ScalingResult sr : results) {
+            Shape s = sr.shape();
+            line.append(String.format(Locale.ROOT, " w%d_p%d_d%d_frames_per_s=%.0f", s.workers(), s.partitions(), s.dim(),
+                    sr.result().framesPerSecond()));
+        }
+        return line.toString();
+    }
 }

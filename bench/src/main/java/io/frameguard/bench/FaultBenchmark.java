@@ -2,15 +2,7 @@ package io.frameguard.bench;
 
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.SensorSimulator;
-import io.frameguard.detection.SourceState;
 import io.frameguard.detection.ThresholdPolicy;
-import io.frameguard.events.DeadLetterHeaders;
-import io.frameguard.events.ScoreRecord;
-import io.frameguard.events.TopicRanges;
-import io.frameguard.events.Topics;
-import io.frameguard.frames.Float32FrameDecoder;
-import io.frameguard.frames.FrameDecoders;
-import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.local.LocalService;
 import io.frameguard.model.ModelArtifact;
@@ -19,45 +11,24 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,16 +49,9 @@ import picocli.CommandLine.Option;
         description = "Fault suite: SIGKILLs, a model swap and a broker outage during a stream with hostile frames; exact accounting.")
 public final class FaultBenchmark implements Callable<Integer> {
 
-    private static final int SOURCES = 16;
     private static final String MODEL_NAME = "faults";
-    /** A burst of faulty frames every this many steps per source, so that anomalies (k of n) happen. */
-    private static final int FAULT_PERIOD = 97;
-    private static final int FAULT_BURST = 4;
     /** How long the run may wait for the service to work off its backlog after the last fault. */
     private static final Duration DRAIN_LIMIT = Duration.ofMinutes(5);
-    private static final String BEGIN = "<!-- fault-suite:begin -->";
-    private static final String END = "<!-- fault-suite:end -->";
-
     @Option(names = "--frames", defaultValue = "100000", description = "Normal frames (default: ${DEFAULT-VALUE}).")
     int frames;
 
@@ -123,58 +87,15 @@ public final class FaultBenchmark implements Callable<Integer> {
     @Option(names = "--broker-classpath", hidden = true)
     String brokerClasspath;
 
-    /** One kill: when (seconds into the stream) and how long until the restarted service was ready again. */
-    public record Kill(double atSeconds, double recoverySeconds) {}
-
-    /** The broker outage: readiness DOWN after how long, ready again how long after the broker restarted. */
-    public record Outage(int seconds, boolean readinessWentDown, double downAfterSeconds, double readyAfterRestartSeconds) {}
-
-    /**
-     * What the run found. The counts that must be zero: {@link #problems()}.
-     *
-     * @param hostileReasons per hostile kind, the dead-letter reasons seen and how often
-     */
-    public record Figures(long framesSent, long hostileSent, long sendFailures, long scored, long missingScores, long duplicateScores,
-            long hostileScored, long scoresWithoutModel, Map<String, Long> scoresByModel, long deadLettered, long missingDeadLetters,
-            long duplicateDeadLetters, long normalDeadLettered, long deadLettersWithoutReason, Map<String, Map<String, Long>> hostileReasons,
-            long expectedEvents, long events, long missingEvents, long unexpectedEvents, long duplicateEvents, List<Kill> kills,
-            Outage outage, boolean swapped, long peakRssMiB, double seconds) {
-
-        /** Every count that must be zero, by name; empty when the run is clean. */
-        public Map<String, Long> problems() {
-            Map<String, Long> p = new LinkedHashMap<>();
-            p.put("send failures", sendFailures);
-            p.put("missing scores", missingScores);
-            p.put("duplicate scores", duplicateScores);
-            p.put("hostile frames scored", hostileScored);
-            p.put("scores without a model version", scoresWithoutModel);
-            p.put("missing dead letters", missingDeadLetters);
-            p.put("duplicate dead letters", duplicateDeadLetters);
-            p.put("normal frames dead-lettered", normalDeadLettered);
-            p.put("dead letters without a reason", deadLettersWithoutReason);
-            p.put("missing anomaly events", missingEvents);
-            p.put("unexpected anomaly events", unexpectedEvents);
-            p.put("duplicate anomaly events", duplicateEvents);
-            p.values().removeIf(v -> v == 0);
-            if (outage != null && !outage.readinessWentDown()) {
-                p.put("readiness stayed UP during the broker outage", 1L);
-            }
-            return p;
-        }
-    }
-
-    private final Map<Long, String> kindAt = new ConcurrentHashMap<>();
-    private final AtomicLong sendFailures = new AtomicLong();
-    private final AtomicReference<Exception> producerError = new AtomicReference<>();
     private long peakRss;
 
     @Override
     public Integer call() throws Exception {
-        Figures f = run();
-        String section = section(f);
+        FaultReport.Figures f = run();
+        String section = FaultReport.section(f, dim, rate, partitions);
         System.out.print(section);
         if (report != null) {
-            writeReport(report, section);
+            FaultReport.writeReport(report, section);
             System.out.println("written to " + report);
         }
         Map<String, Long> problems = f.problems();
@@ -190,7 +111,7 @@ public final class FaultBenchmark implements Callable<Integer> {
     }
 
     /** Runs the suite and returns its figures. */
-    public Figures run() throws Exception {
+    public FaultReport.Figures run() throws Exception {
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
         Files.createDirectories(work);
@@ -211,19 +132,20 @@ public final class FaultBenchmark implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
                     ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
-                admin.createTopics(List.of(new NewTopic("frames", partitions, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic(FaultStream.TOPICS.frames().name(), partitions, (short) 1))).all().get();
                 registry.ensureTopic((short) 1);
                 registry.publish(v1);
                 registry.publish(v2);
                 registry.activate(MODEL_NAME, "v1", "fault suite: first model");
             }
             Map<String, String> settings = settings(bootstrap, policy);
-            List<Kill> killed = new ArrayList<>();
-            Outage outage = null;
+            List<FaultReport.Kill> killed = new ArrayList<>();
+            FaultReport.Outage outage = null;
             boolean swapped = false;
             LocalService service = start(app, settings, 0);
             service.awaitReady();
-            Thread producer = new Thread(() -> produce(bootstrap, sim, random.split(), total), "fault-suite-producer");
+            FaultStream stream = new FaultStream(bootstrap, sim, random.split(), frames, hostile, rate, dim);
+            Thread producer = new Thread(stream, "fault-suite-producer");
             long streamStart = System.nanoTime();
             producer.start();
             try {
@@ -242,7 +164,7 @@ public final class FaultBenchmark implements Callable<Integer> {
                     }
                     service = start(app, settings, k + 1);
                     service.awaitReady();
-                    killed.add(new Kill(killedAt, seconds(streamStart) - killedAt));
+                    killed.add(new FaultReport.Kill(killedAt, seconds(streamStart) - killedAt));
                     System.out.printf(Locale.ROOT, "kill %d at %.1f s: ready again after %.1f s%n", k + 1, killedAt, killed.get(k).recoverySeconds());
                 }
                 if (outageSeconds > 0) {
@@ -250,8 +172,8 @@ public final class FaultBenchmark implements Callable<Integer> {
                     outage = outage(kafka, service);
                 }
                 producer.join();
-                if (producerError.get() != null) {
-                    throw new IOException("the frame producer failed", producerError.get());
+                if (stream.error() != null) {
+                    throw new IOException("the frame producer failed", stream.error());
                 }
                 awaitDrained(bootstrap, service, settings);
             } finally {
@@ -259,7 +181,7 @@ public final class FaultBenchmark implements Callable<Integer> {
                 service.close();
             }
             double seconds = seconds(started);
-            return analyse(bootstrap, policy, killed, outage, swapped, seconds);
+            return FaultAccounting.analyse(bootstrap, stream, policy, killed, outage, swapped, peakRss, seconds);
         }
     }
 
@@ -290,76 +212,6 @@ public final class FaultBenchmark implements Callable<Integer> {
         return LocalService.start(app, settings, LocalKafka.freePort(), work.resolve("service-" + instance + ".log"));
     }
 
-    /** Sends the stream at the offered rate; hostile frames at random positions; records every frame's coordinates. */
-    private void produce(String bootstrap, SensorSimulator sim, SplittableRandom random, long total) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true); // retries during the outage must not duplicate frames
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        // ride out the broker outage: keep retrying and let send() block rather than fail
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TimeUnit.MINUTES.toMillis(10));
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, TimeUnit.MINUTES.toMillis(10));
-        HostileFrames hostileFrames = new HostileFrames(sim, random.nextLong());
-        double hostileShare = (double) hostile / total;
-        long hostileLeft = hostile;
-        long normalLeft = frames;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            long start = System.nanoTime();
-            long[] steps = new long[SOURCES];
-            for (long i = 0; i < total; i++) {
-                long due = start + (long) (i * 1e9 / rate);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
-                int s = (int) (i % SOURCES);
-                String source = "machine-" + s;
-                boolean isHostile = hostileLeft > 0 && (normalLeft == 0 || random.nextDouble() < hostileShare);
-                ProducerRecord<String, byte[]> record;
-                String kind;
-                if (isHostile) {
-                    HostileFrames.Hostile h = hostileFrames.next(hostile - hostileLeft, source);
-                    hostileLeft--;
-                    kind = h.kind();
-                    record = new ProducerRecord<>("frames", null, System.currentTimeMillis(), h.key(), h.value(), h.headers());
-                } else {
-                    normalLeft--;
-                    long t = steps[s]++;
-                    float[] x = t % FAULT_PERIOD < FAULT_BURST
-                            ? sim.faulty(source, t, SensorSimulator.Fault.LEVEL_SHIFT, (int) ((t / FAULT_PERIOD) % dim), t)
-                            : sim.frame(source, t);
-                    RecordHeaders h = new RecordHeaders();
-                    boolean json = t % 10 == 0;
-                    h.add(FrameDecoders.CONTENT_TYPE_HEADER, (json ? "application/json" : Float32FrameDecoder.CONTENT_TYPE)
-                            .getBytes(StandardCharsets.UTF_8));
-                    kind = NORMAL;
-                    record = new ProducerRecord<>("frames", null, System.currentTimeMillis(), source,
-                            json ? FrameEncoding.json(x) : FrameEncoding.float32(x), h);
-                }
-                String k = kind;
-                producer.send(record, (md, e) -> {
-                    if (e != null) {
-                        sendFailures.incrementAndGet();
-                    } else {
-                        kindAt.put(coordinate(md.partition(), md.offset()), k);
-                    }
-                });
-            }
-            producer.flush();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            producerError.set(e);
-        }
-    }
-
-    private static final String NORMAL = "normal";
-
-    private static long coordinate(int partition, long offset) {
-        return ((long) partition << 48) | offset;
-    }
-
     /** Sleeps until {@code seconds} into the stream (at least one second, so a fresh instance gets to work). */
     private void waitUntil(long streamStart, double seconds, LocalService service) throws Exception {
         long until = Math.max(streamStart + (long) (seconds * 1e9), System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
@@ -370,7 +222,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         }
     }
 
-    private Outage outage(LocalKafka kafka, LocalService service) throws Exception {
+    private FaultReport.Outage outage(LocalKafka kafka, LocalService service) throws Exception {
         System.out.printf("stopping the broker for %d s ...%n", outageSeconds);
         kafka.stop();
         long stopped = System.nanoTime();
@@ -385,7 +237,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         kafka.restart();
         long restarted = System.nanoTime();
         service.awaitReady();
-        Outage o = new Outage(outageSeconds, downAfter >= 0, downAfter, seconds(restarted));
+        FaultReport.Outage o = new FaultReport.Outage(outageSeconds, downAfter >= 0, downAfter, seconds(restarted));
         System.out.printf(Locale.ROOT, "broker back: readiness %s, ready again %.1f s after the broker's restart%n",
                 o.readinessWentDown() ? String.format(Locale.ROOT, "DOWN after %.1f s", downAfter) : "never DOWN", o.readyAfterRestartSeconds());
         return o;
@@ -401,7 +253,8 @@ public final class FaultBenchmark implements Callable<Integer> {
             while (System.nanoTime() < deadline) {
                 service.requireAlive();
                 peakRss = Math.max(peakRss, ProcessStats.rssMiB(service.pid()));
-                if (caughtUp(admin, "frameguard-scorer", "frames", false) && caughtUp(admin, "frameguard-detector", "scores", true)) {
+                if (caughtUp(admin, "frameguard-scorer", FaultStream.TOPICS.frames().name(), false)
+                        && caughtUp(admin, "frameguard-detector", FaultStream.TOPICS.scores().name(), true)) {
                     Thread.sleep(2000); // the detector's last commit interval (100 ms) and its events' transaction
                     return;
                 }
@@ -439,164 +292,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         return end;
     }
 
-    /** Every committed record of a topic, partition by partition in offset order. */
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // end offsets are then the last stable ones
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            TopicRanges.read(c, c.beginningOffsets(parts), c.endOffsets(parts), Duration.ofMinutes(2), out::add);
-        }
-        out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
-        return out;
-    }
-
-    private Figures analyse(String bootstrap, ThresholdPolicy policy, List<Kill> killed, Outage outage, boolean swapped, double seconds)
-            throws Exception {
-        long normalSent = kindAt.values().stream().filter(NORMAL::equals).count();
-        long hostileSent = kindAt.size() - normalSent;
-
-        // scores: one per normal frame, none for hostile ones, each with a model version
-        Map<Long, Integer> scoreCount = new HashMap<>();
-        Map<String, Long> byModel = new TreeMap<>();
-        long withoutModel = 0;
-        Map<String, List<ScoreRecord>> bySource = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, "scores")) {
-            ScoreRecord s = Topics.SCORE_SERDE.deserializer().deserialize(r.topic(), r.value());
-            scoreCount.merge(coordinate(s.frame().partition(), s.frame().offset()), 1, Integer::sum);
-            if (s.modelVersion() == null) {
-                withoutModel++;
-            } else {
-                byModel.merge(s.modelVersion(), 1L, Long::sum);
-            }
-            bySource.computeIfAbsent(s.source(), x -> new ArrayList<>()).add(s);
-        }
-        long scored = scoreCount.keySet().stream().filter(c -> NORMAL.equals(kindAt.get(c))).count();
-        long duplicateScores = scoreCount.values().stream().mapToLong(n -> n - 1).sum();
-        long hostileScored = scoreCount.keySet().stream().filter(c -> !NORMAL.equals(kindAt.get(c))).count();
-
-        // dead letters: one per hostile frame, with a reason
-        Map<Long, Integer> dlqCount = new HashMap<>();
-        Map<String, Map<String, Long>> reasons = new TreeMap<>();
-        long withoutReason = 0;
-        for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, "frames.dlq")) {
-            long c = coordinate(Integer.parseInt(header(r, DeadLetterHeaders.SOURCE_PARTITION)),
-                    Long.parseLong(header(r, DeadLetterHeaders.SOURCE_OFFSET)));
-            dlqCount.merge(c, 1, Integer::sum);
-            String reason = header(r, DeadLetterHeaders.ERROR_REASON);
-            if (reason == null || reason.isBlank()) {
-                withoutReason++;
-            }
-            reasons.computeIfAbsent(kindAt.getOrDefault(c, "unknown frame"), k -> new TreeMap<>()).merge(String.valueOf(reason), 1L, Long::sum);
-        }
-        long deadLettered = dlqCount.keySet().stream().filter(c -> kindAt.containsKey(c) && !NORMAL.equals(kindAt.get(c))).count();
-        long normalDeadLettered = dlqCount.keySet().stream().filter(c -> NORMAL.equals(kindAt.get(c))).count();
-        long duplicateDeadLetters = dlqCount.values().stream().mapToLong(n -> n - 1).sum();
-
-        // anomaly events: exactly what the rule yields over each source's committed scores, in order
-        Set<String> expected = new java.util.HashSet<>();
-        for (List<ScoreRecord> scores : bySource.values()) {
-            SourceState state = null;
-            for (ScoreRecord s : scores) {
-                ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.score());
-                state = d.next();
-                if (d.anomaly()) {
-                    expected.add(s.frame().id());
-                }
-            }
-        }
-        Map<String, Integer> eventCount = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, "anomalies")) {
-            eventCount.merge(Topics.ANOMALY_SERDE.deserializer().deserialize(r.topic(), r.value()).eventId(), 1, Integer::sum);
-        }
-        long events = eventCount.values().stream().mapToLong(Integer::longValue).sum();
-        long missingEvents = expected.stream().filter(id -> !eventCount.containsKey(id)).count();
-        long unexpectedEvents = eventCount.keySet().stream().filter(id -> !expected.contains(id)).count();
-        long duplicateEvents = eventCount.values().stream().mapToLong(n -> n - 1).sum();
-
-        return new Figures(normalSent, hostileSent, sendFailures.get(), scored, normalSent - scored, duplicateScores, hostileScored,
-                withoutModel, byModel, deadLettered, hostileSent - deadLettered, duplicateDeadLetters, normalDeadLettered, withoutReason,
-                reasons, expected.size(), events, missingEvents, unexpectedEvents, duplicateEvents, killed, outage, swapped, peakRss, seconds);
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
-    }
-
-    private String section(Figures f) {
-        StringBuilder s = new StringBuilder();
-        s.append(BEGIN).append('\n');
-        s.append(String.format(Locale.ROOT, "## Last fault-suite run (%s)%n%n", LocalDate.now()));
-        s.append("- machine: ").append(BenchReport.machine()).append('\n');
-        s.append("- command: `").append(System.getenv().getOrDefault("FRAMEGUARD_BENCH_COMMAND", "bench/faults")).append("`\n");
-        s.append(String.format(Locale.ROOT, "- stream: %,d normal frames (%d floats, float32 and every tenth JSON, 16 sources, a burst of %d "
-                + "faulty frames every %d per source) and %,d hostile frames at random positions, %,d frames/s offered, %d partitions; "
-                + "exactly-once; detector k=2 of n=3%n", f.framesSent(), dim, FAULT_BURST, FAULT_PERIOD, f.hostileSent(), rate, partitions));
-        s.append(String.format(Locale.ROOT, "- verdict: **%s**; run took %.0f s%n%n", f.problems().isEmpty() ? "clean" : "FAILED " + f.problems(),
-                f.seconds()));
-        s.append("| what | count |\n|---|---:|\n");
-        row(s, "normal frames sent (acknowledged)", f.framesSent());
-        row(s, "hostile frames sent (acknowledged)", f.hostileSent());
-        row(s, "send failures", f.sendFailures());
-        row(s, "normal frames scored (read_committed)", f.scored());
-        row(s, "normal frames without a score (lost)", f.missingScores());
-        row(s, "duplicate scores", f.duplicateScores());
-        row(s, "hostile frames scored", f.hostileScored());
-        row(s, "scores without a model version", f.scoresWithoutModel());
-        s.append("| scores per model version | ").append(f.scoresByModel().entrySet().stream().map(e -> String.format(Locale.ROOT,
-                "%s: %,d", e.getKey(), e.getValue())).collect(Collectors.joining(", "))).append(" |\n");
-        row(s, "hostile frames dead-lettered", f.deadLettered());
-        row(s, "hostile frames without a dead letter (lost)", f.missingDeadLetters());
-        row(s, "duplicate dead letters", f.duplicateDeadLetters());
-        row(s, "normal frames dead-lettered", f.normalDeadLettered());
-        row(s, "dead letters without a reason", f.deadLettersWithoutReason());
-        row(s, "anomaly events expected (rule replayed over the committed scores)", f.expectedEvents());
-        row(s, "anomaly events received", f.events());
-        row(s, "missing anomaly events", f.missingEvents());
-        row(s, "unexpected anomaly events", f.unexpectedEvents());
-        row(s, "duplicate anomaly events", f.duplicateEvents());
-        row(s, "peak RSS of the service (MiB)", f.peakRssMiB());
-        s.append('\n');
-        if (!f.kills().isEmpty()) {
-            double[] rec = f.kills().stream().mapToDouble(Kill::recoverySeconds).sorted().toArray();
-            s.append(String.format(Locale.ROOT, "SIGKILLs: %d, at %s s into the stream; restarted service ready again after %.1f s "
-                    + "(median), %.1f s (max)%s.%n%n", rec.length, f.kills().stream().map(k -> String.format(Locale.ROOT, "%.0f", k.atSeconds()))
-                    .collect(Collectors.joining(", ")), rec[rec.length / 2], rec[rec.length - 1],
-                    f.swapped() ? "; the registry's active model was switched from v1 to v2 while the service was down after kill "
-                            + (f.kills().size() / 2 + 1) : ""));
-        }
-        if (f.outage() != null) {
-            Outage o = f.outage();
-            s.append(String.format(Locale.ROOT, "Broker outage: stopped for %d s; readiness %s; ready again %.1f s after the broker restarted.%n%n",
-                    o.seconds(), o.readinessWentDown() ? String.format(Locale.ROOT, "went DOWN %.1f s after the stop", o.downAfterSeconds())
-                            : "never went DOWN", o.readyAfterRestartSeconds()));
-        }
-        s.append("Dead-letter reasons per hostile kind:\n\n| hostile kind | reasons (count) |\n|---|---|\n");
-        f.hostileReasons().forEach((kind, r) -> s.append("| ").append(kind).append(" | ").append(r.entrySet().stream()
-                .map(e -> String.format(Locale.ROOT, "%s (%,d)", e.getKey(), e.getValue())).collect(Collectors.joining(", "))).append(" |\n"));
-        s.append(END).append('\n');
-        return s.toString();
-    }
-
-    private static void row(StringBuilder s, String what, long n) {
-        s.append(String.format(Locale.ROOT, "| %s | %,d |%n", what, n));
-    }
-
-    /** Replaces the fault-suite section of {@code report} (or appends one). */
-    static void writeReport(Path report, String section) throws IOException {
-        String text = Files.exists(report) ? Files.readString(report) : "# Reliability\n\n";
-        int b = text.indexOf(BEGIN);
-        int e = text.indexOf(END);
-        text = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + END.length() + 1)
-                : text + (text.endsWith("\n\n") ? "" : "\n") + section;
-        Files.writeString(report, text);
     }
 }

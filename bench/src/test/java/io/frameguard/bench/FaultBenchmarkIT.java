@@ -22,7 +22,7 @@ class FaultBenchmarkIT {
         FaultBenchmark suite = new FaultBenchmark();
         new CommandLine(suite).parseArgs("--frames", "2400", "--hostile", "190", "--kills", "2", "--outage-seconds", "8",
                 "--rate", "100", "--dim", "64", "--work", work.toString(), "--broker-classpath", System.getProperty("java.class.path"));
-        FaultBenchmark.Figures f = suite.run();
+        FaultReport.Figures f = suite.run();
 
         assertThat(f.problems()).as("losses, duplicates and misplaced frames").isEmpty();
         assertThat(f.scored()).isEqualTo(2400);

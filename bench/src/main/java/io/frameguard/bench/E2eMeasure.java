@@ -1,0 +1,234 @@
+package io.frameguard.bench;
+
+import static io.frameguard.bench.FrameLoad.FLOAT32;
+import static io.frameguard.bench.FrameLoad.produceBacklog;
+import static io.frameguard.bench.FrameLoad.producer;
+import static io.frameguard.bench.FrameLoad.readCommitted;
+import static io.frameguard.bench.FrameLoad.sendAtRate;
+import static io.frameguard.bench.ProcessStats.busiest;
+import static io.frameguard.bench.ProcessStats.cpuSeconds;
+import static io.frameguard.bench.ProcessStats.rssMiB;
+import static io.frameguard.bench.ProcessStats.threadCpu;
+
+import io.frameguard.bench.E2eReport.RateResult;
+import io.frameguard.bench.E2eReport.Result;
+import io.frameguard.bench.E2eReport.Shape;
+import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topics;
+import io.frameguard.local.LocalKafka;
+import io.frameguard.local.LocalService;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * The end-to-end benchmark's two measurements of one prepared run ({@link E2eRuns}): a backlog scored by a freshly
+ * started service, and frames offered at a fixed rate to a ready one. CPU is read from /proc for the service and the
+ * broker over the measured frames only.
+ */
+final class E2eMeasure {
+
+    /** Longest a run may take before it is reported as failed. */
+    static final Duration RUN_LIMIT = Duration.ofMinutes(10);
+
+    private final Path work;
+    private final long brokerPid;
+    private final int serviceWarmupFrames;
+    private final int warmupSeconds;
+    private final int rateSeconds;
+
+    E2eMeasure(Path work, long brokerPid, int serviceWarmupFrames, int warmupSeconds, int rateSeconds) {
+        this.work = work;
+        this.brokerPid = brokerPid;
+        this.serviceWarmupFrames = serviceWarmupFrames;
+        this.warmupSeconds = warmupSeconds;
+        this.rateSeconds = rateSeconds;
+    }
+
+    /** A backlog of {@code warm + n} frames in {@code mode}, then the service started; throughput over the last {@code n}. */
+    Result backlog(String bootstrap, Path app, E2eBenchmark.Mode mode, int n, int warm, Shape shape, E2eRuns.Run run) throws Exception {
+        SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
+        int total = warm + n;
+        System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
+        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, total);
+        System.out.printf("%s: starting the service ...%n", mode.label);
+        long peakRss = 0;
+        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
+                work.resolve("service" + run.suffix() + ".log"))) {
+            try (KafkaConsumer<byte[], byte[]> scores = readCommitted(bootstrap, List.of(run.scores()))) {
+                long[] receivedAt = new long[total];
+                int seen = 0;
+                // CPU over the measured frames only: start-up (model load, Streams restore) and warm-up are not in it
+                double cpuAtStart = 0;
+                double brokerCpuAtStart = 0;
+                Map<String, Double> threadsAtStart = Map.of();
+                double transactionsAtStart = 0;
+                int tenth = Math.max(1, total / 10);
+                long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+                while (seen < total && System.nanoTime() < deadline) {
+                    var polled = scores.poll(Duration.ofMillis(200));
+                    long now = System.currentTimeMillis();
+                    int before = seen;
+                    for (int i = 0; i < polled.count() && seen < total; i++) {
+                        receivedAt[seen++] = now;
+                    }
+                    if (before <= warm && seen > warm) {
+                        cpuAtStart = cpuSeconds(service.pid());
+                        brokerCpuAtStart = cpuSeconds(brokerPid);
+                        threadsAtStart = threadCpu(service.pid());
+                        transactionsAtStart = scorerTransactionSeconds(service);
+                    }
+                    if (before / tenth != seen / tenth && before >= tenth) {
+                        int from = (before / tenth - 1) * tenth;
+                        System.out.printf(Locale.ROOT, "  %,d frames scored, last %,d at %,.0f frames/s%n", seen, tenth,
+                                tenth / (Math.max(1, receivedAt[from + tenth - 1] - receivedAt[from]) / 1000.0));
+                    }
+                    peakRss = Math.max(peakRss, rssMiB(service.pid()));
+                    service.requireAlive();
+                }
+                if (seen < total) {
+                    throw new IOException(mode.label + ": only " + seen + " of " + total + " frames scored in " + RUN_LIMIT);
+                }
+                double cpu = cpuSeconds(service.pid()) - cpuAtStart;
+                double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
+                double seconds = Math.max(1, receivedAt[total - 1] - receivedAt[warm]) / 1000.0;
+                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6) + String.format(Locale.ROOT,
+                        "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
+                        scorerTransactionSeconds(service) - transactionsAtStart, seconds);
+                double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
+                Result r = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
+                        brokerCpu / seconds, threads);
+                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
+                        r.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)", warm,
+                                r.coldFramesPerSecond()), threads);
+                return r;
+            }
+        }
+    }
+
+    /** The service ready and warm, then frames offered at {@code rate}: latency of scores and anomaly events. */
+    RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, E2eRuns.Run run) throws Exception {
+        // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured)
+        int backlog = serviceWarmupFrames;
+        System.out.printf("offered %,d frames/s: producing %,d frames to warm the service up ...%n", rate, backlog);
+        produceBacklog(bootstrap, run.frames(), new SensorSimulator(shape.dim(), 11), FLOAT32, backlog);
+        System.out.printf("offered %,d frames/s: starting the service ...%n", rate);
+        try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
+                work.resolve("service" + run.suffix() + ".log"))) {
+            service.awaitReady();
+            Histogram scoreLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram eventLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            // the score latency in two parts: until the scorer computed it (its scoredTs: waiting, polling, decoding,
+            // inference), and from then until a read_committed reader has it (produce, commit, fetch)
+            Histogram toScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram scoredToRead = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Serde<ScoreRecord> scoreSerde = Topics.SCORE_SERDE;
+            AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong scoredInWindow = new AtomicLong();
+            AtomicLong eventsInWindow = new AtomicLong();
+            AtomicLong totalScored = new AtomicLong();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            long[] peakRss = {0};
+            Thread reader = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> c = readCommitted(bootstrap, List.of(run.scores(), run.anomalies()))) {
+                    while (reading.get()) {
+                        var polled = c.poll(Duration.ofMillis(100));
+                        long now = System.currentTimeMillis();
+                        for (ConsumerRecord<byte[], byte[]> r : polled) {
+                            boolean score = r.topic().equals(run.scores());
+                            if (score) {
+                                totalScored.incrementAndGet();
+                            }
+                            // the record timestamp is the frame's (the scorer and the detector keep it)
+                            if (r.timestamp() < measureFrom.get() || r.timestamp() >= measureUntil.get()) {
+                                continue;
+                            }
+                            long latency = Math.max(0, now - r.timestamp());
+                            if (score) {
+                                scoreLatency.recordValue(latency);
+                                long scoredTs = scoreSerde.deserializer().deserialize(r.topic(), r.value()).scoredTimestamp();
+                                toScored.recordValue(Math.max(0, scoredTs - r.timestamp()));
+                                scoredToRead.recordValue(Math.max(0, now - scoredTs));
+                                scoredInWindow.incrementAndGet();
+                            } else {
+                                eventLatency.recordValue(latency);
+                                eventsInWindow.incrementAndGet();
+                            }
+                        }
+                        peakRss[0] = Math.max(peakRss[0], rssMiB(service.pid()));
+                    }
+                }
+            }, "bench-reader");
+            reader.start();
+            awaitScored(service, totalScored, backlog);
+            double cpuAtStart = cpuSeconds(service.pid());
+            double brokerCpuAtStart = cpuSeconds(brokerPid);
+            long sent;
+            double sentRate;
+            try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 1)) {
+                sendAtRate(producer, run.frames(), sim, rate, warmupSeconds, 0);
+                measureFrom.set(System.currentTimeMillis());
+                long t0 = System.nanoTime();
+                sent = sendAtRate(producer, run.frames(), sim, rate, rateSeconds, (long) rate * warmupSeconds);
+                sentRate = sent / ((System.nanoTime() - t0) / 1e9);
+                measureUntil.set(System.currentTimeMillis() + 1);
+                producer.flush();
+            }
+            long total = backlog + (long) rate * warmupSeconds + sent;
+            awaitScored(service, totalScored, total);
+            Thread.sleep(500); // the detector commits every commit.interval.ms: let the last events through
+            double cpu = cpuSeconds(service.pid()) - cpuAtStart;
+            double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
+            reading.set(false);
+            reader.join();
+            double span = warmupSeconds + rateSeconds;
+            RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
+                    eventLatency, peakRss[0], cpu / span, brokerCpu / span);
+            System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
+                    + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms%n", rate, sentRate, r.scored(),
+                    scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
+                    toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
+                    eventLatency.getValueAtPercentile(99));
+            if (totalScored.get() < total) {
+                throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
+            }
+            return r;
+        }
+    }
+
+    /** Waits until the reader has counted {@code target} scores, the service dies, or {@link #RUN_LIMIT} passes. */
+    private static void awaitScored(LocalService service, AtomicLong scored, long target) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (scored.get() < target && System.nanoTime() < deadline) {
+            service.requireAlive();
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * Seconds the scorer's producers have spent in their transactions' round trips to the broker (sending the
+     * offsets, committing), from the Kafka client metrics on the service's /q/metrics; NaN if it cannot be read.
+     */
+    private static double scorerTransactionSeconds(LocalService service) throws InterruptedException {
+        try {
+            String scorer = "client_id=\"frameguard-scorer-";
+            return (service.metricSum("kafka_producer_txn_send_offsets_time_ns_total", scorer)
+                    + service.metricSum("kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+}

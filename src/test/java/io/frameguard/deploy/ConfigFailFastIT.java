@@ -1,0 +1,57 @@
+package io.frameguard.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.local.LocalKafka;
+import io.frameguard.local.LocalService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The packaged service refuses to start with wrong settings, as an operator would see it: it exits with status 1,
+ * before anything connects to Kafka, and its output names each wrong setting (all of them at once).
+ */
+class ConfigFailFastIT {
+
+    private static final Path APP = Path.of("target", "quarkus-app");
+    private static final String ANY_DIR = System.getProperty("java.io.tmpdir");
+
+    static Stream<Arguments> wrongSettings() {
+        return Stream.of(
+                Arguments.of("no model directory", Map.of(),
+                        List.of("frameguard.model.dir (FRAMEGUARD_MODEL_DIR) is required")),
+                Arguments.of("values out of range",
+                        Map.of("frameguard.model.dir", ANY_DIR, "frameguard.scorer.max-batch", "0", "frameguard.detector.target-rate", "2"),
+                        List.of("frameguard.scorer.max-batch must be greater than or equal to 1",
+                                "frameguard.detector.target-rate must be less than or equal to 0.2")),
+                Arguments.of("k above n", Map.of("frameguard.model.dir", ANY_DIR, "frameguard.detector.k", "3", "frameguard.detector.n", "2"),
+                        List.of("frameguard.detector.k (3) must not exceed frameguard.detector.n (2)")),
+                Arguments.of("a commit interval the transaction timeout would cut short",
+                        Map.of("frameguard.model.dir", ANY_DIR, "frameguard.scorer.commit-interval", "3s", "kafka.transaction.timeout.ms", "5000"),
+                        List.of("frameguard.scorer.commit-interval (PT3S) must be between 0 and half of "
+                                + "kafka.transaction.timeout.ms (5000 ms)")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wrongSettings")
+    void startFailsNamingEachWrongSetting(String what, Map<String, String> settings, List<String> messages, @TempDir Path tmp)
+            throws Exception {
+        assertThat(APP.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
+        Path log = tmp.resolve("service.log");
+        try (LocalService service = LocalService.start(APP, settings, LocalKafka.freePort(), log)) {
+            assertThat(service.awaitExit(Duration.ofSeconds(90))).as("exit status").isEqualTo(1);
+        }
+        String out = Files.readString(log);
+        for (String m : messages) {
+            assertThat(out).contains(m);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.frameguard.testing;
+
+import io.frameguard.detection.ThresholdPolicy;
+import io.frameguard.drift.DriftPolicy;
+import io.frameguard.events.Topic;
+import io.frameguard.events.Topics;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.streams.TopologyProducer;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** The service's detector topology ({@link TopologyProducer}) under {@link TopologyTestDriver}, on the default topics. */
+public final class DetectorDriver implements AutoCloseable {
+
+    public static final Topics TOPICS = Topics.defaults();
+
+    private final TopologyTestDriver driver;
+
+    public DetectorDriver(Path stateDir, ThresholdPolicy threshold, DriftPolicy drift, FrameguardMetrics metrics) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, threshold, drift, metrics), p);
+    }
+
+    public <V> TestInputTopic<String, V> input(Topic<String, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    public <V> TestOutputTopic<String, V> output(Topic<String, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    public TopologyTestDriver driver() {
+        return driver;
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
