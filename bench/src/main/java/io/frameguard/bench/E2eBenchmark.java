@@ -146,7 +146,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--service-setting", description = "Extra service setting KEY=VALUE (repeatable), e.g. kafka-streams.commit.interval.ms=20.")
     Map<String, String> serviceSettings = new HashMap<>();
 
-    @Option(names = "--report", description = "Markdown file to append the results to.")
+    @Option(names = "--report", description = "Markdown report (e.g. docs/BENCHMARKS.md) whose current figures of this benchmark are replaced; "
+            + "the run is also appended to benchmarks-history.md beside it.")
     Path report;
 
     @Option(names = "--plot", description = "PNG of latency percentiles against offered rate (default: next to the report, bench-e2e-latency.png).")

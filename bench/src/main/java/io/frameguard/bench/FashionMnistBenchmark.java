@@ -78,11 +78,12 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "target/bench/fashion-mnist", description = "Where models are written (default: ${DEFAULT-VALUE}).")
     Path work;
 
-    @Option(names = "--report", description = "Markdown file to append the results to (e.g. docs/BENCHMARKS.md).")
+    @Option(names = "--report", description = "Markdown report (e.g. docs/BENCHMARKS.md) whose current figures of this benchmark are replaced; "
+            + "the run is also appended to benchmarks-history.md beside it.")
     Path report;
 
     @Option(names = "--validation", description = "Choose hyper-parameters: train on 90%% of each class's training images and "
-            + "score the other 10%% against %d training images of each other class; the test file is not read.")
+            + "score the other 10%% against " + VALIDATION_PER_OTHER_CLASS + " training images of each other class; the test file is not read.")
     boolean validation;
 
     /** Share of the class's training images held out as the normal half of the validation set. */

@@ -59,7 +59,8 @@ public final class LimitBenchmark implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--report", description = "Markdown file to append the results to (e.g. docs/BENCHMARKS.md).")
+    @Option(names = "--report", description = "Markdown report (e.g. docs/BENCHMARKS.md) whose current figures of this benchmark are replaced; "
+            + "the run is also appended to benchmarks-history.md beside it.")
     Path report;
 
     @Option(names = "--plot", description = "PNG of throughput against batch size (default: next to the report, bench-limit.png).")
