@@ -61,9 +61,17 @@ final class ModelsCommand {
         @Option(names = "--activate", description = "Activate it once published.")
         boolean activate;
 
+        private ModelArtifact artifact;
+
+        /** The artifact is verified before anything connects to Kafka. */
+        @Override
+        public Integer call() throws Exception {
+            artifact = ModelArtifact.open(dir);
+            return super.call();
+        }
+
         @Override
         void run(ModelRegistry r) throws Exception {
-            ModelArtifact artifact = ModelArtifact.open(dir);
             r.ensureTopic((short) 1);
             r.publish(artifact);
             System.out.printf("published %s %s%n", artifact.card().name(), artifact.card().version());

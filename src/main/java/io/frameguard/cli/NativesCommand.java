@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * {@code frameguard natives}: unpacks TensorFlow Java's native libraries into javacpp's cache
  * ({@code FRAMEGUARD_NATIVE_CACHE}), or with {@code TENSORFLOW_LIBRARY_PATH} set loads the library there, and
  * prints where they are. Image builds run it so that containers start
- * without unpacking ~475 MB and can keep a read-only root file system.
+ * without unpacking them (hundreds of MB) and can keep a read-only root file system.
  */
 @Command(name = "natives", mixinStandardHelpOptions = true,
         description = "Unpack TensorFlow's native libraries into the cache (image builds) and print their directory.")

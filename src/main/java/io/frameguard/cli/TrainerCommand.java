@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.jboss.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +26,6 @@ import picocli.CommandLine;
                 "With --once, exit status: 0 accepted, 3 rejected (worse than the champion), 4 refused (too little data), 1 failed."})
 final class TrainerCommand implements Callable<Integer> {
 
-    private static final Logger LOG = Logger.getLogger(TrainerCommand.class);
     static final int EXIT_REJECTED = 3;
     static final int EXIT_REFUSED = 4;
 

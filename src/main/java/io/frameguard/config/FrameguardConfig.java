@@ -129,7 +129,7 @@ public interface FrameguardConfig {
          * Threads each worker decodes a batch's frames on (its own thread and helpers; slices of at least 32
          * frames). Decoding is most of a worker's CPU for JSON and encoded image frames, which a second thread
          * splits without a second model session; float32 frames are a copy, so for them it changes little
-         * (docs/BENCHMARKS.md). 1 decodes on the worker's thread alone.
+         * (docs/benchmarks-history.md). 1 decodes on the worker's thread alone.
          */
         @WithDefault("2") @Min(1) @Max(64) int decodeThreads();
 

@@ -2,6 +2,8 @@ package io.frameguard.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -48,6 +50,19 @@ public record AnomalyEvent(
                 return new Explanation(IMAGE_REGION, null, s.region(), heatmapPath(s.frame()));
             }
             return new Explanation(CHANNELS, s.topChannels(), null, null);
+        }
+    }
+
+    /**
+     * The frame an anomaly event is about, read from its JSON without binding the rest of the event, so that an event
+     * whose other fields a reader cannot bind (a newer layout) still names its frame; null when it names none.
+     */
+    public static FrameRef frameOf(byte[] json) {
+        try {
+            JsonNode frame = JsonSerde.MAPPER.readTree(json).get("frame");
+            return frame == null || !frame.isObject() ? null : JsonSerde.MAPPER.treeToValue(frame, FrameRef.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Serde for the detector's state-store values: a fixed binary layout behind a format byte. Streams' record cache
  * keeps values as bytes, so every frame reads and writes its source's state through this serde, which therefore
- * must be cheap (JSON was not: docs/BENCHMARKS.md). State stores and their changelogs are internal, so no reader
+ * must be cheap (JSON was not: docs/benchmarks-history.md). State stores and their changelogs are internal, so no reader
  * outside the detector depends on the layout. Values written as JSON before this format existed (they start with
  * '{') are still read, so a detector upgraded in place restores its old changelogs; the next write replaces them.
  */

@@ -7,6 +7,9 @@
  * ({@code TopicRanges}). docs/EVENTS.md documents every record; a JSON layout change bumps its version and keeps the
  * old one readable here.
  *
+ * <p>The detector's state stores are internal (their changelogs are read by no one else): their value types and
+ * serdes sit with the state they hold ({@code SourceState}, {@code DriftState}), built on {@code StateSerde} here.
+ *
  * <p>May depend on: {@code config} (topic names). Every stage that reads or writes a topic depends on this package.
  */
 package io.frameguard.events;

@@ -7,9 +7,10 @@ import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.ChannelError;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.Topics;
+import io.frameguard.frames.Float32FrameDecoder;
+import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.local.LocalKafka;
-import io.frameguard.local.LocalService;
+import io.frameguard.frames.JsonFrameDecoder;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
@@ -191,7 +192,7 @@ public final class Demo {
                     float[] frame = faulty ? sim.faulty(source, t, active.fault(), active.channel(), active.from()) : sim.frame(source, t);
                     boolean binary = (t + s) % 2 == 0;
                     RecordHeaders headers = new RecordHeaders();
-                    headers.add("content-type", (binary ? "application/x-float32" : "application/json").getBytes(StandardCharsets.UTF_8));
+                    headers.add(FrameDecoders.CONTENT_TYPE_HEADER, (binary ? Float32FrameDecoder.CONTENT_TYPE : JsonFrameDecoder.CONTENT_TYPE).getBytes(StandardCharsets.UTF_8));
                     Injected cause = faulty ? active : null;
                     producer.send(new ProducerRecord<>(TOPICS.frames().name(), null, source, binary ? FrameEncoding.float32(frame) : FrameEncoding.json(frame), headers),
                             (md, err) -> {

@@ -6,6 +6,7 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelCard;
 import io.frameguard.training.Auroc;
+import io.frameguard.training.NotEnoughDataException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;

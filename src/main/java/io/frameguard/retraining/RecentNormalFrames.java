@@ -1,7 +1,5 @@
 package io.frameguard.retraining;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
@@ -12,6 +10,7 @@ import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameShape;
+import io.frameguard.training.NotEnoughDataException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +43,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class RecentNormalFrames {
 
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /**
      * @param train frames to train on (older)
@@ -110,8 +108,7 @@ public final class RecentNormalFrames {
                 eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
             }
             TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
-                AnomalyEvent event = readOrNull(topics.anomalies(), r.value());
-                FrameRef frame = event != null ? event.frame() : null;
+                FrameRef frame = AnomalyEvent.frameOf(r.value());
                 if (frame != null && topics.frames().name().equals(frame.topic())) {
                     reported.add(coordinate(frame.partition(), frame.offset()));
                 }

@@ -7,6 +7,7 @@ import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.NotEnoughDataException;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.nio.file.Files;

@@ -15,7 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Decodes a batch of frame records into one float buffer, row after row, on the calling thread and {@code threads
  * - 1} helpers. Decoding is the scorer's costliest step for JSON and encoded image
- * frames (docs/BENCHMARKS.md), and a batch's frames decode independently, so a batch is split into contiguous
+ * frames (docs/benchmarks-history.md), and a batch's frames decode independently, so a batch is split into contiguous
  * slices, one per thread. Frames that cannot be decoded are set aside with their reason; the rows of the others
  * stay in batch order and are packed together.
  */

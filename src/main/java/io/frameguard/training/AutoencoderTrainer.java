@@ -5,7 +5,6 @@ import io.frameguard.frames.ImageGeometry;
 import io.frameguard.inference.TensorFlowLibrary;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
-import io.frameguard.retraining.NotEnoughDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

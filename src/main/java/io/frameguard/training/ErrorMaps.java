@@ -19,7 +19,8 @@ import org.tensorflow.types.TInt32;
  * averaging away single-pixel noise; some pixels (edges of the normal class's shapes) are hard to reconstruct
  * even on normal images, so their raw error says little; and the structural map compares local contrast and
  * correlation rather than intensity, so it sees a texture or an edge the reconstruction lost where the squared
- * residual is small. All three are measured to lift one-class AUROC on Fashion-MNIST (see docs/BENCHMARKS.md).
+ * residual is small. Each is kept because it lifts one-class AUROC on Fashion-MNIST (bench/fashion-mnist;
+ * docs/benchmarks-history.md).
  */
 final class ErrorMaps {
 
@@ -84,9 +85,8 @@ final class ErrorMaps {
      * brightness, contrast and structure, up to 2 where they are anti-correlated.
      *
      * <p>When both sides are even it is computed on the images averaged over 2x2 blocks, with the window scaled to
-     * match, and each block's value given to its four pixels: a quarter of the blur's cost (the five blurred
-     * moments cost as much as the autoencoder at full size), and on Fashion-MNIST the same AUROC as at full size
-     * (see docs/BENCHMARKS.md).
+     * match, and each block's value given to its four pixels: a quarter of the blur's cost, which at full size is
+     * comparable to the autoencoder's, for the same AUROC on Fashion-MNIST (docs/benchmarks-history.md).
      */
     static Operand<TFloat32> structural(Ops tf, Operand<TFloat32> x, Operand<TFloat32> reconstruction, ImageGeometry image) {
         int h = image.height();
@@ -149,8 +149,8 @@ final class ErrorMaps {
 
     /**
      * Gaussian blur of every [h, w] plane of {@code planes} ([n, k, h, w], any k). Separable, as two small matrix
-     * products (rows, then columns): TensorFlow's CPU conv2d with one channel is several times slower than the
-     * whole autoencoder.
+     * products (rows, then columns), because TensorFlow's CPU conv2d with one channel costs more than the whole
+     * autoencoder.
      */
     private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> planes, int h, int w, double sigma) {
         Operand<TFloat32> rows = tf.linalg.matMul(tf.reshape(planes, tf.constant(new int[] {-1, w})), blurMatrix(tf, w, sigma));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.testing.Dashboards;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.frameguard.testing.Dashboards;
 import io.frameguard.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;

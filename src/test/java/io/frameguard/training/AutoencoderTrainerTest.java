@@ -11,7 +11,6 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
-import io.frameguard.retraining.NotEnoughDataException;
 import io.frameguard.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;

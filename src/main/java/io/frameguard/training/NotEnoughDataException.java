@@ -1,4 +1,4 @@
-package io.frameguard.retraining;
+package io.frameguard.training;
 
 /** Training refused: too few frames to fit a model and calibrate its threshold. */
 public class NotEnoughDataException extends IllegalArgumentException {

@@ -1,8 +1,7 @@
-package io.frameguard.deploy;
+package io.frameguard.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.frameguard.testing.ExternalTool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ public final class Dashboards {
     }
 
     /** Grafana's variables: every source, and a 5-minute rate window (a test's whole run fits in it). */
-    static String resolve(String expr) {
+    public static String resolve(String expr) {
         return expr.replace("$__rate_interval", "5m").replace("$source", ".*");
     }
 }
