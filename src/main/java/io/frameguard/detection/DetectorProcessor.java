@@ -33,8 +33,8 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
     @Override
     public void process(Record<String, ScoreRecord> record) {
         ScoreRecord s = record.value();
-        if (s == null || s.modelVersion() == null) {
-            return;
+        if (s == null || s.modelVersion() == null || !Double.isFinite(s.score())) {
+            return; // a score that is no number says nothing about the source (the scorer dead-letters such frames)
         }
         String source = record.key() != null ? record.key() : s.source();
         ThresholdPolicy.Decision d = policy.evaluate(store.get(source), s.modelVersion(), s.modelThreshold(), s.score());

@@ -33,7 +33,7 @@ public final class DriftProcessor implements Processor<String, ScoreRecord, Stri
     @Override
     public void process(Record<String, ScoreRecord> record) {
         ScoreRecord s = record.value();
-        if (s == null || s.modelVersion() == null || s.validationRank() == null) {
+        if (s == null || s.modelVersion() == null || s.validationRank() == null || !Double.isFinite(s.validationRank())) {
             return; // models without a validation sketch give no ruler to measure drift with
         }
         String source = record.key() != null ? record.key() : s.source();

@@ -18,6 +18,8 @@ public class FrameDecodeException extends Exception {
     public static final String CORRUPT_IMAGE = "corrupt-image";
     public static final String WRONG_CHANNELS = "wrong-channels";
     public static final String BAD_IMAGE_HEADER = "bad-image-header";
+    /** Set by the scorer, not a decoder: the frame decoded, but the model's score of it is not a finite number. */
+    public static final String NON_FINITE_SCORE = "non-finite-score";
 
     private final String reason;
 

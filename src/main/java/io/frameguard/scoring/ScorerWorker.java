@@ -197,8 +197,8 @@ final class ScorerWorker implements Runnable {
         }
         BatchDecoder.Result frames = decoder.decode(batch, buffer, shape);
         List<ConsumerRecord<byte[], byte[]>> decoded = frames.decoded();
-        List<ConsumerRecord<byte[], byte[]>> rejected = frames.rejected();
-        List<FrameDecodeException> reasons = frames.reasons();
+        List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
+        List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
         // At most framesPerCall frames per predictor call; a batch topped up during the linger may need two.
         int perCall = settings.framesPerCall();
@@ -215,8 +215,10 @@ final class ScorerWorker implements Runnable {
             scored.addAll(chunk);
             if (heatmaps != null && shape.isImage()) {
                 for (int i = 0; i < n; i++) {
-                    heatmaps.offer(decoded.get(from + i), chunk.get(i).score(), session.card(), buffer,
-                            (from + i) * dim, errors, i * width);
+                    if (Double.isFinite(chunk.get(i).score())) {
+                        heatmaps.offer(decoded.get(from + i), chunk.get(i).score(), session.card(), buffer,
+                                (from + i) * dim, errors, i * width);
+                    }
                 }
             }
         }
@@ -224,9 +226,19 @@ final class ScorerWorker implements Runnable {
         long now = System.currentTimeMillis();
         String version = session.card().version();
         double modelThreshold = session.card().threshold().value();
+        List<ScoredFrame> published = new ArrayList<>(scored.size());
         for (int i = 0; i < decoded.size(); i++) {
-            producer.send(records.score(decoded.get(i), scored.get(i), now, modelThreshold, version, decoded.size(),
-                    inferenceMicros));
+            ScoredFrame s = scored.get(i);
+            if (!Double.isFinite(s.score())) {
+                // A score that is no number cannot be compared with a threshold (NaN > t is false: the frame would
+                // pass as normal) nor written as a JSON number: the frame goes to the dead-letter topic instead.
+                rejected.add(decoded.get(i));
+                reasons.add(new FrameDecodeException(FrameDecodeException.NON_FINITE_SCORE, "the model's score of the frame is "
+                        + s.score() + " (values too large for the model's float32 arithmetic)"));
+                continue;
+            }
+            published.add(s);
+            producer.send(records.score(decoded.get(i), s, now, modelThreshold, version, decoded.size(), inferenceMicros));
         }
         for (int i = 0; i < rejected.size(); i++) {
             producer.send(records.deadLetter(rejected.get(i), reasons.get(i), version));
@@ -235,9 +247,9 @@ final class ScorerWorker implements Runnable {
             for (int c = 0; c < calls; c++) {
                 metrics.batch(Math.min(perCall, decoded.size() - c * perCall), callNanos[c]);
             }
-            if (!decoded.isEmpty()) {
-                metrics.scored(decoded.size());
-                for (ScoredFrame s : scored) {
+            if (!published.isEmpty()) {
+                metrics.scored(published.size());
+                for (ScoredFrame s : published) {
                     metrics.score(s.score());
                 }
             }

@@ -89,6 +89,17 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void aScoreThatIsNotANumberNeitherAlarmsNorMovesTheThreshold() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
+        score("a", 0.4);
+        double before = threshold("a");
+        score("a", Double.NaN);
+        score("a", Double.POSITIVE_INFINITY);
+        assertThat(threshold("a")).isEqualTo(before);
+        assertThat(anomalies.isEmpty()).isTrue();
+    }
+
+    @Test
     void thresholdFallsWithQuietScoresButNotBelowFloor() throws Exception {
         start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
         score("a", 0.1);

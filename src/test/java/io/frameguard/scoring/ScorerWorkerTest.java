@@ -2,9 +2,11 @@ package io.frameguard.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.Float32FrameDecoder;
+import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.ModelRunner;
@@ -118,11 +120,51 @@ class ScorerWorkerTest {
         assertThat(out.registry.get("frameguard.frames.scored").counter().count()).isEqualTo(2.0 * FRAMES_PER_PARTITION);
     }
 
+    @Test
+    void aFrameWhoseScoreIsNotFiniteIsDeadLetteredAndNeverScored() throws Exception {
+        // Finite values, but so large that the model's arithmetic overflows float32: the score comes out infinite.
+        Set<Long> overflowing = Set.of(7L, 250L, 599L);
+        Outcome out = score(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
+                Duration.ofMinutes(1), MAX_BATCH, overflowing);
+        Set<String> scored = new HashSet<>();
+        Set<String> deadLettered = new HashSet<>();
+        for (ProducerRecord<byte[], byte[]> r : out.producer.history()) {
+            if (r.topic().equals(TOPICS.scores().name())) {
+                ScoreRecord s = TOPICS.scores().deserialize(r.value());
+                assertThat(s.score()).as("score of %s", s.frame().id()).isFinite();
+                assertThat(scored.add(s.frame().id())).isTrue();
+            } else {
+                assertThat(r.topic()).isEqualTo(TOPICS.dlq().name());
+                assertThat(header(r, DeadLetterHeaders.ERROR_REASON)).isEqualTo(FrameDecodeException.NON_FINITE_SCORE);
+                deadLettered.add(TOPICS.frames().name() + "/" + header(r, DeadLetterHeaders.SOURCE_PARTITION) + "/"
+                        + header(r, DeadLetterHeaders.SOURCE_OFFSET));
+            }
+        }
+        Set<String> expected = new HashSet<>();
+        for (TopicPartition tp : List.of(P0, P1)) {
+            overflowing.forEach(o -> expected.add(tp.topic() + "/" + tp.partition() + "/" + o));
+        }
+        assertThat(deadLettered).isEqualTo(expected);
+        assertThat(scored).hasSize(2 * FRAMES_PER_PARTITION - expected.size()).doesNotContainAnyElementsOf(expected);
+        assertThat(out.registry.get("frameguard.frames.dlq").tag("reason", FrameDecodeException.NON_FINITE_SCORE).counter().count())
+                .isEqualTo(expected.size());
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> r, String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll) throws Exception {
+        return score(producer, commitInterval, perPoll, Set.of());
+    }
+
     /**
      * Runs a worker (max-batch {@link #MAX_BATCH}, no linger) over a backlog on two partitions, the consumer
-     * returning at most {@code perPoll} frames a poll, until every frame's score is committed; then stops it.
+     * returning at most {@code perPoll} frames a poll, until every frame's offset is committed; then stops it. The
+     * frames at {@code overflowing} offsets hold finite values near float32's largest.
      */
-    private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll) throws Exception {
+    private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing)
+            throws Exception {
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
         List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
         var sim = TestModels.simulator();
@@ -130,8 +172,14 @@ class ScorerWorkerTest {
             for (TopicPartition tp : List.of(P0, P1)) {
                 String source = "s" + tp.partition();
                 // No timestamp (-1), as from a pre-0.10 producer: the scores then take the producer's clock.
+                float[] frame = sim.frame(source, i);
+                if (overflowing.contains((long) i)) {
+                    for (int c = 0; c < frame.length; c++) {
+                        frame[c] = c % 2 == 0 ? 3e38f : -3e38f;
+                    }
+                }
                 log.add(new ConsumerRecord<>(tp.topic(), tp.partition(), i, source.getBytes(StandardCharsets.UTF_8),
-                        FrameEncoding.float32(sim.frame(source, i))));
+                        FrameEncoding.float32(frame)));
             }
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {

@@ -23,7 +23,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Frames a sensor model must refuse, of every kind a careless or hostile producer sends: random bytes, truncated,
- * empty, over the size limit, NaN and infinite values, wrong dimension, wrong or missing content type, image bombs
+ * empty, over the size limit, NaN and infinite values, finite values that overflow the model's arithmetic, wrong dimension, wrong or missing content type, image bombs
  * (a PNG header declaring 50,000 x 50,000 pixels), malformed and pathological JSON (deep nesting, endless
  * numbers), absurd headers, no source key. Each comes with its kind so a test can check the dead-letter reason
  * per kind. Deterministic for a seed.
@@ -36,7 +36,8 @@ final class HostileFrames {
     /** The kinds, in the order {@link #next} cycles through them. */
     static final List<String> KINDS = List.of("random-bytes", "random-json-bytes", "truncated", "empty", "huge", "nan", "infinity",
             "json-overflow", "too-many-values", "too-few-json-values", "wrong-content-type", "missing-content-type", "image-bomb",
-            "malformed-json", "deeply-nested-json", "endless-number", "absurd-image-headers", "garbage-content-type", "no-source-key");
+            "malformed-json", "deeply-nested-json", "endless-number", "absurd-image-headers", "garbage-content-type", "no-source-key",
+            "overflowing-values");
 
     /** Over the service's default frameguard.frames.max-bytes (1,000,000) and under the broker's message limit. */
     static final int HUGE_BYTES = 1_040_000;
@@ -89,6 +90,8 @@ final class HostileFrames {
             case "garbage-content-type" -> of(kind, source, FrameEncoding.float32(valid), new String(randomBytes(10_000),
                     StandardCharsets.ISO_8859_1));
             case "no-source-key" -> of(kind, null, FrameEncoding.float32(valid), Float32FrameDecoder.CONTENT_TYPE);
+            // every value finite, so every decoder accepts it, but near float32's largest: the model's score overflows
+            case "overflowing-values" -> of(kind, source, FrameEncoding.float32(overflowing()), Float32FrameDecoder.CONTENT_TYPE);
             default -> throw new IllegalStateException(kind);
         };
     }
@@ -110,6 +113,14 @@ final class HostileFrames {
     private float[] with(float[] frame, float value) {
         float[] f = frame.clone();
         f[random.nextInt(f.length)] = value;
+        return f;
+    }
+
+    private float[] overflowing() {
+        float[] f = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            f[i] = random.nextBoolean() ? 3e38f : -3e38f;
+        }
         return f;
     }
 
