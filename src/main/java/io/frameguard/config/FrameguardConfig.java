@@ -80,6 +80,12 @@ public interface FrameguardConfig {
 
         /** Larger images (width x height, read from the image's header) go to the dead-letter topic undecoded. */
         @WithDefault("16777216") @Min(1) @Max(1000000000) long maxImagePixels();
+
+        /**
+         * Frames whose key (the source id) is longer go to the dead-letter topic ({@code key-too-large}): the key is
+         * written into every score and event about the frame, so an unbounded one could make them too large to send.
+         */
+        @WithDefault("1024") @Min(1) @Max(100000) int maxKeyBytes();
     }
 
     interface Drift {
@@ -96,6 +102,21 @@ public interface FrameguardConfig {
     }
 
     interface Scorer {
+        /**
+         * Largest record the scorer writes, in bytes, framing included: a dead letter that would be larger (the copy
+         * of a large frame plus its headers) is truncated to fit and marked ({@code frameguard.dlq.truncated}). Keep
+         * it at or below the broker's {@code message.max.bytes} and the dead-letter topic's {@code max.message.bytes}
+         * (both 1,048,588 by default): a record the broker refuses would fail its whole transaction again and again.
+         */
+        @WithDefault("1048000") @Min(65536) @Max(100000000) int maxRecordBytes();
+
+        /**
+         * Failed attempts of the same frames, for a reason retrying cannot fix, before they are scored one per
+         * transaction so that the frame that fails alone is dead-lettered ({@code processing-failed}); also how many
+         * failed transactions in a row make readiness report a scorer that makes no progress.
+         */
+        @WithDefault("3") @Min(1) @Max(1000) int maxAttempts();
+
         /** Most frames per poll and per predictor call (a batch topped up during the linger may span two calls, one transaction). */
         @WithDefault("256") @Min(1) @Max(65536) int maxBatch();
 

@@ -16,6 +16,11 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_OFFSET = "frameguard.source.offset";
     /** The model version that was active when the frame was refused. */
     public static final String MODEL_VERSION = "frameguard.model.version";
+    /**
+     * Present only when the copy was cut to fit the largest record the scorer writes: {@code key=K,value=V}, the
+     * original sizes in bytes; the key and value kept are prefixes of the originals.
+     */
+    public static final String TRUNCATED = "frameguard.dlq.truncated";
 
     private DeadLetterHeaders() {
     }

@@ -10,8 +10,8 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Picks a frame's decoder from its {@code content-type} header (parameters such as {@code ; charset=utf-8}
- * ignored), and applies the checks every frame gets whatever its type: a source key, a payload that is
- * present and not too large.
+ * ignored), and applies the checks every frame gets whatever its type: a source key that is present and not too
+ * large (it is written into every record about the frame), a payload that is present and not too large.
  */
 public final class FrameDecoders {
 
@@ -20,11 +20,15 @@ public final class FrameDecoders {
     /** Default cap on an image's width x height, checked from its header before decoding: 4096 x 4096. */
     public static final long DEFAULT_MAX_IMAGE_PIXELS = 4096L * 4096L;
 
+    /** Default cap on a frame's key (its source id), in bytes. */
+    public static final int DEFAULT_MAX_KEY_BYTES = 1024;
+
     private final Map<String, FrameDecoder> byType = new HashMap<>();
     private final String defaultType;
     private final int maxBytes;
+    private final int maxKeyBytes;
 
-    public FrameDecoders(List<FrameDecoder> decoders, String defaultContentType, int maxBytes) {
+    public FrameDecoders(List<FrameDecoder> decoders, String defaultContentType, int maxBytes, int maxKeyBytes) {
         for (FrameDecoder d : decoders) {
             for (String type : d.contentTypes()) {
                 byType.put(type, d);
@@ -36,13 +40,19 @@ public final class FrameDecoders {
                     + defaultContentType + "'; supported: " + byType.keySet());
         }
         this.maxBytes = maxBytes;
+        this.maxKeyBytes = maxKeyBytes;
+    }
+
+    /** The built-in decoders: JSON, float32, PNG, JPEG and raw 8-bit images; keys up to {@link #DEFAULT_MAX_KEY_BYTES}. */
+    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels) {
+        return standard(defaultContentType, maxBytes, maxImagePixels, DEFAULT_MAX_KEY_BYTES);
     }
 
     /** The built-in decoders: JSON, float32, PNG, JPEG and raw 8-bit images. */
-    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels) {
+    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels, int maxKeyBytes) {
         return new FrameDecoders(List.of(new JsonFrameDecoder(), new Float32FrameDecoder(),
                 new EncodedImageFrameDecoder(maxImagePixels), new RawImageFrameDecoder(maxImagePixels)),
-                defaultContentType, maxBytes);
+                defaultContentType, maxBytes, maxKeyBytes);
     }
 
     /** Decodes one Kafka record's frame into {@code dest[offset .. offset + shape.dim())}. */
@@ -50,6 +60,10 @@ public final class FrameDecoders {
             throws FrameDecodeException {
         if (key == null || key.length == 0) {
             throw new FrameDecodeException(FrameDecodeException.MISSING_SOURCE, "the record key (source id) is missing");
+        }
+        if (key.length > maxKeyBytes) {
+            throw new FrameDecodeException(FrameDecodeException.KEY_TOO_LARGE,
+                    "record key (source id) of " + key.length + " bytes exceeds frameguard.frames.max-key-bytes=" + maxKeyBytes);
         }
         if (payload == null || payload.length == 0) {
             throw new FrameDecodeException(FrameDecodeException.EMPTY, "the record value is empty");

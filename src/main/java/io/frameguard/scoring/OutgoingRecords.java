@@ -7,21 +7,36 @@ import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.inference.ScoredFrame;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * What the scorer writes about a frame: its score on the scores topic, or, when it cannot be scored, the frame
  * itself on the dead-letter topic with the reason. Both keep the frame's key and timestamp.
+ *
+ * <p>No record is larger than {@code maxRecordBytes} (framing included, estimated from above): a record the broker
+ * refuses fails the whole transaction, and the same batch would fail again on every retry. The score record's size
+ * is bounded by the key cap ({@code frameguard.frames.max-key-bytes}); a dead letter of a large frame is cut to fit,
+ * keeping its reason, its coordinates and as much of the key and value as fit, and marked
+ * {@link DeadLetterHeaders#TRUNCATED}.
  */
 final class OutgoingRecords {
 
-    private final Topics topics;
+    /** Record and batch framing, from above: batch header, record attributes, varint lengths. */
+    static final int RECORD_OVERHEAD = 128;
+    /** Framing of one header, from above: its two varint lengths. */
+    static final int HEADER_OVERHEAD = 10;
 
-    OutgoingRecords(Topics topics) {
+    private final Topics topics;
+    private final int maxRecordBytes;
+
+    OutgoingRecords(Topics topics, int maxRecordBytes) {
         this.topics = topics;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     /** The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}. */
@@ -42,7 +57,38 @@ final class OutgoingRecords {
         headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(frame.partition())));
         headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(frame.offset())));
         headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(modelVersion));
-        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), frame.key(), frame.value(), headers);
+        byte[] key = frame.key();
+        byte[] value = frame.value();
+        if (size(key, value, headers) > maxRecordBytes) {
+            headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(key) + ",value=" + length(value)));
+            long room = Math.max(0, maxRecordBytes - size(null, null, headers));
+            key = key == null ? null : Arrays.copyOf(key, (int) Math.min(key.length, room));
+            value = value == null ? null : Arrays.copyOf(value, (int) Math.min(value.length, room - length(key)));
+        }
+        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), key, value, headers);
+    }
+
+    /** A dead letter with {@code frame}'s headers and the reason, but no key and no value: the smallest there is. */
+    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], byte[]> frame, FrameDecodeException e,
+            String modelVersion) {
+        ProducerRecord<byte[], byte[]> full = deadLetter(frame, e, modelVersion);
+        Headers headers = full.headers();
+        headers.remove(DeadLetterHeaders.TRUNCATED);
+        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + length(frame.value())));
+        return new ProducerRecord<>(full.topic(), null, full.timestamp(), null, null, headers);
+    }
+
+    /** The size of a record with this key, value and headers, framing included, estimated from above. */
+    static long size(byte[] key, byte[] value, Headers headers) {
+        long size = RECORD_OVERHEAD + length(key) + length(value);
+        for (Header h : headers) {
+            size += HEADER_OVERHEAD + utf8(h.key()).length + length(h.value());
+        }
+        return size;
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
     }
 
     /**

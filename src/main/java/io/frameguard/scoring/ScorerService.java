@@ -40,8 +40,8 @@ import org.jboss.logging.Logger;
 public class ScorerService {
 
     private static final Logger LOG = Logger.getLogger(ScorerService.class);
-    /** Room for the headers a dead-letter record adds to the largest accepted frame. */
-    private static final int DLQ_HEADER_ROOM = 64 * 1024;
+    /** A produce request's framing beyond its largest record. */
+    private static final int REQUEST_ROOM = 16 * 1024;
 
     @Inject
     FrameguardConfig config;
@@ -74,7 +74,7 @@ public class ScorerService {
             TopicSetup.ensureTopics(kafkaConfig, topics, config.topics());
         }
         FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes(),
-                config.frames().maxImagePixels());
+                config.frames().maxImagePixels(), config.frames().maxKeyBytes());
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
@@ -122,6 +122,9 @@ public class ScorerService {
             if (w.fatal() != null) {
                 return "scorer " + i + " failed: " + w.fatal();
             }
+            if (w.progressProblem() != null) {
+                return "scorer " + i + " makes no progress: " + w.progressProblem();
+            }
             if (!w.joined()) {
                 return "scorer " + i + " has no partition assignment yet";
             }
@@ -154,7 +157,9 @@ public class ScorerService {
         // Short (see ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS); the commit interval is checked against it at start.
         p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.frames().maxBytes() + DLQ_HEADER_ROOM));
+        // Every record is at most max-record-bytes (OutgoingRecords truncates larger dead letters); the request may hold
+        // a little more than one record.
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.scorer().maxRecordBytes() + REQUEST_ROOM));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return p;

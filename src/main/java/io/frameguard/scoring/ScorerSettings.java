@@ -13,13 +13,15 @@ import java.time.Duration;
  * @param commitInterval longest a transaction stays open behind a backlog; 0 commits every batch
  * @param retryBackoff pause before a failed batch is read again
  * @param decodeThreads threads a batch's frames are decoded on
+ * @param maxRecordBytes largest record written (larger dead letters are truncated)
+ * @param maxAttempts failed attempts of the same frames before they are scored one at a time ({@link WorkerFailures})
  */
 record ScorerSettings(int maxBatch, int predictBatch, Duration linger, Duration commitInterval, Duration retryBackoff,
-        int decodeThreads) {
+        int decodeThreads, int maxRecordBytes, int maxAttempts) {
 
     static ScorerSettings from(FrameguardConfig.Scorer s) {
         return new ScorerSettings(s.maxBatch(), s.predictBatch(), s.linger(), s.commitInterval(), s.retryBackoff(),
-                s.decodeThreads());
+                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts());
     }
 
     /** Frames per predictor call: at most max-batch. */

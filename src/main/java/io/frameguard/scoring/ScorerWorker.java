@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import io.frameguard.events.FrameRef;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,6 +65,7 @@ final class ScorerWorker implements Runnable {
     private final ScoringTransaction transaction;
     private final OutgoingRecords records;
     private final List<String> subscription;
+    private final WorkerFailures failures;
 
     private volatile boolean running = true;
     private volatile boolean joined;
@@ -80,9 +83,10 @@ final class ScorerWorker implements Runnable {
         this.heatmaps = heatmaps;
         this.poller = new FramePoller(consumer, settings.maxBatch(), settings.linger());
         this.decoder = new BatchDecoder(decoders, settings.decodeThreads(), "frameguard-decode-" + id);
-        this.transaction = new ScoringTransaction(id, consumer, producer);
-        this.records = new OutgoingRecords(topics);
+        this.transaction = new ScoringTransaction(id, consumer, producer, () -> running);
+        this.records = new OutgoingRecords(topics, settings.maxRecordBytes());
         this.subscription = List.of(topics.frames().name());
+        this.failures = new WorkerFailures(id, settings.maxAttempts());
     }
 
     /** True once the consumer has joined its group and received an assignment (possibly empty). */
@@ -111,6 +115,7 @@ final class ScorerWorker implements Runnable {
                     if (!partitions.isEmpty()) {
                         transaction.commitOrAbort("before rebalance");
                     }
+                    failures.forget(partitions);
                 }
 
                 @Override
@@ -119,6 +124,7 @@ final class ScorerWorker implements Runnable {
                     if (transaction.isOpen()) {
                         transaction.abortAndRewind();
                     }
+                    failures.forget(partitions);
                 }
 
                 @Override
@@ -133,6 +139,7 @@ final class ScorerWorker implements Runnable {
                     if (batch.isEmpty()) {
                         if (transaction.isOpen()) {
                             transaction.commit(); // nothing more is waiting: don't hold scores back
+                            failures.committed();
                         }
                         continue;
                     }
@@ -144,9 +151,14 @@ final class ScorerWorker implements Runnable {
                         session = current.newSession();
                         metrics.modelServed(current.card().version());
                     }
+                    if (failures.isolating(batch)) {
+                        processAlone(batch, session);
+                        continue;
+                    }
                     process(batch, session);
                     if (batch.size() < settings.maxBatch() || transaction.openNanos() >= settings.commitInterval().toNanos()) {
                         transaction.commit();
+                        failures.committed();
                     }
                 } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
                         | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
@@ -157,7 +169,10 @@ final class ScorerWorker implements Runnable {
                     LOG.errorf(e, "scorer %d: a batch or commit failed; the %d frame(s) of the open transaction will be "
                             + "scored again from their first offsets in %s", id,
                             transaction.isOpen() ? transaction.frames() : batch.size(), settings.retryBackoff());
-                    transaction.abortAndRewind();
+                    Map<TopicPartition, Long> first = transaction.firstOffsets();
+                    Map<TopicPartition, Long> end = transaction.endOffsets();
+                    transaction.abortAndRewind(batch);
+                    failures.failed(first, end, batch, e);
                     Thread.sleep(settings.retryBackoff().toMillis());
                 }
             }
@@ -182,6 +197,66 @@ final class ScorerWorker implements Runnable {
                 consumer.close();
             } finally {
                 producer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    /**
+     * Why this worker cannot make progress, or null: its transactions have failed {@link ScorerSettings#maxAttempts()}
+     * times in a row (frames wait, and readiness says so).
+     */
+    String progressProblem() {
+        return failures.problem();
+    }
+
+    /**
+     * A batch that keeps failing, one frame per transaction: a frame that fails alone, for a reason that retrying
+     * cannot fix, goes to the dead-letter topic ({@code processing-failed}) and the frames behind it are scored. A
+     * retriable failure (the broker unreachable) is not the frame's fault: the rest of the batch is read again
+     * after the back-off, as in {@link #run}.
+     */
+    private void processAlone(List<ConsumerRecord<byte[], byte[]>> batch, ModelRunner.Session session) throws Exception {
+        for (int i = 0; i < batch.size(); i++) {
+            ConsumerRecord<byte[], byte[]> frame = batch.get(i);
+            List<ConsumerRecord<byte[], byte[]>> rest = batch.subList(i, batch.size());
+            try {
+                process(List.of(frame), session);
+                transaction.commit();
+            } catch (Exception e) {
+                if (WorkerFailures.retriable(e) || e instanceof WakeupException) {
+                    transaction.abortAndRewind(rest);
+                    throw e;
+                }
+                transaction.abort();
+                deadLetterAlone(frame, e, session.card().version(), rest);
+            }
+            failures.committed(new TopicPartition(frame.topic(), frame.partition()), frame.offset() + 1);
+        }
+    }
+
+    /**
+     * The dead letter of a frame that failed alone: its copy (cut to the largest record, as every dead letter), or,
+     * should the broker refuse even that, its headers alone.
+     */
+    private void deadLetterAlone(ConsumerRecord<byte[], byte[]> frame, Exception cause, String version,
+            List<ConsumerRecord<byte[], byte[]>> rest) {
+        FrameDecodeException reason = new FrameDecodeException(FrameDecodeException.PROCESSING_FAILED,
+                "scoring the frame failed " + settings.maxAttempts() + " times in its batch and once alone: " + cause);
+        for (boolean withPayload : new boolean[] {true, false}) {
+            try {
+                transaction.add(List.of(frame));
+                transaction.send(withPayload ? records.deadLetter(frame, reason, version) : records.deadLetterHeadersOnly(frame, reason, version));
+                transaction.afterCommit(() -> metrics.deadLettered(reason.reason()));
+                transaction.commit();
+                LOG.warnf("scorer %d: frame %s failed alone (%s); dead-lettered as %s%s", id, FrameRef.of(frame).id(), cause,
+                        reason.reason(), withPayload ? "" : " without its key and value");
+                return;
+            } catch (RuntimeException e) {
+                if (!withPayload || WorkerFailures.retriable(e)) {
+                    transaction.abortAndRewind(rest);
+                    throw e;
+                }
+                transaction.abort();
             }
         }
     }
@@ -238,10 +313,10 @@ final class ScorerWorker implements Runnable {
                 continue;
             }
             published.add(s);
-            producer.send(records.score(decoded.get(i), s, now, modelThreshold, version, decoded.size(), inferenceMicros));
+            transaction.send(records.score(decoded.get(i), s, now, modelThreshold, version, decoded.size(), inferenceMicros));
         }
         for (int i = 0; i < rejected.size(); i++) {
-            producer.send(records.deadLetter(rejected.get(i), reasons.get(i), version));
+            transaction.send(records.deadLetter(rejected.get(i), reasons.get(i), version));
         }
         transaction.afterCommit(() -> {
             for (int c = 0; c < calls; c++) {

@@ -81,6 +81,22 @@ class FrameDecodersTest {
     }
 
     @Test
+    void aKeyOverTheCapIsRefusedAndOneAtTheCapIsNot() throws Exception {
+        FrameDecoders decoders = FrameDecoders.standard("application/json", 1000, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS, 16);
+        byte[] json = "{\"values\":[1,2]}".getBytes(StandardCharsets.UTF_8);
+        byte[] atCap = new byte[16];
+        java.util.Arrays.fill(atCap, (byte) 1);
+        decoders.decode(atCap, json, type("application/json"), new float[2], 0, FrameShape.sensor(2));
+        byte[] over = new byte[200_000];
+        java.util.Arrays.fill(over, (byte) 1);
+        assertThat(reasonOf(() -> decoders.decode(over, json, type("application/json"), new float[2], 0, FrameShape.sensor(2))))
+                .isEqualTo(FrameDecodeException.KEY_TOO_LARGE);
+        // the default cap
+        assertThat(reasonOf(() -> decode(over, "{\"values\":[1,2]}", type("application/json"), 2)))
+                .isEqualTo(FrameDecodeException.KEY_TOO_LARGE);
+    }
+
+    @Test
     void unknownDefaultContentTypeIsAConfigError() {
         assertThatThrownBy(() -> FrameDecoders.standard("text/csv", 10, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS))
                 .isInstanceOf(IllegalArgumentException.class)

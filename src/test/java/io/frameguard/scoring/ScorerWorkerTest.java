@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -50,6 +51,8 @@ class ScorerWorkerTest {
     private static final TopicPartition P1 = new TopicPartition(TOPICS.frames().name(), 1);
     private static final int FRAMES_PER_PARTITION = 600;
     private static final int MAX_BATCH = 100;
+    private static final int MAX_ATTEMPTS = 3;
+    private static final String POISON = "poison";
 
     @TempDir
     static Path tmp;
@@ -150,6 +153,112 @@ class ScorerWorkerTest {
                 .isEqualTo(expected.size());
     }
 
+    @Test
+    void aFrameThatFailsEveryTimeIsDeadLetteredAloneAndTheOthersAreScored() throws Exception {
+        // The broker refuses the score record of one frame whatever happens (as it refuses a record over its limit).
+        MockProducer<byte[], byte[]> refusing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.RecordTooLargeException("injected: the broker refuses this record"));
+                }
+                return super.send(record);
+            }
+        };
+        Running r = start(refusing, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L));
+        r.awaitAllCommitted();
+        Outcome out = r.stop();
+        Set<String> scored = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
+            if (rec.topic().equals(TOPICS.scores().name())) {
+                ScoreRecord s = TOPICS.scores().deserialize(rec.value());
+                assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+            } else {
+                deadLetters.add(rec);
+            }
+        }
+        assertThat(scored).hasSize(2 * FRAMES_PER_PARTITION - 1).doesNotContain("frames/0/42");
+        assertThat(deadLetters).hasSize(1);
+        assertThat(deadLetters.get(0).topic()).isEqualTo(TOPICS.dlq().name());
+        assertThat(header(deadLetters.get(0), DeadLetterHeaders.ERROR_REASON)).isEqualTo(FrameDecodeException.PROCESSING_FAILED);
+        assertThat(header(deadLetters.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("42");
+        assertThat(header(deadLetters.get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("RecordTooLargeException");
+        assertThat(committedOffsets(out.producer)).containsEntry(P0, new OffsetAndMetadata(FRAMES_PER_PARTITION))
+                .containsEntry(P1, new OffsetAndMetadata(FRAMES_PER_PARTITION));
+        assertThat(out.registry.get("frameguard.frames.dlq").tag("reason", FrameDecodeException.PROCESSING_FAILED).counter().count())
+                .isEqualTo(1);
+        assertThat(r.worker().progressProblem()).isNull();
+    }
+
+    @Test
+    void aWorkerWhoseTransactionsKeepFailingSaysItMakesNoProgress() throws Exception {
+        MockProducer<byte[], byte[]> neverCommits = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public void commitTransaction() {
+                throw new KafkaException("injected: every commit fails");
+            }
+        };
+        Running r = start(neverCommits, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (r.worker().progressProblem() == null) {
+                assertThat(System.nanoTime()).as("progress problem reported within 30 s").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(r.worker().progressProblem()).contains("transactions in a row failed").contains("every commit fails");
+            assertThat(r.worker().fatal()).isNull();
+            assertThat(committedOffsets(neverCommits)).isEmpty();
+        } finally {
+            r.stop();
+        }
+    }
+
+    @Test
+    void aFailureBeforeTheTransactionBeginsSkipsNoFrame() throws Exception {
+        AtomicInteger failures = new AtomicInteger(1);
+        MockProducer<byte[], byte[]> failingToBegin = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public void beginTransaction() {
+                if (failures.getAndDecrement() > 0) {
+                    throw new KafkaException("injected: beginning the transaction failed");
+                }
+                super.beginTransaction();
+            }
+        };
+        Outcome out = score(failingToBegin, Duration.ofMinutes(1), MAX_BATCH);
+        assertThat(failures.get()).isNegative();
+        out.assertEveryFrameScoredOnce();
+    }
+
+    @Test
+    void aCommitThatTimesOutIsRetriedNotAborted() throws Exception {
+        AtomicInteger timeouts = new AtomicInteger(1);
+        AtomicInteger aborts = new AtomicInteger();
+        MockProducer<byte[], byte[]> slowOnce = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public void commitTransaction() {
+                if (timeouts.getAndDecrement() > 0) {
+                    // the commit may still complete on the broker: aborting and scoring again could duplicate frames
+                    throw new org.apache.kafka.common.errors.TimeoutException("injected: commit timed out after max.block.ms");
+                }
+                super.commitTransaction();
+            }
+
+            @Override
+            public void abortTransaction() {
+                aborts.incrementAndGet();
+                super.abortTransaction();
+            }
+        };
+        Outcome out = score(slowOnce, Duration.ofMinutes(1), MAX_BATCH);
+        assertThat(timeouts.get()).isNegative();
+        assertThat(aborts).hasValue(0);
+        out.assertEveryFrameScoredOnce();
+    }
+
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
         return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
@@ -165,32 +274,51 @@ class ScorerWorkerTest {
      */
     private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing)
             throws Exception {
+        Running r = start(producer, commitInterval, perPoll, overflowing, Set.of());
+        r.awaitAllCommitted();
+        return r.stop();
+    }
+
+    /** A worker over the backlog; the frames of P0 at {@code poisonOffsets} have the key {@value #POISON}. */
+    private Running start(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing,
+            Set<Long> poisonOffsets) {
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
         List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
         var sim = TestModels.simulator();
         for (int i = 0; i < FRAMES_PER_PARTITION; i++) {
             for (TopicPartition tp : List.of(P0, P1)) {
-                String source = "s" + tp.partition();
-                // No timestamp (-1), as from a pre-0.10 producer: the scores then take the producer's clock.
+                String source = tp.equals(P0) && poisonOffsets.contains((long) i) ? POISON : "s" + tp.partition();
                 float[] frame = sim.frame(source, i);
                 if (overflowing.contains((long) i)) {
                     for (int c = 0; c < frame.length; c++) {
                         frame[c] = c % 2 == 0 ? 3e38f : -3e38f;
                     }
                 }
+                // No timestamp (-1), as from a pre-0.10 producer: the scores then take the producer's clock.
                 log.add(new ConsumerRecord<>(tp.topic(), tp.partition(), i, source.getBytes(StandardCharsets.UTF_8),
                         FrameEncoding.float32(frame)));
             }
         }
+        // Polls read the log from each partition's position, as a broker's fetch does: a seek back reads again.
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
             @Override
-            public synchronized void seek(TopicPartition partition, long offset) {
-                super.seek(partition, offset);
-                log.stream().filter(r -> r.partition() == partition.partition() && r.offset() >= offset)
-                        .forEach(this::addRecord);
+            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+                super.poll(Duration.ZERO); // scheduled tasks, rebalances and wakeups; its own queue stays empty
+                Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
+                int n = 0;
+                for (TopicPartition tp : assignment()) {
+                    long from = position(tp);
+                    List<ConsumerRecord<byte[], byte[]>> next = log.stream()
+                            .filter(r -> r.partition() == tp.partition() && r.offset() >= from).limit(perPoll - n).toList();
+                    if (!next.isEmpty()) {
+                        fetched.put(tp, next);
+                        super.seek(tp, next.get(next.size() - 1).offset() + 1);
+                        n += next.size();
+                    }
+                }
+                return new ConsumerRecords<>(fetched, Map.of());
             }
         };
-        consumer.setMaxPollRecords(perPoll);
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(P0, P1));
             consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
@@ -200,20 +328,29 @@ class ScorerWorkerTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, TOPICS, model,
                 FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
-                new ScorerSettings(MAX_BATCH, 0, Duration.ZERO, commitInterval, Duration.ofMillis(10), 2),
+                new ScorerSettings(MAX_BATCH, 0, Duration.ZERO, commitInterval, Duration.ofMillis(10), 2, 1_048_000, MAX_ATTEMPTS),
                 new FrameguardMetrics(registry, 100), null);
         Thread t = new Thread(worker, "scorer-under-test");
         t.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (committedOffsets(producer).size() < 2
-                || committedOffsets(producer).values().stream().anyMatch(o -> o.offset() < FRAMES_PER_PARTITION)) {
-            assertThat(System.nanoTime()).as("all frames committed within 60 s").isLessThan(deadline);
-            assertThat(worker.fatal()).isNull();
-            Thread.sleep(20);
+        return new Running(worker, t, producer, registry);
+    }
+
+    private record Running(ScorerWorker worker, Thread thread, MockProducer<byte[], byte[]> producer, SimpleMeterRegistry registry) {
+        void awaitAllCommitted() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (committedOffsets(producer).size() < 2
+                    || committedOffsets(producer).values().stream().anyMatch(o -> o.offset() < FRAMES_PER_PARTITION)) {
+                assertThat(System.nanoTime()).as("all frames committed within 60 s").isLessThan(deadline);
+                assertThat(worker.fatal()).isNull();
+                Thread.sleep(20);
+            }
         }
-        worker.stop();
-        t.join(10_000);
-        return new Outcome(producer, registry);
+
+        Outcome stop() throws InterruptedException {
+            worker.stop();
+            thread.join(10_000);
+            return new Outcome(producer, registry);
+        }
     }
 
     /** The offsets committed with the transactions, latest per partition. */

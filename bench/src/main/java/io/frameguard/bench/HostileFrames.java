@@ -23,7 +23,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Frames a sensor model must refuse, of every kind a careless or hostile producer sends: random bytes, truncated,
- * empty, over the size limit, NaN and infinite values, finite values that overflow the model's arithmetic, wrong dimension, wrong or missing content type, image bombs
+ * empty, over the size limit and at the broker's limit, NaN and infinite values, finite values that overflow the model's
+ * arithmetic, a huge key, wrong dimension, wrong or missing content type, image bombs
  * (a PNG header declaring 50,000 x 50,000 pixels), malformed and pathological JSON (deep nesting, endless
  * numbers), absurd headers, no source key. Each comes with its kind so a test can check the dead-letter reason
  * per kind. Deterministic for a seed.
@@ -37,10 +38,17 @@ final class HostileFrames {
     static final List<String> KINDS = List.of("random-bytes", "random-json-bytes", "truncated", "empty", "huge", "nan", "infinity",
             "json-overflow", "too-many-values", "too-few-json-values", "wrong-content-type", "missing-content-type", "image-bomb",
             "malformed-json", "deeply-nested-json", "endless-number", "absurd-image-headers", "garbage-content-type", "no-source-key",
-            "overflowing-values");
+            "overflowing-values", "huge-key", "at-size-limit");
 
     /** Over the service's default frameguard.frames.max-bytes (1,000,000) and under the broker's message limit. */
     static final int HUGE_BYTES = 1_040_000;
+    /**
+     * A few hundred bytes under the broker's default message limit (1,048,588 bytes a batch): the frame itself is
+     * accepted, its dead-letter copy with the reason's headers would not be.
+     */
+    static final int AT_LIMIT_BYTES = 1_048_300;
+    /** A key (source id) of control bytes far over the service's key cap: JSON escapes each to six bytes. */
+    static final int HUGE_KEY_BYTES = 200_000;
 
     private final int dim;
     private final SensorSimulator sim;
@@ -92,6 +100,9 @@ final class HostileFrames {
             case "no-source-key" -> of(kind, null, FrameEncoding.float32(valid), Float32FrameDecoder.CONTENT_TYPE);
             // every value finite, so every decoder accepts it, but near float32's largest: the model's score overflows
             case "overflowing-values" -> of(kind, source, FrameEncoding.float32(overflowing()), Float32FrameDecoder.CONTENT_TYPE);
+            // a valid frame under a key that would make its score record too large to send
+            case "huge-key" -> of(kind, "\u0001".repeat(HUGE_KEY_BYTES), FrameEncoding.float32(valid), Float32FrameDecoder.CONTENT_TYPE);
+            case "at-size-limit" -> of(kind, source, randomBytes(AT_LIMIT_BYTES), Float32FrameDecoder.CONTENT_TYPE);
             default -> throw new IllegalStateException(kind);
         };
     }

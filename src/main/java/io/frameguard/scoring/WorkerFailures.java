@@ -1,0 +1,131 @@
+package io.frameguard.scoring;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.jboss.logging.Logger;
+
+/**
+ * A worker's failed transactions, and what they decide.
+ *
+ * <p>Business rule: a transaction that fails is aborted and its frames read again (no frame is ever skipped). When
+ * the same frames fail {@code maxAttempts} times in a row for a reason that retrying cannot fix (not a
+ * {@link RetriableException}, such as a broker that is unreachable), one of them is poison: up to the offsets that
+ * transaction reached, frames are then scored one per transaction, so that the one that fails alone is
+ * dead-lettered and the others are scored. Whatever the reason, {@code maxAttempts} failed transactions in a row
+ * with no commit in between mean the worker is not making progress, which readiness reports.
+ *
+ * <p>Only the worker's thread changes it; {@link #problem()} is read by readiness checks.
+ */
+final class WorkerFailures {
+
+    private static final Logger LOG = Logger.getLogger(WorkerFailures.class);
+
+    private final int worker;
+    private final int maxAttempts;
+    private Map<TopicPartition, Long> failingFrom = Map.of();
+    private int attempts;
+    /** Partitions whose frames before these offsets are scored one per transaction. */
+    private final Map<TopicPartition, Long> isolateUntil = new HashMap<>();
+    private volatile int consecutive;
+    private volatile Instant failingSince;
+    private volatile String lastError;
+
+    WorkerFailures(int worker, int maxAttempts) {
+        this.worker = worker;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** Whether {@code e}, or what caused it, is a failure that retrying can fix. */
+    static boolean retriable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RetriableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code batch} holds frames to be scored one per transaction. */
+    boolean isolating(List<ConsumerRecord<byte[], byte[]>> batch) {
+        if (isolateUntil.isEmpty()) {
+            return false;
+        }
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            Long until = isolateUntil.get(new TopicPartition(r.topic(), r.partition()));
+            if (until != null && r.offset() < until) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A transaction failed: it held (or was about to hold) the frames from {@code first} up to {@code end} of each
+     * partition; the transaction's offsets and those of the batch that was being added to it.
+     */
+    void failed(Map<TopicPartition, Long> transactionFirst, Map<TopicPartition, Long> transactionEnd,
+            List<ConsumerRecord<byte[], byte[]>> batch, Exception e) {
+        if (consecutive++ == 0) {
+            failingSince = Instant.now();
+        }
+        lastError = String.valueOf(e);
+        if (retriable(e)) {
+            return;
+        }
+        Map<TopicPartition, Long> first = new HashMap<>(transactionFirst);
+        Map<TopicPartition, Long> end = new HashMap<>(transactionEnd);
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            first.merge(tp, r.offset(), Math::min);
+            end.merge(tp, r.offset() + 1, Math::max);
+        }
+        if (first.isEmpty()) {
+            return;
+        }
+        attempts = first.equals(failingFrom) ? attempts + 1 : 1;
+        failingFrom = first;
+        if (attempts >= maxAttempts) {
+            end.forEach((tp, o) -> isolateUntil.merge(tp, o, Math::max));
+            LOG.warnf("scorer %d: the frames from %s failed %d times in a row (%s); scoring them one at a time up to %s, "
+                    + "to find the one that fails alone", worker, first, attempts, e, end);
+            attempts = 0;
+            failingFrom = Map.of();
+        }
+    }
+
+    /** A transaction committed. */
+    void committed() {
+        consecutive = 0;
+        lastError = null;
+    }
+
+    /** A transaction committed that took {@code partition}'s offset to {@code next}. */
+    void committed(TopicPartition partition, long next) {
+        committed();
+        Long until = isolateUntil.get(partition);
+        if (until != null && next >= until) {
+            isolateUntil.remove(partition);
+        }
+    }
+
+    /** Partitions this worker no longer owns: another one reads their frames from the committed offsets. */
+    void forget(Collection<TopicPartition> partitions) {
+        partitions.forEach(isolateUntil::remove);
+        if (partitions.containsAll(failingFrom.keySet())) {
+            failingFrom = Map.of();
+            attempts = 0;
+        }
+    }
+
+    /** Why the worker makes no progress, or null. */
+    String problem() {
+        int n = consecutive;
+        return n < maxAttempts ? null : n + " transactions in a row failed since " + failingSince + " (last: " + lastError + ")";
+    }
+}
