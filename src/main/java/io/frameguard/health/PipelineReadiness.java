@@ -1,6 +1,7 @@
 package io.frameguard.health;
 
 import io.frameguard.scoring.ScorerService;
+import io.frameguard.serving.RegistryWatcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.streams.KafkaStreams;
@@ -27,6 +28,9 @@ public class PipelineReadiness implements HealthCheck {
     @Inject
     BrokerConnectivity broker;
 
+    @Inject
+    RegistryWatcher registryWatcher;
+
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("frameguard pipeline");
@@ -36,6 +40,11 @@ public class PipelineReadiness implements HealthCheck {
         b.withData("detector", state.name());
         String brokerProblem = broker.problem();
         b.withData("kafka", brokerProblem == null ? "reachable" : brokerProblem);
-        return b.status(scorerProblem == null && state == KafkaStreams.State.RUNNING && brokerProblem == null).build();
+        String registryProblem = registryWatcher.problem();
+        if (registryProblem != null) {
+            b.withData("registry", registryProblem);
+        }
+        return b.status(scorerProblem == null && state == KafkaStreams.State.RUNNING && brokerProblem == null
+                && registryProblem == null).build();
     }
 }

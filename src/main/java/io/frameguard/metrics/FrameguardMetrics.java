@@ -50,6 +50,7 @@ public final class FrameguardMetrics {
     private final List<Meter> registered = new CopyOnWriteArrayList<>();
 
     private final Counter scored;
+    private final Counter registrySkipped;
     private final DistributionSummary batchSize;
     private final Timer inference;
     private final DistributionSummary scores;
@@ -59,6 +60,8 @@ public final class FrameguardMetrics {
         this.registry = registry;
         this.maxSources = maxSources;
         scored = remember(Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry));
+        registrySkipped = remember(Counter.builder("frameguard.registry.records.skipped")
+                .description("Malformed model registry records skipped").register(registry));
         batchSize = remember(DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry));
         inference = remember(Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
@@ -158,6 +161,11 @@ public final class FrameguardMetrics {
     public void modelRefused(String reason) {
         refusedCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.model.refused")
                 .tag("reason", r).register(registry))).increment();
+    }
+
+    /** A record of the model registry that could not be read (malformed), skipped. */
+    public void registryRecordSkipped() {
+        registrySkipped.increment();
     }
 
     /** The source's own tag while fewer than maxSources have one, else {@value #OTHER_SOURCE} (not stored). */

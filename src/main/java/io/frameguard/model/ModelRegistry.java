@@ -31,6 +31,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 /**
  * Versioned model artifacts in Kafka, so that every replica sees the same models with no shared disk.
@@ -50,6 +51,7 @@ public final class ModelRegistry implements AutoCloseable {
     /** Largest artifact the topic accepts (the topic's max.message.bytes and the producer's max.request.size). */
     public static final int MAX_ARTIFACT_BYTES = 64 << 20;
     static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     // The record kinds, the first part of every key (see the class comment); the layout stays inside this class.
     private static final String ARTIFACT = "artifact";
@@ -62,7 +64,12 @@ public final class ModelRegistry implements AutoCloseable {
     public record Activation(String name, String version, List<String> previous, String activatedAt, String reason) {}
 
     /** What the registry holds: cards by name and version, control records by name. */
-    public record Snapshot(Map<String, Map<String, ModelCard>> cards, Map<String, Activation> active) {
+    /**
+     * The registry's cards and control records as of a read.
+     *
+     * @param skipped records that could not be read (malformed card or control records), logged and left out
+     */
+    public record Snapshot(Map<String, Map<String, ModelCard>> cards, Map<String, Activation> active, int skipped) {
         public boolean has(String name, String version) {
             return cards.containsKey(name) && cards.get(name).containsKey(version);
         }
@@ -166,11 +173,36 @@ public final class ModelRegistry implements AutoCloseable {
      * The activation that a registry record carries if it is {@code name}'s control record (for followers of the
      * topic, such as the scorer's watcher); empty for any other record.
      */
-    public static Optional<Activation> activationOf(String name, String key, byte[] value) throws IOException {
+    public static Optional<Activation> activationOf(String name, String key, byte[] value) {
         if (value == null || !activeKey(name).equals(key)) {
             return Optional.empty();
         }
-        return Optional.of(JSON.readValue(value, Activation.class));
+        try {
+            return Optional.of(readActivation(value));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("model registry: skipped the malformed control record %s (%s)", describeKey(key), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Whether a registry record is {@code name}'s control record. */
+    public static boolean isControlRecord(String name, String key) {
+        return activeKey(name).equals(key);
+    }
+
+    /** A control record's activation; one without a version (or not an object) is malformed. */
+    private static Activation readActivation(byte[] value) throws IOException {
+        Activation a = JSON.readValue(value, Activation.class);
+        if (a == null || a.version() == null) {
+            throw new IOException("no version");
+        }
+        return a;
+    }
+
+    /** A record key as it may be logged: printable and short, whoever wrote it. */
+    private static String describeKey(String key) {
+        String k = key.length() > 200 ? key.substring(0, 200) + "..." : key;
+        return "'" + k.replaceAll("[^\\x20-\\x7e]", "?") + "'";
     }
 
     private static String activeKey(String name) {
@@ -185,15 +217,26 @@ public final class ModelRegistry implements AutoCloseable {
     public Snapshot read() throws IOException {
         Map<String, Map<String, ModelCard>> cards = new TreeMap<>();
         Map<String, Activation> active = new TreeMap<>();
+        int[] skipped = {0};
         readAll((key, value) -> {
             String[] k = key.split("/", 3);
-            if (k[0].equals(CARD) && k.length == 3) {
-                cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], JSON.readValue(value, ModelCard.class));
-            } else if (k[0].equals(ACTIVE) && k.length == 2) {
-                active.put(k[1], JSON.readValue(value, Activation.class));
+            try {
+                if (k[0].equals(CARD) && k.length == 3) {
+                    ModelCard card = JSON.readValue(value, ModelCard.class);
+                    if (card == null || card.version() == null) {
+                        throw new IOException("no version");
+                    }
+                    cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], card);
+                } else if (k[0].equals(ACTIVE) && k.length == 2) {
+                    active.put(k[1], readActivation(value));
+                }
+            } catch (IOException | RuntimeException e) {
+                // one bad record must not stop every reader of the registry: left out, logged, counted
+                skipped[0]++;
+                LOG.warnf("model registry topic %s: skipped the malformed record %s (%s)", topic, describeKey(key), e.getMessage());
             }
         });
-        return new Snapshot(cards, active);
+        return new Snapshot(cards, active, skipped[0]);
     }
 
     /** The zip of one artifact, or null when it is not published. */

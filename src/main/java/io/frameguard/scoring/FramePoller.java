@@ -2,6 +2,8 @@ package io.frameguard.scoring;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -13,6 +15,10 @@ import org.apache.kafka.common.TopicPartition;
  * Batching: whatever one poll returns (at most max-batch frames, the consumer's {@code max.poll.records}), topped
  * up by further polls for at most the linger while the batch is not full. With a transaction open it takes only
  * frames already fetched, so that "none waiting" tells the worker it is time to commit.
+ *
+ * <p>A rebalance during a top-up poll (the worker's listener reports it, {@link #revoked}) resets the positions of
+ * the partitions it took away, even when it gives them back: their frames already in the batch will be fetched
+ * again, so they are dropped from it rather than scored twice.
  */
 final class FramePoller {
 
@@ -22,6 +28,8 @@ final class FramePoller {
     private final Consumer<byte[], byte[]> consumer;
     private final int maxBatch;
     private final long lingerNanos;
+    /** Partitions revoked since the last poll began (the rebalance listener runs inside the poll). */
+    private final Set<TopicPartition> revoked = new HashSet<>();
 
     FramePoller(Consumer<byte[], byte[]> consumer, int maxBatch, Duration linger) {
         this.consumer = consumer;
@@ -29,9 +37,15 @@ final class FramePoller {
         this.lingerNanos = linger.toNanos();
     }
 
+    /** The rebalance listener's report: these partitions were revoked (they may come back at new positions). */
+    void revoked(Collection<TopicPartition> partitions) {
+        revoked.addAll(partitions);
+    }
+
     /** The next batch, in poll order; empty when nothing is waiting. */
     List<ConsumerRecord<byte[], byte[]>> next(boolean transactionOpen) {
         ConsumerRecords<byte[], byte[]> first = consumer.poll(transactionOpen ? Duration.ZERO : IDLE_POLL);
+        revoked.clear(); // the first poll's frames were fetched after any rebalance inside it
         if (first.isEmpty()) {
             return List.of();
         }
@@ -43,7 +57,12 @@ final class FramePoller {
             if (left <= 0) {
                 break;
             }
-            consumer.poll(Duration.ofNanos(left)).forEach(batch::add);
+            ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ofNanos(left));
+            if (!revoked.isEmpty()) {
+                batch.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())));
+                revoked.clear();
+            }
+            more.forEach(batch::add);
         }
         // A rebalance during a top-up poll may have taken partitions away: their frames belong to the new owner,
         // which starts from the last committed offset, so they must not be scored or committed here.

@@ -116,6 +116,7 @@ final class ScorerWorker implements Runnable {
                         transaction.commitOrAbort("before rebalance");
                     }
                     failures.forget(partitions);
+                    poller.revoked(partitions);
                 }
 
                 @Override
@@ -125,6 +126,7 @@ final class ScorerWorker implements Runnable {
                         transaction.abortAndRewind();
                     }
                     failures.forget(partitions);
+                    poller.revoked(partitions);
                 }
 
                 @Override

@@ -61,6 +61,8 @@ public class RegistryWatcher implements Runnable {
     FrameguardMetrics metrics;
 
     private volatile boolean running = true;
+    /** Why the watcher stopped while the service runs, or null. */
+    private volatile Exception stopped;
     private Thread thread;
     private Map<String, Object> clientConfig;
     private String name;
@@ -83,6 +85,12 @@ public class RegistryWatcher implements Runnable {
         thread.setDaemon(true);
         thread.start();
         LOG.infof("following model %s in registry topic %s", name, config.registry().topic());
+    }
+
+    /** Why the service no longer follows the registry, or null (also when it is not meant to follow it). */
+    public String problem() {
+        Exception e = stopped;
+        return e == null ? null : "the model registry watcher stopped: " + e;
     }
 
     void onStop(@Observes @Priority(5) ShutdownEvent event) {
@@ -114,6 +122,8 @@ public class RegistryWatcher implements Runnable {
                     Optional<ModelRegistry.Activation> activation = ModelRegistry.activationOf(name, r.key(), r.value());
                     if (activation.isPresent()) {
                         wanted = activation.get().version();
+                    } else if (r.value() != null && ModelRegistry.isControlRecord(name, r.key())) {
+                        metrics.registryRecordSkipped(); // malformed: logged by the registry, the current model keeps serving
                     }
                 }
                 ModelRunner serving = model.current();
@@ -125,6 +135,7 @@ public class RegistryWatcher implements Runnable {
             }
         } catch (Exception e) {
             if (running) {
+                stopped = e;
                 LOG.errorf(e, "model registry watcher stopped: %s; the current model keeps serving", e.getMessage());
             }
         }

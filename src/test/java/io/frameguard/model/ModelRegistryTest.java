@@ -91,6 +91,36 @@ class ModelRegistryTest {
     }
 
     @Test
+    void malformedCardAndControlRecordsAreSkippedAndCounted() throws Exception {
+        String topic = "models-c";
+        try (ModelRegistry registry = registry(topic)) {
+            registry.publish(v1);
+            registry.activate("test", "test-1", "first");
+            // what a careless or hostile writer of the registry topic can leave there
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (String[] kv : new String[][] {{"card/test/test-9", "{not json"}, {"card/other/v1", "[1,2,3]"},
+                        {"active/other", "\"just a string\""}, {"active/broken", "{\"name\":\"broken\"}"}}) {
+                    raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, kv[0],
+                            kv[1].getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+                }
+            }
+            ModelRegistry.Snapshot s = registry.read();
+            assertThat(s.cards()).containsOnlyKeys("test");
+            assertThat(s.cards().get("test")).containsOnlyKeys("test-1");
+            assertThat(s.active()).containsOnlyKeys("test");
+            assertThat(s.active().get("test").version()).isEqualTo("test-1");
+            assertThat(s.skipped()).isEqualTo(4);
+            // a follower of the topic: a malformed control record is no activation
+            assertThat(ModelRegistry.activationOf("other", "active/other", "\"just a string\"".getBytes())).isEmpty();
+            assertThat(ModelRegistry.activationOf("broken", "active/broken", "{\"name\":\"broken\"}".getBytes())).isEmpty();
+            assertThat(ModelRegistry.activationOf("test", "active/test", "{\"name\":\"test\",\"version\":\"test-1\"}".getBytes()))
+                    .get().extracting(ModelRegistry.Activation::version).isEqualTo("test-1");
+        }
+    }
+
+    @Test
     void damagedArchivesAreRefused() throws Exception {
         byte[] zip = ArtifactArchive.pack(v1);
         assertThatThrownBy(() -> ArtifactArchive.unpack(java.util.Arrays.copyOf(zip, zip.length / 2), tmp.resolve("cut")))

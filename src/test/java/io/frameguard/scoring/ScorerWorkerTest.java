@@ -167,7 +167,7 @@ class ScorerWorkerTest {
                 return super.send(record);
             }
         };
-        Running r = start(refusing, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L));
+        Running r = start(refusing, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L), Duration.ZERO);
         r.awaitAllCommitted();
         Outcome out = r.stop();
         Set<String> scored = new HashSet<>();
@@ -201,7 +201,7 @@ class ScorerWorkerTest {
                 throw new KafkaException("injected: every commit fails");
             }
         };
-        Running r = start(neverCommits, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of());
+        Running r = start(neverCommits, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(), Duration.ZERO);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (r.worker().progressProblem() == null) {
@@ -214,6 +214,34 @@ class ScorerWorkerTest {
         } finally {
             r.stop();
         }
+    }
+
+    @Test
+    void framesPolledBeforeARebalanceDuringTheLingerAreNotScoredTwice() throws Exception {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        // Polls of 10 frames topped up for up to 2 s: the batch of 100 takes several polls, and a rebalance comes in one
+        // of them. Eager, as the default assignor is: every partition revoked, then the same ones assigned again, their
+        // positions reset to the committed offsets (where a fresh owner would start).
+        Running r = start(producer, Duration.ZERO, 10, Set.of(), Set.of(), Duration.ofSeconds(2));
+        AtomicInteger polls = new AtomicInteger();
+        Runnable[] countdown = new Runnable[1];
+        countdown[0] = () -> {
+            if (polls.incrementAndGet() == 25) {
+                r.consumer().rebalance(List.of());
+                r.consumer().rebalance(List.of(P0, P1));
+                Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(producer);
+                for (TopicPartition tp : List.of(P0, P1)) {
+                    r.consumer().seek(tp, committed.containsKey(tp) ? committed.get(tp).offset() : 0);
+                }
+            } else {
+                r.consumer().schedulePollTask(countdown[0]);
+            }
+        };
+        r.consumer().schedulePollTask(countdown[0]);
+        r.awaitAllCommitted();
+        Outcome out = r.stop();
+        assertThat(polls.get()).as("the rebalance happened").isEqualTo(25);
+        out.assertEveryFrameScoredOnce();
     }
 
     @Test
@@ -274,14 +302,14 @@ class ScorerWorkerTest {
      */
     private Outcome score(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing)
             throws Exception {
-        Running r = start(producer, commitInterval, perPoll, overflowing, Set.of());
+        Running r = start(producer, commitInterval, perPoll, overflowing, Set.of(), Duration.ZERO);
         r.awaitAllCommitted();
         return r.stop();
     }
 
     /** A worker over the backlog; the frames of P0 at {@code poisonOffsets} have the key {@value #POISON}. */
     private Running start(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing,
-            Set<Long> poisonOffsets) {
+            Set<Long> poisonOffsets, Duration linger) {
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
         List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
         var sim = TestModels.simulator();
@@ -328,14 +356,15 @@ class ScorerWorkerTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, TOPICS, model,
                 FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
-                new ScorerSettings(MAX_BATCH, 0, Duration.ZERO, commitInterval, Duration.ofMillis(10), 2, 1_048_000, MAX_ATTEMPTS),
+                new ScorerSettings(MAX_BATCH, 0, linger, commitInterval, Duration.ofMillis(10), 2, 1_048_000, MAX_ATTEMPTS),
                 new FrameguardMetrics(registry, 100), null);
         Thread t = new Thread(worker, "scorer-under-test");
         t.start();
-        return new Running(worker, t, producer, registry);
+        return new Running(worker, t, producer, registry, consumer);
     }
 
-    private record Running(ScorerWorker worker, Thread thread, MockProducer<byte[], byte[]> producer, SimpleMeterRegistry registry) {
+    private record Running(ScorerWorker worker, Thread thread, MockProducer<byte[], byte[]> producer, SimpleMeterRegistry registry,
+            MockConsumer<byte[], byte[]> consumer) {
         void awaitAllCommitted() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (committedOffsets(producer).size() < 2

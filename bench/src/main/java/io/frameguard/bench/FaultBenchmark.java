@@ -11,6 +11,7 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +28,12 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -144,6 +149,7 @@ public final class FaultBenchmark implements Callable<Integer> {
             boolean swapped = false;
             LocalService service = start(app, settings, 0);
             service.awaitReady();
+            tamperWithRegistry(bootstrap);
             FaultStream stream = new FaultStream(bootstrap, sim, random.split(), frames, hostile, rate, dim);
             Thread producer = new Thread(stream, "fault-suite-producer");
             long streamStart = System.nanoTime();
@@ -182,6 +188,23 @@ public final class FaultBenchmark implements Callable<Integer> {
             }
             double seconds = seconds(started);
             return FaultAccounting.analyse(bootstrap, stream, policy, killed, outage, swapped, peakRss, seconds);
+        }
+    }
+
+    /**
+     * What a careless or hostile writer of the registry topic leaves there: a card that is not JSON and a control
+     * record for the served model that is no activation, then the valid activation again (a compacted topic keeps
+     * the last record of a key). The running instance's watcher and every instance started later must skip them.
+     */
+    private static void tamperWithRegistry(String bootstrap) throws Exception {
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                new ByteArraySerializer()); ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap),
+                ModelRegistry.DEFAULT_TOPIC)) {
+            raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/" + MODEL_NAME + "/v9",
+                    "{not json".getBytes(StandardCharsets.UTF_8))).get();
+            raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "active/" + MODEL_NAME,
+                    "\"garbage\"".getBytes(StandardCharsets.UTF_8))).get();
+            registry.activate(MODEL_NAME, "v1", "fault suite: after the tampering");
         }
     }
 

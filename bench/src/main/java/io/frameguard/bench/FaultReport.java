@@ -101,6 +101,9 @@ final class FaultReport {
                     f.swapped() ? "; the registry's active model was switched from v1 to v2 while the service was down after kill "
                             + (f.kills().size() / 2 + 1) : ""));
         }
+        s.append("Registry tampering: after the first start, a card that is not JSON and a control record for the served "
+                + "model that is no activation were written to the registry topic (then the valid activation again); the "
+                + "running instance and every one started after it skipped them.\n\n");
         if (f.outage() != null) {
             Outage o = f.outage();
             s.append(String.format(Locale.ROOT, "Broker outage: stopped for %d s; readiness %s; ready again %.1f s after the broker restarted.%n%n",
