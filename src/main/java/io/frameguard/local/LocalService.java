@@ -30,7 +30,7 @@ public final class LocalService implements AutoCloseable {
 
     /**
      * Starts {@code app/quarkus-run.jar} with {@code settings} as system properties (kafka.bootstrap.servers,
-     * frameguard.*, quarkus.*), logging to {@code log}; on a free HTTP port unless the settings name one.
+     * frameguard.*, quarkus.*), logging to {@code log}; on a random HTTP port unless the settings name one.
      */
     public static LocalService start(Path app, Map<String, String> settings, int managementPort, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -40,9 +40,7 @@ public final class LocalService implements AutoCloseable {
                 "-Dquarkus.management.port=" + managementPort));
         cmd.addAll(extraJavaOptions("FRAMEGUARD_SERVICE_JAVA_OPTS"));
         if (!settings.containsKey("quarkus.http.port")) {
-            // A free port rather than 0: Quarkus tags a server's HTTP metrics with server.port only when the port is
-            // set, and the untagged meters then clash with the management server's in the Prometheus registry.
-            cmd.add("-Dquarkus.http.port=" + LocalKafka.freePort());
+            cmd.add("-Dquarkus.http.port=0"); // a random port: services started side by side must not collide
         }
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", app.resolve("quarkus-run.jar").toString()));
@@ -116,6 +114,11 @@ public final class LocalService implements AutoCloseable {
         if (!process.isAlive()) {
             throw new IOException("the service exited with status " + process.exitValue() + ", see " + log);
         }
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod: the service's shutdown runs; {@link #awaitExit} says when it ended. */
+    public void terminate() {
+        process.destroy();
     }
 
     /** Waits for the service to exit by itself (e.g. a start refused by its settings); its exit status. */

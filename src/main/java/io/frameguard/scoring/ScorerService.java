@@ -109,6 +109,16 @@ public class ScorerService {
         clientMetrics.forEach(KafkaClientMetrics::close);
     }
 
+    /** A worker that stopped for good (its producer fenced or unauthorised), or null. */
+    public String stoppedWorker() {
+        for (int i = 0; i < workers.size(); i++) {
+            if (workers.get(i).fatal() != null) {
+                return "scorer " + i + " stopped: " + workers.get(i).fatal();
+            }
+        }
+        return null;
+    }
+
     /** Why the scorer is not ready, or null when every worker has joined the group and none has failed. */
     public String notReadyReason() {
         if (model.current() == null) {

@@ -156,6 +156,11 @@ class RetrainingIntegrationTest {
                 raw.send(new ProducerRecord<>("frames", "line-2", "{not json".getBytes(StandardCharsets.UTF_8))).get();
                 SensorSimulator sim = TestModels.simulator();
                 for (int t = 0; t < 10; t++) { // spikes, so anomalies happen while Prometheus watches
+                    if (t == 5) {
+                        // a second burst after a few scrapes: rate() needs the counters to grow between two scrapes,
+                        // which one burst may not show when it lands before the first scrape of its series
+                        Thread.sleep(3000);
+                    }
                     RecordHeaders h = new RecordHeaders();
                     h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
                     raw.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), "line-2", FrameEncoding.float32(
