@@ -217,48 +217,66 @@ final class ScorerWorker implements Runnable {
      * retriable failure (the broker unreachable) is not the frame's fault: the rest of the batch is read again
      * after the back-off, as in {@link #run}.
      */
-    private void processAlone(List<ConsumerRecord<byte[], byte[]>> batch, ModelRunner.Session session) throws Exception {
+    private void processAlone(List<ConsumerRecord<byte[], byte[]>> batch, ModelRunner.Session session) throws InterruptedException {
         for (int i = 0; i < batch.size(); i++) {
             ConsumerRecord<byte[], byte[]> frame = batch.get(i);
             List<ConsumerRecord<byte[], byte[]>> rest = batch.subList(i, batch.size());
             try {
-                process(List.of(frame), session);
-                transaction.commit();
-            } catch (Exception e) {
-                if (WorkerFailures.retriable(e) || e instanceof WakeupException) {
-                    transaction.abortAndRewind(rest);
-                    throw e;
+                try {
+                    process(List.of(frame), session);
+                    transaction.commit();
+                } catch (Exception e) {
+                    if (WorkerFailures.retriable(e) || e instanceof WakeupException || fatal(e)) {
+                        throw e;
+                    }
+                    transaction.abort();
+                    deadLetterAlone(frame, e, session.card().version());
                 }
-                transaction.abort();
-                deadLetterAlone(frame, e, session.card().version(), rest);
+                failures.committed(new TopicPartition(frame.topic(), frame.partition()), frame.offset() + 1);
+            } catch (Exception e) {
+                // the frames before this one are committed: only this one and those after it are read again
+                transaction.abortAndRewind(rest);
+                if (e instanceof WakeupException || fatal(e)) {
+                    throw (RuntimeException) e;
+                }
+                LOG.errorf(e, "scorer %d: frame %s could not be scored or dead-lettered alone; it and the %d after it will be "
+                        + "read again in %s", id, FrameRef.of(frame).id(), rest.size() - 1, settings.retryBackoff());
+                failures.failed(Map.of(), Map.of(), rest, e);
+                Thread.sleep(settings.retryBackoff().toMillis());
+                return;
             }
-            failures.committed(new TopicPartition(frame.topic(), frame.partition()), frame.offset() + 1);
         }
+    }
+
+    /** Failures that stop the worker: retrying cannot fix them. */
+    private static boolean fatal(Exception e) {
+        return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
+                || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException
+                || e instanceof AuthenticationException || e instanceof UnsupportedVersionException;
     }
 
     /**
      * The dead letter of a frame that failed alone: its copy (cut to the largest record, as every dead letter), or,
      * should the broker refuse even that, its headers alone.
      */
-    private void deadLetterAlone(ConsumerRecord<byte[], byte[]> frame, Exception cause, String version,
-            List<ConsumerRecord<byte[], byte[]>> rest) {
+    private void deadLetterAlone(ConsumerRecord<byte[], byte[]> frame, Exception cause, String version) {
         FrameDecodeException reason = new FrameDecodeException(FrameDecodeException.PROCESSING_FAILED,
-                "scoring the frame failed " + settings.maxAttempts() + " times in its batch and once alone: " + cause);
+                "scoring the frame failed " + settings.maxAttempts() + " times in its batch and once alone: "
+                        + WorkerFailures.describe(cause));
         for (boolean withPayload : new boolean[] {true, false}) {
             try {
                 transaction.add(List.of(frame));
                 transaction.send(withPayload ? records.deadLetter(frame, reason, version) : records.deadLetterHeadersOnly(frame, reason, version));
                 transaction.afterCommit(() -> metrics.deadLettered(reason.reason()));
                 transaction.commit();
-                LOG.warnf("scorer %d: frame %s failed alone (%s); dead-lettered as %s%s", id, FrameRef.of(frame).id(), cause,
-                        reason.reason(), withPayload ? "" : " without its key and value");
+                LOG.warnf("scorer %d: frame %s failed alone (%s); dead-lettered as %s%s", id, FrameRef.of(frame).id(),
+                        WorkerFailures.describe(cause), reason.reason(), withPayload ? "" : " without its key and value");
                 return;
             } catch (RuntimeException e) {
-                if (!withPayload || WorkerFailures.retriable(e)) {
-                    transaction.abortAndRewind(rest);
+                transaction.abort();
+                if (!withPayload || WorkerFailures.retriable(e) || fatal(e)) {
                     throw e;
                 }
-                transaction.abort();
             }
         }
     }

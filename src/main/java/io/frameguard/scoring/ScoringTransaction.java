@@ -125,6 +125,8 @@ final class ScoringTransaction {
      */
     void commit() {
         Open t = open;
+        // the offsets first: their round trips overlap the records' sends, which the commit waits for anyway
+        retryOnTimeout(() -> producer.sendOffsetsToTransaction(t.nextOffsets, consumer.groupMetadata()), "sending offsets");
         producer.flush();
         for (Map.Entry<ProducerRecord<byte[], byte[]>, Future<RecordMetadata>> s : t.sends) {
             try {
@@ -136,7 +138,6 @@ final class ScoringTransaction {
                 throw new InterruptException(e);
             }
         }
-        retryOnTimeout(() -> producer.sendOffsetsToTransaction(t.nextOffsets, consumer.groupMetadata()), "sending offsets");
         retryOnTimeout(producer::commitTransaction, "committing");
         open = null;
         t.afterCommit.forEach(Runnable::run);

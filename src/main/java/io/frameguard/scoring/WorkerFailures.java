@@ -41,6 +41,15 @@ final class WorkerFailures {
         this.maxAttempts = maxAttempts;
     }
 
+    /** {@code e}, and what caused it first when that is another exception (a producer's "error state" names none). */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e) : e + " (caused by " + root + ")";
+    }
+
     /** Whether {@code e}, or what caused it, is a failure that retrying can fix. */
     static boolean retriable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -74,7 +83,7 @@ final class WorkerFailures {
         if (consecutive++ == 0) {
             failingSince = Instant.now();
         }
-        lastError = String.valueOf(e);
+        lastError = describe(e);
         if (retriable(e)) {
             return;
         }

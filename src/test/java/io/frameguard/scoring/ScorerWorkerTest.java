@@ -194,6 +194,47 @@ class ScorerWorkerTest {
     }
 
     @Test
+    void aPassingFailureWhileFramesAreScoredAloneReadsAgainOnlyTheFramesNotYetCommitted() throws Exception {
+        AtomicInteger commits = new AtomicInteger();
+        MockProducer<byte[], byte[]> refusingAndFlaky = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.RecordTooLargeException("injected: the broker refuses this record"));
+                }
+                return super.send(record);
+            }
+
+            @Override
+            public void commitTransaction() {
+                // the fifth commit is one of the frames scored alone: the connection drops, as a network does
+                if (commits.incrementAndGet() == 5) {
+                    throw new org.apache.kafka.common.errors.NetworkException("injected: the connection dropped");
+                }
+                super.commitTransaction();
+            }
+        };
+        Running r = start(refusingAndFlaky, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L), Duration.ZERO);
+        r.awaitAllCommitted();
+        Outcome out = r.stop();
+        assertThat(commits.get()).isGreaterThan(5);
+        Set<String> scored = new HashSet<>();
+        int deadLetters = 0;
+        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
+            if (rec.topic().equals(TOPICS.scores().name())) {
+                ScoreRecord s = TOPICS.scores().deserialize(rec.value());
+                assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+            } else {
+                deadLetters++;
+            }
+        }
+        assertThat(scored).hasSize(2 * FRAMES_PER_PARTITION - 1);
+        assertThat(deadLetters).isEqualTo(1);
+    }
+
+    @Test
     void aWorkerWhoseTransactionsKeepFailingSaysItMakesNoProgress() throws Exception {
         MockProducer<byte[], byte[]> neverCommits = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
             @Override
