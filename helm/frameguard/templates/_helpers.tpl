@@ -88,6 +88,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       name: {{ .Values.api.adminTokenSecret }}
       key: admin-token
 {{- end }}
+{{- if .Values.api.readTokenSecret }}
+- name: FRAMEGUARD_API_READ_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.api.readTokenSecret }}
+      key: read-token
+{{- end }}
 {{- end }}
 
 {{/* The trainer's command line (sidecar or CronJob). */}}

@@ -21,6 +21,7 @@ import java.util.Map;
  * oldest dropped first): a 404 says the frame is not, or no longer, kept on this instance.
  */
 @Path("/api/anomalies")
+@ApiAccess
 public class AnomalyResource {
 
     @Inject

@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 /**
  * The model management API: what the Kafka model registry holds and which version this replica serves, and
  * activation and rollback (which every replica following the registry then serves). The same operations as
- * {@code frameguard models}. Access is guarded by {@link ManagementAccessFilter}.
+ * {@code frameguard models}. Access is guarded by {@link ApiAccessFilter}.
  *
  * <ul>
  *   <li>{@code GET /api/models}: per model name, its published versions (card summaries) and its control record;
@@ -34,7 +34,8 @@ import org.jboss.logging.Logger;
  *   <li>{@code POST /api/models/{name}/rollback} {@code {"reason": "..."}}.
  * </ul>
  */
-@Path("/" + ManagementAccessFilter.PATH)
+@Path("/api/models")
+@ApiAccess
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class ModelResource {
@@ -118,7 +119,8 @@ public class ModelResource {
         }
         try (ModelRegistry registry = open()) {
             ModelRegistry.Activation a = change.apply(registry);
-            LOG.infof("model %s %s %s through the management API (%s)", name, what, a.version(), a.reason());
+            LOG.infof("model %s %s %s through the management API (%s)", name, what, a.version(),
+                    ApiAccessFilter.printable(a.reason()));
             return Response.ok(a).build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());

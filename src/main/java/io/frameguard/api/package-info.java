@@ -1,7 +1,7 @@
 /**
  * The service's HTTP API: the heatmap of an anomaly ({@code AnomalyResource}), the model registry
  * ({@code ModelResource}: list, activate, roll back) and the token filter in front of them
- * ({@code ManagementAccessFilter}).
+ * ({@code ApiAccessFilter}, bound to every resource by {@code @ApiAccess}).
  *
  * <p>May depend on: {@code heatmaps}, {@code serving}, {@code model}, {@code inference}, {@code events},
  * {@code config}.

@@ -69,5 +69,9 @@ public class ConfigCheck {
             throw new IllegalArgumentException("frameguard.api.admin-token (FRAMEGUARD_API_ADMIN_TOKEN) must have at least "
                     + MIN_TOKEN_LENGTH + " characters");
         }
+        if (config.api().readToken().isPresent() && config.api().readToken().get().strip().length() < MIN_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("frameguard.api.read-token (FRAMEGUARD_API_READ_TOKEN) must have at least "
+                    + MIN_TOKEN_LENGTH + " characters");
+        }
     }
 }

@@ -205,6 +205,12 @@ public interface FrameguardConfig {
          * it from a secret (FRAMEGUARD_API_ADMIN_TOKEN), never in a file in the image.
          */
         java.util.Optional<String> adminToken();
+
+        /**
+         * Bearer token for reading the API (heatmaps, the model listing): with it or the admin token set, every read
+         * must present one of them. At least 16 characters; from a secret (FRAMEGUARD_API_READ_TOKEN).
+         */
+        java.util.Optional<String> readToken();
     }
 
     interface Metrics {

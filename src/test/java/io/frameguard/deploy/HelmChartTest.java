@@ -31,7 +31,7 @@ class HelmChartTest {
     private static com.marcnuri.helm.TemplateCommand everything(com.marcnuri.helm.TemplateCommand t) {
         return t.set("serviceMonitor.enabled", "true").set("prometheusRule.enabled", "true")
                 .set("grafanaDashboards.enabled", "true").set("keda.enabled", "true").set("gpu.enabled", "true")
-                .set("api.adminTokenSecret", "fg-api").set("kafka.existingSecret", "fg-kafka")
+                .set("api.adminTokenSecret", "fg-api").set("api.readTokenSecret", "fg-api-read").set("kafka.existingSecret", "fg-kafka")
                 .set("kafka.securityProtocol", "SASL_SSL").set("kafka.saslMechanism", "SCRAM-SHA-512")
                 .set("kafka.tls.existingSecret", "fg-kafka-tls").set("kafka.tls.clientAuth", "true");
     }
@@ -149,6 +149,7 @@ class HelmChartTest {
 
         JsonNode scorer = Manifests.container(m.get("Deployment").at("/spec/template/spec"), "frameguard");
         assertThat(Manifests.env(scorer, "FRAMEGUARD_API_ADMIN_TOKEN")).contains("fg-api", "admin-token");
+        assertThat(Manifests.env(scorer, "FRAMEGUARD_API_READ_TOKEN")).contains("fg-api-read", "read-token");
         assertThat(Manifests.env(scorer, "KAFKA_SASL_JAAS_CONFIG")).contains("fg-kafka", "sasl-jaas-config");
         JsonNode config = m.all("ConfigMap").stream().filter(c -> c.path("data").has("KAFKA_BOOTSTRAP_SERVERS")).findFirst().orElseThrow();
         assertThat(config.at("/data/KAFKA_SECURITY_PROTOCOL").asText()).isEqualTo("SASL_SSL");

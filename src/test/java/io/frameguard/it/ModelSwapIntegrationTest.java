@@ -153,6 +153,16 @@ class ModelSwapIntegrationTest {
 
     private void managementApiRefusesStrangers() {
         given().port(httpPort).get("/api/models").then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"));
+        // every API resource, not a path prefix: the heatmaps (camera pixels) too, and spellings a prefix check misses
+        given().port(httpPort).get("/api/anomalies/frames/0/1/heatmap.png").then().statusCode(401);
+        given().port(httpPort).get("//api/models").then().statusCode(org.hamcrest.Matchers.anyOf(
+                org.hamcrest.Matchers.is(401), org.hamcrest.Matchers.is(404)));
+        api().get("/api/anomalies/frames/0/1/heatmap.png").then().statusCode(404);
+        // the read token reads, and only reads
+        given().port(httpPort).header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN).get("/api/models")
+                .then().statusCode(200);
+        given().port(httpPort).contentType("application/json").header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN)
+                .body(Map.of("version", "test-1")).post("/api/models/test/activate").then().statusCode(401);
         given().port(httpPort).contentType("application/json").header("Authorization", "Bearer wrong-token-0123456789")
                 .body(Map.of("reason", "an intruder")).post("/api/models/test/rollback").then().statusCode(401);
         given().port(httpPort).contentType("application/json").header("Authorization", "Basic " + ModelSwapTestResource.ADMIN_TOKEN)

@@ -1,0 +1,86 @@
+package io.frameguard.api;
+
+import io.frameguard.config.FrameguardConfig;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Guards every resource of the HTTP API ({@link ApiAccess}: the binding is to the resources, so no spelling of a
+ * path reaches one unguarded).
+ *
+ * <p>Business rule: reading (GET, HEAD: heatmaps, the model listing) needs {@code Authorization: Bearer TOKEN} with
+ * the read token ({@code frameguard.api.read-token}) or the admin token ({@code frameguard.api.admin-token}) as soon
+ * as either is set; writing (activation, rollback) needs the admin token, and without one the API is read-only
+ * (403). A missing or wrong token answers 401 and is logged. Tokens are compared in constant time.
+ */
+@Provider
+@ApiAccess
+public class ApiAccessFilter implements ContainerRequestFilter {
+
+    private static final Logger LOG = Logger.getLogger(ApiAccessFilter.class);
+    private static final String BEARER = "Bearer ";
+
+    /** Looked up per request: JAX-RS providers are created before the configuration mapping is ready. */
+    @Inject
+    Instance<FrameguardConfig> config;
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        FrameguardConfig.Api api = config.get().api();
+        Optional<String> admin = api.adminToken().map(String::strip);
+        Optional<String> read = api.readToken().map(String::strip);
+        boolean write = !HttpMethod.GET.equals(request.getMethod()) && !HttpMethod.HEAD.equals(request.getMethod());
+        if (write && admin.isEmpty()) {
+            request.abortWith(error(Response.Status.FORBIDDEN, "the API is read-only: set frameguard.api.admin-token "
+                    + "(FRAMEGUARD_API_ADMIN_TOKEN) to allow activation and rollback"));
+            return;
+        }
+        if (!write && admin.isEmpty() && read.isEmpty()) {
+            return; // no token set: reading is open (docs/DEPLOY.md says to set one)
+        }
+        String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        boolean allowed = matches(presented, admin) || (!write && matches(presented, read));
+        if (!allowed) {
+            LOG.warnf("refused %s %s: %s bearer token", request.getMethod(), printable(request.getUriInfo().getPath()),
+                    presented == null ? "no" : write ? "no admin" : "wrong");
+            request.abortWith(Response.fromResponse(error(Response.Status.UNAUTHORIZED, write
+                    ? "this call needs Authorization: Bearer <frameguard.api.admin-token>"
+                    : "this call needs Authorization: Bearer <frameguard.api.read-token or frameguard.api.admin-token>"))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"frameguard\"").build());
+        }
+    }
+
+    /** A request value as it may be logged: printable and short, whoever sent it. */
+    static String printable(String value) {
+        if (value == null) {
+            return "";
+        }
+        String v = value.length() > 200 ? value.substring(0, 200) + "..." : value;
+        return v.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    private static String bearer(String header) {
+        return header == null || !header.startsWith(BEARER) ? null : header.substring(BEARER.length()).strip();
+    }
+
+    private static boolean matches(String presented, Optional<String> token) {
+        return presented != null && token.isPresent()
+                && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.get().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
+    }
+}
