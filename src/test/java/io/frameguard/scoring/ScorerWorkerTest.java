@@ -156,17 +156,7 @@ class ScorerWorkerTest {
     @Test
     void aFrameThatFailsEveryTimeIsDeadLetteredAloneAndTheOthersAreScored() throws Exception {
         // The broker refuses the score record of one frame whatever happens (as it refuses a record over its limit).
-        MockProducer<byte[], byte[]> refusing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            @Override
-            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
-                    ProducerRecord<byte[], byte[]> record) {
-                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.RecordTooLargeException("injected: the broker refuses this record"));
-                }
-                return super.send(record);
-            }
-        };
+        MockProducer<byte[], byte[]> refusing = new RefusingPoison();
         Running r = start(refusing, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L), Duration.ZERO);
         r.awaitAllCommitted();
         Outcome out = r.stop();
@@ -196,17 +186,7 @@ class ScorerWorkerTest {
     @Test
     void aPassingFailureWhileFramesAreScoredAloneReadsAgainOnlyTheFramesNotYetCommitted() throws Exception {
         AtomicInteger commits = new AtomicInteger();
-        MockProducer<byte[], byte[]> refusingAndFlaky = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            @Override
-            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
-                    ProducerRecord<byte[], byte[]> record) {
-                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.RecordTooLargeException("injected: the broker refuses this record"));
-                }
-                return super.send(record);
-            }
-
+        MockProducer<byte[], byte[]> refusingAndFlaky = new RefusingPoison() {
             @Override
             public void commitTransaction() {
                 // the fifth commit is one of the frames scored alone: the connection drops, as a network does
@@ -326,6 +306,23 @@ class ScorerWorkerTest {
         assertThat(timeouts.get()).isNegative();
         assertThat(aborts).hasValue(0);
         out.assertEveryFrameScoredOnce();
+    }
+
+    /** A producer whose broker refuses the score record of every frame keyed {@value #POISON}, whatever happens. */
+    private static class RefusingPoison extends MockProducer<byte[], byte[]> {
+        RefusingPoison() {
+            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.RecordTooLargeException("injected: the broker refuses this record"));
+                }
+                return super.send(record);
+            }
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
