@@ -1,6 +1,7 @@
 package io.frameguard.api;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.frames.UntrustedText;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
@@ -53,22 +54,13 @@ public class ApiAccessFilter implements ContainerRequestFilter {
         String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         boolean allowed = matches(presented, admin) || (!write && matches(presented, read));
         if (!allowed) {
-            LOG.warnf("refused %s %s: %s bearer token", request.getMethod(), printable(request.getUriInfo().getPath()),
+            LOG.warnf("refused %s %s: %s bearer token", request.getMethod(), UntrustedText.shown(request.getUriInfo().getPath(), 200),
                     presented == null ? "no" : write ? "no admin" : "wrong");
             request.abortWith(Response.fromResponse(error(Response.Status.UNAUTHORIZED, write
                     ? "this call needs Authorization: Bearer <frameguard.api.admin-token>"
                     : "this call needs Authorization: Bearer <frameguard.api.read-token or frameguard.api.admin-token>"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"frameguard\"").build());
         }
-    }
-
-    /** A request value as it may be logged: printable and short, whoever sent it. */
-    static String printable(String value) {
-        if (value == null) {
-            return "";
-        }
-        String v = value.length() > 200 ? value.substring(0, 200) + "..." : value;
-        return v.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static String bearer(String header) {

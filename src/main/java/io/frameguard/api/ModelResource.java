@@ -1,6 +1,7 @@
 package io.frameguard.api;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.frames.UntrustedText;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
@@ -120,7 +121,7 @@ public class ModelResource {
         try (ModelRegistry registry = open()) {
             ModelRegistry.Activation a = change.apply(registry);
             LOG.infof("model %s %s %s through the management API (%s)", name, what, a.version(),
-                    ApiAccessFilter.printable(a.reason()));
+                    UntrustedText.shown(a.reason(), 200));
             return Response.ok(a).build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());

@@ -4,6 +4,6 @@
  * ({@code ApiAccessFilter}, bound to every resource by {@code @ApiAccess}).
  *
  * <p>May depend on: {@code heatmaps}, {@code serving}, {@code model}, {@code inference}, {@code events},
- * {@code config}.
+ * {@code config}, {@code frames} (shown text).
  */
 package io.frameguard.api;

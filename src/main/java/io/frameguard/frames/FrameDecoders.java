@@ -75,9 +75,8 @@ public final class FrameDecoders {
         String type = contentType(headers);
         FrameDecoder d = byType.get(type);
         if (d == null) {
-            String shown = type.length() > 80 ? type.substring(0, 80) + "..." : type;
             throw new FrameDecodeException(FrameDecodeException.UNSUPPORTED_CONTENT_TYPE,
-                    "no decoder for content-type '" + shown + "'; supported: " + byType.keySet());
+                    "no decoder for content-type '" + UntrustedText.shown(type, 80) + "'; supported: " + byType.keySet());
         }
         d.decode(type, payload, headers, dest, offset, shape);
         requireFinite(dest, offset, shape.dim());

@@ -2,6 +2,7 @@ package io.frameguard.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.frameguard.frames.UntrustedText;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -199,10 +200,9 @@ public final class ModelRegistry implements AutoCloseable {
         return a;
     }
 
-    /** A record key as it may be logged: printable and short, whoever wrote it. */
+    /** A record key as it may be logged, whoever wrote it. */
     private static String describeKey(String key) {
-        String k = key.length() > 200 ? key.substring(0, 200) + "..." : key;
-        return "'" + k.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+        return "'" + UntrustedText.shown(key, 200) + "'";
     }
 
     private static String activeKey(String name) {

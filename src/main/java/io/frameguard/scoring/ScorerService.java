@@ -127,11 +127,12 @@ public class ScorerService {
         if (workers.isEmpty()) {
             return "scorer not started";
         }
+        String stopped = stoppedWorker();
+        if (stopped != null) {
+            return stopped;
+        }
         for (int i = 0; i < workers.size(); i++) {
             ScorerWorker w = workers.get(i);
-            if (w.fatal() != null) {
-                return "scorer " + i + " failed: " + w.fatal();
-            }
             if (w.progressProblem() != null) {
                 return "scorer " + i + " makes no progress: " + w.progressProblem();
             }
