@@ -48,39 +48,46 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository $tag }}
 {{- end }}
 
-{{/* Secret Kafka client settings shared by the service and the trainer (the rest is in the ConfigMap). */}}
+{{/*
+Secret Kafka client settings from one Secret (the rest is in the ConfigMap). The argument is the Secret's name:
+kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the scorer's) for the trainer.
+*/}}
 {{- define "frameguard.kafkaEnv" -}}
-{{- if .Values.kafka.existingSecret }}
+{{- if . }}
 - name: KAFKA_SASL_JAAS_CONFIG
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.kafka.existingSecret }}
+      name: {{ . }}
       key: sasl-jaas-config
       optional: true
 - name: KAFKA_SSL_TRUSTSTORE_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.kafka.existingSecret }}
+      name: {{ . }}
       key: truststore-password
       optional: true
 - name: KAFKA_SSL_KEYSTORE_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.kafka.existingSecret }}
+      name: {{ . }}
       key: keystore-password
       optional: true
 - name: KAFKA_SSL_KEY_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.kafka.existingSecret }}
+      name: {{ . }}
       key: key-password
       optional: true
 {{- end }}
 {{- end }}
 
-{{/* The service container's secret settings: Kafka's and the management API token. */}}
+{{/* Where the model keys are mounted (see modelSigning in values.yaml). */}}
+{{- define "frameguard.verifyKeyPath" -}}/etc/frameguard/model-verify/model-signing.pub{{- end }}
+{{- define "frameguard.signingKeyPath" -}}/etc/frameguard/model-signing/model-signing.key{{- end }}
+
+{{/* The service container's secret settings: its Kafka credentials, the API tokens, the model verification key. */}}
 {{- define "frameguard.serviceEnv" -}}
-{{- include "frameguard.kafkaEnv" . }}
+{{- include "frameguard.kafkaEnv" .Values.kafka.existingSecret }}
 {{- if .Values.api.adminTokenSecret }}
 - name: FRAMEGUARD_API_ADMIN_TOKEN
   valueFrom:
@@ -94,6 +101,60 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ .Values.api.readTokenSecret }}
       key: read-token
+{{- end }}
+{{- if .Values.modelSigning.verifyKeySecret }}
+- name: FRAMEGUARD_REGISTRY_VERIFY_KEY
+  value: {{ include "frameguard.verifyKeyPath" . }}
+{{- end }}
+{{- end }}
+
+{{/* The trainer's secret settings: its own Kafka credentials (it writes the registry), the signing key. */}}
+{{- define "frameguard.trainerEnv" -}}
+{{- include "frameguard.kafkaEnv" (default .Values.kafka.existingSecret .Values.trainer.kafka.existingSecret) }}
+{{- if .Values.modelSigning.signingKeySecret }}
+- name: FRAMEGUARD_MODEL_SIGNING_KEY
+  value: {{ include "frameguard.signingKeyPath" . }}
+{{- end }}
+{{- if .Values.modelSigning.verifyKeySecret }}
+- name: FRAMEGUARD_REGISTRY_VERIFY_KEY
+  value: {{ include "frameguard.verifyKeyPath" . }}
+{{- end }}
+{{- end }}
+
+{{/* Volume mounts of the model keys: the public key for both containers, the private key for the trainer only. */}}
+{{- define "frameguard.verifyKeyMount" -}}
+{{- if .Values.modelSigning.verifyKeySecret }}
+- name: model-verify-key
+  mountPath: /etc/frameguard/model-verify
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- define "frameguard.signingKeyMount" -}}
+{{- if .Values.modelSigning.signingKeySecret }}
+- name: model-signing-key
+  mountPath: /etc/frameguard/model-signing
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The volumes of the model keys, each with just its one key (the scorer never sees the private key). */}}
+{{- define "frameguard.keyVolumes" -}}
+{{- if .Values.modelSigning.verifyKeySecret }}
+- name: model-verify-key
+  secret:
+    secretName: {{ .Values.modelSigning.verifyKeySecret }}
+    items:
+      - key: model-signing.pub
+        path: model-signing.pub
+{{- end }}
+{{- if and .Values.modelSigning.signingKeySecret .Values.trainer.enabled }}
+- name: model-signing-key
+  secret:
+    secretName: {{ .Values.modelSigning.signingKeySecret }}
+    defaultMode: 0400
+    items:
+      - key: model-signing.key
+        path: model-signing.key
 {{- end }}
 {{- end }}
 

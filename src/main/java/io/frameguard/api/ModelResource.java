@@ -6,6 +6,7 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.serving.ActiveModel;
+import io.frameguard.serving.RegistryWatcher;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,6 +55,9 @@ public class ModelResource {
     @Inject
     ActiveModel model;
 
+    @Inject
+    RegistryWatcher watcher;
+
     /** One published version, as listed. */
     public record VersionSummary(String version, String createdAt, String kind, int dim, double threshold,
             double validationLoss, long trainFrames) {
@@ -76,18 +81,21 @@ public class ModelResource {
         if (!config.registry().enabled()) {
             return registryOff();
         }
-        try (ModelRegistry registry = open()) {
-            ModelRegistry.Snapshot s = registry.read();
-            List<ModelEntry> models = s.cards().entrySet().stream()
-                    .map(e -> new ModelEntry(e.getKey(), s.active().get(e.getKey()),
-                            e.getValue().values().stream().map(VersionSummary::of).toList()))
-                    .toList();
-            ModelRunner serving = model.current();
-            return Response.ok(new Listing(config.registry().topic(), serving == null ? null : serving.card().version(),
-                    models)).build();
-        } catch (IOException e) {
-            return unavailable(e);
+        // from the watcher's copy of the registry, not a read of the topic per call (which many calls at once
+        // would multiply): every replica follows the same topic, so every replica lists the same
+        Optional<ModelRegistry.Snapshot> followed = watcher.snapshot();
+        if (followed.isEmpty()) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, watcher.problem() != null ? watcher.problem()
+                    : "the model registry is still being read; try again in a moment");
         }
+        ModelRegistry.Snapshot s = followed.get();
+        List<ModelEntry> models = s.cards().entrySet().stream()
+                .map(e -> new ModelEntry(e.getKey(), s.active().get(e.getKey()),
+                        e.getValue().values().stream().map(VersionSummary::of).toList()))
+                .toList();
+        ModelRunner serving = model.current();
+        return Response.ok(new Listing(config.registry().topic(), serving == null ? null : serving.card().version(), models))
+                .build();
     }
 
     @POST

@@ -3,7 +3,12 @@ package io.frameguard.cli;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
+import io.frameguard.model.ModelTrust;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "List, publish, activate and roll back models in the Kafka model registry.",
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Publish.class, ModelsCommand.Activate.class,
-                ModelsCommand.Rollback.class})
+                ModelsCommand.Rollback.class, ModelsCommand.Keygen.class})
 final class ModelsCommand {
 
     /** A subcommand that works on the registry: the registry's options, and the registry opened and closed around it. */
@@ -112,6 +117,34 @@ final class ModelsCommand {
         void run(ModelRegistry r) throws Exception {
             ModelRegistry.Activation a = r.rollback(name, reason);
             System.out.printf("rolled %s back to %s%n", name, a.version());
+        }
+    }
+
+    @Command(name = "keygen", mixinStandardHelpOptions = true,
+            description = "Write a new Ed25519 key pair for signing models: the private key for the trainer's secret, "
+                    + "the public key for the scorers' (frameguard.registry.verify-key).")
+    static final class Keygen implements Callable<Integer> {
+        static final String PRIVATE_FILE = "model-signing.key";
+        static final String PUBLIC_FILE = "model-signing.pub";
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write "
+                + PRIVATE_FILE + " (owner-only) and " + PUBLIC_FILE + " into; existing files are not overwritten.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            KeyPair pair = ModelTrust.generate();
+            Files.createDirectories(out);
+            Path priv = out.resolve(PRIVATE_FILE);
+            Path pub = out.resolve(PUBLIC_FILE);
+            // created owner-only before the key is written, and never over an existing file
+            Files.createFile(priv, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(priv, ModelTrust.pem(pair.getPrivate()));
+            Files.writeString(pub, ModelTrust.pem(pair.getPublic()), StandardOpenOption.CREATE_NEW);
+            System.out.printf("wrote %s (the trainer's signing key: keep it in a secret) and %s (the scorers' "
+                    + "frameguard.registry.verify-key)%n", priv, pub);
+            return 0;
         }
     }
 }

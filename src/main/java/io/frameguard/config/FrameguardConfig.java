@@ -117,8 +117,14 @@ public interface FrameguardConfig {
          */
         @WithDefault("3") @Min(1) @Max(1000) int maxAttempts();
 
-        /** Most frames per poll and per predictor call (a batch topped up during the linger may span two calls, one transaction). */
+        /** Most frames per poll, per batch and per predictor call. */
         @WithDefault("256") @Min(1) @Max(65536) int maxBatch();
+
+        /**
+         * Most bytes of frames (keys, values, headers as stored) per batch: bounds the memory a batch holds, with
+         * their decoded values, whatever the frames' size. A frame larger than this is a batch of its own.
+         */
+        @WithDefault("33554432") @Min(1048576) @Max(1073741824) long maxBatchBytes();
 
         /**
          * Frames per predictor call; 0 (the default) means max-batch. Smaller values only make scoring slower: 1
@@ -196,6 +202,13 @@ public interface FrameguardConfig {
 
         /** Local directory activated versions are unpacked into (verified before use). */
         @WithDefault("${java.io.tmpdir}/frameguard-models") @NotBlank String cacheDir();
+
+        /**
+         * PEM file of the trainer's Ed25519 public key (FRAMEGUARD_REGISTRY_VERIFY_KEY; mount it from a secret): with
+         * it, a model is loaded only when it carries the trainer's signature, from the registry or from
+         * frameguard.model.dir. See `frameguard models keygen`.
+         */
+        java.util.Optional<String> verifyKey();
     }
 
     interface Api {

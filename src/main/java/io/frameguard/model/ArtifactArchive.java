@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -29,23 +30,36 @@ public final class ArtifactArchive {
     private ArtifactArchive() {
     }
 
-    public static byte[] pack(ModelArtifact artifact) throws IOException {
+    /**
+     * The artifact as a zip: its card, its signature and its SavedModel.
+     *
+     * @param signature the signature to ship ({@link ModelTrust#SIGNATURE_FILE}) instead of the one on disk, if any
+     */
+    public static byte[] pack(ModelArtifact artifact, Optional<byte[]> signature) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> walk = Files.walk(artifact.dir())) {
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
             for (Path f : files) {
                 String name = artifact.dir().relativize(f).toString().replace('\\', '/');
-                if (!name.equals(ModelArtifact.CARD_FILE) && !name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")) {
-                    continue;
+                boolean shipped = name.equals(ModelArtifact.CARD_FILE) || name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")
+                        || name.equals(ModelTrust.SIGNATURE_FILE) && signature.isEmpty();
+                if (shipped) {
+                    putEntry(zip, name, Files.readAllBytes(f));
                 }
-                ZipEntry e = new ZipEntry(name);
-                e.setTime(0); // the same artifact packs to the same bytes
-                zip.putNextEntry(e);
-                Files.copy(f, zip);
-                zip.closeEntry();
+            }
+            if (signature.isPresent()) {
+                putEntry(zip, ModelTrust.SIGNATURE_FILE, signature.get());
             }
         }
         return bytes.toByteArray();
+    }
+
+    private static void putEntry(ZipOutputStream zip, String name, byte[] content) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setTime(0); // the same artifact packs to the same bytes
+        zip.putNextEntry(e);
+        zip.write(content);
+        zip.closeEntry();
     }
 
     /** Unpacks into {@code dir} (created; must not hold files yet) and verifies the result. */

@@ -16,8 +16,9 @@ import java.util.stream.Stream;
  * A model on disk: {@code DIR/model-card.json} and the SavedModel in {@code DIR/saved_model/}.
  *
  * <p>{@link #open(Path)} refuses an artifact whose card is missing or unreadable, whose SavedModel is missing,
- * or whose files do not match the card's SHA-256 checksum, so a half-copied or tampered model never reaches
- * the scorer.
+ * whose files do not match the card's SHA-256 checksum, or whose graph holds an operation frameguard's trainers
+ * never export ({@link GraphAllowList}), so a half-copied or tampered model never reaches the scorer and nothing
+ * of a refused graph runs. An artifact may also carry the trainer's signature ({@link ModelTrust}).
  */
 public record ModelArtifact(Path dir, ModelCard card) {
 
@@ -52,9 +53,10 @@ public record ModelArtifact(Path dir, ModelCard card) {
         validate(card, cardFile);
         String actual = checksum(savedModel);
         if (!actual.equals(card.checksum())) {
-            throw new InvalidModelException("checksum mismatch for model " + card.version() + " in " + dir
-                    + ": card says " + card.checksum() + ", files hash to " + actual);
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "checksum mismatch for model "
+                    + card.version() + " in " + dir + ": card says " + card.checksum() + ", files hash to " + actual);
         }
+        GraphAllowList.check(savedModel);
         return new ModelArtifact(dir, card);
     }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,11 @@ import org.jboss.logging.Logger;
  *       first, which {@link #rollback} walks back.
  * </ul>
  * Names and versions are restricted to {@code [A-Za-z0-9._-]} (no path can be smuggled through them).
+ *
+ * <p>What a reader trusts: a fetched artifact is unpacked and opened ({@link ModelArtifact#open}: checksum and
+ * graph allow-list), its card's checksum must be the one on the registry's card record (an artifact record
+ * replaced after publishing is refused), and with a verification key ({@link ModelTrust}) it must carry the
+ * trainer's signature. A publisher with a signing key signs what it publishes.
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -64,7 +70,6 @@ public final class ModelRegistry implements AutoCloseable {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Activation(String name, String version, List<String> previous, String activatedAt, String reason) {}
 
-    /** What the registry holds: cards by name and version, control records by name. */
     /**
      * The registry's cards and control records as of a read.
      *
@@ -85,12 +90,22 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final Map<String, Object> clientConfig;
     private final String topic;
+    private final ModelTrust trust;
     private final KafkaProducer<String, byte[]> producer;
 
-    /** @param clientConfig Kafka client settings (bootstrap servers, security) */
+    /** A registry client that neither signs nor requires signatures ({@link ModelTrust#NONE}). */
     public ModelRegistry(Map<String, Object> clientConfig, String topic) {
+        this(clientConfig, topic, ModelTrust.NONE);
+    }
+
+    /**
+     * @param clientConfig Kafka client settings (bootstrap servers, security)
+     * @param trust the key that signs what this client publishes, and the key what it fetches must be signed with
+     */
+    public ModelRegistry(Map<String, Object> clientConfig, String topic, ModelTrust trust) {
         this.clientConfig = Map.copyOf(clientConfig);
         this.topic = topic;
+        this.trust = trust;
         Map<String, Object> p = new HashMap<>(clientConfig);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -127,13 +142,13 @@ public final class ModelRegistry implements AutoCloseable {
             throw new RefusedException("model " + name + " version " + version + " is already published with other content ("
                     + now.cards().get(name).get(version).checksum() + "); versions are immutable");
         }
-        byte[] zip = ArtifactArchive.pack(artifact);
+        byte[] zip = ArtifactArchive.pack(artifact, trust.signatureOf(artifact));
         if (zip.length > MAX_ARTIFACT_BYTES) {
             throw new IOException("model " + version + " packs to " + zip.length + " bytes, more than the registry's "
                     + MAX_ARTIFACT_BYTES);
         }
         send(artifactKey(name, version), zip);
-        send(CARD + "/" + name + "/" + version, JSON.writeValueAsBytes(artifact.card()));
+        send(cardKey(name, version), JSON.writeValueAsBytes(artifact.card()));
     }
 
     /** Makes {@code version} the active version of {@code name}; it must be published. */
@@ -171,24 +186,72 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * The activation that a registry record carries if it is {@code name}'s control record (for followers of the
-     * topic, such as the scorer's watcher); empty for any other record.
+     * Follows the registry topic record by record and keeps what a {@link #read} would return, for a reader that
+     * stays subscribed (the scorer's watcher): cards and control records, malformed ones skipped, logged and
+     * counted, deleted ones (tombstones) removed. Not thread-safe; {@link #snapshot} is an immutable copy.
      */
-    public static Optional<Activation> activationOf(String name, String key, byte[] value) {
-        if (value == null || !activeKey(name).equals(key)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(readActivation(value));
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("model registry: skipped the malformed control record %s (%s)", describeKey(key), e.getMessage());
-            return Optional.empty();
-        }
-    }
+    public static final class Follower {
+        private final String topic;
+        private final Map<String, Map<String, ModelCard>> cards = new TreeMap<>();
+        private final Map<String, Activation> active = new TreeMap<>();
+        private int skipped;
 
-    /** Whether a registry record is {@code name}'s control record. */
-    public static boolean isControlRecord(String name, String key) {
-        return activeKey(name).equals(key);
+        public Follower(String topic) {
+            this.topic = topic;
+        }
+
+        /**
+         * Takes one record of the topic, in order.
+         *
+         * @return the activation if the record is a well-formed control record (named by its key), else empty
+         */
+        public Optional<Activation> accept(String key, byte[] value) {
+            if (key == null) {
+                return Optional.empty();
+            }
+            String[] k = key.split("/", 3);
+            boolean card = k[0].equals(CARD) && k.length == 3;
+            boolean control = k[0].equals(ACTIVE) && k.length == 2;
+            if (value == null) {
+                if (card && cards.containsKey(k[1])) {
+                    cards.get(k[1]).remove(k[2]);
+                    cards.values().removeIf(Map::isEmpty);
+                } else if (control) {
+                    active.remove(k[1]);
+                }
+                return Optional.empty();
+            }
+            try {
+                if (card) {
+                    ModelCard c = readCard(value); // before the name gets an entry: a bad card adds nothing
+                    cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], c);
+                } else if (control) {
+                    Activation read = readActivation(value);
+                    // the name is the key's: a control record cannot speak for another model
+                    Activation a = new Activation(k[1], read.version(), read.previous() == null ? List.of() : read.previous(),
+                            read.activatedAt(), read.reason());
+                    active.put(k[1], a);
+                    return Optional.of(a);
+                }
+            } catch (IOException | RuntimeException e) {
+                // one bad record must not stop every reader of the registry: left out, logged, counted
+                skipped++;
+                LOG.warnf("model registry topic %s: skipped the malformed record %s (%s)", topic, describeKey(key), e.getMessage());
+            }
+            return Optional.empty();
+        }
+
+        /** Records skipped as malformed so far. */
+        public int skipped() {
+            return skipped;
+        }
+
+        public Snapshot snapshot() {
+            Map<String, Map<String, ModelCard>> copy = new TreeMap<>();
+            cards.forEach((name, versions) -> copy.put(name, Collections.unmodifiableMap(new TreeMap<>(versions))));
+            return new Snapshot(Collections.unmodifiableMap(copy),
+                    Collections.unmodifiableMap(new TreeMap<>(active)), skipped);
+        }
     }
 
     /** A control record's activation; one without a version (or not an object) is malformed. */
@@ -200,6 +263,15 @@ public final class ModelRegistry implements AutoCloseable {
         return a;
     }
 
+    /** A card record's card; one without a version or checksum (or not an object) is malformed. */
+    private static ModelCard readCard(byte[] value) throws IOException {
+        ModelCard card = JSON.readValue(value, ModelCard.class);
+        if (card == null || card.version() == null || card.checksum() == null) {
+            throw new InvalidModelException("malformed card record");
+        }
+        return card;
+    }
+
     /** A record key as it may be logged, whoever wrote it. */
     private static String describeKey(String key) {
         return "'" + UntrustedText.shown(key, 200) + "'";
@@ -209,58 +281,65 @@ public final class ModelRegistry implements AutoCloseable {
         return ACTIVE + "/" + name;
     }
 
+    private static String cardKey(String name, String version) {
+        return CARD + "/" + name + "/" + version;
+    }
+
     private static String artifactKey(String name, String version) {
         return ARTIFACT + "/" + name + "/" + version;
     }
 
     /** Reads the whole topic (to its end as of now) into a snapshot of cards and control records. */
     public Snapshot read() throws IOException {
-        Map<String, Map<String, ModelCard>> cards = new TreeMap<>();
-        Map<String, Activation> active = new TreeMap<>();
-        int[] skipped = {0};
-        readAll((key, value) -> {
-            String[] k = key.split("/", 3);
-            try {
-                if (k[0].equals(CARD) && k.length == 3) {
-                    ModelCard card = JSON.readValue(value, ModelCard.class);
-                    if (card == null || card.version() == null) {
-                        throw new IOException("no version");
-                    }
-                    cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], card);
-                } else if (k[0].equals(ACTIVE) && k.length == 2) {
-                    active.put(k[1], readActivation(value));
-                }
-            } catch (IOException | RuntimeException e) {
-                // one bad record must not stop every reader of the registry: left out, logged, counted
-                skipped[0]++;
-                LOG.warnf("model registry topic %s: skipped the malformed record %s (%s)", topic, describeKey(key), e.getMessage());
-            }
-        });
-        return new Snapshot(cards, active, skipped[0]);
+        Follower follower = new Follower(topic);
+        readAll((key, value) -> follower.accept(key, value));
+        return follower.snapshot();
     }
 
     /** The zip of one artifact, or null when it is not published. */
     public byte[] artifact(String name, String version) throws IOException {
-        String wanted = artifactKey(checkName(name, "model name"), checkName(version, "model version"));
-        byte[][] found = new byte[1][];
+        return published(name, version).zip();
+    }
+
+    /** One version's artifact record and card record, each null when missing. */
+    private record Published(byte[] zip, byte[] card) {}
+
+    private Published published(String name, String version) throws IOException {
+        String artifactKey = artifactKey(checkName(name, "model name"), checkName(version, "model version"));
+        String cardKey = cardKey(name, version);
+        byte[][] found = new byte[2][];
         readAll((key, value) -> {
-            if (key.equals(wanted)) {
+            if (key.equals(artifactKey)) {
                 found[0] = value;
+            } else if (key.equals(cardKey)) {
+                found[1] = value;
             }
-        });
-        return found[0];
+        }); // a tombstone (null) after a record deletes it
+        return new Published(found[0], found[1]);
     }
 
     /**
-     * Fetches one version and unpacks it into {@code dir}, verified ({@link ArtifactArchive#unpack}); an activated
-     * version that is not published, or does not verify, is an {@link InvalidModelException}.
+     * Fetches one version and unpacks it into {@code dir}, verified: {@link ArtifactArchive#unpack} (checksum, graph
+     * allow-list), the checksum on the registry's card record, and the signature when a verification key is set.
+     * An activated version that is not published, or does not verify, is an {@link InvalidModelException}.
      */
     public ModelArtifact fetch(String name, String version, java.nio.file.Path dir) throws IOException {
-        byte[] zip = artifact(name, version);
-        if (zip == null) {
-            throw new InvalidModelException("model " + name + " version " + version + " is not published in " + topic);
+        Published published = published(name, version);
+        if (published.zip() == null || published.card() == null) {
+            throw new InvalidModelException("model " + name + " version " + version + " is not published in " + topic
+                    + (published.zip() == null ? "" : " (its artifact has no card record)"));
         }
-        return ArtifactArchive.unpack(zip, dir);
+        ModelArtifact artifact = ArtifactArchive.unpack(published.zip(), dir);
+        String recorded = readCard(published.card()).checksum();
+        ModelCard card = artifact.card();
+        if (!name.equals(card.name()) || !version.equals(card.version()) || !card.checksum().equals(recorded)) {
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "the artifact record of model "
+                    + name + " version " + version + " holds " + UntrustedText.shown(card.name(), 128) + " "
+                    + UntrustedText.shown(card.version(), 128) + " " + card.checksum() + ", its card record says "
+                    + UntrustedText.shown(String.valueOf(recorded), 80) + " (replaced after publishing?)");
+        }
+        trust.verify(artifact);
+        return artifact;
     }
 
     interface RecordHandler {
@@ -273,10 +352,16 @@ public final class ModelRegistry implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_ARTIFACT_BYTES + (1 << 20));
+        // a reader must not create the topic (with the broker's defaults, not compacted) by asking for it
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         Properties props = new Properties();
         props.putAll(c);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
+            if (consumer.partitionsFor(topic, READ_TIMEOUT).isEmpty()) {
+                throw new IOException("model registry topic " + topic + " does not exist; `frameguard models publish` "
+                        + "(or the trainer) creates it");
+            }
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
@@ -286,8 +371,8 @@ public final class ModelRegistry implements AutoCloseable {
                     throw new IOException("timed out reading model registry topic " + topic);
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null && r.value() != null) {
-                        handler.handle(r.key(), r.value());
+                    if (r.key() != null) {
+                        handler.handle(r.key(), r.value()); // null: a tombstone
                     }
                 }
             }

@@ -81,7 +81,7 @@ final class ScorerWorker implements Runnable {
         this.settings = settings;
         this.metrics = metrics;
         this.heatmaps = heatmaps;
-        this.poller = new FramePoller(consumer, settings.maxBatch(), settings.linger());
+        this.poller = new FramePoller(consumer, settings.maxBatch(), settings.maxBatchBytes(), settings.linger());
         this.decoder = new BatchDecoder(decoders, settings.decodeThreads(), "frameguard-decode-" + id);
         this.transaction = new ScoringTransaction(id, consumer, producer, () -> running);
         this.records = new OutgoingRecords(topics, settings.maxRecordBytes());
@@ -295,7 +295,7 @@ final class ScorerWorker implements Runnable {
         List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
-        // At most framesPerCall frames per predictor call; a batch topped up during the linger may need two.
+        // At most framesPerCall frames per predictor call (predict-batch may split a batch; benchmarks use it).
         int perCall = settings.framesPerCall();
         List<ScoredFrame> scored = new ArrayList<>(decoded.size());
         int calls = (decoded.size() + perCall - 1) / perCall;

@@ -6,6 +6,7 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
+import io.frameguard.model.ModelTrust;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
@@ -36,6 +38,21 @@ public class ActiveModel {
     Map<String, Object> kafkaConfig;
 
     private final AtomicReference<ModelRunner> current = new AtomicReference<>();
+    private ModelTrust trust;
+
+    /** What a model must carry to be loaded: the trainer's signature when frameguard.registry.verify-key is set. */
+    public synchronized ModelTrust trust() {
+        if (trust == null) {
+            Optional<String> key = config.registry().verifyKey();
+            try {
+                trust = ModelTrust.of(Optional.empty(), key.map(Path::of));
+            } catch (IOException e) {
+                throw new IllegalStateException("frameguard.registry.verify-key (FRAMEGUARD_REGISTRY_VERIFY_KEY)="
+                        + key.orElse("") + ": " + e.getMessage(), e);
+            }
+        }
+        return trust;
+    }
 
     /**
      * Loads the configured model: {@code frameguard.model.dir}, or else the version active in the model registry
@@ -47,6 +64,7 @@ public class ActiveModel {
         if (loaded != null) {
             return loaded;
         }
+        trust(); // a wrong key setting fails the start first, whatever the model
         if (config.model().dir().isEmpty()) {
             ModelRunner scorer = loadActiveFromRegistry();
             current.set(scorer);
@@ -54,7 +72,9 @@ public class ActiveModel {
         }
         Path dir = Path.of(config.model().dir().get());
         try {
-            ModelRunner scorer = ModelRunner.load(ModelArtifact.open(dir), InferenceDevice.parse(config.scorer().device()));
+            ModelArtifact artifact = ModelArtifact.open(dir);
+            trust().verify(artifact);
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
             current.set(scorer);
             LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
                     scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
@@ -69,10 +89,9 @@ public class ActiveModel {
         String name = config.registry().modelName().orElseThrow();
         String topic = config.registry().topic();
         String where = "frameguard.registry.model-name=" + name + " in frameguard.registry.topic=" + topic;
-        try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic)) {
-            if (config.topics().create()) {
-                registry.ensureTopic(config.topics().replicationFactor());
-            }
+        // The scorer only reads the registry (the trainer or `frameguard models publish` creates the topic), so it
+        // runs with read-only credentials on it.
+        try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic, trust())) {
             ModelRegistry.Activation active = registry.read().active().get(name);
             if (active == null) {
                 throw new IllegalStateException(where + ": no active version; publish one with "

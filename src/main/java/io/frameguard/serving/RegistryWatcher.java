@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -36,16 +37,18 @@ import org.jboss.logging.Logger;
  * Serves the version activated in the Kafka model registry ({@code frameguard.registry.enabled}).
  *
  * <p>Follows the registry topic's control record for the model name. When it names another version, the version
- * is fetched, unpacked and verified (checksum), loaded and checked (DJL loads it, its input is the one the stream
+ * is fetched, unpacked and verified ({@link ModelRegistry#fetch}: checksums, graph allow-list, signature), loaded and checked (DJL loads it, its input is the one the stream
  * carries, a canary batch gives finite errors), and only then swapped in: scoring threads pick it up at their
  * next batch. A version that fails any check is refused with a log line and the {@code frameguard.model.refused}
- * metric, and the old model keeps serving.
+ * metric (its {@code reason} label: {@link InvalidModelException.Reason}, or {@code unavailable}), and the old model
+ * keeps serving.
  */
 @ApplicationScoped
 public class RegistryWatcher implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(RegistryWatcher.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration TOPIC_WAIT = Duration.ofSeconds(2);
 
     @Inject
     FrameguardConfig config;
@@ -63,6 +66,7 @@ public class RegistryWatcher implements Runnable {
     private volatile boolean running = true;
     /** Why the watcher stopped while the service runs, or null. */
     private volatile Exception stopped;
+    private volatile ModelRegistry.Snapshot snapshot;
     private Thread thread;
     private Map<String, Object> clientConfig;
     private String name;
@@ -74,17 +78,20 @@ public class RegistryWatcher implements Runnable {
         }
         clientConfig = new HashMap<>(kafkaConfig); // the service's kafka.* settings: brokers and security
         name = config.registry().modelName().orElse(model.loadConfigured().card().name());
-        try (ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic())) {
-            if (config.topics().create()) {
-                registry.ensureTopic(config.topics().replicationFactor());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("frameguard.registry.topic=" + config.registry().topic() + ": " + e.getMessage(), e);
-        }
+        // No topic creation here: the scorer only reads the registry and may hold read-only credentials on it; the
+        // watcher waits for the topic that the trainer or `frameguard models publish` creates.
         thread = new Thread(this, "frameguard-registry-watcher");
         thread.setDaemon(true);
         thread.start();
         LOG.infof("following model %s in registry topic %s", name, config.registry().topic());
+    }
+
+    /**
+     * What the registry holds, as this watcher has followed it (every replica follows the same topic, so every
+     * replica answers the same); empty until the watcher has read the topic up to where it ended at start.
+     */
+    public Optional<ModelRegistry.Snapshot> snapshot() {
+        return Optional.ofNullable(snapshot);
     }
 
     /** Why the service no longer follows the registry, or null (also when it is not meant to follow it). */
@@ -111,20 +118,31 @@ public class RegistryWatcher implements Runnable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelRegistry.MAX_ARTIFACT_BYTES + (1 << 20));
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a follower never creates the registry topic
         String wanted = null;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-                ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic())) {
+                ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic(), model.trust())) {
             TopicPartition tp = new TopicPartition(config.registry().topic(), 0);
+            awaitTopic(consumer, tp.topic());
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
+            ModelRegistry.Follower follower = new ModelRegistry.Follower(tp.topic());
+            long caughtUpAt = consumer.endOffsets(List.of(tp), POLL.multipliedBy(60)).get(tp);
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    Optional<ModelRegistry.Activation> activation = ModelRegistry.activationOf(name, r.key(), r.value());
-                    if (activation.isPresent()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                int skippedBefore = follower.skipped();
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    Optional<ModelRegistry.Activation> activation = follower.accept(r.key(), r.value());
+                    if (activation.isPresent() && name.equals(activation.get().name())) {
                         wanted = activation.get().version();
-                    } else if (r.value() != null && ModelRegistry.isControlRecord(name, r.key())) {
-                        metrics.registryRecordSkipped(); // malformed: logged by the registry, the current model keeps serving
                     }
+                }
+                for (int i = skippedBefore; i < follower.skipped(); i++) {
+                    metrics.registryRecordSkipped(); // malformed: logged by the follower; the current model keeps serving
+                }
+                // published once the watcher has read what the topic held when it started, then after each change
+                if (snapshot != null ? !records.isEmpty() : consumer.position(tp) >= caughtUpAt) {
+                    snapshot = follower.snapshot();
                 }
                 ModelRunner serving = model.current();
                 if (wanted != null && serving != null && !wanted.equals(serving.card().version())) {
@@ -138,6 +156,18 @@ public class RegistryWatcher implements Runnable {
                 stopped = e;
                 LOG.errorf(e, "model registry watcher stopped: %s; the current model keeps serving", e.getMessage());
             }
+        }
+    }
+
+    /** Waits (while running) until the registry topic exists, logging once when it does not yet. */
+    private void awaitTopic(KafkaConsumer<String, byte[]> consumer, String topic) throws InterruptedException {
+        boolean logged = false;
+        while (running && consumer.partitionsFor(topic, POLL.multipliedBy(10)).isEmpty()) {
+            if (!logged) {
+                LOG.infof("model registry topic %s does not exist yet; waiting for the first `frameguard models publish`", topic);
+                logged = true;
+            }
+            Thread.sleep(TOPIC_WAIT.toMillis());
         }
     }
 
@@ -157,7 +187,7 @@ public class RegistryWatcher implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.errorf("refused model %s %s from the registry: %s; still serving %s", name, version, e.getMessage(),
                     serving.card().version());
-            metrics.modelRefused(e instanceof InvalidModelException ? "invalid-model" : "unavailable");
+            metrics.modelRefused(e instanceof InvalidModelException invalid ? invalid.reason().label() : "unavailable");
             deleteQuietly(dir);
         }
     }

@@ -37,7 +37,10 @@ class ConfigFailFastIT {
                 Arguments.of("a commit interval the transaction timeout would cut short",
                         Map.of("frameguard.model.dir", ANY_DIR, "frameguard.scorer.commit-interval", "3s", "kafka.transaction.timeout.ms", "5000"),
                         List.of("frameguard.scorer.commit-interval (PT3S) must be between 0 and half of "
-                                + "kafka.transaction.timeout.ms (5000 ms)")));
+                                + "kafka.transaction.timeout.ms (5000 ms)")),
+                Arguments.of("a model verification key that is not there",
+                        Map.of("frameguard.model.dir", ANY_DIR, "frameguard.registry.verify-key", "/no/such/key.pem"),
+                        List.of("frameguard.registry.verify-key (FRAMEGUARD_REGISTRY_VERIFY_KEY)=/no/such/key.pem: cannot read key file")));
     }
 
     @ParameterizedTest(name = "{0}")

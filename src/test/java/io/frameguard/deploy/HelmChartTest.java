@@ -110,6 +110,58 @@ class HelmChartTest {
         assertThat(m.get("Deployment").at("/spec").has("replicas")).as("KEDA owns replicas").isFalse();
     }
 
+    /** Every values file under ci/ renders and passes the schema (helm's convention for chart CI). */
+    @Test
+    void ciValuesFilesRender() throws Exception {
+        List<Path> files;
+        try (var list = Files.list(CHART.resolve("ci"))) {
+            files = list.filter(f -> f.toString().endsWith("-values.yaml")).sorted().toList();
+        }
+        assertThat(files).isNotEmpty();
+        for (Path f : files) {
+            assertThat(render(t -> t.withValuesFile(f)).kinds()).as(f.toString()).contains("Deployment");
+        }
+    }
+
+    /**
+     * The trust boundaries of the threat model: the scorer and the trainer present their own Kafka credentials, the
+     * private signing key reaches the trainer only, and both verify models with the public key.
+     */
+    @Test
+    void splitCredentialsGiveEachContainerItsOwnAndTheSigningKeyOnlyToTheTrainer() throws Exception {
+        for (String mode : List.of("sidecar", "cronjob")) {
+            Manifests m = render(t -> t.withValuesFile(CHART.resolve("ci/split-credentials-values.yaml")).set("trainer.mode", mode));
+            JsonNode pod = m.get("Deployment").at("/spec/template/spec");
+            JsonNode scorer = Manifests.container(pod, "frameguard");
+            JsonNode trainerPod = mode.equals("sidecar") ? pod : m.get("CronJob").at("/spec/jobTemplate/spec/template/spec");
+            JsonNode trainer = Manifests.container(trainerPod, "trainer");
+
+            assertThat(Manifests.env(scorer, "KAFKA_SASL_JAAS_CONFIG"))
+                    .contains("\"name\":\"fg-kafka-scorer\"");
+            assertThat(Manifests.env(trainer, "KAFKA_SASL_JAAS_CONFIG"))
+                    .as(mode).contains("\"name\":\"fg-kafka-trainer\"");
+
+            assertThat(Manifests.env(scorer, "FRAMEGUARD_REGISTRY_VERIFY_KEY"))
+                    .isEqualTo("/etc/frameguard/model-verify/model-signing.pub");
+            assertThat(Manifests.env(trainer, "FRAMEGUARD_REGISTRY_VERIFY_KEY")).isNotNull();
+            assertThat(Manifests.env(trainer, "FRAMEGUARD_MODEL_SIGNING_KEY"))
+                    .isEqualTo("/etc/frameguard/model-signing/model-signing.key");
+            assertThat(Manifests.env(scorer, "FRAMEGUARD_MODEL_SIGNING_KEY")).as("the scorer cannot sign").isNull();
+            assertThat(scorer.path("volumeMounts").findValuesAsText("name")).contains("model-verify-key")
+                    .doesNotContain("model-signing-key");
+            assertThat(trainer.path("volumeMounts").findValuesAsText("name")).contains("model-verify-key", "model-signing-key");
+            // each key volume holds only its one key: the public key's volume never carries the private key
+            for (JsonNode v : trainerPod.path("volumes")) {
+                if (v.path("name").asText().equals("model-verify-key")) {
+                    assertThat(v.at("/secret/items").findValuesAsText("key")).containsExactly("model-signing.pub");
+                }
+            }
+        }
+        // without a trainer secret the trainer falls back to the scorer's
+        JsonNode pod = render(t -> t.set("kafka.existingSecret", "fg-kafka")).get("Deployment").at("/spec/template/spec");
+        assertThat(Manifests.env(Manifests.container(pod, "trainer"), "KAFKA_SASL_JAAS_CONFIG")).contains("\"name\":\"fg-kafka\"");
+    }
+
     @Test
     void cronJobModeRunsTheTrainerOnceOnASchedule() throws Exception {
         Manifests m = render(t -> t.set("trainer.mode", "cronjob").set("trainer.schedule", "15 2 * * *"));

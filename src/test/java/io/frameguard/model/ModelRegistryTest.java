@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TamperedModels;
 import io.frameguard.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -112,17 +114,21 @@ class ModelRegistryTest {
             assertThat(s.active()).containsOnlyKeys("test");
             assertThat(s.active().get("test").version()).isEqualTo("test-1");
             assertThat(s.skipped()).isEqualTo(4);
-            // a follower of the topic: a malformed control record is no activation
-            assertThat(ModelRegistry.activationOf("other", "active/other", "\"just a string\"".getBytes())).isEmpty();
-            assertThat(ModelRegistry.activationOf("broken", "active/broken", "{\"name\":\"broken\"}".getBytes())).isEmpty();
-            assertThat(ModelRegistry.activationOf("test", "active/test", "{\"name\":\"test\",\"version\":\"test-1\"}".getBytes()))
+            // a follower of the topic: a malformed control record is no activation, a tombstone deletes
+            ModelRegistry.Follower follower = new ModelRegistry.Follower(topic);
+            assertThat(follower.accept("active/other", "\"just a string\"".getBytes())).isEmpty();
+            assertThat(follower.accept("active/broken", "{\"name\":\"broken\"}".getBytes())).isEmpty();
+            assertThat(follower.accept("active/test", "{\"name\":\"test\",\"version\":\"test-1\"}".getBytes()))
                     .get().extracting(ModelRegistry.Activation::version).isEqualTo("test-1");
+            assertThat(follower.skipped()).isEqualTo(2);
+            follower.accept("active/test", null);
+            assertThat(follower.snapshot().active()).isEmpty();
         }
     }
 
     @Test
     void damagedArchivesAreRefused() throws Exception {
-        byte[] zip = ArtifactArchive.pack(v1);
+        byte[] zip = ArtifactArchive.pack(v1, Optional.empty());
         assertThatThrownBy(() -> ArtifactArchive.unpack(java.util.Arrays.copyOf(zip, zip.length / 2), tmp.resolve("cut")))
                 .isInstanceOf(InvalidModelException.class);
         ByteArrayOutputStream evil = new ByteArrayOutputStream();
@@ -136,5 +142,77 @@ class ModelRegistryTest {
         assertThat(tmp.resolve("outside.txt")).doesNotExist();
         assertThatThrownBy(() -> ArtifactArchive.unpack("not a zip".getBytes(), tmp.resolve("garbage")))
                 .hasMessageContaining("empty or not a zip");
+    }
+
+    @Test
+    void anArtifactRecordReplacedAfterPublishingIsRefused() throws Exception {
+        String topic = "models-d";
+        try (ModelRegistry registry = registry(topic)) {
+            registry.publish(v1);
+            // another model, resealed as test-1 (its own card's checksum matches its files), written over v1's artifact
+            ModelArtifact impostor = TamperedModels.withGraph(v2, tmp.resolve("replaced"), "test-1", g -> g);
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-1",
+                        ArtifactArchive.pack(impostor, Optional.empty()))).get();
+            }
+            assertThatThrownBy(() -> registry.fetch("test", "test-1", tmp.resolve("fetched-replaced")))
+                    .isInstanceOfSatisfying(InvalidModelException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.CHECKSUM_MISMATCH))
+                    .hasMessageContaining(v1.card().checksum());
+        }
+    }
+
+    @Test
+    void aPublishedGraphWithAForbiddenOperationIsRefusedOnFetch() throws Exception {
+        try (ModelRegistry registry = registry("models-e")) {
+            ModelArtifact evil = TamperedModels.withGraph(v1, tmp.resolve("evil-graph"), "evil",
+                    g -> TamperedModels.readingFile(g, "/etc/passwd"));
+            registry.publish(evil); // a writer of the topic needs no frameguard client; publish does not check
+            assertThatThrownBy(() -> registry.fetch("test", "evil", tmp.resolve("fetched-evil")))
+                    .isInstanceOfSatisfying(InvalidModelException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.FORBIDDEN_OP));
+        }
+    }
+
+    @Test
+    void withAVerificationKeyOnlyTheTrainersSignatureIsLoaded() throws Exception {
+        Path keys = tmp.resolve("keys");
+        ModelTrust trainer = keyPair(keys.resolve("trainer"));
+        ModelTrust other = keyPair(keys.resolve("other"));
+        Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+        String topic = "models-f";
+        try (ModelRegistry unsigned = registry(topic);
+                ModelRegistry signing = new ModelRegistry(client, topic,
+                        ModelTrust.of(Optional.of(keys.resolve("trainer/private.pem")), Optional.empty()));
+                ModelRegistry scorer = new ModelRegistry(client, topic,
+                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("trainer/public.pem"))));
+                ModelRegistry stranger = new ModelRegistry(client, topic,
+                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("other/public.pem"))))) {
+            signing.publish(v1);
+            unsigned.publish(v2);
+            assertThat(trainer.signs()).isTrue();
+            assertThat(other.verifies()).isTrue();
+
+            assertThat(scorer.fetch("test", "test-1", tmp.resolve("signed-ok")).card().checksum()).isEqualTo(v1.card().checksum());
+            assertThat(unsigned.fetch("test", "test-2", tmp.resolve("no-key-no-check")).card().version()).isEqualTo("test-2");
+            assertThatThrownBy(() -> scorer.fetch("test", "test-2", tmp.resolve("unsigned")))
+                    .isInstanceOfSatisfying(InvalidModelException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
+            assertThatThrownBy(() -> stranger.fetch("test", "test-1", tmp.resolve("foreign")))
+                    .isInstanceOfSatisfying(InvalidModelException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
+        }
+    }
+
+    /** A key pair written as the keygen command writes it, as a trust that both signs and verifies. */
+    private static ModelTrust keyPair(Path dir) throws Exception {
+        java.security.KeyPair pair = ModelTrust.generate();
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
+        java.nio.file.Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
+        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
     }
 }

@@ -10,6 +10,7 @@ import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.local.LocalService;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelRegistry;
 import io.frameguard.testing.Certificates;
 import io.frameguard.testing.ExternalTool;
 import io.frameguard.testing.SecuredLocalKafka;
@@ -31,10 +32,17 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,12 +92,16 @@ class SecuredKafkaIT {
                         Map.entry("ssl.keystore.type", "PKCS12"),
                         Map.entry("ssl.truststore.location", certs.truststore().toString()),
                         Map.entry("ssl.truststore.password", PASSWORD),
-                        Map.entry("ssl.truststore.type", "PKCS12"));
+                        Map.entry("ssl.truststore.type", "PKCS12"),
+                        // ACLs on: the plaintext and controller listeners (test setup, the publisher) are the super user
+                        Map.entry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
+                        Map.entry("super.users", "User:ANONYMOUS"));
         List<String> scramUsers = List.of("--add-scram", SCRAM + "=[name=" + USER + ",password=" + USER_PASSWORD + "]");
         try (LocalKafka kafka = SecuredLocalKafka.start(System.getProperty("java.class.path"), work.resolve("kafka"), listeners,
                 properties, scramUsers)) {
             String sasl = kafka.listenerAddress("SASL");
             String mtls = kafka.listenerAddress("MTLS");
+            grantScorerRights(kafka.bootstrapServers());
             Map<String, String> saslClient = Map.of(
                     CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL",
                     SaslConfigs.SASL_MECHANISM, SCRAM,
@@ -128,6 +140,75 @@ class SecuredKafkaIT {
                 assertThat(scoresOf(mtls, mtlsClient, "kcat-mtls")).hasSize(FRAMES);
                 assertThat(kcatCountScores(sasl, kcatSasl(certs), "kcat-mtls")).isEqualTo(FRAMES);
             }
+            scorerWithReadOnlyRightsOnTheRegistryFollowsIt(work, kafka.bootstrapServers(), sasl, saslClient, model);
+        }
+    }
+
+    /**
+     * The scorer's principal may do what a scorer does (its topics, groups, transactions) and only read the model
+     * registry topic: DENY ACLs on writing, creating, deleting and altering it, which win over any ALLOW. The mutual-TLS
+     * client and kcat get everything.
+     */
+    private static void grantScorerRights(String plaintext) throws Exception {
+        List<AclBinding> acls = new ArrayList<>();
+        for (String principal : List.of("User:" + USER, "User:" + KCAT_USER, "User:CN=client")) {
+            for (ResourceType type : List.of(ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID)) {
+                acls.add(acl(type, "*", principal, AclOperation.ALL, AclPermissionType.ALLOW));
+            }
+            for (AclOperation op : List.of(AclOperation.IDEMPOTENT_WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)) {
+                acls.add(acl(ResourceType.CLUSTER, "kafka-cluster", principal, op, AclPermissionType.ALLOW));
+            }
+        }
+        for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER,
+                AclOperation.ALTER_CONFIGS)) {
+            acls.add(acl(ResourceType.TOPIC, ModelRegistry.DEFAULT_TOPIC, "User:" + USER, op, AclPermissionType.DENY));
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, plaintext))) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static AclBinding acl(ResourceType type, String name, String principal, AclOperation op, AclPermissionType permission) {
+        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+                new AccessControlEntry(principal, "*", op, permission));
+    }
+
+    /**
+     * With read-only rights on the registry, the scorer starts from the version active there and swaps to the next
+     * one the trainer (here the super user) activates; its credentials cannot write the registry.
+     */
+    private static void scorerWithReadOnlyRightsOnTheRegistryFollowsIt(Path work, String plaintext, String sasl,
+            Map<String, String> saslClient, ModelArtifact first) throws Exception {
+        ModelArtifact second = TestModels.trainSensorModel(work.resolve("model-2"), 600, 2, 6);
+        try (ModelRegistry trainer = new ModelRegistry(Map.of("bootstrap.servers", plaintext), ModelRegistry.DEFAULT_TOPIC)) {
+            trainer.ensureTopic((short) 1);
+            trainer.publish(first);
+            trainer.publish(second);
+            trainer.activate(first.card().name(), first.card().version(), "first");
+        }
+        Map<String, String> settings = new HashMap<>();
+        saslClient.forEach((k, v) -> settings.put("kafka." + k, v));
+        settings.put("kafka.bootstrap.servers", sasl);
+        settings.put("frameguard.registry.enabled", "true");
+        settings.put("frameguard.registry.model-name", first.card().name());
+        settings.put("frameguard.registry.cache-dir", work.resolve("model-cache").toString());
+        settings.put("kafka-streams.state.dir", work.resolve("streams-2").toString());
+        try (LocalService service = LocalService.start(Path.of("target/quarkus-app"), settings, LocalKafka.freePort(),
+                work.resolve("service-2.log"))) {
+            service.awaitReady();
+            try (ModelRegistry trainer = new ModelRegistry(Map.of("bootstrap.servers", plaintext), ModelRegistry.DEFAULT_TOPIC)) {
+                trainer.activate(second.card().name(), second.card().version(), "second");
+            }
+            String served = "frameguard_model_info";
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> service.metricSum(served,
+                    "version=\"" + second.card().version() + "\"") == 1);
+        }
+        Map<String, Object> scorer = new HashMap<>(saslClient);
+        scorer.put("bootstrap.servers", sasl);
+        try (ModelRegistry asScorer = new ModelRegistry(scorer, ModelRegistry.DEFAULT_TOPIC)) {
+            assertThat(asScorer.read().active().get(first.card().name()).version()).isEqualTo(second.card().version());
+            assertThatThrownBy(() -> asScorer.activate(first.card().name(), first.card().version(), "not allowed"))
+                    .hasMessageContaining("Not authorized");
         }
     }
 

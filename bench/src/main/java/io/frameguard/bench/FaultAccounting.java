@@ -41,7 +41,7 @@ final class FaultAccounting {
      * the anomaly events expected are those {@code policy} yields over each source's committed scores, in order.
      */
     static FaultReport.Figures analyse(String bootstrap, FaultStream stream, ThresholdPolicy policy, List<FaultReport.Kill> killed,
-            FaultReport.Outage outage, boolean swapped, long peakRss, double seconds) throws Exception {
+            FaultReport.Outage outage, boolean swapped, FaultReport.Tampering tampering, long peakRss, double seconds) throws Exception {
         Map<Long, String> kindAt = stream.kindAt();
         long normalSent = kindAt.values().stream().filter(NORMAL::equals).count();
         long hostileSent = kindAt.size() - normalSent;
@@ -106,7 +106,7 @@ final class FaultAccounting {
 
         return new FaultReport.Figures(normalSent, hostileSent, stream.sendFailures(), scored, normalSent - scored, duplicateScores, hostileScored,
                 withoutModel, byModel, deadLettered, hostileSent - deadLettered, duplicateDeadLetters, normalDeadLettered, withoutReason,
-                reasons, expected.size(), events, missingEvents, unexpectedEvents, duplicateEvents, killed, outage, swapped, peakRss, seconds);
+                reasons, expected.size(), events, missingEvents, unexpectedEvents, duplicateEvents, killed, outage, swapped, tampering, peakRss, seconds);
     }
 
     /** Every committed record of a topic, partition by partition in offset order. */

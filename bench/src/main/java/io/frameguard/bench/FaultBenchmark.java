@@ -5,8 +5,11 @@ import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.local.LocalService;
+import io.frameguard.model.ArtifactArchive;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
+import io.frameguard.model.ModelTrust;
+import io.frameguard.testing.TamperedModels;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
@@ -20,7 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -93,6 +98,7 @@ public final class FaultBenchmark implements Callable<Integer> {
     String brokerClasspath;
 
     private long peakRss;
+    private ModelTrust trainerKey;
 
     @Override
     public Integer call() throws Exception {
@@ -121,13 +127,15 @@ public final class FaultBenchmark implements Callable<Integer> {
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
         Files.createDirectories(work);
         // a fresh run: what an earlier run left (models, cached artifacts, Streams state) would change this one
-        for (String left : List.of("model-v1", "model-v2", "model-cache", "streams")) {
+        for (String left : List.of("model-v1", "model-v2", "model-cache", "streams", "tampered")) {
             org.apache.commons.io.FileUtils.deleteDirectory(work.resolve(left).toFile());
         }
         SensorSimulator sim = new SensorSimulator(dim, seed);
         ThresholdPolicy policy = new ThresholdPolicy(0.01, 0.02, 0.5, 2.0, 2, 3);
         ModelArtifact v1 = train(sim, "v1", 2);
         ModelArtifact v2 = train(sim, "v2", 3);
+        // the trainer's signing key; the service loads only what it signed (frameguard.registry.verify-key)
+        trainerKey = keyPair(work.resolve("keys/trainer"));
         SplittableRandom random = new SplittableRandom(seed);
         long total = (long) frames + hostile;
         double streamSeconds = (double) total / rate;
@@ -136,7 +144,8 @@ public final class FaultBenchmark implements Callable<Integer> {
                 : LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
             String bootstrap = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-                    ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
+                    ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC,
+                            trainerKey)) {
                 admin.createTopics(List.of(new NewTopic(FaultStream.TOPICS.frames().name(), partitions, (short) 1))).all().get();
                 registry.ensureTopic((short) 1);
                 registry.publish(v1);
@@ -149,7 +158,7 @@ public final class FaultBenchmark implements Callable<Integer> {
             boolean swapped = false;
             LocalService service = start(app, settings, 0);
             service.awaitReady();
-            tamperWithRegistry(bootstrap);
+            FaultReport.Tampering tampering = tamperWithRegistry(bootstrap, service, v1, v2);
             FaultStream stream = new FaultStream(bootstrap, sim, random.split(), frames, hostile, rate, dim);
             Thread producer = new Thread(stream, "fault-suite-producer");
             long streamStart = System.nanoTime();
@@ -187,25 +196,93 @@ public final class FaultBenchmark implements Callable<Integer> {
                 service.close();
             }
             double seconds = seconds(started);
-            return FaultAccounting.analyse(bootstrap, stream, policy, killed, outage, swapped, peakRss, seconds);
+            return FaultAccounting.analyse(bootstrap, stream, policy, killed, outage, swapped, tampering, peakRss, seconds);
         }
     }
 
     /**
-     * What a careless or hostile writer of the registry topic leaves there: a card that is not JSON and a control
-     * record for the served model that is no activation, then the valid activation again (a compacted topic keeps
-     * the last record of a key). The running instance's watcher and every instance started later must skip them.
+     * What a careless or hostile writer of the registry topic leaves there, while the first instance runs:
+     * <ul>
+     *   <li>a card that is not JSON and a control record for the served model that is no activation (skipped);
+     *   <li>activations of versions that must be refused, each awaited on the service's
+     *       {@code frameguard_model_refused_total{reason}}: a graph that reads a file (signed with the trainer's key,
+     *       as a stolen key would sign it: {@code forbidden-op}), an artifact record replaced after publishing
+     *       ({@code checksum-mismatch}), an unsigned artifact ({@code unsigned}) and one signed with another key
+     *       ({@code bad-signature});
+     * </ul>
+     * then v1's activation again. The instance keeps serving v1 throughout: the accounting counts every score by the
+     * version that made it, and a score by any of these versions is a problem.
      */
-    private static void tamperWithRegistry(String bootstrap) throws Exception {
-        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
-                new ByteArraySerializer()); ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap),
-                ModelRegistry.DEFAULT_TOPIC)) {
+    private FaultReport.Tampering tamperWithRegistry(String bootstrap, LocalService service, ModelArtifact v1, ModelArtifact v2)
+            throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Map<String, Long> refused = new TreeMap<>();
+        List<String> notRefused = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "max.request.size", ModelRegistry.MAX_ARTIFACT_BYTES), new StringSerializer(), new ByteArraySerializer());
+                ModelRegistry trainer = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC, trainerKey);
+                ModelRegistry unsigned = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC);
+                ModelRegistry foreign = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC, keyPair(work.resolve("keys/foreign")))) {
             raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/" + MODEL_NAME + "/v9",
                     "{not json".getBytes(StandardCharsets.UTF_8))).get();
             raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "active/" + MODEL_NAME,
                     "\"garbage\"".getBytes(StandardCharsets.UTF_8))).get();
-            registry.activate(MODEL_NAME, "v1", "fault suite: after the tampering");
+            trainer.activate(MODEL_NAME, "v1", "fault suite: after the malformed records");
+
+            trainer.publish(TamperedModels.withGraph(v1, tampered("forbidden"), "v-forbidden",
+                    g -> TamperedModels.readingFile(g, "/etc/passwd")));
+            awaitRefused(trainer, service, "v-forbidden", "forbidden-op", refused, notRefused);
+
+            trainer.publish(TamperedModels.withGraph(v1, tampered("replaced"), "v-replaced", g -> g));
+            ModelArtifact impostor = TamperedModels.withGraph(v2, tampered("impostor"), "v-replaced", g -> g);
+            raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "artifact/" + MODEL_NAME + "/v-replaced",
+                    ArtifactArchive.pack(impostor, trainerKey.signatureOf(impostor)))).get();
+            awaitRefused(trainer, service, "v-replaced", "checksum-mismatch", refused, notRefused);
+
+            unsigned.publish(TamperedModels.withGraph(v2, tampered("unsigned"), "v-unsigned", g -> g));
+            awaitRefused(trainer, service, "v-unsigned", "unsigned", refused, notRefused);
+
+            foreign.publish(TamperedModels.withGraph(v2, tampered("foreign"), "v-foreign", g -> g));
+            awaitRefused(trainer, service, "v-foreign", "bad-signature", refused, notRefused);
+
+            trainer.activate(MODEL_NAME, "v1", "fault suite: after the tampering");
         }
+        return new FaultReport.Tampering(refused, notRefused);
+    }
+
+    private Path tampered(String name) throws IOException {
+        Path dir = work.resolve("tampered").resolve(name);
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        return dir;
+    }
+
+    /** Activates {@code version} and waits for the service to count a refusal with {@code reason}. */
+    private static void awaitRefused(ModelRegistry registry, LocalService service, String version, String reason,
+            Map<String, Long> refused, List<String> notRefused) throws Exception {
+        String metric = "frameguard_model_refused_total";
+        String label = "reason=\"" + reason + "\"";
+        double before = service.metricSum(metric, label);
+        registry.activate(MODEL_NAME, version, "fault suite: tampering (" + reason + ")");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (service.metricSum(metric, label) <= before) {
+            if (System.nanoTime() > deadline) {
+                notRefused.add(version + " (expected " + reason + ")");
+                return;
+            }
+            Thread.sleep(200);
+        }
+        refused.merge(reason, 1L, Long::sum);
+        System.out.printf("tampering: %s refused (%s)%n", version, reason);
+    }
+
+    /** A fresh Ed25519 pair in {@code dir} (private.pem, public.pem), as a trust that signs and verifies. */
+    private static ModelTrust keyPair(Path dir) throws IOException {
+        java.security.KeyPair pair = ModelTrust.generate();
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
+        Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
+        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
     }
 
     private ModelArtifact train(SensorSimulator sim, String version, int epochs) throws IOException {
@@ -220,6 +297,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         s.put("frameguard.registry.enabled", "true");
         s.put("frameguard.registry.model-name", MODEL_NAME);
         s.put("frameguard.registry.cache-dir", work.resolve("model-cache").toAbsolutePath().toString());
+        s.put("frameguard.registry.verify-key", work.resolve("keys/trainer/public.pem").toAbsolutePath().toString());
         s.put("frameguard.detector.target-rate", Double.toString(policy.targetRate()));
         s.put("frameguard.detector.adapt-rate", Double.toString(policy.adaptRate()));
         s.put("frameguard.detector.floor-factor", Double.toString(policy.floorFactor()));

@@ -25,6 +25,14 @@ final class FaultReport {
     public record Outage(int seconds, boolean readinessWentDown, double downAfterSeconds, double readyAfterRestartSeconds) {}
 
     /**
+     * The registry tampering step: refusals seen on the service by reason, and the tampered versions it did not refuse.
+     */
+    public record Tampering(Map<String, Long> refused, List<String> notRefused) {}
+
+    /** The versions that may score: the trained ones; a score by any other (a tampered one) is a problem. */
+    static final java.util.Set<String> TRUSTED_VERSIONS = java.util.Set.of("v1", "v2");
+
+    /**
      * What the run found. The counts that must be zero: {@link #problems()}.
      *
      * @param hostileReasons per hostile kind, the dead-letter reasons seen and how often
@@ -33,7 +41,7 @@ final class FaultReport {
             long hostileScored, long scoresWithoutModel, Map<String, Long> scoresByModel, long deadLettered, long missingDeadLetters,
             long duplicateDeadLetters, long normalDeadLettered, long deadLettersWithoutReason, Map<String, Map<String, Long>> hostileReasons,
             long expectedEvents, long events, long missingEvents, long unexpectedEvents, long duplicateEvents, List<Kill> kills,
-            Outage outage, boolean swapped, long peakRssMiB, double seconds) {
+            Outage outage, boolean swapped, Tampering tampering, long peakRssMiB, double seconds) {
 
         /** Every count that must be zero, by name; empty when the run is clean. */
         public Map<String, Long> problems() {
@@ -50,6 +58,9 @@ final class FaultReport {
             p.put("missing anomaly events", missingEvents);
             p.put("unexpected anomaly events", unexpectedEvents);
             p.put("duplicate anomaly events", duplicateEvents);
+            p.put("tampered models not refused", tampering == null ? 0L : tampering.notRefused().size());
+            p.put("scores by a tampered model", scoresByModel.entrySet().stream()
+                    .filter(e -> !TRUSTED_VERSIONS.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum());
             p.values().removeIf(v -> v == 0);
             if (outage != null && !outage.readinessWentDown()) {
                 p.put("readiness stayed UP during the broker outage", 1L);
@@ -103,7 +114,15 @@ final class FaultReport {
         }
         s.append("Registry tampering: after the first start, a card that is not JSON and a control record for the served "
                 + "model that is no activation were written to the registry topic (then the valid activation again); the "
-                + "running instance and every one started after it skipped them.\n\n");
+                + "running instance and every one started after it skipped them. Then four tampered versions were activated "
+                + "one by one (a graph that reads a file, signed with the trainer's key; an artifact record replaced after "
+                + "publishing; an unsigned artifact; one signed with another key): refused by reason ");
+        if (f.tampering() != null) {
+            s.append(f.tampering().refused().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                    .collect(Collectors.joining(", ")));
+            s.append(f.tampering().notRefused().isEmpty() ? "; none was served.\n\n"
+                    : "; **not refused: " + f.tampering().notRefused() + "**.\n\n");
+        }
         if (f.outage() != null) {
             Outage o = f.outage();
             s.append(String.format(Locale.ROOT, "Broker outage: stopped for %d s; readiness %s; ready again %.1f s after the broker restarted.%n%n",

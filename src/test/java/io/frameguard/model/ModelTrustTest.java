@@ -1,0 +1,87 @@
+package io.frameguard.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.frameguard.testing.ExternalTool;
+import io.frameguard.testing.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Signing an artifact's card with the trainer's key and verifying it with the public key. */
+class ModelTrustTest {
+
+    @TempDir
+    static Path tmp;
+
+    static ModelArtifact model;
+
+    @BeforeAll
+    static void train() throws Exception {
+        model = TestModels.trainSensorModel(tmp.resolve("model"), 500, 1, 1);
+    }
+
+    @Test
+    void aSignedCardVerifiesAndAnEditedOneDoesNot() throws Exception {
+        ModelTrust trust = pair(tmp.resolve("k1"));
+        Path copy = copy("edited");
+        Files.write(copy.resolve(ModelTrust.SIGNATURE_FILE), trust.signatureOf(new ModelArtifact(copy, model.card())).orElseThrow());
+        ModelArtifact signed = ModelArtifact.open(copy);
+        trust.verify(signed);
+
+        // a lower threshold written into the card after signing (the checksum still matches the files)
+        String card = Files.readString(copy.resolve(ModelArtifact.CARD_FILE));
+        String value = Double.toString(model.card().threshold().value());
+        assertThat(card).contains(value);
+        Files.writeString(copy.resolve(ModelArtifact.CARD_FILE), card.replace(value, "1.0E-9"));
+        ModelArtifact edited = ModelArtifact.open(copy);
+        assertThatThrownBy(() -> trust.verify(edited))
+                .isInstanceOfSatisfying(InvalidModelException.class,
+                        e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
+    }
+
+    @Test
+    void withoutAVerificationKeyNothingIsRequired() throws Exception {
+        ModelTrust.NONE.verify(model);
+        assertThat(ModelTrust.NONE.signatureOf(model)).isEmpty();
+        assertThatThrownBy(() -> pair(tmp.resolve("k2")).verify(model))
+                .isInstanceOfSatisfying(InvalidModelException.class,
+                        e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
+    }
+
+    @Test
+    void opensslKeysWorkAndAWrongFileIsNamed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("openssl"));
+        String openssl = ExternalTool.require("openssl", "apt-get install openssl");
+        assertThat(ExternalTool.run(dir, 30, openssl, "genpkey", "-algorithm", "ed25519", "-out", "key.pem").exitCode()).isZero();
+        assertThat(ExternalTool.run(dir, 30, openssl, "pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem").exitCode()).isZero();
+        ModelTrust trust = ModelTrust.of(Optional.of(dir.resolve("key.pem")), Optional.of(dir.resolve("pub.pem")));
+        Path copy = copy("openssl-signed");
+        Files.write(copy.resolve(ModelTrust.SIGNATURE_FILE), trust.signatureOf(model).orElseThrow());
+        trust.verify(ModelArtifact.open(copy));
+
+        assertThatThrownBy(() -> ModelTrust.of(Optional.empty(), Optional.of(dir.resolve("key.pem"))))
+                .hasMessageContaining("key.pem").hasMessageContaining("PUBLIC KEY");
+        assertThatThrownBy(() -> ModelTrust.of(Optional.empty(), Optional.of(dir.resolve("missing.pem"))))
+                .hasMessageContaining("missing.pem");
+    }
+
+    private static Path copy(String name) throws Exception {
+        Path dir = tmp.resolve(name);
+        org.apache.commons.io.FileUtils.copyDirectory(model.dir().toFile(), dir.toFile());
+        return dir;
+    }
+
+    private static ModelTrust pair(Path dir) throws Exception {
+        KeyPair pair = ModelTrust.generate();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
+        Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
+        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
+    }
+}

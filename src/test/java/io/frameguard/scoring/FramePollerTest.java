@@ -1,0 +1,110 @@
+package io.frameguard.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batch bounds: however much the polls return, a batch holds at most max-batch frames and max-batch-bytes of
+ * payload, and the frames left out are read again by the next batch, none lost or repeated.
+ */
+class FramePollerTest {
+
+    private static final TopicPartition P0 = new TopicPartition("frames", 0);
+    private static final TopicPartition P1 = new TopicPartition("frames", 1);
+    private static final int FRAMES = 500;
+    private static final int FRAME_BYTES = 1000;
+
+    @Test
+    void aTopUpNeverGrowsABatchPastMaxBatch() {
+        // the first poll finds a few frames, the top-up polls a full max.poll.records: 30 + 100 > 100
+        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, Long.MAX_VALUE, new int[] {30, 100});
+        assertThat(batches).allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(100));
+        assertThat(batches.stream().mapToInt(List::size).max().orElseThrow()).isEqualTo(100);
+        assertEachFrameOnceInOrder(batches);
+    }
+
+    @Test
+    void aBatchHoldsAtMostMaxBatchBytes() {
+        long budget = 10L * (FRAME_BYTES + 2) + 5; // ten frames (key of 2 bytes) and a little
+        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, budget, new int[] {100});
+        assertThat(batches).allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(10));
+        assertEachFrameOnceInOrder(batches);
+    }
+
+    @Test
+    void aFrameLargerThanTheBudgetIsABatchOfItsOwn() {
+        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, 10, new int[] {100});
+        assertThat(batches).allSatisfy(b -> assertThat(b).hasSize(1));
+        assertEachFrameOnceInOrder(batches);
+    }
+
+    /** Polls batches until the log is read: each poll returns the next of {@code perPoll} frames (the last repeats). */
+    private static List<List<ConsumerRecord<byte[], byte[]>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll) {
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
+        for (TopicPartition tp : List.of(P0, P1)) {
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            for (int i = 0; i < FRAMES; i++) {
+                records.add(new ConsumerRecord<>(tp.topic(), tp.partition(), i, 0L, TimestampType.CREATE_TIME, 2, FRAME_BYTES,
+                        new byte[2], new byte[FRAME_BYTES], new RecordHeaders(), Optional.empty()));
+            }
+            log.put(tp, records);
+        }
+        AtomicInteger polls = new AtomicInteger();
+        // reads the log from each partition's position, as a broker's fetch does: a seek back reads again
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+            @Override
+            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+                super.poll(Duration.ZERO);
+                int limit = perPoll[Math.min(polls.getAndIncrement(), perPoll.length - 1)];
+                Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
+                int n = 0;
+                for (TopicPartition tp : List.of(P0, P1)) {
+                    long from = position(tp);
+                    List<ConsumerRecord<byte[], byte[]>> next = log.get(tp).stream().filter(r -> r.offset() >= from)
+                            .limit(limit - n).toList();
+                    if (!next.isEmpty()) {
+                        fetched.put(tp, next);
+                        super.seek(tp, next.get(next.size() - 1).offset() + 1);
+                        n += next.size();
+                    }
+                }
+                return new ConsumerRecords<>(fetched, Map.of());
+            }
+        };
+        consumer.assign(List.of(P0, P1));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        consumer.seek(P0, 0);
+        consumer.seek(P1, 0);
+        FramePoller poller = new FramePoller(consumer, maxBatch, maxBatchBytes, Duration.ofSeconds(1));
+        List<List<ConsumerRecord<byte[], byte[]>>> batches = new ArrayList<>();
+        for (List<ConsumerRecord<byte[], byte[]>> b; !(b = poller.next(false)).isEmpty(); ) {
+            batches.add(b);
+        }
+        return batches;
+    }
+
+    private static void assertEachFrameOnceInOrder(List<List<ConsumerRecord<byte[], byte[]>>> batches) {
+        Map<Integer, Long> next = new HashMap<>(Map.of(0, 0L, 1, 0L));
+        for (List<ConsumerRecord<byte[], byte[]>> b : batches) {
+            for (ConsumerRecord<byte[], byte[]> r : b) {
+                assertThat(r.offset()).as("partition %d", r.partition()).isEqualTo(next.get(r.partition()));
+                next.put(r.partition(), r.offset() + 1);
+            }
+        }
+        assertThat(next).containsEntry(0, (long) FRAMES).containsEntry(1, (long) FRAMES);
+    }
+}
