@@ -82,6 +82,12 @@ public interface FrameguardConfig {
         @WithDefault("16777216") @Min(1) @Max(1000000000) long maxImagePixels();
 
         /**
+         * Larger decoded pictures (width x height x bits per pixel, read from the header: 16-bit RGBA is eight bytes a
+         * pixel) go to the dead-letter topic undecoded; each decoding thread holds at most one.
+         */
+        @WithDefault("67108864") @Min(65536) @Max(4294967296L) long maxDecodedImageBytes();
+
+        /**
          * Frames whose key (the source id) is longer go to the dead-letter topic ({@code key-too-large}): the key is
          * written into every score and event about the frame, so an unbounded one could make them too large to send.
          */
@@ -188,6 +194,13 @@ public interface FrameguardConfig {
 
         /** n of k-of-n (the window, at most 64 frames). */
         @WithDefault("1") @Min(1) @Max(64) int n();
+
+        /**
+         * A source that sends nothing for this long (wall-clock time) is forgotten: its threshold, window and drift
+         * state are removed (tombstones on the changelogs); should it come back it starts from the model card's
+         * threshold. 0 keeps every source forever.
+         */
+        @WithDefault("7d") Duration idleSourceExpiry();
     }
 
     interface Registry {

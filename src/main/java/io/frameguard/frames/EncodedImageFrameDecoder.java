@@ -8,6 +8,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import org.apache.kafka.common.header.Headers;
 
@@ -15,8 +16,10 @@ import org.apache.kafka.common.header.Headers;
  * {@code image/png} and {@code image/jpeg}: a picture file, decoded with the JDK's ImageIO reader for the
  * declared type and converted to the model's geometry ({@link ImageConversion}).
  *
- * <p>A hostile picture must not cost memory: the width and height are read from the file's header first, and a
- * picture of more than {@code maxPixels} is refused before any pixel is decoded. Truncated or corrupt files are
+ * <p>A hostile picture must not cost memory: the width, height and sample layout are read from the file's header
+ * first, and a picture of more than {@code maxPixels}, or whose decoded pixels would take more than
+ * {@code maxDecodedBytes} (a small file of 16-bit RGBA pixels decodes to eight bytes a pixel), is refused before any
+ * pixel is decoded. Truncated or corrupt files are
  * refused too, including those the JPEG reader would only warn about and fill with grey.
  */
 public final class EncodedImageFrameDecoder implements FrameDecoder {
@@ -33,9 +36,11 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
     private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
     private final long maxPixels;
+    private final long maxDecodedBytes;
 
-    public EncodedImageFrameDecoder(long maxPixels) {
+    public EncodedImageFrameDecoder(long maxPixels, long maxDecodedBytes) {
         this.maxPixels = maxPixels;
+        this.maxDecodedBytes = maxDecodedBytes;
     }
 
     @Override
@@ -66,6 +71,12 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
                 throw new FrameDecodeException(FrameDecodeException.IMAGE_TOO_LARGE, contentType + " of " + width + "x"
                         + height + " pixels exceeds frameguard.frames.max-image-pixels=" + maxPixels);
             }
+            long decodedBytes = (long) width * height * bitsPerPixel(reader) / 8;
+            if (decodedBytes > maxDecodedBytes) {
+                throw new FrameDecodeException(FrameDecodeException.IMAGE_TOO_LARGE, contentType + " of " + width + "x"
+                        + height + " pixels decodes to " + decodedBytes + " bytes, more than "
+                        + "frameguard.frames.max-decoded-image-bytes=" + maxDecodedBytes);
+            }
             ImageReadParam param = reader.getDefaultReadParam();
             BufferedImage image = reader.read(0, param);
             if (!warnings.isEmpty()) {
@@ -79,6 +90,26 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /** Bits per decoded pixel, from the header's sample layout (the widest the reader offers). */
+    private static int bitsPerPixel(ImageReader reader) throws IOException {
+        int widest = 0;
+        ImageTypeSpecifier raw = reader.getRawImageType(0);
+        Iterator<ImageTypeSpecifier> offered = reader.getImageTypes(0);
+        List<ImageTypeSpecifier> types = new java.util.ArrayList<>();
+        if (raw != null) {
+            types.add(raw);
+        }
+        offered.forEachRemaining(types::add);
+        for (ImageTypeSpecifier t : types) {
+            int bits = 0;
+            for (int size : t.getSampleModel().getSampleSize()) {
+                bits += size;
+            }
+            widest = Math.max(widest, bits);
+        }
+        return Math.max(widest, 8);
     }
 
     private static boolean endsWith(byte[] payload, byte[] suffix) {

@@ -20,6 +20,9 @@ public final class FrameDecoders {
     /** Default cap on an image's width x height, checked from its header before decoding: 4096 x 4096. */
     public static final long DEFAULT_MAX_IMAGE_PIXELS = 4096L * 4096L;
 
+    /** Default cap on the memory one decoded picture takes (4096x4096 pixels of 8-bit RGBA). */
+    public static final long DEFAULT_MAX_DECODED_IMAGE_BYTES = 64L << 20;
+
     /** Default cap on a frame's key (its source id), in bytes. */
     public static final int DEFAULT_MAX_KEY_BYTES = 1024;
 
@@ -45,13 +48,14 @@ public final class FrameDecoders {
 
     /** The built-in decoders: JSON, float32, PNG, JPEG and raw 8-bit images; keys up to {@link #DEFAULT_MAX_KEY_BYTES}. */
     public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels) {
-        return standard(defaultContentType, maxBytes, maxImagePixels, DEFAULT_MAX_KEY_BYTES);
+        return standard(defaultContentType, maxBytes, maxImagePixels, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_DECODED_IMAGE_BYTES);
     }
 
     /** The built-in decoders: JSON, float32, PNG, JPEG and raw 8-bit images. */
-    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels, int maxKeyBytes) {
+    public static FrameDecoders standard(String defaultContentType, int maxBytes, long maxImagePixels, int maxKeyBytes,
+            long maxDecodedImageBytes) {
         return new FrameDecoders(List.of(new JsonFrameDecoder(), new Float32FrameDecoder(),
-                new EncodedImageFrameDecoder(maxImagePixels), new RawImageFrameDecoder(maxImagePixels)),
+                new EncodedImageFrameDecoder(maxImagePixels, maxDecodedImageBytes), new RawImageFrameDecoder(maxImagePixels)),
                 defaultContentType, maxBytes, maxKeyBytes);
     }
 

@@ -36,6 +36,7 @@ public final class ModelRunner implements AutoCloseable {
     private int openSessions;
     private boolean retired;
     private boolean closed;
+    private boolean ownsDirectory;
 
     private ModelRunner(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model, ValidationDistribution validation) {
         this.artifact = artifact;
@@ -126,6 +127,17 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
+     * Makes the artifact's directory this runner's own: deleted once the model is closed (a version unpacked from the
+     * registry for it, which nothing else reads), so retired versions do not pile up on the pod's disk.
+     */
+    public ModelRunner ownsDirectory() {
+        synchronized (lifecycle) {
+            ownsDirectory = true;
+        }
+        return this;
+    }
+
+    /**
      * Marks this scorer as replaced: its DJL model is closed as soon as the last open session closes (each
      * scoring thread closes its session when it picks up the new model at its next batch), never under a batch.
      */
@@ -149,6 +161,9 @@ public final class ModelRunner implements AutoCloseable {
         if (!closed) {
             closed = true;
             model.close();
+            if (ownsDirectory) {
+                org.apache.commons.io.FileUtils.deleteQuietly(artifact.dir().toFile());
+            }
         }
     }
 

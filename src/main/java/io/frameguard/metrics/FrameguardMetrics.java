@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>batch size [frameguard_batch_size], inference latency per predictor call [frameguard_inference_seconds]
  *   <li>score distribution [frameguard_score], frame capture to event latency [frameguard_frame_to_event_seconds]
  *   <li>current threshold per source [frameguard_threshold], anomalies per source and severity
- *       [frameguard_anomalies_total], active model [frameguard_model_info]
+ *       [frameguard_anomalies_total], active model [frameguard_model_info], sources forgotten after the idle
+ *       expiry [frameguard_sources_expired_total]
  * </ul>
  *
  * <p>The registry may outlive this object: Quarkus's injected registry is Micrometer's global composite, which
@@ -51,6 +52,7 @@ public final class FrameguardMetrics {
 
     private final Counter scored;
     private final Counter registrySkipped;
+    private final Counter sourcesExpired;
     private final DistributionSummary batchSize;
     private final Timer inference;
     private final DistributionSummary scores;
@@ -62,6 +64,8 @@ public final class FrameguardMetrics {
         scored = remember(Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry));
         registrySkipped = remember(Counter.builder("frameguard.registry.records.skipped")
                 .description("Malformed model registry records skipped").register(registry));
+        sourcesExpired = remember(Counter.builder("frameguard.sources.expired")
+                .description("Sources forgotten after sending nothing for the idle expiry").register(registry));
         batchSize = remember(DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry));
         inference = remember(Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
@@ -161,6 +165,25 @@ public final class FrameguardMetrics {
     public void modelRefused(String reason) {
         refusedCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.model.refused")
                 .tag("reason", r).register(registry))).increment();
+    }
+
+    /**
+     * A source forgotten after sending nothing for the idle expiry: counted, and its own threshold and drift gauges
+     * removed (a stale value would read as current); a shared {@value #OTHER_SOURCE} gauge stays.
+     */
+    public void sourceExpired(String source) {
+        sourcesExpired.increment();
+        if (!sourceTags.containsKey(source)) {
+            return;
+        }
+        for (var gauges : List.of(Map.entry("frameguard.threshold", thresholds), Map.entry("frameguard.drift.psi", driftPsi))) {
+            if (gauges.getValue().remove(source) != null) {
+                registry.find(gauges.getKey()).tag("source", source).meters().forEach(m -> {
+                    registry.remove(m);
+                    registered.remove(m);
+                });
+            }
+        }
     }
 
     /** A record of the model registry that could not be read (malformed), skipped. */

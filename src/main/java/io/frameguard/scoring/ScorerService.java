@@ -68,13 +68,15 @@ public class ScorerService {
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         ModelRunner scorer = model.loadConfigured();
+        ScorerSettings settings = ScorerSettings.from(config.scorer());
+        settings.checkFits(scorer.card().input().dim(), config.scorer().workers(), Runtime.getRuntime().maxMemory());
         metrics.modelServed(scorer.card().version());
         Topics topics = Topics.from(config.topics());
         if (config.topics().create()) {
             TopicSetup.ensureTopics(kafkaConfig, topics, config.topics());
         }
         FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes(),
-                config.frames().maxImagePixels(), config.frames().maxKeyBytes());
+                config.frames().maxImagePixels(), config.frames().maxKeyBytes(), config.frames().maxDecodedImageBytes());
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
@@ -86,7 +88,7 @@ public class ScorerService {
             clientMetrics.add(cm);
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders,
-                    ScorerSettings.from(config.scorer()), metrics, heatmaps);
+                    settings, metrics, heatmaps);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);

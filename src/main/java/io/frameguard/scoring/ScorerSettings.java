@@ -25,6 +25,31 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
                 s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts());
     }
 
+    /**
+     * Copies of a batch's values alive at once while it is scored: the decoded values, the input tensor and the error
+     * maps (as wide as the input at most).
+     */
+    static final int BATCH_COPIES = 3;
+
+    /**
+     * Checks, before any frame is read, that a full batch of frames of {@code dim} values fits: in one Java array,
+     * and, for every worker at once, in the heap ({@code maxHeapBytes}). Fails naming the settings to lower.
+     */
+    void checkFits(int dim, int workers, long maxHeapBytes) {
+        long values = (long) maxBatch * dim;
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("frameguard.scorer.max-batch (" + maxBatch + ") x the model's " + dim
+                    + " values per frame = " + values + " values per batch, more than one array holds; lower "
+                    + "frameguard.scorer.max-batch to at most " + (Integer.MAX_VALUE - 8) / dim);
+        }
+        long bytes = values * Float.BYTES * BATCH_COPIES * workers;
+        if (bytes > maxHeapBytes) {
+            throw new IllegalStateException("frameguard.scorer.max-batch (" + maxBatch + ") x frameguard.scorer.workers ("
+                    + workers + ") frames of " + dim + " values need about " + (bytes >> 20) + " MiB while scored, more "
+                    + "than the heap's " + (maxHeapBytes >> 20) + " MiB; lower them or give the JVM more memory");
+        }
+    }
+
     /** Frames per predictor call: at most max-batch. */
     int framesPerCall() {
         return predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;

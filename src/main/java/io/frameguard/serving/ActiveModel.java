@@ -99,7 +99,7 @@ public class ActiveModel {
             }
             Path dir = Path.of(config.registry().cacheDir(), active.version() + "-" + UUID.randomUUID());
             ModelRunner scorer = ModelRunner.load(registry.fetch(name, active.version(), dir),
-                    InferenceDevice.parse(config.scorer().device()));
+                    InferenceDevice.parse(config.scorer().device())).ownsDirectory();
             LOG.infof("serving model %s (active in the registry, initial threshold %.5g) on %s", active.version(),
                     scorer.card().threshold().value(), scorer.device());
             return scorer;

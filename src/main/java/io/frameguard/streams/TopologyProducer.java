@@ -14,6 +14,8 @@ import io.frameguard.metrics.FrameguardMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -29,7 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
  * branches, each with a changelogged per-source state store: detection ({@link DetectorProcessor}: the rolling
  * threshold, to {@code anomalies}) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
- * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task.
+ * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task. A third
+ * processor ({@link IdleSourceExpiry}) removes the state of sources that stopped sending.
  */
 @ApplicationScoped
 public class TopologyProducer {
@@ -38,8 +41,11 @@ public class TopologyProducer {
     public static final String THRESHOLD_STORE = "source-thresholds";
     /** Per source: the open drift window ({@link DriftState}). */
     public static final String DRIFT_STORE = "source-drift";
+    /** Per source: when its last score was processed (wall clock, ms), for {@link IdleSourceExpiry}. */
+    public static final String LAST_SEEN_STORE = "source-last-seen";
     static final String DETECTOR = "detector";
     static final String DRIFT = "drift";
+    static final String EXPIRY = "idle-source-expiry";
 
     @Inject
     FrameguardConfig config;
@@ -50,10 +56,12 @@ public class TopologyProducer {
     @Produces
     public Topology topology() {
         return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), DriftPolicy.from(config.drift()),
-                metrics);
+                config.detector().idleSourceExpiry(), metrics);
     }
 
-    public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, FrameguardMetrics metrics) {
+    /** @param idleExpiry how long a source may send nothing before its state is removed; zero keeps it forever */
+    public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, Duration idleExpiry,
+            FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ScoreRecord> scores = builder.stream(topics.scores().name(),
                 Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
@@ -61,6 +69,13 @@ public class TopologyProducer {
                 () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
         addBranch(builder, scores, DETECTOR, THRESHOLD_STORE, SourceState.SERDE.serde(),
                 () -> new DetectorProcessor(threshold, metrics, THRESHOLD_STORE), topics.anomalies());
+        if (!idleExpiry.isZero()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LAST_SEEN_STORE), Serdes.String(),
+                    Serdes.Long()).withCachingEnabled());
+            // in the same sub-topology as the two branches, so it reaches their stores in the same task
+            scores.process(() -> new IdleSourceExpiry(idleExpiry, metrics, List.of(THRESHOLD_STORE, DRIFT_STORE)),
+                    Named.as(EXPIRY), LAST_SEEN_STORE, THRESHOLD_STORE, DRIFT_STORE);
+        }
         return builder.build();
     }
 

@@ -82,7 +82,8 @@ class FrameDecodersTest {
 
     @Test
     void aKeyOverTheCapIsRefusedAndOneAtTheCapIsNot() throws Exception {
-        FrameDecoders decoders = FrameDecoders.standard("application/json", 1000, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS, 16);
+        FrameDecoders decoders = FrameDecoders.standard("application/json", 1000, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS, 16,
+                FrameDecoders.DEFAULT_MAX_DECODED_IMAGE_BYTES);
         byte[] json = "{\"values\":[1,2]}".getBytes(StandardCharsets.UTF_8);
         byte[] atCap = new byte[16];
         java.util.Arrays.fill(atCap, (byte) 1);

@@ -127,6 +127,30 @@ class ImageDecodersTest {
     }
 
     @Test
+    void aSmallFileOfWidePixelsIsRefusedByItsDecodedSize() throws Exception {
+        // 1024 x 1024 16-bit RGBA: a few KB of PNG, 8 MiB once decoded
+        byte[] wide = encode(rgba16(1024, 1024), "png");
+        assertThat(wide.length).isLessThan(100_000);
+        FrameDecoders capped = FrameDecoders.standard("application/json", 5_000_000, 2_000_000, 1024, 4L << 20);
+        FrameShape shape = FrameShape.image(new ImageGeometry(1024, 1024, 1));
+        FrameDecodeException refused = org.junit.jupiter.api.Assertions.assertThrows(FrameDecodeException.class,
+                () -> capped.decode(KEY, wide, headers("image/png", null, null), new float[shape.dim()], 0, shape));
+        assertThat(refused.reason()).isEqualTo(FrameDecodeException.IMAGE_TOO_LARGE);
+        assertThat(refused.getMessage()).contains("8388608 bytes").contains("frameguard.frames.max-decoded-image-bytes");
+        // the same picture in 8-bit gray (1 MiB decoded) passes the same cap
+        capped.decode(KEY, encode(gradient(1024, 1024, BufferedImage.TYPE_BYTE_GRAY), "png"), headers("image/png", null, null),
+                new float[shape.dim()], 0, shape);
+    }
+
+    /** A picture of 16 bits per channel, four channels (PNG keeps them: colour type 6, bit depth 16). */
+    static BufferedImage rgba16(int w, int h) {
+        java.awt.image.ColorModel cm = new java.awt.image.ComponentColorModel(
+                java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), true, false,
+                java.awt.Transparency.TRANSLUCENT, java.awt.image.DataBuffer.TYPE_USHORT);
+        return new BufferedImage(cm, cm.createCompatibleWritableRaster(w, h), false, null);
+    }
+
+    @Test
     void damagedFilesAreRefusedAsCorrupt() throws Exception {
         byte[] png = encode(gradient(8, 6, BufferedImage.TYPE_BYTE_GRAY), "png");
         FrameShape shape = FrameShape.image(GRAY_8X6);

@@ -115,6 +115,15 @@ class ModelSwapIntegrationTest {
                 registry.activate("test", "broken-1", "a damaged artifact");
                 registry.activate("test", narrow.card().version(), "a model for other frames");
                 await().atMost(WAIT).untilAsserted(() -> assertThat(metric("frameguard_model_refused_total")).isEqualTo(2));
+                // of the versions unpacked into the cache, only the one serving is left: retired and refused ones are deleted
+                Path cache = Path.of(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getValue("frameguard.registry.cache-dir", String.class));
+                await().atMost(WAIT).untilAsserted(() -> {
+                    try (var dirs = Files.list(cache)) {
+                        assertThat(dirs.map(d -> d.getFileName().toString()).toList())
+                                .singleElement().asString().startsWith(versions.get(3) + "-");
+                    }
+                });
                 Thread.sleep(1000); // traffic goes on, still scored by the rolled-back version
                 producing.set(false);
                 load.join(10_000);

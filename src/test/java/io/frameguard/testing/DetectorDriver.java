@@ -21,11 +21,17 @@ public final class DetectorDriver implements AutoCloseable {
     private final TopologyTestDriver driver;
 
     public DetectorDriver(Path stateDir, ThresholdPolicy threshold, DriftPolicy drift, FrameguardMetrics metrics) {
+        this(stateDir, threshold, drift, java.time.Duration.ZERO, metrics);
+    }
+
+    /** @param idleExpiry the service's frameguard.detector.idle-source-expiry (zero: never) */
+    public DetectorDriver(Path stateDir, ThresholdPolicy threshold, DriftPolicy drift, java.time.Duration idleExpiry,
+            FrameguardMetrics metrics) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, threshold, drift, metrics), p);
+        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, threshold, drift, idleExpiry, metrics), p);
     }
 
     public <V> TestInputTopic<String, V> input(Topic<String, V> topic) {

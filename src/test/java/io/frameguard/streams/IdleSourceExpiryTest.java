@@ -1,0 +1,83 @@
+package io.frameguard.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.detection.SourceState;
+import io.frameguard.detection.ThresholdPolicy;
+import io.frameguard.drift.DriftPolicy;
+import io.frameguard.drift.DriftState;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.metrics.FrameguardMetrics;
+import io.frameguard.testing.DetectorDriver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Idle sources are forgotten by the service's topology (TopologyTestDriver, its wall clock advanced by hand). */
+class IdleSourceExpiryTest {
+
+    private static final Duration EXPIRY = Duration.ofHours(1);
+
+    @TempDir
+    Path stateDir;
+
+    private long offset;
+
+    @Test
+    void aSourceThatStopsSendingIsForgottenInEveryStoreAndStartsAfreshWhenItReturns() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (DetectorDriver detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.01, 0.5, 0.5, 2.0, 1, 1),
+                DriftPolicy.defaults(), EXPIRY, new FrameguardMetrics(meters, 10))) {
+            TopologyTestDriver driver = detector.driver();
+            TestInputTopic<String, ScoreRecord> scores = detector.input(DetectorDriver.TOPICS.scores());
+            KeyValueStore<String, SourceState> thresholds = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
+            KeyValueStore<String, DriftState> drift = driver.getKeyValueStore(TopologyProducer.DRIFT_STORE);
+
+            for (int i = 0; i < 20; i++) {
+                score(scores, "gone", 1.5); // above the card threshold: the rolling threshold rises
+                score(scores, "stays", 0.5);
+            }
+            assertThat(thresholds.get("gone").threshold()).isGreaterThan(1.2);
+            assertThat(drift.get("gone")).isNotNull();
+            assertThat(meters.find("frameguard.threshold").tag("source", "gone").gauge()).isNotNull();
+
+            // "stays" keeps sending for two expiries; "gone" sends nothing
+            for (int minute = 0; minute < 120; minute += 10) {
+                driver.advanceWallClockTime(Duration.ofMinutes(10));
+                score(scores, "stays", 0.5);
+            }
+            assertThat(thresholds.get("gone")).isNull();
+            assertThat(drift.get("gone")).isNull();
+            KeyValueStore<String, Long> lastSeen = driver.getKeyValueStore(TopologyProducer.LAST_SEEN_STORE);
+            assertThat(lastSeen.get("gone")).isNull();
+            assertThat(thresholds.get("stays")).isNotNull();
+            assertThat(drift.get("stays")).isNotNull();
+            assertThat(meters.find("frameguard.sources.expired").counter().count()).isEqualTo(1.0);
+            assertThat(meters.find("frameguard.threshold").tag("source", "gone").gauge()).as("stale gauge removed").isNull();
+
+            score(scores, "gone", 0.5);
+            assertThat(thresholds.get("gone").threshold()).as("back at the card's threshold")
+                    .isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+        }
+    }
+
+    @Test
+    void theSweepIntervalIsATenthOfTheExpiryWithinBounds() {
+        assertThat(IdleSourceExpiry.sweepInterval(Duration.ofHours(1))).isEqualTo(Duration.ofMinutes(6));
+        assertThat(IdleSourceExpiry.sweepInterval(Duration.ofDays(7))).isEqualTo(Duration.ofMinutes(10));
+        assertThat(IdleSourceExpiry.sweepInterval(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    private void score(TestInputTopic<String, ScoreRecord> scores, String source, double score) {
+        long o = offset++;
+        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, score, 1.0, "m1", 0.5, List.of(), null, 1, 100));
+    }
+}
