@@ -21,10 +21,11 @@ import org.jboss.logging.Logger;
  * Guards every resource of the HTTP API ({@link ApiAccess}: the binding is to the resources, so no spelling of a
  * path reaches one unguarded).
  *
- * <p>Business rule: reading (GET, HEAD: heatmaps, the model listing) needs {@code Authorization: Bearer TOKEN} with
- * the read token ({@code frameguard.api.read-token}) or the admin token ({@code frameguard.api.admin-token}) as soon
- * as either is set; writing (activation, rollback) needs the admin token, and without one the API is read-only
- * (403). A missing or wrong token answers 401 and is logged. Tokens are compared in constant time.
+ * <p>Business rule: every route needs a token. Reading (GET, HEAD: heatmaps, which show camera pixels, and the
+ * model listing) needs {@code Authorization: Bearer TOKEN} with the read token ({@code frameguard.api.read-token})
+ * or the admin token ({@code frameguard.api.admin-token}); with neither configured the API is closed (403 naming the
+ * settings). Writing (activation, rollback) needs the admin token, and without one the API is read-only (403). A
+ * missing or wrong token answers 401 and is logged. Tokens are compared in constant time.
  */
 @Provider
 @ApiAccess
@@ -48,8 +49,11 @@ public class ApiAccessFilter implements ContainerRequestFilter {
                     + "(FRAMEGUARD_API_ADMIN_TOKEN) to allow activation and rollback"));
             return;
         }
-        if (!write && admin.isEmpty() && read.isEmpty()) {
-            return; // no token set: reading is open (docs/DEPLOY.md says to set one)
+        if (admin.isEmpty() && read.isEmpty()) {
+            request.abortWith(error(Response.Status.FORBIDDEN, "the API is closed: set frameguard.api.read-token "
+                    + "(FRAMEGUARD_API_READ_TOKEN) to read it, frameguard.api.admin-token (FRAMEGUARD_API_ADMIN_TOKEN) to "
+                    + "read and change it"));
+            return;
         }
         String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         boolean allowed = matches(presented, admin) || (!write && matches(presented, read));

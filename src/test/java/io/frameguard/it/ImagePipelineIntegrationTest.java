@@ -145,10 +145,12 @@ class ImagePipelineIntegrationTest {
             String heatmap = explanation.get("heatmap").asText();
             assertThat(heatmap).isEqualTo("/api/anomalies/frames/" + event.get("frame").get("partition").asInt() + "/"
                     + event.get("frame").get("offset").asLong() + "/heatmap.png");
-            byte[] png = given().get(heatmap).then().statusCode(200).contentType("image/png").extract().asByteArray();
+            given().get(heatmap).then().statusCode(401);
+            byte[] png = given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN).get(heatmap).then().statusCode(200).contentType("image/png").extract().asByteArray();
             BufferedImage picture = ImageIO.read(new ByteArrayInputStream(png));
             assertThat(picture.getWidth()).isEqualTo(280);
-            given().get("/api/anomalies/frames/0/999999/heatmap.png").then().statusCode(404);
+            given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN)
+                    .get("/api/anomalies/frames/0/999999/heatmap.png").then().statusCode(404);
 
             String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
             assertThat(PipelineIntegrationTest.metricValue(metrics, "frameguard_frames_dlq_total{reason=\"corrupt-image\"}")).isEqualTo(2);

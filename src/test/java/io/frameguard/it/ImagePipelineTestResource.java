@@ -12,6 +12,7 @@ public class ImagePipelineTestResource extends BrokerTestResource {
 
     static final int NORMAL_CLASS = 7;
     static volatile KafkaTestBroker broker;
+    static final String READ_TOKEN = "image-test-read-token-" + java.util.UUID.randomUUID();
 
     @Override
     protected void trainModel(Path modelDir) throws Exception {
@@ -25,6 +26,6 @@ public class ImagePipelineTestResource extends BrokerTestResource {
 
     @Override
     protected Map<String, String> extraConfig() {
-        return Map.of("frameguard.frames.max-image-pixels", "1000000");
+        return Map.of("frameguard.frames.max-image-pixels", "1000000", "frameguard.api.read-token", READ_TOKEN);
     }
 }

@@ -174,14 +174,16 @@ class PipelineIntegrationTest {
     }
 
     @Test
-    void modelManagementApiIsReadOnlyWithoutAToken() {
+    void theApiIsClosedWithoutAToken() {
         given().port(httpPort).contentType("application/json").body(Map.of("version", "test-42"))
                 .post("/api/models/test/activate").then().statusCode(403)
                 .body("error", org.hamcrest.Matchers.containsString("frameguard.api.admin-token"));
         given().port(httpPort).contentType("application/json").body(Map.of())
                 .post("/api/models/test/rollback").then().statusCode(403);
-        given().port(httpPort).get("/api/models").then().statusCode(404)
-                .body("error", org.hamcrest.Matchers.containsString("frameguard.registry.enabled"));
+        // reading too: the listing, and the heatmaps, which show camera pixels
+        given().port(httpPort).get("/api/models").then().statusCode(403)
+                .body("error", org.hamcrest.Matchers.containsString("frameguard.api.read-token"));
+        given().port(httpPort).get("/api/anomalies/frames/0/1/heatmap.png").then().statusCode(403);
     }
 
     /** Faults: spikes at two steps and a 5-frame level shift on ch3 of every source; frozen ch3 on pump-2. */
