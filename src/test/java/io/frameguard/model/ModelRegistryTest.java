@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.SigningKeys;
 import io.frameguard.testing.TamperedModels;
 import io.frameguard.testing.TestModels;
 import java.io.ByteArrayOutputStream;
@@ -180,17 +181,17 @@ class ModelRegistryTest {
     @Test
     void withAVerificationKeyOnlyTheTrainersSignatureIsLoaded() throws Exception {
         Path keys = tmp.resolve("keys");
-        ModelTrust trainer = keyPair(keys.resolve("trainer"));
-        ModelTrust other = keyPair(keys.resolve("other"));
+        ModelTrust trainer = SigningKeys.write(keys.resolve("trainer"));
+        ModelTrust other = SigningKeys.write(keys.resolve("other"));
         Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
         String topic = "models-f";
         try (ModelRegistry unsigned = registry(topic);
                 ModelRegistry signing = new ModelRegistry(client, topic,
-                        ModelTrust.of(Optional.of(keys.resolve("trainer/private.pem")), Optional.empty()));
+                        ModelTrust.of(Optional.of(keys.resolve("trainer").resolve(SigningKeys.PRIVATE)), Optional.empty()));
                 ModelRegistry scorer = new ModelRegistry(client, topic,
-                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("trainer/public.pem"))));
+                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("trainer").resolve(SigningKeys.PUBLIC))));
                 ModelRegistry stranger = new ModelRegistry(client, topic,
-                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("other/public.pem"))))) {
+                        ModelTrust.of(Optional.empty(), Optional.of(keys.resolve("other").resolve(SigningKeys.PUBLIC))))) {
             signing.publish(v1);
             unsigned.publish(v2);
             assertThat(trainer.signs()).isTrue();
@@ -205,14 +206,5 @@ class ModelRegistryTest {
                     .isInstanceOfSatisfying(InvalidModelException.class,
                             e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
         }
-    }
-
-    /** A key pair written as the keygen command writes it, as a trust that both signs and verifies. */
-    private static ModelTrust keyPair(Path dir) throws Exception {
-        java.security.KeyPair pair = ModelTrust.generate();
-        java.nio.file.Files.createDirectories(dir);
-        java.nio.file.Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
-        java.nio.file.Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
-        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
     }
 }

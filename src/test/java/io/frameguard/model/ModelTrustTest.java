@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.frameguard.testing.ExternalTool;
+import io.frameguard.testing.SigningKeys;
 import io.frameguard.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class ModelTrustTest {
 
     @Test
     void aSignedCardVerifiesAndAnEditedOneDoesNot() throws Exception {
-        ModelTrust trust = pair(tmp.resolve("k1"));
+        ModelTrust trust = SigningKeys.write(tmp.resolve("k1"));
         Path copy = copy("edited");
         Files.write(copy.resolve(ModelTrust.SIGNATURE_FILE), trust.signatureOf(new ModelArtifact(copy, model.card())).orElseThrow());
         ModelArtifact signed = ModelArtifact.open(copy);
@@ -49,7 +49,7 @@ class ModelTrustTest {
     void withoutAVerificationKeyNothingIsRequired() throws Exception {
         ModelTrust.NONE.verify(model);
         assertThat(ModelTrust.NONE.signatureOf(model)).isEmpty();
-        assertThatThrownBy(() -> pair(tmp.resolve("k2")).verify(model))
+        assertThatThrownBy(() -> SigningKeys.write(tmp.resolve("k2")).verify(model))
                 .isInstanceOfSatisfying(InvalidModelException.class,
                         e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
     }
@@ -75,13 +75,5 @@ class ModelTrustTest {
         Path dir = tmp.resolve(name);
         org.apache.commons.io.FileUtils.copyDirectory(model.dir().toFile(), dir.toFile());
         return dir;
-    }
-
-    private static ModelTrust pair(Path dir) throws Exception {
-        KeyPair pair = ModelTrust.generate();
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
-        Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
-        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
     }
 }

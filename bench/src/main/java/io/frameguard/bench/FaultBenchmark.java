@@ -9,6 +9,7 @@ import io.frameguard.model.ArtifactArchive;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.model.ModelTrust;
+import io.frameguard.testing.SigningKeys;
 import io.frameguard.testing.TamperedModels;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
@@ -135,7 +136,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         ModelArtifact v1 = train(sim, "v1", 2);
         ModelArtifact v2 = train(sim, "v2", 3);
         // the trainer's signing key; the service loads only what it signed (frameguard.registry.verify-key)
-        trainerKey = keyPair(work.resolve("keys/trainer"));
+        trainerKey = SigningKeys.write(work.resolve("keys/trainer"));
         SplittableRandom random = new SplittableRandom(seed);
         long total = (long) frames + hostile;
         double streamSeconds = (double) total / rate;
@@ -222,7 +223,7 @@ public final class FaultBenchmark implements Callable<Integer> {
                 "max.request.size", ModelRegistry.MAX_ARTIFACT_BYTES), new StringSerializer(), new ByteArraySerializer());
                 ModelRegistry trainer = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC, trainerKey);
                 ModelRegistry unsigned = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC);
-                ModelRegistry foreign = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC, keyPair(work.resolve("keys/foreign")))) {
+                ModelRegistry foreign = new ModelRegistry(client, ModelRegistry.DEFAULT_TOPIC, SigningKeys.write(work.resolve("keys/foreign")))) {
             raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/" + MODEL_NAME + "/v9",
                     "{not json".getBytes(StandardCharsets.UTF_8))).get();
             raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "active/" + MODEL_NAME,
@@ -275,16 +276,6 @@ public final class FaultBenchmark implements Callable<Integer> {
         System.out.printf("tampering: %s refused (%s)%n", version, reason);
     }
 
-    /** A fresh Ed25519 pair in {@code dir} (private.pem, public.pem), as a trust that signs and verifies. */
-    private static ModelTrust keyPair(Path dir) throws IOException {
-        java.security.KeyPair pair = ModelTrust.generate();
-        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("private.pem"), ModelTrust.pem(pair.getPrivate()));
-        Files.writeString(dir.resolve("public.pem"), ModelTrust.pem(pair.getPublic()));
-        return ModelTrust.of(Optional.of(dir.resolve("private.pem")), Optional.of(dir.resolve("public.pem")));
-    }
-
     private ModelArtifact train(SensorSimulator sim, String version, int epochs) throws IOException {
         return new AutoencoderTrainer(TrainingOptions.builder().name(MODEL_NAME).version(version).hidden(64).latent(16).epochs(epochs)
                 .build(), TrainingProgress.NONE).train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)),
@@ -297,7 +288,7 @@ public final class FaultBenchmark implements Callable<Integer> {
         s.put("frameguard.registry.enabled", "true");
         s.put("frameguard.registry.model-name", MODEL_NAME);
         s.put("frameguard.registry.cache-dir", work.resolve("model-cache").toAbsolutePath().toString());
-        s.put("frameguard.registry.verify-key", work.resolve("keys/trainer/public.pem").toAbsolutePath().toString());
+        s.put("frameguard.registry.verify-key", work.resolve("keys/trainer").resolve(SigningKeys.PUBLIC).toAbsolutePath().toString());
         s.put("frameguard.detector.target-rate", Double.toString(policy.targetRate()));
         s.put("frameguard.detector.adapt-rate", Double.toString(policy.adaptRate()));
         s.put("frameguard.detector.floor-factor", Double.toString(policy.floorFactor()));
