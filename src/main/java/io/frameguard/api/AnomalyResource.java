@@ -3,8 +3,11 @@ package io.frameguard.api;
 import io.frameguard.events.FrameRef;
 import io.frameguard.heatmaps.HeatmapRenderer;
 import io.frameguard.heatmaps.HeatmapStore;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -14,8 +17,14 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Where an image anomaly is: {@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}, the path an
- * anomaly event's {@code explanation.heatmap} gives (its {@code eventId} is {@code topic/partition/offset}).
+ * The anomalies of the API, each named by its event id {@code topic/partition/offset}:
+ * <ul>
+ *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}: where an image anomaly is, the path an
+ *       anomaly event's {@code explanation.heatmap} gives;
+ *   <li>{@code POST /api/anomalies/{topic}/{partition}/{offset}/verdict}
+ *       {@code {"verdict":"false-alarm"|"confirmed","label":"...","note":"..."}}: an operator's verdict, stored on the
+ *       verdicts topic (the admin token, as for every write).
+ * </ul>
  *
  * <p>Heatmaps live in the memory of the scorer that scored the frame ({@code frameguard.heatmaps.max-bytes},
  * oldest dropped first): a 404 says the frame is not, or no longer, kept on this instance.
@@ -26,6 +35,9 @@ public class AnomalyResource {
 
     @Inject
     HeatmapStore heatmaps;
+
+    @Inject
+    VerdictEndpoint verdicts;
 
     @GET
     @Path("/{topic}/{partition}/{offset}/heatmap.png")
@@ -44,5 +56,33 @@ public class AnomalyResource {
                 .header("X-Frameguard-Model-Version", heatmap.get().modelVersion())
                 .header("X-Frameguard-Score", heatmap.get().score())
                 .build();
+    }
+
+    /** The body of a verdict. */
+    public record VerdictRequest(String verdict, String label, String note) {}
+
+    @POST
+    @Path("/{topic}/{partition}/{offset}/verdict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response verdict(@PathParam("topic") String topic, @PathParam("partition") int partition,
+            @PathParam("offset") long offset, VerdictRequest request) {
+        if (request == null) {
+            return error(Response.Status.BAD_REQUEST, "body must be {\"verdict\": \"false-alarm\"|\"confirmed\", "
+                    + "\"label\": \"...\", \"note\": \"...\"}");
+        }
+        try {
+            return Response.ok(verdicts.write(new FrameRef(topic, partition, offset).id(), request.verdict(), request.label(),
+                    request.note())).build();
+        } catch (IllegalArgumentException e) {
+            return error(Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+        }
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine;
         versionProvider = FrameguardCli.Version.class,
         description = "Streaming anomaly detection with autoencoders on Kafka.",
         subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class, ModelsCommand.class,
-                TrainerCommand.class, NativesCommand.class,
+                VerdictCommand.class, TrainerCommand.class, NativesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class FrameguardCli {
 

@@ -54,6 +54,9 @@ public interface FrameguardConfig {
         /** Drift events: a source's scores leaving the model's validation distribution, and returning. */
         @WithDefault("drift") @NotBlank String drift();
 
+        /** Operators' verdicts on anomaly events (false alarm, confirmed), compacted by event id. */
+        @WithDefault("verdicts") @NotBlank String verdicts();
+
         /** Create missing topics at start (off where topics are managed elsewhere). */
         @WithDefault("true") boolean create();
 

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
@@ -35,7 +36,9 @@ public final class TopicSetup {
             List<NewTopic> missing = new ArrayList<>();
             for (String name : topics.names()) {
                 if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, partitions, settings.replicationFactor()));
+                    NewTopic t = new NewTopic(name, partitions, settings.replicationFactor());
+                    missing.add(topics.compacted().contains(name)
+                            ? t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : t);
                 }
             }
             if (missing.isEmpty()) {

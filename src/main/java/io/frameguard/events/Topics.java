@@ -2,6 +2,7 @@ package io.frameguard.events;
 
 import io.frameguard.config.FrameguardConfig;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -15,7 +16,8 @@ import org.apache.kafka.common.serialization.Serdes;
  *   <li>scores: key = source id, value = {@link ScoreRecord} JSON;
  *   <li>anomalies: key = source id, value = {@link AnomalyEvent} JSON;
  *   <li>dlq: the frame's key, value and headers unchanged, plus {@link DeadLetterHeaders};
- *   <li>drift: key = source id, value = {@link DriftEvent} JSON.
+ *   <li>drift: key = source id, value = {@link DriftEvent} JSON;
+ *   <li>verdicts: key = event id, value = {@link Verdict} JSON; compacted (the latest verdict on an event holds).
  * </ul>
  */
 public record Topics(
@@ -23,38 +25,47 @@ public record Topics(
         Topic<String, ScoreRecord> scores,
         Topic<String, AnomalyEvent> anomalies,
         Topic<String, byte[]> dlq,
-        Topic<String, DriftEvent> drift) {
+        Topic<String, DriftEvent> drift,
+        Topic<String, Verdict> verdicts) {
 
     public static final String DEFAULT_FRAMES = "frames";
     public static final String DEFAULT_SCORES = "scores";
     public static final String DEFAULT_ANOMALIES = "anomalies";
     public static final String DEFAULT_DLQ = "frames.dlq";
     public static final String DEFAULT_DRIFT = "drift";
+    public static final String DEFAULT_VERDICTS = "verdicts";
 
     public static final Serde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
     public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
     public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
+    public static final Serde<Verdict> VERDICT_SERDE = new JsonSerde<>(Verdict.class);
 
     /** The topics with these names. */
-    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift) {
+    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts) {
         return new Topics(
                 new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(scores, Serdes.String(), SCORE_SERDE),
                 new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
-                new Topic<>(drift, Serdes.String(), DRIFT_SERDE));
+                new Topic<>(drift, Serdes.String(), DRIFT_SERDE),
+                new Topic<>(verdicts, Serdes.String(), VERDICT_SERDE));
     }
 
     public static Topics from(FrameguardConfig.Topics t) {
-        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift());
+        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts());
     }
 
     public static Topics defaults() {
-        return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT);
+        return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT, DEFAULT_VERDICTS);
     }
 
     /** Every topic's name, frames first. */
     public List<String> names() {
-        return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name());
+        return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name(), verdicts.name());
+    }
+
+    /** The topics that keep the latest record per key (cleanup.policy=compact) instead of a time window. */
+    public Set<String> compacted() {
+        return Set.of(verdicts.name());
     }
 }

@@ -157,6 +157,33 @@ class ModelSwapIntegrationTest {
         }
     }
 
+    /** Verdicts through the API: the admin token writes them to the compacted verdicts topic, keyed by event id. */
+    @Test
+    void verdictsAreStoredOnTheVerdictsTopic() throws Exception {
+        String bootstrap = ModelSwapTestResource.broker.bootstrapServers();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                given().port(managementPort).get("/q/health/ready").then().statusCode(200));
+        JsonNode stored = JSON.readTree(api().body(Map.of("verdict", "false-alarm", "label", "door open", "note", "maintenance"))
+                .post("/api/anomalies/frames/3/1234/verdict").then().statusCode(200).extract().asString());
+        assertThat(stored.at("/eventId").asText()).isEqualTo("frames/3/1234");
+        assertThat(stored.at("/givenBy").asText()).isEqualTo("api");
+        api().body(Map.of("verdict", "harmless")).post("/api/anomalies/frames/3/1235/verdict").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("false-alarm"));
+        given().port(httpPort).contentType("application/json").header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN)
+                .body(Map.of("verdict", "confirmed")).post("/api/anomalies/frames/3/1236/verdict").then().statusCode(401);
+        try (TopicReader verdicts = new TopicReader(bootstrap, "verdicts");
+                org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                        Map.of("bootstrap.servers", bootstrap))) {
+            List<ConsumerRecord<String, byte[]>> all = verdicts.readUntil(rs -> !rs.isEmpty(), WAIT);
+            assertThat(all).extracting(ConsumerRecord::key).containsExactly("frames/3/1234");
+            assertThat(JSON.readTree(all.get(0).value()).at("/label").asText()).isEqualTo("door open");
+            var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                    "verdicts");
+            assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value())
+                    .isEqualTo("compact");
+        }
+    }
+
     private io.restassured.specification.RequestSpecification api() {
         return given().port(httpPort).contentType("application/json")
                 .header("Authorization", "Bearer " + ModelSwapTestResource.ADMIN_TOKEN);

@@ -1,0 +1,55 @@
+package io.frameguard.cli;
+
+import io.frameguard.events.Topics;
+import io.frameguard.events.Verdict;
+import io.frameguard.memory.VerdictWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code frameguard verdict EVENT_ID --verdict ...}: an operator's verdict on an anomaly event, from the command line. */
+@Command(name = "verdict", mixinStandardHelpOptions = true,
+        description = "Mark an anomaly event a false alarm or confirmed (with a label), on the verdicts topic.")
+final class VerdictCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Parameters(paramLabel = "EVENT_ID", description = "The event's id: TOPIC/PARTITION/OFFSET of its frame (the event's eventId).")
+    String eventId;
+
+    @Option(names = "--verdict", required = true, paramLabel = Verdict.FALSE_ALARM + "|" + Verdict.CONFIRMED,
+            description = "What the anomaly was.")
+    String verdict;
+
+    @Option(names = "--label", description = "What it was, for confirmed anomalies (e.g. bearing-wear): 1-64 letters, "
+            + "digits, '.', '_', '-' or spaces.")
+    String label;
+
+    @Option(names = "--note", description = "Free text for people (at most " + Verdict.MAX_NOTE + " characters).")
+    String note;
+
+    @Option(names = "--verdicts-topic", defaultValue = Topics.DEFAULT_VERDICTS, description = "Verdicts topic (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Override
+    public Integer call() throws Exception {
+        Topics topics = Topics.named(Topics.DEFAULT_FRAMES, Topics.DEFAULT_SCORES, Topics.DEFAULT_ANOMALIES, Topics.DEFAULT_DLQ,
+                Topics.DEFAULT_DRIFT, topic);
+        try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), topics.verdicts())) {
+            Verdict v = writer.write(eventId, verdict, label, note, System.getProperty("user.name", "cli"));
+            System.out.printf("%s: %s%s%n", v.eventId(), v.verdict(), v.label() == null ? "" : " (" + v.label() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,49 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * An operator's verdict on one anomaly event: a fact about the event, never an edit of it. Topic {@code verdicts},
+ * compacted, keyed by the event id ({@link FrameRef#id()}), so the latest verdict on an event is the one that holds.
+ *
+ * @param verdict {@value #FALSE_ALARM} or {@value #CONFIRMED}
+ * @param label what the anomaly was ("bearing-wear"): letters, digits, {@code . _ -} and spaces, at most 64
+ * @param note free text for people, at most {@value #MAX_NOTE} characters
+ * @param givenAt when (ISO-8601), set by whoever writes it
+ * @param givenBy who (the API's "api", the CLI's user name)
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Verdict(int schemaVersion, String eventId, String verdict, String label, String note, String givenAt,
+        String givenBy) {
+
+    public static final int SCHEMA_VERSION = 1;
+    public static final String FALSE_ALARM = "false-alarm";
+    public static final String CONFIRMED = "confirmed";
+    public static final int MAX_NOTE = 1000;
+    private static final Set<String> VERDICTS = Set.of(FALSE_ALARM, CONFIRMED);
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,63}");
+    private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,249}/\\d{1,9}/\\d{1,19}");
+
+    /** Why this verdict may not be written, or null when it may. */
+    public String problem() {
+        if (eventId == null || !EVENT_ID.matcher(eventId).matches()) {
+            return "eventId must be TOPIC/PARTITION/OFFSET";
+        }
+        if (!VERDICTS.contains(verdict)) {
+            return "verdict must be \"" + FALSE_ALARM + "\" or \"" + CONFIRMED + "\"";
+        }
+        if (label != null && !LABEL.matcher(label).matches()) {
+            return "label must be 1-64 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit";
+        }
+        if (note != null && note.length() > MAX_NOTE) {
+            return "note must have at most " + MAX_NOTE + " characters";
+        }
+        return null;
+    }
+
+    public boolean falseAlarm() {
+        return FALSE_ALARM.equals(verdict);
+    }
+}

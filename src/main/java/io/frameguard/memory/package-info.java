@@ -1,0 +1,8 @@
+/**
+ * The anomaly memory: past anomalies searchable by what they look like. {@code MemoryIndex} is one replica's
+ * in-memory vector index (Lucene's HNSW graph, cosine similarity) over the signatures of past anomalies; every
+ * replica builds its own from the memory topic, which is the shared, durable part.
+ *
+ * <p>May depend on: {@code events}.
+ */
+package io.frameguard.memory;
