@@ -167,6 +167,7 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 - --scores-topic={{ .Values.topics.scores }}
 - --anomalies-topic={{ .Values.topics.anomalies }}
 - --drift-topic={{ .Values.topics.drift }}
+- --verdicts-topic={{ .Values.topics.verdicts }}
 - --min-frames={{ .Values.trainer.minFrames }}
 - --max-frames={{ .Values.trainer.maxFrames }}
 - --metrics-port={{ .Values.trainer.metricsPort }}

@@ -83,6 +83,8 @@ final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--scores-topic", defaultValue = Topics.DEFAULT_SCORES) String scoresTopic;
     @Option(names = "--anomalies-topic", defaultValue = Topics.DEFAULT_ANOMALIES) String anomaliesTopic;
     @Option(names = "--drift-topic", defaultValue = Topics.DEFAULT_DRIFT) String driftTopic;
+    /** Operators' verdicts: frames whose reports were marked false alarms are trained on as normal. */
+    @Option(names = "--verdicts-topic", defaultValue = Topics.DEFAULT_VERDICTS) String verdictsTopic;
 
     @Option(names = "--default-content-type", defaultValue = "application/json",
             description = "Content type of frames without a content-type header, as the service assumes (default: ${DEFAULT-VALUE}).")
@@ -108,8 +110,7 @@ final class TrainerCommand implements Callable<Integer> {
         AutoCloseable server = metricsPort > 0 ? metrics.serve(metricsPort) : null;
         Map<String, Object> clientConfig = registry.clientConfig();
         // The trainer never reads dead letters: the dlq name is the default, unused.
-        Topics topics = Topics.named(framesTopic, scoresTopic, anomaliesTopic, Topics.DEFAULT_DLQ, driftTopic,
-                Topics.DEFAULT_VERDICTS);
+        Topics topics = Topics.named(framesTopic, scoresTopic, anomaliesTopic, Topics.DEFAULT_DLQ, driftTopic, verdictsTopic);
         Path work = workDir != null ? workDir : Files.createTempDirectory("frameguard-trainer");
         RetrainingJob.Settings settings = new RetrainingJob.Settings(model, topics, maxFrames, minFrames, holdoutFraction,
                 epochs, threads, activate, defaultContentType, work, Duration.ofMinutes(2));

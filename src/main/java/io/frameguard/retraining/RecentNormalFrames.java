@@ -7,6 +7,7 @@ import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topic;
 import io.frameguard.events.TopicRanges;
 import io.frameguard.events.Topics;
+import io.frameguard.events.Verdict;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameShape;
@@ -33,12 +34,14 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The trainer's data: the most recent frames that the service scored and the detector did not report.
+ * The trainer's data: the most recent frames that the service scored and that are normal: the detector did not
+ * report them, or an operator marked the report a false alarm.
  *
  * <p>Reads, with read_committed, the newest scores (up to {@code maxFrames} in all, shared over the scores
- * partitions), the anomaly events since the oldest of them, and then the scored frames themselves from the
- * frames topic, decoded by the service's own decoders. A frame with an anomaly event is never kept; a frame that
- * went to the dead-letter topic has no score and is never read. The kept frames are ordered by capture time and
+ * partitions), the anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
+ * latest verdict per event holding), and then the scored frames themselves from the frames topic, decoded by the
+ * service's own decoders. A frame with an anomaly event is kept only when its latest verdict is a false alarm (the
+ * model should learn it is normal); a frame that went to the dead-letter topic has no score and is never read. The kept frames are ordered by capture time and
  * the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
  */
 public final class RecentNormalFrames {
@@ -49,13 +52,13 @@ public final class RecentNormalFrames {
      * @param holdout held-out frames, row-major, newest
      * @param scored score records read; {@code reported} of them had anomaly events; {@code kept} frames decoded
      */
-    public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int kept,
-            long oldestCaptureTs, long newestCaptureTs) {
+    public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int falseAlarms,
+            int kept, long oldestCaptureTs, long newestCaptureTs) {
 
         public String summary() {
-            return String.format("%d recent frames judged normal (of %d scored, %d reported as anomalies), captured %s to %s",
-                    kept, scored, reported, java.time.Instant.ofEpochMilli(oldestCaptureTs),
-                    java.time.Instant.ofEpochMilli(newestCaptureTs));
+            return String.format("%d recent frames judged normal (of %d scored, %d reported as anomalies, %d of those marked "
+                    + "false alarms), captured %s to %s", kept, scored, reported, falseAlarms,
+                    java.time.Instant.ofEpochMilli(oldestCaptureTs), java.time.Instant.ofEpochMilli(newestCaptureTs));
         }
     }
 
@@ -113,6 +116,15 @@ public final class RecentNormalFrames {
                     reported.add(coordinate(frame.partition(), frame.offset()));
                 }
             });
+
+            // 2b. Operators' verdicts: a report marked a false alarm (latest verdict) is normal data after all.
+            int reportedCount = reported.size();
+            for (FrameRef frame : falseAlarms(consumer, topics, timeout)) {
+                if (topics.frames().name().equals(frame.topic())) {
+                    reported.remove(coordinate(frame.partition(), frame.offset()));
+                }
+            }
+            int falseAlarms = reportedCount - reported.size();
 
             // 3. The scored, unreported frames themselves.
             int dim = shape.dim();
@@ -173,11 +185,44 @@ public final class RecentNormalFrames {
             int trainRows = n - holdoutRows;
             FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
             float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
-            return new Sample(train, holdout, holdoutRows, scored[0], reported.size(), n, captured[order[0]],
+            return new Sample(train, holdout, holdoutRows, scored[0], reportedCount, falseAlarms, n, captured[order[0]],
                     captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The frames whose anomaly event's latest verdict is a false alarm: the whole verdicts topic (compacted, so about
+     * one record per judged event), read in order so that a later verdict overrides an earlier one. No topic: none.
+     */
+    private static List<FrameRef> falseAlarms(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Duration timeout)
+            throws IOException {
+        List<PartitionInfo> infos = consumer.partitionsFor(topics.verdicts().name(), timeout);
+        if (infos == null || infos.isEmpty()) {
+            return List.of();
+        }
+        List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        Map<String, Boolean> latest = new HashMap<>(); // event id -> is a false alarm
+        TopicRanges.read(consumer, consumer.beginningOffsets(parts, timeout), consumer.endOffsets(parts, timeout), timeout, r -> {
+            String eventId = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+            Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());
+            if (eventId != null) {
+                latest.put(eventId, v != null && v.falseAlarm() && eventId.equals(v.eventId()));
+            }
+        });
+        List<FrameRef> out = new ArrayList<>();
+        latest.forEach((eventId, falseAlarm) -> {
+            String[] parts3 = eventId.split("/");
+            if (falseAlarm && parts3.length == 3) {
+                try {
+                    out.add(new FrameRef(parts3[0], Integer.parseInt(parts3[1]), Long.parseLong(parts3[2])));
+                } catch (NumberFormatException e) {
+                    // not an event id: no frame to train on
+                }
+            }
+        });
+        return out;
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) throws IOException {

@@ -1,0 +1,88 @@
+package io.frameguard.retraining;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Topics;
+import io.frameguard.events.Verdict;
+import io.frameguard.frames.FrameDecoders;
+import io.frameguard.frames.FrameEncoding;
+import io.frameguard.frames.FrameShape;
+import io.frameguard.testing.KafkaTestBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The retraining data on a real broker: reported frames are left out, unless an operator's latest verdict on the
+ * event is a false alarm, which makes the frame normal training data again.
+ */
+class RecentNormalFramesTest {
+
+    private static final Topics TOPICS = Topics.defaults();
+    private static final int FRAMES = 50;
+    private static final int DIM = 4;
+
+    @Test
+    void framesMarkedFalseAlarmsAreTrainedOnAndOtherReportsAreNot() throws Exception {
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
+            }
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < FRAMES; i++) {
+                    float[] frame = {i, i, i, i};
+                    ProducerRecord<String, byte[]> r = new ProducerRecord<>(TOPICS.frames().name(), 0, 1000L + i, "pump-1",
+                            FrameEncoding.json(frame));
+                    RecordMetadata md = producer.send(r).get();
+                    producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, 1000L + i, "pump-1",
+                            TOPICS.scores().serialize(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1",
+                                    new FrameRef(TOPICS.frames().name(), 0, md.offset()), 1000L + i, 1001L + i, 0.1, 1.0, "m1",
+                                    0.5, List.of(), null, 1, 10)))).get();
+                }
+                for (long offset : List.of(10L, 20L, 30L)) {
+                    producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + offset, "pump-1",
+                            ("{\"frame\":{\"topic\":\"frames\",\"partition\":0,\"offset\":" + offset + "}}")
+                                    .getBytes(StandardCharsets.UTF_8))).get();
+                }
+                verdict(producer, "frames/0/10", Verdict.FALSE_ALARM);
+                verdict(producer, "frames/0/20", Verdict.FALSE_ALARM);
+                verdict(producer, "frames/0/20", Verdict.CONFIRMED); // changed their mind: the latest holds
+            }
+            RecentNormalFrames.Sample sample = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
+                    10_000, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(sample.scored()).isEqualTo(FRAMES);
+            assertThat(sample.reported()).isEqualTo(3);
+            assertThat(sample.falseAlarms()).isEqualTo(1);
+            assertThat(sample.kept()).isEqualTo(FRAMES - 2);
+            // frame 10 (a false alarm) is among the data, frames 20 and 30 are not
+            float[] all = new float[sample.kept() * DIM];
+            System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
+            System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
+            assertThat(firstValues(all)).contains(10f).doesNotContain(20f, 30f);
+            assertThat(sample.summary()).contains("1 of those marked false alarms");
+        }
+    }
+
+    private static List<Float> firstValues(float[] rows) {
+        return java.util.stream.IntStream.range(0, rows.length / DIM).mapToObj(i -> rows[i * DIM]).toList();
+    }
+
+    private static void verdict(KafkaProducer<String, byte[]> producer, String eventId, String verdict) throws Exception {
+        producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), eventId, TOPICS.verdicts().serialize(
+                new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null, "2026-12-02T00:00:00Z", "test")))).get();
+    }
+}
