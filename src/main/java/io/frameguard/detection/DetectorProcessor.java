@@ -59,7 +59,8 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
                 s.modelVersion(),
                 severity,
                 new AnomalyEvent.Window(policy.k(), policy.n(), d.exceededInWindow()),
-                AnomalyEvent.Explanation.of(s));
+                AnomalyEvent.Explanation.of(s),
+                s.signature());
         metrics.anomaly(source, severity, now - s.captureTimestamp());
         context.forward(new Record<>(source, event, record.timestamp()));
     }

@@ -26,7 +26,8 @@ public record AnomalyEvent(
         String modelVersion,
         String severity,
         Window window,
-        Explanation explanation) {
+        Explanation explanation,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Signature signature) {
 
     public static final int SCHEMA_VERSION = 1;
 

@@ -28,6 +28,8 @@ import java.util.List;
  * @param region image frames: where the error is; absent for sensor frames
  * @param batchSize frames in the predictor call that scored this frame
  * @param inferenceMicros duration of that predictor call
+ * @param signature the model's signature of the frame, only on frames that may become anomaly events (scoring at
+ *     least the detector's lowest threshold) and only from models that have one; absent otherwise
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -44,9 +46,18 @@ public record ScoreRecord(
         List<ChannelError> topChannels,
         ImageRegion region,
         int batchSize,
-        long inferenceMicros) {
+        long inferenceMicros,
+        Signature signature) {
 
     public static final int SCHEMA_VERSION = 2;
+
+    /** A score without a signature. */
+    public ScoreRecord(int schemaVersion, String source, FrameRef frame, long captureTimestamp, long scoredTimestamp,
+            double score, double modelThreshold, String modelVersion, Double validationRank, List<ChannelError> topChannels,
+            ImageRegion region, int batchSize, long inferenceMicros) {
+        this(schemaVersion, source, frame, captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion,
+                validationRank, topChannels, region, batchSize, inferenceMicros, null);
+    }
 
     /** Reads layout 2 and layout 1 (whose frame coordinates are flat fields). */
     @JsonCreator
@@ -66,9 +77,10 @@ public record ScoreRecord(
             @JsonProperty("topChannels") @JsonAlias("top") List<ChannelError> topChannels,
             @JsonProperty("region") ImageRegion region,
             @JsonProperty("batchSize") int batchSize,
-            @JsonProperty("inferenceMicros") long inferenceMicros) {
+            @JsonProperty("inferenceMicros") long inferenceMicros,
+            @JsonProperty("signature") Signature signature) {
         return new ScoreRecord(schemaVersion, source, frame != null ? frame : new FrameRef(topic, partition, offset),
                 captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion, validationRank, topChannels, region,
-                batchSize, inferenceMicros);
+                batchSize, inferenceMicros, signature);
     }
 }

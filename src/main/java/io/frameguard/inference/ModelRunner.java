@@ -30,7 +30,7 @@ public final class ModelRunner implements AutoCloseable {
     private static final String ENGINE = "TensorFlow";
 
     private final ModelArtifact artifact;
-    private final ZooModel<FrameBatch, float[]> model;
+    private final ZooModel<FrameBatch, ModelOutputs> model;
     private final ValidationDistribution validation;
     private final Object lifecycle = new Object();
     private int openSessions;
@@ -38,7 +38,7 @@ public final class ModelRunner implements AutoCloseable {
     private boolean closed;
     private boolean ownsDirectory;
 
-    private ModelRunner(ModelArtifact artifact, ZooModel<FrameBatch, float[]> model, ValidationDistribution validation) {
+    private ModelRunner(ModelArtifact artifact, ZooModel<FrameBatch, ModelOutputs> model, ValidationDistribution validation) {
         this.artifact = artifact;
         this.model = model;
         this.validation = validation;
@@ -58,14 +58,15 @@ public final class ModelRunner implements AutoCloseable {
             throw new InvalidModelException(e.getMessage(), e);
         }
         Device on = device.resolve();
-        ZooModel<FrameBatch, float[]> model;
+        ZooModel<FrameBatch, ModelOutputs> model;
         try {
             model = Criteria.builder()
-                    .setTypes(FrameBatch.class, float[].class)
+                    .setTypes(FrameBatch.class, ModelOutputs.class)
                     .optModelPath(artifact.savedModelDir())
                     .optEngine(ENGINE)
                     .optDevice(on)
-                    .optTranslator(new ReconstructionErrorTranslator())
+                    .optTranslator(new ReconstructionErrorTranslator(artifact.card().input().errorWidth(),
+                            artifact.card().signature() == null ? 0 : artifact.card().signature().length()))
                     .build()
                     .loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
@@ -81,10 +82,16 @@ public final class ModelRunner implements AutoCloseable {
             for (int i = 0; i < canary.length; i++) {
                 canary[i] = mean != null && mean.length == dim ? mean[i % dim] : 0f;
             }
-            float[] errors = s.errors(new FrameBatch(canary, 2, dim));
+            ModelOutputs out = s.run(new FrameBatch(canary, 2, dim));
+            float[] errors = out.errors();
             if (errors.length != 2 * width) {
                 throw new InvalidModelException("model " + artifact.card().version() + " returned " + errors.length
                         + " errors for a 2x" + dim + " batch, its card says 2x" + width + ": its output shape does not match its card");
+            }
+            int signatureLength = artifact.card().signature() == null ? 0 : artifact.card().signature().length();
+            if (signatureLength > 0 && (out.signatures() == null || out.signatures().length != 2 * signatureLength)) {
+                throw new InvalidModelException("model " + artifact.card().version() + " returned no signatures of "
+                        + signatureLength + " values per frame, which its card declares");
             }
             for (float e : errors) {
                 if (!Float.isFinite(e)) {
@@ -178,9 +185,9 @@ public final class ModelRunner implements AutoCloseable {
 
     /** One thread's handle on the model. */
     public final class Session implements AutoCloseable {
-        private final Predictor<FrameBatch, float[]> predictor;
+        private final Predictor<FrameBatch, ModelOutputs> predictor;
 
-        private Session(Predictor<FrameBatch, float[]> predictor) {
+        private Session(Predictor<FrameBatch, ModelOutputs> predictor) {
             this.predictor = predictor;
         }
 
@@ -188,17 +195,38 @@ public final class ModelRunner implements AutoCloseable {
             return artifact.card();
         }
 
-        /** The error maps, row-major: {@code batch.rows()} rows of {@link ModelCard.Input#errorWidth()} values. */
-        public float[] errors(FrameBatch batch) throws TranslateException {
+        /** The model's outputs for a batch: error maps and, when the model has them, signatures. */
+        public ModelOutputs run(FrameBatch batch) throws TranslateException {
             if (batch.dim() != artifact.card().input().dim()) {
                 throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + artifact.card().input().dim());
             }
             return predictor.predict(batch);
         }
 
-        /** Scores each frame of the batch. */
+        /** The error maps, row-major: {@code batch.rows()} rows of {@link ModelCard.Input#errorWidth()} values. */
+        public float[] errors(FrameBatch batch) throws TranslateException {
+            return run(batch).errors();
+        }
+
+        /** Scores each frame of the batch, with its signature when the model has one. */
         public List<ScoredFrame> score(FrameBatch batch) throws TranslateException {
-            return explain(errors(batch), batch.rows());
+            return explain(run(batch), batch.rows());
+        }
+
+        /** Scores, explanations and signatures from outputs this session computed. */
+        public List<ScoredFrame> explain(ModelOutputs outputs, int rows) {
+            List<ScoredFrame> scored = explain(outputs.errors(), rows);
+            if (outputs.signatures() == null) {
+                return scored;
+            }
+            int length = outputs.signatures().length / rows;
+            List<ScoredFrame> signed = new ArrayList<>(rows);
+            for (int r = 0; r < rows; r++) {
+                ScoredFrame f = scored.get(r);
+                signed.add(new ScoredFrame(f.score(), f.validationRank(), f.topChannels(), f.region(),
+                        java.util.Arrays.copyOfRange(outputs.signatures(), r * length, (r + 1) * length)));
+            }
+            return signed;
         }
 
         /** Scores and explanations from error maps this session computed. */
@@ -250,7 +278,7 @@ public final class ModelRunner implements AutoCloseable {
             for (int r = 0; r < rows; r++) {
                 double score = sum(errors, r * width, width) / width;
                 out.add(new ScoredFrame(score, rank(score), List.of(),
-                        ImageRegions.find(errors, r * width, input.image().width(), input.image().height())));
+                        ImageRegions.find(errors, r * width, input.image().width(), input.image().height()), null));
             }
             return out;
         }
@@ -290,7 +318,7 @@ public final class ModelRunner implements AutoCloseable {
                         e, sum > 0 ? e / sum : 0));
             }
             double score = sum / width;
-            out.add(new ScoredFrame(score, rank(score), channels, null));
+            out.add(new ScoredFrame(score, rank(score), channels, null, null));
         }
         return out;
     }

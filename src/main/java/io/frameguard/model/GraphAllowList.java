@@ -33,7 +33,7 @@ public final class GraphAllowList {
             "Add", "ApplyAdam", "Assign", "BiasAdd", "BiasAddGrad", "BroadcastGradientArgs", "BroadcastTo", "Cast",
             "ConcatV2", "Const", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Div", "DynamicStitch",
             "Identity", "MatMul", "Maximum", "Mean", "Mod", "Mul", "Neg", "NoOp", "OnesLike", "Placeholder", "Prod",
-            "Range", "Relu", "ReluGrad", "Reshape", "RestoreV2", "SaveV2", "Shape", "Size", "Slice", "Split",
+            "Range", "Relu", "ReluGrad", "Reshape", "RestoreV2", "Rsqrt", "SaveV2", "Shape", "Size", "Slice", "Split",
             "Square", "SquaredDifference", "Sub", "Sum", "Tile", "Transpose", "VariableV2", "ZerosLike");
     /** The operations that read or write files; their path must be the saver's filename placeholder. */
     private static final Set<String> FILE_OPS = Set.of("SaveV2", "RestoreV2");

@@ -27,6 +27,8 @@ public record ModelArtifact(Path dir, ModelCard card) {
     /** SavedModel signature names shared by the trainer and the scorer. */
     public static final String INPUT_NAME = "frames";
     public static final String OUTPUT_NAME = "errors";
+    /** The optional second output: one signature per frame ({@link ModelCard.Signature}). */
+    public static final String SIGNATURE_NAME = "signature";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

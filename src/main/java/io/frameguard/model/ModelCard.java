@@ -30,6 +30,7 @@ public record ModelCard(
         Training training,
         Threshold threshold,
         Scoring scoring,
+        Signature signature,
         Comparison comparison,
         String checksum) {
 
@@ -81,6 +82,16 @@ public record ModelCard(
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
             long calibrationFrames, double structuralWeight) {}
 
+    /**
+     * The model's second output ({@code signature}): per frame, a fixed-length vector that says what is wrong with it,
+     * compared by cosine similarity to find past anomalies like it. Null on cards of models without one.
+     *
+     * @param kind how it is made, e.g. {@code error-grid-7x7+latent-32}
+     * @param length values per frame
+     * @param captures what it captures, for people
+     */
+    public record Signature(String kind, int length, String captures) {}
+
     /** How the model was trained and how well it fits held-out normal frames. */
     public record Training(
             long trainFrames,
@@ -130,12 +141,12 @@ public record ModelCard(
     /** Same card with the checksum set (the checksum covers the SavedModel files, not the card). */
     public ModelCard withChecksum(String sum) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, scoring, comparison, sum);
+                threshold, scoring, signature, comparison, sum);
     }
 
     /** Same card with the champion/challenger comparison recorded. */
     public ModelCard withComparison(Comparison c) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, scoring, c, checksum);
+                threshold, scoring, signature, c, checksum);
     }
 }

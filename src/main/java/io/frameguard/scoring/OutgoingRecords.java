@@ -3,6 +3,7 @@ package io.frameguard.scoring;
 import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.inference.ScoredFrame;
@@ -39,12 +40,16 @@ final class OutgoingRecords {
         this.maxRecordBytes = maxRecordBytes;
     }
 
-    /** The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}. */
-    ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], byte[]> frame, ScoredFrame scored, long scoredTimestamp,
-            double modelThreshold, String modelVersion, int batchSize, long inferenceMicros) {
+    /**
+     * The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}.
+     *
+     * @param signature the frame's signature when it is to be carried (null otherwise)
+     */
+    ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], byte[]> frame, ScoredFrame scored, Signature signature,
+            long scoredTimestamp, double modelThreshold, String modelVersion, int batchSize, long inferenceMicros) {
         ScoreRecord record = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8),
                 FrameRef.of(frame), frame.timestamp(), scoredTimestamp, scored.score(), modelThreshold, modelVersion,
-                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros);
+                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature);
         return new ProducerRecord<>(topics.scores().name(), null, timestamp(frame), frame.key(), topics.scores().serialize(record));
     }
 

@@ -68,7 +68,7 @@ public class ScorerService {
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         ModelRunner scorer = model.loadConfigured();
-        ScorerSettings settings = ScorerSettings.from(config.scorer());
+        ScorerSettings settings = ScorerSettings.from(config);
         settings.checkFits(scorer.card().input().dim(), config.scorer().workers(), Runtime.getRuntime().maxMemory());
         metrics.modelServed(scorer.card().version());
         Topics topics = Topics.from(config.topics());

@@ -16,13 +16,16 @@ import java.time.Duration;
  * @param decodeThreads threads a batch's frames are decoded on
  * @param maxRecordBytes largest record written (larger dead letters are truncated)
  * @param maxAttempts failed attempts of the same frames before they are scored one at a time ({@link WorkerFailures})
+ * @param candidateFactor frames scoring at least this times the card's threshold may become anomaly events (the
+ *     detector's threshold never goes lower: its floor factor), so their score records carry the frame's signature
  */
 record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Duration linger, Duration commitInterval, Duration retryBackoff,
-        int decodeThreads, int maxRecordBytes, int maxAttempts) {
+        int decodeThreads, int maxRecordBytes, int maxAttempts, double candidateFactor) {
 
-    static ScorerSettings from(FrameguardConfig.Scorer s) {
+    static ScorerSettings from(FrameguardConfig config) {
+        FrameguardConfig.Scorer s = config.scorer();
         return new ScorerSettings(s.maxBatch(), s.maxBatchBytes(), s.predictBatch(), s.linger(), s.commitInterval(), s.retryBackoff(),
-                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts());
+                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts(), config.detector().floorFactor());
     }
 
     /**

@@ -1,12 +1,14 @@
 package io.frameguard.scoring;
 
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameShape;
 import io.frameguard.heatmaps.HeatmapStore;
 import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelOutputs;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -304,9 +306,10 @@ final class ScorerWorker implements Runnable {
             int from = c * perCall;
             int n = Math.min(perCall, decoded.size() - from);
             long t0 = System.nanoTime();
-            float[] errors = session.errors(new FrameBatch(buffer, from * dim, n, dim));
+            ModelOutputs outputs = session.run(new FrameBatch(buffer, from * dim, n, dim));
             callNanos[c] = System.nanoTime() - t0;
-            List<ScoredFrame> chunk = session.explain(errors, n);
+            float[] errors = outputs.errors();
+            List<ScoredFrame> chunk = session.explain(outputs, n);
             scored.addAll(chunk);
             if (heatmaps != null && shape.isImage()) {
                 for (int i = 0; i < n; i++) {
@@ -321,6 +324,9 @@ final class ScorerWorker implements Runnable {
         long now = System.currentTimeMillis();
         String version = session.card().version();
         double modelThreshold = session.card().threshold().value();
+        // only frames that may become anomaly events carry their signature (the memory is built from the events)
+        String signatureKind = session.card().signature() == null ? null : session.card().signature().kind();
+        double candidateScore = modelThreshold * settings.candidateFactor();
         List<ScoredFrame> published = new ArrayList<>(scored.size());
         for (int i = 0; i < decoded.size(); i++) {
             ScoredFrame s = scored.get(i);
@@ -333,7 +339,10 @@ final class ScorerWorker implements Runnable {
                 continue;
             }
             published.add(s);
-            transaction.send(records.score(decoded.get(i), s, now, modelThreshold, version, decoded.size(), inferenceMicros));
+            Signature signature = signatureKind != null && s.signature() != null && s.score() >= candidateScore
+                    ? new Signature(signatureKind, s.signature()) : null;
+            transaction.send(records.score(decoded.get(i), s, signature, now, modelThreshold, version, decoded.size(),
+                    inferenceMicros));
         }
         for (int i = 0; i < rejected.size(); i++) {
             transaction.send(records.deadLetter(rejected.get(i), reasons.get(i), version));

@@ -147,11 +147,17 @@ public final class AutoencoderTrainer {
             double[] sorted = validationScores.clone();
             Arrays.sort(sorted);
 
-            Signature signature = Signature.builder()
+            Signatures.Signature similarity = image == null
+                    ? Signatures.sensor(tf, perValue, tf.math.sub(network.reconstruction(), x), dim)
+                    : Signatures.image(tf, errors, network.code(), (int) network.code().shape().size(1), image);
+            Signature.Builder outputs = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
                     .input(ModelArtifact.INPUT_NAME, frames)
-                    .output(ModelArtifact.OUTPUT_NAME, errors)
-                    .build();
+                    .output(ModelArtifact.OUTPUT_NAME, errors);
+            if (similarity != null) {
+                outputs.output(ModelArtifact.SIGNATURE_NAME, tf.withName(ModelArtifact.SIGNATURE_NAME).identity(similarity.output()));
+            }
+            Signature signature = outputs.build();
             SavedModelBundle.exporter(savedModel.toString())
                     .withFunction(SessionFunction.create(signature, session))
                     .export();
@@ -178,6 +184,7 @@ public final class AutoencoderTrainer {
                                     Base64.getEncoder().encodeToString(sketch.toByteArray()))),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     scoring,
+                    similarity == null ? null : similarity.card(),
                     null,
                     null);
             return ModelArtifact.seal(outDir, card);

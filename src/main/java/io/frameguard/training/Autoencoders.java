@@ -21,8 +21,8 @@ final class Autoencoders {
     private static final int KERNEL = 3;
     private static final String SAME = "SAME";
 
-    /** A built network: its reconstruction of the input and how the card describes it. */
-    record Network(Operand<TFloat32> reconstruction, ModelCard.Architecture architecture) {}
+    /** A built network: its reconstruction of the input, its latent code (the bottleneck) and how the card describes it. */
+    record Network(Operand<TFloat32> reconstruction, Operand<TFloat32> code, ModelCard.Architecture architecture) {}
 
     private Autoencoders() {
     }
@@ -30,13 +30,18 @@ final class Autoencoders {
     /** Fully connected layers of the given widths (input first and last), ReLU between, linear output. */
     static Network dense(Ops tf, Operand<TFloat32> x, int[] layers, Random random, List<Variable<TFloat32>> weights) {
         Operand<TFloat32> h = x;
+        Operand<TFloat32> code = null;
+        int bottleneck = layers.length / 2; // layers are symmetric: the middle one is the narrowest
         for (int i = 0; i + 1 < layers.length; i++) {
             h = denseLayer(tf, h, layers[i], layers[i + 1], random, weights);
+            if (i + 1 == bottleneck) {
+                code = h; // before the activation: ReLU would zero part of it
+            }
             if (i + 2 < layers.length) {
                 h = tf.nn.relu(h);
             }
         }
-        return new Network(h, new ModelCard.Architecture("dense-autoencoder", layers, "relu"));
+        return new Network(h, code, new ModelCard.Architecture("dense-autoencoder", layers, "relu"));
     }
 
     /**
@@ -61,7 +66,7 @@ final class Autoencoders {
         Operand<TFloat32> d1 = tf.nn.relu(deconvLayer(tf, d2map, f2, f1, h / 2, w / 2, random, weights));
         Operand<TFloat32> out = deconvLayer(tf, d1, f1, c, h, w, random, weights);
         Operand<TFloat32> reconstruction = tf.reshape(out, tf.constant(new int[] {-1, image.dim()}));
-        return new Network(reconstruction, new ModelCard.Architecture("conv-autoencoder", new int[] {c, f1, f2, z}, "relu"));
+        return new Network(reconstruction, code, new ModelCard.Architecture("conv-autoencoder", new int[] {c, f1, f2, z}, "relu"));
     }
 
     private static Operand<TFloat32> denseLayer(Ops tf, Operand<TFloat32> in, int from, int to, Random random,

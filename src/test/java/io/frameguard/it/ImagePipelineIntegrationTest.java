@@ -139,6 +139,8 @@ class ImagePipelineIntegrationTest {
 
             JsonNode event = JSON.readTree(events.stream().filter(r -> otherGarments.contains(frameOf(r))).findFirst()
                     .orElseThrow().value());
+            assertThat(event.at("/signature/kind").asText()).startsWith("error-grid-7x7+latent-");
+            assertThat(event.at("/signature/values").size()).isGreaterThan(49);
             JsonNode explanation = event.get("explanation");
             assertThat(explanation.get("kind").asText()).isEqualTo("image-region");
             assertThat(explanation.get("region").get("width").asInt()).isPositive();

@@ -158,6 +158,12 @@ class PipelineIntegrationTest {
                     .filter(n -> n.get("score").asDouble() > 5 * n.get("threshold").asDouble()).findFirst().orElseThrow();
             assertThat(spike.get("explanation").get("topChannels").get(0).get("name").asText())
                     .as("the faulty channel explains the anomaly").isEqualTo("ch3");
+            // every event carries the model's signature of its frame, for the anomaly memory
+            assertThat(events).allSatisfy(r -> {
+                JsonNode signature = readTree(r.value()).get("signature");
+                assertThat(signature.get("kind").asText()).isEqualTo("error-map+residual-16");
+                assertThat(signature.get("values")).hasSize(32);
+            });
 
             // The metrics page counts what happened.
             String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ScorerSettingsTest {
 
     private static ScorerSettings maxBatch(int maxBatch) {
-        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3);
+        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3, 0.5);
     }
 
     @Test

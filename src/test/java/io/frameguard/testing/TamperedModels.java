@@ -42,7 +42,8 @@ public final class TamperedModels {
         Files.write(pb, edited.build().toByteArray());
         ModelCard c = original.card();
         return ModelArtifact.seal(dir, new ModelCard(c.cardVersion(), c.name(), version, c.createdAt(), c.input(),
-                c.preprocessing(), c.architecture(), c.training(), c.threshold(), c.scoring(), c.comparison(), c.checksum()));
+                c.preprocessing(), c.architecture(), c.training(), c.threshold(), c.scoring(), c.signature(), c.comparison(),
+                c.checksum()));
     }
 
     /** Adds a {@code ReadFile} of {@code path} to the graph: the operation a hostile graph would run on load. */

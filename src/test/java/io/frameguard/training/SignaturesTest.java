@@ -1,0 +1,108 @@
+package io.frameguard.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.ImageFiles;
+import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.testing.TestModels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The models' second output: declared on the card, as long as it says, and it groups anomalies of one kind (the
+ * retrieval quality itself is measured by a benchmark, not here).
+ */
+class SignaturesTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sensorSignaturesSayWhichChannelIsWrong() throws Exception {
+        ModelArtifact model = TestModels.trainSensorModel(tmp.resolve("sensor"), 2000, 3, 11);
+        ModelCard.Signature card = model.card().signature();
+        assertThat(card.length()).isEqualTo(2 * TestModels.DIM);
+        assertThat(card.kind()).isEqualTo("error-map+residual-" + TestModels.DIM);
+        SensorSimulator sim = TestModels.simulator();
+        // spikes on channel 3 and on channel 9, at many times and sources
+        int n = 20;
+        float[] frames = new float[2 * n * TestModels.DIM];
+        for (int i = 0; i < 2 * n; i++) {
+            float[] f = sim.faulty("s" + (i % 4), 100 + 7L * i, SensorSimulator.Fault.SPIKE, i < n ? 3 : 9, 100 + 7L * i);
+            System.arraycopy(f, 0, frames, i * TestModels.DIM, TestModels.DIM);
+        }
+        List<float[]> signatures = signatures(model, frames, 2 * n, TestModels.DIM);
+        assertThat(signatures).allSatisfy(s -> assertThat(s).hasSize(card.length()));
+        assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.95);
+    }
+
+    @Test
+    void imageSignaturesGroupAnomaliesOfOneKind() throws Exception {
+        FrameFile all = ImageFiles.readIdx(TestModels.fashionTrainImages(), Set.of(7));
+        int rows = 2000;
+        FrameFile sneakers = new FrameFile(all.dim(), rows, Arrays.copyOf(all.values(), rows * all.dim()), all.featureNames(),
+                all.image());
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("image").version("sig").epochs(3)
+                .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE).train(sneakers, tmp.resolve("img"), "t");
+        ModelCard.Signature card = model.card().signature();
+        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32");
+        assertThat(card.length()).isEqualTo(49 + 32);
+        // anomalies of two kinds: trousers (1) and bags (8), from the test set
+        FrameFile trousers = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(1));
+        FrameFile bags = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(8));
+        int n = 30;
+        float[] frames = new float[2 * n * all.dim()];
+        System.arraycopy(trousers.values(), 0, frames, 0, n * all.dim());
+        System.arraycopy(bags.values(), 0, frames, n * all.dim(), n * all.dim());
+        List<float[]> signatures = signatures(model, frames, 2 * n, all.dim());
+        assertThat(signatures).allSatisfy(s -> assertThat(s).hasSize(card.length()));
+        assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
+    }
+
+    private static List<float[]> signatures(ModelArtifact model, float[] frames, int rows, int dim) throws Exception {
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            List<float[]> out = new ArrayList<>();
+            for (ScoredFrame f : s.score(new FrameBatch(frames, rows, dim))) {
+                out.add(f.signature());
+            }
+            return out;
+        }
+    }
+
+    /** Share of each signature's 5 nearest others (cosine) that have its label. */
+    private static double precisionAt5(List<float[]> signatures, java.util.function.IntUnaryOperator label) {
+        int hits = 0;
+        for (int q = 0; q < signatures.size(); q++) {
+            int query = q;
+            List<Integer> nearest = IntStream.range(0, signatures.size()).filter(i -> i != query).boxed()
+                    .sorted(Comparator.comparingDouble(i -> -cosine(signatures.get(query), signatures.get(i)))).limit(5).toList();
+            hits += (int) nearest.stream().filter(i -> label.applyAsInt(i) == label.applyAsInt(query)).count();
+        }
+        return hits / (5.0 * signatures.size());
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}
