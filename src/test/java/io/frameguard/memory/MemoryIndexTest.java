@@ -2,6 +2,7 @@ package io.frameguard.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.testing.Vectors;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -35,10 +36,10 @@ class MemoryIndexTest {
             for (int q = 0; q < queries; q++) {
                 float[] query = add(centres[q % centres.length], gaussian(random, 0.3));
                 List<String> exact = IntStream.range(0, vectors.length).boxed()
-                        .sorted(Comparator.comparingDouble(i -> -cosine(query, vectors[i]))).limit(5).map(i -> "e" + i).toList();
+                        .sorted(Comparator.comparingDouble(i -> -Vectors.cosine(query, vectors[i]))).limit(5).map(i -> "e" + i).toList();
                 List<MemoryIndex.Neighbour> found = index.nearest(SPACE, query, 5, Optional.empty(), Set.of());
                 assertThat(found).hasSize(5);
-                assertThat(found.get(0).similarity()).isCloseTo(cosine(query, vectors[Integer.parseInt(found.get(0).eventId().substring(1))]),
+                assertThat(found.get(0).similarity()).isCloseTo(Vectors.cosine(query, vectors[Integer.parseInt(found.get(0).eventId().substring(1))]),
                         org.assertj.core.data.Offset.offset(1e-4));
                 hits += (int) found.stream().filter(n -> exact.contains(n.eventId())).count();
             }
@@ -95,17 +96,5 @@ class MemoryIndexTest {
             v[i] = a[i] + b[i];
         }
         return v;
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -11,6 +11,7 @@ import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
 import io.frameguard.testing.TestModels;
+import io.frameguard.testing.Vectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,21 +89,9 @@ class SignaturesTest {
         for (int q = 0; q < signatures.size(); q++) {
             int query = q;
             List<Integer> nearest = IntStream.range(0, signatures.size()).filter(i -> i != query).boxed()
-                    .sorted(Comparator.comparingDouble(i -> -cosine(signatures.get(query), signatures.get(i)))).limit(5).toList();
+                    .sorted(Comparator.comparingDouble(i -> -Vectors.cosine(signatures.get(query), signatures.get(i)))).limit(5).toList();
             hits += (int) nearest.stream().filter(i -> label.applyAsInt(i) == label.applyAsInt(query)).count();
         }
         return hits / (5.0 * signatures.size());
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }
