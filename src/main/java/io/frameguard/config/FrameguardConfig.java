@@ -32,6 +32,8 @@ public interface FrameguardConfig {
 
     Heatmaps heatmaps();
 
+    Memory memory();
+
     Registry registry();
 
     Metrics metrics();
@@ -103,6 +105,17 @@ public interface FrameguardConfig {
 
         /** Population stability index from which a window counts as drifted (0.1 moderate, 0.25 large shift). */
         @WithDefault("0.2") @DecimalMin("0.01") @DecimalMax("10") double psiThreshold();
+    }
+
+    interface Memory {
+        /**
+         * Past anomaly events each replica remembers (read from the anomalies topic at start and as they come),
+         * searched by similarity through the API; the oldest are forgotten first. 0 turns the memory off.
+         */
+        @WithDefault("100000") @Min(0) @Max(10000000) int maxEntries();
+
+        /** How far back a replica reads the anomalies topic when it starts. */
+        @WithDefault("30d") Duration maxAge();
     }
 
     interface Heatmaps {

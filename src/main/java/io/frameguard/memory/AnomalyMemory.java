@@ -1,0 +1,112 @@
+package io.frameguard.memory;
+
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.Verdict;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What one replica remembers of past anomalies: the events it has read (newest {@code maxEntries}), the operators'
+ * verdicts on them, and an index of their signatures ({@link MemoryIndex}). Every replica reads the same topics, so
+ * every replica remembers the same and answers the same. Thread-safe: one follower writes, API threads read.
+ */
+public final class AnomalyMemory implements AutoCloseable {
+
+    /** A past anomaly as the memory answers it, with its latest verdict (null when none). */
+    public record Remembered(AnomalyEvent event, Verdict verdict) {}
+
+    /** A past anomaly like another one: its similarity (cosine) and what it was. */
+    public record Similar(String eventId, double similarity, String source, long detectedTimestamp, String verdict, String label) {}
+
+    private final int maxEntries;
+    private final LinkedHashMap<String, AnomalyEvent> events = new LinkedHashMap<>();
+    private final Map<String, Verdict> verdicts = new HashMap<>();
+    private final MemoryIndex index = new MemoryIndex();
+
+    /** @param maxEntries events kept; the oldest read is forgotten first */
+    public AnomalyMemory(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    /** Remembers an event (the same event again replaces it). */
+    public synchronized void remember(AnomalyEvent event) {
+        if (event == null || event.eventId() == null) {
+            return;
+        }
+        events.remove(event.eventId());
+        events.put(event.eventId(), event);
+        if (event.signature() != null && event.signature().values() != null) {
+            index.put(new MemoryIndex.Entry(event.eventId(), event.source(), event.signature().kind(), event.signature().values()));
+        }
+        while (events.size() > maxEntries) {
+            String oldest = events.keySet().iterator().next();
+            events.remove(oldest);
+            index.remove(oldest);
+            verdicts.remove(oldest);
+        }
+    }
+
+    /** Takes the latest verdict on an event (null: the verdict was deleted). */
+    public synchronized void verdict(String eventId, Verdict verdict) {
+        if (verdict == null) {
+            verdicts.remove(eventId);
+        } else if (eventId.equals(verdict.eventId()) && verdict.problem() == null) {
+            verdicts.put(eventId, verdict);
+        }
+    }
+
+    public synchronized Optional<Remembered> get(String eventId) {
+        AnomalyEvent e = events.get(eventId);
+        return e == null ? Optional.empty() : Optional.of(new Remembered(e, verdicts.get(eventId)));
+    }
+
+    /**
+     * The {@code k} remembered anomalies most like {@code eventId}'s (same signature kind), nearest first, itself left out.
+     *
+     * @return empty when the event is not remembered; an empty list when it has no signature
+     */
+    public synchronized Optional<List<Similar>> similar(String eventId, int k) {
+        AnomalyEvent e = events.get(eventId);
+        if (e == null) {
+            return Optional.empty();
+        }
+        if (e.signature() == null || e.signature().values() == null) {
+            return Optional.of(List.of());
+        }
+        List<Similar> out = new ArrayList<>();
+        for (MemoryIndex.Neighbour n : index.nearest(e.signature().kind(), e.signature().values(), k, Optional.empty(),
+                Set.of(eventId))) {
+            AnomalyEvent other = events.get(n.eventId());
+            Verdict v = verdicts.get(n.eventId());
+            out.add(new Similar(n.eventId(), n.similarity(), n.source(), other == null ? 0 : other.detectedTimestamp(),
+                    v == null ? null : v.verdict(), v == null ? null : v.label()));
+        }
+        return Optional.of(out);
+    }
+
+    /** The newest remembered anomalies, newest first: of one source when given, detected at or after {@code since}. */
+    public synchronized List<Remembered> recent(Optional<String> source, long since, int limit) {
+        return events.values().stream()
+                .filter(e -> source.isEmpty() || source.get().equals(e.source()))
+                .filter(e -> e.detectedTimestamp() >= since)
+                .sorted(Comparator.comparingLong(AnomalyEvent::detectedTimestamp).reversed())
+                .limit(limit)
+                .map(e -> new Remembered(e, verdicts.get(e.eventId())))
+                .toList();
+    }
+
+    public synchronized int size() {
+        return events.size();
+    }
+
+    @Override
+    public synchronized void close() throws java.io.IOException {
+        index.close();
+    }
+}

@@ -1,0 +1,161 @@
+package io.frameguard.memory;
+
+import io.frameguard.config.FrameguardConfig;
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the anomalies topic from
+ * {@code frameguard.memory.max-age} ago, and the whole (compacted) verdicts topic, read_committed, on a thread of its
+ * own. The memory answers once it has read what the topics held at start ({@link #memory()}).
+ */
+@ApplicationScoped
+public class MemoryFollower implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(MemoryFollower.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Inject
+    FrameguardConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private volatile boolean running = true;
+    private volatile boolean caughtUp;
+    private volatile Exception stopped;
+    private AnomalyMemory memory;
+    private Thread thread;
+
+    // after the scorer created the topics (priority 10)
+    void onStart(@Observes @Priority(30) StartupEvent event) {
+        if (config.memory().maxEntries() == 0) {
+            return;
+        }
+        memory = new AnomalyMemory(config.memory().maxEntries());
+        thread = new Thread(this, "frameguard-memory");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void onStop(@Observes @Priority(5) ShutdownEvent event) throws Exception {
+        running = false;
+        if (thread != null) {
+            thread.join(5_000);
+            memory.close();
+        }
+    }
+
+    /** The memory, once it has read what the topics held at start; empty before, or when it is off. */
+    public Optional<AnomalyMemory> memory() {
+        return caughtUp ? Optional.of(memory) : Optional.empty();
+    }
+
+    /** Why the memory is not answering, or null. */
+    public String problem() {
+        if (memory == null) {
+            return "the anomaly memory is off (frameguard.memory.max-entries=0)";
+        }
+        Exception e = stopped;
+        return e != null ? "the anomaly memory stopped following Kafka: " + e : caughtUp ? null : "the anomaly memory is still being read";
+    }
+
+    @Override
+    public void run() {
+        Topics topics = Topics.from(config.topics());
+        Map<String, Object> c = new HashMap<>(kafkaConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-memory-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> events = partitions(consumer, topics.anomalies().name());
+            List<TopicPartition> verdicts = partitions(consumer, topics.verdicts().name());
+            List<TopicPartition> all = new ArrayList<>(events);
+            all.addAll(verdicts);
+            consumer.assign(all);
+            long since = System.currentTimeMillis() - config.memory().maxAge().toMillis();
+            Map<TopicPartition, Long> query = new HashMap<>();
+            events.forEach(tp -> query.put(tp, since));
+            Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, TIMEOUT);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all, TIMEOUT);
+            for (TopicPartition tp : events) {
+                OffsetAndTimestamp at = starts.get(tp);
+                consumer.seek(tp, at == null ? ends.get(tp) : at.offset());
+            }
+            consumer.seekToBeginning(verdicts);
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    if (r.topic().equals(topics.anomalies().name())) {
+                        remember(topics, r);
+                    } else if (r.key() != null) {
+                        memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
+                    }
+                }
+                if (!caughtUp && all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
+                    caughtUp = true;
+                    LOG.infof("anomaly memory: %d past anomalies read", memory.size());
+                }
+            }
+        } catch (Exception e) {
+            if (running) {
+                stopped = e;
+                LOG.errorf(e, "the anomaly memory stopped following Kafka: %s", e.getMessage());
+            }
+        }
+    }
+
+    private void remember(Topics topics, ConsumerRecord<String, byte[]> r) {
+        if (r.value() != null) {
+            AnomalyEvent e = read(() -> topics.anomalies().deserialize(r.value()));
+            memory.remember(e);
+        }
+    }
+
+    /** A record's value, or null when it cannot be read (not ours to judge; skipped). */
+    private static <T> T read(java.util.function.Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (SerializationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) throws InterruptedException {
+        // the scorer creates the topics at start; where they are managed elsewhere they may come later
+        while (running) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            Thread.sleep(2_000);
+        }
+        return List.of();
+    }
+}

@@ -1,0 +1,32 @@
+package io.frameguard.it;
+
+import io.frameguard.testing.BrokerTestResource;
+import io.frameguard.testing.KafkaTestBroker;
+import io.frameguard.testing.TestModels;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A real broker, a sensor model, and the API's tokens: for the anomaly memory through the API. */
+public class AnomalyMemoryTestResource extends BrokerTestResource {
+
+    static volatile KafkaTestBroker broker;
+    static final String ADMIN_TOKEN = "memory-admin-token-" + java.util.UUID.randomUUID();
+    static final String READ_TOKEN = "memory-read-token-" + java.util.UUID.randomUUID();
+
+    @Override
+    protected void trainModel(Path modelDir) throws Exception {
+        TestModels.trainSensorModel(modelDir, 4000, 6, 7);
+    }
+
+    @Override
+    protected void started(KafkaTestBroker b) {
+        broker = b;
+    }
+
+    @Override
+    protected Map<String, String> extraConfig() {
+        // a frozen threshold: every spike is an anomaly event
+        return Map.of("frameguard.api.admin-token", ADMIN_TOKEN, "frameguard.api.read-token", READ_TOKEN,
+                "frameguard.detector.adapt-rate", "0");
+    }
+}
