@@ -116,6 +116,22 @@ public interface FrameguardConfig {
 
         /** How far back a replica reads the anomalies topic when it starts. */
         @WithDefault("30d") Duration maxAge();
+
+        /** Past anomalies most like a new one that its event lists ({@code similar}); 0 lists none. */
+        @WithDefault("5") @Min(0) @Max(100) int similarK();
+
+        /**
+         * A new event is {@code recognisedAs} a label when its past neighbours at least this similar (cosine) that
+         * operators confirmed all carry that label.
+         */
+        @WithDefault("0.9") @DecimalMin("0") @DecimalMax("1") double recogniseSimilarity();
+
+        /**
+         * A new event is marked {@code suppressed} when at least two of its source's past anomalies at least this
+         * similar exist and operators marked all of them false alarms (it is still published; alert rules may drop it).
+         * 0 turns suppression off.
+         */
+        @WithDefault("0") @DecimalMin("0") @DecimalMax("1") double suppressSimilarity();
     }
 
     interface Heatmaps {

@@ -1,6 +1,7 @@
 package io.frameguard.detection;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.Recollection;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -12,15 +13,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class DetectorProcessor implements Processor<String, ScoreRecord, String, AnomalyEvent> {
 
     private final ThresholdPolicy policy;
+    private final PastAnomalies memory;
     private final FrameguardMetrics metrics;
     private final String storeName;
     private ProcessorContext<String, AnomalyEvent> context;
     private KeyValueStore<String, SourceState> store;
 
-    /** Keeps each source's state in the store {@code storeName}. */
-    public DetectorProcessor(ThresholdPolicy policy, FrameguardMetrics metrics, String storeName) {
+    /**
+     * Keeps each source's state in the store {@code storeName}.
+     *
+     * @param memory what past anomalies say about a new one (this replica's anomaly memory, or {@link PastAnomalies#NONE})
+     */
+    public DetectorProcessor(ThresholdPolicy policy, PastAnomalies memory, FrameguardMetrics metrics, String storeName) {
         this.storeName = storeName;
         this.policy = policy;
+        this.memory = memory;
         this.metrics = metrics;
     }
 
@@ -60,7 +67,16 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
                 severity,
                 new AnomalyEvent.Window(policy.k(), policy.n(), d.exceededInWindow()),
                 AnomalyEvent.Explanation.of(s),
-                s.signature());
+                s.signature(),
+                null, null, null);
+        Recollection recalled = memory.recall(event);
+        event = event.with(recalled);
+        if (recalled.recognisedAs() != null) {
+            metrics.anomalyRecognised();
+        }
+        if (recalled.suppressed() != null) {
+            metrics.anomalySuppressed();
+        }
         metrics.anomaly(source, severity, now - s.captureTimestamp());
         context.forward(new Record<>(source, event, record.timestamp()));
     }

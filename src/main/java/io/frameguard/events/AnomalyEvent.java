@@ -27,9 +27,19 @@ public record AnomalyEvent(
         String severity,
         Window window,
         Explanation explanation,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Signature signature) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Signature signature,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Recollection.SimilarAnomaly> similar,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Recollection.Recognition recognisedAs,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Recollection.Suppression suppressed) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** The same event with what the anomaly memory says about it. */
+    public AnomalyEvent with(Recollection r) {
+        return new AnomalyEvent(schemaVersion, eventId, source, frame, captureTimestamp, scoredTimestamp, detectedTimestamp,
+                score, threshold, modelThreshold, modelVersion, severity, window, explanation, signature, r.similar(),
+                r.recognisedAs(), r.suppressed());
+    }
 
     /** The k-of-n rule in force and how many of the last n frames exceeded. */
     public record Window(int k, int n, int exceeded) {}

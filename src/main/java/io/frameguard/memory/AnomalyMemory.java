@@ -1,6 +1,8 @@
 package io.frameguard.memory;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.Recollection;
+import io.frameguard.events.Signature;
 import io.frameguard.events.Verdict;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -88,6 +90,49 @@ public final class AnomalyMemory implements AutoCloseable {
                     v == null ? null : v.verdict(), v == null ? null : v.label()));
         }
         return Optional.of(out);
+    }
+
+    /** Past anomalies of the same source at least this similar needed before a new one is suppressed. */
+    static final int SUPPRESS_MIN = 2;
+
+    /**
+     * What the memory says about a new event (not remembered yet): its {@code k} nearest past anomalies; the label that
+     * the confirmed ones at least {@code recogniseSimilarity} similar agree on; and whether its source's past
+     * anomalies at least {@code suppressSimilarity} similar (0: never) are at least {@value #SUPPRESS_MIN} and all false
+     * alarms.
+     */
+    public synchronized Recollection recall(AnomalyEvent e, int k, double recogniseSimilarity, double suppressSimilarity) {
+        Signature sig = e.signature();
+        if (sig == null || sig.values() == null || k == 0) {
+            return Recollection.NONE;
+        }
+        List<Recollection.SimilarAnomaly> similar = new ArrayList<>();
+        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, Optional.empty(), Set.of(e.eventId()))) {
+            AnomalyEvent other = events.get(n.eventId());
+            Verdict v = verdicts.get(n.eventId());
+            similar.add(new Recollection.SimilarAnomaly(n.eventId(), n.similarity(), n.source(),
+                    other == null ? 0 : other.detectedTimestamp(), v == null ? null : v.verdict(), v == null ? null : v.label()));
+        }
+        List<Recollection.SimilarAnomaly> confirmed = similar.stream().filter(s -> s.similarity() >= recogniseSimilarity
+                && Verdict.CONFIRMED.equals(s.verdict()) && s.label() != null).toList();
+        Recollection.Recognition recognised = !confirmed.isEmpty()
+                && confirmed.stream().map(Recollection.SimilarAnomaly::label).distinct().count() == 1
+                ? new Recollection.Recognition(confirmed.get(0).label(),
+                        confirmed.stream().map(Recollection.SimilarAnomaly::eventId).toList())
+                : null;
+        Recollection.Suppression suppressed = null;
+        if (suppressSimilarity > 0) {
+            List<MemoryIndex.Neighbour> sameSource = index.nearest(sig.kind(), sig.values(), k, Optional.of(e.source()),
+                    Set.of(e.eventId())).stream().filter(n -> n.similarity() >= suppressSimilarity).toList();
+            boolean allFalseAlarms = sameSource.stream().allMatch(n -> {
+                Verdict v = verdicts.get(n.eventId());
+                return v != null && v.falseAlarm();
+            });
+            if (sameSource.size() >= SUPPRESS_MIN && allFalseAlarms) {
+                suppressed = new Recollection.Suppression(sameSource.stream().map(MemoryIndex.Neighbour::eventId).toList());
+            }
+        }
+        return new Recollection(similar, recognised, suppressed);
     }
 
     /** The newest remembered anomalies, newest first: of one source when given, detected at or after {@code since}. */

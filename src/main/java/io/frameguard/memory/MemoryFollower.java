@@ -1,7 +1,9 @@
 package io.frameguard.memory;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.detection.PastAnomalies;
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.Recollection;
 import io.frameguard.events.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -31,10 +33,11 @@ import org.jboss.logging.Logger;
 /**
  * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the anomalies topic from
  * {@code frameguard.memory.max-age} ago, and the whole (compacted) verdicts topic, read_committed, on a thread of its
- * own. The memory answers once it has read what the topics held at start ({@link #memory()}).
+ * own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
+ * about each new anomaly ({@link #recall}).
  */
 @ApplicationScoped
-public class MemoryFollower implements Runnable {
+public class MemoryFollower implements Runnable, PastAnomalies {
 
     private static final Logger LOG = Logger.getLogger(MemoryFollower.class);
     private static final Duration POLL = Duration.ofMillis(500);
@@ -75,6 +78,14 @@ public class MemoryFollower implements Runnable {
     /** The memory, once it has read what the topics held at start; empty before, or when it is off. */
     public Optional<AnomalyMemory> memory() {
         return caughtUp ? Optional.of(memory) : Optional.empty();
+    }
+
+    /** What this replica's memory says about a new event; nothing while it is off or still being read. */
+    @Override
+    public Recollection recall(AnomalyEvent event) {
+        FrameguardConfig.Memory m = config.memory();
+        return memory().map(mem -> mem.recall(event, m.similarK(), m.recogniseSimilarity(), m.suppressSimilarity()))
+                .orElse(Recollection.NONE);
     }
 
     /** Why the memory is not answering, or null. */

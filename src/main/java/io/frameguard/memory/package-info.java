@@ -3,6 +3,6 @@
  * in-memory vector index (Lucene's HNSW graph, cosine similarity) over the signatures of past anomalies; every
  * replica builds its own from the memory topic, which is the shared, durable part.
  *
- * <p>May depend on: {@code events}, {@code config}.
+ * <p>May depend on: {@code events}, {@code detection} (the question it answers), {@code config}.
  */
 package io.frameguard.memory;

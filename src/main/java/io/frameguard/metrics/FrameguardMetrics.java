@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>score distribution [frameguard_score], frame capture to event latency [frameguard_frame_to_event_seconds]
  *   <li>current threshold per source [frameguard_threshold], anomalies per source and severity
  *       [frameguard_anomalies_total], active model [frameguard_model_info], sources forgotten after the idle
- *       expiry [frameguard_sources_expired_total]
+ *       expiry [frameguard_sources_expired_total], anomaly events recognised as a confirmed label and suppressed as
+ *       like past false alarms [frameguard_anomalies_recognised_total, frameguard_anomalies_suppressed_total]
  * </ul>
  *
  * <p>The registry may outlive this object: Quarkus's injected registry is Micrometer's global composite, which
@@ -53,6 +54,8 @@ public final class FrameguardMetrics {
     private final Counter scored;
     private final Counter registrySkipped;
     private final Counter sourcesExpired;
+    private final Counter recognised;
+    private final Counter suppressed;
     private final DistributionSummary batchSize;
     private final Timer inference;
     private final DistributionSummary scores;
@@ -66,6 +69,11 @@ public final class FrameguardMetrics {
                 .description("Malformed model registry records skipped").register(registry));
         sourcesExpired = remember(Counter.builder("frameguard.sources.expired")
                 .description("Sources forgotten after sending nothing for the idle expiry").register(registry));
+        recognised = remember(Counter.builder("frameguard.anomalies.recognised")
+                .description("Anomaly events recognised as a label that operators confirmed on similar past anomalies")
+                .register(registry));
+        suppressed = remember(Counter.builder("frameguard.anomalies.suppressed")
+                .description("Anomaly events marked suppressed: like past false alarms of their source").register(registry));
         batchSize = remember(DistributionSummary.builder("frameguard.batch.size").description("Frames per predictor call")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry));
         inference = remember(Timer.builder("frameguard.inference").description("Duration of one predictor call (a batch)")
@@ -184,6 +192,14 @@ public final class FrameguardMetrics {
                 });
             }
         }
+    }
+
+    public void anomalyRecognised() {
+        recognised.increment();
+    }
+
+    public void anomalySuppressed() {
+        suppressed.increment();
     }
 
     /** A record of the model registry that could not be read (malformed), skipped. */

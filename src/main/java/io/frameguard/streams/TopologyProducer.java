@@ -2,6 +2,7 @@ package io.frameguard.streams;
 
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.detection.DetectorProcessor;
+import io.frameguard.detection.PastAnomalies;
 import io.frameguard.detection.SourceState;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.drift.DriftPolicy;
@@ -10,6 +11,7 @@ import io.frameguard.drift.DriftState;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topic;
 import io.frameguard.events.Topics;
+import io.frameguard.memory.MemoryFollower;
 import io.frameguard.metrics.FrameguardMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -53,22 +55,31 @@ public class TopologyProducer {
     @Inject
     FrameguardMetrics metrics;
 
+    @Inject
+    MemoryFollower memory;
+
     @Produces
     public Topology topology() {
         return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), DriftPolicy.from(config.drift()),
-                config.detector().idleSourceExpiry(), metrics);
+                config.detector().idleSourceExpiry(), memory, metrics);
     }
 
     /** @param idleExpiry how long a source may send nothing before its state is removed; zero keeps it forever */
     public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, Duration idleExpiry,
             FrameguardMetrics metrics) {
+        return build(topics, threshold, drift, idleExpiry, PastAnomalies.NONE, metrics);
+    }
+
+    /** @param memory what past anomalies say about a new one (attached to its event) */
+    public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, Duration idleExpiry,
+            PastAnomalies memory, FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ScoreRecord> scores = builder.stream(topics.scores().name(),
                 Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
         addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
                 () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
         addBranch(builder, scores, DETECTOR, THRESHOLD_STORE, SourceState.SERDE.serde(),
-                () -> new DetectorProcessor(threshold, metrics, THRESHOLD_STORE), topics.anomalies());
+                () -> new DetectorProcessor(threshold, memory, metrics, THRESHOLD_STORE), topics.anomalies());
         if (!idleExpiry.isZero()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LAST_SEEN_STORE), Serdes.String(),
                     Serdes.Long()).withCachingEnabled());

@@ -9,11 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.testing.TestModels;
+import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The anomaly memory through the API on a real broker: spikes on two channels become events with signatures; the
- * memory lists them, answers which past anomalies are like one (the same channel's), and shows operators' verdicts.
+ * memory lists them, answers which past anomalies are like one (the same channel's), and shows operators' verdicts;
+ * later events are recognised by the label operators confirmed on their look-alikes, or suppressed when their
+ * source's look-alikes were all false alarms.
  */
 @QuarkusTest
 @QuarkusTestResource(value = AnomalyMemoryTestResource.class, restrictToAnnotatedClass = true)
@@ -51,8 +55,8 @@ class AnomalyMemoryIntegrationTest {
                 given().port(managementPort).get("/q/health/ready").then().statusCode(200));
         SensorSimulator sim = TestModels.simulator();
         Map<String, Integer> channelOf = new HashMap<>(); // event id -> spiked channel
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                AnomalyMemoryTestResource.broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+        List<String> spikes = new ArrayList<>(); // event ids in the order sent
+        try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int i = 0; i < 2 * SPIKES_PER_CHANNEL; i++) {
                 int channel = i % 2 == 0 ? 3 : 9;
                 String source = "pump-" + (i % 3);
@@ -60,8 +64,9 @@ class AnomalyMemoryIntegrationTest {
                     send(producer, source, sim.frame(source, 20L * i + t));
                 }
                 long t = 20L * i + 5;
-                RecordMetadata md = send(producer, source, sim.faulty(source, t, SensorSimulator.Fault.SPIKE, channel, t));
-                channelOf.put("frames/" + md.partition() + "/" + md.offset(), channel);
+                String id = id(send(producer, source, spike(sim, source, t, channel)));
+                channelOf.put(id, channel);
+                spikes.add(id);
             }
         }
         // every spike is remembered, on this replica as on any other: the memory is read from Kafka
@@ -96,9 +101,75 @@ class AnomalyMemoryIntegrationTest {
         assertThat(again.at("/similar/0/verdict").asText()).isEqualTo("confirmed");
         assertThat(again.at("/similar/0/label").asText()).isEqualTo("ch3-spike");
 
+        // verdicts teach: two confirmed ch3 spikes, and every ch9 spike of pump-1 a false alarm
+        String confirmed2 = nearest.get(1);
+        admin().body(Map.of("verdict", "confirmed", "label", "ch3-spike")).post("/api/anomalies/" + confirmed2 + "/verdict")
+                .then().statusCode(200);
+        List<String> pump1Ch9 = new ArrayList<>();
+        for (int i = 1; i < 2 * SPIKES_PER_CHANNEL; i += 2) {
+            if (i % 3 == 1) {
+                pump1Ch9.add(spikes.get(i));
+            }
+        }
+        for (String id : pump1Ch9) {
+            admin().body(Map.of("verdict", "false-alarm", "note", "sensor knocked during cleaning"))
+                    .post("/api/anomalies/" + id + "/verdict").then().statusCode(200);
+        }
+        String lastVerdict = pump1Ch9.get(pump1Ch9.size() - 1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(JSON.readTree(read().get("/api/anomalies/" + lastVerdict).then()
+                .statusCode(200).extract().asString()).at("/verdict/verdict").asText()).isEqualTo("false-alarm"));
+        String recognisedId;
+        String suppressedId;
+        String plainId;
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            recognisedId = id(send(producer, "pump-2", spike(sim, "pump-2", 900, 3)));
+            suppressedId = id(send(producer, "pump-1", spike(sim, "pump-1", 920, 9)));
+            plainId = id(send(producer, "pump-0", spike(sim, "pump-0", 940, 9)));
+        }
+        try (TopicReader anomalies = new TopicReader(AnomalyMemoryTestResource.broker.bootstrapServers(), "anomalies")) {
+            Map<String, JsonNode> byId = new HashMap<>();
+            anomalies.readUntil(rs -> {
+                rs.forEach(r -> byId.put(readTree(r.value()).get("eventId").asText(), readTree(r.value())));
+                return byId.keySet().containsAll(List.of(recognisedId, suppressedId, plainId));
+            }, WAIT);
+            JsonNode recognised = byId.get(recognisedId);
+            assertThat(recognised.at("/recognisedAs/label").asText()).isEqualTo("ch3-spike");
+            assertThat(List.of(recognised.at("/recognisedAs/because/0").asText(), recognised.at("/recognisedAs/because/1").asText()))
+                    .containsExactlyInAnyOrder(confirmed, confirmed2);
+            assertThat(recognised.get("similar")).hasSize(5);
+            assertThat(recognised.has("suppressed")).isFalse();
+            JsonNode suppressed = byId.get(suppressedId);
+            assertThat(suppressed.at("/suppressed/because").size()).isEqualTo(pump1Ch9.size());
+            assertThat(suppressed.has("recognisedAs")).isFalse();
+            assertThat(byId.get(plainId).has("suppressed")).as("another source's false alarms do not suppress").isFalse();
+        }
+        String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("frameguard_anomalies_recognised_total 1.0", "frameguard_anomalies_suppressed_total 1.0");
+
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of("bootstrap.servers", AnomalyMemoryTestResource.broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static float[] spike(SensorSimulator sim, String source, long t, int channel) {
+        return sim.faulty(source, t, SensorSimulator.Fault.SPIKE, channel, t);
+    }
+
+    private static String id(RecordMetadata md) {
+        return "frames/" + md.partition() + "/" + md.offset();
+    }
+
+    private static JsonNode readTree(byte[] value) {
+        try {
+            return JSON.readTree(value);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private RequestSpecification read() {

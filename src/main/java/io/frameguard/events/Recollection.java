@@ -1,0 +1,30 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What the anomaly memory says about a new anomaly event: the past anomalies most like it, and what operators' verdicts
+ * on them imply. Part of the event ({@link AnomalyEvent#similar()}, {@link AnomalyEvent#recognisedAs()},
+ * {@link AnomalyEvent#suppressed()}).
+ *
+ * @param similar the nearest past anomalies, nearest first
+ * @param recognisedAs the label that the confirmed ones among them agree on; null when none
+ * @param suppressed why the event may be dropped by alert rules (its source's near neighbours were all false alarms);
+ *     null when not
+ */
+public record Recollection(List<SimilarAnomaly> similar, Recognition recognisedAs, Suppression suppressed) {
+
+    public static final Recollection NONE = new Recollection(List.of(), null, null);
+
+    /** A past anomaly like this one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SimilarAnomaly(String eventId, double similarity, String source, long detectedTimestamp, String verdict,
+            String label) {}
+
+    /** The label of the confirmed past anomalies ({@code because}) that are like this one. */
+    public record Recognition(String label, List<String> because) {}
+
+    /** The past false alarms of the same source ({@code because}) that are like this one. */
+    public record Suppression(List<String> because) {}
+}

@@ -1,0 +1,87 @@
+package io.frameguard.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.Recollection;
+import io.frameguard.events.Signature;
+import io.frameguard.events.Verdict;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The memory's rules: what verdicts on similar past anomalies say about a new one, and its bounds. */
+class AnomalyMemoryTest {
+
+    private static final String KIND = "test-4";
+
+    @Test
+    void aNewAnomalyIsRecognisedWhenItsConfirmedNeighboursAgreeOnALabel() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            memory.remember(event(1, "pump-1", 1, 0.05f));
+            memory.remember(event(2, "pump-2", 1, 0.1f));
+            memory.remember(event(3, "pump-1", 0, 1)); // another kind of fault
+            memory.verdict("frames/0/1", verdict(1, Verdict.CONFIRMED, "bearing-wear"));
+            memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "bearing-wear"));
+            memory.verdict("frames/0/3", verdict(3, Verdict.CONFIRMED, "belt-slip"));
+
+            Recollection r = memory.recall(event(9, "pump-3", 1, 0.07f), 5, 0.9, 0);
+            assertThat(r.similar()).extracting(Recollection.SimilarAnomaly::eventId).startsWith("frames/0/1", "frames/0/2");
+            assertThat(r.similar().get(0).verdict()).isEqualTo(Verdict.CONFIRMED);
+            assertThat(r.recognisedAs().label()).isEqualTo("bearing-wear");
+            assertThat(r.recognisedAs().because()).containsExactlyInAnyOrder("frames/0/1", "frames/0/2");
+            assertThat(r.suppressed()).isNull();
+
+            // operators disagree on what the near ones were: no label
+            memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "misalignment"));
+            assertThat(memory.recall(event(9, "pump-3", 1, 0.07f), 5, 0.9, 0).recognisedAs()).isNull();
+        }
+    }
+
+    @Test
+    void aNewAnomalyIsSuppressedOnlyWhenItsSourcesNearNeighboursWereAllFalseAlarms() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            memory.remember(event(1, "door", 1, 0.05f));
+            memory.remember(event(2, "door", 1, 0.1f));
+            memory.remember(event(3, "pump", 1, 0.1f)); // another source's look-alike does not count
+            memory.verdict("frames/0/1", verdict(1, Verdict.FALSE_ALARM, null));
+            memory.verdict("frames/0/2", verdict(2, Verdict.FALSE_ALARM, null));
+
+            Recollection r = memory.recall(event(9, "door", 1, 0.07f), 5, 0.9, 0.9);
+            assertThat(r.suppressed().because()).containsExactlyInAnyOrder("frames/0/1", "frames/0/2");
+            assertThat(memory.recall(event(9, "door", 1, 0.07f), 5, 0.9, 0).suppressed()).as("off by default").isNull();
+            assertThat(memory.recall(event(9, "pump", 1, 0.07f), 5, 0.9, 0.9).suppressed()).as("one neighbour only").isNull();
+
+            memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "door-left-open")); // not all false alarms any more
+            assertThat(memory.recall(event(9, "door", 1, 0.07f), 5, 0.9, 0.9).suppressed()).isNull();
+        }
+    }
+
+    @Test
+    void theOldestEventsAreForgottenFirstWithTheirVerdicts() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(2)) {
+            memory.remember(event(1, "a", 1, 0));
+            memory.verdict("frames/0/1", verdict(1, Verdict.FALSE_ALARM, null));
+            memory.remember(event(2, "a", 1, 0.1f));
+            memory.remember(event(3, "a", 1, 0.2f));
+            assertThat(memory.size()).isEqualTo(2);
+            assertThat(memory.get("frames/0/1")).isEmpty();
+            assertThat(memory.similar("frames/0/3", 5).orElseThrow()).extracting(AnomalyMemory.Similar::eventId)
+                    .containsExactly("frames/0/2");
+            assertThat(memory.recent(Optional.of("a"), 0, 10)).extracting(r -> r.event().eventId())
+                    .containsExactly("frames/0/3", "frames/0/2");
+        }
+    }
+
+    private static AnomalyEvent event(long offset, String source, float x, float y) {
+        FrameRef f = new FrameRef("frames", 0, offset);
+        return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), source, f, offset, offset, 1000 + offset, 5, 1, 1, "m1",
+                "major", new AnomalyEvent.Window(1, 1, 1), null, new Signature(KIND, new float[] {x, y, 0.1f, 0}),
+                List.of(), null, null);
+    }
+
+    private static Verdict verdict(long offset, String verdict, String label) {
+        return new Verdict(Verdict.SCHEMA_VERSION, "frames/0/" + offset, verdict, label, null, "2026-12-02T00:00:00Z", "test");
+    }
+}
