@@ -34,6 +34,11 @@ public record AnomalyEvent(
 
     public static final int SCHEMA_VERSION = 1;
 
+    /** An event without {@code similar} (written before it existed, or with none) reads as one with an empty list. */
+    public AnomalyEvent {
+        similar = similar == null ? List.of() : similar;
+    }
+
     /** The same event with what the anomaly memory says about it. */
     public AnomalyEvent with(Recollection r) {
         return new AnomalyEvent(schemaVersion, eventId, source, frame, captureTimestamp, scoredTimestamp, detectedTimestamp,

@@ -6,11 +6,14 @@ import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.ChannelError;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Recollection;
 import io.frameguard.events.Topics;
+import io.frameguard.events.Verdict;
 import io.frameguard.frames.Float32FrameDecoder;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.JsonFrameDecoder;
+import io.frameguard.memory.VerdictWriter;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
@@ -43,7 +46,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The whole pipeline on one machine ({@code frameguard demo}): a local Kafka broker (separate process), a model trained
  * on simulated normal sensor data (or the one already in the work directory), the service itself (separate process,
  * the real {@code serve}), simulated machines streaming frames with injected faults, and the anomaly events printed as
- * they arrive, marked with the fault that caused them.
+ * they arrive, marked with the fault that caused them and with the past anomaly they look like. The demo plays the
+ * operator too: it marks each event confirmed (labelled with the fault it injected) or a false alarm, so later events
+ * show what the anomaly memory learns.
  */
 public final class Demo {
 
@@ -108,8 +113,13 @@ public final class Demo {
         Path model = work.resolve("model");
         if (Files.exists(model.resolve(ModelArtifact.CARD_FILE))) {
             ModelArtifact existing = ModelArtifact.open(model);
-            say("using model %s from %s", existing.card().version(), model);
-            return model;
+            if (existing.card().signature() != null) {
+                say("using model %s from %s", existing.card().version(), model);
+                return model;
+            }
+            // a model from before signatures: the anomaly memory would have nothing to compare
+            say("model %s in %s has no signature output; training a new one", existing.card().version(), model);
+            org.apache.commons.io.FileUtils.deleteDirectory(model.toFile());
         }
         Path data = work.resolve("normal-frames.csv");
         SensorSimulator sim = new SensorSimulator(DIM, SIM_SEED);
@@ -138,7 +148,9 @@ public final class Demo {
         int[] falseAlarms = {0};
 
         Thread printer = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+            try (VerdictWriter operator = new VerdictWriter(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                    TOPICS.verdicts());
+                    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ConsumerConfig.GROUP_ID_CONFIG, "frameguard-demo-printer",
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
@@ -158,8 +170,20 @@ public final class Demo {
                                 e.source(), e.severity(), e.score(), e.threshold(), top.name(), 100 * top.share(), e.eventId(),
                                 e.detectedTimestamp() - e.captureTimestamp(),
                                 cause == null ? "no injected fault (false alarm)" : "injected " + cause.fault() + " on ch" + cause.channel());
+                        if (!e.similar().isEmpty()) {
+                            Recollection.SimilarAnomaly like = e.similar().get(0);
+                            say("        <- like %s (similarity %.2f)%s%s", like.eventId(), like.similarity(),
+                                    like.verdict() == null ? "" : ", " + like.verdict() + (like.label() == null ? "" : " " + like.label()),
+                                    e.recognisedAs() == null ? "" : "; recognised as " + e.recognisedAs().label());
+                        }
+                        // the demo plays the operator: it knows which anomalies it caused, and says so
+                        operator.write(e.eventId(), cause == null ? Verdict.FALSE_ALARM : Verdict.CONFIRMED,
+                                cause == null ? null : cause.fault().name().toLowerCase(Locale.ROOT) + "-ch" + cause.channel(),
+                                null, "demo");
                     }
                 }
+            } catch (java.io.IOException e) {
+                say("the demo's verdicts could not be written: %s", e.getMessage());
             }
         }, "demo-anomaly-printer");
         printer.start();

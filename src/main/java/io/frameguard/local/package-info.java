@@ -4,6 +4,7 @@
  * benchmarks, and {@code Demo} ({@code frameguard demo}: broker, model, service, a simulated stream with injected
  * faults, and the anomalies printed as they arrive).
  *
- * <p>May depend on: {@code datasets}, {@code events}, {@code frames}, {@code model}, {@code training}.
+ * <p>May depend on: {@code datasets}, {@code events}, {@code frames}, {@code memory} (the demo's verdicts), {@code model},
+ * {@code training}.
  */
 package io.frameguard.local;

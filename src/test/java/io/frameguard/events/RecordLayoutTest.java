@@ -49,6 +49,19 @@ class RecordLayoutTest {
     }
 
     @Test
+    void anomalyEventsWithoutTheMemorysFieldsReadAsHavingNone() {
+        String before = "{\"schemaVersion\":1,\"eventId\":\"frames/3/641\",\"source\":\"pump-2\","
+                + "\"frame\":{\"topic\":\"frames\",\"partition\":3,\"offset\":641},\"score\":1.5,\"threshold\":1.0}";
+        AnomalyEvent e = Topics.ANOMALY_SERDE.deserializer().deserialize("anomalies", before.getBytes(StandardCharsets.UTF_8));
+        assertThat(e.similar()).isEmpty();
+        assertThat(e.recognisedAs()).isNull();
+        assertThat(e.suppressed()).isNull();
+        assertThat(e.signature()).isNull();
+        String written = new String(Topics.ANOMALY_SERDE.serializer().serialize("anomalies", e), StandardCharsets.UTF_8);
+        assertThat(written).doesNotContain("similar", "recognisedAs", "suppressed", "signature");
+    }
+
+    @Test
     void driftEventsOfLayoutOneAreStillRead() throws Exception {
         String v1 = "{\"v\":1,\"source\":\"line-3\",\"status\":\"drift\",\"psi\":1.84,\"psiThreshold\":0.2,\"modelVersion\":\"m1\","
                 + "\"windowFrames\":1000,\"observedShares\":[0.1],\"windowStartTs\":5,\"windowEndTs\":6,\"detectedTs\":7}";
