@@ -1,0 +1,297 @@
+package io.frameguard.bench;
+
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.ImageFiles;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
+import io.frameguard.memory.MemoryIndex;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The anomaly memory, measured in two parts.
+ *
+ * <p><b>Retrieval quality</b> (Fashion-MNIST, one-class models): for each class, a model trained on that class's
+ * training images scores the test images; the test images of the other classes that it flags (score above the card's
+ * threshold) are the past anomalies. For each of them, the precision at 5 is the share of its 5 nearest other flagged
+ * images (cosine, brute force) that show the same class. Compared: the model's signature, its two parts alone (where
+ * the error is; the latent code), and the raw pixels (the baseline to beat).
+ *
+ * <p><b>The index</b> ({@link MemoryIndex}, what every replica holds): entries of signature length from clustered
+ * random vectors, inserted and then queried for their 5 nearest: insertion rate, query latency (p50, p99), heap per
+ * entry, and recall at 5 against brute force.
+ */
+@Command(name = "memory", mixinStandardHelpOptions = true,
+        description = "Anomaly memory: retrieval precision at 5 on Fashion-MNIST (signature vs raw pixels) and index speed and size.")
+public final class MemoryBenchmark implements Callable<Integer> {
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--classes", split = ",", description = "One-class models to train (default: all ten).")
+    List<Integer> classes;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Training epochs per class (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--architecture", defaultValue = TrainingOptions.CONV, description = "dense or conv (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--per-class", defaultValue = "300", description = "Test images of each other class scored per model (default: ${DEFAULT-VALUE}).")
+    int perClass;
+
+    @Option(names = "--index-sizes", split = ",", defaultValue = "10000,100000", description = "Index sizes to measure (default: ${DEFAULT-VALUE}).")
+    List<Integer> indexSizes;
+
+    @Option(names = "--work", defaultValue = "target/bench/memory", description = "Where models are written (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--report", description = "Markdown report whose current memory figures are replaced (history appended beside it).")
+    Path report;
+
+    private static final int K = 5;
+    private static final int QUERIES = 1000;
+    /** A 28x28 image model's signature: a 7x7 error grid and a 32-value latent code. */
+    private static final int IMAGE_SIGNATURE_LENGTH = 49 + 32;
+
+    record Retrieval(int label, int anomalies, double signature, double where, double latent, double pixels) {}
+
+    record IndexFigures(int entries, int length, double insertsPerSecond, double p50Micros, double p99Micros, double bytesPerEntry,
+            double recall) {}
+
+    @Override
+    public Integer call() throws Exception {
+        List<Retrieval> retrieval = new ArrayList<>();
+        FrameFile test = ImageFiles.readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), null);
+        int[] labels = ImageFiles.readIdxLabels(ImageFiles.labelsFileFor(data.resolve("t10k-images-idx3-ubyte.gz")));
+        for (int label : classes != null ? classes : List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)) {
+            Retrieval r = retrieval(label, test, labels);
+            retrieval.add(r);
+            System.out.printf(Locale.ROOT, "class %d: %d flagged anomalies, precision at 5: signature %.3f (where %.3f, latent %.3f), raw pixels %.3f%n",
+                    label, r.anomalies(), r.signature(), r.where(), r.latent(), r.pixels());
+        }
+        List<IndexFigures> index = new ArrayList<>();
+        for (int n : indexSizes) {
+            IndexFigures f = index(n, IMAGE_SIGNATURE_LENGTH);
+            index.add(f);
+            System.out.printf(Locale.ROOT, "index of %,d x %d: %,.0f inserts/s, query p50 %.0f us p99 %.0f us, %.0f bytes/entry, recall at 5 %.3f%n",
+                    f.entries(), f.length(), f.insertsPerSecond(), f.p50Micros(), f.p99Micros(), f.bytesPerEntry(), f.recall());
+        }
+        double sig = retrieval.stream().mapToDouble(Retrieval::signature).average().orElse(Double.NaN);
+        double pix = retrieval.stream().mapToDouble(Retrieval::pixels).average().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "RESULT memory precision_at_5_signature=%.3f precision_at_5_pixels=%.3f%n", sig, pix);
+        if (report != null) {
+            BenchReport.publish(report, "memory", "Anomaly memory: retrieval and index", String.format(Locale.ROOT,
+                    "%s one-class models, %d epochs, %d test images of each other class scored per model; index queries k=%d, %d queries",
+                    architecture, epochs, perClass, K, QUERIES), table(retrieval, index, sig, pix));
+        }
+        return 0;
+    }
+
+    private Retrieval retrieval(int label, FrameFile test, int[] labels) throws Exception {
+        FrameFile train = ImageFiles.readIdx(data.resolve("train-images-idx3-ubyte.gz"), Set.of(label));
+        Path dir = work.resolve("class-" + label);
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("memory-" + label).version("memory-" + label)
+                .epochs(epochs).architecture(architecture).validationFraction(0.2).build(), TrainingProgress.NONE)
+                .train(train, dir, "Fashion-MNIST class " + label);
+        int dim = test.dim();
+        int[] taken = new int[10];
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < test.rows(); i++) {
+            if (labels[i] != label && taken[labels[i]]++ < perClass) {
+                rows.add(i);
+            }
+        }
+        float[] values = new float[rows.size() * dim];
+        for (int r = 0; r < rows.size(); r++) {
+            System.arraycopy(test.values(), rows.get(r) * dim, values, r * dim, dim);
+        }
+        List<float[]> signatures = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        List<Integer> classOf = new ArrayList<>();
+        double threshold = model.card().threshold().value();
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            for (int from = 0; from < rows.size(); from += 256) {
+                int n = Math.min(256, rows.size() - from);
+                List<ScoredFrame> scored = s.score(new FrameBatch(values, from * dim, n, dim));
+                for (int i = 0; i < n; i++) {
+                    if (scored.get(i).score() > threshold) {
+                        signatures.add(scored.get(i).signature());
+                        pixels.add(Arrays.copyOfRange(values, (from + i) * dim, (from + i + 1) * dim));
+                        classOf.add(labels[rows.get(from + i)]);
+                    }
+                }
+            }
+        }
+        int where = signatureLength(model) - latentLength(model);
+        List<float[]> wherePart = signatures.stream().map(v -> Arrays.copyOfRange(v, 0, where)).toList();
+        List<float[]> latentPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where, v.length)).toList();
+        return new Retrieval(label, signatures.size(), precision(signatures, classOf), precision(wherePart, classOf),
+                precision(latentPart, classOf), precision(pixels, classOf));
+    }
+
+    private static int signatureLength(ModelArtifact model) {
+        return model.card().signature().length();
+    }
+
+    /** The latent part's length, from the card's kind ({@code error-grid-7x7+latent-32}). */
+    private static int latentLength(ModelArtifact model) {
+        String kind = model.card().signature().kind();
+        return Integer.parseInt(kind.substring(kind.lastIndexOf('-') + 1));
+    }
+
+    /** Mean share of each vector's K nearest others (cosine, brute force) with its class. */
+    static double precision(List<float[]> vectors, List<Integer> classOf) {
+        int n = vectors.size();
+        float[][] unit = new float[n][];
+        for (int i = 0; i < n; i++) {
+            unit[i] = normalised(vectors.get(i));
+        }
+        double total = 0;
+        double[] sims = new double[n];
+        for (int q = 0; q < n; q++) {
+            for (int i = 0; i < n; i++) {
+                sims[i] = i == q ? Double.NEGATIVE_INFINITY : dot(unit[q], unit[i]);
+            }
+            int hits = 0;
+            for (int k = 0; k < Math.min(K, n - 1); k++) {
+                int best = 0;
+                for (int i = 1; i < n; i++) {
+                    if (sims[i] > sims[best]) {
+                        best = i;
+                    }
+                }
+                hits += classOf.get(best).equals(classOf.get(q)) ? 1 : 0;
+                sims[best] = Double.NEGATIVE_INFINITY;
+            }
+            total += (double) hits / Math.min(K, n - 1);
+        }
+        return total / n;
+    }
+
+    private IndexFigures index(int n, int length) throws Exception {
+        Random random = new Random(n);
+        float[][] centres = new float[Math.max(10, n / 100)][];
+        for (int c = 0; c < centres.length; c++) {
+            centres[c] = gaussian(random, length, 1.0);
+        }
+        float[][] vectors = new float[n][];
+        for (int i = 0; i < n; i++) {
+            float[] noise = gaussian(random, length, 0.3);
+            float[] centre = centres[i % centres.length];
+            for (int j = 0; j < length; j++) {
+                noise[j] += centre[j];
+            }
+            vectors[i] = noise;
+        }
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long before = rt.totalMemory() - rt.freeMemory();
+        try (MemoryIndex index = new MemoryIndex()) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                index.put(new MemoryIndex.Entry("e" + i, "s" + (i % 100), "bench", vectors[i]));
+            }
+            index.size(); // the first search's refresh is part of building
+            double insertsPerSecond = n / ((System.nanoTime() - t0) / 1e9);
+            System.gc();
+            long after = rt.totalMemory() - rt.freeMemory();
+            long[] micros = new long[QUERIES];
+            int hits = 0;
+            int checked = 0;
+            for (int q = 0; q < QUERIES; q++) {
+                float[] query = vectors[random.nextInt(n)].clone();
+                query[0] += 0.01f;
+                long s = System.nanoTime();
+                List<MemoryIndex.Neighbour> found = index.nearest("bench", query, K, Optional.empty(), Set.of());
+                micros[q] = (System.nanoTime() - s) / 1000;
+                if (q < 100) {
+                    List<String> exact = bruteForce(vectors, query);
+                    hits += (int) found.stream().filter(f -> exact.contains(f.eventId())).count();
+                    checked += K;
+                }
+            }
+            Arrays.sort(micros);
+            return new IndexFigures(n, length, insertsPerSecond, micros[QUERIES / 2], micros[QUERIES * 99 / 100],
+                    (double) (after - before) / n, (double) hits / checked);
+        }
+    }
+
+    private static List<String> bruteForce(float[][] vectors, float[] query) {
+        float[] q = normalised(query);
+        Integer[] order = new Integer[vectors.length];
+        double[] sim = new double[vectors.length];
+        for (int i = 0; i < vectors.length; i++) {
+            order[i] = i;
+            sim[i] = dot(q, normalised(vectors[i]));
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(sim[b], sim[a]));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < K; i++) {
+            out.add("e" + order[i]);
+        }
+        return out;
+    }
+
+    private static float[] normalised(float[] v) {
+        double norm = Math.sqrt(dot(v, v));
+        float[] u = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            u[i] = (float) (v[i] / (norm == 0 ? 1 : norm));
+        }
+        return u;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    private static float[] gaussian(Random r, int length, double sd) {
+        float[] v = new float[length];
+        for (int i = 0; i < length; i++) {
+            v[i] = (float) (r.nextGaussian() * sd);
+        }
+        return v;
+    }
+
+    private static String table(List<Retrieval> retrieval, List<IndexFigures> index, double sig, double pix) {
+        StringBuilder s = new StringBuilder();
+        s.append("Retrieval: precision at 5 of \"same class\" among the other classes' test images each one-class model flags\n\n");
+        s.append("| normal class | flagged anomalies | signature | its error grid alone | its latent code alone | raw pixels (baseline) |\n");
+        s.append("|---|---:|---:|---:|---:|---:|\n");
+        for (Retrieval r : retrieval) {
+            s.append(String.format(Locale.ROOT, "| %d %s | %,d | %.3f | %.3f | %.3f | %.3f |%n", r.label(),
+                    FashionMnistBenchmark.NAMES[r.label()], r.anomalies(), r.signature(), r.where(), r.latent(), r.pixels()));
+        }
+        s.append(String.format(Locale.ROOT, "| **mean** | | **%.3f** | %.3f | %.3f | **%.3f** |%n%n",
+                sig, retrieval.stream().mapToDouble(Retrieval::where).average().orElse(Double.NaN),
+                retrieval.stream().mapToDouble(Retrieval::latent).average().orElse(Double.NaN), pix));
+        s.append("Index (one replica's `MemoryIndex`, Lucene HNSW, cosine; clustered random vectors of the image signature's length)\n\n");
+        s.append("| entries | length | inserts/s | query p50 (µs) | query p99 (µs) | heap per entry (bytes) | recall at 5 vs brute force |\n");
+        s.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (IndexFigures f : index) {
+            s.append(String.format(Locale.ROOT, "| %,d | %d | %,.0f | %.0f | %.0f | %,.0f | %.3f |%n", f.entries(), f.length(),
+                    f.insertsPerSecond(), f.p50Micros(), f.p99Micros(), f.bytesPerEntry(), f.recall()));
+        }
+        return s.toString();
+    }
+}
