@@ -1,11 +1,14 @@
 package io.frameguard.cli;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,6 +34,11 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", description = "Frames per predictor call (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--signatures", paramLabel = "FILE.f32", description = "Also write each frame's signature (the model's "
+            + "second output: what is wrong with it, for similarity search), float32 little-endian rows in frame order; "
+            + "the model card's signature.length values per row.")
+    Path signatures;
+
     @Override
     public Integer call() throws Exception {
         ModelArtifact artifact = ModelArtifact.open(model);
@@ -46,11 +54,17 @@ final class ScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input.data + " has " + data.dim() + " values per frame, model "
                     + artifact.card().version() + " expects " + dim);
         }
+        if (signatures != null && artifact.card().signature() == null) {
+            throw new IllegalArgumentException("--signatures: model " + artifact.card().version() + " has no signature output "
+                    + "(trained before signatures, or sensor frames of more than 64 values)");
+        }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;
         try (ModelRunner scorer = ModelRunner.load(artifact);
                 ModelRunner.Session session = scorer.newSession();
-                BufferedWriter w = Files.newBufferedWriter(out)) {
+                BufferedWriter w = Files.newBufferedWriter(out);
+                OutputStream sig = signatures == null ? OutputStream.nullOutputStream()
+                        : new BufferedOutputStream(Files.newOutputStream(signatures))) {
             w.write("index,score,threshold,anomalous\n");
             for (int from = 0; from < data.rows(); from += batch) {
                 int n = Math.min(batch, data.rows() - from);
@@ -60,11 +74,15 @@ final class ScoreCommand implements Callable<Integer> {
                     boolean anomalous = s > threshold;
                     anomalies += anomalous ? 1 : 0;
                     w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b%n", from + i, s, threshold, anomalous));
+                    if (signatures != null) {
+                        sig.write(FrameEncoding.float32(scored.get(i).signature()));
+                    }
                 }
             }
         }
-        System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%n",
-                data.rows(), artifact.card().version(), anomalies, threshold, out);
+        System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%s%n",
+                data.rows(), artifact.card().version(), anomalies, threshold, out,
+                signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures);
         return 0;
     }
 }

@@ -30,8 +30,12 @@ class FrameguardCliTest {
         assertThat(artifact.card().threshold().targetFpr()).isEqualTo(0.05);
 
         Path scores = tmp.resolve("scores.csv");
+        Path signatures = tmp.resolve("signatures.f32");
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv",
-                "--out", scores.toString())).isZero();
+                "--out", scores.toString(), "--signatures", signatures.toString())).isZero();
+        // one row per frame of the card's length (8 channels: error map and residual), float32
+        assertThat(artifact.card().signature().length()).isEqualTo(16);
+        assertThat(Files.size(signatures)).isEqualTo(3000L * 16 * Float.BYTES);
         List<String> rows = Files.readAllLines(scores);
         assertThat(rows).hasSize(3001);
         assertThat(rows.get(0)).isEqualTo("index,score,threshold,anomalous");
