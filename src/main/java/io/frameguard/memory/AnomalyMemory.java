@@ -30,6 +30,8 @@ public final class AnomalyMemory implements AutoCloseable {
     private final LinkedHashMap<String, AnomalyEvent> events = new LinkedHashMap<>();
     private final Map<String, Verdict> verdicts = new HashMap<>();
     private final MemoryIndex index = new MemoryIndex();
+    /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
+    private boolean closed;
 
     /** @param maxEntries events kept; the oldest read is forgotten first */
     public AnomalyMemory(int maxEntries) {
@@ -38,7 +40,7 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** Remembers an event (the same event again replaces it). */
     public synchronized void remember(AnomalyEvent event) {
-        if (event == null || event.eventId() == null) {
+        if (closed || event == null || event.eventId() == null) {
             return;
         }
         events.remove(event.eventId());
@@ -75,7 +77,7 @@ public final class AnomalyMemory implements AutoCloseable {
      */
     public synchronized Optional<List<Similar>> similar(String eventId, int k) {
         AnomalyEvent e = events.get(eventId);
-        if (e == null) {
+        if (e == null || closed) {
             return Optional.empty();
         }
         if (e.signature() == null || e.signature().values() == null) {
@@ -103,7 +105,7 @@ public final class AnomalyMemory implements AutoCloseable {
      */
     public synchronized Recollection recall(AnomalyEvent e, int k, double recogniseSimilarity, double suppressSimilarity) {
         Signature sig = e.signature();
-        if (sig == null || sig.values() == null || k == 0) {
+        if (closed || sig == null || sig.values() == null || k == 0) {
             return Recollection.NONE;
         }
         List<Recollection.SimilarAnomaly> similar = new ArrayList<>();
@@ -152,6 +154,7 @@ public final class AnomalyMemory implements AutoCloseable {
 
     @Override
     public synchronized void close() throws java.io.IOException {
+        closed = true;
         index.close();
     }
 }

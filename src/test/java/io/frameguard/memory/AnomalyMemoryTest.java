@@ -74,6 +74,16 @@ class AnomalyMemoryTest {
         }
     }
 
+    @Test
+    void aClosedMemoryAnswersNothingInsteadOfFailing() throws Exception {
+        AnomalyMemory memory = new AnomalyMemory(10);
+        memory.remember(event(1, "a", 1, 0));
+        memory.close(); // at shutdown, while the detector may still ask
+        assertThat(memory.recall(event(2, "a", 1, 0), 5, 0.9, 0.9)).isEqualTo(Recollection.NONE);
+        memory.remember(event(3, "a", 1, 0));
+        assertThat(memory.similar("frames/0/1", 5)).isEmpty();
+    }
+
     private static AnomalyEvent event(long offset, String source, float x, float y) {
         FrameRef f = new FrameRef("frames", 0, offset);
         return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), source, f, offset, offset, 1000 + offset, 5, 1, 1, "m1",
