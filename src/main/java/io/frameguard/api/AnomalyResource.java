@@ -2,6 +2,7 @@ package io.frameguard.api;
 
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Recollection;
 import io.frameguard.events.Verdict;
 import io.frameguard.frames.UntrustedText;
 import io.frameguard.heatmaps.HeatmapRenderer;
@@ -109,7 +110,7 @@ public class AnomalyResource {
     /** A remembered event and its verdict, as the API answers it. */
     public record EventAnswer(AnomalyEvent event, Verdict verdict) {}
 
-    public record SimilarAnswer(String eventId, List<AnomalyMemory.Similar> similar) {}
+    public record SimilarAnswer(String eventId, List<Recollection.SimilarAnomaly> similar) {}
 
     public record RecentAnswer(List<EventAnswer> anomalies) {}
 

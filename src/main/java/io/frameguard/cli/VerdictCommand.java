@@ -42,9 +42,7 @@ final class VerdictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Topics topics = Topics.named(Topics.DEFAULT_FRAMES, Topics.DEFAULT_SCORES, Topics.DEFAULT_ANOMALIES, Topics.DEFAULT_DLQ,
-                Topics.DEFAULT_DRIFT, topic);
-        try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), topics.verdicts())) {
+        try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic))) {
             Verdict v = writer.write(eventId, verdict, label, note, System.getProperty("user.name", "cli"));
             System.out.printf("%s: %s%s%n", v.eventId(), v.verdict(), v.label() == null ? "" : " (" + v.label() + ")");
         } catch (IllegalArgumentException e) {

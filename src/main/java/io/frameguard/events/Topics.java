@@ -48,7 +48,12 @@ public record Topics(
                 new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(drift, Serdes.String(), DRIFT_SERDE),
-                new Topic<>(verdicts, Serdes.String(), VERDICT_SERDE));
+                verdicts(verdicts));
+    }
+
+    /** The verdicts topic of that name (for clients that need no other topic). */
+    public static Topic<String, Verdict> verdicts(String name) {
+        return new Topic<>(name, Serdes.String(), VERDICT_SERDE);
     }
 
     public static Topics from(FrameguardConfig.Topics t) {

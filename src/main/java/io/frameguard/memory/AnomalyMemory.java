@@ -23,9 +23,6 @@ public final class AnomalyMemory implements AutoCloseable {
     /** A past anomaly as the memory answers it, with its latest verdict (null when none). */
     public record Remembered(AnomalyEvent event, Verdict verdict) {}
 
-    /** A past anomaly like another one: its similarity (cosine) and what it was. */
-    public record Similar(String eventId, double similarity, String source, long detectedTimestamp, String verdict, String label) {}
-
     private final int maxEntries;
     private final LinkedHashMap<String, AnomalyEvent> events = new LinkedHashMap<>();
     private final Map<String, Verdict> verdicts = new HashMap<>();
@@ -75,23 +72,25 @@ public final class AnomalyMemory implements AutoCloseable {
      *
      * @return empty when the event is not remembered; an empty list when it has no signature
      */
-    public synchronized Optional<List<Similar>> similar(String eventId, int k) {
+    public synchronized Optional<List<Recollection.SimilarAnomaly>> similar(String eventId, int k) {
         AnomalyEvent e = events.get(eventId);
         if (e == null || closed) {
             return Optional.empty();
         }
-        if (e.signature() == null || e.signature().values() == null) {
-            return Optional.of(List.of());
-        }
-        List<Similar> out = new ArrayList<>();
+        return Optional.of(e.signature() == null || e.signature().values() == null ? List.of() : nearest(e, k));
+    }
+
+    /** The {@code k} remembered anomalies nearest to {@code e}'s signature (any source, itself left out), with verdicts. */
+    private List<Recollection.SimilarAnomaly> nearest(AnomalyEvent e, int k) {
+        List<Recollection.SimilarAnomaly> out = new ArrayList<>();
         for (MemoryIndex.Neighbour n : index.nearest(e.signature().kind(), e.signature().values(), k, Optional.empty(),
-                Set.of(eventId))) {
+                Set.of(e.eventId()))) {
             AnomalyEvent other = events.get(n.eventId());
             Verdict v = verdicts.get(n.eventId());
-            out.add(new Similar(n.eventId(), n.similarity(), n.source(), other == null ? 0 : other.detectedTimestamp(),
-                    v == null ? null : v.verdict(), v == null ? null : v.label()));
+            out.add(new Recollection.SimilarAnomaly(n.eventId(), n.similarity(), n.source(),
+                    other == null ? 0 : other.detectedTimestamp(), v == null ? null : v.verdict(), v == null ? null : v.label()));
         }
-        return Optional.of(out);
+        return out;
     }
 
     /** Past anomalies of the same source at least this similar needed before a new one is suppressed. */
@@ -108,13 +107,7 @@ public final class AnomalyMemory implements AutoCloseable {
         if (closed || sig == null || sig.values() == null || k == 0) {
             return Recollection.NONE;
         }
-        List<Recollection.SimilarAnomaly> similar = new ArrayList<>();
-        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, Optional.empty(), Set.of(e.eventId()))) {
-            AnomalyEvent other = events.get(n.eventId());
-            Verdict v = verdicts.get(n.eventId());
-            similar.add(new Recollection.SimilarAnomaly(n.eventId(), n.similarity(), n.source(),
-                    other == null ? 0 : other.detectedTimestamp(), v == null ? null : v.verdict(), v == null ? null : v.label()));
-        }
+        List<Recollection.SimilarAnomaly> similar = nearest(e, k);
         List<Recollection.SimilarAnomaly> confirmed = similar.stream().filter(s -> s.similarity() >= recogniseSimilarity
                 && Verdict.CONFIRMED.equals(s.verdict()) && s.label() != null).toList();
         Recollection.Recognition recognised = !confirmed.isEmpty()

@@ -67,7 +67,7 @@ class AnomalyMemoryTest {
             memory.remember(event(3, "a", 1, 0.2f));
             assertThat(memory.size()).isEqualTo(2);
             assertThat(memory.get("frames/0/1")).isEmpty();
-            assertThat(memory.similar("frames/0/3", 5).orElseThrow()).extracting(AnomalyMemory.Similar::eventId)
+            assertThat(memory.similar("frames/0/3", 5).orElseThrow()).extracting(Recollection.SimilarAnomaly::eventId)
                     .containsExactly("frames/0/2");
             assertThat(memory.recent(Optional.of("a"), 0, 10)).extracting(r -> r.event().eventId())
                     .containsExactly("frames/0/3", "frames/0/2");
