@@ -1,55 +1,66 @@
 package io.frameguard.api;
 
+import ai.djl.translate.TranslateException;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Incident;
+import io.frameguard.events.Picture;
 import io.frameguard.events.Recollection;
+import io.frameguard.events.Signature;
 import io.frameguard.events.Verdict;
+import io.frameguard.frames.FrameDecodeException;
+import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.UntrustedText;
 import io.frameguard.heatmaps.HeatmapRenderer;
-import io.frameguard.heatmaps.HeatmapStore;
+import io.frameguard.inference.ModelRunner;
 import io.frameguard.memory.AnomalyMemory;
 import io.frameguard.memory.MemoryFollower;
+import io.frameguard.model.ModelCard;
+import io.frameguard.serving.ActiveModel;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The anomalies of the API, each named by its event id {@code topic/partition/offset}:
  * <ul>
- *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}: where an image anomaly is, the path an
- *       anomaly event's {@code explanation.heatmap} gives;
- *   <li>{@code GET /api/anomalies?source=&since=&limit=}: the newest remembered anomalies with their verdicts;
- *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}}: one event and its verdict;
+ *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}: where an anomaly is (an image's error over
+ *       its pixels, a sensor frame's over its values), the path an image anomaly event's {@code explanation.heatmap} gives;
+ *   <li>{@code GET /api/anomalies?source=&since=&limit=}: the incidents seen most recently, with their verdicts;
+ *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}}: the event's incident and its verdict;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/similar?k=5}: the past anomalies most like it (cosine of
  *       their signatures), nearest first, with what they were;
  *   <li>{@code POST /api/anomalies/{topic}/{partition}/{offset}/verdict}
  *       {@code {"verdict":"false-alarm"|"confirmed","label":"...","note":"..."}}: an operator's verdict, stored on the
- *       verdicts topic (the admin token, as for every write).
+ *       verdicts topic (the admin token, as for every write);
+ *   <li>{@code POST /api/anomalies/search?k=5} with a frame as the body: the remembered incidents most like it.
  * </ul>
  *
- * <p>The events, verdicts and similar anomalies come from the anomaly memory that every replica builds from Kafka
- * ({@link MemoryFollower}), so every replica answers the same (503 until its memory has read the topics). Heatmaps live
- * in the memory of the scorer that scored the frame ({@code frameguard.heatmaps.max-bytes},
- * oldest dropped first): a 404 says the frame is not, or no longer, kept on this instance.
+ * <p>Everything comes from the anomaly memory that every replica builds from Kafka ({@link MemoryFollower}): one entry
+ * per incident (near-duplicate events of a source merged), so every replica answers the same, after restarts too
+ * (503 until its memory has read the topics). An event id names its incident: the incident's entry answers for
+ * every event it lists.
  */
 @Path("/api/anomalies")
 @ApiAccess
 public class AnomalyResource {
-
-    @Inject
-    HeatmapStore heatmaps;
 
     @Inject
     VerdictEndpoint verdicts;
@@ -57,23 +68,33 @@ public class AnomalyResource {
     @Inject
     MemoryFollower memory;
 
+    @Inject
+    ActiveModel model;
+
+    @Inject
+    FrameDecoders decoders;
+
     @GET
     @Path("/{topic}/{partition}/{offset}/heatmap.png")
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     public Response heatmap(@PathParam("topic") String topic, @PathParam("partition") int partition,
-            @PathParam("offset") long offset) throws IOException {
-        FrameRef frame = new FrameRef(topic, partition, offset);
-        var heatmap = heatmaps.get(frame);
-        if (heatmap.isEmpty()) {
-            return Response.status(Response.Status.NOT_FOUND).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("error", "no heatmap kept for frame " + frame.id()
-                            + " on this instance (not an image anomaly candidate, evicted, or scored by another replica)"))
-                    .build();
-        }
-        return Response.ok(HeatmapRenderer.png(heatmap.get()), "image/png")
-                .header("X-Frameguard-Model-Version", heatmap.get().modelVersion())
-                .header("X-Frameguard-Score", heatmap.get().score())
-                .build();
+            @PathParam("offset") long offset) {
+        String id = new FrameRef(topic, partition, offset).id();
+        return withMemory(m -> m.get(id).map(r -> {
+            Picture picture = r.entry().picture();
+            if (picture == null || !picture.wellFormed()) {
+                return error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw");
+            }
+            try {
+                return Response.ok(HeatmapRenderer.png(picture, r.event().modelThreshold()), "image/png")
+                        .header("X-Frameguard-Incident", r.entry().id())
+                        .header("X-Frameguard-Model-Version", r.event().modelVersion())
+                        .header("X-Frameguard-Score", r.event().score())
+                        .build();
+            } catch (IOException e) {
+                return error(Response.Status.INTERNAL_SERVER_ERROR, "cannot draw the heatmap: " + e.getMessage());
+            }
+        }).orElseGet(() -> unknown(id)));
     }
 
     /** The body of a verdict. */
@@ -107,8 +128,18 @@ public class AnomalyResource {
     /** Most anomalies a listing or similarity search returns. */
     static final int MAX_RESULTS = 1000;
 
-    /** A remembered event and its verdict, as the API answers it. */
-    public record EventAnswer(AnomalyEvent event, Verdict verdict) {}
+    /**
+     * A remembered incident as the API answers it: its latest event, the incident (id, count, first seen), when it was
+     * last seen, the events it lists and the verdict that holds for it.
+     */
+    public record EventAnswer(AnomalyEvent event, Incident incident, long lastSeen, List<String> members, Verdict verdict) {
+        static EventAnswer of(AnomalyMemory.Remembered r) {
+            return new EventAnswer(r.event(), r.entry().incident(), r.entry().lastSeen(), r.entry().members(), r.verdict());
+        }
+    }
+
+    /** The answer of a search by frame: what the serving model made of the frame, and the incidents most like it. */
+    public record SearchAnswer(String modelVersion, double score, double modelThreshold, List<Recollection.SimilarAnomaly> similar) {}
 
     public record SimilarAnswer(String eventId, List<Recollection.SimilarAnomaly> similar) {}
 
@@ -122,7 +153,7 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_RESULTS);
         }
         return withMemory(m -> Response.ok(new RecentAnswer(m.recent(java.util.Optional.ofNullable(source), since, limit)
-                .stream().map(r -> new EventAnswer(r.event(), r.verdict())).toList())).build());
+                .stream().map(EventAnswer::of).toList())).build());
     }
 
     @GET
@@ -130,7 +161,7 @@ public class AnomalyResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response event(@PathParam("topic") String topic, @PathParam("partition") int partition, @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> m.get(id).map(r -> Response.ok(new EventAnswer(r.event(), r.verdict())).build())
+        return withMemory(m -> m.get(id).map(r -> Response.ok(EventAnswer.of(r)).build())
                 .orElseGet(() -> unknown(id)));
     }
 
@@ -146,6 +177,56 @@ public class AnomalyResource {
         return withMemory(m -> m.similar(id, k).map(s -> Response.ok(new SimilarAnswer(id, s)).build())
                 .orElseGet(() -> unknown(id)));
     }
+
+    /**
+     * "Has anything like this been seen?": the frame in the body (any content type the scorer reads, as its
+     * {@code Content-Type} says) is scored by the serving model, and the {@code k} remembered incidents nearest to its
+     * signature are returned, nearest first.
+     */
+    @POST
+    @Path("/search")
+    @ReadsOnly
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response search(@QueryParam("k") @DefaultValue("5") int k, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            byte[] frame) {
+        if (k < 1 || k > MAX_RESULTS) {
+            return error(Response.Status.BAD_REQUEST, "k must be between 1 and " + MAX_RESULTS);
+        }
+        return withMemory(m -> {
+            ModelRunner runner = model.current();
+            if (runner == null) {
+                return error(Response.Status.SERVICE_UNAVAILABLE, "no model is serving yet");
+            }
+            ModelCard card = runner.card();
+            if (card.signature() == null) {
+                return error(Response.Status.CONFLICT, "the serving model " + card.version()
+                        + " computes no signatures (trained before them): retrain it to search by frame");
+            }
+            float[] values = new float[card.input().dim()];
+            Headers headers = new RecordHeaders();
+            if (contentType != null) {
+                headers.add(FrameDecoders.CONTENT_TYPE_HEADER, contentType.getBytes(StandardCharsets.UTF_8));
+            }
+            try {
+                decoders.decode(SEARCH_KEY, frame, headers, values, 0, card.input().shape());
+                ActiveModel.Scored scored = model.scoreOne(values, card);
+                Signature sig = new Signature(card.signature().kind(), scored.frame().signature());
+                return Response.ok(new SearchAnswer(card.version(), scored.frame().score(), card.threshold().value(),
+                        m.nearest(sig, k))).build();
+            } catch (FrameDecodeException e) {
+                return error(Response.Status.BAD_REQUEST, e.reason() + ": " + e.getMessage());
+            } catch (IllegalStateException e) {
+                return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+            } catch (TranslateException e) {
+                return error(Response.Status.INTERNAL_SERVER_ERROR, "the model failed on the frame: " + e.getMessage());
+            }
+        });
+    }
+
+    /** The source id a searched frame is decoded under (decoders check that a frame names one). */
+    private static final byte[] SEARCH_KEY = "search".getBytes(StandardCharsets.UTF_8);
 
     private Response withMemory(java.util.function.Function<AnomalyMemory, Response> answer) {
         return memory.memory().map(answer).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, memory.problem()));

@@ -7,6 +7,8 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -21,8 +23,8 @@ import org.jboss.logging.Logger;
  * Guards every resource of the HTTP API ({@link ApiAccess}: the binding is to the resources, so no spelling of a
  * path reaches one unguarded).
  *
- * <p>Business rule: every route needs a token. Reading (GET, HEAD: heatmaps, which show camera pixels, and the
- * model listing) needs {@code Authorization: Bearer TOKEN} with the read token ({@code frameguard.api.read-token})
+ * <p>Business rule: every route needs a token. Reading (GET, HEAD and routes marked {@link ReadsOnly}: heatmaps, which
+ * show camera pixels, the anomaly memory, search by frame, the model listing) needs {@code Authorization: Bearer TOKEN} with the read token ({@code frameguard.api.read-token})
  * or the admin token ({@code frameguard.api.admin-token}); with neither configured the API is closed (403 naming the
  * settings). Writing (activation, rollback) needs the admin token, and without one the API is read-only (403). A
  * missing or wrong token answers 401 and is logged. Tokens are compared in constant time.
@@ -38,12 +40,16 @@ public class ApiAccessFilter implements ContainerRequestFilter {
     @Inject
     Instance<FrameguardConfig> config;
 
+    @Context
+    ResourceInfo resource;
+
     @Override
     public void filter(ContainerRequestContext request) {
         FrameguardConfig.Api api = config.get().api();
         Optional<String> admin = api.adminToken().map(String::strip);
         Optional<String> read = api.readToken().map(String::strip);
-        boolean write = !HttpMethod.GET.equals(request.getMethod()) && !HttpMethod.HEAD.equals(request.getMethod());
+        boolean write = !HttpMethod.GET.equals(request.getMethod()) && !HttpMethod.HEAD.equals(request.getMethod())
+                && !resource.getResourceMethod().isAnnotationPresent(ReadsOnly.class);
         if (write && admin.isEmpty()) {
             request.abortWith(error(Response.Status.FORBIDDEN, "the API is read-only: set frameguard.api.admin-token "
                     + "(FRAMEGUARD_API_ADMIN_TOKEN) to allow activation and rollback"));

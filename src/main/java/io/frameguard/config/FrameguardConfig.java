@@ -30,8 +30,6 @@ public interface FrameguardConfig {
 
     Drift drift();
 
-    Heatmaps heatmaps();
-
     Memory memory();
 
     Registry registry();
@@ -58,6 +56,12 @@ public interface FrameguardConfig {
 
         /** Operators' verdicts on anomaly events (false alarm, confirmed), compacted by event id. */
         @WithDefault("verdicts") @NotBlank String verdicts();
+
+        /**
+         * The anomaly memory: one record per incident (its latest event, signature and picture), compacted by incident
+         * id, records older than {@code frameguard.memory.max-age} deleted.
+         */
+        @WithDefault("anomaly-memory") @NotBlank String memory();
 
         /** Create missing topics at start (off where topics are managed elsewhere). */
         @WithDefault("true") boolean create();
@@ -109,13 +113,22 @@ public interface FrameguardConfig {
 
     interface Memory {
         /**
-         * Past anomaly events each replica remembers (read from the anomalies topic at start and as they come),
-         * searched by similarity through the API; the oldest are forgotten first. 0 turns the memory off.
+         * Past incidents each replica remembers (read from the memory topic at start and as they come), searched by
+         * similarity through the API; those seen longest ago are forgotten first. 0 turns the memory off.
          */
         @WithDefault("100000") @Min(0) @Max(10000000) int maxEntries();
 
-        /** How far back a replica reads the anomalies topic when it starts. */
+        /** How long an incident not seen since is remembered (the memory topic's retention; replicas forget it too). */
         @WithDefault("30d") Duration maxAge();
+
+        /**
+         * A new anomaly joins its source's latest incident when that incident was last seen at most this long before
+         * and their signatures are at least {@code merge-similarity} similar; 0 gives every anomaly an incident of its own.
+         */
+        @WithDefault("10m") Duration mergeWindow();
+
+        /** How similar (cosine of signatures) a new anomaly must be to its source's latest incident to join it. */
+        @WithDefault("0.9") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 
         /** Past anomalies most like a new one that its event lists ({@code similar}); 0 lists none. */
         @WithDefault("5") @Min(0) @Max(100) int similarK();
@@ -132,11 +145,6 @@ public interface FrameguardConfig {
          * 0 turns suppression off.
          */
         @WithDefault("0") @DecimalMin("0") @DecimalMax("1") double suppressSimilarity();
-    }
-
-    interface Heatmaps {
-        /** Memory for the error maps of recent candidate anomalies on image frames, served as heatmaps; 0 keeps none. */
-        @WithDefault("67108864") @Min(0) @Max(17179869184L) long maxBytes();
     }
 
     interface Scorer {

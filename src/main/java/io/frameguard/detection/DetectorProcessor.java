@@ -1,6 +1,7 @@
 package io.frameguard.detection;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -8,33 +9,59 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
 
-/** Applies the {@link ThresholdPolicy} to each score with the source's stored state; forwards anomalies. */
-public final class DetectorProcessor implements Processor<String, ScoreRecord, String, AnomalyEvent> {
+/**
+ * Applies the {@link ThresholdPolicy} to each score with the source's stored state. For each anomaly it forwards two
+ * records: the {@link AnomalyEvent} (key = source) and the {@link MemoryEntry} of the incident the event belongs to
+ * ({@link IncidentPolicy}; key = incident id), which carries the score record's picture.
+ */
+public final class DetectorProcessor implements Processor<String, ScoreRecord, String, Object> {
 
+    private static final Logger LOG = Logger.getLogger(DetectorProcessor.class);
     private final ThresholdPolicy policy;
+    private final IncidentPolicy incidents;
     private final PastAnomalies memory;
     private final FrameguardMetrics metrics;
     private final String storeName;
-    private ProcessorContext<String, AnomalyEvent> context;
+    private final String incidentStoreName;
+    private ProcessorContext<String, Object> context;
     private KeyValueStore<String, SourceState> store;
+    private KeyValueStore<String, IncidentPolicy.OpenIncident> incidentStore;
 
     /**
-     * Keeps each source's state in the store {@code storeName}.
+     * Keeps each source's state in the store {@code storeName} and its latest incident in {@code incidentStoreName}.
      *
      * @param memory what past anomalies say about a new one (this replica's anomaly memory, or {@link PastAnomalies#NONE})
      */
-    public DetectorProcessor(ThresholdPolicy policy, PastAnomalies memory, FrameguardMetrics metrics, String storeName) {
+    public DetectorProcessor(ThresholdPolicy policy, IncidentPolicy incidents, PastAnomalies memory, FrameguardMetrics metrics,
+            String storeName, String incidentStoreName) {
         this.storeName = storeName;
+        this.incidentStoreName = incidentStoreName;
         this.policy = policy;
+        this.incidents = incidents;
         this.memory = memory;
         this.metrics = metrics;
     }
 
     @Override
-    public void init(ProcessorContext<String, AnomalyEvent> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        this.incidentStore = context.getStateStore(incidentStoreName);
+    }
+
+    /**
+     * What the memory says about the event; nothing when asking it fails: the memory only adds to an event, so a fault
+     * in it must not stop the detection (the stream thread would die on the exception).
+     */
+    private Recollection recall(AnomalyEvent event) {
+        try {
+            return memory.recall(event);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "the anomaly memory failed on event %s; published without what it recalls", event.eventId());
+            return Recollection.NONE;
+        }
     }
 
     @Override
@@ -68,8 +95,11 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
                 new AnomalyEvent.Window(policy.k(), policy.n(), d.exceededInWindow()),
                 AnomalyEvent.Explanation.of(s),
                 s.signature(),
-                null, null, null);
-        Recollection recalled = memory.recall(event);
+                null, null, null, null);
+        IncidentPolicy.OpenIncident incident = incidents.next(incidentStore.get(source), event);
+        incidentStore.put(source, incident);
+        event = event.in(incident.incident());
+        Recollection recalled = recall(event);
         event = event.with(recalled);
         if (recalled.recognisedAs() != null) {
             metrics.anomalyRecognised();
@@ -79,5 +109,8 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
         }
         metrics.anomaly(source, severity, now - s.captureTimestamp());
         context.forward(new Record<>(source, event, record.timestamp()));
+        // timestamped when detected: the memory topic's retention counts from the incident's last event
+        context.forward(new Record<>(incident.id(), new MemoryEntry(MemoryEntry.SCHEMA_VERSION, incident.incident(), source,
+                incident.lastSeen(), incident.members(), event, s.picture()), incident.lastSeen()));
     }
 }

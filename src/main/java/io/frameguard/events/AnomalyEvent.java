@@ -30,7 +30,8 @@ public record AnomalyEvent(
         @JsonInclude(JsonInclude.Include.NON_NULL) Signature signature,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Recollection.SimilarAnomaly> similar,
         @JsonInclude(JsonInclude.Include.NON_NULL) Recollection.Recognition recognisedAs,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Recollection.Suppression suppressed) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Recollection.Suppression suppressed,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Incident incident) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -43,7 +44,14 @@ public record AnomalyEvent(
     public AnomalyEvent with(Recollection r) {
         return new AnomalyEvent(schemaVersion, eventId, source, frame, captureTimestamp, scoredTimestamp, detectedTimestamp,
                 score, threshold, modelThreshold, modelVersion, severity, window, explanation, signature, r.similar(),
-                r.recognisedAs(), r.suppressed());
+                r.recognisedAs(), r.suppressed(), incident);
+    }
+
+    /** The same event as part of that incident. */
+    public AnomalyEvent in(Incident i) {
+        return new AnomalyEvent(schemaVersion, eventId, source, frame, captureTimestamp, scoredTimestamp, detectedTimestamp,
+                score, threshold, modelThreshold, modelVersion, severity, window, explanation, signature, similar,
+                recognisedAs, suppressed, i);
     }
 
     /** The k-of-n rule in force and how many of the last n frames exceeded. */
@@ -51,8 +59,8 @@ public record AnomalyEvent(
 
     /**
      * Why. {@value #CHANNELS}: the sensor channels with the largest reconstruction errors. {@value #IMAGE_REGION}:
-     * the image region of largest error, and the path of its heatmap on the scorer's HTTP API (kept while the
-     * scorer's bounded heatmap memory holds it).
+     * the image region of largest error. Both: the path of the frame's heatmap on the service's HTTP API (any replica,
+     * drawn from the anomaly memory while it remembers the event's incident).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Explanation(String kind, List<ChannelError> topChannels, ImageRegion region,
@@ -65,7 +73,7 @@ public record AnomalyEvent(
             if (s.region() != null) {
                 return new Explanation(IMAGE_REGION, null, s.region(), heatmapPath(s.frame()));
             }
-            return new Explanation(CHANNELS, s.topChannels(), null, null);
+            return new Explanation(CHANNELS, s.topChannels(), null, heatmapPath(s.frame()));
         }
     }
 

@@ -17,10 +17,17 @@ public record Recollection(List<SimilarAnomaly> similar, Recognition recognisedA
 
     public static final Recollection NONE = new Recollection(List.of(), null, null);
 
-    /** A past anomaly like this one. */
+    /**
+     * A past incident like this one.
+     *
+     * @param eventId the incident's id (its first event)
+     * @param detectedTimestamp when its latest event was detected
+     * @param count its events
+     * @param verdict the verdict that holds for it (the latest on any of its events); null when none
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record SimilarAnomaly(String eventId, double similarity, String source, long detectedTimestamp, String verdict,
-            String label) {}
+    public record SimilarAnomaly(String eventId, double similarity, String source, long detectedTimestamp, int count,
+            String verdict, String label) {}
 
     /** The label of the confirmed past anomalies ({@code because}) that are like this one. */
     public record Recognition(String label, List<String> because) {}

@@ -30,6 +30,8 @@ import java.util.List;
  * @param inferenceMicros duration of that predictor call
  * @param signature the model's signature of the frame, only on frames that may become anomaly events (scoring at
  *     least the detector's lowest threshold) and only from models that have one; absent otherwise
+ * @param picture the frame and its error map, small, for the anomaly memory's heatmaps: on the same frames as
+ *     {@code signature} (whether the model has a signature or not); absent otherwise
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -47,7 +49,8 @@ public record ScoreRecord(
         ImageRegion region,
         int batchSize,
         long inferenceMicros,
-        Signature signature) {
+        Signature signature,
+        Picture picture) {
 
     public static final int SCHEMA_VERSION = 2;
 
@@ -56,7 +59,7 @@ public record ScoreRecord(
             double score, double modelThreshold, String modelVersion, Double validationRank, List<ChannelError> topChannels,
             ImageRegion region, int batchSize, long inferenceMicros) {
         this(schemaVersion, source, frame, captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion,
-                validationRank, topChannels, region, batchSize, inferenceMicros, null);
+                validationRank, topChannels, region, batchSize, inferenceMicros, null, null);
     }
 
     /** Reads layout 2 and layout 1 (whose frame coordinates are flat fields). */
@@ -78,9 +81,10 @@ public record ScoreRecord(
             @JsonProperty("region") ImageRegion region,
             @JsonProperty("batchSize") int batchSize,
             @JsonProperty("inferenceMicros") long inferenceMicros,
-            @JsonProperty("signature") Signature signature) {
+            @JsonProperty("signature") Signature signature,
+            @JsonProperty("picture") Picture picture) {
         return new ScoreRecord(schemaVersion, source, frame != null ? frame : new FrameRef(topic, partition, offset),
                 captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion, validationRank, topChannels, region,
-                batchSize, inferenceMicros, signature);
+                batchSize, inferenceMicros, signature, picture);
     }
 }

@@ -1,6 +1,7 @@
 package io.frameguard.events;
 
 import io.frameguard.config.FrameguardConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,9 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
-    public static void ensureTopics(Map<String, Object> kafkaConfig, Topics topics, FrameguardConfig.Topics settings) {
+    /** @param memoryAge how long the memory topic keeps an incident not seen since ({@code retention.ms}) */
+    public static void ensureTopics(Map<String, Object> kafkaConfig, Topics topics, FrameguardConfig.Topics settings,
+            Duration memoryAge) {
         try (Admin admin = Admin.create(kafkaConfig)) {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             int partitions = settings.partitions();
@@ -37,8 +40,14 @@ public final class TopicSetup {
             for (String name : topics.names()) {
                 if (!existing.contains(name)) {
                     NewTopic t = new NewTopic(name, partitions, settings.replicationFactor());
-                    missing.add(topics.compacted().contains(name)
-                            ? t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : t);
+                    if (topics.compactedAndExpiring().contains(name)) {
+                        t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                                TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                                TopicConfig.RETENTION_MS_CONFIG, Long.toString(memoryAge.toMillis())));
+                    } else if (topics.compacted().contains(name)) {
+                        t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    }
+                    missing.add(t);
                 }
             }
             if (missing.isEmpty()) {

@@ -17,7 +17,9 @@ import org.apache.kafka.common.serialization.Serdes;
  *   <li>anomalies: key = source id, value = {@link AnomalyEvent} JSON;
  *   <li>dlq: the frame's key, value and headers unchanged, plus {@link DeadLetterHeaders};
  *   <li>drift: key = source id, value = {@link DriftEvent} JSON;
- *   <li>verdicts: key = event id, value = {@link Verdict} JSON; compacted (the latest verdict on an event holds).
+ *   <li>verdicts: key = event id, value = {@link Verdict} JSON; compacted (the latest verdict on an event holds);
+ *   <li>memory: key = incident id, value = {@link MemoryEntry} JSON; compacted (the latest record of an incident is the
+ *       incident) and time-bounded (an incident not seen for {@code frameguard.memory.max-age} goes).
  * </ul>
  */
 public record Topics(
@@ -26,7 +28,8 @@ public record Topics(
         Topic<String, AnomalyEvent> anomalies,
         Topic<String, byte[]> dlq,
         Topic<String, DriftEvent> drift,
-        Topic<String, Verdict> verdicts) {
+        Topic<String, Verdict> verdicts,
+        Topic<String, MemoryEntry> memory) {
 
     public static final String DEFAULT_FRAMES = "frames";
     public static final String DEFAULT_SCORES = "scores";
@@ -34,21 +37,25 @@ public record Topics(
     public static final String DEFAULT_DLQ = "frames.dlq";
     public static final String DEFAULT_DRIFT = "drift";
     public static final String DEFAULT_VERDICTS = "verdicts";
+    public static final String DEFAULT_MEMORY = "anomaly-memory";
 
     public static final Serde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
     public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
     public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
     public static final Serde<Verdict> VERDICT_SERDE = new JsonSerde<>(Verdict.class);
+    public static final Serde<MemoryEntry> MEMORY_SERDE = new JsonSerde<>(MemoryEntry.class);
 
     /** The topics with these names. */
-    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts) {
+    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
+            String memory) {
         return new Topics(
                 new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(scores, Serdes.String(), SCORE_SERDE),
                 new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(drift, Serdes.String(), DRIFT_SERDE),
-                verdicts(verdicts));
+                verdicts(verdicts),
+                new Topic<>(memory, Serdes.String(), MEMORY_SERDE));
     }
 
     /** The verdicts topic of that name (for clients that need no other topic). */
@@ -57,20 +64,27 @@ public record Topics(
     }
 
     public static Topics from(FrameguardConfig.Topics t) {
-        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts());
+        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts(), t.memory());
     }
 
     public static Topics defaults() {
-        return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT, DEFAULT_VERDICTS);
+        return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT, DEFAULT_VERDICTS,
+                DEFAULT_MEMORY);
     }
 
     /** Every topic's name, frames first. */
     public List<String> names() {
-        return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name(), verdicts.name());
+        return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name(), verdicts.name(),
+                memory.name());
     }
 
-    /** The topics that keep the latest record per key (cleanup.policy=compact) instead of a time window. */
+    /** The topics that keep the latest record per key (cleanup.policy=compact). */
     public Set<String> compacted() {
-        return Set.of(verdicts.name());
+        return Set.of(verdicts.name(), memory.name());
+    }
+
+    /** The compacted topics whose records also go after a time (cleanup.policy=compact,delete). */
+    public Set<String> compactedAndExpiring() {
+        return Set.of(memory.name());
     }
 }

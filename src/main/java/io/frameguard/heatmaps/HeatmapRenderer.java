@@ -1,6 +1,7 @@
 package io.frameguard.heatmaps;
 
 import io.frameguard.events.ImageRegion;
+import io.frameguard.events.Picture;
 import io.frameguard.frames.ImageGeometry;
 import io.frameguard.inference.ImageRegions;
 import java.awt.BasicStroke;
@@ -13,7 +14,7 @@ import java.io.IOException;
 import javax.imageio.ImageIO;
 
 /**
- * Draws an anomaly's error map over its frame as a PNG: the frame dimmed, the error map in a black-body palette
+ * Draws an anomaly's {@link Picture} as a PNG. An image: the frame dimmed, the error map in a black-body palette
  * (dark red to yellow) whose opacity grows with the error, and the region of largest error outlined. Colours are
  * relative to the frame's peak error, or to {@value #HOT_PIXEL_THRESHOLDS} times the model's threshold when the
  * peak is lower, so that a barely anomalous frame does not look as hot as a grossly anomalous one. Small model
@@ -36,20 +37,29 @@ public final class HeatmapRenderer {
     private HeatmapRenderer() {
     }
 
-    public static byte[] png(HeatmapStore.Heatmap h) throws IOException {
-        ImageGeometry g = h.geometry();
-        int w = g.width();
-        int ht = g.height();
-        float max = (float) (HOT_PIXEL_THRESHOLDS * h.modelThreshold());
-        for (float e : h.errors()) {
-            max = Math.max(max, e);
+    /**
+     * The heatmap of an image anomaly's picture.
+     *
+     * @param modelThreshold the threshold on the card of the model that scored the frame: the scale of the colours
+     */
+    public static byte[] png(Picture picture, double modelThreshold) throws IOException {
+        if (picture.height() == 1) {
+            return strip(picture, modelThreshold);
+        }
+        int w = picture.width();
+        int ht = picture.height();
+        float[] errors = new float[w * ht];
+        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
+        for (int p = 0; p < errors.length; p++) {
+            errors[p] = picture.error(p);
+            max = Math.max(max, errors[p]);
         }
         BufferedImage small = new BufferedImage(w, ht, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < ht; y++) {
             for (int x = 0; x < w; x++) {
                 int p = y * w + x;
-                float[] base = pixel(h.frame(), p, g.channels());
-                float t = max > 0 ? h.errors()[p] / max : 0;
+                float[] base = pixel(picture, p);
+                float t = max > 0 ? errors[p] / max : 0;
                 float[] heat = palette(t);
                 float a = MAX_ALPHA * t;
                 int r = Math.round(255 * ((1 - a) * base[0] + a * heat[0]));
@@ -64,7 +74,7 @@ public final class HeatmapRenderer {
         try {
             g2.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
             g2.drawImage(small, 0, 0, w * scale, ht * scale, null);
-            ImageRegion region = ImageRegions.find(h.errors(), 0, w, ht);
+            ImageRegion region = ImageRegions.find(errors, 0, w, ht);
             if (region != null) {
                 g2.setColor(Color.CYAN);
                 g2.setStroke(new BasicStroke(Math.max(1, scale / 4f)));
@@ -78,13 +88,55 @@ public final class HeatmapRenderer {
         return bytes.toByteArray();
     }
 
-    private static float[] pixel(float[] frame, int p, int channels) {
-        if (channels == ImageGeometry.GRAY) {
-            float v = FRAME_BRIGHTNESS * clamp(frame[p]);
+    /** Size of a sensor frame's heatmap: its values as a line over columns coloured by their error. */
+    static final int STRIP_WIDTH = 640;
+    static final int STRIP_HEIGHT = 200;
+
+    /**
+     * A sensor frame's heatmap: its values in order as a white line, over a background whose columns glow with the
+     * error of the values under them (the same palette and scale as an image's).
+     */
+    private static byte[] strip(Picture picture, double modelThreshold) throws IOException {
+        int n = picture.width();
+        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, picture.error(i));
+        }
+        BufferedImage out = new BufferedImage(STRIP_WIDTH, STRIP_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g2 = out.createGraphics();
+        try {
+            int[] ys = new int[STRIP_WIDTH];
+            for (int x = 0; x < STRIP_WIDTH; x++) {
+                int i = (int) ((long) x * n / STRIP_WIDTH);
+                float t = max > 0 ? picture.error(i) / max : 0;
+                float[] heat = palette(t);
+                float a = MAX_ALPHA * t;
+                float base = 0.15f;
+                g2.setColor(new Color((1 - a) * base + a * heat[0], (1 - a) * base + a * heat[1], (1 - a) * base + a * heat[2]));
+                g2.drawLine(x, 0, x, STRIP_HEIGHT - 1);
+                float v = (picture.frame()[i] & 0xff) / (float) Picture.QUANTA; // 0 at the frame's minimum, 1 at its maximum
+                ys[x] = Math.round((STRIP_HEIGHT - 11) * (1 - v)) + 5;
+            }
+            g2.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g2.setColor(Color.WHITE);
+            for (int x = 1; x < STRIP_WIDTH; x++) {
+                g2.drawLine(x - 1, ys[x - 1], x, ys[x]);
+            }
+        } finally {
+            g2.dispose();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(out, "png", bytes);
+        return bytes.toByteArray();
+    }
+
+    private static float[] pixel(Picture picture, int p) {
+        if (picture.channels() == ImageGeometry.GRAY) {
+            float v = FRAME_BRIGHTNESS * clamp(picture.value(p));
             return new float[] {v, v, v};
         }
-        return new float[] {FRAME_BRIGHTNESS * clamp(frame[3 * p]), FRAME_BRIGHTNESS * clamp(frame[3 * p + 1]),
-            FRAME_BRIGHTNESS * clamp(frame[3 * p + 2])};
+        return new float[] {FRAME_BRIGHTNESS * clamp(picture.value(3 * p)), FRAME_BRIGHTNESS * clamp(picture.value(3 * p + 1)),
+            FRAME_BRIGHTNESS * clamp(picture.value(3 * p + 2))};
     }
 
     /** Black-body palette: 0.25 dark red, 0.5 red-orange, 1 yellow. */

@@ -1,7 +1,7 @@
 /**
- * Where an image anomaly is, in pictures: {@code HeatmapStore} (bounded memory of the error maps of recent
- * candidate anomalies, filled by the scorer) and {@code HeatmapRenderer} (the PNG the API serves).
+ * Anomalies in pictures: {@code Pictures} (the small copy of a frame and its error map that the scorer attaches to a
+ * candidate anomaly's score, for the anomaly memory) and {@code HeatmapRenderer} (the PNG the API draws from it).
  *
- * <p>May depend on: {@code events}, {@code inference}, {@code model}, {@code frames}, {@code config}.
+ * <p>May depend on: {@code events}, {@code inference}, {@code frames}.
  */
 package io.frameguard.heatmaps;

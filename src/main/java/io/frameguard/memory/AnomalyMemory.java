@@ -1,12 +1,17 @@
 package io.frameguard.memory;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Verdict;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,100 +19,174 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What one replica remembers of past anomalies: the events it has read (newest {@code maxEntries}), the operators'
- * verdicts on them, and an index of their signatures ({@link MemoryIndex}). Every replica reads the same topics, so
- * every replica remembers the same and answers the same. Thread-safe: one follower writes, API threads read.
+ * What one replica remembers of past anomalies: the incidents it has read from the memory topic (each with its latest
+ * event, signature and picture; at most {@code maxEntries}, those seen longest ago forgotten first), the operators'
+ * verdicts on their events, and an index of their signatures ({@link MemoryIndex}). Every replica reads the same
+ * topics, so every replica remembers the same and answers the same. Thread-safe: one follower writes, API threads and
+ * the detector read.
+ *
+ * <p>A verdict is given on one event; it holds for the event's incident (the latest verdict on any of its listed
+ * events, by when it was given).
  */
 public final class AnomalyMemory implements AutoCloseable {
 
-    /** A past anomaly as the memory answers it, with its latest verdict (null when none). */
-    public record Remembered(AnomalyEvent event, Verdict verdict) {}
+    /** A remembered incident with the verdict that holds for it (null when none). */
+    public record Remembered(MemoryEntry entry, Verdict verdict) {
+
+        public AnomalyEvent event() {
+            return entry.event();
+        }
+    }
 
     private final int maxEntries;
-    private final LinkedHashMap<String, AnomalyEvent> events = new LinkedHashMap<>();
-    private final Map<String, Verdict> verdicts = new HashMap<>();
+    /** By incident id, the incident seen longest ago first. */
+    private final LinkedHashMap<String, MemoryEntry> incidents = new LinkedHashMap<>();
+    /** Event id to incident id, for every event an incident lists. */
+    private final Map<String, String> incidentOf = new HashMap<>();
+    /** By event id, the oldest received first; at most {@code maxEntries}. */
+    private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
     private final MemoryIndex index = new MemoryIndex();
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
-    /** @param maxEntries events kept; the oldest read is forgotten first */
+    /** @param maxEntries incidents kept, and verdicts kept */
     public AnomalyMemory(int maxEntries) {
         this.maxEntries = maxEntries;
     }
 
-    /** Remembers an event (the same event again replaces it). */
-    public synchronized void remember(AnomalyEvent event) {
-        if (closed || event == null || event.eventId() == null) {
+    /** Remembers an incident's latest record, replacing the one before. */
+    public synchronized void remember(MemoryEntry entry) {
+        if (closed || entry == null || entry.id() == null || entry.event() == null) {
             return;
         }
-        events.remove(event.eventId());
-        events.put(event.eventId(), event);
-        if (event.signature() != null && event.signature().values() != null) {
-            index.put(new MemoryIndex.Entry(event.eventId(), event.source(), event.signature().kind(), event.signature().values()));
+        forget(entry.id());
+        incidents.put(entry.id(), entry);
+        incidentOf.put(entry.id(), entry.id());
+        for (String member : entry.members()) {
+            incidentOf.put(member, entry.id());
         }
-        while (events.size() > maxEntries) {
-            String oldest = events.keySet().iterator().next();
-            events.remove(oldest);
-            index.remove(oldest);
-            verdicts.remove(oldest);
+        Signature sig = entry.event().signature();
+        if (sig != null && sig.values() != null && sig.kind() != null) {
+            index.put(new MemoryIndex.Entry(entry.id(), entry.source(), sig.kind(), sig.values()));
         }
+        while (incidents.size() > maxEntries) {
+            forget(incidents.keySet().iterator().next());
+        }
+    }
+
+    /** Forgets an incident (its record was deleted from the topic, or it is too old). */
+    public synchronized void forget(String incidentId) {
+        MemoryEntry old = incidents.remove(incidentId);
+        if (old == null) {
+            return;
+        }
+        index.remove(incidentId);
+        incidentOf.remove(incidentId);
+        for (String member : old.members()) {
+            incidentOf.remove(member);
+        }
+    }
+
+    /** Forgets the incidents last seen before {@code cutoff} (epoch ms). */
+    public synchronized void forgetSeenBefore(long cutoff) {
+        List<String> old = incidents.values().stream().filter(e -> e.lastSeen() < cutoff).map(MemoryEntry::id).toList();
+        old.forEach(this::forget);
     }
 
     /** Takes the latest verdict on an event (null: the verdict was deleted). */
     public synchronized void verdict(String eventId, Verdict verdict) {
-        if (verdict == null) {
-            verdicts.remove(eventId);
-        } else if (eventId.equals(verdict.eventId()) && verdict.problem() == null) {
+        verdicts.remove(eventId);
+        if (verdict != null && eventId.equals(verdict.eventId()) && verdict.problem() == null) {
             verdicts.put(eventId, verdict);
+            for (Iterator<String> it = verdicts.keySet().iterator(); verdicts.size() > maxEntries && it.hasNext(); ) {
+                it.next();
+                it.remove();
+            }
         }
     }
 
+    /** The incident that the event (or incident) id belongs to, with its verdict. */
     public synchronized Optional<Remembered> get(String eventId) {
-        AnomalyEvent e = events.get(eventId);
-        return e == null ? Optional.empty() : Optional.of(new Remembered(e, verdicts.get(eventId)));
+        String id = incidentOf.get(eventId);
+        MemoryEntry e = id == null ? null : incidents.get(id);
+        return e == null ? Optional.empty() : Optional.of(new Remembered(e, verdictOn(e)));
+    }
+
+    /** The latest verdict given on any event of the incident. */
+    private Verdict verdictOn(MemoryEntry e) {
+        Verdict latest = verdicts.get(e.id());
+        for (String member : e.members()) {
+            Verdict v = verdicts.get(member);
+            if (v != null && (latest == null || givenAt(v).isAfter(givenAt(latest)))) {
+                latest = v;
+            }
+        }
+        return latest;
+    }
+
+    private static Instant givenAt(Verdict v) {
+        try {
+            return v.givenAt() == null ? Instant.EPOCH : Instant.parse(v.givenAt());
+        } catch (DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
     }
 
     /**
-     * The {@code k} remembered anomalies most like {@code eventId}'s (same signature kind), nearest first, itself left out.
+     * The {@code k} remembered incidents most like the one of {@code eventId} (same signature kind), nearest first,
+     * itself left out.
      *
      * @return empty when the event is not remembered; an empty list when it has no signature
      */
     public synchronized Optional<List<Recollection.SimilarAnomaly>> similar(String eventId, int k) {
-        AnomalyEvent e = events.get(eventId);
-        if (e == null || closed) {
+        if (closed) {
             return Optional.empty();
         }
-        return Optional.of(e.signature() == null || e.signature().values() == null ? List.of() : nearest(e, k));
+        return get(eventId).map(r -> nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id())));
     }
 
-    /** The {@code k} remembered anomalies nearest to {@code e}'s signature (any source, itself left out), with verdicts. */
-    private List<Recollection.SimilarAnomaly> nearest(AnomalyEvent e, int k) {
+    /** The {@code k} remembered incidents nearest to a signature (of any source), with their verdicts. */
+    public synchronized List<Recollection.SimilarAnomaly> nearest(Signature sig, int k) {
+        return closed ? List.of() : nearest(sig, k, Optional.empty(), Set.of());
+    }
+
+    private List<Recollection.SimilarAnomaly> nearest(Signature sig, int k, Optional<String> source, Set<String> excluding) {
+        if (sig == null || sig.values() == null || sig.kind() == null) {
+            return List.of();
+        }
         List<Recollection.SimilarAnomaly> out = new ArrayList<>();
-        for (MemoryIndex.Neighbour n : index.nearest(e.signature().kind(), e.signature().values(), k, Optional.empty(),
-                Set.of(e.eventId()))) {
-            AnomalyEvent other = events.get(n.eventId());
-            Verdict v = verdicts.get(n.eventId());
-            out.add(new Recollection.SimilarAnomaly(n.eventId(), n.similarity(), n.source(),
-                    other == null ? 0 : other.detectedTimestamp(), v == null ? null : v.verdict(), v == null ? null : v.label()));
+        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, source, excluding)) {
+            MemoryEntry other = incidents.get(n.eventId());
+            if (other == null) {
+                continue;
+            }
+            Verdict v = verdictOn(other);
+            out.add(new Recollection.SimilarAnomaly(n.eventId(), n.similarity(), n.source(), other.lastSeen(),
+                    other.incident().count(), v == null ? null : v.verdict(), v == null ? null : v.label()));
         }
         return out;
     }
 
-    /** Past anomalies of the same source at least this similar needed before a new one is suppressed. */
+    /** Past anomalies of the same source at least this similar (events, counted over their incidents) needed to suppress. */
     static final int SUPPRESS_MIN = 2;
 
     /**
-     * What the memory says about a new event (not remembered yet): its {@code k} nearest past anomalies; the label that
-     * the confirmed ones at least {@code recogniseSimilarity} similar agree on; and whether its source's past
-     * anomalies at least {@code suppressSimilarity} similar (0: never) are at least {@value #SUPPRESS_MIN} and all false
-     * alarms.
+     * What the memory says about a new event (its own incident left out): its {@code k} nearest past incidents; the
+     * label that the confirmed ones at least {@code recogniseSimilarity} similar agree on; and whether its source's
+     * past incidents at least {@code suppressSimilarity} similar (0: never) hold at least {@value #SUPPRESS_MIN} events
+     * and were all judged false alarms.
      */
     public synchronized Recollection recall(AnomalyEvent e, int k, double recogniseSimilarity, double suppressSimilarity) {
         Signature sig = e.signature();
         if (closed || sig == null || sig.values() == null || k == 0) {
             return Recollection.NONE;
         }
-        List<Recollection.SimilarAnomaly> similar = nearest(e, k);
+        Set<String> own = new HashSet<>();
+        own.add(e.eventId());
+        if (e.incident() != null) {
+            own.add(e.incident().id()); // its own id when it starts the incident
+        }
+        List<Recollection.SimilarAnomaly> similar = nearest(sig, k, Optional.empty(), own);
         List<Recollection.SimilarAnomaly> confirmed = similar.stream().filter(s -> s.similarity() >= recogniseSimilarity
                 && Verdict.CONFIRMED.equals(s.verdict()) && s.label() != null).toList();
         Recollection.Recognition recognised = !confirmed.isEmpty()
@@ -117,32 +196,31 @@ public final class AnomalyMemory implements AutoCloseable {
                 : null;
         Recollection.Suppression suppressed = null;
         if (suppressSimilarity > 0) {
-            List<MemoryIndex.Neighbour> sameSource = index.nearest(sig.kind(), sig.values(), k, Optional.of(e.source()),
-                    Set.of(e.eventId())).stream().filter(n -> n.similarity() >= suppressSimilarity).toList();
-            boolean allFalseAlarms = sameSource.stream().allMatch(n -> {
-                Verdict v = verdicts.get(n.eventId());
-                return v != null && v.falseAlarm();
-            });
-            if (sameSource.size() >= SUPPRESS_MIN && allFalseAlarms) {
-                suppressed = new Recollection.Suppression(sameSource.stream().map(MemoryIndex.Neighbour::eventId).toList());
+            List<Recollection.SimilarAnomaly> sameSource = nearest(sig, k, Optional.of(e.source()), own).stream()
+                    .filter(n -> n.similarity() >= suppressSimilarity).toList();
+            boolean allFalseAlarms = sameSource.stream().allMatch(n -> Verdict.FALSE_ALARM.equals(n.verdict()));
+            int events = sameSource.stream().mapToInt(Recollection.SimilarAnomaly::count).sum();
+            if (events >= SUPPRESS_MIN && allFalseAlarms) {
+                suppressed = new Recollection.Suppression(sameSource.stream().map(Recollection.SimilarAnomaly::eventId).toList());
             }
         }
         return new Recollection(similar, recognised, suppressed);
     }
 
-    /** The newest remembered anomalies, newest first: of one source when given, detected at or after {@code since}. */
+    /** The incidents seen most recently, newest first: of one source when given, last seen at or after {@code since}. */
     public synchronized List<Remembered> recent(Optional<String> source, long since, int limit) {
-        return events.values().stream()
+        return incidents.values().stream()
                 .filter(e -> source.isEmpty() || source.get().equals(e.source()))
-                .filter(e -> e.detectedTimestamp() >= since)
-                .sorted(Comparator.comparingLong(AnomalyEvent::detectedTimestamp).reversed())
+                .filter(e -> e.lastSeen() >= since)
+                .sorted(Comparator.comparingLong(MemoryEntry::lastSeen).reversed())
                 .limit(limit)
-                .map(e -> new Remembered(e, verdicts.get(e.eventId())))
+                .map(e -> new Remembered(e, verdictOn(e)))
                 .toList();
     }
 
+    /** Incidents remembered. */
     public synchronized int size() {
-        return events.size();
+        return incidents.size();
     }
 
     @Override

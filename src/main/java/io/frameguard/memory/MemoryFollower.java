@@ -3,6 +3,7 @@ package io.frameguard.memory;
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.detection.PastAnomalies;
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Topics;
 import io.quarkus.runtime.ShutdownEvent;
@@ -22,7 +23,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -31,9 +31,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the anomalies topic from
- * {@code frameguard.memory.max-age} ago, and the whole (compacted) verdicts topic, read_committed, on a thread of its
- * own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
+ * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the whole memory topic (compacted by
+ * incident, records older than {@code frameguard.memory.max-age} deleted by the broker, and forgotten here too) and the
+ * whole (compacted) verdicts topic, read_committed, on a thread of its own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
  * about each new anomaly ({@link #recall}).
  */
 @ApplicationScoped
@@ -42,6 +42,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     private static final Logger LOG = Logger.getLogger(MemoryFollower.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** How often incidents older than the maximum age are forgotten (the broker deletes them in its own time). */
+    private static final Duration SWEEP = Duration.ofMinutes(1);
 
     @Inject
     FrameguardConfig config;
@@ -106,32 +108,32 @@ public class MemoryFollower implements Runnable, PastAnomalies {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> events = partitions(consumer, topics.anomalies().name());
-            List<TopicPartition> verdicts = partitions(consumer, topics.verdicts().name());
-            List<TopicPartition> all = new ArrayList<>(events);
-            all.addAll(verdicts);
+            List<TopicPartition> all = new ArrayList<>(partitions(consumer, topics.memory().name()));
+            all.addAll(partitions(consumer, topics.verdicts().name()));
             consumer.assign(all);
-            long since = System.currentTimeMillis() - config.memory().maxAge().toMillis();
-            Map<TopicPartition, Long> query = new HashMap<>();
-            events.forEach(tp -> query.put(tp, since));
-            Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, TIMEOUT);
             Map<TopicPartition, Long> ends = consumer.endOffsets(all, TIMEOUT);
-            for (TopicPartition tp : events) {
-                OffsetAndTimestamp at = starts.get(tp);
-                consumer.seek(tp, at == null ? ends.get(tp) : at.offset());
-            }
-            consumer.seekToBeginning(verdicts);
+            consumer.seekToBeginning(all);
+            long maxAge = config.memory().maxAge().toMillis();
+            long lastSweep = 0;
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    if (r.topic().equals(topics.anomalies().name())) {
+                    if (r.key() == null) {
+                        continue;
+                    }
+                    if (r.topic().equals(topics.memory().name())) {
                         remember(topics, r);
-                    } else if (r.key() != null) {
+                    } else {
                         memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
                     }
                 }
+                long now = System.currentTimeMillis();
+                if (now - lastSweep >= SWEEP.toMillis()) {
+                    memory.forgetSeenBefore(now - maxAge);
+                    lastSweep = now;
+                }
                 if (!caughtUp && all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
                     caughtUp = true;
-                    LOG.infof("anomaly memory: %d past anomalies read", memory.size());
+                    LOG.infof("anomaly memory: %d past incidents read", memory.size());
                 }
             }
         } catch (Exception e) {
@@ -143,8 +145,10 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     }
 
     private void remember(Topics topics, ConsumerRecord<String, byte[]> r) {
-        if (r.value() != null) {
-            AnomalyEvent e = read(() -> topics.anomalies().deserialize(r.value()));
+        MemoryEntry e = r.value() == null ? null : read(() -> topics.memory().deserialize(r.value()));
+        if (e == null || !r.key().equals(e.id())) {
+            memory.forget(r.key()); // deleted, or not an incident record (not ours to judge)
+        } else {
             memory.remember(e);
         }
     }

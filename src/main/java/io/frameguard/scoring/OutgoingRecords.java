@@ -2,6 +2,7 @@ package io.frameguard.scoring;
 
 import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Picture;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
@@ -44,12 +45,13 @@ final class OutgoingRecords {
      * The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}.
      *
      * @param signature the frame's signature when it is to be carried (null otherwise)
+     * @param picture the frame's picture when it is to be carried (null otherwise)
      */
     ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], byte[]> frame, ScoredFrame scored, Signature signature,
-            long scoredTimestamp, double modelThreshold, String modelVersion, int batchSize, long inferenceMicros) {
+            Picture picture, long scoredTimestamp, double modelThreshold, String modelVersion, int batchSize, long inferenceMicros) {
         ScoreRecord record = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8),
                 FrameRef.of(frame), frame.timestamp(), scoredTimestamp, scored.score(), modelThreshold, modelVersion,
-                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature);
+                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature, picture);
         return new ProducerRecord<>(topics.scores().name(), null, timestamp(frame), frame.key(), topics.scores().serialize(record));
     }
 

@@ -5,7 +5,6 @@ import io.frameguard.config.FrameguardConfig;
 import io.frameguard.events.TopicSetup;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecoders;
-import io.frameguard.heatmaps.HeatmapStore;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.serving.ActiveModel;
@@ -54,13 +53,14 @@ public class ScorerService {
     ActiveModel model;
 
     @Inject
+    FrameDecoders decoders;
+
+    @Inject
     FrameguardMetrics metrics;
 
     @Inject
     MeterRegistry registry;
 
-    @Inject
-    HeatmapStore heatmaps;
 
     private final List<ScorerWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -73,10 +73,8 @@ public class ScorerService {
         metrics.modelServed(scorer.card().version());
         Topics topics = Topics.from(config.topics());
         if (config.topics().create()) {
-            TopicSetup.ensureTopics(kafkaConfig, topics, config.topics());
+            TopicSetup.ensureTopics(kafkaConfig, topics, config.topics(), config.memory().maxAge());
         }
-        FrameDecoders decoders = FrameDecoders.standard(config.frames().defaultContentType(), config.frames().maxBytes(),
-                config.frames().maxImagePixels(), config.frames().maxKeyBytes(), config.frames().maxDecodedImageBytes());
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
@@ -88,7 +86,7 @@ public class ScorerService {
             clientMetrics.add(cm);
             clientMetrics.add(pm);
             ScorerWorker worker = new ScorerWorker(i, consumer, producer, topics, model, decoders,
-                    settings, metrics, heatmaps);
+                    settings, metrics);
             Thread t = new Thread(worker, "frameguard-scorer-" + i);
             workers.add(worker);
             threads.add(t);

@@ -1,12 +1,13 @@
 package io.frameguard.scoring;
 
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Picture;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameShape;
-import io.frameguard.heatmaps.HeatmapStore;
+import io.frameguard.heatmaps.Pictures;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelOutputs;
 import io.frameguard.inference.ModelRunner;
@@ -60,8 +61,6 @@ final class ScorerWorker implements Runnable {
     private final ActiveModel model;
     private final ScorerSettings settings;
     private final FrameguardMetrics metrics;
-    /** Null when the service keeps no heatmaps. */
-    private final HeatmapStore heatmaps;
     private final FramePoller poller;
     private final BatchDecoder decoder;
     private final ScoringTransaction transaction;
@@ -75,14 +74,13 @@ final class ScorerWorker implements Runnable {
     private float[] buffer = new float[0];
 
     ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
-            ActiveModel model, FrameDecoders decoders, ScorerSettings settings, FrameguardMetrics metrics, HeatmapStore heatmaps) {
+            ActiveModel model, FrameDecoders decoders, ScorerSettings settings, FrameguardMetrics metrics) {
         this.id = id;
         this.consumer = consumer;
         this.producer = producer;
         this.model = model;
         this.settings = settings;
         this.metrics = metrics;
-        this.heatmaps = heatmaps;
         this.poller = new FramePoller(consumer, settings.maxBatch(), settings.maxBatchBytes(), settings.linger());
         this.decoder = new BatchDecoder(decoders, settings.decodeThreads(), "frameguard-decode-" + id);
         this.transaction = new ScoringTransaction(id, consumer, producer, () -> running);
@@ -297,6 +295,8 @@ final class ScorerWorker implements Runnable {
         List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
+        double candidateScore = session.card().threshold().value() * settings.candidateFactor();
+        Picture[] pictures = new Picture[decoded.size()];
         // At most framesPerCall frames per predictor call (predict-batch may split a batch; benchmarks use it).
         int perCall = settings.framesPerCall();
         List<ScoredFrame> scored = new ArrayList<>(decoded.size());
@@ -311,12 +311,10 @@ final class ScorerWorker implements Runnable {
             float[] errors = outputs.errors();
             List<ScoredFrame> chunk = session.explain(outputs, n);
             scored.addAll(chunk);
-            if (heatmaps != null && shape.isImage()) {
-                for (int i = 0; i < n; i++) {
-                    if (Double.isFinite(chunk.get(i).score())) {
-                        heatmaps.offer(decoded.get(from + i), chunk.get(i).score(), session.card(), buffer,
-                                (from + i) * dim, errors, i * width);
-                    }
+            for (int i = 0; i < n; i++) {
+                // the frames that may become anomaly events carry a small picture of themselves for the memory
+                if (chunk.get(i).score() >= candidateScore) {
+                    pictures[from + i] = Pictures.of(shape.image(), dim, buffer, (from + i) * dim, errors, i * width);
                 }
             }
         }
@@ -326,7 +324,6 @@ final class ScorerWorker implements Runnable {
         double modelThreshold = session.card().threshold().value();
         // only frames that may become anomaly events carry their signature (the memory is built from the events)
         String signatureKind = session.card().signature() == null ? null : session.card().signature().kind();
-        double candidateScore = modelThreshold * settings.candidateFactor();
         List<ScoredFrame> published = new ArrayList<>(scored.size());
         for (int i = 0; i < decoded.size(); i++) {
             ScoredFrame s = scored.get(i);
@@ -341,7 +338,7 @@ final class ScorerWorker implements Runnable {
             published.add(s);
             Signature signature = signatureKind != null && s.signature() != null && s.score() >= candidateScore
                     ? new Signature(signatureKind, s.signature()) : null;
-            transaction.send(records.score(decoded.get(i), s, signature, now, modelThreshold, version, decoded.size(),
+            transaction.send(records.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, version, decoded.size(),
                     inferenceMicros));
         }
         for (int i = 0; i < rejected.size(); i++) {

@@ -4,7 +4,7 @@
  * dead letter per frame ({@code OutgoingRecords}) and commits them with the offsets in one Kafka transaction
  * ({@code ScoringTransaction}).
  *
- * <p>May depend on: {@code events}, {@code frames}, {@code inference}, {@code serving}, {@code heatmaps},
+ * <p>May depend on: {@code events}, {@code frames}, {@code inference}, {@code serving}, {@code heatmaps} (pictures),
  * {@code metrics}, {@code config}.
  */
 package io.frameguard.scoring;

@@ -1,10 +1,14 @@
 package io.frameguard.serving;
 
+import ai.djl.translate.TranslateException;
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.InferenceDevice;
 import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.model.ModelTrust;
 import io.quarkus.runtime.ShutdownEvent;
@@ -117,6 +121,27 @@ public class ActiveModel {
         LOG.infof("serving model %s (was %s)", next.card().version(), old == null ? "none" : old.card().version());
         if (old != null && old != next) {
             old.retire();
+        }
+    }
+
+    /** A frame scored outside the scoring loop, with the card of the model that scored it. */
+    public record Scored(ModelCard card, ScoredFrame frame) {}
+
+    /**
+     * Scores one frame outside the scoring loop (the API's search by frame), on a session of its own on the model
+     * serving now (the next one when it is replaced meanwhile).
+     *
+     * @param values the frame, decoded for the serving model's input (its {@link #current()} card's shape)
+     * @param card the card the values were decoded for: when another model serves by now, the frame is not scored
+     * @throws IllegalStateException when no model serves, or the serving model is no longer {@code card}'s
+     */
+    public Scored scoreOne(float[] values, ModelCard card) throws TranslateException {
+        ModelRunner runner = current();
+        if (runner == null || !runner.card().version().equals(card.version())) {
+            throw new IllegalStateException("the serving model changed while the frame was read; try again");
+        }
+        try (ModelRunner.Session session = runner.newSession()) {
+            return new Scored(card, session.score(new FrameBatch(values, 1, values.length)).get(0));
         }
     }
 

@@ -2,12 +2,15 @@ package io.frameguard.streams;
 
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.detection.DetectorProcessor;
+import io.frameguard.detection.IncidentPolicy;
 import io.frameguard.detection.PastAnomalies;
 import io.frameguard.detection.SourceState;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.drift.DriftPolicy;
 import io.frameguard.drift.DriftProcessor;
 import io.frameguard.drift.DriftState;
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topic;
 import io.frameguard.events.Topics;
@@ -22,6 +25,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -31,8 +35,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
- * branches, each with a changelogged per-source state store: detection ({@link DetectorProcessor}: the rolling
- * threshold, to {@code anomalies}) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
+ * branches with changelogged per-source state stores: detection ({@link DetectorProcessor}: the rolling
+ * threshold, to {@code anomalies}, and each anomaly's incident to the memory topic) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
  * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task. A third
  * processor ({@link IdleSourceExpiry}) removes the state of sources that stopped sending.
  */
@@ -43,9 +47,13 @@ public class TopologyProducer {
     public static final String THRESHOLD_STORE = "source-thresholds";
     /** Per source: the open drift window ({@link DriftState}). */
     public static final String DRIFT_STORE = "source-drift";
+    /** Per source: its latest incident ({@link IncidentPolicy.OpenIncident}), which a new anomaly may join. */
+    public static final String INCIDENT_STORE = "source-incidents";
     /** Per source: when its last score was processed (wall clock, ms), for {@link IdleSourceExpiry}. */
     public static final String LAST_SEEN_STORE = "source-last-seen";
     static final String DETECTOR = "detector";
+    static final String EVENTS = "events";
+    static final String MEMORY = "memory";
     static final String DRIFT = "drift";
     static final String EXPIRY = "idle-source-expiry";
 
@@ -60,32 +68,44 @@ public class TopologyProducer {
 
     @Produces
     public Topology topology() {
-        return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), DriftPolicy.from(config.drift()),
-                config.detector().idleSourceExpiry(), memory, metrics);
+        return build(Topics.from(config.topics()), ThresholdPolicy.from(config.detector()), IncidentPolicy.from(config.memory()),
+                DriftPolicy.from(config.drift()), config.detector().idleSourceExpiry(), memory, metrics);
     }
 
     /** @param idleExpiry how long a source may send nothing before its state is removed; zero keeps it forever */
     public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, Duration idleExpiry,
             FrameguardMetrics metrics) {
-        return build(topics, threshold, drift, idleExpiry, PastAnomalies.NONE, metrics);
+        return build(topics, threshold, IncidentPolicy.DEFAULT, drift, idleExpiry, PastAnomalies.NONE, metrics);
     }
 
-    /** @param memory what past anomalies say about a new one (attached to its event) */
-    public static Topology build(Topics topics, ThresholdPolicy threshold, DriftPolicy drift, Duration idleExpiry,
-            PastAnomalies memory, FrameguardMetrics metrics) {
+    /**
+     * @param incidents when a new anomaly joins its source's latest incident
+     * @param memory what past anomalies say about a new one (attached to its event)
+     */
+    public static Topology build(Topics topics, ThresholdPolicy threshold, IncidentPolicy incidents, DriftPolicy drift,
+            Duration idleExpiry, PastAnomalies memory, FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ScoreRecord> scores = builder.stream(topics.scores().name(),
                 Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
         addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
                 () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
-        addBranch(builder, scores, DETECTOR, THRESHOLD_STORE, SourceState.SERDE.serde(),
-                () -> new DetectorProcessor(threshold, memory, metrics, THRESHOLD_STORE), topics.anomalies());
+        addStore(builder, THRESHOLD_STORE, SourceState.SERDE.serde());
+        addStore(builder, INCIDENT_STORE, IncidentPolicy.OpenIncident.SERDE.serde());
+        KStream<String, Object> detected = scores.process(
+                () -> new DetectorProcessor(threshold, incidents, memory, metrics, THRESHOLD_STORE, INCIDENT_STORE),
+                Named.as(DETECTOR), THRESHOLD_STORE, INCIDENT_STORE);
+        // the detector forwards each anomaly's event and its incident's memory entry: one to each topic
+        detected.split(Named.as(DETECTOR + "-"))
+                .branch((k, v) -> v instanceof AnomalyEvent, Branched.withConsumer(s -> to(s, AnomalyEvent.class, topics.anomalies()),
+                        EVENTS))
+                .branch((k, v) -> v instanceof MemoryEntry, Branched.withConsumer(s -> to(s, MemoryEntry.class, topics.memory()),
+                        MEMORY));
         if (!idleExpiry.isZero()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LAST_SEEN_STORE), Serdes.String(),
                     Serdes.Long()).withCachingEnabled());
             // in the same sub-topology as the two branches, so it reaches their stores in the same task
-            scores.process(() -> new IdleSourceExpiry(idleExpiry, metrics, List.of(THRESHOLD_STORE, DRIFT_STORE)),
-                    Named.as(EXPIRY), LAST_SEEN_STORE, THRESHOLD_STORE, DRIFT_STORE);
+            scores.process(() -> new IdleSourceExpiry(idleExpiry, metrics, List.of(THRESHOLD_STORE, DRIFT_STORE, INCIDENT_STORE)),
+                    Named.as(EXPIRY), LAST_SEEN_STORE, THRESHOLD_STORE, DRIFT_STORE, INCIDENT_STORE);
         }
         return builder.build();
     }
@@ -93,9 +113,17 @@ public class TopologyProducer {
     /** A processor with its own per-source store, from the scores to {@code output}. */
     private static <S, V> void addBranch(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String name, String store,
             Serde<S> stateSerde, ProcessorSupplier<String, ScoreRecord, String, V> processor, Topic<String, V> output) {
+        addStore(builder, store, stateSerde);
+        scores.process(processor, Named.as(name), store).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
+    }
+
+    private static <S> void addStore(StreamsBuilder builder, String store, Serde<S> stateSerde) {
         // Cached: Streams then writes a source's state to the store and its changelog once per commit, not per frame.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), stateSerde)
                 .withCachingEnabled());
-        scores.process(processor, Named.as(name), store).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
+    }
+
+    private static <V> void to(KStream<String, Object> stream, Class<V> type, Topic<String, V> output) {
+        stream.mapValues(type::cast).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
     }
 }

@@ -6,7 +6,11 @@ import io.frameguard.drift.DriftPolicy;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.ChannelError;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Incident;
+import io.frameguard.events.MemoryEntry;
+import io.frameguard.events.Picture;
 import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.streams.TopologyProducer;
@@ -86,6 +90,56 @@ class DetectionTopologyTest {
         assertThat(e.captureTimestamp()).isEqualTo(1001);
         assertThat(e.explanation().topChannels()).extracting(ChannelError::name).containsExactly("temp");
         assertThat(registry.get("frameguard.anomalies").tag("source", "pump-1").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void anomaliesOfOneIncidentAreOneMemoryEntryWithTheirCountAndTheLatestPicture() throws Exception {
+        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
+        float[] bearing = {1, 0.1f, 0, 0};
+        float[] belt = {0, 0, 1, 0.2f};
+        anomaly("pump-1", bearing, (byte) 10);
+        anomaly("pump-1", new float[] {1, 0.12f, 0, 0}, (byte) 20); // alike: the same incident
+        anomaly("pump-2", bearing, (byte) 30); // another source: an incident of its own
+        anomaly("pump-1", belt, (byte) 40); // unlike: a new incident
+        anomaly("pump-1", belt, (byte) 50);
+
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).extracting(e -> e.incident().id())
+                .containsExactly("frames/0/0", "frames/0/0", "frames/0/2", "frames/0/3", "frames/0/3");
+        assertThat(events).extracting(e -> e.incident().count()).containsExactly(1, 2, 1, 1, 2);
+        var records = memory.readKeyValuesToList();
+        assertThat(records).extracting(kv -> kv.key)
+                .containsExactly("frames/0/0", "frames/0/0", "frames/0/2", "frames/0/3", "frames/0/3");
+        MemoryEntry bearingIncident = records.get(1).value;
+        assertThat(bearingIncident.incident()).isEqualTo(new Incident("frames/0/0", 2, events.get(0).detectedTimestamp()));
+        assertThat(bearingIncident.members()).containsExactly("frames/0/0", "frames/0/1");
+        assertThat(bearingIncident.event().eventId()).isEqualTo("frames/0/1");
+        assertThat(bearingIncident.lastSeen()).isEqualTo(events.get(1).detectedTimestamp());
+        assertThat(bearingIncident.picture().errors()[0]).as("the latest event's picture").isEqualTo((byte) 20);
+        assertThat(bearingIncident.event().signature().values()).containsExactly(1, 0.12f, 0, 0);
+    }
+
+    @Test
+    void aMemoryThatFailsLeavesTheEventWithoutRecollectionsButDetectionGoesOn() throws Exception {
+        registry = new SimpleMeterRegistry();
+        detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1), e -> {
+            throw new IllegalStateException("broken memory");
+        }, new FrameguardMetrics(registry, 2));
+        driver = detector.driver();
+        scores = detector.input(TOPICS.scores());
+        anomalies = detector.output(TOPICS.anomalies());
+        anomaly("pump-1", new float[] {1, 0, 0, 0}, (byte) 1);
+        anomaly("pump-1", new float[] {0, 1, 0, 0}, (byte) 1);
+        assertThat(anomalies.readValuesToList()).hasSize(2).allSatisfy(e -> assertThat(e.similar()).isEmpty());
+    }
+
+    /** A score far above the threshold, with a signature and a picture. */
+    private void anomaly(String source, float[] signature, byte errorByte) {
+        long o = offset++;
+        Picture picture = new Picture(1, 1, 1, 1f, new byte[] {errorByte}, 0f, 1f, new byte[] {0});
+        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, 5 * BASE, BASE, "m1", null, List.of(), null, 1, 100, new Signature("test-4", signature), picture));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.frameguard.heatmaps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.frameguard.events.Picture;
 import io.frameguard.frames.ImageGeometry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -21,7 +22,7 @@ class HeatmapRendererTest {
                 errors[y * 28 + x] = 1f;
             }
         }
-        byte[] png = HeatmapRenderer.png(new HeatmapStore.Heatmap("v1", g, frame, errors, 3.0, 0.01));
+        byte[] png = HeatmapRenderer.png(Pictures.of(g, g.dim(), frame, 0, errors, 0), 0.01);
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(img.getWidth()).isEqualTo(280);
         assertThat(img.getHeight()).isEqualTo(280);
@@ -39,11 +40,73 @@ class HeatmapRendererTest {
         assertThat(b).isLessThan(r - 50);
         // a pixel error of 6x the model threshold, alone in the frame, is drawn far cooler than a gross one
         BufferedImage faint = ImageIO.read(new ByteArrayInputStream(
-                HeatmapRenderer.png(new HeatmapStore.Heatmap("v1", g, frame, errorsWithOnly(g, 5, 5, 0.06f), 0.01, 0.01))));
+                HeatmapRenderer.png(Pictures.of(g, g.dim(), frame, 0, errorsWithOnly(g, 5, 5, 0.06f), 0), 0.01)));
         int f = faint.getRGB(5 * scale + 5, 5 * scale + 5);
         assertThat(f >> 16 & 0xff).isLessThan(150);
         // the outline of the region (cyan) runs along its top-left corner
         assertThat(img.getRGB(20 * scale, 10 * scale) & 0xffffff).isEqualTo(0x00ffff);
+    }
+
+    @Test
+    void aLargeFrameIsReducedToAThumbnailThatKeepsAOnePixelDefect() {
+        ImageGeometry g = new ImageGeometry(224, 160, ImageGeometry.RGB);
+        float[] frame = new float[g.dim()];
+        for (int p = 0; p < g.pixels(); p++) {
+            frame[3 * p] = 0.8f; // red
+            frame[3 * p + 2] = (p % g.width()) / (float) g.width(); // blue grows left to right
+        }
+        float[] errors = errorsWithOnly(g, 201, 77, 0.5f);
+        errors[0] = 0.1f;
+        Picture p = Pictures.of(g, g.dim(), frame, 0, errors, 0);
+        // 224 / 64 rounds up to blocks of 4: 56 x 40 cells
+        assertThat(p.width()).isEqualTo(56);
+        assertThat(p.height()).isEqualTo(40);
+        assertThat(p.wellFormed()).isTrue();
+        // a block keeps its largest error, so the one bad pixel is the hottest cell, not a quarter of it
+        int hot = (77 / 4) * 56 + 201 / 4;
+        assertThat(p.error(hot)).isCloseTo(0.5f, org.assertj.core.data.Offset.offset(0.002f));
+        assertThat(p.error(0)).isCloseTo(0.1f, org.assertj.core.data.Offset.offset(0.002f));
+        assertThat(p.error(1)).isZero();
+        // a block's colour is its mean
+        assertThat(p.value(3 * hot)).isCloseTo(0.8f, org.assertj.core.data.Offset.offset(0.004f));
+        assertThat(p.value(3 * hot + 2)).isCloseTo((200 + 1.5f) / 224f, org.assertj.core.data.Offset.offset(0.004f));
+    }
+
+    @Test
+    void aSensorFramesPictureIsItsValuesInOneRowBetweenTheirMinimumAndMaximum() {
+        float[] values = {-2f, 0f, 2f, 1f};
+        float[] errors = {0f, 0.2f, 0.4f, 0.1f};
+        Picture p = Pictures.of(null, 4, values, 0, errors, 0);
+        assertThat(p.width()).isEqualTo(4);
+        assertThat(p.height()).isEqualTo(1);
+        assertThat(p.frameMin()).isEqualTo(-2f);
+        assertThat(p.frameMax()).isEqualTo(2f);
+        assertThat(p.value(1)).isCloseTo(0f, org.assertj.core.data.Offset.offset(0.01f));
+        assertThat(p.error(2)).isEqualTo(0.4f);
+    }
+
+    @Test
+    void aSensorFrameIsDrawnAsALineOverColumnsThatGlowWhereTheErrorIs() throws Exception {
+        float[] values = new float[64];
+        float[] errors = new float[64];
+        for (int i = 0; i < 64; i++) {
+            values[i] = (float) Math.sin(i / 5.0);
+        }
+        errors[40] = 1f;
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(HeatmapRenderer.png(Pictures.of(null, 64, values, 0, errors, 0), 0.01)));
+        assertThat(img.getWidth()).isEqualTo(HeatmapRenderer.STRIP_WIDTH);
+        int hotColumn = 40 * HeatmapRenderer.STRIP_WIDTH / 64 + 2;
+        int coldColumn = 10 * HeatmapRenderer.STRIP_WIDTH / 64 + 2;
+        int hot = img.getRGB(hotColumn, HeatmapRenderer.STRIP_HEIGHT - 2);
+        int cold = img.getRGB(coldColumn, HeatmapRenderer.STRIP_HEIGHT - 2);
+        assertThat(hot >> 16 & 0xff).isGreaterThan(200);
+        assertThat(cold >> 16 & 0xff).isLessThan(60);
+        // the line: some pixel of a column is white
+        boolean white = false;
+        for (int y = 0; y < HeatmapRenderer.STRIP_HEIGHT; y++) {
+            white |= (img.getRGB(coldColumn, y) & 0xffffff) == 0xffffff;
+        }
+        assertThat(white).isTrue();
     }
 
     private static float[] errorsWithOnly(ImageGeometry g, int x, int y, float e) {

@@ -146,6 +146,9 @@ class AnomalyMemoryIntegrationTest {
         String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("frameguard_anomalies_recognised_total 1.0", "frameguard_anomalies_suppressed_total 1.0");
 
+        byte[] heatmap = read().get("/api/anomalies/" + query + "/heatmap.png").then().statusCode(200).contentType("image/png")
+                .extract().asByteArray();
+        assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap)).getWidth()).isPositive();
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);

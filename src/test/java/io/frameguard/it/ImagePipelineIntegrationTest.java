@@ -2,6 +2,7 @@ package io.frameguard.it;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,7 +57,7 @@ class ImagePipelineIntegrationTest {
     @ConfigProperty(name = "quarkus.management.test-port")
     int managementPort;
 
-    record Sent(int partition, long offset, int label) {}
+    record Sent(int partition, long offset, int label, int row) {}
 
     @Test
     void cameraFramesInScoresAnomaliesAndHeatmapsOut() throws Exception {
@@ -84,7 +85,7 @@ class ImagePipelineIntegrationTest {
                     case 1 -> send(producer, camera, gray, "image/x-gray8", new int[] {28, 28});
                     default -> send(producer, camera, png(gray), "image/png; charset=binary", null);
                 };
-                sent.add(new Sent(md.partition(), md.offset(), labels[i]));
+                sent.add(new Sent(md.partition(), md.offset(), labels[i], i));
             }
             byte[] png = png(pixels(test, 0));
             dlqExpected.put("huge", "image-too-large");
@@ -153,6 +154,19 @@ class ImagePipelineIntegrationTest {
             assertThat(picture.getWidth()).isEqualTo(280);
             given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN)
                     .get("/api/anomalies/frames/0/999999/heatmap.png").then().statusCode(404);
+
+            // "has anything like this been seen?": the same garment, sent to the API, finds the incident it is part of
+            String frame = event.at("/frame/partition").asInt() + "/" + event.at("/frame/offset").asLong();
+            Sent same = sent.stream().filter(x -> (x.partition() + "/" + x.offset()).equals(frame)).findFirst().orElseThrow();
+            String incident = event.at("/incident/id").asText();
+            JsonNode found = JSON.readTree(given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN)
+                    .contentType("image/png").body(png(pixels(test, same.row()))).post("/api/anomalies/search?k=5")
+                    .then().statusCode(200).extract().asByteArray());
+            assertThat(found.get("score").asDouble()).isEqualTo(event.get("score").asDouble(), within(1e-4));
+            assertThat(found.get("similar").get(0).get("similarity").asDouble()).isGreaterThan(0.9);
+            assertThat(found.get("similar").findValuesAsText("eventId")).contains(incident);
+            given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN).contentType("image/png")
+                    .body(new byte[] {1, 2, 3}).post("/api/anomalies/search").then().statusCode(400);
 
             String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
             assertThat(PipelineIntegrationTest.metricValue(metrics, "frameguard_frames_dlq_total{reason=\"corrupt-image\"}")).isEqualTo(2);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.Incident;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Verdict;
@@ -19,14 +21,15 @@ class AnomalyMemoryTest {
     @Test
     void aNewAnomalyIsRecognisedWhenItsConfirmedNeighboursAgreeOnALabel() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(100)) {
-            memory.remember(event(1, "pump-1", 1, 0.05f));
-            memory.remember(event(2, "pump-2", 1, 0.1f));
-            memory.remember(event(3, "pump-1", 0, 1)); // another kind of fault
+            memory.remember(entry(event(1, "pump-1", 1, 0.05f)));
+            memory.remember(entry(event(2, "pump-2", 1, 0.1f)));
+            memory.remember(entry(event(3, "pump-1", 0, 1))); // another kind of fault
             memory.verdict("frames/0/1", verdict(1, Verdict.CONFIRMED, "bearing-wear"));
             memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "bearing-wear"));
             memory.verdict("frames/0/3", verdict(3, Verdict.CONFIRMED, "belt-slip"));
 
-            Recollection r = memory.recall(event(9, "pump-3", 1, 0.07f), 5, 0.9, 0);
+            AnomalyEvent fresh = event(9, "pump-3", 1, 0.07f);
+            Recollection r = memory.recall(fresh.in(new Incident(fresh.eventId(), 1, fresh.detectedTimestamp())), 5, 0.9, 0);
             assertThat(r.similar()).extracting(Recollection.SimilarAnomaly::eventId).startsWith("frames/0/1", "frames/0/2");
             assertThat(r.similar().get(0).verdict()).isEqualTo(Verdict.CONFIRMED);
             assertThat(r.recognisedAs().label()).isEqualTo("bearing-wear");
@@ -42,9 +45,9 @@ class AnomalyMemoryTest {
     @Test
     void aNewAnomalyIsSuppressedOnlyWhenItsSourcesNearNeighboursWereAllFalseAlarms() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(100)) {
-            memory.remember(event(1, "door", 1, 0.05f));
-            memory.remember(event(2, "door", 1, 0.1f));
-            memory.remember(event(3, "pump", 1, 0.1f)); // another source's look-alike does not count
+            memory.remember(entry(event(1, "door", 1, 0.05f)));
+            memory.remember(entry(event(2, "door", 1, 0.1f)));
+            memory.remember(entry(event(3, "pump", 1, 0.1f))); // another source's look-alike does not count
             memory.verdict("frames/0/1", verdict(1, Verdict.FALSE_ALARM, null));
             memory.verdict("frames/0/2", verdict(2, Verdict.FALSE_ALARM, null));
 
@@ -59,12 +62,12 @@ class AnomalyMemoryTest {
     }
 
     @Test
-    void theOldestEventsAreForgottenFirstWithTheirVerdicts() throws Exception {
+    void theIncidentsSeenLongestAgoAreForgottenFirst() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(2)) {
-            memory.remember(event(1, "a", 1, 0));
+            memory.remember(entry(event(1, "a", 1, 0)));
             memory.verdict("frames/0/1", verdict(1, Verdict.FALSE_ALARM, null));
-            memory.remember(event(2, "a", 1, 0.1f));
-            memory.remember(event(3, "a", 1, 0.2f));
+            memory.remember(entry(event(2, "a", 1, 0.1f)));
+            memory.remember(entry(event(3, "a", 1, 0.2f)));
             assertThat(memory.size()).isEqualTo(2);
             assertThat(memory.get("frames/0/1")).isEmpty();
             assertThat(memory.similar("frames/0/3", 5).orElseThrow()).extracting(Recollection.SimilarAnomaly::eventId)
@@ -75,12 +78,49 @@ class AnomalyMemoryTest {
     }
 
     @Test
+    void anIncidentAnswersForEveryEventItListsAndAVerdictOnAnyOfThemHoldsForIt() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(10)) {
+            AnomalyEvent first = event(1, "pump", 1, 0);
+            AnomalyEvent third = event(3, "pump", 1, 0.01f).in(new Incident("frames/0/1", 3, first.detectedTimestamp()));
+            memory.remember(entry(first));
+            // the incident's record, updated by its third event, replaces the first one's
+            memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, third.incident(), "pump", third.detectedTimestamp(),
+                    List.of("frames/0/1", "frames/0/2", "frames/0/3"), third, null));
+            memory.remember(entry(event(4, "fan", 1, 0.02f)));
+            assertThat(memory.size()).isEqualTo(2);
+            assertThat(memory.get("frames/0/2").orElseThrow().entry().id()).isEqualTo("frames/0/1");
+            assertThat(memory.get("frames/0/2").orElseThrow().event().eventId()).isEqualTo("frames/0/3");
+
+            memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "cavitation"));
+            assertThat(memory.get("frames/0/3").orElseThrow().verdict().label()).isEqualTo("cavitation");
+            Recollection.SimilarAnomaly like = memory.similar("frames/0/4", 5).orElseThrow().get(0);
+            assertThat(like.eventId()).isEqualTo("frames/0/1");
+            assertThat(like.count()).isEqualTo(3);
+            assertThat(like.label()).isEqualTo("cavitation");
+            // a later verdict on another of its events overrides
+            memory.verdict("frames/0/3", new Verdict(Verdict.SCHEMA_VERSION, "frames/0/3", Verdict.FALSE_ALARM, null, null,
+                    "2026-12-02T00:00:01Z", "test"));
+            assertThat(memory.get("frames/0/1").orElseThrow().verdict().verdict()).isEqualTo(Verdict.FALSE_ALARM);
+
+            // a new event of the incident is not its own neighbour
+            AnomalyEvent fifth = event(5, "pump", 1, 0.01f).in(new Incident("frames/0/1", 4, first.detectedTimestamp()));
+            assertThat(memory.recall(fifth, 5, 0.9, 0).similar()).extracting(Recollection.SimilarAnomaly::eventId)
+                    .containsExactly("frames/0/4");
+
+            memory.forget("frames/0/1"); // a tombstone on the memory topic
+            assertThat(memory.get("frames/0/2")).isEmpty();
+            memory.forgetSeenBefore(Long.MAX_VALUE);
+            assertThat(memory.size()).isZero();
+        }
+    }
+
+    @Test
     void aClosedMemoryAnswersNothingInsteadOfFailing() throws Exception {
         AnomalyMemory memory = new AnomalyMemory(10);
-        memory.remember(event(1, "a", 1, 0));
+        memory.remember(entry(event(1, "a", 1, 0)));
         memory.close(); // at shutdown, while the detector may still ask
         assertThat(memory.recall(event(2, "a", 1, 0), 5, 0.9, 0.9)).isEqualTo(Recollection.NONE);
-        memory.remember(event(3, "a", 1, 0));
+        memory.remember(entry(event(3, "a", 1, 0)));
         assertThat(memory.similar("frames/0/1", 5)).isEmpty();
     }
 
@@ -88,7 +128,13 @@ class AnomalyMemoryTest {
         FrameRef f = new FrameRef("frames", 0, offset);
         return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), source, f, offset, offset, 1000 + offset, 5, 1, 1, "m1",
                 "major", new AnomalyEvent.Window(1, 1, 1), null, new Signature(KIND, new float[] {x, y, 0.1f, 0}),
-                List.of(), null, null);
+                List.of(), null, null, null);
+    }
+
+    /** The memory record of an incident of one event. */
+    private static MemoryEntry entry(AnomalyEvent e) {
+        return new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident(e.eventId(), 1, e.detectedTimestamp()), e.source(),
+                e.detectedTimestamp(), List.of(e.eventId()), e, null);
     }
 
     private static Verdict verdict(long offset, String verdict, String label) {

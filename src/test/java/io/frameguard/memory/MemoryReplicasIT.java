@@ -64,6 +64,7 @@ class MemoryReplicasIT {
                 a.service.awaitReady();
                 b.service.awaitReady();
                 List<String> spikes = sendSpikes(bootstrap);
+                List<String> burst = sendBurst(bootstrap);
                 // both replicas remember every spike, whichever scored it
                 for (Replica r : List.of(a, b)) {
                     awaitUntil(() -> r.ids().containsAll(spikes), r + " remembers every spike");
@@ -71,6 +72,21 @@ class MemoryReplicasIT {
                 // the frames were shared: each replica scored some, so each answers for events the other scored
                 assertThat(a.service.metricSum("frameguard_frames_scored_total", "")).isPositive();
                 assertThat(b.service.metricSum("frameguard_frames_scored_total", "")).isPositive();
+                // a burst of one fault is one incident, on both replicas
+                for (Replica r : List.of(a, b)) {
+                    awaitUntil(() -> r.ids().containsAll(burst), r + " remembers the burst");
+                    JsonNode incident = r.get("/api/anomalies/" + burst.get(2));
+                    assertThat(incident.at("/incident/id").asText()).isEqualTo(burst.get(0));
+                    assertThat(incident.at("/incident/count").asInt()).isEqualTo(burst.size());
+                    assertThat(JSON.convertValue(incident.get("members"), List.class)).isEqualTo(burst);
+                    assertThat(incident.at("/event/eventId").asText()).isEqualTo(burst.get(burst.size() - 1));
+                }
+                // and both draw the heatmap of every spike, whichever replica scored it
+                for (String id : spikes) {
+                    for (Replica r : List.of(a, b)) {
+                        assertThat(r.status("/api/anomalies/" + id + "/heatmap.png")).as("%s heatmap of %s", r, id).isEqualTo(200);
+                    }
+                }
                 Map<String, JsonNode> fromA = new HashMap<>();
                 for (String id : spikes) {
                     JsonNode sa = a.get("/api/anomalies/" + id + "/similar?k=3");
@@ -85,6 +101,8 @@ class MemoryReplicasIT {
                 try {
                     b2.service.awaitReady();
                     awaitUntil(() -> b2.ids().containsAll(spikes), "the restarted replica remembers every spike");
+                    assertThat(b2.get("/api/anomalies/" + burst.get(0)).at("/incident/count").asInt()).isEqualTo(burst.size());
+                    assertThat(b2.status("/api/anomalies/" + spikes.get(0) + "/heatmap.png")).isEqualTo(200);
                     for (String id : spikes) {
                         assertThat(b2.get("/api/anomalies/" + id + "/similar?k=3").get("similar").findValuesAsText("eventId"))
                                 .isEqualTo(fromA.get(id).get("similar").findValuesAsText("eventId"));
@@ -112,6 +130,21 @@ class MemoryReplicasIT {
                 }
                 long t = 10L * i + 5;
                 RecordMetadata md = send(producer, source, sim.faulty(source, t, SensorSimulator.Fault.SPIKE, i % 2 == 0 ? 3 : 9, t));
+                ids.add("frames/" + md.partition() + "/" + md.offset());
+            }
+        }
+        return ids;
+    }
+
+    /** One source sends the same faulty frame four times in a row: the event ids. */
+    private static List<String> sendBurst(String bootstrap) throws Exception {
+        SensorSimulator sim = TestModels.simulator();
+        float[] frozen = sim.faulty("machine-burst", 500, SensorSimulator.Fault.SPIKE, 5, 500);
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 4; i++) {
+                RecordMetadata md = send(producer, "machine-burst", frozen);
                 ids.add("frames/" + md.partition() + "/" + md.offset());
             }
         }
@@ -160,10 +193,20 @@ class MemoryReplicasIT {
             return JSON.readTree(r.body());
         }
 
+        /** The events of every incident listed. */
         List<String> ids() throws Exception {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
                     + "/api/anomalies?limit=1000")).header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? JSON.readTree(r.body()).get("anomalies").findValuesAsText("eventId") : List.of();
+            List<String> ids = new ArrayList<>();
+            if (r.statusCode() == 200) {
+                JSON.readTree(r.body()).get("anomalies").forEach(a -> a.get("members").forEach(m -> ids.add(m.asText())));
+            }
+            return ids;
+        }
+
+        int status(String path) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
+                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         }
 
         @Override

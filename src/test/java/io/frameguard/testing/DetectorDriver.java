@@ -1,5 +1,7 @@
 package io.frameguard.testing;
 
+import io.frameguard.detection.IncidentPolicy;
+import io.frameguard.detection.PastAnomalies;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.drift.DriftPolicy;
 import io.frameguard.events.Topic;
@@ -27,11 +29,21 @@ public final class DetectorDriver implements AutoCloseable {
     /** @param idleExpiry the service's frameguard.detector.idle-source-expiry (zero: never) */
     public DetectorDriver(Path stateDir, ThresholdPolicy threshold, DriftPolicy drift, java.time.Duration idleExpiry,
             FrameguardMetrics metrics) {
+        this(stateDir, TopologyProducer.build(TOPICS, threshold, drift, idleExpiry, metrics));
+    }
+
+    /** With what the detector asks about past anomalies. */
+    public DetectorDriver(Path stateDir, ThresholdPolicy threshold, PastAnomalies memory, FrameguardMetrics metrics) {
+        this(stateDir, TopologyProducer.build(TOPICS, threshold, IncidentPolicy.DEFAULT, DriftPolicy.defaults(),
+                java.time.Duration.ZERO, memory, metrics));
+    }
+
+    private DetectorDriver(Path stateDir, org.apache.kafka.streams.Topology topology) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyProducer.build(TOPICS, threshold, drift, idleExpiry, metrics), p);
+        driver = new TopologyTestDriver(topology, p);
     }
 
     public <V> TestInputTopic<String, V> input(Topic<String, V> topic) {

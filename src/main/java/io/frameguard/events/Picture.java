@@ -1,0 +1,42 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A compact picture of an anomalous frame, enough to draw its heatmap on any replica long after the frame was scored:
+ * the error map and the frame, both reduced to at most {@code width × height} cells and quantised to one byte per
+ * value. Score records of candidate anomalies carry it to the detector, which writes it to the anomaly memory.
+ *
+ * <p>Images: {@code width × height} pixels (the model's image, scaled down to fit a small thumbnail), {@code channels}
+ * 1 (gray) or 3 (RGB, interleaved) in {@code frame}. Sensor frames: one row ({@code height} 1) of the frame's values.
+ *
+ * @param errorScale the error that byte 255 of {@code errors} stands for (the largest cell)
+ * @param errors one byte per cell, row by row: {@code errorScale × b / 255}
+ * @param frameMin the value that byte 0 of {@code frame} stands for
+ * @param frameMax the value that byte 255 of {@code frame} stands for
+ * @param frame one byte per cell and channel, row by row
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
+        byte[] frame) {
+
+    public static final int QUANTA = 255;
+
+    /** The error of cell {@code i}. */
+    public float error(int i) {
+        return errorScale * (errors[i] & 0xff) / QUANTA;
+    }
+
+    /** The frame's value {@code i} (cell × channels + channel). */
+    public float value(int i) {
+        return frameMin + (frameMax - frameMin) * (frame[i] & 0xff) / QUANTA;
+    }
+
+    /** Whether the arrays have the sizes the dimensions say (a record from elsewhere may not). */
+    public boolean wellFormed() {
+        long cells = (long) width * height;
+        return width > 0 && height > 0 && (channels == 1 || channels == 3) && errors != null && errors.length == cells
+                && frame != null && frame.length == cells * channels && Float.isFinite(errorScale)
+                && Float.isFinite(frameMin) && Float.isFinite(frameMax);
+    }
+}
