@@ -73,6 +73,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Images: weight of the structural (1 - SSIM) error map next to the smoothed one; 0 for none (default: ${DEFAULT-VALUE}).")
     double structuralWeight;
 
+    @Option(names = "--channels", defaultValue = "0", paramLabel = "C",
+            description = "Sensor windows: channels per time step; each frame is dim/C steps of C channels, time-major "
+                    + "(step 0's channels, then step 1's, ...). Recorded on the card; the signature then describes the "
+                    + "shape of the error on the channels that carry it. 0: each value is a channel of its own (default).")
+    int channels;
+
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
@@ -87,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
                 validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
-                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight);
+                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

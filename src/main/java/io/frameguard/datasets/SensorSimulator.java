@@ -13,8 +13,13 @@ import java.util.SplittableRandom;
  *
  * <p>Each channel is a fixed random mix of {@value #FACTORS} slow periodic factors plus a channel offset and
  * white noise, so channels are correlated the way real machine sensors are (temperature, vibration and current
- * moving together). A frame is a pure function of (seed, source, time step): the same call always gives the
- * same frame, so a frozen channel can be frozen at an earlier value and tests can reproduce any frame.
+ * moving together). A {@link #machine} adds a fast rhythm that every channel carries with its own weight (a shaft's
+ * rotation felt by several sensors), so that a window of steps has a rhythm whose change can be seen. A frame is a
+ * pure function of (seed, source, time step): the same call always gives the same frame, so a frozen channel can be
+ * frozen at an earlier value and tests can reproduce any frame.
+ *
+ * <p>Frames come one step at a time ({@link #frame}: {@code dim} channels) or as windows ({@link #window}: the
+ * channels of {@code steps} consecutive steps, time-major, as a producer of windowed frames sends them).
  */
 public final class SensorSimulator {
 
@@ -23,26 +28,44 @@ public final class SensorSimulator {
     /** Noise standard deviation relative to a channel's typical swing. */
     static final double NOISE = 0.05;
 
-    /** Faults a frame can carry; magnitudes are in units of the channel's typical swing. */
+    /** Faults a frame can carry on a channel; magnitudes are in units of the channel's typical swing. */
     public enum Fault {
         /** One reading far off (e.g. a bad sample, an impact). */
         SPIKE,
         /** A channel offset by a step (e.g. a miscalibrated sensor, a clogged filter). */
         LEVEL_SHIFT,
         /** A channel stuck at an earlier value while the others move (e.g. a dead sensor). */
-        FROZEN
+        FROZEN,
+        /** A channel's rhythms run {@value #FREQUENCY_RATIO} times as fast (e.g. a bearing or a belt slipping). */
+        FREQUENCY,
+        /**
+         * A channel that stops agreeing with the others: its rhythms keep their periods and sizes but run a quarter
+         * period out of step with the machine's, so it no longer correlates with what it moved with (e.g. a sensor
+         * moved to another machine, a wire swapped).
+         */
+        DECORRELATED
     }
 
     public static final double SPIKE_SIZE = 8.0;
     public static final double SHIFT_SIZE = 4.0;
+    public static final double FREQUENCY_RATIO = 2.3;
+    /** Period, in steps, of a machine's fast rhythm. */
+    static final double FAST_PERIOD = 9.3;
 
     private final int dim;
     private final long seed;
     private final double[][] mix;
+    /** Each channel's weight of the fast rhythm; all zero for a plain simulator. */
+    private final double[] fast;
     private final double[] offset;
     private final double[] swing;
 
+    /** Frames of {@code dim} channels moved by slow rhythms only. */
     public SensorSimulator(int dim, long seed) {
+        this(dim, seed, false);
+    }
+
+    private SensorSimulator(int dim, long seed, boolean fastRhythm) {
         if (dim < 2) {
             throw new IllegalArgumentException("dim must be >= 2");
         }
@@ -50,6 +73,7 @@ public final class SensorSimulator {
         this.seed = seed;
         SplittableRandom r = new SplittableRandom(seed);
         mix = new double[dim][FACTORS];
+        fast = new double[dim];
         offset = new double[dim];
         swing = new double[dim];
         for (int c = 0; c < dim; c++) {
@@ -61,6 +85,21 @@ public final class SensorSimulator {
             offset[c] = r.nextDouble(-5, 5);
             swing[c] = Math.sqrt(norm);
         }
+        if (fastRhythm) {
+            SplittableRandom rf = new SplittableRandom(seed ^ 0x5eed);
+            for (int c = 0; c < dim; c++) {
+                fast[c] = rf.nextDouble(0.3, 1.0) * (rf.nextBoolean() ? 1 : -1);
+                swing[c] = Math.sqrt(swing[c] * swing[c] + fast[c] * fast[c] / 2);
+            }
+        }
+    }
+
+    /**
+     * A machine of {@code channels} sensors: slow rhythms and a fast one (period {@value #FAST_PERIOD} steps) that
+     * every channel carries with its own weight. For windowed frames ({@link #window}).
+     */
+    public static SensorSimulator machine(int channels, long seed) {
+        return new SensorSimulator(channels, seed, true);
     }
 
     public int dim() {
@@ -72,33 +111,73 @@ public final class SensorSimulator {
         float[] x = new float[dim];
         long sourceSeed = seed * 31 + source.hashCode();
         SplittableRandom noise = new SplittableRandom(sourceSeed * 1_000_003L + t);
-        double[] factor = new double[FACTORS];
-        for (int f = 0; f < FACTORS; f++) {
-            double phase = new SplittableRandom(sourceSeed + f).nextDouble(0, 2 * Math.PI);
-            factor[f] = Math.sin(2 * Math.PI * t / PERIODS[f] + phase);
-        }
         for (int c = 0; c < dim; c++) {
-            double v = offset[c];
-            for (int f = 0; f < FACTORS; f++) {
-                v += mix[c][f] * factor[f];
-            }
-            x[c] = (float) (v + noise.nextGaussian() * NOISE * swing[c]);
+            x[c] = (float) (rhythms(sourceSeed, c, t, 0) + noise.nextGaussian() * NOISE * swing[c]);
         }
         return x;
     }
 
     /**
-     * The frame of {@code source} at step {@code t} with {@code fault} on {@code channel}; a frozen channel keeps
-     * the value it had at {@code faultStart}, the step at which the fault began.
+     * Channel {@code c}'s value at step {@code t} without noise, its rhythms in the phases of {@code phaseSeed} shifted
+     * by {@code shift} radians.
+     */
+    private double rhythms(long phaseSeed, int c, double t, double shift) {
+        double v = offset[c];
+        for (int f = 0; f < FACTORS; f++) {
+            v += mix[c][f] * Math.sin(2 * Math.PI * t / PERIODS[f] + phase(phaseSeed, f) + shift);
+        }
+        if (fast[c] != 0) {
+            v += fast[c] * Math.sin(2 * Math.PI * t / FAST_PERIOD + phase(phaseSeed, FACTORS) + shift);
+        }
+        return v;
+    }
+
+    private static double phase(long phaseSeed, int factor) {
+        return new SplittableRandom(phaseSeed + factor).nextDouble(0, 2 * Math.PI);
+    }
+
+    /**
+     * The frame of {@code source} at step {@code t} with {@code fault} on {@code channel}, a fault that began at step
+     * {@code faultStart}: a frozen channel keeps the value it had then; a changed frequency or lost phase applies
+     * from then on (a spike and a level shift at any step given).
      */
     public float[] faulty(String source, long t, Fault fault, int channel, long faultStart) {
         float[] x = frame(source, t);
+        long sourceSeed = seed * 31 + source.hashCode();
+        double normal = rhythms(sourceSeed, channel, t, 0);
         switch (fault) {
             case SPIKE -> x[channel] += (float) (SPIKE_SIZE * swing[channel]);
             case LEVEL_SHIFT -> x[channel] += (float) (SHIFT_SIZE * swing[channel]);
             case FROZEN -> x[channel] = frame(source, faultStart)[channel];
+            case FREQUENCY -> x[channel] += (float) (rhythms(sourceSeed, channel, faultStart + (t - faultStart) * FREQUENCY_RATIO, 0)
+                    - normal);
+            // a quarter period out of step: uncorrelated with every rhythm it followed
+            case DECORRELATED -> x[channel] += (float) (rhythms(sourceSeed, channel, t, Math.PI / 2) - normal);
         }
         return x;
+    }
+
+    /** The normal window of {@code source}: steps {@code t0 .. t0 + steps - 1}, each step's channels in turn. */
+    public float[] window(String source, long t0, int steps) {
+        float[] w = new float[steps * dim];
+        for (int i = 0; i < steps; i++) {
+            System.arraycopy(frame(source, t0 + i), 0, w, i * dim, dim);
+        }
+        return w;
+    }
+
+    /**
+     * The window of {@code source} from step {@code t0} with {@code fault} on each of {@code channels}, beginning at
+     * step {@code t0 + at} (a spike: only there; the others: from there to the window's end).
+     */
+    public float[] faultyWindow(String source, long t0, int steps, Fault fault, int[] channels, int at) {
+        float[] w = window(source, t0, steps);
+        for (int i = fault == Fault.SPIKE ? at : Math.max(0, at); i < (fault == Fault.SPIKE ? at + 1 : steps); i++) {
+            for (int c : channels) {
+                w[i * dim + c] = faulty(source, t0 + i, fault, c, t0 + at)[c];
+            }
+        }
+        return w;
     }
 
     /** Normal training data: {@code frames} frames spread over {@code sources} sources, row-major. */

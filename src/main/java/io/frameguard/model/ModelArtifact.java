@@ -83,6 +83,11 @@ public record ModelArtifact(Path dir, ModelCard card) {
             throw new InvalidModelException(cardFile + ": input.image " + card.input().image() + " does not have input.dim "
                     + card.input().dim() + " values");
         }
+        Integer channels = card.input().channels();
+        if (channels != null && (channels < 1 || card.input().image() != null || card.input().dim() % channels != 0)) {
+            throw new InvalidModelException(cardFile + ": input.channels " + channels + " must be a positive divisor of input.dim "
+                    + card.input().dim() + " (a window of whole time steps) and only on sensor models");
+        }
         if (card.threshold() == null || !(card.threshold().value() > 0) || !Double.isFinite(card.threshold().value())) {
             throw new InvalidModelException(cardFile + ": threshold.value must be a positive finite number");
         }

@@ -42,10 +42,22 @@ public record ModelCard(
      *
      * @param featureNames sensor channel names; null for images
      * @param image the image geometry; null for sensors
+     * @param channels sensor windows: channels per time step, the frame being {@code dim / channels} steps, time-major;
+     *     null for frames of one step (each value a channel) and for images
      */
-    public record Input(String kind, int dim, List<String> featureNames, ImageGeometry image) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Input(String kind, int dim, List<String> featureNames, ImageGeometry image, Integer channels) {
         public static final String SENSOR = "sensor";
         public static final String IMAGE = "image";
+
+        public Input(String kind, int dim, List<String> featureNames, ImageGeometry image) {
+            this(kind, dim, featureNames, image, null);
+        }
+
+        /** Time steps per frame: {@code dim / channels} for windows, 1 otherwise. */
+        public int steps() {
+            return channels == null || channels == 0 ? 1 : dim / channels;
+        }
 
         public FrameShape shape() {
             return new FrameShape(dim, image);

@@ -69,6 +69,12 @@ public final class AutoencoderTrainer {
             throw new IllegalArgumentException("architecture conv needs images whose width and height are multiples of 4"
                     + (image == null ? "; these are sensor frames" : "; these are " + image));
         }
+        int channels = options.channels();
+        if (channels > 0 && (image != null || dim % channels != 0 || dim / channels < Signatures.MIN_WINDOW_STEPS)) {
+            throw new IllegalArgumentException("--channels " + channels + " must divide the frame's " + dim + " values into "
+                    + "windows of at least " + Signatures.MIN_WINDOW_STEPS + " time steps, on sensor frames"
+                    + (image != null ? "; these are images" : ""));
+        }
         int nValidation = (int) Math.round(data.rows() * options.validationFraction());
         boolean structural = image != null && options.structuralWeight() > 0;
         int nCalibration = image != null && options.calibratesImages() ? nValidation / 2 : 0;
@@ -147,9 +153,12 @@ public final class AutoencoderTrainer {
             double[] sorted = validationScores.clone();
             Arrays.sort(sorted);
 
-            Signatures.Signature similarity = image == null
-                    ? Signatures.sensor(tf, perValue, tf.math.sub(network.reconstruction(), x), dim)
-                    : Signatures.image(tf, errors, network.code(), (int) network.code().shape().size(1), image);
+            Signatures.Signature similarity = image != null
+                    ? Signatures.image(tf, errors, network.code(), (int) network.code().shape().size(1), image)
+                    : channels > 0
+                    ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
+                            Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))
+                    : Signatures.sensor(tf, perValue, tf.math.sub(network.reconstruction(), x), dim);
             Signature.Builder outputs = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
                     .input(ModelArtifact.INPUT_NAME, frames)
@@ -173,7 +182,8 @@ public final class AutoencoderTrainer {
                     version,
                     created,
                     image == null
-                            ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null)
+                            ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null,
+                                    channels > 0 ? channels : null)
                             : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image),
                     preprocessing,
                     network.architecture(),

@@ -2,6 +2,7 @@ package io.frameguard.training;
 
 import io.frameguard.frames.ImageGeometry;
 import io.frameguard.model.ModelCard;
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -58,6 +59,142 @@ final class Signatures {
         return new Signature(joined, new ModelCard.Signature("error-map+residual-" + dim, 2 * dim,
                 "which channels carry the error (the per-channel error) and in which direction (the reconstruction's "
                         + "residual, in standard units), each scaled to unit length"));
+    }
+
+    /** Fewest time steps a window must have for its spectrum and shape to say anything. */
+    static final int MIN_WINDOW_STEPS = 8;
+    /** A step counts as still when the channel moves less than this share of its typical step. */
+    private static final float STILL_SHARE = 0.2f;
+    /** Weight of the shape statistics against the spectra (each spectrum has unit length). */
+    private static final float STATS_WEIGHT = 2f;
+
+    /**
+     * Sensor windows of {@code steps} steps of {@code channels} channels (time-major): what shape the error has on the
+     * channels that carry it, whichever channels those are. For each channel: the amplitude spectrum of its residual
+     * (unit length: the error's rhythm), five shape statistics (how concentrated in one step the error is, how one-sided,
+     * how rough, how much the channel itself moved, and the share of its steps in which it stood still), and the
+     * amplitude spectrum of the channel itself (its own rhythm). The channels are then averaged, each weighted by its
+     * share of the squared per-channel error, so that the one to three channels that carry a fault make the signature.
+     *
+     * @param x the standardised frame
+     * @param residual reconstruction minus {@code x}
+     * @param typicalStep per channel, the mean absolute change from one step to the next in normal windows
+     *     (standardised units; {@link #typicalSteps})
+     */
+    static Signature window(Ops tf, Operand<TFloat32> x, Operand<TFloat32> residual, int channels, int steps,
+            float[] typicalStep) {
+        int bins = steps / 2;
+        Operand<TFloat32> r = byChannel(tf, residual, channels, steps); // [-1, C, T]
+        Operand<TFloat32> xs = byChannel(tf, x, channels, steps);
+        Operand<TFloat32> energy = tf.math.mean(tf.math.square(r), tf.constant(2)); // [-1, C]
+        Operand<TFloat32> e2 = tf.math.square(energy);
+        Operand<TFloat32> weight = tf.math.div(e2, tf.math.add(tf.sum(e2, tf.constant(1), Sum.keepDims(true)),
+                tf.constant(EPSILON))); // [-1, C]
+        Operand<TFloat32> rms = tf.math.sqrt(tf.math.add(energy, tf.constant(EPSILON)));
+        Operand<TFloat32> peak = tf.math.div(tf.max(tf.math.abs(r), tf.constant(2)),
+                tf.math.mul(rms, tf.constant((float) Math.sqrt(steps))));
+        Operand<TFloat32> oneSided = tf.math.div(tf.math.abs(tf.math.mean(r, tf.constant(2))), rms);
+        float[][] diff = difference(steps);
+        Operand<TFloat32> dr = overSteps(tf, r, tf.constant(diff), channels, steps - 1);
+        Operand<TFloat32> rough = tf.math.div(tf.math.sqrt(tf.math.add(tf.math.mean(tf.math.square(dr), tf.constant(2)),
+                tf.constant(EPSILON))), tf.math.mul(rms, tf.constant(2f)));
+        Operand<TFloat32> mean = tf.math.mean(xs, tf.constant(2));
+        Operand<TFloat32> moved = tf.math.sqrt(tf.math.add(tf.math.maximum(tf.math.sub(
+                tf.math.mean(tf.math.square(xs), tf.constant(2)), tf.math.square(mean)), tf.constant(0f)), tf.constant(EPSILON)));
+        float[][][] scale = new float[1][channels][1];
+        for (int c = 0; c < channels; c++) {
+            scale[0][c][0] = 1f / Math.max(STILL_SHARE * typicalStep[c], EPSILON);
+        }
+        Operand<TFloat32> dx = tf.math.mul(overSteps(tf, xs, tf.constant(diff), channels, steps - 1), tf.constant(scale));
+        Operand<TFloat32> still = tf.math.mean(tf.math.exp(tf.math.neg(tf.math.square(dx))), tf.constant(2));
+        List<Operand<TFloat32>> parts = new ArrayList<>();
+        parts.add(weighted(tf, unitLast(tf, spectrum(tf, r, channels, steps, bins)), weight, channels, bins));
+        for (Operand<TFloat32> stat : List.of(peak, oneSided, rough, moved, still)) {
+            parts.add(tf.math.mul(tf.sum(tf.math.mul(stat, weight), tf.constant(1), Sum.keepDims(true)),
+                    tf.constant(STATS_WEIGHT)));
+        }
+        parts.add(weighted(tf, unitLast(tf, spectrum(tf, xs, channels, steps, bins)), weight, channels, bins));
+        Operand<TFloat32> joined = tf.concat(parts, tf.constant(1));
+        int length = 2 * bins + 5;
+        return new Signature(joined, new ModelCard.Signature("window-shape-" + channels + "x" + steps, length,
+                "what shape the error has on the channels that carry it, whichever they are: per channel the spectrum of "
+                        + "the residual, how concentrated, one-sided and rough the error is, how much the channel moved and "
+                        + "how often it stood still, and the spectrum of the channel itself; channels weighted by their "
+                        + "share of the squared error"));
+    }
+
+    /** Per channel, the mean absolute change between consecutive steps of the standardised training windows. */
+    static float[] typicalSteps(float[] frames, float[] mean, float[] std, int channels) {
+        int dim = mean.length;
+        int steps = dim / channels;
+        int rows = frames.length / dim;
+        double[] sum = new double[channels];
+        for (int row = 0; row < rows; row++) {
+            int base = row * dim;
+            for (int t = 1; t < steps; t++) {
+                for (int c = 0; c < channels; c++) {
+                    int i = t * channels + c;
+                    int j = i - channels;
+                    sum[c] += Math.abs((frames[base + i] - mean[i]) / std[i] - (frames[base + j] - mean[j]) / std[j]);
+                }
+            }
+        }
+        float[] out = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            out[c] = (float) (sum[c] / Math.max(1, (long) rows * (steps - 1)));
+        }
+        return out;
+    }
+
+    /** [-1, T*C] time-major to [-1, C, T]. */
+    private static Operand<TFloat32> byChannel(Ops tf, Operand<TFloat32> flat, int channels, int steps) {
+        return tf.linalg.transpose(tf.reshape(flat, tf.constant(new int[] {-1, steps, channels})), tf.constant(new int[] {0, 2, 1}));
+    }
+
+    /** [-1, C, T] times a [T, K] matrix: [-1, C, K]. */
+    private static Operand<TFloat32> overSteps(Ops tf, Operand<TFloat32> series, Operand<TFloat32> matrix, int channels,
+            int columns) {
+        Operand<TFloat32> rows = tf.reshape(series, tf.constant(new int[] {-1, (int) matrix.shape().size(0)}));
+        return tf.reshape(tf.linalg.matMul(rows, matrix), tf.constant(new int[] {-1, channels, columns}));
+    }
+
+    /** The amplitude spectrum (frequencies 1 .. T/2) of each channel's series: [-1, C, T/2]. */
+    private static Operand<TFloat32> spectrum(Ops tf, Operand<TFloat32> series, int channels, int steps, int bins) {
+        float[][] cos = new float[steps][bins];
+        float[][] sin = new float[steps][bins];
+        for (int t = 0; t < steps; t++) {
+            for (int k = 0; k < bins; k++) {
+                double a = 2 * Math.PI * (k + 1) * t / steps;
+                cos[t][k] = (float) Math.cos(a);
+                sin[t][k] = (float) Math.sin(a);
+            }
+        }
+        Operand<TFloat32> re = overSteps(tf, series, tf.constant(cos), channels, bins);
+        Operand<TFloat32> im = overSteps(tf, series, tf.constant(sin), channels, bins);
+        return tf.math.sqrt(tf.math.add(tf.math.add(tf.math.square(re), tf.math.square(im)), tf.constant(EPSILON)));
+    }
+
+    /** [T, T-1]: column t is step t+1 minus step t. */
+    private static float[][] difference(int steps) {
+        float[][] d = new float[steps][steps - 1];
+        for (int t = 0; t < steps - 1; t++) {
+            d[t][t] = -1f;
+            d[t + 1][t] = 1f;
+        }
+        return d;
+    }
+
+    /** Each [.., K] vector scaled to unit length. */
+    private static Operand<TFloat32> unitLast(Ops tf, Operand<TFloat32> v) {
+        Operand<TFloat32> norm2 = tf.sum(tf.math.square(v), tf.constant(-1), Sum.keepDims(true));
+        return tf.math.mul(v, tf.math.rsqrt(tf.math.add(norm2, tf.constant(EPSILON))));
+    }
+
+    /** Sum over channels of [-1, C, K] weighted by [-1, C]: [-1, K]. */
+    private static Operand<TFloat32> weighted(Ops tf, Operand<TFloat32> perChannel, Operand<TFloat32> weight, int channels,
+            int k) {
+        Operand<TFloat32> w = tf.reshape(weight, tf.constant(new int[] {-1, channels, 1}));
+        return tf.sum(tf.math.mul(perChannel, w), tf.constant(1));
     }
 
     /** Largest number of cells per side (at most 8) that divides both sides. */

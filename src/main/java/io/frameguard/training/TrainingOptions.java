@@ -20,6 +20,8 @@ import io.frameguard.model.ModelCard;
  * @param varianceFloor images: the per-pixel variance used is at least this share of the mean variance
  * @param structuralWeight images: weight of the structural (1 - SSIM) map added to the smoothed error map, relative
  *     to it (each scaled by the spread of its scores on held-out normal images); 0 for none
+ * @param channels sensor windows: channels per time step (a frame is {@code dim / channels} steps, time-major); 0 for
+ *     frames of one step, each value a channel of its own
  */
 public record TrainingOptions(
         String name,
@@ -37,7 +39,8 @@ public record TrainingOptions(
         double smoothingSigma,
         boolean pixelVariance,
         double varianceFloor,
-        double structuralWeight) {
+        double structuralWeight,
+        int channels) {
 
     public static final String DENSE = "dense";
     public static final String CONV = "conv";
@@ -55,7 +58,7 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT);
+        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0);
     }
 
     public TrainingOptions {
@@ -71,6 +74,7 @@ public record TrainingOptions(
         require(varianceFloor > 0 && varianceFloor <= 1, "variance floor must be in (0, 1]");
         require(structuralWeight >= 0 && structuralWeight <= MAX_STRUCTURAL_WEIGHT,
                 "structural weight must be in [0, " + (int) MAX_STRUCTURAL_WEIGHT + "]");
+        require(channels >= 0, "channels must be >= 0");
     }
 
     /** Images: whether a share of the held-out images calibrates the error maps (per-pixel variance, map weights). */
@@ -131,6 +135,9 @@ public record TrainingOptions(
                 b.validationFraction(Math.min(0.5, Math.max(0.05, f)));
             }
         }
+        if (card.input().channels() != null) {
+            b.channels(card.input().channels());
+        }
         ModelCard.Scoring s = card.scoring();
         if (s != null) {
             b.smoothingSigma(s.smoothingSigma()).pixelVariance(s.pixelVariance()).varianceFloor(s.varianceFloor())
@@ -157,6 +164,7 @@ public record TrainingOptions(
         b.pixelVariance = pixelVariance;
         b.varianceFloor = varianceFloor;
         b.structuralWeight = structuralWeight;
+        b.channels = channels;
         return b;
     }
 
@@ -182,6 +190,7 @@ public record TrainingOptions(
         private boolean pixelVariance;
         private double varianceFloor;
         private double structuralWeight;
+        private int channels;
 
         public Builder name(String v) { name = v; return this; }
         public Builder version(String v) { version = v; return this; }
@@ -198,12 +207,13 @@ public record TrainingOptions(
         public Builder smoothingSigma(double v) { smoothingSigma = v; return this; }
         public Builder pixelVariance(boolean v) { pixelVariance = v; return this; }
         public Builder varianceFloor(double v) { varianceFloor = v; return this; }
+        public Builder channels(int v) { channels = v; return this; }
         public Builder structuralWeight(double v) { structuralWeight = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
                     validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance,
-                    varianceFloor, structuralWeight);
+                    varianceFloor, structuralWeight, channels);
         }
     }
 }

@@ -51,6 +51,46 @@ class SignaturesTest {
     }
 
     @Test
+    void windowSignaturesSayWhatShapeTheErrorHasOnWhicheverChannel() throws Exception {
+        int channels = 8;
+        int steps = 32;
+        int dim = channels * steps;
+        SensorSimulator sim = SensorSimulator.machine(channels, 3);
+        int rows = 1500;
+        float[] normal = new float[rows * dim];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(sim.window("m" + i % 4, 37L * i, steps), 0, normal, i * dim, dim);
+        }
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("w").epochs(8)
+                .channels(channels).threads(2).build(), TrainingProgress.NONE).train(new FrameFile(dim, rows, normal, null),
+                tmp.resolve("windows"), "t");
+        assertThat(model.card().input().channels()).isEqualTo(channels);
+        assertThat(model.card().input().steps()).isEqualTo(steps);
+        ModelCard.Signature card = model.card().signature();
+        assertThat(card.kind()).isEqualTo("window-shape-8x32");
+        assertThat(card.length()).isEqualTo(steps + 5);
+        // level shifts and frozen channels, each on channels that change from window to window
+        int n = 20;
+        float[] frames = new float[2 * n * dim];
+        for (int i = 0; i < 2 * n; i++) {
+            SensorSimulator.Fault kind = i < n ? SensorSimulator.Fault.LEVEL_SHIFT : SensorSimulator.Fault.FROZEN;
+            float[] w = sim.faultyWindow("m" + i % 4, 50_000 + 101L * i, steps, kind, new int[] {i % channels}, 4 + i % 10);
+            System.arraycopy(w, 0, frames, i * dim, dim);
+        }
+        List<float[]> signatures = signatures(model, frames, 2 * n, dim);
+        assertThat(signatures).allSatisfy(s -> assertThat(s).hasSize(card.length()));
+        assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
+    }
+
+    @Test
+    void aWindowLayoutThatDoesNotDivideTheFrameIsRefused() {
+        FrameFile frames = new FrameFile(30, 200, new float[30 * 200], null);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new AutoencoderTrainer(TrainingOptions.builder()
+                .channels(7).build(), TrainingProgress.NONE).train(frames, tmp.resolve("bad"), "t")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--channels 7");
+    }
+
+    @Test
     void imageSignaturesGroupAnomaliesOfOneKind() throws Exception {
         FrameFile all = ImageFiles.readIdx(TestModels.fashionTrainImages(), Set.of(7));
         int rows = 2000;

@@ -1,6 +1,7 @@
 package io.frameguard.bench;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.datasets.ImageFiles;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
@@ -57,6 +58,16 @@ public final class MemoryBenchmark implements Callable<Integer> {
     @Option(names = "--index-sizes", split = ",", defaultValue = "10000,100000", description = "Index sizes to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> indexSizes;
 
+    @Option(names = "--parts", split = ",", defaultValue = "sensor,images,index",
+            description = "What to measure: sensor (fault kinds in sensor windows), images (Fashion-MNIST), index (default: ${DEFAULT-VALUE}).")
+    Set<String> parts;
+
+    @Option(names = "--per-kind", defaultValue = "200", description = "Faulty sensor windows per fault kind (default: ${DEFAULT-VALUE}).")
+    int perKind;
+
+    @Option(names = "--sensor-epochs", defaultValue = "20", description = "Training epochs of the sensor window model (default: ${DEFAULT-VALUE}).")
+    int sensorEpochs;
+
     @Option(names = "--work", defaultValue = "target/bench/memory", description = "Where models are written (default: ${DEFAULT-VALUE}).")
     Path work;
 
@@ -70,22 +81,34 @@ public final class MemoryBenchmark implements Callable<Integer> {
 
     record Retrieval(int label, int anomalies, double signature, double where, double latent, double pixels) {}
 
+    /** Precision at 5 of the same fault kind, overall and per kind, with the flagged windows per kind. */
+    record SensorRetrieval(int channels, int steps, int flagged, double signature, double errorMap, double raw,
+            java.util.Map<String, Double> signatureByKind, java.util.Map<String, Integer> flaggedByKind) {}
+
     record IndexFigures(int entries, int length, double insertsPerSecond, double p50Micros, double p99Micros, double bytesPerEntry,
             double recall) {}
 
     @Override
     public Integer call() throws Exception {
+        SensorRetrieval sensor = parts.contains("sensor") ? sensorRetrieval() : null;
+        if (sensor != null) {
+            System.out.printf(Locale.ROOT, "sensor windows %dx%d: %d flagged; precision at 5 of the fault kind: signature %.3f, "
+                    + "error map %.3f, raw window %.3f; by kind %s (flagged %s)%n", sensor.channels(), sensor.steps(),
+                    sensor.flagged(), sensor.signature(), sensor.errorMap(), sensor.raw(), sensor.signatureByKind(),
+                    sensor.flaggedByKind());
+        }
         List<Retrieval> retrieval = new ArrayList<>();
-        FrameFile test = ImageFiles.readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), null);
-        int[] labels = ImageFiles.readIdxLabels(ImageFiles.labelsFileFor(data.resolve("t10k-images-idx3-ubyte.gz")));
-        for (int label : classes != null ? classes : List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)) {
+        FrameFile test = parts.contains("images") ? ImageFiles.readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), null) : null;
+        int[] labels = test == null ? null
+                : ImageFiles.readIdxLabels(ImageFiles.labelsFileFor(data.resolve("t10k-images-idx3-ubyte.gz")));
+        for (int label : test == null ? List.<Integer>of() : classes != null ? classes : List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)) {
             Retrieval r = retrieval(label, test, labels);
             retrieval.add(r);
             System.out.printf(Locale.ROOT, "class %d: %d flagged anomalies, precision at 5: signature %.3f (where %.3f, latent %.3f), raw pixels %.3f%n",
                     label, r.anomalies(), r.signature(), r.where(), r.latent(), r.pixels());
         }
         List<IndexFigures> index = new ArrayList<>();
-        for (int n : indexSizes) {
+        for (int n : parts.contains("index") ? indexSizes : List.<Integer>of()) {
             IndexFigures f = index(n, IMAGE_SIGNATURE_LENGTH);
             index.add(f);
             System.out.printf(Locale.ROOT, "index of %,d x %d: %,.0f inserts/s, query p50 %.0f us p99 %.0f us, %.0f bytes/entry, recall at 5 %.3f%n",
@@ -97,7 +120,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         if (report != null) {
             BenchReport.publish(report, "memory", "Anomaly memory: retrieval and index", String.format(Locale.ROOT,
                     "%s one-class models, %d epochs, %d test images of each other class scored per model; index queries k=%d, %d queries",
-                    architecture, epochs, perClass, K, QUERIES), table(retrieval, index, sig, pix));
+                    architecture, epochs, perClass, K, QUERIES), table(sensor, retrieval, index, sig, pix));
         }
         return 0;
     }
@@ -145,6 +168,80 @@ public final class MemoryBenchmark implements Callable<Integer> {
                 precision(latentPart, classOf), precision(pixels, classOf));
     }
 
+    /** Sensor windows of this many channels and steps: the layout of the held-out sets the issue names. */
+    static final int SENSOR_CHANNELS = 16;
+    static final int SENSOR_STEPS = 64;
+
+    /**
+     * Faults of every kind the simulator injects, on one to three random channels of windows of a simulated machine,
+     * from a random step: a window model trained on normal windows scores them; those it flags are the past anomalies,
+     * and each one's 5 nearest others should be of its kind.
+     */
+    private SensorRetrieval sensorRetrieval() throws Exception {
+        SensorSimulator sim = SensorSimulator.machine(SENSOR_CHANNELS, 7);
+        int dim = SENSOR_CHANNELS * SENSOR_STEPS;
+        Random random = new Random(11);
+        int trainWindows = 4000;
+        float[] normal = new float[trainWindows * dim];
+        for (int i = 0; i < trainWindows; i++) {
+            System.arraycopy(sim.window("machine-" + i % 8, random.nextInt(1_000_000), SENSOR_STEPS), 0, normal, i * dim, dim);
+        }
+        Path dir = work.resolve("sensor-windows");
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("windows")
+                .epochs(sensorEpochs).channels(SENSOR_CHANNELS).build(), TrainingProgress.NONE)
+                .train(new FrameFile(dim, trainWindows, normal, null), dir, "simulated machine windows");
+        SensorSimulator.Fault[] kinds = SensorSimulator.Fault.values();
+        float[] faulty = new float[kinds.length * perKind * dim];
+        List<String> kindOf = new ArrayList<>();
+        for (SensorSimulator.Fault kind : kinds) {
+            for (int i = 0; i < perKind; i++) {
+                int[] channels = random.ints(0, SENSOR_CHANNELS).distinct().limit(1 + random.nextInt(3)).toArray();
+                int at = kind == SensorSimulator.Fault.SPIKE ? random.nextInt(SENSOR_STEPS) : random.nextInt(SENSOR_STEPS - 8);
+                float[] w = sim.faultyWindow("machine-" + i % 8, random.nextInt(1_000_000), SENSOR_STEPS, kind, channels, at);
+                System.arraycopy(w, 0, faulty, kindOf.size() * dim, dim);
+                kindOf.add(kind.name());
+            }
+        }
+        List<float[]> signatures = new ArrayList<>();
+        List<float[]> maps = new ArrayList<>();
+        List<float[]> raw = new ArrayList<>();
+        List<String> flaggedKinds = new ArrayList<>();
+        double threshold = model.card().threshold().value();
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            for (int from = 0; from < kindOf.size(); from += 256) {
+                int n = Math.min(256, kindOf.size() - from);
+                io.frameguard.inference.ModelOutputs out = s.run(new FrameBatch(faulty, from * dim, n, dim));
+                List<ScoredFrame> scored = s.explain(out, n);
+                for (int i = 0; i < n; i++) {
+                    if (scored.get(i).score() > threshold) {
+                        signatures.add(scored.get(i).signature());
+                        maps.add(Arrays.copyOfRange(out.errors(), i * dim, (i + 1) * dim));
+                        raw.add(Arrays.copyOfRange(faulty, (from + i) * dim, (from + i + 1) * dim));
+                        flaggedKinds.add(kindOf.get(from + i));
+                    }
+                }
+            }
+        }
+        java.util.Map<String, Double> byKind = new java.util.TreeMap<>();
+        java.util.Map<String, Integer> flaggedByKind = new java.util.TreeMap<>();
+        double[] perItem = precisions(signatures, flaggedKinds);
+        for (SensorSimulator.Fault kind : kinds) {
+            double sum = 0;
+            int n = 0;
+            for (int i = 0; i < perItem.length; i++) {
+                if (flaggedKinds.get(i).equals(kind.name())) {
+                    sum += perItem[i];
+                    n++;
+                }
+            }
+            byKind.put(kind.name().toLowerCase(Locale.ROOT), n == 0 ? Double.NaN : Math.round(1000 * sum / n) / 1000.0);
+            flaggedByKind.put(kind.name().toLowerCase(Locale.ROOT), n);
+        }
+        return new SensorRetrieval(SENSOR_CHANNELS, SENSOR_STEPS, signatures.size(), precision(signatures, flaggedKinds),
+                precision(maps, flaggedKinds), precision(raw, flaggedKinds), byKind, flaggedByKind);
+    }
+
     private static int signatureLength(ModelArtifact model) {
         return model.card().signature().length();
     }
@@ -156,13 +253,18 @@ public final class MemoryBenchmark implements Callable<Integer> {
     }
 
     /** Mean share of each vector's K nearest others (cosine, brute force) with its class. */
-    static double precision(List<float[]> vectors, List<Integer> classOf) {
+    static <L> double precision(List<float[]> vectors, List<L> classOf) {
+        return Arrays.stream(precisions(vectors, classOf)).average().orElse(Double.NaN);
+    }
+
+    /** Each vector's share of its K nearest others (cosine, brute force) with its class. */
+    static <L> double[] precisions(List<float[]> vectors, List<L> classOf) {
         int n = vectors.size();
         float[][] unit = new float[n][];
         for (int i = 0; i < n; i++) {
             unit[i] = normalised(vectors.get(i));
         }
-        double total = 0;
+        double[] out = new double[n];
         double[] sims = new double[n];
         for (int q = 0; q < n; q++) {
             for (int i = 0; i < n; i++) {
@@ -179,9 +281,9 @@ public final class MemoryBenchmark implements Callable<Integer> {
                 hits += classOf.get(best).equals(classOf.get(q)) ? 1 : 0;
                 sims[best] = Double.NEGATIVE_INFINITY;
             }
-            total += (double) hits / Math.min(K, n - 1);
+            out[q] = (double) hits / Math.min(K, n - 1);
         }
-        return total / n;
+        return out;
     }
 
     private IndexFigures index(int n, int length) throws Exception {
@@ -273,8 +375,24 @@ public final class MemoryBenchmark implements Callable<Integer> {
         return v;
     }
 
-    private static String table(List<Retrieval> retrieval, List<IndexFigures> index, double sig, double pix) {
+    private static String table(SensorRetrieval sensor, List<Retrieval> retrieval, List<IndexFigures> index, double sig,
+            double pix) {
         StringBuilder s = new StringBuilder();
+        if (sensor != null) {
+            s.append(String.format(Locale.ROOT, "Sensor windows (%d channels x %d steps, a simulated machine; faults on 1-3 random "
+                    + "channels from a random step): precision at 5 of \"same fault kind\" among the windows the model flags%n%n",
+                    sensor.channels(), sensor.steps()));
+            s.append("| flagged | signature | raw error map | raw window |\n|---:|---:|---:|---:|\n");
+            s.append(String.format(Locale.ROOT, "| %,d | **%.3f** | %.3f | %.3f |%n%n", sensor.flagged(), sensor.signature(),
+                    sensor.errorMap(), sensor.raw()));
+            s.append("| fault kind | flagged | signature |\n|---|---:|---:|\n");
+            sensor.signatureByKind().forEach((kind, p) -> s.append(String.format(Locale.ROOT, "| %s | %d | %.3f |%n", kind,
+                    sensor.flaggedByKind().get(kind), p)));
+            s.append('\n');
+        }
+        if (retrieval.isEmpty() && index.isEmpty()) {
+            return s.toString();
+        }
         s.append("Retrieval: precision at 5 of \"same class\" among the other classes' test images each one-class model flags\n\n");
         s.append("| normal class | flagged anomalies | signature | its error grid alone | its latent code alone | raw pixels (baseline) |\n");
         s.append("|---|---:|---:|---:|---:|---:|\n");
