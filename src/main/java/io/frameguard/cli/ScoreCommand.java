@@ -68,7 +68,8 @@ final class ScoreCommand implements Callable<Integer> {
             w.write("index,score,threshold,anomalous\n");
             for (int from = 0; from < data.rows(); from += batch) {
                 int n = Math.min(batch, data.rows() - from);
-                List<ScoredFrame> scored = session.score(new FrameBatch(data.values(), from * dim, n, dim));
+                FrameBatch frames = new FrameBatch(data.values(), from * dim, n, dim);
+                List<ScoredFrame> scored = signatures == null ? session.score(frames) : session.scoreWithSignatures(frames);
                 for (int i = 0; i < n; i++) {
                     double s = scored.get(i).score();
                     boolean anomalous = s > threshold;

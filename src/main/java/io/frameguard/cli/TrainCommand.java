@@ -79,6 +79,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "shape of the error on the channels that carry it. 0: each value is a channel of its own (default).")
     int channels;
 
+    @Option(names = "--signature", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Export each frame's signature for the anomaly memory (similar anomalies, search by frame); "
+                    + "--no-signature saves its share of the model's work; models the retraining job trains have one "
+                    + "(default: on).")
+    boolean signature;
+
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
@@ -93,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
                 validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
-                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels);
+                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

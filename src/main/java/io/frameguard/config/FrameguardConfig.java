@@ -206,6 +206,16 @@ public interface FrameguardConfig {
          */
         @WithDefault("2") @Min(1) @Max(64) int decodeThreads();
 
+        /**
+         * Frames whose score ranks at least this among the model's validation scores are candidate anomalies: the model
+         * computes their signatures, and their score records carry them with a small picture of the frame, which the
+         * anomaly memory keeps for the events among them. The detector's threshold starts at the card's (its rank is 1
+         * minus the target FPR, 0.99 by default) and follows each source's own scores; an anomaly ranking lower (a
+         * source whose threshold sits that low) is remembered without a signature or heatmap. Lower it to cover such
+         * sources, at the price of more model work and larger score records for more frames.
+         */
+        @WithDefault("0.98") @DecimalMin("0") @DecimalMax("1") double candidateRank();
+
         /** Consumer group of the scorer. */
         @WithDefault("frameguard-scorer") @NotBlank String groupId();
 

@@ -31,6 +31,11 @@ public final class ModelRunner implements AutoCloseable {
 
     private final ModelArtifact artifact;
     private final ZooModel<FrameBatch, ModelOutputs> model;
+    /**
+     * The SavedModel's {@code describe} function, which also computes signatures; null when the model has no signature,
+     * or when its only function computes both (models exported before the split).
+     */
+    private ZooModel<FrameBatch, ModelOutputs> describer;
     private final ValidationDistribution validation;
     private final Object lifecycle = new Object();
     private int openSessions;
@@ -58,23 +63,45 @@ public final class ModelRunner implements AutoCloseable {
             throw new InvalidModelException(e.getMessage(), e);
         }
         Device on = device.resolve();
-        ZooModel<FrameBatch, ModelOutputs> model;
+        ModelRunner scorer = new ModelRunner(artifact, loadFunction(artifact, on, null), validation);
         try {
-            model = Criteria.builder()
+            scorer.check(on);
+        } catch (InvalidModelException e) {
+            scorer.close();
+            throw e;
+        }
+        return scorer;
+    }
+
+    /** The SavedModel's function of that name (null: {@code serving_default}) through DJL. */
+    private static ZooModel<FrameBatch, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, String function)
+            throws InvalidModelException {
+        try {
+            Criteria.Builder<FrameBatch, ModelOutputs> criteria = Criteria.builder()
                     .setTypes(FrameBatch.class, ModelOutputs.class)
                     .optModelPath(artifact.savedModelDir())
                     .optEngine(ENGINE)
                     .optDevice(on)
                     .optTranslator(new ReconstructionErrorTranslator(artifact.card().input().errorWidth(),
-                            artifact.card().signature() == null ? 0 : artifact.card().signature().length()))
-                    .build()
-                    .loadModel();
+                            artifact.card().signature() == null ? 0 : artifact.card().signature().length()));
+            if (function != null) {
+                criteria.optOption("SignatureDefKey", function);
+            }
+            return criteria.build().loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new InvalidModelException("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
-                    + artifact.savedModelDir() + ": " + e.getMessage(), e);
+                    + artifact.savedModelDir() + (function != null ? " (function " + function + ")" : "") + ": "
+                    + e.getMessage(), e);
         }
-        ModelRunner scorer = new ModelRunner(artifact, model, validation);
-        try (Session s = scorer.newSession()) {
+    }
+
+    /**
+     * The canary: a batch of two mean frames through the model's functions must give error maps as wide as the card
+     * says, finite, and the signatures the card declares (loading the {@code describe} function when
+     * {@code serving_default} computes none).
+     */
+    private void check(Device on) throws InvalidModelException {
+        try (Session s = newSession()) {
             int dim = artifact.card().input().dim();
             int width = artifact.card().input().errorWidth();
             float[] canary = new float[2 * dim];
@@ -89,6 +116,12 @@ public final class ModelRunner implements AutoCloseable {
                         + " errors for a 2x" + dim + " batch, its card says 2x" + width + ": its output shape does not match its card");
             }
             int signatureLength = artifact.card().signature() == null ? 0 : artifact.card().signature().length();
+            if (signatureLength > 0 && out.signatures() == null) {
+                describer = loadFunction(artifact, on, ModelArtifact.DESCRIBE_FUNCTION);
+                try (Session d = newSession()) {
+                    out = d.describe(new FrameBatch(canary, 2, dim));
+                }
+            }
             if (signatureLength > 0 && (out.signatures() == null || out.signatures().length != 2 * signatureLength)) {
                 throw new InvalidModelException("model " + artifact.card().version() + " returned no signatures of "
                         + signatureLength + " values per frame, which its card declares");
@@ -98,15 +131,10 @@ public final class ModelRunner implements AutoCloseable {
                     throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite errors");
                 }
             }
-        } catch (InvalidModelException e) {
-            scorer.close();
-            throw e;
         } catch (TranslateException | RuntimeException e) {
-            scorer.close();
             throw new InvalidModelException("model " + artifact.card().version() + " fails on a canary batch: "
                     + e.getMessage(), e);
         }
-        return scorer;
     }
 
     /** The device the model runs on, as DJL names it ({@code cpu()}, {@code gpu(0)}). */
@@ -130,7 +158,7 @@ public final class ModelRunner implements AutoCloseable {
             }
             openSessions++;
         }
-        return new Session(model.newPredictor());
+        return new Session(model.newPredictor(), describer == null ? null : describer.newPredictor());
     }
 
     /**
@@ -168,6 +196,9 @@ public final class ModelRunner implements AutoCloseable {
         if (!closed) {
             closed = true;
             model.close();
+            if (describer != null) {
+                describer.close();
+            }
             if (ownsDirectory) {
                 org.apache.commons.io.FileUtils.deleteQuietly(artifact.dir().toFile());
             }
@@ -186,21 +217,37 @@ public final class ModelRunner implements AutoCloseable {
     /** One thread's handle on the model. */
     public final class Session implements AutoCloseable {
         private final Predictor<FrameBatch, ModelOutputs> predictor;
+        /** Null when {@link #run} gives the signatures too, or the model has none. */
+        private final Predictor<FrameBatch, ModelOutputs> describer;
 
-        private Session(Predictor<FrameBatch, ModelOutputs> predictor) {
+        private Session(Predictor<FrameBatch, ModelOutputs> predictor, Predictor<FrameBatch, ModelOutputs> describer) {
             this.predictor = predictor;
+            this.describer = describer;
         }
 
         public ModelCard card() {
             return artifact.card();
         }
 
-        /** The model's outputs for a batch: error maps and, when the model has them, signatures. */
+        /**
+         * The model's error maps for a batch (and the signatures too, from models whose one function computes both: see
+         * {@link #describe}).
+         */
         public ModelOutputs run(FrameBatch batch) throws TranslateException {
+            checkDim(batch);
+            return predictor.predict(batch);
+        }
+
+        /** The model's outputs for a batch with the signatures, when the model has them (its {@code describe} function). */
+        public ModelOutputs describe(FrameBatch batch) throws TranslateException {
+            checkDim(batch);
+            return describer != null ? describer.predict(batch) : predictor.predict(batch);
+        }
+
+        private void checkDim(FrameBatch batch) {
             if (batch.dim() != artifact.card().input().dim()) {
                 throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + artifact.card().input().dim());
             }
-            return predictor.predict(batch);
         }
 
         /** The error maps, row-major: {@code batch.rows()} rows of {@link ModelCard.Input#errorWidth()} values. */
@@ -208,9 +255,14 @@ public final class ModelRunner implements AutoCloseable {
             return run(batch).errors();
         }
 
-        /** Scores each frame of the batch, with its signature when the model has one. */
+        /** Scores each frame of the batch (the signatures only where the model's one function computes them too). */
         public List<ScoredFrame> score(FrameBatch batch) throws TranslateException {
             return explain(run(batch), batch.rows());
+        }
+
+        /** Scores each frame of the batch with its signature, when the model has one. */
+        public List<ScoredFrame> scoreWithSignatures(FrameBatch batch) throws TranslateException {
+            return explain(describe(batch), batch.rows());
         }
 
         /** Scores, explanations and signatures from outputs this session computed. */
@@ -237,6 +289,9 @@ public final class ModelRunner implements AutoCloseable {
         @Override
         public void close() {
             predictor.close();
+            if (describer != null) {
+                describer.close();
+            }
             sessionClosed();
         }
     }

@@ -34,7 +34,7 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
 
     @Override
     public ModelOutputs processOutput(TranslatorContext ctx, NDList list) {
-        if (signatureLength == 0) {
+        if (signatureLength == 0 || list.size() == 1) { // no signature, or a function that computes none
             return new ModelOutputs(list.singletonOrThrow().toFloatArray(), null);
         }
         NDArray errors = output(list, ModelArtifact.OUTPUT_NAME, errorWidth);

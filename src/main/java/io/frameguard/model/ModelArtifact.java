@@ -29,6 +29,12 @@ public record ModelArtifact(Path dir, ModelCard card) {
     public static final String OUTPUT_NAME = "errors";
     /** The optional second output: one signature per frame ({@link ModelCard.Signature}). */
     public static final String SIGNATURE_NAME = "signature";
+    /**
+     * The SavedModel function that also computes the signatures ({@code serving_default} computes the error maps
+     * only, so that scoring a frame does not pay for a signature that only candidate anomalies need). Models exported
+     * before it have one function with both outputs.
+     */
+    public static final String DESCRIBE_FUNCTION = "describe";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -16,16 +16,28 @@ import java.time.Duration;
  * @param decodeThreads threads a batch's frames are decoded on
  * @param maxRecordBytes largest record written (larger dead letters are truncated)
  * @param maxAttempts failed attempts of the same frames before they are scored one at a time ({@link WorkerFailures})
- * @param candidateFactor frames scoring at least this times the card's threshold may become anomaly events (the
- *     detector's threshold never goes lower: its floor factor), so their score records carry the frame's signature
+ * @param candidateRank frames whose validation rank is at least this are candidate anomalies: their score records carry
+ *     the frame's signature and picture, for the anomaly memory ({@link #candidate})
+ * @param candidateFactor for models whose card has no validation sketch: frames scoring at least this times the card's
+ *     threshold are candidates (the detector's floor factor: its threshold never goes lower)
  */
 record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Duration linger, Duration commitInterval, Duration retryBackoff,
-        int decodeThreads, int maxRecordBytes, int maxAttempts, double candidateFactor) {
+        int decodeThreads, int maxRecordBytes, int maxAttempts, double candidateRank, double candidateFactor) {
 
     static ScorerSettings from(FrameguardConfig config) {
         FrameguardConfig.Scorer s = config.scorer();
         return new ScorerSettings(s.maxBatch(), s.maxBatchBytes(), s.predictBatch(), s.linger(), s.commitInterval(), s.retryBackoff(),
-                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts(), config.detector().floorFactor());
+                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts(), s.candidateRank(), config.detector().floorFactor());
+    }
+
+    /**
+     * Whether a scored frame may become an anomaly event worth remembering, so that its score record carries the frame's
+     * signature and picture: its score ranks at least {@code candidateRank} among the model's validation scores (so about
+     * that share of normal frames carries nothing extra, whatever the model's error distribution), or, without a
+     * validation sketch, reaches the detector's lowest threshold.
+     */
+    boolean candidate(double score, Double validationRank, double cardThreshold) {
+        return validationRank != null ? validationRank >= candidateRank : score >= cardThreshold * candidateFactor;
     }
 
     /**

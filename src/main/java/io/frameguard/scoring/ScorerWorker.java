@@ -295,7 +295,7 @@ final class ScorerWorker implements Runnable {
         List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
-        double candidateScore = session.card().threshold().value() * settings.candidateFactor();
+        double cardThreshold = session.card().threshold().value();
         Picture[] pictures = new Picture[decoded.size()];
         // At most framesPerCall frames per predictor call (predict-batch may split a batch; benchmarks use it).
         int perCall = settings.framesPerCall();
@@ -313,12 +313,14 @@ final class ScorerWorker implements Runnable {
             scored.addAll(chunk);
             for (int i = 0; i < n; i++) {
                 // the frames that may become anomaly events carry a small picture of themselves for the memory
-                if (chunk.get(i).score() >= candidateScore) {
+                if (settings.candidate(chunk.get(i).score(), chunk.get(i).validationRank(), cardThreshold)) {
                     pictures[from + i] = Pictures.of(shape.image(), dim, buffer, (from + i) * dim, errors, i * width);
                 }
             }
         }
-        long inferenceMicros = java.util.Arrays.stream(callNanos).sum() / 1000;
+        long t0 = System.nanoTime();
+        float[][] signatures = describeCandidates(session, buffer, dim, scored, pictures, perCall);
+        long inferenceMicros = (java.util.Arrays.stream(callNanos).sum() + System.nanoTime() - t0) / 1000;
         long now = System.currentTimeMillis();
         String version = session.card().version();
         double modelThreshold = session.card().threshold().value();
@@ -336,8 +338,7 @@ final class ScorerWorker implements Runnable {
                 continue;
             }
             published.add(s);
-            Signature signature = signatureKind != null && s.signature() != null && s.score() >= candidateScore
-                    ? new Signature(signatureKind, s.signature()) : null;
+            Signature signature = signatureKind != null && signatures[i] != null ? new Signature(signatureKind, signatures[i]) : null;
             transaction.send(records.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, version, decoded.size(),
                     inferenceMicros));
         }
@@ -358,5 +359,41 @@ final class ScorerWorker implements Runnable {
                 metrics.deadLettered(e.reason());
             }
         });
+    }
+
+    /**
+     * The signatures of the candidate anomalies among a batch's frames (those with a picture): from the first pass where
+     * the model's one function computed them (models exported before the split), otherwise from its {@code describe}
+     * function run on those frames alone, at most {@code perCall} per call. Null for the other frames.
+     */
+    private static float[][] describeCandidates(ModelRunner.Session session, float[] values, int dim, List<ScoredFrame> scored,
+            Picture[] pictures, int perCall) throws ai.djl.translate.TranslateException {
+        float[][] signatures = new float[scored.size()][];
+        var card = session.card().signature();
+        if (card == null) {
+            return signatures;
+        }
+        List<Integer> wanted = new ArrayList<>();
+        for (int i = 0; i < scored.size(); i++) {
+            if (pictures[i] != null) {
+                if (scored.get(i).signature() != null) {
+                    signatures[i] = scored.get(i).signature();
+                } else {
+                    wanted.add(i);
+                }
+            }
+        }
+        for (int from = 0; from < wanted.size(); from += perCall) {
+            int n = Math.min(perCall, wanted.size() - from);
+            float[] rows = new float[n * dim];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(values, wanted.get(from + r) * dim, rows, r * dim, dim);
+            }
+            float[] out = session.describe(new FrameBatch(rows, n, dim)).signatures();
+            for (int r = 0; r < n; r++) {
+                signatures[wanted.get(from + r)] = java.util.Arrays.copyOfRange(out, r * card.length(), (r + 1) * card.length());
+            }
+        }
+        return signatures;
     }
 }

@@ -141,7 +141,7 @@ public class ActiveModel {
             throw new IllegalStateException("the serving model changed while the frame was read; try again");
         }
         try (ModelRunner.Session session = runner.newSession()) {
-            return new Scored(card, session.score(new FrameBatch(values, 1, values.length)).get(0));
+            return new Scored(card, session.scoreWithSignatures(new FrameBatch(values, 1, values.length)).get(0));
         }
     }
 

@@ -153,23 +153,30 @@ public final class AutoencoderTrainer {
             double[] sorted = validationScores.clone();
             Arrays.sort(sorted);
 
-            Signatures.Signature similarity = image != null
+            Signatures.Signature similarity = !options.signature() ? null : image != null
                     ? Signatures.image(tf, errors, network.code(), (int) network.code().shape().size(1), image)
                     : channels > 0
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))
                     : Signatures.sensor(tf, perValue, tf.math.sub(network.reconstruction(), x), dim);
-            Signature.Builder outputs = Signature.builder()
+            // serving_default computes the error maps only; describe computes the signatures too, which the scorer asks
+            // for candidate anomalies alone (a signature can cost as much as the autoencoder itself)
+            Signature errorsOnly = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
                     .input(ModelArtifact.INPUT_NAME, frames)
-                    .output(ModelArtifact.OUTPUT_NAME, errors);
+                    .output(ModelArtifact.OUTPUT_NAME, errors)
+                    .build();
+            SavedModelBundle.Exporter exporter = SavedModelBundle.exporter(savedModel.toString())
+                    .withFunction(SessionFunction.create(errorsOnly, session));
             if (similarity != null) {
-                outputs.output(ModelArtifact.SIGNATURE_NAME, tf.withName(ModelArtifact.SIGNATURE_NAME).identity(similarity.output()));
+                exporter.withFunction(SessionFunction.create(Signature.builder()
+                        .key(ModelArtifact.DESCRIBE_FUNCTION)
+                        .input(ModelArtifact.INPUT_NAME, frames)
+                        .output(ModelArtifact.OUTPUT_NAME, errors)
+                        .output(ModelArtifact.SIGNATURE_NAME, tf.withName(ModelArtifact.SIGNATURE_NAME).identity(similarity.output()))
+                        .build(), session));
             }
-            Signature signature = outputs.build();
-            SavedModelBundle.exporter(savedModel.toString())
-                    .withFunction(SessionFunction.create(signature, session))
-                    .export();
+            exporter.export();
 
             String created = Instant.now().toString();
             String version = options.version() != null ? options.version()

@@ -71,10 +71,10 @@ final class Signatures {
     /**
      * Sensor windows of {@code steps} steps of {@code channels} channels (time-major): what shape the error has on the
      * channels that carry it, whichever channels those are. For each channel: the amplitude spectrum of its residual
-     * (unit length: the error's rhythm), five shape statistics (how concentrated in one step the error is, how one-sided,
-     * how rough, how much the channel itself moved, and the share of its steps in which it stood still), and the
-     * amplitude spectrum of the channel itself (its own rhythm). The channels are then averaged, each weighted by its
-     * share of the squared per-channel error, so that the one to three channels that carry a fault make the signature.
+     * (unit length: the error's rhythm) and five shape statistics (how concentrated in one step the error is, how
+     * one-sided, how rough, how much the channel itself moved, and the share of its steps in which it stood still). The
+     * channels are then averaged, each weighted by its share of the squared per-channel error, so that the one to three
+     * channels that carry a fault make the signature.
      *
      * @param x the standardised frame
      * @param residual reconstruction minus {@code x}
@@ -94,10 +94,8 @@ final class Signatures {
         Operand<TFloat32> peak = tf.math.div(tf.max(tf.math.abs(r), tf.constant(2)),
                 tf.math.mul(rms, tf.constant((float) Math.sqrt(steps))));
         Operand<TFloat32> oneSided = tf.math.div(tf.math.abs(tf.math.mean(r, tf.constant(2))), rms);
-        float[][] diff = difference(steps);
-        Operand<TFloat32> dr = overSteps(tf, r, tf.constant(diff), channels, steps - 1);
-        Operand<TFloat32> rough = tf.math.div(tf.math.sqrt(tf.math.add(tf.math.mean(tf.math.square(dr), tf.constant(2)),
-                tf.constant(EPSILON))), tf.math.mul(rms, tf.constant(2f)));
+        Operand<TFloat32> rough = tf.math.div(tf.math.sqrt(tf.math.add(tf.math.mean(tf.math.square(steps(tf, r, steps)),
+                tf.constant(2)), tf.constant(EPSILON))), tf.math.mul(rms, tf.constant(2f)));
         Operand<TFloat32> mean = tf.math.mean(xs, tf.constant(2));
         Operand<TFloat32> moved = tf.math.sqrt(tf.math.add(tf.math.maximum(tf.math.sub(
                 tf.math.mean(tf.math.square(xs), tf.constant(2)), tf.math.square(mean)), tf.constant(0f)), tf.constant(EPSILON)));
@@ -105,22 +103,20 @@ final class Signatures {
         for (int c = 0; c < channels; c++) {
             scale[0][c][0] = 1f / Math.max(STILL_SHARE * typicalStep[c], EPSILON);
         }
-        Operand<TFloat32> dx = tf.math.mul(overSteps(tf, xs, tf.constant(diff), channels, steps - 1), tf.constant(scale));
+        Operand<TFloat32> dx = tf.math.mul(steps(tf, xs, steps), tf.constant(scale));
         Operand<TFloat32> still = tf.math.mean(tf.math.exp(tf.math.neg(tf.math.square(dx))), tf.constant(2));
         List<Operand<TFloat32>> parts = new ArrayList<>();
-        parts.add(weighted(tf, unitLast(tf, spectrum(tf, r, channels, steps, bins)), weight, channels, bins));
+        Operand<TFloat32> w = tf.reshape(weight, tf.constant(new int[] {-1, channels, 1}));
+        parts.add(tf.sum(tf.math.mul(unitLast(tf, spectrum(tf, r, channels, steps, bins)), w), tf.constant(1)));
         for (Operand<TFloat32> stat : List.of(peak, oneSided, rough, moved, still)) {
             parts.add(tf.math.mul(tf.sum(tf.math.mul(stat, weight), tf.constant(1), Sum.keepDims(true)),
                     tf.constant(STATS_WEIGHT)));
         }
-        parts.add(weighted(tf, unitLast(tf, spectrum(tf, xs, channels, steps, bins)), weight, channels, bins));
         Operand<TFloat32> joined = tf.concat(parts, tf.constant(1));
-        int length = 2 * bins + 5;
-        return new Signature(joined, new ModelCard.Signature("window-shape-" + channels + "x" + steps, length,
-                "what shape the error has on the channels that carry it, whichever they are: per channel the spectrum of "
-                        + "the residual, how concentrated, one-sided and rough the error is, how much the channel moved and "
-                        + "how often it stood still, and the spectrum of the channel itself; channels weighted by their "
-                        + "share of the squared error"));
+        return new Signature(joined, new ModelCard.Signature("window-shape-" + channels + "x" + steps, bins + 5,
+                "what shape the error has on the channels that carry it, whichever they are: per channel the amplitude "
+                        + "spectrum of the residual and how concentrated, one-sided and rough the error is, how much the "
+                        + "channel moved and how often it stood still; channels weighted by their share of the squared error"));
     }
 
     /** Per channel, the mean absolute change between consecutive steps of the standardised training windows. */
@@ -151,50 +147,31 @@ final class Signatures {
         return tf.linalg.transpose(tf.reshape(flat, tf.constant(new int[] {-1, steps, channels})), tf.constant(new int[] {0, 2, 1}));
     }
 
-    /** [-1, C, T] times a [T, K] matrix: [-1, C, K]. */
-    private static Operand<TFloat32> overSteps(Ops tf, Operand<TFloat32> series, Operand<TFloat32> matrix, int channels,
-            int columns) {
-        Operand<TFloat32> rows = tf.reshape(series, tf.constant(new int[] {-1, (int) matrix.shape().size(0)}));
-        return tf.reshape(tf.linalg.matMul(rows, matrix), tf.constant(new int[] {-1, channels, columns}));
+    /** [-1, C, T] to the change from each step to the next, [-1, C, T-1]. */
+    private static Operand<TFloat32> steps(Ops tf, Operand<TFloat32> series, int steps) {
+        return tf.math.sub(tf.slice(series, tf.constant(new int[] {0, 0, 1}), tf.constant(new int[] {-1, -1, steps - 1})),
+                tf.slice(series, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {-1, -1, steps - 1})));
     }
 
-    /** The amplitude spectrum (frequencies 1 .. T/2) of each channel's series: [-1, C, T/2]. */
+    /** The amplitude spectrum (frequencies 1 .. T/2) of each channel's series, [-1, C, T/2]: one product with [cos | sin]. */
     private static Operand<TFloat32> spectrum(Ops tf, Operand<TFloat32> series, int channels, int steps, int bins) {
-        float[][] cos = new float[steps][bins];
-        float[][] sin = new float[steps][bins];
+        float[][] basis = new float[steps][2 * bins];
         for (int t = 0; t < steps; t++) {
             for (int k = 0; k < bins; k++) {
                 double a = 2 * Math.PI * (k + 1) * t / steps;
-                cos[t][k] = (float) Math.cos(a);
-                sin[t][k] = (float) Math.sin(a);
+                basis[t][k] = (float) Math.cos(a);
+                basis[t][bins + k] = (float) Math.sin(a);
             }
         }
-        Operand<TFloat32> re = overSteps(tf, series, tf.constant(cos), channels, bins);
-        Operand<TFloat32> im = overSteps(tf, series, tf.constant(sin), channels, bins);
-        return tf.math.sqrt(tf.math.add(tf.math.add(tf.math.square(re), tf.math.square(im)), tf.constant(EPSILON)));
-    }
-
-    /** [T, T-1]: column t is step t+1 minus step t. */
-    private static float[][] difference(int steps) {
-        float[][] d = new float[steps][steps - 1];
-        for (int t = 0; t < steps - 1; t++) {
-            d[t][t] = -1f;
-            d[t + 1][t] = 1f;
-        }
-        return d;
+        Operand<TFloat32> rows = tf.reshape(series, tf.constant(new int[] {-1, steps}));
+        Operand<TFloat32> parts = tf.reshape(tf.linalg.matMul(rows, tf.constant(basis)), tf.constant(new int[] {-1, channels, 2, bins}));
+        return tf.math.sqrt(tf.math.add(tf.sum(tf.math.square(parts), tf.constant(2)), tf.constant(EPSILON)));
     }
 
     /** Each [.., K] vector scaled to unit length. */
     private static Operand<TFloat32> unitLast(Ops tf, Operand<TFloat32> v) {
         Operand<TFloat32> norm2 = tf.sum(tf.math.square(v), tf.constant(-1), Sum.keepDims(true));
         return tf.math.mul(v, tf.math.rsqrt(tf.math.add(norm2, tf.constant(EPSILON))));
-    }
-
-    /** Sum over channels of [-1, C, K] weighted by [-1, C]: [-1, K]. */
-    private static Operand<TFloat32> weighted(Ops tf, Operand<TFloat32> perChannel, Operand<TFloat32> weight, int channels,
-            int k) {
-        Operand<TFloat32> w = tf.reshape(weight, tf.constant(new int[] {-1, channels, 1}));
-        return tf.sum(tf.math.mul(perChannel, w), tf.constant(1));
     }
 
     /** Largest number of cells per side (at most 8) that divides both sides. */

@@ -22,6 +22,7 @@ import io.frameguard.model.ModelCard;
  *     to it (each scaled by the spread of its scores on held-out normal images); 0 for none
  * @param channels sensor windows: channels per time step (a frame is {@code dim / channels} steps, time-major); 0 for
  *     frames of one step, each value a channel of its own
+ * @param signature export the signature output (for the anomaly memory); off saves its share of the model's work
  */
 public record TrainingOptions(
         String name,
@@ -40,7 +41,8 @@ public record TrainingOptions(
         boolean pixelVariance,
         double varianceFloor,
         double structuralWeight,
-        int channels) {
+        int channels,
+        boolean signature) {
 
     public static final String DENSE = "dense";
     public static final String CONV = "conv";
@@ -58,7 +60,7 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0);
+        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0, true);
     }
 
     public TrainingOptions {
@@ -165,6 +167,7 @@ public record TrainingOptions(
         b.varianceFloor = varianceFloor;
         b.structuralWeight = structuralWeight;
         b.channels = channels;
+        b.signature = signature;
         return b;
     }
 
@@ -191,6 +194,7 @@ public record TrainingOptions(
         private double varianceFloor;
         private double structuralWeight;
         private int channels;
+        private boolean signature;
 
         public Builder name(String v) { name = v; return this; }
         public Builder version(String v) { version = v; return this; }
@@ -208,12 +212,13 @@ public record TrainingOptions(
         public Builder pixelVariance(boolean v) { pixelVariance = v; return this; }
         public Builder varianceFloor(double v) { varianceFloor = v; return this; }
         public Builder channels(int v) { channels = v; return this; }
+        public Builder signature(boolean v) { signature = v; return this; }
         public Builder structuralWeight(double v) { structuralWeight = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
                     validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance,
-                    varianceFloor, structuralWeight, channels);
+                    varianceFloor, structuralWeight, channels, signature);
         }
     }
 }

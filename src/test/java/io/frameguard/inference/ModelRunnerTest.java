@@ -3,6 +3,7 @@ package io.frameguard.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.events.ChannelError;
 import io.frameguard.testing.TestModels;
 import java.nio.file.Path;
@@ -61,6 +62,24 @@ class ModelRunnerTest {
                 assertThat(c.error()).isEqualTo(errors[r * DIM + c.index()]);
                 assertThat(c.share()).isCloseTo(c.error() / sum, within(1e-9));
             }
+        }
+    }
+
+    /** Scoring pays for the error maps only; the signatures come from the describe function, with the same maps. */
+    @Test
+    void theScoringPassComputesNoSignaturesAndDescribeGivesTheSameErrorsWithThem() throws Exception {
+        SensorSimulator sim = TestModels.simulator();
+        float[] frames = new float[3 * DIM];
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(sim.frame("s", i), 0, frames, i * DIM, DIM);
+        }
+        try (ModelRunner.Session s = scorer.newSession()) {
+            ModelOutputs scoring = s.run(new FrameBatch(frames, 3, DIM));
+            ModelOutputs described = s.describe(new FrameBatch(frames, 3, DIM));
+            assertThat(scoring.signatures()).isNull();
+            assertThat(described.signatures()).hasSize(3 * scorer.card().signature().length());
+            assertThat(described.errors()).containsExactly(scoring.errors());
+            assertThat(s.scoreWithSignatures(new FrameBatch(frames, 3, DIM))).allSatisfy(f -> assertThat(f.signature()).isNotNull());
         }
     }
 

@@ -97,7 +97,10 @@ class RetrainingIntegrationTest {
                     .as("trained only on frames not reported").isEqualTo(sent - reported - c.holdoutFrames());
             assertThat(card.training().dataSummary()).contains(reported + " reported as anomalies");
 
-            // the service follows: new frames are scored by the retrained model
+            // the service follows: once it serves the retrained model, new frames are scored by it (frames sent while it
+            // was loading the new version may still be scored by the old one)
+            await().atMost(WAIT).untilAsserted(() -> assertThat(given().port(managementPort).get("/q/metrics").then()
+                    .extract().asString()).contains("frameguard_model_info{version=\"" + version + "\"}"));
             int more = produceFrames(bootstrap, STEPS);
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
                 List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= sent + more

@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ScorerSettingsTest {
 
     private static ScorerSettings maxBatch(int maxBatch) {
-        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3, 0.5);
+        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3, 0.98, 0.5);
     }
 
     @Test
@@ -26,5 +27,23 @@ class ScorerSettingsTest {
                 .hasMessageContaining("frameguard.scorer.workers (2)").hasMessageContaining("6144 MiB");
         assertThatCode(() -> maxBatch(256).checkFits(1024 * 1024, 2, 8L << 30)).doesNotThrowAnyException();
         assertThatCode(() -> maxBatch(256).checkFits(784, 1, 256L << 20)).doesNotThrowAnyException();
+    }
+
+    /**
+     * A candidate anomaly (its score record carries signature and picture) is a frame ranking high among the model's
+     * validation scores, not every frame above half the threshold: for a window of 1,024 values nearly every normal
+     * frame scores above half the threshold, so that rule would put a picture on every score record.
+     */
+    @Test
+    void candidatesAreFramesThatRankHighAmongTheValidationScores() {
+        ScorerSettings s = maxBatch(10);
+        assertThat(s.candidate(0.95, 0.5, 1.0)).as("a typical frame of a tight error distribution").isFalse();
+        assertThat(s.candidate(0.99, 0.93, 1.0)).isFalse();
+        assertThat(s.candidate(0.99, 0.985, 1.0)).isTrue();
+        assertThat(s.candidate(5.0, 1.0, 1.0)).isTrue();
+        // a card without a validation sketch: the detector's floor
+        assertThat(s.candidate(0.6, null, 1.0)).isTrue();
+        assertThat(s.candidate(0.4, null, 1.0)).isFalse();
+        assertThat(s.candidate(Double.NaN, null, 1.0)).isFalse();
     }
 }

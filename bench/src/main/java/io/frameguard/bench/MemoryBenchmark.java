@@ -1,8 +1,8 @@
 package io.frameguard.bench;
 
 import io.frameguard.datasets.FrameFile;
-import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.datasets.ImageFiles;
+import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
@@ -58,8 +58,9 @@ public final class MemoryBenchmark implements Callable<Integer> {
     @Option(names = "--index-sizes", split = ",", defaultValue = "10000,100000", description = "Index sizes to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> indexSizes;
 
-    @Option(names = "--parts", split = ",", defaultValue = "sensor,images,index",
-            description = "What to measure: sensor (fault kinds in sensor windows), images (Fashion-MNIST), index (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--parts", split = ",", defaultValue = "sensor,images,index,cost",
+            description = "What to measure: sensor (fault kinds in sensor windows), images (Fashion-MNIST), index (speed, size, "
+                    + "rebuild from memory records), cost (the signature's share of scoring) (default: ${DEFAULT-VALUE}).")
     Set<String> parts;
 
     @Option(names = "--per-kind", defaultValue = "200", description = "Faulty sensor windows per fault kind (default: ${DEFAULT-VALUE}).")
@@ -88,6 +89,29 @@ public final class MemoryBenchmark implements Callable<Integer> {
     record IndexFigures(int entries, int length, double insertsPerSecond, double p50Micros, double p99Micros, double bytesPerEntry,
             double recall) {}
 
+    /** Rebuilding a replica's memory from memory records: records read per second, and their size. */
+    record Rebuild(String kind, int records, double recordsPerSecond, int recordBytes) {}
+
+    /**
+     * The signature's cost for a window model, predictor frames/s at batch 256 (interleaved rounds, median): the scoring
+     * pass of the model with a signature ({@code serving_default}, error maps only), of the same model trained without
+     * one, and its {@code describe} function (error maps and signatures), which the scorer runs on candidate anomalies
+     * alone; and a score record's size, plain and a candidate's (with signature and picture).
+     */
+    record Cost(double scoring, double without, double describe, int scoreBytes, int candidateBytes) {
+
+        /** Scoring cost with signatures over without, when this share of the frames are candidates. */
+        double overhead(double candidates) {
+            return (1 / scoring + candidates / describe) / (1 / without) - 1;
+        }
+    }
+
+    /** Rounds of the cost measure, each function once per round in a rotating order. */
+    static final int COST_ROUNDS = 9;
+
+    /** Share of normal frames that are candidate anomalies by default (frameguard.scorer.candidate-rank 0.98). */
+    static final double CANDIDATE_SHARE = 0.02;
+
     @Override
     public Integer call() throws Exception {
         SensorRetrieval sensor = parts.contains("sensor") ? sensorRetrieval() : null;
@@ -114,13 +138,32 @@ public final class MemoryBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "index of %,d x %d: %,.0f inserts/s, query p50 %.0f us p99 %.0f us, %.0f bytes/entry, recall at 5 %.3f%n",
                     f.entries(), f.length(), f.insertsPerSecond(), f.p50Micros(), f.p99Micros(), f.bytesPerEntry(), f.recall());
         }
+        List<Rebuild> rebuilds = new ArrayList<>();
+        if (parts.contains("index")) {
+            for (int n : indexSizes) {
+                if (n <= MAX_REBUILD) {
+                    for (Rebuild r : List.of(rebuild(n, true), rebuild(n, false))) {
+                        rebuilds.add(r);
+                        System.out.printf(Locale.ROOT, "rebuild from %,d %s memory records of %,d bytes: %,.0f records/s%n",
+                                r.records(), r.kind(), r.recordBytes(), r.recordsPerSecond());
+                    }
+                }
+            }
+        }
+        Cost cost = parts.contains("cost") ? cost() : null;
+        if (cost != null) {
+            System.out.printf(Locale.ROOT, "signature cost (16x64 window model, batch 256): scoring %,.0f frames/s, without a "
+                    + "signature %,.0f, describe %,.0f: %.1f%% more predictor time with 2%% candidates; score record %,d bytes, "
+                    + "a candidate's %,d%n", cost.scoring(), cost.without(), cost.describe(), 100 * cost.overhead(CANDIDATE_SHARE),
+                    cost.scoreBytes(), cost.candidateBytes());
+        }
         double sig = retrieval.stream().mapToDouble(Retrieval::signature).average().orElse(Double.NaN);
         double pix = retrieval.stream().mapToDouble(Retrieval::pixels).average().orElse(Double.NaN);
         System.out.printf(Locale.ROOT, "RESULT memory precision_at_5_signature=%.3f precision_at_5_pixels=%.3f%n", sig, pix);
         if (report != null) {
             BenchReport.publish(report, "memory", "Anomaly memory: retrieval and index", String.format(Locale.ROOT,
                     "%s one-class models, %d epochs, %d test images of each other class scored per model; index queries k=%d, %d queries",
-                    architecture, epochs, perClass, K, QUERIES), table(sensor, retrieval, index, sig, pix));
+                    architecture, epochs, perClass, K, QUERIES), table(sensor, retrieval, index, rebuilds, cost, sig, pix));
         }
         return 0;
     }
@@ -151,7 +194,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
             for (int from = 0; from < rows.size(); from += 256) {
                 int n = Math.min(256, rows.size() - from);
-                List<ScoredFrame> scored = s.score(new FrameBatch(values, from * dim, n, dim));
+                List<ScoredFrame> scored = s.scoreWithSignatures(new FrameBatch(values, from * dim, n, dim));
                 for (int i = 0; i < n; i++) {
                     if (scored.get(i).score() > threshold) {
                         signatures.add(scored.get(i).signature());
@@ -211,7 +254,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
             for (int from = 0; from < kindOf.size(); from += 256) {
                 int n = Math.min(256, kindOf.size() - from);
-                io.frameguard.inference.ModelOutputs out = s.run(new FrameBatch(faulty, from * dim, n, dim));
+                io.frameguard.inference.ModelOutputs out = s.describe(new FrameBatch(faulty, from * dim, n, dim));
                 List<ScoredFrame> scored = s.explain(out, n);
                 for (int i = 0; i < n; i++) {
                     if (scored.get(i).score() > threshold) {
@@ -284,6 +327,129 @@ public final class MemoryBenchmark implements Callable<Integer> {
             out[q] = (double) hits / Math.min(K, n - 1);
         }
         return out;
+    }
+
+    /** Largest memory rebuilt from serialised records (they are all held in memory first). */
+    static final int MAX_REBUILD = 100_000;
+
+    /**
+     * A replica's work to rebuild its memory: {@code n} memory records, serialised as on the topic (incidents of 10
+     * sources, an image model's entry of a 28x28 picture and 81-value signature, or a 16x64 window model's), read back
+     * and remembered one by one, as {@code MemoryFollower} does after the fetch.
+     */
+    private Rebuild rebuild(int n, boolean image) throws Exception {
+        Random random = new Random(n);
+        int length = image ? IMAGE_SIGNATURE_LENGTH : SENSOR_STEPS + 5;
+        int cells = image ? 28 * 28 : SENSOR_CHANNELS * SENSOR_STEPS;
+        List<byte[]> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            io.frameguard.events.FrameRef f = new io.frameguard.events.FrameRef("frames", i % 4, i);
+            byte[] errors = new byte[cells];
+            byte[] frame = new byte[cells];
+            random.nextBytes(errors);
+            random.nextBytes(frame);
+            io.frameguard.events.AnomalyEvent e = new io.frameguard.events.AnomalyEvent(io.frameguard.events.AnomalyEvent.SCHEMA_VERSION,
+                    f.id(), "source-" + i % 10, f, 1_800_000_000_000L + i, 1_800_000_000_010L + i, 1_800_000_000_020L + i, 1.5,
+                    0.2, 0.2, "model-1", "critical", new io.frameguard.events.AnomalyEvent.Window(1, 1, 1),
+                    image ? new io.frameguard.events.AnomalyEvent.Explanation("image-region", null,
+                            new io.frameguard.events.ImageRegion(3, 4, 5, 6, 5.5, 6.5, 0.3), "/api/anomalies/" + f.id() + "/heatmap.png")
+                            : new io.frameguard.events.AnomalyEvent.Explanation("channels",
+                                    List.of(new io.frameguard.events.ChannelError(3, "ch3", 4.1, 0.5)), null,
+                                    "/api/anomalies/" + f.id() + "/heatmap.png"),
+                    new io.frameguard.events.Signature(image ? "error-grid-7x7+latent-32" : "window-shape-16x64",
+                            gaussian(random, length, 1.0)), List.of(), null, null,
+                    new io.frameguard.events.Incident(f.id(), 1, 1_800_000_000_020L + i));
+            io.frameguard.events.MemoryEntry entry = new io.frameguard.events.MemoryEntry(io.frameguard.events.MemoryEntry.SCHEMA_VERSION,
+                    e.incident(), e.source(), e.detectedTimestamp(), List.of(f.id()), e,
+                    new io.frameguard.events.Picture(image ? 28 : cells, image ? 28 : 1, 1, 0.7f, errors, 0f, 1f, frame));
+            records.add(io.frameguard.events.Topics.MEMORY_SERDE.serializer().serialize("anomaly-memory", entry));
+        }
+        var deserializer = io.frameguard.events.Topics.MEMORY_SERDE.deserializer();
+        try (io.frameguard.memory.AnomalyMemory memory = new io.frameguard.memory.AnomalyMemory(n)) {
+            long t0 = System.nanoTime();
+            for (byte[] r : records) {
+                memory.remember(deserializer.deserialize("anomaly-memory", r));
+            }
+            memory.similar(records.size() > 0 ? "frames/0/0" : "", 1); // the first search's refresh is part of it
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Rebuild(image ? "image (28x28)" : "sensor window (16x64)", n, n / seconds, records.get(0).length);
+        }
+    }
+
+    /** Predictor throughput of the same window model with and without its signature output. */
+    private Cost cost() throws Exception {
+        SensorSimulator sim = SensorSimulator.machine(SENSOR_CHANNELS, 7);
+        int dim = SENSOR_CHANNELS * SENSOR_STEPS;
+        int rows = 2000;
+        float[] normal = new float[rows * dim];
+        Random random = new Random(5);
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(sim.window("machine-" + i % 8, random.nextInt(1_000_000), SENSOR_STEPS), 0, normal, i * dim, dim);
+        }
+        FrameFile data = new FrameFile(dim, rows, normal, null);
+        ModelArtifact with = new AutoencoderTrainer(TrainingOptions.builder().name("cost").version("with").epochs(2)
+                .channels(SENSOR_CHANNELS).build(), TrainingProgress.NONE).train(data, freshDir("cost-with"), "cost");
+        ModelArtifact without = new AutoencoderTrainer(TrainingOptions.builder().name("cost").version("without").epochs(2)
+                .channels(SENSOR_CHANNELS).signature(false).build(), TrainingProgress.NONE).train(data, freshDir("cost-without"), "cost");
+        int batch = 256;
+        double[][] rates = new double[3][COST_ROUNDS];
+        try (ModelRunner a = ModelRunner.load(with); ModelRunner b = ModelRunner.load(without);
+                ModelRunner.Session sa = a.newSession(); ModelRunner.Session sb = b.newSession()) {
+            List<ModelFunction> functions = List.of(sa::run, sb::run, sa::describe);
+            for (int round = 0; round < COST_ROUNDS; round++) {
+                for (int j = 0; j < 3; j++) {
+                    int f = (round + j) % 3; // each function in each position as often: no order effect
+                    rates[f][round] = framesPerSecond(functions.get(f), normal, batch, dim);
+                }
+            }
+        }
+        for (double[] r : rates) {
+            Arrays.sort(r);
+        }
+        io.frameguard.events.ScoreRecord plain = new io.frameguard.events.ScoreRecord(io.frameguard.events.ScoreRecord.SCHEMA_VERSION,
+                "machine-3", new io.frameguard.events.FrameRef("frames", 2, 123456), 1_800_000_000_000L, 1_800_000_000_010L,
+                0.0123, 0.02, "window-20261202T000000Z", 0.42, List.of(new io.frameguard.events.ChannelError(3, "ch3", 0.04, 0.3),
+                        new io.frameguard.events.ChannelError(7, "ch7", 0.02, 0.1), new io.frameguard.events.ChannelError(1, "ch1", 0.01, 0.05)),
+                null, 256, 4100);
+        float[] signature;
+        io.frameguard.events.Picture picture;
+        try (ModelRunner a = ModelRunner.load(with); ModelRunner.Session sa = a.newSession()) {
+            io.frameguard.inference.ModelOutputs out = sa.describe(new FrameBatch(normal, 0, 1, dim));
+            signature = sa.explain(out, 1).get(0).signature();
+            picture = io.frameguard.heatmaps.Pictures.of(null, dim, normal, 0, out.errors(), 0);
+        }
+        io.frameguard.events.ScoreRecord candidate = new io.frameguard.events.ScoreRecord(plain.schemaVersion(), plain.source(),
+                plain.frame(), plain.captureTimestamp(), plain.scoredTimestamp(), plain.score(), plain.modelThreshold(),
+                plain.modelVersion(), plain.validationRank(), plain.topChannels(), plain.region(), plain.batchSize(),
+                plain.inferenceMicros(), new io.frameguard.events.Signature(with.card().signature().kind(), signature), picture);
+        var serializer = io.frameguard.events.Topics.SCORE_SERDE.serializer();
+        return new Cost(rates[0][COST_ROUNDS / 2], rates[1][COST_ROUNDS / 2], rates[2][COST_ROUNDS / 2], serializer.serialize("scores", plain).length,
+                serializer.serialize("scores", candidate).length);
+    }
+
+    private Path freshDir(String name) throws java.io.IOException {
+        Path dir = work.resolve(name);
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        return dir;
+    }
+
+    /** One of a session's functions. */
+    interface ModelFunction {
+        io.frameguard.inference.ModelOutputs apply(FrameBatch batch) throws Exception;
+    }
+
+    /** Frames per second of whole-batch calls of {@code f} over {@code frames} for about a second. */
+    private static double framesPerSecond(ModelFunction s, float[] frames, int batch, int dim) throws Exception {
+        int rows = frames.length / dim;
+        long frameCount = 0;
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 1_000_000_000L) {
+            for (int from = 0; from + batch <= rows; from += batch) {
+                s.apply(new FrameBatch(frames, from * dim, batch, dim));
+                frameCount += batch;
+            }
+        }
+        return frameCount / ((System.nanoTime() - t0) / 1e9);
     }
 
     private IndexFigures index(int n, int length) throws Exception {
@@ -375,8 +541,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
         return v;
     }
 
-    private static String table(SensorRetrieval sensor, List<Retrieval> retrieval, List<IndexFigures> index, double sig,
-            double pix) {
+    private static String table(SensorRetrieval sensor, List<Retrieval> retrieval, List<IndexFigures> index,
+            List<Rebuild> rebuilds, Cost cost, double sig, double pix) {
         StringBuilder s = new StringBuilder();
         if (sensor != null) {
             s.append(String.format(Locale.ROOT, "Sensor windows (%d channels x %d steps, a simulated machine; faults on 1-3 random "
@@ -388,6 +554,24 @@ public final class MemoryBenchmark implements Callable<Integer> {
             s.append("| fault kind | flagged | signature |\n|---|---:|---:|\n");
             sensor.signatureByKind().forEach((kind, p) -> s.append(String.format(Locale.ROOT, "| %s | %d | %.3f |%n", kind,
                     sensor.flaggedByKind().get(kind), p)));
+            s.append('\n');
+        }
+        if (cost != null) {
+            s.append(String.format(Locale.ROOT, "Signature cost (a %dx%d window model, predictor alone, batch 256, median of "
+                    + COST_ROUNDS + " rounds, the three in rotating order): the scoring pass runs at %,.0f frames/s, the same model trained without a signature "
+                    + "at %,.0f, and the `describe` function (error maps and signatures) at %,.0f; the scorer describes "
+                    + "candidate anomalies only, about %.0f%% of normal frames by default, so signatures cost **%.1f%%** more "
+                    + "predictor time. A score record is %,d bytes; a candidate's, with the signature and the picture, %,d "
+                    + "bytes.%n%n", SENSOR_CHANNELS, SENSOR_STEPS, cost.scoring(), cost.without(), cost.describe(),
+                    100 * CANDIDATE_SHARE, 100 * cost.overhead(CANDIDATE_SHARE), cost.scoreBytes(), cost.candidateBytes()));
+        }
+        if (!rebuilds.isEmpty()) {
+            s.append("Rebuild (a replica reading the memory topic at start: records deserialised and remembered, the broker's "
+                    + "fetch not included)\n\n| records | entry | record bytes | records/s |\n|---:|---|---:|---:|\n");
+            for (Rebuild r : rebuilds) {
+                s.append(String.format(Locale.ROOT, "| %,d | %s | %,d | %,.0f |%n", r.records(), r.kind(), r.recordBytes(),
+                        r.recordsPerSecond()));
+            }
             s.append('\n');
         }
         if (retrieval.isEmpty() && index.isEmpty()) {
