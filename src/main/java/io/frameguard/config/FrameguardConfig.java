@@ -128,7 +128,7 @@ public interface FrameguardConfig {
         @WithDefault("10m") Duration mergeWindow();
 
         /** How similar (cosine of signatures) a new anomaly must be to its source's latest incident to join it. */
-        @WithDefault("0.9") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
+        @WithDefault("0.8") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 
         /** Past anomalies most like a new one that its event lists ({@code similar}); 0 lists none. */
         @WithDefault("5") @Min(0) @Max(100) int similarK();

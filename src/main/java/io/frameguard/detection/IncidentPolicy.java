@@ -23,7 +23,7 @@ import java.util.List;
 public record IncidentPolicy(Duration window, double similarity) {
 
     /** The settings' defaults. */
-    public static final IncidentPolicy DEFAULT = new IncidentPolicy(Duration.ofMinutes(10), 0.9);
+    public static final IncidentPolicy DEFAULT = new IncidentPolicy(Duration.ofMinutes(10), 0.8);
 
     public static IncidentPolicy from(FrameguardConfig.Memory m) {
         return new IncidentPolicy(m.mergeWindow(), m.mergeSimilarity());

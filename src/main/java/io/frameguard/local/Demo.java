@@ -238,8 +238,9 @@ public final class Demo {
         printer.join();
 
         long detected = injected.stream().filter(i -> caught.containsKey(i.source() + i.from())).count();
-        say("sent %d frames; injected %d faults, %d reported (spikes and level shifts always; a frozen channel only once it"
-                + " drifts from its true value); %d anomalies on normal frames", sent, injected.size(), detected, falseAlarms[0]);
+        say("sent %d frames; injected %d faults, %d reported (spikes and level shifts at once; a frozen, faster or"
+                + " out-of-step channel once it drifts from its true value); %d anomalies on normal frames", sent, injected.size(),
+                detected, falseAlarms[0]);
         say("the service's own counters, from http://localhost:%d/q/metrics:", managementPort);
         service.metrics().stream().filter(l -> l.startsWith("frameguard_frames_scored_total") || l.startsWith("frameguard_frames_dlq_total")
                         || l.startsWith("frameguard_anomalies_total") || l.startsWith("frameguard_model_info")
