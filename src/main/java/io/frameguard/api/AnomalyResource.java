@@ -111,9 +111,14 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "body must be {\"verdict\": \"false-alarm\"|\"confirmed\", "
                     + "\"label\": \"...\", \"note\": \"...\"}");
         }
+        String id = new FrameRef(topic, partition, offset).id();
+        // a memory that has read the topics knows every event it can teach with; one it does not know is a typo, or an
+        // event too old to matter (a memory still reading, or off, cannot tell: the verdict is taken)
+        if (memory.memory().map(m -> m.get(id).isEmpty()).orElse(false)) {
+            return unknown(id);
+        }
         try {
-            return Response.ok(verdicts.write(new FrameRef(topic, partition, offset).id(), request.verdict(), request.label(),
-                    request.note())).build();
+            return Response.ok(verdicts.write(id, request.verdict(), request.label(), request.note())).build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {

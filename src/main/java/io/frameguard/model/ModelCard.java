@@ -98,7 +98,7 @@ public record ModelCard(
      * The model's second output ({@code signature}): per frame, a fixed-length vector that says what is wrong with it,
      * compared by cosine similarity to find past anomalies like it. Null on cards of models without one.
      *
-     * @param kind how it is made, e.g. {@code error-grid-7x7+latent-32}
+     * @param kind how it is made, e.g. {@code error-grid-7x7+latent-32+thumbnail-7x7}
      * @param length values per frame
      * @param captures what it captures, for people
      */

@@ -154,7 +154,7 @@ public final class AutoencoderTrainer {
             Arrays.sort(sorted);
 
             Signatures.Signature similarity = !options.signature() ? null : image != null
-                    ? Signatures.image(tf, errors, network.code(), (int) network.code().shape().size(1), image)
+                    ? Signatures.image(tf, x, errors, network.code(), (int) network.code().shape().size(1), image)
                     : channels > 0
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))

@@ -35,19 +35,28 @@ final class Signatures {
     private Signatures() {
     }
 
-    /** Images: the error map on a grid of cells, and the latent code. */
-    static Signature image(Ops tf, Operand<TFloat32> errors, Operand<TFloat32> code, int latent, ImageGeometry g) {
+    /**
+     * Images: where the error is (the error map on a grid of cells), what the picture is like (the latent code) and what
+     * it looks like from afar (the picture itself on the same grid, each channel).
+     */
+    static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> errors, Operand<TFloat32> code, int latent,
+            ImageGeometry g) {
         int side = gridSide(g.width(), g.height());
         int ch = g.height() / side;
         int cw = g.width() / side;
         Operand<TFloat32> cells = tf.math.mean(tf.reshape(errors, tf.constant(new int[] {-1, side, ch, side, cw})),
                 tf.constant(new int[] {2, 4}));
         Operand<TFloat32> grid = tf.reshape(cells, tf.constant(new int[] {-1, side * side}));
-        Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code)), tf.constant(1));
-        String kind = "error-grid-" + side + "x" + side + "+latent-" + latent;
-        return new Signature(joined, new ModelCard.Signature(kind, side * side + latent,
-                "where in the picture the error is (its map averaged over a " + side + "x" + side + " grid) and what the "
-                        + "picture is like (the autoencoder's " + latent + "-value latent code), each scaled to unit length"));
+        Operand<TFloat32> pooled = tf.math.mean(tf.reshape(x, tf.constant(new int[] {-1, side, ch, side, cw, g.channels()})),
+                tf.constant(new int[] {2, 4}));
+        Operand<TFloat32> thumbnail = tf.reshape(pooled, tf.constant(new int[] {-1, side * side * g.channels()}));
+        Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code), unit(tf, thumbnail)), tf.constant(1));
+        String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
+                + (g.channels() == 1 ? "" : "x" + g.channels());
+        return new Signature(joined, new ModelCard.Signature(kind, side * side + latent + side * side * g.channels(),
+                "where in the picture the error is (its map averaged over a " + side + "x" + side + " grid), what the "
+                        + "picture is like (the autoencoder's " + latent + "-value latent code) and what it looks like from "
+                        + "afar (the picture averaged over the same grid), each scaled to unit length"));
     }
 
     /** Sensor frames: the per-channel error and the signed residual; none for frames of more than 64 values. */

@@ -30,8 +30,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
- * The anomaly memory through the API on a real broker: spikes on two channels become events with signatures; the
- * memory lists them, answers which past anomalies are like one (the same channel's), and shows operators' verdicts;
+ * The anomaly memory through the API on a real broker: spikes on one channel and level shifts on another, from three
+ * sources, become events with signatures; the memory lists them, answers which past anomalies are like one (the same
+ * fault's), and shows operators' verdicts;
  * later events are recognised by the label operators confirmed on their look-alikes, or suppressed when their
  * source's look-alikes were all false alarms.
  */
@@ -150,6 +151,8 @@ class AnomalyMemoryIntegrationTest {
                 .extract().asByteArray();
         assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap)).getWidth()).isPositive();
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
+        admin().body(Map.of("verdict", "confirmed", "label", "typo")).post("/api/anomalies/frames/0/999999/verdict").then()
+                .statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);
     }
@@ -159,8 +162,9 @@ class AnomalyMemoryIntegrationTest {
                 new StringSerializer(), new ByteArraySerializer());
     }
 
+    /** Channel 3's fault is a spike, channel 9's a level shift: two kinds on two channels. */
     private static float[] spike(SensorSimulator sim, String source, long t, int channel) {
-        return sim.faulty(source, t, SensorSimulator.Fault.SPIKE, channel, t);
+        return sim.faulty(source, t, channel == 3 ? SensorSimulator.Fault.SPIKE : SensorSimulator.Fault.LEVEL_SHIFT, channel, t);
     }
 
     private static String id(RecordMetadata md) {

@@ -99,8 +99,8 @@ class SignaturesTest {
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("image").version("sig").epochs(3)
                 .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE).train(sneakers, tmp.resolve("img"), "t");
         ModelCard.Signature card = model.card().signature();
-        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32");
-        assertThat(card.length()).isEqualTo(49 + 32);
+        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32+thumbnail-7x7");
+        assertThat(card.length()).isEqualTo(49 + 32 + 49);
         // anomalies of two kinds: trousers (1) and bags (8), from the test set
         FrameFile trousers = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(1));
         FrameFile bags = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(8));
