@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -89,8 +90,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
     record IndexFigures(int entries, int length, double insertsPerSecond, double p50Micros, double p99Micros, double bytesPerEntry,
             double recall) {}
 
-    /** Rebuilding a replica's memory from memory records: records read per second, and their size. */
-    record Rebuild(String kind, int records, double recordsPerSecond, int recordBytes) {}
+    /**
+     * Rebuilding a replica's memory from memory records: records per second deserialised and remembered from memory,
+     * and read from a topic of a real local broker, deserialised and remembered (what a starting replica does); their size.
+     */
+    record Rebuild(String kind, int records, double recordsPerSecond, double topicRecordsPerSecond, int recordBytes) {}
 
     /**
      * The signature's cost for a window model, predictor frames/s at batch 256 (interleaved rounds, median): the scoring
@@ -144,12 +148,16 @@ public final class MemoryBenchmark implements Callable<Integer> {
         }
         List<Rebuild> rebuilds = new ArrayList<>();
         if (parts.contains("index")) {
-            for (int n : indexSizes) {
-                if (n <= MAX_REBUILD) {
-                    for (Rebuild r : List.of(rebuild(n, true), rebuild(n, false))) {
-                        rebuilds.add(r);
-                        System.out.printf(Locale.ROOT, "rebuild from %,d %s memory records of %,d bytes: %,.0f records/s%n",
-                                r.records(), r.kind(), r.recordBytes(), r.recordsPerSecond());
+            try (io.frameguard.local.LocalKafka kafka = io.frameguard.local.LocalKafka.startWithClasspath(
+                    System.getProperty("java.class.path"), work.resolve("kafka"))) {
+                for (int n : indexSizes) {
+                    if (n <= MAX_REBUILD) {
+                        for (Rebuild r : List.of(rebuild(kafka, n, true), rebuild(kafka, n, false))) {
+                            rebuilds.add(r);
+                            System.out.printf(Locale.ROOT, "rebuild from %,d %s memory records of %,d bytes: %,.0f records/s "
+                                    + "(%,.0f/s from a topic)%n", r.records(), r.kind(), r.recordBytes(), r.recordsPerSecond(),
+                                    r.topicRecordsPerSecond());
+                        }
                     }
                 }
             }
@@ -347,7 +355,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
      * sources, an image model's entry of a 28x28 picture and 81-value signature, or a 16x64 window model's), read back
      * and remembered one by one, as {@code MemoryFollower} does after the fetch.
      */
-    private Rebuild rebuild(int n, boolean image) throws Exception {
+    private Rebuild rebuild(io.frameguard.local.LocalKafka kafka, int n, boolean image) throws Exception {
         Random random = new Random(n);
         int length = image ? IMAGE_SIGNATURE_LENGTH : SENSOR_STEPS / 2 + 5;
         int cells = image ? 28 * 28 : SENSOR_CHANNELS * SENSOR_STEPS;
@@ -366,7 +374,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
                             : new io.frameguard.events.AnomalyEvent.Explanation("channels",
                                     List.of(new io.frameguard.events.ChannelError(3, "ch3", 4.1, 0.5)), null,
                                     "/api/anomalies/" + f.id() + "/heatmap.png"),
-                    new io.frameguard.events.Signature(image ? "error-grid-7x7+latent-32" : "window-shape-16x64",
+                    new io.frameguard.events.Signature(image ? "error-grid-7x7+latent-32+thumbnail-7x7" : "window-shape-16x64",
                             gaussian(random, length, 1.0)), List.of(), null, null,
                     new io.frameguard.events.Incident(f.id(), 1, 1_800_000_000_020L + i));
             io.frameguard.events.MemoryEntry entry = new io.frameguard.events.MemoryEntry(io.frameguard.events.MemoryEntry.SCHEMA_VERSION,
@@ -382,7 +390,60 @@ public final class MemoryBenchmark implements Callable<Integer> {
             }
             memory.similar(records.size() > 0 ? "frames/0/0" : "", 1); // the first search's refresh is part of it
             double seconds = (System.nanoTime() - t0) / 1e9;
-            return new Rebuild(image ? "image (28x28)" : "sensor window (16x64)", n, n / seconds, records.get(0).length);
+            return new Rebuild(image ? "image (28x28)" : "sensor window (16x64)", n, n / seconds, fromTopic(kafka, records),
+                    records.get(0).length);
+        }
+    }
+
+    /**
+     * Records per second a starting replica reads back: the records written to a topic of 4 partitions on a real local
+     * broker, then read from the beginning to the end offsets, deserialised and remembered, as {@code MemoryFollower}
+     * does (writing them is not timed).
+     */
+    private static double fromTopic(io.frameguard.local.LocalKafka kafka, List<byte[]> records) throws Exception {
+        String topic = "bench-memory-" + records.size() + "-" + System.nanoTime();
+        Map<String, Object> common = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(common)) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 4, (short) 1))).all().get();
+        }
+        Map<String, Object> producerConfig = new java.util.HashMap<>(common);
+        producerConfig.put("linger.ms", 20);
+        producerConfig.put("batch.size", 1 << 20);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(producerConfig,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int i = 0; i < records.size(); i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "frames/" + (i % 4) + "/" + i,
+                        records.get(i)));
+            }
+            producer.flush();
+        }
+        var deserializer = io.frameguard.events.Topics.MEMORY_SERDE.deserializer();
+        Map<String, Object> consumerConfig = new java.util.HashMap<>(common);
+        consumerConfig.put("enable.auto.commit", false);
+        try (io.frameguard.memory.AnomalyMemory memory = new io.frameguard.memory.AnomalyMemory(records.size());
+                var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerConfig,
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            long t0 = System.nanoTime();
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            int read = 0;
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(500))) {
+                    memory.remember(deserializer.deserialize(topic, r.value()));
+                    read++;
+                }
+            }
+            memory.similar("frames/0/0", 1);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (read != records.size()) {
+                throw new IllegalStateException("read " + read + " of " + records.size() + " records back");
+            }
+            return read / seconds;
         }
     }
 
@@ -577,11 +638,12 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     100 * CANDIDATE_SHARE, 100 * cost.overhead(CANDIDATE_SHARE), cost.scoreBytes(), cost.candidateBytes()));
         }
         if (!rebuilds.isEmpty()) {
-            s.append("Rebuild (a replica reading the memory topic at start: records deserialised and remembered, the broker's "
-                    + "fetch not included)\n\n| records | entry | record bytes | records/s |\n|---:|---|---:|---:|\n");
+            s.append("Rebuild (a replica reading its memory at start: records deserialised and remembered, from memory and "
+                    + "from a topic of 4 partitions on a local broker)\n\n| records | entry | record bytes | records/s "
+                    + "(deserialise + index) | records/s from the topic |\n|---:|---|---:|---:|---:|\n");
             for (Rebuild r : rebuilds) {
-                s.append(String.format(Locale.ROOT, "| %,d | %s | %,d | %,.0f |%n", r.records(), r.kind(), r.recordBytes(),
-                        r.recordsPerSecond()));
+                s.append(String.format(Locale.ROOT, "| %,d | %s | %,d | %,.0f | %,.0f |%n", r.records(), r.kind(), r.recordBytes(),
+                        r.recordsPerSecond(), r.topicRecordsPerSecond()));
             }
             s.append('\n');
         }
