@@ -111,12 +111,9 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "body must be {\"verdict\": \"false-alarm\"|\"confirmed\", "
                     + "\"label\": \"...\", \"note\": \"...\"}");
         }
+        // Not checked against the memory: an event just published may not have reached this replica's memory yet, and
+        // a verdict on it must not be refused for that (a verdict on an id that never was an event teaches nothing).
         String id = new FrameRef(topic, partition, offset).id();
-        // a memory that has read the topics knows every event it can teach with; one it does not know is a typo, or an
-        // event too old to matter (a memory still reading, or off, cannot tell: the verdict is taken)
-        if (memory.memory().map(m -> m.get(id).isEmpty()).orElse(false)) {
-            return unknown(id);
-        }
         try {
             return Response.ok(verdicts.write(id, request.verdict(), request.label(), request.note())).build();
         } catch (IllegalArgumentException e) {

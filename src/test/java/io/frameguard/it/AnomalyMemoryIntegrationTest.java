@@ -151,8 +151,6 @@ class AnomalyMemoryIntegrationTest {
                 .extract().asByteArray();
         assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap)).getWidth()).isPositive();
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
-        admin().body(Map.of("verdict", "confirmed", "label", "typo")).post("/api/anomalies/frames/0/999999/verdict").then()
-                .statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);
     }
