@@ -324,6 +324,36 @@ public final class ModelRunner implements AutoCloseable {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /**
+     * Fills {@code top} with the indices of the largest of {@code n} values from {@code from}, largest first (the earlier
+     * of equal values first); returns how many it filled. A value is looked at twice only when it beats the k-th so far.
+     */
+    private static int largest(float[] values, int from, int n, int[] top) {
+        int k = top.length;
+        int filled = 0;
+        float kth = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            float e = values[from + c];
+            if (filled == k && !(e > kth)) {
+                continue;
+            }
+            int pos = filled < k ? filled++ : k;
+            while (pos > 0 && values[from + top[pos - 1]] < e) {
+                if (pos < k) {
+                    top[pos] = top[pos - 1];
+                }
+                pos--;
+            }
+            if (pos < k) {
+                top[pos] = c;
+            }
+            if (filled == k) {
+                kth = values[from + top[k - 1]];
+            }
+        }
+        return filled;
+    }
+
     /** Turns the error maps of {@code rows} frames into scores with their explanations. */
     public List<ScoredFrame> explain(float[] errors, int rows) {
         ModelCard.Input input = artifact.card().input();
@@ -338,39 +368,32 @@ public final class ModelRunner implements AutoCloseable {
             return out;
         }
         List<String> names = input.featureNames();
-        int k = Math.min(TOP_CHANNELS, width);
+        // windows (channels x steps, time-major): a channel's error is its mean over the steps, named by its channel
+        int channelCount = input.channels() == null ? width : input.channels();
+        int steps = width / channelCount;
+        float[] perChannel = steps == 1 ? null : new float[channelCount];
+        int k = Math.min(TOP_CHANNELS, channelCount);
         int[] top = new int[k];
         for (int r = 0; r < rows; r++) {
             int base = r * width;
             double sum = sum(errors, base, width);
-            // The k largest errors, largest first; a channel is looked at twice only when it beats the k-th so far.
-            int filled = 0;
-            float kth = Float.NEGATIVE_INFINITY;
-            for (int c = 0; c < width; c++) {
-                float e = errors[base + c];
-                if (filled == k && !(e > kth)) {
-                    continue;
+            float[] values = errors;
+            int from = base;
+            if (perChannel != null) {
+                java.util.Arrays.fill(perChannel, 0f);
+                for (int i = 0; i < width; i++) {
+                    perChannel[i % channelCount] += errors[base + i] / steps;
                 }
-                int pos = filled < k ? filled++ : k;
-                while (pos > 0 && errors[base + top[pos - 1]] < e) {
-                    if (pos < k) {
-                        top[pos] = top[pos - 1];
-                    }
-                    pos--;
-                }
-                if (pos < k) {
-                    top[pos] = c;
-                }
-                if (filled == k) {
-                    kth = errors[base + top[k - 1]];
-                }
+                values = perChannel;
+                from = 0;
             }
+            int filled = largest(values, from, channelCount, top);
             List<ChannelError> channels = new ArrayList<>(k);
             for (int i = 0; i < filled; i++) {
                 int c = top[i];
-                double e = errors[base + c];
-                channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c,
-                        e, sum > 0 ? e / sum : 0));
+                double e = values[from + c];
+                double share = sum > 0 ? e * steps / sum : 0;
+                channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c, e, share));
             }
             double score = sum / width;
             out.add(new ScoredFrame(score, rank(score), channels, null, null));

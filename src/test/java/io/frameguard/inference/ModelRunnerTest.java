@@ -83,6 +83,36 @@ class ModelRunnerTest {
         }
     }
 
+    /** A window's channels are ranked by their error over all its steps, whichever steps carry it. */
+    @Test
+    void aWindowsTopChannelsAreItsChannelsNotItsValues() throws Exception {
+        int channels = 4;
+        int steps = 16;
+        int dim = channels * steps;
+        SensorSimulator machine = SensorSimulator.machine(channels, 2);
+        float[] windows = new float[300 * dim];
+        for (int i = 0; i < 300; i++) {
+            System.arraycopy(machine.window("m", 23L * i, steps), 0, windows, i * dim, dim);
+        }
+        io.frameguard.model.ModelArtifact model = new io.frameguard.training.AutoencoderTrainer(
+                io.frameguard.training.TrainingOptions.builder().name("w").version("w").epochs(1).channels(channels).threads(1)
+                        .build(), io.frameguard.training.TrainingProgress.NONE)
+                .train(new io.frameguard.datasets.FrameFile(dim, 300, windows, null), tmp.resolve("windows"), "test");
+        try (ModelRunner windowed = ModelRunner.load(model)) {
+            float[] errors = new float[dim];
+            for (int t = 0; t < steps; t++) {
+                errors[t * channels] = 0.1f; // channel 0: a little everywhere
+            }
+            errors[5 * channels + 2] = 3f; // channel 2: one large error at step 5
+            errors[9 * channels + 1] = 0.5f;
+            List<ChannelError> top = windowed.explain(errors, 1).get(0).topChannels();
+            assertThat(top).extracting(ChannelError::index).containsExactly(2, 0, 1);
+            assertThat(top.get(0).name()).isEqualTo("ch2");
+            assertThat(top.get(0).error()).isCloseTo(3.0 / steps, within(1e-6));
+            assertThat(top.get(0).share()).isCloseTo(3.0 / (3.0 + 0.5 + 1.6), within(1e-6));
+        }
+    }
+
     @Test
     void equalErrorsKeepTheEarlierChannelAndAnAllZeroRowHasNoShare() {
         float[] errors = new float[2 * DIM];
