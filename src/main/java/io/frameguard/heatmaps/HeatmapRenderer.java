@@ -49,23 +49,15 @@ public final class HeatmapRenderer {
         int w = picture.width();
         int ht = picture.height();
         float[] errors = new float[w * ht];
-        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
         for (int p = 0; p < errors.length; p++) {
             errors[p] = picture.error(p);
-            max = Math.max(max, errors[p]);
         }
+        float max = hot(picture, modelThreshold);
         BufferedImage small = new BufferedImage(w, ht, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < ht; y++) {
             for (int x = 0; x < w; x++) {
                 int p = y * w + x;
-                float[] base = pixel(picture, p);
-                float t = max > 0 ? errors[p] / max : 0;
-                float[] heat = palette(t);
-                float a = MAX_ALPHA * t;
-                int r = Math.round(255 * ((1 - a) * base[0] + a * heat[0]));
-                int gr = Math.round(255 * ((1 - a) * base[1] + a * heat[1]));
-                int b = Math.round(255 * ((1 - a) * base[2] + a * heat[2]));
-                small.setRGB(x, y, r << 16 | gr << 8 | b);
+                small.setRGB(x, y, blend(pixel(picture, p), max > 0 ? errors[p] / max : 0));
             }
         }
         int scale = Math.max(1, (int) Math.ceil((double) MIN_SIDE / Math.max(w, ht)));
@@ -83,9 +75,7 @@ public final class HeatmapRenderer {
         } finally {
             g2.dispose();
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(out, "png", bytes);
-        return bytes.toByteArray();
+        return encode(out);
     }
 
     /** Size of a sensor frame's heatmap: its values as a line over columns coloured by their error. */
@@ -98,21 +88,15 @@ public final class HeatmapRenderer {
      */
     private static byte[] strip(Picture picture, double modelThreshold) throws IOException {
         int n = picture.width();
-        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, picture.error(i));
-        }
+        float max = hot(picture, modelThreshold);
+        float[] background = {STRIP_BACKGROUND, STRIP_BACKGROUND, STRIP_BACKGROUND};
         BufferedImage out = new BufferedImage(STRIP_WIDTH, STRIP_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g2 = out.createGraphics();
         try {
             int[] ys = new int[STRIP_WIDTH];
             for (int x = 0; x < STRIP_WIDTH; x++) {
                 int i = (int) ((long) x * n / STRIP_WIDTH);
-                float t = max > 0 ? picture.error(i) / max : 0;
-                float[] heat = palette(t);
-                float a = MAX_ALPHA * t;
-                float base = 0.15f;
-                g2.setColor(new Color((1 - a) * base + a * heat[0], (1 - a) * base + a * heat[1], (1 - a) * base + a * heat[2]));
+                g2.setColor(new Color(blend(background, max > 0 ? picture.error(i) / max : 0)));
                 g2.drawLine(x, 0, x, STRIP_HEIGHT - 1);
                 float v = (picture.frame()[i] & 0xff) / (float) Picture.QUANTA; // 0 at the frame's minimum, 1 at its maximum
                 ys[x] = Math.round((STRIP_HEIGHT - 11) * (1 - v)) + 5;
@@ -125,8 +109,34 @@ public final class HeatmapRenderer {
         } finally {
             g2.dispose();
         }
+        return encode(out);
+    }
+
+    /** Brightness of a sensor heatmap's columns where there is no error. */
+    private static final float STRIP_BACKGROUND = 0.15f;
+
+    /** The error drawn fully hot: the picture's peak error, or {@value #HOT_PIXEL_THRESHOLDS} thresholds if higher. */
+    private static float hot(Picture picture, double modelThreshold) {
+        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
+        for (int i = 0; i < picture.errors().length; i++) {
+            max = Math.max(max, picture.error(i));
+        }
+        return max;
+    }
+
+    /** {@code base} (RGB in [0, 1]) under the palette's colour for heat {@code t}, as opaque as the heat: packed RGB. */
+    private static int blend(float[] base, float t) {
+        float[] heat = palette(t);
+        float a = MAX_ALPHA * t;
+        int r = Math.round(255 * ((1 - a) * base[0] + a * heat[0]));
+        int g = Math.round(255 * ((1 - a) * base[1] + a * heat[1]));
+        int b = Math.round(255 * ((1 - a) * base[2] + a * heat[2]));
+        return r << 16 | g << 8 | b;
+    }
+
+    private static byte[] encode(BufferedImage image) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(out, "png", bytes);
+        ImageIO.write(image, "png", bytes);
         return bytes.toByteArray();
     }
 

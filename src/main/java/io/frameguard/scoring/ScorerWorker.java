@@ -295,7 +295,7 @@ final class ScorerWorker implements Runnable {
         List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
-        double cardThreshold = session.card().threshold().value();
+        double modelThreshold = session.card().threshold().value();
         Picture[] pictures = new Picture[decoded.size()];
         // At most framesPerCall frames per predictor call (predict-batch may split a batch; benchmarks use it).
         int perCall = settings.framesPerCall();
@@ -313,7 +313,7 @@ final class ScorerWorker implements Runnable {
             scored.addAll(chunk);
             for (int i = 0; i < n; i++) {
                 // the frames that may become anomaly events carry a small picture of themselves for the memory
-                if (settings.candidate(chunk.get(i).score(), chunk.get(i).validationRank(), cardThreshold)) {
+                if (settings.candidate(chunk.get(i).score(), chunk.get(i).validationRank(), modelThreshold)) {
                     pictures[from + i] = Pictures.of(shape.image(), dim, buffer, (from + i) * dim, errors, i * width);
                 }
             }
@@ -323,8 +323,6 @@ final class ScorerWorker implements Runnable {
         long inferenceMicros = (java.util.Arrays.stream(callNanos).sum() + System.nanoTime() - t0) / 1000;
         long now = System.currentTimeMillis();
         String version = session.card().version();
-        double modelThreshold = session.card().threshold().value();
-        // only frames that may become anomaly events carry their signature (the memory is built from the events)
         String signatureKind = session.card().signature() == null ? null : session.card().signature().kind();
         List<ScoredFrame> published = new ArrayList<>(scored.size());
         for (int i = 0; i < decoded.size(); i++) {

@@ -89,15 +89,10 @@ class ModelRunnerTest {
         int channels = 4;
         int steps = 16;
         int dim = channels * steps;
-        SensorSimulator machine = SensorSimulator.machine(channels, 2);
-        float[] windows = new float[300 * dim];
-        for (int i = 0; i < 300; i++) {
-            System.arraycopy(machine.window("m", 23L * i, steps), 0, windows, i * dim, dim);
-        }
         io.frameguard.model.ModelArtifact model = new io.frameguard.training.AutoencoderTrainer(
                 io.frameguard.training.TrainingOptions.builder().name("w").version("w").epochs(1).channels(channels).threads(1)
                         .build(), io.frameguard.training.TrainingProgress.NONE)
-                .train(new io.frameguard.datasets.FrameFile(dim, 300, windows, null), tmp.resolve("windows"), "test");
+                .train(TestModels.windows(SensorSimulator.machine(channels, 2), 300, 1, 23, steps), tmp.resolve("windows"), "test");
         try (ModelRunner windowed = ModelRunner.load(model)) {
             float[] errors = new float[dim];
             for (int t = 0; t < steps; t++) {

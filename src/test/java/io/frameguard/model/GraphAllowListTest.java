@@ -64,15 +64,9 @@ class GraphAllowListTest {
             exported.addAll(ops(a));
         }
         // sensor windows (their signature describes the error's shape over time)
-        SensorSimulator machine = SensorSimulator.machine(4, 1);
-        int dim = 4 * 16;
-        float[] windows = new float[300 * dim];
-        for (int i = 0; i < 300; i++) {
-            System.arraycopy(machine.window("m", 17L * i, 16), 0, windows, i * dim, dim);
-        }
         ModelArtifact windowed = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("windows").epochs(1)
-                .channels(4).threads(1).build(), TrainingProgress.NONE).train(new FrameFile(dim, 300, windows, null),
-                tmp.resolve("windows"), "test");
+                .channels(4).threads(1).build(), TrainingProgress.NONE)
+                .train(TestModels.windows(SensorSimulator.machine(4, 1), 300, 1, 17, 16), tmp.resolve("windows"), "test");
         ModelArtifact.open(windowed.dir());
         exported.addAll(ops(windowed));
         assertThat(GraphAllowList.ALLOWED).containsAll(exported);

@@ -23,6 +23,19 @@ public final class TestModels {
     }
 
     /** Debian's dataset-fashion-mnist package (installed by .ci/run). */
+    /**
+     * Normal windows of {@code steps} steps of a machine, {@code rows} of them from {@code sources} sources ({@code m0},
+     * {@code m1}, ...), window i starting at step {@code stride * i}: training data for window models.
+     */
+    public static FrameFile windows(SensorSimulator machine, int rows, int sources, long stride, int steps) {
+        int dim = machine.dim() * steps;
+        float[] values = new float[rows * dim];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(machine.window("m" + i % sources, stride * i, steps), 0, values, i * dim, dim);
+        }
+        return new FrameFile(dim, rows, values, null);
+    }
+
     public static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
 
     public static Path fashionTrainImages() {

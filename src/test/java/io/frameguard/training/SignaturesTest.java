@@ -56,13 +56,8 @@ class SignaturesTest {
         int steps = 32;
         int dim = channels * steps;
         SensorSimulator sim = SensorSimulator.machine(channels, 3);
-        int rows = 1500;
-        float[] normal = new float[rows * dim];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(sim.window("m" + i % 4, 37L * i, steps), 0, normal, i * dim, dim);
-        }
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("w").epochs(8)
-                .channels(channels).threads(2).build(), TrainingProgress.NONE).train(new FrameFile(dim, rows, normal, null),
+                .channels(channels).threads(2).build(), TrainingProgress.NONE).train(TestModels.windows(sim, 1500, 4, 37, steps),
                 tmp.resolve("windows"), "t");
         assertThat(model.card().input().channels()).isEqualTo(channels);
         assertThat(model.card().input().steps()).isEqualTo(steps);
