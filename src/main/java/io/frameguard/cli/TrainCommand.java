@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Frames per gradient step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--learning-rate", defaultValue = "0",
+            description = "Adam learning rate (default: 0.003 for channels, 0.001 otherwise).")
     float learningRate;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed: fixes initial weights, split and batch order (default: ${DEFAULT-VALUE}).")
@@ -46,15 +47,24 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of frames held out (default: 0.1; 0.2 for images, where half of it calibrates the per-pixel variance).")
     Double validationFraction;
 
-    @Option(names = "--architecture", defaultValue = TrainingOptions.DENSE, paramLabel = "dense|conv",
-            description = "dense: fully connected; conv: convolutional, for images whose sides are multiples of 4 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--architecture", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|dense|conv|channels",
+            description = "dense: fully connected over the whole frame; conv: convolutional, for images whose sides are "
+                    + "multiples of 4; channels: sensor windows (--channels), each time step's channels through a "
+                    + "bottleneck; auto: channels for sensor windows, dense otherwise (default: ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--hidden", defaultValue = "0",
-            description = "dense: outer hidden layer width (default: 2*dim, within 8..128); conv: first layer's filters (default: 16).")
+            description = "dense, channels: outer hidden layer width (default: 2*width, within 8..128, width being dim "
+                    + "or the channel count); conv: first layer's filters (default: 16).")
     int hidden;
 
-    @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width (default: dim/4 within 2..32; 32 for conv).")
+    @Option(names = "--activation", defaultValue = TrainingOptions.RELU, paramLabel = "relu|linear",
+            description = "dense, channels: relu between the layers, or linear: one linear bottleneck, no hidden layers "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--latent", defaultValue = "0",
+            description = "Bottleneck width (default: width/4 within 2..32, width being dim or the channel count; 32 for conv).")
     int latent;
 
     @Option(names = "--smoothing-sigma", defaultValue = "1.0",
@@ -99,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
                 validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
-                architecture, hidden, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature);
+                architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

@@ -227,10 +227,18 @@ public interface FrameguardConfig {
     }
 
     interface Detector {
-        /** Share of normal frames expected above the threshold; the rolling threshold tracks this quantile. */
-        @WithDefault("0.01") @DecimalMin("0.0001") @DecimalMax("0.2") double targetRate();
+        /**
+         * No longer used: the rolling threshold scales the model card's threshold (which the card's target FPR sets) by
+         * the level of the source's normal scores instead of tracking a quantile of all its scores. Still accepted, so
+         * that configurations that set it keep starting; a warning says it is ignored.
+         */
+        @Deprecated
+        java.util.Optional<Double> targetRate();
 
-        /** Step of the rolling threshold in log space per frame above it; 0 freezes the model card's value. */
+        /**
+         * How fast the rolling threshold follows the level of the source's normal scores: the running median moves by
+         * half this, in log space, per frame judged normal; 0 keeps the model card's threshold.
+         */
         @WithDefault("0.02") @DecimalMin("0") @DecimalMax("0.5") double adaptRate();
 
         /** The threshold never falls below this times the model card's threshold. */

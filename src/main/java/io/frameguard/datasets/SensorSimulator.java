@@ -51,6 +51,16 @@ public final class SensorSimulator {
     public static final double FREQUENCY_RATIO = 2.3;
     /** Period, in steps, of a machine's fast rhythm. */
     static final double FAST_PERIOD = 9.3;
+    /** A machine's speed swings by this share around its nominal speed. */
+    static final double SPEED_SWING = 0.2;
+    /** A machine's load swings by this share around its mean. */
+    static final double LOAD_SWING = 0.4;
+    /** Waves in a machine's process signal. */
+    static final int PROCESS_WAVES = 8;
+    /** Range of the periods, in steps, of the waves of a machine's process signal. */
+    static final double[] PROCESS_PERIODS = {6, 150};
+    /** Range of the periods, in steps, of a machine's speed and load swings (each source draws its own). */
+    static final double[] SWING_PERIODS = {300, 900};
 
     private final int dim;
     private final long seed;
@@ -59,6 +69,10 @@ public final class SensorSimulator {
     private final double[] fast;
     private final double[] offset;
     private final double[] swing;
+    /** Each channel's weight of the machine's process signal; all zero for a plain simulator. */
+    private final double[] process;
+    /** A machine: speed and load swing, and a fast rhythm. */
+    private final boolean machine;
 
     /** Frames of {@code dim} channels moved by slow rhythms only. */
     public SensorSimulator(int dim, long seed) {
@@ -71,9 +85,11 @@ public final class SensorSimulator {
         }
         this.dim = dim;
         this.seed = seed;
+        this.machine = fastRhythm;
         SplittableRandom r = new SplittableRandom(seed);
         mix = new double[dim][FACTORS];
         fast = new double[dim];
+        process = new double[dim];
         offset = new double[dim];
         swing = new double[dim];
         for (int c = 0; c < dim; c++) {
@@ -89,7 +105,8 @@ public final class SensorSimulator {
             SplittableRandom rf = new SplittableRandom(seed ^ 0x5eed);
             for (int c = 0; c < dim; c++) {
                 fast[c] = rf.nextDouble(0.3, 1.0) * (rf.nextBoolean() ? 1 : -1);
-                swing[c] = Math.sqrt(swing[c] * swing[c] + fast[c] * fast[c] / 2);
+                process[c] = rf.nextDouble(-1, 1);
+                swing[c] = Math.sqrt(swing[c] * swing[c] + fast[c] * fast[c] / 2 + process[c] * process[c]);
             }
         }
     }
@@ -123,13 +140,54 @@ public final class SensorSimulator {
      */
     private double rhythms(long phaseSeed, int c, double t, double shift) {
         double v = offset[c];
+        // a machine's rhythms follow its shaft: their phase advances with the shaft's turning (tau), not with the clock
+        double tau = machine ? shaftTime(phaseSeed, t) : t;
         for (int f = 0; f < FACTORS; f++) {
-            v += mix[c][f] * Math.sin(2 * Math.PI * t / PERIODS[f] + phase(phaseSeed, f) + shift);
+            v += mix[c][f] * Math.sin(2 * Math.PI * tau / PERIODS[f] + phase(phaseSeed, f) + shift);
         }
         if (fast[c] != 0) {
-            v += fast[c] * Math.sin(2 * Math.PI * t / FAST_PERIOD + phase(phaseSeed, FACTORS) + shift);
+            v += fast[c] * load(phaseSeed, t) * Math.sin(2 * Math.PI * tau / FAST_PERIOD + phase(phaseSeed, FACTORS) + shift);
+        }
+        if (process[c] != 0) {
+            v += process[c] * process(phaseSeed, tau, shift);
         }
         return v;
+    }
+
+    /**
+     * A machine's process: what it is working on, felt by every channel with its own weight. Unlike the rhythms it has
+     * no period: a sum of {@value #PROCESS_WAVES} waves of periods each source draws at random between
+     * {@link #PROCESS_PERIODS}, so two sources' windows (or one source's, far apart) share no shape over time, while at
+     * each step the channels still move together. Unit variance.
+     */
+    private static double process(long phaseSeed, double tau, double shift) {
+        SplittableRandom r = new SplittableRandom(phaseSeed ^ 0x165667b1L);
+        double v = 0;
+        for (int i = 0; i < PROCESS_WAVES; i++) {
+            double period = r.nextDouble(PROCESS_PERIODS[0], PROCESS_PERIODS[1]);
+            v += Math.sin(2 * Math.PI * tau / period + r.nextDouble(0, 2 * Math.PI) + shift);
+        }
+        return v * Math.sqrt(2.0 / PROCESS_WAVES);
+    }
+
+    /**
+     * A machine's shaft position at step {@code t}, in steps at its nominal speed: its speed swings by
+     * {@value #SPEED_SWING} around nominal over a period of its own ({@link #SWING_PERIODS}), so the shape of a window
+     * differs from one window to the next while the channels keep moving together at each step.
+     */
+    private static double shaftTime(long phaseSeed, double t) {
+        SplittableRandom r = new SplittableRandom(phaseSeed ^ 0x5bd1e995L);
+        double period = r.nextDouble(SWING_PERIODS[0], SWING_PERIODS[1]);
+        double phase = r.nextDouble(0, 2 * Math.PI);
+        // the integral of 1 + swing * sin(2 pi t / period + phase)
+        return t - SPEED_SWING * period / (2 * Math.PI) * (Math.cos(2 * Math.PI * t / period + phase) - Math.cos(phase));
+    }
+
+    /** A machine's load at step {@code t}: it scales the fast rhythm (vibration grows with load), by up to {@value #LOAD_SWING}. */
+    private static double load(long phaseSeed, double t) {
+        SplittableRandom r = new SplittableRandom(phaseSeed ^ 0x27d4eb2dL);
+        double period = r.nextDouble(SWING_PERIODS[0], SWING_PERIODS[1]);
+        return 1 + LOAD_SWING * Math.sin(2 * Math.PI * t / period + r.nextDouble(0, 2 * Math.PI));
     }
 
     private static double phase(long phaseSeed, int factor) {
@@ -178,6 +236,26 @@ public final class SensorSimulator {
             }
         }
         return w;
+    }
+
+    /** A faulty window and what is wrong with it. */
+    public record FaultyWindow(float[] values, Fault fault, int[] channels, int at) {}
+
+    /** Most channels {@link #randomFaultyWindow} puts a fault on: faults come on one to a few sensors. */
+    public static final int MAX_FAULTY_CHANNELS = 3;
+    /** A lasting fault drawn by {@link #randomFaultyWindow} shows on at least this many steps of its window. */
+    public static final int MIN_FAULT_STEPS = 8;
+
+    /**
+     * A window of {@code source} at a random time (within the first million steps) with {@code fault} on one to
+     * {@value #MAX_FAULTY_CHANNELS} random channels from a random step (a lasting fault at least
+     * {@value #MIN_FAULT_STEPS} steps before the end): how the benchmarks and tests draw faulty windows.
+     */
+    public FaultyWindow randomFaultyWindow(String source, int steps, Fault fault, java.util.Random random) {
+        int[] channels = random.ints(0, dim).distinct().limit(1 + random.nextInt(MAX_FAULTY_CHANNELS)).toArray();
+        int at = fault == Fault.SPIKE ? random.nextInt(steps) : random.nextInt(Math.max(1, steps - MIN_FAULT_STEPS));
+        long t0 = random.nextInt(1_000_000);
+        return new FaultyWindow(faultyWindow(source, t0, steps, fault, channels, at), fault, channels, at);
     }
 
     /** Normal training data: {@code frames} frames spread over {@code sources} sources, row-major. */

@@ -71,7 +71,7 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
             return; // a score that is no number says nothing about the source (the scorer dead-letters such frames)
         }
         String source = record.key() != null ? record.key() : s.source();
-        ThresholdPolicy.Decision d = policy.evaluate(store.get(source), s.modelVersion(), s.modelThreshold(), s.score());
+        ThresholdPolicy.Decision d = policy.evaluate(store.get(source), s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
         store.put(source, d.next());
         metrics.threshold(source, d.next().threshold());
         if (!d.anomaly()) {

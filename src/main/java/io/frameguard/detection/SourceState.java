@@ -6,19 +6,42 @@ import io.frameguard.events.StateSerde;
  * What the detector remembers per source (state store {@code source-thresholds}, changelogged).
  *
  * @param modelVersion the model whose calibration the threshold belongs to; a new version re-bases it
- * @param baseThreshold that model's card threshold: floor and ceiling are relative to it
+ * @param baseThreshold that model's card threshold: the threshold is it times the source's level factor
  * @param threshold the current rolling threshold
  * @param recent the last n frames' exceedances, newest in bit 0
+ * @param level the running median of the log scores of the source's frames judged normal (valid once
+ *     {@code levelFrames} > 0)
+ * @param levelFrames frames that moved {@code level} (saturates)
  */
-public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
+public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, double level,
+        int levelFrames) {
 
-    /** The store's serde: binary, reads the JSON of older detectors too. */
+    /**
+     * The store's serde: binary, reads the JSON of older detectors too. The level fields follow the first four; values
+     * written before they existed end after {@code recent} and read as no level yet.
+     */
     public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, (out, s) -> {
         StateSerde.writeNullable(out, s.modelVersion());
         out.writeDouble(s.baseThreshold());
         out.writeDouble(s.threshold());
         out.writeLong(s.recent());
-    }, in -> new SourceState(StateSerde.readNullable(in), in.readDouble(), in.readDouble(), in.readLong()));
+        out.writeDouble(s.level());
+        out.writeInt(s.levelFrames());
+    }, in -> {
+        String version = StateSerde.readNullable(in);
+        double base = in.readDouble();
+        double threshold = in.readDouble();
+        long recent = in.readLong();
+        if (in.available() == 0) {
+            return new SourceState(version, base, threshold, recent);
+        }
+        return new SourceState(version, base, threshold, recent, in.readDouble(), in.readInt());
+    });
+
+    /** A state without a level yet (as older detectors stored it). */
+    public SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
+        this(modelVersion, baseThreshold, threshold, recent, 0, 0);
+    }
 
     static SourceState fresh(String modelVersion, double baseThreshold) {
         return new SourceState(modelVersion, baseThreshold, baseThreshold, 0L);

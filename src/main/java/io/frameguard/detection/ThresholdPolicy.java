@@ -1,28 +1,34 @@
 package io.frameguard.detection;
 
 import io.frameguard.config.FrameguardConfig;
+import org.jboss.logging.Logger;
 
 /**
  * The detection rule, per source, one frame at a time.
  *
- * <p><b>Threshold.</b> It starts at the model card's threshold (the validation-error quantile at 1 - target
- * FPR) and then tracks the (1 - targetRate) quantile of the source's own scores by a stochastic-approximation
- * step in log space: up by {@code adaptRate * (1 - targetRate)} for a frame above it, down by
- * {@code adaptRate * targetRate} for a frame below, so it settles where a share {@code targetRate} of frames
- * exceed it and forgets old frames exponentially. Three rules keep anomalies from dragging it up: a frame that
- * exceeds while the source is already in alarm does not move it (a sustained fault moves it at most once), it
- * never rises above {@code ceilingFactor} times the card's threshold, and it never falls below
- * {@code floorFactor} times it. A new model version re-bases it to that model's card threshold.
+ * <p><b>Threshold.</b> The model card's threshold (the validation-score quantile at 1 - target FPR) times the source's
+ * <em>level factor</em>: how far the typical score of the source's normal frames sits from the model's validation
+ * median, {@code exp(level - log(median))}, kept within [{@code floorFactor}, {@code ceilingFactor}]. It follows slow
+ * changes of the normal scores (a sensor's gain drifting, a new season) and ignores anomalous ones: {@code level} is a
+ * running median of the log scores of the frames judged normal (at most the threshold), moved by
+ * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one. Frames above the threshold never move it, and a
+ * median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
+ * most of them) does not raise the threshold it exceeds. The median comes with every score (the scorer copies it from
+ * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
+ * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
+ * model version re-bases everything to that model.
  *
  * <p><b>Anomaly.</b> With k-of-n hysteresis, a frame is an anomaly when it exceeds the threshold and at least
  * k of the last n frames (itself included) did; the source is in alarm while k of the last n exceeded. k = n = 1
  * reports every exceeding frame.
  */
-public record ThresholdPolicy(double targetRate, double adaptRate, double floorFactor, double ceilingFactor, int k, int n) {
+public record ThresholdPolicy(double adaptRate, double floorFactor, double ceilingFactor, int k, int n) {
 
     /** Score / threshold ratios from which an anomaly is "major" or "critical" rather than "minor". */
     public static final double MAJOR_RATIO = 2.0;
     public static final double CRITICAL_RATIO = 4.0;
+    /** The level's step per frame, in log units, is this times {@code adaptRate}. */
+    static final double LEVEL_STEP = 0.5;
 
     public ThresholdPolicy {
         if (k < 1 || n < k || n > 64) {
@@ -33,37 +39,56 @@ public record ThresholdPolicy(double targetRate, double adaptRate, double floorF
         }
     }
 
+    @SuppressWarnings("deprecation")
     public static ThresholdPolicy from(FrameguardConfig.Detector d) {
-        return new ThresholdPolicy(d.targetRate(), d.adaptRate(), d.floorFactor(), d.ceilingFactor(), d.k(), d.n());
+        if (d.targetRate().isPresent()) {
+            Logger.getLogger(ThresholdPolicy.class).warn("frameguard.detector.target-rate is no longer used and is ignored: the "
+                    + "threshold is the model card's (set by its target FPR) scaled by the level of each source's normal scores");
+        }
+        return new ThresholdPolicy(d.adaptRate(), d.floorFactor(), d.ceilingFactor(), d.k(), d.n());
     }
 
     public static ThresholdPolicy defaults() {
-        return new ThresholdPolicy(0.01, 0.02, 0.5, 2.0, 1, 1);
+        return new ThresholdPolicy(0.02, 0.5, 2.0, 1, 1);
     }
 
     /** Outcome for one frame: the state to store, the threshold the frame was judged against, the verdict. */
     public record Decision(SourceState next, double threshold, boolean exceeded, boolean anomaly, int exceededInWindow) {}
 
-    public Decision evaluate(SourceState state, String modelVersion, double modelThreshold, double score) {
+    /**
+     * @param modelMedian the model's validation median, from the score record; null when it has none
+     */
+    public Decision evaluate(SourceState state, String modelVersion, double modelThreshold, Double modelMedian, double score) {
         if (state == null || !modelVersion.equals(state.modelVersion())) {
             state = SourceState.fresh(modelVersion, modelThreshold);
         }
         long window = n == 64 ? -1L : (1L << n) - 1;
-        // In alarm before this frame: k of the n frames before it exceeded.
-        boolean wasInAlarm = Long.bitCount(state.recent() & window) >= k;
         double t = state.threshold();
         boolean exceeded = score > t;
         long recent = ((state.recent() << 1) | (exceeded ? 1L : 0L)) & window;
         int inWindow = Long.bitCount(recent);
         boolean anomaly = exceeded && inWindow >= k;
 
-        double next = t;
-        if (adaptRate > 0 && !(exceeded && wasInAlarm)) {
-            next = t * Math.exp(adaptRate * ((exceeded ? 1 : 0) - targetRate));
-            next = Math.min(state.baseThreshold() * ceilingFactor, Math.max(state.baseThreshold() * floorFactor, next));
+        double level = state.level();
+        int levelFrames = state.levelFrames();
+        double next = state.baseThreshold();
+        boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0;
+        if (adapts && !exceeded && score > 0) {
+            // a running median: a step up for a score above it, down for one below; it starts at the model's median, so
+            // a source like the validation data keeps the card's threshold from its first frame
+            double from = levelFrames == 0 ? Math.log(modelMedian) : level;
+            level = from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from);
+            levelFrames = saturated(levelFrames);
         }
-        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent),
+        if (adapts && levelFrames > 0) {
+            next = state.baseThreshold() * Math.min(ceilingFactor, Math.max(floorFactor, Math.exp(level - Math.log(modelMedian))));
+        }
+        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames),
                 t, exceeded, anomaly, inWindow);
+    }
+
+    private static int saturated(int frames) {
+        return frames == Integer.MAX_VALUE ? frames : frames + 1;
     }
 
     public static String severity(double score, double threshold) {

@@ -32,6 +32,8 @@ import java.util.List;
  *     least the detector's lowest threshold) and only from models that have one; absent otherwise
  * @param picture the frame and its error map, small, for the anomaly memory's heatmaps: on the same frames as
  *     {@code signature} (whether the model has a signature or not); absent otherwise
+ * @param modelMedian the median of the model's validation scores (its card's p50): the detector compares each source's
+ *     typical normal score with it; absent in records of scorers before it existed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -50,16 +52,25 @@ public record ScoreRecord(
         int batchSize,
         long inferenceMicros,
         Signature signature,
-        Picture picture) {
+        Picture picture,
+        Double modelMedian) {
 
     public static final int SCHEMA_VERSION = 2;
+
+    /** A score without the model's validation median. */
+    public ScoreRecord(int schemaVersion, String source, FrameRef frame, long captureTimestamp, long scoredTimestamp,
+            double score, double modelThreshold, String modelVersion, Double validationRank, List<ChannelError> topChannels,
+            ImageRegion region, int batchSize, long inferenceMicros, Signature signature, Picture picture) {
+        this(schemaVersion, source, frame, captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion,
+                validationRank, topChannels, region, batchSize, inferenceMicros, signature, picture, null);
+    }
 
     /** A score without a signature. */
     public ScoreRecord(int schemaVersion, String source, FrameRef frame, long captureTimestamp, long scoredTimestamp,
             double score, double modelThreshold, String modelVersion, Double validationRank, List<ChannelError> topChannels,
             ImageRegion region, int batchSize, long inferenceMicros) {
         this(schemaVersion, source, frame, captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion,
-                validationRank, topChannels, region, batchSize, inferenceMicros, null, null);
+                validationRank, topChannels, region, batchSize, inferenceMicros, null, null, null);
     }
 
     /** Reads layout 2 and layout 1 (whose frame coordinates are flat fields). */
@@ -82,9 +93,10 @@ public record ScoreRecord(
             @JsonProperty("batchSize") int batchSize,
             @JsonProperty("inferenceMicros") long inferenceMicros,
             @JsonProperty("signature") Signature signature,
-            @JsonProperty("picture") Picture picture) {
+            @JsonProperty("picture") Picture picture,
+            @JsonProperty("modelMedian") Double modelMedian) {
         return new ScoreRecord(schemaVersion, source, frame != null ? frame : new FrameRef(topic, partition, offset),
                 captureTimestamp, scoredTimestamp, score, modelThreshold, modelVersion, validationRank, topChannels, region,
-                batchSize, inferenceMicros, signature, picture);
+                batchSize, inferenceMicros, signature, picture, modelMedian);
     }
 }

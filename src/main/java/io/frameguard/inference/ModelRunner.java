@@ -11,6 +11,7 @@ import io.frameguard.events.ChannelError;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
+import io.frameguard.model.ScoreAggregation;
 import io.frameguard.model.ValidationDistribution;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ public final class ModelRunner implements AutoCloseable {
      */
     private ZooModel<FrameBatch, ModelOutputs> describer;
     private final ValidationDistribution validation;
+    private final ScoreAggregation aggregation;
     private final Object lifecycle = new Object();
     private int openSessions;
     private boolean retired;
@@ -47,6 +49,7 @@ public final class ModelRunner implements AutoCloseable {
         this.artifact = artifact;
         this.model = model;
         this.validation = validation;
+        this.aggregation = ScoreAggregation.of(artifact.card());
     }
 
     /** Loads the artifact on the device {@link InferenceDevice#AUTO} picks. */
@@ -369,33 +372,22 @@ public final class ModelRunner implements AutoCloseable {
         }
         List<String> names = input.featureNames();
         // windows (channels x steps, time-major): a channel's error is its mean over the steps, named by its channel
-        int channelCount = input.channels() == null ? width : input.channels();
-        int steps = width / channelCount;
-        float[] perChannel = steps == 1 ? null : new float[channelCount];
+        int channelCount = aggregation.channels();
+        int steps = aggregation.steps();
+        float[] perChannel = new float[channelCount];
         int k = Math.min(TOP_CHANNELS, channelCount);
         int[] top = new int[k];
         for (int r = 0; r < rows; r++) {
-            int base = r * width;
-            double sum = sum(errors, base, width);
-            float[] values = errors;
-            int from = base;
-            if (perChannel != null) {
-                java.util.Arrays.fill(perChannel, 0f);
-                for (int i = 0; i < width; i++) {
-                    perChannel[i % channelCount] += errors[base + i] / steps;
-                }
-                values = perChannel;
-                from = 0;
-            }
-            int filled = largest(values, from, channelCount, top);
+            double sum = aggregation.channelErrors(errors, r * width, perChannel);
+            int filled = largest(perChannel, 0, channelCount, top);
             List<ChannelError> channels = new ArrayList<>(k);
             for (int i = 0; i < filled; i++) {
                 int c = top[i];
-                double e = values[from + c];
+                double e = perChannel[c];
                 double share = sum > 0 ? e * steps / sum : 0;
                 channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c, e, share));
             }
-            double score = sum / width;
+            double score = aggregation.score(perChannel, sum);
             out.add(new ScoredFrame(score, rank(score), channels, null, null));
         }
         return out;

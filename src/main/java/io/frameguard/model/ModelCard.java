@@ -15,7 +15,8 @@ import java.util.List;
  * the reconstruction error map ({@code errors}): for sensor frames the per-feature squared error in standardised
  * units ([-1, dim]); for images the per-pixel error map described by {@link #scoring} ([-1, width * height]).
  * The preprocessing and the error map's post-processing are part of the graph, so training and serving cannot
- * disagree about them. A frame's score is the mean of its row of {@code errors}.
+ * disagree about them. A frame's score is the mean of its row of {@code errors}, or, where {@link #scoring} names a
+ * channel aggregation, the mean of its worst channels' errors ({@link ScoreAggregation}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -36,6 +37,12 @@ public record ModelCard(
 
     /** Version of this card's JSON layout. */
     public static final int CARD_VERSION = 1;
+
+    /** The median of the model's validation scores (p50); null when the card has none. */
+    public Double validationMedian() {
+        return training == null || training.validationErrors() == null || !(training.validationErrors().p50() > 0) ? null
+                : training.validationErrors().p50();
+    }
 
     /**
      * Kind of frame the model reads ({@value #SENSOR} or {@value #IMAGE}), and its shape.
@@ -90,9 +97,22 @@ public record ModelCard(
      * (1 - SSIM of reconstruction against input, Gaussian window of 1.5 pixels) is added, treated the same way and
      * weighted so that its share of the score's spread on the calibration images is {@code structuralWeight} times
      * the smoothed map's. Cards written before it existed read as 0: no structural map.
+     *
+     * <p>Sensor windows: kind {@code channel-normalised}, each value's squared error divided by its channel's mean
+     * error on the {@code calibrationFrames} training windows (so every channel's error is about 1 on normal frames),
+     * and the frame's score is the mean of its {@code topChannels} largest channel errors
+     * ({@code aggregation} {@value ScoreAggregation#TOP_CHANNELS}), so that one bad channel among many is not averaged
+     * away. Cards without {@code aggregation} score by the mean of the whole map.
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
-            long calibrationFrames, double structuralWeight) {}
+            long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels) {
+
+        public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
+                long calibrationFrames, double structuralWeight) {
+            this(kind, smoothingSigma, pixelVariance, varianceFloor, calibrationFrames, structuralWeight, null, null);
+        }
+    }
 
     /**
      * The model's second output ({@code signature}): per frame, a fixed-length vector that says what is wrong with it,

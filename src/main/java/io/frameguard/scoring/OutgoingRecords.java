@@ -46,12 +46,15 @@ final class OutgoingRecords {
      *
      * @param signature the frame's signature when it is to be carried (null otherwise)
      * @param picture the frame's picture when it is to be carried (null otherwise)
+     * @param modelMedian the model card's validation median (null when the card has none)
      */
     ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], byte[]> frame, ScoredFrame scored, Signature signature,
-            Picture picture, long scoredTimestamp, double modelThreshold, String modelVersion, int batchSize, long inferenceMicros) {
+            Picture picture, long scoredTimestamp, double modelThreshold, Double modelMedian, String modelVersion, int batchSize,
+            long inferenceMicros) {
         ScoreRecord record = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8),
                 FrameRef.of(frame), frame.timestamp(), scoredTimestamp, scored.score(), modelThreshold, modelVersion,
-                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature, picture);
+                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature, picture,
+                modelMedian);
         return new ProducerRecord<>(topics.scores().name(), null, timestamp(frame), frame.key(), topics.scores().serialize(record));
     }
 

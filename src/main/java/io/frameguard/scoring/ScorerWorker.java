@@ -296,6 +296,7 @@ final class ScorerWorker implements Runnable {
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
         double modelThreshold = session.card().threshold().value();
+        Double modelMedian = session.card().validationMedian();
         Picture[] pictures = new Picture[decoded.size()];
         // At most framesPerCall frames per predictor call (predict-batch may split a batch; benchmarks use it).
         int perCall = settings.framesPerCall();
@@ -337,7 +338,7 @@ final class ScorerWorker implements Runnable {
             }
             published.add(s);
             Signature signature = signatureKind != null && signatures[i] != null ? new Signature(signatureKind, signatures[i]) : null;
-            transaction.send(records.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, version, decoded.size(),
+            transaction.send(records.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, modelMedian, version, decoded.size(),
                     inferenceMicros));
         }
         for (int i = 0; i < rejected.size(); i++) {

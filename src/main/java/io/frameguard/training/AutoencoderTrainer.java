@@ -5,6 +5,7 @@ import io.frameguard.frames.ImageGeometry;
 import io.frameguard.inference.TensorFlowLibrary;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
+import io.frameguard.model.ScoreAggregation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +49,22 @@ public final class AutoencoderTrainer {
 
     /** Standard deviations below this are treated as this, so a constant channel cannot divide by zero. */
     static final float MIN_STD = 1e-3f;
+    /**
+     * A channel's mean error on normal windows is taken as at least this (in standardised units squared), so a channel
+     * the model reconstructs perfectly cannot weigh without bound.
+     */
+    static final double MIN_CHANNEL_ERROR = 1e-6;
     /** KLL accuracy parameter: ~1.3% normalised rank error, a few KB serialised. */
     static final int KLL_K = 200;
     private static final int EVAL_CHUNK = 2048;
+    /** Sensor windows' error map: each value's error over its channel's mean error on normal windows. */
+    static final String CHANNEL_NORMALISED = "channel-normalised";
+    /**
+     * Sensor windows are scored by their worst channel's error: faults come on one to a few channels, and the worst
+     * channel ranked faults above normal windows better than the mean over channels and than the mean of the three
+     * worst, for every architecture (bench/sensor, docs/BENCHMARKS.md).
+     */
+    static final int TOP_CHANNELS = 1;
 
     private final TrainingOptions options;
     private final TrainingProgress progress;
@@ -64,12 +78,17 @@ public final class AutoencoderTrainer {
         TensorFlowLibrary.ensureLocal(); // the library scoring uses: TF Java's CPU build, or TENSORFLOW_LIBRARY_PATH's
         int dim = data.dim();
         ImageGeometry image = data.image();
-        if (TrainingOptions.CONV.equals(options.architecture())
+        int channels = options.channels();
+        String architecture = TrainingOptions.AUTO.equals(options.architecture())
+                ? TrainingOptions.defaultArchitecture(image != null, channels) : options.architecture();
+        if (TrainingOptions.CHANNELS.equals(architecture) && channels == 0) {
+            throw new IllegalArgumentException("architecture channels needs sensor windows: give --channels");
+        }
+        if (TrainingOptions.CONV.equals(architecture)
                 && (image == null || image.width() % 4 != 0 || image.height() % 4 != 0)) {
             throw new IllegalArgumentException("architecture conv needs images whose width and height are multiples of 4"
                     + (image == null ? "; these are sensor frames" : "; these are " + image));
         }
-        int channels = options.channels();
         if (channels > 0 && (image != null || dim % channels != 0 || dim / channels < Signatures.MIN_WINDOW_STEPS)) {
             throw new IllegalArgumentException("--channels " + channels + " must divide the frame's " + dim + " values into "
                     + "windows of at least " + Signatures.MIN_WINDOW_STEPS + " time steps, on sensor frames"
@@ -118,12 +137,17 @@ public final class AutoencoderTrainer {
                 x = frames;
             }
             List<Variable<TFloat32>> weights = new ArrayList<>();
-            Autoencoders.Network network = TrainingOptions.CONV.equals(options.architecture())
-                    ? Autoencoders.conv(tf, x, image, options, random, weights)
-                    : Autoencoders.dense(tf, x, options.layers(dim), random, weights);
+            Autoencoders.Network network = switch (architecture) {
+                case TrainingOptions.CONV -> Autoencoders.conv(tf, x, image, options, random, weights);
+                case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, x, dim, options.toBuilder()
+                        .latent(options.latent() > 0 ? options.latent()
+                                : ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels))
+                        .build().layers(channels), options.activation(), random, weights);
+                default -> Autoencoders.dense(tf, x, options.layers(dim), options.activation(), random, weights);
+            };
             Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
             Operand<TFloat32> loss = tf.math.mean(perValue, tf.constant(new int[] {0, 1}));
-            AdamStep adam = new AdamStep(tf, loss, weights, options.learningRate());
+            AdamStep adam = new AdamStep(tf, loss, weights, options.learningRateFor(architecture));
             ErrorMaps.Head head = image == null ? null
                     : ErrorMaps.head(tf, x, network.reconstruction(), image, options.smoothingSigma(), structural);
             session.initialize();
@@ -133,7 +157,14 @@ public final class AutoencoderTrainer {
 
             Operand<TFloat32> errors;
             ModelCard.Scoring scoring = null;
-            if (image == null) {
+            if (image == null && channels > 0) {
+                // each channel's typical error from the training windows: the held-out ones all go to the threshold,
+                // whose 1 % quantile needs every one of them
+                float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channels);
+                errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
+                scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
+                        ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS);
+            } else if (image == null) {
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
             } else {
                 List<float[]> pixelWeights = options.calibratesImages()
@@ -143,7 +174,11 @@ public final class AutoencoderTrainer {
                         + (structural ? "+structural" : ""), options.smoothingSigma(), options.pixelVariance(),
                         options.varianceFloor(), nCalibration, structural ? options.structuralWeight() : 0);
             }
-            double[] validationScores = rowMeans(session, frames, errors, validation, dim);
+            ModelCard.Input input = image == null
+                    ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null, channels > 0 ? channels : null)
+                    : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image);
+            double[] validationScores = ScoreAggregation.of(input, scoring)
+                    .scores(run(session, frames, errors, validation, dim, input.errorWidth()), validation.length / dim);
             KllDoublesSketch sketch = KllDoublesSketch.newHeapInstance(KLL_K);
             for (double s : validationScores) {
                 sketch.update(s);
@@ -188,14 +223,11 @@ public final class AutoencoderTrainer {
                     options.name(),
                     version,
                     created,
-                    image == null
-                            ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null,
-                                    channels > 0 ? channels : null)
-                            : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image),
+                    input,
                     preprocessing,
                     network.architecture(),
                     new ModelCard.Training(nTrain, nThreshold, options.epochs(), Math.min(options.batchSize(), nTrain),
-                            options.learningRate(), options.seed(), trainLoss, validationLoss, dataSummary,
+                            options.learningRateFor(architecture), options.seed(), trainLoss, validationLoss, dataSummary,
                             new ModelCard.ErrorQuantiles(quantile(sorted, 0.5), quantile(sorted, 0.9),
                                     quantile(sorted, 0.99), quantile(sorted, 0.999), sorted[sorted.length - 1],
                                     Base64.getEncoder().encodeToString(sketch.toByteArray()))),
@@ -234,6 +266,24 @@ public final class AutoencoderTrainer {
             weights.add(w);
         }
         return weights;
+    }
+
+    /**
+     * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
+     * every channel's error is about 1 on normal frames whatever its noise.
+     */
+    static float[] channelWeights(float[] errorRows, int dim, int channels) {
+        double[] sum = new double[channels];
+        for (int i = 0; i < errorRows.length; i++) {
+            sum[i % channels] += errorRows[i];
+        }
+        long perChannel = errorRows.length / channels;
+        float[] w = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            double mean = sum[i % channels] / perChannel;
+            w[i] = (float) (1.0 / Math.max(mean, MIN_CHANNEL_ERROR));
+        }
+        return w;
     }
 
     private static float[] filled(int n, float v) {

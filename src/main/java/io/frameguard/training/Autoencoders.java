@@ -29,6 +29,16 @@ final class Autoencoders {
 
     /** Fully connected layers of the given widths (input first and last), ReLU between, linear output. */
     static Network dense(Ops tf, Operand<TFloat32> x, int[] layers, Random random, List<Variable<TFloat32>> weights) {
+        return dense(tf, x, layers, TrainingOptions.RELU, random, weights);
+    }
+
+    /**
+     * Fully connected layers of the given widths (input first and last), {@code activation} between ({@code relu} or
+     * {@code linear}: none), linear output.
+     */
+    static Network dense(Ops tf, Operand<TFloat32> x, int[] layers, String activation, Random random,
+            List<Variable<TFloat32>> weights) {
+        boolean relu = TrainingOptions.RELU.equals(activation);
         Operand<TFloat32> h = x;
         Operand<TFloat32> code = null;
         int bottleneck = layers.length / 2; // layers are symmetric: the middle one is the narrowest
@@ -37,11 +47,25 @@ final class Autoencoders {
             if (i + 1 == bottleneck) {
                 code = h; // before the activation: ReLU would zero part of it
             }
-            if (i + 2 < layers.length) {
+            if (relu && i + 2 < layers.length) {
                 h = tf.nn.relu(h);
             }
         }
-        return new Network(h, code, new ModelCard.Architecture("dense-autoencoder", layers, "relu"));
+        return new Network(h, code, new ModelCard.Architecture("dense-autoencoder", layers, activation));
+    }
+
+    /**
+     * A sensor window ([-1, steps * channels], time-major) with every step's channel vector through the same dense
+     * autoencoder ({@code layers}, the channel count first and last): a 1x1 convolution over time. It learns how the
+     * channels move together at one instant, so a channel that stops agreeing with the others, or changes its level,
+     * rhythm or shape, cannot be reconstructed from them. The code is per step: [-1 * steps, latent].
+     */
+    static Network channels(Ops tf, Operand<TFloat32> x, int dim, int[] layers, String activation, Random random,
+            List<Variable<TFloat32>> weights) {
+        Operand<TFloat32> perStep = tf.reshape(x, tf.constant(new int[] {-1, layers[0]}));
+        Network mixed = dense(tf, perStep, layers, activation, random, weights);
+        Operand<TFloat32> reconstruction = tf.reshape(mixed.reconstruction(), tf.constant(new int[] {-1, dim}));
+        return new Network(reconstruction, mixed.code(), new ModelCard.Architecture("channels-autoencoder", layers, activation));
     }
 
     /**

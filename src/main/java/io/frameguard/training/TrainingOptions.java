@@ -6,11 +6,16 @@ import io.frameguard.model.ModelCard;
  * How to train an autoencoder. Defaults suit sensor frames of a few to a few hundred channels, and small
  * grayscale images such as Fashion-MNIST's 28x28.
  *
+ * @param learningRate Adam's learning rate; 0 for {@link #defaultLearningRate} of the architecture
  * @param targetFpr the false-positive rate the initial threshold is set for on held-out normal frames
  * @param validationFraction share of the frames held out; for images, half of them calibrate the per-pixel
  *     error variance and the other half the threshold
- * @param architecture {@value #DENSE} or {@value #CONV} (conv needs images whose sides are multiples of 4)
- * @param hidden dense: width of the outer hidden layers; conv: filters of the first convolution. 0 picks a default
+ * @param architecture {@value #AUTO} (the default for the frames: {@link #defaultArchitecture}), {@value #DENSE},
+ *     {@value #CONV} (images whose sides are multiples of 4) or {@value #CHANNELS} (sensor windows)
+ * @param hidden dense and channels: width of the outer hidden layers; conv: filters of the first convolution. 0 picks
+ *     a default
+ * @param activation {@value #RELU} between the layers, or {@value #LINEAR} (dense and channels: one linear bottleneck,
+ *     the hidden layers left out)
  * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param threads TensorFlow intra-op threads, 0 for one per available processor. Same data, seed and thread
  *     count give bit-identical weights (TensorFlow splits work by thread count, so another count may round
@@ -35,6 +40,7 @@ public record TrainingOptions(
         double validationFraction,
         String architecture,
         int hidden,
+        String activation,
         int latent,
         int threads,
         double smoothingSigma,
@@ -44,8 +50,17 @@ public record TrainingOptions(
         int channels,
         boolean signature) {
 
+    /** The architecture measured best for the kind of frames: see {@link #defaultArchitecture}. */
+    public static final String AUTO = "auto";
     public static final String DENSE = "dense";
     public static final String CONV = "conv";
+    /**
+     * Sensor windows: each time step's channel vector through a bottleneck (a 1x1 convolution autoencoder), the same
+     * weights for every step, so a channel that stops agreeing with the others cannot be reconstructed.
+     */
+    public static final String CHANNELS = "channels";
+    public static final String RELU = "relu";
+    public static final String LINEAR = "linear";
     /**
      * The structural map counts twice the smoothed error map: chosen on held-out training images of Fashion-MNIST,
      * never on its test set (bench/fashion-mnist --validation; the runs are in docs/benchmarks-history.md).
@@ -60,16 +75,18 @@ public record TrainingOptions(
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 1e-3f, 42L, 0.01, 0.1, DENSE, 0, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0, true);
+        return new TrainingOptions("sensor", null, 30, 64, 0f, 42L, 0.01, 0.1, AUTO, 0, RELU, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0, true);
     }
 
     public TrainingOptions {
         require(epochs >= 1, "epochs must be >= 1");
         require(batchSize >= 1, "batch size must be >= 1");
-        require(learningRate > 0, "learning rate must be > 0");
+        require(learningRate >= 0, "learning rate must be > 0 (0: the architecture's default)");
         require(targetFpr > 0 && targetFpr < 0.5, "target FPR must be in (0, 0.5)");
         require(validationFraction > 0 && validationFraction < 0.9, "validation fraction must be in (0, 0.9)");
-        require(DENSE.equals(architecture) || CONV.equals(architecture), "architecture must be dense or conv");
+        require(AUTO.equals(architecture) || DENSE.equals(architecture) || CONV.equals(architecture)
+                || CHANNELS.equals(architecture), "architecture must be auto, dense, conv or channels");
+        require(RELU.equals(activation) || LINEAR.equals(activation), "activation must be relu or linear");
         require(hidden >= 0 && latent >= 0, "layer widths must be >= 0");
         require(threads >= 0, "threads must be >= 0");
         require(smoothingSigma >= 0 && smoothingSigma <= 10, "smoothing sigma must be in [0, 10] pixels");
@@ -103,10 +120,41 @@ public record TrainingOptions(
         return Math.max(2, Math.min(32, dim / 4));
     }
 
-    /** Dense layer widths, input first: dim, hidden, latent, hidden, dim. */
+    /**
+     * The architecture {@value #AUTO} stands for: {@value #CHANNELS} for sensor windows ({@code channels > 0}),
+     * {@value #DENSE} otherwise. Chosen by measurement (bench/sensor, docs/BENCHMARKS.md).
+     */
+    public static String defaultArchitecture(boolean image, int channels) {
+        return !image && channels > 0 ? CHANNELS : DENSE;
+    }
+
+    /** Adam's learning rate for most architectures. */
+    public static final float DEFAULT_LEARNING_RATE = 1e-3f;
+    /**
+     * Adam's learning rate for {@value #CHANNELS}: its few weights see a window's every step in each gradient step, and
+     * at the general rate it had not converged in 15 epochs on 2,000 windows (bench/sensor, docs/benchmarks-history.md).
+     */
+    public static final float CHANNELS_LEARNING_RATE = 3e-3f;
+
+    /** The learning rate to use for {@code architecture} (resolved, not {@value #AUTO}): {@link #learningRate()} unless 0. */
+    public float learningRateFor(String architecture) {
+        return learningRate > 0 ? learningRate : defaultLearningRate(architecture);
+    }
+
+    public static float defaultLearningRate(String architecture) {
+        return CHANNELS.equals(architecture) ? CHANNELS_LEARNING_RATE : DEFAULT_LEARNING_RATE;
+    }
+
+    /**
+     * Dense layer widths, input first: dim, hidden, latent, hidden, dim; linear: dim, latent, dim. For
+     * {@value #CHANNELS}, {@code dim} is the channel count (the layers apply to each step).
+     */
     public int[] layers(int dim) {
-        int h = hidden > 0 ? hidden : defaultHidden(dim);
         int z = latent > 0 ? latent : defaultLatent(dim);
+        if (LINEAR.equals(activation)) {
+            return new int[] {dim, z, dim};
+        }
+        int h = hidden > 0 ? hidden : defaultHidden(dim);
         return new int[] {dim, h, z, h, dim};
     }
 
@@ -126,7 +174,9 @@ public record TrainingOptions(
             if (a.kind().startsWith("conv") && a.layers().length >= 4) {
                 b.architecture(CONV).hidden(a.layers()[1]).latent(a.layers()[a.layers().length - 1]);
             } else if (a.layers().length >= 3) {
-                b.architecture(DENSE).hidden(a.layers()[1]).latent(a.layers()[a.layers().length / 2]);
+                b.architecture(a.kind().startsWith(CHANNELS) ? CHANNELS : DENSE)
+                        .activation(LINEAR.equals(a.activation()) ? LINEAR : RELU)
+                        .hidden(a.layers().length > 3 ? a.layers()[1] : 0).latent(a.layers()[a.layers().length / 2]);
             }
         }
         ModelCard.Training t = card.training();
@@ -141,7 +191,7 @@ public record TrainingOptions(
             b.channels(card.input().channels());
         }
         ModelCard.Scoring s = card.scoring();
-        if (s != null) {
+        if (s != null && card.input().image() != null) {
             b.smoothingSigma(s.smoothingSigma()).pixelVariance(s.pixelVariance()).varianceFloor(s.varianceFloor())
                     .structuralWeight(s.structuralWeight());
         }
@@ -160,6 +210,7 @@ public record TrainingOptions(
         b.validationFraction = validationFraction;
         b.architecture = architecture;
         b.hidden = hidden;
+        b.activation = activation;
         b.latent = latent;
         b.threads = threads;
         b.smoothingSigma = smoothingSigma;
@@ -187,6 +238,7 @@ public record TrainingOptions(
         private double validationFraction;
         private String architecture;
         private int hidden;
+        private String activation;
         private int latent;
         private int threads;
         private double smoothingSigma;
@@ -206,6 +258,7 @@ public record TrainingOptions(
         public Builder validationFraction(double v) { validationFraction = v; return this; }
         public Builder architecture(String v) { architecture = v; return this; }
         public Builder hidden(int v) { hidden = v; return this; }
+        public Builder activation(String v) { activation = v; return this; }
         public Builder latent(int v) { latent = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
         public Builder smoothingSigma(double v) { smoothingSigma = v; return this; }
@@ -217,7 +270,7 @@ public record TrainingOptions(
 
         public TrainingOptions build() {
             return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
-                    validationFraction, architecture, hidden, latent, threads, smoothingSigma, pixelVariance,
+                    validationFraction, architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance,
                     varianceFloor, structuralWeight, channels, signature);
         }
     }

@@ -1,6 +1,7 @@
 package io.frameguard.detection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.frameguard.drift.DriftPolicy;
 import io.frameguard.events.AnomalyEvent;
@@ -18,6 +19,7 @@ import io.frameguard.testing.DetectorDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -66,6 +68,20 @@ class DetectionTopologyTest {
                 List.of(new ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100));
     }
 
+    /** A normal frame of a source whose scores are the model's validation scores times {@code gain}. */
+    private void normal(String source, double gain) {
+        withMedian(source, gain * ThresholdPolicyTest.validationScore(random));
+    }
+
+    /** A score with the model's validation median, as the scorer sends it. */
+    private void withMedian(String source, double score) {
+        long o = offset++;
+        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, score, BASE, "m1", null, List.of(), null, 1, 100, null, null, ThresholdPolicyTest.MEDIAN));
+    }
+
+    private final Random random = new Random(3);
+
     private double threshold(String source) {
         KeyValueStore<String, SourceState> store = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
         return store.get(source).threshold();
@@ -73,7 +89,7 @@ class DetectionTopologyTest {
 
     @Test
     void anomalyEventCarriesFrameScoreThresholdAndExplanation() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
         score("pump-1", 0.4);
         score("pump-1", 3.5);
         List<AnomalyEvent> events = anomalies.readValuesToList();
@@ -94,7 +110,7 @@ class DetectionTopologyTest {
 
     @Test
     void anomaliesOfOneIncidentAreOneMemoryEntryWithTheirCountAndTheLatestPicture() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
         TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
         float[] bearing = {1, 0.1f, 0, 0};
         float[] belt = {0, 0, 1, 0.2f};
@@ -123,7 +139,7 @@ class DetectionTopologyTest {
     @Test
     void aMemoryThatFailsLeavesTheEventWithoutRecollectionsButDetectionGoesOn() throws Exception {
         registry = new SimpleMeterRegistry();
-        detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1), e -> {
+        detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1), e -> {
             throw new IllegalStateException("broken memory");
         }, new FrameguardMetrics(registry, 2));
         driver = detector.driver();
@@ -144,9 +160,13 @@ class DetectionTopologyTest {
 
     @Test
     void aScoreThatIsNotANumberNeitherAlarmsNorMovesTheThreshold() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
-        score("a", 0.4);
+        start(new ThresholdPolicy(0.05, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 200; i++) {
+            normal("a", 1.5);
+        }
         double before = threshold("a");
+        assertThat(before).isGreaterThan(1.2 * BASE);
+        anomalies.readValuesToList();
         score("a", Double.NaN);
         score("a", Double.POSITIVE_INFINITY);
         assertThat(threshold("a")).isEqualTo(before);
@@ -154,52 +174,41 @@ class DetectionTopologyTest {
     }
 
     @Test
-    void thresholdFallsWithQuietScoresButNotBelowFloor() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
-        score("a", 0.1);
-        double afterOne = threshold("a");
-        assertThat(afterOne).isLessThan(BASE);
-        for (int i = 0; i < 5000; i++) {
-            score("a", 0.1);
+    void theThresholdFollowsTheSourcesNormalLevelButNotItsFaults() throws Exception {
+        // the rule itself, over long streams: ThresholdPolicyTest; here, that scores bring what it needs through the topology
+        start(new ThresholdPolicy(0.05, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 300; i++) {
+            normal("loud", 1.5);
+            normal("quiet", 0.1);
         }
-        assertThat(threshold("a")).isEqualTo(0.5 * BASE);
-        assertThat(anomalies.isEmpty()).isTrue();
+        assertThat(threshold("loud")).isCloseTo(1.5 * BASE, within(0.15 * BASE));
+        assertThat(threshold("quiet")).isEqualTo(0.5 * BASE);
+        anomalies.readValuesToList();
+        int faults = 0;
+        for (int i = 0; i < 300; i++) {
+            if (i % 3 == 0) {
+                withMedian("loud", 2.5 * BASE);
+                faults++;
+            } else {
+                normal("loud", 1.5);
+            }
+        }
+        assertThat(threshold("loud")).as("with a third of the frames faulty").isCloseTo(1.5 * BASE, within(0.15 * BASE));
+        assertThat(anomalies.readValuesToList().stream().filter(e -> e.score() == 2.5 * BASE).count()).isEqualTo(faults);
     }
 
     @Test
-    void thresholdRisesWithNoisierNormalScoresUpToCeiling() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
-        // A noisier source: every other frame just above the card's threshold, never two in a row.
-        for (int i = 0; i < 400; i++) {
-            score("noisy", i % 2 == 0 ? 1.2 : 0.5);
+    void scoresWithoutTheModelsMedianKeepTheCardsThreshold() throws Exception {
+        start(new ThresholdPolicy(0.05, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 500; i++) {
+            score("c", 0.1);
         }
-        assertThat(threshold("noisy")).isGreaterThan(1.2).isLessThanOrEqualTo(2.0 * BASE);
-        int early = anomalies.readValuesToList().size();
-        for (int i = 0; i < 200; i++) {
-            score("noisy", i % 2 == 0 ? 1.2 : 0.5);
-        }
-        // Adapted: the threshold now sits where about targetRate (1%) of this source's frames exceed it.
-        List<AnomalyEvent> late = anomalies.readValuesToList();
-        assertThat(late).as("reports after adapting").hasSizeLessThanOrEqualTo(4);
-        assertThat(early).as("reports while adapting").isGreaterThan(late.size());
-    }
-
-    @Test
-    void sustainedAnomalyDoesNotDragThresholdUp() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
-        score("b", 0.5);
-        double before = threshold("b");
-        for (int i = 0; i < 100; i++) {
-            score("b", 1.8);
-        }
-        // Only the first frame of the run moved it; all 100 frames were reported.
-        assertThat(threshold("b")).isLessThan(before * Math.exp(0.05) + 1e-9);
-        assertThat(anomalies.readValuesToList()).hasSize(100);
+        assertThat(threshold("c")).isEqualTo(BASE);
     }
 
     @Test
     void kOfNHysteresisSuppressesIsolatedExceedances() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 3, 5));
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 3, 5));
         score("c", 3.0); // 1 of 5
         score("c", 0.1);
         score("c", 3.0); // 2 of 5
@@ -214,9 +223,9 @@ class DetectionTopologyTest {
 
     @Test
     void newModelVersionRebasesThreshold() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.05, 0.5, 2.0, 1, 1));
-        for (int i = 0; i < 3000; i++) {
-            score("d", 0.1);
+        start(new ThresholdPolicy(0.05, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 300; i++) {
+            normal("d", 0.1);
         }
         assertThat(threshold("d")).isEqualTo(0.5);
         score("d", 0.1, "m2", 4.0);
@@ -226,7 +235,7 @@ class DetectionTopologyTest {
 
     @Test
     void sourcesAreIndependentAndMetricLabelsBounded() throws Exception {
-        start(new ThresholdPolicy(0.01, 0.0, 0.5, 2.0, 1, 1));
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
         for (String s : List.of("s1", "s2", "s3", "s4")) {
             score(s, 5.0);
         }

@@ -53,7 +53,7 @@ class IdleSourceExpiryBrokerTest {
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-            KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TOPICS, new ThresholdPolicy(0.01, 0.02, 0.5, 2.0, 1, 1),
+            KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TOPICS, new ThresholdPolicy(0.02, 0.5, 2.0, 1, 1),
                     DriftPolicy.defaults(), EXPIRY, new FrameguardMetrics(new SimpleMeterRegistry(), 10)), p);
             try (KafkaProducer<String, ScoreRecord> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     TOPICS.scores().keySerde().serializer(), TOPICS.scores().valueSerde().serializer());

@@ -33,7 +33,7 @@ class IdleSourceExpiryTest {
     @Test
     void aSourceThatStopsSendingIsForgottenInEveryStoreAndStartsAfreshWhenItReturns() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (DetectorDriver detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.01, 0.5, 0.5, 2.0, 1, 1),
+        try (DetectorDriver detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.5, 0.5, 2.0, 1, 1),
                 DriftPolicy.defaults(), EXPIRY, new FrameguardMetrics(meters, 10))) {
             TopologyTestDriver driver = detector.driver();
             TestInputTopic<String, ScoreRecord> scores = detector.input(DetectorDriver.TOPICS.scores());
@@ -41,7 +41,7 @@ class IdleSourceExpiryTest {
             KeyValueStore<String, DriftState> drift = driver.getKeyValueStore(TopologyProducer.DRIFT_STORE);
 
             for (int i = 0; i < 20; i++) {
-                score(scores, "gone", 1.5); // above the card threshold: the rolling threshold rises
+                score(scores, "gone", 0.9); // well above the model's median: the rolling threshold rises
                 score(scores, "stays", 0.5);
             }
             assertThat(thresholds.get("gone").threshold()).isGreaterThan(1.2);
@@ -78,6 +78,6 @@ class IdleSourceExpiryTest {
     private void score(TestInputTopic<String, ScoreRecord> scores, String source, double score) {
         long o = offset++;
         scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
-                1005 + o, score, 1.0, "m1", 0.5, List.of(), null, 1, 100));
+                1005 + o, score, 1.0, "m1", 0.5, List.of(), null, 1, 100, null, null, 0.5));
     }
 }

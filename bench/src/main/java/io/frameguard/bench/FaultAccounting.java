@@ -88,7 +88,7 @@ final class FaultAccounting {
         for (List<ScoreRecord> scores : bySource.values()) {
             SourceState state = null;
             for (ScoreRecord s : scores) {
-                ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.score());
+                ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
                 state = d.next();
                 if (d.anomaly()) {
                     expected.add(s.frame().id());

@@ -132,7 +132,7 @@ public final class FaultBenchmark implements Callable<Integer> {
             org.apache.commons.io.FileUtils.deleteDirectory(work.resolve(left).toFile());
         }
         SensorSimulator sim = new SensorSimulator(dim, seed);
-        ThresholdPolicy policy = new ThresholdPolicy(0.01, 0.02, 0.5, 2.0, 2, 3);
+        ThresholdPolicy policy = new ThresholdPolicy(0.02, 0.5, 2.0, 2, 3);
         ModelArtifact v1 = train(sim, "v1", 2);
         ModelArtifact v2 = train(sim, "v2", 3);
         // the trainer's signing key; the service loads only what it signed (frameguard.registry.verify-key)
@@ -289,7 +289,6 @@ public final class FaultBenchmark implements Callable<Integer> {
         s.put("frameguard.registry.model-name", MODEL_NAME);
         s.put("frameguard.registry.cache-dir", work.resolve("model-cache").toAbsolutePath().toString());
         s.put("frameguard.registry.verify-key", work.resolve("keys/trainer").resolve(SigningKeys.PUBLIC).toAbsolutePath().toString());
-        s.put("frameguard.detector.target-rate", Double.toString(policy.targetRate()));
         s.put("frameguard.detector.adapt-rate", Double.toString(policy.adaptRate()));
         s.put("frameguard.detector.floor-factor", Double.toString(policy.floorFactor()));
         s.put("frameguard.detector.ceiling-factor", Double.toString(policy.ceilingFactor()));

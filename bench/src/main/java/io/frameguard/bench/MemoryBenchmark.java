@@ -254,9 +254,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         List<String> kindOf = new ArrayList<>();
         for (SensorSimulator.Fault kind : kinds) {
             for (int i = 0; i < perKind; i++) {
-                int[] channels = random.ints(0, SENSOR_CHANNELS).distinct().limit(1 + random.nextInt(3)).toArray();
-                int at = kind == SensorSimulator.Fault.SPIKE ? random.nextInt(SENSOR_STEPS) : random.nextInt(SENSOR_STEPS - 8);
-                float[] w = sim.faultyWindow("machine-" + i % 8, random.nextInt(1_000_000), SENSOR_STEPS, kind, channels, at);
+                float[] w = sim.randomFaultyWindow("machine-" + i % 8, SENSOR_STEPS, kind, random).values();
                 System.arraycopy(w, 0, faulty, kindOf.size() * dim, dim);
                 kindOf.add(kind.name());
             }

@@ -1,0 +1,351 @@
+package io.frameguard.bench;
+
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.Auroc;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Detection quality on sensor windows: the architectures of {@code frameguard train} against plain PCA on the same
+ * flattened windows.
+ *
+ * <p>A simulated machine ({@link SensorSimulator#machine}: channels driven by shared slow rhythms and a fast one)
+ * gives normal training windows from 8 sources; the test set is normal windows of 8 other sources and, per fault kind,
+ * windows with that fault on one to three random channels from a random step. Each model is trained on the normal
+ * windows alone with the options {@code train} uses, loaded as the scorer loads it (DJL) and scores the test set.
+ * Reported per model: AUROC per fault kind and overall (every fault against the normal windows) with the card's score,
+ * and with other aggregations of the same error map; the false-alarm rate at the card's threshold on the unseen normal
+ * windows; scoring frames/s at batch 256 (predictor and scores, one thread).
+ */
+@Command(name = "sensor", mixinStandardHelpOptions = true,
+        description = "Detection quality on simulated sensor windows: AUROC per fault kind of each architecture against PCA.")
+public final class SensorBenchmark implements Callable<Integer> {
+
+    @Option(names = "--channels", defaultValue = "16", description = "Channels per step (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--steps", defaultValue = "64", description = "Steps per window (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--train-windows", defaultValue = "5000", description = "Normal training windows (default: ${DEFAULT-VALUE}).")
+    int trainWindows;
+
+    @Option(names = "--normal", defaultValue = "2000", description = "Normal test windows (default: ${DEFAULT-VALUE}).")
+    int normalWindows;
+
+    @Option(names = "--per-kind", defaultValue = "300", description = "Faulty test windows per fault kind (default: ${DEFAULT-VALUE}).")
+    int perKind;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Training epochs (default: ${DEFAULT-VALUE}, as train).")
+    int epochs;
+
+    @Option(names = "--learning-rate", defaultValue = "0", description = "Adam learning rate (default: 0, train's default for the architecture).")
+    float learningRate;
+
+    @Option(names = "--models", split = ",", defaultValue = "dense,channels,channels:linear",
+            description = "Models to train, ARCHITECTURE[:ACTIVATION[:LATENT]] as train's --architecture, --activation and --latent "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<String> models;
+
+    @Option(names = "--pca-variance", split = ",", defaultValue = "0.9,0.99",
+            description = "PCA baselines: components kept to explain this share of the training variance (default: ${DEFAULT-VALUE}).")
+    List<Double> pcaVariance;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--throughput-seconds", defaultValue = "3", description = "Scoring time measured per model (default: ${DEFAULT-VALUE}).")
+    double throughputSeconds;
+
+    @Option(names = "--work", defaultValue = "target/bench/sensor", description = "Where models are written (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--report", description = "Markdown report whose current sensor figures are replaced (history appended beside it).")
+    Path report;
+
+    /** Scoring batch, as the scorer's default largest batch. */
+    static final int BATCH = 256;
+
+    /** One row of the results: a detector's AUROC per fault kind and overall, its false-alarm rate and speed. */
+    record Row(String name, Map<String, Double> aurocByKind, double auroc, double falseAlarms, double framesPerSecond,
+            double trainSeconds) {}
+
+    @Override
+    public Integer call() throws Exception {
+        SensorSimulator sim = SensorSimulator.machine(channels, seed);
+        int dim = channels * steps;
+        Random random = new Random(seed + 1);
+        float[] train = new float[trainWindows * dim];
+        for (int i = 0; i < trainWindows; i++) {
+            System.arraycopy(sim.window("train-" + i % 8, random.nextInt(1_000_000), steps), 0, train, i * dim, dim);
+        }
+        SensorSimulator.Fault[] kinds = SensorSimulator.Fault.values();
+        int rows = normalWindows + kinds.length * perKind;
+        float[] test = new float[rows * dim];
+        String[] kindOf = new String[rows];
+        for (int i = 0; i < normalWindows; i++) {
+            System.arraycopy(sim.window("test-" + i % 8, random.nextInt(1_000_000), steps), 0, test, i * dim, dim);
+        }
+        int r = normalWindows;
+        for (SensorSimulator.Fault kind : kinds) {
+            for (int i = 0; i < perKind; i++, r++) {
+                System.arraycopy(sim.randomFaultyWindow("test-" + i % 8, steps, kind, random).values(), 0, test, r * dim, dim);
+                kindOf[r] = kind.name().toLowerCase(Locale.ROOT);
+            }
+        }
+        List<Row> results = new ArrayList<>();
+        for (String spec : models) {
+            results.addAll(model(spec, new FrameFile(dim, trainWindows, train, null), test, kindOf));
+        }
+        for (double share : pcaVariance) {
+            results.add(pca(share, train, test, kindOf, dim));
+        }
+        for (Row row : results) {
+            System.out.printf(Locale.ROOT, "%-40s AUROC %.4f %s false alarms %.4f %s%n", row.name(), row.auroc(), row.aurocByKind(),
+                    row.falseAlarms(), Double.isNaN(row.framesPerSecond()) ? "" : String.format(Locale.ROOT, "%.0f frames/s", row.framesPerSecond()));
+        }
+        Row best = results.stream().filter(x -> x.name().endsWith("(card)")).max((a, b) -> Double.compare(a.auroc(), b.auroc())).orElseThrow();
+        System.out.printf(Locale.ROOT, "RESULT sensor best=%s auroc=%.4f%n", best.name(), best.auroc());
+        if (report != null) {
+            BenchReport.publish(report, "sensor", "Sensor windows: detection quality by architecture", String.format(Locale.ROOT,
+                    "simulated machine (seed %d), %d channels x %d steps; %d normal training windows from 8 sources; test: %d "
+                            + "normal windows of 8 other sources and %d per fault kind (1-%d random channels, from a random step); "
+                            + "%d epochs, learning rate %s, train's defaults otherwise (validation fraction 0.1, target FPR 0.01); scoring batch %d, one thread",
+                    seed, channels, steps, trainWindows, normalWindows, perKind, SensorSimulator.MAX_FAULTY_CHANNELS, epochs,
+                    learningRate > 0 ? String.valueOf(learningRate) : "train's default for each", BATCH),
+                    table(results, kinds));
+        }
+        return 0;
+    }
+
+    /** Trains one model and measures it: its card's score, and the mean, the largest and the card's channel aggregations. */
+    private List<Row> model(String spec, FrameFile train, float[] test, String[] kindOf) throws Exception {
+        String[] parts = spec.split(":");
+        TrainingOptions options = TrainingOptions.builder().name("windows").version(spec.replace(':', '-'))
+                .epochs(epochs).learningRate(learningRate).channels(channels).architecture(parts[0])
+                .activation(parts.length > 1 ? parts[1] : TrainingOptions.RELU)
+                .latent(parts.length > 2 ? Integer.parseInt(parts[2]) : 0).build();
+        Path dir = work.resolve(spec.replace(':', '-'));
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        long start = System.nanoTime();
+        ModelArtifact model = new AutoencoderTrainer(options, TrainingProgress.NONE).train(train, dir, "simulated windows");
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        int dim = train.dim();
+        int rows = kindOf.length;
+        double[] card = new double[rows];
+        double[] mean = new double[rows];
+        double[] max = new double[rows];
+        double throughput;
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            for (int from = 0; from < rows; from += BATCH) {
+                int n = Math.min(BATCH, rows - from);
+                float[] errors = s.errors(new FrameBatch(test, from * dim, n, dim));
+                List<ScoredFrame> scored = s.explain(errors, n);
+                for (int i = 0; i < n; i++) {
+                    card[from + i] = scored.get(i).score();
+                    float[] perChannel = channelErrors(errors, i * dim, dim);
+                    mean[from + i] = Arrays.stream(toDoubles(perChannel)).average().orElseThrow();
+                    max[from + i] = Arrays.stream(toDoubles(perChannel)).max().orElseThrow();
+                }
+            }
+            throughput = throughput(s, test, dim);
+        }
+        double threshold = model.card().threshold().value();
+        String name = model.card().architecture().kind() + " " + Arrays.toString(model.card().architecture().layers())
+                + " " + model.card().architecture().activation();
+        List<Row> out = new ArrayList<>();
+        out.add(row(name + " (card)", card, kindOf, threshold, throughput, trainSeconds));
+        out.add(row(name + ", mean of channels", mean, kindOf, Double.NaN, Double.NaN, Double.NaN));
+        out.add(row(name + ", worst channel", max, kindOf, Double.NaN, Double.NaN, Double.NaN));
+        return out;
+    }
+
+    private float[] channelErrors(float[] errors, int from, int dim) {
+        float[] out = new float[channels];
+        for (int i = 0; i < dim; i++) {
+            out[i % channels] += errors[from + i] / steps;
+        }
+        return out;
+    }
+
+    private static double[] toDoubles(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
+    /** Frames/s of predictor and scores at batch {@value #BATCH} over the test set, round and round. */
+    private double throughput(ModelRunner.Session s, float[] test, int dim) throws Exception {
+        int batches = test.length / dim / BATCH;
+        for (int i = 0; i < 10; i++) { // warm-up
+            s.score(new FrameBatch(test, (i % batches) * BATCH * dim, BATCH, dim));
+        }
+        long frames = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (throughputSeconds * 1e9);
+        for (int i = 0; System.nanoTime() < end; i++) {
+            s.score(new FrameBatch(test, (i % batches) * BATCH * dim, BATCH, dim));
+            frames += BATCH;
+        }
+        return frames / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Plain PCA on the flattened windows, standardised per value as the trainer does: the components that explain
+     * {@code share} of the training variance; a window's score is its mean squared residual off their span.
+     */
+    private Row pca(double share, float[] train, float[] test, String[] kindOf, int dim) {
+        int n = train.length / dim;
+        double[] mean = new double[dim];
+        double[] std = new double[dim];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                mean[c] += train[i * dim + c] / (double) n;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                double d = train[i * dim + c] - mean[c];
+                std[c] += d * d / n;
+            }
+        }
+        for (int c = 0; c < dim; c++) {
+            std[c] = Math.max(1e-3, Math.sqrt(std[c]));
+        }
+        double[][] cov = new double[dim][dim];
+        double[] z = new double[dim];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                z[c] = (train[i * dim + c] - mean[c]) / std[c];
+            }
+            for (int a = 0; a < dim; a++) {
+                double za = z[a] / n;
+                double[] row = cov[a];
+                for (int b = a; b < dim; b++) {
+                    row[b] += za * z[b];
+                }
+            }
+        }
+        for (int a = 0; a < dim; a++) {
+            for (int b = 0; b < a; b++) {
+                cov[a][b] = cov[b][a];
+            }
+        }
+        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(cov, false));
+        double[] values = eigen.getRealEigenvalues();
+        Integer[] order = new Integer[dim];
+        for (int i = 0; i < dim; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(values[b], values[a]));
+        double total = Arrays.stream(values).map(v -> Math.max(0, v)).sum();
+        int k = 0;
+        double explained = 0;
+        while (k < dim && explained < share * total) {
+            explained += Math.max(0, values[order[k]]);
+            k++;
+        }
+        RealMatrix v = eigen.getV();
+        double[][] basis = new double[k][];
+        for (int j = 0; j < k; j++) {
+            basis[j] = v.getColumn(order[j]);
+        }
+        int rows = kindOf.length;
+        double[] scores = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                z[c] = (test[r * dim + c] - mean[c]) / std[c];
+            }
+            double norm = 0;
+            for (double x : z) {
+                norm += x * x;
+            }
+            double projected = 0;
+            for (double[] b : basis) {
+                double dot = 0;
+                for (int c = 0; c < dim; c++) {
+                    dot += b[c] * z[c];
+                }
+                projected += dot * dot;
+            }
+            scores[r] = (norm - projected) / dim;
+        }
+        return row(String.format(Locale.ROOT, "PCA, %d components (%.0f%% of the variance)", k, 100 * share), scores, kindOf,
+                Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** AUROC of every fault kind against the normal windows (kind null), overall, and the false-alarm rate at the threshold. */
+    private static Row row(String name, double[] scores, String[] kindOf, double threshold, double framesPerSecond,
+            double trainSeconds) {
+        boolean[] anomalous = new boolean[kindOf.length];
+        int normal = 0;
+        int falseAlarms = 0;
+        for (int i = 0; i < kindOf.length; i++) {
+            anomalous[i] = kindOf[i] != null;
+            if (!anomalous[i]) {
+                normal++;
+                falseAlarms += scores[i] > threshold ? 1 : 0;
+            }
+        }
+        Map<String, Double> byKind = new LinkedHashMap<>();
+        for (SensorSimulator.Fault kind : SensorSimulator.Fault.values()) {
+            String k = kind.name().toLowerCase(Locale.ROOT);
+            List<Integer> keep = new ArrayList<>();
+            for (int i = 0; i < kindOf.length; i++) {
+                if (kindOf[i] == null || kindOf[i].equals(k)) {
+                    keep.add(i);
+                }
+            }
+            double[] s = keep.stream().mapToDouble(i -> scores[i]).toArray();
+            boolean[] a = new boolean[s.length];
+            for (int i = 0; i < s.length; i++) {
+                a[i] = kindOf[keep.get(i)] != null;
+            }
+            byKind.put(k, Auroc.of(s, a));
+        }
+        return new Row(name, byKind, Auroc.of(scores, anomalous), Double.isNaN(threshold) ? Double.NaN : (double) falseAlarms / normal,
+                framesPerSecond, trainSeconds);
+    }
+
+    private static String table(List<Row> rows, SensorSimulator.Fault[] kinds) {
+        StringBuilder s = new StringBuilder("| detector | overall AUROC |");
+        for (SensorSimulator.Fault k : kinds) {
+            s.append(' ').append(k.name().toLowerCase(Locale.ROOT).replace('_', ' ')).append(" |");
+        }
+        s.append(" false alarms at the card's threshold | scoring frames/s | training s |\n|---|---|");
+        s.append("---|".repeat(kinds.length)).append("---|---|---|\n");
+        for (Row r : rows) {
+            s.append("| ").append(r.name()).append(String.format(Locale.ROOT, " | **%.4f** |", r.auroc()));
+            for (double v : r.aurocByKind().values()) {
+                s.append(String.format(Locale.ROOT, " %.4f |", v));
+            }
+            s.append(Double.isNaN(r.falseAlarms()) ? " |" : String.format(Locale.ROOT, " %.4f |", r.falseAlarms()));
+            s.append(Double.isNaN(r.framesPerSecond()) ? " |" : String.format(Locale.ROOT, " %,.0f |", r.framesPerSecond()));
+            s.append(Double.isNaN(r.trainSeconds()) ? " |" : String.format(Locale.ROOT, " %.1f |", r.trainSeconds()));
+            s.append('\n');
+        }
+        return s.toString();
+    }
+}

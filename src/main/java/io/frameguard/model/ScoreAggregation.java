@@ -1,0 +1,110 @@
+package io.frameguard.model;
+
+/**
+ * How a frame's error map becomes its score, as its card says: the one rule the trainer (for the card's threshold
+ * and quantiles) and the scorer share.
+ *
+ * <p>A sensor window's channel error is the mean of its values' errors over the window's steps (a frame of one step
+ * has one value per channel). The score is the mean of all channel errors ({@value #MEAN}: every model before
+ * channel aggregation, and images, whose map is per pixel), or the mean of the {@code top} largest
+ * ({@value #TOP_CHANNELS}): a fault on one channel of sixteen would otherwise count a sixteenth.
+ */
+public final class ScoreAggregation {
+
+    public static final String MEAN = "mean";
+    public static final String TOP_CHANNELS = "top-channels";
+
+    private final int channels;
+    private final int steps;
+    private final int top;
+
+    private ScoreAggregation(int channels, int steps, int top) {
+        this.channels = channels;
+        this.steps = steps;
+        this.top = top;
+    }
+
+    /** The card's rule. */
+    public static ScoreAggregation of(ModelCard card) {
+        return of(card.input(), card.scoring());
+    }
+
+    /** The rule of a card with this input and scoring. */
+    public static ScoreAggregation of(ModelCard.Input input, ModelCard.Scoring s) {
+        int width = input.errorWidth();
+        int channels = input.image() == null && input.channels() != null && input.channels() > 0 ? input.channels() : width;
+        int top = s != null && TOP_CHANNELS.equals(s.aggregation()) && s.topChannels() != null
+                ? Math.max(1, Math.min(channels, s.topChannels())) : 0;
+        return new ScoreAggregation(channels, width / channels, top);
+    }
+
+    /** Channels per frame (pixels for images): the length of {@link #channelErrors}'s output. */
+    public int channels() {
+        return channels;
+    }
+
+    /** Steps per frame: values of a channel in one row of the error map. */
+    public int steps() {
+        return steps;
+    }
+
+    /** Fills {@code out} (length {@link #channels()}) with the row's channel errors; returns the row's sum. */
+    public double channelErrors(float[] errors, int from, float[] out) {
+        System.arraycopy(errors, from, out, 0, channels);
+        for (int s = 1; s < steps; s++) {
+            int base = from + s * channels;
+            for (int c = 0; c < channels; c++) {
+                out[c] += errors[base + c];
+            }
+        }
+        double sum = 0;
+        for (int c = 0; c < channels; c++) {
+            sum += out[c];
+            if (steps > 1) {
+                out[c] /= steps;
+            }
+        }
+        return sum;
+    }
+
+    /** The score of a row whose channel errors are {@code channelErrors} and whose errors sum to {@code sum}. */
+    public double score(float[] channelErrors, double sum) {
+        if (top == 0) {
+            return sum / (channels * steps);
+        }
+        return topMean(channelErrors, top);
+    }
+
+    /** The scores of {@code rows} rows of error maps. */
+    public double[] scores(float[] errors, int rows) {
+        float[] perChannel = new float[channels];
+        double[] out = new double[rows];
+        int width = channels * steps;
+        for (int r = 0; r < rows; r++) {
+            out[r] = score(perChannel, channelErrors(errors, r * width, perChannel));
+        }
+        return out;
+    }
+
+    /** Mean of the {@code k} largest values (k small: one pass keeping them in order). */
+    static double topMean(float[] values, int k) {
+        float[] best = new float[k];
+        java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
+        for (float v : values) {
+            if (v <= best[k - 1]) {
+                continue;
+            }
+            int pos = k - 1;
+            while (pos > 0 && best[pos - 1] < v) {
+                best[pos] = best[pos - 1];
+                pos--;
+            }
+            best[pos] = v;
+        }
+        double sum = 0;
+        for (float b : best) {
+            sum += b;
+        }
+        return sum / k;
+    }
+}

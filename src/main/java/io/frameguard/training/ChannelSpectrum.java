@@ -1,0 +1,92 @@
+package io.frameguard.training;
+
+import java.util.Arrays;
+import org.tensorflow.EagerSession;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.linalg.SelfAdjointEig;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * How many directions the channels of one time step move in together: the principal components of the standardised
+ * step vectors of the training windows. The {@code channels} architecture's bottleneck is that wide unless
+ * {@code --latent} says otherwise: narrower and it cannot reconstruct normal steps (a normal frame looks faulty),
+ * wider and a faulty channel is reconstructed from itself (a fault looks normal).
+ */
+final class ChannelSpectrum {
+
+    /** Share of the step vectors' variance the bottleneck keeps: the rest is taken for noise. */
+    static final double KEPT_VARIANCE = 0.99;
+    /** The bottleneck is at most this share of the channels, so that a channel is always rebuilt from the others. */
+    static final double MAX_LATENT_SHARE = 0.5;
+    static final int MIN_LATENT = 2;
+
+    private ChannelSpectrum() {
+    }
+
+    /**
+     * The bottleneck width for windows of {@code channels} channels ({@code values}: rows of dim values, time-major):
+     * the fewest principal components that keep {@value #KEPT_VARIANCE} of the variance of the steps standardised by
+     * {@code mean} and {@code std}, within [{@value #MIN_LATENT}, {@value #MAX_LATENT_SHARE} x channels].
+     */
+    static int latent(float[] values, float[] mean, float[] std, int channels) {
+        double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
+        double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
+        int max = Math.max(MIN_LATENT, (int) Math.floor(MAX_LATENT_SHARE * channels));
+        double kept = 0;
+        int k = 0;
+        while (k < max && kept < KEPT_VARIANCE * total) {
+            kept += Math.max(0, eigenvalues[k]);
+            k++;
+        }
+        return Math.max(MIN_LATENT, Math.min(max, k));
+    }
+
+    /** The channels' covariance over every step of every row, row-major [channels, channels]. */
+    static double[] covariance(float[] values, float[] mean, float[] std, int channels) {
+        int dim = mean.length;
+        long steps = values.length / channels;
+        double[] cov = new double[channels * channels];
+        double[] z = new double[channels];
+        for (int s = 0; s < steps; s++) {
+            int base = s * channels;
+            int pos = base % dim;
+            for (int c = 0; c < channels; c++) {
+                z[c] = (values[base + c] - mean[pos + c]) / std[pos + c];
+            }
+            for (int a = 0; a < channels; a++) {
+                for (int b = a; b < channels; b++) {
+                    cov[a * channels + b] += z[a] * z[b];
+                }
+            }
+        }
+        for (int a = 0; a < channels; a++) {
+            for (int b = a; b < channels; b++) {
+                cov[a * channels + b] /= steps;
+                cov[b * channels + a] = cov[a * channels + b];
+            }
+        }
+        return cov;
+    }
+
+    /** Eigenvalues of a symmetric matrix, largest first (TensorFlow's self-adjoint eigensolver, run eagerly). */
+    static double[] eigenvalues(double[] symmetric, int n) {
+        float[] m = new float[n * n];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (float) symmetric[i];
+        }
+        try (EagerSession session = EagerSession.create()) {
+            Ops tf = Ops.create(session);
+            SelfAdjointEig<TFloat32> eig = tf.linalg.selfAdjointEig(tf.constant(Shape.of(n, n), DataBuffers.of(m, true, false)),
+                    SelfAdjointEig.computeV(false));
+            float[] e = new float[n];
+            eig.e().asTensor().asRawTensor().data().asFloats().read(e);
+            double[] sorted = new double[n];
+            for (int i = 0; i < n; i++) {
+                sorted[i] = e[n - 1 - i]; // ascending from TensorFlow
+            }
+            return sorted;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.frameguard.detection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rolling threshold over long streams of one source: it follows a slow drift of the normal scores and does not
+ * learn faults, however many of the frames carry one.
+ */
+class ThresholdPolicyTest {
+
+    /** The card's threshold: the validation scores' 99th percentile. */
+    static final double BASE = 1.0;
+    /** The validation scores' median. */
+    static final double MEDIAN = 0.5;
+    /** Log-normal validation scores with that median and that 99th percentile (2.326: the normal's 99th percentile). */
+    private static final double SIGMA = Math.log(BASE / MEDIAN) / 2.326;
+
+    private final ThresholdPolicy policy = ThresholdPolicy.defaults();
+    private final Random random = new Random(7);
+    private SourceState state;
+    private int frames;
+    private int alarms;
+
+    /** A score drawn from the model's validation scores. */
+    static double validationScore(Random random) {
+        return MEDIAN * Math.exp(SIGMA * random.nextGaussian());
+    }
+
+    private boolean frame(double score) {
+        ThresholdPolicy.Decision d = policy.evaluate(state, "m1", BASE, MEDIAN, score);
+        state = d.next();
+        frames++;
+        alarms += d.anomaly() ? 1 : 0;
+        return d.anomaly();
+    }
+
+    private double falseAlarms(int n, double gain) {
+        int before = alarms;
+        for (int i = 0; i < n; i++) {
+            frame(gain * validationScore(random));
+        }
+        return (alarms - before) / (double) n;
+    }
+
+    @Test
+    void aSourceLikeTheValidationDataKeepsTheCardsThresholdAndFalseAlarmRate() {
+        double rate = falseAlarms(20_000, 1.0);
+        assertThat(state.threshold()).isCloseTo(BASE, within(0.05 * BASE));
+        assertThat(rate).isBetween(0.005, 0.02);
+    }
+
+    @Test
+    void aSlowGainDriftIsFollowed() {
+        falseAlarms(2000, 1.0);
+        int drift = 50_000;
+        int before = alarms;
+        for (int i = 0; i < drift; i++) {
+            frame((1 + 0.2 * i / drift) * validationScore(random));
+        }
+        double during = (alarms - before) / (double) drift;
+        assertThat(state.threshold()).isCloseTo(1.2 * BASE, within(0.06 * BASE));
+        assertThat(during).as("false alarms while drifting").isBetween(0.005, 0.02);
+        assertThat(falseAlarms(20_000, 1.2)).as("false alarms after").isBetween(0.005, 0.02);
+        // the card's threshold alone would alarm on about 4 % of the drifted frames
+        int frozenAlarms = 0;
+        ThresholdPolicy frozen = new ThresholdPolicy(0, 0.5, 2.0, 1, 1);
+        for (int i = 0; i < 20_000; i++) {
+            frozenAlarms += frozen.evaluate(null, "m1", BASE, MEDIAN, 1.2 * validationScore(random)).anomaly() ? 1 : 0;
+        }
+        assertThat(frozenAlarms / 20_000.0).isGreaterThan(0.03);
+    }
+
+    @Test
+    void faultsThatKeepComingAreReportedWhateverTheirShare() {
+        falseAlarms(2000, 1.0);
+        for (double share : new double[] {0.05, 0.3, 0.6}) {
+            int faults = 0;
+            int caught = 0;
+            int normals = 0;
+            int falseAlarms = 0;
+            for (int i = 0; i < 30_000; i++) {
+                if (random.nextDouble() < share) {
+                    faults++;
+                    // a fault that scores 1.1 to 2 times the card's threshold
+                    caught += frame(BASE * (1.1 + 0.9 * random.nextDouble())) ? 1 : 0;
+                } else {
+                    normals++;
+                    falseAlarms += frame(validationScore(random)) ? 1 : 0;
+                }
+            }
+            assertThat((double) caught / faults).as("recall with %.0f %% faulty", 100 * share).isGreaterThan(0.97);
+            assertThat((double) falseAlarms / normals).as("false alarms with %.0f %% faulty", 100 * share).isBetween(0.003, 0.02);
+            assertThat(state.threshold()).as("threshold with %.0f %% faulty", 100 * share).isCloseTo(BASE, within(0.08 * BASE));
+        }
+    }
+
+    @Test
+    void theFactorStaysWithinFloorAndCeiling() {
+        falseAlarms(2000, 0.05);
+        assertThat(state.threshold()).isEqualTo(0.5 * BASE);
+        // from a twentieth of the validation level to twenty times it, slowly
+        for (int i = 0; i <= 20_000; i++) {
+            frame(Math.exp(Math.log(0.05) + Math.log(400) * i / 20_000) * validationScore(random));
+        }
+        assertThat(state.threshold()).isEqualTo(2.0 * BASE);
+    }
+
+    @Test
+    void withoutTheModelsMedianOrWithAdaptRateZeroTheCardsThresholdStays() {
+        SourceState s = null;
+        ThresholdPolicy frozen = new ThresholdPolicy(0, 0.5, 2.0, 1, 1);
+        for (int i = 0; i < 500; i++) {
+            s = policy.evaluate(s, "m1", BASE, null, 0.1).next();
+        }
+        assertThat(s.threshold()).isEqualTo(BASE);
+        s = null;
+        for (int i = 0; i < 500; i++) {
+            s = frozen.evaluate(s, "m1", BASE, MEDIAN, 0.1).next();
+        }
+        assertThat(s.threshold()).isEqualTo(BASE);
+    }
+}

@@ -1,0 +1,40 @@
+package io.frameguard.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScoreAggregationTest {
+
+    /** Two steps of three channels: channel errors (1+3)/2, (2+4)/2, (9+1)/2 = 2, 3, 5. */
+    private static final float[] WINDOW = {1, 2, 9, 3, 4, 1};
+
+    private static ModelCard.Input windows() {
+        return new ModelCard.Input(ModelCard.Input.SENSOR, 6, List.of("a", "b", "c"), null, 3);
+    }
+
+    @Test
+    void cardsWithoutAnAggregationScoreTheMeanOfTheMap() {
+        ScoreAggregation old = ScoreAggregation.of(new ModelCard.Input(ModelCard.Input.SENSOR, 6, null, null), null);
+        assertThat(old.scores(WINDOW, 1)[0]).isCloseTo(20.0 / 6, within(1e-9));
+        ScoreAggregation windowsMean = ScoreAggregation.of(windows(), null);
+        assertThat(windowsMean.scores(WINDOW, 1)[0]).isCloseTo(20.0 / 6, within(1e-9));
+        float[] channels = new float[3];
+        windowsMean.channelErrors(WINDOW, 0, channels);
+        assertThat(channels).containsExactly(2f, 3f, 5f);
+    }
+
+    @Test
+    void topChannelsScoreTheMeanOfTheWorstChannels() {
+        ModelCard.Scoring worst = new ModelCard.Scoring("channel-normalised", 0, false, 0, 10, 0, ScoreAggregation.TOP_CHANNELS, 1);
+        ModelCard.Scoring twoWorst = new ModelCard.Scoring("channel-normalised", 0, false, 0, 10, 0, ScoreAggregation.TOP_CHANNELS, 2);
+        float[] twoRows = new float[12];
+        System.arraycopy(WINDOW, 0, twoRows, 0, 6);
+        System.arraycopy(WINDOW, 0, twoRows, 6, 6);
+        twoRows[6] = 100; // second row: channel a errs 100 and 3 over its steps
+        assertThat(ScoreAggregation.of(windows(), worst).scores(twoRows, 2)).containsExactly(5.0, 51.5);
+        assertThat(ScoreAggregation.of(windows(), twoWorst).scores(twoRows, 2)).containsExactly(4.0, (51.5 + 5) / 2);
+    }
+}

@@ -1,0 +1,59 @@
+package io.frameguard.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ChannelSpectrumTest {
+
+    /** Steps of {@code channels} channels moved by {@code factors} random signals each, plus a little noise. */
+    private static float[] steps(int rows, int channels, int factors, double noise, long seed) {
+        Random r = new Random(seed);
+        double[][] mix = new double[channels][factors];
+        for (double[] row : mix) {
+            for (int f = 0; f < factors; f++) {
+                row[f] = r.nextGaussian();
+            }
+        }
+        float[] v = new float[rows * channels];
+        for (int i = 0; i < rows; i++) {
+            double[] z = r.doubles(factors).map(x -> x * 2 - 1).toArray();
+            for (int c = 0; c < channels; c++) {
+                double x = noise * r.nextGaussian();
+                for (int f = 0; f < factors; f++) {
+                    x += mix[c][f] * z[f];
+                }
+                v[i * channels + c] = (float) x;
+            }
+        }
+        return v;
+    }
+
+    private static int latent(float[] values, int channels) {
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        Arrays.fill(std, 1f);
+        return ChannelSpectrum.latent(values, mean, std, channels);
+    }
+
+    @Test
+    void theBottleneckIsAsWideAsTheSignalsThatMoveTheChannels() {
+        assertThat(latent(steps(4000, 12, 3, 0.02, 1), 12)).isEqualTo(3);
+        assertThat(latent(steps(4000, 12, 5, 0.02, 2), 12)).isEqualTo(5);
+    }
+
+    @Test
+    void itStaysANarrowingWhateverTheData() {
+        // independent channels: every direction carries variance, yet the bottleneck keeps at most half the channels
+        assertThat(latent(steps(4000, 12, 0, 1.0, 3), 12)).isEqualTo(6);
+        assertThat(latent(steps(4000, 3, 1, 0.01, 4), 3)).isEqualTo(ChannelSpectrum.MIN_LATENT);
+    }
+
+    @Test
+    void eigenvaluesComeLargestFirst() {
+        double[] m = {2, 0, 0, 0, 5, 0, 0, 0, 1};
+        assertThat(ChannelSpectrum.eigenvalues(m, 3)).containsExactly(5.0, 2.0, 1.0);
+    }
+}
