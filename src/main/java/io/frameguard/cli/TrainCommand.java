@@ -47,10 +47,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of frames held out (default: 0.1; 0.2 for images, where half of it calibrates the per-pixel variance).")
     Double validationFraction;
 
-    @Option(names = "--architecture", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|dense|conv|channels",
+    @Option(names = "--architecture", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|dense|conv|channels|temporal",
             description = "dense: fully connected over the whole frame; conv: convolutional, for images whose sides are "
                     + "multiples of 4; channels: sensor windows (--channels), each time step's channels through a "
-                    + "bottleneck; auto: channels for sensor windows, dense otherwise (default: ${DEFAULT-VALUE}).")
+                    + "bottleneck; temporal: sensor windows of a multiple of 4 steps, 1-D convolutions over time mixing the "
+                    + "channels; auto: channels for sensor windows, dense otherwise (default: ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--hidden", defaultValue = "0",
@@ -58,9 +59,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "or the channel count); conv: first layer's filters (default: 16).")
     int hidden;
 
-    @Option(names = "--activation", defaultValue = TrainingOptions.RELU, paramLabel = "relu|linear",
-            description = "dense, channels: relu between the layers, or linear: one linear bottleneck, no hidden layers "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--activation", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|relu|linear",
+            description = "dense, channels: relu between the layers, or linear: one linear bottleneck, no hidden layers; "
+                    + "auto: linear for channels, relu otherwise (default: ${DEFAULT-VALUE}).")
     String activation;
 
     @Option(names = "--latent", defaultValue = "0",
@@ -95,6 +96,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: on).")
     boolean signature;
 
+    @Option(names = "--denoise", paramLabel = "gaussian:SIGMA|mask:SHARE",
+            description = "Train a denoising autoencoder: corrupt each training input (Gaussian noise of SIGMA feature "
+                    + "standard deviations, pixel units for images; or SHARE of its values set to the feature's mean) and "
+                    + "learn to reconstruct the clean frame (default: none).")
+    String denoise;
+
+    @Option(names = "--sparsity", defaultValue = "0", paramLabel = "LAMBDA",
+            description = "Weight of an L1 penalty on the latent code: a sparse autoencoder (default: ${DEFAULT-VALUE}, none).")
+    double sparsity;
+
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
@@ -109,7 +120,8 @@ final class TrainCommand implements Callable<Integer> {
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
                 validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
-                architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature);
+                architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature,
+                denoise, sparsity);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

@@ -238,6 +238,20 @@ public final class SensorSimulator {
         return w;
     }
 
+    /**
+     * {@code window} (steps of this simulator's channels, time-major) with every channel's swing around its offset scaled
+     * by {@code gain}: what a slow drift of the machine's amplitude (wear, a sensor's gain) looks like. The channels
+     * still move together; scores of a window model grow with the gain.
+     */
+    public float[] withGain(float[] window, double gain) {
+        float[] out = new float[window.length];
+        for (int i = 0; i < window.length; i++) {
+            int c = i % dim;
+            out[i] = (float) (offset[c] + gain * (window[i] - offset[c]));
+        }
+        return out;
+    }
+
     /** A faulty window and what is wrong with it. */
     public record FaultyWindow(float[] values, Fault fault, int[] channels, int at) {}
 

@@ -20,7 +20,8 @@ import java.util.List;
  * @param frame where the scored frame is
  * @param captureTimestamp the frame record's timestamp (capture time), epoch ms
  * @param scoredTimestamp when the score was computed, epoch ms
- * @param score the mean of the frame's error map
+ * @param score the frame's score from its error map, as its model's card says (the mean of the map, or its worst
+ *     channel's mean error)
  * @param modelThreshold the model card's initial threshold, where the detector's rolling threshold starts
  * @param validationRank share of the model's held-out validation frames that scored lower: uniform on [0, 1]
  *     while the stream looks like the data the model was validated on (drift detection reads it)

@@ -30,10 +30,10 @@ public final class GraphAllowList {
 
     /** The operations frameguard's trainers export (dense and convolutional, sensor and image heads, training and saver). */
     public static final Set<String> ALLOWED = Set.of(
-            "Abs", "Add", "ApplyAdam", "Assign", "BiasAdd", "BiasAddGrad", "BroadcastGradientArgs", "BroadcastTo", "Cast",
+            "Abs", "Add", "AddN", "ApplyAdam", "Assign", "BiasAdd", "BiasAddGrad", "BroadcastGradientArgs", "BroadcastTo", "Cast",
             "ConcatV2", "Const", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Div", "DynamicStitch", "Exp",
             "Identity", "MatMul", "Max", "Maximum", "Mean", "Mod", "Mul", "Neg", "NoOp", "OnesLike", "Placeholder", "Prod",
-            "Range", "Relu", "ReluGrad", "Reshape", "RestoreV2", "Rsqrt", "SaveV2", "Shape", "Size", "Slice", "Split", "Sqrt",
+            "Range", "Relu", "ReluGrad", "Reshape", "RestoreV2", "Rsqrt", "SaveV2", "Shape", "Sign", "Size", "Slice", "Split", "Sqrt",
             "Square", "SquaredDifference", "Sub", "Sum", "Tile", "Transpose", "VariableV2", "ZerosLike");
     /** The operations that read or write files; their path must be the saver's filename placeholder. */
     private static final Set<String> FILE_OPS = Set.of("SaveV2", "RestoreV2");

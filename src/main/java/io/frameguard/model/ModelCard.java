@@ -124,7 +124,14 @@ public record ModelCard(
      */
     public record Signature(String kind, int length, String captures) {}
 
-    /** How the model was trained and how well it fits held-out normal frames. */
+    /**
+     * How the model was trained and how well it fits held-out normal frames.
+     *
+     * @param denoise the corruption of its training inputs when it learnt to reconstruct clean frames from corrupted
+     *     ones ({@code gaussian:SIGMA} or {@code mask:SHARE}); null when it did not
+     * @param sparsity the weight of the L1 penalty on its latent code; null when none
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Training(
             long trainFrames,
             long validationFrames,
@@ -135,7 +142,16 @@ public record ModelCard(
             double trainLoss,
             double validationLoss,
             String dataSummary,
-            ErrorQuantiles validationErrors) {}
+            ErrorQuantiles validationErrors,
+            String denoise,
+            Double sparsity) {
+
+        public Training(long trainFrames, long validationFrames, int epochs, int batchSize, float learningRate, long seed,
+                double trainLoss, double validationLoss, String dataSummary, ErrorQuantiles validationErrors) {
+            this(trainFrames, validationFrames, epochs, batchSize, learningRate, seed, trainLoss, validationLoss, dataSummary,
+                    validationErrors, null, null);
+        }
+    }
 
     /**
      * Validation reconstruction errors: a few quantiles for people, and the serialised KLL sketch

@@ -59,6 +59,8 @@ public final class AutoencoderTrainer {
     private static final int EVAL_CHUNK = 2048;
     /** Sensor windows' error map: each value's error over its channel's mean error on normal windows. */
     static final String CHANNEL_NORMALISED = "channel-normalised";
+    /** The training-only input of a denoising model: the clean frames its reconstructions are compared with. */
+    static final String CLEAN_INPUT_NAME = "clean_frames";
     /**
      * Sensor windows are scored by their worst channel's error: faults come on one to a few channels, and the worst
      * channel ranked faults above normal windows better than the mean over channels and than the mean of the three
@@ -76,13 +78,13 @@ public final class AutoencoderTrainer {
 
     public ModelArtifact train(FrameFile data, Path outDir, String dataSummary) throws IOException {
         TensorFlowLibrary.ensureLocal(); // the library scoring uses: TF Java's CPU build, or TENSORFLOW_LIBRARY_PATH's
+        TrainingOptions options = this.options.resolve(data.image() != null);
         int dim = data.dim();
         ImageGeometry image = data.image();
         int channels = options.channels();
-        String architecture = TrainingOptions.AUTO.equals(options.architecture())
-                ? TrainingOptions.defaultArchitecture(image != null, channels) : options.architecture();
-        if (TrainingOptions.CHANNELS.equals(architecture) && channels == 0) {
-            throw new IllegalArgumentException("architecture channels needs sensor windows: give --channels");
+        String architecture = options.architecture();
+        if ((TrainingOptions.CHANNELS.equals(architecture) || TrainingOptions.TEMPORAL.equals(architecture)) && channels == 0) {
+            throw new IllegalArgumentException("architecture " + architecture + " needs sensor windows: give --channels");
         }
         if (TrainingOptions.CONV.equals(architecture)
                 && (image == null || image.width() % 4 != 0 || image.height() % 4 != 0)) {
@@ -93,6 +95,10 @@ public final class AutoencoderTrainer {
             throw new IllegalArgumentException("--channels " + channels + " must divide the frame's " + dim + " values into "
                     + "windows of at least " + Signatures.MIN_WINDOW_STEPS + " time steps, on sensor frames"
                     + (image != null ? "; these are images" : ""));
+        }
+        if (TrainingOptions.TEMPORAL.equals(architecture) && (dim / channels) % 4 != 0) {
+            throw new IllegalArgumentException("architecture temporal needs windows of a multiple of 4 steps; these have "
+                    + dim / channels);
         }
         int nValidation = (int) Math.round(data.rows() * options.validationFraction());
         boolean structural = image != null && options.structuralWeight() > 0;
@@ -143,16 +149,38 @@ public final class AutoencoderTrainer {
                         .latent(options.latent() > 0 ? options.latent()
                                 : ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels))
                         .build().layers(channels), options.activation(), random, weights);
+                case TrainingOptions.TEMPORAL -> Autoencoders.temporal(tf, x, channels, dim / channels, options, random, weights);
+                case TrainingOptions.VAE -> Autoencoders.variational(tf, x, options.toBuilder().activation(TrainingOptions.RELU)
+                        .build().layers(dim), random, weights);
                 default -> Autoencoders.dense(tf, x, options.layers(dim), options.activation(), random, weights);
             };
             Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
-            Operand<TFloat32> loss = tf.math.mean(perValue, tf.constant(new int[] {0, 1}));
-            AdamStep adam = new AdamStep(tf, loss, weights, options.learningRateFor(architecture));
+            // a denoising model sees corrupted frames and is scored against the clean ones, fed to a placeholder of their own
+            TrainingOptions.Corruption corruption = options.corruption();
+            Placeholder<TFloat32> clean = corruption == null ? null : tf.withName(CLEAN_INPUT_NAME)
+                    .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
+            Operand<TFloat32> target = clean == null ? x : image != null ? clean
+                    : tf.math.div(tf.math.sub(clean, tf.constant(preprocessing.mean())), tf.constant(preprocessing.std()));
+            Operand<TFloat32> learnt = network.trainingReconstruction() != null ? network.trainingReconstruction()
+                    : network.reconstruction();
+            Operand<TFloat32> loss = tf.math.mean(tf.math.squaredDifference(learnt, target), tf.constant(new int[] {0, 1}));
+            if (network.extraLoss() != null) {
+                loss = tf.math.add(loss, network.extraLoss());
+            }
+            if (options.sparsity() > 0) {
+                // an L1 penalty on the code: each frame is rebuilt from few of the bottleneck's units
+                loss = tf.math.add(loss, tf.math.mul(tf.constant((float) options.sparsity()),
+                        tf.math.mean(tf.math.abs(network.code()), tf.constant(new int[] {0, 1}))));
+            }
+            AdamStep adam = new AdamStep(tf, loss, weights, options.learningRate());
             ErrorMaps.Head head = image == null ? null
                     : ErrorMaps.head(tf, x, network.reconstruction(), image, options.smoothingSigma(), structural);
             session.initialize();
 
-            double trainLoss = fit(session, frames, adam, train, dim);
+            Corrupter corrupter = corruption == null ? null : new Corrupter(corruption, preprocessing, dim, options.seed() + 2);
+            LatentNoise noise = network.noise() == null ? null
+                    : new LatentNoise(network.noise(), (int) network.noise().shape().size(1), options.seed() + 3);
+            double trainLoss = fit(session, frames, clean, corrupter, noise, adam, train, dim);
             double validationLoss = mean(rowMeans(session, frames, perValue, validation, dim));
 
             Operand<TFloat32> errors;
@@ -227,10 +255,12 @@ public final class AutoencoderTrainer {
                     preprocessing,
                     network.architecture(),
                     new ModelCard.Training(nTrain, nThreshold, options.epochs(), Math.min(options.batchSize(), nTrain),
-                            options.learningRateFor(architecture), options.seed(), trainLoss, validationLoss, dataSummary,
+                            options.learningRate(), options.seed(), trainLoss, validationLoss, dataSummary,
                             new ModelCard.ErrorQuantiles(quantile(sorted, 0.5), quantile(sorted, 0.9),
                                     quantile(sorted, 0.99), quantile(sorted, 0.999), sorted[sorted.length - 1],
-                                    Base64.getEncoder().encodeToString(sketch.toByteArray()))),
+                                    Base64.getEncoder().encodeToString(sketch.toByteArray())),
+                            corruption == null ? null : options.denoise(),
+                            options.sparsity() > 0 ? options.sparsity() : null),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     scoring,
                     similarity == null ? null : similarity.card(),
@@ -292,8 +322,56 @@ public final class AutoencoderTrainer {
         return a;
     }
 
-    /** The epochs of minibatch Adam; returns the last epoch's mean training loss. */
-    private double fit(Session session, Placeholder<TFloat32> frames, AdamStep adam, float[] train, int dim) {
+    /**
+     * Corrupts training batches for a denoising autoencoder: Gaussian noise of {@code amount} standard deviations of
+     * each feature (pixel units for images), or a share {@code amount} of the values set to the feature's mean (0 for
+     * images). Drawn from its own seed, so training stays repeatable.
+     */
+    static final class Corrupter {
+        private final TrainingOptions.Corruption corruption;
+        private final float[] mean;
+        private final float[] std;
+        private final Random random;
+
+        Corrupter(TrainingOptions.Corruption corruption, ModelCard.Preprocessing preprocessing, int dim, long seed) {
+            this.corruption = corruption;
+            this.mean = preprocessing.mean() != null ? preprocessing.mean() : new float[dim];
+            this.std = preprocessing.std() != null ? preprocessing.std() : filled(dim, 1f);
+            this.random = new Random(seed);
+        }
+
+        /** Writes the corrupted copy of {@code n} frames of {@code clean} into {@code out}. */
+        void corrupt(float[] clean, float[] out, int n, int dim) {
+            boolean gaussian = TrainingOptions.Corruption.GAUSSIAN.equals(corruption.kind());
+            for (int i = 0; i < n * dim; i++) {
+                int c = i % dim;
+                out[i] = gaussian ? clean[i] + (float) (corruption.amount() * std[c] * random.nextGaussian())
+                        : random.nextDouble() < corruption.amount() ? mean[c] : clean[i];
+            }
+        }
+    }
+
+    /** Standard normal noise for a variational model's samples, one value per latent unit, drawn from its own seed. */
+    record LatentNoise(Placeholder<TFloat32> placeholder, int width, Random random) {
+        LatentNoise(Placeholder<TFloat32> placeholder, int width, long seed) {
+            this(placeholder, width, new Random(seed));
+        }
+
+        TFloat32 draw(int rows) {
+            float[] e = new float[rows * width];
+            for (int i = 0; i < e.length; i++) {
+                e[i] = (float) random.nextGaussian();
+            }
+            return TFloat32.tensorOf(Shape.of(rows, width), DataBuffers.of(e, true, false));
+        }
+    }
+
+    /**
+     * The epochs of minibatch Adam; returns the last epoch's mean training loss. With a corrupter, each batch is fed
+     * corrupted to {@code frames} and as it is to {@code clean}.
+     */
+    private double fit(Session session, Placeholder<TFloat32> frames, Placeholder<TFloat32> clean, Corrupter corrupter,
+            LatentNoise noise, AdamStep adam, float[] train, int dim) {
         int nTrain = train.length / dim;
         Random random = new Random(options.seed() + 1);
         int batch = Math.min(options.batchSize(), nTrain);
@@ -301,6 +379,7 @@ public final class AutoencoderTrainer {
         progress.start(options.epochs(), steps);
         double trainLoss = Double.NaN;
         float[] batchBuf = new float[batch * dim];
+        float[] noisyBuf = corrupter == null ? null : new float[batch * dim];
         int[] trainOrder = permutation(nTrain, random);
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             shuffle(trainOrder, random);
@@ -312,10 +391,24 @@ public final class AutoencoderTrainer {
                 for (int r = 0; r < n; r++) {
                     System.arraycopy(train, trainOrder[from + r] * dim, batchBuf, r * dim, dim);
                 }
-                try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim))) {
-                    sum += (double) adam.run(session.runner().feed(frames, x)) * n;
-                    seen += n;
+                if (corrupter != null) {
+                    corrupter.corrupt(batchBuf, noisyBuf, n, dim);
                 }
+                try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim),
+                                DataBuffers.of(corrupter != null ? noisyBuf : batchBuf, true, false).narrow(n * dim));
+                        TFloat32 y = corrupter == null ? null
+                                : TFloat32.tensorOf(Shape.of(n, dim), DataBuffers.of(batchBuf, true, false).narrow(n * dim));
+                        TFloat32 e = noise == null ? null : noise.draw(n)) {
+                    Session.Runner runner = session.runner().feed(frames, x);
+                    if (y != null) {
+                        runner.feed(clean, y);
+                    }
+                    if (e != null) {
+                        runner.feed(noise.placeholder(), e);
+                    }
+                    sum += (double) adam.run(runner) * n;
+                }
+                seen += n;
                 progress.step(epoch, sum / seen);
             }
             trainLoss = sum / seen;
@@ -368,7 +461,9 @@ public final class AutoencoderTrainer {
 
     /** Nearest-rank quantile of sorted values: at most a share 1 - q of them lie above it. */
     static double quantile(double[] sorted, double q) {
-        int rank = (int) Math.ceil(q * sorted.length);
+        // rank ceil(q (n + 1)): a new value from the same distribution exceeds the k-th smallest of n with probability
+        // (n + 1 - k) / (n + 1), so this rank gives it at most 1 - q (ceil(q n) would give up to 1.5 % for q = 0.99, n = 200)
+        int rank = (int) Math.ceil(q * (sorted.length + 1));
         return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
     }
 

@@ -15,7 +15,7 @@ import io.frameguard.model.ModelCard;
  * @param hidden dense and channels: width of the outer hidden layers; conv: filters of the first convolution. 0 picks
  *     a default
  * @param activation {@value #RELU} between the layers, or {@value #LINEAR} (dense and channels: one linear bottleneck,
- *     the hidden layers left out)
+ *     the hidden layers left out), or {@value #AUTO}: linear for {@value #CHANNELS}, relu otherwise
  * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
  * @param threads TensorFlow intra-op threads, 0 for one per available processor. Same data, seed and thread
  *     count give bit-identical weights (TensorFlow splits work by thread count, so another count may round
@@ -28,6 +28,10 @@ import io.frameguard.model.ModelCard;
  * @param channels sensor windows: channels per time step (a frame is {@code dim / channels} steps, time-major); 0 for
  *     frames of one step, each value a channel of its own
  * @param signature export the signature output (for the anomaly memory); off saves its share of the model's work
+ * @param denoise train a denoising autoencoder: corrupt each training input ({@code gaussian:SIGMA}: add Gaussian noise
+ *     of SIGMA standard deviations of each feature, or of SIGMA in pixel units for images; {@code mask:SHARE}: set that
+ *     share of the values to the feature's mean, 0 for images) and learn to reconstruct the clean frame; null for none
+ * @param sparsity weight of an L1 penalty on the latent code (a sparse autoencoder); 0 for none
  */
 public record TrainingOptions(
         String name,
@@ -48,7 +52,9 @@ public record TrainingOptions(
         double varianceFloor,
         double structuralWeight,
         int channels,
-        boolean signature) {
+        boolean signature,
+        String denoise,
+        double sparsity) {
 
     /** The architecture measured best for the kind of frames: see {@link #defaultArchitecture}. */
     public static final String AUTO = "auto";
@@ -59,6 +65,13 @@ public record TrainingOptions(
      * weights for every step, so a channel that stops agreeing with the others cannot be reconstructed.
      */
     public static final String CHANNELS = "channels";
+    /**
+     * Sensor windows: 1-D convolutions over time that mix the channels, a dense bottleneck and transposed convolutions
+     * back (windows of a multiple of 4 steps).
+     */
+    public static final String TEMPORAL = "temporal";
+    /** A variational autoencoder, fully connected (sensors and images): reparameterised latent, KL term. */
+    public static final String VAE = "vae";
     public static final String RELU = "relu";
     public static final String LINEAR = "linear";
     /**
@@ -69,13 +82,52 @@ public record TrainingOptions(
     /** Largest structural weight accepted: beyond it the smoothed error map would no longer count. */
     public static final double MAX_STRUCTURAL_WEIGHT = 100;
 
+    /** Largest L1 weight accepted: beyond it the code is all zeros and the model reconstructs nothing. */
+    public static final double MAX_SPARSITY = 10;
+
+    /**
+     * A corruption of training inputs for a denoising autoencoder.
+     *
+     * @param kind {@value #GAUSSIAN} or {@value #MASK}
+     * @param amount the noise's standard deviation (in feature standard deviations, pixel units for images), or the
+     *     share of values masked
+     */
+    public record Corruption(String kind, double amount) {
+        public static final String GAUSSIAN = "gaussian";
+        public static final String MASK = "mask";
+
+        /** {@code gaussian:SIGMA} (0 < SIGMA <= 5) or {@code mask:SHARE} (0 < SHARE < 1); null when it is neither. */
+        public static Corruption parse(String spec) {
+            int colon = spec.indexOf(':');
+            if (colon < 0) {
+                return null;
+            }
+            String kind = spec.substring(0, colon);
+            double amount;
+            try {
+                amount = Double.parseDouble(spec.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (GAUSSIAN.equals(kind) && amount > 0 && amount <= 5 || MASK.equals(kind) && amount > 0 && amount < 1) {
+                return new Corruption(kind, amount);
+            }
+            return null;
+        }
+    }
+
+    /** The denoising corruption; null when the model learns to reconstruct its inputs as they are. */
+    public Corruption corruption() {
+        return denoise == null ? null : Corruption.parse(denoise);
+    }
+
     /** Fewer held-out frames than this and the threshold quantile means nothing. */
     public static final int MIN_VALIDATION_FRAMES = 20;
     /** Fewer training frames than this and the model learns nothing worth serving. */
     public static final int MIN_TRAIN_FRAMES = 100;
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions("sensor", null, 30, 64, 0f, 42L, 0.01, 0.1, AUTO, 0, RELU, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0, true);
+        return new TrainingOptions("sensor", null, 30, 64, 0f, 42L, 0.01, 0.1, AUTO, 0, AUTO, 0, 0, 1.0, true, 0.1, DEFAULT_STRUCTURAL_WEIGHT, 0, true, null, 0);
     }
 
     public TrainingOptions {
@@ -85,8 +137,10 @@ public record TrainingOptions(
         require(targetFpr > 0 && targetFpr < 0.5, "target FPR must be in (0, 0.5)");
         require(validationFraction > 0 && validationFraction < 0.9, "validation fraction must be in (0, 0.9)");
         require(AUTO.equals(architecture) || DENSE.equals(architecture) || CONV.equals(architecture)
-                || CHANNELS.equals(architecture), "architecture must be auto, dense, conv or channels");
-        require(RELU.equals(activation) || LINEAR.equals(activation), "activation must be relu or linear");
+                || CHANNELS.equals(architecture) || TEMPORAL.equals(architecture) || VAE.equals(architecture),
+                "architecture must be auto, dense, conv, channels, temporal or vae");
+        require(AUTO.equals(activation) || RELU.equals(activation) || LINEAR.equals(activation),
+                "activation must be auto, relu or linear");
         require(hidden >= 0 && latent >= 0, "layer widths must be >= 0");
         require(threads >= 0, "threads must be >= 0");
         require(smoothingSigma >= 0 && smoothingSigma <= 10, "smoothing sigma must be in [0, 10] pixels");
@@ -94,6 +148,8 @@ public record TrainingOptions(
         require(structuralWeight >= 0 && structuralWeight <= MAX_STRUCTURAL_WEIGHT,
                 "structural weight must be in [0, " + (int) MAX_STRUCTURAL_WEIGHT + "]");
         require(channels >= 0, "channels must be >= 0");
+        require(denoise == null || Corruption.parse(denoise) != null, "denoise must be gaussian:SIGMA or mask:SHARE");
+        require(sparsity >= 0 && sparsity <= MAX_SPARSITY, "sparsity must be in [0, " + MAX_SPARSITY + "]");
     }
 
     /** Images: whether a share of the held-out images calibrates the error maps (per-pixel variance, map weights). */
@@ -136,9 +192,24 @@ public record TrainingOptions(
      */
     public static final float CHANNELS_LEARNING_RATE = 3e-3f;
 
-    /** The learning rate to use for {@code architecture} (resolved, not {@value #AUTO}): {@link #learningRate()} unless 0. */
-    public float learningRateFor(String architecture) {
-        return learningRate > 0 ? learningRate : defaultLearningRate(architecture);
+    /**
+     * These options with every default that depends on the frames resolved: the architecture ({@link
+     * #defaultArchitecture}), its activation ({@link #defaultActivation}) and learning rate ({@link
+     * #defaultLearningRate}).
+     */
+    public TrainingOptions resolve(boolean image) {
+        String a = AUTO.equals(architecture) ? defaultArchitecture(image, channels) : architecture;
+        return toBuilder().architecture(a).activation(AUTO.equals(activation) ? defaultActivation(a) : activation)
+                .learningRate(learningRate > 0 ? learningRate : defaultLearningRate(a)).build();
+    }
+
+    /**
+     * Linear for {@value #CHANNELS}: as good at finding faults as relu, and a drift of the machine's amplitude scales its
+     * scores without changing their shape, which the rolling threshold follows (relu's tail grows faster than its
+     * median: bench/sensor, docs/BENCHMARKS.md). Relu otherwise.
+     */
+    public static String defaultActivation(String architecture) {
+        return CHANNELS.equals(architecture) ? LINEAR : RELU;
     }
 
     public static float defaultLearningRate(String architecture) {
@@ -171,17 +242,19 @@ public record TrainingOptions(
         Builder b = builder().name(card.name()).version(null).targetFpr(card.threshold().targetFpr());
         ModelCard.Architecture a = card.architecture();
         if (a != null && a.layers() != null) {
-            if (a.kind().startsWith("conv") && a.layers().length >= 4) {
-                b.architecture(CONV).hidden(a.layers()[1]).latent(a.layers()[a.layers().length - 1]);
+            if ((a.kind().startsWith("conv") || a.kind().startsWith(TEMPORAL)) && a.layers().length >= 4) {
+                b.architecture(a.kind().startsWith(TEMPORAL) ? TEMPORAL : CONV).hidden(a.layers()[1])
+                        .latent(a.layers()[a.layers().length - 1]);
             } else if (a.layers().length >= 3) {
-                b.architecture(a.kind().startsWith(CHANNELS) ? CHANNELS : DENSE)
+                b.architecture(a.kind().startsWith(CHANNELS) ? CHANNELS : a.kind().startsWith("variational") ? VAE : DENSE)
                         .activation(LINEAR.equals(a.activation()) ? LINEAR : RELU)
                         .hidden(a.layers().length > 3 ? a.layers()[1] : 0).latent(a.layers()[a.layers().length / 2]);
             }
         }
         ModelCard.Training t = card.training();
         if (t != null) {
-            b.epochs(t.epochs()).batchSize(t.batchSize()).learningRate(t.learningRate()).seed(t.seed());
+            b.epochs(t.epochs()).batchSize(t.batchSize()).learningRate(t.learningRate()).seed(t.seed())
+                    .denoise(t.denoise()).sparsity(t.sparsity() != null ? t.sparsity() : 0);
             if (t.trainFrames() > 0 && t.validationFrames() > 0) {
                 double f = (double) t.validationFrames() / (t.trainFrames() + t.validationFrames());
                 b.validationFraction(Math.min(0.5, Math.max(0.05, f)));
@@ -219,6 +292,8 @@ public record TrainingOptions(
         b.structuralWeight = structuralWeight;
         b.channels = channels;
         b.signature = signature;
+        b.denoise = denoise;
+        b.sparsity = sparsity;
         return b;
     }
 
@@ -247,6 +322,8 @@ public record TrainingOptions(
         private double structuralWeight;
         private int channels;
         private boolean signature;
+        private String denoise;
+        private double sparsity;
 
         public Builder name(String v) { name = v; return this; }
         public Builder version(String v) { version = v; return this; }
@@ -266,12 +343,14 @@ public record TrainingOptions(
         public Builder varianceFloor(double v) { varianceFloor = v; return this; }
         public Builder channels(int v) { channels = v; return this; }
         public Builder signature(boolean v) { signature = v; return this; }
+        public Builder denoise(String v) { denoise = v; return this; }
+        public Builder sparsity(double v) { sparsity = v; return this; }
         public Builder structuralWeight(double v) { structuralWeight = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(name, version, epochs, batchSize, learningRate, seed, targetFpr,
                     validationFraction, architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance,
-                    varianceFloor, structuralWeight, channels, signature);
+                    varianceFloor, structuralWeight, channels, signature, denoise, sparsity);
         }
     }
 }

@@ -14,6 +14,7 @@ import io.frameguard.training.TrainingProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +55,10 @@ class GraphAllowListTest {
                     .threads(1).build(),
             TrainingOptions.builder().name("image").version("conv-structural").epochs(1).architecture(TrainingOptions.CONV)
                     .structuralWeight(0.5).threads(1).build(),
+            TrainingOptions.builder().name("image").version("vae").epochs(1).architecture(TrainingOptions.VAE)
+                    .threads(1).build(),
+            TrainingOptions.builder().name("image").version("denoising-sparse").epochs(1).architecture(TrainingOptions.DENSE)
+                    .denoise("mask:0.2").sparsity(0.01).threads(1).build(),
         };
         Set<String> exported = new TreeSet<>(ops(sensor));
         ModelArtifact.open(sensor.dir());
@@ -63,12 +68,14 @@ class GraphAllowListTest {
             ModelArtifact.open(a.dir());
             exported.addAll(ops(a));
         }
-        // sensor windows (their signature describes the error's shape over time)
-        ModelArtifact windowed = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("windows").epochs(1)
-                .channels(4).threads(1).build(), TrainingProgress.NONE)
-                .train(TestModels.windows(SensorSimulator.machine(4, 1), 300, 1, 17, 16), tmp.resolve("windows"), "test");
-        ModelArtifact.open(windowed.dir());
-        exported.addAll(ops(windowed));
+        // sensor windows (their signature describes the error's shape over time), in every window architecture
+        for (String architecture : List.of(TrainingOptions.AUTO, TrainingOptions.TEMPORAL, TrainingOptions.DENSE)) {
+            ModelArtifact windowed = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("windows-" + architecture)
+                    .epochs(1).channels(4).architecture(architecture).denoise("gaussian:0.1").threads(1).build(), TrainingProgress.NONE)
+                    .train(TestModels.windows(SensorSimulator.machine(4, 1), 300, 1, 17, 16), tmp.resolve("windows-" + architecture), "test");
+            ModelArtifact.open(windowed.dir());
+            exported.addAll(ops(windowed));
+        }
         assertThat(GraphAllowList.ALLOWED).containsAll(exported);
         assertThat(exported).contains("Conv2D", "MatMul", "RestoreV2");
     }

@@ -56,8 +56,11 @@ class SignaturesTest {
         int steps = 32;
         int dim = channels * steps;
         SensorSimulator sim = SensorSimulator.machine(channels, 3);
+        // the dense model: the signature's subject is the residual's shape, whatever the architecture (bench/memory
+        // measures each one's precision on five fault kinds)
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("w").epochs(8)
-                .channels(channels).threads(2).build(), TrainingProgress.NONE).train(TestModels.windows(sim, 1500, 4, 37, steps),
+                .architecture(TrainingOptions.DENSE).channels(channels).threads(2).build(), TrainingProgress.NONE)
+                .train(TestModels.windows(sim, 1500, 4, 37, steps),
                 tmp.resolve("windows"), "t");
         assertThat(model.card().input().channels()).isEqualTo(channels);
         assertThat(model.card().input().steps()).isEqualTo(steps);

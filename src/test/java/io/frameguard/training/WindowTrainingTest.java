@@ -49,7 +49,8 @@ class WindowTrainingTest {
         ModelCard card = model.card();
         assertThat(card.architecture().kind()).isEqualTo("channels-autoencoder");
         // the simulated machine moves its channels by 5 shared signals: 3 slow rhythms, a fast one and its process
-        assertThat(card.architecture().layers()).containsExactly(CHANNELS, 32, 5, 32, CHANNELS);
+        assertThat(card.architecture().layers()).containsExactly(CHANNELS, 5, CHANNELS);
+        assertThat(card.architecture().activation()).isEqualTo(TrainingOptions.LINEAR);
         assertThat(card.scoring().kind()).isEqualTo("channel-normalised");
         assertThat(card.scoring().aggregation()).isEqualTo(ScoreAggregation.TOP_CHANNELS);
         assertThat(card.scoring().topChannels()).isEqualTo(1);
@@ -57,7 +58,7 @@ class WindowTrainingTest {
         TrainingOptions again = TrainingOptions.like(card).build();
         assertThat(again.architecture()).isEqualTo(TrainingOptions.CHANNELS);
         assertThat(again.latent()).isEqualTo(5);
-        assertThat(again.activation()).isEqualTo(TrainingOptions.RELU);
+        assertThat(again.activation()).isEqualTo(TrainingOptions.LINEAR);
     }
 
     @Test
@@ -94,7 +95,7 @@ class WindowTrainingTest {
                 }
                 // at the card's threshold (1 % false alarms); a frozen channel over 8 of 32 steps can look like a still one
                 assertThat(flagged).as("%s windows flagged", kind).isGreaterThanOrEqualTo(n * 75 / 100);
-                assertThat(named).as("%s windows whose top channels name a faulty one", kind).isGreaterThanOrEqualTo(flagged * 90 / 100);
+                assertThat(named).as("%s windows whose top channels name a faulty one", kind).isGreaterThanOrEqualTo(flagged * 85 / 100);
             }
         }
     }
@@ -117,13 +118,14 @@ class WindowTrainingTest {
     }
 
     @Test
-    void aLinearChannelsModelIsOneBottleneckAndChannelsNeedWindows() throws Exception {
+    void aReluChannelsModelHasHiddenLayersAndChannelsNeedWindows() throws Exception {
         FrameFile windows = TestModels.windows(machine, 400, 4, 13, STEPS);
-        ModelArtifact linear = new AutoencoderTrainer(TrainingOptions.builder().name("l").version("l").epochs(2)
-                .channels(CHANNELS).architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.LINEAR).latent(3)
-                .threads(2).build(), TrainingProgress.NONE).train(windows, tmp.resolve("linear"), "windows");
-        assertThat(linear.card().architecture().layers()).containsExactly(CHANNELS, 3, CHANNELS);
-        assertThat(linear.card().architecture().activation()).isEqualTo(TrainingOptions.LINEAR);
+        ModelArtifact relu = new AutoencoderTrainer(TrainingOptions.builder().name("r").version("r").epochs(2)
+                .channels(CHANNELS).architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.RELU).latent(3)
+                .threads(2).build(), TrainingProgress.NONE).train(windows, tmp.resolve("relu"), "windows");
+        assertThat(relu.card().architecture().layers()).containsExactly(CHANNELS, 32, 3, 32, CHANNELS);
+        assertThat(relu.card().architecture().activation()).isEqualTo(TrainingOptions.RELU);
+        assertThat(relu.card().training().learningRate()).isEqualTo(TrainingOptions.CHANNELS_LEARNING_RATE);
         assertThatThrownBy(() -> new AutoencoderTrainer(TrainingOptions.builder().architecture(TrainingOptions.CHANNELS)
                 .build(), TrainingProgress.NONE).train(windows, tmp.resolve("no-channels"), "windows"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--channels");

@@ -55,6 +55,12 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
     @Option(names = "--latent", defaultValue = "0", description = "Bottleneck width, 0 for the trainer's default.")
     int latent;
 
+    @Option(names = "--denoise", description = "Denoising: gaussian:SIGMA or mask:SHARE, as train's (default: none).")
+    String denoise;
+
+    @Option(names = "--sparsity", defaultValue = "0", description = "L1 weight on the latent code, as train's (default: ${DEFAULT-VALUE}).")
+    double sparsity;
+
     @Option(names = "--variance-floor", defaultValue = "0.1", description = "Per-pixel variance floor (default: ${DEFAULT-VALUE}).")
     double varianceFloor;
 
@@ -110,7 +116,7 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
         List<Integer> run = classes != null ? classes : List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
         TrainingOptions options = TrainingOptions.builder().epochs(epochs).architecture(architecture).hidden(hidden).latent(latent)
                 .varianceFloor(varianceFloor).smoothingSigma(sigma).pixelVariance(pixelVariance).structuralWeight(structuralWeight).targetFpr(targetFpr).validationFraction(0.2)
-                .build();
+                .denoise(denoise).sparsity(sparsity).build();
         List<ClassResult> results = new ArrayList<>();
         for (int label : run) {
             FrameFile train;
@@ -223,9 +229,10 @@ public final class FashionMnistBenchmark implements Callable<Integer> {
     }
 
     private String describe() {
-        return String.format(Locale.ROOT, "architecture %s (hidden %d, latent %d; 0 = default), %d epochs, error map smoothing sigma %.1f, per-pixel variance %s (floor %.2f), "
+        return String.format(Locale.ROOT, "architecture %s (hidden %d, latent %d; 0 = default)%s%s, %d epochs, error map smoothing sigma %.1f, per-pixel variance %s (floor %.2f), "
                 + "structural (1 - SSIM) map weight %.1f, %svalidation fraction 0.2 (half calibration, half threshold), target FPR %.3f, scoring batch %d",
-                architecture, hidden, latent, epochs, sigma, pixelVariance ? "on" : "off", varianceFloor, structuralWeight,
+                architecture, hidden, latent, denoise != null ? ", denoising " + denoise : "",
+                sparsity > 0 ? ", sparsity " + sparsity : "", epochs, sigma, pixelVariance ? "on" : "off", varianceFloor, structuralWeight,
                 validation ? "scored on a validation split of the training file (test file not read), " : "", targetFpr, batch);
     }
 

@@ -70,6 +70,10 @@ public final class MemoryBenchmark implements Callable<Integer> {
     @Option(names = "--sensor-epochs", defaultValue = "20", description = "Training epochs of the sensor window model (default: ${DEFAULT-VALUE}).")
     int sensorEpochs;
 
+    @Option(names = "--sensor-architecture", defaultValue = TrainingOptions.AUTO,
+            description = "Architecture of the sensor window model, as train's --architecture (default: ${DEFAULT-VALUE}).")
+    String sensorArchitecture;
+
     @Option(names = "--work", defaultValue = "target/bench/memory", description = "Where models are written (default: ${DEFAULT-VALUE}).")
     Path work;
 
@@ -247,7 +251,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         Path dir = work.resolve("sensor-windows");
         org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("windows").version("windows")
-                .epochs(sensorEpochs).channels(SENSOR_CHANNELS).build(), TrainingProgress.NONE)
+                .epochs(sensorEpochs).channels(SENSOR_CHANNELS).architecture(sensorArchitecture).build(), TrainingProgress.NONE)
                 .train(new FrameFile(dim, trainWindows, normal, null), dir, "simulated machine windows");
         SensorSimulator.Fault[] kinds = SensorSimulator.Fault.values();
         float[] faulty = new float[kinds.length * perKind * dim];

@@ -62,8 +62,9 @@ public final class SensorBenchmark implements Callable<Integer> {
     @Option(names = "--learning-rate", defaultValue = "0", description = "Adam learning rate (default: 0, train's default for the architecture).")
     float learningRate;
 
-    @Option(names = "--models", split = ",", defaultValue = "dense,channels,channels:linear",
-            description = "Models to train, ARCHITECTURE[:ACTIVATION[:LATENT]] as train's --architecture, --activation and --latent "
+    @Option(names = "--models", split = ",", defaultValue = "dense,channels,channels:relu",
+            description = "Models to train, ARCHITECTURE[:ACTIVATION[:LATENT]][+denoise=KIND:AMOUNT][+sparsity=LAMBDA] as "
+                    + "train's --architecture, --activation, --latent, --denoise and --sparsity "
                     + "(default: ${DEFAULT-VALUE}).")
     List<String> models;
 
@@ -113,9 +114,13 @@ public final class SensorBenchmark implements Callable<Integer> {
                 kindOf[r] = kind.name().toLowerCase(Locale.ROOT);
             }
         }
+        List<Stream> streams = streams(sim, random);
         List<Row> results = new ArrayList<>();
+        List<StreamRow> streamRows = new ArrayList<>();
         for (String spec : models) {
-            results.addAll(model(spec, new FrameFile(dim, trainWindows, train, null), test, kindOf));
+            ModelArtifact model = train(spec, new FrameFile(dim, trainWindows, train, null));
+            results.addAll(measure(model, test, kindOf));
+            streamRows.addAll(stream(model, streams));
         }
         for (double share : pcaVariance) {
             results.add(pca(share, train, test, kindOf, dim));
@@ -123,6 +128,9 @@ public final class SensorBenchmark implements Callable<Integer> {
         for (Row row : results) {
             System.out.printf(Locale.ROOT, "%-40s AUROC %.4f %s false alarms %.4f %s%n", row.name(), row.auroc(), row.aurocByKind(),
                     row.falseAlarms(), Double.isNaN(row.framesPerSecond()) ? "" : String.format(Locale.ROOT, "%.0f frames/s", row.framesPerSecond()));
+        }
+        for (StreamRow row : streamRows) {
+            System.out.println(row);
         }
         Row best = results.stream().filter(x -> x.name().endsWith("(card)")).max((a, b) -> Double.compare(a.auroc(), b.auroc())).orElseThrow();
         System.out.printf(Locale.ROOT, "RESULT sensor best=%s auroc=%.4f%n", best.name(), best.auroc());
@@ -133,24 +141,42 @@ public final class SensorBenchmark implements Callable<Integer> {
                             + "%d epochs, learning rate %s, train's defaults otherwise (validation fraction 0.1, target FPR 0.01); scoring batch %d, one thread",
                     seed, channels, steps, trainWindows, normalWindows, perKind, SensorSimulator.MAX_FAULTY_CHANNELS, epochs,
                     learningRate > 0 ? String.valueOf(learningRate) : "train's default for each", BATCH),
-                    table(results, kinds));
+                    table(results, kinds) + "\n" + streamTable(streamRows));
         }
         return 0;
     }
 
-    /** Trains one model and measures it: its card's score, and the mean, the largest and the card's channel aggregations. */
-    private List<Row> model(String spec, FrameFile train, float[] test, String[] kindOf) throws Exception {
-        String[] parts = spec.split(":");
-        TrainingOptions options = TrainingOptions.builder().name("windows").version(spec.replace(':', '-'))
+    /** Trains one model, ARCHITECTURE[:ACTIVATION[:LATENT]][+denoise=KIND:AMOUNT][+sparsity=LAMBDA]. */
+    private ModelArtifact train(String spec, FrameFile train) throws Exception {
+        String[] options = spec.split("\\+");
+        String[] parts = options[0].split(":");
+        String name = spec.replace(':', '-').replace('+', '-').replace('=', '-');
+        TrainingOptions.Builder b = TrainingOptions.builder().name("windows").version(name)
                 .epochs(epochs).learningRate(learningRate).channels(channels).architecture(parts[0])
-                .activation(parts.length > 1 ? parts[1] : TrainingOptions.RELU)
-                .latent(parts.length > 2 ? Integer.parseInt(parts[2]) : 0).build();
-        Path dir = work.resolve(spec.replace(':', '-'));
+                .activation(parts.length > 1 ? parts[1] : TrainingOptions.AUTO)
+                .latent(parts.length > 2 ? Integer.parseInt(parts[2]) : 0);
+        for (int i = 1; i < options.length; i++) {
+            String[] kv = options[i].split("=", 2);
+            switch (kv[0]) {
+                case "denoise" -> b.denoise(kv[1]);
+                case "sparsity" -> b.sparsity(Double.parseDouble(kv[1]));
+                default -> throw new IllegalArgumentException("unknown model option " + kv[0] + " in " + spec);
+            }
+        }
+        Path dir = work.resolve(name);
         org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
         long start = System.nanoTime();
-        ModelArtifact model = new AutoencoderTrainer(options, TrainingProgress.NONE).train(train, dir, "simulated windows");
-        double trainSeconds = (System.nanoTime() - start) / 1e9;
-        int dim = train.dim();
+        ModelArtifact model = new AutoencoderTrainer(b.build(), TrainingProgress.NONE).train(train, dir, "simulated windows");
+        trainSeconds.put(model.card().version(), (System.nanoTime() - start) / 1e9);
+        return model;
+    }
+
+    private final Map<String, Double> trainSeconds = new java.util.HashMap<>();
+
+    /** A model's card score, and the mean, the largest and the card's channel aggregations of its error map. */
+    private List<Row> measure(ModelArtifact model, float[] test, String[] kindOf) throws Exception {
+        double trainSeconds = this.trainSeconds.get(model.card().version());
+        int dim = channels * steps;
         int rows = kindOf.length;
         double[] card = new double[rows];
         double[] mean = new double[rows];
@@ -171,13 +197,20 @@ public final class SensorBenchmark implements Callable<Integer> {
             throughput = throughput(s, test, dim);
         }
         double threshold = model.card().threshold().value();
-        String name = model.card().architecture().kind() + " " + Arrays.toString(model.card().architecture().layers())
-                + " " + model.card().architecture().activation();
+        String name = label(model);
         List<Row> out = new ArrayList<>();
         out.add(row(name + " (card)", card, kindOf, threshold, throughput, trainSeconds));
         out.add(row(name + ", mean of channels", mean, kindOf, Double.NaN, Double.NaN, Double.NaN));
         out.add(row(name + ", worst channel", max, kindOf, Double.NaN, Double.NaN, Double.NaN));
         return out;
+    }
+
+    /** The model as the tables name it: architecture, widths, activation and its regularisers. */
+    private static String label(ModelArtifact model) {
+        var a = model.card().architecture();
+        var t = model.card().training();
+        return a.kind() + " " + Arrays.toString(a.layers()) + " " + a.activation()
+                + (t.denoise() != null ? ", denoising " + t.denoise() : "") + (t.sparsity() != null ? ", sparsity " + t.sparsity() : "");
     }
 
     private float[] channelErrors(float[] errors, int from, int dim) {
@@ -210,6 +243,122 @@ public final class SensorBenchmark implements Callable<Integer> {
             frames += BATCH;
         }
         return frames / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Windows per streaming scenario. */
+    static final int STREAM_WINDOWS = 10_000;
+    /** Shares of a source's windows that are faulty, one scenario each. */
+    static final double[] FAULTY_SHARES = {0, 0.05, 0.3, 0.6};
+    /** The amplitude drift scenario: a clean source whose swing grows this much over most of the stream. */
+    static final double DRIFT = 0.2;
+
+    /** A source's stream of windows in time order, and which are faulty. */
+    record Stream(String name, float[] windows, boolean[] faulty) {}
+
+    /** What the service's rolling threshold and the card's fixed one make of a stream. */
+    record StreamRow(String model, String stream, double recall, double fixedRecall, double falseAlarms, double fixedFalseAlarms,
+            double factor, double idealFactor) {}
+
+    /**
+     * One source per scenario: windows in time order, a share of them carrying a fault of a random kind (a machine
+     * that stays broken for the whole stream), and a clean source whose amplitude drifts up by {@value #DRIFT} over the
+     * first 80 % of its stream.
+     */
+    private List<Stream> streams(SensorSimulator sim, Random random) {
+        SensorSimulator.Fault[] kinds = SensorSimulator.Fault.values();
+        int dim = channels * steps;
+        List<Stream> out = new ArrayList<>();
+        for (double share : FAULTY_SHARES) {
+            String source = "stream-" + (int) (100 * share);
+            float[] w = new float[STREAM_WINDOWS * dim];
+            boolean[] faulty = new boolean[STREAM_WINDOWS];
+            for (int i = 0; i < STREAM_WINDOWS; i++) {
+                faulty[i] = random.nextDouble() < share;
+                float[] v = faulty[i] ? sim.randomFaultyWindow(source, steps, kinds[random.nextInt(kinds.length)], random).values()
+                        : sim.window(source, (long) i * steps, steps);
+                System.arraycopy(v, 0, w, i * dim, dim);
+            }
+            out.add(new Stream(String.format(Locale.ROOT, "%.0f %% of the windows faulty", 100 * share), w, faulty));
+        }
+        float[] w = new float[STREAM_WINDOWS * dim];
+        int ramp = STREAM_WINDOWS * 8 / 10;
+        for (int i = 0; i < STREAM_WINDOWS; i++) {
+            double gain = 1 + DRIFT * Math.min(1.0, (double) i / ramp);
+            System.arraycopy(sim.withGain(sim.window("stream-drift", (long) i * steps, steps), gain), 0, w, i * dim, dim);
+        }
+        out.add(new Stream(String.format(Locale.ROOT, "clean, amplitude drifting %.0f %%", 100 * DRIFT), w, new boolean[STREAM_WINDOWS]));
+        return out;
+    }
+
+    /**
+     * Scores each stream with the model and runs the detector's rule over it (defaults: adapt rate 0.02, floor 0.5,
+     * ceiling 2, k = n = 1) and the card's fixed threshold: recall on faulty windows, false alarms on the others, the
+     * rolling threshold's factor at the end against the ideal (the median of the last 1,000 normal scores over the card's
+     * median).
+     */
+    private List<StreamRow> stream(ModelArtifact model, List<Stream> streams) throws Exception {
+        int dim = channels * steps;
+        List<StreamRow> out = new ArrayList<>();
+        io.frameguard.detection.ThresholdPolicy rolling = io.frameguard.detection.ThresholdPolicy.defaults();
+        double base = model.card().threshold().value();
+        Double median = model.card().validationMedian();
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            for (Stream stream : streams) {
+                int n = stream.faulty().length;
+                double[] scores = new double[n];
+                for (int from = 0; from < n; from += BATCH) {
+                    int b = Math.min(BATCH, n - from);
+                    List<ScoredFrame> scored = s.score(new FrameBatch(stream.windows(), from * dim, b, dim));
+                    for (int i = 0; i < b; i++) {
+                        scores[from + i] = scored.get(i).score();
+                    }
+                }
+                io.frameguard.detection.SourceState state = null;
+                int faulty = 0;
+                int caught = 0;
+                int fixedCaught = 0;
+                int alarms = 0;
+                int fixedAlarms = 0;
+                List<Double> lastNormal = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    io.frameguard.detection.ThresholdPolicy.Decision d = rolling.evaluate(state, "m", base, median, scores[i]);
+                    state = d.next();
+                    boolean fixed = scores[i] > base;
+                    if (stream.faulty()[i]) {
+                        faulty++;
+                        caught += d.anomaly() ? 1 : 0;
+                        fixedCaught += fixed ? 1 : 0;
+                    } else {
+                        alarms += d.anomaly() ? 1 : 0;
+                        fixedAlarms += fixed ? 1 : 0;
+                        if (i >= n - 1000) {
+                            lastNormal.add(scores[i]);
+                        }
+                    }
+                }
+                int normal = n - faulty;
+                double[] last = lastNormal.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                out.add(new StreamRow(label(model),
+                        stream.name(), faulty == 0 ? Double.NaN : (double) caught / faulty,
+                        faulty == 0 ? Double.NaN : (double) fixedCaught / faulty, (double) alarms / normal,
+                        (double) fixedAlarms / normal, state.threshold() / base, last[last.length / 2] / median));
+            }
+        }
+        return out;
+    }
+
+    private static String streamTable(List<StreamRow> rows) {
+        StringBuilder s = new StringBuilder("Streams of one source (" + STREAM_WINDOWS + " windows each) through the detector's "
+                + "rule (rolling) and the card's fixed threshold:\n\n| model | stream | recall, rolling | recall, card's "
+                + "threshold | false alarms, rolling | false alarms, card's threshold | threshold / card's at the end | "
+                + "normal median / card's median at the end |\n|---|---|---|---|---|---|---|---|\n");
+        for (StreamRow r : rows) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.4f | %.4f | %.3f | %.3f |%n", r.model(), r.stream(),
+                    Double.isNaN(r.recall()) ? "" : String.format(Locale.ROOT, "%.4f", r.recall()),
+                    Double.isNaN(r.fixedRecall()) ? "" : String.format(Locale.ROOT, "%.4f", r.fixedRecall()),
+                    r.falseAlarms(), r.fixedFalseAlarms(), r.factor(), r.idealFactor()));
+        }
+        return s.toString();
     }
 
     /**
