@@ -3,6 +3,7 @@ package io.frameguard.cli;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
+import io.frameguard.retraining.ArchitectureSelection;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
@@ -106,6 +107,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "Weight of an L1 penalty on the latent code: a sparse autoencoder (default: ${DEFAULT-VALUE}, none).")
     double sparsity;
 
+    @Option(names = "--select",
+            description = "Choose the architecture: hold out 10 %% of the frames, train every architecture that suits the "
+                    + "frames on the rest, and keep the one whose scores best separate the held-out frames from corrupted "
+                    + "copies of them (the card records every candidate's figures). --architecture and --activation are "
+                    + "then ignored.")
+    boolean select;
+
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")
     String name;
 
@@ -128,7 +136,16 @@ final class TrainCommand implements Callable<Integer> {
         System.err.println("Training on " + summary);
         ModelArtifact artifact;
         try (BarProgress progress = new BarProgress()) {
-            artifact = new AutoencoderTrainer(options, progress).train(data, out, summary);
+            if (select) {
+                ArchitectureSelection.Result result = ArchitectureSelection.select(options, data, out, summary, progress);
+                artifact = result.chosen();
+                for (ModelCard.Candidate c : result.selection().tried()) {
+                    System.out.printf("  candidate %-16s synthetic-anomaly AUROC %.4f, false-alarm rate %.4f%s%n", c.name(),
+                            c.syntheticAuroc(), c.falseAlarmRate(), c.name().equals(result.selection().chosen()) ? "  <- chosen" : "");
+                }
+            } else {
+                artifact = new AutoencoderTrainer(options, progress).train(data, out, summary);
+            }
         }
         ModelCard card = artifact.card();
         System.out.printf("model %s written to %s%n", card.version(), out);
@@ -146,6 +163,7 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void start(int epochs, int stepsPerEpoch) {
+            close(); // --select trains one model after another: a bar each
             this.epochs = epochs;
             bar = new ProgressBarBuilder()
                     .setTaskName("train")
@@ -166,6 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         public void close() {
             if (bar != null) {
                 bar.close();
+                bar = null;
             }
         }
     }

@@ -33,6 +33,7 @@ public record ModelCard(
         Scoring scoring,
         Signature signature,
         Comparison comparison,
+        Selection selection,
         String checksum) {
 
     /** Version of this card's JSON layout. */
@@ -189,12 +190,38 @@ public record ModelCard(
     /** Same card with the checksum set (the checksum covers the SavedModel files, not the card). */
     public ModelCard withChecksum(String sum) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, scoring, signature, comparison, sum);
+                threshold, scoring, signature, comparison, selection, sum);
     }
 
     /** Same card with the champion/challenger comparison recorded. */
     public ModelCard withComparison(Comparison c) {
         return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
-                threshold, scoring, signature, c, checksum);
+                threshold, scoring, signature, c, selection, checksum);
     }
+
+    /** Same card with the architecture selection that chose it recorded. */
+    public ModelCard withSelection(Selection s) {
+        return new ModelCard(cardVersion, name, version, createdAt, input, preprocessing, architecture, training,
+                threshold, scoring, signature, comparison, s, checksum);
+    }
+
+    /**
+     * How {@code frameguard train --select} chose this model's architecture: every candidate trained on the same frames
+     * and measured on frames none of them saw, and on corrupted copies of those ({@code corruption}).
+     *
+     * @param tried each candidate's figures (its {@code version} names the candidate), the chosen one among them
+     * @param chosen the chosen candidate's name
+     * @param reason why it won, for people
+     */
+    public record Selection(String selectedAt, long holdoutFrames, String corruption, List<Candidate> tried, String chosen,
+            String reason) {}
+
+    /**
+     * One candidate of a selection.
+     *
+     * @param name architecture and options, e.g. {@code channels linear}
+     * @param syntheticAuroc AUROC of its scores, corrupted copies against the held-out frames
+     * @param falseAlarmRate share of the held-out frames above its own threshold
+     */
+    public record Candidate(String name, double syntheticAuroc, double falseAlarmRate) {}
 }

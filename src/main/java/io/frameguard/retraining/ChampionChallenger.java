@@ -17,8 +17,8 @@ import java.util.Random;
  * Champion/challenger: is a retrained candidate no worse than the model it would replace?
  *
  * <p>Both models score the same held-out recent normal frames, and corrupted copies of them: in each copy a
- * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, or consecutive pixel rows) is replaced
- * by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
+ * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, consecutive pixel rows, a window's
+ * consecutive steps) or a window's channels are replaced by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
  * hangs together, which is what a model that learned the normal structure notices. The rule:
  * <ul>
  *   <li><b>calibration</b>: the candidate's false-alarm rate at its own threshold is at most
@@ -34,6 +34,8 @@ public final class ChampionChallenger {
     public static final double CORRUPTED_SHARE = 0.25;
     /** How much separation a candidate may lose and still count as no worse (sampling noise on ~1,000 frames). */
     public static final double AUROC_TOLERANCE = 0.02;
+    /** Most channels a corrupted window copy takes from another window. */
+    public static final int MAX_CORRUPTED_CHANNELS = 3;
     private static final int BATCH = 256;
 
     private ChampionChallenger() {}
@@ -49,8 +51,7 @@ public final class ChampionChallenger {
         if (rows < 2) {
             throw new NotEnoughDataException("a comparison needs at least 2 held-out frames, got " + rows);
         }
-        float[] corrupted = corrupt(holdout, rows, dim, candidate.card().input().image() != null
-                ? candidate.card().input().image().width() * candidate.card().input().image().channels() : 1, seed);
+        float[] corrupted = corrupt(candidate.card().input(), holdout, rows, seed);
         ModelCard.Contender cand = measure(candidate, holdout, corrupted, rows, dim);
         ModelCard.Contender champ = champion == null ? null : measure(champion, holdout, corrupted, rows, dim);
         double target = candidate.card().threshold().targetFpr();
@@ -64,7 +65,8 @@ public final class ChampionChallenger {
         return new ModelCard.Comparison(Instant.now().toString(), rows, champ, cand, calibrated && separates, reason);
     }
 
-    private static ModelCard.Contender measure(ModelRunner model, float[] holdout, float[] corrupted, int rows, int dim)
+    /** A model's false-alarm rate on the held-out frames and its AUROC, corrupted copies against them. */
+    public static ModelCard.Contender measure(ModelRunner model, float[] holdout, float[] corrupted, int rows, int dim)
             throws TranslateException {
         double[] normal = scores(model, holdout, rows, dim);
         double[] broken = scores(model, corrupted, rows, dim);
@@ -93,6 +95,55 @@ public final class ChampionChallenger {
             }
         }
         return out;
+    }
+
+    /**
+     * Corrupted copies of held-out frames of this input: for images and one-step frames, {@link #corrupt(float[], int,
+     * int, int, long)} with a block of pixel rows or consecutive channels; for sensor windows, alternately a stretch
+     * of {@link #CORRUPTED_SHARE} of the window's steps (all channels) and one to {@value #MAX_CORRUPTED_CHANNELS}
+     * channels over the whole window, each from another held-out window: the one breaks the window's course in time,
+     * the other the agreement of its channels.
+     */
+    public static float[] corrupt(ModelCard.Input input, float[] values, int rows, long seed) {
+        int dim = input.dim();
+        if (input.image() != null) {
+            return corrupt(values, rows, dim, input.image().width() * input.image().channels(), seed);
+        }
+        int channels = input.channels() == null ? 0 : input.channels();
+        if (channels == 0) {
+            return corrupt(values, rows, dim, 1, seed);
+        }
+        float[] steps = corrupt(values, rows, dim, channels, seed);
+        Random random = new Random(seed + 1);
+        float[] out = values.clone();
+        for (int r = 0; r < rows; r++) {
+            if (r % 2 == 0) {
+                System.arraycopy(steps, r * dim, out, r * dim, dim);
+                continue;
+            }
+            int other = (r + 1 + random.nextInt(rows - 1)) % rows;
+            int[] picked = random.ints(0, channels).distinct().limit(1 + random.nextInt(Math.min(MAX_CORRUPTED_CHANNELS, channels)))
+                    .toArray();
+            for (int i = 0; i < dim; i += channels) {
+                for (int c : picked) {
+                    out[r * dim + i + c] = values[other * dim + i + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** How {@link #corrupt(ModelCard.Input, float[], int, long)} corrupts frames of this input, for people. */
+    public static String corruption(ModelCard.Input input) {
+        int share = (int) Math.round(100 * CORRUPTED_SHARE);
+        if (input.image() != null) {
+            return share + " % of the pixel rows from another held-out image";
+        }
+        if (input.channels() == null || input.channels() == 0) {
+            return share + " % of consecutive channels from another held-out frame";
+        }
+        return "alternately " + share + " % of the steps, or 1 to " + MAX_CORRUPTED_CHANNELS
+                + " channels over the whole window, from another held-out window";
     }
 
     /**

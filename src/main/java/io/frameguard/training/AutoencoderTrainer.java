@@ -265,6 +265,7 @@ public final class AutoencoderTrainer {
                     scoring,
                     similarity == null ? null : similarity.card(),
                     null,
+                    null,
                     null);
             return ModelArtifact.seal(outDir, card);
         }
@@ -495,7 +496,8 @@ public final class AutoencoderTrainer {
         return out;
     }
 
-    static int[] permutation(int n, Random random) {
+    /** 0..n-1 in an order drawn from {@code random}. */
+    public static int[] permutation(int n, Random random) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

@@ -42,7 +42,7 @@ public final class TamperedModels {
         Files.write(pb, edited.build().toByteArray());
         ModelCard c = original.card();
         return ModelArtifact.seal(dir, new ModelCard(c.cardVersion(), c.name(), version, c.createdAt(), c.input(),
-                c.preprocessing(), c.architecture(), c.training(), c.threshold(), c.scoring(), c.signature(), c.comparison(),
+                c.preprocessing(), c.architecture(), c.training(), c.threshold(), c.scoring(), c.signature(), c.comparison(), c.selection(),
                 c.checksum()));
     }
 
