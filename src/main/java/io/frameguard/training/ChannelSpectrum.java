@@ -21,14 +21,17 @@ final class ChannelSpectrum {
     /** The bottleneck is at most this share of the channels, so that a channel is always rebuilt from the others. */
     static final double MAX_LATENT_SHARE = 0.5;
     static final int MIN_LATENT = 2;
+    /** Components within this factor of the mean of those after them count as noise. */
+    static final double FLAT = 1.5;
 
     private ChannelSpectrum() {
     }
 
     /**
      * The bottleneck width for windows of {@code channels} channels ({@code values}: rows of dim values, time-major):
-     * the fewest principal components that keep {@value #KEPT_VARIANCE} of the variance of the steps standardised by
-     * {@code mean} and {@code std}, within [{@value #MIN_LATENT}, {@value #MAX_LATENT_SHARE} x channels].
+     * the principal components of the steps standardised by {@code mean} and {@code std}, largest first, until they
+     * keep {@value #KEPT_VARIANCE} of the variance or the rest look like noise ({@link #noise}), within
+     * [{@value #MIN_LATENT}, {@value #MAX_LATENT_SHARE} x channels].
      */
     static int latent(float[] values, float[] mean, float[] std, int channels) {
         double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
@@ -36,11 +39,26 @@ final class ChannelSpectrum {
         int max = Math.max(MIN_LATENT, (int) Math.floor(MAX_LATENT_SHARE * channels));
         double kept = 0;
         int k = 0;
-        while (k < max && kept < KEPT_VARIANCE * total) {
+        while (k < max && kept < KEPT_VARIANCE * total && !noise(eigenvalues, k)) {
             kept += Math.max(0, eigenvalues[k]);
             k++;
         }
         return Math.max(MIN_LATENT, Math.min(max, k));
+    }
+
+    /**
+     * Whether the k-th component (largest first) and all after it are noise: the k-th is within {@value #FLAT} of the
+     * mean of them all. Noise independent per channel spreads evenly over every direction left, so its eigenvalues are
+     * flat; a shared signal stands well above them. Keeping noisy directions would let a faulty channel be rebuilt from
+     * itself.
+     */
+    static boolean noise(double[] eigenvalues, int k) {
+        double sum = 0;
+        for (int i = k; i < eigenvalues.length; i++) {
+            sum += Math.max(0, eigenvalues[i]);
+        }
+        double mean = sum / (eigenvalues.length - k);
+        return eigenvalues.length - k >= 2 && Math.max(0, eigenvalues[k]) <= FLAT * mean;
     }
 
     /** The channels' covariance over every step of every row, row-major [channels, channels]. */

@@ -42,12 +42,16 @@ class ChannelSpectrumTest {
     void theBottleneckIsAsWideAsTheSignalsThatMoveTheChannels() {
         assertThat(latent(steps(4000, 12, 3, 0.02, 1), 12)).isEqualTo(3);
         assertThat(latent(steps(4000, 12, 5, 0.02, 2), 12)).isEqualTo(5);
+        // noisy sensors: the noise spreads over every direction and is left out, though 99 % of the variance would take it
+        assertThat(latent(steps(20_000, 16, 5, 0.4, 5), 16)).isEqualTo(5);
     }
 
     @Test
     void itStaysANarrowingWhateverTheData() {
-        // independent channels: every direction carries variance, yet the bottleneck keeps at most half the channels
-        assertThat(latent(steps(4000, 12, 0, 1.0, 3), 12)).isEqualTo(6);
+        // independent channels: nothing shared, every direction noise: the narrowest bottleneck
+        assertThat(latent(steps(4000, 12, 0, 1.0, 3), 12)).isEqualTo(ChannelSpectrum.MIN_LATENT);
+        // more shared signals than half the channels: at most half of them
+        assertThat(latent(steps(4000, 12, 9, 0.02, 6), 12)).isEqualTo(6);
         assertThat(latent(steps(4000, 3, 1, 0.01, 4), 3)).isEqualTo(ChannelSpectrum.MIN_LATENT);
     }
 
