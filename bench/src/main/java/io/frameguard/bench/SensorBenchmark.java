@@ -72,6 +72,10 @@ public final class SensorBenchmark implements Callable<Integer> {
             description = "PCA baselines: components kept to explain this share of the training variance (default: ${DEFAULT-VALUE}).")
     List<Double> pcaVariance;
 
+    @Option(names = "--forest-trees", defaultValue = "100",
+            description = "Random cut forest baseline (an isolation forest): trees, 0 for none (default: ${DEFAULT-VALUE}).")
+    int forestTrees;
+
     @Option(names = "--seed", defaultValue = "7", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -124,6 +128,9 @@ public final class SensorBenchmark implements Callable<Integer> {
         }
         for (double share : pcaVariance) {
             results.add(pca(share, train, test, kindOf, dim));
+        }
+        if (forestTrees > 0) {
+            results.add(forest(train, test, kindOf, dim));
         }
         for (Row row : results) {
             System.out.printf(Locale.ROOT, "%-40s AUROC %.4f %s false alarms %.4f %s%n", row.name(), row.auroc(), row.aurocByKind(),
@@ -367,22 +374,9 @@ public final class SensorBenchmark implements Callable<Integer> {
      */
     private Row pca(double share, float[] train, float[] test, String[] kindOf, int dim) {
         int n = train.length / dim;
-        double[] mean = new double[dim];
-        double[] std = new double[dim];
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < dim; c++) {
-                mean[c] += train[i * dim + c] / (double) n;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < dim; c++) {
-                double d = train[i * dim + c] - mean[c];
-                std[c] += d * d / n;
-            }
-        }
-        for (int c = 0; c < dim; c++) {
-            std[c] = Math.max(1e-3, Math.sqrt(std[c]));
-        }
+        double[][] standard = standardiser(train, dim);
+        double[] mean = standard[0];
+        double[] std = standard[1];
         double[][] cov = new double[dim][dim];
         double[] z = new double[dim];
         for (int i = 0; i < n; i++) {
@@ -443,6 +437,59 @@ public final class SensorBenchmark implements Callable<Integer> {
         }
         return row(String.format(Locale.ROOT, "PCA, %d components (%.0f%% of the variance)", k, 100 * share), scores, kindOf,
                 Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** Points each tree of the random cut forest keeps (its default). */
+    static final int FOREST_SAMPLE = 256;
+
+    /**
+     * An isolation-forest baseline on the flattened windows, standardised per value: a Robust Random Cut Forest
+     * ({@code randomcutforest-core}) of {@code forestTrees} trees fed every training window; a window's score is its
+     * anomaly score (how much it would change the forest's trees: isolated points change them most).
+     */
+    private Row forest(float[] train, float[] test, String[] kindOf, int dim) {
+        double[][] z = standardiser(train, dim);
+        com.amazon.randomcutforest.RandomCutForest forest = com.amazon.randomcutforest.RandomCutForest.builder()
+                .dimensions(dim).numberOfTrees(forestTrees).sampleSize(FOREST_SAMPLE).outputAfter(1).randomSeed(seed).build();
+        float[] point = new float[dim];
+        int n = train.length / dim;
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                point[c] = (float) ((train[i * dim + c] - z[0][c]) / z[1][c]);
+            }
+            forest.update(point.clone());
+        }
+        double[] scores = new double[kindOf.length];
+        for (int r = 0; r < kindOf.length; r++) {
+            for (int c = 0; c < dim; c++) {
+                point[c] = (float) ((test[r * dim + c] - z[0][c]) / z[1][c]);
+            }
+            scores[r] = forest.getAnomalyScore(point);
+        }
+        return row(String.format(Locale.ROOT, "random cut forest (isolation forest), %d trees of %d windows", forestTrees,
+                FOREST_SAMPLE), scores, kindOf, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** Each value's mean and standard deviation (at least 1e-3) over the training windows: {mean, std}. */
+    private static double[][] standardiser(float[] train, int dim) {
+        int n = train.length / dim;
+        double[] mean = new double[dim];
+        double[] std = new double[dim];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                mean[c] += train[i * dim + c] / (double) n;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < dim; c++) {
+                double d = train[i * dim + c] - mean[c];
+                std[c] += d * d / n;
+            }
+        }
+        for (int c = 0; c < dim; c++) {
+            std[c] = Math.max(1e-3, Math.sqrt(std[c]));
+        }
+        return new double[][] {mean, std};
     }
 
     /** AUROC of every fault kind against the normal windows (kind null), overall, and the false-alarm rate at the threshold. */
