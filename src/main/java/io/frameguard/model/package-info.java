@@ -1,7 +1,7 @@
 /**
  * The model as an artifact: its directory layout and checksum ({@code ModelArtifact}), its card
  * ({@code ModelCard}: input, preprocessing, architecture, threshold, validation distribution, champion/challenger
- * comparison), its zip form ({@code ArtifactArchive}) and the Kafka-backed registry ({@code ModelRegistry}), whose
+ * comparison, architecture selection), how its error maps become scores ({@code ScoreAggregation}), its zip form ({@code ArtifactArchive}) and the Kafka-backed registry ({@code ModelRegistry}), whose
  * record keys and layout stay private to it.
  *
  * <p>May depend on: {@code frames}.

@@ -1,8 +1,8 @@
 /**
  * The retraining sidecar ({@code frameguard trainer}): when to run ({@code RetrainingTriggers}), one run
  * ({@code RetrainingJob}: recent normal frames from the topics, {@code RecentNormalFrames}; train a challenger; compare
- * it with the champion, {@code ChampionChallenger}; publish and activate) and its own metrics
- * ({@code TrainerMetrics}).
+ * it with the champion, {@code ChampionChallenger}; publish and activate), its own metrics ({@code TrainerMetrics}),
+ * and {@code train --select}'s choice of architecture by the same synthetic anomalies ({@code ArchitectureSelection}).
  *
  * <p>May depend on: {@code training}, {@code inference}, {@code model}, {@code events}, {@code frames},
  * {@code datasets}.

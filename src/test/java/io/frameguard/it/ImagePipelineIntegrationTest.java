@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.ImageFiles;
+import io.frameguard.testing.KafkaTestBroker;
 import io.frameguard.testing.TestModels;
 import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -25,19 +26,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -69,7 +66,7 @@ class ImagePipelineIntegrationTest {
 
         List<Sent> sent = new ArrayList<>();
         Map<String, String> dlqExpected = new HashMap<>();
-        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(bootstrap)) {
             int normals = 0;
             int others = 0;
             for (int i = 0; i < test.rows() && (normals < 150 || others < 30); i++) {
@@ -215,12 +212,6 @@ class ImagePipelineIntegrationTest {
         return out;
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
 
     private static RecordMetadata send(KafkaProducer<String, byte[]> producer, String key, byte[] value, String contentType,
             int[] size) throws Exception {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.SensorSimulator.Fault;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
+import io.frameguard.testing.KafkaTestBroker;
 import io.frameguard.testing.TestModels;
 import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -23,17 +24,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -68,7 +65,7 @@ class PipelineIntegrationTest {
 
         List<Sent> sent = new ArrayList<>();
         Map<String, String> dlqExpected = new HashMap<>(); // source key -> expected reason
-        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(bootstrap)) {
             for (int t = 0; t < NORMAL_STEPS; t++) {
                 for (int s = 0; s < SOURCES.size(); s++) {
                     String source = SOURCES.get(s);
@@ -249,12 +246,6 @@ class PipelineIntegrationTest {
                 given().port(managementPort).get("/q/health/ready").then().statusCode(200));
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
 
     private static RecordMetadata send(KafkaProducer<String, byte[]> producer, String key, byte[] value, String contentType)
             throws Exception {

@@ -12,6 +12,7 @@ import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.testing.KafkaTestBroker;
 import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,18 +23,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +69,7 @@ class WindowPipelineIntegrationTest {
         Random random = new Random(17);
         SensorSimulator.Fault[] kinds = SensorSimulator.Fault.values();
         List<Sent> sent = new ArrayList<>();
-        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(bootstrap)) {
             List<Future<RecordMetadata>> landed = new ArrayList<>();
             List<Object[]> pending = new ArrayList<>();
             int faults = 0;
@@ -178,12 +175,6 @@ class WindowPipelineIntegrationTest {
         return out;
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
 
     private static Future<RecordMetadata> send(KafkaProducer<String, byte[]> producer, String key, float[] window) {
         RecordHeaders headers = new RecordHeaders();

@@ -1,5 +1,10 @@
 package io.frameguard.testing;
 
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -37,6 +42,14 @@ public final class KafkaTestBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return kit.bootstrapServers();
+    }
+
+    /** A producer of frames as an outside client sends them: string keys, byte values, 5 ms linger. */
+    public static KafkaProducer<String, byte[]> frameProducer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
     @Override
