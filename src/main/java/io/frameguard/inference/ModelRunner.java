@@ -305,29 +305,6 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * The sum of {@code n} errors from {@code from}, in four running sums: one sum would make every addition wait for
-     * the one before it, and a frame has thousands.
-     */
-    static double sum(float[] errors, int from, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += errors[i];
-            s1 += errors[i + 1];
-            s2 += errors[i + 2];
-            s3 += errors[i + 3];
-        }
-        for (; i < end; i++) {
-            s0 += errors[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /**
      * Fills {@code top} with the indices of the largest of {@code n} values from {@code from}, largest first (the earlier
      * of equal values first); returns how many it filled. A value is looked at twice only when it beats the k-th so far.
      */
@@ -364,7 +341,7 @@ public final class ModelRunner implements AutoCloseable {
         List<ScoredFrame> out = new ArrayList<>(rows);
         if (input.image() != null) {
             for (int r = 0; r < rows; r++) {
-                double score = sum(errors, r * width, width) / width;
+                double score = ScoreAggregation.sum(errors, r * width, width) / width;
                 out.add(new ScoredFrame(score, rank(score), List.of(),
                         ImageRegions.find(errors, r * width, input.image().width(), input.image().height()), null));
             }

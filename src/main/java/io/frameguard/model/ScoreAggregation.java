@@ -51,6 +51,9 @@ public final class ScoreAggregation {
     /** Fills {@code out} (length {@link #channels()}) with the row's channel errors; returns the row's sum. */
     public double channelErrors(float[] errors, int from, float[] out) {
         System.arraycopy(errors, from, out, 0, channels);
+        if (steps == 1) {
+            return sum(errors, from, channels);
+        }
         for (int s = 1; s < steps; s++) {
             int base = from + s * channels;
             for (int c = 0; c < channels; c++) {
@@ -60,9 +63,7 @@ public final class ScoreAggregation {
         double sum = 0;
         for (int c = 0; c < channels; c++) {
             sum += out[c];
-            if (steps > 1) {
-                out[c] /= steps;
-            }
+            out[c] /= steps;
         }
         return sum;
     }
@@ -84,6 +85,29 @@ public final class ScoreAggregation {
             out[r] = score(perChannel, channelErrors(errors, r * width, perChannel));
         }
         return out;
+    }
+
+    /**
+     * The sum of {@code n} errors from {@code from}, in four running sums: one sum would make every addition wait for
+     * the one before it, and a frame has thousands.
+     */
+    public static double sum(float[] errors, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        int end = from + n;
+        for (; i + 3 < end; i += 4) {
+            s0 += errors[i];
+            s1 += errors[i + 1];
+            s2 += errors[i + 2];
+            s3 += errors[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += errors[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Mean of the {@code k} largest values (k small: one pass keeping them in order). */

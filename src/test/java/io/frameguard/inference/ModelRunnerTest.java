@@ -120,21 +120,4 @@ class ModelRunnerTest {
         assertThat(scored.get(1).score()).isZero();
         assertThat(scored.get(1).topChannels()).allSatisfy(c -> assertThat(c.share()).isZero());
     }
-
-    @Test
-    void sumsAnyLengthFromAnyOffset() {
-        float[] values = new float[23];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = i + 0.5f;
-        }
-        for (int from = 0; from < 4; from++) {
-            for (int n = 0; n + from <= values.length; n++) {
-                double expected = 0;
-                for (int i = from; i < from + n; i++) {
-                    expected += values[i];
-                }
-                assertThat(ModelRunner.sum(values, from, n)).as("from %d, n %d", from, n).isEqualTo(expected);
-            }
-        }
-    }
 }

@@ -37,4 +37,21 @@ class ScoreAggregationTest {
         assertThat(ScoreAggregation.of(windows(), worst).scores(twoRows, 2)).containsExactly(5.0, 51.5);
         assertThat(ScoreAggregation.of(windows(), twoWorst).scores(twoRows, 2)).containsExactly(4.0, (51.5 + 5) / 2);
     }
+
+    @Test
+    void sumsAnyLengthFromAnyOffset() {
+        float[] values = new float[23];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i + 0.5f;
+        }
+        for (int from = 0; from < 4; from++) {
+            for (int n = 0; n + from <= values.length; n++) {
+                double expected = 0;
+                for (int i = from; i < from + n; i++) {
+                    expected += values[i];
+                }
+                assertThat(ScoreAggregation.sum(values, from, n)).as("from %d, n %d", from, n).isEqualTo(expected);
+            }
+        }
+    }
 }
