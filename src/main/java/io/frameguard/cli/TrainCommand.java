@@ -48,16 +48,18 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of frames held out (default: 0.1; 0.2 for images, where half of it calibrates the per-pixel variance).")
     Double validationFraction;
 
-    @Option(names = "--architecture", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|dense|conv|channels|temporal",
+    @Option(names = "--architecture", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|dense|conv|channels|temporal|vae",
             description = "dense: fully connected over the whole frame; conv: convolutional, for images whose sides are "
                     + "multiples of 4; channels: sensor windows (--channels), each time step's channels through a "
                     + "bottleneck; temporal: sensor windows of a multiple of 4 steps, 1-D convolutions over time mixing the "
-                    + "channels; auto: channels for sensor windows, dense otherwise (default: ${DEFAULT-VALUE}).")
+                    + "channels; vae: variational, fully connected (sensors and images); auto: channels for sensor windows "
+                    + "of at least 4 channels, dense otherwise (default: ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--hidden", defaultValue = "0",
-            description = "dense, channels: outer hidden layer width (default: 2*width, within 8..128, width being dim "
-                    + "or the channel count); conv: first layer's filters (default: 16).")
+            description = "dense, vae, channels with relu: outer hidden layer width (default: 2*width within 8..128, width "
+                    + "being dim or the channel count; a linear model has none); conv: first layer's filters (default: 16); "
+                    + "temporal: first convolution's filters (default: 2*channels).")
     int hidden;
 
     @Option(names = "--activation", defaultValue = TrainingOptions.AUTO, paramLabel = "auto|relu|linear",
@@ -66,7 +68,9 @@ final class TrainCommand implements Callable<Integer> {
     String activation;
 
     @Option(names = "--latent", defaultValue = "0",
-            description = "Bottleneck width (default: width/4 within 2..32, width being dim or the channel count; 32 for conv).")
+            description = "Bottleneck width (default: dense and vae dim/4 within 2..32; channels: measured from the data, "
+                    + "the principal components of the steps that are not noise, at most half the channels; conv and "
+                    + "temporal 32).")
     int latent;
 
     @Option(names = "--smoothing-sigma", defaultValue = "1.0",
@@ -110,8 +114,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--select",
             description = "Choose the architecture: hold out 10 %% of the frames, train every architecture that suits the "
                     + "frames on the rest, and keep the one whose scores best separate the held-out frames from corrupted "
-                    + "copies of them (the card records every candidate's figures). --architecture and --activation are "
-                    + "then ignored.")
+                    + "copies of them (the card records every candidate's figures). --architecture is then ignored, and "
+                    + "--activation for sensor frames (the candidates cover it).")
     boolean select;
 
     @Option(names = "--name", description = "Model name, the prefix of generated versions (default: sensor, or image for images).")

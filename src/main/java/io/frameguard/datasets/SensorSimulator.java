@@ -266,7 +266,7 @@ public final class SensorSimulator {
      * {@value #MIN_FAULT_STEPS} steps before the end): how the benchmarks and tests draw faulty windows.
      */
     public FaultyWindow randomFaultyWindow(String source, int steps, Fault fault, java.util.Random random) {
-        int[] channels = random.ints(0, dim).distinct().limit(1 + random.nextInt(MAX_FAULTY_CHANNELS)).toArray();
+        int[] channels = random.ints(0, dim).distinct().limit(1 + random.nextInt(Math.min(MAX_FAULTY_CHANNELS, dim))).toArray();
         int at = fault == Fault.SPIKE ? random.nextInt(steps) : random.nextInt(Math.max(1, steps - MIN_FAULT_STEPS));
         long t0 = random.nextInt(1_000_000);
         return new FaultyWindow(faultyWindow(source, t0, steps, fault, channels, at), fault, channels, at);

@@ -16,26 +16,27 @@ import io.frameguard.events.StateSerde;
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, double level,
         int levelFrames) {
 
+    /** The layout with the level (format 1: the first four fields only). */
+    static final byte FORMAT_LEVEL = 2;
+
     /**
-     * The store's serde: binary, reads the JSON of older detectors too. The level fields follow the first four; values
-     * written before they existed end after {@code recent} and read as no level yet.
+     * The store's serde: binary, reads the JSON of older detectors and their format 1 (no level: read as none yet). A
+     * detector of a release before the level cannot read format 2: that upgrade stops every detector first.
      */
-    public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, (out, s) -> {
+    public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, FORMAT_LEVEL, (out, s) -> {
         StateSerde.writeNullable(out, s.modelVersion());
         out.writeDouble(s.baseThreshold());
         out.writeDouble(s.threshold());
         out.writeLong(s.recent());
         out.writeDouble(s.level());
         out.writeInt(s.levelFrames());
-    }, in -> {
+    }, (in, format) -> {
         String version = StateSerde.readNullable(in);
         double base = in.readDouble();
         double threshold = in.readDouble();
         long recent = in.readLong();
-        if (in.available() == 0) {
-            return new SourceState(version, base, threshold, recent);
-        }
-        return new SourceState(version, base, threshold, recent, in.readDouble(), in.readInt());
+        return format < FORMAT_LEVEL ? new SourceState(version, base, threshold, recent)
+                : new SourceState(version, base, threshold, recent, in.readDouble(), in.readInt());
     });
 
     /** A state without a level yet (as older detectors stored it). */

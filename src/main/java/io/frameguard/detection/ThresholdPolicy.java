@@ -11,8 +11,8 @@ import org.jboss.logging.Logger;
  * median, {@code exp(level - log(median))}, kept within [{@code floorFactor}, {@code ceilingFactor}]. It follows slow
  * changes of the normal scores (a sensor's gain drifting, a new season) and ignores anomalous ones: {@code level} is a
  * running median of the log scores of the frames judged normal (at most the threshold), moved by
- * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one. Frames above the threshold never move it, and a
- * median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
+ * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
+ * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
  * most of them) does not raise the threshold it exceeds. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
  * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
@@ -76,8 +76,12 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         if (adapts && !exceeded && score > 0) {
             // a running median: a step up for a score above it, down for one below; it starts at the model's median, so
             // a source like the validation data keeps the card's threshold from its first frame
-            double from = levelFrames == 0 ? Math.log(modelMedian) : level;
-            level = from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from);
+            double reference = Math.log(modelMedian);
+            double from = levelFrames == 0 ? reference : level;
+            // kept where the factor's bounds are: a source quiet for a long time (an idle machine) would otherwise take
+            // as long to bring its threshold back up from the floor once it runs again
+            level = Math.min(reference + Math.log(ceilingFactor), Math.max(reference + Math.log(floorFactor),
+                    from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from)));
             levelFrames = saturated(levelFrames);
         }
         if (adapts && levelFrames > 0) {

@@ -32,17 +32,34 @@ public final class StateSerde<T> implements Serializer<T> {
         T read(DataInputStream in) throws IOException;
     }
 
+    /** Reads what a {@link Writer} wrote in the given format (a type whose layout changed reads its older ones too). */
+    @FunctionalInterface
+    public interface VersionedReader<T> {
+        T read(DataInputStream in, byte format) throws IOException;
+    }
+
     /** The first byte of every binary value: bump it when a layout changes, and keep reading the old one. */
-    static final byte FORMAT_V1 = 1;
+    public static final byte FORMAT_V1 = 1;
     private static final byte JSON_START = '{';
 
     private final Class<T> type;
+    private final byte format;
     private final Writer<T> writer;
-    private final Reader<T> reader;
+    private final VersionedReader<T> reader;
     private final JsonSerde<T> json;
 
+    /** A layout that has only ever been {@link #FORMAT_V1}. */
     public StateSerde(Class<T> type, Writer<T> writer, Reader<T> reader) {
+        this(type, FORMAT_V1, writer, (in, f) -> reader.read(in));
+    }
+
+    /**
+     * A layout written as {@code format} (from {@link #FORMAT_V1} up); {@code reader} reads that and every earlier
+     * format. A detector of an older release cannot read a newer format: such an upgrade stops every instance first.
+     */
+    public StateSerde(Class<T> type, byte format, Writer<T> writer, VersionedReader<T> reader) {
         this.type = type;
+        this.format = format;
         this.writer = writer;
         this.reader = reader;
         this.json = new JsonSerde<>(type);
@@ -55,7 +72,7 @@ public final class StateSerde<T> implements Serializer<T> {
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT_V1);
+            out.writeByte(format);
             writer.write(out, value);
         } catch (IOException e) {
             throw new SerializationException("cannot write " + type.getSimpleName(), e);
@@ -70,12 +87,12 @@ public final class StateSerde<T> implements Serializer<T> {
         if (data.length > 0 && data[0] == JSON_START) {
             return json.deserialize(topic, data);
         }
-        if (data.length == 0 || data[0] != FORMAT_V1) {
+        if (data.length == 0 || data[0] < FORMAT_V1 || data[0] > format) {
             throw new SerializationException("not a " + type.getSimpleName() + " state value on " + topic + ": format byte "
                     + (data.length == 0 ? "missing" : Byte.toString(data[0])));
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1))) {
-            T value = reader.read(in);
+            T value = reader.read(in, data[0]);
             if (in.available() > 0) {
                 throw new SerializationException(in.available() + " bytes left over after a " + type.getSimpleName() + " on " + topic);
             }

@@ -94,6 +94,10 @@ public record ModelArtifact(Path dir, ModelCard card) {
             throw new InvalidModelException(cardFile + ": input.channels " + channels + " must be a positive divisor of input.dim "
                     + card.input().dim() + " (a window of whole time steps) and only on sensor models");
         }
+        String aggregation = ScoreAggregation.check(card.input(), card.scoring());
+        if (aggregation != null) {
+            throw new InvalidModelException(cardFile + ": " + aggregation);
+        }
         if (card.threshold() == null || !(card.threshold().value() > 0) || !Double.isFinite(card.threshold().value())) {
             throw new InvalidModelException(cardFile + ": threshold.value must be a positive finite number");
         }

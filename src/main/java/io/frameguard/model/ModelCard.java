@@ -54,6 +54,7 @@ public record ModelCard(
      *     null for frames of one step (each value a channel) and for images
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Input(String kind, int dim, List<String> featureNames, ImageGeometry image, Integer channels) {
         public static final String SENSOR = "sensor";
         public static final String IMAGE = "image";
@@ -81,12 +82,14 @@ public record ModelCard(
      * Preprocessing folded into the graph. {@code standardize}: z = (x - mean) / std per feature (sensors);
      * {@code unit-scale}: 8-bit pixels scaled to [0, 1] by the decoder, nothing in the graph (images).
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Preprocessing(String kind, float[] mean, float[] std) {}
 
     /**
      * The network. {@code dense-autoencoder}: layer widths, input first. {@code conv-autoencoder}: input
      * channels, the filters of each stride-2 3x3 convolution, then the bottleneck width; the decoder mirrors it.
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Architecture(String kind, int[] layers, String activation) {}
 
     /**
@@ -106,6 +109,7 @@ public record ModelCard(
      * away. Cards without {@code aggregation} score by the mean of the whole map.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
             long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels) {
 
@@ -123,6 +127,7 @@ public record ModelCard(
      * @param length values per frame
      * @param captures what it captures, for people
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Signature(String kind, int length, String captures) {}
 
     /**
@@ -133,6 +138,7 @@ public record ModelCard(
      * @param sparsity the weight of the L1 penalty on its latent code; null when none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Training(
             long trainFrames,
             long validationFrames,
@@ -158,9 +164,11 @@ public record ModelCard(
      * Validation reconstruction errors: a few quantiles for people, and the serialised KLL sketch
      * (Apache DataSketches, base64) for code that needs any other quantile or the full distribution.
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record ErrorQuantiles(double p50, double p90, double p99, double p999, double max, String kllSketch) {}
 
     /** The initial detection threshold: the validation-error quantile at 1 - targetFpr. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Threshold(double value, double targetFpr) {}
 
     /**
@@ -174,6 +182,7 @@ public record ModelCard(
      * @param accepted whether the candidate was judged no worse (only accepted candidates are published)
      * @param reason the rule's verdict in words
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Comparison(String comparedAt, long holdoutFrames, Contender champion,
             Contender candidate, boolean accepted, String reason) {}
 
@@ -184,6 +193,7 @@ public record ModelCard(
      * @param syntheticAuroc AUROC of its scores, corrupted copies against the held-out frames
      * @param p50 median score on the held-out frames; {@code p99} their 99th percentile
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Contender(String version, double threshold, double falseAlarmRate, double syntheticAuroc, double p50,
             double p99) {}
 
@@ -209,10 +219,11 @@ public record ModelCard(
      * How {@code frameguard train --select} chose this model's architecture: every candidate trained on the same frames
      * and measured on frames none of them saw, and on corrupted copies of those ({@code corruption}).
      *
-     * @param tried each candidate's figures (its {@code version} names the candidate), the chosen one among them
+     * @param tried each candidate's figures, named by architecture and activation, the chosen one among them
      * @param chosen the chosen candidate's name
      * @param reason why it won, for people
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Selection(String selectedAt, long holdoutFrames, String corruption, List<Candidate> tried, String chosen,
             String reason) {}
 
@@ -223,5 +234,6 @@ public record ModelCard(
      * @param syntheticAuroc AUROC of its scores, corrupted copies against the held-out frames
      * @param falseAlarmRate share of the held-out frames above its own threshold
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Candidate(String name, double syntheticAuroc, double falseAlarmRate) {}
 }

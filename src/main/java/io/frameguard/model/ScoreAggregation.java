@@ -29,13 +29,34 @@ public final class ScoreAggregation {
         return of(card.input(), card.scoring());
     }
 
-    /** The rule of a card with this input and scoring. */
+    /** The rule of a card with this input and scoring; refuses an aggregation it does not know ({@link #check}). */
     public static ScoreAggregation of(ModelCard.Input input, ModelCard.Scoring s) {
+        String problem = check(input, s);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
         int width = input.errorWidth();
         int channels = input.image() == null && input.channels() != null && input.channels() > 0 ? input.channels() : width;
-        int top = s != null && TOP_CHANNELS.equals(s.aggregation()) && s.topChannels() != null
-                ? Math.max(1, Math.min(channels, s.topChannels())) : 0;
+        int top = s != null && TOP_CHANNELS.equals(s.aggregation()) ? Math.min(channels, s.topChannels()) : 0;
         return new ScoreAggregation(channels, width / channels, top);
+    }
+
+    /**
+     * What is wrong with a card's aggregation, or null: it must be absent, {@value #MEAN}, or {@value #TOP_CHANNELS}
+     * with {@code topChannels} at least 1 on a sensor card. A card's threshold was measured with its rule, so a rule
+     * this scorer does not know must not be replaced by another.
+     */
+    public static String check(ModelCard.Input input, ModelCard.Scoring s) {
+        if (s == null || s.aggregation() == null || MEAN.equals(s.aggregation())) {
+            return null;
+        }
+        if (!TOP_CHANNELS.equals(s.aggregation())) {
+            return "scoring.aggregation " + s.aggregation() + " is not one this release knows (" + MEAN + ", " + TOP_CHANNELS + ")";
+        }
+        if (s.topChannels() == null || s.topChannels() < 1 || input.image() != null) {
+            return "scoring.aggregation " + TOP_CHANNELS + " needs scoring.topChannels of at least 1, on a sensor model";
+        }
+        return null;
     }
 
     /** Channels per frame (pixels for images): the length of {@link #channelErrors}'s output. */
@@ -110,11 +131,17 @@ public final class ScoreAggregation {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Mean of the {@code k} largest values (k small: one pass keeping them in order). */
+    /**
+     * Mean of the {@code k} largest values (k small: one pass keeping them in order); NaN when any value is NaN, so that a
+     * frame the model cannot score is never taken for a normal one (the scorer dead-letters it).
+     */
     static double topMean(float[] values, int k) {
         float[] best = new float[k];
         java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
         for (float v : values) {
+            if (Float.isNaN(v)) {
+                return Double.NaN;
+            }
             if (v <= best[k - 1]) {
                 continue;
             }

@@ -25,7 +25,7 @@ import org.apache.commons.io.FileUtils;
  * architectures that suit the frames: {@link #candidates}) trains on the rest with the same options, and scores the
  * held-out frames and corrupted copies of them ({@link ChampionChallenger#corrupt(ModelCard.Input, float[], int, long)}:
  * the same synthetic anomalies the retraining job's champion/challenger uses). The candidate whose scores separate the
- * copies from the frames best (AUROC) wins; a candidate must beat the one before it in the list by more than
+ * copies from the frames best (AUROC) wins; a candidate must beat the best before it in the list by more than
  * {@value #MIN_GAIN} to displace it, so the default (first) wins ties. The winner is the model written, its card
  * recording every candidate's figures; the retraining job trains its successors like it
  * ({@link TrainingOptions#like}), so the choice holds until someone selects again.
@@ -101,6 +101,9 @@ public final class ArchitectureSelection {
         Path parent = outDir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path work = Files.createTempDirectory(parent, ".frameguard-select-");
+        // the candidates' SavedModels are large and a selection runs long: an interrupted one (Ctrl-C, SIGTERM) removes them too
+        Thread cleanup = new Thread(() -> FileUtils.deleteQuietly(work.toFile()), "frameguard-select-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             List<ModelCard.Candidate> tried = new ArrayList<>();
             ModelArtifact best = null;
@@ -135,6 +138,11 @@ public final class ArchitectureSelection {
             return new Result(chosen, selection);
         } finally {
             FileUtils.deleteQuietly(work.toFile());
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs anyway
+            }
         }
     }
 }

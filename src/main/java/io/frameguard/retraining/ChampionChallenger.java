@@ -17,8 +17,8 @@ import java.util.Random;
  * Champion/challenger: is a retrained candidate no worse than the model it would replace?
  *
  * <p>Both models score the same held-out recent normal frames, and corrupted copies of them: in each copy a
- * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, consecutive pixel rows, a window's
- * consecutive steps) or a window's channels are replaced by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
+ * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, or consecutive pixel rows), or a window's
+ * one to three channels over its last steps, are replaced by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
  * hangs together, which is what a model that learned the normal structure notices. The rule:
  * <ul>
  *   <li><b>calibration</b>: the candidate's false-alarm rate at its own threshold is at most
@@ -99,10 +99,10 @@ public final class ChampionChallenger {
 
     /**
      * Corrupted copies of held-out frames of this input: for images and one-step frames, {@link #corrupt(float[], int,
-     * int, int, long)} with a block of pixel rows or consecutive channels; for sensor windows, alternately a stretch
-     * of {@link #CORRUPTED_SHARE} of the window's steps (all channels) and one to {@value #MAX_CORRUPTED_CHANNELS}
-     * channels over the whole window, each from another held-out window: the one breaks the window's course in time,
-     * the other the agreement of its channels.
+     * int, int, long)} with a block of pixel rows or consecutive channels; for sensor windows, one to
+     * {@value #MAX_CORRUPTED_CHANNELS} channels taken from another held-out window from a step in the window's first
+     * three quarters to its end: each such channel keeps its own range but no longer agrees with the others nor with its
+     * own course, as a faulty sensor would.
      */
     public static float[] corrupt(ModelCard.Input input, float[] values, int rows, long seed) {
         int dim = input.dim();
@@ -113,20 +113,18 @@ public final class ChampionChallenger {
         if (channels == 0) {
             return corrupt(values, rows, dim, 1, seed);
         }
-        float[] steps = corrupt(values, rows, dim, channels, seed);
-        Random random = new Random(seed + 1);
+        int stepCount = dim / channels;
+        Random random = new Random(seed);
         float[] out = values.clone();
         for (int r = 0; r < rows; r++) {
-            if (r % 2 == 0) {
-                System.arraycopy(steps, r * dim, out, r * dim, dim);
-                continue;
-            }
             int other = (r + 1 + random.nextInt(rows - 1)) % rows;
             int[] picked = random.ints(0, channels).distinct().limit(1 + random.nextInt(Math.min(MAX_CORRUPTED_CHANNELS, channels)))
                     .toArray();
-            for (int i = 0; i < dim; i += channels) {
+            // from a step in the window's first three quarters to its end: at least a quarter of the window
+            int from = random.nextInt(Math.max(1, (int) Math.round(stepCount * (1 - CORRUPTED_SHARE))));
+            for (int t = from; t < stepCount; t++) {
                 for (int c : picked) {
-                    out[r * dim + i + c] = values[other * dim + i + c];
+                    out[r * dim + t * channels + c] = values[other * dim + t * channels + c];
                 }
             }
         }
@@ -142,8 +140,8 @@ public final class ChampionChallenger {
         if (input.channels() == null || input.channels() == 0) {
             return share + " % of consecutive channels from another held-out frame";
         }
-        return "alternately " + share + " % of the steps, or 1 to " + MAX_CORRUPTED_CHANNELS
-                + " channels over the whole window, from another held-out window";
+        return "1 to " + MAX_CORRUPTED_CHANNELS + " channels from another held-out window, over at least the last "
+                + share + " % of the steps";
     }
 
     /**

@@ -86,6 +86,10 @@ public final class AutoencoderTrainer {
         if ((TrainingOptions.CHANNELS.equals(architecture) || TrainingOptions.TEMPORAL.equals(architecture)) && channels == 0) {
             throw new IllegalArgumentException("architecture " + architecture + " needs sensor windows: give --channels");
         }
+        if (TrainingOptions.CHANNELS.equals(architecture) && channels < 2) {
+            throw new IllegalArgumentException("architecture channels needs at least 2 channels to rebuild one from the "
+                    + "others; --channels is " + channels);
+        }
         if (TrainingOptions.CONV.equals(architecture)
                 && (image == null || image.width() % 4 != 0 || image.height() % 4 != 0)) {
             throw new IllegalArgumentException("architecture conv needs images whose width and height are multiples of 4"

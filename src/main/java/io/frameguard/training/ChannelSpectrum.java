@@ -20,7 +20,7 @@ final class ChannelSpectrum {
     static final double KEPT_VARIANCE = 0.99;
     /** The bottleneck is at most this share of the channels, so that a channel is always rebuilt from the others. */
     static final double MAX_LATENT_SHARE = 0.5;
-    static final int MIN_LATENT = 2;
+    static final int MIN_LATENT = 1;
     /** Components within this factor of the mean of those after them count as noise. */
     static final double FLAT = 1.5;
 
@@ -37,6 +37,7 @@ final class ChannelSpectrum {
         double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
         double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
         int max = Math.max(MIN_LATENT, (int) Math.floor(MAX_LATENT_SHARE * channels));
+        // (channels >= 2: TrainingOptions and the trainer refuse the architecture for fewer)
         double kept = 0;
         int k = 0;
         while (k < max && kept < KEPT_VARIANCE * total && !noise(eigenvalues, k)) {

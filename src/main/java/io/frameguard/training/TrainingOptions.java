@@ -177,12 +177,18 @@ public record TrainingOptions(
     }
 
     /**
-     * The architecture {@value #AUTO} stands for: {@value #CHANNELS} for sensor windows ({@code channels > 0}),
-     * {@value #DENSE} otherwise. Chosen by measurement (bench/sensor, docs/BENCHMARKS.md).
+     * The architecture {@value #AUTO} stands for: {@value #CHANNELS} for sensor windows of at least
+     * {@value #MIN_CHANNELS_FOR_CHANNELS} channels, {@value #DENSE} otherwise. Chosen by measurement (bench/sensor, docs/BENCHMARKS.md).
      */
     public static String defaultArchitecture(boolean image, int channels) {
-        return !image && channels > 0 ? CHANNELS : DENSE;
+        return !image && channels >= MIN_CHANNELS_FOR_CHANNELS ? CHANNELS : DENSE;
     }
+
+    /**
+     * Fewest channels {@value #CHANNELS} is the default for: with fewer, a bottleneck of at most half of them leaves
+     * one value to rebuild the others from, and the dense model over the whole window sees more.
+     */
+    public static final int MIN_CHANNELS_FOR_CHANNELS = 4;
 
     /** Adam's learning rate for most architectures. */
     public static final float DEFAULT_LEARNING_RATE = 1e-3f;

@@ -15,9 +15,10 @@ class SourceStateSerdeTest {
 
     @Test
     void binaryRoundTripKeepsEveryField() {
-        SourceState state = new SourceState("sensors-20261123T101500Z", 0.8125, 1.0000000000000002, 0b1011L | Long.MIN_VALUE);
+        SourceState state = new SourceState("sensors-20261123T101500Z", 0.8125, 1.0000000000000002, 0b1011L | Long.MIN_VALUE,
+                -0.6931471805599453, 1234);
         byte[] bytes = SourceState.SERDE.serialize(TOPIC, state);
-        assertThat(bytes[0]).isEqualTo((byte) 1);
+        assertThat(bytes[0]).isEqualTo((byte) 2);
         assertThat(SourceState.SERDE.deserialize(TOPIC, bytes)).isEqualTo(state);
         // smaller than the JSON it replaces
         assertThat(bytes.length).isLessThan(new JsonSerde<>(SourceState.class).serialize(TOPIC, state).length);
@@ -27,6 +28,20 @@ class SourceStateSerdeTest {
     void nullModelVersionSurvives() {
         SourceState state = new SourceState(null, 1.5, 2.5, 0L);
         assertThat(SourceState.SERDE.deserialize(TOPIC, SourceState.SERDE.serialize(TOPIC, state))).isEqualTo(state);
+    }
+
+    @Test
+    void readsTheBinaryFormatOneThatEarlierDetectorsWrote() throws Exception {
+        // format 1: version, base threshold, threshold, recent; no level
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            io.frameguard.events.StateSerde.writeNullable(out, "v1");
+            out.writeDouble(0.5);
+            out.writeDouble(0.75);
+            out.writeLong(3L);
+        }
+        assertThat(SourceState.SERDE.deserialize(TOPIC, bytes.toByteArray())).isEqualTo(new SourceState("v1", 0.5, 0.75, 3L));
     }
 
     @Test

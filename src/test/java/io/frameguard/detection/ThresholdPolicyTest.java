@@ -110,6 +110,19 @@ class ThresholdPolicyTest {
     }
 
     @Test
+    void aSourceBackFromALongIdleSpellGetsItsThresholdBackQuickly() {
+        falseAlarms(50_000, 0.01); // an idle machine: tiny scores for a long time
+        assertThat(state.threshold()).isEqualTo(0.5 * BASE);
+        int frames = 0;
+        while (state.threshold() < 0.95 * BASE && frames < 10_000) {
+            frame(validationScore(random));
+            frames++;
+        }
+        // the level never sank below the floor's, so it climbs back as if from the floor, not from the idle scores
+        assertThat(frames).isLessThan(300);
+    }
+
+    @Test
     void withoutTheModelsMedianOrWithAdaptRateZeroTheCardsThresholdStays() {
         SourceState s = null;
         ThresholdPolicy frozen = new ThresholdPolicy(0, 0.5, 2.0, 1, 1);

@@ -39,6 +39,24 @@ class ScoreAggregationTest {
     }
 
     @Test
+    void aChannelTheModelCannotScoreMakesTheScoreNaNNotNormal() {
+        ModelCard.Scoring worst = new ModelCard.Scoring("channel-normalised", 0, false, 0, 10, 0, ScoreAggregation.TOP_CHANNELS, 1);
+        float[] broken = {Float.POSITIVE_INFINITY, Float.NaN, 0.5f, 0.5f, 0.5f, 0.5f};
+        assertThat(ScoreAggregation.of(windows(), worst).scores(broken, 1)[0]).isNaN();
+    }
+
+    @Test
+    void anAggregationThisReleaseDoesNotKnowIsRefused() {
+        ModelCard.Scoring unknown = new ModelCard.Scoring("channel-normalised", 0, false, 0, 10, 0, "median-of-channels", 1);
+        ModelCard.Scoring noCount = new ModelCard.Scoring("channel-normalised", 0, false, 0, 10, 0, ScoreAggregation.TOP_CHANNELS, null);
+        assertThat(ScoreAggregation.check(windows(), unknown)).contains("median-of-channels");
+        assertThat(ScoreAggregation.check(windows(), noCount)).contains("topChannels");
+        assertThat(ScoreAggregation.check(windows(), null)).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreAggregation.of(windows(), unknown))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void sumsAnyLengthFromAnyOffset() {
         float[] values = new float[23];
         for (int i = 0; i < values.length; i++) {

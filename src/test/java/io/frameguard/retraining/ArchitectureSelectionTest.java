@@ -24,21 +24,21 @@ class ArchitectureSelectionTest {
 
     @Test
     void windowsTryEveryWindowArchitectureAndKeepTheBestSeparating() throws Exception {
-        int channels = 8;
+        int channels = 16;
         int steps = 16;
-        FrameFile windows = TestModels.windows(SensorSimulator.machine(channels, 4), 1000, 4, 5, steps);
-        TrainingOptions base = TrainingOptions.builder().name("sel").version("sel-1").epochs(4).channels(channels).threads(2).build();
+        FrameFile windows = TestModels.windows(SensorSimulator.machine(channels, 4), 2000, 8, 5, steps);
+        TrainingOptions base = TrainingOptions.builder().name("sel").version("sel-1").epochs(10).channels(channels).threads(2).build();
         ArchitectureSelection.Result result = ArchitectureSelection.select(base, windows, tmp.resolve("out"), "windows",
                 TrainingProgress.NONE);
         ModelCard.Selection selection = result.selection();
         assertThat(selection.tried()).extracting(ModelCard.Candidate::name)
                 .containsExactly("channels linear", "channels relu", "temporal", "dense relu");
-        assertThat(selection.holdoutFrames()).isEqualTo(100);
-        assertThat(selection.corruption()).contains("channels over the whole window");
-        ModelCard.Candidate chosen = selection.tried().stream().filter(c -> c.name().equals(selection.chosen())).findFirst()
-                .orElseThrow();
-        double best = selection.tried().stream().mapToDouble(ModelCard.Candidate::syntheticAuroc).max().orElseThrow();
-        assertThat(chosen.syntheticAuroc()).isGreaterThanOrEqualTo(best - ArchitectureSelection.MIN_GAIN);
+        assertThat(selection.holdoutFrames()).isEqualTo(200);
+        assertThat(selection.corruption()).contains("channels from another held-out window");
+        // channels taken from other windows stop agreeing with the rest: the per-step bottleneck sees it best, as it
+        // sees real faults best (bench/sensor)
+        assertThat(selection.chosen()).isEqualTo("channels linear");
+        assertThat(selection.tried().get(0).syntheticAuroc()).isGreaterThan(selection.tried().get(3).syntheticAuroc());
         // the chosen model is the one written, verified on load, with the selection on its card
         ModelArtifact written = ModelArtifact.open(tmp.resolve("out"));
         assertThat(written.card().selection()).isEqualTo(selection);
@@ -50,11 +50,11 @@ class ArchitectureSelectionTest {
     }
 
     @Test
-    void corruptedWindowsBreakEitherTheirCourseOrTheirChannelsAgreement() {
+    void corruptedWindowsTakeOneToThreeChannelsFromAnotherWindowOverTheirLastSteps() {
         int channels = 4;
         int steps = 8;
         int dim = channels * steps;
-        int rows = 10;
+        int rows = 20;
         float[] values = new float[rows * dim];
         for (int i = 0; i < values.length; i++) {
             values[i] = i; // every value differs from every other frame's
@@ -62,25 +62,19 @@ class ArchitectureSelectionTest {
         ModelCard.Input input = new ModelCard.Input(ModelCard.Input.SENSOR, dim, null, null, channels);
         float[] out = ChampionChallenger.corrupt(input, values, rows, 3);
         for (int r = 0; r < rows; r++) {
-            List<Integer> changedChannels = new java.util.ArrayList<>();
-            List<Integer> changedSteps = new java.util.ArrayList<>();
+            java.util.Set<Integer> changedChannels = new java.util.TreeSet<>();
+            java.util.Set<Integer> changedSteps = new java.util.TreeSet<>();
             for (int i = 0; i < dim; i++) {
                 if (out[r * dim + i] != values[r * dim + i]) {
-                    if (!changedChannels.contains(i % channels)) {
-                        changedChannels.add(i % channels);
-                    }
-                    if (!changedSteps.contains(i / channels)) {
-                        changedSteps.add(i / channels);
-                    }
+                    changedChannels.add(i % channels);
+                    changedSteps.add(i / channels);
+                    assertThat(out[r * dim + i] % dim).as("the same position of another window").isEqualTo(i);
                 }
             }
-            if (r % 2 == 0) {
-                assertThat(changedChannels).as("row %d: a stretch of steps, all channels", r).hasSize(channels);
-                assertThat(changedSteps).hasSize(2); // 25 % of 8 steps
-            } else {
-                assertThat(changedChannels).as("row %d: 1 to 3 channels", r).hasSizeBetween(1, 3);
-                assertThat(changedSteps).hasSize(steps);
-            }
+            assertThat(changedChannels).as("row %d", r).hasSizeBetween(1, 3);
+            assertThat(changedSteps).as("row %d: a quarter of the window at least, up to its end", r).hasSizeGreaterThanOrEqualTo(2)
+                    .contains(steps - 1);
+            assertThat(changedSteps.size()).isEqualTo(steps - changedSteps.iterator().next());
         }
     }
 }
