@@ -18,6 +18,7 @@ import io.frameguard.memory.MemoryFollower;
 import io.frameguard.model.ModelCard;
 import io.frameguard.serving.ActiveModel;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -30,6 +31,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}: where an anomaly is (an image's error over
  *       its pixels, a sensor frame's over its values), the path an image anomaly event's {@code explanation.heatmap} gives;
  *   <li>{@code GET /api/anomalies?source=&since=&limit=}: the incidents seen most recently, with their verdicts;
+ *   <li>{@code GET /api/anomalies/feed?source=}: server-sent events, one per incident as this replica learns it (new,
+ *       grown by a new event, or judged), each the same JSON as a listed one: the live feed;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}}: the event's incident and its verdict;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/similar?k=5}: the past anomalies most like it (cosine of
  *       their signatures), nearest first, with what they were;
@@ -156,6 +160,14 @@ public class AnomalyResource {
         }
         return withMemory(m -> Response.ok(new RecentAnswer(m.recent(java.util.Optional.ofNullable(source), since, limit)
                 .stream().map(EventAnswer::of).toList())).build());
+    }
+
+    @GET
+    @Path("/feed")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<EventAnswer> feed(@QueryParam("source") String source) {
+        return memory.changes().filter(r -> source == null || source.equals(r.entry().source())).map(EventAnswer::of);
     }
 
     @GET

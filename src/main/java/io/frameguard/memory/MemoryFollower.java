@@ -28,6 +28,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,6 +59,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     private volatile Exception stopped;
     private AnomalyMemory memory;
     private Thread thread;
+    /** What this replica learns, as it learns it, for the live feed; hot: a subscriber sees what comes after it joined. */
+    private final BroadcastProcessor<AnomalyMemory.Remembered> changes = BroadcastProcessor.create();
 
     // after the scorer created the topics (priority 10)
     void onStart(@Observes @Priority(30) StartupEvent event) {
@@ -75,6 +79,14 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             thread.join(5_000);
             memory.close();
         }
+    }
+
+    /**
+     * Each incident as this replica's memory learns it after catching up: a new or grown incident, or one an operator
+     * judged (the incident with its verdict). A subscriber sees what arrives after it subscribed.
+     */
+    public Multi<AnomalyMemory.Remembered> changes() {
+        return changes;
     }
 
     /** The memory, once it has read what the topics held at start; empty before, or when it is off. */
@@ -124,6 +136,9 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                         remember(topics, r);
                     } else {
                         memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
+                    }
+                    if (caughtUp) { // the history itself is the listing's (GET /api/anomalies), not the feed's
+                        memory.get(r.key()).ifPresent(changes::onNext);
                     }
                 }
                 long now = System.currentTimeMillis();

@@ -169,6 +169,52 @@ class AnomalyMemoryIntegrationTest {
         return "frames/" + md.partition() + "/" + md.offset();
     }
 
+    @Test
+    void theFeedStreamsIncidentsAsTheyAreLearntAndJudged() throws Exception {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                given().port(managementPort).get("/q/health/ready").then().statusCode(200));
+        await().atMost(WAIT).untilAsserted(() -> read().get("/api/anomalies?limit=1").then().statusCode(200));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI feed = java.net.URI.create("http://localhost:" + httpPort + "/api/anomalies/feed?source=feed-pump");
+        // without the read token: refused
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(feed).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<java.util.stream.Stream<String>>> open = http.sendAsync(
+                java.net.http.HttpRequest.newBuilder(feed).header("Authorization", "Bearer " + AnomalyMemoryTestResource.READ_TOKEN)
+                        .header("Accept", "text/event-stream").build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> response = open.get(30, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        Thread reader = new Thread(() -> response.body().filter(l -> l.startsWith("data:")).forEach(lines::add), "feed-reader");
+        reader.setDaemon(true);
+        reader.start();
+
+        SensorSimulator sim = TestModels.simulator();
+        String id;
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            send(producer, "other-pump", spike(sim, "other-pump", 7, 3)); // another source: filtered out
+            id = id(send(producer, "feed-pump", spike(sim, "feed-pump", 7, 3)));
+        }
+        JsonNode learnt = nextFeedItem(lines);
+        assertThat(learnt.at("/event/eventId").asText()).isEqualTo(id);
+        assertThat(learnt.at("/event/source").asText()).isEqualTo("feed-pump");
+        assertThat(learnt.path("verdict").isNull() || learnt.path("verdict").isMissingNode()).as("no verdict yet").isTrue();
+        admin().body(Map.of("verdict", "false-alarm", "note", "a bump")).post("/api/anomalies/" + id + "/verdict")
+                .then().statusCode(200);
+        JsonNode judged = nextFeedItem(lines);
+        assertThat(judged.at("/event/eventId").asText()).isEqualTo(id);
+        assertThat(judged.at("/verdict/verdict").asText()).isEqualTo("false-alarm");
+        response.body().close();
+    }
+
+    /** The next event of the feed, parsed; fails after a while without one. */
+    private static JsonNode nextFeedItem(java.util.concurrent.BlockingQueue<String> lines) throws Exception {
+        String line = lines.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(line).as("a feed event within %s", WAIT).isNotNull();
+        return JSON.readTree(line.substring("data:".length()).trim());
+    }
+
     private static JsonNode readTree(byte[] value) {
         try {
             return JSON.readTree(value);
