@@ -29,6 +29,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -167,7 +168,10 @@ public class AnomalyResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<EventAnswer> feed(@QueryParam("source") String source) {
-        return memory.changes().filter(r -> source == null || source.equals(r.entry().source())).map(EventAnswer::of);
+        if (memory.memory().isEmpty()) { // off, not caught up or stopped: as every memory answer, 503 with the reason
+            throw new WebApplicationException(error(Response.Status.SERVICE_UNAVAILABLE, memory.problem()));
+        }
+        return memory.changes(source).map(EventAnswer::of);
     }
 
     @GET

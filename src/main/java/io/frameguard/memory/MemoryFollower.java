@@ -29,6 +29,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import org.jboss.logging.Logger;
 
@@ -44,6 +45,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     private static final Logger LOG = Logger.getLogger(MemoryFollower.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** Changes a feed subscriber may fall behind by before it is ended. */
+    static final int FEED_BUFFER = 1000;
     /** How often incidents older than the maximum age are forgotten (the broker deletes them in its own time). */
     private static final Duration SWEEP = Duration.ofMinutes(1);
 
@@ -75,6 +78,7 @@ public class MemoryFollower implements Runnable, PastAnomalies {
 
     void onStop(@Observes @Priority(5) ShutdownEvent event) throws Exception {
         running = false;
+        changes.onComplete();
         if (thread != null) {
             thread.join(5_000);
             memory.close();
@@ -82,11 +86,15 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     }
 
     /**
-     * Each incident as this replica's memory learns it after catching up: a new or grown incident, or one an operator
-     * judged (the incident with its verdict). A subscriber sees what arrives after it subscribed.
+     * Each incident as this replica's memory learns it after catching up, of one source or (null) all: a new or grown
+     * incident, or one an operator judged (the incident with its verdict). A subscriber sees what arrives after it
+     * subscribed, delivered on a worker thread so that no subscriber slows the follower; one that falls
+     * {@value #FEED_BUFFER} changes behind is ended (its client reconnects). Ends when the follower stops.
      */
-    public Multi<AnomalyMemory.Remembered> changes() {
-        return changes;
+    public Multi<AnomalyMemory.Remembered> changes(String source) {
+        return changes.filter(r -> source == null || source.equals(r.entry().source()))
+                .onOverflow().buffer(FEED_BUFFER)
+                .emitOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** The memory, once it has read what the topics held at start; empty before, or when it is off. */
@@ -156,6 +164,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                 stopped = e;
                 LOG.errorf(e, "the anomaly memory stopped following Kafka: %s", e.getMessage());
             }
+        } finally {
+            changes.onComplete(); // open feeds end; their clients reconnect and are told why (503)
         }
     }
 

@@ -59,8 +59,10 @@ public final class ArchitectureSelection {
             }
             out.add(base.toBuilder().architecture(TrainingOptions.VAE).build());
         } else if (base.channels() > 0) {
-            out.add(base.toBuilder().architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.LINEAR).build());
-            out.add(base.toBuilder().architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.RELU).build());
+            if (base.channels() >= 2) { // one channel has no others to be rebuilt from
+                out.add(base.toBuilder().architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.LINEAR).build());
+                out.add(base.toBuilder().architecture(TrainingOptions.CHANNELS).activation(TrainingOptions.RELU).build());
+            }
             if ((data.dim() / base.channels()) % 4 == 0) {
                 out.add(base.toBuilder().architecture(TrainingOptions.TEMPORAL).activation(TrainingOptions.AUTO).build());
             }
@@ -103,8 +105,8 @@ public final class ArchitectureSelection {
         Path work = Files.createTempDirectory(parent, ".frameguard-select-");
         // the candidates' SavedModels are large and a selection runs long: an interrupted one (Ctrl-C, SIGTERM) removes them too
         Thread cleanup = new Thread(() -> FileUtils.deleteQuietly(work.toFile()), "frameguard-select-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
+            Runtime.getRuntime().addShutdownHook(cleanup);
             List<ModelCard.Candidate> tried = new ArrayList<>();
             ModelArtifact best = null;
             double bestAuroc = Double.NEGATIVE_INFINITY;

@@ -37,7 +37,7 @@ final class ChannelSpectrum {
         double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
         double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
         int max = Math.max(MIN_LATENT, (int) Math.floor(MAX_LATENT_SHARE * channels));
-        // (channels >= 2: TrainingOptions and the trainer refuse the architecture for fewer)
+        // (channels >= 2: the trainer refuses the architecture for fewer)
         double kept = 0;
         int k = 0;
         while (k < max && kept < KEPT_VARIANCE * total && !noise(eigenvalues, k)) {
