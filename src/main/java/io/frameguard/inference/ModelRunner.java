@@ -299,6 +299,28 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
+    /** Frames per predictor call of {@link #scores}. */
+    public static final int SCORES_BATCH = 256;
+
+    /**
+     * The scores of {@code rows} frames stored back to back in {@code values}, in calls of {@value #SCORES_BATCH} frames
+     * on a session of their own: for offline work (comparisons, benchmarks, tests), not the scorer's loop.
+     */
+    public double[] scores(float[] values, int rows) throws TranslateException {
+        int dim = artifact.card().input().dim();
+        double[] out = new double[rows];
+        try (Session session = newSession()) {
+            for (int from = 0; from < rows; from += SCORES_BATCH) {
+                int n = Math.min(SCORES_BATCH, rows - from);
+                List<ScoredFrame> scored = session.score(new FrameBatch(values, from * dim, n, dim));
+                for (int i = 0; i < n; i++) {
+                    out[from + i] = scored.get(i).score();
+                }
+            }
+        }
+        return out;
+    }
+
     /** The score's rank among the model's validation scores; null when its card has no validation sketch. */
     private Double rank(double score) {
         return validation == null ? null : validation.rank(score);

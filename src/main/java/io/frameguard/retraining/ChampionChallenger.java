@@ -1,15 +1,12 @@
 package io.frameguard.retraining;
 
 import ai.djl.translate.TranslateException;
-import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
-import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelCard;
 import io.frameguard.training.Auroc;
 import io.frameguard.training.NotEnoughDataException;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -36,7 +33,6 @@ public final class ChampionChallenger {
     public static final double AUROC_TOLERANCE = 0.02;
     /** Most channels a corrupted window copy takes from another window. */
     public static final int MAX_CORRUPTED_CHANNELS = 3;
-    private static final int BATCH = 256;
 
     private ChampionChallenger() {}
 
@@ -68,8 +64,8 @@ public final class ChampionChallenger {
     /** A model's false-alarm rate on the held-out frames and its AUROC, corrupted copies against them. */
     public static ModelCard.Contender measure(ModelRunner model, float[] holdout, float[] corrupted, int rows, int dim)
             throws TranslateException {
-        double[] normal = scores(model, holdout, rows, dim);
-        double[] broken = scores(model, corrupted, rows, dim);
+        double[] normal = model.scores(holdout, rows);
+        double[] broken = model.scores(corrupted, rows);
         double threshold = model.card().threshold().value();
         long alarms = Arrays.stream(normal).filter(s -> s > threshold).count();
         double[] all = new double[2 * rows];
@@ -81,20 +77,6 @@ public final class ChampionChallenger {
         Arrays.sort(sorted);
         return new ModelCard.Contender(model.card().version(), threshold, (double) alarms / rows, Auroc.of(all, anomalous),
                 sorted[(int) Math.floor(0.5 * (rows - 1))], sorted[(int) Math.floor(0.99 * (rows - 1))]);
-    }
-
-    private static double[] scores(ModelRunner model, float[] values, int rows, int dim) throws TranslateException {
-        double[] out = new double[rows];
-        try (ModelRunner.Session session = model.newSession()) {
-            for (int from = 0; from < rows; from += BATCH) {
-                int n = Math.min(BATCH, rows - from);
-                List<ScoredFrame> scored = session.score(new FrameBatch(values, from * dim, n, dim));
-                for (int i = 0; i < n; i++) {
-                    out[from + i] = scored.get(i).score();
-                }
-            }
-        }
-        return out;
     }
 
     /**

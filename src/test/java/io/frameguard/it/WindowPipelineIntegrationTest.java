@@ -9,7 +9,6 @@ import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.ChannelError;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.testing.KafkaTestBroker;
@@ -162,19 +161,10 @@ class WindowPipelineIntegrationTest {
         for (int i = 0; i < windows.size(); i++) {
             System.arraycopy(windows.get(i).values(), 0, values, i * DIM, DIM);
         }
-        double[] out = new double[windows.size()];
-        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
-            for (int from = 0; from < windows.size(); from += 256) {
-                int n = Math.min(256, windows.size() - from);
-                var scored = s.score(new FrameBatch(values, from * DIM, n, DIM));
-                for (int i = 0; i < n; i++) {
-                    out[from + i] = scored.get(i).score();
-                }
-            }
+        try (ModelRunner runner = ModelRunner.load(model)) {
+            return runner.scores(values, windows.size());
         }
-        return out;
     }
-
 
     private static Future<RecordMetadata> send(KafkaProducer<String, byte[]> producer, String key, float[] window) {
         RecordHeaders headers = new RecordHeaders();

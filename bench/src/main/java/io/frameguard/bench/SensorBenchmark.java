@@ -304,22 +304,14 @@ public final class SensorBenchmark implements Callable<Integer> {
      * median).
      */
     private List<StreamRow> stream(ModelArtifact model, List<Stream> streams) throws Exception {
-        int dim = channels * steps;
         List<StreamRow> out = new ArrayList<>();
         io.frameguard.detection.ThresholdPolicy rolling = io.frameguard.detection.ThresholdPolicy.defaults();
         double base = model.card().threshold().value();
         Double median = model.card().validationMedian();
-        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+        try (ModelRunner runner = ModelRunner.load(model)) {
             for (Stream stream : streams) {
                 int n = stream.faulty().length;
-                double[] scores = new double[n];
-                for (int from = 0; from < n; from += BATCH) {
-                    int b = Math.min(BATCH, n - from);
-                    List<ScoredFrame> scored = s.score(new FrameBatch(stream.windows(), from * dim, b, dim));
-                    for (int i = 0; i < b; i++) {
-                        scores[from + i] = scored.get(i).score();
-                    }
-                }
+                double[] scores = runner.scores(stream.windows(), n);
                 io.frameguard.detection.SourceState state = null;
                 int faulty = 0;
                 int caught = 0;
