@@ -472,7 +472,11 @@ public final class AutoencoderTrainer {
         return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
     }
 
-    private static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
+    /**
+     * Each of the {@code dim} features' mean and standard deviation (at least {@value #MIN_STD}) over the rows of
+     * {@code values}: the standardisation the trainer folds into the graph.
+     */
+    public static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
         int rows = values.length / dim;
         double[] sum = new double[dim];
         double[] sq = new double[dim];

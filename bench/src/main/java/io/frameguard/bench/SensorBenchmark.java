@@ -6,6 +6,7 @@ import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ScoreAggregation;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.Auroc;
 import io.frameguard.training.TrainingOptions;
@@ -189,6 +190,9 @@ public final class SensorBenchmark implements Callable<Integer> {
         double[] mean = new double[rows];
         double[] max = new double[rows];
         double throughput;
+        // the same channel errors as the card's score uses, aggregated other ways
+        ScoreAggregation channelsOf = ScoreAggregation.of(model.card());
+        float[] perChannel = new float[channels];
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
             for (int from = 0; from < rows; from += BATCH) {
                 int n = Math.min(BATCH, rows - from);
@@ -196,9 +200,12 @@ public final class SensorBenchmark implements Callable<Integer> {
                 List<ScoredFrame> scored = s.explain(errors, n);
                 for (int i = 0; i < n; i++) {
                     card[from + i] = scored.get(i).score();
-                    float[] perChannel = channelErrors(errors, i * dim, dim);
-                    mean[from + i] = Arrays.stream(toDoubles(perChannel)).average().orElseThrow();
-                    max[from + i] = Arrays.stream(toDoubles(perChannel)).max().orElseThrow();
+                    mean[from + i] = channelsOf.channelErrors(errors, i * dim, perChannel) / dim;
+                    float worst = Float.NEGATIVE_INFINITY;
+                    for (float e : perChannel) {
+                        worst = Math.max(worst, e);
+                    }
+                    max[from + i] = worst;
                 }
             }
             throughput = throughput(s, test, dim);
@@ -218,22 +225,6 @@ public final class SensorBenchmark implements Callable<Integer> {
         var t = model.card().training();
         return a.kind() + " " + Arrays.toString(a.layers()) + " " + a.activation()
                 + (t.denoise() != null ? ", denoising " + t.denoise() : "") + (t.sparsity() != null ? ", sparsity " + t.sparsity() : "");
-    }
-
-    private float[] channelErrors(float[] errors, int from, int dim) {
-        float[] out = new float[channels];
-        for (int i = 0; i < dim; i++) {
-            out[i % channels] += errors[from + i] / steps;
-        }
-        return out;
-    }
-
-    private static double[] toDoubles(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            d[i] = v[i];
-        }
-        return d;
     }
 
     /** Frames/s of predictor and scores at batch {@value #BATCH} over the test set, round and round. */
@@ -366,9 +357,9 @@ public final class SensorBenchmark implements Callable<Integer> {
      */
     private Row pca(double share, float[] train, float[] test, String[] kindOf, int dim) {
         int n = train.length / dim;
-        double[][] standard = standardiser(train, dim);
-        double[] mean = standard[0];
-        double[] std = standard[1];
+        float[][] standard = standardiser(train, dim);
+        float[] mean = standard[0];
+        float[] std = standard[1];
         double[][] cov = new double[dim][dim];
         double[] z = new double[dim];
         for (int i = 0; i < n; i++) {
@@ -440,7 +431,7 @@ public final class SensorBenchmark implements Callable<Integer> {
      * anomaly score (how much it would change the forest's trees: isolated points change them most).
      */
     private Row forest(float[] train, float[] test, String[] kindOf, int dim) {
-        double[][] z = standardiser(train, dim);
+        float[][] z = standardiser(train, dim);
         com.amazon.randomcutforest.RandomCutForest forest = com.amazon.randomcutforest.RandomCutForest.builder()
                 .dimensions(dim).numberOfTrees(forestTrees).sampleSize(FOREST_SAMPLE).outputAfter(1).randomSeed(seed).build();
         float[] point = new float[dim];
@@ -462,26 +453,12 @@ public final class SensorBenchmark implements Callable<Integer> {
                 FOREST_SAMPLE), scores, kindOf, Double.NaN, Double.NaN, Double.NaN);
     }
 
-    /** Each value's mean and standard deviation (at least 1e-3) over the training windows: {mean, std}. */
-    private static double[][] standardiser(float[] train, int dim) {
-        int n = train.length / dim;
-        double[] mean = new double[dim];
-        double[] std = new double[dim];
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < dim; c++) {
-                mean[c] += train[i * dim + c] / (double) n;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < dim; c++) {
-                double d = train[i * dim + c] - mean[c];
-                std[c] += d * d / n;
-            }
-        }
-        for (int c = 0; c < dim; c++) {
-            std[c] = Math.max(1e-3, Math.sqrt(std[c]));
-        }
-        return new double[][] {mean, std};
+    /** Each value's mean and standard deviation over the training windows, as the trainer standardises: {mean, std}. */
+    private static float[][] standardiser(float[] train, int dim) {
+        float[] mean = new float[dim];
+        float[] std = new float[dim];
+        AutoencoderTrainer.meanAndStd(train, dim, mean, std);
+        return new float[][] {mean, std};
     }
 
     /** AUROC of every fault kind against the normal windows (kind null), overall, and the false-alarm rate at the threshold. */
