@@ -46,7 +46,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * <ul>
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/heatmap.png}: where an anomaly is (an image's error over
  *       its pixels, a sensor frame's over its values), the path an image anomaly event's {@code explanation.heatmap} gives;
- *   <li>{@code GET /api/anomalies?source=&since=&limit=}: the incidents seen most recently, with their verdicts;
+ *   <li>{@code GET /api/anomalies?source=&since=&until=&status=&severity=&limit=}: the incidents seen most recently,
+ *       with their verdicts and status (unjudged, false-alarm, confirmed, suppressed), and how many match;
+ *   <li>{@code GET /api/anomalies/sources}: every source's incidents counted by status;
+ *   <li>{@code GET /api/anomalies/labels}: the labels in use;
+ *   <li>{@code GET /api/anomalies/families?kind=&limit=}: the families of similar incidents and a 2-D map of them;
+ *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/picture}: the anomaly's frame and error map as numbers;
+ *   <li>{@code POST /api/anomalies/verdicts} {@code {"eventIds":[...],"verdict":...}}: one verdict on many events;
  *   <li>{@code GET /api/anomalies/feed?source=}: server-sent events, one per incident as this replica learns it (new,
  *       grown by a new event, or judged), each the same JSON as a listed one: the live feed;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}}: the event's incident and its verdict;
@@ -78,6 +84,9 @@ public class AnomalyResource {
 
     @Inject
     FrameDecoders decoders;
+
+    @Inject
+    io.frameguard.config.FrameguardConfig config;
 
     @GET
     @Path("/{topic}/{partition}/{offset}/heatmap.png")
@@ -139,9 +148,11 @@ public class AnomalyResource {
      * A remembered incident as the API answers it: its latest event, the incident (id, count, first seen), when it was
      * last seen, the events it lists and the verdict that holds for it.
      */
-    public record EventAnswer(AnomalyEvent event, Incident incident, long lastSeen, List<String> members, Verdict verdict) {
+    public record EventAnswer(AnomalyEvent event, Incident incident, long lastSeen, List<String> members, Verdict verdict,
+            String status) {
         static EventAnswer of(AnomalyMemory.Remembered r) {
-            return new EventAnswer(r.event(), r.entry().incident(), r.entry().lastSeen(), r.entry().members(), r.verdict());
+            return new EventAnswer(r.event(), r.entry().incident(), r.entry().lastSeen(), r.entry().members(), r.verdict(),
+                    r.status());
         }
     }
 
@@ -150,17 +161,161 @@ public class AnomalyResource {
 
     public record SimilarAnswer(String eventId, List<Recollection.SimilarAnomaly> similar) {}
 
-    public record RecentAnswer(List<EventAnswer> anomalies) {}
+    /** @param matching how many incidents the filters admit (the listing holds the newest {@code limit} of them) */
+    public record RecentAnswer(List<EventAnswer> anomalies, int matching) {}
+
+    /** Severities an anomaly event has (ThresholdPolicy.severity). */
+    static final List<String> SEVERITIES = List.of("minor", "major", "critical");
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Response recent(@QueryParam("source") String source, @QueryParam("since") @DefaultValue("0") long since,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
+            @QueryParam("until") @DefaultValue("0") long until, @QueryParam("status") String status,
+            @QueryParam("severity") String severity, @QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 1 || limit > MAX_RESULTS) {
             return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_RESULTS);
         }
-        return withMemory(m -> Response.ok(new RecentAnswer(m.recent(java.util.Optional.ofNullable(source), since, limit)
-                .stream().map(EventAnswer::of).toList())).build());
+        if (blank(status) != null && !AnomalyMemory.STATUSES.contains(status)) {
+            return error(Response.Status.BAD_REQUEST, "status must be one of " + AnomalyMemory.STATUSES);
+        }
+        if (blank(severity) != null && !SEVERITIES.contains(severity)) {
+            return error(Response.Status.BAD_REQUEST, "severity must be one of " + SEVERITIES);
+        }
+        AnomalyMemory.Query query = new AnomalyMemory.Query(blank(source), since, until, blank(status), blank(severity));
+        return withMemory(m -> Response.ok(new RecentAnswer(m.recent(query, limit).stream().map(EventAnswer::of).toList(),
+                m.count(query))).build());
+    }
+
+    private static String blank(String parameter) {
+        return parameter == null || parameter.isBlank() ? null : parameter;
+    }
+
+    /** @param incidents every incident held */
+    public record SourcesAnswer(int incidents, List<AnomalyMemory.SourceCounts> sources) {}
+
+    /** Every source's incidents counted by status: the console's counts at the top of the feed. */
+    @GET
+    @Path("/sources")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response sources() {
+        return withMemory(m -> Response.ok(new SourcesAnswer(m.size(), m.sources())).build());
+    }
+
+    public record LabelsAnswer(Map<String, Integer> labels) {}
+
+    /** The labels in use, the most used first: what an operator picks from when confirming an anomaly. */
+    @GET
+    @Path("/labels")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response labels() {
+        return withMemory(m -> Response.ok(new LabelsAnswer(m.labels())).build());
+    }
+
+    /** Most incidents a family map places (DBSCAN compares every pair). */
+    static final int MAX_MAPPED = 5000;
+
+    /**
+     * The families of the newest {@code limit} incidents with signatures of {@code kind} (default: the most common
+     * kind): their places on a 2-D map and their clusters ({@link io.frameguard.memory.AnomalyFamilies}).
+     */
+    @GET
+    @Path("/families")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response families(@QueryParam("kind") String kind, @QueryParam("limit") @DefaultValue("2000") int limit) {
+        if (limit < 1 || limit > MAX_MAPPED) {
+            return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_MAPPED);
+        }
+        return withMemory(m -> Response.ok(m.families(blank(kind), limit, config.memory().recogniseSimilarity())).build());
+    }
+
+    /**
+     * An anomaly's picture as numbers, for the console to draw: values and errors cell by cell (a window's: step after
+     * step, {@code windowChannels} values each), with its channels' names where the event names them.
+     */
+    public record PictureAnswer(String eventId, int width, int height, int channels, Integer windowChannels,
+            float[] values, float[] errors, List<String> channelNames, io.frameguard.events.ImageRegion region) {}
+
+    @GET
+    @Path("/{topic}/{partition}/{offset}/picture")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response picture(@PathParam("topic") String topic, @PathParam("partition") int partition,
+            @PathParam("offset") long offset) {
+        String id = new FrameRef(topic, partition, offset).id();
+        return withMemory(m -> m.get(id).map(r -> {
+            Picture p = r.entry().picture();
+            if (p == null || !p.wellFormed()) {
+                return error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw");
+            }
+            float[] values = new float[p.frame().length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = p.value(i);
+            }
+            float[] errors = new float[p.errors().length];
+            for (int i = 0; i < errors.length; i++) {
+                errors[i] = p.error(i);
+            }
+            int named = p.windowChannels() != null ? p.windowChannels() : p.height() == 1 ? p.width() : 0;
+            String[] names = new String[named];
+            for (int c = 0; c < named; c++) {
+                names[c] = "ch" + c;
+            }
+            AnomalyEvent.Explanation x = r.event().explanation();
+            if (x != null && x.topChannels() != null) {
+                for (io.frameguard.events.ChannelError ce : x.topChannels()) {
+                    if (ce.index() >= 0 && ce.index() < named && ce.name() != null) {
+                        names[ce.index()] = ce.name();
+                    }
+                }
+            }
+            // an image's region of largest error on the picture's grid, as its heatmap outlines it
+            io.frameguard.events.ImageRegion region = p.height() > 1
+                    ? io.frameguard.inference.ImageRegions.find(errors, 0, p.width(), p.height()) : null;
+            return Response.ok(new PictureAnswer(r.entry().id(), p.width(), p.height(), p.channels(), p.windowChannels(),
+                    values, errors, List.of(names), region)).build();
+        }).orElseGet(() -> unknown(id)));
+    }
+
+    /** The body of a verdict on many events at once (a family). */
+    public record VerdictsRequest(List<String> eventIds, String verdict, String label, String note) {}
+
+    /** Most events one bulk verdict names. */
+    static final int MAX_BULK_VERDICTS = 1000;
+
+    /**
+     * One verdict on many events ({@code TOPIC/PARTITION/OFFSET} each): all are checked before any is written; each is
+     * a verdict of its own on the verdicts topic.
+     */
+    @POST
+    @Path("/verdicts")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response verdicts(VerdictsRequest request) {
+        if (request == null || request.eventIds() == null || request.eventIds().isEmpty()
+                || request.eventIds().size() > MAX_BULK_VERDICTS) {
+            return error(Response.Status.BAD_REQUEST, "body must be {\"eventIds\": [1 to " + MAX_BULK_VERDICTS
+                    + " ids], \"verdict\": \"false-alarm\"|\"confirmed\", \"label\": \"...\", \"note\": \"...\"}");
+        }
+        for (String id : request.eventIds()) {
+            String problem = new Verdict(Verdict.SCHEMA_VERSION, id, request.verdict(), request.label(), request.note(),
+                    null, null).problem();
+            if (problem != null) {
+                return error(Response.Status.BAD_REQUEST, problem + " (" + UntrustedText.shown(String.valueOf(id), 300) + ")");
+            }
+        }
+        List<Verdict> written = new java.util.ArrayList<>();
+        try {
+            for (String id : request.eventIds()) {
+                written.add(verdicts.write(id, request.verdict(), request.label(), request.note()));
+            }
+            return Response.ok(Map.of("verdicts", written)).build();
+        } catch (IllegalArgumentException e) {
+            return error(Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage() + " (" + written.size() + " of "
+                    + request.eventIds().size() + " written)");
+        }
     }
 
     @GET

@@ -73,6 +73,11 @@ public class ApiAccessFilter implements ContainerRequestFilter {
         }
     }
 
+    /** Whether an {@code Authorization} header presents the admin token. */
+    static boolean admin(String authorization, FrameguardConfig.Api api) {
+        return matches(bearer(authorization), api.adminToken().map(String::strip));
+    }
+
     private static String bearer(String header) {
         return header == null || !header.startsWith(BEARER) ? null : header.substring(BEARER.length()).strip();
     }

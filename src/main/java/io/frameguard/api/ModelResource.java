@@ -58,13 +58,20 @@ public class ModelResource {
     @Inject
     RegistryWatcher watcher;
 
-    /** One published version, as listed. */
+    /**
+     * One published version, as listed: what it reads, how it was built, its threshold, and (when a trainer made it) how
+     * it compared with the champion of the day, or how its architecture was chosen.
+     */
     public record VersionSummary(String version, String createdAt, String kind, int dim, double threshold,
-            double validationLoss, long trainFrames) {
+            double validationLoss, long trainFrames, String architecture, ModelCard.Comparison comparison,
+            ModelCard.Selection selection) {
         static VersionSummary of(ModelCard c) {
             return new VersionSummary(c.version(), c.createdAt(), c.input().kind(), c.input().dim(), c.threshold().value(),
                     c.training() != null ? c.training().validationLoss() : Double.NaN,
-                    c.training() != null ? c.training().trainFrames() : 0);
+                    c.training() != null ? c.training().trainFrames() : 0,
+                    c.architecture() == null ? null : c.architecture().kind()
+                            + (c.architecture().activation() == null ? "" : " " + c.architecture().activation()),
+                    c.comparison(), c.selection());
         }
     }
 

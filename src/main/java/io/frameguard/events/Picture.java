@@ -15,12 +15,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param frameMin the value that byte 0 of {@code frame} stands for
  * @param frameMax the value that byte 255 of {@code frame} stands for
  * @param frame one byte per cell and channel, row by row
+ * @param windowChannels a sensor window's channels: its one row holds {@code width / windowChannels} steps of that many
+ *     values each, step after step (null: not a window)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
-        byte[] frame) {
+        byte[] frame, Integer windowChannels) {
 
     public static final int QUANTA = 255;
+
+    /** The picture of an image or of a one-step sensor frame. */
+    public Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
+            byte[] frame) {
+        this(width, height, channels, errorScale, errors, frameMin, frameMax, frame, null);
+    }
 
     /** The error of cell {@code i}. */
     public float error(int i) {
@@ -37,6 +45,7 @@ public record Picture(int width, int height, int channels, float errorScale, byt
         long cells = (long) width * height;
         return width > 0 && height > 0 && (channels == 1 || channels == 3) && errors != null && errors.length == cells
                 && frame != null && frame.length == cells * channels && Float.isFinite(errorScale)
-                && Float.isFinite(frameMin) && Float.isFinite(frameMax);
+                && Float.isFinite(frameMin) && Float.isFinite(frameMax)
+                && (windowChannels == null || (height == 1 && windowChannels > 0 && width % windowChannels == 0));
     }
 }

@@ -43,6 +43,9 @@ public final class HeatmapRenderer {
      * @param modelThreshold the threshold on the card of the model that scored the frame: the scale of the colours
      */
     public static byte[] png(Picture picture, double modelThreshold) throws IOException {
+        if (picture.windowChannels() != null) {
+            return window(picture, modelThreshold);
+        }
         if (picture.height() == 1) {
             return strip(picture, modelThreshold);
         }
@@ -105,6 +108,51 @@ public final class HeatmapRenderer {
             g2.setColor(Color.WHITE);
             for (int x = 1; x < STRIP_WIDTH; x++) {
                 g2.drawLine(x - 1, ys[x - 1], x, ys[x]);
+            }
+        } finally {
+            g2.dispose();
+        }
+        return encode(out);
+    }
+
+    /** Height of one channel's row in a window's heatmap: at least this, more while the whole stays under 400. */
+    static final int MIN_CHANNEL_ROW = 16;
+
+    /**
+     * A sensor window's heatmap: one row per channel, its values over time as a white line (scaled to the channel's own
+     * range) over cells that glow with each value's error, so that the channels and moments that went wrong stand out.
+     */
+    private static byte[] window(Picture picture, double modelThreshold) throws IOException {
+        int channels = picture.windowChannels();
+        int steps = picture.width() / channels;
+        int row = Math.max(MIN_CHANNEL_ROW, 400 / channels);
+        float max = hot(picture, modelThreshold);
+        float[] background = {STRIP_BACKGROUND, STRIP_BACKGROUND, STRIP_BACKGROUND};
+        BufferedImage out = new BufferedImage(STRIP_WIDTH, row * channels, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g2 = out.createGraphics();
+        try {
+            for (int c = 0; c < channels; c++) {
+                int lo = 255;
+                int hi = 0;
+                for (int s = 0; s < steps; s++) {
+                    int b = picture.frame()[s * channels + c] & 0xff;
+                    lo = Math.min(lo, b);
+                    hi = Math.max(hi, b);
+                }
+                int[] ys = new int[STRIP_WIDTH];
+                for (int x = 0; x < STRIP_WIDTH; x++) {
+                    int i = (int) ((long) x * steps / STRIP_WIDTH) * channels + c;
+                    g2.setColor(new Color(blend(background, max > 0 ? picture.error(i) / max : 0)));
+                    g2.drawLine(x, c * row, x, (c + 1) * row - 1);
+                    float v = hi > lo ? ((picture.frame()[i] & 0xff) - lo) / (float) (hi - lo) : 0.5f;
+                    ys[x] = c * row + 2 + Math.round((row - 5) * (1 - v));
+                }
+                g2.setColor(Color.WHITE);
+                for (int x = 1; x < STRIP_WIDTH; x++) {
+                    g2.drawLine(x - 1, ys[x - 1], x, ys[x]);
+                }
+                g2.setColor(Color.DARK_GRAY);
+                g2.drawLine(0, (c + 1) * row - 1, STRIP_WIDTH - 1, (c + 1) * row - 1);
             }
         } finally {
             g2.dispose();

@@ -56,6 +56,38 @@ public final class Pictures {
         return new Picture(w, h, channels, scale, quantise(error, 0f, scale), min, max, quantise(frame, min, max));
     }
 
+    /**
+     * The picture of a sensor window of {@code channels} channels ({@code dim / channels} steps, step after step): steps
+     * are reduced in whole blocks, never channels with each other, so that each channel can be drawn over time.
+     */
+    public static Picture window(int channels, int dim, float[] values, int valueOffset, float[] errors, int errorOffset) {
+        int steps = dim / channels;
+        int block = ceilDiv(dim, MAX_SENSOR_VALUES);
+        int kept = ceilDiv(steps, block);
+        float[] frame = new float[kept * channels];
+        float[] error = new float[kept * channels];
+        int[] counts = new int[kept];
+        for (int s = 0; s < steps; s++) {
+            int cell = s / block;
+            counts[cell]++;
+            for (int c = 0; c < channels; c++) {
+                int v = s * channels + c;
+                frame[cell * channels + c] += finite(values[valueOffset + v]);
+                error[cell * channels + c] = Math.max(error[cell * channels + c], finite(errors[errorOffset + v]));
+            }
+        }
+        for (int cell = 0; cell < kept; cell++) {
+            for (int c = 0; c < channels; c++) {
+                frame[cell * channels + c] /= counts[cell];
+            }
+        }
+        float min = min(frame);
+        float max = max(frame);
+        float scale = Math.max(0f, max(error));
+        return new Picture(kept * channels, 1, 1, scale, quantise(error, 0f, scale), min, max, quantise(frame, min, max),
+                channels);
+    }
+
     private static byte[] quantise(float[] v, float min, float max) {
         byte[] out = new byte[v.length];
         float span = max - min;

@@ -1,6 +1,7 @@
 package io.frameguard.memory;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.DriftEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
@@ -36,7 +37,56 @@ public final class AnomalyMemory implements AutoCloseable {
         public AnomalyEvent event() {
             return entry.event();
         }
+
+        /**
+         * Where the incident stands for its operators: the verdict given on it ({@value Verdict#FALSE_ALARM},
+         * {@value Verdict#CONFIRMED}), else {@value #SUPPRESSED} when the memory suppressed its latest event, else
+         * {@value #UNJUDGED}.
+         */
+        public String status() {
+            return verdict != null ? verdict.verdict() : entry.event().suppressed() != null ? SUPPRESSED : UNJUDGED;
+        }
     }
+
+    /** {@link Remembered#status()} of an incident nobody has judged and the memory did not suppress. */
+    public static final String UNJUDGED = "unjudged";
+    /** {@link Remembered#status()} of an incident whose latest event the memory suppressed (like past false alarms). */
+    public static final String SUPPRESSED = "suppressed";
+    /** Every {@link Remembered#status()}. */
+    public static final List<String> STATUSES = List.of(UNJUDGED, Verdict.FALSE_ALARM, Verdict.CONFIRMED, SUPPRESSED);
+
+    /**
+     * Which incidents a listing wants; an empty or null field does not filter.
+     *
+     * @param source the source's id
+     * @param since last seen at or after, epoch ms
+     * @param until last seen before, epoch ms (0: no bound)
+     * @param status one of {@link #STATUSES}
+     * @param severity the latest event's severity (minor, major, critical)
+     */
+    public record Query(String source, long since, long until, String status, String severity) {
+
+        public static Query of(String source, long since) {
+            return new Query(source, since, 0, null, null);
+        }
+
+        boolean admits(Remembered r) {
+            MemoryEntry e = r.entry();
+            return (source == null || source.equals(e.source())) && e.lastSeen() >= since
+                    && (until <= 0 || e.lastSeen() < until)
+                    && (severity == null || severity.equals(e.event().severity()))
+                    && (status == null || status.equals(r.status()));
+        }
+    }
+
+    /**
+     * One source's incidents as the memory holds them, counted by {@link Remembered#status()}, and its drift status.
+     *
+     * @param drift {@value DriftEvent#DRIFT} or {@value DriftEvent#RECOVERED} (the source's latest drift event), or null
+     * @param driftSince when that status was detected, epoch ms (0 with none)
+     */
+    public record SourceCounts(String source, int incidents, long events, int unjudged, int falseAlarms, int confirmed,
+            int suppressed, long lastSeen, String drift, long driftSince) {}
 
     private final int maxEntries;
     /** By incident id, the incident seen longest ago first. */
@@ -46,6 +96,8 @@ public final class AnomalyMemory implements AutoCloseable {
     /** By event id, the oldest received first; at most {@code maxEntries}. */
     private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
     private final MemoryIndex index = new MemoryIndex();
+    /** Each source's latest drift event (drift or recovered). */
+    private final Map<String, DriftEvent> drift = new HashMap<>();
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
@@ -103,6 +155,20 @@ public final class AnomalyMemory implements AutoCloseable {
                 it.remove();
             }
         }
+    }
+
+    /** Takes a source's latest drift event (null: forgotten). */
+    public synchronized void drift(String source, DriftEvent event) {
+        if (event == null || event.status() == null) {
+            drift.remove(source);
+        } else {
+            drift.put(source, event);
+        }
+    }
+
+    /** The source's latest drift event, if any was read. */
+    public synchronized Optional<DriftEvent> drift(String source) {
+        return Optional.ofNullable(drift.get(source));
     }
 
     /** The incident that the event (or incident) id belongs to, with its verdict. */
@@ -209,13 +275,89 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** The incidents seen most recently, newest first: of one source when given, last seen at or after {@code since}. */
     public synchronized List<Remembered> recent(Optional<String> source, long since, int limit) {
+        return recent(Query.of(source.orElse(null), since), limit);
+    }
+
+    /** The incidents seen most recently that the query admits, newest first. */
+    public synchronized List<Remembered> recent(Query query, int limit) {
         return incidents.values().stream()
-                .filter(e -> source.isEmpty() || source.get().equals(e.source()))
-                .filter(e -> e.lastSeen() >= since)
-                .sorted(Comparator.comparingLong(MemoryEntry::lastSeen).reversed())
-                .limit(limit)
                 .map(e -> new Remembered(e, verdictOn(e)))
+                .filter(query::admits)
+                .sorted(Comparator.comparingLong((Remembered r) -> r.entry().lastSeen()).reversed())
+                .limit(limit)
                 .toList();
+    }
+
+    /** How many incidents the query admits. */
+    public synchronized int count(Query query) {
+        return (int) incidents.values().stream().map(e -> new Remembered(e, verdictOn(e))).filter(query::admits).count();
+    }
+
+    /** Every source's incidents, counted by status; the source seen most recently first. */
+    public synchronized List<SourceCounts> sources() {
+        Map<String, int[]> counts = new HashMap<>();
+        Map<String, long[]> events = new HashMap<>();
+        for (MemoryEntry e : incidents.values()) {
+            int[] c = counts.computeIfAbsent(e.source(), s -> new int[STATUSES.size() + 1]);
+            long[] ev = events.computeIfAbsent(e.source(), s -> new long[2]);
+            c[0]++;
+            c[1 + STATUSES.indexOf(new Remembered(e, verdictOn(e)).status())]++;
+            ev[0] += e.incident().count();
+            ev[1] = Math.max(ev[1], e.lastSeen());
+        }
+        drift.keySet().forEach(source -> {
+            counts.computeIfAbsent(source, x -> new int[STATUSES.size() + 1]);
+            events.computeIfAbsent(source, x -> new long[2]);
+        });
+        return counts.entrySet().stream()
+                .map(x -> {
+                    DriftEvent d = drift.get(x.getKey());
+                    return new SourceCounts(x.getKey(), x.getValue()[0], events.get(x.getKey())[0], x.getValue()[1],
+                            x.getValue()[2], x.getValue()[3], x.getValue()[4], events.get(x.getKey())[1],
+                            d == null ? null : d.status(), d == null ? 0 : d.detectedTimestamp());
+                })
+                .sorted(Comparator.comparingLong(SourceCounts::lastSeen).reversed()
+                        .thenComparing(SourceCounts::source))
+                .toList();
+    }
+
+    /** The labels of the confirmed incidents held, each with how many incidents carry it; the most used first. */
+    public synchronized Map<String, Integer> labels() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (MemoryEntry e : incidents.values()) {
+            Verdict v = verdictOn(e);
+            if (v != null && v.label() != null) {
+                counts.merge(v.label(), 1, Integer::sum);
+            }
+        }
+        LinkedHashMap<String, Integer> sorted = new LinkedHashMap<>();
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .forEach(x -> sorted.put(x.getKey(), x.getValue()));
+        return sorted;
+    }
+
+    /**
+     * The families among the newest {@code limit} incidents whose signatures are of {@code kind} (null: the kind most
+     * incidents carry). The clustering runs outside the memory's lock: the detector's questions do not wait for it.
+     */
+    public AnomalyFamilies.FamilyMap families(String kind, int limit, double similarity) {
+        List<Remembered> chosen;
+        String mapped;
+        synchronized (this) {
+            mapped = kind != null ? kind : incidents.values().stream()
+                    .map(e -> e.event().signature()).filter(sig -> sig != null && sig.kind() != null && sig.values() != null)
+                    .collect(java.util.stream.Collectors.groupingBy(Signature::kind, java.util.stream.Collectors.counting()))
+                    .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+            List<Remembered> newest = recent(Query.of(null, 0), Integer.MAX_VALUE).stream()
+                    .filter(r -> r.event().signature() != null && r.event().signature().values() != null
+                            && r.event().signature().kind() != null && r.event().signature().kind().equals(mapped))
+                    .limit(limit).toList();
+            // one length: a model retrained with another signature width leaves incidents that cannot be compared
+            int length = newest.isEmpty() ? 0 : newest.get(0).event().signature().values().length;
+            chosen = newest.stream().filter(r -> r.event().signature().values().length == length).toList();
+        }
+        return AnomalyFamilies.of(mapped, chosen, similarity);
     }
 
     /** Incidents remembered. */

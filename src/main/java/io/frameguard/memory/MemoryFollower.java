@@ -35,8 +35,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the whole memory topic (compacted by
- * incident, records older than {@code frameguard.memory.max-age} deleted by the broker, and forgotten here too) and the
- * whole (compacted) verdicts topic, read_committed, on a thread of its own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
+ * incident, records older than {@code frameguard.memory.max-age} deleted by the broker, and forgotten here too), the
+ * whole (compacted) verdicts topic and the drift topic (each source's latest drift status), read_committed, on a thread of its own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
  * about each new anomaly ({@link #recall}).
  */
 @ApplicationScoped
@@ -130,6 +130,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> all = new ArrayList<>(partitions(consumer, topics.memory().name()));
             all.addAll(partitions(consumer, topics.verdicts().name()));
+            // the sources' drift status, shown beside their anomalies: the latest drift event of a source holds
+            all.addAll(partitions(consumer, topics.drift().name()));
             consumer.assign(all);
             Map<TopicPartition, Long> ends = consumer.endOffsets(all, TIMEOUT);
             consumer.seekToBeginning(all);
@@ -142,6 +144,9 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                     }
                     if (r.topic().equals(topics.memory().name())) {
                         remember(topics, r);
+                    } else if (r.topic().equals(topics.drift().name())) {
+                        memory.drift(r.key(), r.value() == null ? null : read(() -> topics.drift().deserialize(r.value())));
+                        continue;
                     } else {
                         memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
                     }

@@ -286,6 +286,8 @@ final class ScorerWorker implements Runnable {
         FrameShape shape = session.card().input().shape();
         int dim = shape.dim();
         int width = session.card().input().errorWidth();
+        Integer channelsOnCard = session.card().input().channels();
+        int windowChannels = shape.image() == null && channelsOnCard != null && width == dim ? channelsOnCard : 0;
         transaction.add(batch);
         if (buffer.length < batch.size() * dim) {
             buffer = new float[batch.size() * dim];
@@ -315,7 +317,9 @@ final class ScorerWorker implements Runnable {
             for (int i = 0; i < n; i++) {
                 // the frames that may become anomaly events carry a small picture of themselves for the memory
                 if (settings.candidate(chunk.get(i).score(), chunk.get(i).validationRank(), modelThreshold)) {
-                    pictures[from + i] = Pictures.of(shape.image(), dim, buffer, (from + i) * dim, errors, i * width);
+                    pictures[from + i] = windowChannels > 1
+                            ? Pictures.window(windowChannels, dim, buffer, (from + i) * dim, errors, i * width)
+                            : Pictures.of(shape.image(), dim, buffer, (from + i) * dim, errors, i * width);
                 }
             }
         }

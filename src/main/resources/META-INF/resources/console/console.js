@@ -1,0 +1,754 @@
+// frameguard console: a page of the service itself, no libraries, nothing from the internet.
+// Everything it shows comes from the API (/api/...) with the token the operator signs in with, sent as a header.
+// The live feed is the API's server-sent events read through fetch (EventSource cannot send a header).
+'use strict';
+
+const TOKEN_KEY = 'frameguard.token';
+/** Rows the feed shows at most (the newest that match); the memory may hold far more. */
+const MAX_ROWS = 300;
+/** Incidents kept in this page at most, the newest; older ones are fetched again when asked for. */
+const MAX_KEPT = 3000;
+/** The feed is redrawn at most this often (ms), however fast anomalies arrive. */
+const REDRAW_MS = 250;
+/** Counts per source are fetched again at most this often (ms) while anomalies arrive. */
+const COUNTS_MS = 5000;
+/** Feed reconnects wait this long at first (ms), doubling to RECONNECT_MAX_MS. */
+const RECONNECT_MS = 1000;
+const RECONNECT_MAX_MS = 15000;
+const SIMILAR_K = 8;
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  session: null,
+  incidents: new Map(), // incident id -> EventAnswer
+  fresh: new Set(),
+  matching: 0,
+  feedAbort: null,
+  redrawPending: false,
+  countsAt: 0,
+  countsTimer: null,
+  labels: [],
+  familyMap: null,
+};
+
+// ---------------------------------------------------------------- small DOM helpers (text only, never HTML from data)
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  children.flat().forEach(c => c && e.append(c));
+  return e;
+}
+const $ = id => document.getElementById(id);
+function fmtTime(ms) {
+  if (!ms) return '–';
+  const d = new Date(ms);
+  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+function fmtNum(x, digits = 3) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  const a = Math.abs(x);
+  return a !== 0 && (a < 0.001 || a >= 1e5) ? x.toExponential(2) : x.toFixed(digits);
+}
+function statusLabel(s) {
+  return { 'unjudged': 'unjudged', 'false-alarm': 'false alarm', 'confirmed': 'confirmed', 'suppressed': 'suppressed' }[s] || s;
+}
+function eventPath(id) {
+  return id.split('/').map(encodeURIComponent).join('/');
+}
+
+// ---------------------------------------------------------------- the API
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+async function call(method, path, body, accept = 'application/json') {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: Object.assign({ 'Authorization': 'Bearer ' + state.token, 'Accept': accept },
+        body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    serviceDown('the service does not answer (' + e.message + ')');
+    throw new ApiError(0, 'the service does not answer');
+  }
+  serviceUp();
+  if (res.status === 401) {
+    signOut('The token was refused: sign in again.');
+    throw new ApiError(401, 'the token was refused');
+  }
+  if (!res.ok) {
+    let message = res.status + ' ' + res.statusText;
+    try { const j = await res.json(); if (j && j.error) message = j.error; } catch (_) { /* not JSON */ }
+    throw new ApiError(res.status, message);
+  }
+  return accept === 'application/json' ? res.json() : res.blob();
+}
+const get = path => call('GET', path);
+const post = (path, body) => call('POST', path, body);
+const getBlob = path => call('GET', path, undefined, 'image/png');
+
+let downSince = null;
+function serviceDown(why) {
+  if (downSince === null) downSince = Date.now();
+  const b = $('banner');
+  b.hidden = false;
+  b.textContent = 'Service unreachable since ' + fmtTime(downSince) + ': ' + why
+    + '. What is shown may be out of date; the console keeps trying.';
+  setLinkState('down', 'offline');
+}
+function serviceUp() {
+  if (downSince !== null) {
+    downSince = null;
+    $('banner').hidden = true;
+  }
+}
+function setLinkState(kind, text) {
+  const p = $('link-state');
+  p.hidden = false;
+  p.className = 'pill ' + kind;
+  p.textContent = text;
+}
+
+// ---------------------------------------------------------------- sign in / out
+async function signIn(token) {
+  state.token = token;
+  const s = await get('/api/session');
+  state.session = s;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('role').hidden = false;
+  $('role').textContent = s.role === 'admin' ? 'admin' : 'read only';
+  $('sign-out').hidden = false;
+  $('tabs').hidden = false;
+  $('login').hidden = true;
+  startFeed();
+  route();
+}
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.token = null;
+  state.session = null;
+  if (state.feedAbort) state.feedAbort.abort();
+  state.feedAbort = null;
+  state.incidents.clear();
+  for (const id of ['feed', 'anomaly', 'families', 'models', 'tabs', 'role', 'sign-out', 'link-state']) $(id).hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message || '';
+  $('token').value = '';
+  $('token').focus();
+}
+
+// ---------------------------------------------------------------- routing: #/feed, #/anomaly/T/P/O, #/families, #/models
+function route() {
+  if (!state.session) return;
+  const hash = location.hash || '#/feed';
+  const [, view, ...rest] = hash.split('/');
+  for (const id of ['feed', 'anomaly', 'families', 'models']) $(id).hidden = true;
+  document.querySelectorAll('#tabs a').forEach(a => a.classList.toggle('active', a.dataset.tab === (view === 'anomaly' ? 'feed' : view)));
+  if (view === 'anomaly' && rest.length === 3) {
+    $('anomaly').hidden = false;
+    showAnomaly(rest.map(decodeURIComponent).join('/'));
+  } else if (view === 'families') {
+    $('families').hidden = false;
+    showFamilies();
+  } else if (view === 'models') {
+    $('models').hidden = false;
+    showModels();
+  } else {
+    $('feed').hidden = false;
+    scheduleRedraw();
+  }
+}
+
+// ---------------------------------------------------------------- the feed
+function filters() {
+  const range = Number($('filter-time').value);
+  return {
+    source: $('filter-source').value,
+    severity: $('filter-severity').value,
+    status: $('filter-status').value,
+    since: range > 0 ? Date.now() - range : 0,
+  };
+}
+function admits(f, a) {
+  return (!f.source || a.event.source === f.source) && (!f.severity || a.event.severity === f.severity)
+    && (!f.status || a.status === f.status) && a.lastSeen >= f.since;
+}
+function keep(a) {
+  state.incidents.delete(a.incident.id); // re-inserted: the map's order is arrival order
+  state.incidents.set(a.incident.id, a);
+  while (state.incidents.size > MAX_KEPT) {
+    const oldest = state.incidents.keys().next().value;
+    state.incidents.delete(oldest);
+  }
+}
+async function loadFeed() {
+  const f = filters();
+  const q = new URLSearchParams({ limit: String(MAX_ROWS), since: String(f.since) });
+  if (f.source) q.set('source', f.source);
+  if (f.severity) q.set('severity', f.severity);
+  if (f.status) q.set('status', f.status);
+  try {
+    const answer = await get('/api/anomalies?' + q);
+    answer.anomalies.slice().reverse().forEach(keep);
+    state.matching = answer.matching;
+    scheduleRedraw();
+  } catch (e) {
+    if (e.status === 503) $('feed-summary').textContent = 'The anomaly memory is not answering: ' + e.message;
+  }
+  loadCounts();
+}
+async function loadCounts() {
+  state.countsAt = Date.now();
+  try {
+    const answer = await get('/api/anomalies/sources');
+    drawCounts(answer);
+  } catch (_) { /* the banner says it */ }
+}
+function countsSoon() {
+  if (state.countsTimer) return;
+  const wait = Math.max(0, state.countsAt + COUNTS_MS - Date.now());
+  state.countsTimer = setTimeout(() => { state.countsTimer = null; loadCounts(); }, wait);
+}
+function drawCounts(answer) {
+  const box = $('source-counts');
+  const selected = $('filter-source').value;
+  box.replaceChildren(...answer.sources.map(s => el('div', {
+    class: 'chip' + (s.source === selected ? ' selected' : ''), 'data-source': s.source,
+    title: 'Show only ' + s.source, onclick: () => { $('filter-source').value = s.source === selected ? '' : s.source; refilter(); },
+  }, el('span', { class: 'muted', text: s.source }),
+    el('span', { class: 'n', text: String(s.incidents) }),
+    el('span', { class: 'muted', text: s.unjudged + ' unjudged · ' + s.confirmed + ' confirmed · ' + s.falseAlarms + ' false' }),
+    s.drift === 'drift' ? el('span', { class: 'drift', text: 'drifting since ' + fmtTime(s.driftSince) }) : null)));
+  const select = $('filter-source');
+  const known = new Set([...select.options].map(o => o.value));
+  for (const s of answer.sources) if (!known.has(s.source)) select.append(el('option', { value: s.source, text: s.source }));
+  box.prepend(el('div', { class: 'chip' + (selected ? '' : ' selected'), onclick: () => { $('filter-source').value = ''; refilter(); } },
+    el('span', { class: 'muted', text: 'all sources' }), el('span', { class: 'n', text: String(answer.incidents) }),
+    el('span', { class: 'muted', text: 'incidents in the memory' })));
+}
+function refilter() {
+  state.incidents.clear();
+  loadFeed();
+}
+function scheduleRedraw() {
+  if (state.redrawPending) return;
+  state.redrawPending = true;
+  setTimeout(() => requestAnimationFrame(() => { state.redrawPending = false; drawFeed(); }), REDRAW_MS);
+}
+function drawFeed() {
+  if ($('feed').hidden) return;
+  const f = filters();
+  const rows = [...state.incidents.values()].filter(a => admits(f, a))
+    .sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ROWS);
+  const body = $('feed-table').tBodies[0];
+  body.replaceChildren(...rows.map(feedRow));
+  state.fresh.clear();
+  $('feed-summary').textContent = rows.length === 0 ? 'No anomaly matches.'
+    : 'Showing the newest ' + rows.length + ' of ' + Math.max(state.matching, rows.length) + ' matching.';
+}
+function feedRow(a) {
+  const e = a.event;
+  const what = a.verdict && a.verdict.label ? a.verdict.label
+    : e.recognisedAs ? 'like ' + e.recognisedAs.label
+      : e.explanation && e.explanation.topChannels && e.explanation.topChannels.length
+        ? e.explanation.topChannels.slice(0, 3).map(c => c.name).join(', ') : '';
+  return el('tr', {
+    class: state.fresh.has(a.incident.id) ? 'fresh' : null, 'data-event-id': e.eventId,
+    onclick: () => { location.hash = '#/anomaly/' + eventPath(e.eventId); },
+  }, el('td', { text: fmtTime(a.lastSeen) }), el('td', { text: e.source }),
+    el('td', {}, el('span', { class: 'sev ' + e.severity, text: e.severity })),
+    el('td', { text: fmtNum(e.score) + ' / ' + fmtNum(e.threshold) }),
+    el('td', { text: String(a.incident.count) }),
+    el('td', {}, el('span', { class: 'status ' + a.status, text: statusLabel(a.status) })),
+    el('td', { text: what }));
+}
+/** The service answered the feed with an error (the memory still being read, say): up, but not following. */
+class FeedRefused extends Error {}
+/** Follows the feed for as long as signed in; reconnects with a growing wait when it ends or fails. */
+async function startFeed() {
+  if (state.feedAbort) state.feedAbort.abort();
+  const abort = new AbortController();
+  state.feedAbort = abort;
+  let wait = RECONNECT_MS;
+  await loadFeed();
+  while (!abort.signal.aborted) {
+    setLinkState('waiting', 'connecting');
+    try {
+      const res = await fetch('/api/anomalies/feed', {
+        headers: { 'Authorization': 'Bearer ' + state.token, 'Accept': 'text/event-stream' }, signal: abort.signal,
+      });
+      if (res.status === 401) { signOut('The token was refused: sign in again.'); return; }
+      if (!res.ok) {
+        let why = res.status + ' ' + res.statusText;
+        try { why = (await res.json()).error || why; } catch (_) { /* not JSON */ }
+        throw new FeedRefused(why);
+      }
+      serviceUp();
+      setLinkState('live', 'live');
+      wait = RECONNECT_MS;
+      await readEvents(res.body, answer => {
+        if (!state.incidents.has(answer.incident.id) && admits(filters(), answer)) state.matching += 1;
+        keep(answer);
+        state.fresh.add(answer.incident.id);
+        scheduleRedraw();
+        countsSoon();
+        if (currentAnomaly && answer.members.includes(currentAnomaly)) refreshAnomaly();
+      });
+      if (!abort.signal.aborted) await loadFeed(); // ended by the service (a restart): catch up before following again
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      if (e instanceof FeedRefused) setLinkState('waiting', 'feed paused: ' + e.message);
+      else serviceDown(e.message);
+    }
+    if (abort.signal.aborted) return;
+    await new Promise(r => setTimeout(r, wait));
+    wait = Math.min(RECONNECT_MAX_MS, wait * 2);
+    if (!abort.signal.aborted) await loadFeed();
+  }
+}
+async function readEvents(stream, onData) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).replace(/^ /, '')).join('\n');
+      if (data) {
+        try { onData(JSON.parse(data)); } catch (e) { console.warn('unreadable feed event', e); }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- one anomaly
+let currentAnomaly = null;
+async function showAnomaly(id) {
+  currentAnomaly = id;
+  const box = $('anomaly');
+  box.replaceChildren(el('p', { class: 'muted', text: 'Loading ' + id + '…' }));
+  let a;
+  try {
+    a = await get('/api/anomalies/' + eventPath(id));
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error', text: e.message }), el('a', { href: '#/feed', text: '← back to the feed' }));
+    return;
+  }
+  if (currentAnomaly !== id) return;
+  const e = a.event;
+  const sources = await get('/api/anomalies/sources').catch(() => ({ sources: [] }));
+  const drift = sources.sources.find(s => s.source === e.source);
+  const head = el('div', { class: 'card' },
+    el('a', { href: '#/feed', text: '← feed' }),
+    el('h2', {}, e.source + ' · ', el('span', { class: 'sev ' + e.severity, text: e.severity }), ' ',
+      el('span', { class: 'status ' + a.status, id: 'anomaly-status', text: statusLabel(a.status) })),
+    el('dl', { class: 'facts' },
+      el('dt', { text: 'Event' }), el('dd', { text: e.eventId }),
+      el('dt', { text: 'Incident' }), el('dd', { text: a.incident.id + ' · ' + a.incident.count + ' events since ' + fmtTime(a.incident.firstSeen) }),
+      el('dt', { text: 'Detected' }), el('dd', { text: fmtTime(e.detectedTimestamp) + ' (captured ' + fmtTime(e.captureTimestamp) + ')' }),
+      el('dt', { text: 'Score' }), el('dd', { text: fmtNum(e.score) + ' against the source\'s threshold ' + fmtNum(e.threshold)
+        + ' (' + fmtNum(e.score / e.threshold, 1) + '×; the model\'s own ' + fmtNum(e.modelThreshold) + ')' }),
+      el('dt', { text: 'Model' }), el('dd', { text: e.modelVersion }),
+      el('dt', { text: 'Drift' }), el('dd', { text: !drift || !drift.drift ? 'no drift reported for this source'
+        : drift.drift === 'drift' ? 'drifting since ' + fmtTime(drift.driftSince) : 'recovered at ' + fmtTime(drift.driftSince) }),
+      e.recognisedAs ? el('dt', { text: 'Recognised' }) : null,
+      e.recognisedAs ? el('dd', { text: 'like confirmed "' + e.recognisedAs.label + '"' }) : null,
+      e.suppressed ? el('dt', { text: 'Suppressed' }) : null,
+      e.suppressed ? el('dd', { text: 'like past false alarms of this source' }) : null,
+      a.verdict ? el('dt', { text: 'Verdict' }) : null,
+      a.verdict ? el('dd', { id: 'anomaly-verdict', text: statusLabel(a.verdict.verdict) + (a.verdict.label ? ': ' + a.verdict.label : '')
+        + (a.verdict.note ? ' — ' + a.verdict.note : '') + ' (' + a.verdict.givenBy + ', ' + a.verdict.givenAt + ')' }) : null));
+  const pictures = el('div', { class: 'card', id: 'anomaly-pictures' }, el('h3', { text: 'The frame' }), el('p', { class: 'muted', text: 'Loading…' }));
+  const history = el('div', { class: 'card', id: 'score-history' }, el('h3', { text: 'This source\'s anomalies: score and threshold' }));
+  const similar = el('div', { class: 'card', id: 'similar' }, el('h3', { text: 'Similar past anomalies' }));
+  box.replaceChildren(el('div', { class: 'grid' }, head, judgeCard(a)), pictures, el('div', { class: 'grid' }, history, similar));
+  drawPictures(pictures, a);
+  drawHistory(history, e);
+  drawSimilar(similar, e.eventId);
+}
+function refreshAnomaly() {
+  if (currentAnomaly && !$('anomaly').hidden) showAnomaly(currentAnomaly);
+}
+function judgeCard(a) {
+  const card = el('div', { class: 'card', id: 'judge' }, el('h3', { text: 'Verdict' }));
+  if (!state.session || state.session.role !== 'admin') {
+    card.append(el('p', { class: 'muted', text: 'Judging needs the admin token (signed in read only).' }));
+    return card;
+  }
+  const label = el('input', { id: 'verdict-label', list: 'labels-in-use', placeholder: 'label, e.g. bearing-wear', maxlength: '64' });
+  const note = el('textarea', { id: 'verdict-note', placeholder: 'note (optional)', maxlength: '1000' });
+  // the page is redrawn when the verdict comes back through the feed: what was written stays said
+  const said = state.verdictSaid && state.verdictSaid.id === a.event.eventId ? state.verdictSaid.text : '';
+  const message = el('p', { id: 'verdict-message', class: 'muted', role: 'status', text: said });
+  const list = el('datalist', { id: 'labels-in-use' });
+  get('/api/anomalies/labels').then(l => list.replaceChildren(...Object.keys(l.labels).map(x => el('option', { value: x }))))
+    .catch(() => {});
+  const give = async verdict => {
+    message.className = 'muted';
+    message.textContent = 'Writing…';
+    try {
+      const v = await post('/api/anomalies/' + eventPath(a.event.eventId) + '/verdict',
+        { verdict, label: label.value.trim() || null, note: note.value.trim() || null });
+      message.textContent = 'Written: ' + statusLabel(v.verdict) + (v.label ? ' (' + v.label + ')' : '')
+        + '. Every replica learns it from the verdicts topic.';
+      state.verdictSaid = { id: a.event.eventId, text: message.textContent };
+      setTimeout(refreshAnomaly, 1500);
+    } catch (e) {
+      message.className = 'error';
+      message.textContent = e.message;
+    }
+  };
+  card.append(el('div', { class: 'judge' },
+    el('button', { id: 'verdict-false-alarm', type: 'button', onclick: () => give('false-alarm') }, 'False alarm'),
+    el('button', { id: 'verdict-confirmed', type: 'button', class: 'danger', onclick: () => give('confirmed') }, 'Confirmed'),
+    label, list), note, message);
+  return card;
+}
+async function drawPictures(card, a) {
+  let p;
+  try {
+    p = await get('/api/anomalies/' + eventPath(a.event.eventId) + '/picture');
+  } catch (e) {
+    card.replaceChildren(el('h3', { text: 'The frame' }), el('p', { class: 'muted', text: e.message }));
+    return;
+  }
+  if (p.height > 1) {
+    card.replaceChildren(el('h3', { text: 'The frame, where it is wrong' }), await imagePictures(a, p));
+  } else if (p.windowChannels) {
+    card.replaceChildren(el('h3', { text: 'The window, channel by channel' }),
+      el('p', { class: 'muted', text: 'Each channel over time; the shading is each value\'s error (red: large). '
+        + 'The channels the score rests on are outlined, with their share of the error.' }), channelPlots(a, p));
+  } else {
+    card.replaceChildren(el('h3', { text: 'The frame, value by value' }), valueBars(a, p));
+  }
+}
+async function imagePictures(a, p) {
+  const scale = Math.max(1, Math.ceil(280 / Math.max(p.width, p.height)));
+  const canvas = el('canvas', { class: 'frame', id: 'frame-canvas', width: String(p.width * scale), height: String(p.height * scale) });
+  const g = canvas.getContext('2d');
+  const img = g.createImageData(p.width, p.height);
+  for (let i = 0; i < p.width * p.height; i++) {
+    const rgb = p.channels === 3 ? [p.values[3 * i], p.values[3 * i + 1], p.values[3 * i + 2]] : [p.values[i], p.values[i], p.values[i]];
+    img.data.set(rgb.map(v => Math.round(255 * Math.max(0, Math.min(1, v)))), 4 * i);
+    img.data[4 * i + 3] = 255;
+  }
+  const small = el('canvas', { width: String(p.width), height: String(p.height) });
+  small.getContext('2d').putImageData(img, 0, 0);
+  g.imageSmoothingEnabled = false;
+  g.drawImage(small, 0, 0, p.width * scale, p.height * scale);
+  if (p.region) {
+    g.strokeStyle = '#00e5ff';
+    g.lineWidth = Math.max(1, scale / 4);
+    g.strokeRect(p.region.x * scale, p.region.y * scale, p.region.width * scale, p.region.height * scale);
+  }
+  const heat = el('img', { class: 'heatmap', id: 'heatmap', alt: 'heatmap of ' + a.event.eventId });
+  const blob = await getBlob('/api/anomalies/' + eventPath(a.event.eventId) + '/heatmap.png').catch(() => null);
+  if (blob) heat.src = URL.createObjectURL(blob);
+  const region = p.region ? 'region ' + p.region.width + '×' + p.region.height + ' at (' + p.region.x + ', ' + p.region.y
+    + ') holds ' + Math.round(100 * p.region.share) + ' % of the error' : 'no single region';
+  return el('div', { class: 'pictures' },
+    el('figure', {}, canvas, el('figcaption', { text: 'the frame, ' + region })),
+    el('figure', {}, heat, el('figcaption', { text: 'the error over the frame (heatmap)' })));
+}
+function channelPlots(a, p) {
+  const C = p.windowChannels;
+  const T = p.width / C;
+  const top = new Map(((a.event.explanation || {}).topChannels || []).map(c => [c.index, c]));
+  let peak = 0;
+  p.errors.forEach(x => { peak = Math.max(peak, x); });
+  const W = 260, H = 70;
+  const plots = [];
+  const order = [...Array(C).keys()].sort((x, y) => (top.has(y) ? 1 : 0) - (top.has(x) ? 1 : 0));
+  for (const c of order) {
+    let lo = Infinity, hi = -Infinity;
+    for (let s = 0; s < T; s++) { const v = p.values[s * C + c]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const span = hi > lo ? hi - lo : 1;
+    const x = s => (s + 0.5) * W / T;
+    const y = v => H - 4 - (H - 8) * (v - lo) / span;
+    const shades = [];
+    for (let s = 0; s < T; s++) {
+      const t = peak > 0 ? p.errors[s * C + c] / peak : 0;
+      if (t > 0.05) shades.push(svg('rect', { x: s * W / T, y: 0, width: Math.max(1, W / T), height: H, fill: 'rgba(255,77,79,' + (0.8 * t).toFixed(3) + ')' }));
+    }
+    let d = '';
+    for (let s = 0; s < T; s++) d += (s ? 'L' : 'M') + x(s).toFixed(1) + ' ' + y(p.values[s * C + c]).toFixed(1);
+    const t = top.get(c);
+    plots.push(el('div', { class: 'plot' + (t ? ' top' : ''), 'data-channel': p.channelNames[c] },
+      el('div', { class: 'name' }, el('span', { text: p.channelNames[c] }),
+        el('span', { class: t ? 'error' : 'muted', text: t ? Math.round(100 * t.share) + ' % of the error' : '' })),
+      svg('svg', { width: '100%', viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', height: String(H) },
+        shades, svg('path', { d, fill: 'none', stroke: '#dde3ea', 'stroke-width': '1.2', 'vector-effect': 'non-scaling-stroke' }))));
+  }
+  return el('div', { class: 'plots', id: 'channel-plots' }, plots);
+}
+function valueBars(a, p) {
+  const n = p.width, W = 640, H = 160;
+  let lo = Math.min(0, ...p.values), hi = Math.max(0, ...p.values);
+  const span = hi > lo ? hi - lo : 1;
+  let peak = 0;
+  p.errors.forEach(x => { peak = Math.max(peak, x); });
+  const bars = [];
+  for (let i = 0; i < n; i++) {
+    const t = peak > 0 ? p.errors[i] / peak : 0;
+    const y0 = H - (0 - lo) / span * H, y1 = H - (p.values[i] - lo) / span * H;
+    bars.push(svg('rect', { x: i * W / n, y: Math.min(y0, y1), width: Math.max(1, W / n - 1), height: Math.max(1, Math.abs(y1 - y0)),
+      fill: 'rgb(' + Math.round(120 + 135 * t) + ',' + Math.round(160 - 100 * t) + ',' + Math.round(200 - 150 * t) + ')' },
+      svg('title', { text: (p.channelNames[i] || 'value ' + i) + ': ' + fmtNum(p.values[i]) + ', error ' + fmtNum(p.errors[i]) })));
+  }
+  return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars),
+    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its error.' }));
+}
+async function drawHistory(card, e) {
+  const since = Date.now() - 6 * 3600 * 1000;
+  let answer;
+  try {
+    answer = await get('/api/anomalies?' + new URLSearchParams({ source: e.source, since: String(since), limit: '1000' }));
+  } catch (err) {
+    card.append(el('p', { class: 'muted', text: err.message }));
+    return;
+  }
+  const points = answer.anomalies.map(x => x.event).filter(x => x.threshold > 0).sort((x, y) => x.detectedTimestamp - y.detectedTimestamp);
+  const W = 600, H = 180, L = 40;
+  const t0 = since, t1 = Date.now();
+  const values = points.flatMap(x => [x.score, x.threshold]);
+  const hi = Math.max(...values, e.score) * 1.1;
+  const lo = 0;
+  const X = t => L + (W - L - 4) * (t - t0) / (t1 - t0);
+  const Y = v => H - 16 - (H - 24) * (v - lo) / (hi - lo);
+  let thr = '';
+  points.forEach((x, i) => { thr += (i ? 'L' : 'M') + X(x.detectedTimestamp).toFixed(1) + ' ' + Y(x.threshold).toFixed(1); });
+  card.append(svg('svg', { width: '100%', viewBox: '0 0 ' + W + ' ' + H, id: 'score-chart' },
+    svg('line', { x1: L, x2: W, y1: H - 16, y2: H - 16, stroke: '#2b3440' }),
+    svg('text', { x: 2, y: Y(hi / 1.1) + 4, text: fmtNum(hi / 1.1, 2) }), svg('text', { x: 2, y: H - 16, text: '0' }),
+    svg('text', { x: L, y: H - 2, text: fmtTime(t0) }), svg('text', { x: W - 110, y: H - 2, text: 'now' }),
+    svg('path', { d: thr, fill: 'none', stroke: '#4fb3ff', 'stroke-width': '1.5', 'stroke-dasharray': '4 3' }),
+    points.map(x => svg('circle', { cx: X(x.detectedTimestamp), cy: Y(x.score), r: x.eventId === e.eventId ? 5 : 3,
+      fill: x.eventId === e.eventId ? '#ff4d4f' : '#f08a24' }, svg('title', { text: fmtTime(x.detectedTimestamp) + ': ' + fmtNum(x.score) })))),
+  el('p', { class: 'muted', text: 'The last 6 hours: each dot an anomaly of ' + e.source + ' (red: this one), the dashed line the source\'s '
+    + 'rolling threshold when each was detected. Scores of normal frames are in Grafana.' }));
+}
+async function drawSimilar(card, id) {
+  let answer;
+  try {
+    answer = await get('/api/anomalies/' + eventPath(id) + '/similar?k=' + SIMILAR_K);
+  } catch (e) {
+    card.append(el('p', { class: 'muted', text: e.message }));
+    return;
+  }
+  if (answer.similar.length === 0) {
+    card.append(el('p', { class: 'muted', text: 'Nothing like it in the memory.' }));
+    return;
+  }
+  const items = answer.similar.map(s => {
+    const img = el('img', { alt: 'heatmap of ' + s.eventId, loading: 'lazy' });
+    getBlob('/api/anomalies/' + eventPath(s.eventId) + '/heatmap.png').then(b => { img.src = URL.createObjectURL(b); }).catch(() => img.remove());
+    return el('div', { class: 'item', 'data-event-id': s.eventId, onclick: () => { location.hash = '#/anomaly/' + eventPath(s.eventId); } },
+      img, el('div', { text: Math.round(100 * s.similarity) + ' % alike · ' + s.source }),
+      el('div', {}, el('span', { class: 'status ' + (s.verdict || 'unjudged'), text: statusLabel(s.verdict || 'unjudged') }),
+        s.label ? ' ' + s.label : ''),
+      el('div', { class: 'muted', text: fmtTime(s.detectedTimestamp) + ' · ' + s.count + ' events' }));
+  });
+  card.append(el('div', { class: 'similar' }, items));
+}
+
+// ---------------------------------------------------------------- families
+const PALETTE = ['#4fb3ff', '#f08a24', '#49c27b', '#c77dff', '#ff4d4f', '#f0c020', '#2ec4b6', '#ff85c0', '#9ba3ff', '#a3e635'];
+const STATUS_COLOURS = { 'unjudged': '#f0c020', 'false-alarm': '#49c27b', 'confirmed': '#ff4d4f', 'suppressed': '#8b97a5' };
+async function showFamilies() {
+  const box = $('families');
+  box.replaceChildren(el('p', { class: 'muted', text: 'Grouping the memory\'s signatures…' }));
+  let m;
+  try {
+    m = await get('/api/anomalies/families?limit=2000');
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  state.familyMap = m;
+  const colourBy = el('select', { id: 'colour-by' }, el('option', { value: 'family', text: 'family' }),
+    el('option', { value: 'status', text: 'verdict' }), el('option', { value: 'label', text: 'label' }));
+  const mapCard = el('div', { class: 'card' }, el('h3', { text: 'Map of the newest ' + m.considered + ' anomalies (' + (m.kind || 'no signatures') + ')' }),
+    el('label', {}, 'Colour by ', colourBy), el('div', { id: 'family-map' }));
+  const listCard = el('div', { class: 'card' }, el('h3', { text: m.families.length + ' families (incidents at least '
+    + Math.round(100 * m.similarity) + ' % alike)' }), familyTable(m));
+  const members = el('div', { class: 'card', id: 'family-members' }, el('p', { class: 'muted', text: 'Select a family to see its members.' }));
+  box.replaceChildren(el('div', { class: 'grid' }, mapCard, listCard), members);
+  const redraw = () => drawMap(m, colourBy.value, null);
+  colourBy.addEventListener('change', redraw);
+  redraw();
+}
+function colourOf(p, by, labels) {
+  if (by === 'status') return STATUS_COLOURS[p.status] || '#8b97a5';
+  if (by === 'label') return p.label ? PALETTE[labels.indexOf(p.label) % PALETTE.length] : '#3a4656';
+  return p.family < 0 ? '#3a4656' : PALETTE[p.family % PALETTE.length];
+}
+function drawMap(m, by, selected) {
+  const W = 520, H = 380, pad = 12;
+  const xs = m.points.map(p => p.x), ys = m.points.map(p => p.y);
+  const x0 = Math.min(...xs, 0), x1 = Math.max(...xs, 0), y0 = Math.min(...ys, 0), y1 = Math.max(...ys, 0);
+  const X = x => pad + (W - 2 * pad) * (x - x0) / ((x1 - x0) || 1);
+  const Y = y => H - pad - (H - 2 * pad) * (y - y0) / ((y1 - y0) || 1);
+  const labels = [...new Set(m.points.map(p => p.label).filter(Boolean))];
+  const dots = m.points.map(p => svg('circle', {
+    cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: p.family >= 0 ? 4 : 3, fill: colourOf(p, by, labels),
+    class: selected !== null && p.family !== selected ? 'dim' : '', 'data-family': String(p.family),
+    onclick: () => p.family >= 0 ? selectFamily(p.family) : (location.hash = '#/anomaly/' + eventPath(p.incidentId)),
+  }, svg('title', { text: p.source + ' · ' + statusLabel(p.status) + (p.label ? ' · ' + p.label : '')
+    + (p.family >= 0 ? ' · family ' + p.family : '') + ' · ' + fmtTime(p.lastSeen) })));
+  const legend = by === 'status' ? Object.entries(STATUS_COLOURS).map(([k, c]) => [statusLabel(k), c])
+    : by === 'label' ? labels.map((l, i) => [l, PALETTE[i % PALETTE.length]]).concat([['no label', '#3a4656']])
+      : m.families.slice(0, 10).map(f => ['family ' + f.id, PALETTE[f.id % PALETTE.length]]).concat([['in no family', '#3a4656']]);
+  $('family-map').replaceChildren(svg('svg', { class: 'map', width: '100%', viewBox: '0 0 ' + W + ' ' + H }, dots),
+    el('div', { class: 'legend' }, legend.map(([t, c]) => el('span', {}, el('i', { style: 'background:' + c }), t))));
+}
+function familyTable(m) {
+  return el('table', { class: 'list', id: 'family-table' },
+    el('thead', {}, el('tr', {}, ['Family', 'Incidents', 'Events', 'First seen', 'Last seen', 'Sources', 'Verdicts', 'Labels'].map(h => el('th', { text: h })))),
+    el('tbody', {}, m.families.map(f => el('tr', { 'data-family': String(f.id), onclick: () => selectFamily(f.id) },
+      el('td', {}, el('i', { style: 'display:inline-block;width:10px;height:10px;border-radius:50%;background:' + PALETTE[f.id % PALETTE.length] }), ' ' + f.id),
+      el('td', { text: String(f.incidents) }), el('td', { text: String(f.events) }),
+      el('td', { text: fmtTime(f.firstSeen) }), el('td', { text: fmtTime(f.lastSeen) }),
+      el('td', { text: f.sources.slice(0, 4).join(', ') + (f.sources.length > 4 ? ' +' + (f.sources.length - 4) : '') }),
+      el('td', { text: Object.entries(f.statuses).map(([k, v]) => v + ' ' + statusLabel(k)).join(', ') }),
+      el('td', { text: Object.keys(f.labels).join(', ') })))));
+}
+function selectFamily(id) {
+  const m = state.familyMap;
+  drawMap(m, $('colour-by').value, id);
+  const members = m.points.filter(p => p.family === id).sort((a, b) => b.lastSeen - a.lastSeen);
+  const card = $('family-members');
+  const rows = members.map(p => el('tr', { 'data-event-id': p.incidentId, onclick: () => { location.hash = '#/anomaly/' + eventPath(p.incidentId); } },
+    el('td', { text: fmtTime(p.lastSeen) }), el('td', { text: p.source }), el('td', {}, el('span', { class: 'sev ' + p.severity, text: p.severity })),
+    el('td', { text: String(p.count) }), el('td', {}, el('span', { class: 'status ' + p.status, text: statusLabel(p.status) })),
+    el('td', { text: p.label || '' })));
+  card.replaceChildren(el('h3', { text: 'Family ' + id + ': ' + members.length + ' incidents' }));
+  if (state.session.role === 'admin') {
+    const label = el('input', { id: 'family-label', placeholder: 'label for all of them', maxlength: '64' });
+    const message = el('p', { class: 'muted', role: 'status' });
+    const give = async verdict => {
+      try {
+        const answer = await post('/api/anomalies/verdicts', { eventIds: members.map(p => p.incidentId), verdict, label: label.value.trim() || null });
+        message.className = 'muted';
+        message.textContent = answer.verdicts.length + ' verdicts written.';
+        setTimeout(showFamilies, 1500);
+      } catch (e) {
+        message.className = 'error';
+        message.textContent = e.message;
+      }
+    };
+    card.append(el('div', { class: 'judge' }, el('button', { type: 'button', onclick: () => give('false-alarm') }, 'All false alarms'),
+      el('button', { type: 'button', class: 'danger', onclick: () => give('confirmed') }, 'All confirmed'), label), message);
+  }
+  card.append(el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Last seen', 'Source', 'Severity', 'Events', 'Verdict', 'Label'].map(h => el('th', { text: h })))),
+    el('tbody', {}, rows)));
+}
+
+// ---------------------------------------------------------------- models
+async function showModels() {
+  const box = $('models');
+  if (!state.session.registry) {
+    box.replaceChildren(el('p', { class: 'muted', text: 'This service serves a model from a directory and follows no model '
+      + 'registry (frameguard.registry.enabled=false): there are no versions to manage here.' }));
+    return;
+  }
+  box.replaceChildren(el('p', { class: 'muted', text: 'Reading the registry…' }));
+  let m;
+  try {
+    m = await get('/api/models');
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  const admin = state.session.role === 'admin';
+  box.replaceChildren(el('p', { class: 'muted', text: 'Registry topic ' + m.registryTopic + '; this replica serves ' + (m.serving || 'nothing yet') + '.' }),
+    ...m.models.map(model => modelCard(model, admin, m.serving)));
+}
+function modelCard(model, admin, serving) {
+  const active = model.active ? model.active.version : null;
+  const reason = el('input', { placeholder: 'reason (kept with the change)', class: 'model-reason' });
+  const message = el('p', { class: 'muted', role: 'status' });
+  const change = async (path, body) => {
+    try {
+      const a = await post('/api/models/' + encodeURIComponent(model.name) + path, Object.assign(body, { reason: reason.value.trim() || null }));
+      message.className = 'muted';
+      message.textContent = 'Now active: ' + a.version + '. Every replica following the registry swaps to it.';
+      setTimeout(showModels, 1500);
+    } catch (e) {
+      message.className = 'error';
+      message.textContent = e.message;
+    }
+  };
+  const versions = model.versions.slice().sort((a, b) => (b.createdAt || '').localeCompare(a.createdAt || ''));
+  return el('div', { class: 'card' },
+    el('h2', { text: model.name }),
+    el('p', {}, 'Active: ', el('strong', { text: active || 'none' }), model.active && model.active.reason ? ' — ' + model.active.reason : ''),
+    admin ? el('div', { class: 'judge' }, reason, el('button', { type: 'button', onclick: () => change('/rollback', {}) }, 'Roll back'), message)
+      : el('p', { class: 'muted', text: 'Activation and rollback need the admin token.' }),
+    el('table', { class: 'list' },
+      el('thead', {}, el('tr', {}, ['Version', 'Created', 'Architecture', 'Threshold', 'Champion / challenger', ''].map(h => el('th', { text: h })))),
+      el('tbody', {}, versions.map(v => el('tr', {},
+        el('td', {}, v.version, v.version === active ? el('span', { class: 'status confirmed', text: 'active' }) : null,
+          v.version === serving ? el('span', { class: 'status', text: 'served here' }) : null),
+        el('td', { text: v.createdAt }), el('td', { text: (v.architecture || '') + ' · ' + v.kind + ' ' + v.dim }),
+        el('td', { text: fmtNum(v.threshold) }), el('td', {}, comparison(v)),
+        el('td', {}, admin && v.version !== active ? el('button', { type: 'button', onclick: () => change('/activate', { version: v.version }) }, 'Activate') : null))))));
+}
+function comparison(v) {
+  const c = v.comparison;
+  if (c) {
+    const row = (who, x) => x ? who + ' ' + x.version + ': AUROC ' + fmtNum(x.syntheticAuroc) + ', false alarms ' + fmtNum(100 * x.falseAlarmRate, 2) + ' %' : who + ': none';
+    return el('div', {}, el('div', { text: row('champion', c.champion) }), el('div', { text: row('challenger', c.candidate) }),
+      el('div', { class: c.accepted ? 'muted' : 'error', text: (c.accepted ? 'accepted: ' : 'refused: ') + c.reason }));
+  }
+  if (v.selection) {
+    return el('div', {}, el('div', { text: 'chose ' + v.selection.chosen + ' of ' + v.selection.tried.length + ' architectures' }),
+      el('div', { class: 'muted', text: v.selection.tried.map(t => t.name + ' ' + fmtNum(t.syntheticAuroc)).join(' · ') }));
+  }
+  return el('span', { class: 'muted', text: 'trained by hand' });
+}
+
+// ---------------------------------------------------------------- start
+$('login-form').addEventListener('submit', async ev => {
+  ev.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    await signIn($('token').value.trim());
+  } catch (e) {
+    if (e.status !== 401) $('login-error').textContent = e.message;
+    else signOut('That token was refused.');
+  }
+});
+$('sign-out').addEventListener('click', () => signOut(''));
+for (const id of ['filter-source', 'filter-severity', 'filter-status', 'filter-time']) $(id).addEventListener('change', refilter);
+window.addEventListener('hashchange', () => { currentAnomaly = null; route(); });
+if (state.token) {
+  signIn(state.token).catch(e => { if (e.status !== 401) signOut(e.message); });
+} else {
+  signOut('');
+}
