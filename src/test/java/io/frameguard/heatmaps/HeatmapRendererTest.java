@@ -114,4 +114,57 @@ class HeatmapRendererTest {
         errors[y * g.width() + x] = e;
         return errors;
     }
+
+    @Test
+    void aLongWindowIsReducedAlongTimeNeverAcrossChannels() {
+        int channels = 3;
+        int steps = 4000; // 12,000 values: reduced by blocks of 6 steps
+        float[] values = new float[channels * steps];
+        float[] errors = new float[channels * steps];
+        for (int s = 0; s < steps; s++) {
+            for (int c = 0; c < channels; c++) {
+                values[s * channels + c] = 10f * c + (s % 2); // each channel at its own level
+            }
+        }
+        errors[(2000 * channels) + 1] = 0.5f; // one value of channel 1 at step 2000
+        Picture p = Pictures.window(channels, values.length, values, 0, errors, 0);
+        assertThat(p.windowChannels()).isEqualTo(channels);
+        assertThat(p.wellFormed()).isTrue();
+        assertThat(p.width()).isEqualTo(channels * (int) Math.ceil(steps / 6.0)).isLessThanOrEqualTo(Pictures.MAX_SENSOR_VALUES);
+        int kept = p.width() / channels;
+        for (int s = 0; s < kept; s++) {
+            for (int c = 0; c < channels; c++) {
+                assertThat(p.value(s * channels + c)).isCloseTo(10f * c + 0.5f, org.assertj.core.data.Offset.offset(0.1f));
+            }
+        }
+        int cell = (2000 / 6) * channels + 1;
+        assertThat(p.error(cell)).as("a block keeps its largest error").isEqualTo(0.5f);
+        assertThat(p.error(cell - 1)).isZero();
+        assertThat(p.error(cell + 1)).isZero();
+    }
+
+    @Test
+    void aWindowIsDrawnAsOneRowPerChannelGlowingWhereItsErrorIs() throws Exception {
+        int channels = 4;
+        int steps = 64;
+        float[] values = new float[channels * steps];
+        float[] errors = new float[channels * steps];
+        for (int s = 0; s < steps; s++) {
+            for (int c = 0; c < channels; c++) {
+                values[s * channels + c] = (float) Math.sin(s / 5.0 + c);
+            }
+        }
+        for (int s = 32; s < steps; s++) {
+            errors[s * channels + 2] = 1f; // channel 2 goes wrong in the second half
+        }
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(HeatmapRenderer.png(
+                Pictures.window(channels, values.length, values, 0, errors, 0), 0.01)));
+        int row = img.getHeight() / channels;
+        assertThat(img.getHeight()).isEqualTo(channels * Math.max(HeatmapRenderer.MIN_CHANNEL_ROW, 400 / channels));
+        int late = HeatmapRenderer.STRIP_WIDTH * 3 / 4;
+        int early = HeatmapRenderer.STRIP_WIDTH / 4;
+        assertThat(img.getRGB(late, 2 * row + 1) >> 16 & 0xff).as("channel 2, late").isGreaterThan(200);
+        assertThat(img.getRGB(early, 2 * row + 1) >> 16 & 0xff).as("channel 2, early").isLessThan(60);
+        assertThat(img.getRGB(late, 1) >> 16 & 0xff).as("channel 0, late").isLessThan(60);
+    }
 }

@@ -153,6 +153,79 @@ class AnomalyMemoryIntegrationTest {
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);
+
+        theConsolesQuestionsAreAnswered(query, List.of(confirmed, confirmed2), pump1Ch9, suppressedId, spikes);
+    }
+
+    /** What the operator console asks of the API, over the incidents of the test above. */
+    private void theConsolesQuestionsAreAnswered(String ch3Spike, List<String> confirmed, List<String> falseAlarms,
+            String suppressedId, List<String> spikes) throws Exception {
+        // who the token is
+        assertThat(JSON.readTree(read().get("/api/session").then().statusCode(200).extract().asString()).get("role").asText())
+                .isEqualTo("read");
+        assertThat(JSON.readTree(admin().get("/api/session").then().statusCode(200).extract().asString()).get("role").asText())
+                .isEqualTo("admin");
+        given().port(httpPort).get("/api/session").then().statusCode(401);
+
+        // listings by status, with how many match
+        await().atMost(WAIT).untilAsserted(() -> assertThat(listed("?status=suppressed")).contains(suppressedId));
+        assertThat(listed("?status=confirmed&limit=1000")).containsExactlyInAnyOrderElementsOf(confirmed);
+        assertThat(listed("?status=false-alarm&limit=1000")).containsExactlyInAnyOrderElementsOf(falseAlarms);
+        JsonNode limited = JSON.readTree(read().get("/api/anomalies?status=unjudged&limit=2").then().statusCode(200).extract().asString());
+        assertThat(limited.get("anomalies")).hasSize(2);
+        assertThat(limited.get("matching").asInt()).isGreaterThan(2);
+        read().get("/api/anomalies?status=judged").then().statusCode(400);
+        read().get("/api/anomalies?severity=huge").then().statusCode(400);
+
+        // counts per source, labels in use
+        JsonNode sources = JSON.readTree(read().get("/api/anomalies/sources").then().statusCode(200).extract().asString());
+        Map<String, JsonNode> bySource = new HashMap<>();
+        sources.get("sources").forEach(x -> bySource.put(x.get("source").asText(), x));
+        assertThat(bySource.get("pump-1").get("falseAlarms").asInt()).isEqualTo(falseAlarms.size());
+        assertThat(bySource.get("pump-1").get("suppressed").asInt()).isEqualTo(1);
+        assertThat(bySource.values().stream().mapToInt(x -> x.get("confirmed").asInt()).sum()).isEqualTo(confirmed.size());
+        assertThat(bySource.values().stream().mapToInt(x -> x.get("incidents").asInt()).sum()).isEqualTo(sources.get("incidents").asInt());
+        assertThat(JSON.readTree(read().get("/api/anomalies/labels").then().statusCode(200).extract().asString()).get("labels")
+                .get("ch3-spike").asInt()).isEqualTo(confirmed.size());
+
+        // the frame as numbers: the spiked channel holds the largest error
+        JsonNode picture = JSON.readTree(read().get("/api/anomalies/" + ch3Spike + "/picture").then().statusCode(200)
+                .extract().asString());
+        assertThat(picture.get("width").asInt()).isEqualTo(TestModels.DIM);
+        assertThat(picture.get("values")).hasSize(TestModels.DIM);
+        assertThat(picture.get("channelNames")).hasSize(TestModels.DIM);
+        int worst = 0;
+        for (int i = 0; i < TestModels.DIM; i++) {
+            worst = picture.at("/errors/" + i).asDouble() > picture.at("/errors/" + worst).asDouble() ? i : worst;
+        }
+        assertThat(worst).isEqualTo(3);
+        read().get("/api/anomalies/frames/0/999999/picture").then().statusCode(404);
+
+        // families: every remembered spike is on the map
+        JsonNode families = JSON.readTree(read().get("/api/anomalies/families").then().statusCode(200).extract().asString());
+        assertThat(families.get("points").findValuesAsText("incidentId")).containsAll(spikes);
+        assertThat(families.get("families").size()).isPositive();
+        read().get("/api/anomalies/families?limit=0").then().statusCode(400);
+
+        // one verdict on many events: all checked first, then each written
+        List<String> two = spikes.subList(spikes.size() - 2, spikes.size());
+        admin().body(Map.of("eventIds", List.of(two.get(0), "not an id"), "verdict", "confirmed"))
+                .post("/api/anomalies/verdicts").then().statusCode(400);
+        read().contentType("application/json").body(Map.of("eventIds", two, "verdict", "confirmed"))
+                .post("/api/anomalies/verdicts").then().statusCode(401);
+        admin().body(Map.of("eventIds", two, "verdict", "confirmed", "label", "family-a")).post("/api/anomalies/verdicts")
+                .then().statusCode(200);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(listed("?status=confirmed&limit=1000")).containsAll(two));
+        assertThat(JSON.readTree(read().get("/api/anomalies/" + two.get(0)).then().statusCode(200).extract().asString())
+                .at("/verdict/label").asText()).isEqualTo("family-a");
+    }
+
+    /** The event ids of the incidents a listing returns. */
+    private List<String> listed(String query) throws Exception {
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(read().get("/api/anomalies" + query).then().statusCode(200).extract().asString())
+                .get("anomalies").forEach(a -> ids.add(a.at("/event/eventId").asText()));
+        return ids;
     }
 
     private static KafkaProducer<String, byte[]> producer() {

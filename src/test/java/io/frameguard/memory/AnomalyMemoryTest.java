@@ -124,6 +124,99 @@ class AnomalyMemoryTest {
         assertThat(memory.similar("frames/0/1", 5)).isEmpty();
     }
 
+    @Test
+    void listingsFilterByStatusSeverityAndTimeAndCountPerSource() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            memory.remember(entry(event(1, "pump", 1, 0)));
+            memory.remember(entry(event(2, "pump", 0, 1)));
+            memory.remember(entry(event(3, "fan", 1, 1)));
+            AnomalyEvent suppressed = event(4, "fan", 1, 0.5f).with(new Recollection(List.of(), null,
+                    new Recollection.Suppression(List.of("frames/0/3"))));
+            memory.remember(entry(suppressed));
+            memory.verdict("frames/0/1", verdict(1, Verdict.CONFIRMED, "bearing-wear"));
+            memory.verdict("frames/0/3", verdict(3, Verdict.FALSE_ALARM, null));
+
+            assertThat(ids(memory.recent(new AnomalyMemory.Query(null, 0, 0, AnomalyMemory.UNJUDGED, null), 10)))
+                    .containsExactly("frames/0/2");
+            assertThat(ids(memory.recent(new AnomalyMemory.Query(null, 0, 0, AnomalyMemory.SUPPRESSED, null), 10)))
+                    .containsExactly("frames/0/4");
+            assertThat(ids(memory.recent(new AnomalyMemory.Query(null, 0, 0, Verdict.CONFIRMED, null), 10)))
+                    .containsExactly("frames/0/1");
+            assertThat(ids(memory.recent(new AnomalyMemory.Query("fan", 0, 0, null, null), 10)))
+                    .containsExactly("frames/0/4", "frames/0/3");
+            // last seen at 1000 + offset: [1002, 1004) holds 2 and 3
+            assertThat(ids(memory.recent(new AnomalyMemory.Query(null, 1002, 1004, null, null), 10)))
+                    .containsExactly("frames/0/3", "frames/0/2");
+            assertThat(memory.recent(new AnomalyMemory.Query(null, 0, 0, null, "critical"), 10)).isEmpty();
+            assertThat(memory.count(new AnomalyMemory.Query(null, 0, 0, null, "major"))).isEqualTo(4);
+            assertThat(memory.recent(new AnomalyMemory.Query(null, 0, 0, null, null), 2)).hasSize(2);
+
+            assertThat(memory.sources()).containsExactly(
+                    new AnomalyMemory.SourceCounts("fan", 2, 2, 0, 1, 0, 1, 1004, null, 0),
+                    new AnomalyMemory.SourceCounts("pump", 2, 2, 1, 0, 1, 0, 1002, null, 0));
+            assertThat(memory.labels()).containsExactly(java.util.Map.entry("bearing-wear", 1));
+
+            // a source's drift status: the latest drift event, listed even without anomalies
+            memory.drift("press", new io.frameguard.events.DriftEvent(2, "press", "drift", 0.4, 0.2, "m1", 100, null, 1, 2, 5000));
+            assertThat(memory.sources()).extracting(AnomalyMemory.SourceCounts::source, AnomalyMemory.SourceCounts::drift)
+                    .contains(org.assertj.core.groups.Tuple.tuple("press", "drift"), org.assertj.core.groups.Tuple.tuple("pump", null));
+            memory.drift("press", new io.frameguard.events.DriftEvent(2, "press", "recovered", 0.1, 0.2, "m1", 100, null, 1, 2, 6000));
+            assertThat(memory.drift("press")).get().extracting(io.frameguard.events.DriftEvent::status).isEqualTo("recovered");
+        }
+    }
+
+    @Test
+    void familiesGroupAlikeIncidentsAndMapThemApart() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            java.util.Random random = new java.util.Random(3);
+            long offset = 1;
+            // two kinds of fault, five incidents each, and one unlike either
+            for (int i = 0; i < 5; i++) {
+                memory.remember(entry(event(offset++, "pump-" + i % 2, 1, 0.05f * random.nextFloat())));
+                memory.remember(entry(event(offset++, "fan", 0.05f * random.nextFloat(), 1)));
+            }
+            memory.remember(entry(event(offset, "press", -1, -1)));
+            memory.verdict("frames/0/1", verdict(1, Verdict.CONFIRMED, "bearing-wear"));
+
+            AnomalyFamilies.FamilyMap map = memory.families(null, 100, 0.95);
+            assertThat(map.kind()).isEqualTo(KIND);
+            assertThat(map.considered()).isEqualTo(11);
+            assertThat(map.families()).hasSize(2);
+            assertThat(map.families()).allSatisfy(f -> assertThat(f.incidents()).isEqualTo(5));
+            AnomalyFamilies.Family pumps = map.families().stream().filter(f -> f.sources().contains("pump-0")).findFirst().orElseThrow();
+            assertThat(pumps.sources()).containsExactly("pump-0", "pump-1");
+            assertThat(pumps.labels()).containsExactly(java.util.Map.entry("bearing-wear", 1));
+            assertThat(pumps.statuses()).containsEntry(AnomalyMemory.UNJUDGED, 4).containsEntry(Verdict.CONFIRMED, 1);
+            AnomalyFamilies.Point lone = map.points().stream().filter(p -> p.source().equals("press")).findFirst().orElseThrow();
+            assertThat(lone.family()).isEqualTo(-1);
+            // on the map, members of a family lie closer to each other than to the other family
+            java.util.Map<Integer, double[]> centre = new java.util.HashMap<>();
+            for (AnomalyFamilies.Point p : map.points()) {
+                if (p.family() >= 0) {
+                    double[] c = centre.computeIfAbsent(p.family(), f -> new double[3]);
+                    c[0] += p.x();
+                    c[1] += p.y();
+                    c[2]++;
+                }
+            }
+            double[] a = centre.get(0);
+            double[] b = centre.get(1);
+            double apart = Math.hypot(a[0] / a[2] - b[0] / b[2], a[1] / a[2] - b[1] / b[2]);
+            for (AnomalyFamilies.Point p : map.points()) {
+                if (p.family() >= 0) {
+                    double[] c = centre.get(p.family());
+                    assertThat(Math.hypot(p.x() - c[0] / c[2], p.y() - c[1] / c[2])).isLessThan(apart / 4);
+                }
+            }
+            assertThat(memory.families(null, 4, 0.95).considered()).as("the newest only").isEqualTo(4);
+            assertThat(memory.families("another-kind", 100, 0.95).points()).isEmpty();
+        }
+    }
+
+    private static List<String> ids(List<AnomalyMemory.Remembered> rs) {
+        return rs.stream().map(r -> r.event().eventId()).toList();
+    }
+
     private static AnomalyEvent event(long offset, String source, float x, float y) {
         FrameRef f = new FrameRef("frames", 0, offset);
         return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), source, f, offset, offset, 1000 + offset, 5, 1, 1, "m1",
