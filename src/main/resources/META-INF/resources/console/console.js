@@ -21,7 +21,9 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   session: null,
   incidents: new Map(), // incident id -> EventAnswer
-  fresh: new Set(),
+  pending: new Map(), // incident id -> EventAnswer arrived since the feed was last drawn
+  rows: new Map(), // incident id -> its row in the feed
+  fullRedraw: true,
   matching: 0,
   feedAbort: null,
   redrawPending: false,
@@ -81,11 +83,13 @@ class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 async function call(method, path, body, accept = 'application/json') {
+  const token = state.token;
+  if (!token) throw new ApiError(401, 'signed out');
   let res;
   try {
     res = await fetch(path, {
       method,
-      headers: Object.assign({ 'Authorization': 'Bearer ' + state.token, 'Accept': accept },
+      headers: Object.assign({ 'Authorization': 'Bearer ' + token, 'Accept': accept },
         body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
@@ -95,7 +99,9 @@ async function call(method, path, body, accept = 'application/json') {
   }
   serviceUp();
   if (res.status === 401) {
-    signOut('The token was refused: sign in again.');
+    // only when the token refused is still the one in use: a late answer to a call made before signing out, or
+    // with the token before this one, must not sign out the operator who signed in since
+    if (token === state.token) signOut('The token was refused: sign in again.');
     throw new ApiError(401, 'the token was refused');
   }
   if (!res.ok) {
@@ -151,7 +157,11 @@ function signOut(message) {
   state.session = null;
   if (state.feedAbort) state.feedAbort.abort();
   state.feedAbort = null;
+  clearTimeout(state.countsTimer);
+  state.countsTimer = null;
   state.incidents.clear();
+  state.pending.clear();
+  state.fullRedraw = true;
   for (const id of ['feed', 'anomaly', 'families', 'models', 'tabs', 'role', 'sign-out', 'link-state']) $(id).hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message || '';
@@ -162,8 +172,8 @@ function signOut(message) {
 // ---------------------------------------------------------------- routing: #/feed, #/anomaly/T/P/O, #/families, #/models
 function route() {
   if (!state.session) return;
-  const hash = location.hash || '#/feed';
-  const [, view, ...rest] = hash.split('/');
+  const [path, query] = (location.hash || '#/feed').split('?');
+  const [, view, ...rest] = path.split('/');
   for (const id of ['feed', 'anomaly', 'families', 'models']) $(id).hidden = true;
   document.querySelectorAll('#tabs a').forEach(a => a.classList.toggle('active', a.dataset.tab === (view === 'anomaly' ? 'feed' : view)));
   if (view === 'anomaly' && rest.length === 3) {
@@ -177,7 +187,16 @@ function route() {
     showModels();
   } else {
     $('feed').hidden = false;
-    scheduleRedraw();
+    // #/feed?source=NAME: a link from Grafana's per-source panels
+    const source = new URLSearchParams(query || '').get('source');
+    if (source !== null && source !== $('filter-source').value) {
+      const select = $('filter-source');
+      if (![...select.options].some(o => o.value === source)) select.append(el('option', { value: source, text: source }));
+      select.value = source;
+      refilter();
+    } else {
+      scheduleRedraw(true);
+    }
   }
 }
 
@@ -213,7 +232,7 @@ async function loadFeed() {
     const answer = await get('/api/anomalies?' + q);
     answer.anomalies.slice().reverse().forEach(keep);
     state.matching = answer.matching;
-    scheduleRedraw();
+    scheduleRedraw(true);
   } catch (e) {
     if (e.status === 503) $('feed-summary').textContent = 'The anomaly memory is not answering: ' + e.message;
   }
@@ -252,7 +271,9 @@ function refilter() {
   state.incidents.clear();
   loadFeed();
 }
-function scheduleRedraw() {
+/** Redraws the feed soon: in full ({@code full}: filters changed, a listing loaded) or only the rows that changed. */
+function scheduleRedraw(full) {
+  if (full) state.fullRedraw = true;
   if (state.redrawPending) return;
   state.redrawPending = true;
   setTimeout(() => requestAnimationFrame(() => { state.redrawPending = false; drawFeed(); }), REDRAW_MS);
@@ -260,22 +281,54 @@ function scheduleRedraw() {
 function drawFeed() {
   if ($('feed').hidden) return;
   const f = filters();
-  const rows = [...state.incidents.values()].filter(a => admits(f, a))
-    .sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ROWS);
   const body = $('feed-table').tBodies[0];
-  body.replaceChildren(...rows.map(feedRow));
-  state.fresh.clear();
-  $('feed-summary').textContent = rows.length === 0 ? 'No anomaly matches.'
-    : 'Showing the newest ' + rows.length + ' of ' + Math.max(state.matching, rows.length) + ' matching.';
+  if (state.fullRedraw) {
+    state.fullRedraw = false;
+    state.pending.clear();
+    const rows = [...state.incidents.values()].filter(a => admits(f, a))
+      .sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ROWS).map(a => feedRow(a, false));
+    body.replaceChildren(...rows);
+    state.rows = new Map(rows.map(r => [r.dataset.incidentId, r]));
+  } else {
+    // only what arrived since the last redraw: at 100 anomalies a second, rebuilding 300 rows each time would keep
+    // the page's one thread busy; oldest first, so that the newest ends on top
+    const arrived = [...state.pending.values()].sort((a, b) => a.lastSeen - b.lastSeen);
+    state.pending.clear();
+    for (const a of arrived) {
+      const shown = state.rows.get(a.incident.id);
+      if (shown) {
+        shown.remove();
+        state.rows.delete(a.incident.id);
+      }
+      if (!admits(f, a)) continue;
+      const row = feedRow(a, true);
+      let before = body.firstElementChild; // new incidents go on top; a judged one back where it was
+      while (before && Number(before.dataset.lastSeen) > a.lastSeen) before = before.nextElementSibling;
+      body.insertBefore(row, before);
+      state.rows.set(a.incident.id, row);
+    }
+    while (body.rows.length > MAX_ROWS) {
+      state.rows.delete(body.lastElementChild.dataset.incidentId);
+      body.lastElementChild.remove();
+    }
+  }
+  const shown = body.rows.length;
+  // marks for bench/console (time to first render): a user timing, visible in the browser's performance tools
+  if (shown > 0 && performance.getEntriesByName('frameguard:feed-rendered').length === 0) {
+    performance.mark('frameguard:feed-rendered');
+  }
+  $('feed-summary').textContent = shown === 0 ? 'No anomaly matches.'
+    : 'Showing the newest ' + shown + ' of ' + Math.max(state.matching, shown) + ' matching.';
 }
-function feedRow(a) {
+function feedRow(a, fresh) {
   const e = a.event;
   const what = a.verdict && a.verdict.label ? a.verdict.label
     : e.recognisedAs ? 'like ' + e.recognisedAs.label
       : e.explanation && e.explanation.topChannels && e.explanation.topChannels.length
         ? e.explanation.topChannels.slice(0, 3).map(c => c.name).join(', ') : '';
   return el('tr', {
-    class: state.fresh.has(a.incident.id) ? 'fresh' : null, 'data-event-id': e.eventId,
+    class: fresh ? 'fresh' : null, 'data-event-id': e.eventId, 'data-incident-id': a.incident.id,
+    'data-last-seen': String(a.lastSeen),
     onclick: () => { location.hash = '#/anomaly/' + eventPath(e.eventId); },
   }, el('td', { text: fmtTime(a.lastSeen) }), el('td', { text: e.source }),
     el('td', {}, el('span', { class: 'sev ' + e.severity, text: e.severity })),
@@ -299,7 +352,10 @@ async function startFeed() {
       const res = await fetch('/api/anomalies/feed', {
         headers: { 'Authorization': 'Bearer ' + state.token, 'Accept': 'text/event-stream' }, signal: abort.signal,
       });
-      if (res.status === 401) { signOut('The token was refused: sign in again.'); return; }
+      if (res.status === 401) {
+        if (!abort.signal.aborted) signOut('The token was refused: sign in again.');
+        return;
+      }
       if (!res.ok) {
         let why = res.status + ' ' + res.statusText;
         try { why = (await res.json()).error || why; } catch (_) { /* not JSON */ }
@@ -311,8 +367,13 @@ async function startFeed() {
       await readEvents(res.body, answer => {
         if (!state.incidents.has(answer.incident.id) && admits(filters(), answer)) state.matching += 1;
         keep(answer);
-        state.fresh.add(answer.incident.id);
-        scheduleRedraw();
+        if ($('feed').hidden) {
+          state.fullRedraw = true; // drawn in full when the feed is shown again
+        } else {
+          state.pending.delete(answer.incident.id);
+          state.pending.set(answer.incident.id, answer);
+          scheduleRedraw(false);
+        }
         countsSoon();
         if (currentAnomaly && answer.members.includes(currentAnomaly)) refreshAnomaly();
       });
@@ -431,6 +492,10 @@ function judgeCard(a) {
   return card;
 }
 async function drawPictures(card, a) {
+  await drawPicturesOf(card, a);
+  performance.mark('frameguard:anomaly-rendered');
+}
+async function drawPicturesOf(card, a) {
   let p;
   try {
     p = await get('/api/anomalies/' + eventPath(a.event.eventId) + '/picture');

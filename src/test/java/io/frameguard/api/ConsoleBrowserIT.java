@@ -8,6 +8,7 @@ import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.local.LocalService;
+import io.frameguard.testing.Browsers;
 import io.frameguard.testing.ExternalTool;
 import io.frameguard.testing.TestModels;
 import io.frameguard.training.AutoencoderTrainer;
@@ -41,12 +42,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -74,8 +71,6 @@ class ConsoleBrowserIT {
 
     @Test
     void anOperatorSeesJudgesAndIsToldWhenTheServiceIsDown() throws Exception {
-        String chromium = ExternalTool.require("chromium", "apt-get install chromium");
-        String chromedriver = ExternalTool.require("chromedriver", "apt-get install chromium-driver");
         String kcat = ExternalTool.require("kcat", "apt-get install kcat");
         Path app = Path.of("target/quarkus-app");
         assertThat(app.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
@@ -120,7 +115,7 @@ class ConsoleBrowserIT {
                 producePastAnomalies(bootstrap);
                 awaitUntil(() -> get(base, "/api/anomalies?limit=1000").get("matching").asInt() >= 6, "past anomalies remembered");
 
-                browser = chrome(chromium, chromedriver);
+                browser = Browsers.chromium();
                 WebDriverWait wait = new WebDriverWait(browser, WAIT);
                 browser.get(base + "/");
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
@@ -159,6 +154,15 @@ class ConsoleBrowserIT {
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#family-map circle")));
                 browser.get(base + "/console/#/models");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("models"), "console-it"));
+
+                // Grafana's per-source links open the feed of that source
+                browser.get(base + "/console/#/feed?source=machine-2");
+                wait.until(d -> {
+                    List<WebElement> rows = d.findElements(By.cssSelector("#feed-table tbody tr td:nth-child(2)"));
+                    return !rows.isEmpty() && rows.stream().allMatch(td -> td.getText().equals("machine-2"));
+                });
+                assertThat(new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-source")))
+                        .getFirstSelectedOption().getText()).isEqualTo("machine-2");
 
                 // the admin token judges: "false alarm" is written, and the API then returns it
                 browser.findElement(By.id("sign-out")).click();
@@ -206,20 +210,6 @@ class ConsoleBrowserIT {
                 service.close();
             }
         }
-    }
-
-    static WebDriver chrome(String chromium, String chromedriver) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium);
-        // new headless mode; no sandbox: CI runs as root in a container, where chromium's sandbox cannot start
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                "--disable-gpu");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(new File(chromedriver))
-                .usingAnyFreePort().build();
-        return new ChromeDriver(driver, options);
     }
 
     private static void signIn(WebDriver browser, WebDriverWait wait, String token) {

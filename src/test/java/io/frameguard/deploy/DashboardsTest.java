@@ -46,7 +46,19 @@ class DashboardsTest {
                 for (JsonNode t : p.path("targets")) {
                     assertThat(t.path("expr").asText()).isNotBlank();
                 }
+                // a panel per source leads to that source's feed in the operator console
+                if (p.path("targets").findValuesAsText("expr").stream().anyMatch(e -> e.contains("by (source"))) {
+                    assertThat(p.at("/fieldConfig/defaults/links").findValuesAsText("url")).as("console link of %s", p.path("title"))
+                            .containsExactly("${console}/console/#/feed?source=${__field.labels.source:percentencode}");
+                }
             }
+            JsonNode console = null;
+            for (JsonNode v : d.at("/templating/list")) {
+                console = "console".equals(v.path("name").asText()) ? v : console;
+            }
+            assertThat(console).as("the console URL variable of %s", f).isNotNull();
+            assertThat(console.path("type").asText()).isEqualTo("textbox");
+            assertThat(d.path("links").findValuesAsText("url")).anyMatch(u -> u.startsWith("${console}/console/"));
         }
     }
 }
