@@ -231,10 +231,12 @@ public class AnomalyResource {
 
     /**
      * An anomaly's picture as numbers, for the console to draw: values and errors cell by cell (a window's: step after
-     * step, {@code windowChannels} values each), with its channels' names where the event names them.
+     * step, {@code windowChannels} values each), the model's reconstruction of it laid out alike (null when the model
+     * gave none), with its channels' names where the event names them.
      */
     public record PictureAnswer(String eventId, int width, int height, int channels, Integer windowChannels,
-            float[] values, float[] errors, List<String> channelNames, io.frameguard.events.ImageRegion region) {}
+            float[] values, float[] reconstruction, float[] errors, List<String> channelNames,
+            io.frameguard.events.ImageRegion region) {}
 
     @GET
     @Path("/{topic}/{partition}/{offset}/picture")
@@ -250,6 +252,13 @@ public class AnomalyResource {
             float[] values = new float[p.frame().length];
             for (int i = 0; i < values.length; i++) {
                 values[i] = p.value(i);
+            }
+            float[] reconstruction = null;
+            if (p.reconstruction() != null) {
+                reconstruction = new float[p.reconstruction().length];
+                for (int i = 0; i < reconstruction.length; i++) {
+                    reconstruction[i] = p.reconstructed(i);
+                }
             }
             float[] errors = new float[p.errors().length];
             for (int i = 0; i < errors.length; i++) {
@@ -272,7 +281,7 @@ public class AnomalyResource {
             io.frameguard.events.ImageRegion region = p.height() > 1
                     ? io.frameguard.inference.ImageRegions.find(errors, 0, p.width(), p.height()) : null;
             return Response.ok(new PictureAnswer(r.entry().id(), p.width(), p.height(), p.channels(), p.windowChannels(),
-                    values, errors, List.of(names), region)).build();
+                    values, reconstruction, errors, List.of(names), region)).build();
         }).orElseGet(() -> unknown(id)));
     }
 

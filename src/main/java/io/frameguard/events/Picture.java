@@ -17,17 +17,29 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param frame one byte per cell and channel, row by row
  * @param windowChannels a sensor window's channels: its one row holds {@code width / windowChannels} steps of that many
  *     values each, step after step (null: not a window)
+ * @param reconstruction the frame as the model rebuilt it, reduced and quantised as {@code frame} (between
+ *     {@code frameMin} and {@code frameMax}, clamped); null when the model gives none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
-        byte[] frame, Integer windowChannels) {
+        byte[] frame, Integer windowChannels, byte[] reconstruction) {
 
     public static final int QUANTA = 255;
 
     /** The picture of an image or of a one-step sensor frame. */
     public Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
             byte[] frame) {
-        this(width, height, channels, errorScale, errors, frameMin, frameMax, frame, null);
+        this(width, height, channels, errorScale, errors, frameMin, frameMax, frame, null, null);
+    }
+
+    /** The same picture with the model's reconstruction of the frame. */
+    public Picture withReconstruction(byte[] r) {
+        return new Picture(width, height, channels, errorScale, errors, frameMin, frameMax, frame, windowChannels, r);
+    }
+
+    /** The reconstruction's value {@code i} (cell × channels + channel). */
+    public float reconstructed(int i) {
+        return frameMin + (frameMax - frameMin) * (reconstruction[i] & 0xff) / QUANTA;
     }
 
     /** The error of cell {@code i}. */
@@ -46,6 +58,7 @@ public record Picture(int width, int height, int channels, float errorScale, byt
         return width > 0 && height > 0 && (channels == 1 || channels == 3) && errors != null && errors.length == cells
                 && frame != null && frame.length == cells * channels && Float.isFinite(errorScale)
                 && Float.isFinite(frameMin) && Float.isFinite(frameMax)
-                && (windowChannels == null || (height == 1 && windowChannels > 0 && width % windowChannels == 0));
+                && (windowChannels == null || (height == 1 && windowChannels > 0 && width % windowChannels == 0))
+                && (reconstruction == null || reconstruction.length == frame.length);
     }
 }

@@ -27,21 +27,79 @@ public final class Pictures {
     public static Picture of(ImageGeometry image, int dim, float[] values, int valueOffset, float[] errors, int errorOffset) {
         int width = image == null ? dim : image.width();
         int height = image == null ? 1 : image.height();
+        int block = block(image, dim);
+        int w = ceilDiv(width, block);
+        int h = ceilDiv(height, block);
+        float[] frame = reduceFrame(image, dim, values, valueOffset);
+        float[] error = new float[w * h];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int cell = (y / block) * w + x / block;
+                error[cell] = Math.max(error[cell], finite(errors[errorOffset + y * width + x]));
+            }
+        }
+        float min = image != null ? 0f : min(frame);
+        float max = image != null ? 1f : max(frame);
+        float scale = Math.max(0f, max(error));
+        return new Picture(w, h, image == null ? 1 : image.channels(), scale, quantise(error, 0f, scale), min, max,
+                quantise(frame, min, max));
+    }
+
+    /**
+     * The picture of a sensor window of {@code channels} channels ({@code dim / channels} steps, step after step): steps
+     * are reduced in whole blocks, never channels with each other, so that each channel can be drawn over time.
+     */
+    public static Picture window(int channels, int dim, float[] values, int valueOffset, float[] errors, int errorOffset) {
+        int block = ceilDiv(dim, MAX_SENSOR_VALUES);
+        float[] frame = reduceWindow(channels, dim, values, valueOffset);
+        float[] error = new float[frame.length];
+        for (int v = 0; v < dim; v++) {
+            int cell = (v / channels / block) * channels + v % channels;
+            error[cell] = Math.max(error[cell], finite(errors[errorOffset + v]));
+        }
+        float min = min(frame);
+        float max = max(frame);
+        float scale = Math.max(0f, max(error));
+        return new Picture(frame.length, 1, 1, scale, quantise(error, 0f, scale), min, max, quantise(frame, min, max),
+                channels, null);
+    }
+
+    /**
+     * The picture with the model's reconstruction of its frame ({@code reconstruction[offset..]}, {@code dim} values in
+     * the frame's units), reduced as the frame was and quantised on the frame's scale.
+     *
+     * @param image the frame's geometry; null for sensor frames and windows
+     */
+    public static Picture withReconstruction(Picture picture, ImageGeometry image, int dim, float[] reconstruction, int offset) {
+        float[] reduced = picture.windowChannels() != null
+                ? reduceWindow(picture.windowChannels(), dim, reconstruction, offset)
+                : reduceFrame(image, dim, reconstruction, offset);
+        return reduced.length != picture.frame().length ? picture
+                : picture.withReconstruction(quantise(reduced, picture.frameMin(), picture.frameMax()));
+    }
+
+    /** Cells per block side: an image's longer side to at most {@value #MAX_IMAGE_SIDE}, a sensor frame to its maximum. */
+    private static int block(ImageGeometry image, int dim) {
+        return image == null ? ceilDiv(dim, MAX_SENSOR_VALUES) : ceilDiv(Math.max(image.width(), image.height()), MAX_IMAGE_SIDE);
+    }
+
+    /** A frame's values, each block's mean (per colour channel). */
+    private static float[] reduceFrame(ImageGeometry image, int dim, float[] values, int offset) {
+        int width = image == null ? dim : image.width();
+        int height = image == null ? 1 : image.height();
         int channels = image == null ? 1 : image.channels();
-        int block = image == null ? ceilDiv(dim, MAX_SENSOR_VALUES) : ceilDiv(Math.max(width, height), MAX_IMAGE_SIDE);
+        int block = block(image, dim);
         int w = ceilDiv(width, block);
         int h = ceilDiv(height, block);
         float[] frame = new float[w * h * channels];
-        float[] error = new float[w * h];
         int[] counts = new int[w * h];
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 int cell = (y / block) * w + x / block;
                 int pixel = y * width + x;
                 counts[cell]++;
-                error[cell] = Math.max(error[cell], finite(errors[errorOffset + pixel]));
                 for (int c = 0; c < channels; c++) {
-                    frame[cell * channels + c] += finite(values[valueOffset + pixel * channels + c]);
+                    frame[cell * channels + c] += finite(values[offset + pixel * channels + c]);
                 }
             }
         }
@@ -50,30 +108,20 @@ public final class Pictures {
                 frame[cell * channels + c] /= counts[cell];
             }
         }
-        float min = image != null ? 0f : min(frame);
-        float max = image != null ? 1f : max(frame);
-        float scale = Math.max(0f, max(error));
-        return new Picture(w, h, channels, scale, quantise(error, 0f, scale), min, max, quantise(frame, min, max));
+        return frame;
     }
 
-    /**
-     * The picture of a sensor window of {@code channels} channels ({@code dim / channels} steps, step after step): steps
-     * are reduced in whole blocks, never channels with each other, so that each channel can be drawn over time.
-     */
-    public static Picture window(int channels, int dim, float[] values, int valueOffset, float[] errors, int errorOffset) {
+    /** A window's values, each channel's mean over each block of steps. */
+    private static float[] reduceWindow(int channels, int dim, float[] values, int offset) {
         int steps = dim / channels;
         int block = ceilDiv(dim, MAX_SENSOR_VALUES);
         int kept = ceilDiv(steps, block);
         float[] frame = new float[kept * channels];
-        float[] error = new float[kept * channels];
         int[] counts = new int[kept];
         for (int s = 0; s < steps; s++) {
-            int cell = s / block;
-            counts[cell]++;
+            counts[s / block]++;
             for (int c = 0; c < channels; c++) {
-                int v = s * channels + c;
-                frame[cell * channels + c] += finite(values[valueOffset + v]);
-                error[cell * channels + c] = Math.max(error[cell * channels + c], finite(errors[errorOffset + v]));
+                frame[(s / block) * channels + c] += finite(values[offset + s * channels + c]);
             }
         }
         for (int cell = 0; cell < kept; cell++) {
@@ -81,11 +129,7 @@ public final class Pictures {
                 frame[cell * channels + c] /= counts[cell];
             }
         }
-        float min = min(frame);
-        float max = max(frame);
-        float scale = Math.max(0f, max(error));
-        return new Picture(kept * channels, 1, 1, scale, quantise(error, 0f, scale), min, max, quantise(frame, min, max),
-                channels);
+        return frame;
     }
 
     private static byte[] quantise(float[] v, float min, float max) {

@@ -5,5 +5,12 @@ package io.frameguard.inference;
  *
  * @param errors the error maps: per frame {@code ModelCard.Input#errorWidth()} values
  * @param signatures the signatures: per frame {@code ModelCard.Signature#length()} values; null for a model without
+ * @param reconstructions the frames as the autoencoder rebuilt them, per frame {@code dim} values in the frame's units;
+ *     null unless the {@code describe} function of a model that has one computed them
  */
-public record ModelOutputs(float[] errors, float[] signatures) {}
+public record ModelOutputs(float[] errors, float[] signatures, float[] reconstructions) {
+
+    public ModelOutputs(float[] errors, float[] signatures) {
+        this(errors, signatures, null);
+    }
+}

@@ -39,7 +39,10 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
         }
         NDArray errors = output(list, ModelArtifact.OUTPUT_NAME, errorWidth);
         NDArray signatures = output(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
-        return new ModelOutputs(errors.toFloatArray(), signatures.toFloatArray());
+        // by name only: for a sensor model it is as wide as the error map, so its width cannot tell it apart
+        NDArray reconstructions = list.get(ModelArtifact.RECONSTRUCTION_NAME);
+        return new ModelOutputs(errors.toFloatArray(), signatures.toFloatArray(),
+                reconstructions == null ? null : reconstructions.toFloatArray());
     }
 
     /** The output of that name, or, where the engine did not name its outputs, the one that many values wide. */

@@ -30,6 +30,11 @@ public record ModelArtifact(Path dir, ModelCard card) {
     /** The optional second output: one signature per frame ({@link ModelCard.Signature}). */
     public static final String SIGNATURE_NAME = "signature";
     /**
+     * An output of the {@code describe} function: each frame as the autoencoder rebuilt it, in the frame's own units
+     * (what the console draws over the frame). Models exported before it have none.
+     */
+    public static final String RECONSTRUCTION_NAME = "reconstruction";
+    /**
      * The SavedModel function that also computes the signatures ({@code serving_default} computes the error maps
      * only, so that scoring a frame does not pay for a signature that only candidate anomalies need). Models exported
      * before it have one function with both outputs.

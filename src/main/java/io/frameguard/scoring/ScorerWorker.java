@@ -324,7 +324,7 @@ final class ScorerWorker implements Runnable {
             }
         }
         long t0 = System.nanoTime();
-        float[][] signatures = describeCandidates(session, buffer, dim, scored, pictures, perCall);
+        float[][] signatures = describeCandidates(session, buffer, shape, scored, pictures, perCall);
         long inferenceMicros = (java.util.Arrays.stream(callNanos).sum() + System.nanoTime() - t0) / 1000;
         long now = System.currentTimeMillis();
         String version = session.card().version();
@@ -367,10 +367,12 @@ final class ScorerWorker implements Runnable {
     /**
      * The signatures of the candidate anomalies among a batch's frames (those with a picture): from the first pass where
      * the model's one function computed them (models exported before the split), otherwise from its {@code describe}
-     * function run on those frames alone, at most {@code perCall} per call. Null for the other frames.
+     * function run on those frames alone, at most {@code perCall} per call, which also gives their reconstructions for
+     * their pictures (when the model has them). Null for the other frames.
      */
-    private static float[][] describeCandidates(ModelRunner.Session session, float[] values, int dim, List<ScoredFrame> scored,
-            Picture[] pictures, int perCall) throws ai.djl.translate.TranslateException {
+    private static float[][] describeCandidates(ModelRunner.Session session, float[] values, FrameShape shape,
+            List<ScoredFrame> scored, Picture[] pictures, int perCall) throws ai.djl.translate.TranslateException {
+        int dim = shape.dim();
         float[][] signatures = new float[scored.size()][];
         var card = session.card().signature();
         if (card == null) {
@@ -392,9 +394,14 @@ final class ScorerWorker implements Runnable {
             for (int r = 0; r < n; r++) {
                 System.arraycopy(values, wanted.get(from + r) * dim, rows, r * dim, dim);
             }
-            float[] out = session.describe(new FrameBatch(rows, n, dim)).signatures();
+            ModelOutputs described = session.describe(new FrameBatch(rows, n, dim));
+            float[] out = described.signatures();
             for (int r = 0; r < n; r++) {
-                signatures[wanted.get(from + r)] = java.util.Arrays.copyOfRange(out, r * card.length(), (r + 1) * card.length());
+                int i = wanted.get(from + r);
+                signatures[i] = java.util.Arrays.copyOfRange(out, r * card.length(), (r + 1) * card.length());
+                if (described.reconstructions() != null && described.reconstructions().length == n * dim) {
+                    pictures[i] = Pictures.withReconstruction(pictures[i], shape.image(), dim, described.reconstructions(), r * dim);
+                }
             }
         }
         return signatures;

@@ -507,19 +507,20 @@ async function drawPicturesOf(card, a) {
     card.replaceChildren(el('h3', { text: 'The frame, where it is wrong' }), await imagePictures(a, p));
   } else if (p.windowChannels) {
     card.replaceChildren(el('h3', { text: 'The window, channel by channel' }),
-      el('p', { class: 'muted', text: 'Each channel over time; the shading is each value\'s error (red: large). '
+      el('p', { class: 'muted', text: 'Each channel over time (white), the model\'s reconstruction (dashed blue'
+        + (p.reconstruction ? '' : ': not given by this model') + '); the shading is each value\'s error (red: large). '
         + 'The channels the score rests on are outlined, with their share of the error.' }), channelPlots(a, p));
   } else {
     card.replaceChildren(el('h3', { text: 'The frame, value by value' }), valueBars(a, p));
   }
 }
-async function imagePictures(a, p) {
-  const scale = Math.max(1, Math.ceil(280 / Math.max(p.width, p.height)));
-  const canvas = el('canvas', { class: 'frame', id: 'frame-canvas', width: String(p.width * scale), height: String(p.height * scale) });
+/** A canvas of an image picture's values (the frame, or its reconstruction), each cell {@code scale} pixels wide. */
+function imageCanvas(p, values, scale, id) {
+  const canvas = el('canvas', { class: 'frame', id, width: String(p.width * scale), height: String(p.height * scale) });
   const g = canvas.getContext('2d');
   const img = g.createImageData(p.width, p.height);
   for (let i = 0; i < p.width * p.height; i++) {
-    const rgb = p.channels === 3 ? [p.values[3 * i], p.values[3 * i + 1], p.values[3 * i + 2]] : [p.values[i], p.values[i], p.values[i]];
+    const rgb = p.channels === 3 ? [values[3 * i], values[3 * i + 1], values[3 * i + 2]] : [values[i], values[i], values[i]];
     img.data.set(rgb.map(v => Math.round(255 * Math.max(0, Math.min(1, v)))), 4 * i);
     img.data[4 * i + 3] = 255;
   }
@@ -527,11 +528,18 @@ async function imagePictures(a, p) {
   small.getContext('2d').putImageData(img, 0, 0);
   g.imageSmoothingEnabled = false;
   g.drawImage(small, 0, 0, p.width * scale, p.height * scale);
+  return canvas;
+}
+async function imagePictures(a, p) {
+  const scale = Math.max(1, Math.ceil(280 / Math.max(p.width, p.height)));
+  const canvas = imageCanvas(p, p.values, scale, 'frame-canvas');
   if (p.region) {
+    const g = canvas.getContext('2d');
     g.strokeStyle = '#00e5ff';
     g.lineWidth = Math.max(1, scale / 4);
     g.strokeRect(p.region.x * scale, p.region.y * scale, p.region.width * scale, p.region.height * scale);
   }
+  const rebuilt = p.reconstruction ? imageCanvas(p, p.reconstruction, scale, 'reconstruction-canvas') : null;
   const heat = el('img', { class: 'heatmap', id: 'heatmap', alt: 'heatmap of ' + a.event.eventId });
   const blob = await getBlob('/api/anomalies/' + eventPath(a.event.eventId) + '/heatmap.png').catch(() => null);
   if (blob) heat.src = URL.createObjectURL(blob);
@@ -539,6 +547,7 @@ async function imagePictures(a, p) {
     + ') holds ' + Math.round(100 * p.region.share) + ' % of the error' : 'no single region';
   return el('div', { class: 'pictures' },
     el('figure', {}, canvas, el('figcaption', { text: 'the frame, ' + region })),
+    rebuilt ? el('figure', {}, rebuilt, el('figcaption', { text: 'as the model rebuilt it' })) : null,
     el('figure', {}, heat, el('figcaption', { text: 'the error over the frame (heatmap)' })));
 }
 function channelPlots(a, p) {
@@ -552,7 +561,12 @@ function channelPlots(a, p) {
   const order = [...Array(C).keys()].sort((x, y) => (top.has(y) ? 1 : 0) - (top.has(x) ? 1 : 0));
   for (const c of order) {
     let lo = Infinity, hi = -Infinity;
-    for (let s = 0; s < T; s++) { const v = p.values[s * C + c]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (let s = 0; s < T; s++) {
+      for (const v of p.reconstruction ? [p.values[s * C + c], p.reconstruction[s * C + c]] : [p.values[s * C + c]]) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
     const span = hi > lo ? hi - lo : 1;
     const x = s => (s + 0.5) * W / T;
     const y = v => H - 4 - (H - 8) * (v - lo) / span;
@@ -563,22 +577,36 @@ function channelPlots(a, p) {
     }
     let d = '';
     for (let s = 0; s < T; s++) d += (s ? 'L' : 'M') + x(s).toFixed(1) + ' ' + y(p.values[s * C + c]).toFixed(1);
+    let r = '';
+    if (p.reconstruction) {
+      for (let s = 0; s < T; s++) r += (s ? 'L' : 'M') + x(s).toFixed(1) + ' ' + y(p.reconstruction[s * C + c]).toFixed(1);
+    }
     const t = top.get(c);
     plots.push(el('div', { class: 'plot' + (t ? ' top' : ''), 'data-channel': p.channelNames[c] },
       el('div', { class: 'name' }, el('span', { text: p.channelNames[c] }),
         el('span', { class: t ? 'error' : 'muted', text: t ? Math.round(100 * t.share) + ' % of the error' : '' })),
       svg('svg', { width: '100%', viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', height: String(H) },
-        shades, svg('path', { d, fill: 'none', stroke: '#dde3ea', 'stroke-width': '1.2', 'vector-effect': 'non-scaling-stroke' }))));
+        shades, r ? svg('path', { d: r, class: 'reconstruction', fill: 'none', stroke: '#4fb3ff', 'stroke-width': '1.2',
+          'stroke-dasharray': '3 2', 'vector-effect': 'non-scaling-stroke' }) : null,
+        svg('path', { d, fill: 'none', stroke: '#dde3ea', 'stroke-width': '1.2', 'vector-effect': 'non-scaling-stroke' }))));
   }
   return el('div', { class: 'plots', id: 'channel-plots' }, plots);
 }
 function valueBars(a, p) {
   const n = p.width, W = 640, H = 160;
-  let lo = Math.min(0, ...p.values), hi = Math.max(0, ...p.values);
+  const all = p.reconstruction ? p.values.concat(p.reconstruction) : p.values;
+  const lo = Math.min(0, ...all), hi = Math.max(0, ...all);
   const span = hi > lo ? hi - lo : 1;
   let peak = 0;
   p.errors.forEach(x => { peak = Math.max(peak, x); });
   const bars = [];
+  const ticks = [];
+  if (p.reconstruction) { // the model's value for each: a tick across its bar
+    for (let i = 0; i < n; i++) {
+      const yr = H - (p.reconstruction[i] - lo) / span * H;
+      ticks.push(svg('line', { class: 'reconstruction', x1: i * W / n, x2: (i + 1) * W / n - 1, y1: yr, y2: yr, stroke: '#4fb3ff', 'stroke-width': '2' }));
+    }
+  }
   for (let i = 0; i < n; i++) {
     const t = peak > 0 ? p.errors[i] / peak : 0;
     const y0 = H - (0 - lo) / span * H, y1 = H - (p.values[i] - lo) / span * H;
@@ -586,8 +614,9 @@ function valueBars(a, p) {
       fill: 'rgb(' + Math.round(120 + 135 * t) + ',' + Math.round(160 - 100 * t) + ',' + Math.round(200 - 150 * t) + ')' },
       svg('title', { text: (p.channelNames[i] || 'value ' + i) + ': ' + fmtNum(p.values[i]) + ', error ' + fmtNum(p.errors[i]) })));
   }
-  return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars),
-    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its error.' }));
+  return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars, ticks),
+    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its error'
+      + (p.reconstruction ? '; the blue tick is what the model expected.' : '.') }));
 }
 async function drawHistory(card, e) {
   const since = Date.now() - 6 * 3600 * 1000;

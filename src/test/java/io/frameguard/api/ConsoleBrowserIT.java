@@ -143,6 +143,7 @@ class ConsoleBrowserIT {
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#channel-plots .plot")));
                 assertThat(browser.findElements(By.cssSelector("#channel-plots .plot"))).hasSize(CHANNELS);
                 assertThat(browser.findElements(By.cssSelector("#channel-plots .plot.top"))).isNotEmpty();
+                assertThat(browser.findElements(By.cssSelector("#channel-plots path.reconstruction"))).hasSize(CHANNELS);
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#similar .item img[src^='blob:']")));
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#score-chart circle")));
                 assertThat(browser.findElement(By.id("judge")).getText()).contains("needs the admin token");

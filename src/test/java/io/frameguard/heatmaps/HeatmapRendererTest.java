@@ -144,6 +144,34 @@ class HeatmapRendererTest {
     }
 
     @Test
+    void aReconstructionIsReducedAndScaledAsItsFrame() {
+        int channels = 2;
+        int steps = 3000; // blocks of 2 steps
+        float[] values = new float[channels * steps];
+        float[] rebuilt = new float[channels * steps];
+        for (int s = 0; s < steps; s++) {
+            values[s * channels] = s % 2; // channel 0 between 0 and 1
+            values[s * channels + 1] = 10;
+            rebuilt[s * channels] = 0.5f;
+            rebuilt[s * channels + 1] = 20; // beyond the frame's range: clamped to its top
+        }
+        Picture p = Pictures.withReconstruction(Pictures.window(channels, values.length, values, 0, new float[values.length], 0),
+                null, values.length, rebuilt, 0);
+        assertThat(p.wellFormed()).isTrue();
+        assertThat(p.reconstruction()).hasSameSizeAs(p.frame());
+        assertThat(p.reconstructed(0)).isCloseTo(0.5f, org.assertj.core.data.Offset.offset(0.05f));
+        assertThat(p.reconstructed(1)).isEqualTo(p.frameMax());
+
+        ImageGeometry g = new ImageGeometry(128, 128, ImageGeometry.GRAY);
+        float[] image = new float[g.dim()];
+        float[] same = image.clone();
+        java.util.Arrays.fill(same, 0.25f);
+        Picture small = Pictures.withReconstruction(Pictures.of(g, g.dim(), image, 0, new float[g.pixels()], 0), g, g.dim(), same, 0);
+        assertThat(small.reconstruction()).hasSize(64 * 64);
+        assertThat(small.reconstructed(100)).isCloseTo(0.25f, org.assertj.core.data.Offset.offset(0.003f));
+    }
+
+    @Test
     void aWindowIsDrawnAsOneRowPerChannelGlowingWhereItsErrorIs() throws Exception {
         int channels = 4;
         int steps = 64;

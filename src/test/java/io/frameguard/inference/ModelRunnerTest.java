@@ -80,6 +80,20 @@ class ModelRunnerTest {
             assertThat(described.signatures()).hasSize(3 * scorer.card().signature().length());
             assertThat(described.errors()).containsExactly(scoring.errors());
             assertThat(s.scoreWithSignatures(new FrameBatch(frames, 3, DIM))).allSatisfy(f -> assertThat(f.signature()).isNotNull());
+            // describe also rebuilds each frame, in the frame's own units: the error map is exactly its distance from
+            // the frame in standard units ((x - r) / std, squared), and a spike is not rebuilt
+            float[] rebuilt = described.reconstructions();
+            assertThat(rebuilt).hasSize(3 * DIM);
+            float[] std = scorer.card().preprocessing().std();
+            for (int i = 0; i < 3 * DIM; i++) {
+                double distance = (rebuilt[i] - frames[i]) / std[i % DIM];
+                assertThat(distance * distance).as("value %d", i)
+                        .isCloseTo(described.errors()[i], org.assertj.core.data.Offset.offset(1e-3 + 1e-3 * described.errors()[i]));
+            }
+            float[] spiked = sim.faulty("s", 4, SensorSimulator.Fault.SPIKE, 3, 4);
+            float[] spikedRebuilt = s.describe(new FrameBatch(spiked, 1, DIM)).reconstructions();
+            assertThat(Math.abs(spikedRebuilt[3] - spiked[3]) / std[3]).as("the spiked value is not rebuilt")
+                    .isGreaterThan(3 * Math.abs(spikedRebuilt[0] - spiked[0]) / std[0]);
         }
     }
 

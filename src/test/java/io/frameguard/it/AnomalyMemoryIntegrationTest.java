@@ -199,6 +199,14 @@ class AnomalyMemoryIntegrationTest {
             worst = picture.at("/errors/" + i).asDouble() > picture.at("/errors/" + worst).asDouble() ? i : worst;
         }
         assertThat(worst).isEqualTo(3);
+        // with the model's reconstruction: the spiked value is where frame and reconstruction part most
+        assertThat(picture.get("reconstruction")).hasSize(TestModels.DIM);
+        int apart = 0;
+        for (int i = 0; i < TestModels.DIM; i++) {
+            apart = Math.abs(picture.at("/values/" + i).asDouble() - picture.at("/reconstruction/" + i).asDouble())
+                    > Math.abs(picture.at("/values/" + apart).asDouble() - picture.at("/reconstruction/" + apart).asDouble()) ? i : apart;
+        }
+        assertThat(apart).isEqualTo(3);
         read().get("/api/anomalies/frames/0/999999/picture").then().statusCode(404);
 
         // families: every remembered spike is on the map
