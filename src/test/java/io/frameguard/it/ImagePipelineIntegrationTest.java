@@ -152,6 +152,21 @@ class ImagePipelineIntegrationTest {
             given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN)
                     .get("/api/anomalies/frames/0/999999/heatmap.png").then().statusCode(404);
 
+            // the console's picture of it: the frame, the model's reconstruction and the region, on the picture's grid
+            JsonNode drawn = JSON.readTree(given().header("Authorization", "Bearer " + ImagePipelineTestResource.READ_TOKEN)
+                    .get(heatmap.replace("/heatmap.png", "/picture")).then().statusCode(200).extract().asByteArray());
+            assertThat(drawn.get("width").asInt()).isEqualTo(28);
+            assertThat(drawn.get("height").asInt()).isEqualTo(28);
+            assertThat(drawn.get("values")).hasSize(28 * 28);
+            assertThat(drawn.get("reconstruction")).hasSize(28 * 28);
+            assertThat(drawn.at("/region/width").asInt()).isPositive();
+            double frameToRebuilt = 0;
+            for (int i = 0; i < 28 * 28; i++) {
+                frameToRebuilt += Math.abs(drawn.at("/values/" + i).asDouble() - drawn.at("/reconstruction/" + i).asDouble());
+                assertThat(drawn.at("/reconstruction/" + i).asDouble()).isBetween(0.0, 1.0);
+            }
+            assertThat(frameToRebuilt / (28 * 28)).as("a garment that is no sneaker is not rebuilt as itself").isGreaterThan(0.02);
+
             // "has anything like this been seen?": the same garment, sent to the API, finds the incident it is part of
             String frame = event.at("/frame/partition").asInt() + "/" + event.at("/frame/offset").asLong();
             Sent same = sent.stream().filter(x -> (x.partition() + "/" + x.offset()).equals(frame)).findFirst().orElseThrow();
