@@ -32,7 +32,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import org.jboss.resteasy.reactive.RestStreamElementType;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -327,15 +329,33 @@ public class AnomalyResource {
         }
     }
 
+    /** The name of the feed's events (its keep-alive comments have none). */
+    static final String FEED_EVENT = "incident";
+
     @GET
     @Path("/feed")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<EventAnswer> feed(@QueryParam("source") String source) {
+    public Multi<OutboundSseEvent> feed(@QueryParam("source") String source, @Context Sse sse) {
         if (memory.memory().isEmpty()) { // off, not caught up or stopped: as every memory answer, 503 with the reason
             throw new WebApplicationException(error(Response.Status.SERVICE_UNAVAILABLE, memory.problem()));
         }
-        return memory.changes(source).map(EventAnswer::of);
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        Multi<OutboundSseEvent> incidents = memory.changes(source)
+                .map(r -> sse.newEventBuilder().name(FEED_EVENT).data(json(EventAnswer.of(r))).build())
+                .onTermination().invoke(() -> ended.set(true));
+        // a comment line while nothing arrives: an idle response is what proxies close
+        Multi<OutboundSseEvent> keepAlive = Multi.createFrom().ticks().every(config.api().feedHeartbeat())
+                .select().first(tick -> !ended.get())
+                .map(tick -> sse.newEventBuilder().comment("keep-alive").build());
+        return Multi.createBy().merging().streams(incidents, keepAlive);
+    }
+
+    private static String json(Object answer) {
+        try {
+            return io.frameguard.events.JsonSerde.MAPPER.writeValueAsString(answer);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an incident as JSON", e);
+        }
     }
 
     @GET

@@ -295,6 +295,12 @@ public interface FrameguardConfig {
          * must present one of them. At least 16 characters; from a secret (FRAMEGUARD_API_READ_TOKEN).
          */
         java.util.Optional<String> readToken();
+
+        /**
+         * How often the live feed ({@code /api/anomalies/feed}) sends a comment line while no incident arrives, so that
+         * proxies and load balancers (nginx closes an idle response after 60 s by default) keep a quiet feed open.
+         */
+        @WithDefault("15s") java.time.Duration feedHeartbeat();
     }
 
     interface Metrics {

@@ -267,7 +267,14 @@ class AnomalyMemoryIntegrationTest {
         java.net.http.HttpResponse<java.util.stream.Stream<String>> response = open.get(30, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
-        Thread reader = new Thread(() -> response.body().filter(l -> l.startsWith("data:")).forEach(lines::add), "feed-reader");
+        java.util.concurrent.BlockingQueue<String> comments = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> response.body().forEach(l -> {
+            if (l.startsWith("data:")) {
+                lines.add(l);
+            } else if (l.startsWith(":")) {
+                comments.add(l);
+            }
+        }), "feed-reader");
         reader.setDaemon(true);
         reader.start();
 
@@ -286,6 +293,9 @@ class AnomalyMemoryIntegrationTest {
         JsonNode judged = nextFeedItem(lines);
         assertThat(judged.at("/event/eventId").asText()).isEqualTo(id);
         assertThat(judged.at("/verdict/verdict").asText()).isEqualTo("false-alarm");
+        // a quiet feed still sends a comment line every frameguard.api.feed-heartbeat (1 s here), which proxies see
+        comments.clear();
+        assertThat(comments.poll(10, TimeUnit.SECONDS)).as("a keep-alive comment").startsWith(":");
         response.body().close();
     }
 

@@ -29,6 +29,6 @@ public class AnomalyMemoryTestResource extends BrokerTestResource {
         // spike by spike; MemoryReplicasIT merges); suppression on
         return Map.of("frameguard.api.admin-token", ADMIN_TOKEN, "frameguard.api.read-token", READ_TOKEN,
                 "frameguard.detector.adapt-rate", "0", "frameguard.memory.suppress-similarity", "0.9",
-                "frameguard.memory.merge-window", "0s");
+                "frameguard.memory.merge-window", "0s", "frameguard.api.feed-heartbeat", "1s");
     }
 }
