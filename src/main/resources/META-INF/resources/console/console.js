@@ -40,6 +40,7 @@ function el(tag, attrs, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k === 'class') e.className = v;
     else if (k === 'text') e.textContent = v;
+    else if (k === 'style') Object.assign(e.style, v); // an object: the page's CSP allows no style attributes
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? '' : v);
   }
@@ -719,13 +720,13 @@ function drawMap(m, by, selected) {
     : by === 'label' ? labels.map((l, i) => [l, PALETTE[i % PALETTE.length]]).concat([['no label', '#3a4656']])
       : m.families.slice(0, 10).map(f => ['family ' + f.id, PALETTE[f.id % PALETTE.length]]).concat([['in no family', '#3a4656']]);
   $('family-map').replaceChildren(svg('svg', { class: 'map', width: '100%', viewBox: '0 0 ' + W + ' ' + H }, dots),
-    el('div', { class: 'legend' }, legend.map(([t, c]) => el('span', {}, el('i', { style: 'background:' + c }), t))));
+    el('div', { class: 'legend' }, legend.map(([t, c]) => el('span', {}, el('i', { style: { background: c } }), t))));
 }
 function familyTable(m) {
   return el('table', { class: 'list', id: 'family-table' },
     el('thead', {}, el('tr', {}, ['Family', 'Incidents', 'Events', 'First seen', 'Last seen', 'Sources', 'Verdicts', 'Labels'].map(h => el('th', { text: h })))),
     el('tbody', {}, m.families.map(f => el('tr', { 'data-family': String(f.id), onclick: () => selectFamily(f.id) },
-      el('td', {}, el('i', { style: 'display:inline-block;width:10px;height:10px;border-radius:50%;background:' + PALETTE[f.id % PALETTE.length] }), ' ' + f.id),
+      el('td', {}, el('i', { class: 'dot', style: { background: PALETTE[f.id % PALETTE.length] } }), ' ' + f.id),
       el('td', { text: String(f.incidents) }), el('td', { text: String(f.events) }),
       el('td', { text: fmtTime(f.firstSeen) }), el('td', { text: fmtTime(f.lastSeen) }),
       el('td', { text: f.sources.slice(0, 4).join(', ') + (f.sources.length > 4 ? ' +' + (f.sources.length - 4) : '') }),

@@ -115,6 +115,14 @@ class ConsoleBrowserIT {
                 producePastAnomalies(bootstrap);
                 awaitUntil(() -> get(base, "/api/anomalies?limit=1000").get("matching").asInt() >= 6, "past anomalies remembered");
 
+                // the page is served by the service itself, under a strict content security policy
+                HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/console/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.body()).contains("console.js").doesNotContain("http://", "https://");
+                assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
+                        .contains("script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'");
+
                 browser = Browsers.chromium();
                 WebDriverWait wait = new WebDriverWait(browser, WAIT);
                 browser.get(base + "/");
