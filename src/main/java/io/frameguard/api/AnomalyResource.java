@@ -52,6 +52,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *       with their verdicts and status (unjudged, false-alarm, confirmed, suppressed), and how many match;
  *   <li>{@code GET /api/anomalies/sources}: every source's incidents counted by status;
  *   <li>{@code GET /api/anomalies/labels}: the labels in use;
+ *   <li>{@code GET /api/anomalies/history?source=&hours=}: a source's scores and threshold minute by minute;
  *   <li>{@code GET /api/anomalies/families?kind=&limit=}: the families of similar incidents and a 2-D map of them;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/picture}: the anomaly's frame and error map as numbers;
  *   <li>{@code POST /api/anomalies/verdicts} {@code {"eventIds":[...],"verdict":...}}: one verdict on many events;
@@ -211,6 +212,27 @@ public class AnomalyResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response labels() {
         return withMemory(m -> Response.ok(new LabelsAnswer(m.labels())).build());
+    }
+
+    public record HistoryAnswer(String source, List<io.frameguard.events.SourceMinute> minutes) {}
+
+    /**
+     * A source's scores and rolling threshold minute by minute over the last {@code hours} (at most the six the memory
+     * keeps), oldest first: the console's chart of a source.
+     */
+    @GET
+    @Path("/history")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response history(@QueryParam("source") String source, @QueryParam("hours") @DefaultValue("6") int hours) {
+        if (blank(source) == null) {
+            return error(Response.Status.BAD_REQUEST, "source is required");
+        }
+        int most = AnomalyMemory.HISTORY_MINUTES / 60;
+        if (hours < 1 || hours > most) {
+            return error(Response.Status.BAD_REQUEST, "hours must be between 1 and " + most);
+        }
+        long since = System.currentTimeMillis() - hours * 3_600_000L;
+        return withMemory(m -> Response.ok(new HistoryAnswer(source, m.history(source, since))).build());
     }
 
     /** Most incidents a family map places (DBSCAN compares every pair). */

@@ -109,9 +109,9 @@ final class TrainerCommand implements Callable<Integer> {
         TrainerMetrics metrics = new TrainerMetrics();
         AutoCloseable server = metricsPort > 0 ? metrics.serve(metricsPort) : null;
         Map<String, Object> clientConfig = registry.clientConfig();
-        // The trainer never reads dead letters nor the memory: those names are the defaults, unused.
+        // The trainer never reads dead letters, the memory nor the history: those names are the defaults, unused.
         Topics topics = Topics.named(framesTopic, scoresTopic, anomaliesTopic, Topics.DEFAULT_DLQ, driftTopic, verdictsTopic,
-                Topics.DEFAULT_MEMORY);
+                Topics.DEFAULT_MEMORY, Topics.DEFAULT_HISTORY);
         Path work = workDir != null ? workDir : Files.createTempDirectory("frameguard-trainer");
         RetrainingJob.Settings settings = new RetrainingJob.Settings(model, topics, maxFrames, minFrames, holdoutFraction,
                 epochs, threads, activate, defaultContentType, work, Duration.ofMinutes(2));

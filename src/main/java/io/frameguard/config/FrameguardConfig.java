@@ -63,6 +63,12 @@ public interface FrameguardConfig {
          */
         @WithDefault("anomaly-memory") @NotBlank String memory();
 
+        /** Each source's scores and threshold minute by minute ({@code SourceMinute}), for the console's charts. */
+        @WithDefault("source-history") @NotBlank String history();
+
+        /** How long the history topic keeps a minute ({@code retention.ms} of a topic created at start). */
+        @WithDefault("2d") java.time.Duration historyRetention();
+
         /** Create missing topics at start (off where topics are managed elsewhere). */
         @WithDefault("true") boolean create();
 

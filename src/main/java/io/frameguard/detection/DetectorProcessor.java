@@ -1,5 +1,11 @@
 package io.frameguard.detection;
 
+import io.frameguard.events.SourceMinute;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
+
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
@@ -14,7 +20,11 @@ import org.jboss.logging.Logger;
 /**
  * Applies the {@link ThresholdPolicy} to each score with the source's stored state. For each anomaly it forwards two
  * records: the {@link AnomalyEvent} (key = source) and the {@link MemoryEntry} of the incident the event belongs to
- * ({@link IncidentPolicy}; key = incident id), which carries the score record's picture.
+ * ({@link IncidentPolicy}; key = incident id), which carries the score record's picture. And every
+ * {@value #HISTORY_EVERY_SECONDS} s (wall clock) each source's minute so far as a {@link SourceMinute} (key = source):
+ * its frames, highest and mean score, threshold and anomalies; a minute that ended is forwarded once more, then
+ * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
+ * for charts, not accounting).
  */
 public final class DetectorProcessor implements Processor<String, ScoreRecord, String, Object> {
 
@@ -28,6 +38,30 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, SourceState> store;
     private KeyValueStore<String, IncidentPolicy.OpenIncident> incidentStore;
+    /** How often each source's minute so far goes to the history topic. */
+    static final int HISTORY_EVERY_SECONDS = 10;
+    /** Each source's minute running. */
+    private final Map<String, Minute> minutes = new HashMap<>();
+
+    /** A source's scores in one minute, added up as they come. */
+    private static final class Minute {
+        final long start;
+        long frames;
+        double max = Double.NEGATIVE_INFINITY;
+        double sum;
+        double threshold;
+        long anomalies;
+        String modelVersion;
+
+        Minute(long start) {
+            this.start = start;
+        }
+
+        SourceMinute record(String source) {
+            return new SourceMinute(SourceMinute.SCHEMA_VERSION, source, start, frames, max, sum / frames, threshold, anomalies,
+                    modelVersion);
+        }
+    }
 
     /**
      * Keeps each source's state in the store {@code storeName} and its latest incident in {@code incidentStoreName}.
@@ -49,6 +83,43 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.incidentStore = context.getStateStore(incidentStoreName);
+        context.schedule(Duration.ofSeconds(HISTORY_EVERY_SECONDS), PunctuationType.WALL_CLOCK_TIME, this::writeHistory);
+    }
+
+    /** Each source's minute so far to the history; the minutes that ended, a last time. */
+    private void writeHistory(long now) {
+        long current = now - now % SourceMinute.MINUTE_MS;
+        for (var it = minutes.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            forwardMinute(e.getKey(), e.getValue());
+            if (e.getValue().start < current) {
+                it.remove();
+            }
+        }
+    }
+
+    private void forwardMinute(String source, Minute m) {
+        context.forward(new Record<>(source, m.record(source), m.start + SourceMinute.MINUTE_MS - 1));
+    }
+
+    /** Adds a judged score to its source's minute (the detector's clock), the minute before written if it ended. */
+    private void addToHistory(String source, ScoreRecord s, ThresholdPolicy.Decision d) {
+        long now = context.currentSystemTimeMs();
+        long start = now - now % SourceMinute.MINUTE_MS;
+        Minute m = minutes.get(source);
+        if (m == null || m.start != start) {
+            if (m != null) {
+                forwardMinute(source, m);
+            }
+            m = new Minute(start);
+            minutes.put(source, m);
+        }
+        m.frames++;
+        m.max = Math.max(m.max, s.score());
+        m.sum += s.score();
+        m.threshold = d.threshold();
+        m.anomalies += d.anomaly() ? 1 : 0;
+        m.modelVersion = s.modelVersion();
     }
 
     /**
@@ -74,6 +145,7 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
         ThresholdPolicy.Decision d = policy.evaluate(store.get(source), s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
         store.put(source, d.next());
         metrics.threshold(source, d.next().threshold());
+        addToHistory(source, s, d);
         if (!d.anomaly()) {
             return;
         }

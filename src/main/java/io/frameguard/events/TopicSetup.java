@@ -44,6 +44,8 @@ public final class TopicSetup {
                         t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                                 TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
                                 TopicConfig.RETENTION_MS_CONFIG, Long.toString(memoryAge.toMillis())));
+                    } else if (name.equals(topics.history().name())) {
+                        t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(settings.historyRetention().toMillis())));
                     } else if (topics.compacted().contains(name)) {
                         t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
                     }

@@ -29,7 +29,8 @@ public record Topics(
         Topic<String, byte[]> dlq,
         Topic<String, DriftEvent> drift,
         Topic<String, Verdict> verdicts,
-        Topic<String, MemoryEntry> memory) {
+        Topic<String, MemoryEntry> memory,
+        Topic<String, SourceMinute> history) {
 
     public static final String DEFAULT_FRAMES = "frames";
     public static final String DEFAULT_SCORES = "scores";
@@ -38,16 +39,18 @@ public record Topics(
     public static final String DEFAULT_DRIFT = "drift";
     public static final String DEFAULT_VERDICTS = "verdicts";
     public static final String DEFAULT_MEMORY = "anomaly-memory";
+    public static final String DEFAULT_HISTORY = "source-history";
 
     public static final Serde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
     public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
     public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
     public static final Serde<Verdict> VERDICT_SERDE = new JsonSerde<>(Verdict.class);
     public static final Serde<MemoryEntry> MEMORY_SERDE = new JsonSerde<>(MemoryEntry.class);
+    public static final Serde<SourceMinute> HISTORY_SERDE = new JsonSerde<>(SourceMinute.class);
 
     /** The topics with these names. */
     public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
-            String memory) {
+            String memory, String history) {
         return new Topics(
                 new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(scores, Serdes.String(), SCORE_SERDE),
@@ -55,7 +58,8 @@ public record Topics(
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(drift, Serdes.String(), DRIFT_SERDE),
                 verdicts(verdicts),
-                new Topic<>(memory, Serdes.String(), MEMORY_SERDE));
+                new Topic<>(memory, Serdes.String(), MEMORY_SERDE),
+                new Topic<>(history, Serdes.String(), HISTORY_SERDE));
     }
 
     /** The verdicts topic of that name (for clients that need no other topic). */
@@ -64,18 +68,18 @@ public record Topics(
     }
 
     public static Topics from(FrameguardConfig.Topics t) {
-        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts(), t.memory());
+        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts(), t.memory(), t.history());
     }
 
     public static Topics defaults() {
         return named(DEFAULT_FRAMES, DEFAULT_SCORES, DEFAULT_ANOMALIES, DEFAULT_DLQ, DEFAULT_DRIFT, DEFAULT_VERDICTS,
-                DEFAULT_MEMORY);
+                DEFAULT_MEMORY, DEFAULT_HISTORY);
     }
 
     /** Every topic's name, frames first. */
     public List<String> names() {
         return List.of(frames.name(), scores.name(), anomalies.name(), dlq.name(), drift.name(), verdicts.name(),
-                memory.name());
+                memory.name(), history.name());
     }
 
     /** The topics that keep the latest record per key (cleanup.policy=compact). */

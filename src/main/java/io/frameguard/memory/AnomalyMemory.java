@@ -5,6 +5,7 @@ import io.frameguard.events.DriftEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
+import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Verdict;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -96,6 +97,10 @@ public final class AnomalyMemory implements AutoCloseable {
     /** By event id, the oldest received first; at most {@code maxEntries}. */
     private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
     private final MemoryIndex index = new MemoryIndex();
+    /** Each source's minutes of the last {@link #HISTORY_MINUTES}, oldest first, by minute start. */
+    private final Map<String, java.util.TreeMap<Long, SourceMinute>> history = new HashMap<>();
+    /** Minutes of a source's history kept: six hours. */
+    public static final int HISTORY_MINUTES = 360;
     /** Each source's latest drift event (drift or recovered). */
     private final Map<String, DriftEvent> drift = new HashMap<>();
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
@@ -155,6 +160,26 @@ public final class AnomalyMemory implements AutoCloseable {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * Takes a minute of a source's history: the latest record of a minute is the whole minute so far. Minutes more than
+     * {@value #HISTORY_MINUTES} before the source's newest are forgotten.
+     */
+    public synchronized void history(SourceMinute m) {
+        if (closed || m == null || m.source() == null) {
+            return;
+        }
+        java.util.TreeMap<Long, SourceMinute> minutes = history.computeIfAbsent(m.source(), s -> new java.util.TreeMap<>());
+        minutes.put(m.minute(), m);
+        long oldest = minutes.lastKey() - (HISTORY_MINUTES - 1) * SourceMinute.MINUTE_MS;
+        minutes.headMap(oldest).clear();
+    }
+
+    /** A source's minutes since {@code since} (epoch ms), oldest first. */
+    public synchronized List<SourceMinute> history(String source, long since) {
+        java.util.TreeMap<Long, SourceMinute> minutes = history.get(source);
+        return minutes == null ? List.of() : List.copyOf(minutes.tailMap(since - since % SourceMinute.MINUTE_MS).values());
     }
 
     /** Takes a source's latest drift event (null: forgotten). */

@@ -5,6 +5,7 @@ import io.frameguard.detection.PastAnomalies;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
+import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,7 +37,8 @@ import org.jboss.logging.Logger;
 /**
  * Builds this replica's {@link AnomalyMemory} from Kafka and keeps it current: the whole memory topic (compacted by
  * incident, records older than {@code frameguard.memory.max-age} deleted by the broker, and forgotten here too), the
- * whole (compacted) verdicts topic and the drift topic (each source's latest drift status), read_committed, on a thread of its own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
+ * whole (compacted) verdicts topic, the drift topic (each source's latest drift status) and the last hours of the
+ * history topic (each source's minutes), read_committed, on a thread of its own. The memory answers once it has read what the topics held at start ({@link #memory()}); the detector asks it
  * about each new anomaly ({@link #recall}).
  */
 @ApplicationScoped
@@ -132,9 +134,22 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             all.addAll(partitions(consumer, topics.verdicts().name()));
             // the sources' drift status, shown beside their anomalies: the latest drift event of a source holds
             all.addAll(partitions(consumer, topics.drift().name()));
+            // the sources' minutes, read from as far back as the memory keeps them
+            List<TopicPartition> history = partitions(consumer, topics.history().name());
+            all.addAll(history);
             consumer.assign(all);
             Map<TopicPartition, Long> ends = consumer.endOffsets(all, TIMEOUT);
             consumer.seekToBeginning(all);
+            long historyFrom = System.currentTimeMillis() - AnomalyMemory.HISTORY_MINUTES * SourceMinute.MINUTE_MS;
+            Map<TopicPartition, Long> at = new HashMap<>();
+            history.forEach(tp -> at.put(tp, historyFrom));
+            consumer.offsetsForTimes(at, TIMEOUT).forEach((tp, found) -> {
+                if (found != null) {
+                    consumer.seek(tp, found.offset());
+                } else {
+                    consumer.seek(tp, ends.get(tp)); // nothing that recent
+                }
+            });
             long maxAge = config.memory().maxAge().toMillis();
             long lastSweep = 0;
             while (running) {
@@ -144,6 +159,9 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                     }
                     if (r.topic().equals(topics.memory().name())) {
                         remember(topics, r);
+                    } else if (r.topic().equals(topics.history().name())) {
+                        memory.history(r.value() == null ? null : read(() -> topics.history().deserialize(r.value())));
+                        continue;
                     } else if (r.topic().equals(topics.drift().name())) {
                         memory.drift(r.key(), r.value() == null ? null : read(() -> topics.drift().deserialize(r.value())));
                         continue;

@@ -12,6 +12,7 @@ import io.frameguard.drift.DriftState;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Topic;
 import io.frameguard.events.Topics;
 import io.frameguard.memory.MemoryFollower;
@@ -36,7 +37,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
  * branches with changelogged per-source state stores: detection ({@link DetectorProcessor}: the rolling
- * threshold, to {@code anomalies}, and each anomaly's incident to the memory topic) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
+ * threshold, to {@code anomalies}, each anomaly's incident to the memory topic, and each source's minutes to the
+ * history topic) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
  * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task. A third
  * processor ({@link IdleSourceExpiry}) removes the state of sources that stopped sending.
  */
@@ -54,6 +56,7 @@ public class TopologyProducer {
     static final String DETECTOR = "detector";
     static final String EVENTS = "events";
     static final String MEMORY = "memory";
+    static final String HISTORY = "history";
     static final String DRIFT = "drift";
     static final String EXPIRY = "idle-source-expiry";
 
@@ -99,7 +102,9 @@ public class TopologyProducer {
                 .branch((k, v) -> v instanceof AnomalyEvent, Branched.withConsumer(s -> to(s, AnomalyEvent.class, topics.anomalies()),
                         EVENTS))
                 .branch((k, v) -> v instanceof MemoryEntry, Branched.withConsumer(s -> to(s, MemoryEntry.class, topics.memory()),
-                        MEMORY));
+                        MEMORY))
+                .branch((k, v) -> v instanceof SourceMinute, Branched.withConsumer(s -> to(s, SourceMinute.class, topics.history()),
+                        HISTORY));
         if (!idleExpiry.isZero()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LAST_SEEN_STORE), Serdes.String(),
                     Serdes.Long()).withCachingEnabled());

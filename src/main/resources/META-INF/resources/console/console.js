@@ -447,7 +447,7 @@ async function showAnomaly(id) {
       a.verdict ? el('dd', { id: 'anomaly-verdict', text: statusLabel(a.verdict.verdict) + (a.verdict.label ? ': ' + a.verdict.label : '')
         + (a.verdict.note ? ' — ' + a.verdict.note : '') + ' (' + a.verdict.givenBy + ', ' + a.verdict.givenAt + ')' }) : null));
   const pictures = el('div', { class: 'card', id: 'anomaly-pictures' }, el('h3', { text: 'The frame' }), el('p', { class: 'muted', text: 'Loading…' }));
-  const history = el('div', { class: 'card', id: 'score-history' }, el('h3', { text: 'This source\'s anomalies: score and threshold' }));
+  const history = el('div', { class: 'card', id: 'score-history' }, el('h3', { text: 'This source: score against its threshold' }));
   const similar = el('div', { class: 'card', id: 'similar' }, el('h3', { text: 'Similar past anomalies' }));
   box.replaceChildren(el('div', { class: 'grid' }, head, judgeCard(a)), pictures, el('div', { class: 'grid' }, history, similar));
   drawPictures(pictures, a);
@@ -620,33 +620,44 @@ function valueBars(a, p) {
       + (p.reconstruction ? '; the blue tick is what the model expected.' : '.') }));
 }
 async function drawHistory(card, e) {
-  const since = Date.now() - 6 * 3600 * 1000;
+  const hours = 6;
+  const since = Date.now() - hours * 3600 * 1000;
   let answer;
+  let minutes;
   try {
-    answer = await get('/api/anomalies?' + new URLSearchParams({ source: e.source, since: String(since), limit: '1000' }));
+    [answer, minutes] = await Promise.all([
+      get('/api/anomalies?' + new URLSearchParams({ source: e.source, since: String(since), limit: '1000' })),
+      get('/api/anomalies/history?' + new URLSearchParams({ source: e.source, hours: String(hours) }))]);
   } catch (err) {
     card.append(el('p', { class: 'muted', text: err.message }));
     return;
   }
   const points = answer.anomalies.map(x => x.event).filter(x => x.threshold > 0).sort((x, y) => x.detectedTimestamp - y.detectedTimestamp);
+  const m = minutes.minutes;
   const W = 600, H = 180, L = 40;
   const t0 = since, t1 = Date.now();
-  const values = points.flatMap(x => [x.score, x.threshold]);
-  const hi = Math.max(...values, e.score) * 1.1;
-  const lo = 0;
+  // the scale: three times the highest threshold, where normal and borderline scores lie; a score far above is drawn
+  // at the top, its value in its tooltip
+  const hi = Math.max(...m.map(x => x.threshold), ...points.map(x => x.threshold), 0) * 3 || Math.max(e.score, 1);
   const X = t => L + (W - L - 4) * (t - t0) / (t1 - t0);
-  const Y = v => H - 16 - (H - 24) * (v - lo) / (hi - lo);
-  let thr = '';
-  points.forEach((x, i) => { thr += (i ? 'L' : 'M') + X(x.detectedTimestamp).toFixed(1) + ' ' + Y(x.threshold).toFixed(1); });
+  const Y = v => H - 16 - (H - 24) * Math.min(v, hi) / hi;
+  const line = (values, at) => values.map((v, i) => (i ? 'L' : 'M') + X(at(v)).toFixed(1) + ' ' + Y(v.y).toFixed(1)).join('');
+  const mid = x => x.minute + 30000;
   card.append(svg('svg', { width: '100%', viewBox: '0 0 ' + W + ' ' + H, id: 'score-chart' },
     svg('line', { x1: L, x2: W, y1: H - 16, y2: H - 16, stroke: '#2b3440' }),
-    svg('text', { x: 2, y: Y(hi / 1.1) + 4, text: fmtNum(hi / 1.1, 2) }), svg('text', { x: 2, y: H - 16, text: '0' }),
+    svg('text', { x: 2, y: Y(hi) + 8, text: fmtNum(hi, 2) }), svg('text', { x: 2, y: H - 16, text: '0' }),
     svg('text', { x: L, y: H - 2, text: fmtTime(t0) }), svg('text', { x: W - 110, y: H - 2, text: 'now' }),
-    svg('path', { d: thr, fill: 'none', stroke: '#4fb3ff', 'stroke-width': '1.5', 'stroke-dasharray': '4 3' }),
+    svg('path', { class: 'scores', d: line(m.map(x => ({ y: x.maxScore, minute: x.minute })), mid), fill: 'none', stroke: '#f08a24', 'stroke-width': '1' }),
+    svg('path', { class: 'mean-scores', d: line(m.map(x => ({ y: x.meanScore, minute: x.minute })), mid), fill: 'none', stroke: '#8b97a5', 'stroke-width': '1' }),
+    svg('path', { class: 'thresholds', d: line(m.map(x => ({ y: x.threshold, minute: x.minute })), mid), fill: 'none', stroke: '#4fb3ff', 'stroke-width': '1.5', 'stroke-dasharray': '4 3' }),
+    m.map(x => svg('rect', { x: X(mid(x)) - 1.5, y: Y(x.maxScore) - 1.5, width: 3, height: 3, fill: '#f08a24' },
+      svg('title', { text: fmtTime(x.minute) + ': ' + x.frames + ' frames, highest ' + fmtNum(x.maxScore) + ', mean '
+        + fmtNum(x.meanScore) + ', threshold ' + fmtNum(x.threshold) + ', ' + x.anomalies + ' anomalies' }))),
     points.map(x => svg('circle', { cx: X(x.detectedTimestamp), cy: Y(x.score), r: x.eventId === e.eventId ? 5 : 3,
       fill: x.eventId === e.eventId ? '#ff4d4f' : '#f08a24' }, svg('title', { text: fmtTime(x.detectedTimestamp) + ': ' + fmtNum(x.score) })))),
-  el('p', { class: 'muted', text: 'The last 6 hours: each dot an anomaly of ' + e.source + ' (red: this one), the dashed line the source\'s '
-    + 'rolling threshold when each was detected. Scores of normal frames are in Grafana.' }));
+  el('p', { class: 'muted', text: 'The last ' + hours + ' hours of ' + e.source + ', minute by minute: highest score (orange), mean score (grey), '
+    + 'rolling threshold (dashed blue); dots are its anomalies (red: this one), drawn at the top when far above.'
+    + (m.length === 0 ? ' No minutes recorded yet.' : '') }));
 }
 async function drawSimilar(card, id) {
   let answer;

@@ -154,6 +154,12 @@ class ConsoleBrowserIT {
                 assertThat(browser.findElements(By.cssSelector("#channel-plots path.reconstruction"))).hasSize(CHANNELS);
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#similar .item img[src^='blob:']")));
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#score-chart circle")));
+                // the source's minutes: its score and threshold line (the history comes every 10 s)
+                new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+                    d.navigate().refresh();
+                    return new WebDriverWait(d, Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(
+                            By.cssSelector("#score-chart path.thresholds"))).getAttribute("d").startsWith("M");
+                });
                 assertThat(browser.findElement(By.id("judge")).getText()).contains("needs the admin token");
                 assertThat(browser.findElements(By.id("verdict-false-alarm"))).isEmpty();
                 screenshot(browser, "anomaly.png");

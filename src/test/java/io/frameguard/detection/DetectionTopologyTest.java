@@ -11,6 +11,7 @@ import io.frameguard.events.Incident;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Picture;
 import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -85,6 +86,47 @@ class DetectionTopologyTest {
     private double threshold(String source) {
         KeyValueStore<String, SourceState> store = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
         return store.get(source).threshold();
+    }
+
+    @Test
+    void eachSourcesMinutesGoToTheHistoryWithTheirScoresThresholdAndAnomalies() throws Exception {
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        TestOutputTopic<String, SourceMinute> history = detector.output(TOPICS.history());
+        java.time.Instant t0 = DetectorDriver.START; // the detector's clock: the start of a minute
+        score("pump-1", 0.4);
+        score("pump-1", 0.6);
+        score("pump-1", 3.5); // an anomaly (threshold 1.0)
+        score("fan-2", 0.2);
+        // within the minute: its running totals, every 10 s
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(DetectorProcessor.HISTORY_EVERY_SECONDS));
+        java.util.Map<String, SourceMinute> latest = new java.util.HashMap<>();
+        history.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
+        SourceMinute pump = latest.get("pump-1");
+        assertThat(pump.minute()).isEqualTo(t0.toEpochMilli());
+        assertThat(pump.frames()).isEqualTo(3);
+        assertThat(pump.maxScore()).isEqualTo(3.5);
+        assertThat(pump.meanScore()).isCloseTo((0.4 + 0.6 + 3.5) / 3, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(pump.threshold()).isEqualTo(BASE);
+        assertThat(pump.anomalies()).isEqualTo(1);
+        assertThat(pump.modelVersion()).isEqualTo("m1");
+        assertThat(latest.get("fan-2").frames()).isEqualTo(1);
+
+        // the next minute: the one before is written once more, whole, and a new one begins
+        score("pump-1", 0.5);
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(60));
+        score("pump-1", 0.7);
+        List<SourceMinute> after = history.readValuesToList().stream().filter(m -> m.source().equals("pump-1")).toList();
+        assertThat(after.get(after.size() - 1).minute()).isEqualTo(t0.toEpochMilli());
+        assertThat(after.get(after.size() - 1).frames()).isEqualTo(4);
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(DetectorProcessor.HISTORY_EVERY_SECONDS));
+        List<SourceMinute> next = history.readValuesToList().stream().filter(m -> m.source().equals("pump-1")).toList();
+        assertThat(next).extracting(SourceMinute::minute).containsOnly(t0.toEpochMilli() + SourceMinute.MINUTE_MS);
+        assertThat(next.get(next.size() - 1).frames()).isEqualTo(1);
+        // fan-2's minute ended with nothing more: written a last time, then no more
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(60));
+        history.readValuesToList();
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(DetectorProcessor.HISTORY_EVERY_SECONDS));
+        assertThat(history.readValuesToList()).isEmpty();
     }
 
     @Test

@@ -177,6 +177,22 @@ class AnomalyMemoryIntegrationTest {
         read().get("/api/anomalies?status=judged").then().statusCode(400);
         read().get("/api/anomalies?severity=huge").then().statusCode(400);
 
+        // a source's minutes: frames scored, scores and the threshold they were judged against
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode history = JSON.readTree(read().get("/api/anomalies/history?source=pump-0").then().statusCode(200)
+                    .extract().asString());
+            assertThat(history.get("minutes").size()).isPositive();
+            long frames = 0;
+            for (JsonNode m : history.get("minutes")) {
+                frames += m.get("frames").asLong();
+                assertThat(m.get("threshold").asDouble()).isPositive();
+                assertThat(m.get("maxScore").asDouble()).isGreaterThanOrEqualTo(m.get("meanScore").asDouble());
+            }
+            assertThat(frames).as("pump-0's frames of this test").isGreaterThanOrEqualTo(6L * 5 + 5);
+        });
+        read().get("/api/anomalies/history").then().statusCode(400);
+        read().get("/api/anomalies/history?source=pump-0&hours=7").then().statusCode(400);
+
         // counts per source, labels in use
         JsonNode sources = JSON.readTree(read().get("/api/anomalies/sources").then().statusCode(200).extract().asString());
         Map<String, JsonNode> bySource = new HashMap<>();

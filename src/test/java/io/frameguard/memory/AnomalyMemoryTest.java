@@ -8,6 +8,7 @@ import io.frameguard.events.Incident;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
+import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Verdict;
 import java.util.List;
 import java.util.Optional;
@@ -211,6 +212,30 @@ class AnomalyMemoryTest {
             assertThat(memory.families(null, 4, 0.95).considered()).as("the newest only").isEqualTo(4);
             assertThat(memory.families("another-kind", 100, 0.95).points()).isEmpty();
         }
+    }
+
+    @Test
+    void aSourcesHistoryKeepsTheLatestRecordOfEachMinuteForSixHours() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(10)) {
+            long t0 = 1_800_000_000_000L / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS;
+            memory.history(minute("pump", t0, 10, 1.0));
+            memory.history(minute("pump", t0, 25, 1.1)); // the same minute, later: the whole minute so far
+            memory.history(minute("fan", t0, 5, 2.0));
+            assertThat(memory.history("pump", 0)).extracting(SourceMinute::frames).containsExactly(25L);
+            for (int m = 1; m <= AnomalyMemory.HISTORY_MINUTES; m++) {
+                memory.history(minute("pump", t0 + m * SourceMinute.MINUTE_MS, m, 1.0));
+            }
+            List<SourceMinute> kept = memory.history("pump", 0);
+            assertThat(kept).hasSize(AnomalyMemory.HISTORY_MINUTES);
+            assertThat(kept.get(0).minute()).as("the oldest forgotten").isEqualTo(t0 + SourceMinute.MINUTE_MS);
+            assertThat(memory.history("pump", t0 + 300 * SourceMinute.MINUTE_MS + 5)).hasSize(AnomalyMemory.HISTORY_MINUTES - 299);
+            assertThat(memory.history("fan", 0)).hasSize(1);
+            assertThat(memory.history("press", 0)).isEmpty();
+        }
+    }
+
+    private static SourceMinute minute(String source, long start, long frames, double threshold) {
+        return new SourceMinute(SourceMinute.SCHEMA_VERSION, source, start, frames, 2 * threshold, threshold / 2, threshold, 0, "m1");
     }
 
     private static List<String> ids(List<AnomalyMemory.Remembered> rs) {

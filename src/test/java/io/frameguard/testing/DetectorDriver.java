@@ -19,6 +19,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
 public final class DetectorDriver implements AutoCloseable {
 
     public static final Topics TOPICS = Topics.defaults();
+    /** The detector's wall clock when the driver starts: the start of a minute, so that tests know which minute it is. */
+    public static final java.time.Instant START = java.time.Instant.parse("2026-01-01T00:00:00Z");
 
     private final TopologyTestDriver driver;
 
@@ -43,7 +45,7 @@ public final class DetectorDriver implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(topology, p);
+        driver = new TopologyTestDriver(topology, p, START);
     }
 
     public <V> TestInputTopic<String, V> input(Topic<String, V> topic) {
