@@ -8,12 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.ml.clustering.Cluster;
 import org.apache.commons.math3.ml.clustering.Clusterable;
 import org.apache.commons.math3.ml.clustering.DBSCANClusterer;
 import org.apache.commons.math3.stat.correlation.Covariance;
+import org.apache.commons.math3.util.MathArrays;
 
 /**
  * The families of remembered anomalies: incidents whose signatures lie close together (cosine), found by DBSCAN, and a
@@ -67,7 +69,7 @@ public final class AnomalyFamilies {
         }
         // cosine distance of unit vectors: 1 - a·b
         DBSCANClusterer<Unit> dbscan = new DBSCANClusterer<>(1.0 - similarity, MIN_MEMBERS,
-                (a, b) -> Math.max(0.0, 1.0 - dot(a, b)));
+                (a, b) -> Math.max(0.0, 1.0 - MathArrays.linearCombination(a, b)));
         List<Cluster<Unit>> clusters = new ArrayList<>(dbscan.cluster(units));
         clusters.sort(Comparator.comparingInt((Cluster<Unit> c) -> c.getPoints().size()).reversed());
         Map<Unit, Integer> familyOf = new IdentityHashMap<>();
@@ -157,24 +159,11 @@ public final class AnomalyFamilies {
     }
 
     private static double[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        norm = Math.sqrt(norm);
-        double[] out = new double[v.length];
+        ArrayRealVector vector = new ArrayRealVector(v.length);
         for (int i = 0; i < v.length; i++) {
-            out[i] = norm > 0 ? v[i] / norm : 0;
+            vector.setEntry(i, v[i]);
         }
-        return out;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
+        return vector.getNorm() > 0 ? vector.unitVector().toArray() : vector.toArray(); // a vector of zeros stays zeros
     }
 
     /** An incident and its signature at unit length, as DBSCAN wants it (compared by identity). */

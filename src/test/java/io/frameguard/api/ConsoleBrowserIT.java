@@ -300,15 +300,7 @@ class ConsoleBrowserIT {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitUntil(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!check.holds()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(500);
-        }
+    private static void awaitUntil(java.util.concurrent.Callable<Boolean> check, String what) {
+        org.awaitility.Awaitility.await(what).atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(check);
     }
 }
