@@ -97,13 +97,19 @@ public final class Demo {
             Path model = ensureModel();
             Path log = work.resolve("service.log");
             say("starting the service (log: %s) ...", log);
+            // a token of this run only, for the operator console (the API is closed without one)
+            byte[] secret = new byte[12];
+            new java.security.SecureRandom().nextBytes(secret);
+            String token = "demo-" + java.util.HexFormat.of().formatHex(secret);
             try (LocalService service = LocalService.start(app, Map.of(
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "frameguard.model.dir", model.toAbsolutePath().toString(),
+                    "frameguard.api.admin-token", token,
                     "kafka-streams.state.dir", work.resolve("streams").toAbsolutePath().toString(),
                     "quarkus.http.port", Integer.toString(httpPort)), managementPort, log)) {
                 service.awaitReady();
                 say("service ready: metrics http://localhost:%d/q/metrics, health http://localhost:%d/q/health", managementPort, managementPort);
+                say("operator console: http://localhost:%d/console/ (sign in with the token %s)", httpPort, token);
                 stream(kafka.bootstrapServers(), service);
             }
         }
