@@ -250,8 +250,40 @@ public class AnomalyResource {
         if (limit < 1 || limit > MAX_MAPPED) {
             return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_MAPPED);
         }
-        return withMemory(m -> Response.ok(m.families(blank(kind), limit, config.memory().recogniseSimilarity())).build());
+        return withMemory(m -> Response.ok(families.get(m, blank(kind), limit, config.memory().recogniseSimilarity())).build());
     }
+
+    /** A family map is computed anew at most this often while the memory changes (and never while it does not). */
+    static final java.time.Duration FAMILIES_FRESH = java.time.Duration.ofSeconds(5);
+
+    /**
+     * The family map computed last: one computation at a time, its answer reused while the memory has not changed and
+     * for {@link #FAMILIES_FRESH} while it does, so that many consoles (or a loop) cannot take the detector's CPU;
+     * DBSCAN's work grows with the square of the incidents.
+     */
+    static final class FamiliesCache {
+        /** The last map computed (one: a loop over many limits gets no more than one core and one map's memory). */
+        private io.frameguard.memory.AnomalyFamilies.FamilyMap map;
+        private String key;
+        private long computedAt;
+        private long version;
+
+        synchronized io.frameguard.memory.AnomalyFamilies.FamilyMap get(AnomalyMemory memory, String kind, int limit,
+                double similarity) {
+            String asked = kind + "/" + limit + "/" + similarity + "/" + System.identityHashCode(memory);
+            long now = System.nanoTime();
+            long current = memory.version();
+            if (map == null || !asked.equals(key) || (current != version && now - computedAt > FAMILIES_FRESH.toNanos())) {
+                map = memory.families(kind, limit, similarity);
+                key = asked;
+                computedAt = now;
+                version = current;
+            }
+            return map;
+        }
+    }
+
+    private static final FamiliesCache families = new FamiliesCache();
 
     /**
      * An anomaly's picture as numbers, for the console to draw: values and errors cell by cell (a window's: step after

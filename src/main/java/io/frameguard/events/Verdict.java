@@ -24,11 +24,17 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
     public static final int MAX_NOTE = 1000;
     private static final Set<String> VERDICTS = Set.of(FALSE_ALARM, CONFIRMED);
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,63}");
-    private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,249}/\\d{1,9}/\\d{1,19}");
+    /** A Kafka topic name ("." and ".." are none: in a URL path they would name another resource), partition, offset. */
+    private static final Pattern EVENT_ID = Pattern.compile("(?!\\.\\.?/)[A-Za-z0-9._-]{1,249}/\\d{1,9}/\\d{1,19}");
+
+    /** Whether {@code id} is an event id: {@code TOPIC/PARTITION/OFFSET} with a topic Kafka allows. */
+    public static boolean eventId(String id) {
+        return id != null && EVENT_ID.matcher(id).matches();
+    }
 
     /** Why this verdict may not be written, or null when it may. */
     public String problem() {
-        if (eventId == null || !EVENT_ID.matcher(eventId).matches()) {
+        if (!eventId(eventId)) {
             return "eventId must be TOPIC/PARTITION/OFFSET";
         }
         if (!VERDICTS.contains(verdict)) {

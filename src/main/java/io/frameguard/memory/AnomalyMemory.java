@@ -103,6 +103,8 @@ public final class AnomalyMemory implements AutoCloseable {
     public static final int HISTORY_MINUTES = 360;
     /** Each source's latest drift event (drift or recovered). */
     private final Map<String, DriftEvent> drift = new HashMap<>();
+    /** Changes taken (incidents, verdicts, forgetting): what was computed from the memory is current while it stays. */
+    private long version;
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
@@ -113,10 +115,11 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** Remembers an incident's latest record, replacing the one before. */
     public synchronized void remember(MemoryEntry entry) {
-        if (closed || entry == null || entry.id() == null || entry.event() == null) {
+        if (closed || entry == null || entry.id() == null || entry.event() == null || !consistent(entry)) {
             return;
         }
         forget(entry.id());
+        version++;
         incidents.put(entry.id(), entry);
         incidentOf.put(entry.id(), entry.id());
         for (String member : entry.members()) {
@@ -131,12 +134,24 @@ public final class AnomalyMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether an entry is one the detector could have written: its id, its event's id and its members are event ids, and
+     * its event is one of its members (the console judges an incident through its event's id: a record whose event
+     * named another incident's event would send an operator's verdict there).
+     */
+    private static boolean consistent(MemoryEntry entry) {
+        String event = entry.event().eventId();
+        return Verdict.eventId(entry.id()) && Verdict.eventId(event) && entry.members().stream().allMatch(Verdict::eventId)
+                && (entry.members().isEmpty() ? event.equals(entry.id()) : entry.members().contains(event));
+    }
+
     /** Forgets an incident (its record was deleted from the topic, or it is too old). */
     public synchronized void forget(String incidentId) {
         MemoryEntry old = incidents.remove(incidentId);
         if (old == null) {
             return;
         }
+        version++;
         index.remove(incidentId);
         incidentOf.remove(incidentId);
         for (String member : old.members()) {
@@ -152,6 +167,7 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** Takes the latest verdict on an event (null: the verdict was deleted). */
     public synchronized void verdict(String eventId, Verdict verdict) {
+        version++;
         verdicts.remove(eventId);
         if (verdict != null && eventId.equals(verdict.eventId()) && verdict.problem() == null) {
             verdicts.put(eventId, verdict);
@@ -170,10 +186,22 @@ public final class AnomalyMemory implements AutoCloseable {
         if (closed || m == null || m.source() == null) {
             return;
         }
+        if (m.minute() % SourceMinute.MINUTE_MS != 0 || m.minute() > System.currentTimeMillis() + FUTURE_MINUTES_MS) {
+            return; // not the start of a minute, or one to come: not the detector's
+        }
         java.util.TreeMap<Long, SourceMinute> minutes = history.computeIfAbsent(m.source(), s -> new java.util.TreeMap<>());
         minutes.put(m.minute(), m);
         long oldest = minutes.lastKey() - (HISTORY_MINUTES - 1) * SourceMinute.MINUTE_MS;
         minutes.headMap(oldest).clear();
+    }
+
+    /** How far ahead of this replica's clock a minute may start (clocks of replicas differ a little). */
+    private static final long FUTURE_MINUTES_MS = 2 * SourceMinute.MINUTE_MS;
+
+    /** Forgets the history of sources whose newest minute started before {@code cutoff}, and their drift status. */
+    public synchronized void forgetHistoryBefore(long cutoff) {
+        history.values().removeIf(minutes -> minutes.lastKey() < cutoff);
+        drift.entrySet().removeIf(e -> e.getValue().detectedTimestamp() < cutoff && !history.containsKey(e.getKey()));
     }
 
     /** A source's minutes since {@code since} (epoch ms), oldest first. */
@@ -380,9 +408,24 @@ public final class AnomalyMemory implements AutoCloseable {
                     .limit(limit).toList();
             // one length: a model retrained with another signature width leaves incidents that cannot be compared
             int length = newest.isEmpty() ? 0 : newest.get(0).event().signature().values().length;
-            chosen = newest.stream().filter(r -> r.event().signature().values().length == length).toList();
+            chosen = newest.stream().filter(r -> r.event().signature().values().length == length && length > 0
+                    && finite(r.event().signature().values())).toList();
         }
         return AnomalyFamilies.of(mapped, chosen, similarity);
+    }
+
+    private static boolean finite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A number that changes whenever an incident or a verdict is taken or forgotten. */
+    public synchronized long version() {
+        return version;
     }
 
     /** Incidents remembered. */

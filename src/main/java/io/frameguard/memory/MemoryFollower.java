@@ -99,9 +99,9 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                 .emitOn(Infrastructure.getDefaultWorkerPool());
     }
 
-    /** The memory, once it has read what the topics held at start; empty before, or when it is off. */
+    /** The memory, once it has read what the topics held at start; empty before, when it is off, or once it stopped following. */
     public Optional<AnomalyMemory> memory() {
-        return caughtUp ? Optional.of(memory) : Optional.empty();
+        return caughtUp && stopped == null ? Optional.of(memory) : Optional.empty();
     }
 
     /** What this replica's memory says about a new event; nothing while it is off or still being read. */
@@ -175,6 +175,7 @@ public class MemoryFollower implements Runnable, PastAnomalies {
                 long now = System.currentTimeMillis();
                 if (now - lastSweep >= SWEEP.toMillis()) {
                     memory.forgetSeenBefore(now - maxAge);
+                    memory.forgetHistoryBefore(now - AnomalyMemory.HISTORY_MINUTES * SourceMinute.MINUTE_MS);
                     lastSweep = now;
                 }
                 if (!caughtUp && all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {

@@ -16,12 +16,18 @@ const COUNTS_MS = 5000;
 const RECONNECT_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
 const SIMILAR_K = 8;
+/** Verdicts sent in one call when judging a family. */
+const BULK_VERDICTS = 500;
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   session: null,
   incidents: new Map(), // incident id -> EventAnswer
   pending: new Map(), // incident id -> EventAnswer arrived since the feed was last drawn
+  loads: 0, // listings asked for: only the last one's answer is taken
+  feedProblem: null, // why the feed shows nothing, when the memory does not answer
+  blobs: [], // object URLs of the open anomaly's pictures, released when another opens
+  anomalyRefresh: null,
   rows: new Map(), // incident id -> its row in the feed
   fullRedraw: true,
   matching: 0,
@@ -75,7 +81,14 @@ function fmtNum(x, digits = 3) {
 function statusLabel(s) {
   return { 'unjudged': 'unjudged', 'false-alarm': 'false alarm', 'confirmed': 'confirmed', 'suppressed': 'suppressed' }[s] || s;
 }
+/** An event id as the service writes them: TOPIC/PARTITION/OFFSET, a topic Kafka allows (never "." or ".."). */
+const EVENT_ID = /^(?!\.\.?\/)[A-Za-z0-9._-]{1,249}\/\d{1,9}\/\d{1,19}$/;
+function validId(id) {
+  return typeof id === 'string' && EVENT_ID.test(id);
+}
+/** The id in a path; refuses anything else (a record could carry an id that, as a path, names another event). */
 function eventPath(id) {
+  if (!validId(id)) throw new ApiError(400, 'not an event id: ' + String(id).slice(0, 80));
   return id.split('/').map(encodeURIComponent).join('/');
 }
 
@@ -215,15 +228,27 @@ function admits(f, a) {
   return (!f.source || a.event.source === f.source) && (!f.severity || a.event.severity === f.severity)
     && (!f.status || a.status === f.status) && a.lastSeen >= f.since;
 }
+/** Which of two answers about one incident is the later: seen later, more events, or judged later. */
+function newer(a, b) {
+  if (a.lastSeen !== b.lastSeen) return a.lastSeen > b.lastSeen;
+  if (a.incident.count !== b.incident.count) return a.incident.count > b.incident.count;
+  return ((a.verdict && a.verdict.givenAt) || '') >= ((b.verdict && b.verdict.givenAt) || '');
+}
+/** Keeps an answer unless a later one of its incident is kept (a slow listing must not undo what the feed said). */
 function keep(a) {
+  if (!a || !a.incident || !a.event || !validId(a.event.eventId)) return false;
+  const known = state.incidents.get(a.incident.id);
+  if (known && !newer(a, known)) return false;
   state.incidents.delete(a.incident.id); // re-inserted: the map's order is arrival order
   state.incidents.set(a.incident.id, a);
   while (state.incidents.size > MAX_KEPT) {
     const oldest = state.incidents.keys().next().value;
     state.incidents.delete(oldest);
   }
+  return true;
 }
 async function loadFeed() {
+  const generation = ++state.loads; // an answer to a load superseded (filters changed since) is dropped
   const f = filters();
   const q = new URLSearchParams({ limit: String(MAX_ROWS), since: String(f.since) });
   if (f.source) q.set('source', f.source);
@@ -231,11 +256,16 @@ async function loadFeed() {
   if (f.status) q.set('status', f.status);
   try {
     const answer = await get('/api/anomalies?' + q);
+    if (generation !== state.loads) return;
     answer.anomalies.slice().reverse().forEach(keep);
     state.matching = answer.matching;
+    state.feedProblem = null;
     scheduleRedraw(true);
   } catch (e) {
-    if (e.status === 503) $('feed-summary').textContent = 'The anomaly memory is not answering: ' + e.message;
+    if (e.status === 503) {
+      state.feedProblem = 'The anomaly memory is not answering: ' + e.message;
+      scheduleRedraw(true);
+    }
   }
   loadCounts();
 }
@@ -318,7 +348,7 @@ function drawFeed() {
   if (shown > 0 && performance.getEntriesByName('frameguard:feed-rendered').length === 0) {
     performance.mark('frameguard:feed-rendered');
   }
-  $('feed-summary').textContent = shown === 0 ? 'No anomaly matches.'
+  $('feed-summary').textContent = state.feedProblem ? state.feedProblem : shown === 0 ? 'No anomaly matches.'
     : 'Showing the newest ' + shown + ' of ' + Math.max(state.matching, shown) + ' matching.';
 }
 function feedRow(a, fresh) {
@@ -346,7 +376,11 @@ async function startFeed() {
   const abort = new AbortController();
   state.feedAbort = abort;
   let wait = RECONNECT_MS;
-  await loadFeed();
+  if (!state.session.memory) {
+    state.feedProblem = 'The anomaly memory is off on this service (frameguard.memory.max-entries=0): nothing to show.';
+    scheduleRedraw(true);
+    return;
+  }
   while (!abort.signal.aborted) {
     setLinkState('waiting', 'connecting');
     try {
@@ -365,9 +399,12 @@ async function startFeed() {
       serviceUp();
       setLinkState('live', 'live');
       wait = RECONNECT_MS;
+      // subscribed first, listed second: what arrives meanwhile waits in the stream, nothing falls between the two
+      await loadFeed();
       await readEvents(res.body, answer => {
-        if (!state.incidents.has(answer.incident.id) && admits(filters(), answer)) state.matching += 1;
-        keep(answer);
+        const known = state.incidents.has(answer.incident && answer.incident.id);
+        if (!keep(answer)) return;
+        if (!known && admits(filters(), answer)) state.matching += 1;
         if ($('feed').hidden) {
           state.fullRedraw = true; // drawn in full when the feed is shown again
         } else {
@@ -378,16 +415,19 @@ async function startFeed() {
         countsSoon();
         if (currentAnomaly && answer.members.includes(currentAnomaly)) refreshAnomaly();
       });
-      if (!abort.signal.aborted) await loadFeed(); // ended by the service (a restart): catch up before following again
     } catch (e) {
       if (abort.signal.aborted) return;
-      if (e instanceof FeedRefused) setLinkState('waiting', 'feed paused: ' + e.message);
-      else serviceDown(e.message);
+      if (e instanceof FeedRefused) {
+        setLinkState('waiting', 'feed paused');
+        state.feedProblem = 'The live feed is paused: ' + e.message;
+        scheduleRedraw(true);
+      } else {
+        serviceDown(e.message);
+      }
     }
     if (abort.signal.aborted) return;
     await new Promise(r => setTimeout(r, wait));
     wait = Math.min(RECONNECT_MAX_MS, wait * 2);
-    if (!abort.signal.aborted) await loadFeed();
   }
 }
 async function readEvents(stream, onData) {
@@ -411,22 +451,39 @@ async function readEvents(stream, onData) {
 
 // ---------------------------------------------------------------- one anomaly
 let currentAnomaly = null;
-async function showAnomaly(id) {
+/** An object URL for a picture of the open anomaly, released when another anomaly opens. */
+function blobUrl(blob) {
+  const url = URL.createObjectURL(blob);
+  state.blobs.push(url);
+  return url;
+}
+/**
+ * Shows one anomaly; {@code refresh}: the same one again (its incident grew or was judged): the facts are redrawn, the
+ * pictures only when its latest event changed, and the verdict form (what the operator may be typing) is kept.
+ */
+async function showAnomaly(id, refresh) {
   currentAnomaly = id;
   const box = $('anomaly');
-  box.replaceChildren(el('p', { class: 'muted', text: 'Loading ' + id + '…' }));
+  if (!refresh) {
+    state.blobs.forEach(URL.revokeObjectURL);
+    state.blobs = [];
+    box.replaceChildren(el('p', { class: 'muted', text: 'Loading ' + id + '…' }));
+  }
   let a;
+  let sources;
   try {
-    a = await get('/api/anomalies/' + eventPath(id));
+    [a, sources] = await Promise.all([get('/api/anomalies/' + eventPath(id)),
+      get('/api/anomalies/sources').catch(() => ({ sources: [] }))]);
   } catch (e) {
-    box.replaceChildren(el('p', { class: 'error', text: e.message }), el('a', { href: '#/feed', text: '← back to the feed' }));
+    if (currentAnomaly === id && !refresh) {
+      box.replaceChildren(el('p', { class: 'error', text: e.message }), el('a', { href: '#/feed', text: '← back to the feed' }));
+    }
     return;
   }
-  if (currentAnomaly !== id) return;
+  if (currentAnomaly !== id || !validId(a.event.eventId)) return;
   const e = a.event;
-  const sources = await get('/api/anomalies/sources').catch(() => ({ sources: [] }));
   const drift = sources.sources.find(s => s.source === e.source);
-  const head = el('div', { class: 'card' },
+  const head = el('div', { class: 'card', id: 'anomaly-head', 'data-event-id': e.eventId },
     el('a', { href: '#/feed', text: '← feed' }),
     el('h2', {}, e.source + ' · ', el('span', { class: 'sev ' + e.severity, text: e.severity }), ' ',
       el('span', { class: 'status ' + a.status, id: 'anomaly-status', text: statusLabel(a.status) })),
@@ -446,16 +503,29 @@ async function showAnomaly(id) {
       a.verdict ? el('dt', { text: 'Verdict' }) : null,
       a.verdict ? el('dd', { id: 'anomaly-verdict', text: statusLabel(a.verdict.verdict) + (a.verdict.label ? ': ' + a.verdict.label : '')
         + (a.verdict.note ? ' — ' + a.verdict.note : '') + ' (' + a.verdict.givenBy + ', ' + a.verdict.givenAt + ')' }) : null));
+  const shown = $('anomaly-head');
+  if (refresh && shown && $('judge')) {
+    const sameEvent = shown.dataset.eventId === e.eventId;
+    shown.replaceWith(head);
+    if (sameEvent) return;
+  }
   const pictures = el('div', { class: 'card', id: 'anomaly-pictures' }, el('h3', { text: 'The frame' }), el('p', { class: 'muted', text: 'Loading…' }));
   const history = el('div', { class: 'card', id: 'score-history' }, el('h3', { text: 'This source: score against its threshold' }));
   const similar = el('div', { class: 'card', id: 'similar' }, el('h3', { text: 'Similar past anomalies' }));
-  box.replaceChildren(el('div', { class: 'grid' }, head, judgeCard(a)), pictures, el('div', { class: 'grid' }, history, similar));
+  const judge = refresh && $('judge') ? $('judge') : judgeCard(a);
+  box.replaceChildren(el('div', { class: 'grid' }, head, judge), pictures, el('div', { class: 'grid' }, history, similar));
   drawPictures(pictures, a);
   drawHistory(history, e);
   drawSimilar(similar, e.eventId);
 }
+/** How often an open anomaly is redrawn at most while its incident keeps changing (ms). */
+const ANOMALY_REFRESH_MS = 5000;
 function refreshAnomaly() {
-  if (currentAnomaly && !$('anomaly').hidden) showAnomaly(currentAnomaly);
+  if (state.anomalyRefresh) return;
+  state.anomalyRefresh = setTimeout(() => {
+    state.anomalyRefresh = null;
+    if (currentAnomaly && !$('anomaly').hidden) showAnomaly(currentAnomaly, true);
+  }, ANOMALY_REFRESH_MS);
 }
 function judgeCard(a) {
   const card = el('div', { class: 'card', id: 'judge' }, el('h3', { text: 'Verdict' }));
@@ -480,7 +550,7 @@ function judgeCard(a) {
       message.textContent = 'Written: ' + statusLabel(v.verdict) + (v.label ? ' (' + v.label + ')' : '')
         + '. Every replica learns it from the verdicts topic.';
       state.verdictSaid = { id: a.event.eventId, text: message.textContent };
-      setTimeout(refreshAnomaly, 1500);
+      refreshAnomaly();
     } catch (e) {
       message.className = 'error';
       message.textContent = e.message;
@@ -543,7 +613,7 @@ async function imagePictures(a, p) {
   const rebuilt = p.reconstruction ? imageCanvas(p, p.reconstruction, scale, 'reconstruction-canvas') : null;
   const heat = el('img', { class: 'heatmap', id: 'heatmap', alt: 'heatmap of ' + a.event.eventId });
   const blob = await getBlob('/api/anomalies/' + eventPath(a.event.eventId) + '/heatmap.png').catch(() => null);
-  if (blob) heat.src = URL.createObjectURL(blob);
+  if (blob) heat.src = blobUrl(blob);
   const region = p.region ? 'region ' + p.region.width + '×' + p.region.height + ' at (' + p.region.x + ', ' + p.region.y
     + ') holds ' + Math.round(100 * p.region.share) + ' % of the error' : 'no single region';
   return el('div', { class: 'pictures' },
@@ -671,9 +741,9 @@ async function drawSimilar(card, id) {
     card.append(el('p', { class: 'muted', text: 'Nothing like it in the memory.' }));
     return;
   }
-  const items = answer.similar.map(s => {
+  const items = answer.similar.filter(s => validId(s.eventId)).map(s => {
     const img = el('img', { alt: 'heatmap of ' + s.eventId, loading: 'lazy' });
-    getBlob('/api/anomalies/' + eventPath(s.eventId) + '/heatmap.png').then(b => { img.src = URL.createObjectURL(b); }).catch(() => img.remove());
+    getBlob('/api/anomalies/' + eventPath(s.eventId) + '/heatmap.png').then(b => { img.src = blobUrl(b); }).catch(() => img.remove());
     return el('div', { class: 'item', 'data-event-id': s.eventId, onclick: () => { location.hash = '#/anomaly/' + eventPath(s.eventId); } },
       img, el('div', { text: Math.round(100 * s.similarity) + ' % alike · ' + s.source }),
       el('div', {}, el('span', { class: 'status ' + (s.verdict || 'unjudged'), text: statusLabel(s.verdict || 'unjudged') }),
@@ -759,10 +829,15 @@ function selectFamily(id) {
     const message = el('p', { class: 'muted', role: 'status' });
     const give = async verdict => {
       try {
-        const answer = await post('/api/anomalies/verdicts', { eventIds: members.map(p => p.incidentId), verdict, label: label.value.trim() || null });
-        message.className = 'muted';
-        message.textContent = answer.verdicts.length + ' verdicts written.';
-        setTimeout(showFamilies, 1500);
+        const ids = members.map(p => p.incidentId).filter(validId);
+        let written = 0;
+        for (let i = 0; i < ids.length; i += BULK_VERDICTS) { // the API takes at most 1,000 at once
+          const answer = await post('/api/anomalies/verdicts', { eventIds: ids.slice(i, i + BULK_VERDICTS), verdict, label: label.value.trim() || null });
+          written += answer.verdicts.length;
+          message.className = 'muted';
+          message.textContent = written + ' of ' + ids.length + ' verdicts written.';
+        }
+        setTimeout(showFamilies, 6000); // the map is computed anew at most every 5 s
       } catch (e) {
         message.className = 'error';
         message.textContent = e.message;
@@ -814,7 +889,7 @@ function modelCard(model, admin, serving) {
   return el('div', { class: 'card' },
     el('h2', { text: model.name }),
     el('p', {}, 'Active: ', el('strong', { text: active || 'none' }), model.active && model.active.reason ? ' — ' + model.active.reason : ''),
-    admin ? el('div', { class: 'judge' }, reason, el('button', { type: 'button', onclick: () => change('/rollback', {}) }, 'Roll back'), message)
+    admin ? el('div', { class: 'judge' }, reason, el('button', { type: 'button', onclick: () => confirm('Roll ' + model.name + ' back on every replica?') && change('/rollback', {}) }, 'Roll back'), message)
       : el('p', { class: 'muted', text: 'Activation and rollback need the admin token.' }),
     el('table', { class: 'list' },
       el('thead', {}, el('tr', {}, ['Version', 'Created', 'Architecture', 'Threshold', 'Champion / challenger', ''].map(h => el('th', { text: h })))),
@@ -823,7 +898,7 @@ function modelCard(model, admin, serving) {
           v.version === serving ? el('span', { class: 'status', text: 'served here' }) : null),
         el('td', { text: v.createdAt }), el('td', { text: (v.architecture || '') + ' · ' + v.kind + ' ' + v.dim }),
         el('td', { text: fmtNum(v.threshold) }), el('td', {}, comparison(v)),
-        el('td', {}, admin && v.version !== active ? el('button', { type: 'button', onclick: () => change('/activate', { version: v.version }) }, 'Activate') : null))))));
+        el('td', {}, admin && v.version !== active ? el('button', { type: 'button', onclick: () => confirm('Serve ' + v.version + ' on every replica?') && change('/activate', { version: v.version }) }, 'Activate') : null))))));
 }
 function comparison(v) {
   const c = v.comparison;
@@ -854,7 +929,12 @@ $('sign-out').addEventListener('click', () => signOut(''));
 for (const id of ['filter-source', 'filter-severity', 'filter-status', 'filter-time']) $(id).addEventListener('change', refilter);
 window.addEventListener('hashchange', () => { currentAnomaly = null; route(); });
 if (state.token) {
-  signIn(state.token).catch(e => { if (e.status !== 401) signOut(e.message); });
+  // a reload while the service restarts keeps the token and tries again; only a refused token signs out
+  const resume = () => signIn(state.token).catch(e => {
+    if (e.status === 0) setTimeout(resume, RECONNECT_MAX_MS); // unreachable: the banner says so
+    else if (e.status !== 401) signOut(e.message);
+  });
+  resume();
 } else {
   signOut('');
 }

@@ -217,7 +217,7 @@ class AnomalyMemoryTest {
     @Test
     void aSourcesHistoryKeepsTheLatestRecordOfEachMinuteForSixHours() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(10)) {
-            long t0 = 1_800_000_000_000L / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS;
+            long t0 = (System.currentTimeMillis() / SourceMinute.MINUTE_MS - 400) * SourceMinute.MINUTE_MS; // 400 minutes ago
             memory.history(minute("pump", t0, 10, 1.0));
             memory.history(minute("pump", t0, 25, 1.1)); // the same minute, later: the whole minute so far
             memory.history(minute("fan", t0, 5, 2.0));
@@ -231,6 +231,43 @@ class AnomalyMemoryTest {
             assertThat(memory.history("pump", t0 + 300 * SourceMinute.MINUTE_MS + 5)).hasSize(AnomalyMemory.HISTORY_MINUTES - 299);
             assertThat(memory.history("fan", 0)).hasSize(1);
             assertThat(memory.history("press", 0)).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecordThatCouldSendAVerdictElsewhereIsNotTaken() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(10)) {
+            AnomalyEvent e = event(1, "pump", 1, 0);
+            // its event is not one of its own: a verdict given through it would land on frames/0/2
+            memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident("frames/0/2", 1, 1), "pump", 1,
+                    List.of("frames/0/2"), e, null));
+            assertThat(memory.size()).isZero();
+            // ids that, in a URL path, would name something else
+            for (String id : List.of("../0/1", "./0/1", "frames/0/1/../../x/0/5", "frames/a/1")) {
+                assertThat(io.frameguard.events.Verdict.eventId(id)).as(id).isFalse();
+            }
+            assertThat(io.frameguard.events.Verdict.eventId("frames.v2/0/1")).isTrue();
+            memory.remember(entry(e));
+            assertThat(memory.size()).isOne();
+        }
+    }
+
+    @Test
+    void theHistoryTakesOnlyWholeMinutesNotFromTheFutureAndForgetsQuietSources() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(10)) {
+            long now = System.currentTimeMillis();
+            long minute = now - now % SourceMinute.MINUTE_MS;
+            memory.history(minute("pump", minute + 1, 1, 1.0)); // not the start of a minute
+            memory.history(minute("pump", minute + 60 * SourceMinute.MINUTE_MS, 1, 1.0)); // an hour ahead
+            assertThat(memory.history("pump", 0)).isEmpty();
+            memory.history(minute("pump", minute, 1, 1.0));
+            memory.history(minute("fan", minute - 400 * SourceMinute.MINUTE_MS, 1, 1.0));
+            memory.drift("fan", new io.frameguard.events.DriftEvent(2, "fan", "drift", 0.4, 0.2, "m1", 100, null, 1, 2,
+                    now - 400 * SourceMinute.MINUTE_MS));
+            memory.forgetHistoryBefore(now - AnomalyMemory.HISTORY_MINUTES * SourceMinute.MINUTE_MS);
+            assertThat(memory.history("fan", 0)).isEmpty();
+            assertThat(memory.drift("fan")).isEmpty();
+            assertThat(memory.history("pump", 0)).hasSize(1);
         }
     }
 
