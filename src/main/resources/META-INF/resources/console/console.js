@@ -705,7 +705,10 @@ async function drawHistory(card, e) {
   const points = answer.anomalies.map(x => x.event).filter(x => x.threshold > 0).sort((x, y) => x.detectedTimestamp - y.detectedTimestamp);
   const m = minutes.minutes;
   const W = 600, H = 180, L = 40;
-  const t0 = since, t1 = Date.now();
+  // from the source's first minute on (a source seen for ten minutes gets ten minutes, not six hours), at least 15 min
+  const first = Math.min(...m.map(x => x.minute), ...points.map(x => x.detectedTimestamp), Date.now());
+  const t1 = Date.now();
+  const t0 = Math.max(since, Math.min(first - 60000, t1 - 15 * 60000));
   // the scale: three times the highest threshold, where normal and borderline scores lie; a score far above is drawn
   // at the top, its value in its tooltip
   const hi = Math.max(...m.map(x => x.threshold), ...points.map(x => x.threshold), 0) * 3 || Math.max(e.score, 1);
@@ -725,7 +728,7 @@ async function drawHistory(card, e) {
         + fmtNum(x.meanScore) + ', threshold ' + fmtNum(x.threshold) + ', ' + x.anomalies + ' anomalies' }))),
     points.map(x => svg('circle', { cx: X(x.detectedTimestamp), cy: Y(x.score), r: x.eventId === e.eventId ? 5 : 3,
       fill: x.eventId === e.eventId ? '#ff4d4f' : '#f08a24' }, svg('title', { text: fmtTime(x.detectedTimestamp) + ': ' + fmtNum(x.score) })))),
-  el('p', { class: 'muted', text: 'The last ' + hours + ' hours of ' + e.source + ', minute by minute: highest score (orange), mean score (grey), '
+  el('p', { class: 'muted', text: 'Since ' + fmtTime(t0) + ' (at most ' + hours + ' hours), ' + e.source + ' minute by minute: highest score (orange), mean score (grey), '
     + 'rolling threshold (dashed blue); dots are its anomalies (red: this one), drawn at the top when far above.'
     + (m.length === 0 ? ' No minutes recorded yet.' : '') }));
 }
