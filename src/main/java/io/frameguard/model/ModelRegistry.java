@@ -114,19 +114,48 @@ public final class ModelRegistry implements AutoCloseable {
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Creates the registry topic if missing: one partition, compacted, large messages allowed. */
+    /**
+     * Creates the registry topic if missing: one partition, compacted, large messages allowed; returns once the brokers'
+     * metadata shows it (a created topic is not yet known to every broker, and a publish right after would find none).
+     */
     public void ensureTopic(short replicationFactor) throws IOException {
         try (Admin admin = Admin.create(clientConfig)) {
             NewTopic t = new NewTopic(topic, 1, replicationFactor).configs(Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_ARTIFACT_BYTES + (1 << 20))));
-            admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IOException("cannot create model registry topic " + topic + ": " + e.getCause().getMessage(), e);
+            try {
+                admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IOException("cannot create model registry topic " + topic + ": " + e.getCause().getMessage(), e);
+                }
             }
+            awaitMetadata(admin);
+        } catch (IOException e) {
+            throw e;
         } catch (Exception e) {
             throw new IOException("cannot create model registry topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits (at most 30 s) until a metadata request sees the topic with a leader for its partition. */
+    private void awaitMetadata(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("model registry topic " + topic + " was created but no broker knows it after 30 s");
+            }
+            Thread.sleep(200);
         }
     }
 
