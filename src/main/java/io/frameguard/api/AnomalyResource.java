@@ -97,11 +97,7 @@ public class AnomalyResource {
     public Response heatmap(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> m.get(id).map(r -> {
-            Picture picture = r.entry().picture();
-            if (picture == null || !picture.wellFormed()) {
-                return error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw");
-            }
+        return withPicture(id, (r, picture) -> {
             try {
                 return Response.ok(HeatmapRenderer.png(picture, r.event().modelThreshold()), "image/png")
                         .header("X-Frameguard-Incident", r.entry().id())
@@ -111,7 +107,7 @@ public class AnomalyResource {
             } catch (IOException e) {
                 return error(Response.Status.INTERNAL_SERVER_ERROR, "cannot draw the heatmap: " + e.getMessage());
             }
-        }).orElseGet(() -> unknown(id)));
+        });
     }
 
     /** The body of a verdict. */
@@ -300,26 +296,8 @@ public class AnomalyResource {
     public Response picture(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> m.get(id).map(r -> {
-            Picture p = r.entry().picture();
-            if (p == null || !p.wellFormed()) {
-                return error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw");
-            }
-            float[] values = new float[p.frame().length];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = p.value(i);
-            }
-            float[] reconstruction = null;
-            if (p.reconstruction() != null) {
-                reconstruction = new float[p.reconstruction().length];
-                for (int i = 0; i < reconstruction.length; i++) {
-                    reconstruction[i] = p.reconstructed(i);
-                }
-            }
-            float[] errors = new float[p.errors().length];
-            for (int i = 0; i < errors.length; i++) {
-                errors[i] = p.error(i);
-            }
+        return withPicture(id, (r, p) -> {
+            float[] errors = p.errorValues();
             int named = p.windowChannels() != null ? p.windowChannels() : p.height() == 1 ? p.width() : 0;
             String[] names = new String[named];
             for (int c = 0; c < named; c++) {
@@ -337,8 +315,8 @@ public class AnomalyResource {
             io.frameguard.events.ImageRegion region = p.height() > 1
                     ? io.frameguard.inference.ImageRegions.find(errors, 0, p.width(), p.height()) : null;
             return Response.ok(new PictureAnswer(r.entry().id(), p.width(), p.height(), p.channels(), p.windowChannels(),
-                    values, reconstruction, errors, List.of(names), region)).build();
-        }).orElseGet(() -> unknown(id)));
+                    p.frameValues(), p.reconstructionValues(), errors, List.of(names), region)).build();
+        });
     }
 
     /** The body of a verdict on many events at once (a family). */
@@ -483,6 +461,15 @@ public class AnomalyResource {
 
     /** The source id a searched frame is decoded under (decoders check that a frame names one). */
     private static final byte[] SEARCH_KEY = "search".getBytes(StandardCharsets.UTF_8);
+
+    /** The answer about an anomaly's picture: 404 when the anomaly is not remembered or has no picture to draw. */
+    private Response withPicture(String id, java.util.function.BiFunction<AnomalyMemory.Remembered, Picture, Response> answer) {
+        return withMemory(m -> m.get(id).map(r -> {
+            Picture p = r.entry().picture();
+            return p == null || !p.wellFormed() ? error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw")
+                    : answer.apply(r, p);
+        }).orElseGet(() -> unknown(id)));
+    }
 
     private Response withMemory(java.util.function.Function<AnomalyMemory, Response> answer) {
         return memory.memory().map(answer).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, memory.problem()));

@@ -52,6 +52,36 @@ public record Picture(int width, int height, int channels, float errorScale, byt
         return frameMin + (frameMax - frameMin) * (frame[i] & 0xff) / QUANTA;
     }
 
+    /** Every cell's error. */
+    public float[] errorValues() {
+        float[] out = new float[errors.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = error(i);
+        }
+        return out;
+    }
+
+    /** Every value of the frame (cell × channels + channel). */
+    public float[] frameValues() {
+        float[] out = new float[frame.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = value(i);
+        }
+        return out;
+    }
+
+    /** Every value of the reconstruction, laid out as the frame's; null when there is none. */
+    public float[] reconstructionValues() {
+        if (reconstruction == null) {
+            return null;
+        }
+        float[] out = new float[reconstruction.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = reconstructed(i);
+        }
+        return out;
+    }
+
     /** Whether the arrays have the sizes the dimensions say (a record from elsewhere may not). */
     public boolean wellFormed() {
         long cells = (long) width * height;

@@ -51,10 +51,7 @@ public final class HeatmapRenderer {
         }
         int w = picture.width();
         int ht = picture.height();
-        float[] errors = new float[w * ht];
-        for (int p = 0; p < errors.length; p++) {
-            errors[p] = picture.error(p);
-        }
+        float[] errors = picture.errorValues();
         float max = hot(picture, modelThreshold);
         BufferedImage small = new BufferedImage(w, ht, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < ht; y++) {

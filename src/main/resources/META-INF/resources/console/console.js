@@ -757,18 +757,22 @@ async function drawSimilar(card, id) {
 }
 
 // ---------------------------------------------------------------- families
+/** A view's data: {@code waiting} shown in {@code box} meanwhile, the error instead when it fails (then null). */
+async function loadInto(box, waiting, path) {
+  box.replaceChildren(el('p', { class: 'muted', text: waiting }));
+  try {
+    return await get(path);
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error', text: e.message }));
+    return null;
+  }
+}
 const PALETTE = ['#4fb3ff', '#f08a24', '#49c27b', '#c77dff', '#ff4d4f', '#f0c020', '#2ec4b6', '#ff85c0', '#9ba3ff', '#a3e635'];
 const STATUS_COLOURS = { 'unjudged': '#f0c020', 'false-alarm': '#49c27b', 'confirmed': '#ff4d4f', 'suppressed': '#8b97a5' };
 async function showFamilies() {
   const box = $('families');
-  box.replaceChildren(el('p', { class: 'muted', text: 'Grouping the memory\'s signatures…' }));
-  let m;
-  try {
-    m = await get('/api/anomalies/families?limit=2000');
-  } catch (e) {
-    box.replaceChildren(el('p', { class: 'error', text: e.message }));
-    return;
-  }
+  const m = await loadInto(box, 'Grouping the memory\'s signatures…', '/api/anomalies/families?limit=2000');
+  if (!m) return;
   state.familyMap = m;
   const colourBy = el('select', { id: 'colour-by' }, el('option', { value: 'family', text: 'family' }),
     el('option', { value: 'status', text: 'verdict' }), el('option', { value: 'label', text: 'label' }));
@@ -861,14 +865,8 @@ async function showModels() {
       + 'registry (frameguard.registry.enabled=false): there are no versions to manage here.' }));
     return;
   }
-  box.replaceChildren(el('p', { class: 'muted', text: 'Reading the registry…' }));
-  let m;
-  try {
-    m = await get('/api/models');
-  } catch (e) {
-    box.replaceChildren(el('p', { class: 'error', text: e.message }));
-    return;
-  }
+  const m = await loadInto(box, 'Reading the registry…', '/api/models');
+  if (!m) return;
   const admin = state.session.role === 'admin';
   box.replaceChildren(el('p', { class: 'muted', text: 'Registry topic ' + m.registryTopic + '; this replica serves ' + (m.serving || 'nothing yet') + '.' }),
     ...m.models.map(model => modelCard(model, admin, m.serving)));
