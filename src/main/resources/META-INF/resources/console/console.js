@@ -35,8 +35,8 @@ const state = {
   redrawPending: false,
   countsAt: 0,
   countsTimer: null,
-  labels: [],
   familyMap: null,
+  verdictSaid: null, // what the last verdict written said, kept across redraws of its anomaly
 };
 
 // ---------------------------------------------------------------- small DOM helpers (text only, never HTML from data)
