@@ -17,6 +17,11 @@
 {{- end }}
 {{- end }}
 
+{{/* This install's name on the Kafka cluster (frameguard.instance): kafka.instance, or the full name. */}}
+{{- define "frameguard.instance" -}}
+{{- default (include "frameguard.fullname" .) .Values.kafka.instance }}
+{{- end }}
+
 {{- define "frameguard.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -173,5 +178,13 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 - --metrics-port={{ .Values.trainer.metricsPort }}
 {{- if not .Values.trainer.activate }}
 - --no-activate
+{{- end }}
+{{- end }}
+
+{{/* KEDA's Kafka scaler `sasl` parameter for kafka.saslMechanism on a SASL protocol; empty otherwise. */}}
+{{- define "frameguard.kedaSasl" -}}
+{{- if hasPrefix "SASL" .Values.kafka.securityProtocol }}
+{{- $m := .Values.kafka.saslMechanism | default "PLAIN" }}
+{{- get (dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512" "OAUTHBEARER" "oauthbearer") $m | required (printf "kafka.saslMechanism %s has no KEDA equivalent" $m) }}
 {{- end }}
 {{- end }}

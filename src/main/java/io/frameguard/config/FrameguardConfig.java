@@ -18,6 +18,19 @@ import java.time.Duration;
 @ConfigMapping(prefix = "frameguard")
 public interface FrameguardConfig {
 
+    /**
+     * This install's name on the Kafka cluster: the scorer's consumer group and transactional ids, the detector's
+     * Streams application id (and so its internal topics) and the trainers' lease derive from it
+     * ({@code INSTANCE-scorer}, {@code INSTANCE-detector}, {@code INSTANCE-trainer-MODEL}), so two installs on one
+     * cluster never share them. The Helm chart sets it to the release's full name. Changing it on an existing install
+     * starts new groups: see docs/DEPLOY.md before you do.
+     */
+    @WithDefault("frameguard") @jakarta.validation.constraints.Pattern(regexp = KAFKA_ID, message = KAFKA_ID_MESSAGE) String instance();
+
+    /** What Kafka allows in group, transactional and application ids, kept short enough for the names derived from it. */
+    String KAFKA_ID = "[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}";
+    String KAFKA_ID_MESSAGE = "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
     Topics topics();
 
     Model model();
@@ -222,11 +235,14 @@ public interface FrameguardConfig {
          */
         @WithDefault("0.98") @DecimalMin("0") @DecimalMax("1") double candidateRank();
 
-        /** Consumer group of the scorer. */
-        @WithDefault("frameguard-scorer") @NotBlank String groupId();
+        /** Consumer group of the scorer (default: {@code INSTANCE-scorer}, from {@code frameguard.instance}). */
+        @WithDefault("${frameguard.instance:frameguard}-scorer") @NotBlank String groupId();
 
-        /** Transactional ids are PREFIX-HOSTNAME-WORKER: stable across restarts of the same pod or host. */
-        @WithDefault("frameguard-scorer") @NotBlank String transactionalIdPrefix();
+        /**
+         * Transactional ids are PREFIX-HOSTNAME-WORKER: stable across restarts of the same pod or host (default prefix:
+         * {@code INSTANCE-scorer}).
+         */
+        @WithDefault("${frameguard.instance:frameguard}-scorer") @NotBlank String transactionalIdPrefix();
 
         /** Pause after a failed batch before it is retried from the last committed offsets. */
         @WithDefault("1s") Duration retryBackoff();

@@ -25,7 +25,11 @@ class HelmChartTest {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     static Manifests render(UnaryOperator<com.marcnuri.helm.TemplateCommand> values) throws Exception {
-        return Manifests.parse(values.apply(new Helm(CHART).template().withName("fg").withNamespace("plant").withKubeVersion("1.30.0")).call());
+        return render("fg", values);
+    }
+
+    static Manifests render(String release, UnaryOperator<com.marcnuri.helm.TemplateCommand> values) throws Exception {
+        return Manifests.parse(values.apply(new Helm(CHART).template().withName(release).withNamespace("plant").withKubeVersion("1.30.0")).call());
     }
 
     private static com.marcnuri.helm.TemplateCommand everything(com.marcnuri.helm.TemplateCommand t) {
@@ -33,7 +37,8 @@ class HelmChartTest {
                 .set("grafanaDashboards.enabled", "true").set("keda.enabled", "true").set("gpu.enabled", "true")
                 .set("api.adminTokenSecret", "fg-api").set("api.readTokenSecret", "fg-api-read").set("kafka.existingSecret", "fg-kafka")
                 .set("kafka.securityProtocol", "SASL_SSL").set("kafka.saslMechanism", "SCRAM-SHA-512")
-                .set("kafka.tls.existingSecret", "fg-kafka-tls").set("kafka.tls.clientAuth", "true");
+                .set("kafka.tls.existingSecret", "fg-kafka-tls").set("kafka.tls.clientAuth", "true")
+                .set("keda.authentication.existingSecret", "fg-keda").set("networkPolicy.enabled", "true");
     }
 
     @Test
@@ -105,9 +110,68 @@ class HelmChartTest {
         assertThat(scaled.at("/spec/maxReplicaCount").asInt()).isEqualTo(8);
         JsonNode trigger = scaled.at("/spec/triggers/0");
         assertThat(trigger.path("type").asText()).isEqualTo("kafka");
-        assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo("frameguard-scorer");
+        assertThat(trigger.at("/metadata/consumerGroup").asText()).as("the scorer's group: INSTANCE-scorer").isEqualTo("fg-frameguard-scorer");
         assertThat(trigger.at("/metadata/topic").asText()).isEqualTo("frames");
+        assertThat(trigger.has("authenticationRef")).as("a plain cluster needs no credentials").isFalse();
+        assertThat(m.kinds()).doesNotContain("TriggerAuthentication");
         assertThat(m.get("Deployment").at("/spec").has("replicas")).as("KEDA owns replicas").isFalse();
+    }
+
+    /** On a SASL/TLS cluster KEDA reads the lag with its own credentials, through a TriggerAuthentication. */
+    @Test
+    void kedaOnASecuredClusterAuthenticatesThroughATriggerAuthentication() throws Exception {
+        Manifests m = render(HelmChartTest::everything);
+        JsonNode trigger = m.get("ScaledObject").at("/spec/triggers/0");
+        assertThat(trigger.at("/metadata/sasl").asText()).isEqualTo("scram_sha512");
+        assertThat(trigger.at("/metadata/tls").asText()).isEqualTo("enable");
+        assertThat(trigger.at("/authenticationRef/name").asText()).isEqualTo("fg-frameguard-kafka");
+        JsonNode auth = m.get("TriggerAuthentication");
+        assertThat(auth.at("/metadata/name").asText()).isEqualTo("fg-frameguard-kafka");
+        assertThat(auth.at("/spec/secretTargetRef").findValuesAsText("parameter"))
+                .containsExactly("username", "password", "ca", "cert", "key", "keyPassword");
+        assertThat(auth.at("/spec/secretTargetRef").findValuesAsText("name")).containsOnly("fg-keda");
+
+        Manifests oauth = render(t -> t.set("keda.enabled", "true").set("kafka.securityProtocol", "SASL_SSL")
+                .set("kafka.saslMechanism", "OAUTHBEARER").set("keda.authentication.existingSecret", "fg-keda"));
+        assertThat(oauth.get("ScaledObject").at("/spec/triggers/0/metadata/sasl").asText()).isEqualTo("oauthbearer");
+        assertThat(oauth.get("TriggerAuthentication").at("/spec/secretTargetRef").findValuesAsText("parameter"))
+                .containsExactly("username", "password", "oauthTokenEndpointUri", "scopes", "ca");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("keda.enabled", "true")
+                .set("kafka.securityProtocol", "SASL_SSL").set("kafka.saslMechanism", "SCRAM-SHA-512")))
+                .hasMessageContaining("keda.authentication.existingSecret");
+    }
+
+    /** Two releases on one Kafka cluster get their own groups, transactional ids and Streams application ids. */
+    @Test
+    void eachReleaseHasItsOwnNameOnTheKafkaCluster() throws Exception {
+        String a = render("line-a", t -> t).get("ConfigMap").at("/data/FRAMEGUARD_INSTANCE").asText();
+        String b = render("line-b", t -> t).get("ConfigMap").at("/data/FRAMEGUARD_INSTANCE").asText();
+        assertThat(a).isEqualTo("line-a-frameguard");
+        assertThat(b).isEqualTo("line-b-frameguard");
+        assertThat(render("line-a", t -> t.set("kafka.instance", "frameguard")).get("ConfigMap").at("/data/FRAMEGUARD_INSTANCE").asText())
+                .as("an install from before keeps its groups").isEqualTo("frameguard");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("kafka.instance", "no spaces")))
+                .hasMessageContaining("/kafka/instance");
+    }
+
+    /** Health and metrics only from the monitoring namespace; the console and API from anyone or the peers given. */
+    @Test
+    void networkPolicyOpensMetricsToMonitoringOnly() throws Exception {
+        assertThat(render(t -> t).kinds()).doesNotContain("NetworkPolicy");
+        JsonNode policy = render(t -> t.set("networkPolicy.enabled", "true").set("networkPolicy.monitoringNamespace", "observability"))
+                .get("NetworkPolicy");
+        assertThat(policy.at("/spec/podSelector/matchLabels/app.kubernetes.io~1instance").asText()).isEqualTo("fg");
+        JsonNode http = policy.at("/spec/ingress/0");
+        assertThat(http.at("/ports/0/port").asText()).isEqualTo("http");
+        assertThat(http.has("from")).as("the console from anywhere by default").isFalse();
+        JsonNode monitoring = policy.at("/spec/ingress/1");
+        assertThat(monitoring.path("ports").findValuesAsText("port")).containsExactly("management", "trainer-metrics");
+        assertThat(monitoring.at("/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()).isEqualTo("observability");
+
+        JsonNode restricted = render(t -> t.set("networkPolicy.enabled", "true")
+                .set("networkPolicy.httpFrom[0].namespaceSelector.matchLabels.name", "ingress")).get("NetworkPolicy");
+        assertThat(restricted.at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/name").asText()).isEqualTo("ingress");
     }
 
     /** Every values file under ci/ renders and passes the schema (helm's convention for chart CI). */

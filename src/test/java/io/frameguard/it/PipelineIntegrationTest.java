@@ -14,6 +14,7 @@ import io.frameguard.testing.TestModels;
 import io.frameguard.testing.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,6 +57,39 @@ class PipelineIntegrationTest {
 
     /** A frame sent and where it landed. */
     record Sent(String source, int partition, long offset, Fault fault) {}
+
+    @Inject
+    org.apache.kafka.streams.KafkaStreams streams;
+
+    @Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    Map<String, Object> clientSettings;
+
+    /**
+     * Every {@code kafka.*} setting reaches the scorer's clients and the detector's Streams (here a SASL login callback
+     * and a backoff, which a fixed list of security keys never passed), and the Kafka ids derive from the install's name.
+     */
+    @Test
+    void kafkaSettingsReachEveryClientAndIdsFollowTheInstall() throws Exception {
+        awaitReady();
+        java.lang.reflect.Field field = org.apache.kafka.streams.KafkaStreams.class.getDeclaredField("applicationConfigs");
+        field.setAccessible(true); // the one place Streams keeps its effective settings
+        org.apache.kafka.streams.StreamsConfig streamsConfig = (org.apache.kafka.streams.StreamsConfig) field.get(streams);
+        Map<String, Object> detector = streamsConfig.originals();
+        PipelineTestResource.CLIENT_SETTINGS.forEach((key, value) -> {
+            assertThat(String.valueOf(detector.get(key))).as("Streams' " + key).isEqualTo(value);
+            assertThat(String.valueOf(clientSettings.get(key))).as("the scorer's " + key).isEqualTo(value);
+        });
+        assertThat(streamsConfig.getString("application.id")).isEqualTo(PipelineTestResource.INSTANCE + "-detector");
+
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", PipelineTestResource.broker.bootstrapServers()))) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(admin.listGroups().all().get().stream()
+                    .map(g -> g.groupId()).toList())
+                    .contains(PipelineTestResource.INSTANCE + "-scorer", PipelineTestResource.INSTANCE + "-detector")
+                    .noneMatch(g -> g.startsWith("frameguard-scorer") || g.startsWith("frameguard-detector")));
+        }
+    }
 
     @Test
     void framesInScoresAndAnomaliesOut() throws Exception {
