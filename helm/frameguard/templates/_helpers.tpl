@@ -38,6 +38,15 @@ app.kubernetes.io/name: {{ include "frameguard.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/*
+The CronJob trainer's pods: a name of their own, so that the Service, the PodDisruptionBudget and KEDA never count
+them as scorers; the PodMonitor selects them.
+*/}}
+{{- define "frameguard.trainerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "frameguard.name" . }}-trainer
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{- define "frameguard.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "frameguard.fullname" .) .Values.serviceAccount.name }}

@@ -4,6 +4,7 @@ import io.frameguard.events.Topics;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.retraining.RetrainingJob;
 import io.frameguard.retraining.RetrainingTriggers;
+import io.frameguard.retraining.TrainerLease;
 import io.frameguard.retraining.TrainerMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +24,15 @@ import picocli.CommandLine;
 @Command(name = "trainer", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Retrain the active model on recent normal frames and publish the candidate only if it is no worse "
                 + "(champion/challenger).",
-                "With --once, exit status: 0 accepted, 3 rejected (worse than the champion), 4 refused (too little data), 1 failed."})
+                "One trainer per model is active across pods: trainers of a model share a lease (a consumer group on a "
+                        + "one-partition topic); the others stand by and take over when it stops.",
+                "With --once, exit status: 0 accepted, 3 rejected (worse than the champion), 4 refused (too little data), "
+                        + "5 busy (another trainer holds the lease), 1 failed."})
 final class TrainerCommand implements Callable<Integer> {
 
     static final int EXIT_REJECTED = 3;
     static final int EXIT_REFUSED = 4;
+    static final int EXIT_BUSY = 5;
 
     @Mixin
     KafkaOptions registry;
@@ -94,6 +99,24 @@ final class TrainerCommand implements Callable<Integer> {
             description = "Port of the Prometheus endpoint /metrics; 0 turns it off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--instance", defaultValue = "${env:FRAMEGUARD_INSTANCE:-frameguard}",
+            description = "This install's name on the Kafka cluster, as the service's frameguard.instance: the lease group is "
+                    + "INSTANCE-trainer-MODEL (default: $FRAMEGUARD_INSTANCE or ${DEFAULT-VALUE}).")
+    String instance;
+
+    @Option(names = "--lease-topic", defaultValue = TrainerLease.DEFAULT_TOPIC,
+            description = "One-partition topic whose consumer groups are the trainers' leases; created when missing (default: ${DEFAULT-VALUE}).")
+    String leaseTopic;
+
+    @Option(names = "--lease-wait", defaultValue = "1m", converter = DurationConverter.class,
+            description = "With --once: how long to wait for the lease before giving up with status 5 (default: ${DEFAULT-VALUE}).")
+    Duration leaseWait;
+
+    @Option(names = "--scrape-wait", defaultValue = "0s", converter = DurationConverter.class,
+            description = "With --once: after the run, keep /metrics up until Prometheus has scraped it once more, at most this "
+                    + "long, so a CronJob's run is recorded with no Pushgateway; 0 exits at once (default: ${DEFAULT-VALUE}).")
+    Duration scrapeWait;
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for models being compared (default: a temporary directory).")
     Path workDir;
 
@@ -106,6 +129,10 @@ final class TrainerCommand implements Callable<Integer> {
         if (!(holdoutFraction > 0 && holdoutFraction < 0.5)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--holdout-fraction must be in (0, 0.5)");
         }
+        if (!instance.matches(io.frameguard.config.FrameguardConfig.KAFKA_ID)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--instance (FRAMEGUARD_INSTANCE) " + io.frameguard.config.FrameguardConfig.KAFKA_ID_MESSAGE);
+        }
         TrainerMetrics metrics = new TrainerMetrics();
         AutoCloseable server = metricsPort > 0 ? metrics.serve(metricsPort) : null;
         Map<String, Object> clientConfig = registry.clientConfig();
@@ -115,31 +142,21 @@ final class TrainerCommand implements Callable<Integer> {
         Path work = workDir != null ? workDir : Files.createTempDirectory("frameguard-trainer");
         RetrainingJob.Settings settings = new RetrainingJob.Settings(model, topics, maxFrames, minFrames, holdoutFraction,
                 epochs, threads, activate, defaultContentType, work, Duration.ofMinutes(2));
-        try (ModelRegistry r = registry.open()) {
-            RetrainingJob job = new RetrainingJob(clientConfig, r, settings, metrics, b -> {
-                if (hidden > 0) {
-                    b.hidden(hidden);
+        try (ModelRegistry r = registry.open();
+                TrainerLease lease = TrainerLease.join(clientConfig, leaseTopic, TrainerLease.group(instance, model))) {
+            // SIGTERM: leave the lease's group at once, so a standby takes over now rather than after a session
+            Thread leaveOnExit = new Thread(() -> closeQuietly(lease), "frameguard-trainer-lease-exit");
+            Runtime.getRuntime().addShutdownHook(leaveOnExit);
+            try {
+                metrics.lease(lease::held);
+                return runHolding(lease, r, clientConfig, topics, metrics, settings);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(leaveOnExit);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or about to
                 }
-                if (latent > 0) {
-                    b.latent(latent);
-                }
-                if (learningRate > 0) {
-                    b.learningRate(learningRate);
-                }
-                return b;
-            });
-            if (once) {
-                RetrainingJob.Result result = job.run("--once");
-                System.out.println(result.outcome().label() + ": " + result.message());
-                return switch (result.outcome()) {
-                    case ACCEPTED -> 0;
-                    case REJECTED -> EXIT_REJECTED;
-                    case REFUSED -> EXIT_REFUSED;
-                    case FAILED -> 1;
-                };
             }
-            new RetrainingTriggers(model, every, afterFrames, onDrift).runUntilInterrupted(job, clientConfig, topics);
-            return 0;
         } finally {
             if (server != null) {
                 server.close();
@@ -150,4 +167,59 @@ final class TrainerCommand implements Callable<Integer> {
         }
     }
 
+    /** Runs once or until interrupted, publishing only while this trainer holds the model's lease. */
+    private int runHolding(TrainerLease lease, ModelRegistry r, Map<String, Object> clientConfig, Topics topics,
+            TrainerMetrics metrics, RetrainingJob.Settings settings) throws Exception {
+        RetrainingJob job = new RetrainingJob(clientConfig, r, settings, metrics, b -> {
+            if (hidden > 0) {
+                b.hidden(hidden);
+            }
+            if (latent > 0) {
+                b.latent(latent);
+            }
+            if (learningRate > 0) {
+                b.learningRate(learningRate);
+            }
+            return b;
+        }).onlyWhile(lease::held);
+        if (once) {
+            if (!lease.awaitHeld(leaseWait)) {
+                System.out.println("busy: another trainer of " + model + " holds the lease " + lease.group());
+                return EXIT_BUSY;
+            }
+            RetrainingJob.Result result = job.run("--once");
+            System.out.println(result.outcome().label() + ": " + result.message());
+            if (metricsPort > 0 && !scrapeWait.isZero() && !metrics.awaitNextScrape(scrapeWait)) {
+                System.out.println("no scrape within --scrape-wait " + scrapeWait + ": this run's metrics were not collected");
+            }
+            return switch (result.outcome()) {
+                case ACCEPTED -> 0;
+                case REJECTED -> EXIT_REJECTED;
+                case REFUSED -> EXIT_REFUSED;
+                case ABANDONED -> EXIT_BUSY;
+                case FAILED -> 1;
+            };
+        }
+        RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift);
+        while (!Thread.currentThread().isInterrupted()) {
+            if (!lease.held()) {
+                System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
+            }
+            while (!lease.awaitHeld(Duration.ofMinutes(1))) {
+                if (lease.closed()) { // shutting down
+                    return 0;
+                }
+            }
+            triggers.runWhile(lease::held, job, clientConfig, topics);
+        }
+        return 0;
+    }
+
+    private static void closeQuietly(TrainerLease lease) {
+        try {
+            lease.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

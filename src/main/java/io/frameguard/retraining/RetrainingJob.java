@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.commons.io.FileUtils;
 import org.jboss.logging.Logger;
@@ -31,7 +32,15 @@ public final class RetrainingJob {
 
     /** How a run ended; the metric label is the lower-case name. */
     public enum Outcome {
-        ACCEPTED, REJECTED, REFUSED, FAILED;
+        /** Published (and activated, unless told not to). */
+        ACCEPTED,
+        /** Worse than the champion: not published. */
+        REJECTED,
+        /** Too little data to train on. */
+        REFUSED,
+        /** This trainer lost its lease during the run: another trainer of the model is the active one now. */
+        ABANDONED,
+        FAILED;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -55,6 +64,7 @@ public final class RetrainingJob {
     private final Settings settings;
     private final TrainerMetrics metrics;
     private final UnaryOperator<TrainingOptions.Builder> overrides;
+    private volatile BooleanSupplier holdsLease = () -> true;
 
     /** @param overrides applied over the champion-derived options (tests make deliberately weak candidates) */
     public RetrainingJob(Map<String, Object> clientConfig, ModelRegistry registry, Settings settings, TrainerMetrics metrics,
@@ -64,6 +74,15 @@ public final class RetrainingJob {
         this.settings = settings;
         this.metrics = metrics;
         this.overrides = overrides;
+    }
+
+    /**
+     * Publishes and activates only while {@code holdsLease} holds (this trainer holds the model's {@link TrainerLease}): it
+     * is asked again right before each registry write.
+     */
+    public RetrainingJob onlyWhile(BooleanSupplier holdsLease) {
+        this.holdsLease = holdsLease;
+        return this;
     }
 
     public Result run(String trigger) {
@@ -124,9 +143,13 @@ public final class RetrainingJob {
             return new Result(Outcome.REJECTED, "candidate " + candidate.card().version() + " not published: "
                     + comparison.reason(), candidate.card(), sample.kept());
         }
+        if (!holdsLease.getAsBoolean()) {
+            return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version() + " not published: this trainer "
+                    + "lost the lease, another trainer of " + settings.modelName() + " is the active one", candidate.card(), sample.kept());
+        }
         registry.publish(candidate);
         String message = "candidate " + candidate.card().version() + " published: " + comparison.reason();
-        if (settings.activate()) {
+        if (settings.activate() && holdsLease.getAsBoolean()) {
             registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
                     + active.version() + ": " + comparison.reason());
             metrics.activeModel(candidate.card());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,8 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of newly scored frames,
- * or on a drift event (any of them that is set). Drift reported before the sidecar started was the previous
- * sidecar's to act on.
+ * or on a drift event (any of them that is set), while this trainer holds the model's lease. Drift reported before
+ * the trainer took the lease was the previous holder's to act on.
  */
 public final class RetrainingTriggers {
 
@@ -44,8 +45,11 @@ public final class RetrainingTriggers {
         this.onDrift = onDrift;
     }
 
-    /** Checks the triggers every few seconds, running the job when one fires, until the thread is interrupted. */
-    public void runUntilInterrupted(RetrainingJob job, Map<String, Object> clientConfig, Topics topics) throws Exception {
+    /**
+     * Checks the triggers every few seconds, running the job when one fires, while {@code active} holds (this trainer
+     * holds the model's {@link TrainerLease}) and the thread is not interrupted.
+     */
+    public void runWhile(BooleanSupplier active, RetrainingJob job, Map<String, Object> clientConfig, Topics topics) throws Exception {
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -54,14 +58,17 @@ public final class RetrainingTriggers {
             List<TopicPartition> scores = partitions(consumer, topics.scores().name());
             List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
             consumer.assign(drift);
-            consumer.seekToEnd(drift); // drift reported before the trainer started was the previous trainer's to act on
+            consumer.seekToEnd(drift); // drift reported before this trainer took the lease was the previous holder's
             long framesAtLastRun = scoredSoFar(consumer, scores);
             long lastRun = System.nanoTime();
             LOG.infof("trainer for model %s: every %s%s%s", model, every.isZero() ? "(off)" : every,
                     afterFrames > 0 ? ", after " + afterFrames + " scored frames" : "", onDrift ? ", on drift" : "");
-            while (!Thread.currentThread().isInterrupted()) {
+            while (active.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 String trigger = null;
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(CHECK_INTERVAL)) {
+                if (drift.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
+                    Thread.sleep(CHECK_INTERVAL.toMillis());
+                }
+                for (ConsumerRecord<String, byte[]> r : drift.isEmpty() ? List.<ConsumerRecord<String, byte[]>>of() : consumer.poll(CHECK_INTERVAL)) {
                     DriftEvent e = topics.drift().deserialize(r.value());
                     if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null) {
                         trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
@@ -74,7 +81,7 @@ public final class RetrainingTriggers {
                 if (trigger == null && !every.isZero() && System.nanoTime() - lastRun >= every.toNanos()) {
                     trigger = "schedule (every " + every + ")";
                 }
-                if (trigger != null) {
+                if (trigger != null && active.getAsBoolean()) {
                     job.run(trigger);
                     framesAtLastRun = scoredNow;
                     lastRun = System.nanoTime();

@@ -1,17 +1,15 @@
 package io.frameguard.retraining;
 
-import com.sun.net.httpserver.HttpServer;
 import io.frameguard.model.ModelCard;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheus.PrometheusConfig;
-import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,14 +21,19 @@ import org.jboss.logging.Logger;
  *       {@code ..._last_run_frames} (recent normal frames used), {@code ..._last_accepted_timestamp_seconds};
  *   <li>{@code frameguard_trainer_candidate_validation_loss}, {@code ..._candidate_false_alarm_rate},
  *       {@code ..._candidate_synthetic_auroc}, {@code ..._champion_synthetic_auroc} of the last comparison;
- *   <li>{@code frameguard_trainer_model_age_seconds}: how long ago the active model was trained.
+ *   <li>{@code frameguard_trainer_model_age_seconds}: how long ago the active model was trained;
+ *   <li>{@code frameguard_trainer_lease_held}: 1 on the model's active trainer, 0 on those standing by.
  * </ul>
+ * Micrometer's registry on the Prometheus Java client 1.x, served by that client's own HTTP server, as the service's
+ * are (the trainer is no Quarkus application).
  */
 public final class TrainerMetrics {
 
     private static final Logger LOG = Logger.getLogger(TrainerMetrics.class);
 
     private final PrometheusMeterRegistry registry;
+    /** Scrapes served so far (a CronJob's trainer waits for one after its run, so that its result is recorded). */
+    private final java.util.concurrent.atomic.AtomicLong scrapes = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicReference<Instant> activeModelCreated = new AtomicReference<>();
 
     private final AtomicReference<Double> lastRun;
@@ -44,6 +47,10 @@ public final class TrainerMetrics {
 
     public TrainerMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.getPrometheusRegistry().register(() -> { // adds no metric: counts the scrapes
+            scrapes.incrementAndGet();
+            return new io.prometheus.metrics.model.snapshots.MetricSnapshots();
+        });
         lastRun = gauge("frameguard.trainer.last.run.timestamp.seconds", "When the last run ended");
         lastDuration = gauge("frameguard.trainer.last.run.duration.seconds", "How long the last run took");
         lastFrames = gauge("frameguard.trainer.last.run.frames", "Recent normal frames the last run read");
@@ -62,21 +69,36 @@ public final class TrainerMetrics {
         return registry.scrape();
     }
 
-    /** Serves {@link #scrape()} on {@code GET :port/metrics} until closed. */
+    /** Serves the meters on {@code GET :port/metrics} (text or OpenMetrics, as the scraper asks) until closed. */
     public AutoCloseable serve(int port) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.createContext("/metrics", exchange -> {
-            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+        HTTPServer server = HTTPServer.builder().port(port).registry(registry.getPrometheusRegistry()).buildAndStart();
+        LOG.infof("trainer metrics on :%d/metrics", server.getPort());
+        return server::close;
+    }
+
+    /**
+     * Waits until the meters have been scraped once more from now, at most {@code timeout}: a CronJob's trainer exits
+     * right after its run, and without this Prometheus would rarely see that run's result.
+     *
+     * @return whether a scrape came
+     */
+    public boolean awaitNextScrape(Duration timeout) throws InterruptedException {
+        long seen = scrapes.get();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (scrapes.get() == seen) {
+            if (System.nanoTime() >= deadline) {
+                return false;
             }
-        });
-        server.setExecutor(null);
-        server.start();
-        LOG.infof("trainer metrics on :%d/metrics", port);
-        return () -> server.stop(0);
+            Thread.sleep(200);
+        }
+        return true;
+    }
+
+    /** Whether this trainer holds its model's lease, read at each scrape. */
+    public void lease(BooleanSupplier held) {
+        Gauge.builder("frameguard.trainer.lease.held", held, h -> h.getAsBoolean() ? 1 : 0)
+                .strongReference(true) // a gauge holds its object weakly, and nothing else holds this lambda
+                .description("1 on the model's active trainer (it holds the lease), 0 on a trainer standing by").register(registry);
     }
 
     private AtomicReference<Double> gauge(String name, String description) {

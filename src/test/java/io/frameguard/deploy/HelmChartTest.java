@@ -235,6 +235,24 @@ class HelmChartTest {
         JsonNode trainer = Manifests.container(cron.at("/spec/jobTemplate/spec/template/spec"), "trainer");
         assertThat(trainer.path("args").toString()).contains("--once", "--model=sensor");
         assertThat(m.get("Deployment").at("/spec/template/spec/containers").size()).as("no sidecar").isEqualTo(1);
+        assertThat(m.kinds()).doesNotContain("PodMonitor");
+
+        // scraped without a Pushgateway: a PodMonitor on the trainer's pods, each run waiting for one scrape
+        Manifests monitored = render(t -> t.set("trainer.mode", "cronjob").set("serviceMonitor.enabled", "true"));
+        JsonNode pod = monitored.get("CronJob").at("/spec/jobTemplate/spec/template");
+        JsonNode podMonitor = monitored.get("PodMonitor");
+        com.fasterxml.jackson.databind.node.ObjectNode podLabels = (com.fasterxml.jackson.databind.node.ObjectNode) pod.at("/metadata/labels").deepCopy();
+        podLabels.remove("app.kubernetes.io/component");
+        assertThat(podMonitor.at("/spec/selector/matchLabels")).isEqualTo(podLabels);
+        assertThat(podMonitor.at("/spec/podMetricsEndpoints/0/port").asText()).isEqualTo("trainer-metrics");
+        JsonNode container = Manifests.container(pod.at("/spec"), "trainer");
+        assertThat(container.path("args").toString()).contains("--scrape-wait=2m");
+        assertThat(container.at("/ports/0/name").asText()).isEqualTo("trainer-metrics");
+        // the trainer's pods are none of the scorers' Service, PodDisruptionBudget or Deployment
+        String podName = pod.at("/metadata/labels/app.kubernetes.io~1name").asText();
+        assertThat(podName).isEqualTo("frameguard-trainer");
+        assertThat(monitored.get("Service").at("/spec/selector/app.kubernetes.io~1name").asText()).isNotEqualTo(podName);
+        assertThat(monitored.get("PodDisruptionBudget").at("/spec/selector/matchLabels/app.kubernetes.io~1name").asText()).isNotEqualTo(podName);
     }
 
     @Test
