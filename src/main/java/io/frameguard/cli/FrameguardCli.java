@@ -29,6 +29,7 @@ public final class FrameguardCli {
     public static CommandLine commandLine(Object command) {
         // DJL must never reach for the network: the model and the TensorFlow library are local.
         System.setProperty("ai.djl.offline", "true");
+        CommandLogging.configure(System.getenv());
         return new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(FrameguardCli::invalidSetting);

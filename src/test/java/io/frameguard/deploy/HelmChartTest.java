@@ -81,6 +81,8 @@ class HelmChartTest {
         assertThat(config.path("FRAMEGUARD_REGISTRY_ENABLED").asText()).isEqualTo("true");
         assertThat(config.path("FRAMEGUARD_REGISTRY_MODEL_NAME").asText()).isEqualTo("sensor");
         assertThat(config.has("KAFKA_SASL_JAAS_CONFIG")).as("secrets never in the ConfigMap").isFalse();
+        assertThat(config.path("QUARKUS_LOG_CONSOLE_JSON_ENABLED").asText()).as("JSON logs in the chart").isEqualTo("true");
+        assertThat(config.path("FRAMEGUARD_INSTANCE").asText()).isEqualTo("fg-frameguard");
 
         JsonNode service = m.get("Service");
         assertThat(service.at("/spec/ports").findValuesAsText("name")).containsExactly("http", "management", "trainer-metrics");
@@ -153,6 +155,17 @@ class HelmChartTest {
                 .as("an install from before keeps its groups").isEqualTo("frameguard");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("kafka.instance", "no spaces")))
                 .hasMessageContaining("/kafka/instance");
+    }
+
+    /** Log levels per category reach both containers through the ConfigMap, in Quarkus's variable names. */
+    @Test
+    void logLevelsPerCategoryBecomeQuarkusVariables() throws Exception {
+        JsonNode config = render(t -> t.set("logging.levels.io\\.frameguard\\.scoring", "DEBUG").set("logging.json", "false"))
+                .get("ConfigMap").path("data");
+        assertThat(config.path("QUARKUS_LOG_CATEGORY__IO_FRAMEGUARD_SCORING__LEVEL").asText()).isEqualTo("DEBUG");
+        assertThat(config.path("QUARKUS_LOG_CONSOLE_JSON_ENABLED").asText()).isEqualTo("false");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("logging.levels.io\\.frameguard", "LOUD")))
+                .hasMessageContaining("/logging/levels");
     }
 
     /** Health and metrics only from the monitoring namespace; the console and API from anyone or the peers given. */

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * read the same frames (two models watching one line) and write their own topics. Each install is told only its name
  * ({@code frameguard.instance}) and its output topics; everything else is the default. Each scores every frame and
  * reports the faults, under its own consumer group, transactional ids and Streams application id. With one name for
- * both (the fixed ids of before), the installs shared one group and each scored only part of the frames.
+ * both (the fixed ids of before), the second install's detector joined the first's Streams group with another
+ * topology and never became ready. Install a also logs JSON lines (quarkus.log.console.json.enabled), which parse.
  */
 class TwoInstallsIT {
 
@@ -88,6 +89,21 @@ class TwoInstallsIT {
                     Set<String> topics = admin.listTopics().names().get();
                     assertThat(topics).anyMatch(t -> t.startsWith("line-a-detector-")).anyMatch(t -> t.startsWith("line-b-detector-"));
                 }
+                // install a logs JSON lines (one setting), b plain ones
+                List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+                for (String line : Files.readAllLines(work.resolve("service-a.log"))) {
+                    if (line.startsWith("{")) {
+                        lines.add(JSON.readTree(line));
+                    }
+                }
+                assertThat(lines).as("JSON log lines of install a")
+                        .anySatisfy(l -> {
+                            assertThat(l.path("loggerName").asText()).isEqualTo("io.frameguard.scoring.ScorerWorker");
+                            assertThat(l.path("level").asText()).isEqualTo("INFO");
+                            assertThat(l.path("message").asText()).startsWith("scorer 0 assigned");
+                            assertThat(l.path("timestamp").asText()).isNotEmpty();
+                        });
+                assertThat(Files.readString(work.resolve("service-b.log"))).contains("INFO  [io.frameguard.scoring.ScorerWorker]");
             } finally {
                 a.close();
                 b.close();
@@ -108,6 +124,7 @@ class TwoInstallsIT {
         settings.put("frameguard.detector.adapt-rate", "0");
         settings.put("kafka-streams.state.dir", work.resolve("streams-" + prefix).toString());
         settings.put("quarkus.http.port", Integer.toString(LocalKafka.freePort()));
+        settings.put("quarkus.log.console.json.enabled", Boolean.toString(prefix.equals("a")));
         return LocalService.start(app, settings, LocalKafka.freePort(), work.resolve("service-" + prefix + ".log"));
     }
 

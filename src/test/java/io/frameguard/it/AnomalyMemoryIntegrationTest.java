@@ -50,6 +50,51 @@ class AnomalyMemoryIntegrationTest {
     @ConfigProperty(name = "quarkus.management.test-port")
     int managementPort;
 
+    /** The OpenAPI document's copy in the repository: regenerate with -Dregenerate.openapi=true. */
+    static final java.nio.file.Path OPENAPI_COPY = io.frameguard.testing.ExternalTool.repo().resolve("docs/api/openapi.json");
+
+    /**
+     * The OpenAPI document describes every route of every API resource (found here from their JAX-RS annotations) with
+     * its method and the bearer token it needs, equals the copy in docs/api/, and Swagger UI is served.
+     */
+    @Test
+    void theOpenApiDocumentDescribesEveryRoute() throws Exception {
+        String body = given().port(managementPort).get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        JsonNode doc = JSON.readTree(body);
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (Class<?> resource : List.of(io.frameguard.api.AnomalyResource.class, io.frameguard.api.ModelResource.class,
+                io.frameguard.api.SessionResource.class)) {
+            String base = resource.getAnnotation(jakarta.ws.rs.Path.class).value();
+            for (java.lang.reflect.Method m : resource.getDeclaredMethods()) {
+                for (Class<? extends java.lang.annotation.Annotation> verb : List.of(jakarta.ws.rs.GET.class, jakarta.ws.rs.POST.class,
+                        jakarta.ws.rs.PUT.class, jakarta.ws.rs.DELETE.class)) {
+                    if (m.isAnnotationPresent(verb)) {
+                        jakarta.ws.rs.Path p = m.getAnnotation(jakarta.ws.rs.Path.class);
+                        String path = (base + (p == null ? "" : p.value())).replaceAll("/$", "");
+                        routes.add(verb.getSimpleName().toLowerCase(java.util.Locale.ROOT) + " " + path);
+                    }
+                }
+            }
+        }
+        assertThat(routes).hasSizeGreaterThan(15);
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
+                .forEachRemaining(verb -> documented.add(verb + " " + path.getKey())));
+        assertThat(documented).as("every route, nothing else").isEqualTo(routes);
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        assertThat(doc.at("/security/0").has("bearer")).as("every route needs the token").isTrue();
+
+        if (Boolean.getBoolean("regenerate.openapi")) {
+            java.nio.file.Files.createDirectories(OPENAPI_COPY.getParent());
+            java.nio.file.Files.writeString(OPENAPI_COPY, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+        }
+        assertThat(doc).as("docs/api/openapi.json is the served document (regenerate: -Dregenerate.openapi=true)")
+                .isEqualTo(JSON.readTree(OPENAPI_COPY.toFile()));
+
+        String ui = given().port(managementPort).get("/q/swagger-ui/").then().statusCode(200).extract().asString();
+        assertThat(ui).containsIgnoringCase("swagger");
+    }
+
     @Test
     void pastAnomaliesAreListedFoundBySimilarityAndCarryVerdicts() throws Exception {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->

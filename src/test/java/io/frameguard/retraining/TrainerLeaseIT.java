@@ -63,14 +63,22 @@ class TrainerLeaseIT {
     }
 
     private Trainer start(String bootstrap, String instance, String... extra) throws IOException {
+        return start(bootstrap, instance, Map.of(), extra);
+    }
+
+    private Trainer start(String bootstrap, String instance, Map<String, String> env, String... extra) throws IOException {
         int port = LocalKafka.freePort();
         Path log = Files.createTempFile("trainer-" + instance + "-", ".log");
+        // as bin/frameguard runs it
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                 "-cp", System.getProperty("java.class.path"), "io.frameguard.cli.FrameguardCli",
                 "trainer", "--bootstrap-servers", bootstrap, "--model", "sensor", "--instance", instance,
                 "--every", "0", "--metrics-port", Integer.toString(port)));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         processes.add(p);
         return new Trainer(p, port, log);
     }
@@ -85,12 +93,26 @@ class TrainerLeaseIT {
             }
             Trainer a = start(bootstrap, "plant");
             Trainer b = start(bootstrap, "plant");
-            Trainer otherInstall = start(bootstrap, "lab");
+            // another install, logging JSON lines with the service's setting, and its lease's debug lines
+            Trainer otherInstall = start(bootstrap, "lab", Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true",
+                    "QUARKUS_LOG_CATEGORY__IO_FRAMEGUARD_RETRAINING__LEVEL", "DEBUG"));
 
             await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 assertThat(List.of(a.held(), b.held())).as("one active trainer of plant's model, one standing by")
                         .containsExactlyInAnyOrder(1, 0);
                 assertThat(otherInstall.held()).as("another install's trainer holds its own lease").isEqualTo(1);
+            });
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(otherInstall.log())) {
+                if (line.startsWith("{")) {
+                    lines.add(json.readTree(line));
+                }
+            }
+            assertThat(lines).as("the trainer's JSON log lines").anySatisfy(l -> {
+                assertThat(l.path("loggerName").asText()).isEqualTo(TrainerLease.class.getName());
+                assertThat(l.path("level").asText()).isEqualTo("INFO");
+                assertThat(l.path("message").asText()).isEqualTo("holding the trainer lease lab-trainer-sensor: this trainer is the active one");
             });
             Trainer holder = a.held() == 1 ? a : b;
             Trainer standby = holder == a ? b : a;
