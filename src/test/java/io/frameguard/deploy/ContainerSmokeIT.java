@@ -66,6 +66,12 @@ class ContainerSmokeIT {
         ExternalTool.Run build = run(env, 600, podman, "build", "--pull=never", "--format", "docker", "-f", "docker/Dockerfile",
                 "--build-arg", "BASE_IMAGE=" + BASE, "-t", IMAGE, ".");
         assertThat(build.exitCode()).as(build.output()).isZero();
+        // the image carries the licence and the licences of everything it ships (checked at build)
+        ExternalTool.Run licences = run(env, 60, podman, "run", "--rm", "--entrypoint", "cat", IMAGE,
+                "/opt/frameguard/LICENSE", "/opt/frameguard/app/THIRD-PARTY.txt");
+        assertThat(licences.exitCode()).as(licences.output()).isZero();
+        assertThat(licences.output()).contains("Apache License", "Version 2.0, January 2004")
+                .contains("(Apache-2.0) Apache Kafka (org.apache.kafka:kafka-clients:");
 
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
