@@ -55,11 +55,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* The image: the GPU variant ("<tag>-gpu") when gpu.enabled. */}}
+{{/* The image: the GPU variant ("<tag>-gpu") when gpu.enabled; pinned by image.digest when given. */}}
 {{- define "frameguard.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- if .Values.gpu.enabled }}{{ $tag = printf "%s-gpu" $tag }}{{ end }}
 {{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -120,6 +124,9 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 - name: FRAMEGUARD_REGISTRY_VERIFY_KEY
   value: {{ include "frameguard.verifyKeyPath" . }}
 {{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* The trainer's secret settings: its own Kafka credentials (it writes the registry), the signing key. */}}
@@ -133,6 +140,9 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 - name: FRAMEGUARD_REGISTRY_VERIFY_KEY
   value: {{ include "frameguard.verifyKeyPath" . }}
 {{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Volume mounts of the model keys: the public key for both containers, the private key for the trainer only. */}}
@@ -141,6 +151,9 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 - name: model-verify-key
   mountPath: /etc/frameguard/model-verify
   readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 {{- define "frameguard.signingKeyMount" -}}
@@ -153,6 +166,9 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 
 {{/* The volumes of the model keys, each with just its one key (the scorer never sees the private key). */}}
 {{- define "frameguard.keyVolumes" -}}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- if .Values.modelSigning.verifyKeySecret }}
 - name: model-verify-key
   secret:

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 class AlertRulesTest {
 
     static final Path RULES = ExternalTool.repo().resolve("helm/frameguard/files/frameguard-alerts.yaml");
+    /** Where the alerts' runbooks are, as GitHub shows docs/DEPLOY.md (one heading per alert). */
+    static final String RUNBOOKS = "https://github.com/frameguard/frameguard/blob/main/docs/DEPLOY.md#";
     private static final Path TESTS = ExternalTool.repo().resolve("src/test/resources/alerts/frameguard-alerts.test.yaml");
 
     @Test
@@ -31,8 +33,16 @@ class AlertRulesTest {
         String rules = Files.readString(RULES);
         String tests = Files.readString(TESTS);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("- alert: (\\w+)").matcher(rules);
+        String deploy = Files.readString(ExternalTool.repo().resolve("docs/DEPLOY.md"));
+        int alerts = 0;
         while (m.find()) {
+            alerts++;
             assertThat(tests).as("a promtool test for %s", m.group(1)).contains("alertname: " + m.group(1));
+            // a runbook: the alert's runbook_url points at its own heading in docs/DEPLOY.md
+            assertThat(rules).contains("runbook_url: \"" + RUNBOOKS + m.group(1).toLowerCase(java.util.Locale.ROOT) + "\"");
+            assertThat(deploy).as("runbook heading for %s", m.group(1)).contains("\n#### " + m.group(1) + "\n");
         }
+        assertThat(alerts).isEqualTo(9);
+        assertThat(rules.split("runbook_url:", -1)).as("one runbook per alert").hasSize(alerts + 1);
     }
 }

@@ -86,7 +86,42 @@ class HelmChartTest {
 
         JsonNode service = m.get("Service");
         assertThat(service.at("/spec/ports").findValuesAsText("name")).containsExactly("http", "management", "trainer-metrics");
-        assertThat(m.get("PodDisruptionBudget").at("/spec/minAvailable").asInt()).isEqualTo(1);
+        assertThat(m.get("PodDisruptionBudget").at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+    }
+
+    /** A PodDisruptionBudget never blocks a node drain, even with one replica. */
+    @Test
+    void disruptionBudgetNeverBlocksADrain() throws Exception {
+        assertThat(render(t -> t.set("replicaCount", "1")).get("PodDisruptionBudget").at("/spec/maxUnavailable").asInt())
+                .as("one replica: one may go").isEqualTo(1);
+        assertThat(render(t -> t.set("replicaCount", "1").set("podDisruptionBudget.minAvailable", "1")).kinds())
+                .as("minAvailable 1 of 1 would block every drain").doesNotContain("PodDisruptionBudget");
+        assertThat(render(t -> t.set("replicaCount", "3").set("podDisruptionBudget.minAvailable", "2")).get("PodDisruptionBudget")
+                .at("/spec/minAvailable").asInt()).isEqualTo(2);
+    }
+
+    /** Image by digest, priority, spread over zones, extra env and volumes in both containers (ci/ values). */
+    @Test
+    void placementDigestAndExtrasReachThePods() throws Exception {
+        Manifests m = render(t -> t.withValuesFile(CHART.resolve("ci/cronjob-pinned-values.yaml")));
+        JsonNode pod = m.get("Deployment").at("/spec/template/spec");
+        JsonNode scorer = Manifests.container(pod, "frameguard");
+        assertThat(scorer.at("/image").asText()).isEqualTo("ghcr.io/frameguard/frameguard@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        assertThat(pod.at("/priorityClassName").asText()).isEqualTo("frameguard-critical");
+        assertThat(pod.at("/topologySpreadConstraints/0/labelSelector/matchLabels/app.kubernetes.io~1instance").asText()).isEqualTo("fg");
+        assertThat(Manifests.env(scorer, "FRAMEGUARD_DETECTOR_ADAPT_RATE")).contains("0.01");
+        assertThat(scorer.path("volumeMounts").findValuesAsText("mountPath")).contains("/etc/ssl/corporate");
+        assertThat(pod.path("volumes").findValuesAsText("name")).contains("ca-bundle");
+        JsonNode cronPod = m.get("CronJob").at("/spec/jobTemplate/spec/template/spec");
+        JsonNode trainer = Manifests.container(cronPod, "trainer");
+        assertThat(trainer.at("/image").asText()).contains("@sha256:");
+        assertThat(cronPod.at("/priorityClassName").asText()).isEqualTo("frameguard-critical");
+        assertThat(Manifests.env(trainer, "FRAMEGUARD_DETECTOR_ADAPT_RATE")).contains("0.01");
+        assertThat(trainer.path("volumeMounts").findValuesAsText("mountPath")).contains("/etc/ssl/corporate");
+        assertThat(m.get("ConfigMap").at("/data/QUARKUS_LOG_CATEGORY__IO_FRAMEGUARD_RETRAINING__LEVEL").asText()).isEqualTo("DEBUG");
+        assertThat(m.kinds()).contains("PodMonitor", "PodDisruptionBudget");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("image.digest", "latest")))
+                .hasMessageContaining("/image/digest");
     }
 
     @Test
