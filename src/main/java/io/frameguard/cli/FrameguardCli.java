@@ -4,16 +4,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /**
- * Offline commands of the {@code frameguard} launcher. {@code serve} (the Quarkus service) is started by the
- * launcher script from the packaged service jar; every other command runs here, without starting Quarkus.
+ * The {@code frameguard} launcher's commands. {@code serve} (the Quarkus service) is started by the launcher script
+ * from the packaged service jar ({@link ServeCommand} documents it and can start it too); every other command runs
+ * here, without starting Quarkus. {@code generate-completion} prints a bash/zsh completion script.
  */
 @Command(name = "frameguard",
         mixinStandardHelpOptions = true,
         versionProvider = FrameguardCli.Version.class,
         description = "Streaming anomaly detection with autoencoders on Kafka.",
-        subcommands = {TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class, ModelsCommand.class,
-                VerdictCommand.class, TrainerCommand.class, NativesCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class,
+                ModelsCommand.class, VerdictCommand.class, TrainerCommand.class, TailCommand.class, NativesCommand.class,
+                CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class FrameguardCli {
 
     public static void main(String[] args) {
@@ -30,9 +31,19 @@ public final class FrameguardCli {
         // DJL must never reach for the network: the model and the TensorFlow library are local.
         System.setProperty("ai.djl.offline", "true");
         CommandLogging.configure(System.getenv());
-        return new CommandLine(command)
+        CommandLine cl = new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(FrameguardCli::invalidSetting);
+        CommandLine serve = cl.getSubcommands().get("serve");
+        if (serve != null) {
+            serve.getCommandSpec().usageMessage().footer(ServeCommand.settings());
+            serve.setUsageHelpWidth(ServeCommand.HELP_WIDTH);
+        }
+        CommandLine completion = cl.getSubcommands().get("generate-completion");
+        if (completion != null) { // `source <(frameguard generate-completion)`; shown in --help
+            completion.getCommandSpec().usageMessage().hidden(false);
+        }
+        return cl;
     }
 
     /**

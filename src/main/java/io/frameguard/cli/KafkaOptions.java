@@ -13,21 +13,15 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
- * Where the Kafka cluster and the model registry are, with the client settings of a secured cluster: the options of
- * every command that talks to Kafka ({@code models ...}, {@code trainer}).
+ * Where the Kafka cluster ({@link KafkaConnection}) and the model registry are: the options of every command that
+ * works with the registry ({@code models ...}, {@code trainer}, {@code verdict}).
  */
 final class KafkaOptions {
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
-            description = "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for secured clusters; "
-                    + "KAFKA_* environment variables (KAFKA_SASL_JAAS_CONFIG, ...) are read too, as the service does.")
-    Path kafkaConfig;
+    @picocli.CommandLine.Mixin
+    KafkaConnection connection;
 
     @Option(names = "--topic", defaultValue = ModelRegistry.DEFAULT_TOPIC, description = "Registry topic (default: ${DEFAULT-VALUE}).")
     String topic;
@@ -55,33 +49,8 @@ final class KafkaOptions {
         }
     }
 
-    /**
-     * Kafka client settings: environment variables KAFKA_* as the service reads them (KAFKA_SECURITY_PROTOCOL
-     * is security.protocol, KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config; KAFKA_STREAMS_* are the detector's and
-     * skipped), then the properties file, then the brokers.
-     */
+    /** Kafka client settings of the connection options (see {@link KafkaConnection#clientConfig()}). */
     Map<String, Object> clientConfig() throws IOException {
-        Map<String, Object> config = new HashMap<>(fromEnvironment(System.getenv()));
-        if (kafkaConfig != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(kafkaConfig)) {
-                p.load(in);
-            }
-            p.forEach((k, v) -> config.put(k.toString(), v));
-        }
-        config.put("bootstrap.servers", bootstrapServers);
-        return config;
-    }
-
-    static final String ENV_PREFIX = "KAFKA_";
-
-    static Map<String, Object> fromEnvironment(Map<String, String> env) {
-        Map<String, Object> config = new HashMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX) && !k.startsWith("KAFKA_STREAMS_") && !v.isBlank()) {
-                config.put(k.substring(ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
-            }
-        });
-        return config;
+        return connection.clientConfig();
     }
 }

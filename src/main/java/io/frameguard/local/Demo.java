@@ -4,9 +4,8 @@ import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.SensorSimulator.Fault;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.events.AnomalyEvent;
-import io.frameguard.events.ChannelError;
+import io.frameguard.events.EventText;
 import io.frameguard.events.FrameRef;
-import io.frameguard.events.Recollection;
 import io.frameguard.events.Topics;
 import io.frameguard.events.Verdict;
 import io.frameguard.frames.Float32FrameDecoder;
@@ -166,21 +165,16 @@ public final class Demo {
                     for (var r : c.poll(Duration.ofMillis(200))) {
                         AnomalyEvent e = TOPICS.anomalies().deserialize(r.value());
                         Injected cause = injectedAt.get(e.eventId());
-                        ChannelError top = e.explanation().topChannels().get(0);
                         if (cause != null) {
                             caught.merge(cause.source() + cause.from(), 1, Integer::sum);
                         } else {
                             falseAlarms[0]++;
                         }
-                        say("ANOMALY %-12s %-8s score %7.3f > %.4f  top %s (%2.0f%%)  frame %s  %d ms after capture  <- %s",
-                                e.source(), e.severity(), e.score(), e.threshold(), top.name(), 100 * top.share(), e.eventId(),
-                                e.detectedTimestamp() - e.captureTimestamp(),
+                        say("%s  <- %s", EventText.anomaly(e),
                                 cause == null ? "no injected fault (false alarm)" : "injected " + cause.fault() + " on ch" + cause.channel());
-                        if (!e.similar().isEmpty()) {
-                            Recollection.SimilarAnomaly like = e.similar().get(0);
-                            say("        <- like %s (similarity %.2f)%s%s", like.eventId(), like.similarity(),
-                                    like.verdict() == null ? "" : ", " + like.verdict() + (like.label() == null ? "" : " " + like.label()),
-                                    e.recognisedAs() == null ? "" : "; recognised as " + e.recognisedAs().label());
+                        String likeness = EventText.likeness(e);
+                        if (likeness != null) {
+                            say("%s", likeness);
                         }
                         // the demo plays the operator: it knows which anomalies it caused, and says so
                         operator.write(e.eventId(), cause == null ? Verdict.FALSE_ALARM : Verdict.CONFIRMED,

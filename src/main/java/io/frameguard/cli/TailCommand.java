@@ -1,0 +1,116 @@
+package io.frameguard.cli;
+
+import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.DriftEvent;
+import io.frameguard.events.EventText;
+import io.frameguard.events.Topics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code frameguard tail anomalies|drift}: the service's events as they arrive, one line each as the demo prints them,
+ * from any broker. It joins no consumer group (it reads every partition itself) and commits nothing, so it never
+ * disturbs the service or another reader; it reads committed records only, as the service's consumers do.
+ */
+@Command(name = "tail", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Print the service's anomaly or drift events as they arrive, one line each, from any broker.",
+                "Reads every partition without a consumer group (nothing committed, nobody disturbed); Ctrl-C stops it."})
+final class TailCommand implements Callable<Integer> {
+
+    /** What to follow. */
+    enum Stream { anomalies, drift }
+
+    /** How long a poll waits before the time limits are checked again. */
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    @Mixin
+    KafkaConnection kafka;
+
+    @Parameters(index = "0", paramLabel = "anomalies|drift", description = "Which events: ${COMPLETION-CANDIDATES}.")
+    Stream stream;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "The events' topic (default: anomalies or drift, as the service names them).")
+    String topic;
+
+    @Option(names = "--from-beginning", description = "Start with the oldest events kept, not the next new one.")
+    boolean fromBeginning;
+
+    @Option(names = "--source", paramLabel = "SOURCE", description = "Only these sources (repeat the option for several).")
+    Set<String> sources;
+
+    @Option(names = "--max-events", defaultValue = "0", description = "Stop after this many events; 0: never (default: ${DEFAULT-VALUE}).")
+    long maxEvents;
+
+    @Option(names = "--for", defaultValue = "0s", converter = DurationConverter.class,
+            description = "Stop after this long, e.g. 30s, 10m; 0: never (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--json", description = "Print each event's record as it is on the topic (one JSON object a line).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        String name = topic != null ? topic : stream == Stream.anomalies ? Topics.DEFAULT_ANOMALIES : Topics.DEFAULT_DRIFT;
+        Topics topics = Topics.defaults(); // for the records' layouts; the topic read is `name`
+        Map<String, Object> c = new HashMap<>(kafka.clientConfig());
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        long deadline = duration.isZero() ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        long printed = 0;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            var infos = consumer.partitionsFor(name, Duration.ofSeconds(30));
+            if (infos == null || infos.isEmpty()) {
+                System.err.println("frameguard tail: topic " + name + " does not exist on " + kafka.bootstrapServers);
+                return 1;
+            }
+            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(name, p.partition())).toList();
+            consumer.assign(partitions);
+            if (fromBeginning) {
+                consumer.seekToBeginning(partitions);
+            } else {
+                consumer.seekToEnd(partitions);
+            }
+            System.err.printf("frameguard tail: %s on %s, %s%n", name, kafka.bootstrapServers, fromBeginning ? "from the oldest kept" : "new events");
+            while (!Thread.currentThread().isInterrupted() && System.nanoTime() < deadline && (maxEvents == 0 || printed < maxEvents)) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    if (r.value() == null || (sources != null && !sources.contains(r.key()))) {
+                        continue;
+                    }
+                    if (json) {
+                        System.out.println(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+                    } else if (stream == Stream.anomalies) {
+                        AnomalyEvent e = topics.anomalies().deserialize(r.value());
+                        System.out.println(EventText.anomaly(e));
+                        String likeness = EventText.likeness(e);
+                        if (likeness != null) {
+                            System.out.println(likeness);
+                        }
+                    } else {
+                        DriftEvent e = topics.drift().deserialize(r.value());
+                        System.out.println(EventText.drift(e));
+                    }
+                    System.out.flush();
+                    if (maxEvents > 0 && ++printed >= maxEvents) {
+                        break;
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,54 @@
+package io.frameguard.events;
+
+import java.util.Locale;
+
+/**
+ * One line of text per event, as {@code frameguard demo} and {@code frameguard tail} print them: what an operator
+ * reads first (source, severity, score against threshold, where in the frame, which frame, how late), and for an
+ * anomaly its closest past look-alike.
+ */
+public final class EventText {
+
+    private EventText() {
+    }
+
+    /** The anomaly: source, severity, score > threshold, top channel or image region, frame, delay since capture. */
+    public static String anomaly(AnomalyEvent e) {
+        return String.format(Locale.ROOT, "ANOMALY %-12s %-8s score %7.3f > %.4f  %s  frame %s  %d ms after capture",
+                e.source(), e.severity(), e.score(), e.threshold(), where(e.explanation()), e.eventId(),
+                e.detectedTimestamp() - e.captureTimestamp());
+    }
+
+    /** The anomaly's closest past look-alike and what operators said of it, or null when the memory knew none. */
+    public static String likeness(AnomalyEvent e) {
+        if (e.similar().isEmpty()) {
+            return null;
+        }
+        Recollection.SimilarAnomaly like = e.similar().get(0);
+        return String.format(Locale.ROOT, "        <- like %s (similarity %.2f)%s%s%s", like.eventId(), like.similarity(),
+                like.verdict() == null ? "" : ", " + like.verdict() + (like.label() == null ? "" : " " + like.label()),
+                e.recognisedAs() == null ? "" : "; recognised as " + e.recognisedAs().label(),
+                e.suppressed() == null ? "" : "; suppressed");
+    }
+
+    /** A drift event: the source entering or leaving drift, with its PSI. */
+    public static String drift(DriftEvent e) {
+        return String.format(Locale.ROOT, "DRIFT   %-12s %-9s PSI %.3f (threshold %.2f) over %d frames, model %s",
+                e.source(), e.status(), e.psi(), e.psiThreshold(), e.windowFrames(), e.modelVersion());
+    }
+
+    private static String where(AnomalyEvent.Explanation x) {
+        if (x == null) {
+            return "";
+        }
+        if (x.region() != null) {
+            ImageRegion r = x.region();
+            return String.format(Locale.ROOT, "region %dx%d at (%d,%d) (%2.0f%%)", r.width(), r.height(), r.x(), r.y(), 100 * r.share());
+        }
+        if (x.topChannels() == null || x.topChannels().isEmpty()) {
+            return "";
+        }
+        ChannelError top = x.topChannels().get(0);
+        return String.format(Locale.ROOT, "top %s (%2.0f%%)", top.name(), 100 * top.share());
+    }
+}
