@@ -63,7 +63,7 @@ class AnomalyMemoryIntegrationTest {
         JsonNode doc = JSON.readTree(body);
         java.util.Set<String> routes = new java.util.TreeSet<>();
         for (Class<?> resource : List.of(io.frameguard.api.AnomalyResource.class, io.frameguard.api.ModelResource.class,
-                io.frameguard.api.SessionResource.class)) {
+                io.frameguard.api.SessionResource.class, io.frameguard.api.SchemaResource.class)) {
             String base = resource.getAnnotation(jakarta.ws.rs.Path.class).value();
             for (java.lang.reflect.Method m : resource.getDeclaredMethods()) {
                 for (Class<? extends java.lang.annotation.Annotation> verb : List.of(jakarta.ws.rs.GET.class, jakarta.ws.rs.POST.class,
@@ -93,6 +93,20 @@ class AnomalyMemoryIntegrationTest {
 
         String ui = given().port(managementPort).get("/q/swagger-ui/").then().statusCode(200).extract().asString();
         assertThat(ui).containsIgnoringCase("swagger");
+    }
+
+    /** The records' JSON Schemas, as published in the repository, from any replica's API; a token is needed. */
+    @Test
+    void theRecordsSchemasAreServed() throws Exception {
+        JsonNode list = JSON.readTree(read().get("/api/schemas").then().statusCode(200).extract().asString());
+        assertThat(list.findValuesAsText("name")).containsExactlyElementsOf(io.frameguard.testing.RecordSchemas.names());
+        for (String name : io.frameguard.testing.RecordSchemas.names()) {
+            String served = read().get("/api/schemas/" + name).then().statusCode(200)
+                    .contentType("application/schema+json").extract().asString();
+            assertThat(JSON.readTree(served)).as(name).isEqualTo(JSON.readTree(io.frameguard.testing.RecordSchemas.file(name).toFile()));
+        }
+        read().get("/api/schemas/nothing").then().statusCode(404);
+        given().port(httpPort).get("/api/schemas/score").then().statusCode(401);
     }
 
     @Test
@@ -171,6 +185,16 @@ class AnomalyMemoryIntegrationTest {
             recognisedId = id(send(producer, "pump-2", spike(sim, "pump-2", 900, 3)));
             suppressedId = id(send(producer, "pump-1", spike(sim, "pump-1", 920, 9)));
             plainId = id(send(producer, "pump-0", spike(sim, "pump-0", 940, 9)));
+        }
+        // the records behind the memory, as written: each valid against its published schema
+        String broker = AnomalyMemoryTestResource.broker.bootstrapServers();
+        for (Map.Entry<String, String> topic : Map.of("anomaly-memory", "memory", "verdicts", "verdict", "source-history", "history",
+                "anomalies", "anomaly", "scores", "score").entrySet()) {
+            try (TopicReader reader = new TopicReader(broker, topic.getKey())) {
+                List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> records = reader.readUntil(r -> !r.isEmpty(), WAIT);
+                records.stream().filter(r -> r.value() != null)
+                        .forEach(r -> io.frameguard.testing.RecordSchemas.assertValid(topic.getValue(), r.value()));
+            }
         }
         try (TopicReader anomalies = new TopicReader(AnomalyMemoryTestResource.broker.bootstrapServers(), "anomalies")) {
             Map<String, JsonNode> byId = new HashMap<>();

@@ -104,6 +104,7 @@ class ImagePipelineIntegrationTest {
             List<ConsumerRecord<String, byte[]>> scoreRecords = scores.readUntil(r -> r.size() >= sent.size(), WAIT);
             scoreRecords = scores.drain(Duration.ofSeconds(2));
             assertThat(scoreRecords).hasSize(sent.size());
+            scoreRecords.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("score", r.value()));
             Set<String> scored = new HashSet<>();
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
                 JsonNode s = JSON.readTree(r.value());
@@ -129,6 +130,7 @@ class ImagePipelineIntegrationTest {
             List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(
                     r -> flagged(r).stream().filter(otherGarments::contains).count() >= otherGarments.size() * 8 / 10, WAIT);
             events = anomalies.drain(Duration.ofSeconds(2));
+            events.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("anomaly", r.value()));
             Set<String> flagged = flagged(events);
             assertThat(flagged.stream().filter(otherGarments::contains).count())
                     .as("other garments reported").isGreaterThanOrEqualTo(otherGarments.size() * 8 / 10);

@@ -139,6 +139,7 @@ class PipelineIntegrationTest {
             Set<String> scored = new HashSet<>();
             int kcatScored = 0;
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
+                io.frameguard.testing.RecordSchemas.assertValid("score", r.value());
                 JsonNode s = JSON.readTree(r.value());
                 assertThat(scored.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong()))
                         .as("duplicate score for frame %s", s).isTrue();
@@ -174,6 +175,7 @@ class PipelineIntegrationTest {
             List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(
                     r -> eventFrames(r).containsAll(strongFaults(sent)), WAIT);
             events = anomalies.drain(Duration.ofSeconds(2));
+            events.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("anomaly", r.value()));
             Set<String> flagged = eventFrames(events);
             assertThat(flagged).containsAll(strongFaults(sent));
             long falseAlarms = flagged.stream().filter(normal::contains).count();

@@ -139,8 +139,9 @@ class RetrainingIntegrationTest {
             // two windows: the window open at the swap also holds normal frames
             produceFrames(bootstrap, List.of("line-1"), 2 * STEPS, 2 * RetrainingTestResource.DRIFT_WINDOW,
                     SensorSimulator.Fault.LEVEL_SHIFT);
-            JsonNode event = JSON.readTree(drift.readUntil(r -> r.stream().anyMatch(RetrainingIntegrationTest::isDrift), WAIT)
-                    .stream().filter(RetrainingIntegrationTest::isDrift).findFirst().orElseThrow().value());
+            List<ConsumerRecord<String, byte[]>> driftRecords = drift.readUntil(r -> r.stream().anyMatch(RetrainingIntegrationTest::isDrift), WAIT);
+            driftRecords.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("drift", r.value()));
+            JsonNode event = JSON.readTree(driftRecords.stream().filter(RetrainingIntegrationTest::isDrift).findFirst().orElseThrow().value());
             assertThat(event.get("source").asText()).isEqualTo("line-1");
             assertThat(event.get("psi").asDouble()).isGreaterThan(0.2);
             double[] shares = JSON.treeToValue(event.get("observedShares"), double[].class);
