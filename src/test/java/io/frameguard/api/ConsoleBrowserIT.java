@@ -72,11 +72,8 @@ class ConsoleBrowserIT {
     @Test
     void anOperatorSeesJudgesAndIsToldWhenTheServiceIsDown() throws Exception {
         String kcat = ExternalTool.require("kcat", "apt-get install kcat");
-        Path app = Path.of("target/quarkus-app");
-        assertThat(app.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
-        Path work = Path.of("target/console-browser-it").toAbsolutePath();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
-        Files.createDirectories(work);
+        Path app = io.frameguard.testing.PackagedApp.dir();
+        Path work = io.frameguard.testing.PackagedApp.freshWorkDir("console-browser-it");
         Files.createDirectories(SCREENSHOTS);
         new AutoencoderTrainer(TrainingOptions.builder().name("console").version("console-it").epochs(12).channels(CHANNELS)
                 .threads(2).build(), TrainingProgress.NONE)

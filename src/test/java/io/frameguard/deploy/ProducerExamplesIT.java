@@ -50,11 +50,8 @@ class ProducerExamplesIT {
         Path python = Path.of("/usr/bin/python3");
         assertThat(ExternalTool.run(ExternalTool.repo(), 30, python.toString(), "-c", "import confluent_kafka").exitCode())
                 .as("Debian's python3-confluent-kafka (.ci/run installs it)").isZero();
-        Path app = Path.of("target/quarkus-app");
-        assertThat(app.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
-        Path work = Path.of("target/producer-examples-it").toAbsolutePath();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
-        Files.createDirectories(work);
+        Path app = io.frameguard.testing.PackagedApp.dir();
+        Path work = io.frameguard.testing.PackagedApp.freshWorkDir("producer-examples-it");
         try (LocalKafka kafka = LocalKafka.startWithClasspath(System.getProperty("java.class.path"), work.resolve("kafka"))) {
             String bootstrap = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

@@ -48,11 +48,8 @@ class TwoInstallsIT {
 
     @Test
     void twoInstallsOnOneClusterEachScoreEveryFrameUnderTheirOwnIds() throws Exception {
-        Path app = Path.of("target/quarkus-app");
-        assertThat(app.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
-        Path work = Path.of("target/two-installs-it").toAbsolutePath();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
-        Files.createDirectories(work);
+        Path app = io.frameguard.testing.PackagedApp.dir();
+        Path work = io.frameguard.testing.PackagedApp.freshWorkDir("two-installs-it");
         ModelArtifact model = TestModels.trainSensorModel(work.resolve("model"), 3000, 4, 9);
         // -Dframeguard.it.one-name=true gives both installs one name, as before frameguard.instance: this test fails so
         boolean oneName = Boolean.getBoolean("frameguard.it.one-name");

@@ -47,11 +47,8 @@ class MemoryReplicasIT {
 
     @Test
     void everyReplicaAndARestartedOneAnswersTheSame() throws Exception {
-        Path app = Path.of("target/quarkus-app");
-        assertThat(app.resolve("quarkus-run.jar")).as("packaged app (mvn package)").exists();
-        Path work = Path.of("target/memory-replicas-it").toAbsolutePath();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
-        Files.createDirectories(work);
+        Path app = io.frameguard.testing.PackagedApp.dir();
+        Path work = io.frameguard.testing.PackagedApp.freshWorkDir("memory-replicas-it");
         ModelArtifact model = TestModels.trainSensorModel(work.resolve("model"), 3000, 4, 9);
         try (LocalKafka kafka = LocalKafka.startWithClasspath(System.getProperty("java.class.path"), work.resolve("kafka"))) {
             String bootstrap = kafka.bootstrapServers();
