@@ -4,14 +4,20 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import java.io.IOException;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * {@code application/json}: an object with a {@code values} array of numbers; other fields are ignored. The
- * numbers are read straight from Jackson's token stream into the batch buffer (no tree, no boxing), with
- * Jackson's fast float parser.
+ * {@code application/json}: an object with a {@code values} array of numbers; other fields are ignored.
+ *
+ * <p>Two readers, one result. The frame as producers write it, {@code {"values":[...]}} and nothing else (any
+ * whitespace), is read byte by byte, each number in one pass: its JSON grammar checked, its value computed here
+ * when exact arithmetic allows and by FastDoubleParser otherwise ({@link #number}), straight into the batch buffer. Anything else (other fields, an escaped key, nesting, a number that is not strict
+ * JSON or longer than Jackson allows, trailing content) makes that reader give up, and Jackson's token stream reads
+ * the frame from the start, with its limits on depth and number length and its error messages. So the fast reader
+ * accepts only frames Jackson accepts, with the same values, and never reports an error itself.
  */
 public final class JsonFrameDecoder implements FrameDecoder {
 
@@ -27,10 +33,195 @@ public final class JsonFrameDecoder implements FrameDecoder {
         return List.of(CONTENT_TYPE, "text/json");
     }
 
+    /** What {@link #readSimple} returns when the frame is not the one simple shape. */
+    static final int NOT_SIMPLE = -1;
+    /** Longest number the fast reader takes: Jackson's default limit (StreamReadConstraints), which reports longer ones. */
+    static final int MAX_NUMBER_CHARS = 1000;
+    private static final byte[] VALUES_KEY = "\"values\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     @Override
     public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         int dim = shape.dim();
+        int n = readSimple(payload, dest, offset, dim);
+        if (n == NOT_SIMPLE) {
+            decodeGeneral(payload, dest, offset, dim);
+        } else if (n != dim) {
+            throw wrongDimension(n, dim);
+        }
+    }
+
+    /**
+     * Reads {@code {"values":[n, ...]}} (JSON whitespace anywhere between tokens) into {@code dest}: at most {@code dim}
+     * values, the count of all of them returned, or {@link #NOT_SIMPLE} for anything else (valid or not).
+     */
+    static int readSimple(byte[] b, float[] dest, int offset, int dim) {
+        int end = b.length;
+        int i = skipWhitespace(b, 0);
+        if (i >= end || b[i] != '{') {
+            return NOT_SIMPLE;
+        }
+        i = skipWhitespace(b, i + 1);
+        if (!java.util.Arrays.equals(b, i, Math.min(end, i + VALUES_KEY.length), VALUES_KEY, 0, VALUES_KEY.length)) {
+            return NOT_SIMPLE;
+        }
+        i = skipWhitespace(b, i + VALUES_KEY.length);
+        if (i >= end || b[i] != ':') {
+            return NOT_SIMPLE;
+        }
+        i = skipWhitespace(b, i + 1);
+        if (i >= end || b[i] != '[') {
+            return NOT_SIMPLE;
+        }
+        i = skipWhitespace(b, i + 1);
+        int n = 0;
+        if (i < end && b[i] == ']') {
+            i++;
+        } else {
+            while (true) {
+                i = number(b, i, dest, n < dim ? offset + n : -1);
+                if (i < 0) {
+                    return NOT_SIMPLE;
+                }
+                n++;
+                i = skipWhitespace(b, i);
+                if (i >= end) {
+                    return NOT_SIMPLE;
+                }
+                if (b[i] == ']') {
+                    i++;
+                    break;
+                }
+                if (b[i] != ',') {
+                    return NOT_SIMPLE;
+                }
+                i = skipWhitespace(b, i + 1);
+            }
+        }
+        i = skipWhitespace(b, i);
+        if (i >= end || b[i] != '}') {
+            return NOT_SIMPLE; // more fields (or broken): the general reader decides
+        }
+        return skipWhitespace(b, i + 1) == end ? n : NOT_SIMPLE;
+    }
+
+    /** Exact powers of ten as doubles: 10^0 .. 10^22 (Clinger's fast path). */
+    private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+            1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    /** Significands below this are exact doubles. */
+    private static final long EXACT_DOUBLE = 1L << 53;
+    /** The bits a double has beyond a float's significand, and the value they take at a midpoint between two floats. */
+    private static final long BELOW_FLOAT_BITS = (1L << 29) - 1;
+    private static final long FLOAT_MIDPOINT = 1L << 28;
+
+    /** Digits a significand may have and stay exact in a long (and be checked against 2^53). */
+    private static final int MAX_FAST_DIGITS = 18;
+
+    /**
+     * Reads the strict JSON number at {@code i} ({@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}, at most
+     * {@link #MAX_NUMBER_CHARS} characters) in one pass, and stores the float nearest to it, as Java (and Jackson)
+     * round it, at {@code dest[at]} (nothing when {@code at} is negative). Most numbers producers write take Clinger's
+     * fast path: the significand (up to 15 or so digits) and the power of ten (up to 22) are exact doubles, so one
+     * multiplication or division gives the correctly rounded double; rounding that to float gives the correctly rounded
+     * float unless the double lies exactly halfway between two floats (its own rounding may have moved it there): that
+     * case, and every number outside the fast path, goes to FastDoubleParser.
+     *
+     * @return the index after the number, or -1 when there is no strict JSON number there
+     */
+    static int number(byte[] b, int i, float[] dest, int at) {
+        int start = i;
+        int end = b.length;
+        boolean negative = i < end && b[i] == '-';
+        if (negative) {
+            i++;
+        }
+        if (i >= end) {
+            return -1;
+        }
+        long significand;
+        int digits;
+        byte c = b[i];
+        if (c == '0') {
+            significand = 0;
+            digits = 1;
+            i++;
+        } else if (c >= '1' && c <= '9') {
+            significand = c - '0';
+            digits = 1;
+            for (i++; i < end && (c = b[i]) >= '0' && c <= '9'; i++, digits++) {
+                significand = significand * 10 + (c - '0');
+            }
+        } else {
+            return -1;
+        }
+        int scale = 0;
+        if (i < end && b[i] == '.') {
+            int fraction = ++i;
+            for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
+                significand = significand * 10 + (c - '0');
+            }
+            scale = i - fraction;
+            if (scale == 0) {
+                return -1;
+            }
+            digits += scale;
+        }
+        int exponent = 0;
+        if (i < end && ((c = b[i]) == 'e' || c == 'E')) {
+            i++;
+            boolean negativeExponent = false;
+            if (i < end && ((c = b[i]) == '+' || c == '-')) {
+                negativeExponent = c == '-';
+                i++;
+            }
+            int first = i;
+            for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
+                if (exponent < 100_000) {
+                    exponent = exponent * 10 + (c - '0');
+                }
+            }
+            if (i == first) {
+                return -1;
+            }
+            exponent = negativeExponent ? -exponent : exponent;
+        }
+        if (i - start > MAX_NUMBER_CHARS) {
+            return -1;
+        }
+        if (at >= 0) {
+            dest[at] = digits <= MAX_FAST_DIGITS ? nearestFloat(negative, significand, exponent - scale, b, start, i)
+                    : JavaFloatParser.parseFloat(b, start, i - start);
+        }
+        return i;
+    }
+
+    /** significand × 10^power as a float, by Clinger's fast path when it is exact, else by FastDoubleParser on the text. */
+    private static float nearestFloat(boolean negative, long significand, int power, byte[] b, int start, int end) {
+        if (significand == 0) {
+            return negative ? -0f : 0f;
+        }
+        if (significand >= EXACT_DOUBLE || power < -(POW10.length - 1) || power > POW10.length - 1) {
+            return JavaFloatParser.parseFloat(b, start, end - start);
+        }
+        double d = power >= 0 ? significand * POW10[power] : significand / POW10[-power];
+        if (d < Float.MIN_NORMAL || d > Float.MAX_VALUE || (Double.doubleToRawLongBits(d) & BELOW_FLOAT_BITS) == FLOAT_MIDPOINT) {
+            return JavaFloatParser.parseFloat(b, start, end - start);
+        }
+        return negative ? -(float) d : (float) d;
+    }
+
+    private static int skipWhitespace(byte[] b, int i) {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Any JSON frame, through Jackson's token stream (the limits and messages of the hostile-input suite); public as
+     * bench/json's baseline (the reader every frame took before the byte-level one).
+     */
+    public static void decodeGeneral(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException {
         try (JsonParser p = FACTORY.createParser(payload)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed("a JSON frame must be an object with a \"values\" array");
@@ -57,8 +248,7 @@ public final class JsonFrameDecoder implements FrameDecoder {
                     n++;
                 }
                 if (n != dim) {
-                    throw new FrameDecodeException(FrameDecodeException.WRONG_DIMENSION,
-                            "JSON frame has " + n + " values, the model expects " + dim);
+                    throw wrongDimension(n, dim);
                 }
                 found = true;
             }
@@ -73,6 +263,10 @@ public final class JsonFrameDecoder implements FrameDecoder {
         } catch (IOException e) {
             throw malformed("unreadable JSON: " + e.getMessage());
         }
+    }
+
+    private static FrameDecodeException wrongDimension(int n, int dim) {
+        return new FrameDecodeException(FrameDecodeException.WRONG_DIMENSION, "JSON frame has " + n + " values, the model expects " + dim);
     }
 
     private static FrameDecodeException malformed(String message) {
