@@ -9,7 +9,7 @@ set -euo pipefail
 bootstrap=$1 source=$2 csv=$3 seconds=${4:-30}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-grep -E '^[-+0-9.]' "$csv" | DIR="$dir" perl -ne 'chomp; open(my $f, ">", sprintf("%s/frame-%06d.f32", $ENV{DIR}, $.)) or die $!;
+tr -d '\r' < "$csv" | grep -E '^[-+0-9.]' | DIR="$dir" perl -ne 'chomp; open(my $f, ">", sprintf("%s/frame-%06d.f32", $ENV{DIR}, $.)) or die $!;
   binmode $f; print $f pack("f<*", split /,/); close $f'
 start=$(date +%s%3N)
 kcat -P -b "$bootstrap" -t "${FRAMES_TOPIC:-frames}" -k "$source" -H content-type=application/x-float32 "$dir"/frame-*.f32

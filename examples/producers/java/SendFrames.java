@@ -18,19 +18,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public class SendFrames {
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0], source = args[1];
+        String framesTopic = System.getenv().getOrDefault("FRAMES_TOPIC", "frames");
+        String anomaliesTopic = System.getenv().getOrDefault("ANOMALIES_TOPIC", "anomalies");
         long seconds = args.length > 3 ? Long.parseLong(args[3]) : 30;
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
                         "group.id", "example-" + UUID.randomUUID(), "isolation.level", "read_committed",
                         "auto.offset.reset", "latest"), new StringDeserializer(), new StringDeserializer());
                 var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
                         new StringSerializer(), new StringSerializer())) {
-            consumer.subscribe(List.of("anomalies"));
+            consumer.subscribe(List.of(anomaliesTopic)); // a group of its own: needs Read on that group
             while (consumer.assignment().isEmpty()) { // joined: it reads from the end, before the frames go
                 consumer.poll(Duration.ofMillis(200));
             }
-            List<String> frames = Files.readAllLines(Path.of(args[2])).stream().filter(l -> l.matches("^[-+0-9.].*")).toList();
+            List<String> frames = Files.readAllLines(Path.of(args[2])).stream().map(String::strip).filter(l -> l.matches("^[-+0-9.].*")).toList();
             for (String values : frames) {
-                var record = new ProducerRecord<>("frames", source, "{\"values\":[" + values + "]}");
+                var record = new ProducerRecord<>(framesTopic, source, "{\"values\":[" + values + "]}");
                 record.headers().add("content-type", "application/json".getBytes());
                 producer.send(record);
             }

@@ -17,9 +17,22 @@
 {{- end }}
 {{- end }}
 
-{{/* This install's name on the Kafka cluster (frameguard.instance): kafka.instance, or the full name. */}}
+{{/*
+This install's name on the Kafka cluster (frameguard.instance): kafka.instance; else, on an upgrade, the name the
+running install has (its ConfigMap's FRAMEGUARD_INSTANCE, or "frameguard" for an install from before the setting, whose
+groups and Streams state carry on); else the full name. `helm template` cannot look: it renders the full name.
+*/}}
 {{- define "frameguard.instance" -}}
-{{- default (include "frameguard.fullname" .) .Values.kafka.instance }}
+{{- if .Values.kafka.instance }}
+{{- .Values.kafka.instance }}
+{{- else }}
+{{- $running := "" }}
+{{- if .Release.IsUpgrade }}
+{{- $cm := lookup "v1" "ConfigMap" .Release.Namespace (include "frameguard.fullname" .) }}
+{{- if $cm }}{{ $running = get (default dict $cm.data) "FRAMEGUARD_INSTANCE" | default "frameguard" }}{{ end }}
+{{- end }}
+{{- default (include "frameguard.fullname" .) $running }}
+{{- end }}
 {{- end }}
 
 {{- define "frameguard.chart" -}}

@@ -9,6 +9,7 @@ import io.frameguard.retraining.TrainerMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -200,7 +201,7 @@ final class TrainerCommand implements Callable<Integer> {
                 case FAILED -> 1;
             };
         }
-        RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift);
+        RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift, () -> lastActivation(r));
         while (!Thread.currentThread().isInterrupted()) {
             if (!lease.held()) {
                 System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
@@ -213,6 +214,16 @@ final class TrainerCommand implements Callable<Integer> {
             triggers.runWhile(lease::held, job, clientConfig, topics);
         }
         return 0;
+    }
+
+    /** When the model's active version was activated, per the registry; null when unknown. */
+    private Instant lastActivation(ModelRegistry r) {
+        try {
+            ModelRegistry.Activation a = r.read().active().get(model);
+            return a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
+        } catch (Exception e) {
+            return null; // the schedule then counts from now
+        }
     }
 
     private static void closeQuietly(TrainerLease lease) {

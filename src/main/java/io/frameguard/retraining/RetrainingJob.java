@@ -149,7 +149,16 @@ public final class RetrainingJob {
         }
         registry.publish(candidate);
         String message = "candidate " + candidate.card().version() + " published: " + comparison.reason();
-        if (settings.activate() && holdsLease.getAsBoolean()) {
+        if (settings.activate()) {
+            // not when another trainer took over, nor over a champion that changed while this run compared against it
+            ModelRegistry.Activation now = registry.read().active().get(settings.modelName());
+            String changed = now == null || !now.version().equals(active.version()) ? "the active version changed during the run ("
+                    + active.version() + " to " + (now == null ? "none" : now.version()) + ")" : null;
+            String lost = holdsLease.getAsBoolean() ? null : "this trainer lost the lease";
+            if (changed != null || lost != null) {
+                return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
+                        + (lost != null ? lost : changed) + "; " + comparison.reason(), candidate.card(), sample.kept());
+            }
             registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
                     + active.version() + ": " + comparison.reason());
             metrics.activeModel(candidate.card());

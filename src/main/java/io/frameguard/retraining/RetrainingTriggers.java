@@ -3,12 +3,14 @@ package io.frameguard.retraining;
 import io.frameguard.events.DriftEvent;
 import io.frameguard.events.Topics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,12 +40,23 @@ public final class RetrainingTriggers {
      * @param afterFrames retrain once this many frames were scored since the last run; 0 for never
      * @param onDrift retrain on a drift event
      */
-    public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift) {
+    public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift, Supplier<Instant> lastActivation) {
         this.model = model;
         this.every = every;
         this.afterFrames = afterFrames;
         this.onDrift = onDrift;
+        this.lastActivation = lastActivation;
     }
+
+    /**
+     * When the schedule last ran: kept across lease changes of this trainer, and for a trainer that has not run yet the
+     * active model's activation (by whichever trainer or person), so that pods restarting more often than the schedule
+     * do not postpone it for ever.
+     */
+    private Instant lastRun;
+    /** Scores counted at the last run, kept across lease changes (-1: not counted yet). */
+    private long framesAtLastRun = -1;
+    private final Supplier<Instant> lastActivation;
 
     /**
      * Checks the triggers every few seconds, running the job when one fires, while {@code active} holds (this trainer
@@ -59,8 +72,13 @@ public final class RetrainingTriggers {
             List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
             consumer.assign(drift);
             consumer.seekToEnd(drift); // drift reported before this trainer took the lease was the previous holder's
-            long framesAtLastRun = scoredSoFar(consumer, scores);
-            long lastRun = System.nanoTime();
+            if (framesAtLastRun < 0) {
+                framesAtLastRun = scoredSoFar(consumer, scores);
+            }
+            if (lastRun == null) {
+                Instant activated = lastActivation.get();
+                lastRun = activated != null ? activated : Instant.now();
+            }
             LOG.infof("trainer for model %s: every %s%s%s", model, every.isZero() ? "(off)" : every,
                     afterFrames > 0 ? ", after " + afterFrames + " scored frames" : "", onDrift ? ", on drift" : "");
             while (active.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
@@ -78,13 +96,13 @@ public final class RetrainingTriggers {
                 if (trigger == null && afterFrames > 0 && scoredNow - framesAtLastRun >= afterFrames) {
                     trigger = (scoredNow - framesAtLastRun) + " frames scored since the last run";
                 }
-                if (trigger == null && !every.isZero() && System.nanoTime() - lastRun >= every.toNanos()) {
+                if (trigger == null && !every.isZero() && Duration.between(lastRun, Instant.now()).compareTo(every) >= 0) {
                     trigger = "schedule (every " + every + ")";
                 }
                 if (trigger != null && active.getAsBoolean()) {
                     job.run(trigger);
                     framesAtLastRun = scoredNow;
-                    lastRun = System.nanoTime();
+                    lastRun = Instant.now();
                 }
             }
         }

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -26,9 +27,11 @@ import org.jboss.logging.Logger;
  * consumer polls on its own thread, so a long training run never lets it lapse. Nothing is ever written to the
  * topic: it exists only to be assigned.
  *
- * <p>The group is {@code INSTANCE-trainer-MODEL} (installs sharing a cluster hold their own leases). A holder that
- * was cut off from the brokers may, for up to a session, still think it holds the lease while another took it: the
- * job checks {@link #held()} again before it publishes or activates, which narrows that window to the registry writes.
+ * <p>The group is {@code INSTANCE-trainer-MODEL} (installs sharing a cluster hold their own leases). The cooperative
+ * sticky assignor keeps the partition with its holder while trainers join and leave. A holder cut off from the group
+ * coordinator stops counting itself the holder once its last heartbeat is a session old ({@link #held()}), about
+ * when the group gives the partition to another; the job checks {@link #held()} again right before it publishes and
+ * before it activates, which narrows any overlap to those registry writes.
  */
 public final class TrainerLease implements AutoCloseable {
 
@@ -38,6 +41,8 @@ public final class TrainerLease implements AutoCloseable {
     public static final String DEFAULT_TOPIC = "frameguard.trainer-lease";
     /** How long a trainer that died holds the lease before a standby takes over. */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    /** A heartbeat age this large means none was sent yet (the metric counts from the epoch). */
+    private static final double NEVER_SENT_SECONDS = 86_400;
     /** How often the lease's consumer polls (it reads nothing: polling is its heartbeat and rebalance callback). */
     private static final Duration POLL = Duration.ofMillis(500);
 
@@ -50,6 +55,9 @@ public final class TrainerLease implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile RuntimeException failure;
+    /** How long ago the group coordinator last answered a heartbeat, as of {@link #heartbeatReadAt} (nanoTime). */
+    private volatile long heartbeatAgeMs;
+    private volatile long heartbeatReadAt = System.nanoTime();
 
     private TrainerLease(Map<String, Object> clientConfig, String topic, String group) {
         this.partition = new TopicPartition(topic, 0);
@@ -60,6 +68,9 @@ public final class TrainerLease implements AutoCloseable {
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis() / 4);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, group + "-lease");
+        // The holder keeps the partition through every rebalance (a trainer joining or leaving): with the default eager
+        // range assignor each rebalance took it from everyone, and a newcomer whose member id sorted first won it.
+        c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::follow, "frameguard-trainer-lease");
         this.thread.setDaemon(true);
@@ -87,12 +98,28 @@ public final class TrainerLease implements AutoCloseable {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all().get();
             LOG.infof("created the trainer lease topic %s", topic);
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create the trainer lease topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            if (e.getCause() instanceof TopicExistsException) {
+                return;
             }
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException && exists(clientConfig, topic)) {
+                return; // not allowed to create, and created by whoever is
+            }
+            throw new IllegalStateException("cannot create the trainer lease topic " + topic + " (create it with one partition, "
+                    + "and allow the trainer Read and Describe on it): " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the trainer lease topic " + topic, e);
+        }
+    }
+
+    private static boolean exists(Map<String, Object> clientConfig, String topic) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().containsKey(topic);
+        } catch (ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -122,6 +149,8 @@ public final class TrainerLease implements AutoCloseable {
             });
             while (!closed) {
                 consumer.poll(POLL);
+                heartbeatAgeMs = heartbeatAge();
+                heartbeatReadAt = System.nanoTime();
             }
         } catch (WakeupException e) {
             // closing
@@ -144,9 +173,31 @@ public final class TrainerLease implements AutoCloseable {
         }
     }
 
-    /** Whether this trainer is the model's active one now. */
+    /**
+     * Whether this trainer is the model's active one now: assigned the partition, and heard by the group coordinator
+     * within a session. A consumer cut off from the coordinator learns that it lost its partitions only once it reaches
+     * the coordinator again; by then another trainer may have held the lease for long, so an old heartbeat counts as
+     * lost at once.
+     */
     public boolean held() {
-        return held && !closed;
+        long heartbeat = heartbeatAgeMs + (System.nanoTime() - heartbeatReadAt) / 1_000_000;
+        return held && !closed && heartbeat < SESSION_TIMEOUT.toMillis();
+    }
+
+    /**
+     * The coordinator metric of the last heartbeat's age; 0 before the first heartbeat (the metric then counts from
+     * the epoch), since the join that assigned the partition was itself an answer of the coordinator.
+     */
+    private long heartbeatAge() {
+        for (var e : consumer.metrics().entrySet()) {
+            if (e.getKey().name().equals("last-heartbeat-seconds-ago") && e.getKey().group().endsWith("coordinator-metrics")) {
+                Object v = e.getValue().metricValue();
+                if (v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < NEVER_SENT_SECONDS) {
+                    return (long) (n.doubleValue() * 1000);
+                }
+            }
+        }
+        return 0;
     }
 
     /**

@@ -77,15 +77,16 @@ public final class TrainerMetrics {
     }
 
     /**
-     * Waits until the meters have been scraped once more from now, at most {@code timeout}: a CronJob's trainer exits
+     * Waits until the meters have been scraped after now (two scrapes more), at most {@code timeout}: a CronJob's trainer exits
      * right after its run, and without this Prometheus would rarely see that run's result.
      *
      * @return whether a scrape came
      */
     public boolean awaitNextScrape(Duration timeout) throws InterruptedException {
-        long seen = scrapes.get();
+        // two more: a scrape already under way when this is called may have collected the values from before the run
+        long seen = scrapes.get() + 1;
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (scrapes.get() == seen) {
+        while (scrapes.get() <= seen) {
             if (System.nanoTime() >= deadline) {
                 return false;
             }

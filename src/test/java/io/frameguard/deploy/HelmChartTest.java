@@ -61,6 +61,8 @@ class HelmChartTest {
         JsonNode pod = deployment.at("/spec/template/spec");
         assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.at("/automountServiceAccountToken").asBoolean()).isFalse();
+        assertThat(pod.at("/enableServiceLinks").isBoolean() && !pod.at("/enableServiceLinks").asBoolean())
+                .as("no KAFKA_PORT from a Service named kafka").isTrue();
 
         JsonNode scorer = Manifests.container(pod, "frameguard");
         assertThat(scorer.at("/image").asText()).isEqualTo("ghcr.io/frameguard/frameguard:0.1.0");
@@ -216,6 +218,8 @@ class HelmChartTest {
         JsonNode monitoring = policy.at("/spec/ingress/1");
         assertThat(monitoring.path("ports").findValuesAsText("port")).containsExactly("management", "trainer-metrics");
         assertThat(monitoring.at("/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()).isEqualTo("observability");
+        assertThat(monitoring.at("/from/1/podSelector/matchLabels/app.kubernetes.io~1component").asText())
+                .as("helm test's readiness pod reaches the management port").isEqualTo("test");
 
         JsonNode restricted = render(t -> t.set("networkPolicy.enabled", "true")
                 .set("networkPolicy.httpFrom[0].namespaceSelector.matchLabels.name", "ingress")).get("NetworkPolicy");

@@ -120,11 +120,14 @@ class TrainerLeaseIT {
             Thread.sleep(3000);
             assertThat(List.of(holder.held(), standby.held())).containsExactly(1, 0);
 
-            // --once while another trainer holds the lease: busy, status 5, nothing run
-            Trainer once = start(bootstrap, "plant", "--once", "--lease-wait", "2s");
+            // --once while another trainer holds the lease: it joins the group (several heartbeats long) without taking
+            // the lease from its holder, gives up busy (status 5) and leaves, and the holder holds on throughout
+            Trainer once = start(bootstrap, "plant", "--once", "--lease-wait", "8s");
             assertThat(once.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(once.process().exitValue()).as(Files.readString(once.log())).isEqualTo(5);
             assertThat(Files.readString(once.log())).contains("busy: another trainer of sensor holds the lease plant-trainer-sensor");
+            assertThat(List.of(holder.held(), standby.held())).as("a trainer joining and leaving takes nothing").containsExactly(1, 0);
+            assertThat(Files.readString(holder.log())).as("the holder never let go").doesNotContain("released the trainer lease");
 
             // SIGKILL: no goodbye; the group notices after its session and the standby takes over
             holder.process().destroyForcibly().waitFor();
@@ -135,7 +138,10 @@ class TrainerLeaseIT {
 
             // a new trainer joins and stands by; SIGTERM on the holder hands the lease over without waiting for a session
             Trainer next = start(bootstrap, "plant");
-            await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> next.held() == 0);
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> next.held() == 0
+                    && Files.readString(next.log()).contains("standing by"));
+            Thread.sleep(4000); // a rebalance and heartbeats later: the newcomer still stands by
+            assertThat(List.of(standby.held(), next.held())).containsExactly(1, 0);
             standby.process().destroy();
             assertThat(standby.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
             long stopped = System.nanoTime();
