@@ -52,8 +52,8 @@ public final class TrainerLease implements AutoCloseable {
     private final Thread thread;
     private final Object lock = new Object();
     private volatile boolean held;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean closed;
+    /** Set once by {@link #close()}: the lease is gone for good. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile RuntimeException failure;
     /** How long ago the group coordinator last answered a heartbeat, as of {@link #heartbeatReadAt} (nanoTime). */
     private volatile long heartbeatAgeMs;
@@ -147,7 +147,7 @@ public final class TrainerLease implements AutoCloseable {
                     }
                 }
             });
-            while (!closed) {
+            while (!closed.get()) {
                 consumer.poll(POLL);
                 heartbeatAgeMs = heartbeatAge();
                 heartbeatReadAt = System.nanoTime();
@@ -181,7 +181,7 @@ public final class TrainerLease implements AutoCloseable {
      */
     public boolean held() {
         long heartbeat = heartbeatAgeMs + (System.nanoTime() - heartbeatReadAt) / 1_000_000;
-        return held && !closed && heartbeat < SESSION_TIMEOUT.toMillis();
+        return held && !closed.get() && heartbeat < SESSION_TIMEOUT.toMillis();
     }
 
     /**
@@ -214,7 +214,7 @@ public final class TrainerLease implements AutoCloseable {
                     throw new IllegalStateException("trainer lease " + group + " failed: " + failure.getMessage(), failure);
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || closed) {
+                if (left <= 0 || closed.get()) {
                     return false;
                 }
                 lock.wait(Math.max(1, Math.min(left / 1_000_000, 1000)));
@@ -229,15 +229,14 @@ public final class TrainerLease implements AutoCloseable {
 
     /** Whether {@link #close()} was called: the lease is gone for good. */
     public boolean closed() {
-        return closed;
+        return closed.get();
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (!closing.compareAndSet(false, true)) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         consumer.wakeup();
         thread.join(SESSION_TIMEOUT.toMillis() * 3);
     }
