@@ -47,8 +47,8 @@ final class KafkaConnection {
     static Map<String, Object> fromEnvironment(Map<String, String> env) {
         Map<String, Object> config = new HashMap<>();
         env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX) && !k.startsWith("KAFKA_STREAMS_") && !v.isBlank()) {
-                config.put(k.substring(ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
+            if (k.startsWith(ENV_PREFIX) && !v.isBlank()) { // the service's own mapping of KAFKA_* names
+                io.frameguard.config.KafkaSettingsForStreams.clientKey(k).ifPresent(key -> config.put(key, v));
             }
         });
         return config;

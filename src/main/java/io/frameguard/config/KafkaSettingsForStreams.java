@@ -64,8 +64,11 @@ public final class KafkaSettingsForStreams implements ConfigSourceInterceptor {
         return names.iterator();
     }
 
-    /** The client setting a configuration name stands for: {@code kafka.sasl.mechanism} or {@code KAFKA_SASL_MECHANISM}. */
-    static Optional<String> clientKey(String name) {
+    /**
+     * The client setting a configuration name stands for: {@code kafka.sasl.mechanism} or {@code KAFKA_SASL_MECHANISM}
+     * ({@code KAFKA_STREAMS_*} are Streams' own); the commands read their environment with it too.
+     */
+    public static Optional<String> clientKey(String name) {
         if (name.startsWith(CLIENT_PREFIX)) {
             return Optional.of(name.substring(CLIENT_PREFIX.length()));
         }
