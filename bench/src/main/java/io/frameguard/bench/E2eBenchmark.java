@@ -175,7 +175,7 @@ public final class E2eBenchmark implements Callable<Integer> {
             measure = new E2eMeasure(work, kafka.pid(), serviceWarmupFrames, warmupSeconds, rateSeconds);
             if (brokerWarmupFrames > 0) {
                 System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
-                backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape);
+                backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape, false);
             }
             for (Mode m : backlog) {
                 results.add(backlog(kafka.bootstrapServers(), app, m, m == Mode.PER_RECORD ? perRecordFrames : frames, shape));
@@ -186,7 +186,8 @@ public final class E2eBenchmark implements Callable<Integer> {
             if (scaling) {
                 for (Shape s : scalingGrid()) {
                     System.out.printf("scaling: %d worker(s), %d partition(s), %d floats per frame%n", s.workers(), s.partitions(), s.dim());
-                    scalingResults.add(new ScalingResult(s, backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, scalingFrames, s)));
+                    scalingResults.add(new ScalingResult(s, backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, scalingFrames,
+                            serviceWarmupFrames, s, false)));
                 }
             }
         }
@@ -279,12 +280,13 @@ public final class E2eBenchmark implements Callable<Integer> {
         return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measure.offered(bootstrap, app, sim, rate, shape, run));
     }
 
+    /** A measured backlog run with its baselines. */
     private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
-        return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape);
+        return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape, true);
     }
 
-    private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape) throws Exception {
+    private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, boolean baselines) throws Exception {
         return runs.inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape,
-                run -> measure.backlog(bootstrap, app, mode, n, warm, shape, run));
+                run -> measure.backlog(bootstrap, app, mode, n, warm, shape, run, baselines));
     }
 }

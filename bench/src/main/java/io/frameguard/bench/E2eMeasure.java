@@ -57,14 +57,33 @@ final class E2eMeasure {
         this.rateSeconds = rateSeconds;
     }
 
-    /** A backlog of {@code warm + n} frames in {@code mode}, then the service started; throughput over the last {@code n}. */
-    Result backlog(String bootstrap, Path app, E2eBenchmark.Mode mode, int n, int warm, Shape shape, E2eRuns.Run run) throws Exception {
+    /**
+     * A backlog of {@code warm + n} frames in {@code mode}, then the service started; throughput over the last {@code n}.
+     * With {@code baselines}, the same run also measures the broker moving the frames alone and the model alone (before
+     * the service starts) and, in the batched modes, the bare consumer on the same backlog (after the service stopped).
+     */
+    Result backlog(String bootstrap, Path app, E2eBenchmark.Mode mode, int n, int warm, Shape shape, E2eRuns.Run run, boolean baselines)
+            throws Exception {
         SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
         int total = warm + n;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
+        double brokerBeforeProduce = cpuSeconds(brokerPid);
         produceBacklog(bootstrap, run.frames(), sim, mode.contentType, total);
+        double brokerProduceMicros = (cpuSeconds(brokerPid) - brokerBeforeProduce) / total * 1e6;
+        double brokerFramesOnlyMicros = Double.NaN;
+        double modelMicros = Double.NaN;
+        if (baselines) {
+            // the broker moving the frames alone: the same frames read once more by a plain consumer, nobody scoring
+            double brokerBeforeRead = cpuSeconds(brokerPid);
+            E2eBaselines.readAll(bootstrap, run.frames(), total);
+            brokerFramesOnlyMicros = brokerProduceMicros + (cpuSeconds(brokerPid) - brokerBeforeRead) / total * 1e6;
+            modelMicros = E2eBaselines.modelMicrosPerFrame(run.model(), FrameLoad.pool(sim), run.predictBatch());
+            System.out.printf(Locale.ROOT, "%s: broker CPU per frame to take the frames in and hand them to one reader: %.1f µs; "
+                    + "the model's own CPU per frame at batch %d: %.1f µs%n", mode.label, brokerFramesOnlyMicros, run.predictBatch(), modelMicros);
+        }
         System.out.printf("%s: starting the service ...%n", mode.label);
         long peakRss = 0;
+        Result result;
         try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
                 work.resolve("service" + run.suffix() + ".log"))) {
             try (KafkaConsumer<byte[], byte[]> scores = readCommitted(bootstrap, List.of(run.scores()))) {
@@ -108,14 +127,24 @@ final class E2eMeasure {
                         "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
                         scorerTransactionSeconds(service) - transactionsAtStart, seconds);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
-                Result r = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
-                        brokerCpu / seconds, threads);
+                result = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
+                        brokerCpu / seconds, threads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, null);
                 System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
-                        r.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)", warm,
-                                r.coldFramesPerSecond()), threads);
-                return r;
+                        result.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)",
+                                warm, result.coldFramesPerSecond()), threads);
             }
         }
+        if (!baselines || mode.perRecord) {
+            return result;
+        }
+        System.out.printf("%s: the bare consumer on the same backlog ...%n", mode.label);
+        E2eBaselines.BareResult bare = E2eBaselines.bare(bootstrap, run.frames(), "bare-scores" + run.suffix(), run.model(),
+                mode.contentType.equals(FrameLoad.JSON), run.predictBatch(), warm, n);
+        System.out.printf(Locale.ROOT, "%s: bare consumer %,.0f frames/s (%.1f µs CPU per frame); frameguard %.2fx it%n", mode.label,
+                bare.framesPerSecond(), bare.microsPerFrame(), result.framesPerSecond() / bare.framesPerSecond());
+        return new Result(result.mode(), n, warm, result.seconds(), result.framesPerSecond(), result.coldFramesPerSecond(), result.peakRssMiB(),
+                result.cpuCores(), result.brokerCpuCores(), result.busiestThreads(), modelMicros, brokerProduceMicros, brokerFramesOnlyMicros,
+                bare);
     }
 
     /** The service ready and warm, then frames offered at {@code rate}: latency of scores and anomaly events. */

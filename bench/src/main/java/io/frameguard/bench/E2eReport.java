@@ -21,9 +21,15 @@ final class E2eReport {
      * scores after {@code warmupFrames} others of the same backlog (a fresh JVM's JIT compiles the hot paths for
      * the first minute or so: that is start-up, not what a running service does); {@code coldFramesPerSecond} over
      * those first frames. CPU in cores and the service's busiest threads over the measured frames.
+     *
+     * <p>The same run's comparisons: {@code modelMicros}, the model's own CPU per frame (its predictor calls alone at the
+     * mode's batch size); {@code brokerProduceMicros}, the broker's CPU per frame while the backlog was produced;
+     * {@code brokerFramesOnlyMicros}, the broker's CPU per frame to take the frames in and hand them to one plain
+     * consumer, nobody scoring them; {@code bare}, the bare batched consumer on the same backlog (null where not run).
      */
     record Result(String mode, int frames, int warmupFrames, double seconds, double framesPerSecond, double coldFramesPerSecond,
-            long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads) {
+            long peakRssMiB, double cpuCores, double brokerCpuCores, String busiestThreads, double modelMicros,
+            double brokerProduceMicros, double brokerFramesOnlyMicros, E2eBaselines.BareResult bare) {
 
         /** The service's CPU time per measured frame. */
         double serviceMicrosPerFrame() {
@@ -33,6 +39,26 @@ final class E2eReport {
         /** The broker's CPU time per measured frame. */
         double brokerMicrosPerFrame() {
             return brokerCpuCores / framesPerSecond * 1e6;
+        }
+
+        /** The service's CPU per frame over the model's own. */
+        double serviceOverModel() {
+            return serviceMicrosPerFrame() / modelMicros;
+        }
+
+        /** The broker's whole work per frame with frameguard: taking the frame in, then everything the pipeline reads and writes for it. */
+        double brokerWorkMicros() {
+            return brokerProduceMicros + brokerMicrosPerFrame();
+        }
+
+        /** The broker's work per frame with frameguard over its work to move the frames alone. */
+        double brokerOverFramesOnly() {
+            return brokerWorkMicros() / brokerFramesOnlyMicros;
+        }
+
+        /** frameguard's rate over the bare consumer's; NaN where that was not run. */
+        double overBare() {
+            return bare == null ? Double.NaN : framesPerSecond / bare.framesPerSecond();
         }
 
         /** Frames per second that {@code cores} would allow at this CPU per frame, service and broker together. */
@@ -64,6 +90,19 @@ final class E2eReport {
                     Double.isNaN(perRecord) ? "" : String.format(Locale.ROOT, "%.1f", r.framesPerSecond() / perRecord),
                     r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores(), r.serviceMicrosPerFrame(), r.brokerMicrosPerFrame(),
                     r.ceiling(CORES)));
+        }
+        t.append("\nPer frame against this run's baselines (CPU µs per frame; targets of issue #26: service ≤ 2× the model, "
+                + "broker ≤ 1.5× frames only, JSON ≥ 2× the bare consumer):\n\n"
+                + "| mode | service | model alone | service / model | broker with frameguard (produce + pipeline) "
+                + "| broker, frames only (produce + one reader) | broker / frames only | bare consumer (frames/s) "
+                + "| bare consumer CPU per frame | frameguard / bare |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f | %.1f + %.1f | %.1f | %.2f | %s | %s | %s |%n", r.mode(),
+                    r.serviceMicrosPerFrame(), r.modelMicros(), r.serviceOverModel(), r.brokerProduceMicros(), r.brokerMicrosPerFrame(),
+                    r.brokerFramesOnlyMicros(), r.brokerOverFramesOnly(),
+                    r.bare() == null ? "" : String.format(Locale.ROOT, "%,.0f", r.bare().framesPerSecond()),
+                    r.bare() == null ? "" : String.format(Locale.ROOT, "%.1f", r.bare().microsPerFrame()),
+                    r.bare() == null ? "" : String.format(Locale.ROOT, "%.2f", r.overBare())));
         }
         t.append("\nThe ceiling is what the measured CPU per frame (service and broker together) allows if every core did "
                 + "nothing else; the bench's own reader and the operating system are left out.\n");

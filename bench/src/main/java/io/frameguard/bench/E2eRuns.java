@@ -55,12 +55,14 @@ final class E2eRuns {
     }
 
     /** Topics and service settings of one run. */
-    record Run(String suffix, String frames, String scores, String anomalies, Map<String, String> settings) {}
+    record Run(String suffix, String frames, String scores, String anomalies, Map<String, String> settings, ModelArtifact model,
+            int predictBatch) {}
 
     private Run prepare(String bootstrap, int predictBatch, E2eReport.Shape shape) throws Exception {
         ModelArtifact model = model(shape.dim());
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
-        Run run = new Run(suffix, "frames" + suffix, "scores" + suffix, "anomalies" + suffix, new HashMap<>());
+        Run run = new Run(suffix, "frames" + suffix, "scores" + suffix, "anomalies" + suffix, new HashMap<>(), model,
+                predictBatch);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(run.frames(), shape.partitions(), (short) 1))).all().get();
         }

@@ -52,10 +52,7 @@ final class FrameLoad {
 
     static void produceBacklog(String bootstrap, String topic, SensorSimulator sim, String contentType, int n) {
         boolean json = contentType.equals(JSON);
-        float[][] pool = new float[64][];
-        for (int i = 0; i < pool.length; i++) {
-            pool[i] = sim.frame("machine-" + (i % SOURCES), i);
-        }
+        float[][] pool = pool(sim);
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             for (int i = 0; i < n; i++) {
                 float[] f = pool[i % pool.length];
@@ -64,6 +61,15 @@ final class FrameLoad {
             }
             producer.flush();
         }
+    }
+
+    /** The 64 frames a backlog cycles through, from the {@value #SOURCES} sources. */
+    static float[][] pool(SensorSimulator sim) {
+        float[][] pool = new float[64][];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = sim.frame("machine-" + (i % SOURCES), i);
+        }
+        return pool;
     }
 
     static RecordHeaders contentType(String type) {

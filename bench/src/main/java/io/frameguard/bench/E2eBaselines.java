@@ -1,0 +1,190 @@
+package io.frameguard.bench;
+
+import static io.frameguard.bench.ProcessStats.cpuSeconds;
+
+import io.frameguard.frames.FrameDecodeException;
+import io.frameguard.frames.JsonFrameDecoder;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.model.ModelArtifact;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What the end-to-end benchmark compares frameguard with in the same run, on the same backlog: the model alone (its
+ * predictor calls, no Kafka), the broker moving the frames alone (a plain consumer reading them, nobody scoring), and
+ * a bare batched consumer (poll, decode, one predictor call per poll, produce one small score per frame, commit;
+ * at-least-once, no detector, no exactly-once), as someone would write a scoring loop with the Kafka client and the
+ * usual JSON library.
+ */
+final class E2eBaselines {
+
+    /** Unmeasured predictor calls before the model's CPU is read (the JIT, TensorFlow's first-call set-up). */
+    private static final Duration MODEL_WARMUP = Duration.ofSeconds(2);
+    /** Predictor time over which the model's CPU per frame is measured. */
+    private static final Duration MODEL_MEASURE = Duration.ofSeconds(5);
+
+    private E2eBaselines() {}
+
+    /** This JVM's CPU seconds (the bench runs nothing else while a baseline is measured). */
+    static double ownCpuSeconds() {
+        return cpuSeconds(ProcessHandle.current().pid());
+    }
+
+    /**
+     * The model's own CPU per frame, µs: predictor calls of {@code batch} frames of the simulator's kind, on this
+     * JVM's every thread (TensorFlow's included), nothing else running in it.
+     */
+    static double modelMicrosPerFrame(ModelArtifact model, float[][] pool, int batch) throws Exception {
+        int dim = pool[0].length;
+        float[] values = new float[batch * dim];
+        for (int i = 0; i < batch; i++) {
+            System.arraycopy(pool[i % pool.length], 0, values, i * dim, dim);
+        }
+        FrameBatch frames = new FrameBatch(values, batch, dim);
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
+            long warmUntil = System.nanoTime() + MODEL_WARMUP.toNanos();
+            while (System.nanoTime() < warmUntil) {
+                session.errors(frames);
+            }
+            double cpuAtStart = ownCpuSeconds();
+            long calls = 0;
+            long until = System.nanoTime() + MODEL_MEASURE.toNanos();
+            while (System.nanoTime() < until) {
+                session.errors(frames);
+                calls++;
+            }
+            return (ownCpuSeconds() - cpuAtStart) / (calls * batch) * 1e6;
+        }
+    }
+
+    /** Reads every record of {@code topic} with a plain consumer (no group, read_uncommitted) until {@code total}; returns the count. */
+    static long readAll(String bootstrap, String topic, long total) throws IOException {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, null)) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : c.partitionsFor(topic)) {
+                parts.add(new TopicPartition(topic, p.partition()));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long read = 0;
+            long deadline = System.nanoTime() + E2eMeasure.RUN_LIMIT.toNanos();
+            while (read < total && System.nanoTime() < deadline) {
+                read += c.poll(Duration.ofMillis(200)).count();
+            }
+            if (read < total) {
+                throw new IOException("frames-only reader: " + read + " of " + total + " frames in " + E2eMeasure.RUN_LIMIT);
+            }
+            return read;
+        }
+    }
+
+    /** A bare consumer's run: its throughput over the measured frames and this JVM's CPU over them. */
+    record BareResult(double framesPerSecond, double cpuCores) {
+        double microsPerFrame() {
+            return cpuCores / framesPerSecond * 1e6;
+        }
+    }
+
+    /**
+     * The bare batched consumer over {@code warm + n} frames of {@code topic} (its own group, from the beginning):
+     * each poll (at most {@code maxPoll} records) decoded (float32 by a byte buffer, JSON by Jackson's token stream,
+     * the library a consumer would parse with), scored by one predictor call (mean error per frame), one score
+     * record per frame produced, the producer flushed and the offsets committed (at-least-once). Throughput over the
+     * last {@code n}.
+     */
+    static BareResult bare(String bootstrap, String topic, String scoresTopic, ModelArtifact model, boolean json, int maxPoll,
+            int warm, int n) throws Exception {
+        int total = warm + n;
+        int dim = model.card().input().dim();
+        Properties extra = new Properties();
+        extra.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPoll);
+        extra.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
+        extra.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, extra);
+                KafkaProducer<String, byte[]> p = FrameLoad.producer(bootstrap, 5);
+                ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
+            c.subscribe(List.of(topic));
+            float[] values = new float[maxPoll * dim];
+            int seen = 0;
+            long startNanos = 0;
+            double cpuAtStart = 0;
+            long deadline = System.nanoTime() + E2eMeasure.RUN_LIMIT.toNanos();
+            while (seen < total && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(200));
+                if (polled.isEmpty()) {
+                    continue;
+                }
+                int rows = 0;
+                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(polled.count());
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    decode(r.value(), json, values, rows * dim, dim);
+                    records.add(r);
+                    rows++;
+                }
+                float[] errors = session.errors(new FrameBatch(values, 0, rows, dim));
+                int width = errors.length / rows;
+                for (int i = 0; i < rows; i++) {
+                    double sum = 0;
+                    for (int j = i * width; j < (i + 1) * width; j++) {
+                        sum += errors[j];
+                    }
+                    ConsumerRecord<byte[], byte[]> r = records.get(i);
+                    String score = String.format(Locale.ROOT, "{\"partition\":%d,\"offset\":%d,\"score\":%s}", r.partition(), r.offset(),
+                            Double.toString(sum / width));
+                    p.send(new ProducerRecord<>(scoresTopic, null, r.timestamp(), null, score.getBytes(StandardCharsets.UTF_8)));
+                }
+                p.flush();
+                c.commitSync();
+                int before = seen;
+                seen += rows;
+                if (before <= warm && seen > warm) {
+                    startNanos = System.nanoTime();
+                    cpuAtStart = ownCpuSeconds();
+                }
+            }
+            if (seen < total) {
+                throw new IOException("bare consumer: " + seen + " of " + total + " frames in " + E2eMeasure.RUN_LIMIT);
+            }
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            return new BareResult(n / seconds, (ownCpuSeconds() - cpuAtStart) / seconds);
+        }
+    }
+
+    private static void decode(byte[] payload, boolean json, float[] dest, int offset, int dim) throws FrameDecodeException {
+        if (json) {
+            JsonFrameDecoder.decodeGeneral(payload, dest, offset, dim);
+        } else {
+            ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Properties extra) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        if (extra != null) {
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-" + UUID.randomUUID());
+            p.putAll(extra);
+        }
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}
