@@ -58,6 +58,12 @@ public interface FrameguardConfig {
         /** One score record per frame. */
         @WithDefault("scores") @NotBlank String scores();
 
+        /**
+         * How score records are written: {@code binary}, the compact layout (a fraction of the bytes and CPU per frame),
+         * or {@code json}, for consumers that read the scores with generic tools. Readers take either (docs/EVENTS.md).
+         */
+        @WithDefault("binary") io.frameguard.events.ScoreSerde.Format scoresFormat();
+
         /** One event per anomaly. */
         @WithDefault("anomalies") @NotBlank String anomalies();
 

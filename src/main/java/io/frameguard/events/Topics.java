@@ -13,7 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * <ul>
  *   <li>frames: key = source id, value = the frame's payload as a producer sent it (a {@code content-type} header
  *       says which of the formats in {@code io.frameguard.frames} it is);
- *   <li>scores: key = source id, value = {@link ScoreRecord} JSON;
+ *   <li>scores: key = source id, value = {@link ScoreRecord}, binary or JSON ({@link ScoreSerde});
  *   <li>anomalies: key = source id, value = {@link AnomalyEvent} JSON;
  *   <li>dlq: the frame's key, value and headers unchanged, plus {@link DeadLetterHeaders};
  *   <li>drift: key = source id, value = {@link DriftEvent} JSON;
@@ -41,19 +41,27 @@ public record Topics(
     public static final String DEFAULT_MEMORY = "anomaly-memory";
     public static final String DEFAULT_HISTORY = "source-history";
 
-    public static final Serde<ScoreRecord> SCORE_SERDE = new JsonSerde<>(ScoreRecord.class);
+    /** Writes the default (binary) layout; reads either. */
+    public static final ScoreSerde SCORE_SERDE = new ScoreSerde(ScoreSerde.Format.BINARY);
+    private static final ScoreSerde SCORE_JSON_SERDE = new ScoreSerde(ScoreSerde.Format.JSON);
     public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
     public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
     public static final Serde<Verdict> VERDICT_SERDE = new JsonSerde<>(Verdict.class);
     public static final Serde<MemoryEntry> MEMORY_SERDE = new JsonSerde<>(MemoryEntry.class);
     public static final Serde<SourceMinute> HISTORY_SERDE = new JsonSerde<>(SourceMinute.class);
 
-    /** The topics with these names. */
+    /** The topics with these names; score records written in the default layout. */
     public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
             String memory, String history) {
+        return named(frames, scores, anomalies, dlq, drift, verdicts, memory, history, ScoreSerde.Format.BINARY);
+    }
+
+    /** The topics with these names; score records written in {@code scoresFormat}. */
+    public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
+            String memory, String history, ScoreSerde.Format scoresFormat) {
         return new Topics(
                 new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
-                new Topic<>(scores, Serdes.String(), SCORE_SERDE),
+                new Topic<>(scores, Serdes.String(), scoresFormat == ScoreSerde.Format.JSON ? SCORE_JSON_SERDE : SCORE_SERDE),
                 new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(drift, Serdes.String(), DRIFT_SERDE),
@@ -68,7 +76,7 @@ public record Topics(
     }
 
     public static Topics from(FrameguardConfig.Topics t) {
-        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts(), t.memory(), t.history());
+        return named(t.frames(), t.scores(), t.anomalies(), t.dlq(), t.drift(), t.verdicts(), t.memory(), t.history(), t.scoresFormat());
     }
 
     public static Topics defaults() {

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.Test;
  * ({@code frameguard.instance}) and its output topics; everything else is the default. Each scores every frame and
  * reports the faults, under its own consumer group, transactional ids and Streams application id. With one name for
  * both (the fixed ids of before), the second install's detector joined the first's Streams group with another
- * topology and never became ready. Install a also logs JSON lines (quarkus.log.console.json.enabled), which parse.
+ * topology and never became ready. Install a also logs JSON lines (quarkus.log.console.json.enabled), which parse;
+ * install b writes its score records as JSON ({@code frameguard.topics.scores-format}), install a in the default
+ * binary layout, and each install's detector reads its own.
  */
 class TwoInstallsIT {
 
@@ -71,6 +73,9 @@ class TwoInstallsIT {
                         List<ConsumerRecord<String, byte[]>> scored = scores.readUntil(r -> r.size() >= sent, WAIT);
                         Set<String> frames = new HashSet<>();
                         scored.forEach(r -> frames.add(frameId(r)));
+                        assertThat(scored).as("install %s writes its scores as %s", prefix, prefix.equals("b") ? "JSON" : "binary")
+                                .allSatisfy(r -> assertThat(r.value()[0]).isEqualTo(prefix.equals("b") ? (byte) '{'
+                                        : io.frameguard.events.ScoreSerde.BINARY_V1));
                         assertThat(frames).as("install %s scored every frame once", prefix).hasSize(sent);
                         assertThat(scored).hasSize(sent);
                         List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(r -> sources(r).size() == SOURCES, WAIT);
@@ -122,6 +127,9 @@ class TwoInstallsIT {
         settings.put("kafka-streams.state.dir", work.resolve("streams-" + prefix).toString());
         settings.put("quarkus.http.port", Integer.toString(LocalKafka.freePort()));
         settings.put("quarkus.log.console.json.enabled", Boolean.toString(prefix.equals("a")));
+        if (prefix.equals("b")) {
+            settings.put("frameguard.topics.scores-format", "json");
+        }
         return LocalService.start(app, settings, LocalKafka.freePort(), work.resolve("service-" + prefix + ".log"));
     }
 
@@ -145,12 +153,8 @@ class TwoInstallsIT {
     }
 
     private static String frameId(ConsumerRecord<String, byte[]> score) {
-        try {
-            com.fasterxml.jackson.databind.JsonNode frame = JSON.readTree(score.value()).get("frame");
-            return frame.get("partition").asText() + "/" + frame.get("offset").asText();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        com.fasterxml.jackson.databind.JsonNode frame = io.frameguard.testing.ScoreJson.tree(score.value()).get("frame");
+        return frame.get("partition").asText() + "/" + frame.get("offset").asText();
     }
 
     private static Set<String> sources(List<ConsumerRecord<String, byte[]>> events) {

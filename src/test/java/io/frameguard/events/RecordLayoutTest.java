@@ -15,10 +15,12 @@ class RecordLayoutTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void scoreRecordsAreWrittenWithTheAnomalyEventsFieldNames() throws Exception {
+    void scoreRecordsInJsonAreWrittenWithTheAnomalyEventsFieldNames() throws Exception {
         ScoreRecord s = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-2", new FrameRef("frames", 3, 641), 1000, 1011,
                 1.5, 0.9, "m1", 0.97, List.of(new ChannelError(2, "ch2", 20.4, 0.78)), null, 256, 900);
-        JsonNode json = JSON.readTree(TOPICS.scores().serialize(s));
+        Topics inJson = Topics.named("frames", "scores", "anomalies", "dlq", "drift", "verdicts", "memory", "history",
+                ScoreSerde.Format.JSON);
+        JsonNode json = JSON.readTree(inJson.scores().serialize(s));
         assertThat(json.get("schemaVersion").asInt()).isEqualTo(2);
         assertThat(json.at("/frame/topic").asText()).isEqualTo("frames");
         assertThat(json.at("/frame/partition").asInt()).isEqualTo(3);
@@ -29,7 +31,7 @@ class RecordLayoutTest {
         assertThat(json.has("v")).isFalse();
         assertThat(json.has("top")).isFalse();
         assertThat(json.has("offset")).isFalse();
-        assertThat(TOPICS.scores().deserialize(TOPICS.scores().serialize(s))).isEqualTo(s);
+        assertThat(TOPICS.scores().deserialize(inJson.scores().serialize(s))).isEqualTo(s);
     }
 
     @Test

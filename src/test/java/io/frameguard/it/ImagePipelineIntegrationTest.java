@@ -107,7 +107,7 @@ class ImagePipelineIntegrationTest {
             scoreRecords.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("score", r.value()));
             Set<String> scored = new HashSet<>();
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
-                JsonNode s = JSON.readTree(r.value());
+                JsonNode s = io.frameguard.testing.ScoreJson.tree(r.value());
                 assertThat(scored.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong())).isTrue();
                 assertThat(s.has("topChannels")).isFalse();
                 JsonNode region = s.get("region");

@@ -133,7 +133,7 @@ class ModelSwapIntegrationTest {
                 all = scores.drain(Duration.ofSeconds(2));
                 Map<Integer, TreeMap<Long, String>> byPartition = new HashMap<>();
                 for (ConsumerRecord<String, byte[]> r : all) {
-                    JsonNode s = JSON.readTree(r.value());
+                    JsonNode s = io.frameguard.testing.ScoreJson.tree(r.value());
                     String previous = byPartition.computeIfAbsent(s.at("/frame/partition").asInt(), p -> new TreeMap<>())
                             .put(s.at("/frame/offset").asLong(), s.get("modelVersion").asText());
                     assertThat(previous).as("second score for %s", s).isNull();
@@ -236,11 +236,7 @@ class ModelSwapIntegrationTest {
     }
 
     private static String versionOf(ConsumerRecord<String, byte[]> r) {
-        try {
-            return JSON.readTree(r.value()).get("modelVersion").asText();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.frameguard.testing.ScoreJson.tree(r.value()).get("modelVersion").asText();
     }
 
     private double metric(String name) {

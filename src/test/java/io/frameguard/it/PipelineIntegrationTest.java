@@ -140,7 +140,7 @@ class PipelineIntegrationTest {
             int kcatScored = 0;
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
                 io.frameguard.testing.RecordSchemas.assertValid("score", r.value());
-                JsonNode s = JSON.readTree(r.value());
+                JsonNode s = io.frameguard.testing.ScoreJson.tree(r.value());
                 assertThat(scored.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong()))
                         .as("duplicate score for frame %s", s).isTrue();
                 assertThat(s.get("modelVersion").asText()).isEqualTo("test-42");

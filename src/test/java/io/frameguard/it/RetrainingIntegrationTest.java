@@ -208,11 +208,7 @@ class RetrainingIntegrationTest {
     }
 
     private static String versionOf(ConsumerRecord<String, byte[]> r) {
-        try {
-            return JSON.readTree(r.value()).get("modelVersion").asText();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.frameguard.testing.ScoreJson.tree(r.value()).get("modelVersion").asText();
     }
 
     /** {@value #STEPS} steps of each source, with a spike on every source at one step; returns frames sent. */

@@ -284,7 +284,7 @@ class SecuredKafkaIT {
         try (TopicReader scores = new TopicReader(bootstrap, "scores", security)) {
             for (ConsumerRecord<String, byte[]> r : scores.readUntil(rs -> rs.stream().filter(x -> source.equals(x.key())).count() >= FRAMES, WAIT)) {
                 if (source.equals(r.key())) {
-                    JsonNode s = JSON.readTree(r.value());
+                    JsonNode s = io.frameguard.testing.ScoreJson.tree(r.value());
                     assertThat(frames.add(s.at("/frame/partition").asInt() + "/" + s.at("/frame/offset").asLong())).as("one score per frame").isTrue();
                 }
             }

@@ -107,7 +107,9 @@ public final class RecordSchemas {
     }
 
     /** Fails unless {@code json} is a valid record of schema {@code name} (strictly: no property it does not name). */
-    public static void assertValid(String name, byte[] json) {
+    public static void assertValid(String name, byte[] record) {
+        // a binary score record is checked in its JSON form (ScoreJson), as a consumer writing JSON would see it
+        byte[] json = name.equals("score") ? ScoreJson.of(record) : record;
         JsonSchema schema = STRICT.computeIfAbsent(name, RecordSchemas::strict);
         try {
             Set<ValidationMessage> problems = schema.validate(JSON.readTree(json));
