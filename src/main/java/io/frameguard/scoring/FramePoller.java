@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -20,13 +21,17 @@ import org.apache.kafka.common.header.Header;
  * frames already fetched, so that "none waiting" tells the worker it is time to commit.
  *
  * <p>A batch holds at most max-batch frames and, unless its first frame alone is larger, at most max-batch-bytes
- * of payload (keys, values and headers as the broker stored them): what one poll returns beyond that is not kept
- * but fetched again, each partition concerned being sought back to its first frame left out. So memory per batch
- * is bounded, and the offsets committed never pass a frame that was not scored.
+ * of payload (keys, values and headers as the broker stored them). What a poll returns beyond that is kept, in
+ * order, and starts the next batch: never fetched again (seeking back would make the broker read it and the
+ * consumer parse it once more, which a top-up poll past the batch's room did for most of a poll's frames). So
+ * memory per batch is bounded by about two polls' worth, and the offsets committed never pass a frame that was not
+ * scored (kept frames are not in the batch whose offsets commit).
  *
- * <p>A rebalance during a top-up poll (the worker's listener reports it, {@link #revoked}) resets the positions of
- * the partitions it took away, even when it gives them back: their frames already in the batch will be fetched
- * again, so they are dropped from it rather than scored twice.
+ * <p>Kept frames of a partition are dropped when the partition is no longer where they were fetched: revoked by
+ * a rebalance (the worker's listener reports it, {@link #revoked}; the new owner or this one again starts from the
+ * last committed offset), no longer assigned, or sought back to them or before (an aborted transaction's rewind):
+ * the consumer returns them again then. A rebalance during a top-up poll likewise drops the batch's frames of the
+ * partitions it took away, even when it gives them back, rather than score them twice.
  */
 final class FramePoller {
 
@@ -39,6 +44,8 @@ final class FramePoller {
     private final long lingerNanos;
     /** Partitions revoked since the last poll began (the rebalance listener runs inside the poll). */
     private final Set<TopicPartition> revoked = new HashSet<>();
+    /** Frames polled that did not fit their batch, in poll order: the next batch's first frames. */
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> kept = new ArrayDeque<>();
 
     FramePoller(Consumer<byte[], byte[]> consumer, int maxBatch, long maxBatchBytes, Duration linger) {
         this.consumer = consumer;
@@ -54,14 +61,18 @@ final class FramePoller {
 
     /** The next batch, in poll order; empty when nothing is waiting. */
     List<ConsumerRecord<byte[], byte[]>> next(boolean transactionOpen) {
-        ConsumerRecords<byte[], byte[]> first = consumer.poll(transactionOpen ? Duration.ZERO : IDLE_POLL);
-        revoked.clear(); // the first poll's frames were fetched after any rebalance inside it
-        if (first.isEmpty()) {
-            return List.of();
-        }
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(Math.min(first.count(), maxBatch));
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
         long[] bytes = {0};
-        boolean full = !take(first, batch, bytes);
+        dropStaleKept();
+        boolean full = !takeKept(batch, bytes);
+        if (batch.isEmpty()) {
+            ConsumerRecords<byte[], byte[]> first = consumer.poll(transactionOpen ? Duration.ZERO : IDLE_POLL);
+            dropRevoked(batch, bytes); // what was kept before the poll; the poll's own frames were fetched after any rebalance in it
+            if (first.isEmpty()) {
+                return List.of();
+            }
+            full = !take(first, batch, bytes);
+        }
         long deadline = System.nanoTime() + lingerNanos;
         while (!full && batch.size() < maxBatch) {
             long left = deadline - System.nanoTime();
@@ -69,42 +80,101 @@ final class FramePoller {
                 break;
             }
             ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ofNanos(left));
-            if (!revoked.isEmpty()) {
-                batch.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())));
-                bytes[0] = batch.stream().mapToLong(FramePoller::size).sum();
-                revoked.clear();
-            }
+            dropRevoked(batch, bytes);
             full = !take(more, batch, bytes);
         }
         // A rebalance during a top-up poll may have taken partitions away: their frames belong to the new owner,
         // which starts from the last committed offset, so they must not be scored or committed here.
         Set<TopicPartition> owned = consumer.assignment();
-        batch.removeIf(r -> !owned.contains(new TopicPartition(r.topic(), r.partition())));
+        batch.removeIf(r -> !owned.contains(partition(r)));
+        kept.removeIf(r -> !owned.contains(partition(r)));
         return batch;
+    }
+
+    /** Frames of partitions revoked in the poll just made are read again from the committed offset: drop them. */
+    private void dropRevoked(List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
+        if (!revoked.isEmpty()) {
+            if (batch.removeIf(r -> revoked.contains(partition(r)))) {
+                bytes[0] = batch.stream().mapToLong(FramePoller::size).sum();
+            }
+            kept.removeIf(r -> revoked.contains(partition(r)));
+            revoked.clear();
+        }
+    }
+
+    /**
+     * Drops the kept frames of partitions revoked, no longer assigned, or sought back to (or before) the first of them
+     * since they were polled: the consumer returns those frames again.
+     */
+    private void dropStaleKept() {
+        if (kept.isEmpty()) {
+            revoked.clear();
+            return;
+        }
+        Set<TopicPartition> owned = consumer.assignment();
+        Map<TopicPartition, Long> firstKept = new LinkedHashMap<>();
+        kept.forEach(r -> firstKept.putIfAbsent(partition(r), r.offset()));
+        Set<TopicPartition> stale = new HashSet<>(revoked);
+        firstKept.forEach((tp, offset) -> {
+            if (!stale.contains(tp) && (!owned.contains(tp) || consumer.position(tp) <= offset)) {
+                stale.add(tp);
+            }
+        });
+        revoked.clear();
+        if (!stale.isEmpty()) {
+            kept.removeIf(r -> stale.contains(partition(r)));
+        }
+    }
+
+    /** Moves kept frames into the batch while it has room, in order per partition; returns whether all were taken. */
+    private boolean takeKept(List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
+        if (kept.isEmpty()) {
+            return true;
+        }
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(kept);
+        kept.clear();
+        Set<TopicPartition> blocked = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            offer(r, batch, bytes, blocked);
+        }
+        return kept.isEmpty();
     }
 
     /**
      * Adds {@code polled} to the batch while it has room (frames and bytes; the batch's first frame always fits);
-     * the partitions of the frames left out are sought back to the first of them, to be fetched again.
+     * the rest is kept for the next batch. A partition with frames kept from before keeps its new frames too, so each
+     * partition's frames stay in order.
      *
      * @return whether everything polled fit
      */
     private boolean take(ConsumerRecords<byte[], byte[]> polled, List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
-        Map<TopicPartition, Long> leftOut = new LinkedHashMap<>();
+        Set<TopicPartition> blocked = new HashSet<>();
+        kept.forEach(r -> blocked.add(partition(r)));
+        boolean allFit = true;
         for (ConsumerRecord<byte[], byte[]> r : polled) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            long size = size(r);
-            boolean fits = batch.size() < maxBatch && (batch.isEmpty() || bytes[0] + size <= maxBatchBytes);
-            // a partition's frames stay in order: once one is left out, the rest of that partition is too
-            if (fits && !leftOut.containsKey(tp)) {
-                batch.add(r);
-                bytes[0] += size;
-            } else {
-                leftOut.putIfAbsent(tp, r.offset());
-            }
+            allFit &= offer(r, batch, bytes, blocked);
         }
-        leftOut.forEach(consumer::seek);
-        return leftOut.isEmpty();
+        return allFit;
+    }
+
+    /** Puts a frame into the batch if it fits and its partition is not blocked; otherwise keeps it and blocks its partition. */
+    private boolean offer(ConsumerRecord<byte[], byte[]> r, List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes,
+            Set<TopicPartition> blocked) {
+        TopicPartition tp = partition(r);
+        long size = size(r);
+        boolean fits = batch.size() < maxBatch && (batch.isEmpty() || bytes[0] + size <= maxBatchBytes);
+        if (fits && !blocked.contains(tp)) {
+            batch.add(r);
+            bytes[0] += size;
+            return true;
+        }
+        blocked.add(tp);
+        kept.add(r);
+        return false;
+    }
+
+    private static TopicPartition partition(ConsumerRecord<byte[], byte[]> r) {
+        return new TopicPartition(r.topic(), r.partition());
     }
 
     /** A frame's size as the broker holds it (key, value, headers), the measure of the batch's byte budget. */

@@ -93,6 +93,7 @@ final class E2eMeasure {
                 double cpuAtStart = 0;
                 double brokerCpuAtStart = 0;
                 Map<String, Double> threadsAtStart = Map.of();
+                Map<String, Double> brokerThreadsAtStart = Map.of();
                 double transactionsAtStart = 0;
                 int tenth = Math.max(1, total / 10);
                 long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
@@ -107,6 +108,7 @@ final class E2eMeasure {
                         cpuAtStart = cpuSeconds(service.pid());
                         brokerCpuAtStart = cpuSeconds(brokerPid);
                         threadsAtStart = threadCpu(service.pid());
+                        brokerThreadsAtStart = threadCpu(brokerPid);
                         transactionsAtStart = scorerTransactionSeconds(service);
                     }
                     if (before / tenth != seen / tenth && before >= tenth) {
@@ -125,7 +127,8 @@ final class E2eMeasure {
                 double seconds = Math.max(1, receivedAt[total - 1] - receivedAt[warm]) / 1000.0;
                 String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6) + String.format(Locale.ROOT,
                         "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
-                        scorerTransactionSeconds(service) - transactionsAtStart, seconds);
+                        scorerTransactionSeconds(service) - transactionsAtStart, seconds)
+                        + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, receivedAt[warm - 1] - receivedAt[0]) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, n / seconds, cold, peakRss, cpu / seconds,
                         brokerCpu / seconds, threads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, null);
