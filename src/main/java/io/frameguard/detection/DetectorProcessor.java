@@ -25,11 +25,6 @@ import org.jboss.logging.Logger;
  * its frames, highest and mean score, threshold and anomalies; a minute that ended is forwarded once more, then
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
  * for charts, not accounting).
- *
- * <p>An anomaly also requests a commit: under exactly-once a read_committed reader sees the event only once the
- * detector's transaction commits, which otherwise waits for {@code kafka-streams.commit.interval.ms}. Streams commits at
- * the end of its current processing loop instead (several requests in one loop give one commit), so anomalies do not
- * wait for the interval while normal frames keep it: more transactions only while anomalies come.
  */
 public final class DetectorProcessor implements Processor<String, ScoreRecord, String, Object> {
 
@@ -189,6 +184,5 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
         // timestamped when detected: the memory topic's retention counts from the incident's last event
         context.forward(new Record<>(incident.id(), new MemoryEntry(MemoryEntry.SCHEMA_VERSION, incident.incident(), source,
                 incident.lastSeen(), incident.members(), event, s.picture()), incident.lastSeen()));
-        context.commit();
     }
 }

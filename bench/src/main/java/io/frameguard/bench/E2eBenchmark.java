@@ -216,9 +216,9 @@ public final class E2eBenchmark implements Callable<Integer> {
             }
             if (report != null) {
                 BenchReport.publish(report, "e2e-rates", "End to end, offered rates", settings + String.format(Locale.ROOT,
-                        "; float32 frames from %d sources; %d s warm-up then %d s measured per rate; latency from the frame's "
-                        + "timestamp to a read_committed consumer receiving its score or anomaly event", SOURCES, warmupSeconds,
-                        rateSeconds), table);
+                        "; float32 frames from %d sources, one in %d with a spike on one channel; %d s warm-up then %d s measured "
+                        + "per rate; latency from the frame's timestamp to a read_committed consumer receiving its score or anomaly event",
+                        SOURCES, FrameLoad.FAULT_EVERY, warmupSeconds, rateSeconds), table);
             }
             StringBuilder line = new StringBuilder("RESULT e2e-rates");
             for (RateResult r : rateResults) {

@@ -74,6 +74,10 @@ final class E2eRuns {
         s.put("frameguard.topics.anomalies", run.anomalies());
         s.put("frameguard.topics.dlq", "dlq" + suffix);
         s.put("frameguard.topics.drift", "drift" + suffix);
+        // a fresh install each run: the anomaly memory, verdicts and history of earlier runs would grow from run to run
+        s.put("frameguard.topics.memory", "memory" + suffix);
+        s.put("frameguard.topics.verdicts", "verdicts" + suffix);
+        s.put("frameguard.topics.history", "history" + suffix);
         s.put("frameguard.scorer.predict-batch", Integer.toString(predictBatch));
         s.put("frameguard.scorer.group-id", "bench" + suffix);
         s.put("frameguard.scorer.max-batch", Integer.toString(maxBatch));

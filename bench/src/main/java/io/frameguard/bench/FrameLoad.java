@@ -29,8 +29,14 @@ final class FrameLoad {
     private FrameLoad() {}
 
     /**
+     * One frame in this many of an offered rate is a spike on one channel, so that the detector emits anomaly events
+     * whose latency the benchmark measures (normal frames rarely give one).
+     */
+    static final int FAULT_EVERY = 50;
+
+    /**
      * Sends float32 frames at {@code rate} per second for {@code seconds}, each stamped with its send time; frame
-     * {@code first + i} comes from source i % 16. Returns the frames sent.
+     * {@code first + i} comes from source i % 16, and every {@value #FAULT_EVERY}th frame has a spike. Returns the frames sent.
      */
     static long sendAtRate(KafkaProducer<String, byte[]> producer, String topic, SensorSimulator sim, int rate, int seconds,
             long first) throws InterruptedException {
@@ -42,8 +48,11 @@ final class FrameLoad {
             for (; sent < due; sent++) {
                 long t = first + sent;
                 String source = "machine-" + (t % SOURCES);
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), source,
-                        FrameEncoding.float32(sim.frame(source, t / SOURCES)), contentType(FLOAT32)));
+                float[] frame = t % FAULT_EVERY == FAULT_EVERY - 1
+                        ? sim.faulty(source, t / SOURCES, SensorSimulator.Fault.SPIKE, (int) (t % sim.dim()), t / SOURCES)
+                        : sim.frame(source, t / SOURCES);
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), source, FrameEncoding.float32(frame),
+                        contentType(FLOAT32)));
             }
             Thread.sleep(1);
         }
