@@ -35,6 +35,25 @@ groups and Streams state carry on); else the full name. `helm template` cannot l
 {{- end }}
 {{- end }}
 
+{{/*
+How the scorer writes score records (frameguard.topics.scores-format): topics.scoresFormat; else, on an upgrade, what
+the running install writes (its ConfigMap's FRAMEGUARD_TOPICS_SCORES_FORMAT, or "json" for an install from before the
+setting: its detectors read JSON only, and a binary score would be skipped by them during the rolling update); else
+"binary". `helm template` cannot look: it renders "binary".
+*/}}
+{{- define "frameguard.scoresFormat" -}}
+{{- if .Values.topics.scoresFormat }}
+{{- .Values.topics.scoresFormat }}
+{{- else }}
+{{- $running := "" }}
+{{- if .Release.IsUpgrade }}
+{{- $cm := lookup "v1" "ConfigMap" .Release.Namespace (include "frameguard.fullname" .) }}
+{{- if $cm }}{{ $running = get (default dict $cm.data) "FRAMEGUARD_TOPICS_SCORES_FORMAT" | default "json" }}{{ end }}
+{{- end }}
+{{- default "binary" $running }}
+{{- end }}
+{{- end }}
+
 {{- define "frameguard.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}

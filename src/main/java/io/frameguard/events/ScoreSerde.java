@@ -19,7 +19,8 @@ import org.apache.kafka.common.utils.ByteUtils;
  * one in bytes and in CPU. The reader tells the two apart by the first byte: JSON starts with '{', the binary layout
  * with its format byte. docs/EVENTS.md documents both.
  *
- * <p>Binary layout 1, after the format byte {@value #BINARY_V1}: a flags byte (which optional parts follow), then in
+ * <p>Binary encoding 1 (of the record's layout version 2; it carries no schema version), after the format byte
+ * {@value #BINARY_V1}: a flags byte (which optional parts follow), then in
  * order: source (string), frame (string topic, varint partition, varlong offset; flag), capture and scored timestamps
  * (8 bytes each, big-endian), score and model threshold (IEEE doubles), model version (string), validation rank
  * (double; flag), top channels (varint count, then per channel varint index, string name, double error, double share),
@@ -37,16 +38,6 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
         /** JSON (docs/EVENTS.md, schemas/score.schema.json), for consumers that read the scores with generic tools. */
         JSON;
 
-        /** The setting's value: {@code binary} or {@code json}. */
-        public static Format parse(String value) {
-            for (Format f : values()) {
-                if (f.name().equalsIgnoreCase(value.strip())) {
-                    return f;
-                }
-            }
-            throw new IllegalArgumentException("frameguard.topics.scores-format: '" + value + "' is neither binary nor json");
-        }
-
         @Override
         public String toString() {
             return name().toLowerCase(Locale.ROOT);
@@ -62,8 +53,10 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
     private static final int HAS_SIGNATURE = 1 << 3;
     private static final int HAS_PICTURE = 1 << 4;
     private static final int HAS_MEDIAN = 1 << 5;
+    private static final int RECORD_FLAGS = HAS_FRAME | HAS_RANK | HAS_REGION | HAS_SIGNATURE | HAS_PICTURE | HAS_MEDIAN;
     private static final int HAS_WINDOW_CHANNELS = 1;
     private static final int HAS_RECONSTRUCTION = 1 << 1;
+    private static final int PICTURE_FLAGS = HAS_WINDOW_CHANNELS | HAS_RECONSTRUCTION;
 
     /** Everything of a record but its strings and arrays, with room to spare. */
     private static final int FIXED_BYTES = 128;
@@ -196,7 +189,7 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
     private static ScoreRecord readBinary(String topic, byte[] data) {
         try {
             ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
-            int flags = b.get();
+            int flags = flags(b.get(), RECORD_FLAGS);
             String source = string(b);
             FrameRef frame = (flags & HAS_FRAME) != 0 ? new FrameRef(string(b), ByteUtils.readVarint(b), ByteUtils.readVarlong(b)) : null;
             long captured = b.getLong();
@@ -244,10 +237,19 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
         float frameMin = b.getFloat();
         float frameMax = b.getFloat();
         byte[] frame = bytes(b, limit);
-        int flags = b.get();
+        int flags = flags(b.get(), PICTURE_FLAGS);
         Integer windowChannels = (flags & HAS_WINDOW_CHANNELS) != 0 ? ByteUtils.readVarint(b) : null;
         byte[] reconstruction = (flags & HAS_RECONSTRUCTION) != 0 ? bytes(b, limit) : null;
         return new Picture(width, height, channels, errorScale, errors, frameMin, frameMax, frame, windowChannels, reconstruction);
+    }
+
+    /** A flags byte with no bit outside {@code known} (a corrupt record, or one of a later encoding, is refused). */
+    private static int flags(byte read, int known) {
+        int flags = read & 0xff;
+        if ((flags & ~known) != 0) {
+            throw new IllegalArgumentException("unknown flags " + Integer.toBinaryString(flags));
+        }
+        return flags;
     }
 
     private static byte[] utf8(String s) {

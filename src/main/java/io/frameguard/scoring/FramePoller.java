@@ -5,9 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,9 +27,10 @@ import org.apache.kafka.common.header.Header;
  *
  * <p>Kept frames of a partition are dropped when the partition is no longer where they were fetched: revoked by
  * a rebalance (the worker's listener reports it, {@link #revoked}; the new owner or this one again starts from the
- * last committed offset), no longer assigned, or sought back to them or before (an aborted transaction's rewind):
- * the consumer returns them again then. A rebalance during a top-up poll likewise drops the batch's frames of the
- * partitions it took away, even when it gives them back, rather than score them twice.
+ * last committed offset), no longer assigned, or sought back by an aborted transaction's rewind ({@link #rewound}):
+ * the consumer returns them again then. A rebalance or a rewind during a top-up poll (the listener commits, or aborts
+ * and rewinds, inside it) likewise drops the batch's frames of those partitions, even when the rebalance gives them
+ * back, rather than score them twice.
  */
 final class FramePoller {
 
@@ -42,7 +41,7 @@ final class FramePoller {
     private final int maxBatch;
     private final long maxBatchBytes;
     private final long lingerNanos;
-    /** Partitions revoked since the last poll began (the rebalance listener runs inside the poll). */
+    /** Partitions revoked or rewound since the last poll began (the rebalance listener runs inside the poll). */
     private final Set<TopicPartition> revoked = new HashSet<>();
     /** Frames polled that did not fit their batch, in poll order: the next batch's first frames. */
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> kept = new ArrayDeque<>();
@@ -56,6 +55,11 @@ final class FramePoller {
 
     /** The rebalance listener's report: these partitions were revoked (they may come back at new positions). */
     void revoked(Collection<TopicPartition> partitions) {
+        revoked.addAll(partitions);
+    }
+
+    /** A rewind's report: these partitions were sought back, so the consumer returns their frames again. */
+    void rewound(Collection<TopicPartition> partitions) {
         revoked.addAll(partitions);
     }
 
@@ -91,7 +95,7 @@ final class FramePoller {
         return batch;
     }
 
-    /** Frames of partitions revoked in the poll just made are read again from the committed offset: drop them. */
+    /** Frames of partitions revoked or rewound in the poll just made are read again: drop them. */
     private void dropRevoked(List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
         if (!revoked.isEmpty()) {
             if (batch.removeIf(r -> revoked.contains(partition(r)))) {
@@ -103,27 +107,15 @@ final class FramePoller {
     }
 
     /**
-     * Drops the kept frames of partitions revoked, no longer assigned, or sought back to (or before) the first of them
-     * since they were polled: the consumer returns those frames again.
+     * Drops the kept frames of partitions revoked or rewound since they were polled, or no longer assigned: the
+     * consumer returns those frames again (or another member does).
      */
     private void dropStaleKept() {
-        if (kept.isEmpty()) {
-            revoked.clear();
-            return;
+        if (!kept.isEmpty()) {
+            Set<TopicPartition> owned = consumer.assignment();
+            kept.removeIf(r -> revoked.contains(partition(r)) || !owned.contains(partition(r)));
         }
-        Set<TopicPartition> owned = consumer.assignment();
-        Map<TopicPartition, Long> firstKept = new LinkedHashMap<>();
-        kept.forEach(r -> firstKept.putIfAbsent(partition(r), r.offset()));
-        Set<TopicPartition> stale = new HashSet<>(revoked);
-        firstKept.forEach((tp, offset) -> {
-            if (!stale.contains(tp) && (!owned.contains(tp) || consumer.position(tp) <= offset)) {
-                stale.add(tp);
-            }
-        });
         revoked.clear();
-        if (!stale.isEmpty()) {
-            kept.removeIf(r -> stale.contains(partition(r)));
-        }
     }
 
     /** Moves kept frames into the batch while it has room, in order per partition; returns whether all were taken. */

@@ -83,7 +83,7 @@ final class ScorerWorker implements Runnable {
         this.metrics = metrics;
         this.poller = new FramePoller(consumer, settings.maxBatch(), settings.maxBatchBytes(), settings.linger());
         this.decoder = new BatchDecoder(decoders, settings.decodeThreads(), "frameguard-decode-" + id);
-        this.transaction = new ScoringTransaction(id, consumer, producer, () -> running);
+        this.transaction = new ScoringTransaction(id, consumer, producer, () -> running, poller::rewound);
         this.records = new OutgoingRecords(topics, settings.maxRecordBytes());
         this.subscription = List.of(topics.frames().name());
         this.failures = new WorkerFailures(id, settings.maxAttempts());

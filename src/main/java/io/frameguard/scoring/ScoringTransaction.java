@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ final class ScoringTransaction {
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final BooleanSupplier keepTrying;
+    private final java.util.function.Consumer<Collection<TopicPartition>> rewound;
     private Open open;
 
     /** A record of the transaction that the producer or the broker refused. */
@@ -60,9 +62,14 @@ final class ScoringTransaction {
         }
     }
 
-    /** {@code keepTrying}: whether a step that timed out is tried again (while the worker runs). */
-    ScoringTransaction(int worker, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, BooleanSupplier keepTrying) {
+    /**
+     * {@code keepTrying}: whether a step that timed out is tried again (while the worker runs); {@code rewound}: told
+     * the partitions a rewind sought back (the poller drops what it holds of them: the consumer returns it again).
+     */
+    ScoringTransaction(int worker, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, BooleanSupplier keepTrying,
+            java.util.function.Consumer<Collection<TopicPartition>> rewound) {
         this.worker = worker;
+        this.rewound = rewound;
         this.keepTrying = keepTrying;
         this.consumer = consumer;
         this.producer = producer;
@@ -191,6 +198,7 @@ final class ScoringTransaction {
                 consumer.seek(tp, offset);
             }
         });
+        rewound.accept(first.keySet());
     }
 
     /**
@@ -220,6 +228,7 @@ final class ScoringTransaction {
                     consumer.seek(tp, offset);
                 }
             });
+            rewound.accept(open.firstOffsets.keySet());
             open = null;
         }
     }

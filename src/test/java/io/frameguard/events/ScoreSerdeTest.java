@@ -78,11 +78,13 @@ class ScoreSerdeTest {
     }
 
     @Test
-    void theSettingNamesItselfWhenItsValueIsWrong() {
-        assertThat(ScoreSerde.Format.parse(" JSON ")).isEqualTo(ScoreSerde.Format.JSON);
-        assertThat(ScoreSerde.Format.BINARY).hasToString("binary");
-        assertThatThrownBy(() -> ScoreSerde.Format.parse("avro")).hasMessageContaining("frameguard.topics.scores-format")
-                .hasMessageContaining("avro");
+    void unknownFlagBitsAreRefused() {
+        byte[] sensor = BINARY.serialize("scores", SENSOR);
+        for (int bit = 6; bit < 8; bit++) {
+            byte[] flagged = sensor.clone();
+            flagged[1] |= (byte) (1 << bit);
+            assertThatThrownBy(() -> BINARY.deserialize("scores", flagged)).isInstanceOf(SerializationException.class);
+        }
     }
 
     private static ScoreRecord minimal() {
