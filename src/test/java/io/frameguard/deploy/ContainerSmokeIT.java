@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.model.ModelArtifact;
@@ -47,7 +46,6 @@ class ContainerSmokeIT {
 
     private static final String BASE = "localhost/frameguard-base:bookworm";
     private static final String IMAGE = "localhost/frameguard:smoke";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void imageBuildsStartsReadOnlyAndScoresAFrame() throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
@@ -67,7 +66,6 @@ class SecuredKafkaIT {
     private static final String KCAT_PASSWORD = "plain-pass-for-tests-only";
     private static final int FRAMES = 20;
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void servesOverSaslSslAndMutualTlsAndRefusesWrongCredentials() throws Exception {

@@ -2,14 +2,14 @@ package io.frameguard.bench;
 
 import static io.frameguard.bench.ProcessStats.cpuSeconds;
 
+import io.frameguard.frames.Float32FrameDecoder;
 import io.frameguard.frames.FrameDecodeException;
+import io.frameguard.frames.FrameShape;
 import io.frameguard.frames.JsonFrameDecoder;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelArtifact;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +40,8 @@ final class E2eBaselines {
     private static final Duration MODEL_WARMUP = Duration.ofSeconds(2);
     /** Predictor time over which the model's CPU per frame is measured. */
     private static final Duration MODEL_MEASURE = Duration.ofSeconds(5);
+
+    private static final Float32FrameDecoder FLOAT32 = new Float32FrameDecoder();
 
     private E2eBaselines() {}
 
@@ -105,8 +107,8 @@ final class E2eBaselines {
 
     /**
      * The bare batched consumer over {@code warm + n} frames of {@code topic} (its own group, from the beginning):
-     * each poll (at most {@code maxPoll} records) decoded (float32 by a byte buffer, JSON by Jackson's token stream,
-     * the library a consumer would parse with), scored by one predictor call (mean error per frame), one score
+     * each poll (at most {@code maxPoll} records) decoded (float32 by the service's own decoder, JSON by Jackson's
+     * token stream, the library a consumer would parse with), scored by one predictor call (mean error per frame), one score
      * record per frame produced, the producer flushed and the offsets committed (at-least-once). Throughput over the
      * last {@code n}.
      */
@@ -172,7 +174,7 @@ final class E2eBaselines {
         if (json) {
             JsonFrameDecoder.decodeGeneral(payload, dest, offset, dim);
         } else {
-            ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
+            FLOAT32.decode(Float32FrameDecoder.CONTENT_TYPE, payload, null, dest, offset, FrameShape.sensor(dim));
         }
     }
 

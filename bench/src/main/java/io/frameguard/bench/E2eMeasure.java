@@ -145,9 +145,7 @@ final class E2eMeasure {
                 mode.contentType.equals(FrameLoad.JSON), run.predictBatch(), warm, n);
         System.out.printf(Locale.ROOT, "%s: bare consumer %,.0f frames/s (%.1f µs CPU per frame); frameguard %.2fx it%n", mode.label,
                 bare.framesPerSecond(), bare.microsPerFrame(), result.framesPerSecond() / bare.framesPerSecond());
-        return new Result(result.mode(), n, warm, result.seconds(), result.framesPerSecond(), result.coldFramesPerSecond(), result.peakRssMiB(),
-                result.cpuCores(), result.brokerCpuCores(), result.busiestThreads(), modelMicros, brokerProduceMicros, brokerFramesOnlyMicros,
-                bare);
+        return result.withBare(bare);
     }
 
     /** The service ready and warm, then frames offered at {@code rate}: latency of scores and anomaly events. */

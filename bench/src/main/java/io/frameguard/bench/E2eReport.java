@@ -41,6 +41,12 @@ final class E2eReport {
             return brokerCpuCores / framesPerSecond * 1e6;
         }
 
+        /** This result with the bare consumer's run on the same backlog. */
+        Result withBare(E2eBaselines.BareResult run) {
+            return new Result(mode, frames, warmupFrames, seconds, framesPerSecond, coldFramesPerSecond, peakRssMiB, cpuCores,
+                    brokerCpuCores, busiestThreads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, run);
+        }
+
         /** The service's CPU per frame over the model's own. */
         double serviceOverModel() {
             return serviceMicrosPerFrame() / modelMicros;
