@@ -150,10 +150,12 @@ final class E2eMeasure {
 
     /** The service ready and warm, then frames offered at {@code rate}: latency of scores and anomaly events. */
     RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, E2eRuns.Run run) throws Exception {
-        // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured)
+        // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured),
+        // from the plant the model was trained on, as the offered frames are: frames of another plant are anomalies by
+        // the hundred thousand, which fill the anomaly memory to its cap before the measurement starts
         int backlog = serviceWarmupFrames;
         System.out.printf("offered %,d frames/s: producing %,d frames to warm the service up ...%n", rate, backlog);
-        produceBacklog(bootstrap, run.frames(), new SensorSimulator(shape.dim(), 11), FLOAT32, backlog);
+        produceBacklog(bootstrap, run.frames(), sim, FLOAT32, backlog);
         System.out.printf("offered %,d frames/s: starting the service ...%n", rate);
         try (LocalService service = LocalService.start(app, run.settings(), LocalKafka.freePort(),
                 work.resolve("service" + run.suffix() + ".log"))) {
