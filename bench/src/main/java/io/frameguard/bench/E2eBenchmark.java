@@ -167,7 +167,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         Files.createDirectories(work);
         Shape shape = new Shape(workers, partitions, dim);
         runs = new E2eRuns(work, maxBatch, commitInterval, serviceSettings);
-        SensorSimulator sim = new SensorSimulator(dim, 7);
+        SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
         List<Result> results = new ArrayList<>();
         List<RateResult> rateResults = new ArrayList<>();
         List<ScalingResult> scalingResults = new ArrayList<>();
@@ -277,7 +277,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
-        return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measure.offered(bootstrap, app, sim, rate, shape, run));
+        return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measure.offered(bootstrap, app, sim, rate, run));
     }
 
     /** A measured backlog run with its baselines. */

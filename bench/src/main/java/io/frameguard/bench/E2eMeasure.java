@@ -64,7 +64,7 @@ final class E2eMeasure {
      */
     Result backlog(String bootstrap, Path app, E2eBenchmark.Mode mode, int n, int warm, Shape shape, E2eRuns.Run run, boolean baselines)
             throws Exception {
-        SensorSimulator sim = new SensorSimulator(shape.dim(), 7);
+        SensorSimulator sim = new SensorSimulator(shape.dim(), FrameLoad.PLANT_SEED);
         int total = warm + n;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
         double brokerBeforeProduce = cpuSeconds(brokerPid);
@@ -149,7 +149,7 @@ final class E2eMeasure {
     }
 
     /** The service ready and warm, then frames offered at {@code rate}: latency of scores and anomaly events. */
-    RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape, E2eRuns.Run run) throws Exception {
+    RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, E2eRuns.Run run) throws Exception {
         // the service's JIT warm-up: a backlog scored before the offered rate starts (older timestamps, not measured),
         // from the plant the model was trained on, as the offered frames are: frames of another plant are anomalies by
         // the hundred thousand, which fill the anomaly memory to its cap before the measurement starts

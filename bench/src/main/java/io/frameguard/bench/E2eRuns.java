@@ -112,7 +112,7 @@ final class E2eRuns {
     private ModelArtifact model(int dim) throws IOException {
         ModelArtifact m = models.get(dim);
         if (m == null) {
-            SensorSimulator sim = new SensorSimulator(dim, 7);
+            SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
             m = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim).hidden(128).latent(32).epochs(2)
                     .build(), TrainingProgress.NONE).train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)),
                             work.resolve("model-" + UUID.randomUUID()), "simulated " + dim + "-channel frames");

@@ -23,6 +23,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class FrameLoad {
 
     static final int SOURCES = 16;
+    /**
+     * The simulated plant of the benchmark's model, its backlogs and its offered frames: frames of any other plant are
+     * anomalies to that model.
+     */
+    static final long PLANT_SEED = 7;
     static final String FLOAT32 = "application/x-float32";
     static final String JSON = "application/json";
 
