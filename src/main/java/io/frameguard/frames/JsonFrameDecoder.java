@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
 
@@ -124,7 +127,9 @@ public final class JsonFrameDecoder implements FrameDecoder {
      * fast path: the significand (up to 15 or so digits) and the power of ten (up to 22) are exact doubles, so one
      * multiplication or division gives the correctly rounded double; rounding that to float gives the correctly rounded
      * float unless the double lies exactly halfway between two floats (its own rounding may have moved it there): that
-     * case, and every number outside the fast path, goes to FastDoubleParser.
+     * case, and every number outside the fast path, goes to FastDoubleParser. The fraction's first eight digits (a
+     * float's shortest text has at most nine significant ones) are found and combined from one eight-byte word, with no
+     * branch per digit, where eight bytes remain in the frame.
      *
      * @return the index after the number, or -1 when there is no strict JSON number there
      */
@@ -157,6 +162,14 @@ public final class JsonFrameDecoder implements FrameDecoder {
         int scale = 0;
         if (i < end && b[i] == '.') {
             int fraction = ++i;
+            if (i <= end - Long.BYTES) { // up to eight digits at once (what producers write), the rest one by one
+                long word = (long) LONGS.get(b, i);
+                int run = leadingDigits(word);
+                if (run > 0) {
+                    significand = significand * LONG_POW10[run] + digitsValue(word, run);
+                    i += run;
+                }
+            }
             for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
                 significand = significand * 10 + (c - '0');
             }
@@ -193,6 +206,32 @@ public final class JsonFrameDecoder implements FrameDecoder {
                     : JavaFloatParser.parseFloat(b, start, i - start);
         }
         return i;
+    }
+
+    /** The frame's bytes read eight at a time, the first byte lowest (as a digit run reads left to right). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long[] LONG_POW10 = {1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L, 100_000_000L};
+    private static final long ZEROS = 0x3030303030303030L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    /** Added to a byte, sets its high bit when the byte is above '9' (and never carries out of a digit). */
+    private static final long ABOVE_NINE = 0x4646464646464646L;
+
+    /**
+     * How many of the eight bytes of {@code word}, first byte first, are ASCII digits before the first that is not (0-8).
+     * Subtracting '0' sets the high bit of a byte below '0'; adding {@link #ABOVE_NINE} sets it for one above '9';
+     * borrows and carries only start at such a byte, so they never reach the digits before it.
+     */
+    private static int leadingDigits(long word) {
+        long notDigit = ((word - ZEROS) | (word + ABOVE_NINE)) & HIGH_BITS;
+        return Long.numberOfTrailingZeros(notDigit) >>> 3;
+    }
+
+    /** The value of the first {@code run} (1-8) digits of {@code word}, eight digits combined in three multiplications. */
+    private static long digitsValue(long word, int run) {
+        long v = (word - ZEROS) << ((Long.BYTES - run) << 3); // drops what follows the run; zeros become leading zeros
+        v = v * 10 + (v >>> 8); // pairs of digits
+        v = ((v & 0x000000FF000000FFL) * (100 + (1_000_000L << 32)) + ((v >>> 16) & 0x000000FF000000FFL) * (1 + (10_000L << 32))) >>> 32;
+        return v;
     }
 
     /** significand × 10^power as a float, by Clinger's fast path when it is exact, else by FastDoubleParser on the text. */

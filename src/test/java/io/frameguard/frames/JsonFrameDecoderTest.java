@@ -97,9 +97,18 @@ class JsonFrameDecoderTest {
         }
     }
 
+    /**
+     * The number read where it ends the array and where more of a frame follows it (the reader takes digits eight bytes
+     * at a time only while eight bytes remain): both must give the same float.
+     */
     private static float toFloat(byte[] number) {
+        String text = new String(number, StandardCharsets.US_ASCII);
         float[] out = new float[1];
-        assertThat(JsonFrameDecoder.number(number, 0, out, 0)).as(new String(number, StandardCharsets.US_ASCII)).isEqualTo(number.length);
+        assertThat(JsonFrameDecoder.number(number, 0, out, 0)).as(text).isEqualTo(number.length);
+        byte[] followed = (text + ",12345678]}").getBytes(StandardCharsets.US_ASCII);
+        float[] again = new float[1];
+        assertThat(JsonFrameDecoder.number(followed, 0, again, 0)).as(text).isEqualTo(number.length);
+        assertThat(Float.floatToIntBits(again[0])).as(text).isEqualTo(Float.floatToIntBits(out[0]));
         return out[0];
     }
 
