@@ -33,9 +33,21 @@ public final class Pictures {
         float[] frame = reduceFrame(image, dim, values, valueOffset);
         float[] error = new float[w * h];
         for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int cell = (y / block) * w + x / block;
-                error[cell] = Math.max(error[cell], finite(errors[errorOffset + y * width + x]));
+            int row = errorOffset + y * width;
+            if (block == 1) { // each cell one value
+                for (int x = 0; x < width; x++) {
+                    float e = finite(errors[row + x]);
+                    error[y * width + x] = e > 0f ? e : 0f;
+                }
+                continue;
+            }
+            int cells = (y / block) * w;
+            for (int x0 = 0, cell = cells; x0 < width; x0 += block, cell++) { // one block of the row per cell
+                float e = error[cell];
+                for (int x = x0, to = Math.min(width, x0 + block); x < to; x++) {
+                    e = Math.max(e, finite(errors[row + x]));
+                }
+                error[cell] = e;
             }
         }
         float min = image != null ? 0f : min(frame);
@@ -53,9 +65,13 @@ public final class Pictures {
         int block = ceilDiv(dim, MAX_SENSOR_VALUES);
         float[] frame = reduceWindow(channels, dim, values, valueOffset);
         float[] error = new float[frame.length];
-        for (int v = 0; v < dim; v++) {
-            int cell = (v / channels / block) * channels + v % channels;
-            error[cell] = Math.max(error[cell], finite(errors[errorOffset + v]));
+        int steps = dim / channels;
+        for (int s = 0; s < steps; s++) {
+            int step = errorOffset + s * channels;
+            int cells = (s / block) * channels;
+            for (int c = 0; c < channels; c++) {
+                error[cells + c] = Math.max(error[cells + c], finite(errors[step + c]));
+            }
         }
         float min = min(frame);
         float max = max(frame);
@@ -89,17 +105,23 @@ public final class Pictures {
         int height = image == null ? 1 : image.height();
         int channels = image == null ? 1 : image.channels();
         int block = block(image, dim);
+        if (block == 1) {
+            return finiteCopy(values, offset, width * height * channels);
+        }
         int w = ceilDiv(width, block);
         int h = ceilDiv(height, block);
         float[] frame = new float[w * h * channels];
         int[] counts = new int[w * h];
         for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int cell = (y / block) * w + x / block;
-                int pixel = y * width + x;
-                counts[cell]++;
-                for (int c = 0; c < channels; c++) {
-                    frame[cell * channels + c] += finite(values[offset + pixel * channels + c]);
+            int row = offset + y * width * channels;
+            int cells = (y / block) * w;
+            for (int x0 = 0, cell = cells; x0 < width; x0 += block, cell++) { // one block of the row per cell
+                int to = Math.min(width, x0 + block);
+                counts[cell] += to - x0;
+                for (int x = x0; x < to; x++) {
+                    for (int c = 0; c < channels; c++) {
+                        frame[cell * channels + c] += finite(values[row + x * channels + c]);
+                    }
                 }
             }
         }
@@ -115,13 +137,18 @@ public final class Pictures {
     private static float[] reduceWindow(int channels, int dim, float[] values, int offset) {
         int steps = dim / channels;
         int block = ceilDiv(dim, MAX_SENSOR_VALUES);
+        if (block == 1) {
+            return finiteCopy(values, offset, steps * channels);
+        }
         int kept = ceilDiv(steps, block);
         float[] frame = new float[kept * channels];
         int[] counts = new int[kept];
         for (int s = 0; s < steps; s++) {
-            counts[s / block]++;
+            int cell = s / block;
+            counts[cell]++;
+            int step = offset + s * channels;
             for (int c = 0; c < channels; c++) {
-                frame[(s / block) * channels + c] += finite(values[offset + s * channels + c]);
+                frame[cell * channels + c] += finite(values[step + c]);
             }
         }
         for (int cell = 0; cell < kept; cell++) {
@@ -132,12 +159,26 @@ public final class Pictures {
         return frame;
     }
 
+    /** Each value's byte between {@code min} (0) and {@code max} ({@link Picture#QUANTA}), clamped; all 0 when they meet. */
     private static byte[] quantise(float[] v, float min, float max) {
         byte[] out = new byte[v.length];
         float span = max - min;
+        if (!(span > 0)) {
+            return out;
+        }
+        float quantaPerUnit = Picture.QUANTA / span;
         for (int i = 0; i < v.length; i++) {
-            float t = span > 0 ? (v[i] - min) / span : 0f;
-            out[i] = (byte) Math.round(Picture.QUANTA * Math.max(0f, Math.min(1f, t)));
+            float q = (v[i] - min) * quantaPerUnit;
+            out[i] = (byte) (int) ((q < 0f ? 0f : q > Picture.QUANTA ? Picture.QUANTA : q) + 0.5f); // to nearest (NaN: 0)
+        }
+        return out;
+    }
+
+    /** The values as they are where no reduction is needed, with 0 for any that is not finite. */
+    private static float[] finiteCopy(float[] values, int offset, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = finite(values[offset + i]);
         }
         return out;
     }
