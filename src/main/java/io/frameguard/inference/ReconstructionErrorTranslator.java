@@ -2,11 +2,18 @@ package io.frameguard.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.tensorflow.engine.TfNDArray;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import io.frameguard.model.ModelArtifact;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.PointerScope;
+import org.tensorflow.internal.c_api.TF_Status;
+import org.tensorflow.internal.c_api.TF_Tensor;
+import org.tensorflow.internal.c_api.global.tensorflow;
 
 /**
  * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor and returns the model's outputs: its error
@@ -35,14 +42,35 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
     @Override
     public ModelOutputs processOutput(TranslatorContext ctx, NDList list) {
         if (signatureLength == 0 || list.size() == 1) { // no signature, or a function that computes none
-            return new ModelOutputs(list.singletonOrThrow().toFloatArray(), null);
+            return new ModelOutputs(floats(list.singletonOrThrow()), null);
         }
         NDArray errors = output(list, ModelArtifact.OUTPUT_NAME, errorWidth);
         NDArray signatures = output(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
         // by name only: for a sensor model it is as wide as the error map, so its width cannot tell it apart
         NDArray reconstructions = list.get(ModelArtifact.RECONSTRUCTION_NAME);
-        return new ModelOutputs(errors.toFloatArray(), signatures.toFloatArray(),
-                reconstructions == null ? null : reconstructions.toFloatArray());
+        return new ModelOutputs(floats(errors), floats(signatures), reconstructions == null ? null : floats(reconstructions));
+    }
+
+    /**
+     * The values of a float32 output, copied once from the tensor's memory into a new array. DJL's
+     * {@code toFloatArray} copies twice (into a new heap buffer, then into the array), on every batch's error maps, which
+     * are as large as its frames. The tensor is resolved as DJL resolves it (on a GPU, that copies it to the host) and
+     * released when the copy is done. Arrays of another engine or type: {@code toFloatArray}.
+     */
+    static float[] floats(NDArray array) {
+        if (!(array instanceof TfNDArray) || array.getDataType() != DataType.FLOAT32) {
+            return array.toFloatArray();
+        }
+        try (PointerScope scope = new PointerScope()) { // releases the status and the resolved tensor
+            TF_Status status = TF_Status.newStatus();
+            TF_Tensor tensor = tensorflow.TFE_TensorHandleResolve(((TfNDArray) array).getHandle(), status);
+            status.throwExceptionIfNotOK();
+            tensor = tensor.withDeallocator();
+            long bytes = tensorflow.TF_TensorByteSize(tensor);
+            float[] values = new float[Math.toIntExact(bytes / Float.BYTES)];
+            tensorflow.TF_TensorData(tensor).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(values);
+            return values;
+        }
     }
 
     /** The output of that name, or, where the engine did not name its outputs, the one that many values wide. */

@@ -1,0 +1,31 @@
+package io.frameguard.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The translator's one-copy read of TensorFlow outputs gives what DJL's own copy gives. */
+class ReconstructionErrorTranslatorTest {
+
+    @Test
+    void anOutputReadInOneCopyHoldsDjlsValues() {
+        Random random = new Random(3);
+        float[] values = new float[256 * 1024];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        try (NDManager manager = NDManager.newBaseManager("TensorFlow")) {
+            NDArray input = manager.create(values, new Shape(256, 1024));
+            NDArray computed = input.mul(2).sub(1); // an eager op's result, as a model's output is
+            for (int round = 0; round < 20; round++) { // again and again: each read releases what it resolved
+                assertThat(ReconstructionErrorTranslator.floats(computed)).containsExactly(computed.toFloatArray());
+            }
+            assertThat(ReconstructionErrorTranslator.floats(input)).containsExactly(values);
+            assertThat(ReconstructionErrorTranslator.floats(manager.create(new float[0]))).isEmpty();
+        }
+    }
+}
