@@ -42,6 +42,9 @@ final class ProcessStats {
     }
 
     /** CPU seconds of the process's threads since it started, grouped by name (digits dropped, so a pool counts as one). Linux only. */
+    /** {@link #threadCpu}'s name for the JIT compiler threads (C1 and C2). */
+    static final String COMPILER_THREADS = "C# CompilerThre";
+
     static Map<String, Double> threadCpu(long pid) {
         Map<String, Double> byName = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
