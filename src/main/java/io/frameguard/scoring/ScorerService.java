@@ -39,6 +39,8 @@ import org.jboss.logging.Logger;
 public class ScorerService {
 
     private static final Logger LOG = Logger.getLogger(ScorerService.class);
+    /** {@code receive.buffer.bytes} that leaves the socket's buffer to the operating system. */
+    static final int OS_SIZED_BUFFER = -1;
     /** A produce request's framing beyond its largest record. */
     private static final int REQUEST_ROOM = 16 * 1024;
 
@@ -154,6 +156,11 @@ public class ScorerService {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.scorer().maxBatch());
         // A restarted scorer rejoins quickly instead of waiting out the default 45 s session of its old self.
         c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        // The socket's receive buffer sized by the OS (TCP autotuning) rather than the client's fixed 64 KB: the
+        // consumer sends the next fetch before returning a poll's frames, and its response (up to a megabyte per
+        // partition) then arrives while the batch is scored; with 64 KB the broker stops after 64 KB until the next
+        // poll reads the socket, so each poll waits for most of its frames (docs/BENCHMARKS.md, issue #26).
+        c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, OS_SIZED_BUFFER);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return c;
