@@ -50,6 +50,11 @@ final class E2eMeasure {
     private final int serviceWarmupFrames;
     private final int warmupSeconds;
     private final int rateSeconds;
+    /**
+     * The model alone, per model and batch size: measured once per run, so that the modes with the same model and batch
+     * (float32 and JSON) are compared with the same figure.
+     */
+    private final Map<String, Double> modelAlone = new java.util.HashMap<>();
 
     E2eMeasure(Path work, long brokerPid, int serviceWarmupFrames, int warmupSeconds, int rateSeconds) {
         this.work = work;
@@ -79,7 +84,13 @@ final class E2eMeasure {
             double brokerBeforeRead = cpuSeconds(brokerPid);
             E2eBaselines.readAll(bootstrap, run.frames(), total);
             brokerFramesOnlyMicros = brokerProduceMicros + (cpuSeconds(brokerPid) - brokerBeforeRead) / total * 1e6;
-            modelMicros = E2eBaselines.modelMicrosPerFrame(run.model(), FrameLoad.pool(sim), run.predictBatch());
+            modelMicros = modelAlone.computeIfAbsent(run.model().dir() + "@" + run.predictBatch(), k -> {
+                try {
+                    return E2eBaselines.modelMicrosPerFrame(run.model(), FrameLoad.pool(sim), run.predictBatch());
+                } catch (Exception e) {
+                    throw new IllegalStateException("measuring the model alone: " + e.getMessage(), e);
+                }
+            });
             System.out.printf(Locale.ROOT, "%s: broker CPU per frame to take the frames in and hand them to one reader: %.1f µs; "
                     + "the model's own CPU per frame at batch %d: %.1f µs%n", mode.label, brokerFramesOnlyMicros, run.predictBatch(), modelMicros);
         }
