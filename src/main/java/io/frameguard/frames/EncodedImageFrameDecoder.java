@@ -3,6 +3,8 @@ package io.frameguard.frames;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -49,10 +51,11 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
     }
 
     @Override
-    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+    public void decode(String contentType, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         ImageGeometry target = RawImageFrameDecoder.requireImageModel(contentType, shape);
-        if (PNG.equals(contentType) && !endsWith(payload, PNG_IEND)) {
+        ByteRange image = ByteRange.of(payload);
+        if (PNG.equals(contentType) && !endsWith(image, PNG_IEND)) {
             // ImageIO checks neither chunk CRCs nor the zlib checksum: a PNG cut short can decode "fine"
             throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, "image/png is truncated: it does not end with an IEND chunk");
         }
@@ -61,7 +64,7 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
             throw new FrameDecodeException(FrameDecodeException.UNSUPPORTED_CONTENT_TYPE, "no ImageIO reader for " + contentType);
         }
         ImageReader reader = readers.next();
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(payload))) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(image.bytes(), image.from(), image.length()))) {
             reader.setInput(in, true, true);
             List<String> warnings = new java.util.ArrayList<>(1);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
@@ -78,11 +81,11 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
                         + "frameguard.frames.max-decoded-image-bytes=" + maxDecodedBytes);
             }
             ImageReadParam param = reader.getDefaultReadParam();
-            BufferedImage image = reader.read(0, param);
+            BufferedImage decoded = reader.read(0, param);
             if (!warnings.isEmpty()) {
                 throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + warnings.get(0));
             }
-            ImageConversion.toValues(image, target, dest, offset);
+            ImageConversion.toValues(decoded, target, dest, offset);
         } catch (IOException | RuntimeException e) {
             // ImageIO reports damaged files as IIOException and, for some, as runtime exceptions from the codec
             throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE,
@@ -112,15 +115,8 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         return Math.max(widest, 8);
     }
 
-    private static boolean endsWith(byte[] payload, byte[] suffix) {
-        if (payload.length < suffix.length) {
-            return false;
-        }
-        for (int i = 0; i < suffix.length; i++) {
-            if (payload[payload.length - suffix.length + i] != suffix[i]) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean endsWith(ByteRange payload, byte[] suffix) {
+        return payload.length() >= suffix.length
+                && Arrays.equals(payload.bytes(), payload.to() - suffix.length, payload.to(), suffix, 0, suffix.length);
     }
 }

@@ -16,13 +16,14 @@ public final class Float32FrameDecoder implements FrameDecoder {
     }
 
     @Override
-    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+    public void decode(String contentType, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         int dim = shape.dim();
-        if (payload.length != 4 * dim) {
-            throw new FrameDecodeException(payload.length % 4 == 0 ? FrameDecodeException.WRONG_DIMENSION : FrameDecodeException.MALFORMED,
-                    "float32 frame of " + payload.length + " bytes, the model expects " + dim + " values (" + 4 * dim + " bytes)");
+        int length = payload.remaining();
+        if (length != 4 * dim) {
+            throw new FrameDecodeException(length % 4 == 0 ? FrameDecodeException.WRONG_DIMENSION : FrameDecodeException.MALFORMED,
+                    "float32 frame of " + length + " bytes, the model expects " + dim + " values (" + 4 * dim + " bytes)");
         }
-        ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
+        payload.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dest, offset, dim);
     }
 }

@@ -1,5 +1,6 @@
 package io.frameguard.frames;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -59,8 +60,17 @@ public final class FrameDecoders {
                 defaultContentType, maxBytes, maxKeyBytes);
     }
 
-    /** Decodes one Kafka record's frame into {@code dest[offset .. offset + shape.dim())}. */
+    /** Decodes one frame, a whole array, into {@code dest[offset .. offset + shape.dim())}. */
     public void decode(byte[] key, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+            throws FrameDecodeException {
+        decode(key, payload == null ? null : ByteBuffer.wrap(payload), headers, dest, offset, shape);
+    }
+
+    /**
+     * Decodes one Kafka record's frame into {@code dest[offset .. offset + shape.dim())}: the payload from its
+     * position to its limit, read in place (the buffer is left as it was).
+     */
+    public void decode(byte[] key, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         if (key == null || key.length == 0) {
             throw new FrameDecodeException(FrameDecodeException.MISSING_SOURCE, "the record key (source id) is missing");
@@ -69,12 +79,12 @@ public final class FrameDecoders {
             throw new FrameDecodeException(FrameDecodeException.KEY_TOO_LARGE,
                     "record key (source id) of " + key.length + " bytes exceeds frameguard.frames.max-key-bytes=" + maxKeyBytes);
         }
-        if (payload == null || payload.length == 0) {
+        if (payload == null || !payload.hasRemaining()) {
             throw new FrameDecodeException(FrameDecodeException.EMPTY, "the record value is empty");
         }
-        if (payload.length > maxBytes) {
+        if (payload.remaining() > maxBytes) {
             throw new FrameDecodeException(FrameDecodeException.TOO_LARGE,
-                    "frame of " + payload.length + " bytes exceeds frameguard.frames.max-bytes=" + maxBytes);
+                    "frame of " + payload.remaining() + " bytes exceeds frameguard.frames.max-bytes=" + maxBytes);
         }
         String type = contentType(headers);
         FrameDecoder d = byType.get(type);

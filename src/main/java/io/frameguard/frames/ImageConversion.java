@@ -57,19 +57,27 @@ public final class ImageConversion {
         if ((long) width * height * channels != pixels.length) {
             throw new IllegalArgumentException(pixels.length + " bytes are not " + width + "x" + height + "x" + channels);
         }
+        toValues(pixels, 0, width, height, channels, g, dest, offset);
+    }
+
+    /** {@link #toValues(byte[], int, int, int, ImageGeometry, float[], int)} of the pixels that start at {@code pixels[from]}. */
+    static void toValues(byte[] pixels, int from, int width, int height, int channels, ImageGeometry g, float[] dest,
+            int offset) {
+        int n = width * height * channels;
         if (width == g.width() && height == g.height() && channels == g.channels()) {
-            for (int i = 0; i < pixels.length; i++) {
-                dest[offset + i] = (pixels[i] & 0xff) * SCALE;
+            for (int i = 0; i < n; i++) {
+                dest[offset + i] = (pixels[from + i] & 0xff) * SCALE;
             }
             return;
         }
         int[] rgb = new int[width * height];
         for (int i = 0; i < rgb.length; i++) {
             if (channels == ImageGeometry.GRAY) {
-                int v = pixels[i] & 0xff;
+                int v = pixels[from + i] & 0xff;
                 rgb[i] = v << 16 | v << 8 | v;
             } else {
-                rgb[i] = (pixels[3 * i] & 0xff) << 16 | (pixels[3 * i + 1] & 0xff) << 8 | (pixels[3 * i + 2] & 0xff);
+                int p = from + 3 * i;
+                rgb[i] = (pixels[p] & 0xff) << 16 | (pixels[p + 1] & 0xff) << 8 | (pixels[p + 2] & 0xff);
             }
         }
         write(rgb, width, height, channels == ImageGeometry.GRAY, g, dest, offset);

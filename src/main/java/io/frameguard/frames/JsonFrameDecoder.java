@@ -8,6 +8,7 @@ import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
@@ -43,12 +44,13 @@ public final class JsonFrameDecoder implements FrameDecoder {
     private static final byte[] VALUES_KEY = "\"values\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     @Override
-    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+    public void decode(String contentType, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         int dim = shape.dim();
-        int n = readSimple(payload, dest, offset, dim);
+        ByteRange frame = ByteRange.of(payload);
+        int n = readSimple(frame.bytes(), frame.from(), frame.to(), dest, offset, dim);
         if (n == NOT_SIMPLE) {
-            decodeGeneral(payload, dest, offset, dim);
+            decodeGeneral(frame.bytes(), frame.from(), frame.length(), dest, offset, dim);
         } else if (n != dim) {
             throw wrongDimension(n, dim);
         }
@@ -59,35 +61,39 @@ public final class JsonFrameDecoder implements FrameDecoder {
      * values, the count of all of them returned, or {@link #NOT_SIMPLE} for anything else (valid or not).
      */
     static int readSimple(byte[] b, float[] dest, int offset, int dim) {
-        int end = b.length;
-        int i = skipWhitespace(b, 0);
+        return readSimple(b, 0, b.length, dest, offset, dim);
+    }
+
+    /** {@link #readSimple(byte[], float[], int, int)} of the frame {@code b[from .. end)}. */
+    static int readSimple(byte[] b, int from, int end, float[] dest, int offset, int dim) {
+        int i = skipWhitespace(b, from, end);
         if (i >= end || b[i] != '{') {
             return NOT_SIMPLE;
         }
-        i = skipWhitespace(b, i + 1);
+        i = skipWhitespace(b, i + 1, end);
         if (!java.util.Arrays.equals(b, i, Math.min(end, i + VALUES_KEY.length), VALUES_KEY, 0, VALUES_KEY.length)) {
             return NOT_SIMPLE;
         }
-        i = skipWhitespace(b, i + VALUES_KEY.length);
+        i = skipWhitespace(b, i + VALUES_KEY.length, end);
         if (i >= end || b[i] != ':') {
             return NOT_SIMPLE;
         }
-        i = skipWhitespace(b, i + 1);
+        i = skipWhitespace(b, i + 1, end);
         if (i >= end || b[i] != '[') {
             return NOT_SIMPLE;
         }
-        i = skipWhitespace(b, i + 1);
+        i = skipWhitespace(b, i + 1, end);
         int n = 0;
         if (i < end && b[i] == ']') {
             i++;
         } else {
             while (true) {
-                i = number(b, i, dest, n < dim ? offset + n : -1);
+                i = number(b, i, end, dest, n < dim ? offset + n : -1);
                 if (i < 0) {
                     return NOT_SIMPLE;
                 }
                 n++;
-                i = skipWhitespace(b, i);
+                i = skipWhitespace(b, i, end);
                 if (i >= end) {
                     return NOT_SIMPLE;
                 }
@@ -98,14 +104,14 @@ public final class JsonFrameDecoder implements FrameDecoder {
                 if (b[i] != ',') {
                     return NOT_SIMPLE;
                 }
-                i = skipWhitespace(b, i + 1);
+                i = skipWhitespace(b, i + 1, end);
             }
         }
-        i = skipWhitespace(b, i);
+        i = skipWhitespace(b, i, end);
         if (i >= end || b[i] != '}') {
             return NOT_SIMPLE; // more fields (or broken): the general reader decides
         }
-        return skipWhitespace(b, i + 1) == end ? n : NOT_SIMPLE;
+        return skipWhitespace(b, i + 1, end) == end ? n : NOT_SIMPLE;
     }
 
     /** Exact powers of ten as doubles: 10^0 .. 10^22 (Clinger's fast path). */
@@ -131,11 +137,11 @@ public final class JsonFrameDecoder implements FrameDecoder {
      * float's shortest text has at most nine significant ones) are found and combined from one eight-byte word, with no
      * branch per digit, where eight bytes remain in the frame.
      *
+     * @param end where the frame ends: the number ends there at the latest
      * @return the index after the number, or -1 when there is no strict JSON number there
      */
-    static int number(byte[] b, int i, float[] dest, int at) {
+    static int number(byte[] b, int i, int end, float[] dest, int at) {
         int start = i;
-        int end = b.length;
         boolean negative = i < end && b[i] == '-';
         if (negative) {
             i++;
@@ -249,8 +255,8 @@ public final class JsonFrameDecoder implements FrameDecoder {
         return negative ? -(float) d : (float) d;
     }
 
-    private static int skipWhitespace(byte[] b, int i) {
-        while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+    private static int skipWhitespace(byte[] b, int i, int end) {
+        while (i < end && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
             i++;
         }
         return i;
@@ -261,7 +267,12 @@ public final class JsonFrameDecoder implements FrameDecoder {
      * bench/json's baseline (the reader every frame took before the byte-level one).
      */
     public static void decodeGeneral(byte[] payload, float[] dest, int offset, int dim) throws FrameDecodeException {
-        try (JsonParser p = FACTORY.createParser(payload)) {
+        decodeGeneral(payload, 0, payload.length, dest, offset, dim);
+    }
+
+    /** {@link #decodeGeneral(byte[], float[], int, int)} of the frame {@code payload[from .. from + length)}. */
+    static void decodeGeneral(byte[] payload, int from, int length, float[] dest, int offset, int dim) throws FrameDecodeException {
+        try (JsonParser p = FACTORY.createParser(payload, from, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed("a JSON frame must be an object with a \"values\" array");
             }

@@ -1,5 +1,6 @@
 package io.frameguard.frames;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
@@ -29,7 +30,7 @@ public final class RawImageFrameDecoder implements FrameDecoder {
     }
 
     @Override
-    public void decode(String contentType, byte[] payload, Headers headers, float[] dest, int offset, FrameShape shape)
+    public void decode(String contentType, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         ImageGeometry target = requireImageModel(contentType, shape);
         int channels = GRAY8.equals(contentType) ? ImageGeometry.GRAY : ImageGeometry.RGB;
@@ -40,13 +41,15 @@ public final class RawImageFrameDecoder implements FrameDecoder {
             throw new FrameDecodeException(FrameDecodeException.IMAGE_TOO_LARGE, contentType + " of " + width + "x"
                     + height + " pixels exceeds frameguard.frames.max-image-pixels=" + maxPixels);
         }
-        if (payload.length != pixels * channels) {
-            boolean otherChannels = payload.length % pixels == 0;
+        ByteRange image = ByteRange.of(payload);
+        int length = image.length();
+        if (length != pixels * channels) {
+            boolean otherChannels = length % pixels == 0;
             throw new FrameDecodeException(otherChannels ? FrameDecodeException.WRONG_CHANNELS : FrameDecodeException.MALFORMED,
                     contentType + " of " + width + "x" + height + " needs " + pixels * channels + " bytes, got "
-                            + payload.length + (otherChannels ? " (" + payload.length / pixels + " channels)" : ""));
+                            + length + (otherChannels ? " (" + length / pixels + " channels)" : ""));
         }
-        ImageConversion.toValues(payload, width, height, channels, target, dest, offset);
+        ImageConversion.toValues(image.bytes(), image.from(), width, height, channels, target, dest, offset);
     }
 
     /** The model's image geometry, or a refusal naming the mismatch when the model reads sensor frames. */

@@ -3,6 +3,7 @@ package io.frameguard.scoring;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameShape;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +26,7 @@ final class BatchDecoder implements AutoCloseable {
     static final int MIN_FRAMES_PER_SLICE = 32;
 
     /** The frames decoded into rows 0..decoded-1 of the buffer, and those that could not be, with why. */
-    record Result(List<ConsumerRecord<byte[], byte[]>> decoded, List<ConsumerRecord<byte[], byte[]>> rejected,
+    record Result(List<ConsumerRecord<byte[], ByteBuffer>> decoded, List<ConsumerRecord<byte[], ByteBuffer>> rejected,
             List<FrameDecodeException> reasons) {}
 
     private final FrameDecoders decoders;
@@ -44,7 +45,7 @@ final class BatchDecoder implements AutoCloseable {
     }
 
     /** Decodes {@code batch} into {@code buffer} (at least batch.size() × dim values). */
-    Result decode(List<ConsumerRecord<byte[], byte[]>> batch, float[] buffer, FrameShape shape)
+    Result decode(List<ConsumerRecord<byte[], ByteBuffer>> batch, float[] buffer, FrameShape shape)
             throws InterruptedException {
         int n = batch.size();
         FrameDecodeException[] failures = new FrameDecodeException[n];
@@ -79,8 +80,8 @@ final class BatchDecoder implements AutoCloseable {
             }
         }
         int dim = shape.dim();
-        List<ConsumerRecord<byte[], byte[]>> decoded = new ArrayList<>(n);
-        List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>();
+        List<ConsumerRecord<byte[], ByteBuffer>> decoded = new ArrayList<>(n);
+        List<ConsumerRecord<byte[], ByteBuffer>> rejected = new ArrayList<>();
         List<FrameDecodeException> reasons = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (failures[i] != null) {
@@ -97,11 +98,11 @@ final class BatchDecoder implements AutoCloseable {
     }
 
     /** Frame i of the batch goes to row i; a frame that cannot be decoded leaves its reason at index i. */
-    private void decodeSlice(List<ConsumerRecord<byte[], byte[]>> batch, int from, int to, float[] buffer,
+    private void decodeSlice(List<ConsumerRecord<byte[], ByteBuffer>> batch, int from, int to, float[] buffer,
             FrameShape shape, FrameDecodeException[] failures) {
         int dim = shape.dim();
         for (int i = from; i < to; i++) {
-            ConsumerRecord<byte[], byte[]> r = batch.get(i);
+            ConsumerRecord<byte[], ByteBuffer> r = batch.get(i);
             try {
                 decoders.decode(r.key(), r.value(), r.headers(), buffer, i * dim, shape);
             } catch (FrameDecodeException e) {

@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,16 +38,16 @@ final class FramePoller {
     /** Poll timeout while idle: bounds how long shutdown waits for the loop. */
     private static final Duration IDLE_POLL = Duration.ofMillis(200);
 
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], ByteBuffer> consumer;
     private final int maxBatch;
     private final long maxBatchBytes;
     private final long lingerNanos;
     /** Partitions revoked or rewound since the last poll began (the rebalance listener runs inside the poll). */
     private final Set<TopicPartition> revoked = new HashSet<>();
     /** Frames polled that did not fit their batch, in poll order: the next batch's first frames. */
-    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> kept = new ArrayDeque<>();
+    private final ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> kept = new ArrayDeque<>();
 
-    FramePoller(Consumer<byte[], byte[]> consumer, int maxBatch, long maxBatchBytes, Duration linger) {
+    FramePoller(Consumer<byte[], ByteBuffer> consumer, int maxBatch, long maxBatchBytes, Duration linger) {
         this.consumer = consumer;
         this.maxBatch = maxBatch;
         this.maxBatchBytes = maxBatchBytes;
@@ -64,13 +65,13 @@ final class FramePoller {
     }
 
     /** The next batch, in poll order; empty when nothing is waiting. */
-    List<ConsumerRecord<byte[], byte[]>> next(boolean transactionOpen) {
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+    List<ConsumerRecord<byte[], ByteBuffer>> next(boolean transactionOpen) {
+        List<ConsumerRecord<byte[], ByteBuffer>> batch = new ArrayList<>();
         long[] bytes = {0};
         dropStaleKept();
         boolean full = !takeKept(batch, bytes);
         if (batch.isEmpty()) {
-            ConsumerRecords<byte[], byte[]> first = consumer.poll(transactionOpen ? Duration.ZERO : IDLE_POLL);
+            ConsumerRecords<byte[], ByteBuffer> first = consumer.poll(transactionOpen ? Duration.ZERO : IDLE_POLL);
             dropRevoked(batch, bytes); // what was kept before the poll; the poll's own frames were fetched after any rebalance in it
             if (first.isEmpty()) {
                 return List.of();
@@ -83,7 +84,7 @@ final class FramePoller {
             if (left <= 0) {
                 break;
             }
-            ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ofNanos(left));
+            ConsumerRecords<byte[], ByteBuffer> more = consumer.poll(Duration.ofNanos(left));
             dropRevoked(batch, bytes);
             full = !take(more, batch, bytes);
         }
@@ -96,7 +97,7 @@ final class FramePoller {
     }
 
     /** Frames of partitions revoked or rewound in the poll just made are read again: drop them. */
-    private void dropRevoked(List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
+    private void dropRevoked(List<ConsumerRecord<byte[], ByteBuffer>> batch, long[] bytes) {
         if (!revoked.isEmpty()) {
             if (batch.removeIf(r -> revoked.contains(partition(r)))) {
                 bytes[0] = batch.stream().mapToLong(FramePoller::size).sum();
@@ -119,14 +120,14 @@ final class FramePoller {
     }
 
     /** Moves kept frames into the batch while it has room, in order per partition; returns whether all were taken. */
-    private boolean takeKept(List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
+    private boolean takeKept(List<ConsumerRecord<byte[], ByteBuffer>> batch, long[] bytes) {
         if (kept.isEmpty()) {
             return true;
         }
-        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(kept);
+        List<ConsumerRecord<byte[], ByteBuffer>> all = new ArrayList<>(kept);
         kept.clear();
         Set<TopicPartition> blocked = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : all) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : all) {
             offer(r, batch, bytes, blocked);
         }
         return kept.isEmpty();
@@ -139,18 +140,18 @@ final class FramePoller {
      *
      * @return whether everything polled fit
      */
-    private boolean take(ConsumerRecords<byte[], byte[]> polled, List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes) {
+    private boolean take(ConsumerRecords<byte[], ByteBuffer> polled, List<ConsumerRecord<byte[], ByteBuffer>> batch, long[] bytes) {
         Set<TopicPartition> blocked = new HashSet<>();
         kept.forEach(r -> blocked.add(partition(r)));
         boolean allFit = true;
-        for (ConsumerRecord<byte[], byte[]> r : polled) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : polled) {
             allFit &= offer(r, batch, bytes, blocked);
         }
         return allFit;
     }
 
     /** Puts a frame into the batch if it fits and its partition is not blocked; otherwise keeps it and blocks its partition. */
-    private boolean offer(ConsumerRecord<byte[], byte[]> r, List<ConsumerRecord<byte[], byte[]>> batch, long[] bytes,
+    private boolean offer(ConsumerRecord<byte[], ByteBuffer> r, List<ConsumerRecord<byte[], ByteBuffer>> batch, long[] bytes,
             Set<TopicPartition> blocked) {
         TopicPartition tp = partition(r);
         long size = size(r);
@@ -165,12 +166,12 @@ final class FramePoller {
         return false;
     }
 
-    private static TopicPartition partition(ConsumerRecord<byte[], byte[]> r) {
+    private static TopicPartition partition(ConsumerRecord<byte[], ByteBuffer> r) {
         return new TopicPartition(r.topic(), r.partition());
     }
 
     /** A frame's size as the broker holds it (key, value, headers), the measure of the batch's byte budget. */
-    private static long size(ConsumerRecord<byte[], byte[]> r) {
+    private static long size(ConsumerRecord<byte[], ByteBuffer> r) {
         long headers = 0;
         for (Header h : r.headers()) {
             headers += h.key().length() + (h.value() == null ? 0 : h.value().length);

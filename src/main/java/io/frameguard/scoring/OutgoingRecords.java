@@ -8,6 +8,7 @@ import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.inference.ScoredFrame;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -48,7 +49,7 @@ final class OutgoingRecords {
      * @param picture the frame's picture when it is to be carried (null otherwise)
      * @param modelMedian the model card's validation median (null when the card has none)
      */
-    ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], byte[]> frame, ScoredFrame scored, Signature signature,
+    ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], ByteBuffer> frame, ScoredFrame scored, Signature signature,
             Picture picture, long scoredTimestamp, double modelThreshold, Double modelMedian, String modelVersion, int batchSize,
             long inferenceMicros) {
         ScoreRecord record = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8),
@@ -59,7 +60,7 @@ final class OutgoingRecords {
     }
 
     /** {@code frame} unchanged on the dead-letter topic, with {@link DeadLetterHeaders} saying why and where from. */
-    ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> frame, FrameDecodeException e, String modelVersion) {
+    ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {
         Headers headers = new RecordHeaders(frame.headers().toArray());
         headers.add(DeadLetterHeaders.ERROR_REASON, utf8(e.reason()));
         headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
@@ -68,7 +69,7 @@ final class OutgoingRecords {
         headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(frame.offset())));
         headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(modelVersion));
         byte[] key = frame.key();
-        byte[] value = frame.value();
+        byte[] value = copy(frame.value());
         if (size(key, value, headers) > maxRecordBytes) {
             headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(key) + ",value=" + length(value)));
             long room = Math.max(0, maxRecordBytes - size(null, null, headers));
@@ -79,12 +80,12 @@ final class OutgoingRecords {
     }
 
     /** A dead letter with {@code frame}'s headers and the reason, but no key and no value: the smallest there is. */
-    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], byte[]> frame, FrameDecodeException e,
+    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
             String modelVersion) {
         ProducerRecord<byte[], byte[]> full = deadLetter(frame, e, modelVersion);
         Headers headers = full.headers();
         headers.remove(DeadLetterHeaders.TRUNCATED);
-        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + length(frame.value())));
+        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + (frame.value() == null ? 0 : frame.value().remaining())));
         return new ProducerRecord<>(full.topic(), null, full.timestamp(), null, null, headers);
     }
 
@@ -97,6 +98,16 @@ final class OutgoingRecords {
         return size;
     }
 
+    /** The frame's bytes, for a record of their own (the frame itself is a view into the consumer's fetch response). */
+    private static byte[] copy(ByteBuffer value) {
+        if (value == null) {
+            return null;
+        }
+        byte[] bytes = new byte[value.remaining()];
+        value.duplicate().get(bytes);
+        return bytes;
+    }
+
     private static int length(byte[] bytes) {
         return bytes == null ? 0 : bytes.length;
     }
@@ -105,7 +116,7 @@ final class OutgoingRecords {
      * The frame's timestamp for the records written about it; null (the producer's clock) for a record without one
      * (-1), which a producer refuses and which would otherwise fail its batch on every retry.
      */
-    private static Long timestamp(ConsumerRecord<byte[], byte[]> r) {
+    private static Long timestamp(ConsumerRecord<byte[], ByteBuffer> r) {
         return r.timestamp() >= 0 ? r.timestamp() : null;
     }
 

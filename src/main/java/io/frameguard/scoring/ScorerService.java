@@ -17,6 +17,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.ByteBuffer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -79,7 +81,7 @@ public class ScorerService {
         }
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(host, i));
+            KafkaConsumer<byte[], ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(host, i));
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(host, i));
             KafkaClientMetrics cm = new KafkaClientMetrics(consumer);
             KafkaClientMetrics pm = new KafkaClientMetrics(producer);
@@ -162,7 +164,9 @@ public class ScorerService {
         // poll reads the socket, so each poll waits for most of its frames (docs/BENCHMARKS.md, issue #26).
         c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, OS_SIZED_BUFFER);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // Frames as views into the fetch response, not copies: each frame is read once, by its decoder, where a
+        // byte[] value would be copied out of the response first (docs/ARCHITECTURE.md, "Scorer").
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class.getName());
         return c;
     }
 

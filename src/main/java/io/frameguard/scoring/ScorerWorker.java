@@ -14,6 +14,7 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.serving.ActiveModel;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -56,7 +57,7 @@ final class ScorerWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(ScorerWorker.class);
 
     private final int id;
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], ByteBuffer> consumer;
     private final Producer<byte[], byte[]> producer;
     private final ActiveModel model;
     private final ScorerSettings settings;
@@ -73,7 +74,7 @@ final class ScorerWorker implements Runnable {
     private volatile Throwable fatal;
     private float[] buffer = new float[0];
 
-    ScorerWorker(int id, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
+    ScorerWorker(int id, Consumer<byte[], ByteBuffer> consumer, Producer<byte[], byte[]> producer, Topics topics,
             ActiveModel model, FrameDecoders decoders, ScorerSettings settings, FrameguardMetrics metrics) {
         this.id = id;
         this.consumer = consumer;
@@ -136,7 +137,7 @@ final class ScorerWorker implements Runnable {
                 }
             });
             while (running) {
-                List<ConsumerRecord<byte[], byte[]>> batch = poller.next(transaction.isOpen());
+                List<ConsumerRecord<byte[], ByteBuffer>> batch = poller.next(transaction.isOpen());
                 try {
                     if (batch.isEmpty()) {
                         if (transaction.isOpen()) {
@@ -217,10 +218,10 @@ final class ScorerWorker implements Runnable {
      * retriable failure (the broker unreachable) is not the frame's fault: the rest of the batch is read again
      * after the back-off, as in {@link #run}.
      */
-    private void processAlone(List<ConsumerRecord<byte[], byte[]>> batch, ModelRunner.Session session) throws InterruptedException {
+    private void processAlone(List<ConsumerRecord<byte[], ByteBuffer>> batch, ModelRunner.Session session) throws InterruptedException {
         for (int i = 0; i < batch.size(); i++) {
-            ConsumerRecord<byte[], byte[]> frame = batch.get(i);
-            List<ConsumerRecord<byte[], byte[]>> rest = batch.subList(i, batch.size());
+            ConsumerRecord<byte[], ByteBuffer> frame = batch.get(i);
+            List<ConsumerRecord<byte[], ByteBuffer>> rest = batch.subList(i, batch.size());
             try {
                 try {
                     process(List.of(frame), session);
@@ -259,7 +260,7 @@ final class ScorerWorker implements Runnable {
      * The dead letter of a frame that failed alone: its copy (cut to the largest record, as every dead letter), or,
      * should the broker refuse even that, its headers alone.
      */
-    private void deadLetterAlone(ConsumerRecord<byte[], byte[]> frame, Exception cause, String version) {
+    private void deadLetterAlone(ConsumerRecord<byte[], ByteBuffer> frame, Exception cause, String version) {
         FrameDecodeException reason = new FrameDecodeException(FrameDecodeException.PROCESSING_FAILED,
                 "scoring the frame failed " + settings.maxAttempts() + " times in its batch and once alone: "
                         + WorkerFailures.describe(cause));
@@ -282,7 +283,7 @@ final class ScorerWorker implements Runnable {
     }
 
     /** Decodes, scores and writes about one batch inside the open transaction (begun here if none is). */
-    private void process(List<ConsumerRecord<byte[], byte[]>> batch, ModelRunner.Session session) throws Exception {
+    private void process(List<ConsumerRecord<byte[], ByteBuffer>> batch, ModelRunner.Session session) throws Exception {
         FrameShape shape = session.card().input().shape();
         int dim = shape.dim();
         int width = session.card().input().errorWidth();
@@ -293,8 +294,8 @@ final class ScorerWorker implements Runnable {
             buffer = new float[batch.size() * dim];
         }
         BatchDecoder.Result frames = decoder.decode(batch, buffer, shape);
-        List<ConsumerRecord<byte[], byte[]>> decoded = frames.decoded();
-        List<ConsumerRecord<byte[], byte[]>> rejected = new ArrayList<>(frames.rejected());
+        List<ConsumerRecord<byte[], ByteBuffer>> decoded = frames.decoded();
+        List<ConsumerRecord<byte[], ByteBuffer>> rejected = new ArrayList<>(frames.rejected());
         List<FrameDecodeException> reasons = new ArrayList<>(frames.reasons());
 
         double modelThreshold = session.card().threshold().value();

@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ final class ScoringTransaction {
     private static final Logger LOG = Logger.getLogger(ScoringTransaction.class);
 
     private final int worker;
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], ByteBuffer> consumer;
     private final Producer<byte[], byte[]> producer;
     private final BooleanSupplier keepTrying;
     private final java.util.function.Consumer<Collection<TopicPartition>> rewound;
@@ -66,7 +67,7 @@ final class ScoringTransaction {
      * {@code keepTrying}: whether a step that timed out is tried again (while the worker runs); {@code rewound}: told
      * the partitions a rewind sought back (the poller drops what it holds of them: the consumer returns it again).
      */
-    ScoringTransaction(int worker, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, BooleanSupplier keepTrying,
+    ScoringTransaction(int worker, Consumer<byte[], ByteBuffer> consumer, Producer<byte[], byte[]> producer, BooleanSupplier keepTrying,
             java.util.function.Consumer<Collection<TopicPartition>> rewound) {
         this.worker = worker;
         this.rewound = rewound;
@@ -93,7 +94,7 @@ final class ScoringTransaction {
      * Begins a transaction unless one is open, and adds a batch's frames to it. Called before anything is written
      * about the batch, so that whatever fails afterwards rewinds this batch too (beginning a transaction is local).
      */
-    void add(List<ConsumerRecord<byte[], byte[]>> batch) {
+    void add(List<ConsumerRecord<byte[], ByteBuffer>> batch) {
         if (open == null) {
             producer.beginTransaction();
             open = new Open(System.nanoTime());
@@ -186,9 +187,9 @@ final class ScoringTransaction {
      * {@code polled} holds: frames polled but not yet added to the transaction (a failure before it began) are read
      * again too.
      */
-    void abortAndRewind(List<ConsumerRecord<byte[], byte[]>> polled) {
+    void abortAndRewind(List<ConsumerRecord<byte[], ByteBuffer>> polled) {
         Map<TopicPartition, Long> first = new HashMap<>(firstOffsets());
-        for (ConsumerRecord<byte[], byte[]> r : polled) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : polled) {
             first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
         }
         abortAndRewind();
@@ -246,8 +247,8 @@ final class ScoringTransaction {
             this.begunNanos = begunNanos;
         }
 
-        void add(List<ConsumerRecord<byte[], byte[]>> batch) {
-            for (ConsumerRecord<byte[], byte[]> r : batch) {
+        void add(List<ConsumerRecord<byte[], ByteBuffer>> batch) {
+            for (ConsumerRecord<byte[], ByteBuffer> r : batch) {
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                 firstOffsets.merge(tp, r.offset(), Math::min);
                 nextOffsets.merge(tp, new OffsetAndMetadata(r.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);

@@ -1,5 +1,6 @@
 package io.frameguard.scoring;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,11 +62,11 @@ final class WorkerFailures {
     }
 
     /** Whether {@code batch} holds frames to be scored one per transaction. */
-    boolean isolating(List<ConsumerRecord<byte[], byte[]>> batch) {
+    boolean isolating(List<ConsumerRecord<byte[], ByteBuffer>> batch) {
         if (isolateUntil.isEmpty()) {
             return false;
         }
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : batch) {
             Long until = isolateUntil.get(new TopicPartition(r.topic(), r.partition()));
             if (until != null && r.offset() < until) {
                 return true;
@@ -79,7 +80,7 @@ final class WorkerFailures {
      * partition; the transaction's offsets and those of the batch that was being added to it.
      */
     void failed(Map<TopicPartition, Long> transactionFirst, Map<TopicPartition, Long> transactionEnd,
-            List<ConsumerRecord<byte[], byte[]>> batch, Exception e) {
+            List<ConsumerRecord<byte[], ByteBuffer>> batch, Exception e) {
         if (consecutive++ == 0) {
             failingSince = Instant.now();
         }
@@ -89,7 +90,7 @@ final class WorkerFailures {
         }
         Map<TopicPartition, Long> first = new HashMap<>(transactionFirst);
         Map<TopicPartition, Long> end = new HashMap<>(transactionEnd);
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : batch) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             first.merge(tp, r.offset(), Math::min);
             end.merge(tp, r.offset() + 1, Math::max);

@@ -104,10 +104,10 @@ class JsonFrameDecoderTest {
     private static float toFloat(byte[] number) {
         String text = new String(number, StandardCharsets.US_ASCII);
         float[] out = new float[1];
-        assertThat(JsonFrameDecoder.number(number, 0, out, 0)).as(text).isEqualTo(number.length);
+        assertThat(JsonFrameDecoder.number(number, 0, number.length, out, 0)).as(text).isEqualTo(number.length);
         byte[] followed = (text + ",12345678]}").getBytes(StandardCharsets.US_ASCII);
         float[] again = new float[1];
-        assertThat(JsonFrameDecoder.number(followed, 0, again, 0)).as(text).isEqualTo(number.length);
+        assertThat(JsonFrameDecoder.number(followed, 0, followed.length, again, 0)).as(text).isEqualTo(number.length);
         assertThat(Float.floatToIntBits(again[0])).as(text).isEqualTo(Float.floatToIntBits(out[0]));
         return out[0];
     }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
+import io.frameguard.frames.FetchedBytes;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.FrameShape;
 import io.frameguard.frames.JsonFrameDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +31,7 @@ class BatchDecoderTest {
     @Test
     void slicesOnHelperThreadsGiveTheSameRowsAndRejectionsAsOneThread() throws Exception {
         SensorSimulator sim = new SensorSimulator(DIM, 3);
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        List<ConsumerRecord<byte[], ByteBuffer>> batch = new ArrayList<>();
         List<float[]> good = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             float[] frame = sim.frame("s", i);
@@ -37,7 +39,7 @@ class BatchDecoderTest {
             if (!BAD.contains(i)) {
                 good.add(frame);
             }
-            batch.add(new ConsumerRecord<>("frames", 0, i, "s".getBytes(StandardCharsets.UTF_8), value));
+            batch.add(new ConsumerRecord<>("frames", 0, i, "s".getBytes(StandardCharsets.UTF_8), FetchedBytes.slice(value)));
         }
         for (int threads : new int[] {1, 2, 3}) {
             float[] buffer = new float[batch.size() * DIM];

@@ -2,6 +2,7 @@ package io.frameguard.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +34,7 @@ class FramePollerTest {
     @Test
     void aTopUpNeverGrowsABatchPastMaxBatch() {
         // the first poll finds a few frames, the top-up polls a full max.poll.records: 30 + 100 > 100
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, Long.MAX_VALUE, new int[] {30, 100});
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, Long.MAX_VALUE, new int[] {30, 100});
         assertThat(batches).allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(100));
         assertThat(batches.stream().mapToInt(List::size).max().orElseThrow()).isEqualTo(100);
         assertEachFrameOnceInOrder(batches);
@@ -42,14 +43,14 @@ class FramePollerTest {
     @Test
     void aBatchHoldsAtMostMaxBatchBytes() {
         long budget = 10L * (FRAME_BYTES + 2) + 5; // ten frames (key of 2 bytes) and a little
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, budget, new int[] {100});
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, budget, new int[] {100});
         assertThat(batches).allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(10));
         assertEachFrameOnceInOrder(batches);
     }
 
     @Test
     void aFrameLargerThanTheBudgetIsABatchOfItsOwn() {
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, 10, new int[] {100});
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, 10, new int[] {100});
         assertThat(batches).allSatisfy(b -> assertThat(b).hasSize(1));
         assertEachFrameOnceInOrder(batches);
     }
@@ -58,7 +59,7 @@ class FramePollerTest {
     void framesLeftOutAreKeptNotFetchedAgain() {
         for (int[] perPoll : List.of(new int[] {30, 100}, new int[] {100}, new int[] {7, 100, 3})) {
             AtomicInteger fetched = new AtomicInteger();
-            List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, perPoll, fetched, -1);
+            List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, perPoll, fetched, -1);
             assertEachFrameOnceInOrder(batches);
             assertThat(fetched.get()).as("frames the consumer returned, polls of %s", java.util.Arrays.toString(perPoll))
                     .isEqualTo(2 * FRAMES);
@@ -68,14 +69,14 @@ class FramePollerTest {
     @Test
     void aRewindReadsTheFramesAgainFromWhereItSoughtNothingTwiceFromWhatWasKept() {
         // after the third batch, its partitions are sought back to its first frames, as an aborted transaction does
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, new int[] {30, 100},
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, new int[] {30, 100},
                 new AtomicInteger(), 2);
         Map<Integer, Long> next = new HashMap<>(Map.of(0, 0L, 1, 0L));
         for (int i = 0; i < batches.size(); i++) {
             if (i == 3) {
                 batches.get(2).forEach(r -> next.merge(r.partition(), r.offset(), Math::min));
             }
-            for (ConsumerRecord<byte[], byte[]> r : batches.get(i)) {
+            for (ConsumerRecord<byte[], ByteBuffer> r : batches.get(i)) {
                 assertThat(r.offset()).as("batch %d, partition %d", i, r.partition()).isEqualTo(next.get(r.partition()));
                 next.put(r.partition(), r.offset() + 1);
             }
@@ -86,16 +87,16 @@ class FramePollerTest {
     @Test
     void aRebalanceDropsWhatWasKeptOfThePartitionsItRevoked() {
         // every fifth poll, partition 0 is revoked and given back at its committed offset (after the last batch's frames)
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, new int[] {30, 100},
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = drain(100, 10L * (FRAME_BYTES + 2) + 5, new int[] {30, 100},
                 new AtomicInteger(), -1, 5);
         assertEachFrameOnceInOrder(batches);
     }
 
-    private static List<List<ConsumerRecord<byte[], byte[]>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll) {
+    private static List<List<ConsumerRecord<byte[], ByteBuffer>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll) {
         return drain(maxBatch, maxBatchBytes, perPoll, new AtomicInteger(), -1);
     }
 
-    private static List<List<ConsumerRecord<byte[], byte[]>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll,
+    private static List<List<ConsumerRecord<byte[], ByteBuffer>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll,
             AtomicInteger fetchedFrames, int rewindAfter) {
         return drain(maxBatch, maxBatchBytes, perPoll, fetchedFrames, rewindAfter, 0);
     }
@@ -106,24 +107,24 @@ class FramePollerTest {
      * are sought back to its first frames. Every {@code revokeEvery}th poll (0: never), partition 0 is revoked inside the
      * poll and assigned again at its committed offset, the one after the last frame of it in a batch.
      */
-    private static List<List<ConsumerRecord<byte[], byte[]>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll,
+    private static List<List<ConsumerRecord<byte[], ByteBuffer>>> drain(int maxBatch, long maxBatchBytes, int[] perPoll,
             AtomicInteger fetchedFrames, int rewindAfter, int revokeEvery) {
         java.util.concurrent.atomic.AtomicReference<FramePoller> pollerRef = new java.util.concurrent.atomic.AtomicReference<>();
         Map<TopicPartition, Long> committed = new HashMap<>(Map.of(P0, 0L, P1, 0L));
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
+        Map<TopicPartition, List<ConsumerRecord<byte[], ByteBuffer>>> log = new HashMap<>();
         for (TopicPartition tp : List.of(P0, P1)) {
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            List<ConsumerRecord<byte[], ByteBuffer>> records = new ArrayList<>();
             for (int i = 0; i < FRAMES; i++) {
                 records.add(new ConsumerRecord<>(tp.topic(), tp.partition(), i, 0L, TimestampType.CREATE_TIME, 2, FRAME_BYTES,
-                        new byte[2], new byte[FRAME_BYTES], new RecordHeaders(), Optional.empty()));
+                        new byte[2], ByteBuffer.allocate(FRAME_BYTES), new RecordHeaders(), Optional.empty()));
             }
             log.put(tp, records);
         }
         AtomicInteger polls = new AtomicInteger();
         // reads the log from each partition's position, as a broker's fetch does: a seek back reads again
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        MockConsumer<byte[], ByteBuffer> consumer = new MockConsumer<>("earliest") {
             @Override
-            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+            public synchronized ConsumerRecords<byte[], ByteBuffer> poll(Duration timeout) {
                 super.poll(Duration.ZERO);
                 int poll = polls.getAndIncrement();
                 if (revokeEvery > 0 && poll % revokeEvery == revokeEvery - 1) {
@@ -131,11 +132,11 @@ class FramePollerTest {
                     super.seek(P0, committed.get(P0));
                 }
                 int limit = perPoll[Math.min(poll, perPoll.length - 1)];
-                Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
+                Map<TopicPartition, List<ConsumerRecord<byte[], ByteBuffer>>> fetched = new HashMap<>();
                 int n = 0;
                 for (TopicPartition tp : List.of(P0, P1)) {
                     long from = position(tp);
-                    List<ConsumerRecord<byte[], byte[]>> next = log.get(tp).stream().filter(r -> r.offset() >= from)
+                    List<ConsumerRecord<byte[], ByteBuffer>> next = log.get(tp).stream().filter(r -> r.offset() >= from)
                             .limit(limit - n).toList();
                     if (!next.isEmpty()) {
                         fetched.put(tp, next);
@@ -153,8 +154,8 @@ class FramePollerTest {
         consumer.seek(P1, 0);
         FramePoller poller = new FramePoller(consumer, maxBatch, maxBatchBytes, Duration.ofSeconds(1));
         pollerRef.set(poller);
-        List<List<ConsumerRecord<byte[], byte[]>>> batches = new ArrayList<>();
-        for (List<ConsumerRecord<byte[], byte[]>> b; !(b = poller.next(false)).isEmpty(); ) {
+        List<List<ConsumerRecord<byte[], ByteBuffer>>> batches = new ArrayList<>();
+        for (List<ConsumerRecord<byte[], ByteBuffer>> b; !(b = poller.next(false)).isEmpty(); ) {
             batches.add(b);
             b.forEach(r -> committed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1));
             if (batches.size() - 1 == rewindAfter) {
@@ -167,10 +168,10 @@ class FramePollerTest {
         return batches;
     }
 
-    private static void assertEachFrameOnceInOrder(List<List<ConsumerRecord<byte[], byte[]>>> batches) {
+    private static void assertEachFrameOnceInOrder(List<List<ConsumerRecord<byte[], ByteBuffer>>> batches) {
         Map<Integer, Long> next = new HashMap<>(Map.of(0, 0L, 1, 0L));
-        for (List<ConsumerRecord<byte[], byte[]>> b : batches) {
-            for (ConsumerRecord<byte[], byte[]> r : b) {
+        for (List<ConsumerRecord<byte[], ByteBuffer>> b : batches) {
+            for (ConsumerRecord<byte[], ByteBuffer> r : b) {
                 assertThat(r.offset()).as("partition %d", r.partition()).isEqualTo(next.get(r.partition()));
                 next.put(r.partition(), r.offset() + 1);
             }

@@ -8,12 +8,14 @@ import io.frameguard.events.Topics;
 import io.frameguard.frames.Float32FrameDecoder;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameDecoders;
+import io.frameguard.frames.FetchedBytes;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.serving.ActiveModel;
 import io.frameguard.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -349,7 +351,7 @@ class ScorerWorkerTest {
     private Running start(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing,
             Set<Long> poisonOffsets, Duration linger) {
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
-        List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
+        List<ConsumerRecord<byte[], ByteBuffer>> log = new ArrayList<>();
         var sim = TestModels.simulator();
         for (int i = 0; i < FRAMES_PER_PARTITION; i++) {
             for (TopicPartition tp : List.of(P0, P1)) {
@@ -362,19 +364,19 @@ class ScorerWorkerTest {
                 }
                 // No timestamp (-1), as from a pre-0.10 producer: the scores then take the producer's clock.
                 log.add(new ConsumerRecord<>(tp.topic(), tp.partition(), i, source.getBytes(StandardCharsets.UTF_8),
-                        FrameEncoding.float32(frame)));
+                        FetchedBytes.within(FrameEncoding.float32(frame))));
             }
         }
         // Polls read the log from each partition's position, as a broker's fetch does: a seek back reads again.
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        MockConsumer<byte[], ByteBuffer> consumer = new MockConsumer<>("earliest") {
             @Override
-            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+            public synchronized ConsumerRecords<byte[], ByteBuffer> poll(Duration timeout) {
                 super.poll(Duration.ZERO); // scheduled tasks, rebalances and wakeups; its own queue stays empty
-                Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
+                Map<TopicPartition, List<ConsumerRecord<byte[], ByteBuffer>>> fetched = new HashMap<>();
                 int n = 0;
                 for (TopicPartition tp : assignment()) {
                     long from = position(tp);
-                    List<ConsumerRecord<byte[], byte[]>> next = log.stream()
+                    List<ConsumerRecord<byte[], ByteBuffer>> next = log.stream()
                             .filter(r -> r.partition() == tp.partition() && r.offset() >= from).limit(perPoll - n).toList();
                     if (!next.isEmpty()) {
                         fetched.put(tp, next);
@@ -403,7 +405,7 @@ class ScorerWorkerTest {
     }
 
     private record Running(ScorerWorker worker, Thread thread, MockProducer<byte[], byte[]> producer, SimpleMeterRegistry registry,
-            MockConsumer<byte[], byte[]> consumer) {
+            MockConsumer<byte[], ByteBuffer> consumer) {
         void awaitAllCommitted() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (committedOffsets(producer).size() < 2
