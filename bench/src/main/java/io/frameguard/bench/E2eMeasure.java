@@ -154,16 +154,19 @@ final class E2eMeasure {
                     throw new IOException(mode.label + ": only " + seen + " of " + total + " frames scored in " + RUN_LIMIT);
                 }
                 double cpu = cpuSeconds(service.pid()) - cpuAtStart;
+                Map<String, Double> threadsAtEnd = threadCpu(service.pid());
+                double jit = threadsAtEnd.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0)
+                        - threadsAtStart.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
                 double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
                 double seconds = Math.max(1, doneAt - startedAt) / 1000.0;
                 double measured = total - seenAtStart;
-                String threads = busiest(threadCpu(service.pid()), threadsAtStart, 6) + String.format(Locale.ROOT,
+                String threads = busiest(threadsAtEnd, threadsAtStart, 6) + String.format(Locale.ROOT,
                         "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
                         scorerTransactionSeconds(service) - transactionsAtStart, seconds)
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
-                        brokerCpu / seconds, threads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, null);
+                        jit / seconds, brokerCpu / seconds, threads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, null);
                 System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
                         result.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)",
                                 warm, result.coldFramesPerSecond()), threads);
