@@ -1,6 +1,7 @@
 package io.frameguard.frames;
 
 import java.nio.ByteBuffer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A payload's bytes as {@code bytes[from .. to)}, for decoders that read bytes by index. A record value the Kafka
@@ -15,8 +16,7 @@ record ByteRange(byte[] bytes, int from, int to) {
             int from = payload.arrayOffset() + payload.position();
             return new ByteRange(payload.array(), from, from + payload.remaining());
         }
-        byte[] copy = new byte[payload.remaining()];
-        payload.duplicate().get(copy);
+        byte[] copy = Utils.toArray(payload);
         return new ByteRange(copy, 0, copy.length);
     }
 

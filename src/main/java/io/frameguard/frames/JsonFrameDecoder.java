@@ -57,14 +57,10 @@ public final class JsonFrameDecoder implements FrameDecoder {
     }
 
     /**
-     * Reads {@code {"values":[n, ...]}} (JSON whitespace anywhere between tokens) into {@code dest}: at most {@code dim}
+     * Reads the frame {@code b[from .. end)} if it is {@code {"values":[n, ...]}} (JSON whitespace anywhere between
+     * tokens) into {@code dest}: at most {@code dim}
      * values, the count of all of them returned, or {@link #NOT_SIMPLE} for anything else (valid or not).
      */
-    static int readSimple(byte[] b, float[] dest, int offset, int dim) {
-        return readSimple(b, 0, b.length, dest, offset, dim);
-    }
-
-    /** {@link #readSimple(byte[], float[], int, int)} of the frame {@code b[from .. end)}. */
     static int readSimple(byte[] b, int from, int end, float[] dest, int offset, int dim) {
         int i = skipWhitespace(b, from, end);
         if (i >= end || b[i] != '{') {

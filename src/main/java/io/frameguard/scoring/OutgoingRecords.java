@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * What the scorer writes about a frame: its score on the scores topic, or, when it cannot be scored, the frame
@@ -61,6 +62,31 @@ final class OutgoingRecords {
 
     /** {@code frame} unchanged on the dead-letter topic, with {@link DeadLetterHeaders} saying why and where from. */
     ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {
+        Headers headers = deadLetterHeaders(frame, e, modelVersion);
+        byte[] key = frame.key();
+        int valueLength = length(frame.value());
+        int kept = valueLength;
+        if (size(length(key), valueLength, headers) > maxRecordBytes) {
+            headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(key) + ",value=" + valueLength));
+            long room = Math.max(0, maxRecordBytes - size(0, 0, headers));
+            key = key == null ? null : Arrays.copyOf(key, (int) Math.min(key.length, room));
+            kept = (int) Math.min(valueLength, room - length(key));
+        }
+        // the frame is a view into the consumer's fetch response: the dead letter gets its own copy of what it keeps
+        byte[] value = frame.value() == null ? null : Utils.toArray(frame.value(), 0, kept);
+        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), key, value, headers);
+    }
+
+    /** A dead letter with {@code frame}'s headers and the reason, but no key and no value: the smallest there is. */
+    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
+            String modelVersion) {
+        Headers headers = deadLetterHeaders(frame, e, modelVersion);
+        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + length(frame.value())));
+        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), null, null, headers);
+    }
+
+    /** {@code frame}'s own headers and {@link DeadLetterHeaders} saying why and where from. */
+    private static Headers deadLetterHeaders(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {
         Headers headers = new RecordHeaders(frame.headers().toArray());
         headers.add(DeadLetterHeaders.ERROR_REASON, utf8(e.reason()));
         headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
@@ -68,44 +94,24 @@ final class OutgoingRecords {
         headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(frame.partition())));
         headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(frame.offset())));
         headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(modelVersion));
-        byte[] key = frame.key();
-        byte[] value = copy(frame.value());
-        if (size(key, value, headers) > maxRecordBytes) {
-            headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(key) + ",value=" + length(value)));
-            long room = Math.max(0, maxRecordBytes - size(null, null, headers));
-            key = key == null ? null : Arrays.copyOf(key, (int) Math.min(key.length, room));
-            value = value == null ? null : Arrays.copyOf(value, (int) Math.min(value.length, room - length(key)));
-        }
-        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), key, value, headers);
-    }
-
-    /** A dead letter with {@code frame}'s headers and the reason, but no key and no value: the smallest there is. */
-    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
-            String modelVersion) {
-        ProducerRecord<byte[], byte[]> full = deadLetter(frame, e, modelVersion);
-        Headers headers = full.headers();
-        headers.remove(DeadLetterHeaders.TRUNCATED);
-        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + (frame.value() == null ? 0 : frame.value().remaining())));
-        return new ProducerRecord<>(full.topic(), null, full.timestamp(), null, null, headers);
+        return headers;
     }
 
     /** The size of a record with this key, value and headers, framing included, estimated from above. */
     static long size(byte[] key, byte[] value, Headers headers) {
-        long size = RECORD_OVERHEAD + length(key) + length(value);
+        return size(length(key), length(value), headers);
+    }
+
+    private static long size(int keyLength, int valueLength, Headers headers) {
+        long size = RECORD_OVERHEAD + keyLength + valueLength;
         for (Header h : headers) {
             size += HEADER_OVERHEAD + utf8(h.key()).length + length(h.value());
         }
         return size;
     }
 
-    /** The frame's bytes, for a record of their own (the frame itself is a view into the consumer's fetch response). */
-    private static byte[] copy(ByteBuffer value) {
-        if (value == null) {
-            return null;
-        }
-        byte[] bytes = new byte[value.remaining()];
-        value.duplicate().get(bytes);
-        return bytes;
+    private static int length(ByteBuffer bytes) {
+        return bytes == null ? 0 : bytes.remaining();
     }
 
     private static int length(byte[] bytes) {

@@ -25,7 +25,7 @@ class JsonFrameDecoderTest {
     private static void assertSameAsJackson(String json, int dim) throws FrameDecodeException {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         float[] fast = new float[dim];
-        assertThat(JsonFrameDecoder.readSimple(bytes, fast, 0, dim)).as(json).isEqualTo(dim);
+        assertThat(JsonFrameDecoder.readSimple(bytes, 0, bytes.length, fast, 0, dim)).as(json).isEqualTo(dim);
         float[] jackson = general(bytes, dim);
         for (int i = 0; i < dim; i++) {
             assertThat(fast[i] == jackson[i] || (Float.isNaN(fast[i]) && Float.isNaN(jackson[i])))
@@ -133,7 +133,7 @@ class JsonFrameDecoderTest {
                 "{\"values\":[1]} x", "[1,2]", "", "{", "{\"values\":", "{\"values\":[" + "9".repeat(1001) + "]}",
                 "{\"values\":null}", "\ufeff{\"values\":[1]}");
         for (String json : others) {
-            assertThat(JsonFrameDecoder.readSimple(json.getBytes(StandardCharsets.UTF_8), new float[4], 0, 4)).as(json)
+            assertThat(readSimple(json.getBytes(StandardCharsets.UTF_8))).as(json)
                     .isEqualTo(JsonFrameDecoder.NOT_SIMPLE);
         }
     }
@@ -153,5 +153,9 @@ class JsonFrameDecoderTest {
                     .as(bad.substring(0, Math.min(40, bad.length())))
                     .extracting(e -> ((FrameDecodeException) e).reason()).isEqualTo(FrameDecodeException.MALFORMED);
         }
+    }
+
+    private static int readSimple(byte[] json) {
+        return JsonFrameDecoder.readSimple(json, 0, json.length, new float[4], 0, 4);
     }
 }

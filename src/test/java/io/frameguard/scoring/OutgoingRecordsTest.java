@@ -25,7 +25,7 @@ class OutgoingRecordsTest {
         Arrays.fill(key, (byte) 1);
         byte[] value = new byte[valueBytes];
         Arrays.fill(value, (byte) 7);
-        return new ConsumerRecord<>("frames", 3, 641, key, FetchedBytes.slice(value));
+        return new ConsumerRecord<>("frames", 3, 641, key, FetchedBytes.within(value));
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
@@ -65,5 +65,18 @@ class OutgoingRecordsTest {
         assertThat(OutgoingRecords.size(dl.key(), dl.value(), dl.headers())).isLessThanOrEqualTo(MAX);
         assertThat(dl.value()).isEmpty();
         assertThat(header(dl, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=2000000,value=100");
+    }
+
+    @Test
+    void aHeadersOnlyDeadLetterSaysWhatItLeftOut() {
+        ConsumerRecord<byte[], ByteBuffer> f = frame(10, 1_048_300);
+        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterHeadersOnly(f, TOO_LARGE, "m1");
+        assertThat(dl.key()).isNull();
+        assertThat(dl.value()).isNull();
+        assertThat(dl.headers().headers(DeadLetterHeaders.TRUNCATED)).hasSize(1);
+        assertThat(header(dl, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=10,value=1048300");
+        assertThat(header(dl, DeadLetterHeaders.ERROR_REASON)).isEqualTo(FrameDecodeException.TOO_LARGE);
+        assertThat(header(dl, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("641");
+        assertThat(f.value().remaining()).isEqualTo(1_048_300);
     }
 }
