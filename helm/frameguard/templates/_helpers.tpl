@@ -37,9 +37,11 @@ groups and Streams state carry on); else the full name. `helm template` cannot l
 
 {{/*
 How the scorer writes score records (frameguard.topics.scores-format): topics.scoresFormat; else, on an upgrade, what
-the running install writes (its ConfigMap's FRAMEGUARD_TOPICS_SCORES_FORMAT, or "json" for an install from before the
-setting: its detectors read JSON only, and a binary score would be skipped by them during the rolling update); else
-"binary". `helm template` cannot look: it renders "binary".
+the running install writes (its ConfigMap's FRAMEGUARD_TOPICS_SCORES_FORMAT), except "json" for an install whose
+detectors cannot read this release's binary records: one from before the setting (its detectors read JSON only) or
+one whose ConfigMap lacks the annotation frameguard.io/scores-encoding "2" (its binary records held one frame each,
+and its detectors would skip this release's during the rolling update); else "binary". `helm template` cannot look:
+it renders "binary".
 */}}
 {{- define "frameguard.scoresFormat" -}}
 {{- if .Values.topics.scoresFormat }}
@@ -48,7 +50,10 @@ setting: its detectors read JSON only, and a binary score would be skipped by th
 {{- $running := "" }}
 {{- if .Release.IsUpgrade }}
 {{- $cm := lookup "v1" "ConfigMap" .Release.Namespace (include "frameguard.fullname" .) }}
-{{- if $cm }}{{ $running = get (default dict $cm.data) "FRAMEGUARD_TOPICS_SCORES_FORMAT" | default "json" }}{{ end }}
+{{- if $cm }}
+{{- $running = get (default dict $cm.data) "FRAMEGUARD_TOPICS_SCORES_FORMAT" | default "json" }}
+{{- if ne (get (default dict $cm.metadata.annotations) "frameguard.io/scores-encoding") "2" }}{{ $running = "json" }}{{ end }}
+{{- end }}
 {{- end }}
 {{- default "binary" $running }}
 {{- end }}

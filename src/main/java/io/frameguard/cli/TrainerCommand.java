@@ -49,7 +49,7 @@ final class TrainerCommand implements Callable<Integer> {
     Duration every;
 
     @Option(names = "--after-frames", defaultValue = "0",
-            description = "Also retrain once this many frames have been scored since the last run; 0 turns it off.")
+            description = "Also retrain once this many new frames have arrived on the frames topic since the last run; 0 turns it off.")
     long afterFrames;
 
     @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model.")

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
  * for charts, not accounting).
  */
-public final class DetectorProcessor implements Processor<String, ScoreRecord, String, Object> {
+public final class DetectorProcessor implements Processor<String, ScoreBatch, String, Object> {
 
     private static final Logger LOG = Logger.getLogger(DetectorProcessor.class);
     private final ThresholdPolicy policy;
@@ -135,20 +136,56 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
         }
     }
 
+    /**
+     * Judges a record's scores in order with the source's state, read once and written once per record (a record holds
+     * all of the source's frames of a scorer batch).
+     */
     @Override
-    public void process(Record<String, ScoreRecord> record) {
-        ScoreRecord s = record.value();
-        if (s == null || s.modelVersion() == null || !Double.isFinite(s.score())) {
-            return; // a score that is no number says nothing about the source (the scorer dead-letters such frames)
-        }
-        String source = record.key() != null ? record.key() : s.source();
-        ThresholdPolicy.Decision d = policy.evaluate(store.get(source), s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
-        store.put(source, d.next());
-        metrics.threshold(source, d.next().threshold());
-        addToHistory(source, s, d);
-        if (!d.anomaly()) {
+    public void process(Record<String, ScoreBatch> record) {
+        ScoreBatch batch = record.value();
+        if (batch == null) {
             return;
         }
+        String source = record.key() != null ? record.key() : batch.source();
+        SourceState state = null;
+        boolean judged = false;
+        IncidentPolicy.OpenIncident incident = null;
+        boolean incidentChanged = false;
+        for (ScoreRecord s : batch.scores()) {
+            if (s.modelVersion() == null || !Double.isFinite(s.score())) {
+                continue; // a score that is no number says nothing about the source (the scorer dead-letters such frames)
+            }
+            if (!judged) {
+                state = store.get(source);
+                judged = true;
+            }
+            ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
+            state = d.next();
+            addToHistory(source, s, d);
+            if (d.anomaly()) {
+                incident = report(source, s, d, incidentChanged ? incident : incidentStore.get(source),
+                        s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
+                incidentChanged = true;
+            }
+        }
+        if (judged) {
+            store.put(source, state);
+            metrics.threshold(source, state.threshold());
+        }
+        if (incidentChanged) {
+            incidentStore.put(source, incident);
+        }
+    }
+
+    /**
+     * Forwards the event of an anomalous score and its incident's memory entry.
+     *
+     * @param open the source's latest incident (null: none)
+     * @param timestamp the event record's timestamp: its frame's
+     * @return the incident the event belongs to, the source's latest now
+     */
+    private IncidentPolicy.OpenIncident report(String source, ScoreRecord s, ThresholdPolicy.Decision d, IncidentPolicy.OpenIncident open,
+            long timestamp) {
         long now = System.currentTimeMillis();
         String severity = ThresholdPolicy.severity(s.score(), d.threshold());
         AnomalyEvent event = new AnomalyEvent(
@@ -168,8 +205,7 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
                 AnomalyEvent.Explanation.of(s),
                 s.signature(),
                 null, null, null, null);
-        IncidentPolicy.OpenIncident incident = incidents.next(incidentStore.get(source), event);
-        incidentStore.put(source, incident);
+        IncidentPolicy.OpenIncident incident = incidents.next(open, event);
         event = event.in(incident.incident());
         Recollection recalled = recall(event);
         event = event.with(recalled);
@@ -180,9 +216,10 @@ public final class DetectorProcessor implements Processor<String, ScoreRecord, S
             metrics.anomalySuppressed();
         }
         metrics.anomaly(source, severity, now - s.captureTimestamp());
-        context.forward(new Record<>(source, event, record.timestamp()));
+        context.forward(new Record<>(source, event, timestamp));
         // timestamped when detected: the memory topic's retention counts from the incident's last event
         context.forward(new Record<>(incident.id(), new MemoryEntry(MemoryEntry.SCHEMA_VERSION, incident.incident(), source,
                 incident.lastSeen(), incident.members(), event, s.picture()), incident.lastSeen()));
+        return incident;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -13,29 +14,39 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.ByteUtils;
 
 /**
- * Serde of the score records: written in one of two {@link Format}s, read in either. A record is written for every
- * frame and read by the detector and by whoever else follows the scores, so its size and its cost are per-frame costs
- * of the broker and the service: the {@linkplain Format#BINARY binary} layout (the default) is a fraction of the JSON
- * one in bytes and in CPU. The reader tells the two apart by the first byte: JSON starts with '{', the binary layout
- * with its format byte. docs/EVENTS.md documents both.
+ * Serde of the {@code scores} topic's records ({@link ScoreBatch}): written in one of two {@link Format}s, read in
+ * either. A frame's score is written by the scorer and read by the detector and by whoever else follows the scores, so
+ * its size and its cost are per-frame costs of the broker and the service: the {@linkplain Format#BINARY binary}
+ * layout (the default) holds all of a source's frames of a batch in one record and is a fraction of the JSON one in
+ * bytes and in CPU. The reader tells the layouts apart by the first byte: JSON starts with '{' (one frame) or '['
+ * (several), the binary encodings with their format byte. docs/EVENTS.md documents them.
  *
- * <p>Binary encoding 1 (of the record's layout version 2; it carries no schema version), after the format byte
- * {@value #BINARY_V1}: a flags byte (which optional parts follow), then in
- * order: source (string), frame (string topic, varint partition, varlong offset; flag), capture and scored timestamps
- * (8 bytes each, big-endian), score and model threshold (IEEE doubles), model version (string), validation rank
- * (double; flag), top channels (varint count, then per channel varint index, string name, double error, double share),
- * image region (varints x, y, width, height, doubles centroid x, y and share; flag), batch size (varint), inference
- * µs (varlong), signature (string kind, varint count, float32 values; flag), picture (flag; see {@link #writePicture}),
- * model median (double; flag). A string is a varint of its UTF-8 length plus one (0: absent), then the bytes; varints
- * are Kafka's (zig-zag) as in its record format.
+ * <p>Binary encoding 2 (of the record's layout version 2; it carries no schema version), after the format byte
+ * {@value #BINARY_BATCH}: a flags byte (which optional shared parts follow), source (string), the frames' topic
+ * (string) and partition (varint) (flag), scored timestamp (8 bytes, big-endian), model threshold (IEEE double), model
+ * version (string), model median (double; flag), batch size (varint), inference µs (varlong), the number of frames
+ * (varint), then per frame: a flags byte, its offset (varlong: the first absolute, then the difference from the frame
+ * before; only with the shared frame coordinates), its capture timestamp (varlong, the same way), score (double),
+ * validation rank (double; flag), top channels (varint count, then per channel varint index, string name, double error,
+ * double share), image region (varints x, y, width, height, doubles centroid x, y and share; flag), signature (string
+ * kind, varint count, float32 values; flag), picture (flag; see {@link #writePicture}). A string is a varint of its
+ * UTF-8 length plus one (0: absent), then the bytes; varints are Kafka's (zig-zag) as in its record format.
+ *
+ * <p>Binary encoding 1 ({@value #BINARY_V1}, one frame per record, written by earlier releases) is still read: a flags
+ * byte, source, frame (string topic, varint partition, varlong offset; flag), capture and scored timestamps, score and
+ * model threshold, model version, validation rank (flag), top channels, image region (flag), batch size, inference µs,
+ * signature (flag), picture (flag), model median (flag), each as above.
  */
-public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRecord>, Deserializer<ScoreRecord> {
+public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatch>, Deserializer<ScoreBatch> {
 
     /** How the scorer writes score records ({@code frameguard.topics.scores-format}). */
     public enum Format {
-        /** The compact binary layout (default). */
+        /** The compact binary layout, one record per source and batch (default). */
         BINARY,
-        /** JSON (docs/EVENTS.md, schemas/score.schema.json), for consumers that read the scores with generic tools. */
+        /**
+         * JSON (docs/EVENTS.md, schemas/score.schema.json), one record per frame, for consumers that read the scores with
+         * generic tools.
+         */
         JSON;
 
         @Override
@@ -44,8 +55,10 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
         }
     }
 
-    /** The first byte of a binary score record (a JSON record starts with '{'). */
+    /** The first byte of a binary score record of encoding 1 (one frame), which earlier releases wrote. */
     public static final byte BINARY_V1 = 1;
+    /** The first byte of a binary score record of encoding 2 (a source's frames of a batch). */
+    public static final byte BINARY_BATCH = 2;
 
     private static final int HAS_FRAME = 1;
     private static final int HAS_RANK = 1 << 1;
@@ -54,14 +67,17 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
     private static final int HAS_PICTURE = 1 << 4;
     private static final int HAS_MEDIAN = 1 << 5;
     private static final int RECORD_FLAGS = HAS_FRAME | HAS_RANK | HAS_REGION | HAS_SIGNATURE | HAS_PICTURE | HAS_MEDIAN;
+    private static final int SHARED_FLAGS = HAS_FRAME | HAS_MEDIAN;
+    private static final int FRAME_FLAGS = HAS_RANK | HAS_REGION | HAS_SIGNATURE | HAS_PICTURE;
     private static final int HAS_WINDOW_CHANNELS = 1;
     private static final int HAS_RECONSTRUCTION = 1 << 1;
     private static final int PICTURE_FLAGS = HAS_WINDOW_CHANNELS | HAS_RECONSTRUCTION;
 
-    /** Everything of a record but its strings and arrays, with room to spare. */
+    /** Everything of a frame's part but its strings and arrays, with room to spare. */
     private static final int FIXED_BYTES = 128;
 
     private static final JsonSerde<ScoreRecord> JSON_SERDE = new JsonSerde<>(ScoreRecord.class);
+    private static final JsonSerde<ScoreRecord[]> JSON_ARRAY_SERDE = new JsonSerde<>(ScoreRecord[].class);
 
     private final Format format;
 
@@ -73,95 +89,232 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
         return format;
     }
 
-    @Override
-    public byte[] serialize(String topic, ScoreRecord r) {
-        if (r == null) {
-            return null;
+    /**
+     * The most bytes {@code r} adds to a binary record of its batch (its shared parts counted too, so that a batch of
+     * frames whose bounds add up to at most N is at most N bytes).
+     */
+    public static int sizeBound(ScoreRecord r) {
+        int size = FIXED_BYTES + stringBound(r.source()) + (r.frame() == null ? 0 : stringBound(r.frame().topic()))
+                + stringBound(r.modelVersion());
+        if (r.topChannels() != null) {
+            for (ChannelError c : r.topChannels()) {
+                size += 32 + stringBound(c.name());
+            }
         }
-        return format == Format.JSON ? JSON_SERDE.serialize(topic, r) : binary(r);
-    }
-
-    @Override
-    public ScoreRecord deserialize(String topic, byte[] data) {
-        if (data == null) {
-            return null;
-        }
-        if (data.length > 0 && data[0] == BINARY_V1) {
-            return readBinary(topic, data);
-        }
-        return JSON_SERDE.deserialize(topic, data);
-    }
-
-    private static byte[] binary(ScoreRecord r) {
-        byte[] source = utf8(r.source());
-        byte[] frameTopic = r.frame() == null ? null : utf8(r.frame().topic());
-        byte[] version = utf8(r.modelVersion());
-        List<ChannelError> top = r.topChannels() == null ? List.of() : r.topChannels();
-        List<byte[]> names = new ArrayList<>(top.size());
-        int size = FIXED_BYTES + length(source) + length(frameTopic) + length(version);
-        for (ChannelError c : top) {
-            byte[] name = utf8(c.name());
-            names.add(name);
-            size += 32 + length(name);
-        }
-        byte[] kind = r.signature() == null ? null : utf8(r.signature().kind());
         if (r.signature() != null) {
-            size += 10 + length(kind) + 4 * r.signature().values().length;
+            size += 10 + stringBound(r.signature().kind()) + 4 * r.signature().values().length;
         }
         if (r.picture() != null) {
             Picture p = r.picture();
             size += 64 + length(p.errors()) + length(p.frame()) + length(p.reconstruction());
         }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put(BINARY_V1);
-        b.put((byte) ((r.frame() != null ? HAS_FRAME : 0) | (r.validationRank() != null ? HAS_RANK : 0)
-                | (r.region() != null ? HAS_REGION : 0) | (r.signature() != null ? HAS_SIGNATURE : 0)
-                | (r.picture() != null ? HAS_PICTURE : 0) | (r.modelMedian() != null ? HAS_MEDIAN : 0)));
-        putBytes(b, source);
-        if (r.frame() != null) {
-            putBytes(b, frameTopic);
-            ByteUtils.writeVarint(r.frame().partition(), b);
-            ByteUtils.writeVarlong(r.frame().offset(), b);
+        return size;
+    }
+
+    /** A string's encoded length from above, without encoding it: UTF-8 takes at most three bytes per UTF-16 unit. */
+    private static int stringBound(String s) {
+        return s == null ? 5 : 3 * s.length() + 5;
+    }
+
+    @Override
+    public byte[] serialize(String topic, ScoreBatch batch) {
+        if (batch == null) {
+            return null;
         }
-        b.putLong(r.captureTimestamp()).putLong(r.scoredTimestamp()).putDouble(r.score()).putDouble(r.modelThreshold());
-        putBytes(b, version);
-        if (r.validationRank() != null) {
-            b.putDouble(r.validationRank());
+        if (format == Format.JSON) {
+            return batch.size() == 1 ? JSON_SERDE.serialize(topic, batch.scores().get(0))
+                    : JSON_ARRAY_SERDE.serialize(topic, batch.scores().toArray(ScoreRecord[]::new));
         }
-        ByteUtils.writeVarint(top.size(), b);
-        for (int i = 0; i < top.size(); i++) {
-            ChannelError c = top.get(i);
-            ByteUtils.writeVarint(c.index(), b);
-            putBytes(b, names.get(i));
-            b.putDouble(c.error()).putDouble(c.share());
+        return binary(batch.scores());
+    }
+
+    @Override
+    public ScoreBatch deserialize(String topic, byte[] data) {
+        if (data == null) {
+            return null;
         }
-        if (r.region() != null) {
-            ImageRegion g = r.region();
-            ByteUtils.writeVarint(g.x(), b);
-            ByteUtils.writeVarint(g.y(), b);
-            ByteUtils.writeVarint(g.width(), b);
-            ByteUtils.writeVarint(g.height(), b);
-            b.putDouble(g.centroidX()).putDouble(g.centroidY()).putDouble(g.share());
+        if (data.length > 0 && data[0] == BINARY_BATCH) {
+            return readBatch(topic, data);
         }
-        ByteUtils.writeVarint(r.batchSize(), b);
-        ByteUtils.writeVarlong(r.inferenceMicros(), b);
-        if (r.signature() != null) {
-            putBytes(b, kind);
-            float[] v = r.signature().values();
-            ByteUtils.writeVarint(v.length, b);
-            for (float x : v) {
-                b.putFloat(x);
+        if (data.length > 0 && data[0] == BINARY_V1) {
+            return ScoreBatch.of(readBinary(topic, data));
+        }
+        int first = 0;
+        while (first < data.length && Character.isWhitespace(data[first])) {
+            first++;
+        }
+        if (first < data.length && data[first] == '[') {
+            ScoreRecord[] all = JSON_ARRAY_SERDE.deserialize(topic, data);
+            if (all == null || all.length == 0 || java.util.Arrays.asList(all).contains(null)) {
+                throw new SerializationException("a JSON score record on " + topic + " holds no score");
             }
+            return ScoreBatch.of(all);
         }
-        if (r.picture() != null) {
-            writePicture(b, r.picture());
+        ScoreRecord single = JSON_SERDE.deserialize(topic, data);
+        return single == null ? null : ScoreBatch.of(single);
+    }
+
+    private static byte[] binary(List<ScoreRecord> scores) {
+        ScoreRecord first = scores.get(0);
+        int size = 0;
+        for (ScoreRecord r : scores) {
+            if (!sharesBatch(first, r)) {
+                throw new IllegalArgumentException("the scores of one binary record must share source, frames topic and "
+                        + "partition, model, scoring time and predictor call: " + first.frame() + " and " + r.frame() + " do not");
+            }
+            size += sizeBound(r);
         }
-        if (r.modelMedian() != null) {
-            b.putDouble(r.modelMedian());
+        byte[] frameTopic = first.frame() == null ? null : utf8(first.frame().topic());
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.put(BINARY_BATCH);
+        b.put((byte) ((first.frame() != null ? HAS_FRAME : 0) | (first.modelMedian() != null ? HAS_MEDIAN : 0)));
+        putBytes(b, utf8(first.source()));
+        if (first.frame() != null) {
+            putBytes(b, frameTopic);
+            ByteUtils.writeVarint(first.frame().partition(), b);
+        }
+        b.putLong(first.scoredTimestamp()).putDouble(first.modelThreshold());
+        putBytes(b, utf8(first.modelVersion()));
+        if (first.modelMedian() != null) {
+            b.putDouble(first.modelMedian());
+        }
+        ByteUtils.writeVarint(first.batchSize(), b);
+        ByteUtils.writeVarlong(first.inferenceMicros(), b);
+        ByteUtils.writeVarint(scores.size(), b);
+        long offset = 0;
+        long captured = 0;
+        for (ScoreRecord r : scores) {
+            b.put((byte) ((r.validationRank() != null ? HAS_RANK : 0) | (r.region() != null ? HAS_REGION : 0)
+                    | (r.signature() != null ? HAS_SIGNATURE : 0) | (r.picture() != null ? HAS_PICTURE : 0)));
+            if (r.frame() != null) {
+                ByteUtils.writeVarlong(r.frame().offset() - offset, b);
+                offset = r.frame().offset();
+            }
+            ByteUtils.writeVarlong(r.captureTimestamp() - captured, b);
+            captured = r.captureTimestamp();
+            b.putDouble(r.score());
+            if (r.validationRank() != null) {
+                b.putDouble(r.validationRank());
+            }
+            List<ChannelError> top = r.topChannels() == null ? List.of() : r.topChannels();
+            ByteUtils.writeVarint(top.size(), b);
+            for (ChannelError c : top) {
+                ByteUtils.writeVarint(c.index(), b);
+                putBytes(b, utf8(c.name()));
+                b.putDouble(c.error()).putDouble(c.share());
+            }
+            if (r.region() != null) {
+                writeRegion(b, r.region());
+            }
+            if (r.signature() != null) {
+                putBytes(b, utf8(r.signature().kind()));
+                float[] v = r.signature().values();
+                ByteUtils.writeVarint(v.length, b);
+                for (float x : v) {
+                    b.putFloat(x);
+                }
+            }
+            if (r.picture() != null) {
+                writePicture(b, r.picture());
+            }
         }
         byte[] out = new byte[b.position()];
         System.arraycopy(b.array(), 0, out, 0, out.length);
         return out;
+    }
+
+    /** Whether {@code r} has the parts that {@code first} gives its whole binary record. */
+    private static boolean sharesBatch(ScoreRecord first, ScoreRecord r) {
+        return r == first || (Objects.equals(first.source(), r.source())
+                && (first.frame() == null) == (r.frame() == null)
+                && (first.frame() == null || (first.frame().topic().equals(r.frame().topic())
+                        && first.frame().partition() == r.frame().partition()))
+                && first.scoredTimestamp() == r.scoredTimestamp()
+                && Double.compare(first.modelThreshold(), r.modelThreshold()) == 0
+                && Objects.equals(first.modelVersion(), r.modelVersion())
+                && Objects.equals(first.modelMedian(), r.modelMedian())
+                && first.batchSize() == r.batchSize() && first.inferenceMicros() == r.inferenceMicros());
+    }
+
+    private static void writeRegion(ByteBuffer b, ImageRegion g) {
+        ByteUtils.writeVarint(g.x(), b);
+        ByteUtils.writeVarint(g.y(), b);
+        ByteUtils.writeVarint(g.width(), b);
+        ByteUtils.writeVarint(g.height(), b);
+        b.putDouble(g.centroidX()).putDouble(g.centroidY()).putDouble(g.share());
+    }
+
+    private static ImageRegion readRegion(ByteBuffer b) {
+        return new ImageRegion(ByteUtils.readVarint(b), ByteUtils.readVarint(b), ByteUtils.readVarint(b), ByteUtils.readVarint(b),
+                b.getDouble(), b.getDouble(), b.getDouble());
+    }
+
+    private static ScoreBatch readBatch(String topic, byte[] data) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
+            int shared = flags(b.get(), SHARED_FLAGS);
+            String source = string(b);
+            String frameTopic = null;
+            int partition = 0;
+            if ((shared & HAS_FRAME) != 0) {
+                frameTopic = string(b);
+                partition = ByteUtils.readVarint(b);
+            }
+            long scored = b.getLong();
+            double threshold = b.getDouble();
+            String version = string(b);
+            Double median = (shared & HAS_MEDIAN) != 0 ? b.getDouble() : null;
+            int batchSize = ByteUtils.readVarint(b);
+            long inferenceMicros = ByteUtils.readVarlong(b);
+            int count = count(b, data.length);
+            if (count == 0) {
+                throw new IllegalArgumentException("no frames");
+            }
+            List<ScoreRecord> scores = new ArrayList<>(count);
+            long offset = 0;
+            long captured = 0;
+            for (int n = 0; n < count; n++) {
+                int flags = flags(b.get(), FRAME_FLAGS);
+                FrameRef frame = null;
+                if (frameTopic != null) {
+                    offset += ByteUtils.readVarlong(b);
+                    frame = new FrameRef(frameTopic, partition, offset);
+                }
+                captured += ByteUtils.readVarlong(b);
+                double score = b.getDouble();
+                Double rank = (flags & HAS_RANK) != 0 ? b.getDouble() : null;
+                List<ChannelError> top = readChannels(b, data.length);
+                ImageRegion region = (flags & HAS_REGION) != 0 ? readRegion(b) : null;
+                Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b, data.length) : null;
+                Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b, data.length) : null;
+                scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, frame, captured, scored, score, threshold, version,
+                        rank, top, region, batchSize, inferenceMicros, signature, picture, median));
+            }
+            if (b.hasRemaining()) {
+                throw new SerializationException(b.remaining() + " bytes left over after a binary score record on " + topic);
+            }
+            return new ScoreBatch(scores);
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new SerializationException("truncated or corrupt binary score record on " + topic, e);
+        }
+    }
+
+    private static List<ChannelError> readChannels(ByteBuffer b, int limit) {
+        int channels = count(b, limit);
+        List<ChannelError> top = channels == 0 ? null : new ArrayList<>(channels);
+        for (int i = 0; i < channels; i++) {
+            top.add(new ChannelError(ByteUtils.readVarint(b), string(b), b.getDouble(), b.getDouble()));
+        }
+        return top;
+    }
+
+    private static Signature readSignature(ByteBuffer b, int limit) {
+        String kind = string(b);
+        float[] v = new float[count(b, limit / 4)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getFloat();
+        }
+        return new Signature(kind, v);
     }
 
     /**
@@ -186,6 +339,7 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
         }
     }
 
+    /** A record of encoding 1: one frame. */
     private static ScoreRecord readBinary(String topic, byte[] data) {
         try {
             ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
@@ -198,24 +352,11 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
             double threshold = b.getDouble();
             String version = string(b);
             Double rank = (flags & HAS_RANK) != 0 ? b.getDouble() : null;
-            int channels = count(b, data.length);
-            List<ChannelError> top = channels == 0 ? null : new ArrayList<>(channels);
-            for (int i = 0; i < channels; i++) {
-                top.add(new ChannelError(ByteUtils.readVarint(b), string(b), b.getDouble(), b.getDouble()));
-            }
-            ImageRegion region = (flags & HAS_REGION) != 0 ? new ImageRegion(ByteUtils.readVarint(b), ByteUtils.readVarint(b),
-                    ByteUtils.readVarint(b), ByteUtils.readVarint(b), b.getDouble(), b.getDouble(), b.getDouble()) : null;
+            List<ChannelError> top = readChannels(b, data.length);
+            ImageRegion region = (flags & HAS_REGION) != 0 ? readRegion(b) : null;
             int batchSize = ByteUtils.readVarint(b);
             long inferenceMicros = ByteUtils.readVarlong(b);
-            Signature signature = null;
-            if ((flags & HAS_SIGNATURE) != 0) {
-                String kind = string(b);
-                float[] v = new float[count(b, data.length / 4)];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = b.getFloat();
-                }
-                signature = new Signature(kind, v);
-            }
+            Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b, data.length) : null;
             Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b, data.length) : null;
             Double median = (flags & HAS_MEDIAN) != 0 ? b.getDouble() : null;
             if (b.hasRemaining()) {
@@ -303,12 +444,12 @@ public final class ScoreSerde implements Serde<ScoreRecord>, Serializer<ScoreRec
     }
 
     @Override
-    public Serializer<ScoreRecord> serializer() {
+    public Serializer<ScoreBatch> serializer() {
         return this;
     }
 
     @Override
-    public Deserializer<ScoreRecord> deserializer() {
+    public Deserializer<ScoreBatch> deserializer() {
         return this;
     }
 

@@ -13,7 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * <ul>
  *   <li>frames: key = source id, value = the frame's payload as a producer sent it (a {@code content-type} header
  *       says which of the formats in {@code io.frameguard.frames} it is);
- *   <li>scores: key = source id, value = {@link ScoreRecord}, binary or JSON ({@link ScoreSerde});
+ *   <li>scores: key = source id, value = {@link ScoreBatch} (one or more {@link ScoreRecord}s of the source), binary or JSON ({@link ScoreSerde});
  *   <li>anomalies: key = source id, value = {@link AnomalyEvent} JSON;
  *   <li>dlq: the frame's key, value and headers unchanged, plus {@link DeadLetterHeaders};
  *   <li>drift: key = source id, value = {@link DriftEvent} JSON;
@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public record Topics(
         Topic<String, byte[]> frames,
-        Topic<String, ScoreRecord> scores,
+        Topic<String, ScoreBatch> scores,
         Topic<String, AnomalyEvent> anomalies,
         Topic<String, byte[]> dlq,
         Topic<String, DriftEvent> drift,

@@ -1,6 +1,6 @@
 /**
  * The records on frameguard's topics, in one place: {@link io.frameguard.events.Topics} declares every topic with its
- * key and value types and serdes ({@link io.frameguard.events.Topic}); the record types ({@code ScoreRecord},
+ * key and value types and serdes ({@link io.frameguard.events.Topic}); the record types ({@code ScoreBatch} of {@code ScoreRecord}s,
  * {@code AnomalyEvent}, {@code DriftEvent}, the dead letters' {@code DeadLetterHeaders}) and their parts
  * ({@code FrameRef}: a frame's coordinates and its id; {@code ChannelError}, {@code ImageRegion}); the JSON and
  * state-store serdes; creating the topics ({@code TopicSetup}) and reading bounded ranges of them

@@ -3,6 +3,7 @@ package io.frameguard.retraining;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topic;
 import io.frameguard.events.TopicRanges;
@@ -14,6 +15,7 @@ import io.frameguard.frames.FrameShape;
 import io.frameguard.training.NotEnoughDataException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -50,7 +52,7 @@ public final class RecentNormalFrames {
     /**
      * @param train frames to train on (older)
      * @param holdout held-out frames, row-major, newest
-     * @param scored score records read; {@code reported} of them had anomaly events; {@code kept} frames decoded
+     * @param scored frames' scores read; {@code reported} of them had anomaly events; {@code kept} frames decoded
      */
     public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int falseAlarms,
             int kept, long oldestCaptureTs, long newestCaptureTs) {
@@ -89,14 +91,27 @@ public final class RecentNormalFrames {
             for (TopicPartition tp : scoreParts) {
                 starts.put(tp, Math.max(begins.get(tp), ends.get(tp) - quota));
             }
+            // A record holds one or more frames' scores: the newest quota frames of each scores partition are kept.
+            Map<Integer, ArrayDeque<ScoreRecord>> newest = new HashMap<>();
             TopicRanges.read(consumer, starts, ends, timeout, r -> {
-                ScoreRecord s = readOrNull(topics.scores(), r.value());
-                if (s != null && s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
+                ScoreBatch batch = readOrNull(topics.scores(), r.value());
+                for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
+                    if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
+                        ArrayDeque<ScoreRecord> q = newest.computeIfAbsent(r.partition(), p -> new ArrayDeque<>());
+                        q.addLast(s);
+                        if (q.size() > quota) {
+                            q.removeFirst();
+                        }
+                    }
+                }
+            });
+            for (ArrayDeque<ScoreRecord> q : newest.values()) {
+                for (ScoreRecord s : q) {
                     scoredByPartition.computeIfAbsent(s.frame().partition(), p -> new TreeMap<>())
                             .put(s.frame().offset(), s.captureTimestamp());
                     scored[0]++;
                 }
-            });
+            }
             long oldest = scoredByPartition.values().stream().flatMap(m -> m.values().stream()).min(Long::compare).orElse(0L);
 
             // 2. Anomaly events since then: those frames are never trained on.

@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of newly scored frames,
+ * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of new frames,
  * or on a drift event (any of them that is set), while this trainer holds the model's lease. Drift reported before
  * the trainer took the lease was the previous holder's to act on.
  */
@@ -37,7 +37,7 @@ public final class RetrainingTriggers {
 
     /**
      * @param every retrain on this schedule; zero for never
-     * @param afterFrames retrain once this many frames were scored since the last run; 0 for never
+     * @param afterFrames retrain once this many frames arrived (to be scored) since the last run; 0 for never
      * @param onDrift retrain on a drift event
      */
     public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift, Supplier<Instant> lastActivation) {
@@ -54,7 +54,7 @@ public final class RetrainingTriggers {
      * do not postpone it for ever.
      */
     private Instant lastRun;
-    /** Scores counted at the last run, kept across lease changes (-1: not counted yet). */
+    /** Frames counted at the last run, kept across lease changes (-1: not counted yet). */
     private long framesAtLastRun = -1;
     private final Supplier<Instant> lastActivation;
 
@@ -68,19 +68,20 @@ public final class RetrainingTriggers {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> scores = partitions(consumer, topics.scores().name());
+            // counted only for the frames trigger: without it, the trainer needs no frames topic to follow
+            List<TopicPartition> frames = afterFrames > 0 ? partitions(consumer, topics.frames().name()) : List.of();
             List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
             consumer.assign(drift);
             consumer.seekToEnd(drift); // drift reported before this trainer took the lease was the previous holder's
             if (framesAtLastRun < 0) {
-                framesAtLastRun = scoredSoFar(consumer, scores);
+                framesAtLastRun = framesSoFar(consumer, frames);
             }
             if (lastRun == null) {
                 Instant activated = lastActivation.get();
                 lastRun = activated != null ? activated : Instant.now();
             }
             LOG.infof("trainer for model %s: every %s%s%s", model, every.isZero() ? "(off)" : every,
-                    afterFrames > 0 ? ", after " + afterFrames + " scored frames" : "", onDrift ? ", on drift" : "");
+                    afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "");
             while (active.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 String trigger = null;
                 if (drift.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
@@ -92,16 +93,16 @@ public final class RetrainingTriggers {
                         trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
                     }
                 }
-                long scoredNow = scoredSoFar(consumer, scores);
-                if (trigger == null && afterFrames > 0 && scoredNow - framesAtLastRun >= afterFrames) {
-                    trigger = (scoredNow - framesAtLastRun) + " frames scored since the last run";
+                long framesNow = framesSoFar(consumer, frames);
+                if (trigger == null && afterFrames > 0 && framesNow - framesAtLastRun >= afterFrames) {
+                    trigger = (framesNow - framesAtLastRun) + " new frames since the last run";
                 }
                 if (trigger == null && !every.isZero() && Duration.between(lastRun, Instant.now()).compareTo(every) >= 0) {
                     trigger = "schedule (every " + every + ")";
                 }
                 if (trigger != null && active.getAsBoolean()) {
                     job.run(trigger);
-                    framesAtLastRun = scoredNow;
+                    framesAtLastRun = framesNow;
                     lastRun = Instant.now();
                 }
             }
@@ -116,8 +117,12 @@ public final class RetrainingTriggers {
         return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
-    /** Records in the scores topic so far (end offsets summed): a frame count that only grows. */
-    private static long scoredSoFar(KafkaConsumer<?, ?> consumer, List<TopicPartition> scores) {
-        return consumer.endOffsets(scores).values().stream().mapToLong(Long::longValue).sum();
+    /**
+     * Frames written to the frames topic so far (end offsets summed): a count that only grows. The scores topic's
+     * records do not count frames (one holds all of a source's frames of a scorer batch), and the service scores every
+     * frame that arrives.
+     */
+    private static long framesSoFar(KafkaConsumer<?, ?> consumer, List<TopicPartition> frames) {
+        return frames.isEmpty() ? 0 : consumer.endOffsets(frames).values().stream().mapToLong(Long::longValue).sum();
     }
 }

@@ -3,14 +3,20 @@ package io.frameguard.scoring;
 import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.Picture;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.ScoreSerde;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.inference.ScoredFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -19,12 +25,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * What the scorer writes about a frame: its score on the scores topic, or, when it cannot be scored, the frame
- * itself on the dead-letter topic with the reason. Both keep the frame's key and timestamp.
+ * What the scorer writes about a frame: its score on the scores topic (with the other scores of its source in the
+ * batch), or, when it cannot be scored, the frame itself on the dead-letter topic with the reason. Both keep the
+ * frame's key and timestamp (a score record of several frames, the latest).
  *
  * <p>No record is larger than {@code maxRecordBytes} (framing included, estimated from above): a record the broker
  * refuses fails the whole transaction, and the same batch would fail again on every retry. The score record's size
- * is bounded by the key cap ({@code frameguard.frames.max-key-bytes}); a dead letter of a large frame is cut to fit,
+ * is bounded by the key cap ({@code frameguard.frames.max-key-bytes}) and a record holds no more of a source's
+ * scores than fit; a dead letter of a large frame is cut to fit,
  * keeping its reason, its coordinates and as much of the key and value as fit, and marked
  * {@link DeadLetterHeaders#TRUNCATED}.
  */
@@ -44,20 +52,76 @@ final class OutgoingRecords {
     }
 
     /**
-     * The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}.
+     * The score of {@code frame}, computed at {@code scoredTimestamp} in a predictor call of {@code batchSize}; written
+     * with the other scores of its batch by {@link #scores}.
      *
      * @param signature the frame's signature when it is to be carried (null otherwise)
      * @param picture the frame's picture when it is to be carried (null otherwise)
      * @param modelMedian the model card's validation median (null when the card has none)
      */
-    ProducerRecord<byte[], byte[]> score(ConsumerRecord<byte[], ByteBuffer> frame, ScoredFrame scored, Signature signature,
-            Picture picture, long scoredTimestamp, double modelThreshold, Double modelMedian, String modelVersion, int batchSize,
+    static ScoreRecord score(ConsumerRecord<byte[], ByteBuffer> frame, ScoredFrame scored, Signature signature, Picture picture,
+            long scoredTimestamp, double modelThreshold, Double modelMedian, String modelVersion, int batchSize,
             long inferenceMicros) {
-        ScoreRecord record = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8),
-                FrameRef.of(frame), frame.timestamp(), scoredTimestamp, scored.score(), modelThreshold, modelVersion,
-                scored.validationRank(), scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature, picture,
-                modelMedian);
-        return new ProducerRecord<>(topics.scores().name(), null, timestamp(frame), frame.key(), topics.scores().serialize(record));
+        return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(frame.key(), StandardCharsets.UTF_8), FrameRef.of(frame),
+                frame.timestamp(), scoredTimestamp, scored.score(), modelThreshold, modelVersion, scored.validationRank(),
+                scored.topChannels(), scored.region(), batchSize, inferenceMicros, signature, picture, modelMedian);
+    }
+
+    /**
+     * The records of a batch's scores ({@code scores[i]} of {@code frames[i]}, all from one predictor batch). In the
+     * binary format, one record per source (the frame's key) and frames partition, with that source's frames in the
+     * order they were read, split where a record would pass {@code maxRecordBytes}; its timestamp is its latest
+     * frame's. In JSON, one record per frame, as generic tools expect.
+     */
+    List<ProducerRecord<byte[], byte[]>> scores(List<ConsumerRecord<byte[], ByteBuffer>> frames, List<ScoreRecord> scores) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        if (topics.scores().valueSerde() instanceof ScoreSerde serde && serde.format() == ScoreSerde.Format.JSON) {
+            for (int i = 0; i < frames.size(); i++) {
+                out.add(scoreRecord(frames.get(i).key(), List.of(frames.get(i)), List.of(scores.get(i))));
+            }
+            return out;
+        }
+        Map<SourcePartition, List<Integer>> bySource = new LinkedHashMap<>();
+        for (int i = 0; i < frames.size(); i++) {
+            ConsumerRecord<byte[], ByteBuffer> f = frames.get(i);
+            bySource.computeIfAbsent(new SourcePartition(ByteBuffer.wrap(f.key()), f.partition()), k -> new ArrayList<>()).add(i);
+        }
+        for (List<Integer> members : bySource.values()) {
+            byte[] key = frames.get(members.get(0)).key();
+            long room = maxRecordBytes - RECORD_OVERHEAD - key.length;
+            List<ConsumerRecord<byte[], ByteBuffer>> part = new ArrayList<>();
+            List<ScoreRecord> partScores = new ArrayList<>();
+            long size = 0;
+            for (int i : members) {
+                int bound = ScoreSerde.sizeBound(scores.get(i));
+                if (!part.isEmpty() && size + bound > room) {
+                    out.add(scoreRecord(key, part, partScores));
+                    part = new ArrayList<>();
+                    partScores = new ArrayList<>();
+                    size = 0;
+                }
+                part.add(frames.get(i));
+                partScores.add(scores.get(i));
+                size += bound;
+            }
+            out.add(scoreRecord(key, part, partScores));
+        }
+        return out;
+    }
+
+    /** A source's frames are grouped by their key's bytes: two keys that decode to the same text stay apart. */
+    private record SourcePartition(ByteBuffer key, int partition) {}
+
+    private ProducerRecord<byte[], byte[]> scoreRecord(byte[] key, List<ConsumerRecord<byte[], ByteBuffer>> frames,
+            List<ScoreRecord> scores) {
+        Long timestamp = null;
+        for (ConsumerRecord<byte[], ByteBuffer> f : frames) {
+            Long t = timestamp(f);
+            if (t != null && (timestamp == null || t > timestamp)) {
+                timestamp = t;
+            }
+        }
+        return new ProducerRecord<>(topics.scores().name(), null, timestamp, key, topics.scores().serialize(new ScoreBatch(scores)));
     }
 
     /** {@code frame} unchanged on the dead-letter topic, with {@link DeadLetterHeaders} saying why and where from. */

@@ -2,6 +2,7 @@ package io.frameguard.scoring;
 
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.Picture;
+import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Signature;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FrameDecodeException;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -36,8 +38,8 @@ import org.jboss.logging.Logger;
 
 /**
  * One scoring thread: consume frames ({@link FramePoller}), decode them ({@link BatchDecoder}), score the batch in
- * one predictor call, and write a score per frame or a dead letter ({@link OutgoingRecords}), all in one Kafka
- * transaction with the consumed offsets ({@link ScoringTransaction}).
+ * one predictor call, and write each frame's score (a source's scores of the batch in one record) or a dead letter
+ * ({@link OutgoingRecords}), all in one Kafka transaction with the consumed offsets ({@link ScoringTransaction}).
  *
  * <p>Business rule: every consumed frame leaves exactly one trace, a score or a dead-letter record, committed
  * atomically with its offset. A failed batch is aborted and re-read from its first offsets after a pause, so
@@ -331,6 +333,8 @@ final class ScorerWorker implements Runnable {
         String version = session.card().version();
         String signatureKind = session.card().signature() == null ? null : session.card().signature().kind();
         List<ScoredFrame> published = new ArrayList<>(scored.size());
+        List<ConsumerRecord<byte[], ByteBuffer>> publishedFrames = new ArrayList<>(scored.size());
+        List<ScoreRecord> scoreRecords = new ArrayList<>(scored.size());
         for (int i = 0; i < decoded.size(); i++) {
             ScoredFrame s = scored.get(i);
             if (!Double.isFinite(s.score())) {
@@ -343,8 +347,12 @@ final class ScorerWorker implements Runnable {
             }
             published.add(s);
             Signature signature = signatureKind != null && signatures[i] != null ? new Signature(signatureKind, signatures[i]) : null;
-            transaction.send(records.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, modelMedian, version, decoded.size(),
-                    inferenceMicros));
+            publishedFrames.add(decoded.get(i));
+            scoreRecords.add(OutgoingRecords.score(decoded.get(i), s, signature, pictures[i], now, modelThreshold, modelMedian, version,
+                    decoded.size(), inferenceMicros));
+        }
+        for (ProducerRecord<byte[], byte[]> r : records.scores(publishedFrames, scoreRecords)) {
+            transaction.send(r);
         }
         for (int i = 0; i < rejected.size(); i++) {
             transaction.send(records.deadLetter(rejected.get(i), reasons.get(i), version));

@@ -1,6 +1,6 @@
 package io.frameguard.streams;
 
-import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.metrics.FrameguardMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * like the others, so restarts keep it). A source that comes back after expiring starts afresh from its model card's
  * threshold, as a new source does.
  */
-final class IdleSourceExpiry implements Processor<String, ScoreRecord, Void, Void> {
+final class IdleSourceExpiry implements Processor<String, ScoreBatch, Void, Void> {
 
     /** Longest time between two sweeps; shorter expiries sweep ten times per expiry, but at most once a second. */
     private static final Duration MAX_SWEEP_INTERVAL = Duration.ofMinutes(10);
@@ -58,7 +58,7 @@ final class IdleSourceExpiry implements Processor<String, ScoreRecord, Void, Voi
     }
 
     @Override
-    public void process(Record<String, ScoreRecord> record) {
+    public void process(Record<String, ScoreBatch> record) {
         String source = record.key() != null ? record.key() : record.value() != null ? record.value().source() : null;
         if (source != null) {
             lastSeen.put(source, context.currentSystemTimeMs());

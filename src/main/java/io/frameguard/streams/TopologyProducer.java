@@ -11,7 +11,7 @@ import io.frameguard.drift.DriftProcessor;
 import io.frameguard.drift.DriftState;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.MemoryEntry;
-import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Topic;
 import io.frameguard.events.Topics;
@@ -88,7 +88,7 @@ public class TopologyProducer {
     public static Topology build(Topics topics, ThresholdPolicy threshold, IncidentPolicy incidents, DriftPolicy drift,
             Duration idleExpiry, PastAnomalies memory, FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
-        KStream<String, ScoreRecord> scores = builder.stream(topics.scores().name(),
+        KStream<String, ScoreBatch> scores = builder.stream(topics.scores().name(),
                 Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
         addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
                 () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
@@ -116,8 +116,8 @@ public class TopologyProducer {
     }
 
     /** A processor with its own per-source store, from the scores to {@code output}. */
-    private static <S, V> void addBranch(StreamsBuilder builder, KStream<String, ScoreRecord> scores, String name, String store,
-            Serde<S> stateSerde, ProcessorSupplier<String, ScoreRecord, String, V> processor, Topic<String, V> output) {
+    private static <S, V> void addBranch(StreamsBuilder builder, KStream<String, ScoreBatch> scores, String name, String store,
+            Serde<S> stateSerde, ProcessorSupplier<String, ScoreBatch, String, V> processor, Topic<String, V> output) {
         addStore(builder, store, stateSerde);
         scores.process(processor, Named.as(name), store).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
     }

@@ -162,10 +162,11 @@ class ProducerExamplesIT {
         String topic = expected.containsKey("camera-7") ? "camera.scores" : "sensor.scores";
         int total = expected.values().stream().mapToInt(Integer::intValue).sum();
         try (TopicReader scores = new TopicReader(bootstrap, topic)) {
-            List<ConsumerRecord<String, byte[]>> records = scores.readUntil(r -> r.size() >= total, WAIT);
-            records = scores.drain(Duration.ofSeconds(2));
+            scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= total, WAIT);
+            List<ConsumerRecord<String, byte[]>> records = scores.drain(Duration.ofSeconds(2));
             records.forEach(r -> RecordSchemas.assertValid("score", r.value()));
-            Map<String, Integer> bySource = records.stream().collect(Collectors.toMap(ConsumerRecord::key, r -> 1, Integer::sum));
+            Map<String, Integer> bySource = records.stream().collect(Collectors.toMap(ConsumerRecord::key,
+                    r -> io.frameguard.testing.ScoreJson.frames(r.value()).size(), Integer::sum));
             assertThat(bySource).isEqualTo(expected);
         }
     }

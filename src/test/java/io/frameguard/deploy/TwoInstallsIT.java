@@ -70,14 +70,16 @@ class TwoInstallsIT {
                 for (String prefix : List.of("a", "b")) {
                     try (TopicReader scores = new TopicReader(bootstrap, prefix + ".scores");
                             TopicReader anomalies = new TopicReader(bootstrap, prefix + ".anomalies")) {
-                        List<ConsumerRecord<String, byte[]>> scored = scores.readUntil(r -> r.size() >= sent, WAIT);
+                        List<ConsumerRecord<String, byte[]>> scored = scores.readUntil(
+                                r -> io.frameguard.testing.ScoreJson.frames(r).size() >= sent, WAIT);
                         Set<String> frames = new HashSet<>();
-                        scored.forEach(r -> frames.add(frameId(r)));
+                        List<com.fasterxml.jackson.databind.JsonNode> frameScores = io.frameguard.testing.ScoreJson.frames(scored);
+                        frameScores.forEach(s -> frames.add(frameId(s)));
                         assertThat(scored).as("install %s writes its scores as %s", prefix, prefix.equals("b") ? "JSON" : "binary")
                                 .allSatisfy(r -> assertThat(r.value()[0]).isEqualTo(prefix.equals("b") ? (byte) '{'
-                                        : io.frameguard.events.ScoreSerde.BINARY_V1));
+                                        : io.frameguard.events.ScoreSerde.BINARY_BATCH));
                         assertThat(frames).as("install %s scored every frame once", prefix).hasSize(sent);
-                        assertThat(scored).hasSize(sent);
+                        assertThat(frameScores).hasSize(sent);
                         List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(r -> sources(r).size() == SOURCES, WAIT);
                         assertThat(sources(events)).as("install %s reports the spike of every source", prefix).hasSize(SOURCES);
                     }
@@ -152,8 +154,8 @@ class TwoInstallsIT {
         return sent;
     }
 
-    private static String frameId(ConsumerRecord<String, byte[]> score) {
-        com.fasterxml.jackson.databind.JsonNode frame = io.frameguard.testing.ScoreJson.tree(score.value()).get("frame");
+    private static String frameId(com.fasterxml.jackson.databind.JsonNode score) {
+        com.fasterxml.jackson.databind.JsonNode frame = score.get("frame");
         return frame.get("partition").asText() + "/" + frame.get("offset").asText();
     }
 

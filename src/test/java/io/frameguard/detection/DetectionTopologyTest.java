@@ -10,6 +10,7 @@ import io.frameguard.events.FrameRef;
 import io.frameguard.events.Incident;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Picture;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Signature;
@@ -19,6 +20,7 @@ import io.frameguard.streams.TopologyProducer;
 import io.frameguard.testing.DetectorDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.kafka.streams.TestInputTopic;
@@ -39,7 +41,7 @@ class DetectionTopologyTest {
     private TopologyTestDriver driver;
     @TempDir
     Path stateDir;
-    private TestInputTopic<String, ScoreRecord> scores;
+    private TestInputTopic<String, ScoreBatch> scores;
     private TestOutputTopic<String, AnomalyEvent> anomalies;
     private SimpleMeterRegistry registry;
     private long offset;
@@ -65,8 +67,8 @@ class DetectionTopologyTest {
 
     private void score(String source, double score, String version, double modelThreshold) {
         long o = offset++;
-        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, score, modelThreshold, version, null,
-                List.of(new ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100));
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, score, modelThreshold, version, null,
+                List.of(new ChannelError(2, "temp", score * 10, 0.6)), null, 1, 100)));
     }
 
     /** A normal frame of a source whose scores are the model's validation scores times {@code gain}. */
@@ -77,8 +79,8 @@ class DetectionTopologyTest {
     /** A score with the model's validation median, as the scorer sends it. */
     private void withMedian(String source, double score) {
         long o = offset++;
-        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
-                1005 + o, score, BASE, "m1", null, List.of(), null, 1, 100, null, null, ThresholdPolicyTest.MEDIAN));
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, score, BASE, "m1", null, List.of(), null, 1, 100, null, null, ThresholdPolicyTest.MEDIAN)));
     }
 
     private final Random random = new Random(3);
@@ -86,6 +88,47 @@ class DetectionTopologyTest {
     private double threshold(String source) {
         KeyValueStore<String, SourceState> store = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
         return store.get(source).threshold();
+    }
+
+    @Test
+    void aRecordOfSeveralFramesIsJudgedAsTheSameFramesOneRecordEach() throws Exception {
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 2, 3));
+        final int SWAP = 250;
+        // the same stream for two sources: one frame per record, and records of up to 16 frames as the scorer writes them
+        List<ScoreRecord> alone = new ArrayList<>();
+        List<ScoreRecord> together = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            double score = i % 37 == 5 || i % 37 == 6 || i % 91 == 40 ? 4.0 + i % 3 : ThresholdPolicyTest.validationScore(random);
+            String version = i < SWAP ? "m1" : "m2"; // a model swap on the way
+            for (var e : java.util.Map.of("alone", alone, "together", together).entrySet()) {
+                e.getValue().add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, e.getKey(), new FrameRef("frames", 0, i), 10_000 + 3L * i, 20_000,
+                        score, BASE, version, (i % 10) / 10.0, List.of(new ChannelError(2, "temp", score, 0.6)), null, 16, 100, null, null,
+                        ThresholdPolicyTest.MEDIAN));
+            }
+        }
+        alone.forEach(s -> scores.pipeInput("alone", ScoreBatch.of(s), s.captureTimestamp()));
+        for (int from = 0; from < together.size(); ) {
+            int n = 1 + from % 16; // records of 1 to 16 frames, breaking where a model swap is too
+            List<ScoreRecord> part = new ArrayList<>(together.subList(from, Math.min(from < SWAP ? SWAP : together.size(), from + n)));
+            scores.pipeInput("together", new ScoreBatch(part), part.get(part.size() - 1).captureTimestamp());
+            from += part.size();
+        }
+        List<org.apache.kafka.streams.test.TestRecord<String, AnomalyEvent>> events = anomalies.readRecordsToList();
+        List<org.apache.kafka.streams.test.TestRecord<String, AnomalyEvent>> ofAlone = events.stream().filter(e -> e.key().equals("alone")).toList();
+        List<org.apache.kafka.streams.test.TestRecord<String, AnomalyEvent>> ofTogether =
+                events.stream().filter(e -> e.key().equals("together")).toList();
+        assertThat(ofAlone).hasSizeGreaterThan(10);
+        assertThat(ofTogether).hasSameSizeAs(ofAlone);
+        for (int i = 0; i < ofAlone.size(); i++) {
+            assertThat(ofTogether.get(i).value()).usingRecursiveComparison().ignoringFields("source", "detectedTimestamp", "incident.firstSeen")
+                    .isEqualTo(ofAlone.get(i).value());
+            // each event is timestamped with its frame, not with the record that carried it
+            assertThat(ofTogether.get(i).timestamp()).isEqualTo(ofTogether.get(i).value().captureTimestamp());
+        }
+        assertThat(threshold("together")).isEqualTo(threshold("alone"));
+        KeyValueStore<String, io.frameguard.drift.DriftState> drift = driver.getKeyValueStore(TopologyProducer.DRIFT_STORE);
+        assertThat(drift.get("together")).usingRecursiveComparison().withEqualsForType(Double::equals, Double.class) // NaN: no window yet
+                .isEqualTo(drift.get("alone"));
     }
 
     @Test
@@ -196,8 +239,8 @@ class DetectionTopologyTest {
     private void anomaly(String source, float[] signature, byte errorByte) {
         long o = offset++;
         Picture picture = new Picture(1, 1, 1, 1f, new byte[] {errorByte}, 0f, 1f, new byte[] {0});
-        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
-                1005 + o, 5 * BASE, BASE, "m1", null, List.of(), null, 1, 100, new Signature("test-4", signature), picture));
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, 5 * BASE, BASE, "m1", null, List.of(), null, 1, 100, new Signature("test-4", signature), picture)));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.events.DriftEvent;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -12,6 +13,7 @@ import io.frameguard.streams.TopologyProducer;
 import io.frameguard.testing.DetectorDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.kafka.streams.TestInputTopic;
@@ -32,7 +34,7 @@ class DriftTopologyTest {
     private DetectorDriver driver;
     @TempDir
     Path stateDir;
-    private TestInputTopic<String, ScoreRecord> scores;
+    private TestInputTopic<String, ScoreBatch> scores;
     private TestOutputTopic<String, DriftEvent> drift;
     private SimpleMeterRegistry registry;
     private long offset;
@@ -56,13 +58,38 @@ class DriftTopologyTest {
         for (int i = 0; i < n; i++) {
             long o = offset++;
             double rank = from + (to - from) * random.nextDouble();
-            scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, 0.1, 1.0, version,
-                    rank, List.of(), null, 1, 100));
+            scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, 0.1, 1.0, version,
+                    rank, List.of(), null, 1, 100)));
         }
     }
 
     private double psiGauge(String source) {
         return registry.get("frameguard.drift.psi").tag("source", source).gauge().value();
+    }
+
+    @Test
+    void aRecordOfSeveralFramesGivesTheDriftEventsOfTheSameFramesOneRecordEach() {
+        List<ScoreRecord> alone = new ArrayList<>();
+        List<ScoreRecord> together = new ArrayList<>();
+        for (int i = 0; i < 4 * WINDOW; i++) {
+            boolean drifting = i >= WINDOW && i < 3 * WINDOW; // windows 2 and 3 rank high: one episode, then recovery
+            double rank = drifting ? 0.9 + 0.1 * random.nextDouble() : random.nextDouble();
+            for (var e : java.util.Map.of("alone", alone, "together", together).entrySet()) {
+                e.getValue().add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, e.getKey(), new FrameRef("frames", 0, i), 1000 + i, 5000, 0.1,
+                        1.0, "v1", rank, List.of(), null, 16, 100));
+            }
+        }
+        alone.forEach(s -> scores.pipeInput("alone", ScoreBatch.of(s)));
+        for (int from = 0; from < together.size(); ) {
+            int n = 1 + (from * 7) % 16; // records of 1 to 16 frames: windows end inside records
+            scores.pipeInput("together", new ScoreBatch(together.subList(from, Math.min(together.size(), from + n))));
+            from += n;
+        }
+        List<DriftEvent> events = drift.readValuesToList();
+        List<DriftEvent> ofAlone = events.stream().filter(e -> e.source().equals("alone")).toList();
+        List<DriftEvent> ofTogether = events.stream().filter(e -> e.source().equals("together")).toList();
+        assertThat(ofAlone).extracting(DriftEvent::status).containsExactly(DriftEvent.DRIFT, DriftEvent.RECOVERED);
+        assertThat(ofTogether).usingRecursiveComparison().ignoringFields("source", "detectedTimestamp").isEqualTo(ofAlone);
     }
 
     @Test

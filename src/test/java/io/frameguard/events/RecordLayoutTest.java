@@ -20,7 +20,7 @@ class RecordLayoutTest {
                 1.5, 0.9, "m1", 0.97, List.of(new ChannelError(2, "ch2", 20.4, 0.78)), null, 256, 900);
         Topics inJson = Topics.named("frames", "scores", "anomalies", "dlq", "drift", "verdicts", "memory", "history",
                 ScoreSerde.Format.JSON);
-        JsonNode json = JSON.readTree(inJson.scores().serialize(s));
+        JsonNode json = JSON.readTree(inJson.scores().serialize(ScoreBatch.of(s)));
         assertThat(json.get("schemaVersion").asInt()).isEqualTo(2);
         assertThat(json.at("/frame/topic").asText()).isEqualTo("frames");
         assertThat(json.at("/frame/partition").asInt()).isEqualTo(3);
@@ -31,7 +31,7 @@ class RecordLayoutTest {
         assertThat(json.has("v")).isFalse();
         assertThat(json.has("top")).isFalse();
         assertThat(json.has("offset")).isFalse();
-        assertThat(TOPICS.scores().deserialize(inJson.scores().serialize(s))).isEqualTo(s);
+        assertThat(TOPICS.scores().deserialize(inJson.scores().serialize(ScoreBatch.of(s)))).isEqualTo(ScoreBatch.of(s));
     }
 
     @Test
@@ -39,7 +39,7 @@ class RecordLayoutTest {
         String v1 = "{\"v\":1,\"source\":\"pump-2\",\"topic\":\"frames\",\"partition\":3,\"offset\":641,\"captureTs\":1000,"
                 + "\"scoredTs\":1011,\"score\":1.5,\"modelThreshold\":0.9,\"modelVersion\":\"m1\",\"validationRank\":0.97,"
                 + "\"top\":[{\"index\":2,\"name\":\"ch2\",\"error\":20.4,\"share\":0.78}],\"batchSize\":256,\"inferenceMicros\":900}";
-        ScoreRecord s = TOPICS.scores().deserialize(v1.getBytes(StandardCharsets.UTF_8));
+        ScoreRecord s = TOPICS.scores().deserialize(v1.getBytes(StandardCharsets.UTF_8)).scores().get(0);
         assertThat(s.schemaVersion()).isEqualTo(1);
         assertThat(s.frame()).isEqualTo(new FrameRef("frames", 3, 641));
         assertThat(s.frame().id()).isEqualTo("frames/3/641");

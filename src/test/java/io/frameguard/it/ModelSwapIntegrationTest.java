@@ -129,11 +129,10 @@ class ModelSwapIntegrationTest {
                 load.join(10_000);
 
                 int expected = sent.size();
-                List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= expected, WAIT);
-                all = scores.drain(Duration.ofSeconds(2));
+                scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= expected, WAIT);
+                List<JsonNode> all = io.frameguard.testing.ScoreJson.frames(scores.drain(Duration.ofSeconds(2)));
                 Map<Integer, TreeMap<Long, String>> byPartition = new HashMap<>();
-                for (ConsumerRecord<String, byte[]> r : all) {
-                    JsonNode s = io.frameguard.testing.ScoreJson.tree(r.value());
+                for (JsonNode s : all) {
                     String previous = byPartition.computeIfAbsent(s.at("/frame/partition").asInt(), p -> new TreeMap<>())
                             .put(s.at("/frame/offset").asLong(), s.get("modelVersion").asText());
                     assertThat(previous).as("second score for %s", s).isNull();
@@ -236,7 +235,7 @@ class ModelSwapIntegrationTest {
     }
 
     private static String versionOf(ConsumerRecord<String, byte[]> r) {
-        return io.frameguard.testing.ScoreJson.tree(r.value()).get("modelVersion").asText();
+        return io.frameguard.testing.ScoreJson.last(r.value()).get("modelVersion").asText();
     }
 
     private double metric(String name) {

@@ -62,7 +62,8 @@ class RetrainingIntegrationTest {
             assertThat(registry.read().active().get("test").version()).as("the service started from the registry").isEqualTo("test-42");
             int sent = produceFrames(bootstrap, 0);
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
-                assertThat(scores.readUntil(r -> r.size() >= sent, WAIT)).hasSize(sent);
+                assertThat(io.frameguard.testing.ScoreJson.frames(scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= sent, WAIT)))
+                        .hasSize(sent);
             }
             int reported;
             try (TopicReader anomalies = new TopicReader(bootstrap, "anomalies")) {
@@ -103,7 +104,7 @@ class RetrainingIntegrationTest {
                     .extract().asString()).contains("frameguard_model_info{version=\"" + version + "\"}"));
             int more = produceFrames(bootstrap, STEPS);
             try (TopicReader scores = new TopicReader(bootstrap, "scores")) {
-                List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> r.size() >= sent + more
+                List<ConsumerRecord<String, byte[]>> all = scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= sent + more
                         && version.equals(versionOf(r.get(r.size() - 1))), WAIT);
                 assertThat(versionOf(all.get(all.size() - 1))).isEqualTo(version);
             }
@@ -208,7 +209,7 @@ class RetrainingIntegrationTest {
     }
 
     private static String versionOf(ConsumerRecord<String, byte[]> r) {
-        return io.frameguard.testing.ScoreJson.tree(r.value()).get("modelVersion").asText();
+        return io.frameguard.testing.ScoreJson.last(r.value()).get("modelVersion").asText();
     }
 
     /** {@value #STEPS} steps of each source, with a spike on every source at one step; returns frames sent. */

@@ -101,7 +101,7 @@ class WindowPipelineIntegrationTest {
 
         List<AnomalyEvent> events = new ArrayList<>();
         try (TopicReader scores = new TopicReader(bootstrap, "scores"); TopicReader anomalies = new TopicReader(bootstrap, "anomalies")) {
-            scores.readUntil(r -> r.size() >= sent.size(), WAIT);
+            scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= sent.size(), WAIT);
             // the detector follows the scores: give it time to judge the last ones
             for (ConsumerRecord<String, byte[]> r : anomalies.drain(Duration.ofSeconds(10))) {
                 events.add(Topics.defaults().anomalies().deserialize(r.value()));

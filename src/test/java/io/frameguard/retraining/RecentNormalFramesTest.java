@@ -3,6 +3,7 @@ package io.frameguard.retraining;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.events.Verdict;
@@ -12,6 +13,7 @@ import io.frameguard.frames.FrameShape;
 import io.frameguard.testing.KafkaTestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -32,6 +34,7 @@ class RecentNormalFramesTest {
     private static final Topics TOPICS = Topics.defaults();
     private static final int FRAMES = 50;
     private static final int DIM = 4;
+    private static final int SCORES_PER_RECORD = 8;
 
     @Test
     void framesMarkedFalseAlarmsAreTrainedOnAndOtherReportsAreNot() throws Exception {
@@ -42,15 +45,20 @@ class RecentNormalFramesTest {
             }
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
+                List<ScoreRecord> scores = new ArrayList<>();
                 for (int i = 0; i < FRAMES; i++) {
                     float[] frame = {i, i, i, i};
                     ProducerRecord<String, byte[]> r = new ProducerRecord<>(TOPICS.frames().name(), 0, 1000L + i, "pump-1",
                             FrameEncoding.json(frame));
                     RecordMetadata md = producer.send(r).get();
-                    producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, 1000L + i, "pump-1",
-                            TOPICS.scores().serialize(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1",
-                                    new FrameRef(TOPICS.frames().name(), 0, md.offset()), 1000L + i, 1001L + i, 0.1, 1.0, "m1",
-                                    0.5, List.of(), null, 1, 10)))).get();
+                    scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef(TOPICS.frames().name(), 0, md.offset()),
+                            1000L + i, 2000L, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10));
+                }
+                // as the scorer writes them: several frames of the source in one record
+                for (int from = 0; from < FRAMES; from += SCORES_PER_RECORD) {
+                    List<ScoreRecord> batch = scores.subList(from, Math.min(FRAMES, from + SCORES_PER_RECORD));
+                    producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, 2000L, "pump-1",
+                            TOPICS.scores().serialize(new ScoreBatch(batch)))).get();
                 }
                 for (long offset : List.of(10L, 20L, 30L)) {
                     producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + offset, "pump-1",
@@ -74,6 +82,17 @@ class RecentNormalFramesTest {
             System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
             assertThat(firstValues(all)).contains(10f).doesNotContain(20f, 30f);
             assertThat(sample.summary()).contains("1 of those marked false alarms");
+
+            // at most maxFrames scores are read, the newest, though records hold several
+            RecentNormalFrames.Sample newest = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
+                    20, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(newest.scored()).isEqualTo(20);
+            assertThat(newest.kept()).isEqualTo(19); // frame 30 is reported
+            float[] rows = new float[newest.kept() * DIM];
+            System.arraycopy(newest.train().values(), 0, rows, 0, newest.train().rows() * DIM);
+            System.arraycopy(newest.holdout(), 0, rows, newest.train().rows() * DIM, newest.holdoutRows() * DIM);
+            assertThat(firstValues(rows)).allMatch(v -> v >= FRAMES - 20).doesNotContain(30f);
         }
     }
 

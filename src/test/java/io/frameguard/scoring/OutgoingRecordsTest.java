@@ -3,16 +3,23 @@ package io.frameguard.scoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.frameguard.events.DeadLetterHeaders;
+import io.frameguard.events.FrameRef;
+import io.frameguard.events.Picture;
+import io.frameguard.events.ScoreRecord;
+import io.frameguard.events.ScoreSerde;
 import io.frameguard.events.Topics;
 import io.frameguard.frames.FetchedBytes;
 import io.frameguard.frames.FrameDecodeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
+/** What the scorer writes: its scores grouped per source and partition, within the largest record; dead letters cut to fit. */
 class OutgoingRecordsTest {
 
     private static final int MAX = 1_048_000;
@@ -31,6 +38,68 @@ class OutgoingRecordsTest {
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
         var h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static ConsumerRecord<byte[], ByteBuffer> frameOf(byte[] key, int partition, long offset, long timestamp) {
+        return new ConsumerRecord<>("frames", partition, offset, timestamp, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                0, 4, key, FetchedBytes.within(new byte[] {1, 2, 3, 4}), new org.apache.kafka.common.header.internals.RecordHeaders(),
+                java.util.Optional.empty());
+    }
+
+    private static ScoreRecord scoreOf(ConsumerRecord<byte[], ByteBuffer> f, Picture picture) {
+        return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, new String(f.key(), StandardCharsets.UTF_8), FrameRef.of(f), f.timestamp(), 5_000,
+                0.01 * f.offset(), 0.5, "m1", 0.5, null, null, 64, 900, null, picture, 0.1);
+    }
+
+    @Test
+    void aSourcesScoresOfABatchGoInOneRecordPerFramesPartitionInTheOrderRead() {
+        byte[] a = "line-a".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "line-b".getBytes(StandardCharsets.UTF_8);
+        // two keys that are not UTF-8 and read as the same text: different sources all the same
+        byte[] odd1 = {(byte) 0xff};
+        byte[] odd2 = {(byte) 0xfe};
+        List<ConsumerRecord<byte[], ByteBuffer>> frames = List.of(frameOf(a, 0, 10, 100), frameOf(b, 1, 11, 300), frameOf(a, 0, 12, 90),
+                frameOf(a, 2, 13, 95), frameOf(odd1, 0, 14, 80), frameOf(odd2, 0, 15, 70), frameOf(b, 1, 16, 200), frameOf(a, 0, 17, -1));
+        List<ScoreRecord> scores = frames.stream().map(f -> scoreOf(f, null)).toList();
+        List<ProducerRecord<byte[], byte[]>> out = RECORDS.scores(frames, scores);
+        assertThat(out).extracting(r -> new String(r.key(), StandardCharsets.ISO_8859_1) + ":"
+                        + Topics.defaults().scores().deserialize(r.value()).scores().stream().map(s -> s.frame().offset()).toList() + "@"
+                        + r.timestamp())
+                .containsExactly("line-a:[10, 12, 17]@100", "line-b:[11, 16]@300", "line-a:[13]@95", "\u00ff:[14]@80", "\u00fe:[15]@70");
+        assertThat(out).allSatisfy(r -> assertThat(r.topic()).isEqualTo(Topics.defaults().scores().name()));
+    }
+
+    @Test
+    void aSourcesScoresAreSplitWhereARecordWouldPassTheLargestRecord() {
+        int max = 65_536;
+        OutgoingRecords records = new OutgoingRecords(Topics.defaults(), max);
+        byte[] key = "camera-1".getBytes(StandardCharsets.UTF_8);
+        byte[] pixels = new byte[64 * 64];
+        Picture picture = new Picture(64, 64, 1, 1f, pixels, 0f, 1f, pixels, null, pixels);
+        List<ConsumerRecord<byte[], ByteBuffer>> frames = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            frames.add(frameOf(key, 0, i, 1000 + i));
+        }
+        List<ScoreRecord> scores = frames.stream().map(f -> scoreOf(f, f.offset() % 2 == 0 ? picture : null)).toList();
+        List<ProducerRecord<byte[], byte[]>> out = records.scores(frames, scores);
+        assertThat(out).hasSizeGreaterThan(1);
+        List<Long> offsets = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> r : out) {
+            assertThat(OutgoingRecords.size(r.key(), r.value(), r.headers())).isLessThanOrEqualTo(max);
+            Topics.defaults().scores().deserialize(r.value()).scores().forEach(s -> offsets.add(s.frame().offset()));
+        }
+        assertThat(offsets).isEqualTo(java.util.stream.LongStream.range(0, 40).boxed().toList());
+    }
+
+    @Test
+    void inJsonEachFrameHasItsOwnRecord() {
+        OutgoingRecords json = new OutgoingRecords(Topics.named("frames", "scores", "anomalies", "dlq", "drift", "verdicts", "memory",
+                "history", ScoreSerde.Format.JSON), MAX);
+        byte[] a = "line-a".getBytes(StandardCharsets.UTF_8);
+        List<ConsumerRecord<byte[], ByteBuffer>> frames = List.of(frameOf(a, 0, 10, 100), frameOf(a, 0, 11, 101));
+        List<ProducerRecord<byte[], byte[]>> out = json.scores(frames, frames.stream().map(f -> scoreOf(f, null)).toList());
+        assertThat(out).hasSize(2).allSatisfy(r -> assertThat(r.value()[0]).isEqualTo((byte) '{'));
+        assertThat(out).extracting(ProducerRecord::timestamp).containsExactly(100L, 101L);
     }
 
     @Test

@@ -135,9 +135,10 @@ class ScorerWorkerTest {
         Set<String> deadLettered = new HashSet<>();
         for (ProducerRecord<byte[], byte[]> r : out.producer.history()) {
             if (r.topic().equals(TOPICS.scores().name())) {
-                ScoreRecord s = TOPICS.scores().deserialize(r.value());
-                assertThat(s.score()).as("score of %s", s.frame().id()).isFinite();
-                assertThat(scored.add(s.frame().id())).isTrue();
+                for (ScoreRecord s : TOPICS.scores().deserialize(r.value()).scores()) {
+                    assertThat(s.score()).as("score of %s", s.frame().id()).isFinite();
+                    assertThat(scored.add(s.frame().id())).isTrue();
+                }
             } else {
                 assertThat(r.topic()).isEqualTo(TOPICS.dlq().name());
                 assertThat(header(r, DeadLetterHeaders.ERROR_REASON)).isEqualTo(FrameDecodeException.NON_FINITE_SCORE);
@@ -166,8 +167,9 @@ class ScorerWorkerTest {
         List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
             if (rec.topic().equals(TOPICS.scores().name())) {
-                ScoreRecord s = TOPICS.scores().deserialize(rec.value());
-                assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
+                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                }
             } else {
                 deadLetters.add(rec);
             }
@@ -206,8 +208,9 @@ class ScorerWorkerTest {
         int deadLetters = 0;
         for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
             if (rec.topic().equals(TOPICS.scores().name())) {
-                ScoreRecord s = TOPICS.scores().deserialize(rec.value());
-                assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
+                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                }
             } else {
                 deadLetters++;
             }
@@ -438,8 +441,9 @@ class ScorerWorkerTest {
             Set<String> frames = new HashSet<>();
             for (ProducerRecord<byte[], byte[]> r : committed) {
                 assertThat(r.topic()).isEqualTo(TOPICS.scores().name());
-                ScoreRecord s = TOPICS.scores().deserialize(r.value());
-                assertThat(frames.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                for (ScoreRecord s : TOPICS.scores().deserialize(r.value()).scores()) {
+                    assertThat(frames.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                }
             }
             assertThat(frames).hasSize(2 * FRAMES_PER_PARTITION);
             assertThat(committedOffsets(producer)).containsEntry(P0, new OffsetAndMetadata(FRAMES_PER_PARTITION))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.drift.DriftPolicy;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.metrics.FrameguardMetrics;
@@ -55,7 +56,7 @@ class IdleSourceExpiryBrokerTest {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TOPICS, new ThresholdPolicy(0.02, 0.5, 2.0, 1, 1),
                     DriftPolicy.defaults(), EXPIRY, new FrameguardMetrics(new SimpleMeterRegistry(), 10)), p);
-            try (KafkaProducer<String, ScoreRecord> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+            try (KafkaProducer<String, ScoreBatch> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     TOPICS.scores().keySerde().serializer(), TOPICS.scores().valueSerde().serializer());
                     TopicReader thresholds = new TopicReader(bootstrap, APP + "-" + TopologyProducer.THRESHOLD_STORE + "-changelog");
                     TopicReader drift = new TopicReader(bootstrap, APP + "-" + TopologyProducer.DRIFT_STORE + "-changelog")) {
@@ -83,9 +84,9 @@ class IdleSourceExpiryBrokerTest {
         return changelog.stream().anyMatch(r -> source.equals(r.key()) && r.value() == null);
     }
 
-    private static void send(KafkaProducer<String, ScoreRecord> producer, String source, long offset) throws Exception {
-        producer.send(new ProducerRecord<>(TOPICS.scores().name(), source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source,
+    private static void send(KafkaProducer<String, ScoreBatch> producer, String source, long offset) throws Exception {
+        producer.send(new ProducerRecord<>(TOPICS.scores().name(), source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source,
                 new FrameRef("frames", 0, offset), System.currentTimeMillis(), System.currentTimeMillis(), 0.5, 1.0, "m1", 0.5,
-                List.of(), null, 1, 100))).get();
+                List.of(), null, 1, 100)))).get();
     }
 }

@@ -7,6 +7,7 @@ import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.drift.DriftPolicy;
 import io.frameguard.drift.DriftState;
 import io.frameguard.events.FrameRef;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.metrics.FrameguardMetrics;
 import io.frameguard.testing.DetectorDriver;
@@ -36,7 +37,7 @@ class IdleSourceExpiryTest {
         try (DetectorDriver detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.5, 0.5, 2.0, 1, 1),
                 DriftPolicy.defaults(), EXPIRY, new FrameguardMetrics(meters, 10))) {
             TopologyTestDriver driver = detector.driver();
-            TestInputTopic<String, ScoreRecord> scores = detector.input(DetectorDriver.TOPICS.scores());
+            TestInputTopic<String, ScoreBatch> scores = detector.input(DetectorDriver.TOPICS.scores());
             KeyValueStore<String, SourceState> thresholds = driver.getKeyValueStore(TopologyProducer.THRESHOLD_STORE);
             KeyValueStore<String, DriftState> drift = driver.getKeyValueStore(TopologyProducer.DRIFT_STORE);
 
@@ -75,9 +76,9 @@ class IdleSourceExpiryTest {
         assertThat(IdleSourceExpiry.sweepInterval(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(1));
     }
 
-    private void score(TestInputTopic<String, ScoreRecord> scores, String source, double score) {
+    private void score(TestInputTopic<String, ScoreBatch> scores, String source, double score) {
         long o = offset++;
-        scores.pipeInput(source, new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
-                1005 + o, score, 1.0, "m1", 0.5, List.of(), null, 1, 100, null, null, 0.5));
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, score, 1.0, "m1", 0.5, List.of(), null, 1, 100, null, null, 0.5)));
     }
 }

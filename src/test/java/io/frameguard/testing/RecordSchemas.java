@@ -108,8 +108,16 @@ public final class RecordSchemas {
 
     /** Fails unless {@code json} is a valid record of schema {@code name} (strictly: no property it does not name). */
     public static void assertValid(String name, byte[] record) {
-        // a binary score record is checked in its JSON form (ScoreJson), as a consumer writing JSON would see it
-        byte[] json = name.equals("score") ? ScoreJson.of(record) : record;
+        // a binary score record is checked in its JSON form (ScoreJson: each of its frames' scores), as a consumer
+        // writing JSON would see it
+        if (name.equals("score")) {
+            ScoreJson.jsonOf(record).forEach(frame -> assertValidJson(name, frame));
+        } else {
+            assertValidJson(name, record);
+        }
+    }
+
+    private static void assertValidJson(String name, byte[] json) {
         JsonSchema schema = STRICT.computeIfAbsent(name, RecordSchemas::strict);
         try {
             Set<ValidationMessage> problems = schema.validate(JSON.readTree(json));

@@ -14,6 +14,7 @@ import io.frameguard.bench.E2eReport.RateResult;
 import io.frameguard.bench.E2eReport.Result;
 import io.frameguard.bench.E2eReport.Shape;
 import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
 import io.frameguard.local.LocalKafka;
@@ -201,7 +202,7 @@ final class E2eMeasure {
             // inference), and from then until a read_committed reader has it (produce, commit, fetch)
             Histogram toScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
             Histogram scoredToRead = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
-            Serde<ScoreRecord> scoreSerde = Topics.SCORE_SERDE;
+            Serde<ScoreBatch> scoreSerde = Topics.SCORE_SERDE;
             AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
             AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
             AtomicLong scoredInWindow = new AtomicLong();
@@ -215,25 +216,26 @@ final class E2eMeasure {
                         var polled = c.poll(Duration.ofMillis(100));
                         long now = System.currentTimeMillis();
                         for (ConsumerRecord<byte[], byte[]> r : polled) {
-                            boolean score = r.topic().equals(run.scores());
-                            if (score) {
-                                totalScored.incrementAndGet();
+                            if (r.topic().equals(run.scores())) {
+                                // a score record holds one or more frames of a source: each counts with its own capture time
+                                for (ScoreRecord s : scoreSerde.deserializer().deserialize(r.topic(), r.value()).scores()) {
+                                    totalScored.incrementAndGet();
+                                    if (s.captureTimestamp() < measureFrom.get() || s.captureTimestamp() >= measureUntil.get()) {
+                                        continue;
+                                    }
+                                    scoreLatency.recordValue(Math.max(0, now - s.captureTimestamp()));
+                                    toScored.recordValue(Math.max(0, s.scoredTimestamp() - s.captureTimestamp()));
+                                    scoredToRead.recordValue(Math.max(0, now - s.scoredTimestamp()));
+                                    scoredInWindow.incrementAndGet();
+                                }
+                                continue;
                             }
-                            // the record timestamp is the frame's (the scorer and the detector keep it)
+                            // the event's record timestamp is its frame's (the detector keeps it)
                             if (r.timestamp() < measureFrom.get() || r.timestamp() >= measureUntil.get()) {
                                 continue;
                             }
-                            long latency = Math.max(0, now - r.timestamp());
-                            if (score) {
-                                scoreLatency.recordValue(latency);
-                                long scoredTs = scoreSerde.deserializer().deserialize(r.topic(), r.value()).scoredTimestamp();
-                                toScored.recordValue(Math.max(0, scoredTs - r.timestamp()));
-                                scoredToRead.recordValue(Math.max(0, now - scoredTs));
-                                scoredInWindow.incrementAndGet();
-                            } else {
-                                eventLatency.recordValue(latency);
-                                eventsInWindow.incrementAndGet();
-                            }
+                            eventLatency.recordValue(Math.max(0, now - r.timestamp()));
+                            eventsInWindow.incrementAndGet();
                         }
                         peakRss[0] = Math.max(peakRss[0], rssMiB(service.pid()));
                     }

@@ -52,14 +52,15 @@ final class FaultAccounting {
         long withoutModel = 0;
         Map<String, List<ScoreRecord>> bySource = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, TOPICS.scores().name())) {
-            ScoreRecord s = TOPICS.scores().deserialize(r.value());
-            scoreCount.merge(coordinate(s.frame().partition(), s.frame().offset()), 1, Integer::sum);
-            if (s.modelVersion() == null) {
-                withoutModel++;
-            } else {
-                byModel.merge(s.modelVersion(), 1L, Long::sum);
+            for (ScoreRecord s : TOPICS.scores().deserialize(r.value()).scores()) {
+                scoreCount.merge(coordinate(s.frame().partition(), s.frame().offset()), 1, Integer::sum);
+                if (s.modelVersion() == null) {
+                    withoutModel++;
+                } else {
+                    byModel.merge(s.modelVersion(), 1L, Long::sum);
+                }
+                bySource.computeIfAbsent(s.source(), x -> new ArrayList<>()).add(s);
             }
-            bySource.computeIfAbsent(s.source(), x -> new ArrayList<>()).add(s);
         }
         long scored = scoreCount.keySet().stream().filter(c -> NORMAL.equals(kindAt.get(c))).count();
         long duplicateScores = scoreCount.values().stream().mapToLong(n -> n - 1).sum();

@@ -496,8 +496,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
                 plain.modelVersion(), plain.validationRank(), plain.topChannels(), plain.region(), plain.batchSize(),
                 plain.inferenceMicros(), new io.frameguard.events.Signature(with.card().signature().kind(), signature), picture);
         var serializer = io.frameguard.events.Topics.SCORE_SERDE.serializer();
-        return new Cost(rates[0][COST_ROUNDS / 2], rates[1][COST_ROUNDS / 2], rates[2][COST_ROUNDS / 2], serializer.serialize("scores", plain).length,
-                serializer.serialize("scores", candidate).length);
+        return new Cost(rates[0][COST_ROUNDS / 2], rates[1][COST_ROUNDS / 2], rates[2][COST_ROUNDS / 2], serializer.serialize("scores", io.frameguard.events.ScoreBatch.of(plain)).length,
+                serializer.serialize("scores", io.frameguard.events.ScoreBatch.of(candidate)).length);
     }
 
     private Path freshDir(String name) throws java.io.IOException {
