@@ -37,26 +37,22 @@ groups and Streams state carry on); else the full name. `helm template` cannot l
 
 {{/*
 How the scorer writes score records (frameguard.topics.scores-format): topics.scoresFormat; else, on an upgrade, what
-the running install writes (its ConfigMap's FRAMEGUARD_TOPICS_SCORES_FORMAT), except "json" for an install whose
-detectors cannot read this release's binary records: one from before the setting (its detectors read JSON only) or
-one whose ConfigMap lacks the annotation frameguard.io/scores-encoding "2" (its binary records held one frame each,
-and its detectors would skip this release's during the rolling update); else "binary". `helm template` cannot look:
-it renders "binary".
+the running install writes (its ConfigMap's FRAMEGUARD_TOPICS_SCORES_FORMAT, or "json" for an install from before the
+setting, whose detectors read JSON only); else "binary". And "json", whatever topics.scoresFormat says, for an upgrade
+of an install whose ConfigMap lacks the annotation frameguard.io/scores-encoding "2": its detectors read binary
+records of one frame each and would skip this release's (several frames each) during the rolling update; the next
+upgrade, from this release, writes what is set. `helm template` cannot look: it renders the setting or "binary".
 */}}
 {{- define "frameguard.scoresFormat" -}}
-{{- if .Values.topics.scoresFormat }}
-{{- .Values.topics.scoresFormat }}
-{{- else }}
-{{- $running := "" }}
+{{- $format := .Values.topics.scoresFormat }}
 {{- if .Release.IsUpgrade }}
 {{- $cm := lookup "v1" "ConfigMap" .Release.Namespace (include "frameguard.fullname" .) }}
 {{- if $cm }}
-{{- $running = get (default dict $cm.data) "FRAMEGUARD_TOPICS_SCORES_FORMAT" | default "json" }}
-{{- if ne (get (default dict $cm.metadata.annotations) "frameguard.io/scores-encoding") "2" }}{{ $running = "json" }}{{ end }}
+{{- if not $format }}{{ $format = get (default dict $cm.data) "FRAMEGUARD_TOPICS_SCORES_FORMAT" | default "json" }}{{ end }}
+{{- if ne (get (default dict $cm.metadata.annotations) "frameguard.io/scores-encoding") "2" }}{{ $format = "json" }}{{ end }}
 {{- end }}
 {{- end }}
-{{- default "binary" $running }}
-{{- end }}
+{{- default "binary" $format }}
 {{- end }}
 
 {{- define "frameguard.chart" -}}

@@ -152,8 +152,10 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         IncidentPolicy.OpenIncident incident = null;
         boolean incidentChanged = false;
         for (ScoreRecord s : batch.scores()) {
-            if (s.modelVersion() == null || !Double.isFinite(s.score())) {
-                continue; // a score that is no number says nothing about the source (the scorer dead-letters such frames)
+            if (s.modelVersion() == null || s.frame() == null || !Double.isFinite(s.score())) {
+                // a score that is no number says nothing about the source (the scorer dead-letters such frames); one
+                // without its frame (not the scorer's) could not name its event
+                continue;
             }
             if (!judged) {
                 state = store.get(source);

@@ -73,8 +73,15 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
     private static final int HAS_RECONSTRUCTION = 1 << 1;
     private static final int PICTURE_FLAGS = HAS_WINDOW_CHANNELS | HAS_RECONSTRUCTION;
 
-    /** Everything of a frame's part but its strings and arrays, with room to spare. */
-    private static final int FIXED_BYTES = 128;
+    /**
+     * Everything of a frame's part but its strings and arrays, with room to spare: at most 129 bytes with every varint
+     * at its longest (ScoreSerdeTest checks the bound against records of extreme values).
+     */
+    private static final int FIXED_BYTES = 160;
+    /** The fewest bytes a frame's part takes (flags, offset, capture time, score, channel count). */
+    private static final int MIN_FRAME_BYTES = 11;
+    /** The fewest bytes a top channel takes (index, absent name, error, share). */
+    private static final int MIN_CHANNEL_BYTES = 18;
 
     private static final JsonSerde<ScoreRecord> JSON_SERDE = new JsonSerde<>(ScoreRecord.class);
     private static final JsonSerde<ScoreRecord[]> JSON_ARRAY_SERDE = new JsonSerde<>(ScoreRecord[].class);
@@ -156,6 +163,9 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
 
     private static byte[] binary(List<ScoreRecord> scores) {
         ScoreRecord first = scores.get(0);
+        if (first.source() == null) {
+            throw new IllegalArgumentException("a binary score record needs its source");
+        }
         int size = 0;
         for (ScoreRecord r : scores) {
             if (!sharesBatch(first, r)) {
@@ -163,6 +173,12 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
                         + "partition, model, scoring time and predictor call: " + first.frame() + " and " + r.frame() + " do not");
             }
             size += sizeBound(r);
+        }
+        for (int i = 1; first.frame() != null && i < scores.size(); i++) {
+            if (scores.get(i).frame().offset() <= scores.get(i - 1).frame().offset() || first.frame().offset() < 0) {
+                throw new IllegalArgumentException("the frames of a binary score record are in offset order: "
+                        + scores.get(i - 1).frame() + " before " + scores.get(i).frame());
+            }
         }
         byte[] frameTopic = first.frame() == null ? null : utf8(first.frame().topic());
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -253,12 +269,15 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         try {
             ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
             int shared = flags(b.get(), SHARED_FLAGS);
-            String source = string(b);
+            String source = required(string(b), "source");
             String frameTopic = null;
             int partition = 0;
             if ((shared & HAS_FRAME) != 0) {
-                frameTopic = string(b);
+                frameTopic = required(string(b), "frames topic");
                 partition = ByteUtils.readVarint(b);
+                if (partition < 0) {
+                    throw new IllegalArgumentException("partition " + partition);
+                }
             }
             long scored = b.getLong();
             double threshold = b.getDouble();
@@ -266,7 +285,7 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             Double median = (shared & HAS_MEDIAN) != 0 ? b.getDouble() : null;
             int batchSize = ByteUtils.readVarint(b);
             long inferenceMicros = ByteUtils.readVarlong(b);
-            int count = count(b, data.length);
+            int count = count(b, b.remaining() / MIN_FRAME_BYTES);
             if (count == 0) {
                 throw new IllegalArgumentException("no frames");
             }
@@ -277,16 +296,21 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
                 int flags = flags(b.get(), FRAME_FLAGS);
                 FrameRef frame = null;
                 if (frameTopic != null) {
-                    offset += ByteUtils.readVarlong(b);
+                    long delta = ByteUtils.readVarlong(b);
+                    // offsets as the scorer reads them: the first not negative, each after the one before
+                    if (n == 0 ? delta < 0 : delta <= 0) {
+                        throw new IllegalArgumentException("offset " + (n == 0 ? "" : "step ") + delta);
+                    }
+                    offset = Math.addExact(offset, delta);
                     frame = new FrameRef(frameTopic, partition, offset);
                 }
                 captured += ByteUtils.readVarlong(b);
                 double score = b.getDouble();
                 Double rank = (flags & HAS_RANK) != 0 ? b.getDouble() : null;
-                List<ChannelError> top = readChannels(b, data.length);
+                List<ChannelError> top = readChannels(b);
                 ImageRegion region = (flags & HAS_REGION) != 0 ? readRegion(b) : null;
-                Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b, data.length) : null;
-                Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b, data.length) : null;
+                Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b) : null;
+                Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b) : null;
                 scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, frame, captured, scored, score, threshold, version,
                         rank, top, region, batchSize, inferenceMicros, signature, picture, median));
             }
@@ -294,13 +318,21 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
                 throw new SerializationException(b.remaining() + " bytes left over after a binary score record on " + topic);
             }
             return new ScoreBatch(scores);
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
+        } catch (BufferUnderflowException | IllegalArgumentException | ArithmeticException e) {
             throw new SerializationException("truncated or corrupt binary score record on " + topic, e);
         }
     }
 
-    private static List<ChannelError> readChannels(ByteBuffer b, int limit) {
-        int channels = count(b, limit);
+    private static String required(String s, String what) {
+        if (s == null) {
+            throw new IllegalArgumentException("no " + what);
+        }
+        return s;
+    }
+
+    /** Counts and lengths are checked against the bytes left, so a corrupt one cannot make a large allocation. */
+    private static List<ChannelError> readChannels(ByteBuffer b) {
+        int channels = count(b, b.remaining() / MIN_CHANNEL_BYTES);
         List<ChannelError> top = channels == 0 ? null : new ArrayList<>(channels);
         for (int i = 0; i < channels; i++) {
             top.add(new ChannelError(ByteUtils.readVarint(b), string(b), b.getDouble(), b.getDouble()));
@@ -308,9 +340,9 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         return top;
     }
 
-    private static Signature readSignature(ByteBuffer b, int limit) {
+    private static Signature readSignature(ByteBuffer b) {
         String kind = string(b);
-        float[] v = new float[count(b, limit / 4)];
+        float[] v = new float[count(b, b.remaining() / 4)];
         for (int i = 0; i < v.length; i++) {
             v[i] = b.getFloat();
         }
@@ -352,12 +384,12 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             double threshold = b.getDouble();
             String version = string(b);
             Double rank = (flags & HAS_RANK) != 0 ? b.getDouble() : null;
-            List<ChannelError> top = readChannels(b, data.length);
+            List<ChannelError> top = readChannels(b);
             ImageRegion region = (flags & HAS_REGION) != 0 ? readRegion(b) : null;
             int batchSize = ByteUtils.readVarint(b);
             long inferenceMicros = ByteUtils.readVarlong(b);
-            Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b, data.length) : null;
-            Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b, data.length) : null;
+            Signature signature = (flags & HAS_SIGNATURE) != 0 ? readSignature(b) : null;
+            Picture picture = (flags & HAS_PICTURE) != 0 ? readPicture(b) : null;
             Double median = (flags & HAS_MEDIAN) != 0 ? b.getDouble() : null;
             if (b.hasRemaining()) {
                 throw new SerializationException(b.remaining() + " bytes left over after a binary score record on " + topic);
@@ -369,18 +401,18 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         }
     }
 
-    private static Picture readPicture(ByteBuffer b, int limit) {
+    private static Picture readPicture(ByteBuffer b) {
         int width = ByteUtils.readVarint(b);
         int height = ByteUtils.readVarint(b);
         int channels = ByteUtils.readVarint(b);
         float errorScale = b.getFloat();
-        byte[] errors = bytes(b, limit);
+        byte[] errors = bytes(b);
         float frameMin = b.getFloat();
         float frameMax = b.getFloat();
-        byte[] frame = bytes(b, limit);
+        byte[] frame = bytes(b);
         int flags = flags(b.get(), PICTURE_FLAGS);
         Integer windowChannels = (flags & HAS_WINDOW_CHANNELS) != 0 ? ByteUtils.readVarint(b) : null;
-        byte[] reconstruction = (flags & HAS_RECONSTRUCTION) != 0 ? bytes(b, limit) : null;
+        byte[] reconstruction = (flags & HAS_RECONSTRUCTION) != 0 ? bytes(b) : null;
         return new Picture(width, height, channels, errorScale, errors, frameMin, frameMax, frame, windowChannels, reconstruction);
     }
 
@@ -410,12 +442,12 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         }
     }
 
-    private static byte[] bytes(ByteBuffer b, int limit) {
+    private static byte[] bytes(ByteBuffer b) {
         int n = ByteUtils.readVarint(b);
         if (n == 0) {
             return null;
         }
-        byte[] out = new byte[count(n - 1, limit)];
+        byte[] out = new byte[count(n - 1, b.remaining())];
         b.get(out);
         return out;
     }

@@ -48,6 +48,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class RecentNormalFrames {
 
+    /** The first step back from a partition's end reads its quota of frames divided by this in records. */
+    private static final int RECORDS_PER_STEP_DIVISOR = 16;
+
 
     /**
      * @param train frames to train on (older)
@@ -86,29 +89,49 @@ public final class RecentNormalFrames {
             List<TopicPartition> scoreParts = partitions(consumer, topics.scores().name());
             int quota = Math.max(1, maxFrames / scoreParts.size());
             Map<TopicPartition, Long> ends = consumer.endOffsets(scoreParts, timeout);
-            Map<TopicPartition, Long> starts = new HashMap<>();
             Map<TopicPartition, Long> begins = consumer.beginningOffsets(scoreParts, timeout);
-            for (TopicPartition tp : scoreParts) {
-                starts.put(tp, Math.max(begins.get(tp), ends.get(tp) - quota));
-            }
-            // A record holds one or more frames' scores: the newest quota frames of each scores partition are kept.
-            Map<Integer, ArrayDeque<ScoreRecord>> newest = new HashMap<>();
-            TopicRanges.read(consumer, starts, ends, timeout, r -> {
-                ScoreBatch batch = readOrNull(topics.scores(), r.value());
-                for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
-                    if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
-                        ArrayDeque<ScoreRecord> q = newest.computeIfAbsent(r.partition(), p -> new ArrayDeque<>());
-                        q.addLast(s);
-                        if (q.size() > quota) {
-                            q.removeFirst();
-                        }
+            // A record holds one or more frames' scores (a source's frames of a scorer batch): each partition's newest
+            // quota frames are read back from its end in steps that double, so a partition of large records is not
+            // read far past what it needs. Each frame as {frames partition, offset, capture time}, newest step first.
+            Map<TopicPartition, ArrayDeque<List<long[]>>> steps = new HashMap<>();
+            Map<TopicPartition, Integer> found = new HashMap<>();
+            Map<TopicPartition, Long> from = new HashMap<>(ends);
+            long step = Math.max(1, quota / RECORDS_PER_STEP_DIVISOR);
+            while (true) {
+                Map<TopicPartition, Long> starts = new HashMap<>();
+                Map<TopicPartition, Long> until = new HashMap<>();
+                for (TopicPartition tp : scoreParts) {
+                    if (found.getOrDefault(tp, 0) < quota && from.get(tp) > begins.get(tp)) {
+                        starts.put(tp, Math.max(begins.get(tp), from.get(tp) - step));
+                        until.put(tp, from.get(tp));
                     }
                 }
-            });
-            for (ArrayDeque<ScoreRecord> q : newest.values()) {
-                for (ScoreRecord s : q) {
-                    scoredByPartition.computeIfAbsent(s.frame().partition(), p -> new TreeMap<>())
-                            .put(s.frame().offset(), s.captureTimestamp());
+                if (starts.isEmpty()) {
+                    break;
+                }
+                Map<TopicPartition, List<long[]>> read = new HashMap<>();
+                TopicRanges.read(consumer, starts, until, timeout, r -> {
+                    ScoreBatch batch = readOrNull(topics.scores(), r.value());
+                    for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
+                        if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
+                            read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>())
+                                    .add(new long[] {s.frame().partition(), s.frame().offset(), s.captureTimestamp()});
+                        }
+                    }
+                });
+                for (TopicPartition tp : starts.keySet()) {
+                    List<long[]> frames = read.getOrDefault(tp, List.of());
+                    steps.computeIfAbsent(tp, x -> new ArrayDeque<>()).addFirst(frames);
+                    found.merge(tp, frames.size(), Integer::sum);
+                    from.put(tp, starts.get(tp));
+                }
+                step *= 2;
+            }
+            for (ArrayDeque<List<long[]>> partition : steps.values()) {
+                List<long[]> all = new ArrayList<>();
+                partition.forEach(all::addAll);
+                for (long[] f : all.subList(Math.max(0, all.size() - quota), all.size())) {
+                    scoredByPartition.computeIfAbsent((int) f[0], p -> new TreeMap<>()).put(f[1], f[2]);
                     scored[0]++;
                 }
             }

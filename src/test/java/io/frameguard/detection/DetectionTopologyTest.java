@@ -91,6 +91,16 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void aScoreWithoutItsFrameIsSkippedAndTheSourceGoesOn() throws Exception {
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        // not the scorer's: written by hand without frame coordinates, far above the threshold
+        scores.pipeInput("pump-9", ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-9", null, 1000, 1005, 50.0, BASE, "m1",
+                null, List.of(), null, 1, 100)));
+        score("pump-9", 5.0);
+        assertThat(anomalies.readValuesToList()).singleElement().satisfies(e -> assertThat(e.score()).isEqualTo(5.0));
+    }
+
+    @Test
     void aRecordOfSeveralFramesIsJudgedAsTheSameFramesOneRecordEach() throws Exception {
         start(new ThresholdPolicy(0.0, 0.5, 2.0, 2, 3));
         final int SWAP = 250;

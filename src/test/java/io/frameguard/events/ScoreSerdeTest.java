@@ -95,6 +95,42 @@ class ScoreSerdeTest {
     }
 
     @Test
+    void aRecordWithoutItsSourceOrWithFramesOutOfOrderIsNeitherWrittenNorRead() {
+        ScoreRecord noSource = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, null, SENSOR.frame(), 0, 0, 0, 0, "m", null, null, null, 0, 0);
+        assertThatThrownBy(() -> BINARY.serialize("scores", ScoreBatch.of(noSource))).isInstanceOf(IllegalArgumentException.class);
+        ScoreRecord later = withOffset(SENSOR, SENSOR.frame().offset() + 5);
+        assertThatThrownBy(() -> BINARY.serialize("scores", ScoreBatch.of(later, SENSOR))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("offset order");
+        assertThatThrownBy(() -> BINARY.serialize("scores", ScoreBatch.of(SENSOR, SENSOR))).isInstanceOf(IllegalArgumentException.class);
+        // the same frame twice, forged: refused when read (it would be judged twice)
+        byte[] two = BINARY.serialize("scores", ScoreBatch.of(SENSOR, withOffset(SENSOR, SENSOR.frame().offset() + 1)));
+        byte[] one = BINARY.serialize("scores", ScoreBatch.of(SENSOR));
+        int second = one.length; // the second frame's part starts where a one-frame record ends (the counts are one byte)
+        assertThat(two[second + 1]).as("the second frame's offset step, 1 in zig-zag").isEqualTo((byte) 2);
+        byte[] forged = two.clone();
+        forged[second + 1] = 0; // its offset step: 0
+        assertThatThrownBy(() -> BINARY.deserialize("scores", forged)).isInstanceOf(SerializationException.class);
+    }
+
+    @Test
+    void theSizeBoundHoldsForExtremeValues() {
+        ScoreRecord extreme = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "\uD83D\uDE00".repeat(10), new FrameRef("\uD83D\uDE00", Integer.MAX_VALUE,
+                Long.MAX_VALUE), Long.MIN_VALUE, Long.MIN_VALUE, -0.0, Double.NaN, "\u00e9".repeat(7), 1.0,
+                List.of(new ChannelError(Integer.MIN_VALUE, "\uD83D\uDE00", 1, 1), new ChannelError(Integer.MAX_VALUE, null, 0, 0)),
+                new ImageRegion(Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE, 1, 1, 1), Integer.MIN_VALUE,
+                Long.MIN_VALUE, new Signature("\uD83D\uDE00", new float[3]), IMAGE.picture(), 1.0);
+        for (ScoreRecord r : List.of(extreme, SENSOR, IMAGE, minimal())) {
+            assertThat(BINARY.serialize("scores", ScoreBatch.of(r)).length).isLessThanOrEqualTo(ScoreSerde.sizeBound(r));
+        }
+    }
+
+    private static ScoreRecord withOffset(ScoreRecord r, long offset) {
+        return new ScoreRecord(r.schemaVersion(), r.source(), new FrameRef(r.frame().topic(), r.frame().partition(), offset),
+                r.captureTimestamp(), r.scoredTimestamp(), r.score(), r.modelThreshold(), r.modelVersion(), r.validationRank(),
+                r.topChannels(), r.region(), r.batchSize(), r.inferenceMicros(), r.signature(), r.picture(), r.modelMedian());
+    }
+
+    @Test
     void recordsOfEncodingOneAreStillRead() {
         ScoreRecord sensor = BINARY.deserialize("scores", HexFormat.of().parseHex(V1_SENSOR)).scores().get(0);
         assertThat(sensor).usingRecursiveComparison().isEqualTo(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-2",
@@ -131,7 +167,8 @@ class ScoreSerdeTest {
 
     @Test
     void everyTruncationOrCorruptionIsASerializationError() {
-        for (byte[] whole : List.of(BINARY.serialize("scores", ScoreBatch.of(IMAGE)), BINARY.serialize("scores", ScoreBatch.of(SENSOR, SENSOR)),
+        for (byte[] whole : List.of(BINARY.serialize("scores", ScoreBatch.of(IMAGE)),
+                BINARY.serialize("scores", ScoreBatch.of(SENSOR, withOffset(SENSOR, SENSOR.frame().offset() + 3))),
                 HexFormat.of().parseHex(V1_IMAGE))) {
             for (int n = 1; n < whole.length; n++) {
                 byte[] cut = Arrays.copyOf(whole, n);
@@ -179,7 +216,7 @@ class ScoreSerdeTest {
     }
 
     private static ScoreRecord minimal() {
-        return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, null, new FrameRef("f", 0, 0), 0, 0, 0, 0, null, null, List.of(), null, 0, 0, null, null,
+        return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0, 0, null, null, List.of(), null, 0, 0, null, null,
                 null);
     }
 
