@@ -167,18 +167,20 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             throw new IllegalArgumentException("a binary score record needs its source");
         }
         int size = 0;
+        long previous = -1; // the first offset is not negative, each after the one before: as the reader checks them
         for (ScoreRecord r : scores) {
             if (!sharesBatch(first, r)) {
                 throw new IllegalArgumentException("the scores of one binary record must share source, frames topic and "
                         + "partition, model, scoring time and predictor call: " + first.frame() + " and " + r.frame() + " do not");
             }
-            size += sizeBound(r);
-        }
-        for (int i = 1; first.frame() != null && i < scores.size(); i++) {
-            if (scores.get(i).frame().offset() <= scores.get(i - 1).frame().offset() || first.frame().offset() < 0) {
-                throw new IllegalArgumentException("the frames of a binary score record are in offset order: "
-                        + scores.get(i - 1).frame() + " before " + scores.get(i).frame());
+            if (r.frame() != null) {
+                if (r.frame().offset() <= previous) {
+                    throw new IllegalArgumentException("the frames of a binary score record are in offset order, each once: "
+                            + r.frame() + " after offset " + previous);
+                }
+                previous = r.frame().offset();
             }
+            size += sizeBound(r);
         }
         byte[] frameTopic = first.frame() == null ? null : utf8(first.frame().topic());
         ByteBuffer b = ByteBuffer.allocate(size);

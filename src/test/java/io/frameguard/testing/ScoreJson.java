@@ -32,7 +32,8 @@ public final class ScoreJson {
             }
             return out;
         }
-        for (JsonNode n : tree(value).isArray() ? tree(value) : List.of(tree(value))) {
+        JsonNode read = tree(value);
+        for (JsonNode n : read.isArray() ? read : List.of(read)) {
             try {
                 out.add(MAPPER.writeValueAsBytes(n));
             } catch (IOException e) {
