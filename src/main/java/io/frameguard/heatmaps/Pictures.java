@@ -28,19 +28,15 @@ public final class Pictures {
         int width = image == null ? dim : image.width();
         int height = image == null ? 1 : image.height();
         int block = block(image, dim);
+        if (block == 1 && width > 0 && height > 0) {
+            return unreduced(image, width, height, values, valueOffset, errors, errorOffset);
+        }
         int w = ceilDiv(width, block);
         int h = ceilDiv(height, block);
         float[] frame = reduceFrame(image, dim, values, valueOffset);
         float[] error = new float[w * h];
         for (int y = 0; y < height; y++) {
             int row = errorOffset + y * width;
-            if (block == 1) { // each cell one value
-                for (int x = 0; x < width; x++) {
-                    float e = finite(errors[row + x]);
-                    error[y * width + x] = e > 0f ? e : 0f;
-                }
-                continue;
-            }
             int cells = (y / block) * w;
             for (int x0 = 0, cell = cells; x0 < width; x0 += block, cell++) { // one block of the row per cell
                 float e = error[cell];
@@ -55,6 +51,33 @@ public final class Pictures {
         float scale = Math.max(0f, max(error));
         return new Picture(w, h, image == null ? 1 : image.channels(), scale, quantise(error, 0f, scale), min, max,
                 quantise(frame, min, max));
+    }
+
+    /**
+     * {@link #of} where each cell is one value: quantised straight from the frame and its error map, each read twice
+     * (once for its range, once to quantise), with 0 for any value that is not finite.
+     */
+    private static Picture unreduced(ImageGeometry image, int width, int height, float[] values, int valueOffset, float[] errors,
+            int errorOffset) {
+        int frameValues = width * height * (image == null ? 1 : image.channels());
+        float min = 0f;
+        float max = 1f;
+        if (image == null) {
+            min = Float.POSITIVE_INFINITY;
+            max = Float.NEGATIVE_INFINITY;
+            for (int i = valueOffset, end = valueOffset + frameValues; i < end; i++) {
+                float v = finite(values[i]);
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        float scale = 0f; // negative errors count as none
+        for (int i = errorOffset, end = errorOffset + width * height; i < end; i++) {
+            scale = Math.max(scale, finite(errors[i]));
+        }
+        return new Picture(width, height, image == null ? 1 : image.channels(), scale,
+                quantise(errors, errorOffset, width * height, 0f, scale, true), min, max,
+                quantise(values, valueOffset, frameValues, min, max, true));
     }
 
     /**
@@ -161,14 +184,24 @@ public final class Pictures {
 
     /** Each value's byte between {@code min} (0) and {@code max} ({@link Picture#QUANTA}), clamped; all 0 when they meet. */
     private static byte[] quantise(float[] v, float min, float max) {
-        byte[] out = new byte[v.length];
+        return quantise(v, 0, v.length, min, max, false);
+    }
+
+    /**
+     * {@link #quantise(float[], float, float)} of the {@code n} values from {@code from}; with {@code nonFiniteAsZero},
+     * a value that is not finite counts as 0 (as a frame's own values do in its picture), otherwise NaN gives 0 and an
+     * infinity the nearest end.
+     */
+    private static byte[] quantise(float[] v, int from, int n, float min, float max, boolean nonFiniteAsZero) {
+        byte[] out = new byte[n];
         float span = max - min;
         if (!(span > 0)) {
             return out;
         }
         float quantaPerUnit = Picture.QUANTA / span;
-        for (int i = 0; i < v.length; i++) {
-            float q = (v[i] - min) * quantaPerUnit;
+        for (int i = 0; i < n; i++) {
+            float value = v[from + i];
+            float q = ((nonFiniteAsZero ? finite(value) : value) - min) * quantaPerUnit;
             out[i] = (byte) (int) ((q < 0f ? 0f : q > Picture.QUANTA ? Picture.QUANTA : q) + 0.5f); // to nearest (NaN: 0)
         }
         return out;

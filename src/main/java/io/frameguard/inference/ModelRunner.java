@@ -328,32 +328,43 @@ public final class ModelRunner implements AutoCloseable {
 
     /**
      * Fills {@code top} with the indices of the largest of {@code n} values from {@code from}, largest first (the earlier
-     * of equal values first); returns how many it filled. A value is looked at twice only when it beats the k-th so far.
+     * of equal values first); returns how many it filled. Once {@code top} is full, a value costs one comparison with
+     * the k-th so far unless it beats it (a frame has thousands of channels and three are kept).
      */
-    private static int largest(float[] values, int from, int n, int[] top) {
-        int k = top.length;
-        int filled = 0;
-        float kth = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) {
-            float e = values[from + c];
-            if (filled == k && !(e > kth)) {
-                continue;
-            }
-            int pos = filled < k ? filled++ : k;
-            while (pos > 0 && values[from + top[pos - 1]] < e) {
-                if (pos < k) {
-                    top[pos] = top[pos - 1];
-                }
-                pos--;
-            }
-            if (pos < k) {
-                top[pos] = c;
-            }
-            if (filled == k) {
+    static int largest(float[] values, int from, int n, int[] top) {
+        int k = Math.min(top.length, n);
+        for (int c = 0; c < k; c++) {
+            insert(values, from, top, c, c);
+        }
+        if (k == 0) {
+            return 0;
+        }
+        float kth = values[from + top[k - 1]];
+        for (int i = from + k, end = from + n; i < end; i++) {
+            if (values[i] > kth) { // NaN never does
+                insert(values, from, top, k, i - from);
                 kth = values[from + top[k - 1]];
             }
         }
-        return filled;
+        return k;
+    }
+
+    /**
+     * Puts value {@code c} among the first {@code filled} indices of {@code top} (largest first, after those at least
+     * as large); when {@code top} is full its last index drops out.
+     */
+    private static void insert(float[] values, int from, int[] top, int filled, int c) {
+        float e = values[from + c];
+        int pos = Math.min(filled, top.length);
+        while (pos > 0 && values[from + top[pos - 1]] < e) {
+            if (pos < top.length) {
+                top[pos] = top[pos - 1];
+            }
+            pos--;
+        }
+        if (pos < top.length) {
+            top[pos] = c;
+        }
     }
 
     /** Turns the error maps of {@code rows} frames into scores with their explanations. */
@@ -373,20 +384,24 @@ public final class ModelRunner implements AutoCloseable {
         // windows (channels x steps, time-major): a channel's error is its mean over the steps, named by its channel
         int channelCount = aggregation.channels();
         int steps = aggregation.steps();
-        float[] perChannel = new float[channelCount];
+        float[] perChannel = steps == 1 ? null : new float[channelCount];
         int k = Math.min(TOP_CHANNELS, channelCount);
         int[] top = new int[k];
         for (int r = 0; r < rows; r++) {
-            double sum = aggregation.channelErrors(errors, r * width, perChannel);
-            int filled = largest(perChannel, 0, channelCount, top);
+            // a frame of one step is its own channel errors: read in place, not copied
+            float[] row = steps == 1 ? errors : perChannel;
+            int from = steps == 1 ? r * width : 0;
+            double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount)
+                    : aggregation.channelErrors(errors, r * width, perChannel);
+            int filled = largest(row, from, channelCount, top);
             List<ChannelError> channels = new ArrayList<>(k);
             for (int i = 0; i < filled; i++) {
                 int c = top[i];
-                double e = perChannel[c];
+                double e = row[from + c];
                 double share = sum > 0 ? e * steps / sum : 0;
                 channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c, e, share));
             }
-            double score = aggregation.score(perChannel, sum);
+            double score = aggregation.score(row, from, sum);
             out.add(new ScoredFrame(score, rank(score), channels, null, null));
         }
         return out;

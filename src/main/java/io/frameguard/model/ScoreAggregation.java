@@ -69,7 +69,10 @@ public final class ScoreAggregation {
         return steps;
     }
 
-    /** Fills {@code out} (length {@link #channels()}) with the row's channel errors; returns the row's sum. */
+    /**
+     * Fills {@code out} (length {@link #channels()}) with the row's channel errors; returns the row's sum. A frame of
+     * one step ({@link #steps()} 1) is its own channel errors: a caller may read its row in place instead.
+     */
     public double channelErrors(float[] errors, int from, float[] out) {
         System.arraycopy(errors, from, out, 0, channels);
         if (steps == 1) {
@@ -91,10 +94,18 @@ public final class ScoreAggregation {
 
     /** The score of a row whose channel errors are {@code channelErrors} and whose errors sum to {@code sum}. */
     public double score(float[] channelErrors, double sum) {
+        return top == 0 ? sum / (channels * steps) : topMean(channelErrors, top);
+    }
+
+    /**
+     * The score of a row whose channel errors are {@link #channels()} values of {@code channelErrors} from {@code from}
+     * (a frame of one step: its own row of the error map, see {@link #channelErrors}) and whose errors sum to {@code sum}.
+     */
+    public double score(float[] channelErrors, int from, double sum) {
         if (top == 0) {
             return sum / (channels * steps);
         }
-        return topMean(channelErrors, top);
+        return topMean(channelErrors, from, channels, top);
     }
 
     /** The scores of {@code rows} rows of error maps. */
@@ -136,9 +147,15 @@ public final class ScoreAggregation {
      * frame the model cannot score is never taken for a normal one (the scorer dead-letters it).
      */
     static double topMean(float[] values, int k) {
+        return topMean(values, 0, values.length, k);
+    }
+
+    /** {@link #topMean(float[], int)} of the {@code n} values from {@code from}. */
+    static double topMean(float[] values, int from, int n, int k) {
         float[] best = new float[k];
         java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
-        for (float v : values) {
+        for (int i = from, end = from + n; i < end; i++) {
+            float v = values[i];
             if (Float.isNaN(v)) {
                 return Double.NaN;
             }

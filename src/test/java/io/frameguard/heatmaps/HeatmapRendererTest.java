@@ -85,6 +85,28 @@ class HeatmapRendererTest {
         assertThat(p.error(2)).isEqualTo(0.4f);
     }
 
+    /** Values that are not finite count as 0 in the range and in the picture; negative errors as none. */
+    @Test
+    void aSensorFramesPictureReadsItsRowInPlaceWithNonFiniteValuesAsZero() {
+        float[] values = {9f, 9f, Float.NaN, 4f, Float.POSITIVE_INFINITY, 2f};
+        float[] errors = {9f, -1f, Float.NaN, 0.5f, Float.NEGATIVE_INFINITY, 1f};
+        Picture p = Pictures.of(null, 4, values, 2, errors, 1);
+        assertThat(p.frameMin()).isEqualTo(0f);
+        assertThat(p.frameMax()).isEqualTo(4f);
+        assertThat(p.errorScale()).isEqualTo(0.5f);
+        assertThat(p.value(0)).isZero();
+        assertThat(p.value(1)).isEqualTo(4f);
+        assertThat(p.value(2)).isZero();
+        assertThat(p.value(3)).isCloseTo(2f, org.assertj.core.data.Offset.offset(0.02f));
+        assertThat(p.error(0)).isZero();
+        assertThat(p.error(1)).isZero();
+        assertThat(p.error(2)).isEqualTo(0.5f);
+        assertThat(p.error(3)).isZero();
+        Picture none = Pictures.of(null, 2, new float[] {3f, 3f}, 0, new float[] {-1f, Float.NaN}, 0);
+        assertThat(none.errorScale()).isZero();
+        assertThat(none.value(1)).isEqualTo(3f); // min and max meet
+    }
+
     @Test
     void aSensorFrameIsDrawnAsALineOverColumnsThatGlowWhereTheErrorIs() throws Exception {
         float[] values = new float[64];

@@ -1,7 +1,6 @@
 package io.frameguard.bench;
 
 import static io.frameguard.bench.ProcessStats.cpuSeconds;
-import static io.frameguard.bench.ProcessStats.threadCpu;
 
 import io.frameguard.frames.Float32FrameDecoder;
 import io.frameguard.frames.FrameDecodeException;
@@ -57,7 +56,7 @@ final class E2eBaselines {
 
     /** CPU seconds of this JVM's JIT compiler threads. */
     private static double compilerSeconds() {
-        return threadCpu(ProcessHandle.current().pid()).getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
+        return ProcessStats.jitSeconds(ProcessHandle.current().pid());
     }
 
     /**

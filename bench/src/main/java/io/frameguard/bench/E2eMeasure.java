@@ -7,13 +7,16 @@ import static io.frameguard.bench.FrameLoad.readCommitted;
 import static io.frameguard.bench.FrameLoad.sendAtRate;
 import static io.frameguard.bench.ProcessStats.busiest;
 import static io.frameguard.bench.ProcessStats.cpuSeconds;
+import static io.frameguard.bench.ProcessStats.jitSeconds;
 import static io.frameguard.bench.ProcessStats.rssMiB;
 import static io.frameguard.bench.ProcessStats.threadCpu;
 
+import io.frameguard.bench.E2eReport.Micros;
 import io.frameguard.bench.E2eReport.RateResult;
 import io.frameguard.bench.E2eReport.Result;
 import io.frameguard.bench.E2eReport.Shape;
 import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.ScoreBatch;
 import io.frameguard.events.ScoreRecord;
 import io.frameguard.events.Topics;
@@ -76,15 +79,19 @@ final class E2eMeasure {
         int total = warm + n;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up, %,d measured) ...%n", mode.label, total, warm, n);
         double brokerBeforeProduce = cpuSeconds(brokerPid);
+        double brokerJitBeforeProduce = jitSeconds(brokerPid);
         produceBacklog(bootstrap, run.frames(), sim, mode.contentType, total);
-        double brokerProduceMicros = (cpuSeconds(brokerPid) - brokerBeforeProduce) / total * 1e6;
-        double brokerFramesOnlyMicros = Double.NaN;
+        Micros brokerProduce = new Micros((cpuSeconds(brokerPid) - brokerBeforeProduce) / total * 1e6,
+                (jitSeconds(brokerPid) - brokerJitBeforeProduce) / total * 1e6);
+        Micros brokerFramesOnly = new Micros(Double.NaN, Double.NaN);
         double modelMicros = Double.NaN;
         if (baselines) {
             // the broker moving the frames alone: the same frames read once more by a plain consumer, nobody scoring
             double brokerBeforeRead = cpuSeconds(brokerPid);
+            double brokerJitBeforeRead = jitSeconds(brokerPid);
             E2eBaselines.readAll(bootstrap, run.frames(), total);
-            brokerFramesOnlyMicros = brokerProduceMicros + (cpuSeconds(brokerPid) - brokerBeforeRead) / total * 1e6;
+            brokerFramesOnly = new Micros(brokerProduce.all() + (cpuSeconds(brokerPid) - brokerBeforeRead) / total * 1e6,
+                    brokerProduce.jit() + (jitSeconds(brokerPid) - brokerJitBeforeRead) / total * 1e6);
             modelMicros = modelAlone.computeIfAbsent(run.model().dir() + "@" + run.predictBatch(), k -> {
                 try {
                     return E2eBaselines.modelMicrosPerFrame(run.model(), FrameLoad.pool(sim), run.predictBatch());
@@ -93,7 +100,7 @@ final class E2eMeasure {
                 }
             });
             System.out.printf(Locale.ROOT, "%s: broker CPU per frame to take the frames in and hand them to one reader: %.1f µs; "
-                    + "the model's own CPU per frame at batch %d: %.1f µs%n", mode.label, brokerFramesOnlyMicros, run.predictBatch(), modelMicros);
+                    + "the model's own CPU per frame at batch %d: %.1f µs%n", mode.label, brokerFramesOnly.all(), run.predictBatch(), modelMicros);
         }
         System.out.printf("%s: starting the service ...%n", mode.label);
         long peakRss = 0;
@@ -159,6 +166,8 @@ final class E2eMeasure {
                 double jit = threadsAtEnd.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0)
                         - threadsAtStart.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
                 double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
+                double brokerJit = threadCpu(brokerPid).getOrDefault(ProcessStats.COMPILER_THREADS, 0.0)
+                        - brokerThreadsAtStart.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
                 double seconds = Math.max(1, doneAt - startedAt) / 1000.0;
                 double measured = total - seenAtStart;
                 String threads = busiest(threadsAtEnd, threadsAtStart, 6) + String.format(Locale.ROOT,
@@ -167,7 +176,7 @@ final class E2eMeasure {
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
-                        jit / seconds, brokerCpu / seconds, threads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, null);
+                        jit / seconds, brokerCpu / seconds, brokerJit / seconds, threads, modelMicros, brokerProduce, brokerFramesOnly, null);
                 System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
                         result.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)",
                                 warm, result.coldFramesPerSecond()), threads);
@@ -202,7 +211,13 @@ final class E2eMeasure {
             // inference), and from then until a read_committed reader has it (produce, commit, fetch)
             Histogram toScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
             Histogram scoredToRead = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            // an event's latency in two parts: its frame's score latency, then the detector's share (from the reader
+            // having the score to it having the event); matched by the frame's topic, partition and offset
+            Histogram eventFrameScore = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram scoreToEvent = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Map<String, Long> scoreReadAt = new java.util.HashMap<>();
             Serde<ScoreBatch> scoreSerde = Topics.SCORE_SERDE;
+            Serde<AnomalyEvent> anomalySerde = Topics.ANOMALY_SERDE;
             AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
             AtomicLong measureUntil = new AtomicLong(Long.MAX_VALUE);
             AtomicLong scoredInWindow = new AtomicLong();
@@ -227,6 +242,7 @@ final class E2eMeasure {
                                     toScored.recordValue(Math.max(0, s.scoredTimestamp() - s.captureTimestamp()));
                                     scoredToRead.recordValue(Math.max(0, now - s.scoredTimestamp()));
                                     scoredInWindow.incrementAndGet();
+                                    scoreReadAt.put(s.frame().id(), now);
                                 }
                                 continue;
                             }
@@ -236,6 +252,12 @@ final class E2eMeasure {
                             }
                             eventLatency.recordValue(Math.max(0, now - r.timestamp()));
                             eventsInWindow.incrementAndGet();
+                            AnomalyEvent event = anomalySerde.deserializer().deserialize(r.topic(), r.value());
+                            Long scoreRead = event == null || event.frame() == null ? null : scoreReadAt.remove(event.frame().id());
+                            if (scoreRead != null) {
+                                eventFrameScore.recordValue(Math.max(0, scoreRead - r.timestamp()));
+                                scoreToEvent.recordValue(Math.max(0, now - scoreRead));
+                            }
                         }
                         peakRss[0] = Math.max(peakRss[0], rssMiB(service.pid()));
                     }
@@ -265,12 +287,14 @@ final class E2eMeasure {
             reader.join();
             double span = warmupSeconds + rateSeconds;
             RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
-                    eventLatency, peakRss[0], cpu / span, brokerCpu / span);
+                    eventLatency, eventFrameScore, scoreToEvent, peakRss[0], cpu / span, brokerCpu / span);
             System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
-                    + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms%n", rate, sentRate, r.scored(),
+                    + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms (%,d matched with their score: "
+                    + "their frame's score p99 %d ms, score to event p50/p99 %d/%d ms)%n", rate, sentRate, r.scored(),
                     scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
                     toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
-                    eventLatency.getValueAtPercentile(99));
+                    eventLatency.getValueAtPercentile(99), scoreToEvent.getTotalCount(), eventFrameScore.getValueAtPercentile(99),
+                    scoreToEvent.getValueAtPercentile(50), scoreToEvent.getValueAtPercentile(99));
             if (totalScored.get() < total) {
                 throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
             }

@@ -24,14 +24,16 @@ final class E2eReport {
      * the part of the service's CPU its JIT compiler threads spent (still compiling after the warm-up: start-up work,
      * which the model alone is measured without too).
      *
+     * {@code brokerCpuCores} likewise for the broker, {@code brokerJitCores} its JIT compilers' part.
+     *
      * <p>The same run's comparisons: {@code modelMicros}, the model's own CPU per frame (its predictor calls alone at the
-     * mode's batch size); {@code brokerProduceMicros}, the broker's CPU per frame while the backlog was produced;
-     * {@code brokerFramesOnlyMicros}, the broker's CPU per frame to take the frames in and hand them to one plain
+     * mode's batch size); {@code brokerProduce}, the broker's CPU per frame while the backlog was produced;
+     * {@code brokerFramesOnly}, the broker's CPU per frame to take the frames in and hand them to one plain
      * consumer, nobody scoring them; {@code bare}, the bare batched consumer on the same backlog (null where not run).
      */
     record Result(String mode, int frames, int warmupFrames, double seconds, double framesPerSecond, double coldFramesPerSecond,
-            long peakRssMiB, double cpuCores, double jitCores, double brokerCpuCores, String busiestThreads, double modelMicros,
-            double brokerProduceMicros, double brokerFramesOnlyMicros, E2eBaselines.BareResult bare) {
+            long peakRssMiB, double cpuCores, double jitCores, double brokerCpuCores, double brokerJitCores, String busiestThreads,
+            double modelMicros, Micros brokerProduce, Micros brokerFramesOnly, E2eBaselines.BareResult bare) {
 
         /** The service's CPU time per measured frame. */
         double serviceMicrosPerFrame() {
@@ -53,10 +55,15 @@ final class E2eReport {
             return brokerCpuCores / framesPerSecond * 1e6;
         }
 
+        /** The broker's CPU time per measured frame: in all, and its JIT compilers' part. */
+        Micros brokerPipeline() {
+            return new Micros(brokerMicrosPerFrame(), brokerJitCores / framesPerSecond * 1e6);
+        }
+
         /** This result with the bare consumer's run on the same backlog. */
         Result withBare(E2eBaselines.BareResult run) {
             return new Result(mode, frames, warmupFrames, seconds, framesPerSecond, coldFramesPerSecond, peakRssMiB, cpuCores,
-                    jitCores, brokerCpuCores, busiestThreads, modelMicros, brokerProduceMicros, brokerFramesOnlyMicros, run);
+                    jitCores, brokerCpuCores, brokerJitCores, busiestThreads, modelMicros, brokerProduce, brokerFramesOnly, run);
         }
 
         /** The service's CPU per frame over the model's own, both without their JIT compilers' CPU. */
@@ -64,14 +71,22 @@ final class E2eReport {
             return steadyServiceMicrosPerFrame() / modelMicros;
         }
 
-        /** The broker's whole work per frame with frameguard: taking the frame in, then everything the pipeline reads and writes for it. */
+        /**
+         * The broker's whole work per frame with frameguard, its JIT compilers' CPU left out as on every side of
+         * these ratios: taking the frame in, then everything the pipeline reads and writes for it.
+         */
         double brokerWorkMicros() {
-            return brokerProduceMicros + brokerMicrosPerFrame();
+            return brokerProduce.steady() + brokerPipeline().steady();
         }
 
-        /** The broker's work per frame with frameguard over its work to move the frames alone. */
+        /** The broker's work per frame with frameguard over its work to move the frames alone, both less JIT. */
         double brokerOverFramesOnly() {
-            return brokerWorkMicros() / brokerFramesOnlyMicros;
+            return brokerWorkMicros() / brokerFramesOnly.steady();
+        }
+
+        /** {@link #brokerOverFramesOnly} with the broker's JIT compilers' CPU counted on both sides. */
+        double brokerOverFramesOnlyWithJit() {
+            return (brokerProduce.all() + brokerPipeline().all()) / brokerFramesOnly.all();
         }
 
         /** frameguard's rate over the bare consumer's; NaN where that was not run. */
@@ -85,9 +100,25 @@ final class E2eReport {
         }
     }
 
-    /** One offered rate's result; latencies in ms, events = anomaly events received in the measured period. */
+    /**
+     * CPU µs per frame of one process over one phase: {@code all} of it and its JIT compilers' part ({@code jit}), which
+     * a process started for the benchmark still spends compiling after its warm-up and a long-running one does not.
+     */
+    record Micros(double all, double jit) {
+        double steady() {
+            return all - jit;
+        }
+    }
+
+    /**
+     * One offered rate's result; latencies in ms, events = anomaly events received in the measured period. An event's
+     * latency in two parts, over the events whose frame's score the reader had first (their count is
+     * {@code scoreToEvent}'s): its frame's score latency ({@code eventFrameScore}: until the reader had the frame's score)
+     * and the detector's share ({@code scoreToEvent}: from the reader having the score to it having the event).
+     */
     record RateResult(int offered, double sent, long scored, Histogram scoreLatency, Histogram toScored, Histogram scoredToRead,
-            long events, Histogram eventLatency, long peakRssMiB, double cpuCores, double brokerCpuCores) {}
+            long events, Histogram eventLatency, Histogram eventFrameScore, Histogram scoreToEvent, long peakRssMiB, double cpuCores,
+            double brokerCpuCores) {}
 
     /** What a run's throughput depends on besides the mode: scorer workers, partitions of the frames topic, floats per frame. */
     record Shape(int workers, int partitions, int dim) {}
@@ -112,13 +143,15 @@ final class E2eReport {
         t.append("\nPer frame against this run's baselines (CPU µs per frame; targets of issue #26: service ≤ 2× the model, "
                 + "broker ≤ 1.5× frames only, JSON ≥ 2× the bare consumer):\n\n"
                 + "| mode | service | of it JIT compiling | model alone | service less JIT / model "
-                + "| broker with frameguard (produce + pipeline) "
-                + "| broker, frames only (produce + one reader) | broker / frames only | bare consumer (frames/s) "
-                + "| bare consumer CPU per frame | frameguard / bare |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| broker with frameguard less JIT (produce + pipeline) | its JIT compiling besides "
+                + "| broker, frames only less JIT (produce + one reader) | its JIT compiling besides | broker / frames only, less JIT "
+                + "| the same with JIT | bare consumer (frames/s) "
+                + "| bare consumer CPU per frame | frameguard / bare |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | %.1f + %.1f | %.1f | %.2f | %s | %s | %s |%n", r.mode(),
-                    r.serviceMicrosPerFrame(), r.jitMicrosPerFrame(), r.modelMicros(), r.serviceOverModel(), r.brokerProduceMicros(), r.brokerMicrosPerFrame(),
-                    r.brokerFramesOnlyMicros(), r.brokerOverFramesOnly(),
+            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | %.1f + %.1f | %.1f + %.1f | %.1f | %.1f | %.2f | %.2f | %s | %s | %s |%n",
+                    r.mode(), r.serviceMicrosPerFrame(), r.jitMicrosPerFrame(), r.modelMicros(), r.serviceOverModel(),
+                    r.brokerProduce().steady(), r.brokerPipeline().steady(), r.brokerProduce().jit(), r.brokerPipeline().jit(),
+                    r.brokerFramesOnly().steady(), r.brokerFramesOnly().jit(), r.brokerOverFramesOnly(), r.brokerOverFramesOnlyWithJit(),
                     r.bare() == null ? "" : String.format(Locale.ROOT, "%,.0f", r.bare().framesPerSecond()),
                     r.bare() == null ? "" : String.format(Locale.ROOT, "%.1f", r.bare().microsPerFrame()),
                     r.bare() == null ? "" : String.format(Locale.ROOT, "%.2f", r.overBare())));
@@ -135,16 +168,23 @@ final class E2eReport {
     static String rateTable(List<RateResult> results) {
         StringBuilder t = new StringBuilder("| offered (frames/s) | sent (frames/s) | scored | score p50 (ms) | score p99 (ms) "
                 + "| score p99.9 (ms) | score max (ms) | until scored p50/p99 (ms) | scored to reader p50/p99 (ms) | anomaly events "
-                + "| event p50 (ms) | event p99 (ms) | event p99.9 (ms) | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| event p50 (ms) | event p99 (ms) | event p99.9 (ms) | events matched with their score "
+                + "| their frame scored p50/p99 (ms) | score to event p50/p99 (ms) "
+                + "| peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RateResult r : results) {
             Histogram s = r.scoreLatency();
             Histogram e = r.eventLatency();
-            t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %d / %d | %d / %d | %,d | %d | %d | %d | %,d | %.2f | %.2f |%n",
+            boolean matched = r.scoreToEvent().getTotalCount() > 0;
+            t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %d / %d | %d / %d | %,d | %d | %d | %d | %,d | %s | %s "
+                    + "| %,d | %.2f | %.2f |%n",
                     r.offered(), r.sent(), r.scored(), s.getValueAtPercentile(50), s.getValueAtPercentile(99),
                     s.getValueAtPercentile(99.9), s.getMaxValue(), r.toScored().getValueAtPercentile(50), r.toScored().getValueAtPercentile(99),
                     r.scoredToRead().getValueAtPercentile(50), r.scoredToRead().getValueAtPercentile(99), r.events(), e.getValueAtPercentile(50),
-                    e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+                    e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.scoreToEvent().getTotalCount(),
+                    matched ? r.eventFrameScore().getValueAtPercentile(50) + " / " + r.eventFrameScore().getValueAtPercentile(99) : "",
+                    matched ? r.scoreToEvent().getValueAtPercentile(50) + " / " + r.scoreToEvent().getValueAtPercentile(99) : "",
+                    r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
         return t.toString();
     }

@@ -348,7 +348,7 @@ public final class FaultBenchmark implements Callable<Integer> {
                 peakRss = Math.max(peakRss, ProcessStats.rssMiB(service.pid()));
                 if (caughtUp(admin, "frameguard-scorer", FaultStream.TOPICS.frames().name(), false)
                         && caughtUp(admin, "frameguard-detector", FaultStream.TOPICS.scores().name(), true)) {
-                    Thread.sleep(2000); // the detector's last commit interval (100 ms) and its events' transaction
+                    Thread.sleep(2000); // the detector's last commit interval and its events' transaction
                     return;
                 }
                 Thread.sleep(500);

@@ -41,10 +41,10 @@ final class ProcessStats {
         return cpuSeconds(Path.of("/proc/" + pid + "/stat"));
     }
 
-    /** CPU seconds of the process's threads since it started, grouped by name (digits dropped, so a pool counts as one). Linux only. */
     /** {@link #threadCpu}'s name for the JIT compiler threads (C1 and C2). */
     static final String COMPILER_THREADS = "C# CompilerThre";
 
+    /** CPU seconds of the process's threads since it started, grouped by name (digits dropped, so a pool counts as one). Linux only. */
     static Map<String, Double> threadCpu(long pid) {
         Map<String, Double> byName = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
@@ -60,6 +60,11 @@ final class ProcessStats {
             return Map.of();
         }
         return byName;
+    }
+
+    /** CPU seconds of the process's JIT compiler threads since it started. */
+    static double jitSeconds(long pid) {
+        return threadCpu(pid).getOrDefault(COMPILER_THREADS, 0.0);
     }
 
     /** The {@code top} thread groups with the most CPU between two {@link #threadCpu} readings: "name 12.3 s, ...". */
