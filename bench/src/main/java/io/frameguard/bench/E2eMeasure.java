@@ -216,6 +216,12 @@ final class E2eMeasure {
             Histogram eventFrameScore = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
             Histogram scoreToEvent = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
             Map<String, Long> scoreReadAt = new java.util.HashMap<>();
+            // the first seconds of the rate right after the backlog, while both JVMs' compilers still work on the paths
+            // a low rate takes: measured apart from the steady window at the end of the warm-up
+            Histogram startScoreLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            Histogram startEventLatency = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+            AtomicLong startFrom = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong startUntil = new AtomicLong(Long.MAX_VALUE);
             Serde<ScoreBatch> scoreSerde = Topics.SCORE_SERDE;
             Serde<AnomalyEvent> anomalySerde = Topics.ANOMALY_SERDE;
             AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
@@ -235,6 +241,9 @@ final class E2eMeasure {
                                 // a score record holds one or more frames of a source: each counts with its own capture time
                                 for (ScoreRecord s : scoreSerde.deserializer().deserialize(r.topic(), r.value()).scores()) {
                                     totalScored.incrementAndGet();
+                                    if (s.captureTimestamp() >= startFrom.get() && s.captureTimestamp() < startUntil.get()) {
+                                        startScoreLatency.recordValue(Math.max(0, now - s.captureTimestamp()));
+                                    }
                                     if (s.captureTimestamp() < measureFrom.get() || s.captureTimestamp() >= measureUntil.get()) {
                                         continue;
                                     }
@@ -247,6 +256,9 @@ final class E2eMeasure {
                                 continue;
                             }
                             // the event's record timestamp is its frame's (the detector keeps it)
+                            if (r.timestamp() >= startFrom.get() && r.timestamp() < startUntil.get()) {
+                                startEventLatency.recordValue(Math.max(0, now - r.timestamp()));
+                            }
                             if (r.timestamp() < measureFrom.get() || r.timestamp() >= measureUntil.get()) {
                                 continue;
                             }
@@ -269,13 +281,22 @@ final class E2eMeasure {
             double brokerCpuAtStart = cpuSeconds(brokerPid);
             long sent;
             double sentRate;
+            // the JIT's CPU over the measured window, cores: the service's, the broker's (the window is steady when small)
+            double[] jitAtMeasure = new double[2];
             try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 1)) {
+                long startAt = System.currentTimeMillis();
+                startUntil.set(startAt + TimeUnit.SECONDS.toMillis(Math.min(rateSeconds, warmupSeconds)));
+                startFrom.set(startAt);
                 sendAtRate(producer, run.frames(), sim, rate, warmupSeconds, 0);
+                jitAtMeasure[0] = jitSeconds(service.pid());
+                jitAtMeasure[1] = jitSeconds(brokerPid);
                 measureFrom.set(System.currentTimeMillis());
                 long t0 = System.nanoTime();
                 sent = sendAtRate(producer, run.frames(), sim, rate, rateSeconds, (long) rate * warmupSeconds);
                 sentRate = sent / ((System.nanoTime() - t0) / 1e9);
                 measureUntil.set(System.currentTimeMillis() + 1);
+                jitAtMeasure[0] = (jitSeconds(service.pid()) - jitAtMeasure[0]) / rateSeconds;
+                jitAtMeasure[1] = (jitSeconds(brokerPid) - jitAtMeasure[1]) / rateSeconds;
                 producer.flush();
             }
             long total = backlog + (long) rate * warmupSeconds + sent;
@@ -287,14 +308,17 @@ final class E2eMeasure {
             reader.join();
             double span = warmupSeconds + rateSeconds;
             RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
-                    eventLatency, eventFrameScore, scoreToEvent, peakRss[0], cpu / span, brokerCpu / span);
+                    eventLatency, eventFrameScore, scoreToEvent, new E2eReport.AfterStart(startScoreLatency, startEventLatency),
+                    jitAtMeasure[0], jitAtMeasure[1], peakRss[0], cpu / span, brokerCpu / span);
             System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
                     + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms (%,d matched with their score: "
-                    + "their frame's score p99 %d ms, score to event p50/p99 %d/%d ms)%n", rate, sentRate, r.scored(),
+                    + "their frame's score p99 %d ms, score to event p50/p99 %d/%d ms); JIT compiling in the window %.2f (service) "
+                    + "and %.2f (broker) cores; the first %d s after the backlog: score p99 %d ms, event p99 %d ms%n", rate, sentRate, r.scored(),
                     scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
                     toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
                     eventLatency.getValueAtPercentile(99), scoreToEvent.getTotalCount(), eventFrameScore.getValueAtPercentile(99),
-                    scoreToEvent.getValueAtPercentile(50), scoreToEvent.getValueAtPercentile(99));
+                    scoreToEvent.getValueAtPercentile(50), scoreToEvent.getValueAtPercentile(99), r.serviceJitCores(), r.brokerJitCores(),
+                    Math.min(rateSeconds, warmupSeconds), startScoreLatency.getValueAtPercentile(99), startEventLatency.getValueAtPercentile(99));
             if (totalScored.get() < total) {
                 throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
             }

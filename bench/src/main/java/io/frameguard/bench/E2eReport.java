@@ -114,11 +114,17 @@ final class E2eReport {
      * One offered rate's result; latencies in ms, events = anomaly events received in the measured period. An event's
      * latency in two parts, over the events whose frame's score the reader had first (their count is
      * {@code scoreToEvent}'s): its frame's score latency ({@code eventFrameScore}: until the reader had the frame's score)
-     * and the detector's share ({@code scoreToEvent}: from the reader having the score to it having the event).
+     * and the detector's share ({@code scoreToEvent}: from the reader having the score to it having the event). The
+     * measured window follows a warm-up at the offered rate; {@code afterStart} is the latency of its first seconds, right
+     * after the service's backlog, and {@code serviceJitCores}/{@code brokerJitCores} the two JVMs' compiler threads' CPU
+     * over the measured window (near zero when the window is steady).
      */
     record RateResult(int offered, double sent, long scored, Histogram scoreLatency, Histogram toScored, Histogram scoredToRead,
-            long events, Histogram eventLatency, Histogram eventFrameScore, Histogram scoreToEvent, long peakRssMiB, double cpuCores,
-            double brokerCpuCores) {}
+            long events, Histogram eventLatency, Histogram eventFrameScore, Histogram scoreToEvent, AfterStart afterStart,
+            double serviceJitCores, double brokerJitCores, long peakRssMiB, double cpuCores, double brokerCpuCores) {}
+
+    /** Latency of the frames offered in the first seconds of a rate, right after the service's start and backlog, ms. */
+    record AfterStart(Histogram scoreLatency, Histogram eventLatency) {}
 
     /** What a run's throughput depends on besides the mode: scorer workers, partitions of the frames topic, floats per frame. */
     record Shape(int workers, int partitions, int dim) {}
@@ -170,21 +176,23 @@ final class E2eReport {
                 + "| score p99.9 (ms) | score max (ms) | until scored p50/p99 (ms) | scored to reader p50/p99 (ms) | anomaly events "
                 + "| event p50 (ms) | event p99 (ms) | event p99.9 (ms) | events matched with their score "
                 + "| their frame scored p50/p99 (ms) | score to event p50/p99 (ms) "
+                + "| JIT compiling in the window, service / broker (cores) | right after start: score / event p99 (ms) "
                 + "| peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RateResult r : results) {
             Histogram s = r.scoreLatency();
             Histogram e = r.eventLatency();
             boolean matched = r.scoreToEvent().getTotalCount() > 0;
             t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %d / %d | %d / %d | %,d | %d | %d | %d | %,d | %s | %s "
-                    + "| %,d | %.2f | %.2f |%n",
+                    + "| %.2f / %.2f | %d / %d | %,d | %.2f | %.2f |%n",
                     r.offered(), r.sent(), r.scored(), s.getValueAtPercentile(50), s.getValueAtPercentile(99),
                     s.getValueAtPercentile(99.9), s.getMaxValue(), r.toScored().getValueAtPercentile(50), r.toScored().getValueAtPercentile(99),
                     r.scoredToRead().getValueAtPercentile(50), r.scoredToRead().getValueAtPercentile(99), r.events(), e.getValueAtPercentile(50),
                     e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.scoreToEvent().getTotalCount(),
                     matched ? r.eventFrameScore().getValueAtPercentile(50) + " / " + r.eventFrameScore().getValueAtPercentile(99) : "",
                     matched ? r.scoreToEvent().getValueAtPercentile(50) + " / " + r.scoreToEvent().getValueAtPercentile(99) : "",
-                    r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+                    r.serviceJitCores(), r.brokerJitCores(), r.afterStart().scoreLatency().getValueAtPercentile(99),
+                    r.afterStart().eventLatency().getValueAtPercentile(99), r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
         }
         return t.toString();
     }

@@ -45,7 +45,10 @@ class E2eReportTest {
         assertThat(table).contains("| float32, batched | 50.0 | 5.0 | 20.0 | 2.25 | 10.0 + 20.0 | 2.0 + 5.0 | 20.0 | 4.0 | 1.50 | 1.54 | 5,000 | 100.0 | 4.00 |");
     }
 
-    /** An event's latency shown in its two parts, over the events matched with their frame's score; blank when none was. */
+    /**
+     * An event's latency shown in its two parts, over the events matched with their frame's score (blank when none was),
+     * the JIT's CPU in the window and the latency right after start beside the window's.
+     */
     @Test
     void rateTableSplitsTheEventLatencyOverTheMatchedEvents() {
         org.HdrHistogram.Histogram score = histogram(10, 20, 30);
@@ -53,12 +56,12 @@ class E2eReportTest {
         org.HdrHistogram.Histogram frameScored = histogram(12, 14);
         org.HdrHistogram.Histogram scoreToEvent = histogram(40, 44);
         E2eReport.RateResult matched = new E2eReport.RateResult(1_000, 1_000, 3, score, histogram(5), histogram(6), 3, event,
-                frameScored, scoreToEvent, 900, 0.5, 0.25);
-        assertThat(E2eReport.rateTable(java.util.List.of(matched)))
-                .contains("| 1,000 | 1,000 | 3 | 20 | 30 | 30 | 30 | 5 / 5 | 6 / 6 | 3 | 60 | 70 | 70 | 2 | 12 / 14 | 40 / 44 | 900 | 0.50 | 0.25 |");
+                frameScored, scoreToEvent, new E2eReport.AfterStart(histogram(80, 90), histogram(150, 170)), 0.02, 0.01, 900, 0.5, 0.25);
+        assertThat(E2eReport.rateTable(java.util.List.of(matched))).contains(
+                "| 1,000 | 1,000 | 3 | 20 | 30 | 30 | 30 | 5 / 5 | 6 / 6 | 3 | 60 | 70 | 70 | 2 | 12 / 14 | 40 / 44 | 0.02 / 0.01 | 90 / 170 | 900 | 0.50 | 0.25 |");
         E2eReport.RateResult none = new E2eReport.RateResult(1_000, 1_000, 3, score, histogram(5), histogram(6), 3, event,
-                histogram(), histogram(), 900, 0.5, 0.25);
-        assertThat(E2eReport.rateTable(java.util.List.of(none))).contains("| 60 | 70 | 70 | 0 |  |  | 900 |");
+                histogram(), histogram(), new E2eReport.AfterStart(histogram(80), histogram(150)), 0.02, 0.01, 900, 0.5, 0.25);
+        assertThat(E2eReport.rateTable(java.util.List.of(none))).contains("| 60 | 70 | 70 | 0 |  |  | 0.02 / 0.01 |");
     }
 
     private static org.HdrHistogram.Histogram histogram(long... values) {
