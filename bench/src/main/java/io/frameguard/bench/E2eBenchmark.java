@@ -96,8 +96,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     // polls that wait), which both JVMs' compilers were still working on 15 s into the rate: the table shows the JIT's CPU
     // over the window and the first seconds' latency apart.
     @Option(names = "--warmup-seconds", defaultValue = "60",
-            description = "Seconds at the offered rate before its measured period; the latency of their first --rate-seconds is "
-                    + "reported apart, as right after start (default: ${DEFAULT-VALUE}).")
+            description = "Seconds at the offered rate before its measured period; the latency of their first --rate-seconds "
+                    + "(all of them if fewer) is reported apart, as right after start (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
 
     @Option(names = "--service-warmup-frames", defaultValue = "400000",
@@ -221,14 +221,17 @@ public final class E2eBenchmark implements Callable<Integer> {
             if (report != null) {
                 BenchReport.publish(report, "e2e-rates", "End to end, offered rates", settings + String.format(Locale.ROOT,
                         "; float32 frames from %d sources, one in %d with a spike on one channel; %d s at the rate, then %d s measured "
-                        + "per rate (\"right after start\": as many seconds from the rate's start, right after the service's backlog); latency from the frame's timestamp to a read_committed consumer receiving its score or anomaly event",
-                        SOURCES, FrameLoad.FAULT_EVERY, warmupSeconds, rateSeconds), table);
+                        + "per rate (\"right after start\": the first %d s at the rate, right after the service's backlog); latency from the frame's timestamp to a read_committed consumer receiving its score or anomaly event",
+                        SOURCES, FrameLoad.FAULT_EVERY, warmupSeconds, rateSeconds, Math.min(warmupSeconds, rateSeconds)), table);
             }
             StringBuilder line = new StringBuilder("RESULT e2e-rates");
             for (RateResult r : rateResults) {
-                line.append(String.format(Locale.ROOT, " rate_%d_score_p99_ms=%d rate_%d_event_p99_ms=%d rate_%d_after_start_event_p99_ms=%d",
-                        r.offered(), r.scoreLatency().getValueAtPercentile(99), r.offered(), r.eventLatency().getValueAtPercentile(99),
-                        r.offered(), r.afterStart().eventLatency().getValueAtPercentile(99)));
+                line.append(String.format(Locale.ROOT, " rate_%d_score_p99_ms=%d rate_%d_event_p99_ms=%d", r.offered(),
+                        r.scoreLatency().getValueAtPercentile(99), r.offered(), r.eventLatency().getValueAtPercentile(99)));
+                if (r.afterStart().eventLatency().getTotalCount() > 0) {
+                    line.append(String.format(Locale.ROOT, " rate_%d_after_start_event_p99_ms=%d", r.offered(),
+                            r.afterStart().eventLatency().getValueAtPercentile(99)));
+                }
             }
             System.out.println(line);
         }

@@ -277,52 +277,63 @@ final class E2eMeasure {
             }, "bench-reader");
             reader.start();
             awaitScored(service, totalScored, backlog);
-            double cpuAtStart = cpuSeconds(service.pid());
-            double brokerCpuAtStart = cpuSeconds(brokerPid);
             long sent;
             double sentRate;
-            // the JIT's CPU over the measured window, cores: the service's, the broker's (the window is steady when small)
-            double[] jitAtMeasure = new double[2];
+            int startSeconds = Math.min(rateSeconds, warmupSeconds);
+            // CPU over the measured window, cores: the service's and the broker's, each with its JIT compilers' share
+            WindowCpu cpu;
             try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 1)) {
                 long startAt = System.currentTimeMillis();
-                startUntil.set(startAt + TimeUnit.SECONDS.toMillis(Math.min(rateSeconds, warmupSeconds)));
+                startUntil.set(startAt + TimeUnit.SECONDS.toMillis(startSeconds));
                 startFrom.set(startAt);
                 sendAtRate(producer, run.frames(), sim, rate, warmupSeconds, 0);
-                jitAtMeasure[0] = jitSeconds(service.pid());
-                jitAtMeasure[1] = jitSeconds(brokerPid);
+                WindowCpu before = WindowCpu.read(service.pid(), brokerPid);
                 measureFrom.set(System.currentTimeMillis());
                 long t0 = System.nanoTime();
                 sent = sendAtRate(producer, run.frames(), sim, rate, rateSeconds, (long) rate * warmupSeconds);
-                sentRate = sent / ((System.nanoTime() - t0) / 1e9);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                cpu = WindowCpu.read(service.pid(), brokerPid).since(before, seconds);
+                sentRate = sent / seconds;
                 measureUntil.set(System.currentTimeMillis() + 1);
-                jitAtMeasure[0] = (jitSeconds(service.pid()) - jitAtMeasure[0]) / rateSeconds;
-                jitAtMeasure[1] = (jitSeconds(brokerPid) - jitAtMeasure[1]) / rateSeconds;
                 producer.flush();
             }
             long total = backlog + (long) rate * warmupSeconds + sent;
             awaitScored(service, totalScored, total);
             Thread.sleep(500); // the detector commits every commit.interval.ms: let the last events through
-            double cpu = cpuSeconds(service.pid()) - cpuAtStart;
-            double brokerCpu = cpuSeconds(brokerPid) - brokerCpuAtStart;
             reading.set(false);
             reader.join();
-            double span = warmupSeconds + rateSeconds;
             RateResult r = new RateResult(rate, sentRate, scoredInWindow.get(), scoreLatency, toScored, scoredToRead, eventsInWindow.get(),
-                    eventLatency, eventFrameScore, scoreToEvent, new E2eReport.AfterStart(startScoreLatency, startEventLatency),
-                    jitAtMeasure[0], jitAtMeasure[1], peakRss[0], cpu / span, brokerCpu / span);
+                    eventLatency, eventFrameScore, scoreToEvent, new E2eReport.AfterStart(startSeconds, startScoreLatency, startEventLatency),
+                    cpu.serviceJit(), cpu.brokerJit(), peakRss[0], cpu.service(), cpu.broker());
             System.out.printf(Locale.ROOT, "offered %,d frames/s: sent %,.0f/s, scored %,d in the window, score p50/p99/p99.9 %d/%d/%d ms "
                     + "(p50 %d ms until scored, %d ms from scored to the reader), %,d events p99 %d ms (%,d matched with their score: "
                     + "their frame's score p99 %d ms, score to event p50/p99 %d/%d ms); JIT compiling in the window %.2f (service) "
-                    + "and %.2f (broker) cores; the first %d s after the backlog: score p99 %d ms, event p99 %d ms%n", rate, sentRate, r.scored(),
+                    + "and %.2f (broker) cores; the first %d s after the backlog: score p99 %s ms, event p99 %s ms%n", rate, sentRate, r.scored(),
                     scoreLatency.getValueAtPercentile(50), scoreLatency.getValueAtPercentile(99), scoreLatency.getValueAtPercentile(99.9),
                     toScored.getValueAtPercentile(50), scoredToRead.getValueAtPercentile(50), r.events(),
                     eventLatency.getValueAtPercentile(99), scoreToEvent.getTotalCount(), eventFrameScore.getValueAtPercentile(99),
                     scoreToEvent.getValueAtPercentile(50), scoreToEvent.getValueAtPercentile(99), r.serviceJitCores(), r.brokerJitCores(),
-                    Math.min(rateSeconds, warmupSeconds), startScoreLatency.getValueAtPercentile(99), startEventLatency.getValueAtPercentile(99));
+                    startSeconds, E2eReport.p99(startScoreLatency), E2eReport.p99(startEventLatency));
             if (totalScored.get() < total) {
                 throw new IOException("offered " + rate + " frames/s: only " + totalScored.get() + " of " + total + " frames scored");
             }
             return r;
+        }
+    }
+
+    /**
+     * CPU seconds of the service and the broker, each with its JIT compilers' share, at one moment; {@link #since} turns
+     * two readings into cores over the seconds between them. A compiler thread that ended takes its time with it, so
+     * the JIT's share is never taken below zero.
+     */
+    record WindowCpu(double service, double serviceJit, double broker, double brokerJit) {
+        static WindowCpu read(long servicePid, long brokerPid) {
+            return new WindowCpu(cpuSeconds(servicePid), jitSeconds(servicePid), cpuSeconds(brokerPid), jitSeconds(brokerPid));
+        }
+
+        WindowCpu since(WindowCpu before, double seconds) {
+            return new WindowCpu((service - before.service) / seconds, Math.max(0, serviceJit - before.serviceJit) / seconds,
+                    (broker - before.broker) / seconds, Math.max(0, brokerJit - before.brokerJit) / seconds);
         }
     }
 

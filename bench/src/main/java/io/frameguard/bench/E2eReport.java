@@ -116,15 +116,21 @@ final class E2eReport {
      * {@code scoreToEvent}'s): its frame's score latency ({@code eventFrameScore}: until the reader had the frame's score)
      * and the detector's share ({@code scoreToEvent}: from the reader having the score to it having the event). The
      * measured window follows a warm-up at the offered rate; {@code afterStart} is the latency of its first seconds, right
-     * after the service's backlog, and {@code serviceJitCores}/{@code brokerJitCores} the two JVMs' compiler threads' CPU
-     * over the measured window (near zero when the window is steady).
+     * after the service's backlog. CPU is over the measured window, in cores: {@code cpuCores} and {@code brokerCpuCores}
+     * the two processes', {@code serviceJitCores} and {@code brokerJitCores} their JIT compilers' share of it (near zero
+     * when the window is steady).
      */
     record RateResult(int offered, double sent, long scored, Histogram scoreLatency, Histogram toScored, Histogram scoredToRead,
             long events, Histogram eventLatency, Histogram eventFrameScore, Histogram scoreToEvent, AfterStart afterStart,
             double serviceJitCores, double brokerJitCores, long peakRssMiB, double cpuCores, double brokerCpuCores) {}
 
-    /** Latency of the frames offered in the first seconds of a rate, right after the service's start and backlog, ms. */
-    record AfterStart(Histogram scoreLatency, Histogram eventLatency) {}
+    /** Latency of the frames offered in the first {@code seconds} of a rate, right after the service's start and backlog, ms. */
+    record AfterStart(int seconds, Histogram scoreLatency, Histogram eventLatency) {}
+
+    /** A histogram's p99 as text; a dash when it holds nothing (no window, or nothing came in it). */
+    static String p99(Histogram h) {
+        return h.getTotalCount() == 0 ? "—" : Long.toString(h.getValueAtPercentile(99));
+    }
 
     /** What a run's throughput depends on besides the mode: scorer workers, partitions of the frames topic, floats per frame. */
     record Shape(int workers, int partitions, int dim) {}
@@ -176,23 +182,23 @@ final class E2eReport {
                 + "| score p99.9 (ms) | score max (ms) | until scored p50/p99 (ms) | scored to reader p50/p99 (ms) | anomaly events "
                 + "| event p50 (ms) | event p99 (ms) | event p99.9 (ms) | events matched with their score "
                 + "| their frame scored p50/p99 (ms) | score to event p50/p99 (ms) "
-                + "| JIT compiling in the window, service / broker (cores) | right after start: score / event p99 (ms) "
-                + "| peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
+                + "| right after start: score / event p99 (ms) | peak RSS (MiB) | service CPU in the window (cores) "
+                + "| broker CPU in the window (cores) | of it JIT compiling, service / broker (cores) |\n"
                 + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RateResult r : results) {
             Histogram s = r.scoreLatency();
             Histogram e = r.eventLatency();
             boolean matched = r.scoreToEvent().getTotalCount() > 0;
             t.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,d | %d | %d | %d | %d | %d / %d | %d / %d | %,d | %d | %d | %d | %,d | %s | %s "
-                    + "| %.2f / %.2f | %d / %d | %,d | %.2f | %.2f |%n",
+                    + "| %s / %s | %,d | %.2f | %.2f | %.2f / %.2f |%n",
                     r.offered(), r.sent(), r.scored(), s.getValueAtPercentile(50), s.getValueAtPercentile(99),
                     s.getValueAtPercentile(99.9), s.getMaxValue(), r.toScored().getValueAtPercentile(50), r.toScored().getValueAtPercentile(99),
                     r.scoredToRead().getValueAtPercentile(50), r.scoredToRead().getValueAtPercentile(99), r.events(), e.getValueAtPercentile(50),
                     e.getValueAtPercentile(99), e.getValueAtPercentile(99.9), r.scoreToEvent().getTotalCount(),
                     matched ? r.eventFrameScore().getValueAtPercentile(50) + " / " + r.eventFrameScore().getValueAtPercentile(99) : "",
                     matched ? r.scoreToEvent().getValueAtPercentile(50) + " / " + r.scoreToEvent().getValueAtPercentile(99) : "",
-                    r.serviceJitCores(), r.brokerJitCores(), r.afterStart().scoreLatency().getValueAtPercentile(99),
-                    r.afterStart().eventLatency().getValueAtPercentile(99), r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+                    p99(r.afterStart().scoreLatency()), p99(r.afterStart().eventLatency()), r.peakRssMiB(), r.cpuCores(),
+                    r.brokerCpuCores(), r.serviceJitCores(), r.brokerJitCores()));
         }
         return t.toString();
     }
