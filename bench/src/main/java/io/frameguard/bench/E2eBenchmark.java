@@ -222,7 +222,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 BenchReport.publish(report, "e2e-rates", "End to end, offered rates", settings + String.format(Locale.ROOT,
                         "; float32 frames from %d sources, one in %d with a spike on one channel; %d s at the rate, then %d s measured "
                         + "per rate (\"right after start\": the first %d s at the rate, right after the service's backlog); latency from the frame's timestamp to a read_committed consumer receiving its score or anomaly event",
-                        SOURCES, FrameLoad.FAULT_EVERY, warmupSeconds, rateSeconds, Math.min(warmupSeconds, rateSeconds)), table);
+                        SOURCES, FrameLoad.FAULT_EVERY, warmupSeconds, rateSeconds, rateResults.get(0).afterStart().seconds()), table);
             }
             StringBuilder line = new StringBuilder("RESULT e2e-rates");
             for (RateResult r : rateResults) {
