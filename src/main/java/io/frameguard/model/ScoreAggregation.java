@@ -92,11 +92,6 @@ public final class ScoreAggregation {
         return sum;
     }
 
-    /** The score of a row whose channel errors are {@code channelErrors} and whose errors sum to {@code sum}. */
-    public double score(float[] channelErrors, double sum) {
-        return top == 0 ? sum / (channels * steps) : topMean(channelErrors, top);
-    }
-
     /**
      * The score of a row whose channel errors are {@link #channels()} values of {@code channelErrors} from {@code from}
      * (a frame of one step: its own row of the error map, see {@link #channelErrors}) and whose errors sum to {@code sum}.
@@ -114,7 +109,7 @@ public final class ScoreAggregation {
         double[] out = new double[rows];
         int width = channels * steps;
         for (int r = 0; r < rows; r++) {
-            out[r] = score(perChannel, channelErrors(errors, r * width, perChannel));
+            out[r] = score(perChannel, 0, channelErrors(errors, r * width, perChannel));
         }
         return out;
     }
@@ -143,14 +138,10 @@ public final class ScoreAggregation {
     }
 
     /**
-     * Mean of the {@code k} largest values (k small: one pass keeping them in order); NaN when any value is NaN, so that a
-     * frame the model cannot score is never taken for a normal one (the scorer dead-letters it).
+     * Mean of the {@code k} largest of the {@code n} values from {@code from} (k small: one pass keeping them in order);
+     * NaN when any value is NaN, so that a frame the model cannot score is never taken for a normal one (the scorer
+     * dead-letters it).
      */
-    static double topMean(float[] values, int k) {
-        return topMean(values, 0, values.length, k);
-    }
-
-    /** {@link #topMean(float[], int)} of the {@code n} values from {@code from}. */
     static double topMean(float[] values, int from, int n, int k) {
         float[] best = new float[k];
         java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
