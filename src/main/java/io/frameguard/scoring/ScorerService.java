@@ -45,6 +45,13 @@ public class ScorerService {
     static final int OS_SIZED_BUFFER = -1;
     /** A produce request's framing beyond its largest record. */
     private static final int REQUEST_ROOM = 16 * 1024;
+    /**
+     * The scorer producer's {@code batch.size}: room for a transaction's records to one partition behind a backlog, so
+     * that they go to the broker in one request at the commit (the client's 16 KB would send several).
+     */
+    private static final int PRODUCER_BATCH_BYTES = 256 * 1024;
+    /** The scorer producer's {@code linger.ms} while the commit interval is shorter (a transaction per batch). */
+    private static final long MIN_LINGER_MS = 5;
 
     @Inject
     FrameguardConfig config;
@@ -178,7 +185,12 @@ public class ScorerService {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         // Short (see ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS); the commit interval is checked against it at start.
         p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) ConfigCheck.DEFAULT_TRANSACTION_TIMEOUT_MS);
-        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // Records wait for the commit, which flushes them: behind a backlog a transaction holds several batches, and
+        // their score records then reach the broker as one produce request per partition instead of one every few
+        // milliseconds (each request is work for the broker and for the client's metrics). A scorer that keeps up
+        // commits after every batch, so this adds no latency.
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, (int) Math.max(MIN_LINGER_MS, config.scorer().commitInterval().toMillis()));
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
         // Every record is at most max-record-bytes (OutgoingRecords truncates larger dead letters); the request may hold
         // a little more than one record.
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.scorer().maxRecordBytes() + REQUEST_ROOM));

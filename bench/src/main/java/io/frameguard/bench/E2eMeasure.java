@@ -124,6 +124,7 @@ final class E2eMeasure {
                 Map<String, Double> threadsAtStart = Map.of();
                 Map<String, Double> brokerThreadsAtStart = Map.of();
                 double transactionsAtStart = 0;
+                double anomaliesAtStart = 0;
                 long tenth = Math.max(1, total / 10);
                 long lastTenthCount = 0;
                 long lastTenthAt = 0;
@@ -145,6 +146,7 @@ final class E2eMeasure {
                         threadsAtStart = threadCpu(service.pid());
                         brokerThreadsAtStart = threadCpu(brokerPid);
                         transactionsAtStart = scorerTransactionSeconds(service);
+                        anomaliesAtStart = anomalyEvents(service);
                     }
                     if (seen / tenth != before / tenth) {
                         if (lastTenthAt > 0) {
@@ -173,6 +175,7 @@ final class E2eMeasure {
                 String threads = busiest(threadsAtEnd, threadsAtStart, 6) + String.format(Locale.ROOT,
                         "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
                         scorerTransactionSeconds(service) - transactionsAtStart, seconds)
+                        + anomalyShare(anomalyEvents(service) - anomaliesAtStart, measured)
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
@@ -358,6 +361,21 @@ final class E2eMeasure {
             service.requireAlive();
             Thread.sleep(100);
         }
+    }
+
+    /** Anomaly events the service's detector has reported so far (its counter); NaN if it cannot be read. */
+    private static double anomalyEvents(LocalService service) throws InterruptedException {
+        try {
+            return service.metricSum("frameguard_anomalies_total", "");
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** The anomaly events while the measured frames were scored, as text (the backlog's share of work per anomaly). */
+    static String anomalyShare(double events, double frames) {
+        return Double.isNaN(events) ? "" : String.format(Locale.ROOT, "; anomaly events meanwhile: %,.0f (%.1f %% of the frames)",
+                events, 100 * events / frames);
     }
 
     /**
