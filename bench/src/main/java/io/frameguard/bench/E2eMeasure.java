@@ -365,15 +365,20 @@ final class E2eMeasure {
 
     /** Anomaly events the service's detector has reported so far (its counter); NaN if it cannot be read. */
     private static double anomalyEvents(LocalService service) throws InterruptedException {
+        return metricOrNaN(service, "frameguard_anomalies_total", "");
+    }
+
+    /** {@link LocalService#metricSum}, NaN when the service's metrics cannot be read. */
+    private static double metricOrNaN(LocalService service, String name, String labelsContain) throws InterruptedException {
         try {
-            return service.metricSum("frameguard_anomalies_total", "");
+            return service.metricSum(name, labelsContain);
         } catch (IOException e) {
             return Double.NaN;
         }
     }
 
     /** The anomaly events while the measured frames were scored, as text (the backlog's share of work per anomaly). */
-    static String anomalyShare(double events, double frames) {
+    private static String anomalyShare(double events, double frames) {
         return Double.isNaN(events) ? "" : String.format(Locale.ROOT, "; anomaly events meanwhile: %,.0f (%.1f %% of the frames)",
                 events, 100 * events / frames);
     }
@@ -383,12 +388,8 @@ final class E2eMeasure {
      * offsets, committing), from the Kafka client metrics on the service's /q/metrics; NaN if it cannot be read.
      */
     private static double scorerTransactionSeconds(LocalService service) throws InterruptedException {
-        try {
-            String scorer = "client_id=\"frameguard-scorer-";
-            return (service.metricSum("kafka_producer_txn_send_offsets_time_ns_total", scorer)
-                    + service.metricSum("kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
-        } catch (IOException e) {
-            return Double.NaN;
-        }
+        String scorer = "client_id=\"frameguard-scorer-";
+        return (metricOrNaN(service, "kafka_producer_txn_send_offsets_time_ns_total", scorer)
+                + metricOrNaN(service, "kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
     }
 }
