@@ -326,47 +326,6 @@ public final class ModelRunner implements AutoCloseable {
         return validation == null ? null : validation.rank(score);
     }
 
-    /**
-     * Fills {@code top} with the indices of the largest of {@code n} values from {@code from}, largest first (the earlier
-     * of equal values first); returns how many it filled. Once {@code top} is full, a value costs one comparison with
-     * the k-th so far unless it beats it (a frame has thousands of channels and three are kept).
-     */
-    static int largest(float[] values, int from, int n, int[] top) {
-        int k = Math.min(top.length, n);
-        for (int c = 0; c < k; c++) {
-            insert(values, from, top, c, c);
-        }
-        if (k == 0) {
-            return 0;
-        }
-        float kth = values[from + top[k - 1]];
-        for (int i = from + k, end = from + n; i < end; i++) {
-            if (values[i] > kth) { // NaN never does
-                insert(values, from, top, k, i - from);
-                kth = values[from + top[k - 1]];
-            }
-        }
-        return k;
-    }
-
-    /**
-     * Puts value {@code c} among the first {@code filled} indices of {@code top} (largest first, after those at least
-     * as large); when {@code top} is full its last index drops out.
-     */
-    private static void insert(float[] values, int from, int[] top, int filled, int c) {
-        float e = values[from + c];
-        int pos = Math.min(filled, top.length);
-        while (pos > 0 && values[from + top[pos - 1]] < e) {
-            if (pos < top.length) {
-                top[pos] = top[pos - 1];
-            }
-            pos--;
-        }
-        if (pos < top.length) {
-            top[pos] = c;
-        }
-    }
-
     /** Turns the error maps of {@code rows} frames into scores with their explanations. */
     public List<ScoredFrame> explain(float[] errors, int rows) {
         ModelCard.Input input = artifact.card().input();
@@ -391,11 +350,15 @@ public final class ModelRunner implements AutoCloseable {
             // a frame of one step is its own channel errors: read in place, not copied
             float[] row = steps == 1 ? errors : perChannel;
             int from = steps == 1 ? r * width : 0;
-            double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount)
-                    : aggregation.channelErrors(errors, r * width, perChannel);
-            int filled = largest(row, from, channelCount, top);
+            double sum;
+            if (steps == 1) {
+                sum = ScoreAggregation.sum(errors, from, channelCount, top);
+            } else {
+                sum = aggregation.channelErrors(errors, r * width, perChannel);
+                ScoreAggregation.sum(perChannel, 0, channelCount, top);
+            }
             List<ChannelError> channels = new ArrayList<>(k);
-            for (int i = 0; i < filled; i++) {
+            for (int i = 0; i < k; i++) {
                 int c = top[i];
                 double e = row[from + c];
                 double share = sum > 0 ? e * steps / sum : 0;

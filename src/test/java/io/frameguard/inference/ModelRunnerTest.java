@@ -122,27 +122,6 @@ class ModelRunnerTest {
         }
     }
 
-    /** The k largest, largest first and the earlier of equal values first, whatever the row's length and ties. */
-    @Test
-    void largestIsTheStableTopOfTheRow() {
-        Random rnd = new Random(7);
-        for (int trial = 0; trial < 2_000; trial++) {
-            int n = rnd.nextInt(12);
-            int from = rnd.nextInt(4);
-            float[] values = new float[from + n + rnd.nextInt(4)];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = rnd.nextInt(5); // few distinct values: many ties
-            }
-            int[] top = new int[1 + rnd.nextInt(4)];
-            int filled = ModelRunner.largest(values, from, n, top);
-            List<Integer> expected = IntStream.range(0, n).boxed()
-                    .sorted(Comparator.comparingDouble((Integer c) -> values[from + c]).reversed()) // stable: earlier first
-                    .limit(top.length).toList();
-            assertThat(filled).isEqualTo(expected.size());
-            assertThat(IntStream.of(top).limit(filled).boxed().toList()).as("trial %d", trial).isEqualTo(expected);
-        }
-    }
-
     @Test
     void equalErrorsKeepTheEarlierChannelAndAnAllZeroRowHasNoShare() {
         float[] errors = new float[2 * DIM];

@@ -3,7 +3,10 @@ package io.frameguard.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class ScoreAggregationTest {
@@ -71,5 +74,46 @@ class ScoreAggregationTest {
                 assertThat(ScoreAggregation.sum(values, from, n)).as("from %d, n %d", from, n).isEqualTo(expected);
             }
         }
+    }
+
+    /**
+     * The k largest, largest first and the earlier of equal values first, whatever the row's length, offset and ties, with
+     * the same sum as without them; rows long enough for the eight-value steps and their tail.
+     */
+    @Test
+    void theSumListsTheStableTopOfTheRow() {
+        Random rnd = new Random(7);
+        for (int trial = 0; trial < 5_000; trial++) {
+            int n = rnd.nextInt(trial % 2 == 0 ? 12 : 70);
+            int from = rnd.nextInt(4);
+            float[] values = new float[from + n + rnd.nextInt(4)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = trial % 3 == 0 ? rnd.nextFloat() : rnd.nextInt(5); // few distinct values: many ties
+            }
+            int[] top = new int[1 + rnd.nextInt(4)];
+            double sum = ScoreAggregation.sum(values, from, n, top);
+            List<Integer> expected = IntStream.range(0, n).boxed()
+                    .sorted(Comparator.comparingDouble((Integer c) -> values[from + c]).reversed()) // stable: earlier first
+                    .limit(top.length).toList();
+            assertThat(IntStream.of(top).limit(expected.size()).boxed().toList()).as("trial %d", trial).isEqualTo(expected);
+            assertThat(sum).as("trial %d", trial).isEqualTo(ScoreAggregation.sum(values, from, n));
+            double plain = 0;
+            for (int i = from; i < from + n; i++) {
+                plain += values[i];
+            }
+            assertThat(sum).isCloseTo(plain, within(1e-9 * (1 + Math.abs(plain))));
+        }
+    }
+
+    @Test
+    void aNaNMakesTheSumNaNAndIsNotListedAfterTheFirstValues() {
+        float[] values = new float[40];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i;
+        }
+        values[20] = Float.NaN;
+        int[] top = new int[3];
+        assertThat(ScoreAggregation.sum(values, 0, values.length, top)).isNaN();
+        assertThat(top).containsExactly(39, 38, 37);
     }
 }
