@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
@@ -99,15 +100,25 @@ final class E2eBaselines {
         }
     }
 
-    /** Reads every record of {@code topic} with a plain consumer (no group, read_uncommitted) until {@code total}; returns the count. */
-    static long readAll(String bootstrap, String topic, long total) throws IOException {
+    /** Each partition's end offset of {@code topic}: where the records produced next start. */
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, null)) {
             List<TopicPartition> parts = new ArrayList<>();
             for (PartitionInfo p : c.partitionsFor(topic)) {
                 parts.add(new TopicPartition(topic, p.partition()));
             }
-            c.assign(parts);
-            c.seekToBeginning(parts);
+            return c.endOffsets(parts);
+        }
+    }
+
+    /**
+     * Reads the records of each partition from its offset in {@code from} with a plain consumer (no group,
+     * read_uncommitted) until {@code total}; returns the count.
+     */
+    static long readAll(String bootstrap, Map<TopicPartition, Long> from, long total) throws IOException {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, null)) {
+            c.assign(from.keySet());
+            from.forEach(c::seek);
             long read = 0;
             long deadline = System.nanoTime() + E2eMeasure.RUN_LIMIT.toNanos();
             while (read < total && System.nanoTime() < deadline) {
@@ -159,7 +170,8 @@ final class E2eBaselines {
                 int rows = 0;
                 List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(polled.count());
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    decode(r.value(), json, values, rows * dim, dim);
+                    // by its content type: a backlog's first warm-up frames are float32 whatever the mode
+                    decode(r.value(), json && isJson(r), values, rows * dim, dim);
                     records.add(r);
                     rows++;
                 }
@@ -190,6 +202,11 @@ final class E2eBaselines {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             return new BareResult(n / seconds, (ownCpuSeconds() - cpuAtStart) / seconds);
         }
+    }
+
+    private static boolean isJson(ConsumerRecord<byte[], byte[]> r) {
+        var h = r.headers().lastHeader("content-type");
+        return h == null || new String(h.value(), StandardCharsets.UTF_8).equals(FrameLoad.JSON);
     }
 
     private static void decode(byte[] payload, boolean json, float[] dest, int offset, int dim) throws FrameDecodeException {

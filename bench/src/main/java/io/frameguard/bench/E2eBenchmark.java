@@ -100,11 +100,18 @@ public final class E2eBenchmark implements Callable<Integer> {
                     + "(all of them if fewer) is reported apart, as right after start (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
 
-    @Option(names = "--service-warmup-frames", defaultValue = "400000",
+    // On two shared cores the service's C2 compiler was still busy 400,000 frames in (a third to half a core over the
+    // measured frames, its code partly not yet compiled): the throughput of the measured frames doubled with 900,000.
+    @Option(names = "--service-warmup-frames", defaultValue = "900000",
             description = "Frames each freshly started service scores before anything is measured, so that its JIT has compiled "
                     + "the hot paths: backlog modes take them from the same backlog (the per-record mode at most its own frame count), "
                     + "offered rates score them as a backlog before the rate starts (default: ${DEFAULT-VALUE}).")
     int serviceWarmupFrames;
+
+    @Option(names = "--service-warmup-in-mode", defaultValue = "100000",
+            description = "Of the warm-up frames of a backlog mode, how many (the last) are in the mode's own encoding; those before "
+                    + "are float32 frames, the smallest on disk (900,000 JSON frames would take 9 GB) (default: ${DEFAULT-VALUE}).")
+    int serviceWarmupInMode;
 
     @Option(names = "--broker-warmup-frames", defaultValue = "100000",
             description = "Float32 frames scored once, unmeasured, before the measured runs, so the broker's JIT has compiled "
@@ -176,7 +183,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         List<RateResult> rateResults = new ArrayList<>();
         List<ScalingResult> scalingResults = new ArrayList<>();
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
-            measure = new E2eMeasure(work, kafka.pid(), serviceWarmupFrames, warmupSeconds, rateSeconds);
+            measure = new E2eMeasure(work, kafka.pid(), serviceWarmupFrames, serviceWarmupInMode, warmupSeconds, rateSeconds);
             if (brokerWarmupFrames > 0) {
                 System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
                 backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape, false);
@@ -280,7 +287,9 @@ public final class E2eBenchmark implements Callable<Integer> {
     private String pipelineSettings() {
         return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll), at most %d per predictor "
                 + "call, linger 5 ms, scorer transactions of several full batches committed after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
-                + "before the measured ones, offered rates a backlog of as many before the rate starts (its JIT's warm-up)%s", maxBatch, MODEL_BATCH, commitInterval, serviceWarmupFrames,
+                + "before the measured ones (its JIT's warm-up; in JSON the last %,d of them, float32 before), offered rates a backlog "
+                + "of as many float32 frames before the rate starts%s", maxBatch, MODEL_BATCH, commitInterval, serviceWarmupFrames,
+                serviceWarmupInMode,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
