@@ -62,18 +62,21 @@ public final class Pictures {
         int frameValues = width * height * (image == null ? 1 : image.channels());
         float min = 0f;
         float max = 1f;
+        // plain comparisons: finite() has taken NaN out, and Math.min and max spend a few instructions per value keeping
+        // NaN and -0 apart (a picture is made for every candidate anomaly)
         if (image == null) {
             min = Float.POSITIVE_INFINITY;
             max = Float.NEGATIVE_INFINITY;
             for (int i = valueOffset, end = valueOffset + frameValues; i < end; i++) {
                 float v = finite(values[i]);
-                min = Math.min(min, v);
-                max = Math.max(max, v);
+                min = v < min ? v : min;
+                max = v > max ? v : max;
             }
         }
         float scale = 0f; // negative errors count as none
         for (int i = errorOffset, end = errorOffset + width * height; i < end; i++) {
-            scale = Math.max(scale, finite(errors[i]));
+            float e = finite(errors[i]);
+            scale = e > scale ? e : scale;
         }
         return new Picture(width, height, image == null ? 1 : image.channels(), scale,
                 quantise(errors, errorOffset, width * height, 0f, scale, true), min, max,
@@ -201,8 +204,9 @@ public final class Pictures {
         float quantaPerUnit = Picture.QUANTA / span;
         for (int i = 0; i < n; i++) {
             float value = v[from + i];
-            float q = ((nonFiniteAsZero ? finite(value) : value) - min) * quantaPerUnit;
-            out[i] = (byte) (int) ((q < 0f ? 0f : q > Picture.QUANTA ? Picture.QUANTA : q) + 0.5f); // to nearest (NaN: 0)
+            // to nearest, then clamped as an int (no float branches); the cast takes NaN to 0 and an infinity to an end
+            int q = (int) (((nonFiniteAsZero ? finite(value) : value) - min) * quantaPerUnit + 0.5f);
+            out[i] = (byte) Math.max(0, Math.min(Picture.QUANTA, q));
         }
         return out;
     }

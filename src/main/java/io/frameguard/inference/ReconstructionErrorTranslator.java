@@ -22,6 +22,8 @@ import org.tensorflow.internal.c_api.global.tensorflow;
  */
 final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameBatch, ModelOutputs> {
 
+    /** The context attachment under which a call's {@link FrameBatch#errorsInto()} waits for its outputs. */
+    private static final String ERRORS_INTO = "frameguard.errorsInto";
     private final int errorWidth;
     private final int signatureLength;
 
@@ -36,19 +38,23 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
         // slice(): a buffer whose position 0 is the batch's first value, whatever its offset in the array
         FloatBuffer data = FloatBuffer.wrap(batch.values(), batch.offset(), batch.rows() * batch.dim()).slice();
         NDArray frames = ctx.getNDManager().create(data, new Shape(batch.rows(), batch.dim()));
+        if (batch.errorsInto() != null) {
+            ctx.setAttachment(ERRORS_INTO, batch.errorsInto());
+        }
         return new NDList(frames);
     }
 
     @Override
     public ModelOutputs processOutput(TranslatorContext ctx, NDList list) {
         if (signatureLength == 0 || list.size() == 1) { // no signature, or a function that computes none
-            return new ModelOutputs(floats(list.singletonOrThrow()), null);
+            return new ModelOutputs(floats(list.singletonOrThrow(), (float[]) ctx.getAttachment(ERRORS_INTO)), null);
         }
         NDArray errors = output(list, ModelArtifact.OUTPUT_NAME, errorWidth);
         NDArray signatures = output(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
         // by name only: for a sensor model it is as wide as the error map, so its width cannot tell it apart
         NDArray reconstructions = list.get(ModelArtifact.RECONSTRUCTION_NAME);
-        return new ModelOutputs(floats(errors), floats(signatures), reconstructions == null ? null : floats(reconstructions));
+        return new ModelOutputs(floats(errors, (float[]) ctx.getAttachment(ERRORS_INTO)), floats(signatures, null),
+                reconstructions == null ? null : floats(reconstructions, null));
     }
 
     /**
@@ -56,8 +62,10 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
      * {@code toFloatArray} copies twice (into a new heap buffer, then into the array), on every batch's error maps, which
      * are as large as its frames. The tensor is resolved as DJL resolves it (on a GPU, that copies it to the host) and
      * released when the copy is done. Arrays of another engine or type: {@code toFloatArray}.
+     *
+     * @param into the array to copy into when it is exactly as long ({@link FrameBatch#errorsInto()}); null: a new one
      */
-    static float[] floats(NDArray array) {
+    static float[] floats(NDArray array, float[] into) {
         if (!(array instanceof TfNDArray) || array.getDataType() != DataType.FLOAT32) {
             return array.toFloatArray();
         }
@@ -67,7 +75,8 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
             status.throwExceptionIfNotOK();
             tensor = tensor.withDeallocator();
             long bytes = tensorflow.TF_TensorByteSize(tensor);
-            float[] values = new float[Math.toIntExact(bytes / Float.BYTES)];
+            int length = Math.toIntExact(bytes / Float.BYTES);
+            float[] values = into != null && into.length == length ? into : new float[length];
             tensorflow.TF_TensorData(tensor).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(values);
             return values;
         }

@@ -65,6 +65,24 @@ class ModelRunnerTest {
         }
     }
 
+    /** A worker's error buffer of the call's size gets the call's error maps, the same as a new array would hold. */
+    @Test
+    void theErrorMapsGoIntoTheCallersBufferOfTheirSize() throws Exception {
+        Random rnd = new Random(5);
+        int rows = 8;
+        float[] frames = new float[rows * DIM];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = (float) rnd.nextGaussian();
+        }
+        try (ModelRunner.Session s = scorer.newSession()) {
+            float[] fresh = s.run(new FrameBatch(frames, 0, rows, DIM)).errors();
+            float[] buffer = new float[fresh.length];
+            assertThat(s.run(new FrameBatch(frames, 0, rows, DIM, buffer)).errors()).isSameAs(buffer).containsExactly(fresh);
+            float[] half = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM, buffer)).errors(); // fewer rows: not this buffer
+            assertThat(half).isNotSameAs(buffer).containsExactly(java.util.Arrays.copyOfRange(fresh, fresh.length / 2, fresh.length));
+        }
+    }
+
     /** Scoring pays for the error maps only; the signatures come from the describe function, with the same maps. */
     @Test
     void theScoringPassComputesNoSignaturesAndDescribeGivesTheSameErrorsWithThem() throws Exception {

@@ -22,10 +22,25 @@ class ReconstructionErrorTranslatorTest {
             NDArray input = manager.create(values, new Shape(256, 1024));
             NDArray computed = input.mul(2).sub(1); // an eager op's result, as a model's output is
             for (int round = 0; round < 20; round++) { // again and again: each read releases what it resolved
-                assertThat(ReconstructionErrorTranslator.floats(computed)).containsExactly(computed.toFloatArray());
+                assertThat(ReconstructionErrorTranslator.floats(computed, null)).containsExactly(computed.toFloatArray());
             }
-            assertThat(ReconstructionErrorTranslator.floats(input)).containsExactly(values);
-            assertThat(ReconstructionErrorTranslator.floats(manager.create(new float[0]))).isEmpty();
+            assertThat(ReconstructionErrorTranslator.floats(input, null)).containsExactly(values);
+            assertThat(ReconstructionErrorTranslator.floats(manager.create(new float[0]), null)).isEmpty();
+        }
+    }
+
+    /** A caller's buffer of the output's length is filled and returned; one of another length is left alone. */
+    @Test
+    void anOutputIsReadIntoTheCallersBufferOfItsLength() {
+        float[] values = {1, 2, 3, 4, 5, 6};
+        try (NDManager manager = NDManager.newBaseManager("TensorFlow")) {
+            NDArray output = manager.create(values, new Shape(2, 3)).mul(2);
+            float[] buffer = new float[6];
+            assertThat(ReconstructionErrorTranslator.floats(output, buffer)).isSameAs(buffer).containsExactly(2, 4, 6, 8, 10, 12);
+            float[] other = new float[7];
+            float[] read = ReconstructionErrorTranslator.floats(output, other);
+            assertThat(read).isNotSameAs(other).containsExactly(2, 4, 6, 8, 10, 12);
+            assertThat(other).containsOnly(0f);
         }
     }
 }
