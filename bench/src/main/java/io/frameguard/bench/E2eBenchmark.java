@@ -154,6 +154,12 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--scaling-frames", defaultValue = "100000", description = "Frames per scaling run (default: ${DEFAULT-VALUE}).")
     int scalingFrames;
 
+    // fewer than the backlog modes' warm-up: the grid compares its shapes with each other, all warmed alike, and its
+    // 4,096-float frames would otherwise need 16 GB of disk per run
+    @Option(names = "--scaling-warmup-frames", defaultValue = "400000",
+            description = "Frames each scaling run's service scores before its measured ones (default: ${DEFAULT-VALUE}).")
+    int scalingWarmupFrames;
+
     @Option(names = "--service-setting", description = "Extra service setting KEY=VALUE (repeatable), e.g. kafka-streams.commit.interval.ms=20.")
     Map<String, String> serviceSettings = new HashMap<>();
 
@@ -198,7 +204,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 for (Shape s : scalingGrid()) {
                     System.out.printf("scaling: %d worker(s), %d partition(s), %d floats per frame%n", s.workers(), s.partitions(), s.dim());
                     scalingResults.add(new ScalingResult(s, backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, scalingFrames,
-                            serviceWarmupFrames, s, false)));
+                            scalingWarmupFrames, s, false)));
                 }
             }
         }
@@ -288,8 +294,8 @@ public final class E2eBenchmark implements Callable<Integer> {
         return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll), at most %d per predictor "
                 + "call, linger 5 ms, scorer transactions of several full batches committed after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
                 + "before the measured ones (its JIT's warm-up; in JSON the last %,d of them, float32 before), offered rates a backlog "
-                + "of as many float32 frames before the rate starts%s", maxBatch, MODEL_BATCH, commitInterval, serviceWarmupFrames,
-                serviceWarmupInMode,
+                + "of as many float32 frames before the rate starts, scaling runs %,d frames%s", maxBatch, MODEL_BATCH, commitInterval,
+                serviceWarmupFrames, serviceWarmupInMode, scalingWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
