@@ -355,6 +355,7 @@ public final class ModelRunner implements AutoCloseable {
                 sum = ScoreAggregation.sum(errors, from, channelCount, top);
             } else {
                 sum = aggregation.channelErrors(errors, r * width, perChannel);
+                // for the top channels only: the score's sum is the window's
                 ScoreAggregation.sum(perChannel, 0, channelCount, top);
             }
             List<ChannelError> channels = new ArrayList<>(k);
