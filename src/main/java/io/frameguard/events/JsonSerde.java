@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * written once by the scorer and read once or more by the detector, so this is on the hot path: the reader and
  * writer are resolved once per type, doubles are parsed and printed with Jackson's fast algorithms
  * (FastDoubleParser, Schubfach: same values, a fraction of the JDK's cost), and Blackbird replaces reflection
- * with generated accessors.
+ * with generated accessors; byte arrays (pictures) go through the JDK's Base64 coder ({@link Base64Bytes}).
  */
 public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer<T> {
 
@@ -29,6 +29,7 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .addModule(new BlackbirdModule())
+            .addModule(Base64Bytes.module())
             .build();
 
     private final Class<T> type;

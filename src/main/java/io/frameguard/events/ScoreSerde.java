@@ -4,6 +4,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -83,6 +84,9 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
     /** The fewest bytes a top channel takes (index, absent name, error, share). */
     private static final int MIN_CHANNEL_BYTES = 18;
 
+    /** Each writing thread's buffer ({@link #scratch}); it grows to the largest record the thread has written. */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1 << 16));
+
     private static final JsonSerde<ScoreRecord> JSON_SERDE = new JsonSerde<>(ScoreRecord.class);
     private static final JsonSerde<ScoreRecord[]> JSON_ARRAY_SERDE = new JsonSerde<>(ScoreRecord[].class);
 
@@ -152,7 +156,7 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         }
         if (first < data.length && data[first] == '[') {
             ScoreRecord[] all = JSON_ARRAY_SERDE.deserialize(topic, data);
-            if (all == null || all.length == 0 || java.util.Arrays.asList(all).contains(null)) {
+            if (all == null || all.length == 0 || Arrays.asList(all).contains(null)) {
                 throw new SerializationException("a JSON score record on " + topic + " holds no score");
             }
             return ScoreBatch.of(all);
@@ -183,7 +187,7 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             size += sizeBound(r);
         }
         byte[] frameTopic = first.frame() == null ? null : utf8(first.frame().topic());
-        ByteBuffer b = ByteBuffer.allocate(size);
+        ByteBuffer b = scratch(size);
         b.put(BINARY_BATCH);
         b.put((byte) ((first.frame() != null ? HAS_FRAME : 0) | (first.modelMedian() != null ? HAS_MEDIAN : 0)));
         putBytes(b, utf8(first.source()));
@@ -236,9 +240,22 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
                 writePicture(b, r.picture());
             }
         }
-        byte[] out = new byte[b.position()];
-        System.arraycopy(b.array(), 0, out, 0, out.length);
-        return out;
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    /**
+     * This thread's buffer to write a record into, cleared and limited to {@code size} bytes (a record past its bound
+     * fails as it would in an array of that size): the bound is several times the record, and a new array of it would
+     * be zeroed for every record only to be copied out of.
+     */
+    private static ByteBuffer scratch(int size) {
+        ByteBuffer b = SCRATCH.get();
+        if (b.capacity() < size) {
+            b = ByteBuffer.allocate(Math.max(size, 2 * b.capacity()));
+            SCRATCH.set(b);
+        }
+        b.clear().limit(size);
+        return b;
     }
 
     /** Whether {@code r} has the parts that {@code first} gives its whole binary record. */
@@ -337,9 +354,45 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         int channels = count(b, b.remaining() / MIN_CHANNEL_BYTES);
         List<ChannelError> top = channels == 0 ? null : new ArrayList<>(channels);
         for (int i = 0; i < channels; i++) {
-            top.add(new ChannelError(ByteUtils.readVarint(b), string(b), b.getDouble(), b.getDouble()));
+            int index = ByteUtils.readVarint(b);
+            top.add(new ChannelError(index, channelName(b, index), b.getDouble(), b.getDouble()));
         }
         return top;
+    }
+
+    /** A channel's name as read last, with its bytes: every score record names the same few channels again. */
+    private record ChannelName(byte[] utf8, String name) {}
+
+    /** Channels whose names are kept ({@link #NAMES}); the names of channels past it are read each time. */
+    private static final int NAMED_CHANNELS = 4096;
+    /**
+     * The name read last for each channel index: shared by every reading thread, each entry immutable, so a thread sees
+     * an old entry, a new one or none, and its bytes are compared before its name is used.
+     */
+    private static final ChannelName[] NAMES = new ChannelName[NAMED_CHANNELS];
+
+    /** A top channel's name (a string, as {@link #string} reads it), the same String as before when its bytes are. */
+    private static String channelName(ByteBuffer b, int index) {
+        if (index < 0 || index >= NAMED_CHANNELS) {
+            return string(b);
+        }
+        int n = ByteUtils.readVarint(b);
+        if (n == 0) {
+            return null;
+        }
+        int length = count(n - 1, b.remaining());
+        int from = b.arrayOffset() + b.position();
+        ChannelName known = NAMES[index];
+        String name;
+        if (known != null && Arrays.equals(known.utf8(), 0, known.utf8().length, b.array(), from, from + length)) {
+            name = known.name();
+        } else {
+            byte[] utf8 = Arrays.copyOfRange(b.array(), from, from + length);
+            name = new String(utf8, StandardCharsets.UTF_8);
+            NAMES[index] = new ChannelName(utf8, name);
+        }
+        b.position(b.position() + length);
+        return name;
     }
 
     private static Signature readSignature(ByteBuffer b) {

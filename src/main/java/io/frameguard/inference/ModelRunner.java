@@ -39,6 +39,8 @@ public final class ModelRunner implements AutoCloseable {
     private ZooModel<FrameBatch, ModelOutputs> describer;
     private final ValidationDistribution validation;
     private final ScoreAggregation aggregation;
+    /** Sensor models: each channel's name in explanations, from the card or {@code ch<index>} (null for images). */
+    private final String[] channelNames;
     private final Object lifecycle = new Object();
     private int openSessions;
     private boolean retired;
@@ -50,6 +52,17 @@ public final class ModelRunner implements AutoCloseable {
         this.model = model;
         this.validation = validation;
         this.aggregation = ScoreAggregation.of(artifact.card());
+        this.channelNames = artifact.card().input().image() != null ? null : channelNames(artifact.card().input().featureNames(),
+                aggregation.channels());
+    }
+
+    /** The names of {@code channels} channels: the card's where it has one, else {@code ch<index>}; made once per model. */
+    private static String[] channelNames(List<String> names, int channels) {
+        String[] out = new String[channels];
+        for (int c = 0; c < channels; c++) {
+            out[c] = names != null && c < names.size() ? names.get(c) : "ch" + c;
+        }
+        return out;
     }
 
     /** Loads the artifact on the device {@link InferenceDevice#AUTO} picks. */
@@ -339,7 +352,6 @@ public final class ModelRunner implements AutoCloseable {
             }
             return out;
         }
-        List<String> names = input.featureNames();
         // windows (channels x steps, time-major): a channel's error is its mean over the steps, named by its channel
         int channelCount = aggregation.channels();
         int steps = aggregation.steps();
@@ -363,7 +375,7 @@ public final class ModelRunner implements AutoCloseable {
                 int c = top[i];
                 double e = row[from + c];
                 double share = sum > 0 ? e * steps / sum : 0;
-                channels.add(new ChannelError(c, names != null && c < names.size() ? names.get(c) : "ch" + c, e, share));
+                channels.add(new ChannelError(c, channelNames[c], e, share));
             }
             double score = aggregation.score(row, from, sum);
             out.add(new ScoredFrame(score, rank(score), channels, null, null));

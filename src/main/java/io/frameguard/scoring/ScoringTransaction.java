@@ -247,11 +247,21 @@ final class ScoringTransaction {
             this.begunNanos = begunNanos;
         }
 
+        /** Notes each partition's lowest and highest offset, a run of one partition's frames at a time (polls come so). */
         void add(List<ConsumerRecord<byte[], ByteBuffer>> batch) {
-            for (ConsumerRecord<byte[], ByteBuffer> r : batch) {
+            for (int i = 0; i < batch.size(); ) {
+                ConsumerRecord<byte[], ByteBuffer> r = batch.get(i);
+                long min = r.offset();
+                long max = r.offset();
+                int j = i + 1;
+                for (; j < batch.size() && batch.get(j).partition() == r.partition() && batch.get(j).topic().equals(r.topic()); j++) {
+                    min = Math.min(min, batch.get(j).offset());
+                    max = Math.max(max, batch.get(j).offset());
+                }
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                firstOffsets.merge(tp, r.offset(), Math::min);
-                nextOffsets.merge(tp, new OffsetAndMetadata(r.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+                firstOffsets.merge(tp, min, Math::min);
+                nextOffsets.merge(tp, new OffsetAndMetadata(max + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+                i = j;
             }
             frames += batch.size();
         }

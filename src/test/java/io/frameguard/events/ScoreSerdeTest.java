@@ -215,6 +215,20 @@ class ScoreSerdeTest {
         }
     }
 
+    @Test
+    void aChannelsNameIsReadAsWrittenWhetherItRepeatsOrChanges() {
+        List<String> names = new ArrayList<>();
+        for (String name : new String[] {"ch2", "ch2", "inlet °C", "ch2", null, "ch2"}) {
+            ScoreRecord r = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0.5, 0.1, "v", null,
+                    List.of(new ChannelError(2, name, 0.5, 1), new ChannelError(9000, name, 0.25, 0.5)), null, 1, 1, null, null, null);
+            List<ChannelError> read = BINARY.deserialize("scores", BINARY.serialize("scores", ScoreBatch.of(r))).scores().get(0).topChannels();
+            assertThat(read).extracting(ChannelError::name).containsExactly(name, name);
+            names.add(read.get(0).name());
+        }
+        // a name read again is the String read before (the detector reads a few channels' names per frame)
+        assertThat(names.get(1)).isSameAs(names.get(0));
+    }
+
     private static ScoreRecord minimal() {
         return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0, 0, null, null, List.of(), null, 0, 0, null, null,
                 null);

@@ -178,6 +178,11 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        requireAtLeast(1, "--frames", frames);
+        requireAtLeast(0, "--service-warmup-frames", serviceWarmupFrames);
+        requireAtLeast(0, "--service-warmup-in-mode", serviceWarmupInMode);
+        requireAtLeast(0, "--broker-warmup-frames", brokerWarmupFrames);
+        requireAtLeast(0, "--scaling-warmup-frames", scalingWarmupFrames);
         List<Mode> backlog = modes.equals(List.of("none")) ? List.of() : modes.stream().map(Mode::of).toList();
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
@@ -283,6 +288,13 @@ public final class E2eBenchmark implements Callable<Integer> {
         System.out.println(E2eReport.scalingResultLine(results));
     }
 
+    /** A count given on the command line, refused before anything starts when it is below {@code least}. */
+    private static void requireAtLeast(int least, String option, int value) {
+        if (value < least) {
+            throw new IllegalArgumentException(option + " must be at least " + least + ", not " + value);
+        }
+    }
+
     private String settings(SensorSimulator sim) {
         return String.format(Locale.ROOT, "broker (Apache Kafka, KRaft) and service on this machine; %d partitions; frames of %d "
                 + "float32 values (%,d bytes) or JSON (~%,d bytes); dense %d-128-32-128-%d; %d worker(s); ", partitions, dim, dim * 4,
@@ -295,7 +307,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                 + "call, linger 5 ms, scorer transactions of several full batches committed after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
                 + "before the measured ones (its JIT's warm-up; in JSON the last %,d of them, float32 before), offered rates a backlog "
                 + "of as many float32 frames before the rate starts, scaling runs %,d frames%s", maxBatch, MODEL_BATCH, commitInterval,
-                serviceWarmupFrames, serviceWarmupInMode, scalingWarmupFrames,
+                serviceWarmupFrames, Math.min(serviceWarmupInMode, serviceWarmupFrames), scalingWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 

@@ -1,0 +1,69 @@
+package io.frameguard.events;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
+import java.io.IOException;
+import java.util.Base64;
+
+/**
+ * Byte arrays in JSON as Base64 strings (RFC 4648, padded, no line breaks: the text Jackson writes by default), coded
+ * with the JDK's {@link Base64} rather than Jackson's own coder, which goes a character at a time through its
+ * variant's tables: the pictures that anomaly events and memory entries carry are kilobytes of Base64 per anomaly,
+ * written by the detector and read by every replica's memory. A string that is not Base64 is refused as Jackson
+ * refuses it, as a value of the wrong format.
+ */
+final class Base64Bytes {
+
+    private Base64Bytes() {}
+
+    /** The module that (de)serialises {@code byte[]} this way. */
+    static SimpleModule module() {
+        return new SimpleModule("frameguard-base64")
+                .addSerializer(byte[].class, new Writer())
+                .addDeserializer(byte[].class, new Reader());
+    }
+
+    private static final class Writer extends StdScalarSerializer<byte[]> {
+        Writer() {
+            super(byte[].class);
+        }
+
+        @Override
+        public void serialize(byte[] value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            byte[] text = Base64.getEncoder().encode(value);
+            // Base64 text needs no escaping: written as it is, between quotes
+            gen.writeRawUTF8String(text, 0, text.length);
+        }
+
+        @Override
+        public boolean isEmpty(SerializerProvider provider, byte[] value) {
+            return value.length == 0;
+        }
+    }
+
+    private static final class Reader extends StdScalarDeserializer<byte[]> {
+        Reader() {
+            super(byte[].class);
+        }
+
+        @Override
+        public byte[] deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (!p.hasToken(JsonToken.VALUE_STRING)) {
+                return (byte[]) ctxt.handleUnexpectedToken(byte[].class, p);
+            }
+            String text = p.getText();
+            try {
+                return Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                throw ctxt.weirdStringException(text.length() > 40 ? text.substring(0, 40) + "…" : text, byte[].class,
+                        "not Base64: " + e.getMessage());
+            }
+        }
+    }
+}
