@@ -3,12 +3,14 @@ package io.frameguard.events;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
@@ -37,8 +39,13 @@ final class Base64Bytes {
         @Override
         public void serialize(byte[] value, JsonGenerator gen, SerializerProvider provider) throws IOException {
             byte[] text = Base64.getEncoder().encode(value);
-            // Base64 text needs no escaping: written as it is, between quotes
-            gen.writeRawUTF8String(text, 0, text.length);
+            if (gen instanceof UTF8JsonGenerator) {
+                // Base64 text needs no escaping: written as it is, between quotes
+                gen.writeRawUTF8String(text, 0, text.length);
+            } else {
+                // generators of characters or of tokens (a String, a tree, convertValue) take no raw bytes
+                gen.writeString(new String(text, StandardCharsets.ISO_8859_1));
+            }
         }
 
         @Override
@@ -54,6 +61,9 @@ final class Base64Bytes {
 
         @Override
         public byte[] deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.hasToken(JsonToken.VALUE_EMBEDDED_OBJECT) && p.getEmbeddedObject() instanceof byte[] bytes) {
+                return bytes; // from a token buffer that holds them as they are
+            }
             if (!p.hasToken(JsonToken.VALUE_STRING)) {
                 return (byte[]) ctxt.handleUnexpectedToken(byte[].class, p);
             }

@@ -52,6 +52,18 @@ class Base64BytesTest {
     }
 
     @Test
+    void stringsTreesAndConversionsCarryTheSameText() throws Exception {
+        Picture p = picture(10, 7);
+        String asBytes = new String(SERDE.serialize("t", p), StandardCharsets.UTF_8);
+        // a generator of characters or of tokens takes no raw bytes: the text must come out the same all the same
+        assertEquals(asBytes, JsonSerde.MAPPER.writeValueAsString(p));
+        assertEquals(asBytes, JsonSerde.MAPPER.writeValueAsString(JsonSerde.MAPPER.valueToTree(p)));
+        Picture converted = JsonSerde.MAPPER.convertValue(p, Picture.class);
+        assertArrayEquals(p.errors(), converted.errors());
+        assertArrayEquals(p.reconstruction(), converted.reconstruction());
+    }
+
+    @Test
     void anAbsentArrayStaysAbsent() {
         Picture p = new Picture(2, 1, 1, 1f, new byte[] {1, 2}, 0f, 1f, new byte[] {3, 4});
         byte[] json = SERDE.serialize("t", p);
