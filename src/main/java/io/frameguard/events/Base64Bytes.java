@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.PrimitiveArrayDeserializers;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
@@ -17,8 +19,9 @@ import java.util.Base64;
  * Byte arrays in JSON as Base64 strings (RFC 4648, padded, no line breaks: the text Jackson writes by default), coded
  * with the JDK's {@link Base64} rather than Jackson's own coder, which goes a character at a time through its
  * variant's tables: the pictures that anomaly events and memory entries carry are kilobytes of Base64 per anomaly,
- * written by the detector and read by every replica's memory. A string that is not Base64 is refused as Jackson
- * refuses it, as a value of the wrong format.
+ * written by the detector and read by every replica's memory. What the JDK's decoder does not take (Base64 with line
+ * breaks, arrays of numbers, text that is not Base64) goes to Jackson's own reader, which accepts or refuses it as it
+ * always did; Base64 without its padding, which Jackson refused, is read.
  */
 final class Base64Bytes {
 
@@ -55,25 +58,25 @@ final class Base64Bytes {
     }
 
     private static final class Reader extends StdScalarDeserializer<byte[]> {
+        /** Jackson's own reader of byte arrays: whatever is not plain Base64 text goes to it, as before this module. */
+        private static final JsonDeserializer<?> JACKSON = PrimitiveArrayDeserializers.forType(byte.class);
+
         Reader() {
             super(byte[].class);
         }
 
         @Override
         public byte[] deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            if (p.hasToken(JsonToken.VALUE_EMBEDDED_OBJECT) && p.getEmbeddedObject() instanceof byte[] bytes) {
-                return bytes; // from a token buffer that holds them as they are
+            if (p.hasToken(JsonToken.VALUE_STRING)) {
+                try {
+                    return Base64.getDecoder().decode(p.getText());
+                } catch (IllegalArgumentException e) {
+                    // not plain Base64 (line breaks, as MIME encoders write; or not Base64 at all): Jackson's reader
+                    // accepts the one and refuses the other, with its own message
+                }
             }
-            if (!p.hasToken(JsonToken.VALUE_STRING)) {
-                return (byte[]) ctxt.handleUnexpectedToken(byte[].class, p);
-            }
-            String text = p.getText();
-            try {
-                return Base64.getDecoder().decode(text);
-            } catch (IllegalArgumentException e) {
-                throw ctxt.weirdStringException(text.length() > 40 ? text.substring(0, 40) + "…" : text, byte[].class,
-                        "not Base64: " + e.getMessage());
-            }
+            // arrays of numbers, embedded bytes, and the strings above
+            return (byte[]) JACKSON.deserialize(p, ctxt);
         }
     }
 }

@@ -365,6 +365,8 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
 
     /** Channels whose names are kept ({@link #NAMES}); the names of channels past it are read each time. */
     private static final int NAMED_CHANNELS = 4096;
+    /** The longest name kept, in bytes: a record from elsewhere may hold long ones, which are read each time. */
+    private static final int NAME_BYTES_KEPT = 64;
     /**
      * The name read last for each channel index: shared by every reading thread, each entry immutable, so a thread sees
      * an old entry, a new one or none, and its bytes are compared before its name is used.
@@ -386,6 +388,8 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         String name;
         if (known != null && Arrays.equals(known.utf8(), 0, known.utf8().length, b.array(), from, from + length)) {
             name = known.name();
+        } else if (length > NAME_BYTES_KEPT) {
+            name = new String(b.array(), from, length, StandardCharsets.UTF_8);
         } else {
             byte[] utf8 = Arrays.copyOfRange(b.array(), from, from + length);
             name = new String(utf8, StandardCharsets.UTF_8);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -71,13 +72,29 @@ class Base64BytesTest {
         assertNull(SERDE.deserialize("t", json).reconstruction());
     }
 
+    private static byte[] withErrors(String errors) {
+        return ("{\"width\":2,\"height\":1,\"channels\":1,\"errorScale\":1,\"errors\":" + errors
+                + ",\"frameMin\":0,\"frameMax\":1,\"frame\":\"AQI=\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
-    void textThatIsNotBase64IsRefusedAsACorruptRecord() {
-        for (String errors : new String[] {"\"AQ*C\"", "\"AQI\\u0000\"", "\"A\"", "12", "[1,2]", "{}"}) {
-            byte[] json = ("{\"width\":2,\"height\":1,\"channels\":1,\"errorScale\":1,\"errors\":" + errors
-                    + ",\"frameMin\":0,\"frameMax\":1,\"frame\":\"AQI=\"}").getBytes(StandardCharsets.UTF_8);
-            SerializationException e = assertThrows(SerializationException.class, () -> SERDE.deserialize("t", json), errors);
-            assertTrue(e.getMessage().contains("Picture"), e.getMessage());
+    void whatJacksonsReaderTookIsStillTaken() {
+        // line breaks as MIME encoders write them (Python's base64.encodebytes, Java's MIME encoder), an array of
+        // numbers, and Base64 without its padding
+        for (String errors : new String[] {"\"AQ==\\n\"", "\"AQIDBAUG\\nBwg=\\n\"", "[1]", "\"AQ\""}) {
+            byte[] read = SERDE.deserialize("t", withErrors(errors)).errors();
+            assertEquals(1, read[0], errors);
+        }
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, SERDE.deserialize("t", withErrors("\"AQIDBAUG\\nBwg=\\n\"")).errors());
+    }
+
+    @Test
+    void textThatIsNotBase64IsRefusedAsAValueOfTheWrongFormat() {
+        for (String errors : new String[] {"\"AQ*C\"", "\"AQI\\u0000\"", "\"A\"", "\"é===\"", "12", "{}"}) {
+            SerializationException e = assertThrows(SerializationException.class, () -> SERDE.deserialize("t", withErrors(errors)), errors);
+            // Jackson's own refusal of the field, not any failure of the record
+            assertTrue(e.getCause() instanceof MismatchedInputException, errors + ": " + e.getCause());
+            assertTrue(e.getCause().getMessage().contains("byte[]"), e.getCause().getMessage());
         }
     }
 }

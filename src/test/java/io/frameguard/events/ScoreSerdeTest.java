@@ -218,7 +218,7 @@ class ScoreSerdeTest {
     @Test
     void aChannelsNameIsReadAsWrittenWhetherItRepeatsOrChanges() {
         List<String> names = new ArrayList<>();
-        for (String name : new String[] {"ch2", "ch2", "inlet °C", "ch2", null, "ch2"}) {
+        for (String name : new String[] {"ch2", "ch2", "ch3", "inlet °C", "ch2", null, "ch2", "x".repeat(100), "x".repeat(100)}) {
             ScoreRecord r = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0.5, 0.1, "v", null,
                     List.of(new ChannelError(2, name, 0.5, 1), new ChannelError(9000, name, 0.25, 0.5)), null, 1, 1, null, null, null);
             List<ChannelError> read = BINARY.deserialize("scores", BINARY.serialize("scores", ScoreBatch.of(r))).scores().get(0).topChannels();

@@ -21,7 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * End to end on this machine through a real broker (a local process) and the packaged service (exactly-once on,
@@ -173,6 +176,9 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "work/bench-e2e", description = "Broker data, model, logs (default: ${DEFAULT-VALUE}).")
     Path work;
 
+    @Spec
+    CommandSpec spec;
+
     private E2eRuns runs;
     private E2eMeasure measure;
 
@@ -183,6 +189,11 @@ public final class E2eBenchmark implements Callable<Integer> {
         requireAtLeast(0, "--service-warmup-in-mode", serviceWarmupInMode);
         requireAtLeast(0, "--broker-warmup-frames", brokerWarmupFrames);
         requireAtLeast(0, "--scaling-warmup-frames", scalingWarmupFrames);
+        requireAtLeast(1, "--rate-seconds", rateSeconds);
+        requireAtLeast(1, "--workers", workers);
+        requireAtLeast(1, "--partitions", partitions);
+        requireAtLeast(1, "--dim", dim);
+        requireAtLeast(1, "--scaling-frames", scalingFrames);
         List<Mode> backlog = modes.equals(List.of("none")) ? List.of() : modes.stream().map(Mode::of).toList();
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
@@ -289,9 +300,9 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     /** A count given on the command line, refused before anything starts when it is below {@code least}. */
-    private static void requireAtLeast(int least, String option, int value) {
+    private void requireAtLeast(int least, String option, int value) {
         if (value < least) {
-            throw new IllegalArgumentException(option + " must be at least " + least + ", not " + value);
+            throw new ParameterException(spec.commandLine(), option + " must be at least " + least + ", not " + value);
         }
     }
 
