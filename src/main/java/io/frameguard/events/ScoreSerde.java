@@ -378,24 +378,22 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         if (index < 0 || index >= NAMED_CHANNELS) {
             return string(b);
         }
-        int n = ByteUtils.readVarint(b);
-        if (n == 0) {
+        int length = lengthRead(b);
+        if (length < 0) {
             return null;
         }
-        int length = count(n - 1, b.remaining());
+        if (length > NAME_BYTES_KEPT) {
+            return text(b, length);
+        }
         int from = b.arrayOffset() + b.position();
         ChannelName known = NAMES[index];
-        String name;
         if (known != null && Arrays.equals(known.utf8(), 0, known.utf8().length, b.array(), from, from + length)) {
-            name = known.name();
-        } else if (length > NAME_BYTES_KEPT) {
-            name = new String(b.array(), from, length, StandardCharsets.UTF_8);
-        } else {
-            byte[] utf8 = Arrays.copyOfRange(b.array(), from, from + length);
-            name = new String(utf8, StandardCharsets.UTF_8);
-            NAMES[index] = new ChannelName(utf8, name);
+            b.position(b.position() + length);
+            return known.name();
         }
-        b.position(b.position() + length);
+        byte[] utf8 = Arrays.copyOfRange(b.array(), from, from + length);
+        String name = text(b, length);
+        NAMES[index] = new ChannelName(utf8, name);
         return name;
     }
 
@@ -502,21 +500,31 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
     }
 
     private static byte[] bytes(ByteBuffer b) {
-        int n = ByteUtils.readVarint(b);
-        if (n == 0) {
+        int length = lengthRead(b);
+        if (length < 0) {
             return null;
         }
-        byte[] out = new byte[count(n - 1, b.remaining())];
+        byte[] out = new byte[length];
         b.get(out);
         return out;
     }
 
     private static String string(ByteBuffer b) {
+        int length = lengthRead(b);
+        return length < 0 ? null : text(b, length);
+    }
+
+    /**
+     * The length written before a string (of its UTF-8) or a byte array: a varint of the length plus one, checked
+     * against the bytes left; -1: absent.
+     */
+    private static int lengthRead(ByteBuffer b) {
         int n = ByteUtils.readVarint(b);
-        if (n == 0) {
-            return null;
-        }
-        int length = count(n - 1, b.remaining());
+        return n == 0 ? -1 : count(n - 1, b.remaining());
+    }
+
+    /** The next {@code length} bytes as UTF-8 text. */
+    private static String text(ByteBuffer b, int length) {
         String s = new String(b.array(), b.arrayOffset() + b.position(), length, StandardCharsets.UTF_8);
         b.position(b.position() + length);
         return s;
