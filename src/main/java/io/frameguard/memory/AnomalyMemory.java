@@ -113,12 +113,19 @@ public final class AnomalyMemory implements AutoCloseable {
         this.maxEntries = maxEntries;
     }
 
-    /** Remembers an incident's latest record, replacing the one before. */
+    /**
+     * Remembers an incident's latest record, replacing the one before; a record it does not take (not
+     * {@linkplain #consistent consistent}) leaves nothing of the incident, as the compacted topic will.
+     */
     public synchronized void remember(MemoryEntry entry) {
-        if (closed || entry == null || entry.id() == null || entry.event() == null || !consistent(entry)) {
+        if (closed || entry == null || entry.id() == null) {
             return;
         }
         forget(entry.id());
+        if (entry.event() == null || !consistent(entry)) {
+            // the incident's newest record, which compaction keeps alone: every replica must end with none of it
+            return;
+        }
         version++;
         incidents.put(entry.id(), entry);
         incidentOf.put(entry.id(), entry.id());

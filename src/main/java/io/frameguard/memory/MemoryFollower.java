@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -153,11 +154,16 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             long maxAge = config.memory().maxAge().toMillis();
             long lastSweep = 0;
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                ConsumerRecords<String, byte[]> polled = consumer.poll(POLL);
+                Map<String, ConsumerRecord<String, byte[]>> newest = newestByIncident(polled, topics.memory().name());
+                for (ConsumerRecord<String, byte[]> r : polled) {
                     if (r.key() == null) {
                         continue;
                     }
                     if (r.topic().equals(topics.memory().name())) {
+                        if (newest.get(r.key()) != r) {
+                            continue; // the incident's newer record in this poll holds all of this one
+                        }
                         remember(topics, r);
                     } else if (r.topic().equals(topics.history().name())) {
                         memory.history(r.value() == null ? null : read(() -> topics.history().deserialize(r.value())));
@@ -191,6 +197,23 @@ public class MemoryFollower implements Runnable, PastAnomalies {
         } finally {
             changes.onComplete(); // open feeds end; their clients reconnect and are told why (503)
         }
+    }
+
+    /**
+     * Each incident's last record among a poll's memory records. The topic is compacted by incident and each record is
+     * the whole incident (the detector writes it again with every event), so reading the last one alone leaves the
+     * memory as reading them all in turn would: a long incident's earlier records, each holding a picture, would cost a
+     * parse and an index update apiece for nothing.
+     */
+    static Map<String, ConsumerRecord<String, byte[]>> newestByIncident(Iterable<ConsumerRecord<String, byte[]>> polled,
+            String memoryTopic) {
+        Map<String, ConsumerRecord<String, byte[]>> newest = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : polled) {
+            if (r.key() != null && r.topic().equals(memoryTopic)) {
+                newest.put(r.key(), r);
+            }
+        }
+        return newest;
     }
 
     private void remember(Topics topics, ConsumerRecord<String, byte[]> r) {

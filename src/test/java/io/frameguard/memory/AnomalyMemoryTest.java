@@ -253,6 +253,21 @@ class AnomalyMemoryTest {
     }
 
     @Test
+    void anIncidentWhoseNewestRecordIsNotTakenIsForgottenAsAReplicaReadingTheCompactedTopicWouldHaveIt() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(10)) {
+            AnomalyEvent e = event(1, "pump", 1, 0);
+            memory.remember(entry(e));
+            assertThat(memory.size()).isOne();
+            // the incident's next record names an event that is not one of its members: after compaction it is the only
+            // record of the incident, so a replica that starts then has nothing of it; one that read both must agree
+            memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident(e.eventId(), 2, 1), "pump", 2,
+                    List.of("frames/0/2"), e, null));
+            assertThat(memory.size()).isZero();
+            assertThat(memory.get(e.eventId())).isEmpty();
+        }
+    }
+
+    @Test
     void theHistoryTakesOnlyWholeMinutesNotFromTheFutureAndForgetsQuietSources() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(10)) {
             long now = System.currentTimeMillis();
