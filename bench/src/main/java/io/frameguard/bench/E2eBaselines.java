@@ -131,10 +131,18 @@ final class E2eBaselines {
         }
     }
 
-    /** A bare consumer's run: its throughput over the measured frames and this JVM's CPU over them. */
-    record BareResult(double framesPerSecond, double cpuCores) {
+    /**
+     * A bare consumer's run: its throughput over the measured frames, this JVM's CPU over them and its JIT compilers'
+     * share of that CPU (cores).
+     */
+    record BareResult(double framesPerSecond, double cpuCores, double jitCores) {
         double microsPerFrame() {
             return cpuCores / framesPerSecond * 1e6;
+        }
+
+        /** Its CPU per frame less its JIT compilers', as the service's and the model's are compared. */
+        double steadyMicrosPerFrame() {
+            return (cpuCores - jitCores) / framesPerSecond * 1e6;
         }
     }
 
@@ -161,6 +169,7 @@ final class E2eBaselines {
             int seen = 0;
             long startNanos = 0;
             double cpuAtStart = 0;
+            double jitAtStart = 0;
             long deadline = System.nanoTime() + E2eMeasure.RUN_LIMIT.toNanos();
             while (seen < total && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(200));
@@ -194,13 +203,14 @@ final class E2eBaselines {
                 if (before <= warm && seen > warm) {
                     startNanos = System.nanoTime();
                     cpuAtStart = ownCpuSeconds();
+                    jitAtStart = compilerSeconds();
                 }
             }
             if (seen < total) {
                 throw new IOException("bare consumer: " + seen + " of " + total + " frames in " + E2eMeasure.RUN_LIMIT);
             }
             double seconds = (System.nanoTime() - startNanos) / 1e9;
-            return new BareResult(n / seconds, (ownCpuSeconds() - cpuAtStart) / seconds);
+            return new BareResult(n / seconds, (ownCpuSeconds() - cpuAtStart) / seconds, (compilerSeconds() - jitAtStart) / seconds);
         }
     }
 

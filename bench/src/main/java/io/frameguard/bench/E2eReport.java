@@ -89,6 +89,15 @@ final class E2eReport {
             return (brokerProduce.all() + brokerPipeline().all()) / brokerFramesOnly.all();
         }
 
+        /**
+         * The bare consumer's CPU per frame less its JIT compilers' over the model's own: what a pipeline with no detector,
+         * no transactions and no explanations costs beside the model, the floor under {@link #serviceOverModel}; NaN where
+         * it was not run.
+         */
+        double bareOverModel() {
+            return bare == null ? Double.NaN : bare.steadyMicrosPerFrame() / modelMicros;
+        }
+
         /** frameguard's rate over the bare consumer's; NaN where that was not run. */
         double overBare() {
             return bare == null ? Double.NaN : framesPerSecond / bare.framesPerSecond();
@@ -158,15 +167,17 @@ final class E2eReport {
                 + "| broker with frameguard less JIT (produce + pipeline) | its JIT compiling besides "
                 + "| broker, frames only less JIT (produce + one reader) | its JIT compiling besides | broker / frames only, less JIT "
                 + "| the same with JIT | bare consumer (frames/s) "
-                + "| bare consumer CPU per frame | frameguard / bare |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| bare consumer CPU per frame | frameguard / bare | bare consumer less JIT / model |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | %.1f + %.1f | %.1f + %.1f | %.1f | %.1f | %.2f | %.2f | %s | %s | %s |%n",
+            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | %.1f + %.1f | %.1f + %.1f | %.1f | %.1f | %.2f | %.2f | %s | %s | %s | %s |%n",
                     r.mode(), r.serviceMicrosPerFrame(), r.jitMicrosPerFrame(), r.modelMicros(), r.serviceOverModel(),
                     r.brokerProduce().steady(), r.brokerPipeline().steady(), r.brokerProduce().jit(), r.brokerPipeline().jit(),
                     r.brokerFramesOnly().steady(), r.brokerFramesOnly().jit(), r.brokerOverFramesOnly(), r.brokerOverFramesOnlyWithJit(),
                     r.bare() == null ? "" : String.format(Locale.ROOT, "%,.0f", r.bare().framesPerSecond()),
                     r.bare() == null ? "" : String.format(Locale.ROOT, "%.1f", r.bare().microsPerFrame()),
-                    r.bare() == null ? "" : String.format(Locale.ROOT, "%.2f", r.overBare())));
+                    r.bare() == null ? "" : String.format(Locale.ROOT, "%.2f", r.overBare()),
+                    r.bare() == null ? "" : String.format(Locale.ROOT, "%.2f", r.bareOverModel())));
         }
         t.append("\nThe ceiling is what the measured CPU per frame (service and broker together) allows if every core did "
                 + "nothing else; the bench's own reader and the operating system are left out.\n");
