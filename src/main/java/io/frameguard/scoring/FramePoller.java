@@ -166,8 +166,17 @@ final class FramePoller {
         return false;
     }
 
-    private static TopicPartition partition(ConsumerRecord<byte[], ByteBuffer> r) {
-        return new TopicPartition(r.topic(), r.partition());
+    /** The partition {@link #partition} named last: a poll's frames come in runs of one partition. */
+    private TopicPartition lastPartition;
+
+    /** A frame's partition, the same object for a run of frames of one partition (each is looked up in sets). */
+    private TopicPartition partition(ConsumerRecord<byte[], ByteBuffer> r) {
+        TopicPartition tp = lastPartition;
+        if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
+            tp = new TopicPartition(r.topic(), r.partition());
+            lastPartition = tp;
+        }
+        return tp;
     }
 
     /** A frame's size as the broker holds it (key, value, headers), the measure of the batch's byte budget. */
