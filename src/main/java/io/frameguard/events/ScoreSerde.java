@@ -361,17 +361,24 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
     }
 
     /** A channel's name as read last, with its bytes: every score record names the same few channels again. */
-    private record ChannelName(byte[] utf8, String name) {}
+    private record ChannelName(byte[] utf8, String name) {
+        /** Whether its name is the {@code length} bytes of {@code bytes} from {@code from}. */
+        boolean is(byte[] bytes, int from, int length) {
+            return Arrays.equals(utf8, 0, utf8.length, bytes, from, from + length);
+        }
+    }
 
     /** Channels whose names are kept ({@link #NAMES}); the names of channels past it are read each time. */
     private static final int NAMED_CHANNELS = 4096;
     /** The longest name kept, in bytes: a record from elsewhere may hold long ones, which are read each time. */
     private static final int NAME_BYTES_KEPT = 64;
     /**
-     * The name read last for each channel index: shared by every reading thread, each entry immutable, so a thread sees
-     * an old entry, a new one or none, and its bytes are compared before its name is used.
+     * The two names read last for each channel index (at {@code 2 index}, the newer, and {@code 2 index + 1}): two models
+     * that name a channel differently (the one serving and the one before it, or two sources' models) each keep theirs.
+     * Shared by every reading thread, each entry immutable, so a thread sees an old entry, a new one or none, and its
+     * bytes are compared before its name is used.
      */
-    private static final ChannelName[] NAMES = new ChannelName[NAMED_CHANNELS];
+    private static final ChannelName[] NAMES = new ChannelName[2 * NAMED_CHANNELS];
 
     /** A top channel's name (a string, as {@link #string} reads it), the same String as before when its bytes are. */
     private static String channelName(ByteBuffer b, int index) {
@@ -386,14 +393,16 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             return text(b, length);
         }
         int from = b.arrayOffset() + b.position();
-        ChannelName known = NAMES[index];
-        if (known != null && Arrays.equals(known.utf8(), 0, known.utf8().length, b.array(), from, from + length)) {
+        ChannelName newer = NAMES[2 * index];
+        ChannelName known = newer != null && newer.is(b.array(), from, length) ? newer : NAMES[2 * index + 1];
+        if (known != null && known.is(b.array(), from, length)) {
             b.position(b.position() + length);
             return known.name();
         }
         byte[] utf8 = Arrays.copyOfRange(b.array(), from, from + length);
         String name = text(b, length);
-        NAMES[index] = new ChannelName(utf8, name);
+        NAMES[2 * index + 1] = newer;
+        NAMES[2 * index] = new ChannelName(utf8, name);
         return name;
     }
 

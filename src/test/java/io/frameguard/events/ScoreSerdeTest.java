@@ -229,6 +229,22 @@ class ScoreSerdeTest {
         assertThat(names.get(1)).isSameAs(names.get(0));
     }
 
+    @Test
+    void twoModelsNamingAChannelDifferentlyEachKeepTheirName() {
+        List<String> names = new ArrayList<>();
+        for (String name : new String[] {"inlet °C", "ch77", "inlet °C", "ch77", "inlet °C"}) {
+            ScoreRecord r = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0.5, 0.1, "v", null,
+                    List.of(new ChannelError(77, name, 0.5, 1)), null, 1, 1, null, null, null);
+            names.add(BINARY.deserialize("scores", BINARY.serialize("scores", ScoreBatch.of(r))).scores().get(0).topChannels()
+                    .get(0).name());
+        }
+        assertThat(names).containsExactly("inlet °C", "ch77", "inlet °C", "ch77", "inlet °C");
+        // records of the model serving and of the one before it, interleaved: neither name is read anew each time
+        assertThat(names.get(2)).isSameAs(names.get(0));
+        assertThat(names.get(3)).isSameAs(names.get(1));
+        assertThat(names.get(4)).isSameAs(names.get(0));
+    }
+
     private static ScoreRecord minimal() {
         return new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "s", new FrameRef("f", 0, 0), 0, 0, 0, 0, null, null, List.of(), null, 0, 0, null, null,
                 null);
