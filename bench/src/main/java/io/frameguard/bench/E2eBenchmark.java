@@ -301,6 +301,11 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     /** A count given on the command line, refused before anything starts when it is below {@code least}. */
     private void requireAtLeast(int least, String option, int value) {
+        requireAtLeast(spec, least, option, value);
+    }
+
+    /** A picocli usage error unless the option's {@code value} is at least {@code least}. */
+    static void requireAtLeast(CommandSpec spec, int least, String option, int value) {
         if (value < least) {
             throw new ParameterException(spec.commandLine(), option + " must be at least " + least + ", not " + value);
         }

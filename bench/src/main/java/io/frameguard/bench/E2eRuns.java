@@ -112,12 +112,17 @@ final class E2eRuns {
     private ModelArtifact model(int dim) throws IOException {
         ModelArtifact m = models.get(dim);
         if (m == null) {
-            SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
-            m = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim).hidden(128).latent(32).epochs(2)
-                    .build(), TrainingProgress.NONE).train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)),
-                            work.resolve("model-" + UUID.randomUUID()), "simulated " + dim + "-channel frames");
+            m = trainModel(dim, work.resolve("model-" + UUID.randomUUID()));
             models.put(dim, m);
         }
         return m;
+    }
+
+    /** The end-to-end benchmarks' dense autoencoder (1024-128-32-128-1024 for 1,024 floats), trained into {@code dir}. */
+    static ModelArtifact trainModel(int dim, Path dir) throws IOException {
+        SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
+        return new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-" + dim).hidden(128).latent(32).epochs(2)
+                .build(), TrainingProgress.NONE).train(new FrameFile(dim, 2000, sim.trainingData(2000, 8), FrameFile.defaultNames(dim)),
+                        dir, "simulated " + dim + "-channel frames");
     }
 }
