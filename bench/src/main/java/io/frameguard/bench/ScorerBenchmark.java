@@ -48,7 +48,7 @@ final class ScorerBenchmark implements Callable<Integer> {
     @Option(names = "--frames", defaultValue = "300000", description = "Frames measured (default: ${DEFAULT-VALUE}).")
     int frames;
 
-    @Option(names = "--warmup-frames", defaultValue = "600000", description = "Frames scored and detected first, not measured "
+    @Option(names = "--warmup-frames", defaultValue = "600000", description = "Frames scored first, not measured "
             + "(default: ${DEFAULT-VALUE}).")
     int warmupFrames;
 
