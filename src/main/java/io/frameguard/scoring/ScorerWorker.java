@@ -75,8 +75,8 @@ final class ScorerWorker implements Runnable {
     private volatile boolean joined;
     private volatile Throwable fatal;
     private float[] buffer = new float[0];
-    /** Where predictor calls write their error maps ({@link FrameBatch#errorsInto()}). */
-    private final ErrorBuffers errorBuffers = new ErrorBuffers();
+    /** A predictor call's error maps, reused while calls are as large ({@link FrameBatch#errorsInto()}). */
+    private float[] errorBuffer = new float[0];
 
     ScorerWorker(int id, Consumer<byte[], ByteBuffer> consumer, Producer<byte[], byte[]> producer, Topics topics,
             ActiveModel model, FrameDecoders decoders, ScorerSettings settings, FrameguardMetrics metrics) {
@@ -313,9 +313,12 @@ final class ScorerWorker implements Runnable {
         for (int c = 0; c < calls; c++) {
             int from = c * perCall;
             int n = Math.min(perCall, decoded.size() - from);
+            if (errorBuffer.length != n * width) {
+                errorBuffer = new float[n * width];
+            }
             long t0 = System.nanoTime();
             // the error maps are read before the next call overwrites them: explanations and pictures are copies
-            ModelOutputs outputs = session.run(new FrameBatch(buffer, from * dim, n, dim, errorBuffers.forLength(n * width)));
+            ModelOutputs outputs = session.run(new FrameBatch(buffer, from * dim, n, dim, errorBuffer));
             callNanos[c] = System.nanoTime() - t0;
             float[] errors = outputs.errors();
             List<ScoredFrame> chunk = session.explain(outputs, n);
