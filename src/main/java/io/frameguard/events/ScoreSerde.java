@@ -394,8 +394,10 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         }
         int from = b.arrayOffset() + b.position();
         ChannelName newer = NAMES[2 * index];
-        ChannelName known = newer != null && newer.is(b.array(), from, length) ? newer : NAMES[2 * index + 1];
-        if (known != null && known.is(b.array(), from, length)) {
+        ChannelName older = NAMES[2 * index + 1];
+        ChannelName known = newer != null && newer.is(b.array(), from, length) ? newer
+                : older != null && older.is(b.array(), from, length) ? older : null;
+        if (known != null) {
             b.position(b.position() + length);
             return known.name();
         }

@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -154,30 +153,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             long maxAge = config.memory().maxAge().toMillis();
             long lastSweep = 0;
             while (running) {
-                ConsumerRecords<String, byte[]> polled = consumer.poll(POLL);
-                Map<String, ConsumerRecord<String, byte[]>> newest = newestByIncident(polled, topics.memory().name());
-                for (ConsumerRecord<String, byte[]> r : polled) {
-                    if (r.key() == null) {
-                        continue;
-                    }
-                    if (r.topic().equals(topics.memory().name())) {
-                        if (newest.get(r.key()) != r) {
-                            continue; // the incident's newer record in this poll holds all of this one
-                        }
-                        remember(topics, r);
-                    } else if (r.topic().equals(topics.history().name())) {
-                        memory.history(r.value() == null ? null : read(() -> topics.history().deserialize(r.value())));
-                        continue;
-                    } else if (r.topic().equals(topics.drift().name())) {
-                        memory.drift(r.key(), r.value() == null ? null : read(() -> topics.drift().deserialize(r.value())));
-                        continue;
-                    } else {
-                        memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
-                    }
-                    if (caughtUp) { // the history itself is the listing's (GET /api/anomalies), not the feed's
-                        memory.get(r.key()).ifPresent(changes::onNext);
-                    }
-                }
+                // the history itself is the listing's (GET /api/anomalies), not the feed's, which starts once caught up
+                apply(consumer.poll(POLL), topics, memory, caughtUp ? changes::onNext : r -> { });
                 long now = System.currentTimeMillis();
                 if (now - lastSweep >= SWEEP.toMillis()) {
                     memory.forgetSeenBefore(now - maxAge);
@@ -200,10 +177,42 @@ public class MemoryFollower implements Runnable, PastAnomalies {
     }
 
     /**
+     * Takes a poll's records into {@code memory}, in order, and tells {@code feed} each incident they changed (verdicts
+     * included). Of an incident's memory records only the poll's last is read ({@link #newestByIncident}).
+     */
+    static void apply(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics, AnomalyMemory memory,
+            java.util.function.Consumer<AnomalyMemory.Remembered> feed) {
+        Map<String, ConsumerRecord<String, byte[]>> newest = newestByIncident(polled, topics.memory().name());
+        for (ConsumerRecord<String, byte[]> r : polled) {
+            if (r.key() == null) {
+                continue;
+            }
+            if (r.topic().equals(topics.memory().name())) {
+                if (newest.get(r.key()) != r) {
+                    continue; // the incident's newer record in this poll holds all of this one
+                }
+                remember(topics, r, memory);
+            } else if (r.topic().equals(topics.history().name())) {
+                memory.history(r.value() == null ? null : read(() -> topics.history().deserialize(r.value())));
+                continue;
+            } else if (r.topic().equals(topics.drift().name())) {
+                memory.drift(r.key(), r.value() == null ? null : read(() -> topics.drift().deserialize(r.value())));
+                continue;
+            } else {
+                memory.verdict(r.key(), r.value() == null ? null : read(() -> topics.verdicts().deserialize(r.value())));
+            }
+            memory.get(r.key()).ifPresent(feed);
+        }
+    }
+
+    /**
      * Each incident's last record among a poll's memory records. The topic is compacted by incident and each record is
      * the whole incident (the detector writes it again with every event), so reading the last one alone leaves the
      * memory as reading them all in turn would: a long incident's earlier records, each holding a picture, would cost a
-     * parse and an index update apiece for nothing.
+     * parse and an index update apiece for nothing. One difference: a memory at its {@code max-entries} drops its
+     * longest-seen incident for a new one, so a new incident deleted within the same poll (the detector never deletes;
+     * a hand-written tombstone does) drops none when only its deletion is read, as for a replica that reads the topic
+     * after compaction.
      */
     static Map<String, ConsumerRecord<String, byte[]>> newestByIncident(Iterable<ConsumerRecord<String, byte[]>> polled,
             String memoryTopic) {
@@ -216,7 +225,7 @@ public class MemoryFollower implements Runnable, PastAnomalies {
         return newest;
     }
 
-    private void remember(Topics topics, ConsumerRecord<String, byte[]> r) {
+    private static void remember(Topics topics, ConsumerRecord<String, byte[]> r, AnomalyMemory memory) {
         MemoryEntry e = r.value() == null ? null : read(() -> topics.memory().deserialize(r.value()));
         if (e == null || !r.key().equals(e.id())) {
             memory.forget(r.key()); // deleted, or not an incident record (not ours to judge)

@@ -153,7 +153,8 @@ final class E2eMeasure {
                     if (before <= warm && seen > warm) { // the first count past the warm-up starts the measurement
                         warmAt = now;
                         // the service's own counters first: a scrape of its metrics costs the service CPU that is not
-                        // the frames' (and a cold scrape much of it), so the CPU is read after them, with the count
+                        // the frames' (and a cold scrape much of it), so the CPU is read after them, with the count (the
+                        // counters then hold the few milliseconds before the count too)
                         transactionsAtStart = scorerTransactionSeconds(service);
                         anomaliesAtStart = anomalyEvents(service);
                         seen = committed(admin, group, run.frames());

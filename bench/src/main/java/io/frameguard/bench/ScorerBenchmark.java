@@ -105,6 +105,7 @@ final class ScorerBenchmark implements Callable<Integer> {
             BrokerlessScorer.score(log(pool, warmupFrames), model, maxBatch, r -> { });
             for (int round = 0; round < rounds; round++) {
                 var measured = log(pool, frames);
+                System.gc(); // the warm-up's and the rounds' before left to the collector before, not during, the round
                 scoreBytes[0] = 0;
                 scoreRecords[0] = 0;
                 double cpuAtStart = ProcessStats.cpuSeconds(pid) - ProcessStats.jitSeconds(pid);
@@ -125,7 +126,11 @@ final class ScorerBenchmark implements Callable<Integer> {
         double modelMicros = E2eBaselines.modelMicrosPerFrame(artifact, pool, maxBatch);
         double scorer = JsonParseBenchmark.median(scorerMicros);
         double others = JsonParseBenchmark.median(othersMicros);
-        double total = scorer + others;
+        double[] totals = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            totals[round] = scorerMicros[round] + othersMicros[round];
+        }
+        double total = JsonParseBenchmark.median(totals);
         System.out.printf(Locale.ROOT, "%nThe scorer without a broker (%s; %,d float32 frames of %d values after %,d, max-batch %d, "
                 + "%d partitions, median of %d rounds; CPU µs per frame, JIT compiling left out):%n%n", LocalDate.now(), frames, dim,
                 warmupFrames, maxBatch, partitions, rounds);
@@ -135,7 +140,7 @@ final class ScorerBenchmark implements Callable<Integer> {
                 + "score records, transactions' bookkeeping) | %.2f | %.2f - %.2f |%n", scorer, min(scorerMicros), max(scorerMicros));
         System.out.printf(Locale.ROOT, "| other threads meanwhile (TensorFlow's pool, decode helper, GC) | %.2f | %.2f - %.2f |%n",
                 others, min(othersMicros), max(othersMicros));
-        System.out.printf(Locale.ROOT, "| both | %.2f | |%n", total);
+        System.out.printf(Locale.ROOT, "| both (the median round's) | %.2f | %.2f - %.2f |%n", total, min(totals), max(totals));
         System.out.printf(Locale.ROOT, "| the model alone (predictor calls of %d frames) | %.2f | |%n", maxBatch, modelMicros);
         System.out.printf(Locale.ROOT, "%nscorer thread / the model alone: %.2f; both / the model alone: %.2f; score records: %.1f "
                 + "bytes per frame (%,d records)%n", scorer / modelMicros, total / modelMicros, (double) scoreBytes[0] / frames,

@@ -49,6 +49,7 @@ public final class BrokerlessScorer {
             Consumer<ProducerRecord<byte[], byte[]>> scores) throws InterruptedException {
         Topics topics = Topics.defaults();
         Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
+        Map<TopicPartition, Long> pending = new HashMap<>(); // the open transaction's offsets, committed with it
         Backlog consumer = new Backlog(log, maxBatch);
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
             @Override
@@ -64,13 +65,21 @@ public final class BrokerlessScorer {
             public synchronized void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
                     ConsumerGroupMetadata groupMetadata) {
                 super.sendOffsetsToTransaction(offsets, groupMetadata);
-                offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+                offsets.forEach((tp, o) -> pending.put(tp, o.offset()));
             }
 
             @Override
             public synchronized void commitTransaction() {
                 super.commitTransaction();
+                committed.putAll(pending);
+                pending.clear();
                 clear(); // the mock keeps every transaction's offsets too
+            }
+
+            @Override
+            public synchronized void abortTransaction() {
+                super.abortTransaction();
+                pending.clear();
             }
         };
         ScorerSettings settings = new ScorerSettings(maxBatch, 32L << 20, 0, Duration.ofMillis(5), Duration.ofMillis(100),
@@ -128,6 +137,14 @@ public final class BrokerlessScorer {
                     fetched.put(tp, frames.subList(from, to));
                     seek(tp, to);
                     n += to - from;
+                }
+            }
+            if (fetched.isEmpty() && !timeout.isZero()) {
+                // as a broker's fetch waits: a worker with nothing left must not spin while it is being stopped
+                try {
+                    Thread.sleep(Math.min(timeout.toMillis(), 10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
             return new ConsumerRecords<>(fetched, Map.of());
