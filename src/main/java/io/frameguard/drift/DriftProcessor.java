@@ -39,45 +39,85 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
             return;
         }
         String source = record.key() != null ? record.key() : batch.source();
-        DriftState state = null;
-        boolean read = false;
+        Window window = null;
         for (ScoreRecord s : batch.scores()) {
             if (s.modelVersion() == null || s.validationRank() == null || !Double.isFinite(s.validationRank())) {
                 continue; // models without a validation sketch give no ruler to measure drift with
             }
-            if (!read) {
-                state = store.get(source);
-                read = true;
+            if (window == null) {
+                window = new Window(store.get(source));
             }
-            state = add(source, state, s, s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
+            window.add(source, s, s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
         }
-        if (read) {
-            store.put(source, state);
+        if (window != null) {
+            store.put(source, window.state());
         }
     }
 
-    /** The window after {@code s}; a drift transition forwarded when it completes the window. */
-    private DriftState add(String source, DriftState state, ScoreRecord s, long timestamp) {
-        if (state == null || !s.modelVersion().equals(state.modelVersion())) {
-            state = DriftState.fresh(s.modelVersion());
+    /**
+     * A source's window while a record's scores are added to it: the stored state's counts are copied once per record
+     * (a record holds a source's frames of a scorer batch), not once per score.
+     */
+    private final class Window {
+        private String modelVersion;
+        private long[] counts;
+        private long frames;
+        private long start;
+        private boolean drifting;
+        private double lastPsi;
+
+        Window(DriftState stored) {
+            if (stored != null) {
+                load(stored);
+            }
         }
-        long[] counts = state.counts().clone();
-        counts[DriftPolicy.bin(s.validationRank())]++;
-        long start = state.windowStartTs() < 0 ? s.captureTimestamp() : state.windowStartTs();
-        long frames = state.frames() + 1;
-        if (frames < policy.windowFrames()) {
-            return new DriftState(state.modelVersion(), counts, start, state.drifting(), state.lastPsi());
+
+        private void load(DriftState state) {
+            modelVersion = state.modelVersion();
+            counts = state.counts().clone();
+            frames = state.frames();
+            start = state.windowStartTs();
+            drifting = state.drifting();
+            lastPsi = state.lastPsi();
         }
-        double psi = DriftPolicy.psi(counts);
-        boolean drifting = psi >= policy.psiThreshold();
-        metrics.drift(source, psi);
-        if (drifting != state.drifting()) {
-            String status = drifting ? DriftEvent.DRIFT : DriftEvent.RECOVERED;
-            metrics.driftEvent(source, status);
-            context.forward(new Record<>(source, new DriftEvent(DriftEvent.SCHEMA_VERSION, source, status, psi,
-                    policy.psiThreshold(), s.modelVersion(), frames, DriftPolicy.shares(counts), start, s.captureTimestamp(),
-                    System.currentTimeMillis()), timestamp));
+
+        /** Adds {@code s}; a drift transition forwarded when it completes the window. */
+        void add(String source, ScoreRecord s, long timestamp) {
+            if (counts == null || !s.modelVersion().equals(modelVersion)) {
+                // a new model ranks against its own validation scores: its window starts empty
+                load(DriftState.fresh(s.modelVersion()));
+            }
+            counts[DriftPolicy.bin(s.validationRank())]++;
+            frames++;
+            if (start < 0) {
+                start = s.captureTimestamp();
+            }
+            if (frames < policy.windowFrames()) {
+                return;
+            }
+            double psi = DriftPolicy.psi(counts);
+            boolean nowDrifting = psi >= policy.psiThreshold();
+            metrics.drift(source, psi);
+            if (nowDrifting != drifting) {
+                String status = nowDrifting ? DriftEvent.DRIFT : DriftEvent.RECOVERED;
+                metrics.driftEvent(source, status);
+                context.forward(new Record<>(source, new DriftEvent(DriftEvent.SCHEMA_VERSION, source, status, psi,
+                        policy.psiThreshold(), s.modelVersion(), frames, DriftPolicy.shares(counts), start, s.captureTimestamp(),
+                        System.currentTimeMillis()), timestamp));
+            }
+            drifting = nowDrifting;
+            lastPsi = psi;
+            restart();
         }
-        return new DriftState(state.modelVersion(), new long[DriftPolicy.BINS], -1, drifting, psi);
+
+        private void restart() {
+            counts = new long[DriftPolicy.BINS];
+            frames = 0;
+            start = -1;
+        }
+
+        DriftState state() {
+            return new DriftState(modelVersion, counts, start, drifting, lastPsi);
+        }
     }
 }
