@@ -33,6 +33,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
+import org.jboss.logging.Logger;
 
 /**
  * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
@@ -44,6 +45,8 @@ import org.apache.kafka.streams.state.Stores;
  */
 @ApplicationScoped
 public class TopologyProducer {
+
+    private static final Logger LOG = Logger.getLogger(TopologyProducer.class);
 
     /** Per source: the rolling threshold and the k-of-n window ({@link SourceState}). */
     public static final String THRESHOLD_STORE = "source-thresholds";
@@ -59,6 +62,7 @@ public class TopologyProducer {
     static final String HISTORY = "history";
     static final String DRIFT = "drift";
     static final String EXPIRY = "idle-source-expiry";
+    static final String JUDGEABLE = "judgeable-scores";
 
     @Inject
     FrameguardConfig config;
@@ -89,7 +93,8 @@ public class TopologyProducer {
             Duration idleExpiry, PastAnomalies memory, FrameguardMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ScoreBatch> scores = builder.stream(topics.scores().name(),
-                Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()));
+                Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()))
+                .filter(TopologyProducer::judgeable, Named.as(JUDGEABLE));
         addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
                 () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
         addStore(builder, THRESHOLD_STORE, SourceState.SERDE.serde());
@@ -113,6 +118,20 @@ public class TopologyProducer {
                     Named.as(EXPIRY), LAST_SEEN_STORE, THRESHOLD_STORE, DRIFT_STORE, INCIDENT_STORE);
         }
         return builder.build();
+    }
+
+    /**
+     * Whether a score record can be judged: it holds scores and names their source (its key, or the source inside). The
+     * scorer writes both; a record written by hand with neither has no per-source state to be judged with, and a store
+     * refuses a null key (the stream thread would stop, and meet the same record again after every restart).
+     */
+    static boolean judgeable(String key, ScoreBatch batch) {
+        if (batch == null || key != null || batch.source() != null) {
+            return batch != null;
+        }
+        LOG.warnf("a score record with neither key nor source (at frame %s) was skipped: its scores cannot be attributed to a "
+                + "source", batch.scores().get(0).frame());
+        return false;
     }
 
     /** A processor with its own per-source store, from the scores to {@code output}. */

@@ -101,6 +101,18 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void aScoreRecordWithNeitherKeyNorSourceIsSkippedAndTheDetectorGoesOn() throws Exception {
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        // written by hand (JSON, which the scores topic also takes): no key, and no source inside to key its state with
+        var raw = driver.createInputTopic(TOPICS.scores().name(), new org.apache.kafka.common.serialization.StringSerializer(),
+                new io.frameguard.events.ScoreSerde(io.frameguard.events.ScoreSerde.Format.JSON));
+        raw.pipeInput(null, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, null, new FrameRef("frames", 0, 7), 1000, 1005, 50.0,
+                BASE, "m1", 0.99, List.of(), null, 1, 100)));
+        score("pump-9", 5.0);
+        assertThat(anomalies.readValuesToList()).singleElement().satisfies(e -> assertThat(e.source()).isEqualTo("pump-9"));
+    }
+
+    @Test
     void aRecordOfSeveralFramesIsJudgedAsTheSameFramesOneRecordEach() throws Exception {
         start(new ThresholdPolicy(0.0, 0.5, 2.0, 2, 3));
         final int SWAP = 250;
