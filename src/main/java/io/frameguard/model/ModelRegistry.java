@@ -252,10 +252,11 @@ public final class ModelRegistry implements AutoCloseable {
             }
             try {
                 if (card) {
-                    ModelCard c = readCard(value); // before the name gets an entry: a bad card adds nothing
+                    ModelCard c = readCard(checkName(k[1], "model name"), checkName(k[2], "model version"), value); // before
+                    // the name gets an entry: a bad card adds nothing
                     cards.computeIfAbsent(k[1], x -> new TreeMap<>()).put(k[2], c);
                 } else if (control) {
-                    Activation read = readActivation(value);
+                    Activation read = readActivation(checkName(k[1], "model name"), value);
                     // the name is the key's: a control record cannot speak for another model
                     Activation a = new Activation(k[1], read.version(), read.previous() == null ? List.of() : read.previous(),
                             read.activatedAt(), read.reason());
@@ -283,20 +284,33 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** A control record's activation; one without a version (or not an object) is malformed. */
-    private static Activation readActivation(byte[] value) throws IOException {
+    /**
+     * A control record's activation; one that names no version, or a version (or previous one) that no published
+     * artifact can have ({@link #SAFE_NAME}: a version becomes a path and a record key), or is not an object, is
+     * malformed.
+     */
+    private static Activation readActivation(String name, byte[] value) throws IOException {
         Activation a = JSON.readValue(value, Activation.class);
         if (a == null || a.version() == null) {
             throw new IOException("no version");
         }
+        checkName(a.version(), "activated version of " + name);
+        if (a.previous() != null) {
+            a.previous().forEach(v -> checkName(v, "previous version of " + name));
+        }
         return a;
     }
 
-    /** A card record's card; one without a version or checksum (or not an object) is malformed. */
-    private static ModelCard readCard(byte[] value) throws IOException {
+    /**
+     * The card of the record {@code card/NAME/VERSION}; one that is filed under another version than its own, or lacks
+     * what every published card has (its checksum, what the model reads, its threshold), or is not an object, is
+     * malformed.
+     */
+    private static ModelCard readCard(String name, String version, byte[] value) throws IOException {
         ModelCard card = JSON.readValue(value, ModelCard.class);
-        if (card == null || card.version() == null || card.checksum() == null) {
-            throw new InvalidModelException("malformed card record");
+        if (card == null || !version.equals(card.version()) || card.checksum() == null || card.input() == null
+                || card.threshold() == null) {
+            throw new InvalidModelException("malformed card record of " + name + " " + version);
         }
         return card;
     }
@@ -359,7 +373,7 @@ public final class ModelRegistry implements AutoCloseable {
                     + (published.zip() == null ? "" : " (its artifact has no card record)"));
         }
         ModelArtifact artifact = ArtifactArchive.unpack(published.zip(), dir);
-        String recorded = readCard(published.card()).checksum();
+        String recorded = readCard(name, version, published.card()).checksum();
         ModelCard card = artifact.card();
         if (!name.equals(card.name()) || !version.equals(card.version()) || !card.checksum().equals(recorded)) {
             throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "the artifact record of model "
@@ -369,6 +383,37 @@ public final class ModelRegistry implements AutoCloseable {
         }
         trust.verify(artifact);
         return artifact;
+    }
+
+    /**
+     * What a scorer starting up serves: the active version of {@code name}, fetched into {@code dirFor(version)}, or, when
+     * that version is refused (not published, or it does not verify), the most recent earlier active version that is
+     * not: the one the replicas already running kept serving when they refused it, so a new replica serves what they
+     * do. Each refusal is logged. Null when the model has no active version; an {@link InvalidModelException} naming
+     * every refusal when no version can be served.
+     */
+    public ModelArtifact fetchActive(String name, java.util.function.Function<String, java.nio.file.Path> dirFor) throws IOException {
+        Activation active = read().active().get(checkName(name, "model name"));
+        if (active == null) {
+            return null;
+        }
+        List<String> versions = new ArrayList<>();
+        versions.add(active.version());
+        versions.addAll(active.previous());
+        List<String> refusals = new ArrayList<>();
+        for (String version : versions) {
+            java.nio.file.Path dir = dirFor.apply(version);
+            try {
+                return fetch(name, version, dir);
+            } catch (InvalidModelException e) {
+                org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile());
+                refusals.add(version + " (" + e.getMessage() + ")");
+                LOG.errorf("refused model %s version %s from the registry: %s%s", name, version, e.getMessage(),
+                        versions.indexOf(version) + 1 < versions.size() ? "; trying the version active before it" : "");
+            }
+        }
+        throw new InvalidModelException("no active or earlier active version of model " + name + " can be served: "
+                + String.join("; ", refusals));
     }
 
     interface RecordHandler {
@@ -420,7 +465,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     static String checkName(String value, String what) {
         if (value == null || !SAFE_NAME.matcher(value).matches()) {
-            throw new IllegalArgumentException(what + " '" + value + "' must be 1-128 characters of A-Z a-z 0-9 . _ - "
+            throw new IllegalArgumentException(what + " '" + UntrustedText.shown(value, 200) + "' must be 1-128 characters of A-Z a-z 0-9 . _ - "
                     + "starting with a letter or digit");
         }
         return value;

@@ -96,15 +96,14 @@ public class ActiveModel {
         // The scorer only reads the registry (the trainer or `frameguard models publish` creates the topic), so it
         // runs with read-only credentials on it.
         try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic, trust())) {
-            ModelRegistry.Activation active = registry.read().active().get(name);
-            if (active == null) {
+            ModelArtifact artifact = registry.fetchActive(name, version -> Path.of(config.registry().cacheDir(),
+                    version + "-" + UUID.randomUUID()));
+            if (artifact == null) {
                 throw new IllegalStateException(where + ": no active version; publish one with "
                         + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");
             }
-            Path dir = Path.of(config.registry().cacheDir(), active.version() + "-" + UUID.randomUUID());
-            ModelRunner scorer = ModelRunner.load(registry.fetch(name, active.version(), dir),
-                    InferenceDevice.parse(config.scorer().device())).ownsDirectory();
-            LOG.infof("serving model %s (active in the registry, initial threshold %.5g) on %s", active.version(),
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
+            LOG.infof("serving model %s (from the registry, initial threshold %.5g) on %s", artifact.card().version(),
                     scorer.card().threshold().value(), scorer.device());
             return scorer;
         } catch (IOException e) {

@@ -128,6 +128,63 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aFollowerSkipsControlRecordsNamingUnsafeVersionsAndCardsMissingWhatAListingReads() throws Exception {
+        ModelRegistry.Follower follower = new ModelRegistry.Follower("models-f");
+        // versions no published artifact can have: each would become a path, or a key the registry never wrote
+        for (String version : new String[] {"a\\u0000", "../../etc", "a/b", "", " x"}) {
+            assertThat(follower.accept("active/test", ("{\"version\":\"" + version + "\"}").getBytes())).as(version).isEmpty();
+        }
+        assertThat(follower.accept("active/test", "{\"version\":\"test-2\",\"previous\":[\"test-1\",\"x\\u0000\"]}".getBytes()))
+                .isEmpty();
+        // a card the listing could not show (no input, no threshold), or filed under another version than its own
+        assertThat(follower.accept("card/test/x", "{\"version\":\"x\",\"checksum\":\"y\"}".getBytes())).isEmpty();
+        byte[] card = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(v1.card());
+        assertThat(follower.accept("card/test/test-7", card)).isEmpty();
+        assertThat(follower.skipped()).isEqualTo(8);
+        assertThat(follower.snapshot().cards()).isEmpty();
+        follower.accept("card/test/" + v1.card().version(), card);
+        assertThat(follower.snapshot().cards().get("test")).containsOnlyKeys(v1.card().version());
+        assertThat(follower.snapshot().active()).isEmpty();
+        // a well-formed activation is still taken
+        assertThat(follower.accept("active/test", "{\"version\":\"test-2\",\"previous\":[\"test-1\"]}".getBytes())).isPresent();
+    }
+
+    @Test
+    void aStartingScorerServesTheVersionActiveBeforeOneThatIsRefused() throws Exception {
+        String topic = "models-g";
+        try (ModelRegistry registry = registry(topic)) {
+            registry.publish(v1);
+            registry.publish(v2);
+            registry.activate("test", "test-1", "first");
+            assertThat(registry.fetchActive("test", v -> tmp.resolve("g-" + v)).card().version()).isEqualTo("test-1");
+            registry.activate("test", "test-2", "better");
+            // test-2's artifact replaced after publishing: refused, as the running replicas refused it
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-2",
+                        ArtifactArchive.pack(v1, Optional.empty()))).get();
+            }
+            ModelArtifact served = registry.fetchActive("test", v -> tmp.resolve("g2-" + v));
+            assertThat(served.card().version()).isEqualTo("test-1");
+            assertThat(tmp.resolve("g2-test-2")).doesNotExist();
+            assertThat(registry.fetchActive("other", v -> tmp.resolve("g3-" + v))).isNull();
+            // nothing left to fall back on: every refusal named
+            registry.rollback("test", "back");
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-1",
+                        ArtifactArchive.pack(v2, Optional.empty()))).get();
+            }
+            assertThatThrownBy(() -> registry.fetchActive("test", v -> tmp.resolve("g4-" + v)))
+                    .isInstanceOf(InvalidModelException.class).hasMessageContaining("test-1 (");
+        }
+    }
+
+    @Test
     void damagedArchivesAreRefused() throws Exception {
         byte[] zip = ArtifactArchive.pack(v1, Optional.empty());
         assertThatThrownBy(() -> ArtifactArchive.unpack(java.util.Arrays.copyOf(zip, zip.length / 2), tmp.resolve("cut")))
