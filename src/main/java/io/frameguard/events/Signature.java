@@ -5,4 +5,11 @@ package io.frameguard.events;
  * by cosine similarity. Only signatures of the same {@code kind} (the model card's {@code signature.kind}: how it is
  * made and how long it is) are compared.
  */
-public record Signature(String kind, float[] values) {}
+public record Signature(String kind, float[] values) {
+
+    /**
+     * Most values a signature may hold: the anomaly memory's vector index (Lucene's HNSW graph) takes no longer vectors,
+     * so a model is trained without a signature rather than with a longer one.
+     */
+    public static final int MAX_LENGTH = 1024;
+}

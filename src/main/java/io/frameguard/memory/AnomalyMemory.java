@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import io.frameguard.frames.UntrustedText;
+import org.jboss.logging.Logger;
 
 /**
  * What one replica remembers of past anomalies: the incidents it has read from the memory topic (each with its latest
@@ -31,6 +33,8 @@ import java.util.Set;
  * events, by when it was given).
  */
 public final class AnomalyMemory implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(AnomalyMemory.class);
 
     /** A remembered incident with the verdict that holds for it (null when none). */
     public record Remembered(MemoryEntry entry, Verdict verdict) {
@@ -134,7 +138,13 @@ public final class AnomalyMemory implements AutoCloseable {
         }
         Signature sig = entry.event().signature();
         if (sig != null && sig.values() != null && sig.kind() != null) {
-            index.put(new MemoryIndex.Entry(entry.id(), entry.source(), sig.kind(), sig.values()));
+            try {
+                index.put(new MemoryIndex.Entry(entry.id(), entry.source(), sig.kind(), sig.values()));
+            } catch (IllegalArgumentException e) {
+                // listed, only not found by similarity: the records after it must still be read
+                LOG.warnf("anomaly memory: incident %s is kept without its signature in the similarity index: %s",
+                        UntrustedText.shown(entry.id(), 200), e.getMessage());
+            }
         }
         while (incidents.size() > maxEntries) {
             forget(incidents.keySet().iterator().next());
@@ -148,7 +158,7 @@ public final class AnomalyMemory implements AutoCloseable {
      */
     private static boolean consistent(MemoryEntry entry) {
         String event = entry.event().eventId();
-        return Verdict.eventId(entry.id()) && Verdict.eventId(event) && entry.members().stream().allMatch(Verdict::eventId)
+        return entry.source() != null && Verdict.eventId(entry.id()) && Verdict.eventId(event) && entry.members().stream().allMatch(Verdict::eventId)
                 && (entry.members().isEmpty() ? event.equals(entry.id()) : entry.members().contains(event));
     }
 

@@ -1,9 +1,11 @@
 package io.frameguard.memory;
 
+import io.frameguard.events.Signature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.lucene.document.Document;
@@ -57,6 +59,8 @@ public final class MemoryIndex implements AutoCloseable {
     private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     private final IndexWriter writer;
     private final SearcherManager searchers;
+    /** Each space's vector length, as its first entry fixed it. */
+    private final Map<String, Integer> lengths = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MemoryIndex() {
         try {
@@ -67,8 +71,24 @@ public final class MemoryIndex implements AutoCloseable {
         }
     }
 
-    /** Adds or replaces the entry of {@code entry.eventId()}; an all-zero signature only removes an older one. */
+    /**
+     * Adds or replaces the entry of {@code entry.eventId()}; an all-zero signature only removes an older one. An entry
+     * the index cannot take is refused with an {@link IllegalArgumentException} before anything changes: no source, a
+     * signature with a value that is no number, longer than {@link Signature#MAX_LENGTH}, or of another length than the
+     * space's first (Lucene fixes a vector field's length once).
+     */
     public void put(Entry entry) {
+        float[] v = entry.signature();
+        if (entry.source() == null || v == null || v.length == 0 || v.length > Signature.MAX_LENGTH) {
+            throw new IllegalArgumentException("an entry needs a source and a signature of 1-" + Signature.MAX_LENGTH + " values");
+        }
+        Integer length = lengths.putIfAbsent(entry.space(), v.length);
+        if (length != null && length != v.length) {
+            throw new IllegalArgumentException("a signature of " + v.length + " values in the space of " + length + "-value ones");
+        }
+        if (!finite(v)) {
+            throw new IllegalArgumentException("a signature holds a value that is no finite number");
+        }
         try {
             Term id = new Term(ID, entry.eventId());
             if (isZero(entry.signature())) {
@@ -100,8 +120,9 @@ public final class MemoryIndex implements AutoCloseable {
      * @param excluding event ids left out (the query's own event)
      */
     public List<Neighbour> nearest(String space, float[] query, int k, Optional<String> source, Set<String> excluding) {
-        if (k <= 0 || isZero(query)) {
-            return List.of();
+        Integer length = lengths.get(space);
+        if (k <= 0 || length == null || query.length != length || !finite(query) || isZero(query)) {
+            return List.of(); // nothing of its space yet, or a query no entry of it can be compared with
         }
         try {
             searchers.maybeRefreshBlocking();
@@ -141,6 +162,15 @@ public final class MemoryIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean finite(float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isZero(float[] v) {

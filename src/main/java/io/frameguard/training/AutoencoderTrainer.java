@@ -226,6 +226,7 @@ public final class AutoencoderTrainer {
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))
                     : Signatures.sensor(tf, perValue, tf.math.sub(network.reconstruction(), x), dim);
+            similarity = Signatures.indexable(similarity);
             // serving_default computes the error maps only; describe computes the signatures too, which the scorer asks
             // for candidate anomalies alone (a signature can cost as much as the autoencoder itself)
             Signature errorsOnly = Signature.builder()

@@ -21,6 +21,7 @@ import org.tensorflow.types.TFloat32;
  *   <li>sensor frames of at most {@value #MAX_SENSOR_CHANNELS} values: which channels carry the error (the error map)
  *       and in which direction (the reconstruction's residual, signed). Larger sensor frames get no signature yet.
  * </ul>
+ * A model whose signature would be longer than the anomaly memory indexes gets none ({@link #indexable}).
  */
 final class Signatures {
 
@@ -57,6 +58,14 @@ final class Signatures {
                 "where in the picture the error is (its map averaged over a " + side + "x" + side + " grid), what the "
                         + "picture is like (the autoencoder's " + latent + "-value latent code) and what it looks like from "
                         + "afar (the picture averaged over the same grid), each scaled to unit length"));
+    }
+
+    /**
+     * {@code signature}, or null (the model gets none) when it is longer than the anomaly memory indexes
+     * ({@link io.frameguard.events.Signature#MAX_LENGTH}): its anomalies could be listed but never found by similarity.
+     */
+    static Signature indexable(Signature signature) {
+        return signature == null || signature.card().length() <= io.frameguard.events.Signature.MAX_LENGTH ? signature : null;
     }
 
     /** Sensor frames: the per-channel error and the signed residual; none for frames of more than 64 values. */

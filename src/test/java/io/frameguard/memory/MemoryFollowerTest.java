@@ -85,6 +85,45 @@ class MemoryFollowerTest {
         }
     }
 
+    /**
+     * Incident records the vector index cannot take (a signature with a NaN, longer than any model's, or of another
+     * length than its kind's; no source) neither stop the follower nor cost the records after them; those with a source
+     * are listed without being searchable.
+     */
+    @Test
+    void incidentsWhoseSignaturesTheIndexRefusesAreListedAndTheRecordsAfterThemRead() throws Exception {
+        AnomalyEvent good = event(1, "pump");
+        AnomalyEvent nan = withSignature(event(2, "pump"), new float[] {Float.NaN, 1, 0, 0});
+        AnomalyEvent tooLong = withSignature(event(3, "pump"), new float[Signature.MAX_LENGTH + 1]);
+        tooLong.signature().values()[0] = 1;
+        AnomalyEvent otherLength = withSignature(event(4, "pump"), new float[] {1, 2, 3});
+        AnomalyEvent noSource = event(5, null);
+        AnomalyEvent after = event(6, "fan");
+        long[] offset = {0};
+        List<ConsumerRecord<String, byte[]>> poll = new ArrayList<>();
+        for (AnomalyEvent e : List.of(good, nan, tooLong, otherLength, noSource, after)) {
+            poll.add(memory(e.eventId(), entry(e.eventId(), 1, List.of(e.eventId()), e), offset));
+        }
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            MemoryFollower.apply(poll, TOPICS, memory, r -> { });
+            assertThat(memory.get(after.eventId())).isPresent();
+            assertThat(memory.get(noSource.eventId())).isEmpty();
+            for (AnomalyEvent e : List.of(nan, tooLong, otherLength)) {
+                assertThat(memory.get(e.eventId())).as(e.eventId()).isPresent();
+                assertThat(memory.similar(e.eventId(), 5)).as(e.eventId()).hasValue(List.of());
+            }
+            // the good ones are searchable: each other's nearest
+            assertThat(memory.similar(good.eventId(), 5)).get().asList().extracting("eventId").containsExactly(after.eventId());
+        }
+    }
+
+    private static AnomalyEvent withSignature(AnomalyEvent e, float[] values) {
+        return new AnomalyEvent(e.schemaVersion(), e.eventId(), e.source(), e.frame(), e.captureTimestamp(), e.scoredTimestamp(),
+                e.detectedTimestamp(), e.score(), e.threshold(), e.modelThreshold(), e.modelVersion(), e.severity(), e.window(),
+                e.explanation(), new Signature(e.signature().kind(), values), e.similar(), e.recognisedAs(), e.suppressed(),
+                e.incident());
+    }
+
     /** What a replica answers about an incident: its record and verdict. */
     private static String seen(AnomalyMemory.Remembered r) {
         return r.entry().incident() + " " + r.entry().members() + " " + r.entry().event().eventId() + " " + r.verdict();

@@ -48,6 +48,27 @@ class MemoryIndexTest {
     }
 
     @Test
+    void takesTheLongestSignatureAModelMayHaveAndRefusesWhatLuceneCannotTakeBeforeChangingAnything() throws Exception {
+        try (MemoryIndex index = new MemoryIndex()) {
+            float[] longest = new float[io.frameguard.events.Signature.MAX_LENGTH];
+            longest[3] = 1;
+            index.put(new MemoryIndex.Entry("a", "pump-1", "long", longest));
+            assertThat(index.nearest("long", longest, 1, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
+                    .containsExactly("a");
+            for (float[] bad : new float[][] {new float[longest.length + 1], {1, Float.NaN}, {1, 2}}) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.put(new MemoryIndex.Entry("a", "pump-1", "long", bad)))
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThat(index.nearest("long", bad, 1, Optional.empty(), Set.of())).isEmpty();
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.put(new MemoryIndex.Entry("b", null, "long", longest)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            // "a" is still there, unchanged
+            assertThat(index.nearest("long", longest, 2, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
+                    .containsExactly("a");
+        }
+    }
+
+    @Test
     void filtersBySourceExcludesReplacesAndRemoves() throws Exception {
         try (MemoryIndex index = new MemoryIndex()) {
             index.put(new MemoryIndex.Entry("a", "pump-1", SPACE, unit(0)));

@@ -81,6 +81,16 @@ class SignaturesTest {
     }
 
     @Test
+    void aModelWhoseSignatureWouldBeLongerThanTheMemoryIndexesIsTrainedWithoutOne() throws Exception {
+        int steps = 2 * (io.frameguard.events.Signature.MAX_LENGTH - 4); // a spectrum of steps / 2 bins and five statistics
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("long").version("l").epochs(1)
+                .architecture(TrainingOptions.DENSE).channels(2).threads(2).build(), TrainingProgress.NONE)
+                .train(TestModels.windows(SensorSimulator.machine(2, 3), 240, 2, 37, steps), tmp.resolve("long"), "t");
+        assertThat(model.card().input().steps()).isEqualTo(steps);
+        assertThat(model.card().signature()).isNull();
+    }
+
+    @Test
     void aWindowLayoutThatDoesNotDivideTheFrameIsRefused() {
         FrameFile frames = new FrameFile(30, 200, new float[30 * 200], null);
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new AutoencoderTrainer(TrainingOptions.builder()
