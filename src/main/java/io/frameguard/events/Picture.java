@@ -25,6 +25,12 @@ public record Picture(int width, int height, int channels, float errorScale, byt
         byte[] frame, Integer windowChannels, byte[] reconstruction) {
 
     public static final int QUANTA = 255;
+    /** Longest side of an image's picture: a thumbnail that a console shows as it is. */
+    public static final int MAX_IMAGE_SIDE = 64;
+    /** Most values of a sensor frame's picture (a window's: of each of its channels' blocks of steps, at most one more). */
+    public static final int MAX_SENSOR_VALUES = 2048;
+    /** Most channels of a window's picture: its heatmap draws each in a row of at least one pixel. */
+    public static final int MAX_WINDOW_CHANNELS = 4096;
 
     /** The picture of an image or of a one-step sensor frame. */
     public Picture(int width, int height, int channels, float errorScale, byte[] errors, float frameMin, float frameMax,
@@ -82,10 +88,16 @@ public record Picture(int width, int height, int channels, float errorScale, byt
         return out;
     }
 
-    /** Whether the arrays have the sizes the dimensions say (a record from elsewhere may not). */
+    /**
+     * Whether the arrays have the sizes the dimensions say, and the dimensions are within what the scorer makes (a record
+     * from elsewhere may be neither: drawing it could take more memory than the service has).
+     */
     public boolean wellFormed() {
         long cells = (long) width * height;
-        return width > 0 && height > 0 && (channels == 1 || channels == 3) && errors != null && errors.length == cells
+        boolean bounded = height > 1 ? width <= MAX_IMAGE_SIDE && height <= MAX_IMAGE_SIDE
+                : windowChannels == null ? width <= MAX_SENSOR_VALUES
+                : windowChannels <= MAX_WINDOW_CHANNELS && width <= MAX_SENSOR_VALUES + windowChannels;
+        return width > 0 && height > 0 && bounded && (channels == 1 || channels == 3) && errors != null && errors.length == cells
                 && frame != null && frame.length == cells * channels && Float.isFinite(errorScale)
                 && Float.isFinite(frameMin) && Float.isFinite(frameMax)
                 && (windowChannels == null || (height == 1 && windowChannels > 0 && width % windowChannels == 0))

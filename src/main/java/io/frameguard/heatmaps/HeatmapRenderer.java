@@ -112,8 +112,13 @@ public final class HeatmapRenderer {
         return encode(out);
     }
 
-    /** Height of one channel's row in a window's heatmap: at least this, more while the whole stays under 400. */
+    /**
+     * Height of one channel's row in a window's heatmap: at least this, more while the whole stays under 400, less (one
+     * pixel at least) where the whole would be taller than {@link #MAX_WINDOW_HEIGHT}.
+     */
     static final int MIN_CHANNEL_ROW = 16;
+    /** Tallest window heatmap, in pixels (one row of at least a pixel for each of {@link Picture#MAX_WINDOW_CHANNELS}). */
+    static final int MAX_WINDOW_HEIGHT = Picture.MAX_WINDOW_CHANNELS;
 
     /**
      * A sensor window's heatmap: one row per channel, its values over time as a white line (scaled to the channel's own
@@ -122,7 +127,7 @@ public final class HeatmapRenderer {
     private static byte[] window(Picture picture, double modelThreshold) throws IOException {
         int channels = picture.windowChannels();
         int steps = picture.width() / channels;
-        int row = Math.max(MIN_CHANNEL_ROW, 400 / channels);
+        int row = Math.max(1, Math.min(Math.max(MIN_CHANNEL_ROW, 400 / channels), MAX_WINDOW_HEIGHT / channels));
         float max = hot(picture, modelThreshold);
         float[] background = {STRIP_BACKGROUND, STRIP_BACKGROUND, STRIP_BACKGROUND};
         BufferedImage out = new BufferedImage(STRIP_WIDTH, row * channels, BufferedImage.TYPE_INT_RGB);

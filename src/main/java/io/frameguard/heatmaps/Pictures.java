@@ -5,16 +5,14 @@ import io.frameguard.frames.ImageGeometry;
 
 /**
  * Makes the {@link Picture} of a scored frame: the frame and its error map reduced by whole blocks so that an image's
- * longer side is at most {@value #MAX_IMAGE_SIDE} pixels and a sensor frame at most {@value #MAX_SENSOR_VALUES} values,
+ * longer side is at most {@value Picture#MAX_IMAGE_SIDE} pixels and a sensor frame at most {@value Picture#MAX_SENSOR_VALUES} values,
  * then quantised to bytes. A block's frame value is its mean; its error is its largest, so that a defect of one
  * pixel still shows after the reduction.
  */
 public final class Pictures {
 
-    /** Longest side of an image's picture: a thumbnail that a console shows as it is. */
-    public static final int MAX_IMAGE_SIDE = 64;
-    /** Most values of a sensor frame's picture. */
-    public static final int MAX_SENSOR_VALUES = 2048;
+    private static final int MAX_IMAGE_SIDE = Picture.MAX_IMAGE_SIDE;
+    private static final int MAX_SENSOR_VALUES = Picture.MAX_SENSOR_VALUES;
 
     private Pictures() {
     }
@@ -120,7 +118,7 @@ public final class Pictures {
                 : picture.withReconstruction(quantise(reduced, picture.frameMin(), picture.frameMax()));
     }
 
-    /** Cells per block side: an image's longer side to at most {@value #MAX_IMAGE_SIDE}, a sensor frame to its maximum. */
+    /** Cells per block side: an image's longer side to at most {@value Picture#MAX_IMAGE_SIDE}, a sensor frame to its maximum. */
     private static int block(ImageGeometry image, int dim) {
         return image == null ? ceilDiv(dim, MAX_SENSOR_VALUES) : ceilDiv(Math.max(image.width(), image.height()), MAX_IMAGE_SIDE);
     }

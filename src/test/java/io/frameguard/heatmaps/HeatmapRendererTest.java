@@ -138,6 +138,22 @@ class HeatmapRendererTest {
     }
 
     @Test
+    void aPictureLargerThanAnyTheScorerMakesIsNotDrawnAndTheWidestWindowIsDrawnSmall() throws Exception {
+        // from a hand-written memory record: a window of 131,072 channels (its heatmap would be 640 x 2 million pixels)
+        int wide = 1 << 17;
+        assertThat(new Picture(wide, 1, 1, 1f, new byte[wide], 0f, 1f, new byte[wide], wide, null).wellFormed()).isFalse();
+        assertThat(new Picture(65, 65, 1, 1f, new byte[65 * 65], 0f, 1f, new byte[65 * 65]).wellFormed()).isFalse();
+        assertThat(new Picture(Picture.MAX_SENSOR_VALUES + 1, 1, 1, 1f, new byte[Picture.MAX_SENSOR_VALUES + 1], 0f, 1f,
+                new byte[Picture.MAX_SENSOR_VALUES + 1]).wellFormed()).isFalse();
+        // the most channels a window picture may have, one cell each: drawn at most MAX_WINDOW_HEIGHT pixels tall
+        int channels = Picture.MAX_WINDOW_CHANNELS;
+        Picture widest = new Picture(channels, 1, 1, 1f, new byte[channels], 0f, 1f, new byte[channels], channels, null);
+        assertThat(widest.wellFormed()).isTrue();
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(HeatmapRenderer.png(widest, 1.0)));
+        assertThat(png.getHeight()).isBetween(channels, HeatmapRenderer.MAX_WINDOW_HEIGHT);
+    }
+
+    @Test
     void aLongWindowIsReducedAlongTimeNeverAcrossChannels() {
         int channels = 3;
         int steps = 4000; // 12,000 values: reduced by blocks of 6 steps
@@ -152,7 +168,7 @@ class HeatmapRendererTest {
         Picture p = Pictures.window(channels, values.length, values, 0, errors, 0);
         assertThat(p.windowChannels()).isEqualTo(channels);
         assertThat(p.wellFormed()).isTrue();
-        assertThat(p.width()).isEqualTo(channels * (int) Math.ceil(steps / 6.0)).isLessThanOrEqualTo(Pictures.MAX_SENSOR_VALUES);
+        assertThat(p.width()).isEqualTo(channels * (int) Math.ceil(steps / 6.0)).isLessThanOrEqualTo(Picture.MAX_SENSOR_VALUES);
         int kept = p.width() / channels;
         for (int s = 0; s < kept; s++) {
             for (int c = 0; c < channels; c++) {
