@@ -64,6 +64,14 @@ public final class ArtifactArchive {
 
     /** Unpacks into {@code dir} (created; must not hold files yet) and verifies the result. */
     public static ModelArtifact unpack(byte[] archive, Path dir) throws InvalidModelException {
+        return unpack(archive, dir, ModelTrust.NONE);
+    }
+
+    /**
+     * Unpacks into {@code dir} (created; must not hold files yet) and opens the result with {@code trust}
+     * ({@link ModelArtifact#open(Path, ModelTrust)}: the card's signature before the SavedModel's files are read).
+     */
+    public static ModelArtifact unpack(byte[] archive, Path dir, ModelTrust trust) throws InvalidModelException {
         Path root = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(root);
@@ -108,6 +116,6 @@ public final class ArtifactArchive {
         } catch (IOException e) {
             throw new InvalidModelException("model archive cannot be unpacked: " + e.getMessage(), e);
         }
-        return ModelArtifact.open(root);
+        return ModelArtifact.open(root, trust);
     }
 }

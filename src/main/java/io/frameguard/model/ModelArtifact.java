@@ -49,6 +49,15 @@ public record ModelArtifact(Path dir, ModelCard card) {
 
     /** Reads and verifies an artifact. */
     public static ModelArtifact open(Path dir) throws InvalidModelException {
+        return open(dir, ModelTrust.NONE);
+    }
+
+    /**
+     * Opens and checks a model directory as {@link #open(Path)} does, with the card's signature verified by {@code trust}
+     * right after the card is read (both read with a bound on their size): an artifact that is not signed by the trusted
+     * key is refused before its SavedModel's files are hashed or its graph is parsed.
+     */
+    public static ModelArtifact open(Path dir, ModelTrust trust) throws InvalidModelException {
         Path cardFile = dir.resolve(CARD_FILE);
         if (!Files.isRegularFile(cardFile)) {
             throw new InvalidModelException("no " + CARD_FILE + " in model directory " + dir);
@@ -57,13 +66,15 @@ public record ModelArtifact(Path dir, ModelCard card) {
         if (!Files.isRegularFile(savedModel.resolve("saved_model.pb"))) {
             throw new InvalidModelException("no SavedModel (saved_model/saved_model.pb) in model directory " + dir);
         }
+        byte[] cardBytes = readBounded(cardFile, MAX_CARD_BYTES);
         ModelCard card;
         try {
-            card = JSON.readValue(cardFile.toFile(), ModelCard.class);
+            card = JSON.readValue(cardBytes, ModelCard.class);
         } catch (IOException e) {
             throw new InvalidModelException("unreadable model card " + cardFile + ": " + e.getMessage(), e);
         }
         validate(card, cardFile);
+        trust.verify(dir, card, cardBytes);
         String actual = checksum(savedModel);
         if (!actual.equals(card.checksum())) {
             throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "checksum mismatch for model "
@@ -71,6 +82,24 @@ public record ModelArtifact(Path dir, ModelCard card) {
         }
         GraphAllowList.check(savedModel);
         return new ModelArtifact(dir, card);
+    }
+
+    /** A card file larger than this is no card (it is read whole, before anything verifies it). */
+    static final int MAX_CARD_BYTES = 1 << 20;
+
+    /** {@code file}'s bytes, refused when there are more than {@code max} (without reading more than that). */
+    static byte[] readBounded(Path file, int max) throws InvalidModelException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw new InvalidModelException(file.getFileName() + " in " + file.getParent() + " holds more than " + max + " bytes");
+            }
+            return bytes;
+        } catch (InvalidModelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes the card (with the SavedModel's checksum) next to an exported SavedModel. */

@@ -372,7 +372,7 @@ public final class ModelRegistry implements AutoCloseable {
             throw new InvalidModelException("model " + name + " version " + version + " is not published in " + topic
                     + (published.zip() == null ? "" : " (its artifact has no card record)"));
         }
-        ModelArtifact artifact = ArtifactArchive.unpack(published.zip(), dir);
+        ModelArtifact artifact = ArtifactArchive.unpack(published.zip(), dir, trust);
         String recorded = readCard(name, version, published.card()).checksum();
         ModelCard card = artifact.card();
         if (!name.equals(card.name()) || !version.equals(card.version()) || !card.checksum().equals(recorded)) {
@@ -381,7 +381,6 @@ public final class ModelRegistry implements AutoCloseable {
                     + UntrustedText.shown(card.version(), 128) + " " + card.checksum() + ", its card record says "
                     + UntrustedText.shown(String.valueOf(recorded), 80) + " (replaced after publishing?)");
         }
-        trust.verify(artifact);
         return artifact;
     }
 

@@ -1,5 +1,6 @@
 package io.frameguard.model;
 
+import io.frameguard.frames.UntrustedText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -110,23 +111,35 @@ public final class ModelTrust {
 
     /** Refuses an artifact that is unsigned or wrongly signed when a verification key is configured. */
     public void verify(ModelArtifact artifact) throws InvalidModelException {
+        if (verifyKey != null) {
+            verify(artifact.dir(), artifact.card(), ModelArtifact.readBounded(artifact.dir().resolve(ModelArtifact.CARD_FILE),
+                    ModelArtifact.MAX_CARD_BYTES));
+        }
+    }
+
+    /** A signature file larger than this is no signature (one is a few hundred bytes of Base64). */
+    static final int MAX_SIGNATURE_BYTES = 16 << 10;
+
+    /** Verifies the card {@code cardBytes} (read from {@code dir}, {@code card} parsed from them) as {@link #verify(ModelArtifact)}. */
+    void verify(Path dir, ModelCard card, byte[] cardBytes) throws InvalidModelException {
         if (verifyKey == null) {
             return;
         }
-        Path sig = artifact.dir().resolve(SIGNATURE_FILE);
-        String what = "model " + artifact.card().name() + " version " + artifact.card().version();
+        Path sig = dir.resolve(SIGNATURE_FILE);
+        String what = "model " + UntrustedText.shown(card.name(), 128) + " version " + UntrustedText.shown(card.version(), 128);
         if (!Files.isRegularFile(sig)) {
             throw new InvalidModelException(InvalidModelException.Reason.UNSIGNED, what + " is not signed, and a "
                     + "verification key is configured (only artifacts signed by the trainer's key are loaded)");
         }
+        byte[] text = ModelArtifact.readBounded(sig, MAX_SIGNATURE_BYTES);
         boolean valid;
         try {
-            byte[] signature = Base64.getDecoder().decode(Files.readString(sig, StandardCharsets.US_ASCII).strip());
+            byte[] signature = Base64.getDecoder().decode(new String(text, StandardCharsets.US_ASCII).strip());
             Signature s = Signature.getInstance(ALGORITHM);
             s.initVerify(verifyKey);
-            s.update(Files.readAllBytes(artifact.dir().resolve(ModelArtifact.CARD_FILE)));
+            s.update(cardBytes);
             valid = s.verify(signature);
-        } catch (IOException | IllegalArgumentException | GeneralSecurityException e) {
+        } catch (IllegalArgumentException | GeneralSecurityException e) {
             valid = false;
         }
         if (!valid) {

@@ -76,8 +76,7 @@ public class ActiveModel {
         }
         Path dir = Path.of(config.model().dir().get());
         try {
-            ModelArtifact artifact = ModelArtifact.open(dir);
-            trust().verify(artifact);
+            ModelArtifact artifact = ModelArtifact.open(dir, trust());
             ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
             current.set(scorer);
             LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),

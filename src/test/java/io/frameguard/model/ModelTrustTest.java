@@ -46,6 +46,34 @@ class ModelTrustTest {
     }
 
     @Test
+    void anUnsignedArtifactIsRefusedForItsSignatureBeforeItsFilesAreRead() throws Exception {
+        ModelTrust trust = SigningKeys.write(tmp.resolve("k3"));
+        // a graph the allow-list refuses, and files that no longer match the card: neither is reached without a signature
+        ModelArtifact hostile = io.frameguard.testing.TamperedModels.withGraph(model, tmp.resolve("hostile"), "h",
+                g -> io.frameguard.testing.TamperedModels.readingFile(g, "/etc/passwd"));
+        Files.writeString(hostile.dir().resolve(ModelArtifact.SAVED_MODEL_DIR).resolve("extra"), "not in the checksum");
+        assertThatThrownBy(() -> ModelArtifact.open(hostile.dir(), trust)).isInstanceOfSatisfying(InvalidModelException.class,
+                e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
+        // a signature file far larger than any signature is refused by its size, not read whole
+        Path big = copy("big-signature");
+        try (var out = Files.newOutputStream(big.resolve(ModelTrust.SIGNATURE_FILE))) {
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) 'A');
+            for (int i = 0; i < 64; i++) {
+                out.write(chunk);
+            }
+        }
+        assertThatThrownBy(() -> ModelArtifact.open(big, trust)).isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining(ModelTrust.SIGNATURE_FILE).hasMessageContaining("more than");
+        // so is a card far larger than any card
+        Path bigCard = copy("big-card");
+        String card = Files.readString(bigCard.resolve(ModelArtifact.CARD_FILE));
+        Files.writeString(bigCard.resolve(ModelArtifact.CARD_FILE), card.replaceFirst("\\{", "{\"padding\":\"" + "x".repeat(2 << 20) + "\","));
+        assertThatThrownBy(() -> ModelArtifact.open(bigCard)).isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining(ModelArtifact.CARD_FILE).hasMessageContaining("more than");
+    }
+
+    @Test
     void withoutAVerificationKeyNothingIsRequired() throws Exception {
         ModelTrust.NONE.verify(model);
         assertThat(ModelTrust.NONE.signatureOf(model)).isEmpty();
