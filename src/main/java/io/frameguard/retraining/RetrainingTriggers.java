@@ -87,11 +87,8 @@ public final class RetrainingTriggers {
                 if (drift.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
                     Thread.sleep(CHECK_INTERVAL.toMillis());
                 }
-                for (ConsumerRecord<String, byte[]> r : drift.isEmpty() ? List.<ConsumerRecord<String, byte[]>>of() : consumer.poll(CHECK_INTERVAL)) {
-                    DriftEvent e = topics.drift().deserialize(r.value());
-                    if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null) {
-                        trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
-                    }
+                if (!drift.isEmpty()) {
+                    trigger = driftTrigger(consumer.poll(CHECK_INTERVAL), topics);
                 }
                 long framesNow = framesSoFar(consumer, frames);
                 if (trigger == null && afterFrames > 0 && framesNow - framesAtLastRun >= afterFrames) {
@@ -124,5 +121,28 @@ public final class RetrainingTriggers {
      */
     private static long framesSoFar(KafkaConsumer<?, ?> consumer, List<TopicPartition> frames) {
         return frames.isEmpty() ? 0 : consumer.endOffsets(frames).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The trigger a poll of the drift topic gives: its last drift report (a source that started drifting), or null. A
+     * record that is no drift event is logged and skipped: the detector writes the topic, but whoever else may write it
+     * must not stop the trainer (the process would exit, its lease and its schedule with it).
+     */
+    static String driftTrigger(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
+        String trigger = null;
+        for (ConsumerRecord<String, byte[]> r : polled) {
+            DriftEvent e;
+            try {
+                e = topics.drift().deserialize(r.value());
+            } catch (RuntimeException malformed) {
+                LOG.warnf("trainer: skipped a record of %s at offset %d that is no drift event (%s)", r.topic(), r.offset(),
+                        malformed.getMessage());
+                continue;
+            }
+            if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null) {
+                trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
+            }
+        }
+        return trigger;
     }
 }
