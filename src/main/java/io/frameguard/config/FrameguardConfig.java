@@ -143,6 +143,13 @@ public interface FrameguardConfig {
          */
         @WithDefault("100000") @Min(0) @Max(10000000) int maxEntries();
 
+        /**
+         * Sources whose last six hours of minutes (frames, scores, threshold, anomalies) each replica keeps for the
+         * console's charts; when more report, the one that reported longest ago is forgotten first. A source costs up to
+         * about 60 KB of heap.
+         */
+        @WithDefault("2000") @Min(1) @Max(1000000) int maxHistorySources();
+
         /** How long an incident not seen since is remembered (the memory topic's retention; replicas forget it too). */
         @WithDefault("30d") Duration maxAge();
 

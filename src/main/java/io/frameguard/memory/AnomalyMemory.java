@@ -101,8 +101,12 @@ public final class AnomalyMemory implements AutoCloseable {
     /** By event id, the oldest received first; at most {@code maxEntries}. */
     private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
     private final MemoryIndex index = new MemoryIndex();
-    /** Each source's minutes of the last {@link #HISTORY_MINUTES}, oldest first, by minute start. */
-    private final Map<String, java.util.TreeMap<Long, SourceMinute>> history = new HashMap<>();
+    /**
+     * Each source's minutes of the last {@link #HISTORY_MINUTES}, oldest first, by minute start; the sources in the order
+     * they last reported (the first is forgotten first).
+     */
+    private final LinkedHashMap<String, java.util.TreeMap<Long, SourceMinute>> history = new LinkedHashMap<>();
+    private final int maxHistorySources;
     /** Minutes of a source's history kept: six hours. */
     public static final int HISTORY_MINUTES = 360;
     /** Each source's latest drift event (drift or recovered). */
@@ -112,9 +116,18 @@ public final class AnomalyMemory implements AutoCloseable {
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
-    /** @param maxEntries incidents kept, and verdicts kept */
+    /** @param maxEntries incidents kept, and verdicts kept; the history of every source kept */
     public AnomalyMemory(int maxEntries) {
+        this(maxEntries, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxEntries incidents kept, and verdicts kept
+     * @param maxHistorySources sources whose history is kept: beyond them, the one that reported longest ago is forgotten
+     */
+    public AnomalyMemory(int maxEntries, int maxHistorySources) {
         this.maxEntries = maxEntries;
+        this.maxHistorySources = maxHistorySources;
     }
 
     /**
@@ -206,10 +219,18 @@ public final class AnomalyMemory implements AutoCloseable {
         if (m.minute() % SourceMinute.MINUTE_MS != 0 || m.minute() > System.currentTimeMillis() + FUTURE_MINUTES_MS) {
             return; // not the start of a minute, or one to come: not the detector's
         }
-        java.util.TreeMap<Long, SourceMinute> minutes = history.computeIfAbsent(m.source(), s -> new java.util.TreeMap<>());
+        // taken out and put back: the source is now the one that reported last
+        java.util.TreeMap<Long, SourceMinute> minutes = history.remove(m.source());
+        if (minutes == null) {
+            minutes = new java.util.TreeMap<>();
+        }
+        history.put(m.source(), minutes);
         minutes.put(m.minute(), m);
         long oldest = minutes.lastKey() - (HISTORY_MINUTES - 1) * SourceMinute.MINUTE_MS;
         minutes.headMap(oldest).clear();
+        if (history.size() > maxHistorySources) {
+            history.remove(history.keySet().iterator().next()); // a source per record: one at most over
+        }
     }
 
     /** How far ahead of this replica's clock a minute may start (clocks of replicas differ a little). */

@@ -72,7 +72,7 @@ public class MemoryFollower implements Runnable, PastAnomalies {
         if (config.memory().maxEntries() == 0) {
             return;
         }
-        memory = new AnomalyMemory(config.memory().maxEntries());
+        memory = new AnomalyMemory(config.memory().maxEntries(), config.memory().maxHistorySources());
         thread = new Thread(this, "frameguard-memory");
         thread.setDaemon(true);
         thread.start();

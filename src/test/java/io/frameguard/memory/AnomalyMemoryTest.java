@@ -286,6 +286,28 @@ class AnomalyMemoryTest {
         }
     }
 
+    @Test
+    void beyondItsSourcesTheHistoryForgetsTheSourceThatReportedLongestAgo() throws Exception {
+        long t0 = System.currentTimeMillis() / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS - 10 * SourceMinute.MINUTE_MS;
+        try (AnomalyMemory memory = new AnomalyMemory(100, 2)) {
+            memory.history(minute("pump", t0, 10, 1.0));
+            memory.history(minute("fan", t0, 10, 1.0));
+            memory.history(minute("pump", t0 + SourceMinute.MINUTE_MS, 10, 1.0)); // the pump reported last now
+            memory.history(minute("gear", t0 + SourceMinute.MINUTE_MS, 10, 1.0));
+            assertThat(memory.history("fan", 0)).isEmpty();
+            assertThat(memory.history("pump", 0)).hasSize(2);
+            assertThat(memory.history("gear", 0)).hasSize(1);
+            // a flood of new sources (keys are the frames' own) keeps the count, not the heap, growing
+            for (int i = 0; i < 10_000; i++) {
+                memory.history(minute("random-" + i, t0, 1, 1.0));
+            }
+            assertThat(memory.history("random-9999", 0)).hasSize(1);
+            assertThat(memory.history("random-9998", 0)).hasSize(1);
+            assertThat(memory.history("random-9997", 0)).isEmpty();
+            assertThat(memory.history("pump", 0)).isEmpty();
+        }
+    }
+
     private static SourceMinute minute(String source, long start, long frames, double threshold) {
         return new SourceMinute(SourceMinute.SCHEMA_VERSION, source, start, frames, 2 * threshold, threshold / 2, threshold, 0, "m1");
     }
