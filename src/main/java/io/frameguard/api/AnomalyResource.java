@@ -40,6 +40,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -246,7 +247,16 @@ public class AnomalyResource {
         if (limit < 1 || limit > MAX_MAPPED) {
             return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_MAPPED);
         }
-        return withMemory(m -> Response.ok(families.get(m, blank(kind), limit, config.memory().recogniseSimilarity())).build());
+        return withMemory(m -> {
+            double similarity = config.memory().recogniseSimilarity();
+            String asked = blank(kind) + "/" + limit + "/" + similarity + "/" + System.identityHashCode(m);
+            try {
+                return Response.ok(families.get(asked, m.version(), () -> m.families(blank(kind), limit, similarity))).build();
+            } catch (FamiliesCache.Busy e) {
+                return Response.status(Response.Status.SERVICE_UNAVAILABLE).header("Retry-After", "2").type(MediaType.APPLICATION_JSON)
+                        .entity(Map.of("error", e.getMessage())).build();
+            }
+        });
     }
 
     /** A family map is computed anew at most this often while the memory changes (and never while it does not). */
@@ -255,27 +265,73 @@ public class AnomalyResource {
     /**
      * The family map computed last: one computation at a time, its answer reused while the memory has not changed and
      * for {@link #FAMILIES_FRESH} while it does, so that many consoles (or a loop) cannot take the detector's CPU;
-     * DBSCAN's work grows with the square of the incidents.
+     * DBSCAN's work grows with the square of the incidents. While a map is computed, the same question waits for it and
+     * any other is answered {@link Busy} at once: requests asking for other limits in turn would otherwise queue behind
+     * each other, each holding one of the server's worker threads, until the routes that need one starve.
      */
     static final class FamiliesCache {
+        /** Another question's map is being computed: ask again shortly. */
+        static final class Busy extends RuntimeException {
+            Busy() {
+                super("another family map is being computed; ask again in a few seconds", null, false, false);
+            }
+        }
+
         /** The last map computed (one: a loop over many limits gets no more than one core and one map's memory). */
         private io.frameguard.memory.AnomalyFamilies.FamilyMap map;
         private String key;
         private long computedAt;
         private long version;
+        /** The question being computed and its answer to come; null when none is. */
+        private String computing;
+        private CompletableFuture<io.frameguard.memory.AnomalyFamilies.FamilyMap> inFlight;
 
-        synchronized io.frameguard.memory.AnomalyFamilies.FamilyMap get(AnomalyMemory memory, String kind, int limit,
-                double similarity) {
-            String asked = kind + "/" + limit + "/" + similarity + "/" + System.identityHashCode(memory);
+        /**
+         * The map for the question {@code asked} of a memory at {@code current} (its {@link AnomalyMemory#version()}):
+         * the cached one, the one being computed for it, or one {@code compute} makes now.
+         */
+        io.frameguard.memory.AnomalyFamilies.FamilyMap get(String asked, long current,
+                java.util.function.Supplier<io.frameguard.memory.AnomalyFamilies.FamilyMap> compute) {
+            CompletableFuture<io.frameguard.memory.AnomalyFamilies.FamilyMap> answer;
             long now = System.nanoTime();
-            long current = memory.version();
-            if (map == null || !asked.equals(key) || (current != version && now - computedAt > FAMILIES_FRESH.toNanos())) {
-                map = memory.families(kind, limit, similarity);
-                key = asked;
-                computedAt = now;
-                version = current;
+            synchronized (this) {
+                if (map != null && asked.equals(key) && (current == version || now - computedAt <= FAMILIES_FRESH.toNanos())) {
+                    return map;
+                }
+                if (inFlight != null) {
+                    if (!asked.equals(computing)) {
+                        throw new Busy();
+                    }
+                    answer = inFlight;
+                } else {
+                    answer = null;
+                    computing = asked;
+                    inFlight = new CompletableFuture<>();
+                }
             }
-            return map;
+            if (answer != null) {
+                return answer.join();
+            }
+            try {
+                io.frameguard.memory.AnomalyFamilies.FamilyMap computed = compute.get();
+                synchronized (this) {
+                    map = computed;
+                    key = asked;
+                    computedAt = now;
+                    version = current;
+                    inFlight.complete(computed);
+                    inFlight = null;
+                    computing = null;
+                }
+                return computed;
+            } catch (RuntimeException | Error e) {
+                synchronized (this) {
+                    inFlight.completeExceptionally(e);
+                    inFlight = null;
+                    computing = null;
+                }
+                throw e;
+            }
         }
     }
 

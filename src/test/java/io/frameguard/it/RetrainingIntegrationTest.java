@@ -171,8 +171,10 @@ class RetrainingIntegrationTest {
                     raw.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), "line-2", FrameEncoding.float32(
                             sim.faulty("line-2", 3 * STEPS + t, SensorSimulator.Fault.SPIKE, 5, 0)), h)).get();
                 }
-                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/test/broken-1",
-                        JSON.writeValueAsBytes(registry.read().cards().get("test").get("test-42")))).get();
+                // a card record as publishing writes it (test-42's card, as broken-1) for an artifact that is damaged
+                com.fasterxml.jackson.databind.node.ObjectNode card = JSON.valueToTree(registry.read().cards().get("test").get("test-42"));
+                card.put("version", "broken-1");
+                raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/test/broken-1", JSON.writeValueAsBytes(card))).get();
                 raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "artifact/test/broken-1",
                         "PK\u0003\u0004 truncated".getBytes(StandardCharsets.ISO_8859_1))).get();
             }

@@ -1,0 +1,63 @@
+package io.frameguard.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.frameguard.memory.AnomalyFamilies.FamilyMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The family map's cache: one computation at a time, and no request left waiting behind another's. */
+class FamiliesCacheTest {
+
+    private static FamilyMap map(String kind) {
+        return new FamilyMap(kind, 0, 0.9, List.of(), List.of());
+    }
+
+    @Test
+    void whileAMapIsComputedTheSameQuestionWaitsForItAndAnotherIsTurnedAwayAtOnce() throws Exception {
+        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger computed = new AtomicInteger();
+        CompletableFuture<FamilyMap> first = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 1, () -> {
+            computed.incrementAndGet();
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return map("a");
+        }));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        // another limit while the first is computed: a busy answer now, not a worker thread held behind it
+        assertThatThrownBy(() -> cache.get("a/4999", 1, () -> map("b"))).isInstanceOf(AnomalyResource.FamiliesCache.Busy.class);
+        CompletableFuture<FamilyMap> same = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 1, () -> {
+            computed.incrementAndGet();
+            return map("again");
+        }));
+        Thread.sleep(100);
+        assertThat(same).isNotDone();
+        release.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS).kind()).isEqualTo("a");
+        assertThat(same.get(10, TimeUnit.SECONDS).kind()).isEqualTo("a");
+        assertThat(computed).hasValue(1);
+        // answered from the cache while the memory has not changed; another question computes anew once none is running
+        assertThat(cache.get("a/5000", 1, () -> map("not asked")).kind()).isEqualTo("a");
+        assertThat(cache.get("a/4999", 1, () -> map("b")).kind()).isEqualTo("b");
+    }
+
+    @Test
+    void aComputationThatFailsLeavesTheCacheFreeForTheNext() {
+        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
+        assertThatThrownBy(() -> cache.get("a/1", 1, () -> {
+            throw new IllegalStateException("broken");
+        })).hasMessageContaining("broken");
+        assertThat(cache.get("a/2", 1, () -> map("next")).kind()).isEqualTo("next");
+    }
+}
