@@ -265,9 +265,10 @@ public class AnomalyResource {
     /**
      * The family map computed last: one computation at a time, its answer reused while the memory has not changed and
      * for {@link #FAMILIES_FRESH} while it does, so that many consoles (or a loop) cannot take the detector's CPU;
-     * DBSCAN's work grows with the square of the incidents. While a map is computed, the same question waits for it and
-     * any other is answered {@link Busy} at once: requests asking for other limits in turn would otherwise queue behind
-     * each other, each holding one of the server's worker threads, until the routes that need one starve.
+     * DBSCAN's work grows with the square of the incidents. While a map is computed, the same question gets the map it
+     * had before if there is one, or waits for the new one (at most {@link #WAIT_FOR_COMPUTED}), and any other question
+     * is answered {@link Busy} at once: requests asking for other limits in turn would otherwise queue behind each
+     * other, each holding one of the server's worker threads, until the routes that need one starve.
      */
     static final class FamiliesCache {
         /** Another question's map is being computed: ask again shortly. */
@@ -282,6 +283,8 @@ public class AnomalyResource {
         private String key;
         private long computedAt;
         private long version;
+        /** Longest a request waits for the map of its question that another is computing. */
+        static final java.time.Duration WAIT_FOR_COMPUTED = java.time.Duration.ofSeconds(10);
         /** The question being computed and its answer to come; null when none is. */
         private String computing;
         private CompletableFuture<io.frameguard.memory.AnomalyFamilies.FamilyMap> inFlight;
@@ -295,10 +298,14 @@ public class AnomalyResource {
             CompletableFuture<io.frameguard.memory.AnomalyFamilies.FamilyMap> answer;
             long now = System.nanoTime();
             synchronized (this) {
-                if (map != null && asked.equals(key) && (current == version || now - computedAt <= FAMILIES_FRESH.toNanos())) {
+                boolean cached = map != null && asked.equals(key);
+                if (cached && (current == version || now - computedAt <= FAMILIES_FRESH.toNanos())) {
                     return map;
                 }
                 if (inFlight != null) {
+                    if (cached) {
+                        return map; // a little older than fresh: better than another request waiting
+                    }
                     if (!asked.equals(computing)) {
                         throw new Busy();
                     }
@@ -310,7 +317,16 @@ public class AnomalyResource {
                 }
             }
             if (answer != null) {
-                return answer.join();
+                try {
+                    return answer.get(WAIT_FOR_COMPUTED.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new Busy(); // a worker thread is not held for longer than this
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Busy();
+                }
             }
             try {
                 io.frameguard.memory.AnomalyFamilies.FamilyMap computed = compute.get();

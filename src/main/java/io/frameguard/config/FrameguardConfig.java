@@ -145,8 +145,9 @@ public interface FrameguardConfig {
 
         /**
          * Sources whose last six hours of minutes (frames, scores, threshold, anomalies) each replica keeps for the
-         * console's charts; when more report, the one that reported longest ago is forgotten first. A source costs up to
-         * about 60 KB of heap.
+         * console's charts (and whose drift status): beyond them, a new source takes the place of the one that reported
+         * longest ago once that one has reported nothing for ten minutes, so that a flood of new keys cannot push out
+         * the sources that are reporting. A source costs up to about 60 KB of heap.
          */
         @WithDefault("2000") @Min(1) @Max(1000000) int maxHistorySources();
 

@@ -123,7 +123,8 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /**
      * @param maxEntries incidents kept, and verdicts kept
-     * @param maxHistorySources sources whose history is kept: beyond them, the one that reported longest ago is forgotten
+     * @param maxHistorySources sources whose history (and drift status) is kept: beyond them, a new source takes the place
+     *     of the one that reported longest ago once that one has reported nothing for {@link #HISTORY_IDLE_MS}
      */
     public AnomalyMemory(int maxEntries, int maxHistorySources) {
         this.maxEntries = maxEntries;
@@ -222,16 +223,26 @@ public final class AnomalyMemory implements AutoCloseable {
         // taken out and put back: the source is now the one that reported last
         java.util.TreeMap<Long, SourceMinute> minutes = history.remove(m.source());
         if (minutes == null) {
+            if (history.size() >= maxHistorySources) {
+                Map.Entry<String, java.util.TreeMap<Long, SourceMinute>> eldest = history.entrySet().iterator().next();
+                if (eldest.getValue().lastKey() > System.currentTimeMillis() - HISTORY_IDLE_MS) {
+                    return; // every source kept is reporting: a flood of new keys must not push them out
+                }
+                history.remove(eldest.getKey());
+            }
             minutes = new java.util.TreeMap<>();
         }
         history.put(m.source(), minutes);
         minutes.put(m.minute(), m);
         long oldest = minutes.lastKey() - (HISTORY_MINUTES - 1) * SourceMinute.MINUTE_MS;
         minutes.headMap(oldest).clear();
-        if (history.size() > maxHistorySources) {
-            history.remove(history.keySet().iterator().next()); // a source per record: one at most over
-        }
     }
+
+    /**
+     * At {@code maxHistorySources}, a new source takes the place of the one that reported longest ago only when that one
+     * has reported no minute for this long.
+     */
+    static final long HISTORY_IDLE_MS = 10 * SourceMinute.MINUTE_MS;
 
     /** How far ahead of this replica's clock a minute may start (clocks of replicas differ a little). */
     private static final long FUTURE_MINUTES_MS = 2 * SourceMinute.MINUTE_MS;
@@ -252,7 +263,9 @@ public final class AnomalyMemory implements AutoCloseable {
     public synchronized void drift(String source, DriftEvent event) {
         if (event == null || event.status() == null) {
             drift.remove(source);
-        } else {
+        } else if (event.detectedTimestamp() <= System.currentTimeMillis() + FUTURE_MINUTES_MS
+                && (drift.containsKey(source) || history.containsKey(source) || drift.size() < maxHistorySources)) {
+            // kept for the sources the history keeps, and as many others: not the detector's when dated in the future
             drift.put(source, event);
         }
     }

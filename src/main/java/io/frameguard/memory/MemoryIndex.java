@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.lucene.document.Document;
@@ -59,8 +58,6 @@ public final class MemoryIndex implements AutoCloseable {
     private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     private final IndexWriter writer;
     private final SearcherManager searchers;
-    /** Each space's vector length, as its first entry fixed it. */
-    private final Map<String, Integer> lengths = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MemoryIndex() {
         try {
@@ -73,18 +70,13 @@ public final class MemoryIndex implements AutoCloseable {
 
     /**
      * Adds or replaces the entry of {@code entry.eventId()}; an all-zero signature only removes an older one. An entry
-     * the index cannot take is refused with an {@link IllegalArgumentException} before anything changes: no source, a
-     * signature with a value that is no number, longer than {@link Signature#MAX_LENGTH}, or of another length than the
-     * space's first (Lucene fixes a vector field's length once).
+     * the index cannot take is refused with an {@link IllegalArgumentException} before anything changes: no source, or a
+     * signature with a value that is no number or longer than {@link Signature#MAX_LENGTH}.
      */
     public void put(Entry entry) {
         float[] v = entry.signature();
         if (entry.source() == null || v == null || v.length == 0 || v.length > Signature.MAX_LENGTH) {
             throw new IllegalArgumentException("an entry needs a source and a signature of 1-" + Signature.MAX_LENGTH + " values");
-        }
-        Integer length = lengths.putIfAbsent(entry.space(), v.length);
-        if (length != null && length != v.length) {
-            throw new IllegalArgumentException("a signature of " + v.length + " values in the space of " + length + "-value ones");
         }
         if (!finite(v)) {
             throw new IllegalArgumentException("a signature holds a value that is no finite number");
@@ -98,7 +90,7 @@ public final class MemoryIndex implements AutoCloseable {
             Document doc = new Document();
             doc.add(new StringField(ID, entry.eventId(), Field.Store.YES));
             doc.add(new StringField(SOURCE, entry.source(), Field.Store.YES));
-            doc.add(new KnnFloatVectorField(VECTOR_PREFIX + entry.space(), entry.signature(), VectorSimilarityFunction.COSINE));
+            doc.add(new KnnFloatVectorField(field(entry.space(), v.length), v, VectorSimilarityFunction.COSINE));
             writer.updateDocument(id, doc);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -120,9 +112,8 @@ public final class MemoryIndex implements AutoCloseable {
      * @param excluding event ids left out (the query's own event)
      */
     public List<Neighbour> nearest(String space, float[] query, int k, Optional<String> source, Set<String> excluding) {
-        Integer length = lengths.get(space);
-        if (k <= 0 || length == null || query.length != length || !finite(query) || isZero(query)) {
-            return List.of(); // nothing of its space yet, or a query no entry of it can be compared with
+        if (k <= 0 || query.length == 0 || query.length > Signature.MAX_LENGTH || !finite(query) || isZero(query)) {
+            return List.of(); // a query no entry can be compared with
         }
         try {
             searchers.maybeRefreshBlocking();
@@ -132,7 +123,7 @@ public final class MemoryIndex implements AutoCloseable {
                 source.ifPresent(s -> filter.add(new TermQuery(new Term(SOURCE, s)), BooleanClause.Occur.FILTER));
                 excluding.forEach(id -> filter.add(new TermQuery(new Term(ID, id)), BooleanClause.Occur.MUST_NOT));
                 int candidates = Math.max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
-                Query knn = new KnnFloatVectorQuery(VECTOR_PREFIX + space, query, candidates, filter.build());
+                Query knn = new KnnFloatVectorQuery(field(space, query.length), query, candidates, filter.build());
                 TopDocs top = searcher.search(knn, k);
                 List<Neighbour> found = new ArrayList<>(top.scoreDocs.length);
                 for (ScoreDoc d : top.scoreDocs) {
@@ -162,6 +153,15 @@ public final class MemoryIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The vector field of a space's signatures of one length: Lucene fixes a field's length with its first vector, so a
+     * record of another length (a hand-written one) gets a field of its own instead of refusing the space's later
+     * signatures, or being refused itself.
+     */
+    private static String field(String space, int length) {
+        return VECTOR_PREFIX + space + "/" + length;
     }
 
     private static boolean finite(float[] v) {

@@ -84,8 +84,11 @@ public record ModelArtifact(Path dir, ModelCard card) {
         return new ModelArtifact(dir, card);
     }
 
-    /** A card file larger than this is no card (it is read whole, before anything verifies it). */
-    static final int MAX_CARD_BYTES = 1 << 20;
+    /**
+     * A card file larger than this is no card (it is read whole, before anything verifies it): as large as a whole
+     * artifact may be in the registry, since a sensor model's card holds two numbers per input value.
+     */
+    static final int MAX_CARD_BYTES = ModelRegistry.MAX_ARTIFACT_BYTES;
 
     /** {@code file}'s bytes, refused when there are more than {@code max} (without reading more than that). */
     static byte[] readBounded(Path file, int max) throws InvalidModelException {

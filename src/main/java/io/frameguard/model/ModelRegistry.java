@@ -384,15 +384,26 @@ public final class ModelRegistry implements AutoCloseable {
         return artifact;
     }
 
+    /** Loads a fetched version; a version it refuses (its canary fails, say) is treated as one the fetch refused. */
+    public interface Loader<T> {
+        T load(ModelArtifact artifact) throws IOException;
+    }
+
+    /** Most published versions a start tries: the active one and those active before it, most recent first. */
+    static final int MAX_START_ATTEMPTS = 5;
+
     /**
-     * What a scorer starting up serves: the active version of {@code name}, fetched into {@code dirFor(version)}, or, when
-     * that version is refused (not published, or it does not verify), the most recent earlier active version that is
-     * not: the one the replicas already running kept serving when they refused it, so a new replica serves what they
-     * do. Each refusal is logged. Null when the model has no active version; an {@link InvalidModelException} naming
-     * every refusal when no version can be served.
+     * What a scorer starting up serves: the active version of {@code name}, fetched into {@code dirFor(version)} and
+     * loaded by {@code loader}, or, when that version is refused (not published, not verifying, not loading), the most
+     * recent earlier active version that is not, at most {@value #MAX_START_ATTEMPTS} published versions in all: the one
+     * the replicas already running kept serving when they refused it, so a new replica serves what they do. Each refusal
+     * is logged. Null when the model has no active version; an {@link InvalidModelException} naming every refusal when
+     * no version can be served.
      */
-    public ModelArtifact fetchActive(String name, java.util.function.Function<String, java.nio.file.Path> dirFor) throws IOException {
-        Activation active = read().active().get(checkName(name, "model name"));
+    public <T> T loadActive(String name, java.util.function.Function<String, java.nio.file.Path> dirFor, Loader<T> loader)
+            throws IOException {
+        Snapshot snapshot = read();
+        Activation active = snapshot.active().get(checkName(name, "model name"));
         if (active == null) {
             return null;
         }
@@ -400,15 +411,24 @@ public final class ModelRegistry implements AutoCloseable {
         versions.add(active.version());
         versions.addAll(active.previous());
         List<String> refusals = new ArrayList<>();
+        int attempts = 0;
         for (String version : versions) {
+            if (attempts == MAX_START_ATTEMPTS) {
+                break;
+            }
+            if (!snapshot.has(name, version)) { // each fetch reads the whole topic: not for versions it does not hold
+                refusals.add(version + " (not published)");
+                continue;
+            }
+            attempts++;
             java.nio.file.Path dir = dirFor.apply(version);
             try {
-                return fetch(name, version, dir);
-            } catch (InvalidModelException e) {
+                return loader.load(fetch(name, version, dir));
+            } catch (InvalidModelException | RuntimeException e) {
                 org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile());
                 refusals.add(version + " (" + e.getMessage() + ")");
-                LOG.errorf("refused model %s version %s from the registry: %s%s", name, version, e.getMessage(),
-                        versions.indexOf(version) + 1 < versions.size() ? "; trying the version active before it" : "");
+                LOG.errorf("refused model %s version %s from the registry at start: %s; trying the version active before it",
+                        name, version, e.getMessage());
             }
         }
         throw new InvalidModelException("no active or earlier active version of model " + name + " can be served: "

@@ -95,14 +95,14 @@ public class ActiveModel {
         // The scorer only reads the registry (the trainer or `frameguard models publish` creates the topic), so it
         // runs with read-only credentials on it.
         try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic, trust())) {
-            ModelArtifact artifact = registry.fetchActive(name, version -> Path.of(config.registry().cacheDir(),
-                    version + "-" + UUID.randomUUID()));
-            if (artifact == null) {
+            InferenceDevice device = InferenceDevice.parse(config.scorer().device());
+            ModelRunner scorer = registry.loadActive(name, version -> Path.of(config.registry().cacheDir(),
+                    version + "-" + UUID.randomUUID()), artifact -> ModelRunner.load(artifact, device).ownsDirectory());
+            if (scorer == null) {
                 throw new IllegalStateException(where + ": no active version; publish one with "
                         + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");
             }
-            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
-            LOG.infof("serving model %s (from the registry, initial threshold %.5g) on %s", artifact.card().version(),
+            LOG.infof("serving model %s (from the registry, initial threshold %.5g) on %s", scorer.card().version(),
                     scorer.card().threshold().value(), scorer.device());
             return scorer;
         } catch (IOException e) {

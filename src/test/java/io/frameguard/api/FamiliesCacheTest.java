@@ -53,6 +53,63 @@ class FamiliesCacheTest {
     }
 
     @Test
+    void whileTheSameQuestionIsComputedAgainItsEarlierMapIsAnswered() throws Exception {
+        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
+        assertThat(cache.get("a/5000", 1, () -> map("old")).kind()).isEqualTo("old");
+        Thread.sleep(AnomalyResource.FAMILIES_FRESH.toMillis() + 100); // no longer fresh, and the memory changed (version 2)
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<FamilyMap> recomputing = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 2, () -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return map("new");
+        }));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(cache.get("a/5000", 2, () -> map("not asked")).kind()).isEqualTo("old");
+        release.countDown();
+        assertThat(recomputing.get(10, TimeUnit.SECONDS).kind()).isEqualTo("new");
+    }
+
+    @Test
+    void aWaiterOnAComputationThatFailsHearsItsCause() throws Exception {
+        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<FamilyMap> failing = CompletableFuture.supplyAsync(() -> cache.get("a/1", 1, () -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            throw new IllegalArgumentException("no signatures of that kind");
+        }));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Throwable> heard = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                cache.get("a/1", 1, () -> map("not asked"));
+                heard.complete(null);
+            } catch (RuntimeException e) {
+                heard.complete(e);
+            }
+        });
+        waiter.start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (waiter.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+            Thread.sleep(10); // until it waits for the computation
+        }
+        release.countDown();
+        assertThat(heard.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no signatures of that kind");
+        assertThat(failing).failsWithin(java.time.Duration.ofSeconds(10));
+    }
+
+    @Test
     void aComputationThatFailsLeavesTheCacheFreeForTheNext() {
         AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
         assertThatThrownBy(() -> cache.get("a/1", 1, () -> {

@@ -287,24 +287,27 @@ class AnomalyMemoryTest {
     }
 
     @Test
-    void beyondItsSourcesTheHistoryForgetsTheSourceThatReportedLongestAgo() throws Exception {
+    void beyondItsSourcesTheHistoryForgetsASourceThatStoppedReportingForANewOne() throws Exception {
         long t0 = System.currentTimeMillis() / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS - 10 * SourceMinute.MINUTE_MS;
         try (AnomalyMemory memory = new AnomalyMemory(100, 2)) {
             memory.history(minute("pump", t0, 10, 1.0));
             memory.history(minute("fan", t0, 10, 1.0));
             memory.history(minute("pump", t0 + SourceMinute.MINUTE_MS, 10, 1.0)); // the pump reported last now
-            memory.history(minute("gear", t0 + SourceMinute.MINUTE_MS, 10, 1.0));
+            memory.history(minute("gear", t0 + SourceMinute.MINUTE_MS, 10, 1.0)); // the fan has reported nothing for ten minutes
             assertThat(memory.history("fan", 0)).isEmpty();
             assertThat(memory.history("pump", 0)).hasSize(2);
             assertThat(memory.history("gear", 0)).hasSize(1);
-            // a flood of new sources (keys are the frames' own) keeps the count, not the heap, growing
+            // a flood of new sources (keys are the frames' own) neither grows the heap nor pushes out sources reporting
             for (int i = 0; i < 10_000; i++) {
-                memory.history(minute("random-" + i, t0, 1, 1.0));
+                memory.history(minute("random-" + i, t0 + 2 * SourceMinute.MINUTE_MS, 1, 1.0));
+                memory.drift("random-" + i, new io.frameguard.events.DriftEvent(2, "random-" + i, "drift", 0.4, 0.2, "m1", 100,
+                        null, 1, 2, t0));
             }
-            assertThat(memory.history("random-9999", 0)).hasSize(1);
-            assertThat(memory.history("random-9998", 0)).hasSize(1);
-            assertThat(memory.history("random-9997", 0)).isEmpty();
-            assertThat(memory.history("pump", 0)).isEmpty();
+            assertThat(memory.history("random-9999", 0)).isEmpty();
+            assertThat(memory.history("pump", 0)).hasSize(2);
+            assertThat(memory.history("gear", 0)).hasSize(1);
+            assertThat(memory.drift("random-1")).isPresent();
+            assertThat(memory.drift("random-2")).isEmpty();
         }
     }
 

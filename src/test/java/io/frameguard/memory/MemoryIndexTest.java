@@ -50,12 +50,16 @@ class MemoryIndexTest {
     @Test
     void takesTheLongestSignatureAModelMayHaveAndRefusesWhatLuceneCannotTakeBeforeChangingAnything() throws Exception {
         try (MemoryIndex index = new MemoryIndex()) {
+            // a first entry that is refused fixes nothing for the entries after it
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.put(new MemoryIndex.Entry("x", "pump-1", "long",
+                    new float[] {Float.NaN, 1, 2}))).isInstanceOf(IllegalArgumentException.class);
             float[] longest = new float[io.frameguard.events.Signature.MAX_LENGTH];
             longest[3] = 1;
             index.put(new MemoryIndex.Entry("a", "pump-1", "long", longest));
             assertThat(index.nearest("long", longest, 1, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
                     .containsExactly("a");
-            for (float[] bad : new float[][] {new float[longest.length + 1], {1, Float.NaN}, {1, 2}}) {
+            for (float[] bad : new float[][] {new float[longest.length + 1], {1, Float.NaN}}) {
+                bad[0] = 1;
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.put(new MemoryIndex.Entry("a", "pump-1", "long", bad)))
                         .isInstanceOf(IllegalArgumentException.class);
                 assertThat(index.nearest("long", bad, 1, Optional.empty(), Set.of())).isEmpty();
@@ -65,6 +69,14 @@ class MemoryIndexTest {
             // "a" is still there, unchanged
             assertThat(index.nearest("long", longest, 2, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
                     .containsExactly("a");
+            // a signature of the space's kind but another length (a hand-written record, first or not) has a field of its
+            // own: it neither refuses the space's signatures nor is compared with them
+            index.put(new MemoryIndex.Entry("c", "pump-1", "long", new float[] {1, 2}));
+            index.put(new MemoryIndex.Entry("d", "pump-1", "long", longest.clone()));
+            assertThat(index.nearest("long", longest, 5, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
+                    .containsExactlyInAnyOrder("a", "d");
+            assertThat(index.nearest("long", new float[] {1, 2}, 5, Optional.empty(), Set.of())).extracting(MemoryIndex.Neighbour::eventId)
+                    .containsExactly("c");
         }
     }
 

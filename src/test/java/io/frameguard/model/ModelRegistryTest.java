@@ -152,11 +152,12 @@ class ModelRegistryTest {
     @Test
     void aStartingScorerServesTheVersionActiveBeforeOneThatIsRefused() throws Exception {
         String topic = "models-g";
+        ModelRegistry.Loader<ModelArtifact> same = a -> a;
         try (ModelRegistry registry = registry(topic)) {
             registry.publish(v1);
             registry.publish(v2);
             registry.activate("test", "test-1", "first");
-            assertThat(registry.fetchActive("test", v -> tmp.resolve("g-" + v)).card().version()).isEqualTo("test-1");
+            assertThat(registry.loadActive("test", v -> tmp.resolve("g-" + v), same).card().version()).isEqualTo("test-1");
             registry.activate("test", "test-2", "better");
             // test-2's artifact replaced after publishing: refused, as the running replicas refused it
             try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
@@ -166,10 +167,36 @@ class ModelRegistryTest {
                 raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-2",
                         ArtifactArchive.pack(v1, Optional.empty()))).get();
             }
-            ModelArtifact served = registry.fetchActive("test", v -> tmp.resolve("g2-" + v));
+            ModelArtifact served = registry.loadActive("test", v -> tmp.resolve("g2-" + v), same);
             assertThat(served.card().version()).isEqualTo("test-1");
             assertThat(tmp.resolve("g2-test-2")).doesNotExist();
-            assertThat(registry.fetchActive("other", v -> tmp.resolve("g3-" + v))).isNull();
+            assertThat(registry.loadActive("other", v -> tmp.resolve("g3-" + v), same)).isNull();
+            // versions never published (a hand-written control record) cost no fetch and no attempt
+            StringBuilder ghosts = new StringBuilder();
+            for (int i = 0; i < 50; i++) {
+                ghosts.append("\"ghost-").append(i).append("\",");
+            }
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "active/test",
+                        ("{\"version\":\"test-2\",\"previous\":[" + ghosts + "\"test-1\"]}").getBytes())).get();
+            }
+            assertThat(registry.loadActive("test", v -> tmp.resolve("g6-" + v), same).card().version()).isEqualTo("test-1");
+            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "active/test",
+                        "{\"version\":\"test-2\",\"previous\":[\"test-1\"]}".getBytes())).get();
+            }
+            // a version that verifies but does not load (its canary fails, say) is refused as one that does not verify
+            java.util.List<String> tried = new java.util.ArrayList<>();
+            assertThatThrownBy(() -> registry.loadActive("test", v -> tmp.resolve("g5-" + v), a -> {
+                tried.add(a.card().version());
+                throw new InvalidModelException("the canary refused it");
+            })).isInstanceOf(InvalidModelException.class).hasMessageContaining("test-2 (").hasMessageContaining("the canary refused it");
+            assertThat(tried).containsExactly("test-1"); // test-2 was refused by its fetch, before any loading
+            assertThat(tmp.resolve("g5-test-1")).doesNotExist();
             // nothing left to fall back on: every refusal named
             registry.rollback("test", "back");
             try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
@@ -179,7 +206,7 @@ class ModelRegistryTest {
                 raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-1",
                         ArtifactArchive.pack(v2, Optional.empty()))).get();
             }
-            assertThatThrownBy(() -> registry.fetchActive("test", v -> tmp.resolve("g4-" + v)))
+            assertThatThrownBy(() -> registry.loadActive("test", v -> tmp.resolve("g4-" + v), same))
                     .isInstanceOf(InvalidModelException.class).hasMessageContaining("test-1 (");
         }
     }

@@ -68,7 +68,8 @@ class ModelTrustTest {
         // so is a card far larger than any card
         Path bigCard = copy("big-card");
         String card = Files.readString(bigCard.resolve(ModelArtifact.CARD_FILE));
-        Files.writeString(bigCard.resolve(ModelArtifact.CARD_FILE), card.replaceFirst("\\{", "{\"padding\":\"" + "x".repeat(2 << 20) + "\","));
+        Files.writeString(bigCard.resolve(ModelArtifact.CARD_FILE), card.replaceFirst("\\{", "{\"padding\":\""
+                + "x".repeat(ModelArtifact.MAX_CARD_BYTES) + "\","));
         assertThatThrownBy(() -> ModelArtifact.open(bigCard)).isInstanceOf(InvalidModelException.class)
                 .hasMessageContaining(ModelArtifact.CARD_FILE).hasMessageContaining("more than");
     }
