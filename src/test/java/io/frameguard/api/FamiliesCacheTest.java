@@ -18,22 +18,31 @@ class FamiliesCacheTest {
         return new FamilyMap(kind, 0, 0.9, List.of(), List.of());
     }
 
-    @Test
-    void whileAMapIsComputedTheSameQuestionWaitsForItAndAnotherIsTurnedAwayAtOnce() throws Exception {
-        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
-        CountDownLatch started = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger computed = new AtomicInteger();
-        CompletableFuture<FamilyMap> first = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 1, () -> {
-            computed.incrementAndGet();
+    /** A computation that says it started, then waits for {@code release} before it answers with {@code then}. */
+    private static java.util.function.Supplier<FamilyMap> blocking(CountDownLatch started, CountDownLatch release,
+            java.util.function.Supplier<FamilyMap> then) {
+        return () -> {
             started.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            return map("a");
-        }));
+            return then.get();
+        };
+    }
+
+    @Test
+    void whileAMapIsComputedTheSameQuestionWaitsForItAndAnotherIsTurnedAwayAtOnce() throws Exception {
+        AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger computed = new AtomicInteger();
+        CompletableFuture<FamilyMap> first = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 1, blocking(started, release,
+                () -> {
+                    computed.incrementAndGet();
+                    return map("a");
+                })));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         // another limit while the first is computed: a busy answer now, not a worker thread held behind it
         assertThatThrownBy(() -> cache.get("a/4999", 1, () -> map("b"))).isInstanceOf(AnomalyResource.FamiliesCache.Busy.class);
@@ -59,15 +68,8 @@ class FamiliesCacheTest {
         Thread.sleep(AnomalyResource.FAMILIES_FRESH.toMillis() + 100); // no longer fresh, and the memory changed (version 2)
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<FamilyMap> recomputing = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 2, () -> {
-            started.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return map("new");
-        }));
+        CompletableFuture<FamilyMap> recomputing = CompletableFuture.supplyAsync(() -> cache.get("a/5000", 2,
+                blocking(started, release, () -> map("new"))));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(cache.get("a/5000", 2, () -> map("not asked")).kind()).isEqualTo("old");
         release.countDown();
@@ -79,15 +81,9 @@ class FamiliesCacheTest {
         AnomalyResource.FamiliesCache cache = new AnomalyResource.FamiliesCache();
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<FamilyMap> failing = CompletableFuture.supplyAsync(() -> cache.get("a/1", 1, () -> {
-            started.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+        CompletableFuture<FamilyMap> failing = CompletableFuture.supplyAsync(() -> cache.get("a/1", 1, blocking(started, release, () -> {
             throw new IllegalArgumentException("no signatures of that kind");
-        }));
+        })));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Throwable> heard = new CompletableFuture<>();
         Thread waiter = new Thread(() -> {

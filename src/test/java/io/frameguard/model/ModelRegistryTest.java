@@ -40,6 +40,15 @@ class ModelRegistryTest {
         broker.close();
     }
 
+    /** Writes a record to the registry topic as any client with write access could, outside the registry's checks. */
+    private static void writeRaw(String topic, String key, byte[] value) throws Exception {
+        try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, key, value)).get();
+        }
+    }
+
     private static ModelRegistry registry(String topic) throws Exception {
         ModelRegistry r = new ModelRegistry(Map.of("bootstrap.servers", broker.bootstrapServers()), topic);
         r.ensureTopic((short) 1);
@@ -160,13 +169,7 @@ class ModelRegistryTest {
             assertThat(registry.loadActive("test", v -> tmp.resolve("g-" + v), same).card().version()).isEqualTo("test-1");
             registry.activate("test", "test-2", "better");
             // test-2's artifact replaced after publishing: refused, as the running replicas refused it
-            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
-                    Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-2",
-                        ArtifactArchive.pack(v1, Optional.empty()))).get();
-            }
+            writeRaw(topic, "artifact/test/test-2", ArtifactArchive.pack(v1, Optional.empty()));
             ModelArtifact served = registry.loadActive("test", v -> tmp.resolve("g2-" + v), same);
             assertThat(served.card().version()).isEqualTo("test-1");
             assertThat(tmp.resolve("g2-test-2")).doesNotExist();
@@ -176,19 +179,9 @@ class ModelRegistryTest {
             for (int i = 0; i < 50; i++) {
                 ghosts.append("\"ghost-").append(i).append("\",");
             }
-            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
-                    Map.of("bootstrap.servers", broker.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "active/test",
-                        ("{\"version\":\"test-2\",\"previous\":[" + ghosts + "\"test-1\"]}").getBytes())).get();
-            }
+            writeRaw(topic, "active/test", ("{\"version\":\"test-2\",\"previous\":[" + ghosts + "\"test-1\"]}").getBytes());
             assertThat(registry.loadActive("test", v -> tmp.resolve("g6-" + v), same).card().version()).isEqualTo("test-1");
-            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
-                    Map.of("bootstrap.servers", broker.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "active/test",
-                        "{\"version\":\"test-2\",\"previous\":[\"test-1\"]}".getBytes())).get();
-            }
+            writeRaw(topic, "active/test", "{\"version\":\"test-2\",\"previous\":[\"test-1\"]}".getBytes());
             // a version that verifies but does not load (its canary fails, say) is refused as one that does not verify
             java.util.List<String> tried = new java.util.ArrayList<>();
             assertThatThrownBy(() -> registry.loadActive("test", v -> tmp.resolve("g5-" + v), a -> {
@@ -199,13 +192,7 @@ class ModelRegistryTest {
             assertThat(tmp.resolve("g5-test-1")).doesNotExist();
             // nothing left to fall back on: every refusal named
             registry.rollback("test", "back");
-            try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
-                    Map.of("bootstrap.servers", broker.bootstrapServers(), "max.request.size", 8 << 20),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "artifact/test/test-1",
-                        ArtifactArchive.pack(v2, Optional.empty()))).get();
-            }
+            writeRaw(topic, "artifact/test/test-1", ArtifactArchive.pack(v2, Optional.empty()));
             assertThatThrownBy(() -> registry.loadActive("test", v -> tmp.resolve("g4-" + v), same))
                     .isInstanceOf(InvalidModelException.class).hasMessageContaining("test-1 (");
         }
