@@ -38,17 +38,20 @@ public final class ArtifactArchive {
     public static byte[] pack(ModelArtifact artifact, Optional<byte[]> signature) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> walk = Files.walk(artifact.dir())) {
+            // the card and its signature first: a reader verifies them before it reads further (unpack)
+            putEntry(zip, ModelArtifact.CARD_FILE, Files.readAllBytes(artifact.dir().resolve(ModelArtifact.CARD_FILE)));
+            Path onDisk = artifact.dir().resolve(ModelTrust.SIGNATURE_FILE);
+            Optional<byte[]> shipped = signature.isPresent() ? signature
+                    : Files.isRegularFile(onDisk) ? Optional.of(Files.readAllBytes(onDisk)) : Optional.empty();
+            if (shipped.isPresent()) {
+                putEntry(zip, ModelTrust.SIGNATURE_FILE, shipped.get());
+            }
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
             for (Path f : files) {
                 String name = artifact.dir().relativize(f).toString().replace('\\', '/');
-                boolean shipped = name.equals(ModelArtifact.CARD_FILE) || name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")
-                        || name.equals(ModelTrust.SIGNATURE_FILE) && signature.isEmpty();
-                if (shipped) {
+                if (name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")) {
                     putEntry(zip, name, Files.readAllBytes(f));
                 }
-            }
-            if (signature.isPresent()) {
-                putEntry(zip, ModelTrust.SIGNATURE_FILE, signature.get());
             }
         }
         return bytes.toByteArray();
@@ -72,6 +75,7 @@ public final class ArtifactArchive {
      * ({@link ModelArtifact#open(Path, ModelTrust)}: the card's signature before the SavedModel's files are read).
      */
     public static ModelArtifact unpack(byte[] archive, Path dir, ModelTrust trust) throws InvalidModelException {
+        verifyBeforeUnpacking(archive, trust);
         Path root = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(root);
@@ -117,5 +121,46 @@ public final class ArtifactArchive {
             throw new InvalidModelException("model archive cannot be unpacked: " + e.getMessage(), e);
         }
         return ModelArtifact.open(root, trust);
+    }
+
+    /**
+     * With a verification key, the card's signature is checked in the archive itself before anything is written: a
+     * writer of the registry without the key costs a replica no disk and no file of the model read. The archive is read
+     * (inflated, not written) until its card and signature are found, which {@link #pack} writes first, within
+     * {@link #MAX_UNPACKED_BYTES}. The unpacked card is verified again ({@link ModelArtifact#open(Path, ModelTrust)}), so
+     * an archive whose later entry replaces the card verified here is refused too.
+     */
+    private static void verifyBeforeUnpacking(byte[] archive, ModelTrust trust) throws InvalidModelException {
+        if (!trust.verifies()) {
+            return;
+        }
+        byte[] card = null;
+        byte[] signature = null;
+        long total = 0;
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+            byte[] skipped = new byte[1 << 16];
+            for (ZipEntry e; (card == null || signature == null) && (e = zip.getNextEntry()) != null; ) {
+                if (e.getName().equals(ModelArtifact.CARD_FILE) && card == null) {
+                    card = ModelArtifact.readBounded(zip, ModelArtifact.MAX_CARD_BYTES, "the archive's " + ModelArtifact.CARD_FILE);
+                } else if (e.getName().equals(ModelTrust.SIGNATURE_FILE) && signature == null) {
+                    signature = ModelArtifact.readBounded(zip, ModelTrust.MAX_SIGNATURE_BYTES, "the archive's " + ModelTrust.SIGNATURE_FILE);
+                } else {
+                    for (int n; (n = zip.read(skipped)) > 0; ) {
+                        total += n;
+                        if (total > MAX_UNPACKED_BYTES) {
+                            throw new InvalidModelException("model archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
+                        }
+                    }
+                }
+            }
+        } catch (InvalidModelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidModelException("model archive cannot be read: " + e.getMessage(), e);
+        }
+        if (card == null) {
+            throw new InvalidModelException("model archive holds no " + ModelArtifact.CARD_FILE + " (" + archive.length + " bytes)");
+        }
+        trust.verify(ModelArtifact.parseCard(card, "in the archive"), card, signature);
     }
 }

@@ -67,12 +67,7 @@ public record ModelArtifact(Path dir, ModelCard card) {
             throw new InvalidModelException("no SavedModel (saved_model/saved_model.pb) in model directory " + dir);
         }
         byte[] cardBytes = readBounded(cardFile, MAX_CARD_BYTES);
-        ModelCard card;
-        try {
-            card = JSON.readValue(cardBytes, ModelCard.class);
-        } catch (IOException e) {
-            throw new InvalidModelException("unreadable model card " + cardFile + ": " + e.getMessage(), e);
-        }
+        ModelCard card = parseCard(cardBytes, cardFile.toString());
         validate(card, cardFile);
         trust.verify(dir, card, cardBytes);
         String actual = checksum(savedModel);
@@ -93,15 +88,35 @@ public record ModelArtifact(Path dir, ModelCard card) {
     /** {@code file}'s bytes, refused when there are more than {@code max} (without reading more than that). */
     static byte[] readBounded(Path file, int max) throws InvalidModelException {
         try (java.io.InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes(max + 1);
-            if (bytes.length > max) {
-                throw new InvalidModelException(file.getFileName() + " in " + file.getParent() + " holds more than " + max + " bytes");
-            }
-            return bytes;
+            return readBounded(in, max, file.getFileName() + " in " + file.getParent());
         } catch (InvalidModelException e) {
             throw e;
         } catch (IOException e) {
             throw new InvalidModelException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What is left of {@code in}, refused when there are more than {@code max} bytes (without reading more than that). */
+    static byte[] readBounded(java.io.InputStream in, int max, String what) throws IOException {
+        byte[] bytes = in.readNBytes(max + 1);
+        if (bytes.length > max) {
+            throw new InvalidModelException(what + " holds more than " + max + " bytes");
+        }
+        return bytes;
+    }
+
+    /** The card in {@code bytes} (of {@code where}), not yet validated. */
+    static ModelCard parseCard(byte[] bytes, String where) throws InvalidModelException {
+        try {
+            ModelCard card = JSON.readValue(bytes, ModelCard.class);
+            if (card == null) {
+                throw new InvalidModelException("model card " + where + " holds no card");
+            }
+            return card;
+        } catch (InvalidModelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidModelException("unreadable model card " + where + ": " + e.getMessage(), e);
         }
     }
 

@@ -126,15 +126,25 @@ public final class ModelTrust {
             return;
         }
         Path sig = dir.resolve(SIGNATURE_FILE);
+        verify(card, cardBytes, Files.isRegularFile(sig) ? ModelArtifact.readBounded(sig, MAX_SIGNATURE_BYTES) : null);
+    }
+
+    /**
+     * Verifies the card {@code cardBytes} ({@code card} parsed from them) against {@code signatureText}, the signature
+     * file's bytes (null: the artifact has none).
+     */
+    void verify(ModelCard card, byte[] cardBytes, byte[] signatureText) throws InvalidModelException {
+        if (verifyKey == null) {
+            return;
+        }
         String what = "model " + UntrustedText.shown(card.name(), 128) + " version " + UntrustedText.shown(card.version(), 128);
-        if (!Files.isRegularFile(sig)) {
+        if (signatureText == null) {
             throw new InvalidModelException(InvalidModelException.Reason.UNSIGNED, what + " is not signed, and a "
                     + "verification key is configured (only artifacts signed by the trainer's key are loaded)");
         }
-        byte[] text = ModelArtifact.readBounded(sig, MAX_SIGNATURE_BYTES);
         boolean valid;
         try {
-            byte[] signature = Base64.getDecoder().decode(new String(text, StandardCharsets.US_ASCII).strip());
+            byte[] signature = Base64.getDecoder().decode(new String(signatureText, StandardCharsets.US_ASCII).strip());
             Signature s = Signature.getInstance(ALGORITHM);
             s.initVerify(verifyKey);
             s.update(cardBytes);

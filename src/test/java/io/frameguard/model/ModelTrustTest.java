@@ -75,6 +75,25 @@ class ModelTrustTest {
     }
 
     @Test
+    void anUnsignedArchiveIsRefusedBeforeAnythingIsUnpacked() throws Exception {
+        ModelTrust trust = SigningKeys.write(tmp.resolve("k4"));
+        Path dir = tmp.resolve("unpacked-unsigned");
+        assertThatThrownBy(() -> ArtifactArchive.unpack(ArtifactArchive.pack(model, Optional.empty()), dir, trust))
+                .isInstanceOfSatisfying(InvalidModelException.class,
+                        e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
+        assertThat(dir).doesNotExist();
+        // signed by the key: unpacked and opened; signed by another: refused, nothing unpacked
+        byte[] signed = ArtifactArchive.pack(model, trust.signatureOf(model));
+        assertThat(ArtifactArchive.unpack(signed, tmp.resolve("unpacked-signed"), trust).card().version())
+                .isEqualTo(model.card().version());
+        byte[] foreign = ArtifactArchive.pack(model, SigningKeys.write(tmp.resolve("k5")).signatureOf(model));
+        assertThatThrownBy(() -> ArtifactArchive.unpack(foreign, tmp.resolve("unpacked-foreign"), trust))
+                .isInstanceOfSatisfying(InvalidModelException.class,
+                        e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
+        assertThat(tmp.resolve("unpacked-foreign")).doesNotExist();
+    }
+
+    @Test
     void withoutAVerificationKeyNothingIsRequired() throws Exception {
         ModelTrust.NONE.verify(model);
         assertThat(ModelTrust.NONE.signatureOf(model)).isEmpty();
