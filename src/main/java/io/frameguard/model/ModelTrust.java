@@ -109,18 +109,13 @@ public final class ModelTrust {
         }
     }
 
-    /** Refuses an artifact that is unsigned or wrongly signed when a verification key is configured. */
-    public void verify(ModelArtifact artifact) throws InvalidModelException {
-        if (verifyKey != null) {
-            verify(artifact.dir(), artifact.card(), ModelArtifact.readBounded(artifact.dir().resolve(ModelArtifact.CARD_FILE),
-                    ModelArtifact.MAX_CARD_BYTES));
-        }
-    }
-
     /** A signature file larger than this is no signature (one is a few hundred bytes of Base64). */
     static final int MAX_SIGNATURE_BYTES = 16 << 10;
 
-    /** Verifies the card {@code cardBytes} (read from {@code dir}, {@code card} parsed from them) as {@link #verify(ModelArtifact)}. */
+    /**
+     * Refuses the card {@code cardBytes} (read from {@code dir}, {@code card} parsed from them) when a verification key
+     * is configured and the card is unsigned or wrongly signed.
+     */
     void verify(Path dir, ModelCard card, byte[] cardBytes) throws InvalidModelException {
         if (verifyKey == null) {
             return;

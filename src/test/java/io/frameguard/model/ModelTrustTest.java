@@ -32,7 +32,7 @@ class ModelTrustTest {
         Path copy = copy("edited");
         Files.write(copy.resolve(ModelTrust.SIGNATURE_FILE), trust.signatureOf(new ModelArtifact(copy, model.card())).orElseThrow());
         ModelArtifact signed = ModelArtifact.open(copy);
-        trust.verify(signed);
+        ModelArtifact.open(signed.dir(), trust);
 
         // a lower threshold written into the card after signing (the checksum still matches the files)
         String card = Files.readString(copy.resolve(ModelArtifact.CARD_FILE));
@@ -40,7 +40,7 @@ class ModelTrustTest {
         assertThat(card).contains(value);
         Files.writeString(copy.resolve(ModelArtifact.CARD_FILE), card.replace(value, "1.0E-9"));
         ModelArtifact edited = ModelArtifact.open(copy);
-        assertThatThrownBy(() -> trust.verify(edited))
+        assertThatThrownBy(() -> ModelArtifact.open(edited.dir(), trust))
                 .isInstanceOfSatisfying(InvalidModelException.class,
                         e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
     }
@@ -95,9 +95,9 @@ class ModelTrustTest {
 
     @Test
     void withoutAVerificationKeyNothingIsRequired() throws Exception {
-        ModelTrust.NONE.verify(model);
+        ModelArtifact.open(model.dir(), ModelTrust.NONE);
         assertThat(ModelTrust.NONE.signatureOf(model)).isEmpty();
-        assertThatThrownBy(() -> SigningKeys.write(tmp.resolve("k2")).verify(model))
+        assertThatThrownBy(() -> ModelArtifact.open(model.dir(), SigningKeys.write(tmp.resolve("k2"))))
                 .isInstanceOfSatisfying(InvalidModelException.class,
                         e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.UNSIGNED));
     }
@@ -111,7 +111,7 @@ class ModelTrustTest {
         ModelTrust trust = ModelTrust.of(Optional.of(dir.resolve("key.pem")), Optional.of(dir.resolve("pub.pem")));
         Path copy = copy("openssl-signed");
         Files.write(copy.resolve(ModelTrust.SIGNATURE_FILE), trust.signatureOf(model).orElseThrow());
-        trust.verify(ModelArtifact.open(copy));
+        ModelArtifact.open(copy, trust);
 
         assertThatThrownBy(() -> ModelTrust.of(Optional.empty(), Optional.of(dir.resolve("key.pem"))))
                 .hasMessageContaining("key.pem").hasMessageContaining("PUBLIC KEY");
