@@ -10,6 +10,7 @@ import io.frameguard.bench.E2eReport.ScalingResult;
 import io.frameguard.bench.E2eReport.Shape;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
+import io.frameguard.frames.RawImageFrameDecoder;
 import io.frameguard.local.LocalKafka;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +53,9 @@ public final class E2eBenchmark implements Callable<Integer> {
     enum Mode {
         FLOAT32("float32", "float32, batched", FrameLoad.FLOAT32, false),
         JSON("json", "JSON, batched", FrameLoad.JSON, false),
-        PER_RECORD("per-record", "float32, one predict per frame", FrameLoad.FLOAT32, true);
+        PER_RECORD("per-record", "float32, one predict per frame", FrameLoad.FLOAT32, true),
+        /** 28x28 gray images (Fashion-MNIST's) and the image model: the camera-line shape beside the sensor one. */
+        IMAGE("image", "28x28 gray images, batched", RawImageFrameDecoder.GRAY8, false);
 
         final String option;
         final String label;
@@ -72,7 +75,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                     return m;
                 }
             }
-            throw new IllegalArgumentException("--modes: unknown mode '" + option + "' (float32, json, per-record)");
+            throw new IllegalArgumentException("--modes: unknown mode '" + option + "' (float32, json, per-record, image)");
         }
     }
 
@@ -85,8 +88,21 @@ public final class E2eBenchmark implements Callable<Integer> {
     int perRecordFrames;
 
     @Option(names = "--modes", split = ",", defaultValue = "float32,json,per-record",
-            description = "Backlog modes to run: float32, json, per-record; 'none' for none (default: ${DEFAULT-VALUE}).")
+            description = "Backlog modes to run: float32, json, per-record, image (28x28 gray frames of --images and the image "
+                    + "model; its model-alone baseline is the image model's, and it has no bare consumer); 'none' for none "
+                    + "(default: ${DEFAULT-VALUE}).")
     List<String> modes;
+
+    @Option(names = "--baselines", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure each backlog mode's baselines in the same run (the broker moving the frames alone, the model "
+                    + "alone, the bare consumer); --no-baselines for the service alone, e.g. a second shape of the same models "
+                    + "(default: ${DEFAULT-VALUE}).")
+    boolean baselines;
+
+    @Option(names = "--images", defaultValue = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+            description = "IDX images (labels beside them) of the image mode: the model learns class 0, one frame in 50 is of "
+                    + "another class (default: ${DEFAULT-VALUE}, Debian's dataset-fashion-mnist).")
+    Path images;
 
     @Option(names = "--rates", split = ",",
             description = "Offered rates (float32 frames/s) to measure latency at, e.g. 2000,5000 (default: none).")
@@ -181,6 +197,7 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     private E2eRuns runs;
     private E2eMeasure measure;
+    private ImageLoad imageLoad;
 
     @Override
     public Integer call() throws Exception {
@@ -201,6 +218,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         Shape shape = new Shape(workers, partitions, dim);
         runs = new E2eRuns(work, maxBatch, commitInterval, serviceSettings);
         SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
+        imageLoad = backlog.contains(Mode.IMAGE) ? ImageLoad.read(images) : null;
         List<Result> results = new ArrayList<>();
         List<RateResult> rateResults = new ArrayList<>();
         List<ScalingResult> scalingResults = new ArrayList<>();
@@ -333,11 +351,11 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     /** A measured backlog run with its baselines. */
     private Result backlog(String bootstrap, Path app, Mode mode, int n, Shape shape) throws Exception {
-        return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape, true);
+        return backlog(bootstrap, app, mode, n, mode.perRecord ? Math.min(serviceWarmupFrames, n) : serviceWarmupFrames, shape, baselines);
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, boolean baselines) throws Exception {
-        return runs.inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape,
+        return runs.inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape, mode == Mode.IMAGE ? imageLoad : null,
                 run -> measure.backlog(bootstrap, app, mode, n, warm, shape, run, baselines));
     }
 }

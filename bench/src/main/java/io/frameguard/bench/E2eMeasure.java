@@ -83,7 +83,7 @@ final class E2eMeasure {
         int total = warm + n;
         // the first warm-up frames in float32 where the mode's own frames are larger: the broker's figures are over the
         // mode's own frames only
-        int early = mode.contentType.equals(FLOAT32) ? 0 : Math.max(0, warm - serviceWarmupInMode);
+        int early = mode.contentType.equals(FLOAT32) || run.images() != null ? 0 : Math.max(0, warm - serviceWarmupInMode);
         int own = total - early;
         System.out.printf("%s: producing %,d frames (%,d to warm the service up%s, %,d measured) ...%n", mode.label, total, warm,
                 early == 0 ? "" : String.format(Locale.ROOT, ", the first %,d of them float32", early), n);
@@ -93,7 +93,11 @@ final class E2eMeasure {
         Map<TopicPartition, Long> ownFrom = E2eBaselines.endOffsets(bootstrap, run.frames());
         double brokerBeforeProduce = cpuSeconds(brokerPid);
         double brokerJitBeforeProduce = jitSeconds(brokerPid);
-        produceBacklog(bootstrap, run.frames(), sim, mode.contentType, own);
+        if (run.images() != null) {
+            run.images().produceBacklog(bootstrap, run.frames(), own);
+        } else {
+            produceBacklog(bootstrap, run.frames(), sim, mode.contentType, own);
+        }
         Micros brokerProduce = new Micros((cpuSeconds(brokerPid) - brokerBeforeProduce) / own * 1e6,
                 (jitSeconds(brokerPid) - brokerJitBeforeProduce) / own * 1e6);
         Micros brokerFramesOnly = new Micros(Double.NaN, Double.NaN);
@@ -107,7 +111,8 @@ final class E2eMeasure {
                     brokerProduce.jit() + (jitSeconds(brokerPid) - brokerJitBeforeRead) / own * 1e6);
             modelMicros = modelAlone.computeIfAbsent(run.model().dir() + "@" + run.predictBatch(), k -> {
                 try {
-                    return E2eBaselines.modelMicrosPerFrame(run.model(), FrameLoad.pool(sim), run.predictBatch());
+                    return E2eBaselines.modelMicrosPerFrame(run.model(), run.images() != null ? run.images().pool() : FrameLoad.pool(sim),
+                            run.predictBatch());
                 } catch (Exception e) {
                     throw new IllegalStateException("measuring the model alone: " + e.getMessage(), e);
                 }
@@ -136,6 +141,7 @@ final class E2eMeasure {
                 double brokerCpuAtStart = 0;
                 Map<String, Double> threadsAtStart = Map.of();
                 Map<String, Double> brokerThreadsAtStart = Map.of();
+                GpuSampler gpu = null;
                 double transactionsAtStart = 0;
                 double anomaliesAtStart = 0;
                 long tenth = Math.max(1, total / 10);
@@ -165,6 +171,7 @@ final class E2eMeasure {
                         brokerCpuAtStart = cpuSeconds(brokerPid);
                         threadsAtStart = threadCpu(service.pid());
                         brokerThreadsAtStart = threadCpu(brokerPid);
+                        gpu = GpuSampler.start();
                     }
                     if (seen / tenth != before / tenth) {
                         if (lastTenthAt > 0) {
@@ -178,6 +185,7 @@ final class E2eMeasure {
                     peakRss = Math.max(peakRss, rssMiB(service.pid()));
                     service.requireAlive();
                 }
+                GpuSampler.GpuUse gpuUse = gpu == null ? null : gpu.stop();
                 if (seen < total) {
                     throw new IOException(mode.label + ": only " + seen + " of " + total + " frames scored in " + RUN_LIMIT);
                 }
@@ -197,13 +205,13 @@ final class E2eMeasure {
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
-                        jit / seconds, brokerCpu / seconds, brokerJit / seconds, threads, modelMicros, brokerProduce, brokerFramesOnly, null);
-                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%n", mode.label,
+                        jit / seconds, brokerCpu / seconds, brokerJit / seconds, threads, modelMicros, brokerProduce, brokerFramesOnly, null, gpuUse);
+                System.out.printf(Locale.ROOT, "%s: %,.0f frames/s%s; service threads over the measured frames (CPU s): %s%s%n", mode.label,
                         result.framesPerSecond(), warm == 0 ? "" : String.format(Locale.ROOT, " after warm-up (first %,d frames: %,.0f/s)",
-                                warm, result.coldFramesPerSecond()), threads);
+                                warm, result.coldFramesPerSecond()), threads, gpuUse == null ? "" : "; " + gpuUse);
             }
         }
-        if (!baselines || mode.perRecord) {
+        if (!baselines || mode.perRecord || run.images() != null) { // the bare consumer decodes sensor frames only
             return result;
         }
         System.out.printf("%s: the bare consumer on the same backlog ...%n", mode.label);

@@ -29,11 +29,12 @@ final class E2eReport {
      * <p>The same run's comparisons: {@code modelMicros}, the model's own CPU per frame (its predictor calls alone at the
      * mode's batch size); {@code brokerProduce}, the broker's CPU per frame while the backlog was produced;
      * {@code brokerFramesOnly}, the broker's CPU per frame to take the frames in and hand them to one plain
-     * consumer, nobody scoring them; {@code bare}, the bare batched consumer on the same backlog (null where not run).
+     * consumer, nobody scoring them; {@code bare}, the bare batched consumer on the same backlog (null where not run);
+     * {@code gpu}, how busy the GPU was over the measured frames (null where the machine has none).
      */
     record Result(String mode, int frames, int warmupFrames, double seconds, double framesPerSecond, double coldFramesPerSecond,
             long peakRssMiB, double cpuCores, double jitCores, double brokerCpuCores, double brokerJitCores, String busiestThreads,
-            double modelMicros, Micros brokerProduce, Micros brokerFramesOnly, E2eBaselines.BareResult bare) {
+            double modelMicros, Micros brokerProduce, Micros brokerFramesOnly, E2eBaselines.BareResult bare, GpuSampler.GpuUse gpu) {
 
         /** The service's CPU time per measured frame. */
         double serviceMicrosPerFrame() {
@@ -63,7 +64,7 @@ final class E2eReport {
         /** This result with the bare consumer's run on the same backlog. */
         Result withBare(E2eBaselines.BareResult run) {
             return new Result(mode, frames, warmupFrames, seconds, framesPerSecond, coldFramesPerSecond, peakRssMiB, cpuCores,
-                    jitCores, brokerCpuCores, brokerJitCores, busiestThreads, modelMicros, brokerProduce, brokerFramesOnly, run);
+                    jitCores, brokerCpuCores, brokerJitCores, busiestThreads, modelMicros, brokerProduce, brokerFramesOnly, run, gpu);
         }
 
         /** The service's CPU per frame over the model's own, both without their JIT compilers' CPU. */
@@ -185,6 +186,12 @@ final class E2eReport {
         for (Result r : results) {
             t.append("- ").append(r.mode()).append(": ").append(r.busiestThreads()).append('\n');
         }
+        if (results.stream().anyMatch(r -> r.gpu() != null)) {
+            t.append("\nThe GPU over the measured frames (nvidia-smi's utilisation: the share of time in which a kernel ran):\n\n");
+            for (Result r : results) {
+                t.append("- ").append(r.mode()).append(": ").append(r.gpu() == null ? "not sampled" : r.gpu().toString()).append('\n');
+            }
+        }
         return t.toString();
     }
 
@@ -241,15 +248,20 @@ final class E2eReport {
         int dim = base.dim();
         int workers = base.workers();
         int partitions = base.partitions();
+        boolean gpu = results.stream().anyMatch(sr -> sr.result().gpu() != null);
         StringBuilder t = new StringBuilder("| workers | partitions | floats per frame | frames | frames/s | first frames/s (cold) "
-                + "| MB/s of frames | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| MB/s of frames | peak RSS (MiB) | service CPU (cores) | broker CPU (cores) |" + (gpu ? " GPU busy (mean %) |" : "") + "\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (gpu ? "---:|" : "") + "\n");
         for (ScalingResult sr : results) {
             Shape s = sr.shape();
             Result r = sr.result();
-            t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |%n", s.workers(),
+            t.append(String.format(Locale.ROOT, "| %d | %d | %,d | %,d | %,.0f | %,.0f | %.1f | %,d | %.2f | %.2f |", s.workers(),
                     s.partitions(), s.dim(), r.frames(), r.framesPerSecond(), r.coldFramesPerSecond(),
                     r.framesPerSecond() * s.dim() * 4 / 1e6, r.peakRssMiB(), r.cpuCores(), r.brokerCpuCores()));
+            if (gpu) {
+                t.append(r.gpu() == null ? " |" : String.format(Locale.ROOT, " %.0f |", r.gpu().meanUtilisation()));
+            }
+            t.append('\n');
         }
         if (plotDir != null) {
             List<BenchPlot.Series> byPartitions = new ArrayList<>();

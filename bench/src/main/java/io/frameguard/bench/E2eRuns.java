@@ -30,6 +30,8 @@ final class E2eRuns {
     private final Map<String, String> serviceSettings;
     /** The benchmark's model for each frame size, trained once. */
     private final Map<Integer, ModelArtifact> models = new HashMap<>();
+    /** The image model, trained once on first use. */
+    private ModelArtifact imageModel;
 
     E2eRuns(Path work, int maxBatch, String commitInterval, Map<String, String> serviceSettings) {
         this.work = work;
@@ -46,7 +48,12 @@ final class E2eRuns {
 
     /** Prepares a run, measures it with {@code body}, and deletes its topics and state whatever the outcome. */
     <T> T inRun(String bootstrap, int predictBatch, E2eReport.Shape shape, RunBody<T> body) throws Exception {
-        Run run = prepare(bootstrap, predictBatch, shape);
+        return inRun(bootstrap, predictBatch, shape, null, body);
+    }
+
+    /** As {@link #inRun(String, int, E2eReport.Shape, RunBody)}, on {@code images} with the image model where not null. */
+    <T> T inRun(String bootstrap, int predictBatch, E2eReport.Shape shape, ImageLoad images, RunBody<T> body) throws Exception {
+        Run run = prepare(bootstrap, predictBatch, shape, images);
         try {
             return body.measure(run);
         } finally {
@@ -54,15 +61,15 @@ final class E2eRuns {
         }
     }
 
-    /** Topics and service settings of one run. */
+    /** Topics and service settings of one run; {@code images} the image frames where the run has them, else null. */
     record Run(String suffix, String frames, String scores, String anomalies, Map<String, String> settings, ModelArtifact model,
-            int predictBatch) {}
+            int predictBatch, ImageLoad images) {}
 
-    private Run prepare(String bootstrap, int predictBatch, E2eReport.Shape shape) throws Exception {
-        ModelArtifact model = model(shape.dim());
+    private Run prepare(String bootstrap, int predictBatch, E2eReport.Shape shape, ImageLoad images) throws Exception {
+        ModelArtifact model = images == null ? model(shape.dim()) : imageModel(images);
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
         Run run = new Run(suffix, "frames" + suffix, "scores" + suffix, "anomalies" + suffix, new HashMap<>(), model,
-                predictBatch);
+                predictBatch, images);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(run.frames(), shape.partitions(), (short) 1))).all().get();
         }
@@ -116,6 +123,16 @@ final class E2eRuns {
             models.put(dim, m);
         }
         return m;
+    }
+
+    /** The image model (dense, as training picks for gray images: 784-128-32-128-784 for 28x28), trained on first use. */
+    private ModelArtifact imageModel(ImageLoad images) throws IOException {
+        if (imageModel == null) {
+            imageModel = new AutoencoderTrainer(TrainingOptions.builder().name("bench").version("e2e-image").epochs(2)
+                    .validationFraction(0.2).build(), TrainingProgress.NONE).train(images.trainingData(),
+                            work.resolve("model-" + UUID.randomUUID()), images.file().getFileName() + ", class " + ImageLoad.NORMAL_CLASS);
+        }
+        return imageModel;
     }
 
     /** The end-to-end benchmarks' dense autoencoder (1024-128-32-128-1024 for 1,024 floats), trained into {@code dir}. */

@@ -14,7 +14,7 @@ class E2eReportTest {
      */
     private static final E2eReport.Result RUN = new E2eReport.Result("float32, batched", 300_000, 400_000, 15.0,
             20_000, 9_000, 900, 1.0, 0.1, 0.5, 0.1, "", 20.0, new E2eReport.Micros(12.0, 2.0), new E2eReport.Micros(24.0, 4.0),
-            new E2eBaselines.BareResult(5_000, 0.5, 0.05));
+            new E2eBaselines.BareResult(5_000, 0.5, 0.05), null);
 
     @Test
     void cpuPerFrameIsEachProcessCoresOverTheRate() {
@@ -46,6 +46,18 @@ class E2eReportTest {
     void backlogTableShowsEachRatio() {
         String table = E2eReport.backlogTable(java.util.List.of(RUN));
         assertThat(table).contains("| float32, batched | 50.0 | 5.0 | 20.0 | 2.25 | 10.0 + 20.0 | 2.0 + 5.0 | 20.0 | 4.0 | 1.50 | 1.54 | 5,000 | 100.0 | 4.00 | 4.50 |");
+    }
+
+    /** A machine with a GPU: how busy it was is shown per mode; on one without, the tables say nothing of a GPU. */
+    @Test
+    void gpuUseIsShownWhereItWasSampled() {
+        E2eReport.Result onGpu = new E2eReport.Result("28x28 gray images, batched", 300_000, 400_000, 15.0, 20_000, 9_000, 900, 1.0,
+                0.1, 0.5, 0.1, "", 20.0, new E2eReport.Micros(12.0, 2.0), new E2eReport.Micros(24.0, 4.0), null,
+                new GpuSampler.GpuUse(120, 37.4, 35, 61, 1_536));
+        assertThat(E2eReport.backlogTable(java.util.List.of(RUN, onGpu))).contains(
+                "- 28x28 gray images, batched: GPU busy 37 % on average (p50 35 %, max 61 %; 120 samples of 100 ms), up to 1,536 MiB",
+                "- float32, batched: not sampled");
+        assertThat(E2eReport.backlogTable(java.util.List.of(RUN))).doesNotContain("GPU");
     }
 
     /**
