@@ -41,6 +41,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -500,6 +501,15 @@ public class AnomalyResource {
         if (k < 1 || k > MAX_RESULTS) {
             return error(Response.Status.BAD_REQUEST, "k must be between 1 and " + MAX_RESULTS);
         }
+        try {
+            return searches.run(() -> searchMemory(k, contentType, frame));
+        } catch (SearchSlots.Busy e) {
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE).header("Retry-After", "1").type(MediaType.APPLICATION_JSON)
+                    .entity(Map.of("error", e.getMessage())).build();
+        }
+    }
+
+    private Response searchMemory(int k, String contentType, byte[] frame) {
         return withMemory(m -> {
             ModelRunner runner = model.current();
             if (runner == null) {
@@ -530,6 +540,52 @@ public class AnomalyResource {
             }
         });
     }
+
+    /**
+     * The searches that run at once. Each runs the serving model on a worker thread, beside the scorer's own calls:
+     * unbounded, one reader sending searches in parallel would hold every worker thread and take the cores the scorer
+     * needs. A search past the bound waits at most {@link #WAIT} for a slot, then is turned away (503, Retry-After).
+     */
+    static final class SearchSlots {
+        /** Searches at once per replica: a frame's predictor call is a millisecond or so, so two keep up with a person. */
+        static final int MAX_CONCURRENT = 2;
+        /** Longest a search waits for a slot. */
+        static final java.time.Duration WAIT = java.time.Duration.ofSeconds(2);
+
+        /** Every slot stayed taken for the whole wait. */
+        static final class Busy extends RuntimeException {
+            Busy() {
+                super("other searches are running; ask again in a second", null, false, false);
+            }
+        }
+
+        private final java.util.concurrent.Semaphore slots;
+        private final java.time.Duration wait;
+
+        SearchSlots(int concurrent, java.time.Duration wait) {
+            this.slots = new java.util.concurrent.Semaphore(concurrent);
+            this.wait = wait;
+        }
+
+        /** {@code search}'s answer, run in a slot; {@link Busy} when none came free within the wait. */
+        Response run(java.util.function.Supplier<Response> search) {
+            try {
+                if (!slots.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                    throw new Busy();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Busy();
+            }
+            try {
+                return search.get();
+            } finally {
+                slots.release();
+            }
+        }
+    }
+
+    private static final SearchSlots searches = new SearchSlots(SearchSlots.MAX_CONCURRENT, SearchSlots.WAIT);
 
     /** The source id a searched frame is decoded under (decoders check that a frame names one). */
     private static final byte[] SEARCH_KEY = "search".getBytes(StandardCharsets.UTF_8);

@@ -36,18 +36,17 @@ record ImageLoad(Path file, int width, int height, List<byte[]> normal, List<byt
     static final int NORMAL_CLASS = 0;
 
     private static final int IDX_IMAGES = 0x00000803;
-    private static final int IDX_LABELS = 0x00000801;
 
     /** Reads the images and their labels, split into the normal class and the others. */
     static ImageLoad read(Path images) throws IOException {
-        Path labelsFile = ImageFiles.labelsFileFor(images);
-        try (DataInputStream in = open(images); DataInputStream labels = open(labelsFile)) {
-            if (in.readInt() != IDX_IMAGES || labels.readInt() != IDX_LABELS) {
-                throw new IOException(images + " and " + labelsFile + ": not IDX 8-bit images and labels");
+        int[] labels = ImageFiles.readIdxLabels(ImageFiles.labelsFileFor(images));
+        try (DataInputStream in = open(images)) {
+            if (in.readInt() != IDX_IMAGES) {
+                throw new IOException(images + ": not an IDX file of 8-bit images");
             }
             int count = in.readInt();
-            if (labels.readInt() != count) {
-                throw new IOException(images + ": its labels file has another count");
+            if (labels.length != count) {
+                throw new IOException(images + ": " + count + " images but " + labels.length + " labels");
             }
             int height = in.readInt();
             int width = in.readInt();
@@ -56,7 +55,7 @@ record ImageLoad(Path file, int width, int height, List<byte[]> normal, List<byt
             for (int i = 0; i < count; i++) {
                 byte[] pixels = new byte[width * height];
                 in.readFully(pixels);
-                (labels.readUnsignedByte() == NORMAL_CLASS ? normal : others).add(pixels);
+                (labels[i] == NORMAL_CLASS ? normal : others).add(pixels);
             }
             if (normal.isEmpty() || others.isEmpty()) {
                 throw new IOException(images + ": needs images of class " + NORMAL_CLASS + " and of other classes");
