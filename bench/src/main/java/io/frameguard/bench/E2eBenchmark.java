@@ -46,7 +46,10 @@ import picocli.CommandLine.Spec;
         description = "End-to-end throughput and latency through a real broker: backlog (float32, JSON, per-record) and offered rates.")
 public final class E2eBenchmark implements Callable<Integer> {
 
-    /** Frames per predictor call in the batched modes: where the model's throughput levels off (bench/limit). */
+    /**
+     * Frames per predictor call in the batched modes unless --predict-batch says: where the model's throughput levels off
+     * on CPU cores (bench/limit).
+     */
     private static final int MODEL_BATCH = 256;
 
     /** The backlog modes, in the order they run. */
@@ -141,6 +144,11 @@ public final class E2eBenchmark implements Callable<Integer> {
             description = "frameguard.scorer.max-batch: frames per poll and per predictor call (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    @Option(names = "--predict-batch", defaultValue = "0",
+            description = "frameguard.scorer.predict-batch: at most this many frames per predictor call, in the service and in the "
+                    + "model-alone baseline; 0: the smaller of --max-batch and " + MODEL_BATCH + " (default: ${DEFAULT-VALUE}).")
+    int predictBatch;
+
     @Option(names = "--commit-interval", defaultValue = "100ms",
             description = "frameguard.scorer.commit-interval: longest a scorer transaction stays open behind a backlog "
                     + "(while batches come full); 0 commits every batch (default: ${DEFAULT-VALUE}).")
@@ -202,6 +210,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireAtLeast(1, "--frames", frames);
+        requireAtLeast(0, "--predict-batch", predictBatch);
         requireAtLeast(0, "--service-warmup-frames", serviceWarmupFrames);
         requireAtLeast(0, "--service-warmup-in-mode", serviceWarmupInMode);
         requireAtLeast(0, "--broker-warmup-frames", brokerWarmupFrames);
@@ -340,13 +349,18 @@ public final class E2eBenchmark implements Callable<Integer> {
         return String.format(Locale.ROOT, "exactly-once; max-batch %d (frames per poll), at most %d per predictor "
                 + "call, linger 5 ms, scorer transactions of several full batches committed after %s; detector (Kafka Streams) in the same process; backlog modes: the service scores %,d frames of the backlog "
                 + "before the measured ones (its JIT's warm-up; in JSON the last %,d of them, float32 before), offered rates a backlog "
-                + "of as many float32 frames before the rate starts, scaling runs %,d frames%s", maxBatch, MODEL_BATCH, commitInterval,
+                + "of as many float32 frames before the rate starts, scaling runs %,d frames%s", maxBatch, framesPerCall(), commitInterval,
                 serviceWarmupFrames, Math.min(serviceWarmupInMode, serviceWarmupFrames), scalingWarmupFrames,
                 serviceSettings.isEmpty() ? "" : "; service settings " + serviceSettings);
     }
 
+    /** Frames per predictor call of the batched modes: --predict-batch, or the smaller of --max-batch and {@value #MODEL_BATCH}. */
+    private int framesPerCall() {
+        return predictBatch > 0 ? Math.min(predictBatch, maxBatch) : Math.min(maxBatch, MODEL_BATCH);
+    }
+
     private RateResult offered(String bootstrap, Path app, SensorSimulator sim, int rate, Shape shape) throws Exception {
-        return runs.inRun(bootstrap, Math.min(maxBatch, MODEL_BATCH), shape, run -> measure.offered(bootstrap, app, sim, rate, run));
+        return runs.inRun(bootstrap, framesPerCall(), shape, run -> measure.offered(bootstrap, app, sim, rate, run));
     }
 
     /** A measured backlog run with its baselines. */
@@ -355,7 +369,7 @@ public final class E2eBenchmark implements Callable<Integer> {
     }
 
     private Result backlog(String bootstrap, Path app, Mode mode, int n, int warm, Shape shape, boolean baselines) throws Exception {
-        return runs.inRun(bootstrap, mode.perRecord ? 1 : Math.min(maxBatch, MODEL_BATCH), shape, mode == Mode.IMAGE ? imageLoad : null,
+        return runs.inRun(bootstrap, mode.perRecord ? 1 : framesPerCall(), shape, mode == Mode.IMAGE ? imageLoad : null,
                 run -> measure.backlog(bootstrap, app, mode, n, warm, shape, run, baselines));
     }
 }

@@ -19,6 +19,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The end-to-end benchmark's load: simulated sensor frames from {@value #SOURCES} sources, as a backlog or at a
  * fixed rate, and the read_committed reader that sees what a downstream consumer sees.
+ *
+ * <p>Source i's frames go to partition i % partitions ({@link #partition}), not to the partition its key hashes to: 16
+ * keys hashed over 8 or 16 partitions pile up (4 sources on one partition, none on others), and one scorer worker then
+ * holds half the backlog while the others idle, which measures the spread of 16 keys, not the service. A fleet of
+ * many sources spreads evenly; so do these.
  */
 final class FrameLoad {
 
@@ -46,6 +51,7 @@ final class FrameLoad {
     static long sendAtRate(KafkaProducer<String, byte[]> producer, String topic, SensorSimulator sim, int rate, int seconds,
             long first) throws InterruptedException {
         long total = (long) rate * seconds;
+        int partitions = producer.partitionsFor(topic).size();
         long start = System.nanoTime();
         long sent = 0;
         while (sent < total) {
@@ -56,8 +62,8 @@ final class FrameLoad {
                 float[] frame = t % FAULT_EVERY == FAULT_EVERY - 1
                         ? sim.faulty(source, t / SOURCES, SensorSimulator.Fault.SPIKE, (int) (t % sim.dim()), t / SOURCES)
                         : sim.frame(source, t / SOURCES);
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), source, FrameEncoding.float32(frame),
-                        contentType(FLOAT32)));
+                producer.send(new ProducerRecord<>(topic, partition((int) (t % SOURCES), partitions), System.currentTimeMillis(),
+                        source, FrameEncoding.float32(frame), contentType(FLOAT32)));
             }
             Thread.sleep(1);
         }
@@ -68,13 +74,19 @@ final class FrameLoad {
         boolean json = contentType.equals(JSON);
         float[][] pool = pool(sim);
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
+            int partitions = producer.partitionsFor(topic).size();
             for (int i = 0; i < n; i++) {
                 float[] f = pool[i % pool.length];
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), "machine-" + (i % SOURCES),
+                producer.send(new ProducerRecord<>(topic, partition(i % SOURCES, partitions), System.currentTimeMillis(), "machine-" + (i % SOURCES),
                         json ? FrameEncoding.json(f) : FrameEncoding.float32(f), contentType(contentType)));
             }
             producer.flush();
         }
+    }
+
+    /** The partition of source {@code source} (0 to {@value #SOURCES} - 1): the sources dealt over the partitions in turn. */
+    static int partition(int source, int partitions) {
+        return source % partitions;
     }
 
     /** The 64 frames a backlog cycles through, from the {@value #SOURCES} sources. */

@@ -86,11 +86,13 @@ record ImageLoad(Path file, int width, int height, List<byte[]> normal, List<byt
                 : normal.get((int) (i % normal.size()));
     }
 
-    /** Produces {@code n} image frames to {@code topic}, frame i from camera i % {@value FrameLoad#SOURCES}. */
+    /** Produces {@code n} image frames to {@code topic}, frame i from camera i % {@value FrameLoad#SOURCES}, on that camera's partition ({@link FrameLoad#partition}). */
     void produceBacklog(String bootstrap, String topic, int n) {
         try (KafkaProducer<String, byte[]> producer = FrameLoad.producer(bootstrap, 20)) {
+            int partitions = producer.partitionsFor(topic).size();
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), "camera-" + (i % FrameLoad.SOURCES),
+                producer.send(new ProducerRecord<>(topic, FrameLoad.partition(i % FrameLoad.SOURCES, partitions),
+                        System.currentTimeMillis(), "camera-" + (i % FrameLoad.SOURCES),
                         frame(i), headers()));
             }
             producer.flush();
