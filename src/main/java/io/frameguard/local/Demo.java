@@ -13,6 +13,7 @@ import io.frameguard.frames.FrameDecoders;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.JsonFrameDecoder;
 import io.frameguard.memory.VerdictWriter;
+import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
@@ -117,13 +118,22 @@ public final class Demo {
     private Path ensureModel() throws IOException {
         Path model = work.resolve("model");
         if (Files.exists(model.resolve(ModelArtifact.CARD_FILE))) {
-            ModelArtifact existing = ModelArtifact.open(model);
-            if (existing.card().signature() != null) {
+            ModelArtifact existing;
+            try {
+                existing = ModelArtifact.open(model);
+            } catch (InvalidModelException e) {
+                // the demo's own model from an earlier build (an older checksum format, say): the demo trains its own
+                existing = null;
+                say("model in %s cannot be served (%s); training a new one", model, e.getMessage());
+            }
+            if (existing != null && existing.card().signature() != null) {
                 say("using model %s from %s", existing.card().version(), model);
                 return model;
             }
-            // a model from before signatures: the anomaly memory would have nothing to compare
-            say("model %s in %s has no signature output; training a new one", existing.card().version(), model);
+            if (existing != null) {
+                // a model from before signatures: the anomaly memory would have nothing to compare
+                say("model %s in %s has no signature output; training a new one", existing.card().version(), model);
+            }
             org.apache.commons.io.FileUtils.deleteDirectory(model.toFile());
         }
         Path data = work.resolve("normal-frames.csv");

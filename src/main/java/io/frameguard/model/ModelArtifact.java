@@ -2,8 +2,11 @@ package io.frameguard.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.frameguard.frames.UntrustedText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -41,6 +44,16 @@ public record ModelArtifact(Path dir, ModelCard card) {
      */
     public static final String DESCRIBE_FUNCTION = "describe";
 
+    /**
+     * How a card's checksum starts: SHA-256 over each file's path and content, each preceded by its length
+     * ({@link #checksum}). Cards of the earlier format ({@value #UNFRAMED_PREFIX}) are refused: it hashed path, NUL and
+     * content with no lengths, so one digest stood for several sets of files (a file's content could hold the next
+     * file's path), and a signed card vouched for each of them.
+     */
+    public static final String CHECKSUM_PREFIX = "sha256v2:";
+    /** The earlier checksum format's prefix, named when a card still has it. */
+    static final String UNFRAMED_PREFIX = "sha256:";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public Path savedModelDir() {
@@ -70,6 +83,13 @@ public record ModelArtifact(Path dir, ModelCard card) {
         ModelCard card = parseCard(cardBytes, cardFile.toString());
         validate(card, cardFile);
         trust.verify(dir, card, cardBytes);
+        if (!card.checksum().startsWith(CHECKSUM_PREFIX)) {
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "model " + card.version() + " in "
+                    + dir + ": its card's checksum " + UntrustedText.shown(card.checksum(), 80) + " is not of the form "
+                    + CHECKSUM_PREFIX + "<hex>" + (card.checksum().startsWith(UNFRAMED_PREFIX)
+                            ? " (" + UNFRAMED_PREFIX + " is the format of earlier builds, which could not tell one file from the"
+                                    + " next; train or export the model again)" : ""));
+        }
         String actual = checksum(savedModel);
         if (!actual.equals(card.checksum())) {
             throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "checksum mismatch for model "
@@ -158,22 +178,35 @@ public record ModelArtifact(Path dir, ModelCard card) {
         }
     }
 
-    /** SHA-256 over the SavedModel's files: relative path and content of each, in path order. */
+    /**
+     * SHA-256 over the SavedModel's files in path order: for each, its relative path (UTF-8, {@code /} between names) and
+     * its content, each preceded by its length as eight bytes, so that no two different sets of files give the same
+     * bytes to hash. {@link #CHECKSUM_PREFIX} and the digest in hex.
+     */
     public static String checksum(Path savedModelDir) throws InvalidModelException {
         try (Stream<Path> walk = Files.walk(savedModelDir)) {
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            ByteBuffer length = ByteBuffer.allocate(Long.BYTES);
             byte[] buf = new byte[1 << 16];
             for (Path f : files) {
-                sha.update(savedModelDir.relativize(f).toString().replace('\\', '/').getBytes());
-                sha.update((byte) 0);
+                byte[] path = savedModelDir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8);
+                sha.update(length.clear().putLong(path.length).array());
+                sha.update(path);
+                long size = Files.size(f);
+                sha.update(length.clear().putLong(size).array());
+                long read = 0;
                 try (InputStream in = Files.newInputStream(f)) {
                     for (int n; (n = in.read(buf)) > 0; ) {
                         sha.update(buf, 0, n);
+                        read += n;
                     }
                 }
+                if (read != size) {
+                    throw new IOException(f + " changed while it was hashed (" + size + " bytes, then " + read + ")");
+                }
             }
-            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+            return CHECKSUM_PREFIX + HexFormat.of().formatHex(sha.digest());
         } catch (IOException e) {
             throw new InvalidModelException("cannot read SavedModel files in " + savedModelDir + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
