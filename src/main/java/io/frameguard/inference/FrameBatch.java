@@ -5,10 +5,10 @@ package io.frameguard.inference;
  * from {@code offset} on. A worker decodes a whole poll into one buffer and scores it in place, a slice per
  * predictor call, without copying.
  *
- * @param errorsInto where the call's error maps go when it is exactly as long as they are (a worker's buffer, reused
- *     batch after batch: a batch's error maps are as large as its frames, and a new array for each would be a large
- *     allocation per call), so the outputs' {@code errors} are valid until the buffer's next call; null, or another
- *     length: a new array
+ * @param errorsInto where the call's error maps go, from its start, when it holds at least as many values (a worker's
+ *     buffer sized for its largest call, reused call after call: a batch's error maps are as large as its frames, and a
+ *     new array for each would be a large allocation per call), so the outputs' {@code errors} are valid until the
+ *     buffer's next call and may be longer than the maps; null, or shorter: a new array
  */
 public record FrameBatch(float[] values, int offset, int rows, int dim, float[] errorsInto) {
     public FrameBatch {

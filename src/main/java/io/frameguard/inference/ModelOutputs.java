@@ -3,7 +3,8 @@ package io.frameguard.inference;
 /**
  * What one predictor call returns for a batch, row-major.
  *
- * @param errors the error maps: per frame {@code ModelCard.Input#errorWidth()} values
+ * @param errors the error maps: per frame {@code ModelCard.Input#errorWidth()} values (the array may be longer, its
+ *     rest not the call's, when the call wrote them into {@link FrameBatch#errorsInto()})
  * @param signatures the signatures: per frame {@code ModelCard.Signature#length()} values; null for a model without
  * @param reconstructions the frames as the autoencoder rebuilt them, per frame {@code dim} values in the frame's units;
  *     null unless the {@code describe} function of a model that has one computed them

@@ -63,7 +63,8 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
      * are as large as its frames. The tensor is resolved as DJL resolves it (on a GPU, that copies it to the host) and
      * released when the copy is done. Arrays of another engine or type: {@code toFloatArray}.
      *
-     * @param into the array to copy into when it is exactly as long ({@link FrameBatch#errorsInto()}); null: a new one
+     * @param into the array to copy into, from its start, when it holds at least as many values ({@link
+     *     FrameBatch#errorsInto()}); null or shorter: a new array of the output's length
      */
     static float[] floats(NDArray array, float[] into) {
         if (!(array instanceof TfNDArray) || array.getDataType() != DataType.FLOAT32) {
@@ -76,8 +77,8 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
             tensor = tensor.withDeallocator();
             long bytes = tensorflow.TF_TensorByteSize(tensor);
             int length = Math.toIntExact(bytes / Float.BYTES);
-            float[] values = into != null && into.length == length ? into : new float[length];
-            tensorflow.TF_TensorData(tensor).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(values);
+            float[] values = into != null && into.length >= length ? into : new float[length];
+            tensorflow.TF_TensorData(tensor).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(values, 0, length);
             return values;
         }
     }

@@ -75,7 +75,7 @@ final class ScorerWorker implements Runnable {
     private volatile boolean joined;
     private volatile Throwable fatal;
     private float[] buffer = new float[0];
-    /** A predictor call's error maps, reused while calls are as large ({@link FrameBatch#errorsInto()}). */
+    /** Predictor calls' error maps, grown to the largest call's and reused ({@link FrameBatch#errorsInto()}). */
     private float[] errorBuffer = new float[0];
 
     ScorerWorker(int id, Consumer<byte[], ByteBuffer> consumer, Producer<byte[], byte[]> producer, Topics topics,
@@ -313,7 +313,7 @@ final class ScorerWorker implements Runnable {
         for (int c = 0; c < calls; c++) {
             int from = c * perCall;
             int n = Math.min(perCall, decoded.size() - from);
-            if (errorBuffer.length != n * width) {
+            if (errorBuffer.length < n * width) {
                 errorBuffer = new float[n * width];
             }
             long t0 = System.nanoTime();

@@ -65,9 +65,12 @@ class ModelRunnerTest {
         }
     }
 
-    /** A worker's error buffer of the call's size gets the call's error maps, the same as a new array would hold. */
+    /**
+     * A worker's error buffer gets the call's error maps, the same as a new array would hold, also for a call of fewer
+     * rows (from the buffer's start: a batch's last, smaller call needs no new array); a shorter buffer is not used.
+     */
     @Test
-    void theErrorMapsGoIntoTheCallersBufferOfTheirSize() throws Exception {
+    void theErrorMapsGoIntoTheCallersBufferWhenTheyFit() throws Exception {
         Random rnd = new Random(5);
         int rows = 8;
         float[] frames = new float[rows * DIM];
@@ -78,8 +81,13 @@ class ModelRunnerTest {
             float[] fresh = s.run(new FrameBatch(frames, 0, rows, DIM)).errors();
             float[] buffer = new float[fresh.length];
             assertThat(s.run(new FrameBatch(frames, 0, rows, DIM, buffer)).errors()).isSameAs(buffer).containsExactly(fresh);
-            float[] half = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM, buffer)).errors(); // fewer rows: not this buffer
-            assertThat(half).isNotSameAs(buffer).containsExactly(java.util.Arrays.copyOfRange(fresh, fresh.length / 2, fresh.length));
+            float[] half = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM, buffer)).errors();
+            assertThat(half).isSameAs(buffer);
+            assertThat(java.util.Arrays.copyOf(half, fresh.length / 2))
+                    .containsExactly(java.util.Arrays.copyOfRange(fresh, fresh.length / 2, fresh.length));
+            float[] small = new float[fresh.length / 2 - 1];
+            assertThat(s.run(new FrameBatch(frames, 0, rows / 2, DIM, small)).errors()).isNotSameAs(small)
+                    .containsExactly(java.util.Arrays.copyOf(fresh, fresh.length / 2));
         }
     }
 

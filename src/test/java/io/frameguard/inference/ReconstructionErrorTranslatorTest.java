@@ -37,18 +37,23 @@ class ReconstructionErrorTranslatorTest {
         }
     }
 
-    /** A caller's buffer of the output's length is filled and returned; one of another length is left alone. */
+    /**
+     * A caller's buffer at least as long as the output is filled from its start and returned, the rest left as it was (a
+     * worker's buffer sized for its largest call serves its smaller ones too); a shorter one is left alone.
+     */
     @Test
-    void anOutputIsReadIntoTheCallersBufferOfItsLength() {
+    void anOutputIsReadIntoTheCallersBufferWhenItFits() {
         float[] values = {1, 2, 3, 4, 5, 6};
         try (NDManager manager = NDManager.newBaseManager("TensorFlow")) {
             NDArray output = manager.create(values, new Shape(2, 3)).mul(2);
             float[] buffer = new float[6];
             assertThat(ReconstructionErrorTranslator.floats(output, buffer)).isSameAs(buffer).containsExactly(2, 4, 6, 8, 10, 12);
-            float[] other = new float[7];
-            float[] read = ReconstructionErrorTranslator.floats(output, other);
-            assertThat(read).isNotSameAs(other).containsExactly(2, 4, 6, 8, 10, 12);
-            assertThat(other).containsOnly(0f);
+            float[] larger = {-1, -1, -1, -1, -1, -1, -1, -1};
+            assertThat(ReconstructionErrorTranslator.floats(output, larger)).isSameAs(larger).containsExactly(2, 4, 6, 8, 10, 12, -1, -1);
+            float[] shorter = new float[5];
+            float[] read = ReconstructionErrorTranslator.floats(output, shorter);
+            assertThat(read).isNotSameAs(shorter).containsExactly(2, 4, 6, 8, 10, 12);
+            assertThat(shorter).containsOnly(0f);
         }
     }
 }
