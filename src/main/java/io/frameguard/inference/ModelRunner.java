@@ -119,18 +119,14 @@ public final class ModelRunner implements AutoCloseable {
     private void check(Device on) throws InvalidModelException {
         try (Session s = newSession()) {
             int dim = artifact.card().input().dim();
-            int width = artifact.card().input().errorWidth();
             float[] canary = new float[2 * dim];
             float[] mean = artifact.card().preprocessing().mean();
             for (int i = 0; i < canary.length; i++) {
                 canary[i] = mean != null && mean.length == dim ? mean[i % dim] : 0f;
             }
+            // an output of another shape than the card's fails in the translator ("returned N error values for 2 frames of W")
             ModelOutputs out = s.run(new FrameBatch(canary, 2, dim));
             float[] errors = out.errors();
-            if (errors.length != 2 * width) {
-                throw new InvalidModelException("model " + artifact.card().version() + " returned " + errors.length
-                        + " errors for a 2x" + dim + " batch, its card says 2x" + width + ": its output shape does not match its card");
-            }
             int signatureLength = artifact.card().signature() == null ? 0 : artifact.card().signature().length();
             if (signatureLength > 0 && out.signatures() == null) {
                 describer = loadFunction(artifact, on, ModelArtifact.DESCRIBE_FUNCTION);

@@ -24,6 +24,8 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
 
     /** The context attachment under which a call's {@link FrameBatch#errorsInto()} waits for its outputs. */
     private static final String ERRORS_INTO = "frameguard.errorsInto";
+    /** The context attachment that holds a call's number of frames, to check its outputs against. */
+    private static final String ROWS = "frameguard.rows";
     private final int errorWidth;
     private final int signatureLength;
 
@@ -38,6 +40,7 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
         // slice(): a buffer whose position 0 is the batch's first value, whatever its offset in the array
         FloatBuffer data = FloatBuffer.wrap(batch.values(), batch.offset(), batch.rows() * batch.dim()).slice();
         NDArray frames = ctx.getNDManager().create(data, new Shape(batch.rows(), batch.dim()));
+        ctx.setAttachment(ROWS, batch.rows());
         if (batch.errorsInto() != null) {
             ctx.setAttachment(ERRORS_INTO, batch.errorsInto());
         }
@@ -46,10 +49,11 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
 
     @Override
     public ModelOutputs processOutput(TranslatorContext ctx, NDList list) {
+        int rows = (Integer) ctx.getAttachment(ROWS);
         if (signatureLength == 0 || list.size() == 1) { // no signature, or a function that computes none
-            return new ModelOutputs(floats(list.singletonOrThrow(), (float[]) ctx.getAttachment(ERRORS_INTO)), null);
+            return new ModelOutputs(floats(checked(list.singletonOrThrow(), rows, errorWidth), (float[]) ctx.getAttachment(ERRORS_INTO)), null);
         }
-        NDArray errors = output(list, ModelArtifact.OUTPUT_NAME, errorWidth);
+        NDArray errors = checked(output(list, ModelArtifact.OUTPUT_NAME, errorWidth), rows, errorWidth);
         NDArray signatures = output(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
         // by name only: for a sensor model it is as wide as the error map, so its width cannot tell it apart
         NDArray reconstructions = list.get(ModelArtifact.RECONSTRUCTION_NAME);
@@ -81,6 +85,19 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
             tensorflow.TF_TensorData(tensor).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(values, 0, length);
             return values;
         }
+    }
+
+    /**
+     * {@code errors} when it holds {@code rows} maps of {@code width} values, else an error: read into a caller's larger
+     * buffer, a short output would leave an earlier call's maps in the rest, scored as this call's frames.
+     */
+    static NDArray checked(NDArray errors, int rows, int width) {
+        long size = errors.getShape().size();
+        if (size != (long) rows * width) {
+            throw new IllegalStateException("the model returned " + size + " error values (shape " + errors.getShape() + ") for "
+                    + rows + " frames of " + width);
+        }
+        return errors;
     }
 
     /** The output of that name, or, where the engine did not name its outputs, the one that many values wide. */

@@ -13,6 +13,11 @@ public class InvalidModelException extends java.io.IOException {
         INVALID("invalid-model"),
         /** The SavedModel's files do not hash to the card's checksum, or the card differs from the registry's record. */
         CHECKSUM_MISMATCH("checksum-mismatch"),
+        /**
+         * The card's checksum is not of the form this build computes: a card sealed by an earlier build
+         * ({@code sha256:}), which must be sealed again (not tampering, as a mismatch may be).
+         */
+        CHECKSUM_FORMAT("checksum-format"),
         /** The graph holds an operation that frameguard's trainers never export (see {@link GraphAllowList}). */
         FORBIDDEN_OP("forbidden-op"),
         /** A verification key is configured and the artifact carries no signature. */

@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.frameguard.frames.UntrustedText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -84,11 +87,11 @@ public record ModelArtifact(Path dir, ModelCard card) {
         validate(card, cardFile);
         trust.verify(dir, card, cardBytes);
         if (!card.checksum().startsWith(CHECKSUM_PREFIX)) {
-            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "model " + card.version() + " in "
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_FORMAT, "model " + card.version() + " in "
                     + dir + ": its card's checksum " + UntrustedText.shown(card.checksum(), 80) + " is not of the form "
                     + CHECKSUM_PREFIX + "<hex>" + (card.checksum().startsWith(UNFRAMED_PREFIX)
                             ? " (" + UNFRAMED_PREFIX + " is the format of earlier builds, which could not tell one file from the"
-                                    + " next; train or export the model again)" : ""));
+                                    + " next; train or export it again with this build and publish it as a new version)" : ""));
         }
         String actual = checksum(savedModel);
         if (!actual.equals(card.checksum())) {
@@ -179,38 +182,71 @@ public record ModelArtifact(Path dir, ModelCard card) {
     }
 
     /**
-     * SHA-256 over the SavedModel's files in path order: for each, its relative path (UTF-8, {@code /} between names) and
-     * its content, each preceded by its length as eight bytes, so that no two different sets of files give the same
-     * bytes to hash. {@link #CHECKSUM_PREFIX} and the digest in hex.
+     * SHA-256 over the SavedModel's files in the order of their names: for each, its name relative to the directory
+     * (UTF-8, its parts joined with {@code /}) and its content, each preceded by its length as eight bytes, so that no
+     * two different sets of files give the same bytes to hash. {@link #CHECKSUM_PREFIX} and the digest in hex.
+     *
+     * <p>Refused rather than hashed: a link (the digest would vouch for what it points to, which may change, and a
+     * linked directory would be left out while TensorFlow follows it), anything else that is not a plain file or
+     * directory, and a name with a backslash (on Linux one file's name, which would hash as the file in a directory
+     * that TensorFlow looks for).
      */
     public static String checksum(Path savedModelDir) throws InvalidModelException {
-        try (Stream<Path> walk = Files.walk(savedModelDir)) {
-            List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
+        TreeMap<String, Path> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(savedModelDir)) { // links are not followed
+            for (Path f : (Iterable<Path>) walk::iterator) {
+                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (a.isDirectory()) {
+                    continue;
+                }
+                String name = hashedName(savedModelDir.relativize(f));
+                if (!a.isRegularFile()) {
+                    throw new InvalidModelException("SavedModel in " + savedModelDir + " holds " + UntrustedText.shown(name, 200)
+                            + ", a " + (a.isSymbolicLink() ? "link" : "special file") + ": only plain files are accepted");
+                }
+                files.put(name, f);
+            }
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             ByteBuffer length = ByteBuffer.allocate(Long.BYTES);
             byte[] buf = new byte[1 << 16];
-            for (Path f : files) {
-                byte[] path = savedModelDir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8);
-                sha.update(length.clear().putLong(path.length).array());
-                sha.update(path);
-                long size = Files.size(f);
+            for (var e : files.entrySet()) {
+                byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+                sha.update(length.clear().putLong(name.length).array());
+                sha.update(name);
+                long size = Files.size(e.getValue());
                 sha.update(length.clear().putLong(size).array());
                 long read = 0;
-                try (InputStream in = Files.newInputStream(f)) {
+                try (InputStream in = Files.newInputStream(e.getValue(), LinkOption.NOFOLLOW_LINKS)) {
                     for (int n; (n = in.read(buf)) > 0; ) {
                         sha.update(buf, 0, n);
                         read += n;
                     }
                 }
                 if (read != size) {
-                    throw new IOException(f + " changed while it was hashed (" + size + " bytes, then " + read + ")");
+                    throw new IOException(e.getValue() + " changed while it was hashed (" + size + " bytes, then " + read + ")");
                 }
             }
             return CHECKSUM_PREFIX + HexFormat.of().formatHex(sha.digest());
-        } catch (IOException e) {
+        } catch (InvalidModelException e) {
+            throw e;
+        } catch (IOException | UncheckedIOException e) {
             throw new InvalidModelException("cannot read SavedModel files in " + savedModelDir + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A file's name as hashed: its path's parts joined with {@code /}; refused when a part holds a backslash. */
+    private static String hashedName(Path relative) throws InvalidModelException {
+        StringBuilder name = new StringBuilder();
+        for (Path part : relative) {
+            String p = part.toString();
+            if (p.indexOf('\\') >= 0) {
+                throw new InvalidModelException("SavedModel file " + UntrustedText.shown(relative.toString(), 200)
+                        + " has a backslash in its name, which no SavedModel file has");
+            }
+            name.append(name.length() == 0 ? "" : "/").append(p);
+        }
+        return name.toString();
     }
 }

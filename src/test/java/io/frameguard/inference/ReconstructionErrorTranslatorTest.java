@@ -56,4 +56,17 @@ class ReconstructionErrorTranslatorTest {
             assertThat(shorter).containsOnly(0f);
         }
     }
+
+    /** A model's error output must hold a map per frame of the call: fewer (or more) values is an error, not a read. */
+    @Test
+    void errorMapsOfAnotherSizeThanTheCallsAreRefused() {
+        try (NDManager manager = NDManager.newBaseManager("TensorFlow")) {
+            NDArray output = manager.create(new float[6], new Shape(2, 3));
+            assertThat(ReconstructionErrorTranslator.checked(output, 2, 3)).isSameAs(output);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReconstructionErrorTranslator.checked(output, 3, 3))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("6 error values").hasMessageContaining("3 frames");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReconstructionErrorTranslator.checked(output, 1, 3))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
 }

@@ -43,11 +43,32 @@ class ModelArtifactChecksumTest {
 
     @Test
     void theSameFilesHashTheSameWhereverTheyLie() throws Exception {
-        Path a = dir("a", "saved_model.pb", "graph", "variables/variables.index", "weights", "assets/é.txt", "x");
-        Path b = dir("b", "assets/é.txt", "x", "variables/variables.index", "weights", "saved_model.pb", "graph");
+        Path a = dir("a", "saved_model.pb", "graph", "variables/variables.index", "weights", "assets/a0", "x", "assets/a/x", "y");
+        Path b = dir("b", "assets/a/x", "y", "assets/a0", "x", "variables/variables.index", "weights", "saved_model.pb", "graph");
         assertThat(ModelArtifact.checksum(a)).isEqualTo(ModelArtifact.checksum(b)).startsWith(ModelArtifact.CHECKSUM_PREFIX);
         Files.writeString(b.resolve("saved_model.pb"), "grapH");
         assertThat(ModelArtifact.checksum(a)).isNotEqualTo(ModelArtifact.checksum(b));
+    }
+
+    @Test
+    void aFileNamedWithABackslashIsRefusedNotHashedAsADirectory() throws Exception {
+        // on Linux "variables\\variables.index" is one file's name; hashed as "variables/variables.index" it would pass
+        // for the weights file that TensorFlow then does not find
+        Path d = dir("backslash", "saved_model.pb", "graph", "variables\\variables.index", "weights");
+        assertThatThrownBy(() -> ModelArtifact.checksum(d)).isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("variables\\variables.index");
+    }
+
+    @Test
+    void aLinkIsRefusedNotFollowed() throws Exception {
+        Path outside = dir("outside", "variables.index", "weights");
+        Path file = dir("file-link", "saved_model.pb", "graph");
+        Files.createDirectories(file.resolve("variables"));
+        Files.createSymbolicLink(file.resolve("variables/variables.index"), outside.resolve("variables.index"));
+        assertThatThrownBy(() -> ModelArtifact.checksum(file)).isInstanceOf(InvalidModelException.class).hasMessageContaining("link");
+        Path directory = dir("dir-link", "saved_model.pb", "graph");
+        Files.createSymbolicLink(directory.resolve("variables"), outside);
+        assertThatThrownBy(() -> ModelArtifact.checksum(directory)).isInstanceOf(InvalidModelException.class).hasMessageContaining("link");
     }
 
     @Test
@@ -59,7 +80,7 @@ class ModelArtifactChecksumTest {
         Path card = model.dir().resolve(ModelArtifact.CARD_FILE);
         Files.writeString(card, Files.readString(card).replace(model.card().checksum(), old));
         assertThatThrownBy(() -> ModelArtifact.open(model.dir())).isInstanceOfSatisfying(InvalidModelException.class, e -> {
-            assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.CHECKSUM_MISMATCH);
+            assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.CHECKSUM_FORMAT);
             assertThat(e).hasMessageContaining(old).hasMessageContaining("earlier builds").hasMessageContaining("train or export");
         });
     }

@@ -234,8 +234,10 @@ public final class E2eBenchmark implements Callable<Integer> {
         try (LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"))) {
             measure = new E2eMeasure(work, kafka.pid(), serviceWarmupFrames, serviceWarmupInMode, warmupSeconds, rateSeconds);
             if (brokerWarmupFrames > 0) {
-                System.out.printf("warming the broker up with %,d frames (not measured) ...%n", brokerWarmupFrames);
+                System.out.printf("warming the broker up with %,d frames (not measured: the figures printed until \"broker warm-up "
+                        + "done\" are the warm-up's own, over a cold service) ...%n", brokerWarmupFrames);
                 backlog(kafka.bootstrapServers(), app, Mode.FLOAT32, brokerWarmupFrames, 0, shape, false);
+                System.out.println("broker warm-up done");
             }
             for (Mode m : backlog) {
                 results.add(backlog(kafka.bootstrapServers(), app, m, m == Mode.PER_RECORD ? perRecordFrames : frames, shape));

@@ -21,9 +21,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * fixed rate, and the read_committed reader that sees what a downstream consumer sees.
  *
  * <p>Source i's frames go to partition i % partitions ({@link #partition}), not to the partition its key hashes to: 16
- * keys hashed over 8 or 16 partitions pile up (4 sources on one partition, none on others), and one scorer worker then
- * holds half the backlog while the others idle, which measures the spread of 16 keys, not the service. A fleet of
- * many sources spreads evenly; so do these.
+ * keys hashed over 8 partitions pile up 4, 4, 2, 2, 1, 1, 1, 1 (over 16, five partitions get none), and one scorer
+ * worker then holds half the backlog while the others idle, which measures the spread of 16 keys, not the service. A
+ * fleet of many sources spreads evenly; so do these.
  */
 final class FrameLoad {
 
