@@ -17,6 +17,14 @@ public final class BenchCli {
 
     /** Runs a benchmark's command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        return FrameguardCli.commandLine(new BenchCli()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The benchmarks' command line. An option given twice takes its last value: the scripts under bench/ pass their
+     * defaults first and the caller's arguments after them, which override them.
+     */
+    static CommandLine commandLine() {
+        return FrameguardCli.commandLine(new BenchCli()).setOverwrittenOptionsAllowed(true);
     }
 }
