@@ -144,6 +144,7 @@ final class E2eMeasure {
                 GpuSampler gpu = null;
                 double transactionsAtStart = 0;
                 double anomaliesAtStart = 0;
+                PredictorCalls callsAtStart = null;
                 long tenth = Math.max(1, total / 10);
                 long lastTenthCount = 0;
                 long lastTenthAt = 0;
@@ -163,6 +164,7 @@ final class E2eMeasure {
                         // counters then hold the few milliseconds before the count too)
                         transactionsAtStart = scorerTransactionSeconds(service);
                         anomaliesAtStart = anomalyEvents(service);
+                        callsAtStart = PredictorCalls.of(service);
                         seen = committed(admin, group, run.frames());
                         now = System.currentTimeMillis();
                         seenAtStart = seen;
@@ -202,6 +204,7 @@ final class E2eMeasure {
                         "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
                         scorerTransactionSeconds(service) - transactionsAtStart, seconds)
                         + anomalyShare(anomalyEvents(service) - anomaliesAtStart, measured)
+                        + (callsAtStart == null ? "" : PredictorCalls.of(service).since(callsAtStart, seconds))
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
@@ -386,6 +389,27 @@ final class E2eMeasure {
         while (scored.get() < target && System.nanoTime() < deadline) {
             service.requireAlive();
             Thread.sleep(100);
+        }
+    }
+
+    /**
+     * The scorer's predictor calls so far, from the service's metrics (NaN where they cannot be read): how many, the
+     * frames in them, and the seconds spent in them, summed over the workers.
+     */
+    private record PredictorCalls(double calls, double frames, double seconds) {
+        static PredictorCalls of(LocalService service) throws InterruptedException {
+            return new PredictorCalls(metricOrNaN(service, "frameguard_batch_size_count", ""),
+                    metricOrNaN(service, "frameguard_batch_size_sum", ""), metricOrNaN(service, "frameguard_inference_seconds_sum", ""));
+        }
+
+        /** The calls since {@code start} as text: whether batches came full, and how much of the span the workers waited on the model. */
+        String since(PredictorCalls start, double span) {
+            double n = calls - start.calls;
+            if (Double.isNaN(n) || n <= 0) {
+                return "";
+            }
+            return String.format(Locale.ROOT, "; predictor calls meanwhile: %,.0f of %,.0f frames on average, %.1f s in them "
+                    + "(summed over the workers) of the %.1f s", n, (frames - start.frames) / n, seconds - start.seconds, span);
         }
     }
 
