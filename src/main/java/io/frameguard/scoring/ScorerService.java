@@ -88,7 +88,8 @@ public class ScorerService {
         }
         String host = hostname();
         for (int i = 0; i < config.scorer().workers(); i++) {
-            KafkaConsumer<byte[], ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(host, i));
+            KafkaConsumer<byte[], ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(host, i,
+                    settings.partitionFetchBytes(scorer.card().input().dim())));
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(host, i));
             KafkaClientMetrics cm = new KafkaClientMetrics(consumer);
             KafkaClientMetrics pm = new KafkaClientMetrics(producer);
@@ -154,7 +155,7 @@ public class ScorerService {
         return null;
     }
 
-    private Map<String, Object> consumerConfig(String host, int worker) {
+    private Map<String, Object> consumerConfig(String host, int worker, int partitionFetchBytes) {
         Map<String, Object> c = new HashMap<>(kafkaConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.scorer().groupId());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "frameguard-scorer-" + host + "-" + worker);
@@ -170,6 +171,9 @@ public class ScorerService {
         // partition) then arrives while the batch is scored; with 64 KB the broker stops after 64 KB until the next
         // poll reads the socket, so each poll waits for most of its frames (docs/BENCHMARKS.md, issue #26).
         c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, OS_SIZED_BUFFER);
+        // One partition's fetch can fill a batch (ScorerSettings.partitionFetchBytes): the client's 1 MB capped large
+        // batches at about a thousand 1,024-value frames per partition and fetch round.
+        c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, partitionFetchBytes);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         // Frames as views into the fetch response, not copies: each frame is read once, by its decoder, where a
         // byte[] value would be copied out of the response first (docs/ARCHITECTURE.md, "Scorer").

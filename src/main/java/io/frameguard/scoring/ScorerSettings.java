@@ -65,6 +65,21 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
         }
     }
 
+    /** The Kafka consumer's own {@code max.partition.fetch.bytes}. */
+    static final int CLIENT_PARTITION_FETCH_BYTES = 1 << 20;
+
+    /**
+     * The scorer consumer's {@code max.partition.fetch.bytes}: a batch of float32 frames of the model's {@code dim}
+     * values, at least the client's 1 MB, at most max-batch-bytes. With the client's 1 MB a fetch round brought about a
+     * thousand 1,024-value frames per partition, so large batches (GPU pods) came a quarter full unless the linger's
+     * top-up polls filled them (docs/BENCHMARKS.md, issue #26); the memory it adds is a batch's bytes, which a worker holds
+     * anyway while it scores one.
+     */
+    int partitionFetchBytes(int dim) {
+        long batchBytes = (long) maxBatch * dim * Float.BYTES;
+        return (int) Math.min(Math.min(maxBatchBytes, Integer.MAX_VALUE), Math.max(CLIENT_PARTITION_FETCH_BYTES, batchBytes));
+    }
+
     /** Frames per predictor call: at most max-batch. */
     int framesPerCall() {
         return predictBatch > 0 ? Math.min(predictBatch, maxBatch) : maxBatch;

@@ -30,6 +30,21 @@ class ScorerSettingsTest {
     }
 
     /**
+     * One partition's fetch holds a full batch of float32 frames of the model's size (the consumer's 1 MB per partition
+     * held about 1,000 such frames of 1,024 values whatever max-batch said), never less than the client's 1 MB and never
+     * more than a batch's byte bound.
+     */
+    @Test
+    void aPartitionsFetchHoldsAFullBatch() {
+        assertThat(maxBatch(256).partitionFetchBytes(1024)).isEqualTo(1 << 20);
+        assertThat(maxBatch(64).partitionFetchBytes(1024)).isEqualTo(1 << 20);
+        assertThat(maxBatch(4096).partitionFetchBytes(1024)).isEqualTo(16 << 20);
+        assertThat(maxBatch(4096).partitionFetchBytes(784)).isEqualTo(4096 * 784 * 4);
+        assertThat(maxBatch(65_536).partitionFetchBytes(1024)).isEqualTo(32 << 20);
+        assertThat(maxBatch(65_536).partitionFetchBytes(256 * 256 * 3)).isEqualTo(32 << 20);
+    }
+
+    /**
      * A candidate anomaly (its score record carries signature and picture) is a frame ranking high among the model's
      * validation scores, not every frame above half the threshold: for a window of 1,024 values nearly every normal
      * frame scores above half the threshold, so that rule would put a picture on every score record.
