@@ -41,10 +41,11 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
     }
 
     /**
-     * Copies of a batch's values alive at once while it is scored: the decoded values, the input tensor and the error
-     * maps (as wide as the input at most).
+     * Copies of a batch's values alive at once while it is scored: the frames as fetched (a partition's fetch holds up to
+     * a batch of float32 frames, {@link #partitionFetchBytes}), the decoded values, the input tensor and the error maps
+     * (as wide as the input at most).
      */
-    static final int BATCH_COPIES = 3;
+    static final int BATCH_COPIES = 4;
 
     /**
      * Checks, before any frame is read, that a full batch of frames of {@code dim} values fits: in one Java array,

@@ -24,7 +24,7 @@ class ScorerSettingsTest {
     @Test
     void batchesOfAllWorkersTooLargeForTheHeapFail() {
         assertThatThrownBy(() -> maxBatch(256).checkFits(1024 * 1024, 2, 1L << 30))
-                .hasMessageContaining("frameguard.scorer.workers (2)").hasMessageContaining("6144 MiB");
+                .hasMessageContaining("frameguard.scorer.workers (2)").hasMessageContaining("8192 MiB");
         assertThatCode(() -> maxBatch(256).checkFits(1024 * 1024, 2, 8L << 30)).doesNotThrowAnyException();
         assertThatCode(() -> maxBatch(256).checkFits(784, 1, 256L << 20)).doesNotThrowAnyException();
     }
