@@ -98,7 +98,12 @@ public final class LocalService implements AutoCloseable {
      * total times.
      */
     public double metricSum(String name, String labelsContain) throws IOException, InterruptedException {
-        return metrics().stream().filter(l -> l.startsWith(name) && l.length() > name.length()
+        return metricSum(metrics(), name, labelsContain);
+    }
+
+    /** {@link #metricSum(String, String)} over lines already scraped ({@link #metrics}): several figures from one scrape. */
+    public static double metricSum(List<String> metrics, String name, String labelsContain) {
+        return metrics.stream().filter(l -> l.startsWith(name) && l.length() > name.length()
                         && (l.charAt(name.length()) == '{' || l.charAt(name.length()) == ' ') && l.contains(labelsContain))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }

@@ -142,9 +142,7 @@ final class E2eMeasure {
                 Map<String, Double> threadsAtStart = Map.of();
                 Map<String, Double> brokerThreadsAtStart = Map.of();
                 GpuSampler gpu = null;
-                double transactionsAtStart = 0;
-                double anomaliesAtStart = 0;
-                PredictorCalls callsAtStart = null;
+                Counters countersAtStart = null;
                 long tenth = Math.max(1, total / 10);
                 long lastTenthCount = 0;
                 long lastTenthAt = 0;
@@ -162,9 +160,7 @@ final class E2eMeasure {
                         // the service's own counters first: a scrape of its metrics costs the service CPU that is not
                         // the frames' (and a cold scrape much of it), so the CPU is read after them, with the count (the
                         // counters then hold the few milliseconds before the count too)
-                        transactionsAtStart = scorerTransactionSeconds(service);
-                        anomaliesAtStart = anomalyEvents(service);
-                        callsAtStart = PredictorCalls.of(service);
+                        countersAtStart = Counters.of(service);
                         seen = committed(admin, group, run.frames());
                         now = System.currentTimeMillis();
                         seenAtStart = seen;
@@ -200,11 +196,8 @@ final class E2eMeasure {
                         - brokerThreadsAtStart.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
                 double seconds = Math.max(1, doneAt - startedAt) / 1000.0;
                 double measured = total - seenAtStart;
-                String threads = busiest(threadsAtEnd, threadsAtStart, 6) + String.format(Locale.ROOT,
-                        "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
-                        scorerTransactionSeconds(service) - transactionsAtStart, seconds)
-                        + anomalyShare(anomalyEvents(service) - anomaliesAtStart, measured)
-                        + (callsAtStart == null ? "" : PredictorCalls.of(service).since(callsAtStart, seconds))
+                String threads = busiest(threadsAtEnd, threadsAtStart, 6)
+                        + (countersAtStart == null ? "" : Counters.of(service).since(countersAtStart, measured, seconds))
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);
                 result = new Result(mode.label, n, warm, seconds, measured / seconds, cold, peakRss, cpu / seconds,
@@ -393,53 +386,42 @@ final class E2eMeasure {
     }
 
     /**
-     * The scorer's predictor calls so far, from the service's metrics (NaN where they cannot be read): how many, the
-     * frames in them, and the seconds spent in them, summed over the workers.
+     * The service's own counters at one moment, from one scrape of its metrics (NaN where they cannot be read): the
+     * seconds its scorer producers spent in their transactions' round trips (sending the offsets, committing), its anomaly
+     * events, and its predictor calls (how many, the frames in them, the seconds in them, summed over the workers).
      */
-    private record PredictorCalls(double calls, double frames, double seconds) {
-        static PredictorCalls of(LocalService service) throws InterruptedException {
-            return new PredictorCalls(metricOrNaN(service, "frameguard_batch_size_count", ""),
-                    metricOrNaN(service, "frameguard_batch_size_sum", ""), metricOrNaN(service, "frameguard_inference_seconds_sum", ""));
-        }
+    private record Counters(double transactionSeconds, double anomalies, double calls, double callFrames, double callSeconds) {
+        private static final String SCORER = "client_id=\"frameguard-scorer-";
 
-        /** The calls since {@code start} as text: whether batches came full, and how much of the span the workers waited on the model. */
-        String since(PredictorCalls start, double span) {
-            double n = calls - start.calls;
-            if (Double.isNaN(n) || n <= 0) {
-                return "";
+        static Counters of(LocalService service) throws InterruptedException {
+            List<String> m;
+            try {
+                m = service.metrics();
+            } catch (IOException e) {
+                return new Counters(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
             }
-            return String.format(Locale.ROOT, "; predictor calls meanwhile: %,.0f of %,.0f frames on average, %.1f s in them "
-                    + "(summed over the workers) of the %.1f s", n, (frames - start.frames) / n, seconds - start.seconds, span);
+            return new Counters((LocalService.metricSum(m, "kafka_producer_txn_send_offsets_time_ns_total", SCORER)
+                    + LocalService.metricSum(m, "kafka_producer_txn_commit_time_ns_total", SCORER)) / 1e9,
+                    LocalService.metricSum(m, "frameguard_anomalies_total", ""),
+                    LocalService.metricSum(m, "frameguard_batch_size_count", ""), LocalService.metricSum(m, "frameguard_batch_size_sum", ""),
+                    LocalService.metricSum(m, "frameguard_inference_seconds_sum", ""));
         }
-    }
 
-    /** Anomaly events the service's detector has reported so far (its counter); NaN if it cannot be read. */
-    private static double anomalyEvents(LocalService service) throws InterruptedException {
-        return metricOrNaN(service, "frameguard_anomalies_total", "");
-    }
-
-    /** {@link LocalService#metricSum}, NaN when the service's metrics cannot be read. */
-    private static double metricOrNaN(LocalService service, String name, String labelsContain) throws InterruptedException {
-        try {
-            return service.metricSum(name, labelsContain);
-        } catch (IOException e) {
-            return Double.NaN;
+        /** What happened since {@code start}, over {@code frames} frames in {@code span} seconds, as text for the report. */
+        String since(Counters start, double frames, double span) {
+            StringBuilder t = new StringBuilder(String.format(Locale.ROOT,
+                    "; scorer waiting for its transactions' round trips (sending offsets, committing): %.1f s of the %.1f s",
+                    transactionSeconds - start.transactionSeconds, span));
+            double events = anomalies - start.anomalies;
+            if (!Double.isNaN(events)) {
+                t.append(String.format(Locale.ROOT, "; anomaly events meanwhile: %,.0f (%.1f %% of the frames)", events, 100 * events / frames));
+            }
+            double n = calls - start.calls;
+            if (!Double.isNaN(n) && n > 0) {
+                t.append(String.format(Locale.ROOT, "; predictor calls meanwhile: %,.0f of %,.0f frames on average, %.1f s in them "
+                        + "(summed over the workers) of the %.1f s", n, (callFrames - start.callFrames) / n, callSeconds - start.callSeconds, span));
+            }
+            return t.toString();
         }
-    }
-
-    /** The anomaly events while the measured frames were scored, as text (the backlog's share of work per anomaly). */
-    private static String anomalyShare(double events, double frames) {
-        return Double.isNaN(events) ? "" : String.format(Locale.ROOT, "; anomaly events meanwhile: %,.0f (%.1f %% of the frames)",
-                events, 100 * events / frames);
-    }
-
-    /**
-     * Seconds the scorer's producers have spent in their transactions' round trips to the broker (sending the
-     * offsets, committing), from the Kafka client metrics on the service's /q/metrics; NaN if it cannot be read.
-     */
-    private static double scorerTransactionSeconds(LocalService service) throws InterruptedException {
-        String scorer = "client_id=\"frameguard-scorer-";
-        return (metricOrNaN(service, "kafka_producer_txn_send_offsets_time_ns_total", scorer)
-                + metricOrNaN(service, "kafka_producer_txn_commit_time_ns_total", scorer)) / 1e9;
     }
 }
