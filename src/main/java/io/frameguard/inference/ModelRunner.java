@@ -31,12 +31,12 @@ public final class ModelRunner implements AutoCloseable {
     private static final String ENGINE = "TensorFlow";
 
     private final ModelArtifact artifact;
-    private final ZooModel<FrameBatch, ModelOutputs> model;
+    private final ZooModel<ModelCall, ModelOutputs> model;
     /**
      * The SavedModel's {@code describe} function, which also computes signatures; null when the model has no signature,
      * or when its only function computes both (models exported before the split).
      */
-    private ZooModel<FrameBatch, ModelOutputs> describer;
+    private ZooModel<ModelCall, ModelOutputs> describer;
     private final ValidationDistribution validation;
     private final ScoreAggregation aggregation;
     /** Sensor models: each channel's name in explanations, from the card or {@code ch<index>} (null for images). */
@@ -47,7 +47,7 @@ public final class ModelRunner implements AutoCloseable {
     private boolean closed;
     private boolean ownsDirectory;
 
-    private ModelRunner(ModelArtifact artifact, ZooModel<FrameBatch, ModelOutputs> model, ValidationDistribution validation) {
+    private ModelRunner(ModelArtifact artifact, ZooModel<ModelCall, ModelOutputs> model, ValidationDistribution validation) {
         this.artifact = artifact;
         this.model = model;
         this.validation = validation;
@@ -90,11 +90,11 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /** The SavedModel's function of that name (null: {@code serving_default}) through DJL. */
-    private static ZooModel<FrameBatch, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, String function)
+    private static ZooModel<ModelCall, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, String function)
             throws InvalidModelException {
         try {
-            Criteria.Builder<FrameBatch, ModelOutputs> criteria = Criteria.builder()
-                    .setTypes(FrameBatch.class, ModelOutputs.class)
+            Criteria.Builder<ModelCall, ModelOutputs> criteria = Criteria.builder()
+                    .setTypes(ModelCall.class, ModelOutputs.class)
                     .optModelPath(artifact.savedModelDir())
                     .optEngine(ENGINE)
                     .optDevice(on)
@@ -228,11 +228,13 @@ public final class ModelRunner implements AutoCloseable {
 
     /** One thread's handle on the model. */
     public final class Session implements AutoCloseable {
-        private final Predictor<FrameBatch, ModelOutputs> predictor;
+        private final Predictor<ModelCall, ModelOutputs> predictor;
         /** Null when {@link #run} gives the signatures too, or the model has none. */
-        private final Predictor<FrameBatch, ModelOutputs> describer;
+        private final Predictor<ModelCall, ModelOutputs> describer;
+        /** The frames' way into the model's input tensor, this session's own. */
+        private final InputStaging staging = new InputStaging();
 
-        private Session(Predictor<FrameBatch, ModelOutputs> predictor, Predictor<FrameBatch, ModelOutputs> describer) {
+        private Session(Predictor<ModelCall, ModelOutputs> predictor, Predictor<ModelCall, ModelOutputs> describer) {
             this.predictor = predictor;
             this.describer = describer;
         }
@@ -247,13 +249,13 @@ public final class ModelRunner implements AutoCloseable {
          */
         public ModelOutputs run(FrameBatch batch) throws TranslateException {
             checkDim(batch);
-            return predictor.predict(batch);
+            return predictor.predict(new ModelCall(batch, staging));
         }
 
         /** The model's outputs for a batch with the signatures, when the model has them (its {@code describe} function). */
         public ModelOutputs describe(FrameBatch batch) throws TranslateException {
             checkDim(batch);
-            return describer != null ? describer.predict(batch) : predictor.predict(batch);
+            return (describer != null ? describer : predictor).predict(new ModelCall(batch, staging));
         }
 
         private void checkDim(FrameBatch batch) {

@@ -9,18 +9,17 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import io.frameguard.model.ModelArtifact;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.internal.c_api.TF_Tensor;
 import org.tensorflow.internal.c_api.global.tensorflow;
 
 /**
- * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor and returns the model's outputs: its error
- * maps (row-major: per-feature errors for sensors, per-pixel for images) and, when the model has one, its signatures.
- * The batch is already a batch: no DJL batchifier.
+ * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor (through the calling session's
+ * {@link InputStaging}) and returns the model's outputs: its error maps (row-major: per-feature errors for sensors,
+ * per-pixel for images) and, when the model has one, its signatures. The batch is already a batch: no DJL batchifier.
  */
-final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameBatch, ModelOutputs> {
+final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelCall, ModelOutputs> {
 
     /** The context attachment under which a call's {@link FrameBatch#errorsInto()} waits for its outputs. */
     private static final String ERRORS_INTO = "frameguard.errorsInto";
@@ -36,10 +35,10 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<FrameB
     }
 
     @Override
-    public NDList processInput(TranslatorContext ctx, FrameBatch batch) {
-        // slice(): a buffer whose position 0 is the batch's first value, whatever its offset in the array
-        FloatBuffer data = FloatBuffer.wrap(batch.values(), batch.offset(), batch.rows() * batch.dim()).slice();
-        NDArray frames = ctx.getNDManager().create(data, new Shape(batch.rows(), batch.dim()));
+    public NDList processInput(TranslatorContext ctx, ModelCall call) {
+        FrameBatch batch = call.batch();
+        NDArray frames = ctx.getNDManager().create(call.staging().stage(batch.values(), batch.offset(), batch.rows() * batch.dim()),
+                new Shape(batch.rows(), batch.dim()), DataType.FLOAT32);
         ctx.setAttachment(ROWS, batch.rows());
         if (batch.errorsInto() != null) {
             ctx.setAttachment(ERRORS_INTO, batch.errorsInto());

@@ -91,6 +91,33 @@ class ModelRunnerTest {
         }
     }
 
+    /**
+     * A session's calls go through its one staging memory: calls of other sizes and offsets in any order give what a new
+     * session gives for each (no call sees another's frames).
+     */
+    @Test
+    void oneSessionsCallsOfOtherSizesGiveWhatFreshSessionsGive() throws Exception {
+        Random rnd = new Random(11);
+        int rows = 6;
+        float[] frames = new float[rows * DIM];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = (float) rnd.nextGaussian();
+        }
+        int[][] calls = {{0, 6}, {4, 1}, {1, 3}, {0, 6}, {5, 1}};
+        float[][] fresh = new float[calls.length][];
+        for (int c = 0; c < calls.length; c++) {
+            try (ModelRunner.Session s = scorer.newSession()) {
+                fresh[c] = s.errors(new FrameBatch(frames, calls[c][0] * DIM, calls[c][1], DIM));
+            }
+        }
+        try (ModelRunner.Session s = scorer.newSession()) {
+            for (int c = 0; c < calls.length; c++) {
+                assertThat(s.errors(new FrameBatch(frames, calls[c][0] * DIM, calls[c][1], DIM))).as("call %d", c)
+                        .containsExactly(fresh[c]);
+            }
+        }
+    }
+
     /** Scoring pays for the error maps only; the signatures come from the describe function, with the same maps. */
     @Test
     void theScoringPassComputesNoSignaturesAndDescribeGivesTheSameErrorsWithThem() throws Exception {

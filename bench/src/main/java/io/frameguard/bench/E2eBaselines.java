@@ -73,7 +73,9 @@ final class E2eBaselines {
         for (int i = 0; i < batch; i++) {
             System.arraycopy(pool[i % pool.length], 0, values, i * dim, dim);
         }
-        FrameBatch frames = new FrameBatch(values, batch, dim);
+        // the error maps into one reused buffer, as the scorer's worker reads them (a new array per call is the caller's
+        // allocation, not the model's work)
+        FrameBatch frames = new FrameBatch(values, 0, batch, dim, new float[batch * model.card().input().errorWidth()]);
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
             long warmUntil = System.nanoTime() + MODEL_WARMUP.toNanos();
             while (System.nanoTime() < warmUntil) {

@@ -196,7 +196,7 @@ final class E2eMeasure {
                         - brokerThreadsAtStart.getOrDefault(ProcessStats.COMPILER_THREADS, 0.0);
                 double seconds = Math.max(1, doneAt - startedAt) / 1000.0;
                 double measured = total - seenAtStart;
-                String threads = busiest(threadsAtEnd, threadsAtStart, 6)
+                String threads = busiest(threadsAtEnd, threadsAtStart, 10)
                         + (countersAtStart == null ? "" : Counters.of(service).since(countersAtStart, measured, seconds))
                         + "; the broker's busiest threads: " + busiest(threadCpu(brokerPid), brokerThreadsAtStart, 6);
                 double cold = warm == 0 ? Double.NaN : warm / (Math.max(1, warmAt - coldFrom) / 1000.0);

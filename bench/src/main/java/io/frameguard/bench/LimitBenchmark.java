@@ -68,9 +68,13 @@ public final class LimitBenchmark implements Callable<Integer> {
 
     /**
      * One measured point: {@code framesPerSecond} of the scorer's whole per-batch work (predictor call, scores,
-     * explanations) and {@code predictOnly} of the DJL predictor call alone.
+     * explanations), {@code predictOnly} of the DJL predictor call alone, and {@code tensorflowJava} of the same
+     * SavedModel function called through TensorFlow Java's own session (the frames copied into a new input tensor and
+     * the error maps out of the output, as the predictor does; NaN on a GPU, where TensorFlow Java is not measured): what
+     * DJL adds to the model's own work.
      */
-    record Point(int batch, double framesPerSecond, double callP50Millis, double callP99Millis, double predictOnly) {}
+    record Point(int batch, double framesPerSecond, double callP50Millis, double callP99Millis, double predictOnly,
+            double tensorflowJava) {}
 
     /** A model's curve. */
     record Curve(String model, List<Point> points) {
@@ -156,7 +160,8 @@ public final class LimitBenchmark implements Callable<Integer> {
                 for (int i = 0; i < batch; i++) {
                     System.arraycopy(data.values(), (i % data.rows()) * dim, values, i * dim, dim);
                 }
-                FrameBatch frames = new FrameBatch(values, batch, dim);
+                // error maps into one reused buffer, as the scorer's worker reads them
+                FrameBatch frames = new FrameBatch(values, 0, batch, dim, new float[batch * artifact.card().input().errorWidth()]);
                 long warmUntil = System.nanoTime() + 500_000_000L;
                 while (System.nanoTime() < warmUntil) {
                     session.score(frames);
@@ -171,6 +176,8 @@ public final class LimitBenchmark implements Callable<Integer> {
                     tp = System.nanoTime();
                 }
                 double predictOnly = (double) predictCalls * batch / ((tp - predictStart) / 1e9);
+                double tensorflowJava = scorer.device().isGpu() ? Double.NaN
+                        : tensorflowJavaFramesPerSecond(artifact, values, batch, dim, seconds * 0.5);
                 long[] calls = new long[1 << 16];
                 int n = 0;
                 long start = System.nanoTime();
@@ -186,21 +193,57 @@ public final class LimitBenchmark implements Callable<Integer> {
                 long[] sorted = Arrays.copyOf(calls, n);
                 Arrays.sort(sorted);
                 points.add(new Point(batch, (double) n * batch / elapsed, sorted[n / 2] / 1e6, sorted[(int) (0.99 * (n - 1))] / 1e6,
-                        predictOnly));
+                        predictOnly, tensorflowJava));
                 System.out.printf(Locale.ROOT, "%s batch %d: %.0f frames/s%n", name, batch, points.get(points.size() - 1).framesPerSecond());
             }
         }
         return new Curve(name, points);
     }
 
+    /**
+     * Frames/s of the SavedModel's {@code serving_default} through TensorFlow Java's own session, one thread, for
+     * {@code seconds} after a warm-up: the frames copied into a new input tensor per call and the error maps read out
+     * into one reused array.
+     */
+    private static double tensorflowJavaFramesPerSecond(ModelArtifact artifact, float[] values, int batch, int dim, double seconds) {
+        try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(artifact.savedModelDir().toString(), "serve")) {
+            org.tensorflow.SessionFunction function = bundle.function(org.tensorflow.Signature.DEFAULT_KEY);
+            float[] out = new float[batch * artifact.card().input().errorWidth()];
+            org.tensorflow.ndarray.Shape shape = org.tensorflow.ndarray.Shape.of(batch, dim);
+            long warmUntil = System.nanoTime() + 500_000_000L;
+            long calls = 0;
+            long start = 0;
+            long t = System.nanoTime();
+            long end = warmUntil + (long) (seconds * 1e9);
+            while (t < end) {
+                try (org.tensorflow.types.TFloat32 in = org.tensorflow.types.TFloat32.tensorOf(shape,
+                        org.tensorflow.ndarray.buffer.DataBuffers.of(values, true, false));
+                        org.tensorflow.Result result = function.call(java.util.Map.of(ModelArtifact.INPUT_NAME, in))) {
+                    ((org.tensorflow.types.TFloat32) result.get(0)).asRawTensor().data().asFloats().read(out);
+                }
+                t = System.nanoTime();
+                if (start == 0 && t >= warmUntil) {
+                    start = t;
+                    calls = 0;
+                } else {
+                    calls++;
+                }
+            }
+            return (double) calls * batch / ((t - start) / 1e9);
+        }
+    }
+
     private static String table(List<Curve> curves) {
         StringBuilder t = new StringBuilder();
         for (Curve c : curves) {
             t.append("\n**").append(c.model()).append("**\n\n| batch | frames/s (score + explain) | call p50 (ms) | call p99 (ms) "
-                    + "| frames/s (predictor call only) |\n|---:|---:|---:|---:|---:|\n");
+                    + "| frames/s (predictor call only) | frames/s (TensorFlow Java's session, same function) | predictor / "
+                    + "TensorFlow Java |\n|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Point p : c.points()) {
-                t.append(String.format(Locale.ROOT, "| %d | %,.0f | %.3f | %.3f | %,.0f |%n", p.batch(), p.framesPerSecond(),
-                        p.callP50Millis(), p.callP99Millis(), p.predictOnly()));
+                t.append(String.format(Locale.ROOT, "| %d | %,.0f | %.3f | %.3f | %,.0f | %s | %s |%n", p.batch(), p.framesPerSecond(),
+                        p.callP50Millis(), p.callP99Millis(), p.predictOnly(),
+                        Double.isNaN(p.tensorflowJava()) ? "-" : String.format(Locale.ROOT, "%,.0f", p.tensorflowJava()),
+                        Double.isNaN(p.tensorflowJava()) ? "-" : String.format(Locale.ROOT, "%.2f", p.predictOnly() / p.tensorflowJava())));
             }
             t.append(String.format(Locale.ROOT, "%nBest: %,.0f frames/s at batch %d.%n", c.best().framesPerSecond(), c.best().batch()));
         }

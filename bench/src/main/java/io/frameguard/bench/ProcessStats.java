@@ -67,9 +67,13 @@ final class ProcessStats {
         return threadCpu(pid).getOrDefault(COMPILER_THREADS, 0.0);
     }
 
-    /** The {@code top} thread groups with the most CPU between two {@link #threadCpu} readings: "name 12.3 s, ...". */
+    /**
+     * The {@code top} thread groups with the most CPU between two {@link #threadCpu} readings, those with at least 0.05 s:
+     * "name 12.3 s, ...".
+     */
     static String busiest(Map<String, Double> now, Map<String, Double> before, int top) {
         return now.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .filter(e -> e.getValue() >= 0.05)
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
                 .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue()))
                 .reduce((a, b) -> a + ", " + b).orElse("");
