@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  */
 final class InputStaging {
 
-    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+    /** Null until the first call (a session may make none, or one call of one frame). */
+    private ByteBuffer buffer;
 
     /**
      * The {@code n} values of {@code values} from {@code offset} as native-order bytes in this staging's memory: a
@@ -19,7 +20,7 @@ final class InputStaging {
      */
     ByteBuffer stage(float[] values, int offset, int n) {
         int bytes = Math.multiplyExact(n, Float.BYTES);
-        if (buffer.capacity() < bytes) {
+        if (buffer == null || buffer.capacity() < bytes) {
             buffer = ByteBuffer.allocateDirect(bytes);
         }
         ByteBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder());

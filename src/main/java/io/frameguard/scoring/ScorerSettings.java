@@ -43,7 +43,8 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
     /**
      * Copies of a batch's values alive at once while it is scored: the frames as fetched (a partition's fetch holds up to
      * a batch of float32 frames, {@link #partitionFetchBytes}), the decoded values, the input tensor and the error maps
-     * (as wide as the input at most).
+     * (as wide as the input at most). The input's native copies (the session's staging buffer, TensorFlow's own
+     * tensor) are off the heap: the JVM's direct memory (by default as large as the heap) and the process's.
      */
     static final int BATCH_COPIES = 4;
 

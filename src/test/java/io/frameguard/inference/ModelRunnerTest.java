@@ -116,6 +116,14 @@ class ModelRunnerTest {
                         .containsExactly(fresh[c]);
             }
         }
+        // and each frame's errors are its own, whichever call carried it: the rows of the whole batch's call
+        for (int c = 1; c < calls.length; c++) {
+            int width = fresh[c].length / calls[c][1];
+            float[] own = java.util.Arrays.copyOfRange(fresh[0], calls[c][0] * width, (calls[c][0] + calls[c][1]) * width);
+            for (int i = 0; i < own.length; i++) {
+                assertThat(fresh[c][i]).as("call %d value %d", c, i).isCloseTo(own[i], within(1e-4f + 1e-4f * Math.abs(own[i])));
+            }
+        }
     }
 
     /** Scoring pays for the error maps only; the signatures come from the describe function, with the same maps. */
