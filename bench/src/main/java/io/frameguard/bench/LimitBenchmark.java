@@ -166,16 +166,7 @@ public final class LimitBenchmark implements Callable<Integer> {
                 while (System.nanoTime() < warmUntil) {
                     session.score(frames);
                 }
-                long predictCalls = 0;
-                long predictStart = System.nanoTime();
-                long predictEnd = predictStart + (long) (seconds * 0.5e9);
-                long tp = predictStart;
-                while (tp < predictEnd) {
-                    session.errors(frames);
-                    predictCalls++;
-                    tp = System.nanoTime();
-                }
-                double predictOnly = (double) predictCalls * batch / ((tp - predictStart) / 1e9);
+                double predictOnly = framesPerSecond(batch, seconds * 0.5, () -> session.errors(frames));
                 double tensorflowJava = scorer.device().isGpu() ? Double.NaN
                         : tensorflowJavaFramesPerSecond(artifact, values, batch, dim, seconds * 0.5);
                 long[] calls = new long[1 << 16];
@@ -205,32 +196,42 @@ public final class LimitBenchmark implements Callable<Integer> {
      * {@code seconds} after a warm-up: the frames copied into a new input tensor per call and the error maps read out
      * into one reused array.
      */
-    private static double tensorflowJavaFramesPerSecond(ModelArtifact artifact, float[] values, int batch, int dim, double seconds) {
+    private static double tensorflowJavaFramesPerSecond(ModelArtifact artifact, float[] values, int batch, int dim, double seconds)
+            throws Exception {
         try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(artifact.savedModelDir().toString(), "serve")) {
             org.tensorflow.SessionFunction function = bundle.function(org.tensorflow.Signature.DEFAULT_KEY);
             float[] out = new float[batch * artifact.card().input().errorWidth()];
             org.tensorflow.ndarray.Shape shape = org.tensorflow.ndarray.Shape.of(batch, dim);
-            long warmUntil = System.nanoTime() + 500_000_000L;
-            long calls = 0;
-            long start = 0;
-            long t = System.nanoTime();
-            long end = warmUntil + (long) (seconds * 1e9);
-            while (t < end) {
+            Call call = () -> {
                 try (org.tensorflow.types.TFloat32 in = org.tensorflow.types.TFloat32.tensorOf(shape,
                         org.tensorflow.ndarray.buffer.DataBuffers.of(values, true, false));
                         org.tensorflow.Result result = function.call(java.util.Map.of(ModelArtifact.INPUT_NAME, in))) {
                     ((org.tensorflow.types.TFloat32) result.get(0)).asRawTensor().data().asFloats().read(out);
                 }
-                t = System.nanoTime();
-                if (start == 0 && t >= warmUntil) {
-                    start = t;
-                    calls = 0;
-                } else {
-                    calls++;
-                }
-            }
-            return (double) calls * batch / ((t - start) / 1e9);
+            };
+            framesPerSecond(batch, 0.5, call); // warm-up
+            return framesPerSecond(batch, seconds, call);
         }
+    }
+
+    /** One call of a batch. */
+    @FunctionalInterface
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Frames/s of back-to-back calls of {@code batch} frames for about {@code seconds}. */
+    private static double framesPerSecond(int batch, double seconds, Call call) throws Exception {
+        long calls = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        long t = start;
+        while (t < end) {
+            call.run();
+            calls++;
+            t = System.nanoTime();
+        }
+        return (double) calls * batch / ((t - start) / 1e9);
     }
 
     private static String table(List<Curve> curves) {
