@@ -65,18 +65,24 @@ class ModelRunnerTest {
         }
     }
 
+    /** {@code rows} frames of standard normal values, from {@code seed}. */
+    private static float[] gaussianFrames(long seed, int rows) {
+        Random rnd = new Random(seed);
+        float[] frames = new float[rows * DIM];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = (float) rnd.nextGaussian();
+        }
+        return frames;
+    }
+
     /**
      * A worker's error buffer gets the call's error maps, the same as a new array would hold, also for a call of fewer
      * rows (from the buffer's start: a batch's last, smaller call needs no new array); a shorter buffer is not used.
      */
     @Test
     void theErrorMapsGoIntoTheCallersBufferWhenTheyFit() throws Exception {
-        Random rnd = new Random(5);
         int rows = 8;
-        float[] frames = new float[rows * DIM];
-        for (int i = 0; i < frames.length; i++) {
-            frames[i] = (float) rnd.nextGaussian();
-        }
+        float[] frames = gaussianFrames(5, rows);
         try (ModelRunner.Session s = scorer.newSession()) {
             float[] fresh = s.run(new FrameBatch(frames, 0, rows, DIM)).errors();
             float[] buffer = new float[fresh.length];
@@ -97,12 +103,8 @@ class ModelRunnerTest {
      */
     @Test
     void oneSessionsCallsOfOtherSizesGiveWhatFreshSessionsGive() throws Exception {
-        Random rnd = new Random(11);
         int rows = 6;
-        float[] frames = new float[rows * DIM];
-        for (int i = 0; i < frames.length; i++) {
-            frames[i] = (float) rnd.nextGaussian();
-        }
+        float[] frames = gaussianFrames(11, rows);
         int[][] calls = {{0, 6}, {4, 1}, {1, 3}, {0, 6}, {5, 1}};
         float[][] fresh = new float[calls.length][];
         for (int c = 0; c < calls.length; c++) {
