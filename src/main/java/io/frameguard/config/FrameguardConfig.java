@@ -232,6 +232,14 @@ public interface FrameguardConfig {
         @WithDefault("1") @Min(1) @Max(64) int workers();
 
         /**
+         * On the CPU, how many threads TensorFlow splits one operation of a predictor call over; every call runs on the
+         * worker's own thread (1: no split, so the scorer's model work grows with {@code workers}, one per core it should
+         * use). 0: TensorFlow's defaults (a pool of one thread per core that every call is handed to): more CPU per
+         * frame, and a single worker's call spread over more cores. Ignored on a GPU.
+         */
+        @WithDefault("1") @Min(0) @Max(1024) int inferenceThreads();
+
+        /**
          * Threads each worker decodes a batch's frames on (its own thread and helpers; slices of at least 32
          * frames). Decoding is most of a worker's CPU for JSON and encoded image frames, which a second thread
          * splits without a second model session; float32 frames are a copy, so for them it changes little

@@ -4,6 +4,7 @@ import ai.djl.translate.TranslateException;
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.InferenceThreads;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.InvalidModelException;
@@ -77,7 +78,7 @@ public class ActiveModel {
         Path dir = Path.of(config.model().dir().get());
         try {
             ModelArtifact artifact = ModelArtifact.open(dir, trust());
-            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()), threads(config));
             current.set(scorer);
             LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
                     scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
@@ -86,6 +87,11 @@ public class ActiveModel {
             throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
                     + e.getMessage() + "; train one with `frameguard train` or point it at a model artifact", e);
         }
+    }
+
+    /** How the scorer's model calls run: {@code frameguard.scorer.inference-threads}. */
+    public static InferenceThreads threads(FrameguardConfig config) {
+        return new InferenceThreads(config.scorer().inferenceThreads());
     }
 
     private ModelRunner loadActiveFromRegistry() {
@@ -97,7 +103,7 @@ public class ActiveModel {
         try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic, trust())) {
             InferenceDevice device = InferenceDevice.parse(config.scorer().device());
             ModelRunner scorer = registry.loadActive(name, version -> Path.of(config.registry().cacheDir(),
-                    version + "-" + UUID.randomUUID()), artifact -> ModelRunner.load(artifact, device).ownsDirectory());
+                    version + "-" + UUID.randomUUID()), artifact -> ModelRunner.load(artifact, device, threads(config)).ownsDirectory());
             if (scorer == null) {
                 throw new IllegalStateException(where + ": no active version; publish one with "
                         + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");

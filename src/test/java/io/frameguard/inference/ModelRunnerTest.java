@@ -128,6 +128,30 @@ class ModelRunnerTest {
         }
     }
 
+    /** The service's way of running calls (on the caller's thread, no operation split) computes what TensorFlow's defaults do. */
+    @Test
+    void callsOnTheCallersThreadGiveWhatTensorFlowsOwnThreadsGive() throws Exception {
+        int rows = 5;
+        float[] frames = gaussianFrames(13, rows);
+        try (ModelRunner onCaller = ModelRunner.load(scorer.artifact(), InferenceDevice.CPU, InferenceThreads.ON_CALLER);
+                ModelRunner.Session own = onCaller.newSession(); ModelRunner.Session pooled = scorer.newSession()) {
+            assertThat(onCaller.threads()).isEqualTo(InferenceThreads.ON_CALLER);
+            assertThat(scorer.threads()).isEqualTo(InferenceThreads.TENSORFLOW_DEFAULTS);
+            ModelOutputs expected = pooled.describe(new FrameBatch(frames, rows, DIM));
+            ModelOutputs actual = own.describe(new FrameBatch(frames, rows, DIM));
+            assertClose(actual.errors(), expected.errors());
+            assertClose(actual.signatures(), expected.signatures());
+            assertClose(own.errors(new FrameBatch(frames, rows, DIM)), expected.errors());
+        }
+    }
+
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < actual.length; i++) {
+            assertThat(actual[i]).as("value %d", i).isCloseTo(expected[i], within(1e-4f + 1e-4f * Math.abs(expected[i])));
+        }
+    }
+
     /** Scoring pays for the error maps only; the signatures come from the describe function, with the same maps. */
     @Test
     void theScoringPassComputesNoSignaturesAndDescribeGivesTheSameErrorsWithThem() throws Exception {

@@ -7,6 +7,8 @@ import io.frameguard.frames.FrameDecodeException;
 import io.frameguard.frames.FrameShape;
 import io.frameguard.frames.JsonFrameDecoder;
 import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.InferenceThreads;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelArtifact;
 import java.io.IOException;
@@ -60,6 +62,36 @@ final class E2eBaselines {
         return ProcessStats.jitSeconds(ProcessHandle.current().pid());
     }
 
+    /** How this JVM's baselines run their model's calls: as the service does, once {@link #pinInferenceThreads} ran. */
+    private static InferenceThreads inferenceThreads = InferenceThreads.TENSORFLOW_DEFAULTS;
+
+    /**
+     * Makes this JVM's model calls run as the service's do with {@code threads} ({@code frameguard.scorer.inference-threads}):
+     * TensorFlow sizes the pool that splits operations from the first session a process opens, training's included, and
+     * keeps it, so a session with the service's options is opened first. Call before any model is trained or loaded. Where
+     * the model runs on a GPU ({@code device} resolves to one) the service keeps TensorFlow's defaults, and so does this.
+     */
+    static synchronized void pinInferenceThreads(InferenceDevice device, InferenceThreads threads) {
+        if (!ai.djl.Device.Type.CPU.equals(device.resolve().getDeviceType())) {
+            return;
+        }
+        try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
+                org.tensorflow.Session first = new org.tensorflow.Session(graph, threads.sessionConfig())) {
+            inferenceThreads = threads;
+        }
+    }
+
+    /** The model loaded as this JVM's baselines run it ({@link #pinInferenceThreads}). */
+    static ModelRunner load(ModelArtifact model) throws Exception {
+        return ModelRunner.load(model, InferenceDevice.AUTO, inferenceThreads);
+    }
+
+    /** {@code frameguard.scorer.inference-threads} among the service's settings, else the service's default. */
+    static InferenceThreads serviceThreads(Map<String, String> serviceSettings) {
+        String n = serviceSettings.get(InferenceThreads.SETTING);
+        return n == null ? InferenceThreads.ON_CALLER : new InferenceThreads(Integer.parseInt(n.trim()));
+    }
+
     /**
      * The model's own CPU per frame, µs: predictor calls of {@code batch} frames of the simulator's kind, on this
      * JVM's every thread (TensorFlow's included) but its JIT compilers, nothing else running in it. Steady: after
@@ -76,7 +108,7 @@ final class E2eBaselines {
         // the error maps into one reused buffer, as the scorer's worker reads them (a new array per call is the caller's
         // allocation, not the model's work)
         FrameBatch frames = new FrameBatch(values, 0, batch, dim, new float[batch * model.card().input().errorWidth()]);
-        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
+        try (ModelRunner runner = load(model); ModelRunner.Session session = runner.newSession()) {
             long warmUntil = System.nanoTime() + MODEL_WARMUP.toNanos();
             while (System.nanoTime() < warmUntil) {
                 session.errors(frames);
@@ -165,7 +197,7 @@ final class E2eBaselines {
         extra.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
         try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, extra);
                 KafkaProducer<String, byte[]> p = FrameLoad.producer(bootstrap, 5);
-                ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
+                ModelRunner runner = load(model); ModelRunner.Session session = runner.newSession()) {
             c.subscribe(List.of(topic));
             float[] values = new float[maxPoll * dim];
             int seen = 0;

@@ -11,6 +11,7 @@ import io.frameguard.bench.E2eReport.Shape;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.frames.RawImageFrameDecoder;
+import io.frameguard.inference.InferenceDevice;
 import io.frameguard.local.LocalKafka;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -224,6 +225,8 @@ public final class E2eBenchmark implements Callable<Integer> {
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Path app = Path.of(System.getProperty("frameguard.app", home.resolve("target/quarkus-app").toString()));
         Files.createDirectories(work);
+        // before any model is trained here: the model alone and the bare consumer run the model as the service does
+        E2eBaselines.pinInferenceThreads(InferenceDevice.AUTO, E2eBaselines.serviceThreads(serviceSettings));
         Shape shape = new Shape(workers, partitions, dim);
         runs = new E2eRuns(work, maxBatch, commitInterval, serviceSettings);
         SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);

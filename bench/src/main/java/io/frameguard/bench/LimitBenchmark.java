@@ -5,6 +5,7 @@ import io.frameguard.datasets.ImageFiles;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.InferenceThreads;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.TensorFlowLibrary;
 import io.frameguard.model.ModelArtifact;
@@ -88,6 +89,8 @@ public final class LimitBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InferenceDevice on = InferenceDevice.parse(device);
+        // the model run as the service runs it (frameguard.scorer.inference-threads' default), before any training here
+        E2eBaselines.pinInferenceThreads(on, InferenceThreads.ON_CALLER);
         Path work = Files.createTempDirectory("bench-limit");
         List<Curve> curves = new ArrayList<>();
         SensorSimulator sim = new SensorSimulator(SENSOR_DIM, 7);
@@ -151,7 +154,7 @@ public final class LimitBenchmark implements Callable<Integer> {
     private Curve measure(String name, ModelArtifact artifact, FrameFile data, InferenceDevice on) throws Exception {
         int dim = data.dim();
         List<Point> points = new ArrayList<>();
-        try (ModelRunner scorer = ModelRunner.load(artifact, on); ModelRunner.Session session = scorer.newSession()) {
+        try (ModelRunner scorer = ModelRunner.load(artifact, on, InferenceThreads.ON_CALLER); ModelRunner.Session session = scorer.newSession()) {
             deviceUsed = scorer.device().toString();
             System.out.printf(Locale.ROOT, "%s: on %s, TensorFlow from %s (%s build)%n", name, deviceUsed,
                     TensorFlowLibrary.ensureLocal(), TensorFlowLibrary.isCudaBuild() ? "CUDA" : "CPU");
@@ -198,7 +201,8 @@ public final class LimitBenchmark implements Callable<Integer> {
      */
     private static double tensorflowJavaFramesPerSecond(ModelArtifact artifact, float[] values, int batch, int dim, double seconds)
             throws Exception {
-        try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(artifact.savedModelDir().toString(), "serve")) {
+        try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.loader(artifact.savedModelDir().toString())
+                .withTags("serve").withConfigProto(InferenceThreads.ON_CALLER.sessionConfig()).load()) {
             org.tensorflow.SessionFunction function = bundle.function(org.tensorflow.Signature.DEFAULT_KEY);
             float[] out = new float[batch * artifact.card().input().errorWidth()];
             org.tensorflow.ndarray.Shape shape = org.tensorflow.ndarray.Shape.of(batch, dim);

@@ -2,7 +2,8 @@ package io.frameguard.bench;
 
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
-import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.InferenceDevice;
+import io.frameguard.inference.InferenceThreads;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.scoring.BrokerlessScorer;
 import io.frameguard.serving.ActiveModel;
@@ -89,13 +90,14 @@ final class ScorerBenchmark implements Callable<Integer> {
     }
 
     private int run(Path dir) throws Exception {
+        E2eBaselines.pinInferenceThreads(InferenceDevice.AUTO, InferenceThreads.ON_CALLER); // as the service runs its model, before training
         System.out.printf("training the bench model (%d values) ...%n", dim);
         ModelArtifact artifact = E2eRuns.trainModel(dim, dir.resolve("model"));
         SensorSimulator sim = new SensorSimulator(dim, FrameLoad.PLANT_SEED);
         float[][] pool = FrameLoad.pool(sim);
         long pid = ProcessHandle.current().pid();
         ActiveModel model = new ActiveModel();
-        model.swap(ModelRunner.load(artifact));
+        model.swap(E2eBaselines.load(artifact));
         double[] scorerMicros = new double[rounds];
         double[] othersMicros = new double[rounds];
         long[] scoreBytes = {0};

@@ -1,0 +1,61 @@
+package io.frameguard.inference;
+
+import ai.djl.Device;
+import java.util.Base64;
+import org.tensorflow.proto.framework.ConfigProto;
+
+/**
+ * How TensorFlow runs a predictor call on the CPU ({@code frameguard.scorer.inference-threads}).
+ *
+ * <p>{@code perOperation} greater than 0: a call's operations run on the thread that makes it (a scorer worker's),
+ * each operation split over at most that many threads; 1 splits none, so a worker's model work is on its own thread and
+ * the scorer scales with its workers. 0: TensorFlow's defaults, a process-wide pool with one thread per core that every
+ * call's operations are handed to and that splits each of them. With batches of small frames, handing the work over
+ * and splitting it costs more CPU than the work gains (docs/BENCHMARKS.md); on an idle many-core machine with one
+ * worker, 0 gives a single call more cores.
+ *
+ * <p>On a GPU TensorFlow's defaults stay (the GPU's streams overlap work anyway; not measured otherwise). TensorFlow
+ * sizes the pool that splits operations once per process, from the first model session it opens: later sessions
+ * share it, so one process serves with one setting.
+ *
+ * @param perOperation 0 for TensorFlow's defaults
+ */
+public record InferenceThreads(int perOperation) {
+
+    /** The setting that chooses it, named in errors. */
+    public static final String SETTING = "frameguard.scorer.inference-threads";
+    /** TensorFlow's own threads: what a model loaded without a choice (the trainer's comparisons, the CLI) runs with. */
+    public static final InferenceThreads TENSORFLOW_DEFAULTS = new InferenceThreads(0);
+    /** The service's default: every call on its caller's thread, no operation split. */
+    public static final InferenceThreads ON_CALLER = new InferenceThreads(1);
+
+    public InferenceThreads {
+        if (perOperation < 0) {
+            throw new IllegalArgumentException(SETTING + "=" + perOperation + ": expected 0 (TensorFlow's defaults) or more");
+        }
+    }
+
+    /**
+     * The session options for a model on {@code device}, in the form DJL's TensorFlow engine takes them (its
+     * {@code ConfigProto} option: the serialised proto in Base64), or null to leave DJL its own (TensorFlow's defaults,
+     * and on a GPU the visible devices it sets).
+     */
+    String sessionOptions(Device device) {
+        if (perOperation == 0 || !Device.Type.CPU.equals(device.getDeviceType())) {
+            return null;
+        }
+        return Base64.getEncoder().encodeToString(sessionConfig().toByteArray());
+    }
+
+    /**
+     * TensorFlow's session options for this choice: inter-op threads negative (TensorFlow runs every operation in the
+     * caller's thread), intra-op threads the operations' split; soft placement as DJL sets it.
+     */
+    public ConfigProto sessionConfig() {
+        return ConfigProto.newBuilder()
+                .setInterOpParallelismThreads(perOperation == 0 ? 0 : -1)
+                .setIntraOpParallelismThreads(perOperation)
+                .setAllowSoftPlacement(true)
+                .build();
+    }
+}
