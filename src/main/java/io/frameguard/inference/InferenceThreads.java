@@ -15,8 +15,9 @@ import org.tensorflow.proto.framework.ConfigProto;
  * worker, 0 gives a single call more cores.
  *
  * <p>On a GPU TensorFlow's defaults stay (the GPU's streams overlap work anyway; not measured otherwise). TensorFlow
- * sizes the pool that splits operations once per process, from the first model session it opens: later sessions
- * share it, so one process serves with one setting.
+ * sizes the pool that splits operations once per process, when its first session or eager context starts (DJL's engine
+ * opens one as it starts): later sessions share it, so one process serves with one setting, and {@link #useForProcess}
+ * must come before TensorFlow starts.
  *
  * @param perOperation 0 for TensorFlow's defaults
  */
@@ -33,6 +34,32 @@ public record InferenceThreads(int perOperation) {
         if (perOperation < 0) {
             throw new IllegalArgumentException(SETTING + "=" + perOperation + ": expected 0 (TensorFlow's defaults) or more");
         }
+    }
+
+    /** DJL's TensorFlow engine reads these when it starts and for each model it loads without session options. */
+    private static final String DJL_INTER_OP = "ai.djl.tensorflow.num_interop_threads";
+    private static final String DJL_INTRA_OP = "ai.djl.tensorflow.num_intraop_threads";
+
+    /**
+     * Makes this the process's way of running models on the CPU, before TensorFlow starts: DJL's engine then sizes
+     * TensorFlow's pool with it as it starts, and loads every model with it. 0 leaves TensorFlow's defaults.
+     */
+    public void useForProcess() {
+        if (perOperation == 0) {
+            System.clearProperty(DJL_INTER_OP);
+            System.clearProperty(DJL_INTRA_OP);
+        } else {
+            System.setProperty(DJL_INTER_OP, Integer.toString(sessionConfig().getInterOpParallelismThreads()));
+            System.setProperty(DJL_INTRA_OP, Integer.toString(perOperation));
+        }
+    }
+
+    /**
+     * Whether models set to run on {@code device} run on the CPU as far as can be told before TensorFlow starts: the
+     * CPU asked for, or {@code auto} with TensorFlow's CPU build.
+     */
+    public static boolean cpuBefore(InferenceDevice device) {
+        return device == InferenceDevice.CPU || device == InferenceDevice.AUTO && !TensorFlowLibrary.isCudaBuild();
     }
 
     /**

@@ -89,9 +89,16 @@ public class ActiveModel {
         }
     }
 
-    /** How the scorer's model calls run: {@code frameguard.scorer.inference-threads}. */
+    /**
+     * How the scorer's model calls run: {@code frameguard.scorer.inference-threads}, made the process's before its first
+     * model loads where it runs on the CPU (on a GPU, and with TensorFlow's CUDA build, TensorFlow's defaults stay).
+     */
     public static InferenceThreads threads(FrameguardConfig config) {
-        return new InferenceThreads(config.scorer().inferenceThreads());
+        InferenceThreads threads = new InferenceThreads(config.scorer().inferenceThreads());
+        if (InferenceThreads.cpuBefore(InferenceDevice.parse(config.scorer().device()))) {
+            threads.useForProcess();
+        }
+        return threads;
     }
 
     private ModelRunner loadActiveFromRegistry() {

@@ -72,9 +72,10 @@ final class E2eBaselines {
      * the model runs on a GPU ({@code device} resolves to one) the service keeps TensorFlow's defaults, and so does this.
      */
     static synchronized void pinInferenceThreads(InferenceDevice device, InferenceThreads threads) {
-        if (!ai.djl.Device.Type.CPU.equals(device.resolve().getDeviceType())) {
+        if (!InferenceThreads.cpuBefore(device)) {
             return;
         }
+        threads.useForProcess();
         try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
                 org.tensorflow.Session first = new org.tensorflow.Session(graph, threads.sessionConfig())) {
             inferenceThreads = threads;
