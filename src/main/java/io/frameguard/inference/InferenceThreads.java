@@ -1,7 +1,5 @@
 package io.frameguard.inference;
 
-import ai.djl.Device;
-import java.util.Base64;
 import org.tensorflow.proto.framework.ConfigProto;
 
 /**
@@ -25,7 +23,7 @@ public record InferenceThreads(int perOperation) {
 
     /** The setting that chooses it, named in errors. */
     public static final String SETTING = "frameguard.scorer.inference-threads";
-    /** TensorFlow's own threads: what a model loaded without a choice (the trainer's comparisons, the CLI) runs with. */
+    /** TensorFlow's own threads: what a process that makes no choice (the trainer, the CLI) runs with. */
     public static final InferenceThreads TENSORFLOW_DEFAULTS = new InferenceThreads(0);
     /** The service's default: every call on its caller's thread, no operation split. */
     public static final InferenceThreads ON_CALLER = new InferenceThreads(1);
@@ -63,19 +61,8 @@ public record InferenceThreads(int perOperation) {
     }
 
     /**
-     * The session options for a model on {@code device}, in the form DJL's TensorFlow engine takes them (its
-     * {@code ConfigProto} option: the serialised proto in Base64), or null to leave DJL its own (TensorFlow's defaults,
-     * and on a GPU the visible devices it sets).
-     */
-    String sessionOptions(Device device) {
-        if (perOperation == 0 || !Device.Type.CPU.equals(device.getDeviceType())) {
-            return null;
-        }
-        return Base64.getEncoder().encodeToString(sessionConfig().toByteArray());
-    }
-
-    /**
-     * TensorFlow's session options for this choice: inter-op threads negative (TensorFlow runs every operation in the
+     * TensorFlow's session options for this choice, as DJL's engine builds them from {@link #useForProcess} (and a
+     * benchmark gives TensorFlow Java's sessions): inter-op threads negative (TensorFlow runs every operation in the
      * caller's thread), intra-op threads the operations' split; soft placement as DJL sets it.
      */
     public ConfigProto sessionConfig() {

@@ -46,12 +46,9 @@ public final class ModelRunner implements AutoCloseable {
     private boolean retired;
     private boolean closed;
     private boolean ownsDirectory;
-    private final InferenceThreads threads;
 
-    private ModelRunner(ModelArtifact artifact, ZooModel<ModelCall, ModelOutputs> model, ValidationDistribution validation,
-            InferenceThreads threads) {
+    private ModelRunner(ModelArtifact artifact, ZooModel<ModelCall, ModelOutputs> model, ValidationDistribution validation) {
         this.artifact = artifact;
-        this.threads = threads;
         this.model = model;
         this.validation = validation;
         this.aggregation = ScoreAggregation.of(artifact.card());
@@ -73,17 +70,11 @@ public final class ModelRunner implements AutoCloseable {
         return load(artifact, InferenceDevice.AUTO);
     }
 
-    /** Loads the artifact on {@code device}, with TensorFlow's own threads; a GPU asked for and missing fails. */
-    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device) throws InvalidModelException {
-        return load(artifact, device, InferenceThreads.TENSORFLOW_DEFAULTS);
-    }
-
     /**
-     * Loads the artifact on {@code device}, its calls run as {@code threads} says (on the CPU); a GPU that is asked for
-     * and missing fails (not refused as a model).
+     * Loads the artifact on {@code device}, run with the process's {@link InferenceThreads}; a GPU that is asked for and
+     * missing fails (not refused as a model).
      */
-    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device, InferenceThreads threads)
-            throws InvalidModelException {
+    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device) throws InvalidModelException {
         ValidationDistribution validation;
         try {
             validation = ValidationDistribution.of(artifact.card());
@@ -91,7 +82,7 @@ public final class ModelRunner implements AutoCloseable {
             throw new InvalidModelException(e.getMessage(), e);
         }
         Device on = device.resolve();
-        ModelRunner scorer = new ModelRunner(artifact, loadFunction(artifact, on, threads, null), validation, threads);
+        ModelRunner scorer = new ModelRunner(artifact, loadFunction(artifact, on, null), validation);
         try {
             scorer.check(on);
         } catch (InvalidModelException e) {
@@ -102,8 +93,8 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /** The SavedModel's function of that name (null: {@code serving_default}) through DJL. */
-    private static ZooModel<ModelCall, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, InferenceThreads threads,
-            String function) throws InvalidModelException {
+    private static ZooModel<ModelCall, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, String function)
+            throws InvalidModelException {
         try {
             Criteria.Builder<ModelCall, ModelOutputs> criteria = Criteria.builder()
                     .setTypes(ModelCall.class, ModelOutputs.class)
@@ -114,10 +105,6 @@ public final class ModelRunner implements AutoCloseable {
                             artifact.card().signature() == null ? 0 : artifact.card().signature().length()));
             if (function != null) {
                 criteria.optOption("SignatureDefKey", function);
-            }
-            String sessionOptions = threads.sessionOptions(on);
-            if (sessionOptions != null) {
-                criteria.optOption("ConfigProto", sessionOptions);
             }
             return criteria.build().loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
@@ -145,7 +132,7 @@ public final class ModelRunner implements AutoCloseable {
             float[] errors = out.errors();
             int signatureLength = artifact.card().signature() == null ? 0 : artifact.card().signature().length();
             if (signatureLength > 0 && out.signatures() == null) {
-                describer = loadFunction(artifact, on, threads, ModelArtifact.DESCRIBE_FUNCTION);
+                describer = loadFunction(artifact, on, ModelArtifact.DESCRIBE_FUNCTION);
                 try (Session d = newSession()) {
                     out = d.describe(new FrameBatch(canary, 2, dim));
                 }
@@ -168,11 +155,6 @@ public final class ModelRunner implements AutoCloseable {
     /** The device the model runs on, as DJL names it ({@code cpu()}, {@code gpu(0)}). */
     public Device device() {
         return model.getNDManager().getDevice();
-    }
-
-    /** How TensorFlow runs this model's calls (on the CPU). */
-    public InferenceThreads threads() {
-        return threads;
     }
 
     public ModelCard card() {

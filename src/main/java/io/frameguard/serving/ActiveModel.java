@@ -70,6 +70,7 @@ public class ActiveModel {
             return loaded;
         }
         trust(); // a wrong key setting fails the start first, whatever the model
+        useConfiguredThreads();
         if (config.model().dir().isEmpty()) {
             ModelRunner scorer = loadActiveFromRegistry();
             current.set(scorer);
@@ -78,7 +79,7 @@ public class ActiveModel {
         Path dir = Path.of(config.model().dir().get());
         try {
             ModelArtifact artifact = ModelArtifact.open(dir, trust());
-            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()), threads(config));
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
             current.set(scorer);
             LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
                     scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
@@ -90,15 +91,13 @@ public class ActiveModel {
     }
 
     /**
-     * How the scorer's model calls run: {@code frameguard.scorer.inference-threads}, made the process's before its first
-     * model loads where it runs on the CPU (on a GPU, and with TensorFlow's CUDA build, TensorFlow's defaults stay).
+     * Makes {@code frameguard.scorer.inference-threads} the process's before its first model loads (TensorFlow starts
+     * then), where the model runs on the CPU; on a GPU, and with TensorFlow's CUDA build, TensorFlow's defaults stay.
      */
-    public static InferenceThreads threads(FrameguardConfig config) {
-        InferenceThreads threads = new InferenceThreads(config.scorer().inferenceThreads());
+    private void useConfiguredThreads() {
         if (InferenceThreads.cpuBefore(InferenceDevice.parse(config.scorer().device()))) {
-            threads.useForProcess();
+            new InferenceThreads(config.scorer().inferenceThreads()).useForProcess();
         }
-        return threads;
     }
 
     private ModelRunner loadActiveFromRegistry() {
@@ -110,7 +109,7 @@ public class ActiveModel {
         try (ModelRegistry registry = new ModelRegistry(new HashMap<>(kafkaConfig), topic, trust())) {
             InferenceDevice device = InferenceDevice.parse(config.scorer().device());
             ModelRunner scorer = registry.loadActive(name, version -> Path.of(config.registry().cacheDir(),
-                    version + "-" + UUID.randomUUID()), artifact -> ModelRunner.load(artifact, device, threads(config)).ownsDirectory());
+                    version + "-" + UUID.randomUUID()), artifact -> ModelRunner.load(artifact, device).ownsDirectory());
             if (scorer == null) {
                 throw new IllegalStateException(where + ": no active version; publish one with "
                         + "`frameguard models publish MODEL_DIR --activate`, or set frameguard.model.dir");

@@ -181,8 +181,7 @@ public class RegistryWatcher implements Runnable {
                 throw new InvalidModelException("version " + version + " reads " + describe(next) + ", the stream carries "
                         + describe(now));
             }
-            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()),
-                    ActiveModel.threads(config)).ownsDirectory();
+            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
             model.swap(scorer);
             metrics.modelServed(version);
         } catch (IOException | RuntimeException e) {

@@ -3,18 +3,16 @@ package io.frameguard.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.Device;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.framework.ConfigProto;
 
-/** The session options a model is loaded with: the caller's thread on the CPU, TensorFlow's defaults otherwise. */
+/** TensorFlow's options for the process: the caller's thread on the CPU, TensorFlow's defaults with 0. */
 class InferenceThreadsTest {
 
     @Test
-    void onTheCpuEveryOperationRunsOnTheCallersThreadSplitOverTheThreadsAsked() throws Exception {
+    void everyOperationRunsOnTheCallersThreadSplitOverTheThreadsAsked() {
         for (int n : new int[] {1, 4}) {
-            ConfigProto options = ConfigProto.parseFrom(Base64.getDecoder().decode(new InferenceThreads(n).sessionOptions(Device.cpu())));
+            ConfigProto options = new InferenceThreads(n).sessionConfig();
             assertThat(options.getInterOpParallelismThreads()).as("negative: in the caller's thread").isEqualTo(-1);
             assertThat(options.getIntraOpParallelismThreads()).isEqualTo(n);
             assertThat(options.getAllowSoftPlacement()).isTrue();
@@ -22,10 +20,9 @@ class InferenceThreadsTest {
     }
 
     @Test
-    void zeroAndGpusLeaveDjlItsOwnOptions() {
-        assertThat(InferenceThreads.TENSORFLOW_DEFAULTS.sessionOptions(Device.cpu())).isNull();
-        assertThat(InferenceThreads.ON_CALLER.sessionOptions(Device.gpu(0))).isNull();
+    void zeroIsTensorFlowsOwnChoiceOfThreads() {
         assertThat(InferenceThreads.TENSORFLOW_DEFAULTS.sessionConfig().getInterOpParallelismThreads()).isZero();
+        assertThat(InferenceThreads.TENSORFLOW_DEFAULTS.sessionConfig().getIntraOpParallelismThreads()).isZero();
     }
 
     @Test

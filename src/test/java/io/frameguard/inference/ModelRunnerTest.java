@@ -133,15 +133,27 @@ class ModelRunnerTest {
     void callsOnTheCallersThreadGiveWhatTensorFlowsOwnThreadsGive() throws Exception {
         int rows = 5;
         float[] frames = gaussianFrames(13, rows);
-        try (ModelRunner onCaller = ModelRunner.load(scorer.artifact(), InferenceDevice.CPU, InferenceThreads.ON_CALLER);
+        String inter = System.getProperty("ai.djl.tensorflow.num_interop_threads");
+        String intra = System.getProperty("ai.djl.tensorflow.num_intraop_threads");
+        InferenceThreads.ON_CALLER.useForProcess(); // DJL gives the models it loads from now on these session options
+        try (ModelRunner onCaller = ModelRunner.load(scorer.artifact(), InferenceDevice.CPU);
                 ModelRunner.Session own = onCaller.newSession(); ModelRunner.Session pooled = scorer.newSession()) {
-            assertThat(onCaller.threads()).isEqualTo(InferenceThreads.ON_CALLER);
-            assertThat(scorer.threads()).isEqualTo(InferenceThreads.TENSORFLOW_DEFAULTS);
             ModelOutputs expected = pooled.describe(new FrameBatch(frames, rows, DIM));
             ModelOutputs actual = own.describe(new FrameBatch(frames, rows, DIM));
             assertClose(actual.errors(), expected.errors());
             assertClose(actual.signatures(), expected.signatures());
             assertClose(own.errors(new FrameBatch(frames, rows, DIM)), expected.errors());
+        } finally {
+            restore("ai.djl.tensorflow.num_interop_threads", inter);
+            restore("ai.djl.tensorflow.num_intraop_threads", intra);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 

@@ -62,9 +62,6 @@ final class E2eBaselines {
         return ProcessStats.jitSeconds(ProcessHandle.current().pid());
     }
 
-    /** How this JVM's baselines run their model's calls: as the service does, once {@link #pinInferenceThreads} ran. */
-    private static InferenceThreads inferenceThreads = InferenceThreads.TENSORFLOW_DEFAULTS;
-
     /**
      * Makes this JVM's model calls run as the service's do with {@code threads} ({@code frameguard.scorer.inference-threads}):
      * TensorFlow sizes the pool that splits operations from the first session a process opens, training's included, and
@@ -78,13 +75,8 @@ final class E2eBaselines {
         threads.useForProcess();
         try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
                 org.tensorflow.Session first = new org.tensorflow.Session(graph, threads.sessionConfig())) {
-            inferenceThreads = threads;
+            // opening it sized TensorFlow's pool; DJL's engine and loads take the rest from the process's setting
         }
-    }
-
-    /** The model loaded as this JVM's baselines run it ({@link #pinInferenceThreads}). */
-    static ModelRunner load(ModelArtifact model) throws Exception {
-        return ModelRunner.load(model, InferenceDevice.AUTO, inferenceThreads);
     }
 
     /** {@code frameguard.scorer.inference-threads} among the service's settings, else the service's default. */
@@ -109,7 +101,7 @@ final class E2eBaselines {
         // the error maps into one reused buffer, as the scorer's worker reads them (a new array per call is the caller's
         // allocation, not the model's work)
         FrameBatch frames = new FrameBatch(values, 0, batch, dim, new float[batch * model.card().input().errorWidth()]);
-        try (ModelRunner runner = load(model); ModelRunner.Session session = runner.newSession()) {
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
             long warmUntil = System.nanoTime() + MODEL_WARMUP.toNanos();
             while (System.nanoTime() < warmUntil) {
                 session.errors(frames);
@@ -198,7 +190,7 @@ final class E2eBaselines {
         extra.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
         try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, extra);
                 KafkaProducer<String, byte[]> p = FrameLoad.producer(bootstrap, 5);
-                ModelRunner runner = load(model); ModelRunner.Session session = runner.newSession()) {
+                ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
             c.subscribe(List.of(topic));
             float[] values = new float[maxPoll * dim];
             int seen = 0;

@@ -154,7 +154,7 @@ public final class LimitBenchmark implements Callable<Integer> {
     private Curve measure(String name, ModelArtifact artifact, FrameFile data, InferenceDevice on) throws Exception {
         int dim = data.dim();
         List<Point> points = new ArrayList<>();
-        try (ModelRunner scorer = ModelRunner.load(artifact, on, InferenceThreads.ON_CALLER); ModelRunner.Session session = scorer.newSession()) {
+        try (ModelRunner scorer = ModelRunner.load(artifact, on); ModelRunner.Session session = scorer.newSession()) {
             deviceUsed = scorer.device().toString();
             System.out.printf(Locale.ROOT, "%s: on %s, TensorFlow from %s (%s build)%n", name, deviceUsed,
                     TensorFlowLibrary.ensureLocal(), TensorFlowLibrary.isCudaBuild() ? "CUDA" : "CPU");

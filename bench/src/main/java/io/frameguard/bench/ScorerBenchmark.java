@@ -4,6 +4,7 @@ import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.InferenceDevice;
 import io.frameguard.inference.InferenceThreads;
+import io.frameguard.inference.ModelRunner;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.scoring.BrokerlessScorer;
 import io.frameguard.serving.ActiveModel;
@@ -97,7 +98,7 @@ final class ScorerBenchmark implements Callable<Integer> {
         float[][] pool = FrameLoad.pool(sim);
         long pid = ProcessHandle.current().pid();
         ActiveModel model = new ActiveModel();
-        model.swap(E2eBaselines.load(artifact));
+        model.swap(ModelRunner.load(artifact));
         double[] scorerMicros = new double[rounds];
         double[] othersMicros = new double[rounds];
         long[] scoreBytes = {0};
