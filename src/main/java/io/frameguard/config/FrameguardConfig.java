@@ -156,11 +156,15 @@ public interface FrameguardConfig {
 
         /**
          * A new anomaly joins its source's latest incident when that incident was last seen at most this long before
-         * and their signatures are at least {@code merge-similarity} similar; 0 gives every anomaly an incident of its own.
+         * and they are at least {@code merge-similarity} alike; 0 gives every anomaly an incident of its own.
          */
         @WithDefault("10m") Duration mergeWindow();
 
-        /** How similar (cosine of signatures) a new anomaly must be to its source's latest incident to join it. */
+        /**
+         * How alike a new anomaly must be to its source's latest incident's latest event to join it: the cosine of their
+         * signatures, or for events without one their top channels' shares of the error (cosine) or their image regions'
+         * intersection over union ({@code detection.IncidentPolicy}).
+         */
         @WithDefault("0.8") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 
         /** Past anomalies most like a new one that its event lists ({@code similar}); 0 lists none. */

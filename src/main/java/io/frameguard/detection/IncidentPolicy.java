@@ -2,6 +2,8 @@ package io.frameguard.detection;
 
 import io.frameguard.config.FrameguardConfig;
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.ChannelError;
+import io.frameguard.events.ImageRegion;
 import io.frameguard.events.Incident;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Signature;
@@ -13,10 +15,13 @@ import java.util.List;
 
 /**
  * When a new anomaly is one more event of an incident already open, rather than an incident of its own: it comes from
- * the same source, at most {@code window} after the incident's latest event, and its signature is at least
- * {@code similarity} similar (cosine) to that event's. So a fault that lasts an hour is one incident in the anomaly
- * memory, with a count and first/last seen, and the memory grows with incidents, not frames. Events without a
- * signature are never merged (nothing says they look alike).
+ * the same source, at most {@code window} after the incident's latest event, and it is at least {@code similarity}
+ * alike to that event. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
+ * seen, and the memory grows with incidents, not frames. How alike two events are ({@link Likeness}): the cosine of
+ * their signatures; for events without one (models that compute none, such as one-step sensor frames of more than 64
+ * values, and anomalies that were no candidates), what their explanations say: the cosine of their top channels'
+ * shares of the error, or the overlap of their image regions (intersection over union). An event with a signature and
+ * one without are never alike (nothing compares them).
  *
  * @param window zero: never merge
  */
@@ -31,22 +36,75 @@ public record IncidentPolicy(Duration window, double similarity) {
 
     /** The incident that {@code event} belongs to, given its source's open one ({@code open}, null when none). */
     public OpenIncident next(OpenIncident open, AnomalyEvent event) {
-        Signature sig = event.signature();
-        boolean joins = open != null && !window.isZero() && sig != null && sig.values() != null
-                && sig.kind().equals(open.signatureKind()) && open.signature() != null
+        Likeness likeness = Likeness.of(event);
+        boolean joins = open != null && !window.isZero() && likeness != null && open.signature() != null
+                && likeness.kind().equals(open.signatureKind())
                 && event.detectedTimestamp() - open.lastSeen() <= window.toMillis()
-                && cosine(sig.values(), open.signature()) >= similarity;
+                && likeness.similarity(open.signature()) >= similarity;
+        String kind = likeness == null ? null : likeness.kind();
+        float[] values = likeness == null ? null : likeness.values();
         if (!joins) {
             return new OpenIncident(event.eventId(), event.detectedTimestamp(), event.detectedTimestamp(), 1,
-                    List.of(event.eventId()), sig == null ? null : sig.kind(), sig == null ? null : sig.values());
+                    List.of(event.eventId()), kind, values);
         }
         List<String> members = new ArrayList<>(open.members());
         members.add(event.eventId());
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
             members.remove(1); // the first stays: it names the incident
         }
-        return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
-                sig.kind(), sig.values());
+        return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members, kind, values);
+    }
+
+    /**
+     * What an event is like, for comparing it with its incident's latest event: its signature, or without one a
+     * descriptor of its explanation, whose kind is {@value #TOP_CHANNELS} (the top channels as index, share pairs) or
+     * {@value #IMAGE_REGION} (x, y, width, height). The kinds of signatures are the models' ({@code signature.kind} on
+     * their cards), which never start with {@code explanation:}.
+     */
+    record Likeness(String kind, float[] values) {
+
+        static final String TOP_CHANNELS = "explanation:top-channels";
+        static final String IMAGE_REGION = "explanation:image-region";
+
+        /** The event's likeness; null when it has neither a signature nor an explanation to compare. */
+        static Likeness of(AnomalyEvent event) {
+            Signature sig = event.signature();
+            if (sig != null && sig.values() != null && sig.kind() != null) {
+                return new Likeness(sig.kind(), sig.values());
+            }
+            AnomalyEvent.Explanation e = event.explanation();
+            if (e == null) {
+                return null;
+            }
+            if (e.region() != null) {
+                ImageRegion r = e.region();
+                return r.width() > 0 && r.height() > 0
+                        ? new Likeness(IMAGE_REGION, new float[] {r.x(), r.y(), r.width(), r.height()})
+                        : null;
+            }
+            if (e.topChannels() == null || e.topChannels().isEmpty()) {
+                return null;
+            }
+            float[] pairs = new float[2 * e.topChannels().size()];
+            for (int i = 0; i < e.topChannels().size(); i++) {
+                ChannelError c = e.topChannels().get(i);
+                if (!Double.isFinite(c.share()) || c.share() < 0) {
+                    return null;
+                }
+                pairs[2 * i] = c.index();
+                pairs[2 * i + 1] = (float) c.share();
+            }
+            return new Likeness(TOP_CHANNELS, pairs);
+        }
+
+        /** How alike this is to {@code other}, a likeness of the same kind: in [0, 1] for explanations. */
+        double similarity(float[] other) {
+            return switch (kind) {
+                case TOP_CHANNELS -> sharesCosine(values, other);
+                case IMAGE_REGION -> intersectionOverUnion(values, other);
+                default -> cosine(values, other);
+            };
+        }
     }
 
     /** Cosine similarity; 0 when either vector is all zero or they differ in length. */
@@ -65,7 +123,48 @@ public record IncidentPolicy(Duration window, double similarity) {
         return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 
-    /** A source's latest incident, as the detector's store {@code source-incidents} keeps it. */
+    /**
+     * The cosine of two events' shares of the error by channel, each given as (index, share) pairs of its top channels
+     * (the channels not listed count as 0); 0 when either has no share.
+     */
+    static double sharesCosine(float[] a, float[] b) {
+        double dot = 0;
+        for (int i = 0; i + 1 < a.length; i += 2) {
+            for (int j = 0; j + 1 < b.length; j += 2) {
+                if (a[i] == b[j]) {
+                    dot += (double) a[i + 1] * b[j + 1];
+                }
+            }
+        }
+        double na = sharesNorm(a);
+        double nb = sharesNorm(b);
+        return na == 0 || nb == 0 ? 0 : dot / (na * nb);
+    }
+
+    private static double sharesNorm(float[] pairs) {
+        double sum = 0;
+        for (int i = 1; i < pairs.length; i += 2) {
+            sum += (double) pairs[i] * pairs[i];
+        }
+        return Math.sqrt(sum);
+    }
+
+    /** The overlap of two regions (x, y, width, height): their intersection's area over their union's. */
+    static double intersectionOverUnion(float[] a, float[] b) {
+        if (a.length != 4 || b.length != 4) {
+            return 0;
+        }
+        double w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+        double h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+        double both = w > 0 && h > 0 ? w * h : 0;
+        double union = (double) a[2] * a[3] + (double) b[2] * b[3] - both;
+        return union <= 0 ? 0 : both / union;
+    }
+
+    /**
+     * A source's latest incident, as the detector's store {@code source-incidents} keeps it, with its latest event's
+     * likeness ({@link Likeness}: {@code signatureKind} and {@code signature}, null when it had none).
+     */
     public record OpenIncident(String id, long firstSeen, long lastSeen, int count, List<String> members,
             String signatureKind, float[] signature) {
 

@@ -244,6 +244,24 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void withoutSignaturesAFaultOnOneChannelIsOneIncidentInTheMemory() throws Exception {
+        // a model without signatures (one-step frames of more than 64 values): what the events are like is their top channels
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
+        for (int i = 0; i < 50; i++) {
+            unsigned("pump-1", new ChannelError(700, "ch700", 9, 0.8 + i % 5 * 0.02), new ChannelError(i % 7, "ch" + i % 7, 0.2, 0.02));
+        }
+        unsigned("pump-1", new ChannelError(3, "ch3", 9, 0.9)); // another channel: another fault
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).hasSize(51);
+        assertThat(events.subList(0, 50)).extracting(e -> e.incident().id()).containsOnly("frames/0/0");
+        assertThat(events.get(49).incident().count()).isEqualTo(50);
+        assertThat(events.get(50).incident()).isEqualTo(new Incident("frames/0/50", 1, events.get(50).detectedTimestamp()));
+        assertThat(events).allSatisfy(e -> assertThat(e.signature()).as("no signature made up").isNull());
+        assertThat(memory.readKeyValuesToMap()).as("the memory's incidents").containsOnlyKeys("frames/0/0", "frames/0/50");
+    }
+
+    @Test
     void aMemoryThatFailsLeavesTheEventWithoutRecollectionsButDetectionGoesOn() throws Exception {
         registry = new SimpleMeterRegistry();
         detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1), e -> {
@@ -255,6 +273,13 @@ class DetectionTopologyTest {
         anomaly("pump-1", new float[] {1, 0, 0, 0}, (byte) 1);
         anomaly("pump-1", new float[] {0, 1, 0, 0}, (byte) 1);
         assertThat(anomalies.readValuesToList()).hasSize(2).allSatisfy(e -> assertThat(e.similar()).isEmpty());
+    }
+
+    /** A score far above the threshold with its top channels, without a signature or a picture. */
+    private void unsigned(String source, ChannelError... top) {
+        long o = offset++;
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, 5 * BASE, BASE, "m1", null, List.of(top), null, 1, 100)));
     }
 
     /** A score far above the threshold, with a signature and a picture. */

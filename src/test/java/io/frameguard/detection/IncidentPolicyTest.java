@@ -3,6 +3,8 @@ package io.frameguard.detection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.frameguard.events.AnomalyEvent;
+import io.frameguard.events.ChannelError;
+import io.frameguard.events.ImageRegion;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Signature;
@@ -38,7 +40,11 @@ class IncidentPolicyTest {
     void anUnlikeAnomalyOrOneWithoutSignatureStartsAnIncidentOfItsOwn() {
         IncidentPolicy.OpenIncident open = POLICY.next(null, event(1, 0, A));
         assertThat(POLICY.next(open, event(2, 1, new float[] {0, 1, 0})).id()).isEqualTo("frames/0/2");
-        assertThat(POLICY.next(open, event(2, 1, null)).id()).isEqualTo("frames/0/2");
+        assertThat(POLICY.next(open, event(2, 1, null)).id()).as("one without a signature after one with")
+                .isEqualTo("frames/0/2");
+        IncidentPolicy.OpenIncident unexplained = POLICY.next(null, event(1, 0, null));
+        assertThat(POLICY.next(unexplained, event(2, 1, null)).id()).as("neither a signature nor an explanation")
+                .isEqualTo("frames/0/2");
         assertThat(new IncidentPolicy(Duration.ZERO, 0.9).next(open, event(2, 1, A)).id()).as("merging off")
                 .isEqualTo("frames/0/2");
     }
@@ -64,10 +70,80 @@ class IncidentPolicyTest {
         assertThat(serde.deserialize("t", serde.serialize("t", unsigned)).signature()).isNull();
     }
 
+    @Test
+    void withoutSignaturesAnomaliesWhoseErrorSitsOnTheSameChannelsAreOneIncident() {
+        // a model that computes no signature (one-step frames of 1,024 values): a fault on channel 700 that lasts an
+        // hour, a frame a second, is one incident, not 3,600
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02, 5, 0.01)));
+        for (int i = 1; i < 3_600; i++) {
+            open = POLICY.next(open, explained(i, i * 1_000L, channels(700, 0.7 + (i % 10) * 0.02, i % 50, 0.03, 9, 0.01)));
+        }
+        assertThat(open.id()).isEqualTo("frames/0/0");
+        assertThat(open.count()).isEqualTo(3_600);
+
+        // another channel's fault on the same source is another incident; so is the same channel after the window
+        assertThat(POLICY.next(open, explained(5_000, 3_600_000, channels(3, 0.9, 700, 0.05))).id()).isEqualTo("frames/0/5000");
+        assertThat(POLICY.next(open, explained(5_000, 3_599_000 + 11 * 60_000, channels(700, 0.8))).id())
+                .isEqualTo("frames/0/5000");
+        // the error spread over two channels in turn: half alike, not one incident at a similarity of 0.9
+        IncidentPolicy.OpenIncident two = POLICY.next(null, explained(0, 0, channels(1, 0.4, 2, 0.4)));
+        assertThat(POLICY.next(two, explained(1, 1, channels(2, 0.4, 3, 0.4))).id()).isEqualTo("frames/0/1");
+        // an event with a signature and one without are not compared
+        assertThat(POLICY.next(open, event(6_000, 3_600_000, A)).id()).isEqualTo("frames/0/6000");
+        assertThat(POLICY.next(POLICY.next(null, event(0, 0, A)), explained(1, 1, channels(700, 0.8))).id())
+                .isEqualTo("frames/0/1");
+    }
+
+    @Test
+    void withoutSignaturesImageAnomaliesInOverlappingRegionsAreOneIncident() {
+        IncidentPolicy policy = new IncidentPolicy(Duration.ofMinutes(10), 0.5);
+        IncidentPolicy.OpenIncident open = policy.next(null, inRegion(0, 0, new ImageRegion(10, 10, 8, 8, 14, 14, 0.4)));
+        // 7x8 of 8x8 and 8x8: 56 / (64 + 64 - 56)
+        open = policy.next(open, inRegion(1, 1, new ImageRegion(11, 10, 8, 8, 15, 14, 0.5)));
+        assertThat(open.id()).isEqualTo("frames/0/0");
+        assertThat(open.count()).isEqualTo(2);
+        assertThat(policy.next(open, inRegion(2, 2, new ImageRegion(0, 0, 4, 4, 2, 2, 0.5))).id()).as("elsewhere in the image")
+                .isEqualTo("frames/0/2");
+        assertThat(policy.next(open, inRegion(2, 2, new ImageRegion(11, 10, 0, 0, 11, 10, 0.5))).id()).as("an empty region")
+                .isEqualTo("frames/0/2");
+        assertThat(IncidentPolicy.intersectionOverUnion(new float[] {0, 0, 8, 8}, new float[] {4, 0, 8, 8})).isEqualTo(32.0 / 96);
+    }
+
+    @Test
+    void anExplanationsLikenessSurvivesTheStoresSerde() {
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02)));
+        var serde = IncidentPolicy.OpenIncident.SERDE;
+        IncidentPolicy.OpenIncident back = serde.deserialize("t", serde.serialize("t", open));
+        assertThat(back.signatureKind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
+        assertThat(POLICY.next(back, explained(1, 1, channels(700, 0.79))).id()).isEqualTo("frames/0/0");
+        assertThat(IncidentPolicy.sharesCosine(new float[] {700, 0.6f, 3, 0.8f}, new float[] {3, 0.8f, 700, 0.6f}))
+                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    private static List<ChannelError> channels(double... indexShare) {
+        List<ChannelError> top = new java.util.ArrayList<>();
+        for (int i = 0; i < indexShare.length; i += 2) {
+            top.add(new ChannelError((int) indexShare[i], "ch" + (int) indexShare[i], indexShare[i + 1] * 10, indexShare[i + 1]));
+        }
+        return top;
+    }
+
+    private static AnomalyEvent explained(long offset, long detected, List<ChannelError> top) {
+        return event(offset, detected, null, new AnomalyEvent.Explanation(AnomalyEvent.Explanation.CHANNELS, top, null, null));
+    }
+
+    private static AnomalyEvent inRegion(long offset, long detected, ImageRegion region) {
+        return event(offset, detected, null, new AnomalyEvent.Explanation(AnomalyEvent.Explanation.IMAGE_REGION, null, region, null));
+    }
+
     private static AnomalyEvent event(long offset, long detected, float[] signature) {
+        return event(offset, detected, signature, null);
+    }
+
+    private static AnomalyEvent event(long offset, long detected, float[] signature, AnomalyEvent.Explanation explanation) {
         FrameRef f = new FrameRef("frames", 0, offset);
         return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), "pump", f, 0, 0, detected, 5, 1, 1, "m1", "major",
-                new AnomalyEvent.Window(1, 1, 1), null, signature == null ? null : new Signature("test-3", signature),
+                new AnomalyEvent.Window(1, 1, 1), explanation, signature == null ? null : new Signature("test-3", signature),
                 List.of(), null, null, null);
     }
 }
