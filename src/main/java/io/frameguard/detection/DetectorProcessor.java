@@ -19,9 +19,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
- * Applies the {@link ThresholdPolicy} to each score with the source's stored state. For each anomaly it forwards two
- * records: the {@link AnomalyEvent} (key = source) and the {@link MemoryEntry} of the incident the event belongs to
- * ({@link IncidentPolicy}; key = incident id), which carries the score record's picture. And every
+ * Applies the {@link ThresholdPolicy} to each score with the source's stored state. For each anomaly it forwards the
+ * {@link AnomalyEvent} (key = source); for each incident that a score record's anomalies opened or grew, the
+ * {@link MemoryEntry} as the record left it (key = incident id; it carries the latest event's picture): an entry holds
+ * the whole incident, so a record's earlier entries of it would each be one more record for the broker and for every
+ * replica's memory to read, and the compacted topic keeps the last anyway. And every
  * {@value #HISTORY_EVERY_SECONDS} s (wall clock) each source's minute so far as a {@link SourceMinute} (key = source):
  * its frames, highest and mean score, threshold and anomalies; a minute that ended is forwarded once more, then
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
@@ -151,6 +153,7 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         boolean judged = false;
         IncidentPolicy.OpenIncident incident = null;
         boolean incidentChanged = false;
+        Record<String, Object> entry = null; // the latest incident's entry, not forwarded yet
         for (ScoreRecord s : batch.scores()) {
             if (s.modelVersion() == null || s.frame() == null || !Double.isFinite(s.score())) {
                 // a score that is no number says nothing about the source (the scorer dead-letters such frames); one
@@ -165,10 +168,20 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
             state = d.next();
             addToHistory(source, s, d);
             if (d.anomaly()) {
-                incident = report(source, s, d, incidentChanged ? incident : incidentStore.get(source),
-                        s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
+                IncidentPolicy.OpenIncident before = incidentChanged ? incident : incidentStore.get(source);
+                Reported reported = report(source, s, d, before, s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
+                incident = reported.incident();
+                if (entry != null && !entry.key().equals(incident.id())) {
+                    context.forward(entry); // the record's anomalies left that incident: it stands as it is
+                }
+                // timestamped when detected: the memory topic's retention counts from the incident's last event
+                entry = new Record<>(incident.id(), new MemoryEntry(MemoryEntry.SCHEMA_VERSION, incident.incident(), source,
+                        incident.lastSeen(), incident.members(), reported.event(), s.picture()), incident.lastSeen());
                 incidentChanged = true;
             }
+        }
+        if (entry != null) {
+            context.forward(entry);
         }
         if (judged) {
             store.put(source, state);
@@ -179,14 +192,17 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         }
     }
 
+    /** An anomaly's event, as forwarded, and the incident it belongs to now. */
+    private record Reported(AnomalyEvent event, IncidentPolicy.OpenIncident incident) {}
+
     /**
-     * Forwards the event of an anomalous score and its incident's memory entry.
+     * Forwards the event of an anomalous score.
      *
      * @param open the source's latest incident (null: none)
      * @param timestamp the event record's timestamp: its frame's
-     * @return the incident the event belongs to, the source's latest now
+     * @return the event and the incident it belongs to, the source's latest now
      */
-    private IncidentPolicy.OpenIncident report(String source, ScoreRecord s, ThresholdPolicy.Decision d, IncidentPolicy.OpenIncident open,
+    private Reported report(String source, ScoreRecord s, ThresholdPolicy.Decision d, IncidentPolicy.OpenIncident open,
             long timestamp) {
         long now = System.currentTimeMillis();
         String severity = ThresholdPolicy.severity(s.score(), d.threshold());
@@ -219,9 +235,6 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         }
         metrics.anomaly(source, severity, now - s.captureTimestamp());
         context.forward(new Record<>(source, event, timestamp));
-        // timestamped when detected: the memory topic's retention counts from the incident's last event
-        context.forward(new Record<>(incident.id(), new MemoryEntry(MemoryEntry.SCHEMA_VERSION, incident.incident(), source,
-                incident.lastSeen(), incident.members(), event, s.picture()), incident.lastSeen()));
-        return incident;
+        return new Reported(event, incident);
     }
 }

@@ -262,6 +262,33 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void anIncidentsEntriesOfOneScoreRecordAreWrittenOnceItsLatest() throws Exception {
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
+        // one score record (a source's frames of one scorer batch): four anomalies of a fault on ch7, then two on ch3
+        int[] channels = {7, 7, 7, 7, 3, 3};
+        List<ScoreRecord> batch = new ArrayList<>();
+        for (int channel : channels) {
+            long o = offset++;
+            batch.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef("frames", 0, o), 1000 + o, 1005,
+                    5 * BASE, BASE, "m1", null, List.of(new ChannelError(channel, "ch" + channel, 9, 0.9)), null, 6, 100));
+        }
+        scores.pipeInput("pump-1", new ScoreBatch(batch));
+        assertThat(anomalies.readValuesToList()).as("every event").extracting(e -> e.incident().id())
+                .containsExactly("frames/0/0", "frames/0/0", "frames/0/0", "frames/0/0", "frames/0/4", "frames/0/4");
+        var entries = memory.readKeyValuesToList();
+        assertThat(entries).as("each incident once, as the record left it, in order").extracting(kv -> kv.key)
+                .containsExactly("frames/0/0", "frames/0/4");
+        assertThat(entries.get(0).value.incident().count()).isEqualTo(4);
+        assertThat(entries.get(0).value.event().eventId()).isEqualTo("frames/0/3");
+        assertThat(entries.get(0).value.members()).containsExactly("frames/0/0", "frames/0/1", "frames/0/2", "frames/0/3");
+        assertThat(entries.get(1).value.incident().count()).isEqualTo(2);
+
+        unsigned("pump-1", new ChannelError(3, "ch3", 9, 0.9)); // the next record: the open incident grown by one
+        assertThat(memory.readValuesToList()).singleElement().satisfies(e -> assertThat(e.incident().count()).isEqualTo(3));
+    }
+
+    @Test
     void aMemoryThatFailsLeavesTheEventWithoutRecollectionsButDetectionGoesOn() throws Exception {
         registry = new SimpleMeterRegistry();
         detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1), e -> {
