@@ -127,14 +127,39 @@ final class E2eBaselines {
         }
     }
 
-    /** Each partition's end offset of {@code topic}: where the records produced next start. */
-    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
+    /** How long a topic just created may take to show its partitions to a new client. */
+    private static final Duration TOPIC_METADATA_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * Each partition's end offset of {@code topic}: where the records produced next start. A topic created a moment
+     * before may show no partitions yet (the broker learns of it from the controller after the create returns), so its
+     * metadata is asked again until it does.
+     */
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) throws IOException {
         try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, null)) {
+            long deadline = System.nanoTime() + TOPIC_METADATA_WAIT.toNanos();
+            List<PartitionInfo> infos = c.partitionsFor(topic);
+            while (infos.isEmpty() && System.nanoTime() < deadline) {
+                sleep(Duration.ofMillis(100));
+                infos = c.partitionsFor(topic);
+            }
+            if (infos.isEmpty()) {
+                throw new IOException("topic " + topic + " shows no partitions after " + TOPIC_METADATA_WAIT);
+            }
             List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(topic)) {
+            for (PartitionInfo p : infos) {
                 parts.add(new TopicPartition(topic, p.partition()));
             }
             return c.endOffsets(parts);
+        }
+    }
+
+    private static void sleep(Duration d) throws IOException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 
