@@ -162,8 +162,8 @@ public interface FrameguardConfig {
 
         /**
          * How alike a new anomaly must be to its source's latest incident's latest event to join it: the cosine of their
-         * signatures, or for events without one their top channels' shares of the error (cosine) or their image regions'
-         * intersection over union ({@code detection.IncidentPolicy}).
+         * signatures, or for events without one their top channels' shares of the error (cosine) or how much of the smaller
+         * of their image regions lies in the other ({@code detection.IncidentPolicy}).
          */
         @WithDefault("0.8") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 

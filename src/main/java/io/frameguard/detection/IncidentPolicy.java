@@ -20,8 +20,10 @@ import java.util.List;
  * seen, and the memory grows with incidents, not frames. How alike two events are ({@link Likeness}): the cosine of
  * their signatures; for events without one (models that compute none, such as one-step sensor frames of more than 64
  * values, and anomalies that were no candidates), what their explanations say: the cosine of their top channels'
- * shares of the error, or the overlap of their image regions (intersection over union). An event with a signature and
- * one without are never alike (nothing compares them).
+ * shares of the error, or how much their image regions overlap (the share of the smaller region inside the other, so
+ * that a region that moves by a pixel or grows stays alike). An event with a signature and one without are never alike
+ * (nothing compares them), nor are events whose explanation has nothing to compare (no channel with a share, an empty
+ * region).
  *
  * @param window zero: never merge
  */
@@ -59,7 +61,7 @@ public record IncidentPolicy(Duration window, double similarity) {
      * What an event is like, for comparing it with its incident's latest event: its signature, or without one a
      * descriptor of its explanation, whose kind is {@value #TOP_CHANNELS} (the top channels as index, share pairs) or
      * {@value #IMAGE_REGION} (x, y, width, height). The kinds of signatures are the models' ({@code signature.kind} on
-     * their cards), which never start with {@code explanation:}.
+     * their cards; frameguard's trainers name none starting with {@code explanation:}).
      */
     record Likeness(String kind, float[] values) {
 
@@ -88,7 +90,7 @@ public record IncidentPolicy(Duration window, double similarity) {
             float[] pairs = new float[2 * e.topChannels().size()];
             for (int i = 0; i < e.topChannels().size(); i++) {
                 ChannelError c = e.topChannels().get(i);
-                if (!Double.isFinite(c.share()) || c.share() < 0) {
+                if (c == null || !Double.isFinite(c.share()) || c.share() < 0) { // a hand-written score record may hold these
                     return null;
                 }
                 pairs[2 * i] = c.index();
@@ -101,7 +103,7 @@ public record IncidentPolicy(Duration window, double similarity) {
         double similarity(float[] other) {
             return switch (kind) {
                 case TOP_CHANNELS -> sharesCosine(values, other);
-                case IMAGE_REGION -> intersectionOverUnion(values, other);
+                case IMAGE_REGION -> overlap(values, other);
                 default -> cosine(values, other);
             };
         }
@@ -149,16 +151,18 @@ public record IncidentPolicy(Duration window, double similarity) {
         return Math.sqrt(sum);
     }
 
-    /** The overlap of two regions (x, y, width, height): their intersection's area over their union's. */
-    static double intersectionOverUnion(float[] a, float[] b) {
+    /**
+     * How much two regions (x, y, width, height) overlap: the area they share over the smaller one's, 1 when one holds
+     * the other.
+     */
+    static double overlap(float[] a, float[] b) {
         if (a.length != 4 || b.length != 4) {
             return 0;
         }
         double w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
         double h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-        double both = w > 0 && h > 0 ? w * h : 0;
-        double union = (double) a[2] * a[3] + (double) b[2] * b[3] - both;
-        return union <= 0 ? 0 : both / union;
+        double smaller = Math.min((double) a[2] * a[3], (double) b[2] * b[3]);
+        return w > 0 && h > 0 && smaller > 0 ? w * h / smaller : 0;
     }
 
     /**

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * One incident as the anomaly memory keeps it, on the memory topic (JSON, key = the incident's id; compacted, so the
- * latest record of an incident is the incident). The detector writes it with every event of the incident, in the same
- * transaction as the event. docs/EVENTS.md documents the layout.
+ * latest record of an incident is the incident). The detector writes it whenever events join the incident, once per
+ * score record that holds them, in the same transaction as those events. docs/EVENTS.md documents the layout.
  *
  * @param incident its id, event count and first detection
  * @param source the source whose frames the incident's events are about

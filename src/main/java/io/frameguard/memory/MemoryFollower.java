@@ -207,7 +207,7 @@ public class MemoryFollower implements Runnable, PastAnomalies {
 
     /**
      * Each incident's last record among a poll's memory records. The topic is compacted by incident and each record is
-     * the whole incident (the detector writes it again with every event), so reading the last one alone leaves the
+     * the whole incident (the detector writes it again whenever events join it), so reading the last one alone leaves the
      * memory as reading them all in turn would: a long incident's earlier records, each holding a picture, would cost a
      * parse and an index update apiece for nothing. One difference: a memory at its {@code max-entries} drops its
      * longest-seen incident for a new one, so a new incident deleted within the same poll (the detector never deletes;

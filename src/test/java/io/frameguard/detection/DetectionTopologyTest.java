@@ -270,19 +270,27 @@ class DetectionTopologyTest {
         List<ScoreRecord> batch = new ArrayList<>();
         for (int channel : channels) {
             long o = offset++;
+            Picture picture = new Picture(1, 1, 1, 1f, new byte[] {(byte) o}, 0f, 1f, new byte[] {0}); // the frame's own
             batch.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef("frames", 0, o), 1000 + o, 1005,
-                    5 * BASE, BASE, "m1", null, List.of(new ChannelError(channel, "ch" + channel, 9, 0.9)), null, 6, 100));
+                    5 * BASE, BASE, "m1", null, List.of(new ChannelError(channel, "ch" + channel, 9, 0.9)), null, 6, 100, null,
+                    picture));
         }
         scores.pipeInput("pump-1", new ScoreBatch(batch));
         assertThat(anomalies.readValuesToList()).as("every event").extracting(e -> e.incident().id())
                 .containsExactly("frames/0/0", "frames/0/0", "frames/0/0", "frames/0/0", "frames/0/4", "frames/0/4");
-        var entries = memory.readKeyValuesToList();
-        assertThat(entries).as("each incident once, as the record left it, in order").extracting(kv -> kv.key)
+        var entries = memory.readRecordsToList();
+        assertThat(entries).as("each incident once, as the record left it, in order").extracting(r -> r.key())
                 .containsExactly("frames/0/0", "frames/0/4");
-        assertThat(entries.get(0).value.incident().count()).isEqualTo(4);
-        assertThat(entries.get(0).value.event().eventId()).isEqualTo("frames/0/3");
-        assertThat(entries.get(0).value.members()).containsExactly("frames/0/0", "frames/0/1", "frames/0/2", "frames/0/3");
-        assertThat(entries.get(1).value.incident().count()).isEqualTo(2);
+        assertThat(entries.get(0).value().incident().count()).isEqualTo(4);
+        assertThat(entries.get(0).value().event().eventId()).isEqualTo("frames/0/3");
+        assertThat(entries.get(0).value().members()).containsExactly("frames/0/0", "frames/0/1", "frames/0/2", "frames/0/3");
+        assertThat(entries.get(1).value().incident().count()).isEqualTo(2);
+        assertThat(entries.get(1).value().event().eventId()).isEqualTo("frames/0/5");
+        assertThat(entries).as("each with its latest event's picture, timestamped when that event was detected")
+                .allSatisfy(r -> {
+                    assertThat(r.value().picture().errors()[0]).isEqualTo((byte) r.value().event().frame().offset());
+                    assertThat(r.timestamp()).isEqualTo(r.value().event().detectedTimestamp()).isEqualTo(r.value().lastSeen());
+                });
 
         unsigned("pump-1", new ChannelError(3, "ch3", 9, 0.9)); // the next record: the open incident grown by one
         assertThat(memory.readValuesToList()).singleElement().satisfies(e -> assertThat(e.incident().count()).isEqualTo(3));

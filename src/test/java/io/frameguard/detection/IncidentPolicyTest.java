@@ -96,17 +96,39 @@ class IncidentPolicyTest {
 
     @Test
     void withoutSignaturesImageAnomaliesInOverlappingRegionsAreOneIncident() {
-        IncidentPolicy policy = new IncidentPolicy(Duration.ofMinutes(10), 0.5);
+        IncidentPolicy policy = IncidentPolicy.DEFAULT; // 0.8
         IncidentPolicy.OpenIncident open = policy.next(null, inRegion(0, 0, new ImageRegion(10, 10, 8, 8, 14, 14, 0.4)));
-        // 7x8 of 8x8 and 8x8: 56 / (64 + 64 - 56)
+        // moved by a pixel: 7x8 of the 8x8 regions shared
         open = policy.next(open, inRegion(1, 1, new ImageRegion(11, 10, 8, 8, 15, 14, 0.5)));
+        // grown around it: the smaller region wholly inside the larger
+        open = policy.next(open, inRegion(2, 2, new ImageRegion(8, 8, 14, 14, 15, 15, 0.5)));
         assertThat(open.id()).isEqualTo("frames/0/0");
-        assertThat(open.count()).isEqualTo(2);
-        assertThat(policy.next(open, inRegion(2, 2, new ImageRegion(0, 0, 4, 4, 2, 2, 0.5))).id()).as("elsewhere in the image")
-                .isEqualTo("frames/0/2");
-        assertThat(policy.next(open, inRegion(2, 2, new ImageRegion(11, 10, 0, 0, 11, 10, 0.5))).id()).as("an empty region")
-                .isEqualTo("frames/0/2");
-        assertThat(IncidentPolicy.intersectionOverUnion(new float[] {0, 0, 8, 8}, new float[] {4, 0, 8, 8})).isEqualTo(32.0 / 96);
+        assertThat(open.count()).isEqualTo(3);
+        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(0, 0, 4, 4, 2, 2, 0.5))).id()).as("elsewhere in the image")
+                .isEqualTo("frames/0/3");
+        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(11, 10, 0, 0, 11, 10, 0.5))).id()).as("an empty region")
+                .isEqualTo("frames/0/3");
+        assertThat(IncidentPolicy.overlap(new float[] {0, 0, 8, 8}, new float[] {4, 0, 8, 8})).isEqualTo(0.5);
+        assertThat(IncidentPolicy.overlap(new float[] {0, 0, 8, 8}, new float[] {8, 0, 8, 8})).as("touching edges").isZero();
+    }
+
+    @Test
+    void explanationsWithNothingToCompareStartIncidentsOfTheirOwnAndOldStoredIncidentsAreNotJoined() {
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.8)));
+        List<List<ChannelError>> nothing = new java.util.ArrayList<>();
+        nothing.add(List.of());
+        nothing.add(channels(700, Double.NaN));
+        nothing.add(channels(700, -0.5));
+        nothing.add(java.util.Arrays.asList(new ChannelError(700, "ch700", 9, 0.8), null)); // a hand-written record's
+        for (List<ChannelError> top : nothing) {
+            IncidentPolicy.OpenIncident next = POLICY.next(open, explained(1, 1, top));
+            assertThat(next.id()).as("%s", top).isEqualTo("frames/0/1");
+            assertThat(next.signature()).as("%s", top).isNull();
+            assertThat(POLICY.next(next, explained(2, 2, channels(700, 0.8))).id()).as("after %s", top).isEqualTo("frames/0/2");
+        }
+        // an incident stored before explanations were compared: no likeness kept
+        IncidentPolicy.OpenIncident stored = new IncidentPolicy.OpenIncident("frames/0/0", 0, 0, 1, List.of("frames/0/0"), null, null);
+        assertThat(POLICY.next(stored, explained(1, 1, channels(700, 0.8))).id()).isEqualTo("frames/0/1");
     }
 
     @Test
