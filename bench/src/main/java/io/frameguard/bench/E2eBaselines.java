@@ -135,12 +135,12 @@ final class E2eBaselines {
      * before may show no partitions yet (the broker learns of it from the controller after the create returns), so its
      * metadata is asked again until it does.
      */
-    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) throws IOException {
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) throws IOException, InterruptedException {
         try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, null)) {
             long deadline = System.nanoTime() + TOPIC_METADATA_WAIT.toNanos();
             List<PartitionInfo> infos = c.partitionsFor(topic);
             while (infos.isEmpty() && System.nanoTime() < deadline) {
-                sleep(Duration.ofMillis(100));
+                Thread.sleep(100);
                 infos = c.partitionsFor(topic);
             }
             if (infos.isEmpty()) {
@@ -151,15 +151,6 @@ final class E2eBaselines {
                 parts.add(new TopicPartition(topic, p.partition()));
             }
             return c.endOffsets(parts);
-        }
-    }
-
-    private static void sleep(Duration d) throws IOException {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
         }
     }
 
