@@ -161,9 +161,9 @@ public interface FrameguardConfig {
         @WithDefault("10m") Duration mergeWindow();
 
         /**
-         * How alike a new anomaly must be to its source's latest incident's latest event to join it: the cosine of their
-         * signatures, or for events without one their top channels' shares of the error (cosine) or how much of the smaller
-         * of their image regions lies in the other ({@code detection.IncidentPolicy}).
+         * How alike a new anomaly must be to its source's latest incident to join it: the cosine of its signature and the
+         * incident's latest one, or where either has none its top channels' shares of the error and the incident's latest
+         * ones (cosine) or how much of the smaller of their image regions lies in the other ({@code detection.IncidentPolicy}).
          */
         @WithDefault("0.8") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 

@@ -8,6 +8,8 @@ import io.frameguard.events.Incident;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Signature;
 import io.frameguard.events.StateSerde;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,14 +18,15 @@ import java.util.List;
 /**
  * When a new anomaly is one more event of an incident already open, rather than an incident of its own: it comes from
  * the same source, at most {@code window} after the incident's latest event, and it is at least {@code similarity}
- * alike to that event. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
- * seen, and the memory grows with incidents, not frames. How alike two events are ({@link Likeness}): the cosine of
- * their signatures; for events without one (models that compute none, such as one-step sensor frames of more than 64
- * values, and anomalies that were no candidates), what their explanations say: the cosine of their top channels'
- * shares of the error, or how much their image regions overlap (the share of the smaller region inside the other, so
- * that a region that moves by a pixel or grows stays alike). An event with a signature and one without are never alike
- * (nothing compares them), nor are events whose explanation has nothing to compare (no channel with a share, an empty
- * region).
+ * alike to the incident. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
+ * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): when the event and the incident
+ * both have a signature of the same kind, the cosine of the event's and the incident's latest signature; otherwise what
+ * their explanations say: the cosine of their top channels' shares of the error, or how much their image regions overlap
+ * (the share of the smaller region inside the other, so that a region that moves by a pixel or grows stays alike),
+ * against the incident's latest explanation. So events without a signature (models that compute none, such as one-step
+ * sensor frames of more than 64 values) are compared, and a fault whose anomalies are candidates for a signature only
+ * some of the time (a source whose threshold sits below the scorer's candidate rank) stays one incident. Events with
+ * nothing to compare (no signature and no channel with a share, or an empty region) start incidents of their own.
  *
  * @param window zero: never merge
  */
@@ -38,42 +41,51 @@ public record IncidentPolicy(Duration window, double similarity) {
 
     /** The incident that {@code event} belongs to, given its source's open one ({@code open}, null when none). */
     public OpenIncident next(OpenIncident open, AnomalyEvent event) {
-        Likeness likeness = Likeness.of(event);
-        boolean joins = open != null && !window.isZero() && likeness != null && open.signature() != null
-                && likeness.kind().equals(open.signatureKind())
+        Likeness signature = Likeness.signatureOf(event);
+        Likeness explanation = Likeness.explanationOf(event);
+        boolean joins = open != null && !window.isZero()
                 && event.detectedTimestamp() - open.lastSeen() <= window.toMillis()
-                && likeness.similarity(open.signature()) >= similarity;
-        String kind = likeness == null ? null : likeness.kind();
-        float[] values = likeness == null ? null : likeness.values();
+                && alike(open, signature, explanation);
         if (!joins) {
             return new OpenIncident(event.eventId(), event.detectedTimestamp(), event.detectedTimestamp(), 1,
-                    List.of(event.eventId()), kind, values);
+                    List.of(event.eventId()), signature, explanation);
         }
         List<String> members = new ArrayList<>(open.members());
         members.add(event.eventId());
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
             members.remove(1); // the first stays: it names the incident
         }
-        return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members, kind, values);
+        return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
+                signature != null ? signature : open.signature(), explanation != null ? explanation : open.explanation());
+    }
+
+    /** Signatures decide where the event and the incident both have one of a kind; explanations otherwise. */
+    private boolean alike(OpenIncident open, Likeness signature, Likeness explanation) {
+        if (signature != null && signature.comparesWith(open.signature())) {
+            return signature.similarity(open.signature()) >= similarity;
+        }
+        return explanation != null && explanation.comparesWith(open.explanation())
+                && explanation.similarity(open.explanation()) >= similarity;
     }
 
     /**
-     * What an event is like, for comparing it with its incident's latest event: its signature, or without one a
-     * descriptor of its explanation, whose kind is {@value #TOP_CHANNELS} (the top channels as index, share pairs) or
-     * {@value #IMAGE_REGION} (x, y, width, height). The kinds of signatures are the models' ({@code signature.kind} on
-     * their cards; frameguard's trainers name none starting with {@code explanation:}).
+     * What an event is like, for comparing it with its incident: its signature (of the model's {@code signature.kind}),
+     * or a descriptor of its explanation, whose kind is {@value #TOP_CHANNELS} (the top channels as index, share pairs) or
+     * {@value #IMAGE_REGION} (x, y, width, height).
      */
-    record Likeness(String kind, float[] values) {
+    public record Likeness(String kind, float[] values) {
 
         static final String TOP_CHANNELS = "explanation:top-channels";
         static final String IMAGE_REGION = "explanation:image-region";
 
-        /** The event's likeness; null when it has neither a signature nor an explanation to compare. */
-        static Likeness of(AnomalyEvent event) {
+        /** The event's signature; null when it has none. */
+        static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();
-            if (sig != null && sig.values() != null && sig.kind() != null) {
-                return new Likeness(sig.kind(), sig.values());
-            }
+            return sig != null && sig.values() != null && sig.kind() != null ? new Likeness(sig.kind(), sig.values()) : null;
+        }
+
+        /** The event's explanation as a likeness; null when it has none with something to compare. */
+        static Likeness explanationOf(AnomalyEvent event) {
             AnomalyEvent.Explanation e = event.explanation();
             if (e == null) {
                 return null;
@@ -99,13 +111,22 @@ public record IncidentPolicy(Duration window, double similarity) {
             return new Likeness(TOP_CHANNELS, pairs);
         }
 
+        /** Whether this and {@code other} (null: none) are of one kind, so that {@link #similarity} compares them. */
+        boolean comparesWith(Likeness other) {
+            return other != null && kind.equals(other.kind());
+        }
+
         /** How alike this is to {@code other}, a likeness of the same kind: in [0, 1] for explanations. */
-        double similarity(float[] other) {
+        double similarity(Likeness other) {
             return switch (kind) {
-                case TOP_CHANNELS -> sharesCosine(values, other);
-                case IMAGE_REGION -> overlap(values, other);
-                default -> cosine(values, other);
+                case TOP_CHANNELS -> sharesCosine(values, other.values());
+                case IMAGE_REGION -> overlap(values, other.values());
+                default -> cosine(values, other.values());
             };
+        }
+
+        static boolean isExplanation(String kind) {
+            return kind.startsWith("explanation:");
         }
     }
 
@@ -166,22 +187,28 @@ public record IncidentPolicy(Duration window, double similarity) {
     }
 
     /**
-     * A source's latest incident, as the detector's store {@code source-incidents} keeps it, with its latest event's
-     * likeness ({@link Likeness}: {@code signatureKind} and {@code signature}, null when it had none).
+     * A source's latest incident, as the detector's store {@code source-incidents} keeps it, with the latest signature and
+     * the latest explanation among its events ({@link Likeness}; null when none had one).
      */
     public record OpenIncident(String id, long firstSeen, long lastSeen, int count, List<String> members,
-            String signatureKind, float[] signature) {
+            Likeness signature, Likeness explanation) {
 
         public Incident incident() {
             return new Incident(id, count, firstSeen);
         }
 
-        /** Longest signature a stored value may hold (a corrupt length must not allocate gigabytes). */
-        static final int MAX_SIGNATURE = 1 << 16;
+        /** Longest likeness a stored value may hold (a corrupt length must not allocate gigabytes). */
+        static final int MAX_LIKENESS = 1 << 16;
+
+        /**
+         * Format 2 keeps the signature and the explanation apart; format 1 kept the latest event's one likeness, a
+         * signature or (kinds starting with {@code explanation:}) an explanation, and is still read.
+         */
+        private static final byte FORMAT = 2;
 
         /** The store's serde. */
         public static final StateSerde<OpenIncident> SERDE = new StateSerde<>(
-                OpenIncident.class, (out, o) -> {
+                OpenIncident.class, FORMAT, (out, o) -> {
                     out.writeUTF(o.id());
                     out.writeLong(o.firstSeen());
                     out.writeLong(o.lastSeen());
@@ -190,14 +217,9 @@ public record IncidentPolicy(Duration window, double similarity) {
                     for (String m : o.members()) {
                         out.writeUTF(m);
                     }
-                    StateSerde.writeNullable(out, o.signatureKind());
-                    out.writeInt(o.signature() == null ? -1 : o.signature().length);
-                    if (o.signature() != null) {
-                        for (float v : o.signature()) {
-                            out.writeFloat(v);
-                        }
-                    }
-                }, in -> {
+                    writeLikeness(out, o.signature());
+                    writeLikeness(out, o.explanation());
+                }, (in, format) -> {
                     String id = in.readUTF();
                     long first = in.readLong();
                     long last = in.readLong();
@@ -207,16 +229,40 @@ public record IncidentPolicy(Duration window, double similarity) {
                     for (int i = 0; i < n; i++) {
                         members.add(in.readUTF());
                     }
-                    String kind = StateSerde.readNullable(in);
-                    int length = in.readInt();
-                    if (length > MAX_SIGNATURE) {
-                        throw new IOException("signature of " + length + " values");
+                    Likeness signature = readLikeness(in);
+                    Likeness explanation;
+                    if (format == StateSerde.FORMAT_V1) {
+                        boolean explains = signature != null && Likeness.isExplanation(signature.kind());
+                        explanation = explains ? signature : null;
+                        signature = explains ? null : signature;
+                    } else {
+                        explanation = readLikeness(in);
                     }
-                    float[] sig = length < 0 ? null : new float[length];
-                    for (int i = 0; sig != null && i < length; i++) {
-                        sig[i] = in.readFloat();
-                    }
-                    return new OpenIncident(id, first, last, count, members, kind, sig);
+                    return new OpenIncident(id, first, last, count, members, signature, explanation);
                 });
+
+        private static void writeLikeness(DataOutputStream out, Likeness likeness) throws IOException {
+            StateSerde.writeNullable(out, likeness == null ? null : likeness.kind());
+            out.writeInt(likeness == null ? -1 : likeness.values().length);
+            if (likeness != null) {
+                for (float v : likeness.values()) {
+                    out.writeFloat(v);
+                }
+            }
+        }
+
+        /** A kind and its values; null when either is missing (format 1 wrote a kind without values as none). */
+        private static Likeness readLikeness(DataInputStream in) throws IOException {
+            String kind = StateSerde.readNullable(in);
+            int length = in.readInt();
+            if (length > MAX_LIKENESS) {
+                throw new IOException("likeness of " + length + " values");
+            }
+            float[] values = length < 0 ? null : new float[length];
+            for (int i = 0; values != null && i < length; i++) {
+                values[i] = in.readFloat();
+            }
+            return kind == null || values == null ? null : new Likeness(kind, values);
+        }
     }
 }

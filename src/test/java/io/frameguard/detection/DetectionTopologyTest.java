@@ -262,6 +262,27 @@ class DetectionTopologyTest {
     }
 
     @Test
+    void aFaultWhoseAnomaliesAreSignedOnlySomeOfTheTimeIsOneIncidentInTheMemory() throws Exception {
+        // the scorer signs candidates only: a source whose threshold sits below the candidate rank has anomalies of one
+        // fault with and without a signature
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
+        ChannelError ch700 = new ChannelError(700, "ch700", 9, 0.8);
+        for (int i = 0; i < 30; i++) {
+            if (i % 3 == 2) {
+                unsigned("pump-1", ch700, new ChannelError(i % 7, "ch" + i % 7, 0.2, 0.02));
+            } else {
+                signed("pump-1", new float[] {1, 0.02f * (i % 4), 0}, ch700);
+            }
+        }
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).hasSize(30);
+        assertThat(events).extracting(e -> e.incident().id()).containsOnly("frames/0/0");
+        assertThat(events.get(29).incident().count()).isEqualTo(30);
+        assertThat(memory.readKeyValuesToMap()).containsOnlyKeys("frames/0/0");
+    }
+
+    @Test
     void anIncidentsEntriesOfOneScoreRecordAreWrittenOnceItsLatest() throws Exception {
         start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
         TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
@@ -315,6 +336,13 @@ class DetectionTopologyTest {
         long o = offset++;
         scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
                 1005 + o, 5 * BASE, BASE, "m1", null, List.of(top), null, 1, 100)));
+    }
+
+    /** A score far above the threshold, with a signature and its top channels. */
+    private void signed(String source, float[] signature, ChannelError... top) {
+        long o = offset++;
+        scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o,
+                1005 + o, 5 * BASE, BASE, "m1", null, List.of(top), null, 1, 100, new Signature("test-3", signature), null)));
     }
 
     /** A score far above the threshold, with a signature and a picture. */

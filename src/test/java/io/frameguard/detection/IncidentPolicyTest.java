@@ -65,7 +65,7 @@ class IncidentPolicyTest {
         assertThat(back.id()).isEqualTo(open.id());
         assertThat(back.count()).isEqualTo(100);
         assertThat(back.members()).isEqualTo(open.members());
-        assertThat(back.signature()).containsExactly(A);
+        assertThat(back.signature().values()).containsExactly(A);
         IncidentPolicy.OpenIncident unsigned = POLICY.next(null, event(1, 0, null));
         assertThat(serde.deserialize("t", serde.serialize("t", unsigned)).signature()).isNull();
     }
@@ -124,6 +124,7 @@ class IncidentPolicyTest {
             IncidentPolicy.OpenIncident next = POLICY.next(open, explained(1, 1, top));
             assertThat(next.id()).as("%s", top).isEqualTo("frames/0/1");
             assertThat(next.signature()).as("%s", top).isNull();
+            assertThat(next.explanation()).as("%s", top).isNull();
             assertThat(POLICY.next(next, explained(2, 2, channels(700, 0.8))).id()).as("after %s", top).isEqualTo("frames/0/2");
         }
         // an incident stored before explanations were compared: no likeness kept
@@ -132,14 +133,88 @@ class IncidentPolicyTest {
     }
 
     @Test
+    void aFaultWhoseAnomaliesAreSometimesSignedAndSometimesNotIsOneIncident() {
+        // a source whose threshold sits below the scorer's candidate rank: during one fault on channel 3 some anomalies
+        // carry a signature and some do not; each is compared with the incident by what both have
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8, 9, 0.05)));
+        for (int i = 1; i < 600; i++) {
+            float[] signature = i % 3 == 0 ? null : new float[] {1, 0.02f * (i % 5), 0.1f};
+            open = POLICY.next(open, event(i, i * 1_000L, signature, topChannels(3, 0.7 + (i % 4) * 0.05, i % 40, 0.04)));
+        }
+        assertThat(open.id()).isEqualTo("frames/0/0");
+        assertThat(open.count()).isEqualTo(600);
+
+        // two signed events decide by their signatures, though their top channels agree
+        assertThat(POLICY.next(open, event(700, 700_000, new float[] {0, 1, 0}, topChannels(3, 0.8))).id())
+                .isEqualTo("frames/0/700");
+        // an unsigned event after a signed one: by their explanations
+        IncidentPolicy.OpenIncident signed = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8)));
+        assertThat(POLICY.next(signed, explained(1, 1, channels(3, 0.75))).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(signed, explained(1, 1, channels(4, 0.75))).id()).isEqualTo("frames/0/1");
+        // a signed event after an unsigned one is compared with the incident's latest signature
+        IncidentPolicy.OpenIncident joined = POLICY.next(signed, explained(1, 1, channels(3, 0.75)));
+        assertThat(POLICY.next(joined, event(2, 2, new float[] {0, 1, 0}, topChannels(3, 0.8))).id()).isEqualTo("frames/0/2");
+        assertThat(POLICY.next(joined, event(2, 2, A, topChannels(3, 0.8))).id()).isEqualTo("frames/0/0");
+
+        // both likenesses are kept in the store
+        var serde = IncidentPolicy.OpenIncident.SERDE;
+        IncidentPolicy.OpenIncident back = serde.deserialize("t", serde.serialize("t", joined));
+        assertThat(POLICY.next(back, explained(2, 2, channels(3, 0.8))).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(back, event(2, 2, new float[] {0, 1, 0}, topChannels(3, 0.8))).id()).isEqualTo("frames/0/2");
+    }
+
+    @Test
     void anExplanationsLikenessSurvivesTheStoresSerde() {
         IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02)));
         var serde = IncidentPolicy.OpenIncident.SERDE;
         IncidentPolicy.OpenIncident back = serde.deserialize("t", serde.serialize("t", open));
-        assertThat(back.signatureKind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
+        assertThat(back.explanation().kind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
+        assertThat(back.signature()).isNull();
         assertThat(POLICY.next(back, explained(1, 1, channels(700, 0.79))).id()).isEqualTo("frames/0/0");
         assertThat(IncidentPolicy.sharesCosine(new float[] {700, 0.6f, 3, 0.8f}, new float[] {3, 0.8f, 700, 0.6f}))
                 .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void incidentsStoredInTheFirstFormatAreStillRead() throws java.io.IOException {
+        var serde = IncidentPolicy.OpenIncident.SERDE;
+        IncidentPolicy.OpenIncident signed = serde.deserialize("t", formatOne("test-3", A));
+        assertThat(signed.signature().values()).containsExactly(A);
+        assertThat(signed.explanation()).isNull();
+        assertThat(POLICY.next(signed, event(1, 1, A)).id()).isEqualTo("frames/0/0");
+
+        IncidentPolicy.OpenIncident explained = serde.deserialize("t", formatOne(IncidentPolicy.Likeness.TOP_CHANNELS, new float[] {700, 0.8f}));
+        assertThat(explained.signature()).isNull();
+        assertThat(explained.explanation().kind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
+        assertThat(POLICY.next(explained, explained(1, 1, channels(700, 0.8))).id()).isEqualTo("frames/0/0");
+
+        IncidentPolicy.OpenIncident none = serde.deserialize("t", formatOne(null, null));
+        assertThat(none.signature()).isNull();
+        assertThat(none.explanation()).isNull();
+        assertThat(none.members()).containsExactly("frames/0/0");
+    }
+
+    /** A stored incident as format 1 wrote it: one likeness slot. */
+    private static byte[] formatOne(String kind, float[] values) throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeUTF("frames/0/0");
+            out.writeLong(0);
+            out.writeLong(0);
+            out.writeInt(1);
+            out.writeShort(1);
+            out.writeUTF("frames/0/0");
+            out.writeBoolean(kind != null);
+            if (kind != null) {
+                out.writeUTF(kind);
+            }
+            out.writeInt(values == null ? -1 : values.length);
+            for (int i = 0; values != null && i < values.length; i++) {
+                out.writeFloat(values[i]);
+            }
+        }
+        return bytes.toByteArray();
     }
 
     private static List<ChannelError> channels(double... indexShare) {
@@ -152,6 +227,10 @@ class IncidentPolicyTest {
 
     private static AnomalyEvent explained(long offset, long detected, List<ChannelError> top) {
         return event(offset, detected, null, new AnomalyEvent.Explanation(AnomalyEvent.Explanation.CHANNELS, top, null, null));
+    }
+
+    private static AnomalyEvent.Explanation topChannels(double... indexShare) {
+        return new AnomalyEvent.Explanation(AnomalyEvent.Explanation.CHANNELS, channels(indexShare), null, null);
     }
 
     private static AnomalyEvent inRegion(long offset, long detected, ImageRegion region) {
