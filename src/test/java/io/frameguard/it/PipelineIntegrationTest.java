@@ -76,6 +76,10 @@ class PipelineIntegrationTest {
         field.setAccessible(true); // the one place Streams keeps its effective settings
         org.apache.kafka.streams.StreamsConfig streamsConfig = (org.apache.kafka.streams.StreamsConfig) field.get(streams);
         Map<String, Object> detector = streamsConfig.originals();
+        // what the detector cannot read or judge goes to the dead-letter topic (streams.DetectorDeadLetters)
+        assertThat(detector).containsEntry("processing.exception.handler", io.frameguard.streams.DetectorDeadLetters.class.getName())
+                .containsEntry("deserialization.exception.handler", io.frameguard.streams.DetectorDeadLetters.class.getName())
+                .containsEntry(io.frameguard.streams.DetectorDeadLetters.TOPIC_CONFIG, "frames.dlq");
         PipelineTestResource.CLIENT_SETTINGS.forEach((key, value) -> {
             assertThat(String.valueOf(detector.get(key))).as("Streams' " + key).isEqualTo(value);
             assertThat(String.valueOf(clientSettings.get(key))).as("the scorer's " + key).isEqualTo(value);
@@ -99,6 +103,10 @@ class PipelineIntegrationTest {
 
         List<Sent> sent = new ArrayList<>();
         Map<String, String> dlqExpected = new HashMap<>(); // source key -> expected reason
+        // a record on the scores topic that is no score record, from an outside client, ahead of every frame's scores: the
+        // detector dead-letters it and judges the records behind it
+        produceWithKcat(bootstrap, "scores", "forged-score\tnot a score record\n", List.of());
+        dlqExpected.put("forged-score", io.frameguard.streams.DetectorDeadLetters.SCORE_UNREADABLE);
         try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(bootstrap)) {
             for (int t = 0; t < NORMAL_STEPS; t++) {
                 for (int s = 0; s < SOURCES.size(); s++) {
@@ -134,8 +142,8 @@ class PipelineIntegrationTest {
                 TopicReader dlq = new TopicReader(bootstrap, "frames.dlq")) {
 
             // Every frame scored exactly once.
-            scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(r).size() >= expectedScores, WAIT);
-            List<ConsumerRecord<String, byte[]>> scoreRecords = scores.drain(Duration.ofSeconds(2));
+            scores.readUntil(r -> io.frameguard.testing.ScoreJson.frames(scorersOwn(r)).size() >= expectedScores, WAIT);
+            List<ConsumerRecord<String, byte[]>> scoreRecords = scorersOwn(scores.drain(Duration.ofSeconds(2)));
             Set<String> scored = new HashSet<>();
             int kcatScored = 0;
             int frameScores = 0;
@@ -167,6 +175,8 @@ class PipelineIntegrationTest {
                 assertThat(reason).as("reason for %s", r.key()).isEqualTo(dlqExpected.get(r.key()));
                 assertThat(r.headers().lastHeader("frameguard.error.message")).isNotNull();
                 assertThat(r.headers().lastHeader("frameguard.source.offset")).isNotNull();
+                assertThat(new String(r.headers().lastHeader("frameguard.source.topic").value(), StandardCharsets.UTF_8))
+                        .as("where %s was", r.key()).isEqualTo(r.key().equals("forged-score") ? "scores" : "frames");
             }
 
             // Every injected spike and level shift is reported; few normal frames are.
@@ -228,6 +238,11 @@ class PipelineIntegrationTest {
         given().port(httpPort).get("/api/anomalies/frames/0/1/heatmap.png").then().statusCode(403);
     }
 
+    /** The score records the scorer wrote: all but the forged one. */
+    private static List<ConsumerRecord<String, byte[]>> scorersOwn(List<ConsumerRecord<String, byte[]>> records) {
+        return records.stream().filter(r -> !"forged-score".equals(r.key())).toList();
+    }
+
     /** Faults: spikes at two steps and a 5-frame level shift on ch3 of every source; frozen ch3 on pump-2. */
     private static Fault faultAt(int source, int t) {
         if (t == 60 || t == 97) {
@@ -269,15 +284,21 @@ class PipelineIntegrationTest {
         for (int t = 0; t < n; t++) {
             lines.append("kcat-sensor\t").append(new String(FrameEncoding.json(sim.frame("kcat-sensor", t)), StandardCharsets.UTF_8)).append('\n');
         }
-        Path input = Files.createTempFile("kcat-frames", ".txt");
+        produceWithKcat(bootstrap, "frames", lines.toString(), List.of("-H", "content-type=application/json"));
+        return n;
+    }
+
+    /** Writes key/value lines (tab between) to a topic with kcat. */
+    private static void produceWithKcat(String bootstrap, String topic, String lines, List<String> options) throws Exception {
+        Path input = Files.createTempFile("kcat-" + topic, ".txt");
         Files.writeString(input, lines);
-        Process p = new ProcessBuilder("kcat", "-P", "-b", bootstrap, "-t", "frames", "-K", "\t",
-                "-H", "content-type=application/json", "-l", input.toString())
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t"));
+        command.addAll(options);
+        command.addAll(List.of("-l", input.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kcat finished").isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as("kcat exit status, output: %s", out).isZero();
-        return n;
     }
 
     private void awaitReady() {

@@ -1,0 +1,159 @@
+package io.frameguard.streams;
+
+import io.frameguard.events.DeadLetterHeaders;
+import io.frameguard.metrics.FrameguardMetrics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.jboss.logging.Logger;
+
+/**
+ * The detector's dead letters: a record of its input that it cannot read ({@value #SCORE_UNREADABLE}: not a score
+ * record, or one of a layout this release does not know) or that fails while it is judged ({@value #DETECTOR_FAILED})
+ * is copied, as it was read, to the dead-letter topic with {@link DeadLetterHeaders} saying why and where from, and the
+ * detector goes on with the next record. Without this, a record that fails to be judged stops the stream thread, and
+ * every restart meets it again: its partition would stall.
+ *
+ * <p>Business rule: a record is passed over only once its dead letter is acknowledged by the broker (all in-sync
+ * replicas); when the dead letter cannot be written the detector stops as before, and the record is read again after the
+ * restart. The dead letter is written by a producer of its own, outside the detector's transactions: on a crash between
+ * the two, the record is judged or dead-lettered again after the restart (a dead letter may be written twice, never
+ * lost). Kafka Streams creates this class from its settings ({@code deserialization.exception.handler},
+ * {@code processing.exception.handler}); the topic is {@value #TOPIC_CONFIG}.
+ */
+public class DetectorDeadLetters implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+
+    private static final Logger LOG = Logger.getLogger(DetectorDeadLetters.class);
+
+    /** The Streams setting that names the dead-letter topic (application.properties sets it from frameguard.topics.dlq). */
+    public static final String TOPIC_CONFIG = "frameguard.dead-letter.topic";
+    /** Reason: the record is no score record this release can read. */
+    public static final String SCORE_UNREADABLE = "score-unreadable";
+    /** Reason: judging the record failed (the message says how). */
+    public static final String DETECTOR_FAILED = "detector-failed";
+
+    /** How long a dead letter may take to be acknowledged before the detector stops instead. */
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+    private String topic;
+    private Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory = DetectorDeadLetters::producer;
+    private Map<String, Object> producerSettings;
+    private Producer<byte[], byte[]> producer;
+
+    public DetectorDeadLetters() {
+    }
+
+    /** With another producer (tests). */
+    DetectorDeadLetters(Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
+        this.producerFactory = producerFactory;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Object name = configs.get(TOPIC_CONFIG);
+        if (!(name instanceof String s) || s.isBlank()) {
+            throw new org.apache.kafka.common.config.ConfigException(TOPIC_CONFIG, name, "the detector's dead-letter topic must be named");
+        }
+        topic = s;
+        // the detector's own client settings (brokers, security) for a plain, idempotent producer: no transactional id
+        producerSettings = new StreamsConfig(configs, false) {}.getProducerConfigs(configs.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-dead-letters");
+        producerSettings.remove(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        producerSettings.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+    }
+
+    @Override
+    public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+            Exception exception) {
+        boolean written = deadLetter(record.topic(), record.partition(), record.offset(), record.timestamp(), record.key(),
+                record.value(), record.headers(), SCORE_UNREADABLE, exception);
+        return written ? DeserializationHandlerResponse.CONTINUE : DeserializationHandlerResponse.FAIL;
+    }
+
+    @Override
+    public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        boolean written = deadLetter(context.topic(), context.partition(), context.offset(), context.timestamp(),
+                context.sourceRawKey(), context.sourceRawValue(), context.headers(), DETECTOR_FAILED, exception);
+        return written ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;
+    }
+
+    /** Whether the record's dead letter was acknowledged: whole, or, when too large, its headers alone. */
+    private boolean deadLetter(String sourceTopic, int partition, long offset, long timestamp, byte[] key, byte[] value,
+            Headers sourceHeaders, String reason, Exception exception) {
+        String where = sourceTopic + "/" + partition + "/" + offset;
+        Headers headers = new RecordHeaders(sourceHeaders == null ? new org.apache.kafka.common.header.Header[0] : sourceHeaders.toArray());
+        add(headers, DeadLetterHeaders.ERROR_REASON, reason);
+        add(headers, DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(exception));
+        add(headers, DeadLetterHeaders.SOURCE_TOPIC, sourceTopic);
+        add(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition));
+        add(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset));
+        Long time = timestamp >= 0 ? timestamp : null;
+        try {
+            try {
+                send(new ProducerRecord<>(topic, null, time, key, value, headers));
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof RecordTooLargeException)) {
+                    throw e;
+                }
+                add(headers, DeadLetterHeaders.TRUNCATED, "key=" + length(key) + ",value=" + length(value));
+                send(new ProducerRecord<>(topic, null, time, null, null, headers));
+            }
+            LOG.errorf(exception, "the detector dead-lettered %s as %s to %s and goes on", where, reason, topic);
+            count(reason);
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.errorf(e, "the detector could not dead-letter %s (%s: %s) to %s; it stops, and reads the record again after a "
+                    + "restart", where, reason, exception, topic);
+            return false;
+        }
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record) throws Exception {
+        synchronized (this) {
+            if (producer == null) {
+                producer = producerFactory.apply(producerSettings);
+            }
+        }
+        producer.send(record).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Counted with the scorer's dead letters, where the service runs (Streams creates this class outside CDI). */
+    private static void count(String reason) {
+        io.quarkus.arc.ArcContainer container = io.quarkus.arc.Arc.container();
+        if (container != null && container.isRunning()) {
+            io.quarkus.arc.InstanceHandle<FrameguardMetrics> metrics = container.instance(FrameguardMetrics.class);
+            if (metrics.isAvailable()) {
+                metrics.get().deadLettered(reason);
+            }
+        }
+    }
+
+    private static Producer<byte[], byte[]> producer(Map<String, Object> settings) {
+        return new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void add(Headers headers, String key, String value) {
+        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+}
