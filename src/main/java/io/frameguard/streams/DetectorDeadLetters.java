@@ -86,6 +86,11 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
 
     @Override
     public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (context.topic() == null) {
+            // a punctuation (the idle-source expiry), not a record: nothing to dead-letter, and the next one tries again
+            LOG.errorf(exception, "the detector's scheduled work failed in %s; it goes on", context.processorNodeId());
+            return ProcessingHandlerResponse.CONTINUE;
+        }
         boolean written = deadLetter(context.topic(), context.partition(), context.offset(), context.timestamp(),
                 context.sourceRawKey(), context.sourceRawValue(), context.headers(), DETECTOR_FAILED, exception);
         return written ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;

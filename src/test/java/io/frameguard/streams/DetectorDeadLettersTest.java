@@ -93,6 +93,14 @@ class DetectorDeadLettersTest {
     }
 
     @Test
+    void aScheduledTaskThatFailsHasNothingToDeadLetterAndTheDetectorGoesOn() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        assertThat(handler(producer).handle(context(null, -1, -1), (Record<?, ?>) null, new IllegalStateException("expiry")))
+                .isEqualTo(ProcessingHandlerResponse.CONTINUE);
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
     void aRecordTooLargeForTheDeadLetterTopicLeavesItsHeadersThere() {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         DetectorDeadLetters handler = handler(producer);
