@@ -5,11 +5,13 @@ import io.frameguard.metrics.FrameguardMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
@@ -24,17 +26,20 @@ import org.jboss.logging.Logger;
 
 /**
  * The detector's dead letters: a record of its input that it cannot read ({@value #SCORE_UNREADABLE}: not a score
- * record, or one of a layout this release does not know) or that fails while it is judged ({@value #DETECTOR_FAILED})
- * is copied, as it was read, to the dead-letter topic with {@link DeadLetterHeaders} saying why and where from, and the
- * detector goes on with the next record. Without this, a record that fails to be judged stops the stream thread, and
- * every restart meets it again: its partition would stall.
+ * record, or one of a layout this release does not know) or that fails in the detector's topology
+ * ({@value #DETECTOR_FAILED}: the message names the exception) is copied, as it was read, to the dead-letter topic with
+ * {@link DeadLetterHeaders} saying why and where from, and the detector goes on with the next record. Without this, a
+ * record that fails stops the stream thread, and every restart meets it again: its partition would stall.
  *
  * <p>Business rule: a record is passed over only once its dead letter is acknowledged by the broker (all in-sync
- * replicas); when the dead letter cannot be written the detector stops as before, and the record is read again after the
- * restart. The dead letter is written by a producer of its own, outside the detector's transactions: on a crash between
- * the two, the record is judged or dead-lettered again after the restart (a dead letter may be written twice, never
- * lost). Kafka Streams creates this class from its settings ({@code deserialization.exception.handler},
- * {@code processing.exception.handler}); the topic is {@value #TOPIC_CONFIG}.
+ * replicas), within {@link #SEND_TIMEOUT}, well inside the detector's transaction timeout; when the dead letter cannot be
+ * written the detector stops as before, and reads the record again after the restart. The dead letter is written by a
+ * producer of its own, outside the detector's transactions: on a crash between the two, the record is judged or
+ * dead-lettered again after the restart (a dead letter may be written twice, never lost). A record that fails part way
+ * (in a later frame of the record, or in the drift branch after the detection branch) keeps what its transaction wrote
+ * before the failure: events of its earlier frames, state already updated. Kafka Streams creates this class from its
+ * settings ({@code deserialization.exception.handler}, {@code processing.exception.handler}) once per task and handler;
+ * they share one producer per process and settings. The topic is {@value #TOPIC_CONFIG}.
  */
 public class DetectorDeadLetters implements DeserializationExceptionHandler, ProcessingExceptionHandler {
 
@@ -47,15 +52,27 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
     /** Reason: judging the record failed (the message says how). */
     public static final String DETECTOR_FAILED = "detector-failed";
 
-    /** How long a dead letter may take to be acknowledged before the detector stops instead. */
-    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long a dead letter may take to be acknowledged before the detector stops instead: the producer's delivery
+     * timeout, under the detector's transaction timeout (10 s), so that the record's own transaction is still open when
+     * the handler returns.
+     */
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(6);
+    /** The producer's wait for metadata or buffer space within a send. */
+    private static final Duration MAX_BLOCK = Duration.ofSeconds(2);
+    /** Each request's wait for the broker; the delivery timeout must allow at least one. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(4);
+
+    /** Streams creates a handler per task: their producers are shared, one per process and settings, never closed. */
+    private static final Map<Map<String, Object>, Producer<byte[], byte[]>> PRODUCERS = new ConcurrentHashMap<>();
 
     private String topic;
-    private Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory = DetectorDeadLetters::producer;
+    private final Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory;
     private Map<String, Object> producerSettings;
     private Producer<byte[], byte[]> producer;
 
     public DetectorDeadLetters() {
+        this(settings -> PRODUCERS.computeIfAbsent(settings, DetectorDeadLetters::producer));
     }
 
     /** With another producer (tests). */
@@ -70,10 +87,15 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
             throw new org.apache.kafka.common.config.ConfigException(TOPIC_CONFIG, name, "the detector's dead-letter topic must be named");
         }
         topic = s;
-        // the detector's own client settings (brokers, security) for a plain, idempotent producer: no transactional id
-        producerSettings = new StreamsConfig(configs, false) {}.getProducerConfigs(configs.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-dead-letters");
-        producerSettings.remove(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        producerSettings.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        // the detector's own client settings (brokers, security) for a plain, idempotent producer (Streams adds no
+        // transactional id), each send on its own and bounded in time: the stream thread waits for it
+        Map<String, Object> p = new StreamsConfig(configs, false) {}.getProducerConfigs(configs.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-dead-letters");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis());
+        producerSettings = Map.copyOf(p);
     }
 
     @Override
@@ -130,13 +152,12 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
         }
     }
 
+    /** Waits for the acknowledgement; the producer's delivery timeout ends the wait (a handler is one stream thread's). */
     private void send(ProducerRecord<byte[], byte[]> record) throws Exception {
-        synchronized (this) {
-            if (producer == null) {
-                producer = producerFactory.apply(producerSettings);
-            }
+        if (producer == null) {
+            producer = producerFactory.apply(producerSettings);
         }
-        producer.send(record).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        producer.send(record).get(SEND_TIMEOUT.plus(MAX_BLOCK).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Counted with the scorer's dead letters, where the service runs (Streams creates this class outside CDI). */

@@ -192,6 +192,12 @@ class IncidentPolicyTest {
         assertThat(none.signature()).isNull();
         assertThat(none.explanation()).isNull();
         assertThat(none.members()).containsExactly("frames/0/0");
+        // half a likeness (a kind without values, values without a kind) is none
+        for (byte[] half : List.of(formatOne("test-3", null), formatOne(null, A))) {
+            IncidentPolicy.OpenIncident read = serde.deserialize("t", half);
+            assertThat(read.signature()).isNull();
+            assertThat(read.explanation()).isNull();
+        }
     }
 
     /** A stored incident as format 1 wrote it: one likeness slot. */

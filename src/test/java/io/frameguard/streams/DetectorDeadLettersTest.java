@@ -74,7 +74,9 @@ class DetectorDeadLettersTest {
         // the detector's own client settings, without its transactions
         assertThat(producerSettings.get()).containsEntry("bootstrap.servers", "broker:9092")
                 .containsEntry("security.protocol", "SASL_SSL").containsEntry("acks", "all")
-                .doesNotContainKey("transactional.id");
+                .doesNotContainKey("transactional.id")
+                // one record at a time, acknowledged or failed within the detector's transaction timeout
+                .containsEntry("linger.ms", 0).containsEntry("delivery.timeout.ms", 6_000);
         assertThat(producerSettings.get().get("client.id")).isEqualTo("plant-detector-dead-letters");
     }
 
