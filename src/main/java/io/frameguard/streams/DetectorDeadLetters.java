@@ -26,8 +26,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The detector's dead letters: a record of its input that it cannot read ({@value #SCORE_UNREADABLE}: not a score
- * record, or one of a layout this release does not know) or that fails in the detector's topology
- * ({@value #DETECTOR_FAILED}: the message names the exception) is copied, as it was read, to the dead-letter topic with
+ * record, or one of a layout this release does not know), that it refuses ({@link UnjudgeableScore}, with its reason)
+ * or that fails in the detector's topology ({@value #DETECTOR_FAILED}: the message names the exception) is copied, as it was read, to the dead-letter topic with
  * {@link DeadLetterHeaders} saying why and where from, and the detector goes on with the next record. Without this, a
  * record that fails stops the stream thread, and every restart meets it again: its partition would stall.
  *
@@ -114,8 +114,18 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
             return ProcessingHandlerResponse.CONTINUE;
         }
         boolean written = deadLetter(context.topic(), context.partition(), context.offset(), context.timestamp(),
-                context.sourceRawKey(), context.sourceRawValue(), context.headers(), DETECTOR_FAILED, exception);
+                context.sourceRawKey(), context.sourceRawValue(), context.headers(), reason(exception), exception);
         return written ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;
+    }
+
+    /** An {@link UnjudgeableScore}'s own reason (Streams may wrap it), or {@value #DETECTOR_FAILED}. */
+    static String reason(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof UnjudgeableScore u) {
+                return u.reason();
+            }
+        }
+        return DETECTOR_FAILED;
     }
 
     /** Whether the record's dead letter was acknowledged: whole, or, when too large, its headers alone. */
@@ -139,7 +149,11 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
                 add(headers, DeadLetterHeaders.TRUNCATED, "key=" + length(key) + ",value=" + length(value));
                 send(new ProducerRecord<>(topic, null, time, null, null, headers));
             }
-            LOG.errorf(exception, "the detector dead-lettered %s as %s to %s and goes on", where, reason, topic);
+            if (reason.equals(DETECTOR_FAILED)) {
+                LOG.errorf(exception, "the detector dead-lettered %s as %s to %s and goes on", where, reason, topic);
+            } else {
+                LOG.warnf("the detector dead-lettered %s as %s to %s and goes on: %s", where, reason, topic, exception.getMessage());
+            }
             count(reason);
             return true;
         } catch (Exception e) {

@@ -121,17 +121,17 @@ public class TopologyProducer {
     }
 
     /**
-     * Whether a score record can be judged: it holds scores and names their source (its key, or the source inside). The
-     * scorer writes both; a record written by hand with neither has no per-source state to be judged with, and a store
-     * refuses a null key (the stream thread would stop, and meet the same record again after every restart).
+     * Whether a score record holds scores (a record without a value holds none). One that names no source, by its key or
+     * inside, cannot be judged (no source's state to judge it with; a store refuses a null key) and is refused
+     * ({@link UnjudgeableScore}: {@link DetectorDeadLetters} dead-letters it and the detector goes on). The scorer
+     * always writes both; such a record is written by hand.
      */
     static boolean judgeable(String key, ScoreBatch batch) {
-        if (batch == null || key != null || batch.source() != null) {
-            return batch != null;
+        if (batch != null && key == null && batch.source() == null) {
+            throw new UnjudgeableScore(UnjudgeableScore.WITHOUT_SOURCE, "a score record with neither key nor source (at frame "
+                    + batch.scores().get(0).frame() + "): its scores cannot be attributed to a source");
         }
-        LOG.warnf("a score record with neither key nor source (at frame %s) was skipped: its scores cannot be attributed to a "
-                + "source", batch.scores().get(0).frame());
-        return false;
+        return batch != null;
     }
 
     /** A processor with its own per-source store, from the scores to {@code output}. */

@@ -101,8 +101,9 @@ class DetectionTopologyTest {
     }
 
     @Test
-    void aScoreRecordWithNeitherKeyNorSourceIsSkippedAndTheDetectorGoesOn() throws Exception {
+    void aScoreRecordWithNeitherKeyNorSourceIsRefusedAndTheDetectorGoesOn() throws Exception {
         start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        io.frameguard.testing.Refusals.drain();
         // written by hand (JSON, which the scores topic also takes): no key, and no source inside to key its state with
         var raw = driver.createInputTopic(TOPICS.scores().name(), new org.apache.kafka.common.serialization.StringSerializer(),
                 new io.frameguard.events.ScoreSerde(io.frameguard.events.ScoreSerde.Format.JSON));
@@ -110,6 +111,9 @@ class DetectionTopologyTest {
                 BASE, "m1", 0.99, List.of(), null, 1, 100)));
         score("pump-9", 5.0);
         assertThat(anomalies.readValuesToList()).singleElement().satisfies(e -> assertThat(e.source()).isEqualTo("pump-9"));
+        // refused with its reason, which streams.DetectorDeadLetters puts on its dead letter
+        assertThat(io.frameguard.testing.Refusals.drain()).containsExactly(
+                new io.frameguard.testing.Refusals.Refusal(TOPICS.scores().name(), 0, io.frameguard.streams.UnjudgeableScore.WITHOUT_SOURCE));
     }
 
     @Test

@@ -105,8 +105,15 @@ class PipelineIntegrationTest {
         Map<String, String> dlqExpected = new HashMap<>(); // source key -> expected reason
         // a record on the scores topic that is no score record, from an outside client, ahead of every frame's scores: the
         // detector dead-letters it and judges the records behind it
-        produceWithKcat(bootstrap, "scores", "forged-score\tnot a score record\n", List.of());
+        produceWithKcat(bootstrap, "scores", "forged-score\tnot a score record\n", List.of("-K", "\t"));
         dlqExpected.put("forged-score", io.frameguard.streams.DetectorDeadLetters.SCORE_UNREADABLE);
+        // and one that reads but names no source, by key or inside: refused
+        byte[] sourceless = new io.frameguard.events.ScoreSerde(io.frameguard.events.ScoreSerde.Format.JSON).serialize("scores",
+                io.frameguard.events.ScoreBatch.of(new io.frameguard.events.ScoreRecord(io.frameguard.events.ScoreRecord.SCHEMA_VERSION,
+                        null, new io.frameguard.events.FrameRef("frames", 0, 0), 1000, 1005, 50.0, 1.0, "test-42", 0.99, List.of(),
+                        null, 1, 100)));
+        produceWithKcat(bootstrap, "scores", new String(sourceless, StandardCharsets.UTF_8) + "\n", List.of());
+        dlqExpected.put(null, io.frameguard.streams.UnjudgeableScore.WITHOUT_SOURCE);
         try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(bootstrap)) {
             for (int t = 0; t < NORMAL_STEPS; t++) {
                 for (int s = 0; s < SOURCES.size(); s++) {
@@ -176,7 +183,7 @@ class PipelineIntegrationTest {
                 assertThat(r.headers().lastHeader("frameguard.error.message")).isNotNull();
                 assertThat(r.headers().lastHeader("frameguard.source.offset")).isNotNull();
                 assertThat(new String(r.headers().lastHeader("frameguard.source.topic").value(), StandardCharsets.UTF_8))
-                        .as("where %s was", r.key()).isEqualTo(r.key().equals("forged-score") ? "scores" : "frames");
+                        .as("where %s was", r.key()).isEqualTo(r.key() == null || r.key().equals("forged-score") ? "scores" : "frames");
             }
 
             // Every injected spike and level shift is reported; few normal frames are.
@@ -238,9 +245,9 @@ class PipelineIntegrationTest {
         given().port(httpPort).get("/api/anomalies/frames/0/1/heatmap.png").then().statusCode(403);
     }
 
-    /** The score records the scorer wrote: all but the forged one. */
+    /** The score records the scorer wrote: all but the forged ones (no key, or the unreadable one's). */
     private static List<ConsumerRecord<String, byte[]>> scorersOwn(List<ConsumerRecord<String, byte[]>> records) {
-        return records.stream().filter(r -> !"forged-score".equals(r.key())).toList();
+        return records.stream().filter(r -> r.key() != null && !"forged-score".equals(r.key())).toList();
     }
 
     /** Faults: spikes at two steps and a 5-frame level shift on ch3 of every source; frozen ch3 on pump-2. */
@@ -284,15 +291,15 @@ class PipelineIntegrationTest {
         for (int t = 0; t < n; t++) {
             lines.append("kcat-sensor\t").append(new String(FrameEncoding.json(sim.frame("kcat-sensor", t)), StandardCharsets.UTF_8)).append('\n');
         }
-        produceWithKcat(bootstrap, "frames", lines.toString(), List.of("-H", "content-type=application/json"));
+        produceWithKcat(bootstrap, "frames", lines.toString(), List.of("-K", "\t", "-H", "content-type=application/json"));
         return n;
     }
 
-    /** Writes key/value lines (tab between) to a topic with kcat. */
+    /** Writes lines to a topic with kcat (with {@code -K}: key, delimiter, value; without: values, no key). */
     private static void produceWithKcat(String bootstrap, String topic, String lines, List<String> options) throws Exception {
         Path input = Files.createTempFile("kcat-" + topic, ".txt");
         Files.writeString(input, lines);
-        List<String> command = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t"));
+        List<String> command = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic));
         command.addAll(options);
         command.addAll(List.of("-l", input.toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -95,6 +95,16 @@ class DetectorDeadLettersTest {
     }
 
     @Test
+    void aRefusedRecordIsDeadLetteredWithItsOwnReason() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        UnjudgeableScore refused = new UnjudgeableScore(UnjudgeableScore.WITHOUT_SOURCE, "no source");
+        assertThat(handler(producer).handle(context("scores", 0, 9), new Record<>(null, "judged", 5L),
+                new org.apache.kafka.streams.errors.StreamsException(refused))).isEqualTo(ProcessingHandlerResponse.CONTINUE);
+        assertThat(header(producer.history().get(0), DeadLetterHeaders.ERROR_REASON)).isEqualTo(UnjudgeableScore.WITHOUT_SOURCE);
+        assertThat(header(producer.history().get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("no source");
+    }
+
+    @Test
     void aScheduledTaskThatFailsHasNothingToDeadLetterAndTheDetectorGoesOn() {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         assertThat(handler(producer).handle(context(null, -1, -1), (Record<?, ?>) null, new IllegalStateException("expiry")))

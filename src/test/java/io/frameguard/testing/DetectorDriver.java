@@ -45,6 +45,7 @@ public final class DetectorDriver implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "detector-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, Refusals.class.getName());
         driver = new TopologyTestDriver(topology, p, START);
     }
 
