@@ -99,8 +99,9 @@ public interface FrameguardConfig {
 
     interface Model {
         /**
-         * Model artifact directory (model-card.json + saved_model/). Required, unless the service follows the
-         * model registry with a model name: it then starts with the version active there.
+         * Model artifact directory (model-card.json + saved_model/), checked and then served from a copy in
+         * {@code frameguard.registry.cache-dir} verified once copied. Required, unless the service follows the model
+         * registry with a model name: it then starts with the version active there.
          */
         java.util.Optional<String> dir();
     }
@@ -319,7 +320,7 @@ public interface FrameguardConfig {
         /** The model name to follow; default: the name on the card of the model in frameguard.model.dir. */
         java.util.Optional<String> modelName();
 
-        /** Local directory activated versions are unpacked into (verified before use). */
+        /** Local directory activated versions, and the copy of frameguard.model.dir, are unpacked into (verified before use). */
         @WithDefault("${java.io.tmpdir}/frameguard-models") @NotBlank String cacheDir();
 
         /**

@@ -7,6 +7,7 @@ import io.frameguard.inference.InferenceDevice;
 import io.frameguard.inference.InferenceThreads;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
+import io.frameguard.model.ArtifactArchive;
 import io.frameguard.model.InvalidModelException;
 import io.frameguard.model.ModelArtifact;
 import io.frameguard.model.ModelCard;
@@ -78,13 +79,17 @@ public class ActiveModel {
         }
         Path dir = Path.of(config.model().dir().get());
         try {
-            ModelArtifact artifact = ModelArtifact.open(dir, trust());
-            ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device()));
+            ModelArtifact checked = ModelArtifact.open(dir, trust());
+            // Served from a private copy that is verified again once copied, as a version from the registry is: files
+            // changed in the configured directory after the check above never reach TensorFlow.
+            ModelArtifact copy = ArtifactArchive.unpack(ArtifactArchive.pack(checked, Optional.empty()),
+                    Path.of(config.registry().cacheDir(), "local-" + UUID.randomUUID()), trust());
+            ModelRunner scorer = ModelRunner.load(copy, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
             current.set(scorer);
             LOG.infof("serving model %s (input dim %d, initial threshold %.5g) from %s on %s", scorer.card().version(),
                     scorer.card().input().dim(), scorer.card().threshold().value(), dir, scorer.device());
             return scorer;
-        } catch (InvalidModelException e) {
+        } catch (IOException e) { // InvalidModelException (refused) or a copy that could not be written
             throw new IllegalStateException("frameguard.model.dir (FRAMEGUARD_MODEL_DIR)=" + dir.toAbsolutePath() + ": "
                     + e.getMessage() + "; train one with `frameguard train` or point it at a model artifact", e);
         }

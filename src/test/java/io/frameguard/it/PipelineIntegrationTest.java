@@ -62,6 +62,15 @@ class PipelineIntegrationTest {
     org.apache.kafka.streams.KafkaStreams streams;
 
     @Inject
+    io.frameguard.serving.ActiveModel activeModel;
+
+    @ConfigProperty(name = "frameguard.model.dir")
+    String modelDir;
+
+    @ConfigProperty(name = "frameguard.registry.cache-dir")
+    String cacheDir;
+
+    @Inject
     @io.smallrye.common.annotation.Identifier("default-kafka-broker")
     Map<String, Object> clientSettings;
 
@@ -230,6 +239,20 @@ class PipelineIntegrationTest {
             assertThat(metrics).contains("kafka_consumer_");
             assertThat(metrics).as("Kafka Streams metrics of the detector").contains("kafka_stream_");
         }
+    }
+
+    /**
+     * A model directory is served from a private copy verified once copied (as a registry version is), so files changed
+     * in the directory after its check never reach TensorFlow.
+     */
+    @Test
+    void aModelDirectoryIsServedFromAPrivateCopyVerifiedOnceCopied() throws Exception {
+        awaitReady();
+        Path served = activeModel.current().artifact().dir().toAbsolutePath().normalize();
+        assertThat(served).isNotEqualTo(Path.of(modelDir).toAbsolutePath().normalize())
+                .startsWith(Path.of(cacheDir).toAbsolutePath().normalize());
+        assertThat(io.frameguard.model.ModelArtifact.checksum(served.resolve(io.frameguard.model.ModelArtifact.SAVED_MODEL_DIR)))
+                .isEqualTo(activeModel.current().card().checksum());
     }
 
     @Test
