@@ -64,8 +64,9 @@ class PipelineIntegrationTest {
     @Inject
     io.frameguard.serving.ActiveModel activeModel;
 
+    // Optional: every @QuarkusTest class is a bean of the one test application, and other resources start from the registry
     @ConfigProperty(name = "frameguard.model.dir")
-    String modelDir;
+    java.util.Optional<String> modelDir;
 
     @ConfigProperty(name = "frameguard.registry.cache-dir")
     String cacheDir;
@@ -249,7 +250,7 @@ class PipelineIntegrationTest {
     void aModelDirectoryIsServedFromAPrivateCopyVerifiedOnceCopied() throws Exception {
         awaitReady();
         Path served = activeModel.current().artifact().dir().toAbsolutePath().normalize();
-        assertThat(served).isNotEqualTo(Path.of(modelDir).toAbsolutePath().normalize())
+        assertThat(served).isNotEqualTo(Path.of(modelDir.orElseThrow()).toAbsolutePath().normalize())
                 .startsWith(Path.of(cacheDir).toAbsolutePath().normalize());
         assertThat(io.frameguard.model.ModelArtifact.checksum(served.resolve(io.frameguard.model.ModelArtifact.SAVED_MODEL_DIR)))
                 .isEqualTo(activeModel.current().card().checksum());
