@@ -1,5 +1,10 @@
 package io.frameguard.events;
 
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 /**
  * Headers the scorer adds to a frame it sends to the dead-letter topic (the frame's own headers, key, value and
  * timestamp are kept as they were). docs/EVENTS.md describes them for consumers of {@code frames.dlq}.
@@ -23,5 +28,29 @@ public final class DeadLetterHeaders {
     public static final String TRUNCATED = "frameguard.dlq.truncated";
 
     private DeadLetterHeaders() {
+    }
+
+    /**
+     * A dead letter's headers: the record's own ({@code own}, null for none) and why and where from; the scorer adds the
+     * model version.
+     */
+    public static Headers of(Headers own, String reason, String message, String topic, int partition, long offset) {
+        Headers headers = new RecordHeaders(own == null ? new Header[0] : own.toArray());
+        add(headers, ERROR_REASON, reason);
+        add(headers, ERROR_MESSAGE, message);
+        add(headers, SOURCE_TOPIC, topic);
+        add(headers, SOURCE_PARTITION, Integer.toString(partition));
+        add(headers, SOURCE_OFFSET, Long.toString(offset));
+        return headers;
+    }
+
+    /** Marks a copy cut to fit ({@link #TRUNCATED}) with the original sizes. */
+    public static void truncated(Headers headers, int keyBytes, int valueBytes) {
+        add(headers, TRUNCATED, "key=" + keyBytes + ",value=" + valueBytes);
+    }
+
+    /** A header with a UTF-8 value. */
+    public static void add(Headers headers, String key, String value) {
+        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -21,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -131,7 +130,7 @@ final class OutgoingRecords {
         int valueLength = length(frame.value());
         int kept = valueLength;
         if (size(length(key), valueLength, headers) > maxRecordBytes) {
-            headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(key) + ",value=" + valueLength));
+            DeadLetterHeaders.truncated(headers, length(key), valueLength);
             long room = Math.max(0, maxRecordBytes - size(0, 0, headers));
             key = key == null ? null : Arrays.copyOf(key, (int) Math.min(key.length, room));
             kept = (int) Math.min(valueLength, room - length(key));
@@ -145,19 +144,15 @@ final class OutgoingRecords {
     ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
             String modelVersion) {
         Headers headers = deadLetterHeaders(frame, e, modelVersion);
-        headers.add(DeadLetterHeaders.TRUNCATED, utf8("key=" + length(frame.key()) + ",value=" + length(frame.value())));
+        DeadLetterHeaders.truncated(headers, length(frame.key()), length(frame.value()));
         return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), null, null, headers);
     }
 
     /** {@code frame}'s own headers and {@link DeadLetterHeaders} saying why and where from. */
     private static Headers deadLetterHeaders(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {
-        Headers headers = new RecordHeaders(frame.headers().toArray());
-        headers.add(DeadLetterHeaders.ERROR_REASON, utf8(e.reason()));
-        headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
-        headers.add(DeadLetterHeaders.SOURCE_TOPIC, utf8(frame.topic()));
-        headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(frame.partition())));
-        headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(frame.offset())));
-        headers.add(DeadLetterHeaders.MODEL_VERSION, utf8(modelVersion));
+        Headers headers = DeadLetterHeaders.of(frame.headers(), e.reason(), e.getMessage(), frame.topic(), frame.partition(),
+                frame.offset());
+        DeadLetterHeaders.add(headers, DeadLetterHeaders.MODEL_VERSION, modelVersion);
         return headers;
     }
 

@@ -2,7 +2,6 @@ package io.frameguard.streams;
 
 import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.metrics.FrameguardMetrics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +14,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
@@ -132,12 +130,7 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
     private boolean deadLetter(String sourceTopic, int partition, long offset, long timestamp, byte[] key, byte[] value,
             Headers sourceHeaders, String reason, Exception exception) {
         String where = sourceTopic + "/" + partition + "/" + offset;
-        Headers headers = new RecordHeaders(sourceHeaders == null ? new org.apache.kafka.common.header.Header[0] : sourceHeaders.toArray());
-        add(headers, DeadLetterHeaders.ERROR_REASON, reason);
-        add(headers, DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(exception));
-        add(headers, DeadLetterHeaders.SOURCE_TOPIC, sourceTopic);
-        add(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition));
-        add(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset));
+        Headers headers = DeadLetterHeaders.of(sourceHeaders, reason, String.valueOf(exception), sourceTopic, partition, offset);
         Long time = timestamp >= 0 ? timestamp : null;
         try {
             try {
@@ -146,7 +139,7 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
                 if (!(e.getCause() instanceof RecordTooLargeException)) {
                     throw e;
                 }
-                add(headers, DeadLetterHeaders.TRUNCATED, "key=" + length(key) + ",value=" + length(value));
+                DeadLetterHeaders.truncated(headers, length(key), length(value));
                 send(new ProducerRecord<>(topic, null, time, null, null, headers));
             }
             if (reason.equals(DETECTOR_FAILED)) {
@@ -187,10 +180,6 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
 
     private static Producer<byte[], byte[]> producer(Map<String, Object> settings) {
         return new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static void add(Headers headers, String key, String value) {
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     private static int length(byte[] bytes) {

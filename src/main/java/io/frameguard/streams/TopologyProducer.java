@@ -33,7 +33,6 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
-import org.jboss.logging.Logger;
 
 /**
  * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
@@ -45,8 +44,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class TopologyProducer {
-
-    private static final Logger LOG = Logger.getLogger(TopologyProducer.class);
 
     /** Per source: the rolling threshold and the k-of-n window ({@link SourceState}). */
     public static final String THRESHOLD_STORE = "source-thresholds";
