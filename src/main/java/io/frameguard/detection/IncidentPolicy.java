@@ -75,8 +75,10 @@ public record IncidentPolicy(Duration window, double similarity) {
      */
     public record Likeness(String kind, float[] values) {
 
-        static final String TOP_CHANNELS = "explanation:top-channels";
-        static final String IMAGE_REGION = "explanation:image-region";
+        /** What the kinds of explanations start with (a model's signature kind never does). */
+        static final String EXPLANATION = "explanation:";
+        static final String TOP_CHANNELS = EXPLANATION + "top-channels";
+        static final String IMAGE_REGION = EXPLANATION + "image-region";
 
         /** The event's signature; null when it has none. */
         static Likeness signatureOf(AnomalyEvent event) {
@@ -126,7 +128,7 @@ public record IncidentPolicy(Duration window, double similarity) {
         }
 
         static boolean isExplanation(String kind) {
-            return kind.startsWith("explanation:");
+            return kind.startsWith(EXPLANATION);
         }
     }
 
