@@ -131,7 +131,11 @@ class JsonFrameDecoderTest {
                 "{\"values\":[1e]}", "{\"values\":[NaN]}", "{\"values\":[Infinity]}", "{\"values\":[0x10]}", "{\"values\":[1f]}",
                 "{\"values\":[\"1\"]}", "{\"values\":[1,]}", "{\"values\":[1 2]}", "{\"values\":[1]", "{\"values\":[1]}}",
                 "{\"values\":[1]} x", "[1,2]", "", "{", "{\"values\":", "{\"values\":[" + "9".repeat(1001) + "]}",
-                "{\"values\":null}", "\ufeff{\"values\":[1]}");
+                "{\"values\":null}", "\ufeff{\"values\":[1]}",
+                // the same with eight bytes or more after the number's start (a fraction's digits are read a word at a time there)
+                "{\"values\":[01,2.5,3.5,4.5]}", "{\"values\":[-00.5,2.5,3.5]}", "{\"values\":[-,12345678]}",
+                "{\"values\":[1.,12345678]}", "{\"values\":[.5,12345678]}", "{\"values\":[+1,12345678]}",
+                "{\"values\":[1e,12345678]}", "{\"values\":[0x10,12345678]}");
         for (String json : others) {
             assertThat(readSimple(json.getBytes(StandardCharsets.UTF_8))).as(json)
                     .isEqualTo(JsonFrameDecoder.NOT_SIMPLE);
