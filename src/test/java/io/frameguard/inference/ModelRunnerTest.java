@@ -87,13 +87,16 @@ class ModelRunnerTest {
             float[] fresh = s.run(new FrameBatch(frames, 0, rows, DIM)).errors();
             float[] buffer = new float[fresh.length];
             assertThat(s.run(new FrameBatch(frames, 0, rows, DIM, buffer)).errors()).isSameAs(buffer).containsExactly(fresh);
+            // a call of fewer rows against a new array of that call (TensorFlow's kernels may round a batch of 4 and one
+            // of 8 differently in the last bit, depending on the host's vector width)
+            float[] secondHalf = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM)).errors();
             float[] half = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM, buffer)).errors();
             assertThat(half).isSameAs(buffer);
-            assertThat(java.util.Arrays.copyOf(half, fresh.length / 2))
-                    .containsExactly(java.util.Arrays.copyOfRange(fresh, fresh.length / 2, fresh.length));
+            assertThat(java.util.Arrays.copyOf(half, fresh.length / 2)).containsExactly(secondHalf);
+            float[] firstHalf = s.run(new FrameBatch(frames, 0, rows / 2, DIM)).errors();
             float[] small = new float[fresh.length / 2 - 1];
             assertThat(s.run(new FrameBatch(frames, 0, rows / 2, DIM, small)).errors()).isNotSameAs(small)
-                    .containsExactly(java.util.Arrays.copyOf(fresh, fresh.length / 2));
+                    .containsExactly(firstHalf);
         }
     }
 
