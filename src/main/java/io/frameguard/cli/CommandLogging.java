@@ -26,6 +26,11 @@ import org.jboss.logmanager.formatters.PatternFormatter;
 final class CommandLogging {
 
     static final String JSON = "QUARKUS_LOG_CONSOLE_JSON_ENABLED";
+    /**
+     * DJL's CUDA probe warns, on a host without a GPU driver, that it found none; where a GPU is asked for and missing,
+     * frameguard says so itself (InferenceDevice), so the probe's warning is only noise on every CPU host.
+     */
+    static final String CUDA_PROBE = "ai.djl.util.cuda";
     private static final Pattern CATEGORY_LEVEL = Pattern.compile("QUARKUS_LOG_CATEGORY__(.+)__LEVEL");
     /** The loggers given a level: held here, since the log manager holds its loggers weakly and would forget it. */
     private static final java.util.List<Logger> CONFIGURED = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -50,6 +55,7 @@ final class CommandLogging {
         if (handlers.length == 0 || waiting != null) { // nothing configured this JVM's logging (a Quarkus test would have)
             root.setLevel(Level.INFO); // first: making the JSON formatter logs its provider lookup in detail
             level("org.apache.kafka", org.jboss.logmanager.Level.WARN);
+            level(CUDA_PROBE, org.jboss.logmanager.Level.ERROR);
             ConsoleHandler console = new ConsoleHandler();
             console.setFormatter(json ? new JsonFormatter() : new PatternFormatter(PLAIN));
             console.setLevel(Level.ALL);

@@ -49,14 +49,36 @@ public final class FrameguardCli {
     /**
      * A setting that the options' own checks refuse ({@code IllegalArgumentException}, e.g. from
      * {@code TrainingOptions}) is a usage error: its message, which names the setting, and exit code 2, no stack
-     * trace. Anything else is a failure and keeps picocli's stack trace and exit code 1.
+     * trace. A file that cannot be read or written, or whose content is not what its format or a model needs (an
+     * {@code IOException}: the frame files' and model artifacts' own say which file, line and value), is the user's
+     * to fix too: its message, exit code 1. Anything else is a fault of frameguard and keeps picocli's stack trace and
+     * exit code 1.
      */
     private static int invalidSetting(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof IllegalArgumentException) {
             command.getErr().println("frameguard " + command.getCommandName() + ": " + e.getMessage());
             return command.getCommandSpec().exitCodeOnInvalidInput();
         }
+        if (e instanceof java.io.IOException io) {
+            command.getErr().println("frameguard " + command.getCommandName() + ": " + fileProblem(io));
+            return command.getCommandSpec().exitCodeOnExecutionException();
+        }
         throw e;
+    }
+
+    /** What went wrong with a file, in words: the file system's exceptions name the file and little else. */
+    static String fileProblem(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String file = f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
+            String what = f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : f instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : f instanceof java.nio.file.DirectoryNotEmptyException ? "directory not empty"
+                    : f.getReason() != null ? f.getReason() : "cannot be used";
+            return file + ": " + what;
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -22,11 +22,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--sources", defaultValue = "8", description = "Simulated machines the frames come from (default: ${DEFAULT-VALUE}).")
     int sources;
 
-    @Option(names = "--seed", defaultValue = "7", description = "Simulator seed; the demo's stream uses the same (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant itself (how its machines' channels move together) follows from it, so "
+            + "frames of another seed are another plant's; the demo's stream uses the same (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
+        FrameInput.atLeastOne("--frames", frames);
+        FrameInput.atLeastOne("--dim", dim);
+        FrameInput.atLeastOne("--sources", sources);
+        FrameInput.createParent(out);
         new SensorSimulator(dim, seed).writeCsv(frames, sources, out);
         System.out.printf("wrote %d normal frames x %d channels to %s%n", frames, dim, out);
         return 0;

@@ -1,6 +1,7 @@
 package io.frameguard.cli;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.frames.ImageGeometry;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
@@ -41,18 +42,32 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        FrameInput.atLeastOne("--batch", batch);
+        input.refuseOverwriting("--out", out);
+        input.refuseOverwriting("--signatures", signatures);
         ModelArtifact artifact = ModelArtifact.open(model);
         int dim = artifact.card().input().dim();
         if (input.dim > 0 && input.dim != dim) {
             throw new IllegalArgumentException("--dim " + input.dim + " does not match the model's input dim " + dim);
         }
-        if (input.dim == 0) {
-            input.dim = dim;
+        ImageGeometry image = artifact.card().input().image();
+        if (input.imageSize != null && !FrameInput.parseGeometry(input.imageSize).equals(image)) {
+            throw new IllegalArgumentException("--image-size " + input.imageSize + ": model " + artifact.card().version()
+                    + (image == null ? " takes sensor frames, not images" : " takes " + image + " images, and score converts "
+                            + "every image to that size itself"));
         }
-        FrameFile data = input.read(artifact.card().input().image());
+        if (input.dim == 0 && input.format == FrameFile.Format.f32) {
+            input.dim = dim; // an f32 file's frames are as long as the model's (a CSV's count is compared below)
+        }
+        FrameFile data = input.read(image);
         if (data.dim() != dim) {
-            throw new IllegalArgumentException(input.data + " has " + data.dim() + " values per frame, model "
+            throw new FrameFile.FrameFormatException(input.data + " has " + data.dim() + " values per frame, model "
                     + artifact.card().version() + " expects " + dim);
+        }
+        data = data.inColumnOrder(artifact.card().input().featureNames(), input.data);
+        FrameInput.createParent(out);
+        if (signatures != null) {
+            FrameInput.createParent(signatures);
         }
         if (signatures != null && artifact.card().signature() == null) {
             throw new IllegalArgumentException("--signatures: model " + artifact.card().version() + " has no signature output "

@@ -17,9 +17,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", mixinStandardHelpOptions = true,
+// no mixinStandardHelpOptions: its --version would be picocli's, and this command's --version is the model's
+@Command(name = "train",
         description = "Train an autoencoder on normal frames and write a model artifact (SavedModel + model card).")
 final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Mixin
     FrameInput input;
@@ -137,6 +141,9 @@ final class TrainCommand implements Callable<Integer> {
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");
+        for (String doubt : data.doubts()) {
+            System.err.println("warning: " + input.data.getFileName() + ": " + doubt);
+        }
         System.err.println("Training on " + summary);
         ModelArtifact artifact;
         try (BarProgress progress = new BarProgress()) {

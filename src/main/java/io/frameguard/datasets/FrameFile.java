@@ -17,8 +17,8 @@ import java.util.List;
  * Frames stored in a file, for the {@code train} and {@code score} commands.
  *
  * <ul>
- *   <li>{@code csv}: one frame per line, comma-separated numbers; an optional first line of non-numeric
- *       column names becomes the feature names.
+ *   <li>{@code csv}: one frame per line, numbers separated by commas (or semicolons, or tabs: the first line
+ *       says which); an optional first line of non-numeric column names becomes the feature names.
  *   <li>{@code f32}: raw float32 little-endian values, frames back to back; {@code --dim} says how many per
  *       frame (the same layout as the {@code application/x-float32} Kafka payload).
  *   <li>{@code idx}, {@code png-dir}: images, read by {@link ImageFiles}.
@@ -128,27 +128,31 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     private static FrameFile readCsv(Path file, int expectedDim) throws IOException {
         List<String> names = null;
         int dim = -1;
+        String separator = null;
         float[] values = new float[1024];
         int n = 0;
         int lineNo = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith(BYTE_ORDER_MARK)) {
+                    line = line.substring(1); // spreadsheet programs start UTF-8 files with one
+                }
                 line = line.strip();
                 if (line.isEmpty() || line.startsWith("#")) {
                     continue;
                 }
-                String[] cells = line.split(",", -1);
+                if (separator == null) {
+                    separator = separatorOf(line);
+                }
+                String[] cells = line.split(separator, -1);
                 if (dim < 0) {
                     dim = cells.length;
                     if (expectedDim > 0 && dim != expectedDim) {
                         throw new FrameFormatException(file + ":" + lineNo + ": " + dim + " columns, --dim says " + expectedDim);
                     }
                     if (!isNumber(cells[0].strip())) {
-                        names = new ArrayList<>();
-                        for (String c : cells) {
-                            names.add(c.strip());
-                        }
+                        names = columnNames(cells, file + ":" + lineNo);
                         continue;
                     }
                 }
@@ -158,15 +162,22 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 if (n + dim > values.length) {
                     values = java.util.Arrays.copyOf(values, Math.max(values.length * 2, n + dim));
                 }
-                for (String c : cells) {
+                for (int k = 0; k < cells.length; k++) {
+                    String cell = cells[k].strip();
+                    if (cell.isEmpty()) {
+                        throw new FrameFormatException(file + ":" + lineNo + ": column " + (k + 1) + " is empty"
+                                + (k == cells.length - 1 ? " (a separator at the end of the line?)" : ""));
+                    }
                     try {
-                        float v = Float.parseFloat(c.strip());
+                        float v = Float.parseFloat(cell);
                         if (!Float.isFinite(v)) {
-                            throw new FrameFormatException(file + ":" + lineNo + ": non-finite value " + c.strip());
+                            throw new FrameFormatException(file + ":" + lineNo + ": non-finite value " + cell);
                         }
                         values[n++] = v;
                     } catch (NumberFormatException e) {
-                        throw new FrameFormatException(file + ":" + lineNo + ": not a number: '" + c.strip() + "'");
+                        throw new FrameFormatException(file + ":" + lineNo + ": not a number: '" + cell + "'"
+                                + (DECIMAL_COMMA.matcher(cell).matches() ? " (a decimal comma: numbers are written with a point, "
+                                        + cell.replace(',', '.') + ")" : ""));
                     }
                 }
             }
@@ -175,6 +186,99 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
             throw new FrameFormatException(file + ": no frames");
         }
         return new FrameFile(dim, n / dim, java.util.Arrays.copyOf(values, n), names != null ? names : defaultNames(dim));
+    }
+
+    /**
+     * What looks wrong with these sensor frames though they can be read, for the trainer to say before it learns from
+     * them: a column that grows on every row (an index or a clock: every column is a feature, and later frames bring
+     * values it never saw), a first frame that is the column numbers (a header of numbers, read as a frame).
+     */
+    public List<String> doubts() {
+        List<String> doubts = new ArrayList<>();
+        if (image != null || rows < 3) {
+            return doubts;
+        }
+        boolean countsColumns = true;
+        for (int c = 0; c < dim; c++) {
+            countsColumns &= values[c] == c;
+            boolean grows = true;
+            for (int r = 1; r < rows && grows; r++) {
+                grows = values[r * dim + c] > values[(r - 1) * dim + c];
+            }
+            if (grows) {
+                doubts.add("column " + featureNames.get(c) + " grows on every row: an index or a time? Every column is a "
+                        + "feature, and later frames will bring values it never saw: leave it out of the file");
+            }
+        }
+        if (countsColumns && dim > 1) {
+            doubts.add("the first frame is 0, 1, 2, ...: a header of column numbers? It is read as a frame");
+        }
+        return doubts;
+    }
+
+    private static final String BYTE_ORDER_MARK = "\ufeff";
+    private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("[-+]?[0-9]+,[0-9]+");
+
+    /**
+     * The file's separator, from its first line: a semicolon where there is one (never part of a number; the files of
+     * locales that write decimal commas use it), else a comma, else a tab, else a comma (one column).
+     */
+    private static String separatorOf(String line) {
+        return line.contains(";") ? ";" : line.contains(",") ? "," : line.contains("\t") ? "\t" : ",";
+    }
+
+    /** A header's column names, without the quotes spreadsheet programs put around them; each named, each once. */
+    private static List<String> columnNames(String[] cells, String where) throws FrameFormatException {
+        List<String> names = new ArrayList<>(cells.length);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < cells.length; i++) {
+            String name = cells[i].strip();
+            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+                name = name.substring(1, name.length() - 1).strip();
+            }
+            if (name.isEmpty()) {
+                throw new FrameFormatException(where + ": column " + (i + 1) + " of the header has no name (an index column? "
+                        + "every column is a feature: leave it out)");
+            }
+            if (!seen.add(name)) {
+                throw new FrameFormatException(where + ": the header names column " + name + " twice");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * These frames with their columns in the order of {@code modelNames} (a model card's feature names): a file whose
+     * header names the same columns in another order is reordered by name; one whose header names others is refused,
+     * since scoring it by position would judge each column by another's model. Files without a header (their names
+     * {@link #defaultNames}), and models trained on such files, go by position.
+     *
+     * @param file the file the frames came from, for the message
+     */
+    public FrameFile inColumnOrder(List<String> modelNames, Path file) throws FrameFormatException {
+        if (image != null || modelNames == null || featureNames == null || featureNames.equals(modelNames)
+                || featureNames.equals(defaultNames(dim)) || modelNames.equals(defaultNames(dim))) {
+            return this;
+        }
+        java.util.Map<String, Integer> column = new java.util.HashMap<>();
+        for (int c = 0; c < featureNames.size(); c++) {
+            column.put(featureNames.get(c), c);
+        }
+        List<String> missing = modelNames.stream().filter(name -> !column.containsKey(name)).toList();
+        if (!missing.isEmpty() || modelNames.size() != dim) {
+            List<String> unknown = featureNames.stream().filter(name -> !modelNames.contains(name)).toList();
+            throw new FrameFormatException(file + ": its columns are not the model's: the model's " + missing
+                    + " are missing, and " + unknown + " are unknown to it (the model's columns: " + modelNames + ")");
+        }
+        float[] ordered = new float[values.length];
+        int[] from = modelNames.stream().mapToInt(column::get).toArray();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                ordered[r * dim + c] = values[r * dim + from[c]];
+            }
+        }
+        return new FrameFile(dim, rows, ordered, List.copyOf(modelNames), null);
     }
 
     private static boolean isNumber(String s) {

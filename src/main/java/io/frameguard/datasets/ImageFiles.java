@@ -126,7 +126,12 @@ public final class ImageFiles {
         ImageGeometry g = geometry;
         float[] values = null;
         for (int i = 0; i < files.size(); i++) {
-            BufferedImage image = ImageIO.read(files.get(i).toFile());
+            BufferedImage image;
+            try {
+                image = ImageIO.read(files.get(i).toFile());
+            } catch (IOException e) { // the image reader's own messages ("Error skipping PNG metadata") name no file
+                throw new FrameFile.FrameFormatException(files.get(i) + ": not a readable PNG or JPEG (" + e.getMessage() + ")");
+            }
             if (image == null) {
                 throw new FrameFile.FrameFormatException(files.get(i) + ": not a readable PNG or JPEG");
             }

@@ -74,6 +74,10 @@ public record ModelArtifact(Path dir, ModelCard card) {
      * key is refused before its SavedModel's files are hashed or its graph is parsed.
      */
     public static ModelArtifact open(Path dir, ModelTrust trust) throws InvalidModelException {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidModelException(Files.exists(dir) ? dir + " is not a directory: a model artifact is a directory "
+                    + "holding " + CARD_FILE + " and " + SAVED_MODEL_DIR + "/" : "no such directory: model " + dir);
+        }
         Path cardFile = dir.resolve(CARD_FILE);
         if (!Files.isRegularFile(cardFile)) {
             throw new InvalidModelException("no " + CARD_FILE + " in model directory " + dir);

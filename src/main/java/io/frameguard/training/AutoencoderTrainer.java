@@ -47,7 +47,10 @@ import org.tensorflow.types.TFloat32;
  */
 public final class AutoencoderTrainer {
 
-    /** Standard deviations below this are treated as this, so a constant channel cannot divide by zero. */
+    /**
+     * Standard deviations below this share of a feature's magnitude (at most 1) are taken as it, so a constant channel
+     * cannot divide by zero ({@link #meanAndStd}).
+     */
     static final float MIN_STD = 1e-3f;
     /**
      * A channel's mean error on normal windows is taken as at least this (in standardised units squared), so a channel
@@ -114,6 +117,11 @@ public final class AutoencoderTrainer {
                     + TrainingOptions.MIN_TRAIN_FRAMES + " for training and " + TrainingOptions.MIN_VALIDATION_FRAMES
                     + (nCalibration > 0 ? " twice" : "") + " held out (validation fraction "
                     + options.validationFraction() + ")");
+        }
+        if (allTheSame(data)) {
+            throw new NotEnoughDataException("nothing to learn: " + (dataSummary != null ? "the " + dataSummary : "the frames")
+                    + " are all the same (an autoencoder learns how normal frames vary, and a threshold from how well it "
+                    + "rebuilds them)");
         }
         Random random = new Random(options.seed());
         int[] order = permutation(data.rows(), random);
@@ -482,26 +490,48 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * Each of the {@code dim} features' mean and standard deviation (at least {@value #MIN_STD}) over the rows of
-     * {@code values}: the standardisation the trainer folds into the graph.
+     * Each of the {@code dim} features' mean and standard deviation over the rows of {@code values}: the
+     * standardisation the trainer folds into the graph. A spread below {@value #MIN_STD} of the feature's largest
+     * magnitude (of 1 where that is larger, or the feature is all zeros) is taken as that: a constant feature cannot
+     * divide by zero, and a feature measured in small units (millionths of a volt, say) keeps its own spread, where a
+     * floor in the data's units would flatten it and every fault on it. Deviations are summed about the mean, so a
+     * small spread around a large level is not lost to cancellation.
      */
     public static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
         int rows = values.length / dim;
         double[] sum = new double[dim];
+        float[] level = new float[dim];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                float v = values[r * dim + c];
+                sum[c] += v;
+                level[c] = Math.max(level[c], Math.abs(v));
+            }
+        }
         double[] sq = new double[dim];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < dim; c++) {
-                double v = values[r * dim + c];
-                sum[c] += v;
-                sq[c] += v * v;
+                double d = values[r * dim + c] - sum[c] / rows;
+                sq[c] += d * d;
             }
         }
         for (int c = 0; c < dim; c++) {
-            double m = sum[c] / rows;
-            double var = Math.max(0, sq[c] / rows - m * m);
-            mean[c] = (float) m;
-            std[c] = (float) Math.max(MIN_STD, Math.sqrt(var));
+            mean[c] = (float) (sum[c] / rows);
+            double floor = MIN_STD * (level[c] > 0 ? Math.min(1, level[c]) : 1);
+            std[c] = (float) Math.max(floor, Math.sqrt(sq[c] / rows));
         }
+    }
+
+    /** Whether every frame has the first frame's values. */
+    static boolean allTheSame(FrameFile data) {
+        int dim = data.dim();
+        float[] v = data.values();
+        for (int i = dim, end = data.rows() * dim; i < end; i++) {
+            if (Float.compare(v[i], v[i % dim]) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static float[] gather(FrameFile data, int[] order, int from, int to) {

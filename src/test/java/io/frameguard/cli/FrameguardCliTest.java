@@ -99,4 +99,37 @@ class FrameguardCliTest {
         assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .contains("frameguard train: target FPR must be in (0, 0.5)").doesNotContain("\tat ");
     }
+
+    @Test
+    void channelsOfVeryDifferentScalesAreEachWatched() throws Exception {
+        // six channels following two shared signals, in units a millionth and a million times each other's
+        double[] scale = {1e-6, 1e6, 1e-6, 1e6, 1e-6, 1e6};
+        Path data = tmp.resolve("scales.csv");
+        Files.write(data, CommandErrorsTest.csv(List.of("a", "b", "c", "d", "e", "f"), CommandErrorsTest.rows(1000, 1, scale)));
+        Path model = tmp.resolve("scales-model");
+        assertThat(FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out", model.toString(),
+                "--epochs", "10")).isZero();
+        // unseen normal rows, then the same rows with one channel ten of its standard deviations off: each channel in turn
+        double[][] normal = CommandErrorsTest.rows(50, 2, scale);
+        Path test = tmp.resolve("scales-test.csv");
+        List<String> lines = new java.util.ArrayList<>(CommandErrorsTest.csv(List.of("a", "b", "c", "d", "e", "f"), normal));
+        for (int c = 0; c < 6; c++) {
+            double[][] faulty = CommandErrorsTest.rows(50, 2, scale);
+            double sd = c < 2 ? scale[c] : c < 4 ? Math.sqrt(2) * scale[c] : scale[c] * (c == 4 ? 0.51 : 1.005);
+            for (double[] row : faulty) {
+                row[c] += 10 * sd;
+            }
+            lines.addAll(CommandErrorsTest.csv(null, faulty));
+        }
+        Files.write(test, lines);
+        Path scores = tmp.resolve("scales-scores.csv");
+        assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", test.toString(), "--format", "csv",
+                "--out", scores.toString())).isZero();
+        List<String> rows = Files.readAllLines(scores).subList(1, 351);
+        assertThat(rows.subList(0, 50).stream().filter(r -> r.endsWith(",true")).count()).as("normal rows flagged").isLessThan(5);
+        for (int c = 0; c < 6; c++) {
+            long flagged = rows.subList(50 * (c + 1), 50 * (c + 2)).stream().filter(r -> r.endsWith(",true")).count();
+            assertThat(flagged).as("rows with channel " + c + " ten deviations off, flagged").isGreaterThanOrEqualTo(45);
+        }
+    }
 }

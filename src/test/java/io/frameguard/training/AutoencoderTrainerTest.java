@@ -93,4 +93,29 @@ class AutoencoderTrainerTest {
                 .isInstanceOf(InvalidModelException.class)
                 .hasMessageContaining("checksum mismatch");
     }
+
+    @Test
+    void eachChannelIsStandardisedByItsOwnSpreadWhateverItsUnits() {
+        // per row: a tiny signal, a large offset with a small spread, a constant, zeros, a constant far from zero
+        int rows = 1000;
+        float[] values = new float[rows * 5];
+        java.util.Random random = new java.util.Random(4);
+        for (int r = 0; r < rows; r++) {
+            values[r * 5] = (float) (7e-7 * random.nextGaussian());
+            values[r * 5 + 1] = (float) (101_325 + 50 * random.nextGaussian());
+            values[r * 5 + 2] = 1f;
+            values[r * 5 + 3] = 0f;
+            values[r * 5 + 4] = 2e6f;
+        }
+        float[] mean = new float[5];
+        float[] std = new float[5];
+        AutoencoderTrainer.meanAndStd(values, 5, mean, std);
+        assertThat((double) std[0]).isCloseTo(7e-7, withinPercentage(10));
+        assertThat((double) std[1]).isCloseTo(50, withinPercentage(10));
+        assertThat((double) mean[1]).isCloseTo(101_325, withinPercentage(0.01));
+        // a channel that never moved: a thousandth of its level, at most of 1, and of 1 where it is all zeros
+        assertThat(std[2]).isEqualTo(1e-3f);
+        assertThat(std[3]).isEqualTo(1e-3f);
+        assertThat(std[4]).isEqualTo(1e-3f);
+    }
 }

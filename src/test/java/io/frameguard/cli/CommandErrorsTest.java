@@ -1,0 +1,287 @@
+package io.frameguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.model.ModelArtifact;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the offline commands say when the data, the model or a setting is wrong, as an operator bringing their own files
+ * meets it: one line naming the file, line or setting, no stack trace, and never a silent wrong result.
+ */
+class CommandErrorsTest {
+
+    @TempDir
+    static Path tmp;
+
+    /** 600 rows of six correlated channels named s0..s5, and a model trained on them. */
+    static Path data;
+    static Path model;
+
+    @BeforeAll
+    static void trainOnce() throws Exception {
+        data = tmp.resolve("plant.csv");
+        Files.write(data, csv(List.of("s0", "s1", "s2", "s3", "s4", "s5"), rows(600, 1, new double[] {1, 1, 1, 1, 1, 1})));
+        model = tmp.resolve("model");
+        assertThat(FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out", model.toString(),
+                "--epochs", "5", "--version", "errors-test")).isZero();
+    }
+
+    /** Rows of six channels that follow two shared signals, each channel scaled by {@code scale[c]}. */
+    static double[][] rows(int n, long seed, double[] scale) {
+        Random r = new Random(seed);
+        double[][] out = new double[n][6];
+        for (int i = 0; i < n; i++) {
+            double a = r.nextGaussian();
+            double b = r.nextGaussian();
+            double[] raw = {a, b, a + b, a - b, 0.5 * a + 0.1 * r.nextGaussian(), b + 0.1 * r.nextGaussian()};
+            for (int c = 0; c < 6; c++) {
+                out[i][c] = raw[c] * scale[c];
+            }
+        }
+        return out;
+    }
+
+    static List<String> csv(List<String> header, double[][] rows) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (header != null) {
+            lines.add(String.join(",", header));
+        }
+        for (double[] row : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                b.append(c > 0 ? "," : "").append(String.format(Locale.ROOT, "%.9g", row[c]));
+            }
+            lines.add(b.toString());
+        }
+        return lines;
+    }
+
+    /** A command's exit code and what it wrote to stderr. */
+    record Run(int code, String err) {}
+
+    static Run run(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            return new Run(FrameguardCli.run(args), captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    private static void assertOneLineError(Run run, int code, String command, String... says) {
+        assertThat(run.code()).as(run.err()).isEqualTo(code);
+        assertThat(run.err()).contains("frameguard " + command + ": ").contains(says).doesNotContain("\tat ")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void aBadCellNamesTheFileAndLineWithoutAStackTrace() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(7, lines.get(7).replaceFirst("^[^,]*", "NaN"));
+        Path bad = tmp.resolve("nan.csv");
+        Files.write(bad, lines);
+        assertOneLineError(run("train", "--data", bad.toString(), "--format", "csv", "--out", tmp.resolve("m-nan").toString()),
+                1, "train", "nan.csv:8", "NaN");
+        assertOneLineError(run("score", "--model", model.toString(), "--data", bad.toString(), "--format", "csv", "--out",
+                tmp.resolve("s-nan.csv").toString()), 1, "score", "nan.csv:8");
+    }
+
+    @Test
+    void missingFilesAndModelsAreNamed() {
+        assertOneLineError(run("score", "--model", model.toString(), "--data", tmp.resolve("absent.csv").toString(),
+                "--format", "csv", "--out", tmp.resolve("s.csv").toString()), 1, "score", "absent.csv", "no such file");
+        assertOneLineError(run("score", "--model", tmp.resolve("no-model").toString(), "--data", data.toString(),
+                "--format", "csv", "--out", tmp.resolve("s.csv").toString()), 1, "score", "no-model", "no such directory");
+        assertOneLineError(run("score", "--model", data.toString(), "--data", data.toString(), "--format", "csv", "--out",
+                tmp.resolve("s.csv").toString()), 1, "score", "plant.csv", "not a directory");
+    }
+
+    @Test
+    void outputsGoWhereTheyAreAskedAndNeverOverTheInput() throws Exception {
+        Path nested = tmp.resolve("reports/today/scores.csv");
+        assertThat(run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv", "--out",
+                nested.toString()).code()).isZero();
+        assertThat(Files.readAllLines(nested)).hasSize(601);
+        Path generated = tmp.resolve("generated/plant.csv");
+        assertThat(run("generate", "--out", generated.toString(), "--frames", "10", "--dim", "4").code()).isZero();
+        assertThat(Files.readAllLines(generated)).hasSize(11);
+
+        long before = Files.size(data);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv", "--out",
+                data.toString()), 2, "score", "--out", "--data");
+        assertThat(Files.size(data)).isEqualTo(before);
+    }
+
+    @Test
+    void settingsOutOfRangeAreRefusedByName() {
+        assertOneLineError(run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv", "--out",
+                tmp.resolve("b.csv").toString(), "--batch", "0"), 2, "score", "--batch");
+        assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--frames", "-5"), 2, "generate", "--frames");
+        assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--sources", "0"), 2, "generate", "--sources");
+        assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--dim", "0"), 2, "generate", "--dim");
+    }
+
+    @Test
+    void aFileOfAnotherWidthIsComparedWithTheModelNotWithAnOptionNotGiven() throws Exception {
+        Path wide = tmp.resolve("wide.csv");
+        Files.write(wide, csv(null, new double[][] {{1, 2, 3, 4, 5, 6, 7, 8}}));
+        Run r = run("score", "--model", model.toString(), "--data", wide.toString(), "--format", "csv", "--out",
+                tmp.resolve("w.csv").toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("8").contains("expects 6").doesNotContain("--dim").doesNotContain("\tat ");
+    }
+
+    @Test
+    void helpWorksForEveryCommand() {
+        for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo")) {
+            PrintStream out = System.out;
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            int code;
+            try {
+                code = FrameguardCli.run(command, "--help");
+            } finally {
+                System.setOut(out);
+            }
+            assertThat(code).as(command).isZero();
+            assertThat(captured.toString(StandardCharsets.UTF_8)).as(command).contains("Usage: frameguard " + command);
+        }
+    }
+
+    @Test
+    void columnsAreMatchedToTheModelByName() throws Exception {
+        // the same frames with s0 and s5 swapped, the header saying so: the same scores as the file in the model's order
+        List<String> lines = Files.readAllLines(data);
+        List<String> swapped = new java.util.ArrayList<>();
+        for (String line : lines) {
+            String[] cells = line.split(",");
+            String t = cells[0];
+            cells[0] = cells[5];
+            cells[5] = t;
+            swapped.add(String.join(",", cells));
+        }
+        Path permuted = tmp.resolve("permuted.csv");
+        Files.write(permuted, swapped);
+        Path inOrder = tmp.resolve("in-order.csv");
+        Path reordered = tmp.resolve("reordered.csv");
+        assertThat(run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv", "--out",
+                inOrder.toString()).code()).isZero();
+        Run r = run("score", "--model", model.toString(), "--data", permuted.toString(), "--format", "csv", "--out",
+                reordered.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(reordered)).isEqualTo(Files.readAllLines(inOrder));
+
+        // names the model does not know are refused, with the names
+        List<String> renamed = new java.util.ArrayList<>(lines);
+        renamed.set(0, "a,b,c,d,e,f");
+        Path other = tmp.resolve("other-names.csv");
+        Files.write(other, renamed);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", other.toString(), "--format", "csv", "--out",
+                tmp.resolve("o.csv").toString()), 1, "score", "other-names.csv", "s0", "a");
+    }
+
+    @Test
+    void semicolonAndTabSeparatedFilesAreRead() throws Exception {
+        List<String> lines = Files.readAllLines(data);
+        for (String separator : List.of(";", "\t")) {
+            Path file = tmp.resolve("sep" + (int) separator.charAt(0) + ".csv");
+            Files.write(file, lines.stream().map(l -> l.replace(",", separator)).toList());
+            Path out = tmp.resolve("sep" + (int) separator.charAt(0) + "-scores.csv");
+            Run r = run("score", "--model", model.toString(), "--data", file.toString(), "--format", "csv", "--out",
+                    out.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(Files.readAllLines(out)).hasSize(601);
+        }
+        // decimal commas are not numbers: said so
+        Path decimalCommas = tmp.resolve("decimal-commas.csv");
+        Files.write(decimalCommas, lines.stream().map(l -> l.replace(",", ";").replace(".", ",")).toList());
+        assertOneLineError(run("score", "--model", model.toString(), "--data", decimalCommas.toString(), "--format", "csv",
+                "--out", tmp.resolve("dc.csv").toString()), 1, "score", "decimal-commas.csv:2", "decimal comma");
+    }
+
+    @Test
+    void headerNamesAreCleanAndUnique() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(0, "\ufeff\"s0\",\"s1\",s2,s3,s4,s5");
+        Path quoted = tmp.resolve("quoted.csv");
+        Files.write(quoted, lines);
+        Path m = tmp.resolve("m-quoted");
+        assertThat(run("train", "--data", quoted.toString(), "--format", "csv", "--out", m.toString(), "--epochs", "1").code())
+                .isZero();
+        assertThat(ModelArtifact.open(m).card().input().featureNames()).containsExactly("s0", "s1", "s2", "s3", "s4", "s5");
+
+        lines.set(0, "s0,s1,s1,s3,s4,s5");
+        Path duplicated = tmp.resolve("duplicated.csv");
+        Files.write(duplicated, lines);
+        assertOneLineError(run("train", "--data", duplicated.toString(), "--format", "csv", "--out",
+                tmp.resolve("m-dup").toString()), 1, "train", "duplicated.csv:1", "s1");
+    }
+
+    @Test
+    void framesThatNeverChangeAreRefusedBeforeTraining() throws Exception {
+        double[][] same = new double[300][];
+        java.util.Arrays.fill(same, new double[] {1, 1, 1, 1, 1, 1});
+        Path constant = tmp.resolve("constant.csv");
+        Files.write(constant, csv(List.of("s0", "s1", "s2", "s3", "s4", "s5"), same));
+        Path m = tmp.resolve("m-constant");
+        assertOneLineError(run("train", "--data", constant.toString(), "--format", "csv", "--out", m.toString()), 2, "train",
+                "constant.csv", "all the same");
+        assertThat(m).doesNotExist();
+    }
+
+    @Test
+    void anIndexColumnAndAHeaderOfNumbersAreWarnedAbout() throws Exception {
+        List<String> lines = Files.readAllLines(data);
+        List<String> indexed = new java.util.ArrayList<>();
+        indexed.add("idx," + lines.get(0));
+        for (int i = 1; i < lines.size(); i++) {
+            indexed.add(i + "," + lines.get(i));
+        }
+        Path file = tmp.resolve("indexed.csv");
+        Files.write(file, indexed);
+        Run r = run("train", "--data", file.toString(), "--format", "csv", "--out", tmp.resolve("m-indexed").toString(),
+                "--epochs", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: indexed.csv: column idx grows on every row");
+
+        List<String> numbered = new java.util.ArrayList<>(lines);
+        numbered.set(0, "0,1,2,3,4,5");
+        Path other = tmp.resolve("numbered.csv");
+        Files.write(other, numbered);
+        r = run("train", "--data", other.toString(), "--format", "csv", "--out", tmp.resolve("m-numbered").toString(),
+                "--epochs", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: numbered.csv: the first frame is 0, 1, 2");
+        assertThat(run("train", "--data", data.toString(), "--format", "csv", "--out", tmp.resolve("m-clean").toString(),
+                "--epochs", "1").err()).doesNotContain("warning");
+    }
+
+    @Test
+    void anEmptyCellIsNamed() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(3, lines.get(3) + ",");
+        Path trailing = tmp.resolve("trailing.csv");
+        Files.write(trailing, lines);
+        assertOneLineError(run("train", "--data", trailing.toString(), "--format", "csv", "--out",
+                tmp.resolve("m-trailing").toString()), 1, "train", "trailing.csv:4", "7 values, expected 6");
+        lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(3, lines.get(3).replaceFirst(",[^,]*,", ",,"));
+        Path empty = tmp.resolve("empty-cell.csv");
+        Files.write(empty, lines);
+        assertOneLineError(run("train", "--data", empty.toString(), "--format", "csv", "--out",
+                tmp.resolve("m-empty").toString()), 1, "train", "empty-cell.csv:4", "column 2 is empty");
+    }
+}
