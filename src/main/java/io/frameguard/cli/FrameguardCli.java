@@ -49,17 +49,19 @@ public final class FrameguardCli {
     /**
      * A setting that the options' own checks refuse ({@code IllegalArgumentException}, e.g. from
      * {@code TrainingOptions}) is a usage error: its message, which names the setting, and exit code 2, no stack
-     * trace. A file that cannot be read or written, or whose content is not what its format or a model needs (an
-     * {@code IOException}: the frame files' and model artifacts' own say which file, line and value), is the user's
-     * to fix too: its message, exit code 1. Anything else is a fault of frameguard and keeps picocli's stack trace and
-     * exit code 1.
+     * trace. A file that cannot be read or written (the file system's exceptions), or whose content is not what its
+     * format or a model needs (a frame file's or a model artifact's refusal, which says which file, line and value), is
+     * the user's to fix too: its message, exit code 1. Anything else (a broker that cannot be reached among them, whose
+     * cause may lie several exceptions deep) keeps picocli's stack trace and exit code 1.
      */
     private static int invalidSetting(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof IllegalArgumentException) {
             command.getErr().println("frameguard " + command.getCommandName() + ": " + e.getMessage());
             return command.getCommandSpec().exitCodeOnInvalidInput();
         }
-        if (e instanceof java.io.IOException io) {
+        if (e instanceof java.nio.file.FileSystemException || e instanceof io.frameguard.datasets.FrameFile.FrameFormatException
+                || e instanceof io.frameguard.model.InvalidModelException) {
+            java.io.IOException io = (java.io.IOException) e;
             command.getErr().println("frameguard " + command.getCommandName() + ": " + fileProblem(io));
             return command.getCommandSpec().exitCodeOnExecutionException();
         }

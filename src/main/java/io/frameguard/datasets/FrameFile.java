@@ -78,12 +78,19 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
      *     first image's); for every format, the values per frame to check when positive
      */
     public static FrameFile read(Path file, Format format, ReadOptions options) throws IOException {
-        FrameFile frames = switch (format) {
-            case csv -> readCsv(file, options.expectedDim());
-            case f32 -> readF32(file, options.expectedDim());
-            case idx -> ImageFiles.readIdx(file, options.labels());
-            case pngDir -> ImageFiles.readImageDir(file, options.imageGeometry());
-        };
+        FrameFile frames;
+        try {
+            frames = switch (format) {
+                case csv -> readCsv(file, options.expectedDim());
+                case f32 -> readF32(file, options.expectedDim());
+                case idx -> ImageFiles.readIdx(file, options.labels());
+                case pngDir -> ImageFiles.readImageDir(file, options.imageGeometry());
+            };
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new FrameFormatException(file + ": not UTF-8 text (" + e.getMessage() + "): save it as UTF-8");
+        } catch (java.io.EOFException e) {
+            throw new FrameFormatException(file + ": ends before its " + format.label() + " content does (truncated?)");
+        }
         if (options.expectedDim() > 0 && frames.dim() != options.expectedDim()) {
             throw new FrameFormatException(file + ": frames of " + frames.dim() + " values, expected " + options.expectedDim());
         }
@@ -128,22 +135,16 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     private static FrameFile readCsv(Path file, int expectedDim) throws IOException {
         List<String> names = null;
         int dim = -1;
-        String separator = null;
+        String separator = separatorOf(file);
         float[] values = new float[1024];
         int n = 0;
         int lineNo = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;
-                if (lineNo == 1 && line.startsWith(BYTE_ORDER_MARK)) {
-                    line = line.substring(1); // spreadsheet programs start UTF-8 files with one
-                }
-                line = line.strip();
-                if (line.isEmpty() || line.startsWith("#")) {
+                line = significant(line, lineNo, separator);
+                if (line == null) {
                     continue;
-                }
-                if (separator == null) {
-                    separator = separatorOf(line);
                 }
                 String[] cells = line.split(separator, -1);
                 if (dim < 0) {
@@ -152,7 +153,10 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                         throw new FrameFormatException(file + ":" + lineNo + ": " + dim + " columns, --dim says " + expectedDim);
                     }
                     if (!isNumber(cells[0].strip())) {
-                        names = columnNames(cells, file + ":" + lineNo);
+                        names = new ArrayList<>(cells.length);
+                        for (String cell : cells) {
+                            names.add(cleanName(cell));
+                        }
                         continue;
                     }
                 }
@@ -198,9 +202,15 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         if (image != null || rows < 3) {
             return doubts;
         }
-        boolean countsColumns = true;
+        boolean countsFromZero = true;
+        boolean countsFromOne = true;
         for (int c = 0; c < dim; c++) {
-            countsColumns &= values[c] == c;
+            countsFromZero &= values[c] == c;
+            countsFromOne &= values[c] == c + 1;
+            if (featureNames.get(c).isEmpty()) {
+                doubts.add("column " + (c + 1) + " of the header has no name: an index? Every column is a feature: leave it "
+                        + "out of the file");
+            }
             boolean grows = true;
             for (int r = 1; r < rows && grows; r++) {
                 grows = values[r * dim + c] > values[(r - 1) * dim + c];
@@ -210,8 +220,9 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                         + "feature, and later frames will bring values it never saw: leave it out of the file");
             }
         }
-        if (countsColumns && dim > 1) {
-            doubts.add("the first frame is 0, 1, 2, ...: a header of column numbers? It is read as a frame");
+        if ((countsFromZero || countsFromOne) && dim > 1) {
+            doubts.add("the first frame is " + (countsFromZero ? "0, 1, 2" : "1, 2, 3") + ", ...: a header of column numbers? "
+                    + "It is read as a frame");
         }
         return doubts;
     }
@@ -220,32 +231,62 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("[-+]?[0-9]+,[0-9]+");
 
     /**
-     * The file's separator, from its first line: a semicolon where there is one (never part of a number; the files of
-     * locales that write decimal commas use it), else a comma, else a tab, else a comma (one column).
+     * A line as read, or null when it holds no frame (blank, a {@code #} comment): spaces around it dropped (tabs kept
+     * where they separate: a first column may be empty), and the byte-order mark spreadsheet programs start a UTF-8
+     * file with.
      */
-    private static String separatorOf(String line) {
-        return line.contains(";") ? ";" : line.contains(",") ? "," : line.contains("\t") ? "\t" : ",";
+    private static String significant(String line, int lineNo, String separator) {
+        if (lineNo == 1 && line.startsWith(BYTE_ORDER_MARK)) {
+            line = line.substring(1);
+        }
+        if (line.isBlank() || line.strip().startsWith("#")) {
+            return null;
+        }
+        return separator.equals("\t") ? line.replaceAll("^ +| +$", "") : line.strip();
     }
 
-    /** A header's column names, without the quotes spreadsheet programs put around them; each named, each once. */
-    private static List<String> columnNames(String[] cells, String where) throws FrameFormatException {
-        List<String> names = new ArrayList<>(cells.length);
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (int i = 0; i < cells.length; i++) {
-            String name = cells[i].strip();
-            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
-                name = name.substring(1, name.length() - 1).strip();
+    /** Separators a file's values may be split by, in the order they are tried. */
+    private static final List<String> SEPARATORS = List.of(",", ";", "\t");
+
+    /**
+     * The file's separator: the first of a comma, a semicolon and a tab that splits its first two lines (a header and a
+     * frame, or two frames) into the same number of cells, more than one; a comma where none does (one column). So a
+     * comma file whose header names hold a semicolon stays a comma file, and a semicolon file with decimal commas (the
+     * files of locales that write them) is a semicolon file.
+     */
+    static String separatorOf(Path file) throws IOException {
+        List<String> first = new ArrayList<>(2);
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int lineNo = 0;
+            for (String line; first.size() < 2 && (line = r.readLine()) != null; ) {
+                line = significant(line, ++lineNo, "");
+                if (line != null) {
+                    first.add(line);
+                }
             }
-            if (name.isEmpty()) {
-                throw new FrameFormatException(where + ": column " + (i + 1) + " of the header has no name (an index column? "
-                        + "every column is a feature: leave it out)");
-            }
-            if (!seen.add(name)) {
-                throw new FrameFormatException(where + ": the header names column " + name + " twice");
-            }
-            names.add(name);
         }
-        return names;
+        for (String separator : SEPARATORS) {
+            int cells = -1;
+            boolean agree = !first.isEmpty();
+            for (String line : first) {
+                int n = line.split(separator, -1).length;
+                agree &= n > 1 && (cells < 0 || n == cells);
+                cells = n;
+            }
+            if (agree) {
+                return separator;
+            }
+        }
+        return ",";
+    }
+
+    /** A header's column name without the spaces, quotes and byte-order mark spreadsheet programs put around names. */
+    static String cleanName(String name) {
+        String n = name.replace(BYTE_ORDER_MARK, "").strip();
+        if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) {
+            n = n.substring(1, n.length() - 1).strip();
+        }
+        return n;
     }
 
     /**
@@ -257,20 +298,29 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
      * @param file the file the frames came from, for the message
      */
     public FrameFile inColumnOrder(List<String> modelNames, Path file) throws FrameFormatException {
-        if (image != null || modelNames == null || featureNames == null || featureNames.equals(modelNames)
-                || featureNames.equals(defaultNames(dim)) || modelNames.equals(defaultNames(dim))) {
+        if (image != null || modelNames == null || featureNames == null || modelNames.size() != dim) {
             return this;
+        }
+        // cards written by earlier readers kept quotes and byte-order marks in their names
+        List<String> model = modelNames.stream().map(FrameFile::cleanName).toList();
+        List<String> defaults = defaultNames(dim);
+        if (featureNames.equals(model) || featureNames.equals(defaults) || !unique(model) || !unique(featureNames)) {
+            return this; // in the model's order, or no header, or names that cannot say which column is which (windows)
         }
         java.util.Map<String, Integer> column = new java.util.HashMap<>();
         for (int c = 0; c < featureNames.size(); c++) {
             column.put(featureNames.get(c), c);
         }
-        List<String> missing = modelNames.stream().filter(name -> !column.containsKey(name)).toList();
-        if (!missing.isEmpty() || modelNames.size() != dim) {
-            List<String> unknown = featureNames.stream().filter(name -> !modelNames.contains(name)).toList();
+        List<String> missing = model.stream().filter(name -> !column.containsKey(name)).toList();
+        if (!missing.isEmpty()) {
+            if (model.equals(defaults)) {
+                return this; // a model trained on a file without a header: its columns by position
+            }
+            List<String> unknown = featureNames.stream().filter(name -> !model.contains(name)).toList();
             throw new FrameFormatException(file + ": its columns are not the model's: the model's " + missing
-                    + " are missing, and " + unknown + " are unknown to it (the model's columns: " + modelNames + ")");
+                    + " are missing, and " + unknown + " are unknown to it (the model's columns: " + model + ")");
         }
+        modelNames = model;
         float[] ordered = new float[values.length];
         int[] from = modelNames.stream().mapToInt(column::get).toArray();
         for (int r = 0; r < rows; r++) {
@@ -279,6 +329,10 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
             }
         }
         return new FrameFile(dim, rows, ordered, List.copyOf(modelNames), null);
+    }
+
+    private static boolean unique(List<String> names) {
+        return new java.util.HashSet<>(names).size() == names.size();
     }
 
     private static boolean isNumber(String s) {

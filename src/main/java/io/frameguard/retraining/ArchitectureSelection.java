@@ -83,6 +83,7 @@ public final class ArchitectureSelection {
     /** Trains every candidate, writes the winner to {@code outDir} and returns it with the selection on its card. */
     public static Result select(TrainingOptions base, FrameFile data, Path outDir, String summary, TrainingProgress progress)
             throws Exception {
+        AutoencoderTrainer.requireVariation(data, summary); // once, before the candidates' split would say it of each
         int holdout = (int) Math.round(data.rows() * HOLDOUT_FRACTION);
         if (holdout < MIN_HOLDOUT) {
             throw new NotEnoughDataException("--select holds out " + HOLDOUT_FRACTION + " of the frames to compare the "

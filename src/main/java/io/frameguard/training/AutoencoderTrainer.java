@@ -47,11 +47,10 @@ import org.tensorflow.types.TFloat32;
  */
 public final class AutoencoderTrainer {
 
-    /**
-     * Standard deviations below this share of a feature's magnitude (at most 1) are taken as it, so a constant channel
-     * cannot divide by zero ({@link #meanAndStd}).
-     */
+    /** The standard deviation of a feature that does not vary, so that it cannot divide by zero ({@link #meanAndStd}). */
     static final float MIN_STD = 1e-3f;
+    /** A spread below this share of a feature's largest magnitude is float32 rounding (a few of its steps), not variation. */
+    static final double CONSTANT_SPREAD = 1e-6;
     /**
      * A channel's mean error on normal windows is taken as at least this (in standardised units squared), so a channel
      * the model reconstructs perfectly cannot weigh without bound.
@@ -118,11 +117,7 @@ public final class AutoencoderTrainer {
                     + (nCalibration > 0 ? " twice" : "") + " held out (validation fraction "
                     + options.validationFraction() + ")");
         }
-        if (allTheSame(data)) {
-            throw new NotEnoughDataException("nothing to learn: " + (dataSummary != null ? "the " + dataSummary : "the frames")
-                    + " are all the same (an autoencoder learns how normal frames vary, and a threshold from how well it "
-                    + "rebuilds them)");
-        }
+        requireVariation(data, dataSummary);
         Random random = new Random(options.seed());
         int[] order = permutation(data.rows(), random);
         float[] train = gather(data, order, 0, nTrain);
@@ -491,11 +486,11 @@ public final class AutoencoderTrainer {
 
     /**
      * Each of the {@code dim} features' mean and standard deviation over the rows of {@code values}: the
-     * standardisation the trainer folds into the graph. A spread below {@value #MIN_STD} of the feature's largest
-     * magnitude (of 1 where that is larger, or the feature is all zeros) is taken as that: a constant feature cannot
-     * divide by zero, and a feature measured in small units (millionths of a volt, say) keeps its own spread, where a
-     * floor in the data's units would flatten it and every fault on it. Deviations are summed about the mean, so a
-     * small spread around a large level is not lost to cancellation.
+     * standardisation the trainer folds into the graph. A feature that does not vary beyond float32's resolution of its
+     * level ({@value #CONSTANT_SPREAD} of its largest magnitude) is constant and gets {@value #MIN_STD}, so it cannot
+     * divide by zero; any other keeps its own spread however small, so a feature measured in small units (millionths of
+     * a volt, say) is judged by its own variation, where a floor in the data's units would flatten it and every fault on
+     * it. Deviations are summed about the mean, so a small spread around a large level is not lost to cancellation.
      */
     public static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
         int rows = values.length / dim;
@@ -517,8 +512,23 @@ public final class AutoencoderTrainer {
         }
         for (int c = 0; c < dim; c++) {
             mean[c] = (float) (sum[c] / rows);
-            double floor = MIN_STD * (level[c] > 0 ? Math.min(1, level[c]) : 1);
-            std[c] = (float) Math.max(floor, Math.sqrt(sq[c] / rows));
+            double spread = Math.sqrt(sq[c] / rows);
+            // within float32's resolution of its level a feature is constant: MIN_STD, as in earlier releases
+            std[c] = (float) (spread > CONSTANT_SPREAD * level[c] && spread > 0 ? Math.max(spread, Float.MIN_NORMAL) : MIN_STD);
+        }
+    }
+
+    /**
+     * Refuses frames that are all the same (a stopped machine's, a file of one row repeated): an autoencoder learns how
+     * normal frames vary, and its threshold comes from how well it rebuilds them.
+     *
+     * @param dataSummary what the frames are, for the message (null: "the frames")
+     */
+    public static void requireVariation(FrameFile data, String dataSummary) {
+        if (allTheSame(data)) {
+            throw new NotEnoughDataException("nothing to learn: " + (dataSummary != null ? "the " + dataSummary : "the frames")
+                    + " are all the same (an autoencoder learns how normal frames vary, and a threshold from how well it "
+                    + "rebuilds them)");
         }
     }
 

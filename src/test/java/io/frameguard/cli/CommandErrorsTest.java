@@ -223,11 +223,73 @@ class CommandErrorsTest {
                 .isZero();
         assertThat(ModelArtifact.open(m).card().input().featureNames()).containsExactly("s0", "s1", "s2", "s3", "s4", "s5");
 
-        lines.set(0, "s0,s1,s1,s3,s4,s5");
-        Path duplicated = tmp.resolve("duplicated.csv");
-        Files.write(duplicated, lines);
-        assertOneLineError(run("train", "--data", duplicated.toString(), "--format", "csv", "--out",
-                tmp.resolve("m-dup").toString()), 1, "train", "duplicated.csv:1", "s1");
+        // a card written by an earlier reader kept the quotes and the mark: its own file still scores, in its order
+        Path earlier = tmp.resolve("m-earlier");
+        copyTree(model, earlier);
+        Path card = earlier.resolve(ModelArtifact.CARD_FILE);
+        Files.writeString(card, Files.readString(card).replace("\"s0\"", "\"\\ufeff\\\"s0\\\"\"")
+                .replace("\"s1\"", "\"\\\"s1\\\"\""));
+        // (the checksum covers the SavedModel, not the card's names)
+        Path scored = tmp.resolve("earlier-scores.csv");
+        Run r = run("score", "--model", earlier.toString(), "--data", quoted.toString(), "--format", "csv", "--out",
+                scored.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+
+        // windows repeat their channels' names for every step: read by position
+        lines.set(0, "t,p,f,t,p,f");
+        Path windows = tmp.resolve("windows.csv");
+        Files.write(windows, lines);
+        r = run("score", "--model", model.toString(), "--data", windows.toString(), "--format", "csv", "--out",
+                tmp.resolve("windows-scores.csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
+    void aHeaderOfDefaultNamesInAnotherOrderIsReordered() throws Exception {
+        Path noHeader = tmp.resolve("no-header.csv");
+        List<String> lines = Files.readAllLines(data);
+        Files.write(noHeader, lines.subList(1, lines.size()));
+        Path positional = tmp.resolve("m-positional");
+        assertThat(run("train", "--data", noHeader.toString(), "--format", "csv", "--out", positional.toString(), "--epochs",
+                "2").code()).isZero();
+        List<String> swapped = new java.util.ArrayList<>();
+        swapped.add("ch5,ch1,ch2,ch3,ch4,ch0");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",");
+            String t = cells[0];
+            cells[0] = cells[5];
+            cells[5] = t;
+            swapped.add(String.join(",", cells));
+        }
+        Path permuted = tmp.resolve("ch-permuted.csv");
+        Files.write(permuted, swapped);
+        Path a = tmp.resolve("positional-scores.csv");
+        Path b = tmp.resolve("permuted-scores.csv");
+        assertThat(run("score", "--model", positional.toString(), "--data", noHeader.toString(), "--format", "csv", "--out",
+                a.toString()).code()).isZero();
+        assertThat(run("score", "--model", positional.toString(), "--data", permuted.toString(), "--format", "csv", "--out",
+                b.toString()).code()).isZero();
+        assertThat(Files.readAllLines(b)).isEqualTo(Files.readAllLines(a));
+    }
+
+    @Test
+    void aCommaFileWhoseHeaderHoldsASemicolonStaysACommaFile() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(0, "flow;l/min,s1,s2,s3,s4,s5");
+        Path file = tmp.resolve("units.csv");
+        Files.write(file, lines);
+        Path m = tmp.resolve("m-units");
+        Run r = run("train", "--data", file.toString(), "--format", "csv", "--out", m.toString(), "--epochs", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ModelArtifact.open(m).card().input().featureNames()).startsWith("flow;l/min", "s1");
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
     }
 
     @Test
@@ -240,6 +302,9 @@ class CommandErrorsTest {
         assertOneLineError(run("train", "--data", constant.toString(), "--format", "csv", "--out", m.toString()), 2, "train",
                 "constant.csv", "all the same");
         assertThat(m).doesNotExist();
+        Run select = run("train", "--data", constant.toString(), "--format", "csv", "--out", m.toString(), "--select");
+        assertOneLineError(select, 2, "train", "constant.csv", "all the same");
+        assertThat(select.err()).doesNotContain("candidate");
     }
 
     @Test

@@ -93,6 +93,10 @@ class ModelRunnerTest {
             float[] half = s.run(new FrameBatch(frames, DIM * rows / 2, rows / 2, DIM, buffer)).errors();
             assertThat(half).isSameAs(buffer);
             assertThat(java.util.Arrays.copyOf(half, fresh.length / 2)).containsExactly(secondHalf);
+            for (int i = 0; i < secondHalf.length; i++) { // the frames of its offset: those of the larger call, to rounding
+                float larger = fresh[fresh.length / 2 + i];
+                assertThat(half[i]).as("value " + i).isCloseTo(larger, org.assertj.core.data.Offset.offset(1e-5f * (1 + larger)));
+            }
             float[] firstHalf = s.run(new FrameBatch(frames, 0, rows / 2, DIM)).errors();
             float[] small = new float[fresh.length / 2 - 1];
             assertThat(s.run(new FrameBatch(frames, 0, rows / 2, DIM, small)).errors()).isNotSameAs(small)

@@ -96,26 +96,32 @@ class AutoencoderTrainerTest {
 
     @Test
     void eachChannelIsStandardisedByItsOwnSpreadWhateverItsUnits() {
-        // per row: a tiny signal, a large offset with a small spread, a constant, zeros, a constant far from zero
+        // per row: a tiny signal, a large offset with a small spread, constants (1, 0, far from zero, small, tiny), and a
+        // level of 0.5 moving by a hundred-thousandth
         int rows = 1000;
-        float[] values = new float[rows * 5];
+        int dim = 8;
+        float[] values = new float[rows * dim];
         java.util.Random random = new java.util.Random(4);
         for (int r = 0; r < rows; r++) {
-            values[r * 5] = (float) (7e-7 * random.nextGaussian());
-            values[r * 5 + 1] = (float) (101_325 + 50 * random.nextGaussian());
-            values[r * 5 + 2] = 1f;
-            values[r * 5 + 3] = 0f;
-            values[r * 5 + 4] = 2e6f;
+            values[r * dim] = (float) (7e-7 * random.nextGaussian());
+            values[r * dim + 1] = (float) (101_325 + 50 * random.nextGaussian());
+            values[r * dim + 2] = 1f;
+            values[r * dim + 3] = 0f;
+            values[r * dim + 4] = 2e6f;
+            values[r * dim + 5] = 0.01f;
+            values[r * dim + 6] = 1e-6f;
+            values[r * dim + 7] = (float) (0.5 + 1e-5 * random.nextGaussian());
         }
-        float[] mean = new float[5];
-        float[] std = new float[5];
-        AutoencoderTrainer.meanAndStd(values, 5, mean, std);
+        float[] mean = new float[dim];
+        float[] std = new float[dim];
+        AutoencoderTrainer.meanAndStd(values, dim, mean, std);
         assertThat((double) std[0]).isCloseTo(7e-7, withinPercentage(10));
         assertThat((double) std[1]).isCloseTo(50, withinPercentage(10));
         assertThat((double) mean[1]).isCloseTo(101_325, withinPercentage(0.01));
-        // a channel that never moved: a thousandth of its level, at most of 1, and of 1 where it is all zeros
-        assertThat(std[2]).isEqualTo(1e-3f);
-        assertThat(std[3]).isEqualTo(1e-3f);
-        assertThat(std[4]).isEqualTo(1e-3f);
+        // a channel that never moved: the constant floor, whatever its level
+        for (int c = 2; c <= 6; c++) {
+            assertThat(std[c]).as("constant channel " + c).isEqualTo(1e-3f);
+        }
+        assertThat((double) std[7]).isCloseTo(1e-5, withinPercentage(10));
     }
 }
