@@ -165,24 +165,8 @@ class CommandErrorsTest {
     void columnsAreMatchedToTheModelByName() throws Exception {
         // the same frames with s0 and s5 swapped, the header saying so: the same scores as the file in the model's order
         List<String> lines = Files.readAllLines(data);
-        List<String> swapped = new java.util.ArrayList<>();
-        for (String line : lines) {
-            String[] cells = line.split(",");
-            String t = cells[0];
-            cells[0] = cells[5];
-            cells[5] = t;
-            swapped.add(String.join(",", cells));
-        }
-        Path permuted = tmp.resolve("permuted.csv");
-        Files.write(permuted, swapped);
-        Path inOrder = tmp.resolve("in-order.csv");
-        Path reordered = tmp.resolve("reordered.csv");
-        assertThat(run("score", "--model", model.toString(), "--data", data.toString(), "--format", "csv", "--out",
-                inOrder.toString()).code()).isZero();
-        Run r = run("score", "--model", model.toString(), "--data", permuted.toString(), "--format", "csv", "--out",
-                reordered.toString());
-        assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Files.readAllLines(reordered)).isEqualTo(Files.readAllLines(inOrder));
+        List<String> swapped = firstAndLastSwapped(lines);
+        assertSameScores(model, data, Files.write(tmp.resolve("permuted.csv"), swapped));
 
         // names the model does not know are refused, with the names
         List<String> renamed = new java.util.ArrayList<>(lines);
@@ -214,13 +198,9 @@ class CommandErrorsTest {
 
     @Test
     void headerNamesAreCleanAndUnique() throws Exception {
-        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
-        lines.set(0, "\ufeff\"s0\",\"s1\",s2,s3,s4,s5");
-        Path quoted = tmp.resolve("quoted.csv");
-        Files.write(quoted, lines);
+        Path quoted = withHeader("quoted.csv", "\ufeff\"s0\",\"s1\",s2,s3,s4,s5");
         Path m = tmp.resolve("m-quoted");
-        assertThat(run("train", "--data", quoted.toString(), "--format", "csv", "--out", m.toString(), "--epochs", "1").code())
-                .isZero();
+        assertThat(trainBriefly(quoted, m).code()).isZero();
         assertThat(ModelArtifact.open(m).card().input().featureNames()).containsExactly("s0", "s1", "s2", "s3", "s4", "s5");
 
         // a card written by an earlier reader kept the quotes and the mark: its own file still scores, in its order
@@ -236,9 +216,7 @@ class CommandErrorsTest {
         assertThat(r.code()).as(r.err()).isZero();
 
         // windows repeat their channels' names for every step: read by position
-        lines.set(0, "t,p,f,t,p,f");
-        Path windows = tmp.resolve("windows.csv");
-        Files.write(windows, lines);
+        Path windows = withHeader("windows.csv", "t,p,f,t,p,f");
         r = run("score", "--model", model.toString(), "--data", windows.toString(), "--format", "csv", "--out",
                 tmp.resolve("windows-scores.csv").toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -252,36 +230,56 @@ class CommandErrorsTest {
         Path positional = tmp.resolve("m-positional");
         assertThat(run("train", "--data", noHeader.toString(), "--format", "csv", "--out", positional.toString(), "--epochs",
                 "2").code()).isZero();
-        List<String> swapped = new java.util.ArrayList<>();
-        swapped.add("ch5,ch1,ch2,ch3,ch4,ch0");
-        for (String line : lines.subList(1, lines.size())) {
-            String[] cells = line.split(",");
-            String t = cells[0];
-            cells[0] = cells[5];
-            cells[5] = t;
-            swapped.add(String.join(",", cells));
-        }
-        Path permuted = tmp.resolve("ch-permuted.csv");
-        Files.write(permuted, swapped);
-        Path a = tmp.resolve("positional-scores.csv");
-        Path b = tmp.resolve("permuted-scores.csv");
-        assertThat(run("score", "--model", positional.toString(), "--data", noHeader.toString(), "--format", "csv", "--out",
-                a.toString()).code()).isZero();
-        assertThat(run("score", "--model", positional.toString(), "--data", permuted.toString(), "--format", "csv", "--out",
-                b.toString()).code()).isZero();
-        assertThat(Files.readAllLines(b)).isEqualTo(Files.readAllLines(a));
+        List<String> swapped = new java.util.ArrayList<>(List.of("ch5,ch1,ch2,ch3,ch4,ch0"));
+        swapped.addAll(firstAndLastSwapped(lines.subList(1, lines.size())));
+        assertSameScores(positional, noHeader, Files.write(tmp.resolve("ch-permuted.csv"), swapped));
     }
 
     @Test
     void aCommaFileWhoseHeaderHoldsASemicolonStaysACommaFile() throws Exception {
-        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
-        lines.set(0, "flow;l/min,s1,s2,s3,s4,s5");
-        Path file = tmp.resolve("units.csv");
-        Files.write(file, lines);
+        Path file = withHeader("units.csv", "flow;l/min,s1,s2,s3,s4,s5");
         Path m = tmp.resolve("m-units");
-        Run r = run("train", "--data", file.toString(), "--format", "csv", "--out", m.toString(), "--epochs", "1");
+        Run r = trainBriefly(file, m);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(ModelArtifact.open(m).card().input().featureNames()).startsWith("flow;l/min", "s1");
+    }
+
+    /** {@code score} gives the two files' frames the same scores with {@code model}. */
+    private static void assertSameScores(Path model, Path first, Path second) throws java.io.IOException {
+        List<List<String>> scores = new java.util.ArrayList<>();
+        for (Path file : List.of(first, second)) {
+            Path out = tmp.resolve(file.getFileName() + "-scores-" + model.getFileName() + ".csv");
+            Run r = run("score", "--model", model.toString(), "--data", file.toString(), "--format", "csv", "--out",
+                    out.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            scores.add(Files.readAllLines(out));
+        }
+        assertThat(scores.get(1)).isEqualTo(scores.get(0));
+    }
+
+    /** The plant's frames under another header line, in {@code name}. */
+    private static Path withHeader(String name, String header) throws java.io.IOException {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(0, header);
+        return Files.write(tmp.resolve(name), lines);
+    }
+
+    /** {@code train} for one epoch on a CSV file. */
+    private static Run trainBriefly(Path file, Path out) {
+        return run("train", "--data", file.toString(), "--format", "csv", "--out", out.toString(), "--epochs", "1");
+    }
+
+    /** The lines with their first and last comma-separated cells swapped. */
+    private static List<String> firstAndLastSwapped(List<String> lines) {
+        List<String> swapped = new java.util.ArrayList<>();
+        for (String line : lines) {
+            String[] cells = line.split(",");
+            String t = cells[0];
+            cells[0] = cells[cells.length - 1];
+            cells[cells.length - 1] = t;
+            swapped.add(String.join(",", cells));
+        }
+        return swapped;
     }
 
     private static void copyTree(Path from, Path to) throws java.io.IOException {
