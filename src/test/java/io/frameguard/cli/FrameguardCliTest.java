@@ -71,6 +71,11 @@ class FrameguardCliTest {
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
                 "--out", scores.toString())).isZero();
         assertThat(Files.readAllLines(scores)).hasSize(301);
+        // score converts images to the model's size itself: another size asked for is refused, not ignored
+        assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
+                "--out", scores.toString(), "--image-size", "8x8x1")).isEqualTo(2);
+        assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
+                "--out", scores.toString(), "--image-size", "16x12x1")).isZero();
     }
 
     @Test
