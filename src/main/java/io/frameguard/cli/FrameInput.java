@@ -28,7 +28,8 @@ final class FrameInput {
     List<Integer> labels;
 
     @Option(names = "--image-size", paramLabel = "WxHxC",
-            description = "png-dir: convert every image to this width, height and channels (1 or 3); default: the first image's.")
+            description = "png-dir: convert every image to this width, height and channels (1 or 3); default: the first image's "
+                    + "(train), the model's (score, which takes no other).")
     String imageSize;
 
     FrameFile read() throws IOException {

@@ -33,7 +33,7 @@ public final class FrameguardCli {
         CommandLogging.configure(System.getenv());
         CommandLine cl = new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(FrameguardCli::invalidSetting);
+                .setExecutionExceptionHandler(FrameguardCli::userError);
         CommandLine serve = cl.getSubcommands().get("serve");
         if (serve != null) {
             serve.getCommandSpec().usageMessage().footer(ServeCommand.settings());
@@ -54,7 +54,7 @@ public final class FrameguardCli {
      * the user's to fix too: its message, exit code 1. Anything else (a broker that cannot be reached among them, whose
      * cause may lie several exceptions deep) keeps picocli's stack trace and exit code 1.
      */
-    private static int invalidSetting(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+    private static int userError(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof IllegalArgumentException) {
             command.getErr().println("frameguard " + command.getCommandName() + ": " + e.getMessage());
             return command.getCommandSpec().exitCodeOnInvalidInput();

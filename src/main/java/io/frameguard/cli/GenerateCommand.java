@@ -29,7 +29,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FrameInput.atLeastOne("--frames", frames);
-        FrameInput.atLeastOne("--dim", dim);
+        if (dim < SensorSimulator.MIN_DIM) {
+            throw new IllegalArgumentException("--dim must be at least " + SensorSimulator.MIN_DIM + ", got " + dim);
+        }
         FrameInput.atLeastOne("--sources", sources);
         FrameInput.createParent(out);
         new SensorSimulator(dim, seed).writeCsv(frames, sources, out);

@@ -65,13 +65,13 @@ final class ScoreCommand implements Callable<Integer> {
                     + artifact.card().version() + " expects " + dim);
         }
         data = data.inColumnOrder(artifact.card().input().featureNames(), input.data);
-        FrameInput.createParent(out);
-        if (signatures != null) {
-            FrameInput.createParent(signatures);
-        }
         if (signatures != null && artifact.card().signature() == null) {
             throw new IllegalArgumentException("--signatures: model " + artifact.card().version() + " has no signature output "
                     + "(trained before signatures, or sensor frames of more than 64 values)");
+        }
+        FrameInput.createParent(out);
+        if (signatures != null) {
+            FrameInput.createParent(signatures);
         }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;

@@ -17,8 +17,8 @@ import java.util.List;
  * Frames stored in a file, for the {@code train} and {@code score} commands.
  *
  * <ul>
- *   <li>{@code csv}: one frame per line, numbers separated by commas (or semicolons, or tabs: the first line
- *       says which); an optional first line of non-numeric column names becomes the feature names.
+ *   <li>{@code csv}: one frame per line, numbers separated by commas (or semicolons, or tabs: the first two lines
+ *       say which, {@link #separatorOf}); an optional first line of non-numeric column names becomes the feature names.
  *   <li>{@code f32}: raw float32 little-endian values, frames back to back; {@code --dim} says how many per
  *       frame (the same layout as the {@code application/x-float32} Kafka payload).
  *   <li>{@code idx}, {@code png-dir}: images, read by {@link ImageFiles}.
@@ -133,69 +133,104 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     }
 
     private static FrameFile readCsv(Path file, int expectedDim) throws IOException {
-        List<String> names = null;
-        int dim = -1;
-        String separator = separatorOf(file);
-        float[] values = new float[1024];
-        int n = 0;
-        int lineNo = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                line = significant(line, lineNo, separator);
-                if (line == null) {
-                    continue;
+            // the first two lines that hold frames (or a header) decide the separator; the file is read once (it may be
+            // a pipe)
+            List<String> first = new ArrayList<>(2);
+            List<Integer> firstNo = new ArrayList<>(2);
+            int lineNo = 0;
+            String line;
+            while (first.size() < 2 && (line = r.readLine()) != null) {
+                line = significant(line, ++lineNo);
+                if (line != null) {
+                    first.add(line);
+                    firstNo.add(lineNo);
                 }
-                String[] cells = line.split(separator, -1);
-                if (dim < 0) {
-                    dim = cells.length;
-                    if (expectedDim > 0 && dim != expectedDim) {
-                        throw new FrameFormatException(file + ":" + lineNo + ": " + dim + " columns, --dim says " + expectedDim);
-                    }
-                    if (!isNumber(cells[0].strip())) {
-                        names = new ArrayList<>(cells.length);
-                        for (String cell : cells) {
-                            names.add(cleanName(cell));
-                        }
-                        continue;
-                    }
+            }
+            CsvRows rows = new CsvRows(file, expectedDim, separatorOf(first));
+            for (int i = 0; i < first.size(); i++) {
+                rows.add(first.get(i), firstNo.get(i));
+            }
+            while ((line = r.readLine()) != null) {
+                line = significant(line, ++lineNo);
+                if (line != null) {
+                    rows.add(line, lineNo);
                 }
-                if (cells.length != dim) {
-                    throw new FrameFormatException(file + ":" + lineNo + ": " + cells.length + " values, expected " + dim);
+            }
+            return rows.frames();
+        }
+    }
+
+    /** A CSV file's lines as they are read: the header's names, then the frames' values. */
+    private static final class CsvRows {
+        private final Path file;
+        private final int expectedDim;
+        private final String separator;
+        private List<String> names;
+        private int dim = -1;
+        private float[] values = new float[1024];
+        private int n;
+
+        CsvRows(Path file, int expectedDim, String separator) {
+            this.file = file;
+            this.expectedDim = expectedDim;
+            this.separator = separator;
+        }
+
+        void add(String line, int lineNo) throws FrameFormatException {
+            String[] cells = line.split(separator, -1);
+            if (dim < 0) {
+                dim = cells.length;
+                if (expectedDim > 0 && dim != expectedDim) {
+                    throw new FrameFormatException(file + ":" + lineNo + ": " + dim + " columns, --dim says " + expectedDim);
                 }
-                if (n + dim > values.length) {
-                    values = java.util.Arrays.copyOf(values, Math.max(values.length * 2, n + dim));
+                if (!isNumber(cells[0].strip())) {
+                    names = new ArrayList<>(cells.length);
+                    for (String cell : cells) {
+                        names.add(cleanName(cell));
+                    }
+                    return;
                 }
-                for (int k = 0; k < cells.length; k++) {
-                    String cell = cells[k].strip();
-                    if (cell.isEmpty()) {
-                        throw new FrameFormatException(file + ":" + lineNo + ": column " + (k + 1) + " is empty"
-                                + (k == cells.length - 1 ? " (a separator at the end of the line?)" : ""));
+            }
+            if (cells.length != dim) {
+                throw new FrameFormatException(file + ":" + lineNo + ": " + cells.length + " values, expected " + dim);
+            }
+            if (n + dim > values.length) {
+                values = java.util.Arrays.copyOf(values, Math.max(values.length * 2, n + dim));
+            }
+            for (int k = 0; k < cells.length; k++) {
+                String cell = cells[k].strip();
+                if (cell.isEmpty()) {
+                    throw new FrameFormatException(file + ":" + lineNo + ": column " + (k + 1) + " is empty"
+                            + (k == cells.length - 1 ? " (a separator at the end of the line?)" : ""));
+                }
+                try {
+                    float v = Float.parseFloat(cell);
+                    if (!Float.isFinite(v)) {
+                        throw new FrameFormatException(file + ":" + lineNo + ": non-finite value " + cell);
                     }
-                    try {
-                        float v = Float.parseFloat(cell);
-                        if (!Float.isFinite(v)) {
-                            throw new FrameFormatException(file + ":" + lineNo + ": non-finite value " + cell);
-                        }
-                        values[n++] = v;
-                    } catch (NumberFormatException e) {
-                        throw new FrameFormatException(file + ":" + lineNo + ": not a number: '" + cell + "'"
-                                + (DECIMAL_COMMA.matcher(cell).matches() ? " (a decimal comma: numbers are written with a point, "
-                                        + cell.replace(',', '.') + ")" : ""));
-                    }
+                    values[n++] = v;
+                } catch (NumberFormatException e) {
+                    throw new FrameFormatException(file + ":" + lineNo + ": not a number: '" + cell + "'"
+                            + (DECIMAL_COMMA.matcher(cell).matches() ? " (a decimal comma: numbers are written with a point, "
+                                    + cell.replace(',', '.') + ")" : ""));
                 }
             }
         }
-        if (dim < 0 || n == 0) {
-            throw new FrameFormatException(file + ": no frames");
+
+        FrameFile frames() throws FrameFormatException {
+            if (dim < 0 || n == 0) {
+                throw new FrameFormatException(file + ": no frames");
+            }
+            return new FrameFile(dim, n / dim, java.util.Arrays.copyOf(values, n), names != null ? names : defaultNames(dim));
         }
-        return new FrameFile(dim, n / dim, java.util.Arrays.copyOf(values, n), names != null ? names : defaultNames(dim));
     }
 
     /**
      * What looks wrong with these sensor frames though they can be read, for the trainer to say before it learns from
      * them: a column that grows on every row (an index or a clock: every column is a feature, and later frames bring
-     * values it never saw), a first frame that is the column numbers (a header of numbers, read as a frame).
+     * values it never saw), a header column without a name (an index, as pandas writes it), a first frame that is the
+     * column numbers (a header of numbers, read as a frame).
      */
     public List<String> doubts() {
         List<String> doubts = new ArrayList<>();
@@ -231,18 +266,25 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("[-+]?[0-9]+,[0-9]+");
 
     /**
-     * A line as read, or null when it holds no frame (blank, a {@code #} comment): spaces around it dropped (tabs kept
-     * where they separate: a first column may be empty), and the byte-order mark spreadsheet programs start a UTF-8
-     * file with.
+     * A line as read, or null when it holds no frame (blank, a {@code #} comment): spaces around it dropped (not tabs,
+     * which may separate an empty first column), and the byte-order mark spreadsheet programs start a UTF-8 file with.
      */
-    private static String significant(String line, int lineNo, String separator) {
+    private static String significant(String line, int lineNo) {
         if (lineNo == 1 && line.startsWith(BYTE_ORDER_MARK)) {
             line = line.substring(1);
         }
         if (line.isBlank() || line.strip().startsWith("#")) {
             return null;
         }
-        return separator.equals("\t") ? line.replaceAll("^ +| +$", "") : line.strip();
+        int from = 0;
+        int to = line.length();
+        while (line.charAt(from) == ' ') {
+            from++;
+        }
+        while (line.charAt(to - 1) == ' ') {
+            to--;
+        }
+        return line.substring(from, to);
     }
 
     /** Separators a file's values may be split by, in the order they are tried. */
@@ -254,17 +296,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
      * comma file whose header names hold a semicolon stays a comma file, and a semicolon file with decimal commas (the
      * files of locales that write them) is a semicolon file.
      */
-    static String separatorOf(Path file) throws IOException {
-        List<String> first = new ArrayList<>(2);
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
-            for (String line; first.size() < 2 && (line = r.readLine()) != null; ) {
-                line = significant(line, ++lineNo, "");
-                if (line != null) {
-                    first.add(line);
-                }
-            }
-        }
+    private static String separatorOf(List<String> first) {
         for (String separator : SEPARATORS) {
             int cells = -1;
             boolean agree = !first.isEmpty();
@@ -281,7 +313,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
     }
 
     /** A header's column name without the spaces, quotes and byte-order mark spreadsheet programs put around names. */
-    static String cleanName(String name) {
+    private static String cleanName(String name) {
         String n = name.replace(BYTE_ORDER_MARK, "").strip();
         if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) {
             n = n.substring(1, n.length() - 1).strip();
@@ -320,15 +352,14 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
             throw new FrameFormatException(file + ": its columns are not the model's: the model's " + missing
                     + " are missing, and " + unknown + " are unknown to it (the model's columns: " + model + ")");
         }
-        modelNames = model;
         float[] ordered = new float[values.length];
-        int[] from = modelNames.stream().mapToInt(column::get).toArray();
+        int[] from = model.stream().mapToInt(column::get).toArray();
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < dim; c++) {
                 ordered[r * dim + c] = values[r * dim + from[c]];
             }
         }
-        return new FrameFile(dim, rows, ordered, List.copyOf(modelNames), null);
+        return new FrameFile(dim, rows, ordered, model, null);
     }
 
     private static boolean unique(List<String> names) {

@@ -75,13 +75,16 @@ public final class SensorSimulator {
     private final boolean machine;
 
     /** Frames of {@code dim} channels moved by slow rhythms only. */
+    /** The fewest channels a simulated machine has (they move together: one alone could not). */
+    public static final int MIN_DIM = 2;
+
     public SensorSimulator(int dim, long seed) {
         this(dim, seed, false);
     }
 
     private SensorSimulator(int dim, long seed, boolean fastRhythm) {
-        if (dim < 2) {
-            throw new IllegalArgumentException("dim must be >= 2");
+        if (dim < MIN_DIM) {
+            throw new IllegalArgumentException("dim must be >= " + MIN_DIM);
         }
         this.dim = dim;
         this.seed = seed;

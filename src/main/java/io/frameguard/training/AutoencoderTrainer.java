@@ -514,7 +514,7 @@ public final class AutoencoderTrainer {
             mean[c] = (float) (sum[c] / rows);
             double spread = Math.sqrt(sq[c] / rows);
             // within float32's resolution of its level a feature is constant: MIN_STD, as in earlier releases
-            std[c] = (float) (spread > CONSTANT_SPREAD * level[c] && spread > 0 ? Math.max(spread, Float.MIN_NORMAL) : MIN_STD);
+            std[c] = (float) (spread > CONSTANT_SPREAD * level[c] ? Math.max(spread, Float.MIN_NORMAL) : MIN_STD);
         }
     }
 

@@ -131,7 +131,8 @@ class CommandErrorsTest {
                 tmp.resolve("b.csv").toString(), "--batch", "0"), 2, "score", "--batch");
         assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--frames", "-5"), 2, "generate", "--frames");
         assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--sources", "0"), 2, "generate", "--sources");
-        assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--dim", "0"), 2, "generate", "--dim");
+        assertOneLineError(run("generate", "--out", tmp.resolve("g.csv").toString(), "--dim", "1"), 2, "generate",
+                "--dim must be at least 2");
     }
 
     @Test
@@ -205,7 +206,7 @@ class CommandErrorsTest {
 
         // a card written by an earlier reader kept the quotes and the mark: its own file still scores, in its order
         Path earlier = tmp.resolve("m-earlier");
-        copyTree(model, earlier);
+        org.apache.commons.io.FileUtils.copyDirectory(model.toFile(), earlier.toFile());
         Path card = earlier.resolve(ModelArtifact.CARD_FILE);
         Files.writeString(card, Files.readString(card).replace("\"s0\"", "\"\\ufeff\\\"s0\\\"\"")
                 .replace("\"s1\"", "\"\\\"s1\\\"\""));
@@ -282,14 +283,6 @@ class CommandErrorsTest {
         return swapped;
     }
 
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        try (var paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()));
-            }
-        }
-    }
-
     @Test
     void framesThatNeverChangeAreRefusedBeforeTraining() throws Exception {
         double[][] same = new double[300][];
@@ -330,6 +323,17 @@ class CommandErrorsTest {
         assertThat(r.err()).contains("warning: numbered.csv: the first frame is 0, 1, 2");
         assertThat(run("train", "--data", data.toString(), "--format", "csv", "--out", tmp.resolve("m-clean").toString(),
                 "--epochs", "1").err()).doesNotContain("warning");
+
+        // a tab file with pandas' unnamed index column first: read as a tab file, the column without a name warned about
+        List<String> tabbed = new java.util.ArrayList<>();
+        for (int i = 0; i < indexed.size(); i++) {
+            tabbed.add(i == 0 ? "\t" + lines.get(0).replace(",", "\t") : indexed.get(i).replace(",", "\t"));
+        }
+        Path tabs = Files.write(tmp.resolve("pandas.tsv"), tabbed);
+        r = run("train", "--data", tabs.toString(), "--format", "csv", "--out", tmp.resolve("m-pandas").toString(), "--epochs",
+                "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("column 1 of the header has no name");
     }
 
     @Test
