@@ -42,21 +42,6 @@ final class FrameInput {
                 labels == null ? null : new LinkedHashSet<>(labels), geometry));
     }
 
-    /** A count option that must be positive, refused by name. */
-    static void atLeastOne(String option, long value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(option + " must be at least 1, got " + value);
-        }
-    }
-
-    /** Makes the directories an output file goes into (as train does for its model directory). */
-    static void createParent(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            java.nio.file.Files.createDirectories(parent);
-        }
-    }
-
     /** Refuses an output that is the input file itself: writing it would destroy the frames before they are read. */
     void refuseOverwriting(String option, Path output) throws IOException {
         if (output != null && java.nio.file.Files.exists(output) && java.nio.file.Files.exists(data)

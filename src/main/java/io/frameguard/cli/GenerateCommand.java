@@ -28,12 +28,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameInput.atLeastOne("--frames", frames);
+        CommandOptions.atLeastOne("--frames", frames);
         if (dim < SensorSimulator.MIN_DIM) {
             throw new IllegalArgumentException("--dim must be at least " + SensorSimulator.MIN_DIM + ", got " + dim);
         }
-        FrameInput.atLeastOne("--sources", sources);
-        FrameInput.createParent(out);
+        CommandOptions.atLeastOne("--sources", sources);
+        CommandOptions.createParent(out);
         new SensorSimulator(dim, seed).writeCsv(frames, sources, out);
         System.out.printf("wrote %d normal frames x %d channels to %s%n", frames, dim, out);
         return 0;

@@ -42,7 +42,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameInput.atLeastOne("--batch", batch);
+        CommandOptions.atLeastOne("--batch", batch);
         input.refuseOverwriting("--out", out);
         input.refuseOverwriting("--signatures", signatures);
         ModelArtifact artifact = ModelArtifact.open(model);
@@ -69,9 +69,9 @@ final class ScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--signatures: model " + artifact.card().version() + " has no signature output "
                     + "(trained before signatures, or sensor frames of more than 64 values)");
         }
-        FrameInput.createParent(out);
+        CommandOptions.createParent(out);
         if (signatures != null) {
-            FrameInput.createParent(signatures);
+            CommandOptions.createParent(signatures);
         }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;

@@ -493,9 +493,19 @@ public final class AutoencoderTrainer {
      * it. Deviations are summed about the mean, so a small spread around a large level is not lost to cancellation.
      */
     public static void meanAndStd(float[] values, int dim, float[] mean, float[] std) {
+        double[] spread = new double[dim];
+        float[] level = new float[dim];
+        featureStats(values, dim, mean, spread, level);
+        for (int c = 0; c < dim; c++) {
+            // within float32's resolution of its level a feature is constant: MIN_STD, as in earlier releases
+            std[c] = (float) (varies(spread[c], level[c]) ? Math.max(spread[c], Float.MIN_NORMAL) : MIN_STD);
+        }
+    }
+
+    /** Each feature's mean, spread (deviations summed about the mean) and largest magnitude over the rows of {@code values}. */
+    private static void featureStats(float[] values, int dim, float[] mean, double[] spread, float[] level) {
         int rows = values.length / dim;
         double[] sum = new double[dim];
-        float[] level = new float[dim];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < dim; c++) {
                 float v = values[r * dim + c];
@@ -512,15 +522,19 @@ public final class AutoencoderTrainer {
         }
         for (int c = 0; c < dim; c++) {
             mean[c] = (float) (sum[c] / rows);
-            double spread = Math.sqrt(sq[c] / rows);
-            // within float32's resolution of its level a feature is constant: MIN_STD, as in earlier releases
-            std[c] = (float) (spread > CONSTANT_SPREAD * level[c] ? Math.max(spread, Float.MIN_NORMAL) : MIN_STD);
+            spread[c] = Math.sqrt(sq[c] / rows);
         }
     }
 
+    /** Whether a feature of this spread and largest magnitude varies beyond float32's rounding of its level. */
+    private static boolean varies(double spread, float level) {
+        return spread > CONSTANT_SPREAD * level;
+    }
+
     /**
-     * Refuses frames that are all the same (a stopped machine's, a file of one row repeated): an autoencoder learns how
-     * normal frames vary, and its threshold comes from how well it rebuilds them.
+     * Refuses frames that are all the same (a stopped machine's, a file of one row repeated), to float32's rounding as
+     * {@link #meanAndStd} tells a constant feature: an autoencoder learns how normal frames vary, and its threshold comes
+     * from how well it rebuilds them.
      *
      * @param dataSummary what the frames are, for the message (null: "the frames")
      */
@@ -532,12 +546,14 @@ public final class AutoencoderTrainer {
         }
     }
 
-    /** Whether every frame has the first frame's values. */
+    /** Whether no feature of the frames varies (as {@link #meanAndStd} tells a constant one). */
     static boolean allTheSame(FrameFile data) {
         int dim = data.dim();
-        float[] v = data.values();
-        for (int i = dim, end = data.rows() * dim; i < end; i++) {
-            if (Float.compare(v[i], v[i % dim]) != 0) {
+        double[] spread = new double[dim];
+        float[] level = new float[dim];
+        featureStats(data.values(), dim, new float[dim], spread, level);
+        for (int c = 0; c < dim; c++) {
+            if (varies(spread[c], level[c])) {
                 return false;
             }
         }
