@@ -18,10 +18,11 @@ import org.apache.kafka.common.header.Headers;
  *
  * <p>Two readers, one result. The frame as producers write it, {@code {"values":[...]}} and nothing else (any
  * whitespace), is read byte by byte, each number in one pass: its JSON grammar checked, its value computed here
- * when exact arithmetic allows and by FastDoubleParser otherwise ({@link #number}), straight into the batch buffer. Anything else (other fields, an escaped key, nesting, a number that is not strict
- * JSON or longer than Jackson allows, trailing content) makes that reader give up, and Jackson's token stream reads
- * the frame from the start, with its limits on depth and number length and its error messages. So the fast reader
- * accepts only frames Jackson accepts, with the same values, and never reports an error itself.
+ * when exact arithmetic allows and by FastDoubleParser otherwise ({@link #values}), straight into the batch buffer.
+ * Anything else (other fields, an escaped key, nesting, a number that is not strict JSON or longer than Jackson allows,
+ * trailing content) makes that reader give up, and Jackson's token stream reads the frame from the start, with its
+ * limits on depth and number length and its error messages. So the fast reader accepts only frames Jackson accepts,
+ * with the same values, and never reports an error itself.
  */
 public final class JsonFrameDecoder implements FrameDecoder {
 
@@ -78,36 +79,7 @@ public final class JsonFrameDecoder implements FrameDecoder {
         if (i >= end || b[i] != '[') {
             return NOT_SIMPLE;
         }
-        i = skipWhitespace(b, i + 1, end);
-        int n = 0;
-        if (i < end && b[i] == ']') {
-            i++;
-        } else {
-            while (true) {
-                i = number(b, i, end, dest, n < dim ? offset + n : -1);
-                if (i < 0) {
-                    return NOT_SIMPLE;
-                }
-                n++;
-                i = skipWhitespace(b, i, end);
-                if (i >= end) {
-                    return NOT_SIMPLE;
-                }
-                if (b[i] == ']') {
-                    i++;
-                    break;
-                }
-                if (b[i] != ',') {
-                    return NOT_SIMPLE;
-                }
-                i = skipWhitespace(b, i + 1, end);
-            }
-        }
-        i = skipWhitespace(b, i, end);
-        if (i >= end || b[i] != '}') {
-            return NOT_SIMPLE; // more fields (or broken): the general reader decides
-        }
-        return skipWhitespace(b, i + 1, end) == end ? n : NOT_SIMPLE;
+        return values(b, skipWhitespace(b, i + 1, end), end, dest, offset, dim);
     }
 
     /** Exact powers of ten as doubles: 10^0 .. 10^22 (Clinger's fast path). */
@@ -119,93 +91,141 @@ public final class JsonFrameDecoder implements FrameDecoder {
     private static final long BELOW_FLOAT_BITS = (1L << 29) - 1;
     private static final long FLOAT_MIDPOINT = 1L << 28;
 
-    /** Digits a significand may have and stay exact in a long (and be checked against 2^53). */
+    /** Digits a significand may have and stay exact in a long (and be checked against 2^53); a fraction of at most 17. */
     private static final int MAX_FAST_DIGITS = 18;
 
     /**
-     * Reads the strict JSON number at {@code i} ({@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}, at most
-     * {@link #MAX_NUMBER_CHARS} characters) in one pass, and stores the float nearest to it, as Java (and Jackson)
-     * round it, at {@code dest[at]} (nothing when {@code at} is negative). Most numbers producers write take Clinger's
-     * fast path: the significand (up to 15 or so digits) and the power of ten (up to 22) are exact doubles, so one
-     * multiplication or division gives the correctly rounded double; rounding that to float gives the correctly rounded
-     * float unless the double lies exactly halfway between two floats (its own rounding may have moved it there): that
-     * case, and every number outside the fast path, goes to FastDoubleParser. The fraction's first eight digits (a
-     * float's shortest text has at most nine significant ones) are found and combined from one eight-byte word, with no
-     * branch per digit, where eight bytes remain in the frame.
+     * The rest of {@link #readSimple}'s frame from just inside the array's {@code [}: each number, the separators, the
+     * closing brackets. A number must be strict JSON ({@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}, at most
+     * {@link #MAX_NUMBER_CHARS} characters); it is read in one pass and the float nearest to it, as Java (and Jackson)
+     * round it, goes to {@code dest} (the first {@code dim} of them). The numbers producers write, with no exponent and
+     * at most {@value #MAX_FAST_DIGITS} digits, take Clinger's fast path: the significand and the power of ten are exact
+     * doubles, so one division gives the correctly rounded double, and rounding that to float gives the correctly
+     * rounded float unless the double lies exactly halfway between two floats (its own rounding may have moved it
+     * there); that case, an exponent and longer numbers go to {@link #nearestFloat} or FastDoubleParser. A fraction's
+     * first eight digits (a float's shortest text has at most nine significant ones) are found and combined from one
+     * eight-byte word with no branch per digit, where eight bytes remain in the frame; the sign takes no branch either
+     * (producers' signs are as random as their data).
      *
-     * @param end where the frame ends: the number ends there at the latest
-     * @return the index after the number, or -1 when there is no strict JSON number there
+     * <p>The number is read here, in the loop, not by a method of its own: that method was too large for the JIT to
+     * inline into the loop (what that cost: docs/BENCHMARKS.md, "JSON frame parsing").
      */
-    static int number(byte[] b, int i, int end, float[] dest, int at) {
-        int start = i;
-        boolean negative = i < end && b[i] == '-';
-        if (negative) {
-            i++;
+    private static int values(byte[] b, int i, int end, float[] dest, int offset, int dim) {
+        int n = 0;
+        if (i < end && b[i] == ']') {
+            return closed(b, i + 1, end, n);
         }
-        if (i >= end) {
-            return -1;
-        }
-        long significand;
-        int digits;
-        byte c = b[i];
-        if (c == '0') {
-            significand = 0;
-            digits = 1;
-            i++;
-        } else if (c >= '1' && c <= '9') {
-            significand = c - '0';
-            digits = 1;
-            for (i++; i < end && (c = b[i]) >= '0' && c <= '9'; i++, digits++) {
-                significand = significand * 10 + (c - '0');
+        while (true) {
+            int start = i;
+            int sign = i < end && b[i] == '-' ? 1 : 0;
+            i += sign;
+            if (i >= end) {
+                return NOT_SIMPLE;
             }
-        } else {
-            return -1;
-        }
-        int scale = 0;
-        if (i < end && b[i] == '.') {
-            int fraction = ++i;
-            if (i <= end - Long.BYTES) { // up to eight digits at once (what producers write), the rest one by one
-                long word = (long) LONGS.get(b, i);
-                int run = leadingDigits(word);
-                if (run > 0) {
+            byte c = b[i];
+            if (c < '0' || c > '9') {
+                return NOT_SIMPLE;
+            }
+            long significand = c - '0';
+            int digits = 1;
+            i++;
+            if (c != '0') {
+                for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++, digits++) {
+                    significand = significand * 10 + (c - '0');
+                }
+            }
+            int scale = 0;
+            if (i < end && b[i] == '.') {
+                int fraction = ++i;
+                if (i <= end - Long.BYTES) { // up to eight digits at once (what producers write), the rest one by one
+                    long word = (long) LONGS.get(b, i);
+                    int run = leadingDigits(word);
                     significand = significand * LONG_POW10[run] + digitsValue(word, run);
                     i += run;
                 }
-            }
-            for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
-                significand = significand * 10 + (c - '0');
-            }
-            scale = i - fraction;
-            if (scale == 0) {
-                return -1;
-            }
-            digits += scale;
-        }
-        int exponent = 0;
-        if (i < end && ((c = b[i]) == 'e' || c == 'E')) {
-            i++;
-            boolean negativeExponent = false;
-            if (i < end && ((c = b[i]) == '+' || c == '-')) {
-                negativeExponent = c == '-';
-                i++;
-            }
-            int first = i;
-            for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
-                if (exponent < 100_000) {
-                    exponent = exponent * 10 + (c - '0');
+                for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
+                    significand = significand * 10 + (c - '0');
                 }
+                scale = i - fraction;
+                if (scale == 0) {
+                    return NOT_SIMPLE;
+                }
+                digits += scale;
             }
-            if (i == first) {
-                return -1;
+            int at = n < dim ? offset + n : -1;
+            if (i < end && ((c = b[i]) == 'e' || c == 'E')) {
+                i = withExponent(b, start, i + 1, end, dest, at, sign, digits <= MAX_FAST_DIGITS ? significand : -1, scale);
+                if (i < 0) {
+                    return NOT_SIMPLE;
+                }
+            } else if (digits > MAX_FAST_DIGITS) {
+                if (i - start > MAX_NUMBER_CHARS) {
+                    return NOT_SIMPLE;
+                }
+                if (at >= 0) {
+                    dest[at] = JavaFloatParser.parseFloat(b, start, i - start);
+                }
+            } else if (at >= 0) {
+                double d = significand / POW10[scale]; // digits <= 18, so scale <= 17: an exact power
+                dest[at] = significand < EXACT_DOUBLE && d >= Float.MIN_NORMAL && !atFloatMidpoint(d) ? signed((float) d, sign)
+                        : nearestFloat(sign, significand, -scale, b, start, i);
             }
-            exponent = negativeExponent ? -exponent : exponent;
+            n++;
+            if (i < end && b[i] == ',') { // the separator as producers write it
+                i++;
+                if (i < end && b[i] <= ' ') {
+                    i = skipWhitespace(b, i, end);
+                }
+                continue;
+            }
+            i = skipWhitespace(b, i, end);
+            if (i >= end) {
+                return NOT_SIMPLE;
+            }
+            if (b[i] == ']') {
+                return closed(b, i + 1, end, n);
+            }
+            if (b[i] != ',') {
+                return NOT_SIMPLE;
+            }
+            i = skipWhitespace(b, i + 1, end);
         }
-        if (i - start > MAX_NUMBER_CHARS) {
+    }
+
+    /** {@code n} after the array's {@code ]} at {@code i - 1} when the object closes there and nothing follows. */
+    private static int closed(byte[] b, int i, int end, int n) {
+        i = skipWhitespace(b, i, end);
+        if (i >= end || b[i] != '}') {
+            return NOT_SIMPLE; // more fields (or broken): the general reader decides
+        }
+        return skipWhitespace(b, i + 1, end) == end ? n : NOT_SIMPLE;
+    }
+
+    /**
+     * The exponent of the number at {@code start} from just after its {@code e}, and the number's float into
+     * {@code dest[at]} (nothing when {@code at} is negative): the index after the number, or -1 when the exponent has no
+     * digits or the number is longer than {@link #MAX_NUMBER_CHARS}. {@code significand} is -1 when the number has more digits than a long holds exactly.
+     */
+    private static int withExponent(byte[] b, int start, int i, int end, float[] dest, int at, int sign, long significand, int scale) {
+        boolean negativeExponent = false;
+        byte c;
+        if (i < end && ((c = b[i]) == '+' || c == '-')) {
+            negativeExponent = c == '-';
+            i++;
+        }
+        int first = i;
+        int exponent = 0;
+        for (; i < end && (c = b[i]) >= '0' && c <= '9'; i++) {
+            if (exponent < 100_000) {
+                exponent = exponent * 10 + (c - '0');
+            }
+        }
+        if (i == first || i - start > MAX_NUMBER_CHARS) {
             return -1;
         }
         if (at >= 0) {
-            dest[at] = digits <= MAX_FAST_DIGITS ? nearestFloat(negative, significand, exponent - scale, b, start, i)
-                    : JavaFloatParser.parseFloat(b, start, i - start);
+            dest[at] = significand < 0 ? JavaFloatParser.parseFloat(b, start, i - start)
+                    : nearestFloat(sign, significand, (negativeExponent ? -exponent : exponent) - scale, b, start, i);
         }
         return i;
     }
@@ -236,19 +256,32 @@ public final class JsonFrameDecoder implements FrameDecoder {
         return v;
     }
 
-    /** significand × 10^power as a float, by Clinger's fast path when it is exact, else by FastDoubleParser on the text. */
-    private static float nearestFloat(boolean negative, long significand, int power, byte[] b, int start, int end) {
+    /**
+     * significand × 10^power as a float (negative when {@code sign} is 1), by Clinger's fast path when it is exact, else
+     * by FastDoubleParser on the text {@code b[start .. end)}.
+     */
+    private static float nearestFloat(int sign, long significand, int power, byte[] b, int start, int end) {
         if (significand == 0) {
-            return negative ? -0f : 0f;
+            return signed(0f, sign);
         }
         if (significand >= EXACT_DOUBLE || power < -(POW10.length - 1) || power > POW10.length - 1) {
             return JavaFloatParser.parseFloat(b, start, end - start);
         }
         double d = power >= 0 ? significand * POW10[power] : significand / POW10[-power];
-        if (d < Float.MIN_NORMAL || d > Float.MAX_VALUE || (Double.doubleToRawLongBits(d) & BELOW_FLOAT_BITS) == FLOAT_MIDPOINT) {
+        if (d < Float.MIN_NORMAL || d > Float.MAX_VALUE || atFloatMidpoint(d)) {
             return JavaFloatParser.parseFloat(b, start, end - start);
         }
-        return negative ? -(float) d : (float) d;
+        return signed((float) d, sign);
+    }
+
+    /** Whether rounding the double {@code d} to float meets a tie (which a double's own rounding may have made). */
+    private static boolean atFloatMidpoint(double d) {
+        return (Double.doubleToRawLongBits(d) & BELOW_FLOAT_BITS) == FLOAT_MIDPOINT;
+    }
+
+    /** {@code f} (not negative) with the sign bit {@code sign} (0 or 1), without a branch. */
+    private static float signed(float f, int sign) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(f) | (sign << 31));
     }
 
     private static int skipWhitespace(byte[] b, int i, int end) {

@@ -98,16 +98,17 @@ class JsonFrameDecoderTest {
     }
 
     /**
-     * The number read where it ends the array and where more of a frame follows it (the reader takes digits eight bytes
-     * at a time only while eight bytes remain): both must give the same float.
+     * The number read as a frame's only value and as the first of two (the reader takes digits eight bytes at a time
+     * only while eight bytes remain), and as a value beyond the model's (counted, not stored): the same float both times.
      */
     private static float toFloat(byte[] number) {
         String text = new String(number, StandardCharsets.US_ASCII);
         float[] out = new float[1];
-        assertThat(JsonFrameDecoder.number(number, 0, number.length, out, 0)).as(text).isEqualTo(number.length);
-        byte[] followed = (text + ",12345678]}").getBytes(StandardCharsets.US_ASCII);
+        byte[] alone = ("{\"values\":[" + text + "]}").getBytes(StandardCharsets.US_ASCII);
+        assertThat(JsonFrameDecoder.readSimple(alone, 0, alone.length, out, 0, 1)).as(text).isEqualTo(1);
         float[] again = new float[1];
-        assertThat(JsonFrameDecoder.number(followed, 0, followed.length, again, 0)).as(text).isEqualTo(number.length);
+        byte[] followed = ("{\"values\":[" + text + ",12345678," + text + "]}").getBytes(StandardCharsets.US_ASCII);
+        assertThat(JsonFrameDecoder.readSimple(followed, 0, followed.length, again, 0, 1)).as(text).isEqualTo(3);
         assertThat(Float.floatToIntBits(again[0])).as(text).isEqualTo(Float.floatToIntBits(out[0]));
         return out[0];
     }
