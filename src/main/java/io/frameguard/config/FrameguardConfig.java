@@ -262,6 +262,15 @@ public interface FrameguardConfig {
          */
         @WithDefault("0.98") @DecimalMin("0") @DecimalMax("1") double candidateRank();
 
+        /**
+         * Whether every frame's score record carries its explanation (a sensor frame's top channels, an image's region of
+         * largest error). By default only frames scoring at least the detector's lowest threshold ({@code
+         * frameguard.detector.floor-factor} times the card's threshold) do, the only ones that can become anomaly events:
+         * finding a frame's top channels reads its error map a second time, and they make most of a normal frame's score
+         * record. Set it where a consumer of the scores topic reads every frame's top channels.
+         */
+        @WithDefault("false") boolean explainEveryFrame();
+
         /** Consumer group of the scorer (default: {@code INSTANCE-scorer}, from {@code frameguard.instance}). */
         @WithDefault("${frameguard.instance:frameguard}-scorer") @NotBlank String groupId();
 

@@ -284,7 +284,15 @@ public final class ModelRunner implements AutoCloseable {
 
         /** Scores, explanations and signatures from outputs this session computed. */
         public List<ScoredFrame> explain(ModelOutputs outputs, int rows) {
-            List<ScoredFrame> scored = explain(outputs.errors(), rows);
+            return explain(outputs, rows, EXPLAIN_ALL);
+        }
+
+        /**
+         * Scores and signatures from outputs this session computed, with explanations for the frames scoring at least
+         * {@code explainFrom} ({@link ModelRunner#explain(float[], int, double)}).
+         */
+        public List<ScoredFrame> explain(ModelOutputs outputs, int rows, double explainFrom) {
+            List<ScoredFrame> scored = ModelRunner.this.explain(outputs.errors(), rows, explainFrom);
             if (outputs.signatures() == null) {
                 return scored;
             }
@@ -342,14 +350,27 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Turns the error maps of {@code rows} frames into scores with their explanations. */
     public List<ScoredFrame> explain(float[] errors, int rows) {
+        return explain(errors, rows, EXPLAIN_ALL);
+    }
+
+    /** {@link #explain(float[], int, double)}'s bound that explains every frame. */
+    public static final double EXPLAIN_ALL = Double.NEGATIVE_INFINITY;
+
+    /**
+     * Turns the error maps of {@code rows} frames into scores, and explains those scoring at least {@code explainFrom}:
+     * their top channels (sensors) or their region of largest error (images). The others get an empty list and no
+     * region: the scorer explains only the frames the detector could call anomalous, and finding a frame's top channels
+     * reads its whole row a second time. A score that is no number is never explained.
+     */
+    public List<ScoredFrame> explain(float[] errors, int rows, double explainFrom) {
         ModelCard.Input input = artifact.card().input();
         int width = input.errorWidth();
         List<ScoredFrame> out = new ArrayList<>(rows);
         if (input.image() != null) {
             for (int r = 0; r < rows; r++) {
                 double score = ScoreAggregation.sum(errors, r * width, width) / width;
-                out.add(new ScoredFrame(score, rank(score), List.of(),
-                        ImageRegions.find(errors, r * width, input.image().width(), input.image().height()), null));
+                out.add(new ScoredFrame(score, rank(score), List.of(), score >= explainFrom
+                        ? ImageRegions.find(errors, r * width, input.image().width(), input.image().height()) : null, null));
             }
             return out;
         }
@@ -357,30 +378,31 @@ public final class ModelRunner implements AutoCloseable {
         int channelCount = aggregation.channels();
         int steps = aggregation.steps();
         float[] perChannel = steps == 1 ? null : new float[channelCount];
-        int k = Math.min(TOP_CHANNELS, channelCount);
-        int[] top = new int[k];
+        int[] top = new int[Math.min(TOP_CHANNELS, channelCount)];
         for (int r = 0; r < rows; r++) {
             // a frame of one step is its own channel errors: read in place, not copied
             float[] row = steps == 1 ? errors : perChannel;
             int from = steps == 1 ? r * width : 0;
-            double sum;
-            if (steps == 1) {
-                sum = ScoreAggregation.sum(errors, from, channelCount, top);
-            } else {
-                sum = aggregation.channelErrors(errors, r * width, perChannel);
-                // for the top channels only: the score's sum is the window's
-                ScoreAggregation.sum(perChannel, 0, channelCount, top);
-            }
-            List<ChannelError> channels = new ArrayList<>(k);
-            for (int i = 0; i < k; i++) {
-                int c = top[i];
-                double e = row[from + c];
-                double share = sum > 0 ? e * steps / sum : 0;
-                channels.add(new ChannelError(c, channelNames[c], e, share));
-            }
+            double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
-            out.add(new ScoredFrame(score, rank(score), channels, null, null));
+            out.add(new ScoredFrame(score, rank(score), score >= explainFrom ? topChannels(row, from, sum, steps, top) : List.of(),
+                    null, null));
         }
         return out;
+    }
+
+    /**
+     * The largest of a row's {@link ScoreAggregation#channels()} channel errors from {@code from}, named, each with its
+     * share of the row's {@code sum} (a window's sum is over its steps); {@code top} is scratch space of the list's length.
+     */
+    private List<ChannelError> topChannels(float[] row, int from, double sum, int steps, int[] top) {
+        ScoreAggregation.sum(row, from, aggregation.channels(), top);
+        List<ChannelError> channels = new ArrayList<>(top.length);
+        for (int c : top) {
+            double e = row[from + c];
+            double share = sum > 0 ? e * steps / sum : 0;
+            channels.add(new ChannelError(c, channelNames[c], e, share));
+        }
+        return channels;
     }
 }

@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.inference.ModelRunner;
 import java.time.Duration;
 
 /**
@@ -18,16 +19,29 @@ import java.time.Duration;
  * @param maxAttempts failed attempts of the same frames before they are scored one at a time ({@link WorkerFailures})
  * @param candidateRank frames whose validation rank is at least this are candidate anomalies: their score records carry
  *     the frame's signature and picture, for the anomaly memory ({@link #candidate})
- * @param candidateFactor for models whose card has no validation sketch: frames scoring at least this times the card's
- *     threshold are candidates (the detector's floor factor: its threshold never goes lower)
+ * @param floorFactor the detector's floor factor: its threshold never goes below this times the card's, so a frame
+ *     scoring less is never an anomaly. For models whose card has no validation sketch, frames scoring at least that
+ *     are candidates; without {@code explainEveryFrame}, only they are explained ({@link #explainFrom})
+ * @param explainEveryFrame whether every frame's score record carries its explanation, not only those of frames the
+ *     detector could call anomalous
  */
 record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Duration linger, Duration commitInterval, Duration retryBackoff,
-        int decodeThreads, int maxRecordBytes, int maxAttempts, double candidateRank, double candidateFactor) {
+        int decodeThreads, int maxRecordBytes, int maxAttempts, double candidateRank, double floorFactor, boolean explainEveryFrame) {
 
     static ScorerSettings from(FrameguardConfig config) {
         FrameguardConfig.Scorer s = config.scorer();
         return new ScorerSettings(s.maxBatch(), s.maxBatchBytes(), s.predictBatch(), s.linger(), s.commitInterval(), s.retryBackoff(),
-                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts(), s.candidateRank(), config.detector().floorFactor());
+                s.decodeThreads(), s.maxRecordBytes(), s.maxAttempts(), s.candidateRank(), config.detector().floorFactor(),
+                s.explainEveryFrame());
+    }
+
+    /**
+     * The least score whose frame is explained (its top channels or image region in its score record): the detector's
+     * lowest threshold for the card's, below which no frame becomes an anomaly event, or every frame with
+     * {@code explainEveryFrame}.
+     */
+    double explainFrom(double cardThreshold) {
+        return explainEveryFrame ? ModelRunner.EXPLAIN_ALL : cardThreshold * floorFactor;
     }
 
     /**
@@ -37,7 +51,7 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
      * validation sketch, reaches the detector's lowest threshold.
      */
     boolean candidate(double score, Double validationRank, double cardThreshold) {
-        return validationRank != null ? validationRank >= candidateRank : score >= cardThreshold * candidateFactor;
+        return validationRank != null ? validationRank >= candidateRank : score >= cardThreshold * floorFactor;
     }
 
     /**

@@ -321,7 +321,7 @@ final class ScorerWorker implements Runnable {
             ModelOutputs outputs = session.run(new FrameBatch(buffer, from * dim, n, dim, errorBuffer));
             callNanos[c] = System.nanoTime() - t0;
             float[] errors = outputs.errors();
-            List<ScoredFrame> chunk = session.explain(outputs, n);
+            List<ScoredFrame> chunk = session.explain(outputs, n, settings.explainFrom(modelThreshold));
             scored.addAll(chunk);
             for (int i = 0; i < n; i++) {
                 // the frames that may become anomaly events carry a small picture of themselves for the memory

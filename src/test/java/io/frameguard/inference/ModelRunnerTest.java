@@ -65,6 +65,31 @@ class ModelRunnerTest {
         }
     }
 
+    @Test
+    void onlyRowsScoringAtLeastTheBoundAreExplainedAndAlikeToEveryRowExplained() {
+        Random rnd = new Random(7);
+        int rows = 300;
+        float[] errors = new float[rows * DIM];
+        for (int i = 0; i < errors.length; i++) {
+            errors[i] = rnd.nextFloat() * (1 + i / DIM % 3);
+        }
+        List<ScoredFrame> all = scorer.explain(errors, rows);
+        double bound = all.stream().mapToDouble(ScoredFrame::score).sorted().toArray()[rows / 2];
+        List<ScoredFrame> some = scorer.explain(errors, rows, bound);
+        int explained = 0;
+        for (int r = 0; r < rows; r++) {
+            assertThat(some.get(r).score()).isEqualTo(all.get(r).score());
+            assertThat(some.get(r).validationRank()).isEqualTo(all.get(r).validationRank());
+            if (all.get(r).score() >= bound) {
+                explained++;
+                assertThat(some.get(r).topChannels()).isEqualTo(all.get(r).topChannels()).hasSize(ModelRunner.TOP_CHANNELS);
+            } else {
+                assertThat(some.get(r).topChannels()).isEmpty();
+            }
+        }
+        assertThat(explained).isBetween(rows / 3, rows - rows / 3);
+    }
+
     /** {@code rows} frames of standard normal values, from {@code seed}. */
     private static float[] gaussianFrames(long seed, int rows) {
         Random rnd = new Random(seed);

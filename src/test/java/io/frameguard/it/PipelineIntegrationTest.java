@@ -65,6 +65,9 @@ class PipelineIntegrationTest {
     io.frameguard.serving.ActiveModel activeModel;
 
     // Optional: every @QuarkusTest class is a bean of the one test application, and other resources start from the registry
+    @ConfigProperty(name = "frameguard.detector.floor-factor")
+    double floorFactor;
+
     @ConfigProperty(name = "frameguard.model.dir")
     java.util.Optional<String> modelDir;
 
@@ -164,6 +167,7 @@ class PipelineIntegrationTest {
             Set<String> scored = new HashSet<>();
             int kcatScored = 0;
             int frameScores = 0;
+            int explained = 0;
             for (ConsumerRecord<String, byte[]> r : scoreRecords) {
                 io.frameguard.testing.RecordSchemas.assertValid("score", r.value());
                 for (JsonNode s : io.frameguard.testing.ScoreJson.frames(r.value())) {
@@ -173,12 +177,20 @@ class PipelineIntegrationTest {
                     assertThat(s.get("modelVersion").asText()).isEqualTo("test-42");
                     assertThat(s.get("score").asDouble()).isFinite().isGreaterThanOrEqualTo(0);
                     assertThat(s.get("validationRank").asDouble()).isBetween(0.0, 1.0);
+                    // explained (top channels) exactly where the detector's lowest threshold could call it an anomaly
+                    boolean explicable = s.get("score").asDouble() >= floorFactor * s.get("modelThreshold").asDouble();
+                    assertThat(s.has("topChannels")).as("top channels of %s", s).isEqualTo(explicable);
+                    if (explicable) {
+                        explained++;
+                        assertThat(s.get("topChannels")).hasSize(3);
+                    }
                     if (r.key().equals("kcat-sensor")) {
                         kcatScored++;
                     }
                 }
             }
             assertThat(frameScores).isEqualTo(expectedScores);
+            assertThat(explained).as("frames explained").isBetween(1, expectedScores - 1);
             for (Sent x : sent) {
                 assertThat(scored).contains(x.partition() + "/" + x.offset());
             }

@@ -7,11 +7,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The start-up check that a full batch fits, in one array and in the heap, before any frame is read. */
+/** The start-up check that a full batch fits, in one array and in the heap, before any frame is read; which frames are explained. */
 class ScorerSettingsTest {
 
     private static ScorerSettings maxBatch(int maxBatch) {
-        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3, 0.98, 0.5);
+        return new ScorerSettings(maxBatch, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3, 0.98, 0.5, false);
+    }
+
+    /** Explained: the frames the detector's lowest threshold (its floor factor times the card's) could call anomalous, or all. */
+    @Test
+    void framesAreExplainedFromTheDetectorsLowestThresholdOrAll() {
+        assertThat(maxBatch(256).explainFrom(2.0)).isEqualTo(1.0);
+        ScorerSettings every = new ScorerSettings(256, 32 << 20, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 2, 1_048_000, 3,
+                0.98, 0.5, true);
+        assertThat(every.explainFrom(2.0)).isEqualTo(Double.NEGATIVE_INFINITY);
     }
 
     @Test

@@ -400,7 +400,7 @@ class ScorerWorkerTest {
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, TOPICS, model,
                 FrameDecoders.standard(Float32FrameDecoder.CONTENT_TYPE, 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
                 new ScorerSettings(MAX_BATCH, 32 << 20, 0, linger, commitInterval, Duration.ofMillis(10), 2, 1_048_000, MAX_ATTEMPTS, 0.98,
-                        0.5),
+                        0.5, false),
                 new FrameguardMetrics(registry, 100));
         Thread t = new Thread(worker, "scorer-under-test");
         t.start();

@@ -83,7 +83,7 @@ public final class BrokerlessScorer {
             }
         };
         ScorerSettings settings = new ScorerSettings(maxBatch, 32L << 20, 0, Duration.ofMillis(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), 2, 1_048_000, 3, 0.98, 0.5);
+                Duration.ofMillis(100), 2, 1_048_000, 3, 0.98, 0.5, false);
         ScorerWorker worker = new ScorerWorker(0, consumer, producer, topics, model,
                 FrameDecoders.standard("application/x-float32", 1 << 20, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS), settings,
                 new FrameguardMetrics(new SimpleMeterRegistry(), 100));
