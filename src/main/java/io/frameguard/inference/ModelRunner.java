@@ -396,7 +396,7 @@ public final class ModelRunner implements AutoCloseable {
      * share of the row's {@code sum} (a window's sum is over its steps); {@code top} is scratch space of the list's length.
      */
     private List<ChannelError> topChannels(float[] row, int from, double sum, int steps, int[] top) {
-        ScoreAggregation.sum(row, from, aggregation.channels(), top);
+        ScoreAggregation.top(row, from, aggregation.channels(), top);
         List<ChannelError> channels = new ArrayList<>(top.length);
         for (int c : top) {
             double e = row[from + c];

@@ -114,31 +114,14 @@ public final class ScoreAggregation {
         return out;
     }
 
-    /** The running sums of {@link #sum}: one sum would make every addition wait for the one before it. */
-    private static final int LANES = 8;
-    private static final int[] NO_TOP = new int[0];
-
-    /** The sum of {@code n} errors from {@code from} (see {@link #sum(float[], int, int, int[])}). */
-    public static double sum(float[] errors, int from, int n) {
-        return sum(errors, from, n, NO_TOP);
-    }
-
     /**
-     * The sum of {@code n} values from {@code from}, and, in the same pass, {@code top} filled with the indices (from
-     * {@code from}) of the largest of them, largest first and the earlier of equal values first; its first
-     * {@code min(top.length, n)} entries are filled. A row's score and its explanation read the row once: once
-     * {@code top} is full, {@value #LANES} values cost one test of whether any of them beats the k-th so far (a frame
-     * has thousands of channels and three are kept). A NaN is summed (the sum is NaN) but never listed after the
-     * first {@code top.length} values.
+     * The running sums of {@link #sum} (one sum would make every addition wait for the one before it), and the values
+     * {@link #top} tests at once.
      */
-    public static double sum(float[] values, int from, int n, int[] top) {
-        int k = Math.min(top.length, n);
-        for (int c = 0; c < k; c++) {
-            insert(values, from, top, c, c);
-        }
-        boolean ranking = k > 0;
-        float kth = ranking ? values[from + top[k - 1]] : 0f;
-        int ranked = from + k; // values before this one are in top already
+    private static final int LANES = 8;
+
+    /** The sum of {@code n} errors from {@code from}, in doubles, in the same order whoever asks (trainer and scorer). */
+    public static double sum(float[] errors, int from, int n) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
@@ -150,34 +133,47 @@ public final class ScoreAggregation {
         int i = from;
         int end = from + n;
         for (; i + LANES - 1 < end; i += LANES) {
-            float v0 = values[i];
-            float v1 = values[i + 1];
-            float v2 = values[i + 2];
-            float v3 = values[i + 3];
-            float v4 = values[i + 4];
-            float v5 = values[i + 5];
-            float v6 = values[i + 6];
-            float v7 = values[i + 7];
-            s0 += v0;
-            s1 += v1;
-            s2 += v2;
-            s3 += v3;
-            s4 += v4;
-            s5 += v5;
-            s6 += v6;
-            s7 += v7;
-            // one branch per eight values: the non-short-circuit | compares them all without a jump each
-            if (ranking && (v0 > kth | v1 > kth | v2 > kth | v3 > kth | v4 > kth | v5 > kth | v6 > kth | v7 > kth)) {
-                kth = admit(values, from, top, k, Math.max(i, ranked), i + LANES, kth);
-            }
-        }
-        if (ranking) {
-            admit(values, from, top, k, Math.max(i, ranked), end, kth);
+            s0 += errors[i];
+            s1 += errors[i + 1];
+            s2 += errors[i + 2];
+            s3 += errors[i + 3];
+            s4 += errors[i + 4];
+            s5 += errors[i + 5];
+            s6 += errors[i + 6];
+            s7 += errors[i + 7];
         }
         for (; i < end; i++) {
-            s0 += values[i];
+            s0 += errors[i];
         }
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /**
+     * Fills {@code top} with the indices (from {@code from}) of the largest of the {@code n} values from {@code from},
+     * largest first and the earlier of equal values first; its first {@code min(top.length, n)} entries are filled.
+     * Once {@code top} is full, {@value #LANES} values cost one test of whether any of them beats the k-th so far (a
+     * frame has thousands of channels and three are kept). A NaN is never listed after the first {@code top.length}
+     * values.
+     */
+    public static void top(float[] values, int from, int n, int[] top) {
+        int k = Math.min(top.length, n);
+        if (k == 0) {
+            return;
+        }
+        for (int c = 0; c < k; c++) {
+            insert(values, from, top, c, c);
+        }
+        float kth = values[from + top[k - 1]];
+        int i = from + k; // values before this one are in top already
+        int end = from + n;
+        for (; i + LANES - 1 < end; i += LANES) {
+            // one branch per eight values: the non-short-circuit | compares them all without a jump each
+            if (values[i] > kth | values[i + 1] > kth | values[i + 2] > kth | values[i + 3] > kth
+                    | values[i + 4] > kth | values[i + 5] > kth | values[i + 6] > kth | values[i + 7] > kth) {
+                kth = admit(values, from, top, k, i, i + LANES, kth);
+            }
+        }
+        admit(values, from, top, k, i, end, kth);
     }
 
     /** Lists among the {@code k} in {@code top} each value of {@code [start, end)} that beats the k-th so far; returns the new k-th. */
