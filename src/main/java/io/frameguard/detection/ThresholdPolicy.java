@@ -63,7 +63,9 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             state = SourceState.fresh(modelVersion, modelThreshold);
         }
         long window = n == 64 ? -1L : (1L << n) - 1;
-        double t = state.threshold();
+        // the stored threshold within this detector's bounds: they may have changed since it was stored (a new
+        // floor-factor, a state of an earlier release), and the scorer explains the frames from this floor up
+        double t = Math.min(state.baseThreshold() * ceilingFactor, Math.max(state.baseThreshold() * floorFactor, state.threshold()));
         boolean exceeded = score > t;
         long recent = ((state.recent() << 1) | (exceeded ? 1L : 0L)) & window;
         int inWindow = Long.bitCount(recent);

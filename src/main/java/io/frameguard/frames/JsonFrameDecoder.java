@@ -167,8 +167,9 @@ public final class JsonFrameDecoder implements FrameDecoder {
                 }
             } else if (at >= 0) {
                 double d = significand / POW10[scale]; // digits <= 18, so scale <= 17: an exact power
+                // an integer's zero has no sign: Jackson reads -0 as the integer 0 (and -0.0 as the float -0.0)
                 dest[at] = significand < EXACT_DOUBLE && d >= Float.MIN_NORMAL && !atFloatMidpoint(d) ? signed((float) d, sign)
-                        : nearestFloat(sign, significand, -scale, b, start, i);
+                        : nearestFloat(scale == 0 && significand == 0 ? 0 : sign, significand, -scale, b, start, i);
             }
             n++;
             if (i < end && b[i] == ',') { // the separator as producers write it
@@ -248,7 +249,10 @@ public final class JsonFrameDecoder implements FrameDecoder {
         return Long.numberOfTrailingZeros(notDigit) >>> 3;
     }
 
-    /** The value of the first {@code run} (1-8) digits of {@code word}, eight digits combined in three multiplications. */
+    /**
+     * The value of the first {@code run} (1-8) digits of {@code word}, eight digits combined in three multiplications;
+     * for a run of 0 a value the caller never uses (it refuses a fraction without digits).
+     */
     private static long digitsValue(long word, int run) {
         long v = (word - ZEROS) << ((Long.BYTES - run) << 3); // drops what follows the run; zeros become leading zeros
         v = v * 10 + (v >>> 8); // pairs of digits

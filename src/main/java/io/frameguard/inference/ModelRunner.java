@@ -360,7 +360,8 @@ public final class ModelRunner implements AutoCloseable {
      * Turns the error maps of {@code rows} frames into scores, and explains those scoring at least {@code explainFrom}:
      * their top channels (sensors) or their region of largest error (images). The others get an empty list and no
      * region: the scorer explains only the frames the detector could call anomalous, and finding a frame's top channels
-     * reads its whole row a second time. A score that is no number is never explained.
+     * reads its whole row a second time. A score that is no number is explained (its top channels show which channel
+     * overflowed).
      */
     public List<ScoredFrame> explain(float[] errors, int rows, double explainFrom) {
         ModelCard.Input input = artifact.card().input();
@@ -369,7 +370,7 @@ public final class ModelRunner implements AutoCloseable {
         if (input.image() != null) {
             for (int r = 0; r < rows; r++) {
                 double score = ScoreAggregation.sum(errors, r * width, width) / width;
-                out.add(new ScoredFrame(score, rank(score), List.of(), score >= explainFrom
+                out.add(new ScoredFrame(score, rank(score), List.of(), !(score < explainFrom)
                         ? ImageRegions.find(errors, r * width, input.image().width(), input.image().height()) : null, null));
             }
             return out;
@@ -385,7 +386,7 @@ public final class ModelRunner implements AutoCloseable {
             int from = steps == 1 ? r * width : 0;
             double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
-            out.add(new ScoredFrame(score, rank(score), score >= explainFrom ? topChannels(row, from, sum, steps, top) : List.of(),
+            out.add(new ScoredFrame(score, rank(score), !(score < explainFrom) ? topChannels(row, from, sum, steps, top) : List.of(),
                     null, null));
         }
         return out;

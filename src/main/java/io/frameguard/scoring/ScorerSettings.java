@@ -41,7 +41,7 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
      * {@code explainEveryFrame}.
      */
     double explainFrom(double cardThreshold) {
-        return explainEveryFrame ? ModelRunner.EXPLAIN_ALL : cardThreshold * floorFactor;
+        return explainEveryFrame ? ModelRunner.EXPLAIN_ALL : lowestThreshold(cardThreshold);
     }
 
     /**
@@ -51,7 +51,12 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
      * validation sketch, reaches the detector's lowest threshold.
      */
     boolean candidate(double score, Double validationRank, double cardThreshold) {
-        return validationRank != null ? validationRank >= candidateRank : score >= cardThreshold * floorFactor;
+        return validationRank != null ? validationRank >= candidateRank : score >= lowestThreshold(cardThreshold);
+    }
+
+    /** The detector's lowest threshold for a card's (detection.ThresholdPolicy judges no frame against less). */
+    private double lowestThreshold(double cardThreshold) {
+        return cardThreshold * floorFactor;
     }
 
     /**

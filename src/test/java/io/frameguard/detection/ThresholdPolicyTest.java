@@ -109,6 +109,22 @@ class ThresholdPolicyTest {
         assertThat(state.threshold()).isEqualTo(2.0 * BASE);
     }
 
+    /**
+     * A threshold stored under other bounds (a floor-factor changed since, a state of an earlier release) is judged
+     * within this detector's: never below its floor, from which the scorer explains frames, nor above its ceiling.
+     */
+    @Test
+    void aStoredThresholdIsJudgedWithinTheCurrentBounds() {
+        SourceState low = new SourceState("m1", BASE, 0.3 * BASE, 0L);
+        ThresholdPolicy.Decision d = policy.evaluate(low, "m1", BASE, MEDIAN, 0.4 * BASE);
+        assertThat(d.threshold()).isEqualTo(0.5 * BASE);
+        assertThat(d.anomaly()).isFalse();
+        SourceState high = new SourceState("m1", BASE, 3 * BASE, 0L);
+        d = policy.evaluate(high, "m1", BASE, MEDIAN, 2.5 * BASE);
+        assertThat(d.threshold()).isEqualTo(2.0 * BASE);
+        assertThat(d.anomaly()).isTrue();
+    }
+
     @Test
     void aSourceBackFromALongIdleSpellGetsItsThresholdBackQuickly() {
         falseAlarms(50_000, 0.01); // an idle machine: tiny scores for a long time

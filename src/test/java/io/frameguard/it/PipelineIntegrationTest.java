@@ -55,6 +55,9 @@ class PipelineIntegrationTest {
     @ConfigProperty(name = "quarkus.http.test-port")
     int httpPort;
 
+    @ConfigProperty(name = "frameguard.detector.floor-factor")
+    double floorFactor;
+
     /** A frame sent and where it landed. */
     record Sent(String source, int partition, long offset, Fault fault) {}
 
@@ -65,9 +68,6 @@ class PipelineIntegrationTest {
     io.frameguard.serving.ActiveModel activeModel;
 
     // Optional: every @QuarkusTest class is a bean of the one test application, and other resources start from the registry
-    @ConfigProperty(name = "frameguard.detector.floor-factor")
-    double floorFactor;
-
     @ConfigProperty(name = "frameguard.model.dir")
     java.util.Optional<String> modelDir;
 
