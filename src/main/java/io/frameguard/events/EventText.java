@@ -12,9 +12,12 @@ public final class EventText {
     private EventText() {
     }
 
-    /** The anomaly: source, severity, score > threshold, top channel or image region, frame, delay since capture. */
+    /**
+     * The anomaly: source, severity, score > threshold, top channel or image region, frame, delay since capture. Score
+     * and threshold to the same four significant digits, so a score just above a small threshold does not read below it.
+     */
     public static String anomaly(AnomalyEvent e) {
-        return String.format(Locale.ROOT, "ANOMALY %-12s %-8s score %7.3f > %.4f  %s  frame %s  %d ms after capture",
+        return String.format(Locale.ROOT, "ANOMALY %-12s %-8s score %9.4g > %.4g  %s  frame %s  %d ms after capture",
                 e.source(), e.severity(), e.score(), e.threshold(), where(e.explanation()), e.eventId(),
                 e.detectedTimestamp() - e.captureTimestamp());
     }
