@@ -19,14 +19,16 @@ import java.util.List;
  * When a new anomaly is one more event of an incident already open, rather than an incident of its own: it comes from
  * the same source, at most {@code window} after the incident's latest event, and it is at least {@code similarity}
  * alike to the incident. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
- * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): when the event and the incident
- * both have a signature of the same kind, the cosine of the event's and the incident's latest signature; otherwise what
- * their explanations say: the cosine of their top channels' shares of the error, or how much their image regions overlap
- * (the share of the smaller region inside the other, so that a region that moves by a pixel or grows stays alike),
- * against the incident's latest explanation. So events without a signature (models that compute none, such as one-step
- * sensor frames of more than 64 values) are compared, and a fault whose anomalies are candidates for a signature only
- * some of the time (a source whose threshold sits below the scorer's candidate rank) stays one incident. Events with
- * nothing to compare (no signature and no channel with a share, or an empty region) start incidents of their own.
+ * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): alike enough by either of two
+ * measures, each against the incident's latest: the cosine of the event's and the incident's signatures, where both
+ * have one of the same kind; what their explanations say, the cosine of their top channels' shares of the error, or how
+ * much their image regions overlap (the share of the smaller region inside the other, so that a region that moves by a
+ * pixel or grows stays alike). Either suffices: a fault's signature can swing from one frame to the next while the same
+ * channels carry its error (a channel out of step with the others has a residual whose sign follows the machine's
+ * phase), and a fault whose anomalies are candidates for a signature only some of the time (a source whose threshold
+ * sits below the scorer's candidate rank) has nothing but its explanation to compare. Another fault of the same source
+ * on the same channels within the window therefore joins the incident. Events with nothing to compare (no signature
+ * and no channel with a share, or an empty region) start incidents of their own.
  *
  * @param window zero: never merge
  */
@@ -59,13 +61,13 @@ public record IncidentPolicy(Duration window, double similarity) {
                 signature != null ? signature : open.signature(), explanation != null ? explanation : open.explanation());
     }
 
-    /** Signatures decide where the event and the incident both have one of a kind; explanations otherwise. */
+    /** Alike by the signatures (where both have one of a kind) or by the explanations (where both have one of a kind). */
     private boolean alike(OpenIncident open, Likeness signature, Likeness explanation) {
-        if (signature != null && signature.comparesWith(open.signature())) {
-            return signature.similarity(open.signature()) >= similarity;
-        }
-        return explanation != null && explanation.comparesWith(open.explanation())
-                && explanation.similarity(open.explanation()) >= similarity;
+        return alike(signature, open.signature()) || alike(explanation, open.explanation());
+    }
+
+    private boolean alike(Likeness event, Likeness incident) {
+        return event != null && event.comparesWith(incident) && event.similarity(incident) >= similarity;
     }
 
     /**
