@@ -72,12 +72,14 @@ public final class FrameguardCli {
     static String fileProblem(java.io.IOException e) {
         if (e instanceof java.nio.file.FileSystemException f) {
             String file = f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
-            String what = f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+            // frameguard's own refusals give their reason; the JDK's mostly give none
+            String what = f.getReason() != null ? f.getReason()
+                    : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
                     : f instanceof java.nio.file.NotDirectoryException ? "not a directory"
                     : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
                     : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
                     : f instanceof java.nio.file.DirectoryNotEmptyException ? "directory not empty"
-                    : f.getReason() != null ? f.getReason() : "cannot be used";
+                    : "cannot be used";
             return file + ": " + what;
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();

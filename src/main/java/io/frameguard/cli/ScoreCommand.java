@@ -61,8 +61,9 @@ final class ScoreCommand implements Callable<Integer> {
         }
         FrameFile data = input.read(image);
         if (data.dim() != dim) {
+            String columns = data.columnsAgainst(artifact.card().input().featureNames());
             throw new FrameFile.FrameFormatException(input.data + " has " + data.dim() + " values per frame, model "
-                    + artifact.card().version() + " expects " + dim);
+                    + artifact.card().version() + " expects " + dim + (columns.isEmpty() ? "" : ": " + columns));
         }
         data = data.inColumnOrder(artifact.card().input().featureNames(), input.data);
         if (signatures != null && artifact.card().signature() == null) {

@@ -133,6 +133,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        AutoencoderTrainer.requireNoModel(out); // before the data is read and the model trained
         FrameFile data = input.read();
         TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
                 validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,

@@ -362,6 +362,26 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         return new FrameFile(dim, rows, ordered, model, null);
     }
 
+    /**
+     * For a file of another width than the model's: the header's names the model does not have and the model's the header
+     * lacks, as a phrase ("its [time] are not the model's; the model's [s5] are missing"), or empty where the file or the
+     * model has no names of its own (no header, default names).
+     */
+    public String columnsAgainst(List<String> modelNames) {
+        if (image != null || modelNames == null || featureNames == null || featureNames.equals(defaultNames(dim))) {
+            return "";
+        }
+        List<String> model = modelNames.stream().map(FrameFile::cleanName).toList();
+        if (model.equals(defaultNames(model.size()))) {
+            return "";
+        }
+        List<String> unknown = featureNames.stream().filter(name -> !model.contains(name)).toList();
+        List<String> missing = model.stream().filter(name -> !featureNames.contains(name)).toList();
+        return (unknown.isEmpty() ? "" : "its columns " + unknown + " are not the model's")
+                + (!unknown.isEmpty() && !missing.isEmpty() ? "; " : "")
+                + (missing.isEmpty() ? "" : "the model's " + missing + " are missing");
+    }
+
     private static boolean unique(List<String> names) {
         return new java.util.HashSet<>(names).size() == names.size();
     }

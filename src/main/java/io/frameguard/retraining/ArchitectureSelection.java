@@ -90,9 +90,7 @@ public final class ArchitectureSelection {
                     + "candidates and needs at least " + MIN_HOLDOUT + " there: give at least "
                     + (int) Math.ceil(MIN_HOLDOUT / HOLDOUT_FRACTION) + " frames, " + data.rows() + " given");
         }
-        if (Files.exists(outDir.resolve(ModelArtifact.SAVED_MODEL_DIR))) {
-            throw new IOException("refusing to overwrite existing SavedModel in " + outDir);
-        }
+        AutoencoderTrainer.requireNoModel(outDir);
         int[] order = AutoencoderTrainer.permutation(data.rows(), new Random(base.seed() + 5));
         int dim = data.dim();
         float[] held = new float[holdout * dim];

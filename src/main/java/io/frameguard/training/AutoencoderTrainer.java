@@ -47,6 +47,18 @@ import org.tensorflow.types.TFloat32;
  */
 public final class AutoencoderTrainer {
 
+    /**
+     * Refuses a directory that holds a model already: a model is never overwritten (a service or a registry may serve it).
+     * A file system error, so that the CLI says it in one line.
+     */
+    public static void requireNoModel(Path outDir) throws java.nio.file.FileAlreadyExistsException {
+        Path savedModel = outDir.resolve(ModelArtifact.SAVED_MODEL_DIR);
+        if (Files.exists(savedModel)) {
+            throw new java.nio.file.FileAlreadyExistsException(outDir.toString(), null,
+                    "holds a model already (" + ModelArtifact.SAVED_MODEL_DIR + "); write to another directory or remove it");
+        }
+    }
+
     /** The standard deviation of a feature that does not vary, so that it cannot divide by zero ({@link #meanAndStd}). */
     static final float MIN_STD = 1e-3f;
     /** A spread below this share of a feature's largest magnitude is float32 rounding (a few of its steps), not variation. */
@@ -124,11 +136,9 @@ public final class AutoencoderTrainer {
         float[] calibration = gather(data, order, nTrain, nTrain + nCalibration);
         float[] validation = gather(data, order, nTrain + nCalibration, data.rows());
 
+        requireNoModel(outDir);
         Files.createDirectories(outDir);
         Path savedModel = outDir.resolve(ModelArtifact.SAVED_MODEL_DIR);
-        if (Files.exists(savedModel)) {
-            throw new IOException("refusing to overwrite existing SavedModel in " + savedModel);
-        }
         ConfigProto config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(options.effectiveThreads())
                 .setInterOpParallelismThreads(1)

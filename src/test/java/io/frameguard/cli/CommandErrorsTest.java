@@ -145,6 +145,37 @@ class CommandErrorsTest {
         assertThat(r.err()).contains("8").contains("expects 6").doesNotContain("--dim").doesNotContain("\tat ");
     }
 
+    /** A header with a column more or less than the model's names the columns, not only the count. */
+    @Test
+    void aFileWithAnExtraOrAMissingColumnNamesIt() throws Exception {
+        double[][] rows = rows(5, 3, new double[] {1, 1, 1, 1, 1, 1});
+        double[][] timed = new double[5][];
+        double[][] short5 = new double[5][];
+        for (int i = 0; i < 5; i++) {
+            timed[i] = new double[7];
+            timed[i][0] = 1_700_000_000 + i;
+            System.arraycopy(rows[i], 0, timed[i], 1, 6);
+            short5[i] = java.util.Arrays.copyOf(rows[i], 5);
+        }
+        Path withTime = tmp.resolve("timed.csv");
+        Files.write(withTime, csv(List.of("time", "s0", "s1", "s2", "s3", "s4", "s5"), timed));
+        assertOneLineError(run("score", "--model", model.toString(), "--data", withTime.toString(), "--format", "csv", "--out",
+                tmp.resolve("t.csv").toString()), 1, "score", "has 7 values per frame", "expects 6", "its columns [time] are not the model's");
+        Path without = tmp.resolve("short.csv");
+        Files.write(without, csv(List.of("s0", "s1", "s2", "s3", "s4"), short5));
+        assertOneLineError(run("score", "--model", model.toString(), "--data", without.toString(), "--format", "csv", "--out",
+                tmp.resolve("t.csv").toString()), 1, "score", "has 5 values per frame", "the model's [s5] are missing");
+    }
+
+    /** A directory that holds a model is refused in one line before the data is read (here: a file that is not there). */
+    @Test
+    void trainNeverWritesOverAModel() {
+        assertOneLineError(run("train", "--data", tmp.resolve("absent.csv").toString(), "--format", "csv", "--out",
+                model.toString()), 1, "train", model.toString(), "holds a model already");
+        assertOneLineError(run("train", "--data", data.toString(), "--format", "csv", "--out", model.toString(), "--select"),
+                1, "train", "holds a model already");
+    }
+
     @Test
     void helpWorksForEveryCommand() {
         for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo")) {
