@@ -155,6 +155,9 @@ final class TrainCommand implements Callable<Integer> {
                     System.out.printf("  candidate %-16s synthetic-anomaly AUROC %.4f, false-alarm rate %.4f%s%n", c.name(),
                             c.syntheticAuroc(), c.falseAlarmRate(), c.name().equals(result.selection().chosen()) ? "  <- chosen" : "");
                 }
+                if (result.selection().reason() != null) {
+                    System.out.printf("  chose %s: %s%n", result.selection().chosen(), result.selection().reason());
+                }
             } else {
                 artifact = new AutoencoderTrainer(options, progress).train(data, out, summary);
             }

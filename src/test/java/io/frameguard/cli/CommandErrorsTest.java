@@ -167,6 +167,22 @@ class CommandErrorsTest {
                 tmp.resolve("t.csv").toString()), 1, "score", "has 5 values per frame", "the model's [s5] are missing");
     }
 
+    /** {@code --select} says which architecture it kept and why (a close second can have the higher AUROC). */
+    @Test
+    void selectSaysWhatItChoseAndWhy() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out",
+                    tmp.resolve("m-select").toString(), "--select", "--epochs", "2")).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("<- chosen").containsPattern("(?m)^  chose [a-z ]+: highest .+");
+    }
+
     /** A directory that holds a model is refused in one line before the data is read (here: a file that is not there). */
     @Test
     void trainNeverWritesOverAModel() {
