@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  * show camera pixels, the anomaly memory, search by frame, the model listing) needs {@code Authorization: Bearer TOKEN} with the read token ({@code frameguard.api.read-token})
  * or the admin token ({@code frameguard.api.admin-token}); with neither configured the API is closed (403 naming the
  * settings). Writing (activation, rollback) needs the admin token, and without one the API is read-only (403). A
- * missing or wrong token answers 401 and is logged. Tokens are compared in constant time.
+ * missing or wrong token answers 401, the read token on a call that writes 403, each logged. Tokens are compared in
+ * constant time.
  */
 @Provider
 @ApiAccess
@@ -63,6 +64,14 @@ public class ApiAccessFilter implements ContainerRequestFilter {
         }
         String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         boolean allowed = matches(presented, admin) || (!write && matches(presented, read));
+        if (!allowed && write && matches(presented, read)) {
+            // a valid token without the right: refused, not unknown (the console keeps its operator signed in)
+            LOG.warnf("refused %s %s: the read token on a call that changes something", request.getMethod(),
+                    UntrustedText.shown(request.getUriInfo().getPath(), 200));
+            request.abortWith(error(Response.Status.FORBIDDEN, "the read token only reads: this call needs Authorization: "
+                    + "Bearer <frameguard.api.admin-token>"));
+            return;
+        }
         if (!allowed) {
             LOG.warnf("refused %s %s: %s bearer token", request.getMethod(), UntrustedText.shown(request.getUriInfo().getPath(), 200),
                     presented == null ? "no" : write ? "no admin" : "wrong");

@@ -169,7 +169,8 @@ class ModelSwapIntegrationTest {
         api().body(Map.of("verdict", "harmless")).post("/api/anomalies/frames/3/1235/verdict").then().statusCode(400)
                 .body("error", org.hamcrest.Matchers.containsString("false-alarm"));
         given().port(httpPort).contentType("application/json").header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN)
-                .body(Map.of("verdict", "confirmed")).post("/api/anomalies/frames/3/1236/verdict").then().statusCode(401);
+                .body(Map.of("verdict", "confirmed")).post("/api/anomalies/frames/3/1236/verdict").then().statusCode(403)
+                .body("error", org.hamcrest.Matchers.containsString("admin-token"));
         try (TopicReader verdicts = new TopicReader(bootstrap, "verdicts");
                 org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                         Map.of("bootstrap.servers", bootstrap))) {
@@ -199,7 +200,7 @@ class ModelSwapIntegrationTest {
         given().port(httpPort).header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN).get("/api/models")
                 .then().statusCode(200);
         given().port(httpPort).contentType("application/json").header("Authorization", "Bearer " + ModelSwapTestResource.READ_TOKEN)
-                .body(Map.of("version", "test-1")).post("/api/models/test/activate").then().statusCode(401);
+                .body(Map.of("version", "test-1")).post("/api/models/test/activate").then().statusCode(403);
         given().port(httpPort).contentType("application/json").header("Authorization", "Bearer wrong-token-0123456789")
                 .body(Map.of("reason", "an intruder")).post("/api/models/test/rollback").then().statusCode(401);
         given().port(httpPort).contentType("application/json").header("Authorization", "Basic " + ModelSwapTestResource.ADMIN_TOKEN)
