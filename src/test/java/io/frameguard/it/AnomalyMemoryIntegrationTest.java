@@ -305,7 +305,7 @@ class AnomalyMemoryIntegrationTest {
         admin().body(Map.of("eventIds", List.of(two.get(0), "not an id"), "verdict", "confirmed"))
                 .post("/api/anomalies/verdicts").then().statusCode(400);
         read().contentType("application/json").body(Map.of("eventIds", two, "verdict", "confirmed"))
-                .post("/api/anomalies/verdicts").then().statusCode(401);
+                .post("/api/anomalies/verdicts").then().statusCode(403);
         admin().body(Map.of("eventIds", two, "verdict", "confirmed", "label", "family-a")).post("/api/anomalies/verdicts")
                 .then().statusCode(200);
         await().atMost(WAIT).untilAsserted(() -> assertThat(listed("?status=confirmed&limit=1000")).containsAll(two));
