@@ -65,7 +65,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         long window = n == 64 ? -1L : (1L << n) - 1;
         // the stored threshold within this detector's bounds: they may have changed since it was stored (a new
         // floor-factor, a state of an earlier release), and the scorer explains the frames from this floor up
-        double t = Math.min(state.baseThreshold() * ceilingFactor, Math.max(state.baseThreshold() * floorFactor, state.threshold()));
+        double t = Math.min(state.baseThreshold() * ceilingFactor, Math.max(lowestThreshold(state.baseThreshold(), floorFactor),
+                state.threshold()));
         boolean exceeded = score > t;
         long recent = ((state.recent() << 1) | (exceeded ? 1L : 0L)) & window;
         int inWindow = Long.bitCount(recent);
@@ -91,6 +92,14 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         }
         return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames),
                 t, exceeded, anomaly, inWindow);
+    }
+
+    /**
+     * The least threshold a frame of a model with this card threshold is judged against, with this floor factor: no
+     * frame scoring less becomes an anomaly (the scorer explains the frames from here up).
+     */
+    public static double lowestThreshold(double cardThreshold, double floorFactor) {
+        return cardThreshold * floorFactor;
     }
 
     private static int saturated(int frames) {

@@ -1,6 +1,7 @@
 package io.frameguard.scoring;
 
 import io.frameguard.config.FrameguardConfig;
+import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.inference.ModelRunner;
 import java.time.Duration;
 
@@ -54,9 +55,9 @@ record ScorerSettings(int maxBatch, long maxBatchBytes, int predictBatch, Durati
         return validationRank != null ? validationRank >= candidateRank : score >= lowestThreshold(cardThreshold);
     }
 
-    /** The detector's lowest threshold for a card's (detection.ThresholdPolicy judges no frame against less). */
+    /** The detector's lowest threshold for a card's. */
     private double lowestThreshold(double cardThreshold) {
-        return cardThreshold * floorFactor;
+        return ThresholdPolicy.lowestThreshold(cardThreshold, floorFactor);
     }
 
     /**
