@@ -348,9 +348,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
             if (model.equals(defaults)) {
                 return this; // a model trained on a file without a header: its columns by position
             }
-            List<String> unknown = featureNames.stream().filter(name -> !model.contains(name)).toList();
-            throw new FrameFormatException(file + ": its columns are not the model's: the model's " + missing
-                    + " are missing, and " + unknown + " are unknown to it (the model's columns: " + model + ")");
+            throw new FrameFormatException(file + ": " + columnsAgainst(modelNames) + " (the model's columns: " + model + ")");
         }
         float[] ordered = new float[values.length];
         int[] from = model.stream().mapToInt(column::get).toArray();
