@@ -44,14 +44,14 @@ final class Autoencoders {
     private Autoencoders() {
     }
 
-    /** Fully connected layers of the given widths (input first and last), ReLU between, linear output. */
+    /** Fully connected layers of the given widths (input first and last), ReLU between but at the code, linear output. */
     static Network dense(Ops tf, Operand<TFloat32> x, int[] layers, Random random, List<Variable<TFloat32>> weights) {
         return dense(tf, x, layers, TrainingOptions.RELU, random, weights);
     }
 
     /**
      * Fully connected layers of the given widths (input first and last), {@code activation} between ({@code relu} or
-     * {@code linear}: none), linear output.
+     * {@code linear}: none) but at the code (the bottleneck, linear), linear output.
      */
     static Network dense(Ops tf, Operand<TFloat32> x, int[] layers, String activation, Random random,
             List<Variable<TFloat32>> weights) {
@@ -62,9 +62,11 @@ final class Autoencoders {
         for (int i = 0; i + 1 < layers.length; i++) {
             h = denseLayer(tf, h, layers[i], layers[i + 1], random, weights);
             if (i + 1 == bottleneck) {
-                code = h; // before the activation: ReLU would zero part of it
+                code = h;
             }
-            if (relu && i + 2 < layers.length) {
+            // the code stays linear: a unit ReLU left at zero is a dead latent dimension, and with a bottleneck of two
+            // or three units a model that lost one reconstructs a shadow of its data (loss stuck, from some seeds)
+            if (relu && i + 2 < layers.length && i + 1 != bottleneck) {
                 h = tf.nn.relu(h);
             }
         }

@@ -82,7 +82,7 @@ class RetrainingIntegrationTest {
                     "--epochs", "1", "--learning-rate", "0.00001"))).as("worse candidate").isEqualTo(3);
             assertThat(registry.read().cards().get("test")).as("nothing published").containsOnlyKeys("test-42");
 
-            assertThat(FrameguardCli.run(concat(common, "--min-frames", "1000", "--epochs", "6"))).as("good candidate").isEqualTo(0);
+            assertThat(FrameguardCli.run(concat(common, "--min-frames", "1000", "--epochs", "12"))).as("good candidate").isEqualTo(0);
             ModelRegistry.Snapshot now = registry.read();
             String version = now.active().get("test").version();
             assertThat(version).isNotEqualTo("test-42");

@@ -18,7 +18,7 @@ public class RetrainingTestResource extends BrokerTestResource {
 
     @Override
     protected void trainModel(Path dir) throws Exception {
-        TestModels.trainSensorModel(dir, 3000, 3, 42);
+        TestModels.trainSensorModel(dir, 3000, 10, 42);
     }
 
     @Override
