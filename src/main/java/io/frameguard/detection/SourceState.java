@@ -8,7 +8,7 @@ import io.frameguard.events.StateSerde;
  * @param modelVersion the model whose calibration the threshold belongs to; a new version re-bases it
  * @param baseThreshold that model's card threshold: the threshold is it times the source's level factor
  * @param threshold the current rolling threshold
- * @param recent the last n frames' exceedances, newest in bit 0
+ * @param recent the last 64 frames' exceedances, newest in bit 0 (detectors of earlier releases kept n)
  * @param level the running median of the log scores of the source's frames judged normal (valid once
  *     {@code levelFrames} > 0)
  * @param levelFrames frames that moved {@code level} (saturates)

@@ -13,7 +13,11 @@ import org.jboss.logging.Logger;
  * running median of the log scores of the frames judged normal (at most the threshold), moved by
  * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
  * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
- * most of them) does not raise the threshold it exceeds. The median comes with every score (the scorer copies it from
+ * most of them) does not raise the threshold it exceeds. A fault that lasts is all the source sends: its frames under
+ * the threshold are faulty too, so while a quarter or more of the recent frames exceed ({@link #faultEpisode}) the level
+ * holds (one under the model's median may still rise to it). A sudden change of the normal scores that large is held
+ * the same way: reported until it ends or a model trained on it is served; a fault exceeding less often than that can
+ * still raise the level. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
  * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
  * model version re-bases everything to that model.
@@ -29,6 +33,16 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
     public static final double CRITICAL_RATIO = 4.0;
     /** The level's step per frame, in log units, is this times {@code adaptRate}. */
     static final double LEVEL_STEP = 0.5;
+    /**
+     * The newest frames whose exceedances tell a fault's start ({@link #faultEpisode}): few, so that few of a fault's
+     * first frames under the threshold move the level before the episode is seen.
+     */
+    static final int ONSET_FRAMES = 16;
+    /**
+     * The share of the newest frames over the threshold from which the level does not rise: 25 times the usual target
+     * rate, and low enough that a fault detected only part of the time holds it.
+     */
+    static final double HOLD_SHARE = 0.25;
 
     public ThresholdPolicy {
         if (k < 1 || n < k || n > 64) {
@@ -68,8 +82,9 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         double t = Math.min(state.baseThreshold() * ceilingFactor, Math.max(lowestThreshold(state.baseThreshold(), floorFactor),
                 state.threshold()));
         boolean exceeded = score > t;
-        long recent = ((state.recent() << 1) | (exceeded ? 1L : 0L)) & window;
-        int inWindow = Long.bitCount(recent);
+        // the last 64 frames' exceedances, whatever n: k-of-n counts the newest n, the level's hold all 64
+        long recent = (state.recent() << 1) | (exceeded ? 1L : 0L);
+        int inWindow = Long.bitCount(recent & window);
         boolean anomaly = exceeded && inWindow >= k;
 
         double level = state.level();
@@ -83,8 +98,16 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             double from = levelFrames == 0 ? reference : level;
             // kept where the factor's bounds are: a source quiet for a long time (an idle machine) would otherwise take
             // as long to bring its threshold back up from the floor once it runs again
-            level = Math.min(reference + Math.log(ceilingFactor), Math.max(reference + Math.log(floorFactor),
-                    from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from)));
+            double lowest = reference + Math.log(floorFactor);
+            double highest = reference + Math.log(ceilingFactor);
+            if (faultEpisode(recent)) {
+                // the frames under the threshold are the fault's too: the level holds (held only against rising, the
+                // normal frames among them would pull it down), but one under the model's median may still rise to it,
+                // as a source back from an idle spell with its threshold still low does
+                lowest = from >= reference ? from : lowest;
+                highest = Math.max(from, reference);
+            }
+            level = Math.min(highest, Math.max(lowest, from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from)));
             levelFrames = saturated(levelFrames);
         }
         if (adapts && levelFrames > 0) {
@@ -92,6 +115,18 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         }
         return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames),
                 t, exceeded, anomaly, inWindow);
+    }
+
+    /**
+     * Whether at least {@value #HOLD_SHARE} of the newest {@value #ONSET_FRAMES} frames, or of the newest 64, exceeded
+     * their threshold: far more than the card's target rate, a fault under way (or a change too sudden to be the slow
+     * drift the level follows). The short count sees a fault's start within a few frames; the long one does not let go
+     * while a fault has a run of frames under the threshold (once the level rose on them, fewer of the fault's frames
+     * would exceed, and it would rise on more).
+     */
+    static boolean faultEpisode(long recent) {
+        return Long.bitCount(recent & ((1L << ONSET_FRAMES) - 1)) >= HOLD_SHARE * ONSET_FRAMES
+                || Long.bitCount(recent) >= HOLD_SHARE * Long.SIZE;
     }
 
     /**

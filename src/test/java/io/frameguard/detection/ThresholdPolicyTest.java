@@ -98,13 +98,46 @@ class ThresholdPolicyTest {
         }
     }
 
+    /**
+     * A fault that lasts (an hour of frames) and scores 0.6 to 2 times the card's threshold, or 0.7 to 1.3 times (under
+     * it more often than over): its frames under the threshold are faulty too, above the normal median. They must not
+     * raise the threshold the fault is judged against (every one of them stepped the level up: the threshold reached the
+     * ceiling and the fault's frames under twice the card's went unreported), and the normal frames after it keep the
+     * card's false alarm rate.
+     */
+    @Test
+    void aLongFaultDoesNotRaiseTheThresholdItIsJudgedAgainst() {
+        for (double[] range : new double[][] {{0.6, 2.0}, {0.7, 1.3}}) {
+            falseAlarms(2000, 1.0);
+            double before = state.threshold();
+            int aboveCard = 0;
+            int caught = 0;
+            for (int i = 0; i < 3600; i++) {
+                double score = BASE * (range[0] + (range[1] - range[0]) * random.nextDouble());
+                boolean anomaly = frame(score);
+                if (score > 1.1 * BASE) {
+                    aboveCard++;
+                    caught += anomaly ? 1 : 0;
+                }
+            }
+            String fault = range[0] + " to " + range[1] + " x the card's threshold";
+            // the level moved by a few of the fault's first frames at most, before its episode showed
+            assertThat(state.threshold()).as("threshold at the end of a fault scoring %s, %f at its start", fault, before)
+                    .isLessThan(1.1 * before);
+            assertThat((double) caught / aboveCard).as("recall of its frames above 1.1 x the card's threshold, %s", fault)
+                    .isGreaterThan(0.97);
+            assertThat(falseAlarms(20_000, 1.0)).as("false alarms after the fault, %s", fault).isBetween(0.005, 0.02);
+            assertThat(state.threshold()).isCloseTo(BASE, within(0.05 * BASE));
+        }
+    }
+
     @Test
     void theFactorStaysWithinFloorAndCeiling() {
         falseAlarms(2000, 0.05);
         assertThat(state.threshold()).isEqualTo(0.5 * BASE);
-        // from a twentieth of the validation level to twenty times it, slowly
+        // from a twentieth of the validation level to two and a half times it, slowly
         for (int i = 0; i <= 20_000; i++) {
-            frame(Math.exp(Math.log(0.05) + Math.log(400) * i / 20_000) * validationScore(random));
+            frame(Math.exp(Math.log(0.05) + Math.log(50) * i / 20_000) * validationScore(random));
         }
         assertThat(state.threshold()).isEqualTo(2.0 * BASE);
     }

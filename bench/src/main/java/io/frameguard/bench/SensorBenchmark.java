@@ -249,6 +249,14 @@ public final class SensorBenchmark implements Callable<Integer> {
     static final double[] FAULTY_SHARES = {0, 0.05, 0.3, 0.6};
     /** The amplitude drift scenario: a clean source whose swing grows this much over most of the stream. */
     static final double DRIFT = 0.2;
+    /** The lasting fault scenario: a channel that stops agreeing with the others for this many consecutive windows. */
+    static final int LASTING_FAULT_WINDOWS = 4_000;
+    /**
+     * Its strength: the share of the decorrelation's change to the channel, small enough that the fault's scores sit
+     * around the threshold (part of its windows exceed it, for the default model), where a threshold that learnt the
+     * fault would lose it.
+     */
+    static final double LASTING_FAULT_STRENGTH = 0.1;
 
     /** A source's stream of windows in time order, and which are faulty. */
     record Stream(String name, float[] windows, boolean[] faulty) {}
@@ -285,7 +293,36 @@ public final class SensorBenchmark implements Callable<Integer> {
             System.arraycopy(sim.withGain(sim.window("stream-drift", (long) i * steps, steps), gain), 0, w, i * dim, dim);
         }
         out.add(new Stream(String.format(Locale.ROOT, "clean, amplitude drifting %.0f %%", 100 * DRIFT), w, new boolean[STREAM_WINDOWS]));
+        out.add(lastingFault(sim));
         return out;
+    }
+
+    /**
+     * A clean source whose channel 3 stops agreeing with the others, weakly ({@value #LASTING_FAULT_STRENGTH} of the
+     * simulator's decorrelation), for {@value #LASTING_FAULT_WINDOWS} consecutive windows from a tenth of the stream on:
+     * every window the source sends in that time is faulty, none is normal.
+     */
+    private Stream lastingFault(SensorSimulator sim) {
+        int dim = channels * steps;
+        String source = "stream-lasting";
+        int from = STREAM_WINDOWS / 10;
+        float[] w = new float[STREAM_WINDOWS * dim];
+        boolean[] faulty = new boolean[STREAM_WINDOWS];
+        for (int i = 0; i < STREAM_WINDOWS; i++) {
+            long t0 = (long) i * steps;
+            float[] normal = sim.window(source, t0, steps);
+            faulty[i] = i >= from && i < from + LASTING_FAULT_WINDOWS;
+            if (faulty[i]) {
+                // the fault began at the first faulty window's first step and goes on through the windows after it
+                float[] full = sim.faultyWindow(source, t0, steps, SensorSimulator.Fault.DECORRELATED, new int[] {3},
+                        (int) ((long) from * steps - t0));
+                for (int j = 0; j < dim; j++) {
+                    normal[j] += (float) (LASTING_FAULT_STRENGTH * (full[j] - normal[j]));
+                }
+            }
+            System.arraycopy(normal, 0, w, i * dim, dim);
+        }
+        return new Stream(String.format(Locale.ROOT, "a weak decorrelation lasting %,d windows", LASTING_FAULT_WINDOWS), w, faulty);
     }
 
     /**
