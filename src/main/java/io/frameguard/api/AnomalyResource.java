@@ -65,7 +65,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *       their signatures), nearest first, with what they were;
  *   <li>{@code POST /api/anomalies/{topic}/{partition}/{offset}/verdict}
  *       {@code {"verdict":"false-alarm"|"confirmed","label":"...","note":"..."}}: an operator's verdict, stored on the
- *       verdicts topic (the admin token, as for every write);
+ *       verdicts topic (the admin token, as for every write); 202 with a {@code Frameguard-Note} header when the
+ *       replica's memory holds no such event (yet);
  *   <li>{@code POST /api/anomalies/search?k=5} with a frame as the body: the remembered incidents most like it.
  * </ul>
  *
@@ -115,6 +116,9 @@ public class AnomalyResource {
     /** The body of a verdict. */
     public record VerdictRequest(String verdict, String label, String note) {}
 
+    /** A response header saying what a client may not expect (a verdict on an event the memory does not hold yet). */
+    static final String NOTE_HEADER = "Frameguard-Note";
+
     @POST
     @Path("/{topic}/{partition}/{offset}/verdict")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -126,11 +130,14 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "body must be {\"verdict\": \"false-alarm\"|\"confirmed\", "
                     + "\"label\": \"...\", \"note\": \"...\"}");
         }
-        // Not checked against the memory: an event just published may not have reached this replica's memory yet, and
-        // a verdict on it must not be refused for that (a verdict on an id that never was an event teaches nothing).
+        // Not refused when this replica's memory does not hold the event: one just published may not have reached it yet
+        // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
         String id = new FrameRef(topic, partition, offset).id();
         try {
-            return Response.ok(verdicts.write(id, request.verdict(), request.label(), request.note())).build();
+            Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note());
+            boolean known = memory.memory().map(m -> m.get(id).isPresent()).orElse(true); // no memory here: cannot tell
+            return known ? Response.ok(written).build() : Response.accepted(written).header(NOTE_HEADER, "no anomaly event "
+                    + id + " in this replica's memory yet: the verdict is kept and applies to the event when it arrives").build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {

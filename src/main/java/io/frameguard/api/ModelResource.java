@@ -146,7 +146,8 @@ public class ModelResource {
     }
 
     private ModelRegistry open() {
-        return new ModelRegistry(new LinkedHashMap<>(kafkaConfig), config.registry().topic());
+        // the service's verification key: a version it would refuse to serve is refused activation
+        return new ModelRegistry(new LinkedHashMap<>(kafkaConfig), config.registry().topic(), model.trust());
     }
 
     private static String reason(String given, String what) {

@@ -31,6 +31,11 @@ final class CommandLogging {
      * frameguard says so itself (InferenceDevice), so the probe's warning is only noise on every CPU host.
      */
     static final String CUDA_PROBE = "ai.djl.util.cuda";
+    /**
+     * Kafka's connection handling, which warns at every retry while a broker cannot be reached (some hundred lines while a
+     * command waits for its answer): a command that runs once says so itself, in one line, when it gives up.
+     */
+    static final String CONNECTIONS = "org.apache.kafka.clients.NetworkClient";
     private static final Pattern CATEGORY_LEVEL = Pattern.compile("QUARKUS_LOG_CATEGORY__(.+)__LEVEL");
     /** The loggers given a level: held here, since the log manager holds its loggers weakly and would forget it. */
     private static final java.util.List<Logger> CONFIGURED = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -87,5 +92,24 @@ final class CommandLogging {
                 }
             }
         });
+    }
+
+    /**
+     * While a command waits for its first answer from Kafka ({@code models}, {@code verdict}, {@code tail}'s look-up of
+     * its topic): Kafka's retries to connect are not logged (unless the environment sets {@value #CONNECTIONS}'s level);
+     * a broker that does not answer ends the command with one line ({@code FrameguardCli}). Long-running commands (the
+     * trainer sidecar, {@code tail} once it reads) log them, as the service does: run the returned action to log them
+     * again.
+     */
+    static Runnable quietConnecting(Map<String, String> env) {
+        boolean chosen = env.keySet().stream().map(CATEGORY_LEVEL::matcher)
+                .anyMatch(m -> m.matches() && m.group(1).toLowerCase(Locale.ROOT).replace('_', '.').equals(CONNECTIONS.toLowerCase(Locale.ROOT)));
+        if (chosen) {
+            return () -> { };
+        }
+        Logger logger = Logger.getLogger(CONNECTIONS);
+        Level before = logger.getLevel();
+        level(CONNECTIONS, org.jboss.logmanager.Level.ERROR);
+        return () -> logger.setLevel(before);
     }
 }

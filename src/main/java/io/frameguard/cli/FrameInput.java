@@ -14,9 +14,10 @@ final class FrameInput {
             description = "Frames file (csv, f32, idx images), or a directory of PNG/JPEG files (png-dir).")
     Path data;
 
-    @Option(names = "--format", required = true, paramLabel = "csv|f32|idx|png-dir", converter = FormatConverter.class,
+    @Option(names = "--format", paramLabel = "csv|f32|idx|png-dir", converter = FormatConverter.class,
             description = "csv: one frame per line (optional header of feature names); f32: raw float32 little-endian; "
-                    + "idx: MNIST-style image file (.gz or not); png-dir: a directory of PNG/JPEG images.")
+                    + "idx: MNIST-style image file (.gz or not); png-dir: a directory of PNG/JPEG images. Default: told by "
+                    + "the --data name (.csv, .tsv, .txt; .f32; idx in the name; a directory).")
     FrameFile.Format format;
 
     @Option(names = "--dim", paramLabel = "N", defaultValue = "0",
@@ -32,13 +33,35 @@ final class FrameInput {
                     + "(train), the model's (score, which takes no other).")
     String imageSize;
 
+    /** The --format given, or the one the --data name tells. */
+    FrameFile.Format format() {
+        if (format != null) {
+            return format;
+        }
+        String name = data.getFileName() == null ? "" : data.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (java.nio.file.Files.isDirectory(data)) {
+            return FrameFile.Format.pngDir;
+        }
+        if (name.endsWith(".csv") || name.endsWith(".tsv") || name.endsWith(".txt")) {
+            return FrameFile.Format.csv;
+        }
+        if (name.endsWith(".f32")) {
+            return FrameFile.Format.f32;
+        }
+        if (name.contains("idx")) {
+            return FrameFile.Format.idx;
+        }
+        throw new IllegalArgumentException("--format: the name of " + data + " does not tell its format; give --format "
+                + "csv|f32|idx|png-dir");
+    }
+
     FrameFile read() throws IOException {
         return read(parseGeometry(imageSize));
     }
 
     /** Reads the frames; images in a directory are converted to {@code geometry} when it is not null. */
     FrameFile read(ImageGeometry geometry) throws IOException {
-        return FrameFile.read(data, format, new FrameFile.ReadOptions(dim,
+        return FrameFile.read(data, format(), new FrameFile.ReadOptions(dim,
                 labels == null ? null : new LinkedHashSet<>(labels), geometry));
     }
 

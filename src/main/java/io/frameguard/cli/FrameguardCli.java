@@ -13,7 +13,7 @@ import picocli.CommandLine;
         versionProvider = FrameguardCli.Version.class,
         description = "Streaming anomaly detection with autoencoders on Kafka.",
         subcommands = {ServeCommand.class, TrainCommand.class, ScoreCommand.class, GenerateCommand.class, DemoCommand.class,
-                ModelsCommand.class, VerdictCommand.class, TrainerCommand.class, TailCommand.class, NativesCommand.class,
+                ModelsCommand.class, VerdictCommand.class, TrainerCommand.class, TailCommand.class, BrokerCommand.class, NativesCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class FrameguardCli {
 
@@ -51,21 +51,51 @@ public final class FrameguardCli {
      * {@code TrainingOptions}) is a usage error: its message, which names the setting, and exit code 2, no stack
      * trace. A file that cannot be read or written (the file system's exceptions), or whose content is not what its
      * format or a model needs (a frame file's or a model artifact's refusal, which says which file, line and value), is
-     * the user's to fix too: its message, exit code 1. Anything else (a broker that cannot be reached among them, whose
-     * cause may lie several exceptions deep) keeps picocli's stack trace and exit code 1.
+     * the user's to fix too: its message, exit code 1. So are the model registry's refusals (no such version, one that
+     * does not verify) and a Kafka cluster that does not answer or refuses the credentials ({@link #kafkaProblem}). Anything else keeps picocli's stack trace and exit code 1.
      */
     private static int userError(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof IllegalArgumentException) {
-            command.getErr().println("frameguard " + command.getCommandName() + ": " + e.getMessage());
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             return command.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        String kafka = kafkaProblem(e, command);
+        if (kafka != null) {
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + kafka);
+            return command.getCommandSpec().exitCodeOnExecutionException();
+        }
+        if (e instanceof io.frameguard.model.ModelRegistry.RefusedException) { // says what the registry holds and why not
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            return command.getCommandSpec().exitCodeOnExecutionException();
         }
         if (e instanceof java.nio.file.FileSystemException || e instanceof io.frameguard.datasets.FrameFile.FrameFormatException
                 || e instanceof io.frameguard.model.InvalidModelException) {
             java.io.IOException io = (java.io.IOException) e;
-            command.getErr().println("frameguard " + command.getCommandName() + ": " + fileProblem(io));
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + fileProblem(io));
             return command.getCommandSpec().exitCodeOnExecutionException();
         }
         throw e;
+    }
+
+    /**
+     * A Kafka cluster that did not answer in time or refused the command's credentials, in words that say where the
+     * command looked and what to check, or null for any other failure. Kafka's exceptions arrive wrapped (an
+     * {@code ExecutionException}, the registry's {@code IOException}), so the whole chain of causes is searched.
+     */
+    static String kafkaProblem(Throwable e, CommandLine command) {
+        CommandLine.Model.OptionSpec servers = command.getCommandSpec().findOption("--bootstrap-servers");
+        String where = servers == null ? "the Kafka brokers" : "the Kafka brokers at " + servers.getValue();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                return where + " refused the connection: " + t.getMessage()
+                        + " (check --kafka-config or the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* variables)";
+            }
+            if (t instanceof org.apache.kafka.common.errors.TimeoutException) {
+                return "no answer from " + where + " in time (" + t.getMessage() + "): is a broker running there? "
+                        + "(--bootstrap-servers, or $KAFKA_BOOTSTRAP_SERVERS)";
+            }
+        }
+        return null;
     }
 
     /** What went wrong with a file, in words: the file system's exceptions name the file and little else. */

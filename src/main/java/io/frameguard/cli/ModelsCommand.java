@@ -30,6 +30,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws Exception {
+            CommandLogging.quietConnecting(System.getenv()); // runs once: a broker that does not answer is one line
             try (ModelRegistry r = registry.open()) {
                 run(r);
             }
@@ -41,7 +42,13 @@ final class ModelsCommand {
     static final class ListModels extends OnRegistry {
         @Override
         void run(ModelRegistry r) throws Exception {
-            ModelRegistry.Snapshot s = r.read();
+            ModelRegistry.Snapshot s;
+            try {
+                s = r.read();
+            } catch (ModelRegistry.RefusedException e) { // no registry topic yet: nothing published
+                System.out.println("no models: " + e.getMessage());
+                return;
+            }
             if (s.cards().isEmpty()) {
                 System.out.println("no models in " + registry.topic);
             }

@@ -56,7 +56,7 @@ final class ScoreCommand implements Callable<Integer> {
                     + (image == null ? " takes sensor frames, not images" : " takes " + image + " images, and score converts "
                             + "every image to that size itself"));
         }
-        if (input.dim == 0 && input.format == FrameFile.Format.f32) {
+        if (input.dim == 0 && input.format() == FrameFile.Format.f32) {
             input.dim = dim; // an f32 file's frames are as long as the model's (a CSV's count is compared below)
         }
         FrameFile data = input.read(image);

@@ -74,7 +74,9 @@ final class TailCommand implements Callable<Integer> {
         long deadline = duration.isZero() ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long printed = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            Runnable logConnections = CommandLogging.quietConnecting(System.getenv()); // until the first answer
             var infos = consumer.partitionsFor(name, Duration.ofSeconds(30));
+            logConnections.run(); // then a broker lost while tailing is logged, as the service logs it
             if (infos == null || infos.isEmpty()) {
                 System.err.println("frameguard tail: topic " + name + " does not exist on " + kafka.bootstrapServers);
                 return 1;

@@ -42,6 +42,7 @@ final class VerdictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CommandLogging.quietConnecting(System.getenv()); // runs once: a broker that does not answer is one line
         try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic))) {
             Verdict v = writer.write(eventId, verdict, label, note, System.getProperty("user.name", "cli"));
             System.out.printf("%s: %s%s%n", v.eventId(), v.verdict(), v.label() == null ? "" : " (" + v.label() + ")");

@@ -22,12 +22,21 @@ public final class EventText {
                 e.detectedTimestamp() - e.captureTimestamp());
     }
 
-    /** The anomaly's closest past look-alike and what operators said of it, or null when the memory knew none. */
+    /** The least similarity at which the nearest past anomaly is shown as one the event is like. */
+    static final double SHOWN_LIKENESS = 0.5;
+
+    /**
+     * The anomaly's closest past look-alike and what operators said of it, or null when the memory knew none at least
+     * {@value #SHOWN_LIKENESS} alike (and it was neither recognised nor suppressed).
+     */
     public static String likeness(AnomalyEvent e) {
         if (e.similar().isEmpty()) {
             return null;
         }
         Recollection.SimilarAnomaly like = e.similar().get(0);
+        if (like.similarity() < SHOWN_LIKENESS && e.recognisedAs() == null && e.suppressed() == null) {
+            return null; // the nearest of few past anomalies can be nothing like it
+        }
         return String.format(Locale.ROOT, "        <- like %s (similarity %.2f)%s%s%s", like.eventId(), like.similarity(),
                 like.verdict() == null ? "" : ", " + like.verdict() + (like.label() == null ? "" : " " + like.label()),
                 e.recognisedAs() == null ? "" : "; recognised as " + e.recognisedAs().label(),

@@ -109,8 +109,8 @@ public final class FrameDecoders {
     private static void requireFinite(float[] dest, int offset, int dim) throws FrameDecodeException {
         for (int i = offset; i < offset + dim; i++) {
             if (!Float.isFinite(dest[i])) {
-                throw new FrameDecodeException(FrameDecodeException.NON_FINITE,
-                        "value " + (i - offset) + " is " + dest[i]);
+                throw new FrameDecodeException(FrameDecodeException.NON_FINITE, "values[" + (i - offset) + "] is " + dest[i]
+                        + ": a frame's values must be finite float32 numbers (at most " + Float.MAX_VALUE + " in size)");
             }
         }
     }

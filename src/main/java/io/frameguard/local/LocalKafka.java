@@ -50,10 +50,15 @@ public class LocalKafka implements AutoCloseable {
 
     /** Starts a fresh broker from the jars in {@code libDir} (see src/local-kafka), its data in {@code workDir}. */
     public static LocalKafka start(Path libDir, Path workDir) throws IOException, InterruptedException {
+        return start(libDir, workDir, 0);
+    }
+
+    /** {@link #start(Path, Path)} with its plain-text listener on {@code port} (0: any free port). */
+    public static LocalKafka start(Path libDir, Path workDir, int port) throws IOException, InterruptedException {
         if (!Files.isDirectory(libDir)) {
             throw new IOException("no Kafka broker jars in " + libDir + " (./mvnw -f src/local-kafka/pom.xml package)");
         }
-        return startWithClasspath(libDir.toAbsolutePath() + "/*", workDir);
+        return new LocalKafka().startFresh(libDir.toAbsolutePath() + "/*", workDir, port);
     }
 
     /** Starts a fresh broker from a class path that holds Apache Kafka's server (kafka_2.13) and its dependencies. */
@@ -63,10 +68,15 @@ public class LocalKafka implements AutoCloseable {
 
     /** Formats a fresh broker in {@code workDir} and starts it; returns when it answers. */
     protected final LocalKafka startFresh(String cp, Path workDir) throws IOException, InterruptedException {
+        return startFresh(cp, workDir, 0);
+    }
+
+    /** {@link #startFresh(String, Path)} with the plain-text listener on {@code port} (0: any free port). */
+    private LocalKafka startFresh(String cp, Path workDir, int listenerPort) throws IOException, InterruptedException {
         // A fresh broker every time: a demo's topics and offsets are not worth keeping between runs.
         org.apache.commons.io.FileUtils.deleteDirectory(workDir.toFile());
         Files.createDirectories(workDir);
-        int port = freePort();
+        int port = listenerPort == 0 ? freePort() : listenerPort;
         int controllerPort = freePort();
         Map<String, String> addresses = new java.util.LinkedHashMap<>();
         StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);

@@ -18,10 +18,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class VerdictWriter implements AutoCloseable {
 
-    private static final long SEND_TIMEOUT_SECONDS = 30;
+    /** How long a verdict may wait for Kafka, unless the client settings' {@code max.block.ms} says otherwise. */
+    private static final long SEND_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
 
     private final Topic<String, Verdict> topic;
     private final KafkaProducer<String, Verdict> producer;
+    private final long sendTimeoutMs;
 
     /** @param clientConfig Kafka client settings (bootstrap servers, security) */
     public VerdictWriter(Map<String, Object> clientConfig, Topic<String, Verdict> topic) {
@@ -29,7 +31,8 @@ public final class VerdictWriter implements AutoCloseable {
         Map<String, Object> p = new HashMap<>(clientConfig);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(SEND_TIMEOUT_SECONDS));
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, SEND_TIMEOUT_MS);
+        sendTimeoutMs = Long.parseLong(String.valueOf(p.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
         producer = new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
@@ -47,7 +50,7 @@ public final class VerdictWriter implements AutoCloseable {
             throw new IllegalArgumentException(problem);
         }
         try {
-            producer.send(new ProducerRecord<>(topic.name(), eventId, v)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic.name(), eventId, v)).get(sendTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while writing the verdict", e);

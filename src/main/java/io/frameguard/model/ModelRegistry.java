@@ -64,6 +64,7 @@ public final class ModelRegistry implements AutoCloseable {
     private static final String ARTIFACT = "artifact";
     private static final String CARD = "card";
     private static final String ACTIVE = "active";
+    /** How long a read waits for Kafka, unless the client settings' {@code default.api.timeout.ms} says otherwise. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     /** The control record of one model name. */
@@ -81,7 +82,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** The registry's state does not allow the operation (unknown version, nothing to roll back to, a version re-used). */
+    /**
+     * The registry's state does not allow the operation (no registry topic yet, unknown version, nothing to roll back to,
+     * a version re-used, a version that does not verify).
+     */
     public static final class RefusedException extends IOException {
         RefusedException(String message) {
             super(message);
@@ -180,7 +184,12 @@ public final class ModelRegistry implements AutoCloseable {
         send(cardKey(name, version), JSON.writeValueAsBytes(artifact.card()));
     }
 
-    /** Makes {@code version} the active version of {@code name}; it must be published. */
+    /**
+     * Makes {@code version} the active version of {@code name}; it must be published and verify as a scorer fetching it
+     * verifies it ({@link #fetch}: checksums, the graph's allow-list, the signature when this registry has a verification
+     * key), so that a damaged or untrusted version is refused here rather than by every scorer, which would keep serving
+     * the version before while the registry called this one active.
+     */
     public Activation activate(String name, String version, String reason) throws IOException {
         checkName(name, "model name");
         checkName(version, "model version");
@@ -189,6 +198,7 @@ public final class ModelRegistry implements AutoCloseable {
             throw new RefusedException("model " + name + " has no published version " + version + "; published: "
                     + now.cards().getOrDefault(name, Map.of()).keySet());
         }
+        requireVerifies(name, version);
         Activation current = now.active().get(name);
         List<String> previous = new ArrayList<>();
         if (current != null && !current.version().equals(version)) {
@@ -202,12 +212,13 @@ public final class ModelRegistry implements AutoCloseable {
         return next;
     }
 
-    /** Re-activates the version that was active before the current one. */
+    /** Re-activates the version that was active before the current one; it must verify, as for {@link #activate}. */
     public Activation rollback(String name, String reason) throws IOException {
         Activation current = read().active().get(checkName(name, "model name"));
         if (current == null || current.previous().isEmpty()) {
             throw new RefusedException("model " + name + " has no earlier active version to roll back to");
         }
+        requireVerifies(name, current.previous().get(0));
         List<String> older = current.previous().subList(1, current.previous().size());
         Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);
         send(activeKey(name), JSON.writeValueAsBytes(next));
@@ -384,6 +395,19 @@ public final class ModelRegistry implements AutoCloseable {
         return artifact;
     }
 
+    /** Fetches a version into a directory of its own, deleted after: a version that does not verify is refused. */
+    private void requireVerifies(String name, String version) throws IOException {
+        java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("frameguard-verify-");
+        try {
+            fetch(name, version, scratch.resolve("artifact"));
+        } catch (InvalidModelException e) {
+            throw new RefusedException("model " + name + " version " + version + " does not verify, so no scorer would serve "
+                    + "it: " + e.getMessage());
+        } finally {
+            org.apache.commons.io.FileUtils.deleteQuietly(scratch.toFile());
+        }
+    }
+
     /** Loads a fetched version; a version it refuses (its canary fails, say) is treated as one the fetch refused. */
     public interface Loader<T> {
         T load(ModelArtifact artifact) throws IOException;
@@ -449,17 +473,19 @@ public final class ModelRegistry implements AutoCloseable {
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         Properties props = new Properties();
         props.putAll(c);
+        Object configured = c.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        Duration timeout = configured == null ? READ_TIMEOUT : Duration.ofMillis(Long.parseLong(configured.toString()));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
-            if (consumer.partitionsFor(topic, READ_TIMEOUT).isEmpty()) {
-                throw new IOException("model registry topic " + topic + " does not exist; `frameguard models publish` "
+            if (consumer.partitionsFor(topic, timeout).isEmpty()) {
+                throw new RefusedException("model registry topic " + topic + " does not exist; `frameguard models publish` "
                         + "(or the trainer) creates it");
             }
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
-            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-            while (consumer.position(tp, READ_TIMEOUT) < end) {
+            long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (consumer.position(tp, timeout) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("timed out reading model registry topic " + topic);
                 }

@@ -87,6 +87,37 @@ class CommandErrorsTest {
                 .doesNotContain("Exception");
     }
 
+    /**
+     * A command that talks to Kafka where no broker listens ends with one line naming where it looked and what to check,
+     * not a stack trace (client timeouts shortened in the client settings file, as an operator may set them).
+     */
+    @Test
+    void aBrokerThatDoesNotAnswerIsOneLine() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // free once closed: nothing listens there
+        }
+        Path settings = tmp.resolve("impatient.properties");
+        Files.writeString(settings, "default.api.timeout.ms=3000\nrequest.timeout.ms=1000\nmax.block.ms=3000\n");
+        String servers = "localhost:" + port;
+        assertOneLineError(run("models", "list", "--bootstrap-servers", servers, "--kafka-config", settings.toString()), 1,
+                "models list", "no answer from the Kafka brokers at " + servers, "--bootstrap-servers");
+        assertOneLineError(run("verdict", "frames/0/1", "--verdict", "false-alarm", "--bootstrap-servers", servers,
+                "--kafka-config", settings.toString()), 1, "verdict", "no answer from the Kafka brokers at " + servers);
+    }
+
+    /** Without --format, the --data name tells it; a name that does not is refused naming the option. */
+    @Test
+    void aFilesFormatIsToldByItsName() throws Exception {
+        assertThat(run("score", "--model", model.toString(), "--data", data.toString(), "--out", tmp.resolve("named.csv").toString())
+                .code()).isZero();
+        assertThat(Files.readAllLines(tmp.resolve("named.csv"))).hasSize(601);
+        Path unnamed = tmp.resolve("plant.frames");
+        Files.copy(data, unnamed);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", unnamed.toString(), "--out",
+                tmp.resolve("unnamed.csv").toString()), 2, "score", "--format", "plant.frames");
+    }
+
     @Test
     void aBadCellNamesTheFileAndLineWithoutAStackTrace() throws Exception {
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
@@ -194,7 +225,7 @@ class CommandErrorsTest {
 
     @Test
     void helpWorksForEveryCommand() {
-        for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo")) {
+        for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo", "broker")) {
             PrintStream out = System.out;
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));

@@ -37,7 +37,8 @@ class TailCommandTest {
             {"schemaVersion":1,"eventId":"frames/1/9","source":"camera-2","frame":{"topic":"frames","partition":1,"offset":9},
              "captureTimestamp":2000,"scoredTimestamp":2050,"detectedTimestamp":2090,"score":0.00948,"threshold":0.00946,
              "modelThreshold":0.0095,"modelVersion":"fmnist-1","severity":"warning",
-             "explanation":{"kind":"image-region","region":{"x":4,"y":6,"width":8,"height":5,"centroidX":8,"centroidY":8,"share":0.4}}}""";
+             "explanation":{"kind":"image-region","region":{"x":4,"y":6,"width":8,"height":5,"centroidX":8,"centroidY":8,"share":0.4}},
+             "similar":[{"eventId":"frames/0/2","similarity":0.09}]}""";
     private static final String DRIFT = """
             {"schemaVersion":1,"source":"pump-1","status":"drift","psi":0.314,"psiThreshold":0.2,"modelVersion":"sensor-2",
              "windowFrames":1000,"observedShares":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1],"windowStartTimestamp":1,
@@ -79,7 +80,8 @@ class TailCommandTest {
         String out = run("tail", "anomalies", "--bootstrap-servers", broker.bootstrapServers(), "--from-beginning", "--max-events", "2");
         assertThat(out).contains("ANOMALY pump-1       critical score     3.250 > 1.500  top bearing-temp (62%)  frame frames/0/7  180 ms after capture")
                 .contains("        <- like frames/1/3 (similarity 0.97), confirmed bearing; recognised as bearing")
-                .contains("ANOMALY camera-2     warning  score  0.009480 > 0.009460  region 8x5 at (4,6) (40%)  frame frames/1/9");
+                .contains("ANOMALY camera-2     warning  score  0.009480 > 0.009460  region 8x5 at (4,6) (40%)  frame frames/1/9")
+                .as("a nearest past anomaly of similarity 0.09 is not one it is like").doesNotContain("frames/0/2");
     }
 
     @Test

@@ -80,6 +80,36 @@ class FrameDecodersTest {
                 .isEqualTo(FrameDecodeException.NON_FINITE);
     }
 
+    private static FrameDecodeException refusal(ThrowingCall call) {
+        try {
+            call.run();
+        } catch (FrameDecodeException e) {
+            return e;
+        }
+        throw new AssertionError("no FrameDecodeException");
+    }
+
+    /**
+     * A value that is no finite number says which value and why, in the producer's terms (not the JSON library's
+     * settings); a frame with two "values" is refused (which one would count?).
+     */
+    @Test
+    void nonFiniteValuesAndTwoValueArraysAreRefusedInWords() {
+        for (String token : new String[] {"NaN", "-Infinity", "Infinity"}) {
+            FrameDecodeException e = refusal(() -> decode(KEY, "{\"values\":[1," + token + "]}", type("application/json"), 2));
+            assertThat(e.reason()).as(token).isEqualTo(FrameDecodeException.NON_FINITE);
+            assertThat(e.getMessage()).contains("values[1]", token).doesNotContain("ALLOW_").doesNotContain("enable");
+        }
+        FrameDecodeException overflow = refusal(() -> decode(KEY, "{\"values\":[1e39,1]}", type("application/json"), 2));
+        assertThat(overflow.getMessage()).contains("values[0] is Infinity", "float32");
+        byte[] nan = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(Float.NaN).array();
+        assertThat(refusal(() -> DECODERS.decode(KEY, nan, type("application/x-float32"), new float[2], 0, FrameShape.sensor(2)))
+                .getMessage()).contains("values[1] is NaN");
+        FrameDecodeException twice = refusal(() -> decode(KEY, "{\"values\":[1,2],\"values\":[3,4]}", type("application/json"), 2));
+        assertThat(twice.reason()).isEqualTo(FrameDecodeException.MALFORMED);
+        assertThat(twice.getMessage()).contains("values");
+    }
+
     @Test
     void aKeyOverTheCapIsRefusedAndOneAtTheCapIsNot() throws Exception {
         FrameDecoders decoders = FrameDecoders.standard("application/json", 1000, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS, 16,

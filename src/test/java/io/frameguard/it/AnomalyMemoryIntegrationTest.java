@@ -161,6 +161,10 @@ class AnomalyMemoryIntegrationTest {
         assertThat(again.at("/similar/0/verdict").asText()).isEqualTo("confirmed");
         assertThat(again.at("/similar/0/label").asText()).isEqualTo("ch3-spike");
 
+        // a verdict on an id that is no event the memory holds is kept, and the answer says the event is unknown
+        admin().body(Map.of("verdict", "false-alarm")).post("/api/anomalies/frames/0/999999999/verdict")
+                .then().statusCode(202).header("Frameguard-Note", org.hamcrest.Matchers.containsString("frames/0/999999999"));
+
         // verdicts teach: two confirmed ch3 spikes, and every ch9 spike of pump-1 a false alarm
         String confirmed2 = nearest.get(1);
         admin().body(Map.of("verdict", "confirmed", "label", "ch3-spike")).post("/api/anomalies/" + confirmed2 + "/verdict")

@@ -112,7 +112,11 @@ class ModelSwapIntegrationTest {
                 assertThat(back).isEqualTo(versions.get(3));
                 order.add(versions.get(3));
                 awaitServing(scores, versions.get(3));
-                registry.activate("test", "broken-1", "a damaged artifact");
+                // the registry refuses to activate the damaged version (the API answers why); a writer of the topic
+                // that bypasses it still reaches the scorers, which refuse it and keep serving
+                api().body(Map.of("version", "broken-1")).post("/api/models/test/activate").then().statusCode(409)
+                        .body("error", org.hamcrest.Matchers.containsString("broken-1 does not verify"));
+                io.frameguard.testing.RegistryWrites.activate(bootstrap, "test", "broken-1", List.of(versions.get(3)));
                 registry.activate("test", narrow.card().version(), "a model for other frames");
                 await().atMost(WAIT).untilAsserted(() -> assertThat(metric("frameguard_model_refused_total")).isEqualTo(2));
                 // of the versions unpacked into the cache, only the one serving is left: retired and refused ones are deleted

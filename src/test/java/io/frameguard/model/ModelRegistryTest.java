@@ -246,6 +246,10 @@ class ModelRegistryTest {
             assertThatThrownBy(() -> registry.fetch("test", "evil", tmp.resolve("fetched-evil")))
                     .isInstanceOfSatisfying(InvalidModelException.class,
                             e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.FORBIDDEN_OP));
+            // nor is it activated: every scorer would refuse it while the registry called it active
+            assertThatThrownBy(() -> registry.activate("test", "evil", "try"))
+                    .isInstanceOf(ModelRegistry.RefusedException.class).hasMessageContaining("evil does not verify");
+            assertThat(registry.read().active()).doesNotContainKey("test");
         }
     }
 
@@ -276,6 +280,13 @@ class ModelRegistryTest {
             assertThatThrownBy(() -> stranger.fetch("test", "test-1", tmp.resolve("foreign")))
                     .isInstanceOfSatisfying(InvalidModelException.class,
                             e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.BAD_SIGNATURE));
+            // activation verifies with the registry's key too: the unsigned version is refused, the signed one activated
+            assertThatThrownBy(() -> scorer.activate("test", "test-2", "unsigned")).hasMessageContaining("test-2 does not verify");
+            assertThat(scorer.activate("test", "test-1", "signed").version()).isEqualTo("test-1");
+            unsigned.activate("test", "test-2", "no key, no signature checked");
+            assertThatThrownBy(() -> stranger.rollback("test", "back to a version signed by another key"))
+                    .hasMessageContaining("test-1 does not verify");
+            assertThat(scorer.rollback("test", "back").version()).isEqualTo("test-1");
         }
     }
 }
