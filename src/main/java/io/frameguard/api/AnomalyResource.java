@@ -137,7 +137,8 @@ public class AnomalyResource {
             Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note());
             boolean known = memory.memory().map(m -> m.get(id).isPresent()).orElse(true); // no memory here: cannot tell
             return known ? Response.ok(written).build() : Response.accepted(written).header(NOTE_HEADER, "no anomaly event "
-                    + id + " in this replica's memory yet: the verdict is kept and applies to the event when it arrives").build();
+                    + id + " in this replica's memory (not arrived yet, or forgotten): the verdict is kept and applies to the "
+                    + "event if it arrives").build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {

@@ -39,7 +39,8 @@ final class BrokerCommand implements Callable<Integer> {
         System.out.println(port == DEFAULT_PORT ? "frameguard's commands and `serve` reach it by default."
                 : "For frameguard's commands and `serve`: KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers());
         System.out.flush();
-        Thread.currentThread().join(); // until interrupted (Ctrl-C ends the JVM)
-        return 0;
+        int status = kafka.awaitExit(); // Ctrl-C ends the JVM before; a broker that fails ends the command
+        System.err.printf("frameguard broker: the broker stopped (exit status %d); its log: %s%n", status, kafka.log());
+        return 1;
     }
 }

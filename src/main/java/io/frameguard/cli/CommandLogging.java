@@ -75,9 +75,8 @@ final class CommandLogging {
             }
         }
         env.forEach((name, value) -> {
-            Matcher m = CATEGORY_LEVEL.matcher(name);
-            if (m.matches()) {
-                String category = m.group(1).toLowerCase(Locale.ROOT).replace('_', '.');
+            String category = category(name);
+            if (category != null) {
                 Level level;
                 try {
                     level = org.jboss.logmanager.Level.parse(value.trim().toUpperCase(Locale.ROOT));
@@ -94,6 +93,12 @@ final class CommandLogging {
         });
     }
 
+    /** The logging category an environment variable sets the level of (as Quarkus reads it, lower case), or null. */
+    private static String category(String variable) {
+        Matcher m = CATEGORY_LEVEL.matcher(variable);
+        return m.matches() ? m.group(1).toLowerCase(Locale.ROOT).replace('_', '.') : null;
+    }
+
     /**
      * While a command waits for its first answer from Kafka ({@code models}, {@code verdict}, {@code tail}'s look-up of
      * its topic): Kafka's retries to connect are not logged (unless the environment sets {@value #CONNECTIONS}'s level);
@@ -102,8 +107,9 @@ final class CommandLogging {
      * again.
      */
     static Runnable quietConnecting(Map<String, String> env) {
-        boolean chosen = env.keySet().stream().map(CATEGORY_LEVEL::matcher)
-                .anyMatch(m -> m.matches() && m.group(1).toLowerCase(Locale.ROOT).replace('_', '.').equals(CONNECTIONS.toLowerCase(Locale.ROOT)));
+        // a level set for the connections' logger or any category above it (org.apache.kafka, ...) is the operator's
+        boolean chosen = env.keySet().stream().map(CommandLogging::category)
+                .anyMatch(c -> c != null && (CONNECTIONS.toLowerCase(Locale.ROOT) + ".").startsWith(c + "."));
         if (chosen) {
             return () -> { };
         }

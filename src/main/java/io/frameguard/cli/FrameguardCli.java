@@ -85,18 +85,22 @@ public final class FrameguardCli {
     static String kafkaProblem(Throwable e, CommandLine command) {
         CommandLine.Model.OptionSpec servers = command.getCommandSpec().findOption("--bootstrap-servers");
         String where = servers == null ? "the Kafka brokers" : "the Kafka brokers at " + servers.getValue();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < MAX_CAUSES; depth++, t = t.getCause()) {
             if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
                 return where + " refused the connection: " + t.getMessage()
-                        + " (check --kafka-config or the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* variables)";
+                        + (servers == null ? "" : " (check --kafka-config or the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* variables)");
             }
-            if (t instanceof org.apache.kafka.common.errors.TimeoutException) {
-                return "no answer from " + where + " in time (" + t.getMessage() + "): is a broker running there? "
-                        + "(--bootstrap-servers, or $KAFKA_BOOTSTRAP_SERVERS)";
+            if (t instanceof org.apache.kafka.common.errors.TimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return "no answer from " + where + " in time (" + t.getMessage() + ")"
+                        + (servers == null ? "" : ": is a broker running there? (--bootstrap-servers, or $KAFKA_BOOTSTRAP_SERVERS)");
             }
         }
         return null;
     }
+
+    /** Causes looked through for a Kafka problem (a chain may loop back on itself). */
+    private static final int MAX_CAUSES = 16;
 
     /** What went wrong with a file, in words: the file system's exceptions name the file and little else. */
     static String fileProblem(java.io.IOException e) {

@@ -14,8 +14,8 @@ import org.jboss.logging.Logger;
  * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
  * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
  * most of them) does not raise the threshold it exceeds. A fault that lasts is all the source sends: its frames under
- * the threshold are faulty too, so while a quarter or more of the recent frames exceed ({@link #faultEpisode}) the level
- * holds (one under the model's median may still rise to it). A sudden change of the normal scores that large is held
+ * the threshold are faulty too, so while a quarter or more of the recent frames exceed ({@link #faultEpisode}) a level at
+ * or above the model's median holds, and one under it moves only up to it (as a source back from an idle spell does). A sudden change of the normal scores that large is held
  * the same way: reported until it ends or a model trained on it is served; a fault exceeding less often than that can
  * still raise the level. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
@@ -101,9 +101,10 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             double lowest = reference + Math.log(floorFactor);
             double highest = reference + Math.log(ceilingFactor);
             if (faultEpisode(recent)) {
-                // the frames under the threshold are the fault's too: the level holds (held only against rising, the
-                // normal frames among them would pull it down), but one under the model's median may still rise to it,
-                // as a source back from an idle spell with its threshold still low does
+                // the frames under the threshold are the fault's too: a level at or above the model's median holds, both
+                // ways (held only against rising, the normal frames among them would ratchet it down); one under the
+                // median moves as before but no higher than it, as a source back from an idle spell with its threshold
+                // still low does
                 lowest = from >= reference ? from : lowest;
                 highest = Math.max(from, reference);
             }

@@ -31,8 +31,6 @@ public final class JsonFrameDecoder implements FrameDecoder {
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-            // a frame with two "values" arrays (or any field twice) is refused: which one counts would be a guess
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             // NaN and Infinity are read, to be refused as a non-finite value naming the value (strict JSON has neither)
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
@@ -323,6 +321,9 @@ public final class JsonFrameDecoder implements FrameDecoder {
                 }
                 if (value != JsonToken.START_ARRAY) {
                     throw malformed("\"values\" must be an array of numbers");
+                }
+                if (found) { // which of two arrays counts would be a guess
+                    throw malformed("\"values\" appears twice");
                 }
                 int n = 0;
                 for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
@@ -37,6 +38,9 @@ public class LocalKafka implements AutoCloseable {
     protected Map<String, String> extraListeners() {
         return Map.of();
     }
+
+    /** The broker's settings file, written at the top of its directory. */
+    private static final String PROPERTIES = "server.properties";
 
     /** Lines added to server.properties as they are. */
     protected Map<String, String> extraProperties() {
@@ -73,10 +77,18 @@ public class LocalKafka implements AutoCloseable {
 
     /** {@link #startFresh(String, Path)} with the plain-text listener on {@code port} (0: any free port). */
     private LocalKafka startFresh(String cp, Path workDir, int listenerPort) throws IOException, InterruptedException {
-        // A fresh broker every time: a demo's topics and offsets are not worth keeping between runs.
+        // A fresh broker every time: a demo's topics and offsets are not worth keeping between runs. Only a directory a
+        // local broker wrote (its server.properties at the top) is deleted: a mistyped one is refused, not wiped.
+        if (Files.isDirectory(workDir) && !Files.exists(workDir.resolve(PROPERTIES))) {
+            try (Stream<Path> files = Files.list(workDir)) {
+                if (files.findAny().isPresent()) {
+                    throw new IOException(workDir + " holds files a local broker did not write: choose another directory");
+                }
+            }
+        }
+        int port = listenerPort == 0 ? freePort() : requireFree(listenerPort);
         org.apache.commons.io.FileUtils.deleteDirectory(workDir.toFile());
         Files.createDirectories(workDir);
-        int port = listenerPort == 0 ? freePort() : listenerPort;
         int controllerPort = freePort();
         Map<String, String> addresses = new java.util.LinkedHashMap<>();
         StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
@@ -86,7 +98,7 @@ public class LocalKafka implements AutoCloseable {
             listeners.append(',').append(l.getKey()).append("://").append(addresses.get(l.getKey()));
             protocols.append(',').append(l.getKey()).append(':').append(l.getValue());
         }
-        Path props = workDir.resolve("server.properties");
+        Path props = workDir.resolve(PROPERTIES);
         List<String> lines = new ArrayList<>(List.of(
                 "node.id=1",
                 "process.roles=broker,controller",
@@ -196,6 +208,25 @@ public class LocalKafka implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A port asked for: nothing may listen there yet, or the broker answering would be another one. */
+    private static int requireFree(int port) throws IOException {
+        try (ServerSocket s = new ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return port;
+        } catch (IOException e) {
+            throw new IOException("port " + port + " is in use (another Kafka broker?): choose another", e);
+        }
+    }
+
+    /** Waits until the broker process ends (stopped, or failed: see {@link #log()}); its exit status. */
+    public int awaitExit() throws InterruptedException {
+        return process.waitFor();
+    }
+
+    /** The broker's log file. */
+    public Path log() {
+        return log;
     }
 
     /** A port nothing listens on right now. */

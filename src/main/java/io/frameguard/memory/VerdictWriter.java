@@ -18,8 +18,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class VerdictWriter implements AutoCloseable {
 
-    /** How long a verdict may wait for Kafka, unless the client settings' {@code max.block.ms} says otherwise. */
-    private static final long SEND_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+    /**
+     * How long a verdict waits for the topic's metadata, then for the acknowledgement, unless the client settings say
+     * otherwise ({@code max.block.ms}, {@code delivery.timeout.ms}, which must be at least {@code request.timeout.ms}):
+     * after both the producer has given up, so the caller never hears "failed" for a verdict written later.
+     */
+    private static final long METADATA_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(15);
+    private static final int REQUEST_TIMEOUT_MS = 15_000;
+    private static final int DELIVERY_TIMEOUT_MS = 30_000;
 
     private final Topic<String, Verdict> topic;
     private final KafkaProducer<String, Verdict> producer;
@@ -31,8 +37,14 @@ public final class VerdictWriter implements AutoCloseable {
         Map<String, Object> p = new HashMap<>(clientConfig);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, SEND_TIMEOUT_MS);
-        sendTimeoutMs = Long.parseLong(String.valueOf(p.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, METADATA_TIMEOUT_MS);
+        if (!p.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+            p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+            // an int setting (Kafka refuses a Long), at least the request timeout and linger, as Kafka requires
+            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.toIntExact(Math.max(DELIVERY_TIMEOUT_MS,
+                    millis(p.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)) + millis(p.getOrDefault(ProducerConfig.LINGER_MS_CONFIG, 0)))));
+        }
+        sendTimeoutMs = millis(p.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)) + millis(p.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));
         producer = new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
@@ -58,6 +70,10 @@ public final class VerdictWriter implements AutoCloseable {
             throw new IOException("cannot write the verdict to topic " + topic.name() + ": " + e.getMessage(), e);
         }
         return v;
+    }
+
+    private static long millis(Object setting) {
+        return Long.parseLong(String.valueOf(setting).trim());
     }
 
     private static String blankToNull(String s) {

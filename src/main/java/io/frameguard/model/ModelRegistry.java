@@ -199,7 +199,7 @@ public final class ModelRegistry implements AutoCloseable {
                     + now.cards().getOrDefault(name, Map.of()).keySet());
         }
         requireVerifies(name, version);
-        Activation current = now.active().get(name);
+        Activation current = read().active().get(name); // as it is now, after the verification's wait
         List<String> previous = new ArrayList<>();
         if (current != null && !current.version().equals(version)) {
             previous.add(current.version());
@@ -219,6 +219,10 @@ public final class ModelRegistry implements AutoCloseable {
             throw new RefusedException("model " + name + " has no earlier active version to roll back to");
         }
         requireVerifies(name, current.previous().get(0));
+        if (!current.equals(read().active().get(name))) {
+            throw new RefusedException("model " + name + "'s active version changed while " + current.previous().get(0)
+                    + " was being verified; roll back again if still wanted");
+        }
         List<String> older = current.previous().subList(1, current.previous().size());
         Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);
         send(activeKey(name), JSON.writeValueAsBytes(next));
@@ -474,7 +478,7 @@ public final class ModelRegistry implements AutoCloseable {
         Properties props = new Properties();
         props.putAll(c);
         Object configured = c.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
-        Duration timeout = configured == null ? READ_TIMEOUT : Duration.ofMillis(Long.parseLong(configured.toString()));
+        Duration timeout = configured == null ? READ_TIMEOUT : Duration.ofMillis(Long.parseLong(configured.toString().trim()));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             if (consumer.partitionsFor(topic, timeout).isEmpty()) {
@@ -484,7 +488,8 @@ public final class ModelRegistry implements AutoCloseable {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
-            long deadline = System.nanoTime() + timeout.toNanos();
+            // the whole topic (artifacts of many megabytes) may take longer than one call to the broker
+            long deadline = System.nanoTime() + Math.max(timeout.toNanos(), READ_TIMEOUT.toNanos());
             while (consumer.position(tp, timeout) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("timed out reading model registry topic " + topic);

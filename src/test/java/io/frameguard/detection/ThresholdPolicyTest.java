@@ -135,11 +135,18 @@ class ThresholdPolicyTest {
     void theFactorStaysWithinFloorAndCeiling() {
         falseAlarms(2000, 0.05);
         assertThat(state.threshold()).isEqualTo(0.5 * BASE);
-        // from a twentieth of the validation level to two and a half times it, slowly
+        // from a twentieth of the validation level to two and a half times it, slowly: the ceiling
         for (int i = 0; i <= 20_000; i++) {
             frame(Math.exp(Math.log(0.05) + Math.log(50) * i / 20_000) * validationScore(random));
         }
         assertThat(state.threshold()).isEqualTo(2.0 * BASE);
+        // on to twenty times it: every frame over the ceiling, never a threshold above it (the level held just under it
+        // once most frames exceeded: a fault episode)
+        for (int i = 0; i <= 20_000; i++) {
+            frame(Math.exp(Math.log(2.5) + Math.log(8) * i / 20_000) * validationScore(random));
+            assertThat(state.threshold()).isLessThanOrEqualTo(2.0 * BASE);
+        }
+        assertThat(state.threshold()).isGreaterThan(1.9 * BASE);
     }
 
     /**

@@ -167,7 +167,8 @@ class ModelSwapIntegrationTest {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 given().port(managementPort).get("/q/health/ready").then().statusCode(200));
         JsonNode stored = JSON.readTree(api().body(Map.of("verdict", "false-alarm", "label", "door open", "note", "maintenance"))
-                .post("/api/anomalies/frames/3/1234/verdict").then().statusCode(200).extract().asString());
+                .post("/api/anomalies/frames/3/1234/verdict").then().statusCode(202) // no such event in the memory: kept
+                .header("Frameguard-Note", org.hamcrest.Matchers.containsString("frames/3/1234")).extract().asString());
         assertThat(stored.at("/eventId").asText()).isEqualTo("frames/3/1234");
         assertThat(stored.at("/givenBy").asText()).isEqualTo("api");
         api().body(Map.of("verdict", "harmless")).post("/api/anomalies/frames/3/1235/verdict").then().statusCode(400)

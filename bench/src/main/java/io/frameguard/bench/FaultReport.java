@@ -114,9 +114,10 @@ final class FaultReport {
         }
         s.append("Registry tampering: after the first start, a card that is not JSON and a control record for the served "
                 + "model that is no activation were written to the registry topic (then the valid activation again); the "
-                + "running instance and every one started after it skipped them. Then four tampered versions were activated "
-                + "one by one (a graph that reads a file, signed with the trainer's key; an artifact record replaced after "
-                + "publishing; an unsigned artifact; one signed with another key): refused by reason ");
+                + "running instance and every one started after it skipped them. Then four tampered versions (a graph that "
+                + "reads a file, signed with the trainer's key; an artifact record replaced after publishing; an unsigned "
+                + "artifact; one signed with another key), each refused activation by the registry, were made active one by "
+                + "one by writing their control records to the topic: refused by the service by reason ");
         if (f.tampering() != null) {
             s.append(f.tampering().refused().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
                     .collect(Collectors.joining(", ")));
