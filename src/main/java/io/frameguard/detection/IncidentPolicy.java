@@ -28,7 +28,8 @@ import java.util.List;
  * phase), and a fault whose anomalies are candidates for a signature only some of the time (a source whose threshold
  * sits below the scorer's candidate rank) has nothing but its explanation to compare. Another fault of the same source
  * on the same channels within the window therefore joins the incident. Events with nothing to compare (no signature
- * and no channel with a share, or an empty region) start incidents of their own.
+ * and no channel with a share, or an empty region) start incidents of their own, unless their source is in a fault
+ * episode: then every anomaly joins its open incident.
  *
  * @param window zero: never merge
  */
@@ -43,11 +44,24 @@ public record IncidentPolicy(Duration window, double similarity) {
 
     /** The incident that {@code event} belongs to, given its source's open one ({@code open}, null when none). */
     public OpenIncident next(OpenIncident open, AnomalyEvent event) {
+        return next(open, event, false);
+    }
+
+    /**
+     * {@link #next(OpenIncident, AnomalyEvent)}, for an event of a source in a fault episode ({@code inEpisode}: many of
+     * its recent frames exceeded its threshold, {@link ThresholdPolicy#faultEpisode}): such an event joins the open
+     * incident within the window however alike, since the episode's anomalies are one fault however much their
+     * explanations and signatures vary from frame to frame (a channel out of step, frame by frame, is the top channel
+     * only where its true value is far from the one it shows). An odd one leaves the incident's likeness as it was, so
+     * that the events after it are compared with what the incident's were like.
+     */
+    public OpenIncident next(OpenIncident open, AnomalyEvent event, boolean inEpisode) {
         Likeness signature = Likeness.signatureOf(event);
         Likeness explanation = Likeness.explanationOf(event);
+        boolean alike = open != null && alike(open, signature, explanation);
         boolean joins = open != null && !window.isZero()
                 && event.detectedTimestamp() - open.lastSeen() <= window.toMillis()
-                && alike(open, signature, explanation);
+                && (alike || inEpisode);
         if (!joins) {
             return new OpenIncident(event.eventId(), event.detectedTimestamp(), event.detectedTimestamp(), 1,
                     List.of(event.eventId()), signature, explanation);
@@ -56,6 +70,11 @@ public record IncidentPolicy(Duration window, double similarity) {
         members.add(event.eventId());
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
             members.remove(1); // the first stays: it names the incident
+        }
+        if (!alike) { // an odd event of the episode: the incident stays what its events were like
+            return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
+                    open.signature() != null ? open.signature() : signature,
+                    open.explanation() != null ? open.explanation() : explanation);
         }
         return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
                 signature != null ? signature : open.signature(), explanation != null ? explanation : open.explanation());

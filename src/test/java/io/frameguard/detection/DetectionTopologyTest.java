@@ -255,14 +255,30 @@ class DetectionTopologyTest {
         for (int i = 0; i < 50; i++) {
             unsigned("pump-1", new ChannelError(700, "ch700", 9, 0.8 + i % 5 * 0.02), new ChannelError(i % 7, "ch" + i % 7, 0.2, 0.02));
         }
+        for (int i = 0; i < 64; i++) { // the fault episode ends
+            withMedian("pump-1", 0.5 * BASE);
+        }
         unsigned("pump-1", new ChannelError(3, "ch3", 9, 0.9)); // another channel: another fault
         List<AnomalyEvent> events = anomalies.readValuesToList();
         assertThat(events).hasSize(51);
         assertThat(events.subList(0, 50)).extracting(e -> e.incident().id()).containsOnly("frames/0/0");
         assertThat(events.get(49).incident().count()).isEqualTo(50);
-        assertThat(events.get(50).incident()).isEqualTo(new Incident("frames/0/50", 1, events.get(50).detectedTimestamp()));
+        assertThat(events.get(50).incident()).isEqualTo(new Incident("frames/0/114", 1, events.get(50).detectedTimestamp()));
         assertThat(events).allSatisfy(e -> assertThat(e.signature()).as("no signature made up").isNull());
-        assertThat(memory.readKeyValuesToMap()).as("the memory's incidents").containsOnlyKeys("frames/0/0", "frames/0/50");
+        assertThat(memory.readKeyValuesToMap()).as("the memory's incidents").containsOnlyKeys("frames/0/0", "frames/0/114");
+    }
+
+    @Test
+    void aFaultEpisodeIsOneIncidentHoweverItsTopChannelsVary() throws Exception {
+        // every frame anomalous, its top channel another each time: alike to nothing before it, one fault all the same
+        start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
+        for (int i = 0; i < 40; i++) {
+            unsigned("pump-1", new ChannelError(i % 5, "ch" + i % 5, 9, 0.9));
+        }
+        List<AnomalyEvent> events = anomalies.readValuesToList();
+        assertThat(events).hasSize(40);
+        // the first anomalies come before the episode shows (a quarter of the last 16 frames): incidents of their own
+        assertThat(events.subList(3, 40)).extracting(e -> e.incident().id()).containsOnly("frames/0/2");
     }
 
     @Test
@@ -290,27 +306,31 @@ class DetectionTopologyTest {
     void anIncidentsEntriesOfOneScoreRecordAreWrittenOnceItsLatest() throws Exception {
         start(new ThresholdPolicy(0.0, 0.5, 2.0, 1, 1));
         TestOutputTopic<String, MemoryEntry> memory = detector.output(TOPICS.memory());
-        // one score record (a source's frames of one scorer batch): four anomalies of a fault on ch7, then two on ch3
-        int[] channels = {7, 7, 7, 7, 3, 3};
+        // one score record (a source's frames of one scorer batch): four anomalies of a fault on ch7, normal frames that
+        // end its episode (0: a normal frame), then two anomalies on ch3
+        int[] channels = new int[4 + 64 + 2];
+        java.util.Arrays.fill(channels, 0, 4, 7);
+        java.util.Arrays.fill(channels, 68, 70, 3);
         List<ScoreRecord> batch = new ArrayList<>();
         for (int channel : channels) {
             long o = offset++;
             Picture picture = new Picture(1, 1, 1, 1f, new byte[] {(byte) o}, 0f, 1f, new byte[] {0}); // the frame's own
             batch.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef("frames", 0, o), 1000 + o, 1005,
-                    5 * BASE, BASE, "m1", null, List.of(new ChannelError(channel, "ch" + channel, 9, 0.9)), null, 6, 100, null,
-                    picture));
+                    channel == 0 ? 0.5 * BASE : 5 * BASE, BASE, "m1", null,
+                    channel == 0 ? List.of() : List.of(new ChannelError(channel, "ch" + channel, 9, 0.9)), null, 6, 100, null,
+                    channel == 0 ? null : picture));
         }
         scores.pipeInput("pump-1", new ScoreBatch(batch));
         assertThat(anomalies.readValuesToList()).as("every event").extracting(e -> e.incident().id())
-                .containsExactly("frames/0/0", "frames/0/0", "frames/0/0", "frames/0/0", "frames/0/4", "frames/0/4");
+                .containsExactly("frames/0/0", "frames/0/0", "frames/0/0", "frames/0/0", "frames/0/68", "frames/0/68");
         var entries = memory.readRecordsToList();
         assertThat(entries).as("each incident once, as the record left it, in order").extracting(r -> r.key())
-                .containsExactly("frames/0/0", "frames/0/4");
+                .containsExactly("frames/0/0", "frames/0/68");
         assertThat(entries.get(0).value().incident().count()).isEqualTo(4);
         assertThat(entries.get(0).value().event().eventId()).isEqualTo("frames/0/3");
         assertThat(entries.get(0).value().members()).containsExactly("frames/0/0", "frames/0/1", "frames/0/2", "frames/0/3");
         assertThat(entries.get(1).value().incident().count()).isEqualTo(2);
-        assertThat(entries.get(1).value().event().eventId()).isEqualTo("frames/0/5");
+        assertThat(entries.get(1).value().event().eventId()).isEqualTo("frames/0/69");
         assertThat(entries).as("each with its latest event's picture, timestamped when that event was detected")
                 .allSatisfy(r -> {
                     assertThat(r.value().picture().errors()[0]).isEqualTo((byte) r.value().event().frame().offset());

@@ -220,6 +220,26 @@ class IncidentPolicyTest {
         }
     }
 
+    /**
+     * A fault episode (many of the source's recent frames over its threshold) is one incident however much its events'
+     * explanations differ; outside an episode they decide, and the window holds either way.
+     */
+    @Test
+    void theEventsOfOneFaultEpisodeAreOneIncident() {
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(3, 0.9)));
+        for (int i = 1; i < 200; i++) { // the top channel changes from frame to frame
+            open = POLICY.next(open, explained(i, i * 50L, channels(i % 7, 0.6, 3, 0.2)), true);
+        }
+        assertThat(open.id()).isEqualTo("frames/0/0");
+        assertThat(open.count()).isEqualTo(200);
+        assertThat(POLICY.next(open, explained(200, 10_000, channels(9, 0.9)), false).id()).as("outside an episode")
+                .isEqualTo("frames/0/200");
+        assertThat(POLICY.next(open, explained(200, 10_000, channels(3, 0.85)), false).id())
+                .as("the odd events left the incident what its first was like").isEqualTo("frames/0/0");
+        assertThat(POLICY.next(open, explained(201, 199 * 50L + 11 * 60_000, channels(9, 0.9)), true).id())
+                .as("an episode after the window").isEqualTo("frames/0/201");
+    }
+
     /** A stored incident as format 1 wrote it: one likeness slot. */
     private static byte[] formatOne(String kind, float[] values) throws java.io.IOException {
         var bytes = new java.io.ByteArrayOutputStream();
