@@ -223,7 +223,7 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
                 AnomalyEvent.Explanation.of(s),
                 s.signature(),
                 null, null, null, null);
-        IncidentPolicy.OpenIncident incident = incidents.next(open, event, ThresholdPolicy.faultEpisode(d.next().recent()));
+        IncidentPolicy.OpenIncident incident = incidents.next(open, event, ThresholdPolicy.exceedingNow(d.next().recent()));
         event = event.in(incident.incident());
         Recollection recalled = recall(event);
         event = event.with(recalled);

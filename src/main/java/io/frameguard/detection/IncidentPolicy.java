@@ -49,7 +49,7 @@ public record IncidentPolicy(Duration window, double similarity) {
 
     /**
      * {@link #next(OpenIncident, AnomalyEvent)}, for an event of a source in a fault episode ({@code inEpisode}: many of
-     * its recent frames exceeded its threshold, {@link ThresholdPolicy#faultEpisode}): such an event joins the open
+     * its recent frames exceeded its threshold, {@link ThresholdPolicy#exceedingNow}): such an event joins the open
      * incident within the window however alike, since the episode's anomalies are one fault however much their
      * explanations and signatures vary from frame to frame (a channel out of step, frame by frame, is the top channel
      * only where its true value is far from the one it shows). An odd one leaves the incident's likeness as it was, so
@@ -71,7 +71,8 @@ public record IncidentPolicy(Duration window, double similarity) {
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
             members.remove(1); // the first stays: it names the incident
         }
-        if (!alike) { // an odd event of the episode: the incident stays what its events were like
+        if (!alike) { // an odd event of the episode: the incident stays what its events were like (one that had nothing to
+            // compare, opened by an unsigned event say, takes what this one has)
             return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
                     open.signature() != null ? open.signature() : signature,
                     open.explanation() != null ? open.explanation() : explanation);

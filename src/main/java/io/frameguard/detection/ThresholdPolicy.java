@@ -126,8 +126,16 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * would exceed, and it would rise on more).
      */
     static boolean faultEpisode(long recent) {
-        return Long.bitCount(recent & ((1L << ONSET_FRAMES) - 1)) >= HOLD_SHARE * ONSET_FRAMES
-                || Long.bitCount(recent) >= HOLD_SHARE * Long.SIZE;
+        return exceedingNow(recent) || Long.bitCount(recent) >= HOLD_SHARE * Long.SIZE;
+    }
+
+    /**
+     * Whether at least {@value #HOLD_SHARE} of the newest {@value #ONSET_FRAMES} frames exceeded their threshold: a fault
+     * episode under way now, which a run of normal frames ends sooner than the long count of {@link #faultEpisode} (a
+     * fault starting a few dozen frames after another is another fault).
+     */
+    public static boolean exceedingNow(long recent) {
+        return Long.bitCount(recent & ((1L << ONSET_FRAMES) - 1)) >= HOLD_SHARE * ONSET_FRAMES;
     }
 
     /**

@@ -279,6 +279,12 @@ class DetectionTopologyTest {
         assertThat(events).hasSize(40);
         // the first anomalies come before the episode shows (a quarter of the last 16 frames): incidents of their own
         assertThat(events.subList(3, 40)).extracting(e -> e.incident().id()).containsOnly("frames/0/2");
+        // sixteen normal frames end the episode: an unalike anomaly soon after is another fault
+        for (int i = 0; i < 16; i++) {
+            withMedian("pump-1", 0.5 * BASE);
+        }
+        unsigned("pump-1", new ChannelError(9, "ch9", 9, 0.9));
+        assertThat(anomalies.readValuesToList()).singleElement().satisfies(e -> assertThat(e.incident().id()).isEqualTo("frames/0/56"));
     }
 
     @Test
