@@ -167,7 +167,8 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /**
      * Whether an entry is one the detector could have written: its id, its event's id and its members are event ids, and
-     * its event is one of its members (the console judges an incident through its event's id: a record whose event
+     * its event is one of its members (the console judges an incident through its first event's id, an API client through
+     * any of its events': a record whose event
      * named another incident's event would send an operator's verdict there).
      */
     private static boolean consistent(MemoryEntry entry) {

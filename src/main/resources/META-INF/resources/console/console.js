@@ -545,7 +545,9 @@ function judgeCard(a) {
     message.className = 'muted';
     message.textContent = 'Writing…';
     try {
-      const v = await post('/api/anomalies/' + eventPath(a.event.eventId) + '/verdict',
+      // on the incident's first event, its id: it stays among the incident's events however long the incident grows
+      // (the newest events are kept 32 at a time), so the verdict holds for the whole incident
+      const v = await post('/api/anomalies/' + eventPath(a.incident ? a.incident.id : a.event.eventId) + '/verdict',
         { verdict, label: label.value.trim() || null, note: note.value.trim() || null });
       message.textContent = 'Written: ' + statusLabel(v.verdict) + (v.label ? ' (' + v.label + ')' : '')
         + '. Every replica learns it from the verdicts topic.';
