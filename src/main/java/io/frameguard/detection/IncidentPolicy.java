@@ -42,14 +42,10 @@ public record IncidentPolicy(Duration window, double similarity) {
         return new IncidentPolicy(m.mergeWindow(), m.mergeSimilarity());
     }
 
-    /** The incident that {@code event} belongs to, given its source's open one ({@code open}, null when none). */
-    public OpenIncident next(OpenIncident open, AnomalyEvent event) {
-        return next(open, event, false);
-    }
-
     /**
-     * {@link #next(OpenIncident, AnomalyEvent)}, for an event of a source in a fault episode ({@code inEpisode}: many of
-     * its recent frames exceeded its threshold, {@link ThresholdPolicy#exceedingNow}): such an event joins the open
+     * The incident that {@code event} belongs to, given its source's open one ({@code open}, null when none) and whether
+     * the source is in a fault episode ({@code inEpisode}: many of its recent frames exceeded its threshold,
+     * {@link ThresholdPolicy#exceedingNow}). An event of an episode joins the open
      * incident within the window however alike, since the episode's anomalies are one fault however much their
      * explanations and signatures vary from frame to frame (a channel out of step, frame by frame, is the top channel
      * only where its true value is far from the one it shows). An odd one leaves the incident's likeness as it was, so

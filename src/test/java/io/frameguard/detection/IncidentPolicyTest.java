@@ -20,40 +20,40 @@ class IncidentPolicyTest {
 
     @Test
     void anAlikeAnomalyWithinTheWindowJoinsAndALaterOneStartsAnew() {
-        IncidentPolicy.OpenIncident first = POLICY.next(null, event(1, 0, A));
+        IncidentPolicy.OpenIncident first = POLICY.next(null, event(1, 0, A), false);
         assertThat(first.id()).isEqualTo("frames/0/1");
         assertThat(first.count()).isEqualTo(1);
 
-        IncidentPolicy.OpenIncident second = POLICY.next(first, event(2, 9 * 60_000, new float[] {1, 0.05f, 0.1f}));
+        IncidentPolicy.OpenIncident second = POLICY.next(first, event(2, 9 * 60_000, new float[] {1, 0.05f, 0.1f}), false);
         assertThat(second.id()).isEqualTo("frames/0/1");
         assertThat(second.count()).isEqualTo(2);
         assertThat(second.firstSeen()).isZero();
         assertThat(second.lastSeen()).isEqualTo(9 * 60_000);
 
         // the window counts from the latest event, so a fault that lasts an hour stays one incident
-        assertThat(POLICY.next(second, event(3, 18 * 60_000, A)).id()).isEqualTo("frames/0/1");
+        assertThat(POLICY.next(second, event(3, 18 * 60_000, A), false).id()).isEqualTo("frames/0/1");
         // a gap longer than the window ends it
-        assertThat(POLICY.next(second, event(3, 20 * 60_000, A)).id()).isEqualTo("frames/0/3");
+        assertThat(POLICY.next(second, event(3, 20 * 60_000, A), false).id()).isEqualTo("frames/0/3");
     }
 
     @Test
     void anUnlikeAnomalyOrOneWithoutSignatureStartsAnIncidentOfItsOwn() {
-        IncidentPolicy.OpenIncident open = POLICY.next(null, event(1, 0, A));
-        assertThat(POLICY.next(open, event(2, 1, new float[] {0, 1, 0})).id()).isEqualTo("frames/0/2");
-        assertThat(POLICY.next(open, event(2, 1, null)).id()).as("one without a signature after one with")
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(1, 0, A), false);
+        assertThat(POLICY.next(open, event(2, 1, new float[] {0, 1, 0}), false).id()).isEqualTo("frames/0/2");
+        assertThat(POLICY.next(open, event(2, 1, null), false).id()).as("one without a signature after one with")
                 .isEqualTo("frames/0/2");
-        IncidentPolicy.OpenIncident unexplained = POLICY.next(null, event(1, 0, null));
-        assertThat(POLICY.next(unexplained, event(2, 1, null)).id()).as("neither a signature nor an explanation")
+        IncidentPolicy.OpenIncident unexplained = POLICY.next(null, event(1, 0, null), false);
+        assertThat(POLICY.next(unexplained, event(2, 1, null), false).id()).as("neither a signature nor an explanation")
                 .isEqualTo("frames/0/2");
-        assertThat(new IncidentPolicy(Duration.ZERO, 0.9).next(open, event(2, 1, A)).id()).as("merging off")
+        assertThat(new IncidentPolicy(Duration.ZERO, 0.9).next(open, event(2, 1, A), false).id()).as("merging off")
                 .isEqualTo("frames/0/2");
     }
 
     @Test
     void aLongIncidentListsItsFirstAndNewestEventsAndSurvivesTheStoresSerde() {
-        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, A));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, A), false);
         for (int i = 1; i < 100; i++) {
-            open = POLICY.next(open, event(i, i, A));
+            open = POLICY.next(open, event(i, i, A), false);
         }
         assertThat(open.count()).isEqualTo(100);
         assertThat(open.members()).hasSize(MemoryEntry.MAX_MEMBERS);
@@ -66,7 +66,7 @@ class IncidentPolicyTest {
         assertThat(back.count()).isEqualTo(100);
         assertThat(back.members()).isEqualTo(open.members());
         assertThat(back.signature().values()).containsExactly(A);
-        IncidentPolicy.OpenIncident unsigned = POLICY.next(null, event(1, 0, null));
+        IncidentPolicy.OpenIncident unsigned = POLICY.next(null, event(1, 0, null), false);
         assertThat(serde.deserialize("t", serde.serialize("t", unsigned)).signature()).isNull();
     }
 
@@ -74,39 +74,39 @@ class IncidentPolicyTest {
     void withoutSignaturesAnomaliesWhoseErrorSitsOnTheSameChannelsAreOneIncident() {
         // a model that computes no signature (one-step frames of 1,024 values): a fault on channel 700 that lasts an
         // hour, a frame a second, is one incident, not 3,600
-        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02, 5, 0.01)));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02, 5, 0.01)), false);
         for (int i = 1; i < 3_600; i++) {
-            open = POLICY.next(open, explained(i, i * 1_000L, channels(700, 0.7 + (i % 10) * 0.02, i % 50, 0.03, 9, 0.01)));
+            open = POLICY.next(open, explained(i, i * 1_000L, channels(700, 0.7 + (i % 10) * 0.02, i % 50, 0.03, 9, 0.01)), false);
         }
         assertThat(open.id()).isEqualTo("frames/0/0");
         assertThat(open.count()).isEqualTo(3_600);
 
         // another channel's fault on the same source is another incident; so is the same channel after the window
-        assertThat(POLICY.next(open, explained(5_000, 3_600_000, channels(3, 0.9, 700, 0.05))).id()).isEqualTo("frames/0/5000");
-        assertThat(POLICY.next(open, explained(5_000, 3_599_000 + 11 * 60_000, channels(700, 0.8))).id())
+        assertThat(POLICY.next(open, explained(5_000, 3_600_000, channels(3, 0.9, 700, 0.05)), false).id()).isEqualTo("frames/0/5000");
+        assertThat(POLICY.next(open, explained(5_000, 3_599_000 + 11 * 60_000, channels(700, 0.8)), false).id())
                 .isEqualTo("frames/0/5000");
         // the error spread over two channels in turn: half alike, not one incident at a similarity of 0.9
-        IncidentPolicy.OpenIncident two = POLICY.next(null, explained(0, 0, channels(1, 0.4, 2, 0.4)));
-        assertThat(POLICY.next(two, explained(1, 1, channels(2, 0.4, 3, 0.4))).id()).isEqualTo("frames/0/1");
+        IncidentPolicy.OpenIncident two = POLICY.next(null, explained(0, 0, channels(1, 0.4, 2, 0.4)), false);
+        assertThat(POLICY.next(two, explained(1, 1, channels(2, 0.4, 3, 0.4)), false).id()).isEqualTo("frames/0/1");
         // an event with a signature and one without are not compared
-        assertThat(POLICY.next(open, event(6_000, 3_600_000, A)).id()).isEqualTo("frames/0/6000");
-        assertThat(POLICY.next(POLICY.next(null, event(0, 0, A)), explained(1, 1, channels(700, 0.8))).id())
+        assertThat(POLICY.next(open, event(6_000, 3_600_000, A), false).id()).isEqualTo("frames/0/6000");
+        assertThat(POLICY.next(POLICY.next(null, event(0, 0, A), false), explained(1, 1, channels(700, 0.8)), false).id())
                 .isEqualTo("frames/0/1");
     }
 
     @Test
     void withoutSignaturesImageAnomaliesInOverlappingRegionsAreOneIncident() {
         IncidentPolicy policy = IncidentPolicy.DEFAULT; // 0.8
-        IncidentPolicy.OpenIncident open = policy.next(null, inRegion(0, 0, new ImageRegion(10, 10, 8, 8, 14, 14, 0.4)));
+        IncidentPolicy.OpenIncident open = policy.next(null, inRegion(0, 0, new ImageRegion(10, 10, 8, 8, 14, 14, 0.4)), false);
         // moved by a pixel: 7x8 of the 8x8 regions shared
-        open = policy.next(open, inRegion(1, 1, new ImageRegion(11, 10, 8, 8, 15, 14, 0.5)));
+        open = policy.next(open, inRegion(1, 1, new ImageRegion(11, 10, 8, 8, 15, 14, 0.5)), false);
         // grown around it: the smaller region wholly inside the larger
-        open = policy.next(open, inRegion(2, 2, new ImageRegion(8, 8, 14, 14, 15, 15, 0.5)));
+        open = policy.next(open, inRegion(2, 2, new ImageRegion(8, 8, 14, 14, 15, 15, 0.5)), false);
         assertThat(open.id()).isEqualTo("frames/0/0");
         assertThat(open.count()).isEqualTo(3);
-        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(0, 0, 4, 4, 2, 2, 0.5))).id()).as("elsewhere in the image")
+        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(0, 0, 4, 4, 2, 2, 0.5)), false).id()).as("elsewhere in the image")
                 .isEqualTo("frames/0/3");
-        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(11, 10, 0, 0, 11, 10, 0.5))).id()).as("an empty region")
+        assertThat(policy.next(open, inRegion(3, 3, new ImageRegion(11, 10, 0, 0, 11, 10, 0.5)), false).id()).as("an empty region")
                 .isEqualTo("frames/0/3");
         assertThat(IncidentPolicy.overlap(new float[] {0, 0, 8, 8}, new float[] {4, 0, 8, 8})).isEqualTo(0.5);
         assertThat(IncidentPolicy.overlap(new float[] {0, 0, 8, 8}, new float[] {8, 0, 8, 8})).as("touching edges").isZero();
@@ -114,22 +114,22 @@ class IncidentPolicyTest {
 
     @Test
     void explanationsWithNothingToCompareStartIncidentsOfTheirOwnAndOldStoredIncidentsAreNotJoined() {
-        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.8)));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.8)), false);
         List<List<ChannelError>> nothing = new java.util.ArrayList<>();
         nothing.add(List.of());
         nothing.add(channels(700, Double.NaN));
         nothing.add(channels(700, -0.5));
         nothing.add(java.util.Arrays.asList(new ChannelError(700, "ch700", 9, 0.8), null)); // a hand-written record's
         for (List<ChannelError> top : nothing) {
-            IncidentPolicy.OpenIncident next = POLICY.next(open, explained(1, 1, top));
+            IncidentPolicy.OpenIncident next = POLICY.next(open, explained(1, 1, top), false);
             assertThat(next.id()).as("%s", top).isEqualTo("frames/0/1");
             assertThat(next.signature()).as("%s", top).isNull();
             assertThat(next.explanation()).as("%s", top).isNull();
-            assertThat(POLICY.next(next, explained(2, 2, channels(700, 0.8))).id()).as("after %s", top).isEqualTo("frames/0/2");
+            assertThat(POLICY.next(next, explained(2, 2, channels(700, 0.8)), false).id()).as("after %s", top).isEqualTo("frames/0/2");
         }
         // an incident stored before explanations were compared: no likeness kept
         IncidentPolicy.OpenIncident stored = new IncidentPolicy.OpenIncident("frames/0/0", 0, 0, 1, List.of("frames/0/0"), null, null);
-        assertThat(POLICY.next(stored, explained(1, 1, channels(700, 0.8))).id()).isEqualTo("frames/0/1");
+        assertThat(POLICY.next(stored, explained(1, 1, channels(700, 0.8)), false).id()).isEqualTo("frames/0/1");
     }
 
     /**
@@ -142,7 +142,7 @@ class IncidentPolicyTest {
         for (int i = 0; i < 3_600; i++) {
             float sign = i % 2 == 0 ? 1 : -1;
             float[] signature = {0.7f, 0.1f, 0.7f * sign, 0.1f * sign}; // error part, then the signed residual part
-            open = POLICY.next(open, event(i, i * 1_000L, signature, topChannels(3, 0.6 + (i % 7) * 0.04, 5, 0.05)));
+            open = POLICY.next(open, event(i, i * 1_000L, signature, topChannels(3, 0.6 + (i % 7) * 0.04, 5, 0.05)), false);
         }
         assertThat(open.id()).isEqualTo("frames/0/0");
         assertThat(open.count()).isEqualTo(3_600);
@@ -152,45 +152,45 @@ class IncidentPolicyTest {
     void aFaultWhoseAnomaliesAreSometimesSignedAndSometimesNotIsOneIncident() {
         // a source whose threshold sits below the scorer's candidate rank: during one fault on channel 3 some anomalies
         // carry a signature and some do not; each is compared with the incident by what both have
-        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8, 9, 0.05)));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8, 9, 0.05)), false);
         for (int i = 1; i < 600; i++) {
             float[] signature = i % 3 == 0 ? null : new float[] {1, 0.02f * (i % 5), 0.1f};
-            open = POLICY.next(open, event(i, i * 1_000L, signature, topChannels(3, 0.7 + (i % 4) * 0.05, i % 40, 0.04)));
+            open = POLICY.next(open, event(i, i * 1_000L, signature, topChannels(3, 0.7 + (i % 4) * 0.05, i % 40, 0.04)), false);
         }
         assertThat(open.id()).isEqualTo("frames/0/0");
         assertThat(open.count()).isEqualTo(600);
 
         // two signed events whose signatures differ join where their top channels agree (a signature that swings with
         // the machine's phase), and not where neither does
-        assertThat(POLICY.next(open, event(700, 700_000, new float[] {0, 1, 0}, topChannels(3, 0.8))).id())
+        assertThat(POLICY.next(open, event(700, 700_000, new float[] {0, 1, 0}, topChannels(3, 0.8)), false).id())
                 .isEqualTo("frames/0/0");
-        assertThat(POLICY.next(open, event(700, 700_000, new float[] {0, 1, 0}, topChannels(5, 0.8))).id())
+        assertThat(POLICY.next(open, event(700, 700_000, new float[] {0, 1, 0}, topChannels(5, 0.8)), false).id())
                 .isEqualTo("frames/0/700");
         // an unsigned event after a signed one: by their explanations
-        IncidentPolicy.OpenIncident signed = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8)));
-        assertThat(POLICY.next(signed, explained(1, 1, channels(3, 0.75))).id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(signed, explained(1, 1, channels(4, 0.75))).id()).isEqualTo("frames/0/1");
+        IncidentPolicy.OpenIncident signed = POLICY.next(null, event(0, 0, A, topChannels(3, 0.8)), false);
+        assertThat(POLICY.next(signed, explained(1, 1, channels(3, 0.75)), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(signed, explained(1, 1, channels(4, 0.75)), false).id()).isEqualTo("frames/0/1");
         // a signed event after an unsigned one is compared with the incident's latest signature and explanation
-        IncidentPolicy.OpenIncident joined = POLICY.next(signed, explained(1, 1, channels(3, 0.75)));
-        assertThat(POLICY.next(joined, event(2, 2, new float[] {0, 1, 0}, topChannels(4, 0.8))).id()).isEqualTo("frames/0/2");
-        assertThat(POLICY.next(joined, event(2, 2, A, topChannels(4, 0.8))).id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(joined, event(2, 2, new float[] {0, 1, 0}, topChannels(3, 0.8))).id()).isEqualTo("frames/0/0");
+        IncidentPolicy.OpenIncident joined = POLICY.next(signed, explained(1, 1, channels(3, 0.75)), false);
+        assertThat(POLICY.next(joined, event(2, 2, new float[] {0, 1, 0}, topChannels(4, 0.8)), false).id()).isEqualTo("frames/0/2");
+        assertThat(POLICY.next(joined, event(2, 2, A, topChannels(4, 0.8)), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(joined, event(2, 2, new float[] {0, 1, 0}, topChannels(3, 0.8)), false).id()).isEqualTo("frames/0/0");
 
         // both likenesses are kept in the store
         var serde = IncidentPolicy.OpenIncident.SERDE;
         IncidentPolicy.OpenIncident back = serde.deserialize("t", serde.serialize("t", joined));
-        assertThat(POLICY.next(back, explained(2, 2, channels(3, 0.8))).id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(back, event(2, 2, new float[] {0, 1, 0}, topChannels(4, 0.8))).id()).isEqualTo("frames/0/2");
+        assertThat(POLICY.next(back, explained(2, 2, channels(3, 0.8)), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(back, event(2, 2, new float[] {0, 1, 0}, topChannels(4, 0.8)), false).id()).isEqualTo("frames/0/2");
     }
 
     @Test
     void anExplanationsLikenessSurvivesTheStoresSerde() {
-        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02)));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.81, 12, 0.02)), false);
         var serde = IncidentPolicy.OpenIncident.SERDE;
         IncidentPolicy.OpenIncident back = serde.deserialize("t", serde.serialize("t", open));
         assertThat(back.explanation().kind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
         assertThat(back.signature()).isNull();
-        assertThat(POLICY.next(back, explained(1, 1, channels(700, 0.79))).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(back, explained(1, 1, channels(700, 0.79)), false).id()).isEqualTo("frames/0/0");
         assertThat(IncidentPolicy.sharesCosine(new float[] {700, 0.6f, 3, 0.8f}, new float[] {3, 0.8f, 700, 0.6f}))
                 .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
     }
@@ -201,12 +201,12 @@ class IncidentPolicyTest {
         IncidentPolicy.OpenIncident signed = serde.deserialize("t", formatOne("test-3", A));
         assertThat(signed.signature().values()).containsExactly(A);
         assertThat(signed.explanation()).isNull();
-        assertThat(POLICY.next(signed, event(1, 1, A)).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(signed, event(1, 1, A), false).id()).isEqualTo("frames/0/0");
 
         IncidentPolicy.OpenIncident explained = serde.deserialize("t", formatOne(IncidentPolicy.Likeness.TOP_CHANNELS, new float[] {700, 0.8f}));
         assertThat(explained.signature()).isNull();
         assertThat(explained.explanation().kind()).isEqualTo(IncidentPolicy.Likeness.TOP_CHANNELS);
-        assertThat(POLICY.next(explained, explained(1, 1, channels(700, 0.8))).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(explained, explained(1, 1, channels(700, 0.8)), false).id()).isEqualTo("frames/0/0");
 
         IncidentPolicy.OpenIncident none = serde.deserialize("t", formatOne(null, null));
         assertThat(none.signature()).isNull();
@@ -226,7 +226,7 @@ class IncidentPolicyTest {
      */
     @Test
     void theEventsOfOneFaultEpisodeAreOneIncident() {
-        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(3, 0.9)));
+        IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(3, 0.9)), false);
         for (int i = 1; i < 200; i++) { // the top channel changes from frame to frame
             open = POLICY.next(open, explained(i, i * 50L, channels(i % 7, 0.6, 3, 0.2)), true);
         }
