@@ -72,9 +72,10 @@ final class TrainCommand implements Callable<Integer> {
     String activation;
 
     @Option(names = "--latent", defaultValue = "0",
-            description = "Bottleneck width (default: dense and vae dim/4 within 2..32; channels: measured from the data, "
-                    + "the principal components of the steps that are not noise, at most half the channels; conv and "
-                    + "temporal 32).")
+            description = "Bottleneck width (default: measured from the data where the values are channels, the "
+                    + "principal components that are not noise, at most half the channels: each step for channels, each "
+                    + "frame for dense and vae on sensor frames of at most 64 values without --channels; otherwise dense "
+                    + "and vae dim/4 within 2..32; conv and temporal 32).")
     int latent;
 
     @Option(names = "--smoothing-sigma", defaultValue = "1.0",

@@ -160,16 +160,15 @@ public final class AutoencoderTrainer {
                 x = frames;
             }
             List<Variable<TFloat32>> weights = new ArrayList<>();
+            TrainingOptions shaped = withSpectrumLatent(options, train, preprocessing, dim);
             Autoencoders.Network network = switch (architecture) {
                 case TrainingOptions.CONV -> Autoencoders.conv(tf, x, image, options, random, weights);
-                case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, x, dim, options.toBuilder()
-                        .latent(options.latent() > 0 ? options.latent()
-                                : ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels))
-                        .build().layers(channels), options.activation(), random, weights);
+                case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, x, dim, shaped.layers(channels), options.activation(),
+                        random, weights);
                 case TrainingOptions.TEMPORAL -> Autoencoders.temporal(tf, x, channels, dim / channels, options, random, weights);
-                case TrainingOptions.VAE -> Autoencoders.variational(tf, x, options.toBuilder().activation(TrainingOptions.RELU)
+                case TrainingOptions.VAE -> Autoencoders.variational(tf, x, shaped.toBuilder().activation(TrainingOptions.RELU)
                         .build().layers(dim), random, weights);
-                default -> Autoencoders.dense(tf, x, options.layers(dim), options.activation(), random, weights);
+                default -> Autoencoders.dense(tf, x, shaped.layers(dim), options.activation(), random, weights);
             };
             Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
             // a denoising model sees corrupted frames and is scored against the clean ones, fed to a placeholder of their own
@@ -376,6 +375,30 @@ public final class AutoencoderTrainer {
                         : random.nextDouble() < corruption.amount() ? mean[c] : clean[i];
             }
         }
+    }
+
+    /**
+     * {@code options} with the bottleneck as wide as the directions the channels move in together ({@link
+     * ChannelSpectrum#latent}) where the user gave no {@code --latent} and the frames are channels: each step of a
+     * {@value TrainingOptions#CHANNELS} model's windows, or a whole sensor frame of at most {@value
+     * ChannelSpectrum#MAX_ROW_CHANNELS} values without {@code --channels} (a row per time step, a value per channel).
+     * A fixed share of the row ({@link TrainingOptions#defaultLatent}) leaves out directions of a plant whose channels
+     * follow more independent rhythms than that: normal rows then reconstruct badly and the threshold sits above most
+     * faults. Larger frames without {@code --channels} (windows, flattened) keep the fixed share.
+     */
+    private static TrainingOptions withSpectrumLatent(TrainingOptions options, float[] train, ModelCard.Preprocessing preprocessing,
+            int dim) {
+        if (options.latent() > 0 || preprocessing.mean() == null) { // given, or images
+            return options;
+        }
+        int channels = options.channels();
+        if (TrainingOptions.CHANNELS.equals(options.architecture())) {
+            return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels)).build();
+        }
+        if (channels == 0 && dim <= ChannelSpectrum.MAX_ROW_CHANNELS) {
+            return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), dim)).build();
+        }
+        return options;
     }
 
     /** Standard normal noise for a variational model's samples, one value per latent unit, drawn from its own seed. */

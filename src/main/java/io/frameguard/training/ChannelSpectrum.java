@@ -11,7 +11,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * How many directions the channels of one time step move in together: the principal components of the standardised
  * step vectors of the training windows. The {@code channels} architecture's bottleneck is that wide unless
- * {@code --latent} says otherwise: narrower and it cannot reconstruct normal steps (a normal frame looks faulty),
+ * {@code --latent} says otherwise, and so is a dense or variational model's on sensor frames that are one step of their
+ * channels (a row per time step): narrower and it cannot reconstruct normal steps (a normal frame looks faulty),
  * wider and a faulty channel is reconstructed from itself (a fault looks normal).
  */
 final class ChannelSpectrum {
@@ -21,6 +22,11 @@ final class ChannelSpectrum {
     /** The bottleneck is at most this share of the channels, so that a channel is always rebuilt from the others. */
     static final double MAX_LATENT_SHARE = 0.5;
     static final int MIN_LATENT = 1;
+    /**
+     * Largest sensor frame without {@code --channels} read as one step of that many channels: a row of a plant's
+     * readings. Its bottleneck is then at most half of it, within {@link TrainingOptions#defaultLatent}'s cap of 32.
+     */
+    static final int MAX_ROW_CHANNELS = 64;
     /** Components within this factor of the mean of those after them count as noise. */
     static final double FLAT = 1.5;
 

@@ -16,7 +16,8 @@ import io.frameguard.model.ModelCard;
  *     a default
  * @param activation {@value #RELU} between the layers, or {@value #LINEAR} (dense and channels: one linear bottleneck,
  *     the hidden layers left out), or {@value #AUTO}: linear for {@value #CHANNELS}, relu otherwise
- * @param latent width of the bottleneck; 0 picks {@link #defaultLatent(int)}
+ * @param latent width of the bottleneck; 0 picks one: measured from the training frames where their values are channels
+ *     (the trainer's spectrum rule), else {@link #defaultLatent(int)}
  * @param threads TensorFlow intra-op threads, 0 for one per available processor. Same data, seed and thread
  *     count give bit-identical weights (TensorFlow splits work by thread count, so another count may round
  *     differently)
