@@ -201,10 +201,11 @@ public final class AutoencoderTrainer {
 
             Operand<TFloat32> errors;
             ModelCard.Scoring scoring = null;
-            if (image == null && channels > 0) {
+            if (image == null && (channels > 0 || isRowOfChannels(channels, dim))) {
                 // each channel's typical error from the training windows: the held-out ones all go to the threshold,
                 // whose 1 % quantile needs every one of them
-                float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channels);
+                float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim,
+                        channels > 0 ? channels : dim);
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
                         ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS);
@@ -378,13 +379,23 @@ public final class AutoencoderTrainer {
     }
 
     /**
+     * Whether a frame is one reading of its channels (a row per time step, a value per channel): a sensor frame of at
+     * most {@value Signatures#MAX_SENSOR_CHANNELS} values without {@code --channels}. Such a frame is treated as a
+     * window of one step: its bottleneck measured from the data ({@link #withSpectrumLatent}), each value's error
+     * divided by its channel's typical error and the frame scored by its worst channel, as windows are.
+     */
+    static boolean isRowOfChannels(int channels, int dim) {
+        return channels == 0 && dim <= Signatures.MAX_SENSOR_CHANNELS;
+    }
+
+    /**
      * {@code options} with the bottleneck as wide as the directions the channels move in together ({@link
      * ChannelSpectrum#latent}) where the user gave no {@code --latent} and the frames are channels: each step of a
-     * {@value TrainingOptions#CHANNELS} model's windows, or a whole sensor frame of at most {@value
-     * ChannelSpectrum#MAX_ROW_CHANNELS} values without {@code --channels} (a row per time step, a value per channel).
-     * A fixed share of the row ({@link TrainingOptions#defaultLatent}) leaves out directions of a plant whose channels
-     * follow more independent rhythms than that: normal rows then reconstruct badly and the threshold sits above most
-     * faults. Larger frames without {@code --channels} (windows, flattened) keep the fixed share.
+     * {@value TrainingOptions#CHANNELS} model's windows, or a whole frame that is one reading of its channels ({@link
+     * #isRowOfChannels}). A fixed share of the row ({@link TrainingOptions#defaultLatent}) leaves out directions of a
+     * plant whose channels follow more independent rhythms than that: normal rows then reconstruct badly and the
+     * threshold sits above most faults. Larger frames without {@code --channels} (windows, flattened) keep the fixed
+     * share.
      */
     private static TrainingOptions withSpectrumLatent(TrainingOptions options, float[] train, ModelCard.Preprocessing preprocessing,
             int dim) {
@@ -395,7 +406,7 @@ public final class AutoencoderTrainer {
         if (TrainingOptions.CHANNELS.equals(options.architecture())) {
             return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels)).build();
         }
-        if (channels == 0 && dim <= ChannelSpectrum.MAX_ROW_CHANNELS) {
+        if (isRowOfChannels(channels, dim)) {
             return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), dim)).build();
         }
         return options;

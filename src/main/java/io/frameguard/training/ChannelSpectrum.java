@@ -19,14 +19,7 @@ final class ChannelSpectrum {
 
     /** Share of the step vectors' variance the bottleneck keeps: the rest is taken for noise. */
     static final double KEPT_VARIANCE = 0.99;
-    /** The bottleneck is at most this share of the channels, so that a channel is always rebuilt from the others. */
-    static final double MAX_LATENT_SHARE = 0.5;
     static final int MIN_LATENT = 1;
-    /**
-     * Largest sensor frame without {@code --channels} read as one step of that many channels: a row of a plant's
-     * readings. Its bottleneck is then at most half of it, within {@link TrainingOptions#defaultLatent}'s cap of 32.
-     */
-    static final int MAX_ROW_CHANNELS = 64;
     /** Components within this factor of the mean of those after them count as noise. */
     static final double FLAT = 1.5;
 
@@ -37,13 +30,14 @@ final class ChannelSpectrum {
      * The bottleneck width for windows of {@code channels} channels ({@code values}: rows of dim values, time-major):
      * the principal components of the steps standardised by {@code mean} and {@code std}, largest first, until they
      * keep {@value #KEPT_VARIANCE} of the variance or the rest look like noise ({@link #noise}), within
-     * [{@value #MIN_LATENT}, {@value #MAX_LATENT_SHARE} x channels].
+     * [{@value #MIN_LATENT}, channels - 1]: every direction the channels share is kept (one left out reconstructs badly
+     * on every channel that moves in it, and hides their faults), but never as many as the channels, which would pass
+     * each channel through and rebuild none from the others.
      */
     static int latent(float[] values, float[] mean, float[] std, int channels) {
         double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
         double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
-        int max = Math.max(MIN_LATENT, (int) Math.floor(MAX_LATENT_SHARE * channels));
-        // (channels >= 2: the trainer refuses the architecture for fewer)
+        int max = Math.max(MIN_LATENT, channels - 1);
         double kept = 0;
         int k = 0;
         while (k < max && kept < KEPT_VARIANCE * total && !noise(eigenvalues, k)) {

@@ -186,8 +186,8 @@ public record TrainingOptions(
     }
 
     /**
-     * Fewest channels {@value #CHANNELS} is the default for: with fewer, a bottleneck of at most half of them leaves
-     * one value to rebuild the others from, and the dense model over the whole window sees more.
+     * Fewest channels {@value #CHANNELS} is the default for: with fewer, a step has one or two values to rebuild the
+     * others from, and the dense model over the whole window sees more.
      */
     public static final int MIN_CHANNELS_FOR_CHANNELS = 4;
 
