@@ -319,16 +319,16 @@ public final class AutoencoderTrainer {
         return weights;
     }
 
-    /**
-     * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
-     * every channel's error is about 1 on normal frames whatever its noise.
-     */
     /** The reconstruction in the frame's own units: standardisation undone for sensors; images are in [0, 1] already. */
     private static Operand<TFloat32> inFrameUnits(Ops tf, Operand<TFloat32> reconstruction, ModelCard.Preprocessing p, int dim) {
         Operand<TFloat32> rows = tf.reshape(reconstruction, tf.constant(new long[] {-1, dim}));
         return p.mean() == null ? rows : tf.math.add(tf.math.mul(rows, tf.constant(p.std())), tf.constant(p.mean()));
     }
 
+    /**
+     * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
+     * every channel's error is about 1 on normal frames whatever its noise.
+     */
     static float[] channelWeights(float[] errorRows, int dim, int channels) {
         double[] sum = new double[channels];
         for (int i = 0; i < errorRows.length; i++) {
