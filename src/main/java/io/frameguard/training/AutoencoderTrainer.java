@@ -68,6 +68,12 @@ public final class AutoencoderTrainer {
      * the model reconstructs perfectly cannot weigh without bound.
      */
     static final double MIN_CHANNEL_ERROR = 1e-6;
+    /** Rise of a channel's value, in its standard deviations, by which {@link #selfSensitivity} measures it. */
+    static final double SENSITIVITY_STEP = 0.5;
+    /** Share of a rise of its own value a channel's reconstruction follows from which the channel counts as copied. */
+    static final double COPIED_SENSITIVITY = 0.95;
+    /** Most training frames {@link #selfSensitivity} measures on. */
+    static final int SENSITIVITY_FRAMES = 1000;
     /** KLL accuracy parameter: ~1.3% normalised rank error, a few KB serialised. */
     static final int KLL_K = 200;
     private static final int EVAL_CHUNK = 2048;
@@ -204,8 +210,11 @@ public final class AutoencoderTrainer {
             if (image == null && (channels > 0 || isRowOfChannels(channels, dim))) {
                 // each channel's typical error from the training windows: the held-out ones all go to the threshold,
                 // whose 1 % quantile needs every one of them
-                float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim,
-                        channels > 0 ? channels : dim);
+                int channelCount = channels > 0 ? channels : dim;
+                double[] follows = selfSensitivity(session, frames, tf.reshape(network.reconstruction(),
+                        tf.constant(new long[] {-1, dim})), train, preprocessing.std(), dim, channelCount);
+                float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channelCount,
+                        copied(follows));
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
                         ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS);
@@ -319,6 +328,35 @@ public final class AutoencoderTrainer {
         return weights;
     }
 
+    /**
+     * Per channel, how far its reconstruction follows its own value: the mean change of the channel's reconstruction
+     * (standardised units) when its value is raised by {@value #SENSITIVITY_STEP} standard deviations, at every step,
+     * in up to {@value #SENSITIVITY_FRAMES} training frames, over that rise. About 1: the channel is copied through the
+     * bottleneck; about 0: it is rebuilt from the other channels alone.
+     */
+    static double[] selfSensitivity(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> reconstruction,
+            float[] train, float[] std, int dim, int channels) {
+        int rows = Math.min(train.length / dim, SENSITIVITY_FRAMES);
+        float[] sample = Arrays.copyOf(train, rows * dim);
+        float[] base = run(session, frames, reconstruction, sample, dim, dim);
+        double[] follows = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            float[] raised = sample.clone();
+            for (int i = c; i < raised.length; i += channels) {
+                raised[i] += (float) (SENSITIVITY_STEP * std[i % dim]);
+            }
+            float[] moved = run(session, frames, reconstruction, raised, dim, dim);
+            double sum = 0;
+            int n = 0;
+            for (int i = c; i < raised.length; i += channels) {
+                sum += (moved[i] - base[i]) / SENSITIVITY_STEP;
+                n++;
+            }
+            follows[c] = sum / n;
+        }
+        return follows;
+    }
+
     /** The reconstruction in the frame's own units: standardisation undone for sensors; images are in [0, 1] already. */
     private static Operand<TFloat32> inFrameUnits(Ops tf, Operand<TFloat32> reconstruction, ModelCard.Preprocessing p, int dim) {
         Operand<TFloat32> rows = tf.reshape(reconstruction, tf.constant(new long[] {-1, dim}));
@@ -326,10 +364,28 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
-     * every channel's error is about 1 on normal frames whatever its noise.
+     * The channels whose reconstruction follows their own value by at least {@value #COPIED_SENSITIVITY} of a rise
+     * ({@link #selfSensitivity}): copied through the bottleneck (a channel that moves with none of the others), so
+     * that its error is never its own fault, only other channels' faults leaking into its reconstruction, which divided
+     * by its own tiny normal error would outweigh theirs. None where every channel is copied (the model rebuilds
+     * nothing from the others, and every channel's error is all there is).
      */
-    static float[] channelWeights(float[] errorRows, int dim, int channels) {
+    static boolean[] copied(double[] follows) {
+        boolean[] copied = new boolean[follows.length];
+        boolean rebuiltAny = false;
+        for (int c = 0; c < follows.length; c++) {
+            copied[c] = follows[c] >= COPIED_SENSITIVITY;
+            rebuiltAny |= !copied[c];
+        }
+        return rebuiltAny ? copied : new boolean[follows.length];
+    }
+
+    /**
+     * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
+     * every channel's error is about 1 on normal frames whatever its noise; 0 for a {@code copied} channel, whose
+     * error then counts for nothing ({@link #copied}).
+     */
+    static float[] channelWeights(float[] errorRows, int dim, int channels, boolean[] copied) {
         double[] sum = new double[channels];
         for (int i = 0; i < errorRows.length; i++) {
             sum[i % channels] += errorRows[i];
@@ -338,7 +394,7 @@ public final class AutoencoderTrainer {
         float[] w = new float[dim];
         for (int i = 0; i < dim; i++) {
             double mean = sum[i % channels] / perChannel;
-            w[i] = (float) (1.0 / Math.max(mean, MIN_CHANNEL_ERROR));
+            w[i] = copied[i % channels] ? 0f : (float) (1.0 / Math.max(mean, MIN_CHANNEL_ERROR));
         }
         return w;
     }
