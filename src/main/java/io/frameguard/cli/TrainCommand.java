@@ -73,7 +73,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--latent", defaultValue = "0",
             description = "Bottleneck width (default: measured from the data where the values are channels, the "
-                    + "principal components that are not noise, fewer than the channels: each step for channels, each "
+                    + "principal components that keep 99 %% of the variance or until the rest is flat like noise, fewer than the "
+                    + "channels (from two): each step for channels, each "
                     + "frame for dense and vae on sensor frames of at most 64 values without --channels; otherwise dense "
                     + "and vae dim/4 within 2..32; conv and temporal 32).")
     int latent;

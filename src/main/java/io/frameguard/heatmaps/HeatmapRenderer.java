@@ -17,7 +17,8 @@ import javax.imageio.ImageIO;
  * Draws an anomaly's {@link Picture} as a PNG. An image: the frame dimmed, the error map in a black-body palette
  * (dark red to yellow) whose opacity grows with the error, and the region of largest error outlined. Colours are
  * relative to the frame's peak error, or to {@value #HOT_PIXEL_THRESHOLDS} times the model's threshold when the
- * peak is lower, so that a barely anomalous frame does not look as hot as a grossly anomalous one. Small model
+ * peak is lower (a sensor frame's: {@value #HOT_VALUE_THRESHOLDS} times), so that a barely anomalous frame does not
+ * look as hot as a grossly anomalous one. Small model
  * inputs are enlarged so that a 28x28 frame is readable.
  */
 public final class HeatmapRenderer {
@@ -33,6 +34,12 @@ public final class HeatmapRenderer {
      * over all pixels: single pixels of normal frames reach several times it).
      */
     static final double HOT_PIXEL_THRESHOLDS = 25.0;
+    /**
+     * A sensor value whose error is this many times the model's threshold is drawn fully hot: a sensor model's
+     * threshold is a channel's error (its worst channel's, over the channel's typical error), or a mean over a row of
+     * a few channels, so one value at the detector's critical ratio of it is grossly anomalous.
+     */
+    static final double HOT_VALUE_THRESHOLDS = 4.0;
 
     private HeatmapRenderer() {
     }
@@ -52,7 +59,7 @@ public final class HeatmapRenderer {
         int w = picture.width();
         int ht = picture.height();
         float[] errors = picture.errorValues();
-        float max = hot(picture, modelThreshold);
+        float max = hot(picture, HOT_PIXEL_THRESHOLDS * modelThreshold);
         BufferedImage small = new BufferedImage(w, ht, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < ht; y++) {
             for (int x = 0; x < w; x++) {
@@ -88,7 +95,7 @@ public final class HeatmapRenderer {
      */
     private static byte[] strip(Picture picture, double modelThreshold) throws IOException {
         int n = picture.width();
-        float max = hot(picture, modelThreshold);
+        float max = hot(picture, HOT_VALUE_THRESHOLDS * modelThreshold);
         float[] background = {STRIP_BACKGROUND, STRIP_BACKGROUND, STRIP_BACKGROUND};
         BufferedImage out = new BufferedImage(STRIP_WIDTH, STRIP_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g2 = out.createGraphics();
@@ -128,7 +135,7 @@ public final class HeatmapRenderer {
         int channels = picture.windowChannels();
         int steps = picture.width() / channels;
         int row = Math.max(1, Math.min(Math.max(MIN_CHANNEL_ROW, 400 / channels), MAX_WINDOW_HEIGHT / channels));
-        float max = hot(picture, modelThreshold);
+        float max = hot(picture, HOT_VALUE_THRESHOLDS * modelThreshold);
         float[] background = {STRIP_BACKGROUND, STRIP_BACKGROUND, STRIP_BACKGROUND};
         BufferedImage out = new BufferedImage(STRIP_WIDTH, row * channels, BufferedImage.TYPE_INT_RGB);
         Graphics2D g2 = out.createGraphics();
@@ -165,9 +172,9 @@ public final class HeatmapRenderer {
     /** Brightness of a sensor heatmap's columns where there is no error. */
     private static final float STRIP_BACKGROUND = 0.15f;
 
-    /** The error drawn fully hot: the picture's peak error, or {@value #HOT_PIXEL_THRESHOLDS} thresholds if higher. */
-    private static float hot(Picture picture, double modelThreshold) {
-        float max = (float) (HOT_PIXEL_THRESHOLDS * modelThreshold);
+    /** The error drawn fully hot: the picture's peak error, or {@code least} if higher. */
+    private static float hot(Picture picture, double least) {
+        float max = (float) least;
         for (int i = 0; i < picture.errors().length; i++) {
             max = Math.max(max, picture.error(i));
         }

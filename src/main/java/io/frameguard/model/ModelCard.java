@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p>The SavedModel's serving signature takes raw frame values ({@code frames}, shape [-1, dim]) and returns
  * the reconstruction error map ({@code errors}): for sensor frames the per-feature squared error in standardised
- * units ([-1, dim]); for images the per-pixel error map described by {@link #scoring} ([-1, width * height]).
+ * units ([-1, dim]), divided by each channel's typical error where {@link #scoring} says {@code channel-normalised};
+ * for images the per-pixel error map described by {@link #scoring} ([-1, width * height]).
  * The preprocessing and the error map's post-processing are part of the graph, so training and serving cannot
  * disagree about them. A frame's score is the mean of its row of {@code errors}, or, where {@link #scoring} names a
  * channel aggregation, the mean of its worst channels' errors ({@link ScoreAggregation}).
@@ -102,8 +103,10 @@ public record ModelCard(
      * weighted so that its share of the score's spread on the calibration images is {@code structuralWeight} times
      * the smoothed map's. Cards written before it existed read as 0: no structural map.
      *
-     * <p>Sensor windows: kind {@code channel-normalised}, each value's squared error divided by its channel's mean
-     * error on the {@code calibrationFrames} training windows (so every channel's error is about 1 on normal frames),
+     * <p>Sensor windows, and sensor frames that are one reading of their channels: kind {@code channel-normalised},
+     * each value's squared error divided by its channel's mean error on the {@code calibrationFrames} training windows
+     * (so every channel's error is about 1 on normal frames; a channel constant in training, or copied through the
+     * bottleneck, is divided by the median channel's instead, so a little under 1),
      * and the frame's score is the mean of its {@code topChannels} largest channel errors
      * ({@code aggregation} {@value ScoreAggregation#TOP_CHANNELS}), so that one bad channel among many is not averaged
      * away. Cards without {@code aggregation} score by the mean of the whole map.

@@ -37,8 +37,8 @@ import org.tensorflow.types.TFloat32;
  * Trains an autoencoder on normal frames with TensorFlow Java and writes a model artifact.
  *
  * <p>The exported graph maps raw frames to their error map, preprocessing and post-processing included, so the
- * scorer needs nothing but the SavedModel: for sensor frames, the per-feature squared error in standardised units;
- * for images, the per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
+ * scorer needs nothing but the SavedModel: for sensor frames, the per-feature squared error in standardised units
+ * (windows and rows of channels: over each channel's typical error, {@link #channelWeights}); for images, the per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
  * {@link ModelCard.Scoring}). A random split of the frames is held out: its errors give the model card's quantile
  * sketch and the initial threshold (the quantile at 1 - target FPR). For images, half of the held-out frames
  * calibrate the per-pixel variance and the other half the threshold, so the threshold is measured on frames the
@@ -68,6 +68,11 @@ public final class AutoencoderTrainer {
      * the model reconstructs perfectly cannot weigh without bound.
      */
     static final double MIN_CHANNEL_ERROR = 1e-6;
+    /**
+     * Largest sensor frame without {@code --channels} that is read as one reading of that many channels (a row per
+     * time step); larger ones are taken for flattened windows.
+     */
+    static final int MAX_ROW_CHANNELS = 64;
     /** Rise of a channel's value, in its standard deviations, by which {@link #selfSensitivity} measures it. */
     static final double SENSITIVITY_STEP = 0.5;
     /** Share of a rise of its own value a channel's reconstruction follows from which the channel counts as copied. */
@@ -77,14 +82,14 @@ public final class AutoencoderTrainer {
     /** KLL accuracy parameter: ~1.3% normalised rank error, a few KB serialised. */
     static final int KLL_K = 200;
     private static final int EVAL_CHUNK = 2048;
-    /** Sensor windows' error map: each value's error over its channel's mean error on normal windows. */
+    /** Sensor windows' and rows' error map: each value's error over its channel's mean error on normal frames. */
     static final String CHANNEL_NORMALISED = "channel-normalised";
     /** The training-only input of a denoising model: the clean frames its reconstructions are compared with. */
     static final String CLEAN_INPUT_NAME = "clean_frames";
     /**
-     * Sensor windows are scored by their worst channel's error: faults come on one to a few channels, and the worst
-     * channel ranked faults above normal windows better than the mean over channels and than the mean of the three
-     * worst, for every architecture (bench/sensor, docs/BENCHMARKS.md).
+     * Sensor windows (and rows of channels, as windows of one step) are scored by their worst channel's error: faults
+     * come on one to a few channels, and the worst channel ranked faults above normal windows better than the mean over
+     * channels and than the mean of the three worst, for every architecture (bench/sensor, docs/BENCHMARKS.md).
      */
     static final int TOP_CHANNELS = 1;
 
@@ -214,7 +219,7 @@ public final class AutoencoderTrainer {
                 double[] follows = selfSensitivity(session, frames, tf.reshape(network.reconstruction(),
                         tf.constant(new long[] {-1, dim})), train, preprocessing.std(), dim, channelCount);
                 float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channelCount,
-                        copied(follows));
+                        unjudged(follows, constantChannels(train, dim, channelCount)));
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
                         ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS);
@@ -329,10 +334,10 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * Per channel, how far its reconstruction follows its own value: the mean change of the channel's reconstruction
+     * Per channel, how far its reconstruction follows its own value: the change of the channel's reconstruction
      * (standardised units) when its value is raised by {@value #SENSITIVITY_STEP} standard deviations, at every step,
-     * in up to {@value #SENSITIVITY_FRAMES} training frames, over that rise. About 1: the channel is copied through the
-     * bottleneck; about 0: it is rebuilt from the other channels alone.
+     * in up to {@value #SENSITIVITY_FRAMES} training frames, over the rise that float32 kept; 0 where it kept none.
+     * About 1: the channel is copied through the bottleneck; about 0: it is rebuilt from the other channels alone.
      */
     static double[] selfSensitivity(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> reconstruction,
             float[] train, float[] std, int dim, int channels) {
@@ -346,13 +351,13 @@ public final class AutoencoderTrainer {
                 raised[i] += (float) (SENSITIVITY_STEP * std[i % dim]);
             }
             float[] moved = run(session, frames, reconstruction, raised, dim, dim);
-            double sum = 0;
-            int n = 0;
+            double followed = 0;
+            double rise = 0; // as float32 rounded it, in standard units (a value far above its spread can barely rise)
             for (int i = c; i < raised.length; i += channels) {
-                sum += (moved[i] - base[i]) / SENSITIVITY_STEP;
-                n++;
+                followed += moved[i] - base[i];
+                rise += ((double) raised[i] - sample[i]) / std[i % dim];
             }
-            follows[c] = sum / n;
+            follows[c] = rise > 0 ? followed / rise : 0;
         }
         return follows;
     }
@@ -364,37 +369,72 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * The channels whose reconstruction follows their own value by at least {@value #COPIED_SENSITIVITY} of a rise
-     * ({@link #selfSensitivity}): copied through the bottleneck (a channel that moves with none of the others), so
-     * that its error is never its own fault, only other channels' faults leaking into its reconstruction, which divided
-     * by its own tiny normal error would outweigh theirs. None where every channel is copied (the model rebuilds
-     * nothing from the others, and every channel's error is all there is).
+     * The channels whose own normal error says nothing of how far a fault takes them from their reconstruction: those
+     * that never moved in training ({@code constant}), and those whose reconstruction follows their own value by at
+     * least {@value #COPIED_SENSITIVITY} of a rise ({@code follows}, {@link #selfSensitivity}): copied through the
+     * bottleneck (a channel that moves with none of the others). The normal error of either is only what other
+     * channels leak into its reconstruction, tiny, so over it another channel's fault would name this one. Copied
+     * channels count only while some channel is rebuilt from the others (a model that copies every channel has each
+     * one's error to go by, and nothing else).
      */
-    static boolean[] copied(double[] follows) {
+    static boolean[] unjudged(double[] follows, boolean[] constant) {
         boolean[] copied = new boolean[follows.length];
         boolean rebuiltAny = false;
         for (int c = 0; c < follows.length; c++) {
             copied[c] = follows[c] >= COPIED_SENSITIVITY;
             rebuiltAny |= !copied[c];
         }
-        return rebuiltAny ? copied : new boolean[follows.length];
+        boolean[] out = new boolean[follows.length];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = constant[c] || rebuiltAny && copied[c];
+        }
+        return out;
+    }
+
+    /** The channels none of whose values varied in training (to float32's rounding of their level). */
+    static boolean[] constantChannels(float[] train, int dim, int channels) {
+        float[] mean = new float[dim];
+        double[] spread = new double[dim];
+        float[] level = new float[dim];
+        featureStats(train, dim, mean, spread, level);
+        boolean[] constant = new boolean[channels];
+        Arrays.fill(constant, true);
+        for (int i = 0; i < dim; i++) {
+            constant[i % channels] &= !varies(spread[i], level[i]);
+        }
+        return constant;
     }
 
     /**
      * Per value of a window (time-major), 1 / its channel's mean error over the given windows' steps, so that
-     * every channel's error is about 1 on normal frames whatever its noise; 0 for a {@code copied} channel, whose
-     * error then counts for nothing ({@link #copied}).
+     * every channel's error is about 1 on normal frames whatever its noise. An {@code unjudged} channel's mean error
+     * ({@link #unjudged}) counts as at least the median of the other channels': it is judged as a typical channel of
+     * the frame is, so that a fault of its own still shows (a constant channel that moves, a copied one far out of its
+     * range) and what leaks into it from another channel's fault does not outweigh that channel's own error.
      */
-    static float[] channelWeights(float[] errorRows, int dim, int channels, boolean[] copied) {
-        double[] sum = new double[channels];
+    static float[] channelWeights(float[] errorRows, int dim, int channels, boolean[] unjudged) {
+        double[] mean = new double[channels];
         for (int i = 0; i < errorRows.length; i++) {
-            sum[i % channels] += errorRows[i];
+            mean[i % channels] += errorRows[i];
         }
         long perChannel = errorRows.length / channels;
+        double[] judged = new double[channels];
+        int n = 0;
+        for (int c = 0; c < channels; c++) {
+            mean[c] /= perChannel;
+            if (!unjudged[c]) {
+                judged[n++] = mean[c];
+            }
+        }
+        double typical = 0;
+        if (n > 0) {
+            Arrays.sort(judged, 0, n);
+            typical = judged[n / 2];
+        }
         float[] w = new float[dim];
         for (int i = 0; i < dim; i++) {
-            double mean = sum[i % channels] / perChannel;
-            w[i] = copied[i % channels] ? 0f : (float) (1.0 / Math.max(mean, MIN_CHANNEL_ERROR));
+            int c = i % channels;
+            w[i] = (float) (1.0 / Math.max(unjudged[c] ? Math.max(mean[c], typical) : mean[c], MIN_CHANNEL_ERROR));
         }
         return w;
     }
@@ -436,12 +476,12 @@ public final class AutoencoderTrainer {
 
     /**
      * Whether a frame is one reading of its channels (a row per time step, a value per channel): a sensor frame of at
-     * most {@value Signatures#MAX_SENSOR_CHANNELS} values without {@code --channels}. Such a frame is treated as a
+     * most {@value #MAX_ROW_CHANNELS} values without {@code --channels}. Such a frame is treated as a
      * window of one step: its bottleneck measured from the data ({@link #withSpectrumLatent}), each value's error
      * divided by its channel's typical error and the frame scored by its worst channel, as windows are.
      */
     static boolean isRowOfChannels(int channels, int dim) {
-        return channels == 0 && dim <= Signatures.MAX_SENSOR_CHANNELS;
+        return channels == 0 && dim <= MAX_ROW_CHANNELS;
     }
 
     /**
@@ -458,14 +498,10 @@ public final class AutoencoderTrainer {
         if (options.latent() > 0 || preprocessing.mean() == null) { // given, or images
             return options;
         }
-        int channels = options.channels();
-        if (TrainingOptions.CHANNELS.equals(options.architecture())) {
-            return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels)).build();
-        }
-        if (isRowOfChannels(channels, dim)) {
-            return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), dim)).build();
-        }
-        return options;
+        int channels = TrainingOptions.CHANNELS.equals(options.architecture()) ? options.channels()
+                : isRowOfChannels(options.channels(), dim) ? dim : 0;
+        return channels == 0 ? options
+                : options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels)).build();
     }
 
     /** Standard normal noise for a variational model's samples, one value per latent unit, drawn from its own seed. */

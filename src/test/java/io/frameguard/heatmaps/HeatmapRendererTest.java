@@ -107,6 +107,20 @@ class HeatmapRendererTest {
         assertThat(none.value(1)).isEqualTo(3f); // min and max meet
     }
 
+    /**
+     * A row of channels scored by its worst channel: one channel at twice the model's threshold glows clearly (at the
+     * scale of images' pixels, 25 thresholds, it was drawn at a twelfth of full heat, barely above the background).
+     */
+    @Test
+    void aChannelAtTwiceTheThresholdGlows() throws Exception {
+        float[] values = new float[16];
+        float[] errors = new float[16];
+        errors[5] = 20f;
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(HeatmapRenderer.png(Pictures.of(null, 16, values, 0, errors, 0), 10)));
+        int column = 5 * HeatmapRenderer.STRIP_WIDTH / 16 + 2;
+        assertThat(img.getRGB(column, HeatmapRenderer.STRIP_HEIGHT - 2) >> 16 & 0xff).isGreaterThan(100);
+    }
+
     @Test
     void aSensorFrameIsDrawnAsALineOverColumnsThatGlowWhereTheErrorIs() throws Exception {
         float[] values = new float[64];
