@@ -38,7 +38,8 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>The exported graph maps raw frames to their error map, preprocessing and post-processing included, so the
  * scorer needs nothing but the SavedModel: for sensor frames, the per-feature squared error in standardised units
- * (windows and rows of channels: over each channel's typical error, {@link #channelWeights}); for images, the per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
+ * (windows and rows of channels: over each channel's typical error, {@link #channelWeights}); for images, the
+ * per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
  * {@link ModelCard.Scoring}). A random split of the frames is held out: its errors give the model card's quantile
  * sketch and the initial threshold (the quantile at 1 - target FPR). For images, half of the held-out frames
  * calibrate the per-pixel variance and the other half the threshold, so the threshold is measured on frames the
@@ -476,9 +477,9 @@ public final class AutoencoderTrainer {
 
     /**
      * Whether a frame is one reading of its channels (a row per time step, a value per channel): a sensor frame of at
-     * most {@value #MAX_ROW_CHANNELS} values without {@code --channels}. Such a frame is treated as a
-     * window of one step: its bottleneck measured from the data ({@link #withSpectrumLatent}), each value's error
-     * divided by its channel's typical error and the frame scored by its worst channel, as windows are.
+     * most {@value #MAX_ROW_CHANNELS} values without {@code --channels}. Such a frame is treated as a window of one
+     * step: its bottleneck measured from the data ({@link #withSpectrumLatent}), each value's error divided by its
+     * channel's typical error and the frame scored by its worst channel, as windows are.
      */
     static boolean isRowOfChannels(int channels, int dim) {
         return channels == 0 && dim <= MAX_ROW_CHANNELS;
