@@ -254,6 +254,15 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 doubts.add("column " + featureNames.get(c) + " grows on every row: an index or a time? Every column is a "
                         + "feature, and later frames will bring values it never saw: leave it out of the file");
             }
+            boolean same = true;
+            for (int r = 1; r < rows && same; r++) {
+                same = Float.compare(values[r * dim + c], values[c]) == 0;
+            }
+            if (same) {
+                doubts.add("column " + featureNames.get(c) + " is " + values[c] + " in every frame: a setpoint or a flag? It "
+                        + "is kept, and any other value of it will score as a fault: leave it out of the file if it may "
+                        + "change in normal running");
+            }
         }
         if ((countsFromZero || countsFromOne) && dim > 1) {
             doubts.add("the first frame is " + (countsFromZero ? "0, 1, 2" : "1, 2, 3") + ", ...: a header of column numbers? "

@@ -391,6 +391,16 @@ class CommandErrorsTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("warning: indexed.csv: column idx grows on every row");
 
+        List<String> withSetpoint = new java.util.ArrayList<>();
+        withSetpoint.add(lines.get(0) + ",setpoint");
+        for (int i = 1; i < lines.size(); i++) {
+            withSetpoint.add(lines.get(i) + ",42.5");
+        }
+        Path setpoint = Files.write(tmp.resolve("setpoint.csv"), withSetpoint);
+        r = run("train", "--data", setpoint.toString(), "--out", tmp.resolve("m-setpoint").toString(), "--epochs", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: setpoint.csv: column setpoint is 42.5 in every frame: a setpoint or a flag?");
+
         List<String> numbered = new java.util.ArrayList<>(lines);
         numbered.set(0, "0,1,2,3,4,5");
         Path other = tmp.resolve("numbered.csv");
