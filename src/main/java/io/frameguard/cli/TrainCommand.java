@@ -170,6 +170,15 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf("  validation error p50 %.4f p99 %.4f; initial threshold %.4f for target FPR %.3f%n",
                 card.training().validationErrors().p50(), card.training().validationErrors().p99(),
                 card.threshold().value(), card.threshold().targetFpr());
+        ModelCard.Scoring scoring = card.scoring();
+        if (scoring != null && scoring.constantChannels() != null) {
+            System.out.printf("  constant in training: %s (any change of theirs scores as a fault)%n",
+                    String.join(", ", scoring.constantChannels()));
+        }
+        if (scoring != null && scoring.copiedChannels() != null) {
+            System.out.printf("  moving with no other channel, copied by the model: %s (their faults show only far outside"
+                    + " their training range)%n", String.join(", ", scoring.copiedChannels()));
+        }
         return 0;
     }
 

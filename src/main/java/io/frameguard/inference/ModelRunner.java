@@ -52,15 +52,15 @@ public final class ModelRunner implements AutoCloseable {
         this.model = model;
         this.validation = validation;
         this.aggregation = ScoreAggregation.of(artifact.card());
-        this.channelNames = artifact.card().input().image() != null ? null : channelNames(artifact.card().input().featureNames(),
+        this.channelNames = artifact.card().input().image() != null ? null : channelNames(artifact.card().input(),
                 aggregation.channels());
     }
 
-    /** The names of {@code channels} channels: the card's where it has one, else {@code ch<index>}; made once per model. */
-    private static String[] channelNames(List<String> names, int channels) {
+    /** The names of {@code channels} channels ({@link ModelCard.Input#channelName}); made once per model. */
+    private static String[] channelNames(ModelCard.Input input, int channels) {
         String[] out = new String[channels];
         for (int c = 0; c < channels; c++) {
-            out[c] = names != null && c < names.size() ? names.get(c) : "ch" + c;
+            out[c] = input.channelName(c);
         }
         return out;
     }

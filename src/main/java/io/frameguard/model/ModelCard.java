@@ -73,6 +73,11 @@ public record ModelCard(
             return new FrameShape(dim, image);
         }
 
+        /** A sensor channel's name in explanations and on the card: its feature name where there is one, else {@code ch<index>}. */
+        public String channelName(int channel) {
+            return featureNames != null && channel < featureNames.size() ? featureNames.get(channel) : "ch" + channel;
+        }
+
         /** Values per row of the {@code errors} output: one per feature, or one per pixel for images. */
         public int errorWidth() {
             return image != null ? image.pixels() : dim;
@@ -106,19 +111,33 @@ public record ModelCard(
      * <p>Sensor windows, and sensor frames that are one reading of their channels: kind {@code channel-normalised},
      * each value's squared error divided by its channel's mean error on the {@code calibrationFrames} training windows
      * (so every channel's error is about 1 on normal frames; a channel constant in training, or copied through the
-     * bottleneck, is divided by the median channel's instead, so a little under 1),
+     * bottleneck, is divided by the median channel's instead, so a little under 1: those channels are named in
+     * {@code constantChannels} and {@code copiedChannels}),
      * and the frame's score is the mean of its {@code topChannels} largest channel errors
      * ({@code aggregation} {@value ScoreAggregation#TOP_CHANNELS}), so that one bad channel among many is not averaged
      * away. Cards without {@code aggregation} score by the mean of the whole map.
+     *
+     * @param constantChannels channels that never moved in training, judged against the median channel's error; null
+     *     when none (and on cards written before they were listed)
+     * @param copiedChannels channels the model copies through its bottleneck (its reconstruction follows nearly all of
+     *     a rise of their own value: they move with no other channel), judged against the median channel's error, so a
+     *     fault of theirs shows only when it takes them far from what the model learnt; null when none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
-            long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels) {
+            long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels,
+            List<String> constantChannels, List<String> copiedChannels) {
 
         public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
                 long calibrationFrames, double structuralWeight) {
             this(kind, smoothingSigma, pixelVariance, varianceFloor, calibrationFrames, structuralWeight, null, null);
+        }
+
+        public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
+                long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels) {
+            this(kind, smoothingSigma, pixelVariance, varianceFloor, calibrationFrames, structuralWeight, aggregation,
+                    topChannels, null, null);
         }
     }
 

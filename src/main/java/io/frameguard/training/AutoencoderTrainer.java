@@ -211,6 +211,9 @@ public final class AutoencoderTrainer {
             double trainLoss = fit(session, frames, clean, corrupter, noise, adam, train, dim);
             double validationLoss = mean(rowMeans(session, frames, perValue, validation, dim));
 
+            ModelCard.Input input = image == null
+                    ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null, channels > 0 ? channels : null)
+                    : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image);
             Operand<TFloat32> errors;
             ModelCard.Scoring scoring = null;
             if (image == null && (channels > 0 || isRowOfChannels(channels, dim))) {
@@ -219,11 +222,17 @@ public final class AutoencoderTrainer {
                 int channelCount = channels > 0 ? channels : dim;
                 double[] follows = selfSensitivity(session, frames, tf.reshape(network.reconstruction(),
                         tf.constant(new long[] {-1, dim})), train, preprocessing.std(), dim, channelCount);
+                boolean[] constant = constantChannels(train, dim, channelCount);
+                boolean[] unjudged = unjudged(follows, constant);
                 float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channelCount,
-                        unjudged(follows, constantChannels(train, dim, channelCount)));
+                        unjudged);
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
+                boolean[] copied = new boolean[channelCount];
+                for (int c = 0; c < channelCount; c++) {
+                    copied[c] = unjudged[c] && !constant[c];
+                }
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
-                        ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS);
+                        ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS, channelNames(input, constant), channelNames(input, copied));
             } else if (image == null) {
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
             } else {
@@ -234,9 +243,6 @@ public final class AutoencoderTrainer {
                         + (structural ? "+structural" : ""), options.smoothingSigma(), options.pixelVariance(),
                         options.varianceFloor(), nCalibration, structural ? options.structuralWeight() : 0);
             }
-            ModelCard.Input input = image == null
-                    ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null, channels > 0 ? channels : null)
-                    : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image);
             double[] validationScores = ScoreAggregation.of(input, scoring)
                     .scores(run(session, frames, errors, validation, dim, input.errorWidth()), validation.length / dim);
             KllDoublesSketch sketch = KllDoublesSketch.newHeapInstance(KLL_K);
@@ -390,6 +396,17 @@ public final class AutoencoderTrainer {
             out[c] = constant[c] || rebuiltAny && copied[c];
         }
         return out;
+    }
+
+    /** The names of the channels {@code which} marks, or null when it marks none (the card then leaves the list out). */
+    static List<String> channelNames(ModelCard.Input input, boolean[] which) {
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < which.length; c++) {
+            if (which[c]) {
+                names.add(input.channelName(c));
+            }
+        }
+        return names.isEmpty() ? null : List.copyOf(names);
     }
 
     /** The channels none of whose values varied in training (to float32's rounding of their level). */

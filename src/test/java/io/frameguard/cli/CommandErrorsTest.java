@@ -67,17 +67,22 @@ class CommandErrorsTest {
         return lines;
     }
 
-    /** A command's exit code and what it wrote to stderr. */
-    record Run(int code, String err) {}
+    /** A command's exit code and what it wrote to stderr and stdout. */
+    record Run(int code, String err, String out) {}
 
     static Run run(String... args) {
         PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        PrintStream out = System.out;
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
         try {
-            return new Run(FrameguardCli.run(args), captured.toString(StandardCharsets.UTF_8));
+            int code = FrameguardCli.run(args);
+            return new Run(code, capturedErr.toString(StandardCharsets.UTF_8), capturedOut.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(err);
+            System.setOut(out);
         }
     }
 
@@ -201,17 +206,10 @@ class CommandErrorsTest {
     /** {@code --select} says which architecture it kept and why (a close second can have the higher AUROC). */
     @Test
     void selectSaysWhatItChoseAndWhy() {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(FrameguardCli.run("train", "--data", data.toString(), "--format", "csv", "--out",
-                    tmp.resolve("m-select").toString(), "--select", "--epochs", "2")).isZero();
-        } finally {
-            System.setOut(out);
-        }
-        String printed = captured.toString(StandardCharsets.UTF_8);
-        assertThat(printed).contains("<- chosen").containsPattern("(?m)^  chose [a-z ]+: highest .+");
+        Run r = run("train", "--data", data.toString(), "--format", "csv", "--out", tmp.resolve("m-select").toString(),
+                "--select", "--epochs", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("<- chosen").containsPattern("(?m)^  chose [a-z ]+: highest .+");
     }
 
     /** A directory that holds a model is refused in one line before the data is read (here: a file that is not there). */
@@ -226,17 +224,9 @@ class CommandErrorsTest {
     @Test
     void helpWorksForEveryCommand() {
         for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo", "broker")) {
-            PrintStream out = System.out;
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            int code;
-            try {
-                code = FrameguardCli.run(command, "--help");
-            } finally {
-                System.setOut(out);
-            }
-            assertThat(code).as(command).isZero();
-            assertThat(captured.toString(StandardCharsets.UTF_8)).as(command).contains("Usage: frameguard " + command);
+            Run r = run(command, "--help");
+            assertThat(r.code()).as(command).isZero();
+            assertThat(r.out()).as(command).contains("Usage: frameguard " + command);
         }
     }
 
@@ -400,6 +390,8 @@ class CommandErrorsTest {
         r = run("train", "--data", setpoint.toString(), "--out", tmp.resolve("m-setpoint").toString(), "--epochs", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("warning: setpoint.csv: column setpoint is 42.5 in every frame: a setpoint or a flag?");
+        assertThat(r.out()).contains("  constant in training: setpoint (any change of theirs scores as a fault)");
+        assertThat(ModelArtifact.open(tmp.resolve("m-setpoint")).card().scoring().constantChannels()).containsExactly("setpoint");
 
         List<String> numbered = new java.util.ArrayList<>(lines);
         numbered.set(0, "0,1,2,3,4,5");

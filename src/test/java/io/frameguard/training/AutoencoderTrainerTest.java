@@ -167,6 +167,8 @@ class AutoencoderTrainerTest {
         int[] layers = model.card().architecture().layers();
         assertThat(layers[layers.length / 2]).as("bottleneck of %s", java.util.Arrays.toString(layers)).isEqualTo(3);
         assertThat(model.card().training().validationLoss()).isLessThan(0.01);
+        assertThat(model.card().scoring().constantChannels()).as("none constant").isNull();
+        assertThat(model.card().scoring().copiedChannels()).as("none copied: each moves with others").isNull();
     }
 
     /**
@@ -181,6 +183,8 @@ class AutoencoderTrainerTest {
         ModelArtifact model = trainOnRows(7, Seventh.OWN);
         assertFlagsAndNamesTheStuckChannel(model, Seventh.OWN);
         assertThat(model.card().scoring().aggregation()).isEqualTo(io.frameguard.model.ScoreAggregation.TOP_CHANNELS);
+        assertThat(model.card().scoring().copiedChannels()).as("the card says which channel it copies").containsExactly("ch6");
+        assertThat(model.card().scoring().constantChannels()).isNull();
         // the seventh is copied through the bottleneck, but a fault of its own still shows: far out of its range
         int rows = 100;
         float[] out = plantRows(7, Seventh.OWN, 40, rows, false);
@@ -208,6 +212,8 @@ class AutoencoderTrainerTest {
     void aConstantChannelIsJudgedAsATypicalChannel() throws Exception {
         ModelArtifact model = trainOnRows(7, Seventh.CONSTANT);
         assertFlagsAndNamesTheStuckChannel(model, Seventh.CONSTANT);
+        assertThat(model.card().scoring().constantChannels()).containsExactly("ch6");
+        assertThat(model.card().scoring().copiedChannels()).isNull();
         int rows = 100;
         float[] moved = plantRows(7, Seventh.CONSTANT, 30, rows, false);
         for (int r = 0; r < rows; r++) {
