@@ -1,6 +1,8 @@
 package io.frameguard.cli;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.events.ChannelError;
+import io.frameguard.events.ImageRegion;
 import io.frameguard.frames.ImageGeometry;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.inference.FrameBatch;
@@ -20,7 +22,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Score a file of frames offline with the service's DJL code path; writes index,score,threshold,anomalous.")
+        description = "Score a file of frames offline with the service's DJL code path; writes index,score,threshold,anomalous "
+                + "and each frame's explanation: top_channel,top_channels (sensor models: the channel with the largest "
+                + "error, then up to three as name:share of the frame's error) or region_x,region_y,region_width,"
+                + "region_height,region_share (image models: the region around the largest error, in pixels, and its share of the error).")
 final class ScoreCommand implements Callable<Integer> {
 
     @Mixin
@@ -81,7 +86,7 @@ final class ScoreCommand implements Callable<Integer> {
                 BufferedWriter w = Files.newBufferedWriter(out);
                 OutputStream sig = signatures == null ? OutputStream.nullOutputStream()
                         : new BufferedOutputStream(Files.newOutputStream(signatures))) {
-            w.write("index,score,threshold,anomalous\n");
+            w.write("index,score,threshold,anomalous," + (image == null ? SENSOR_EXPLANATION : IMAGE_EXPLANATION) + "\n");
             for (int from = 0; from < data.rows(); from += batch) {
                 int n = Math.min(batch, data.rows() - from);
                 FrameBatch frames = new FrameBatch(data.values(), from * dim, n, dim);
@@ -90,7 +95,8 @@ final class ScoreCommand implements Callable<Integer> {
                     double s = scored.get(i).score();
                     boolean anomalous = s > threshold;
                     anomalies += anomalous ? 1 : 0;
-                    w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b%n", from + i, s, threshold, anomalous));
+                    w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b,%s%n", from + i, s, threshold, anomalous,
+                            explanation(scored.get(i), image != null)));
                     if (signatures != null) {
                         sig.write(FrameEncoding.float32(scored.get(i).signature()));
                     }
@@ -101,5 +107,32 @@ final class ScoreCommand implements Callable<Integer> {
                 data.rows(), artifact.card().version(), anomalies, threshold, out,
                 signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures);
         return 0;
+    }
+
+    /** The explanation's columns of a sensor model's frames. */
+    static final String SENSOR_EXPLANATION = "top_channel,top_channels";
+    /** The explanation's columns of an image model's frames. */
+    static final String IMAGE_EXPLANATION = "region_x,region_y,region_width,region_height,region_share";
+
+    /** A frame's explanation as the header's columns say ({@link #SENSOR_EXPLANATION}, {@link #IMAGE_EXPLANATION}). */
+    static String explanation(ScoredFrame frame, boolean image) {
+        ImageRegion r = frame.region();
+        if (image) {
+            return r == null ? ",,,," // an error map that is zero everywhere
+                    : String.format(Locale.ROOT, "%d,%d,%d,%d,%.4f", r.x(), r.y(), r.width(), r.height(), r.share());
+        }
+        if (frame.topChannels().isEmpty()) {
+            return ",";
+        }
+        StringBuilder top = new StringBuilder();
+        for (ChannelError c : frame.topChannels()) {
+            top.append(top.length() > 0 ? ";" : "").append(c.name()).append(':').append(String.format(Locale.ROOT, "%.4f", c.share()));
+        }
+        return csvField(frame.topChannels().get(0).name()) + "," + csvField(top.toString());
+    }
+
+    /** A CSV field as RFC 4180 writes it: quoted, its quotes doubled, where it holds a comma, a quote or a line break. */
+    private static String csvField(String text) {
+        return text.matches("(?s).*[,\"\r\n].*") ? '"' + text.replace("\"", "\"\"") + '"' : text;
     }
 }

@@ -8,10 +8,12 @@ package io.frameguard.inference;
  * @param signatures the signatures: per frame {@code ModelCard.Signature#length()} values; null for a model without
  * @param reconstructions the frames as the autoencoder rebuilt them, per frame {@code dim} values in the frame's units;
  *     null unless the {@code describe} function of a model that has one computed them
+ * @param contributions per frame and channel, the part of the frame's error that a fault of the channel alone explains
+ *     ({@code ModelArtifact#CONTRIBUTIONS_NAME}); null for a model without them
  */
-public record ModelOutputs(float[] errors, float[] signatures, float[] reconstructions) {
+public record ModelOutputs(float[] errors, float[] signatures, float[] reconstructions, float[] contributions) {
 
     public ModelOutputs(float[] errors, float[] signatures) {
-        this(errors, signatures, null);
+        this(errors, signatures, null, null);
     }
 }

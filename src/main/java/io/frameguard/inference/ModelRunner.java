@@ -102,7 +102,8 @@ public final class ModelRunner implements AutoCloseable {
                     .optEngine(ENGINE)
                     .optDevice(on)
                     .optTranslator(new ReconstructionErrorTranslator(artifact.card().input().errorWidth(),
-                            artifact.card().signature() == null ? 0 : artifact.card().signature().length()));
+                            artifact.card().signature() == null ? 0 : artifact.card().signature().length(),
+                            attributesByContribution(artifact.card()) ? artifact.card().input().errorWidth() : 0));
             if (function != null) {
                 criteria.optOption("SignatureDefKey", function);
             }
@@ -112,6 +113,12 @@ public final class ModelRunner implements AutoCloseable {
                     + artifact.savedModelDir() + (function != null ? " (function " + function + ")" : "") + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Whether the card's top channels are ranked by the model's {@code contributions} output. */
+    private static boolean attributesByContribution(ModelCard card) {
+        return card.input().image() == null && card.scoring() != null
+                && ModelCard.Scoring.RECONSTRUCTION_BASED.equals(card.scoring().attribution());
     }
 
     /**
@@ -292,7 +299,7 @@ public final class ModelRunner implements AutoCloseable {
          * {@code explainFrom} ({@link ModelRunner#explain(float[], int, double)}).
          */
         public List<ScoredFrame> explain(ModelOutputs outputs, int rows, double explainFrom) {
-            List<ScoredFrame> scored = ModelRunner.this.explain(outputs.errors(), rows, explainFrom);
+            List<ScoredFrame> scored = ModelRunner.this.explain(outputs.errors(), outputs.contributions(), rows, explainFrom);
             if (outputs.signatures() == null) {
                 return scored;
             }
@@ -364,6 +371,15 @@ public final class ModelRunner implements AutoCloseable {
      * overflowed).
      */
     public List<ScoredFrame> explain(float[] errors, int rows, double explainFrom) {
+        return explain(errors, null, rows, explainFrom);
+    }
+
+    /**
+     * {@link #explain(float[], int, double)}, the top channels of one-step frames ranked by {@code contributions} where
+     * the model computed them ({@link ModelOutputs#contributions()}), each channel's share then the part of the frame's
+     * error that a fault of that channel alone explains.
+     */
+    private List<ScoredFrame> explain(float[] errors, float[] contributions, int rows, double explainFrom) {
         ModelCard.Input input = artifact.card().input();
         int width = input.errorWidth();
         List<ScoredFrame> out = new ArrayList<>(rows);
@@ -386,8 +402,10 @@ public final class ModelRunner implements AutoCloseable {
             int from = steps == 1 ? r * width : 0;
             double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
-            out.add(new ScoredFrame(score, rank(score), !(score < explainFrom) ? topChannels(row, from, sum, steps, top) : List.of(),
-                    null, null));
+            List<ChannelError> explained = score < explainFrom ? List.of()
+                    : contributions != null && steps == 1 ? contributingChannels(row, contributions, from, sum, top)
+                    : topChannels(row, from, sum, steps, top);
+            out.add(new ScoredFrame(score, rank(score), explained, null, null));
         }
         return out;
     }
@@ -403,6 +421,21 @@ public final class ModelRunner implements AutoCloseable {
             double e = row[from + c];
             double share = sum > 0 ? e * steps / sum : 0;
             channels.add(new ChannelError(c, channelNames[c], e, share));
+        }
+        return channels;
+    }
+
+    /**
+     * The channels of a one-step frame's error row (from {@code from}) whose fault alone would explain most of its error
+     * ({@code contributions}, the same layout), named, each with its own error and, as its share, the part of the
+     * row's {@code sum} that its contribution is (at most 1).
+     */
+    private List<ChannelError> contributingChannels(float[] row, float[] contributions, int from, double sum, int[] top) {
+        ScoreAggregation.top(contributions, from, aggregation.channels(), top);
+        List<ChannelError> channels = new ArrayList<>(top.length);
+        for (int c : top) {
+            double share = sum > 0 ? Math.min(1, contributions[from + c] / sum) : 0;
+            channels.add(new ChannelError(c, channelNames[c], row[from + c], share));
         }
         return channels;
     }

@@ -17,7 +17,7 @@ import org.tensorflow.internal.c_api.global.tensorflow;
 /**
  * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor (through the calling session's
  * {@link InputStaging}) and returns the model's outputs: its error maps (row-major: per-feature errors for sensors,
- * per-pixel for images) and, when the model has one, its signatures. The batch is already a batch: no DJL batchifier.
+ * per-pixel for images) and, when the model has them, its signatures, reconstructions and channels' contributions. The batch is already a batch: no DJL batchifier.
  */
 final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelCall, ModelOutputs> {
 
@@ -27,11 +27,17 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelC
     private static final String ROWS = "frameguard.rows";
     private final int errorWidth;
     private final int signatureLength;
+    private final int contributionWidth;
 
-    /** @param signatureLength values per frame of the {@code signature} output; 0 when the model has none */
-    ReconstructionErrorTranslator(int errorWidth, int signatureLength) {
+    /**
+     * @param signatureLength values per frame of the {@code signature} output; 0 when the model has none
+     * @param contributionWidth values per frame of the {@code contributions} output, which then every function has; 0
+     *     when the model has none
+     */
+    ReconstructionErrorTranslator(int errorWidth, int signatureLength, int contributionWidth) {
         this.errorWidth = errorWidth;
         this.signatureLength = signatureLength;
+        this.contributionWidth = contributionWidth;
     }
 
     @Override
@@ -49,15 +55,22 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelC
     @Override
     public ModelOutputs processOutput(TranslatorContext ctx, NDList list) {
         int rows = (Integer) ctx.getAttachment(ROWS);
-        if (signatureLength == 0 || list.size() == 1) { // no signature, or a function that computes none
-            return new ModelOutputs(floats(checked(list.singletonOrThrow(), rows, errorWidth), (float[]) ctx.getAttachment(ERRORS_INTO)), null);
+        float[] errorsInto = (float[]) ctx.getAttachment(ERRORS_INTO);
+        if (list.size() == 1 && contributionWidth == 0) { // the error maps alone
+            return new ModelOutputs(floats(checked(list.singletonOrThrow(), rows, errorWidth), errorsInto), null);
         }
         NDArray errors = checked(output(list, ModelArtifact.OUTPUT_NAME, errorWidth), rows, errorWidth);
-        NDArray signatures = output(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
-        // by name only: for a sensor model it is as wide as the error map, so its width cannot tell it apart
+        // a function that computes no signature (serving_default beside describe) returns none
+        NDArray signatures = signatureLength == 0 ? null : optionalOutput(list, ModelArtifact.SIGNATURE_NAME, signatureLength);
+        // by name only: for a sensor model they are as wide as the error map, so their width cannot tell them apart
         NDArray reconstructions = list.get(ModelArtifact.RECONSTRUCTION_NAME);
-        return new ModelOutputs(floats(errors, (float[]) ctx.getAttachment(ERRORS_INTO)), floats(signatures, null),
-                reconstructions == null ? null : floats(reconstructions, null));
+        NDArray contributions = contributionWidth == 0 ? null : list.get(ModelArtifact.CONTRIBUTIONS_NAME);
+        if (contributionWidth > 0 && contributions == null) {
+            throw new IllegalStateException("the model has no output " + ModelArtifact.CONTRIBUTIONS_NAME + ", which its card declares");
+        }
+        return new ModelOutputs(floats(errors, errorsInto), signatures == null ? null : floats(signatures, null),
+                reconstructions == null ? null : floats(reconstructions, null),
+                contributions == null ? null : floats(checked(contributions, rows, contributionWidth), null));
     }
 
     /**
@@ -101,6 +114,15 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelC
 
     /** The output of that name, or, where the engine did not name its outputs, the one that many values wide. */
     private static NDArray output(NDList list, String name, int width) {
+        NDArray found = optionalOutput(list, name, width);
+        if (found == null) {
+            throw new IllegalStateException("the model has no output " + name + " of " + width + " values per frame");
+        }
+        return found;
+    }
+
+    /** {@link #output}, or null when there is none. */
+    private static NDArray optionalOutput(NDList list, String name, int width) {
         NDArray named = list.get(name);
         if (named != null) {
             return named;
@@ -110,6 +132,6 @@ final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelC
                 return a;
             }
         }
-        throw new IllegalStateException("the model has no output " + name + " of " + width + " values per frame");
+        return null;
     }
 }

@@ -41,6 +41,12 @@ public record ModelArtifact(Path dir, ModelCard card) {
      */
     public static final String RECONSTRUCTION_NAME = "reconstruction";
     /**
+     * An output of both functions of a model whose card's {@code scoring.attribution} is
+     * {@value ModelCard.Scoring#RECONSTRUCTION_BASED}: per frame and channel, the part of the frame's error that a fault
+     * of that channel alone explains (as wide as the error map).
+     */
+    public static final String CONTRIBUTIONS_NAME = "contributions";
+    /**
      * The SavedModel function that also computes the signatures ({@code serving_default} computes the error maps
      * only, so that scoring a frame does not pay for a signature that only candidate anomalies need). Models exported
      * before it have one function with both outputs.

@@ -122,12 +122,19 @@ public record ModelCard(
      * @param copiedChannels channels the model copies through its bottleneck (its reconstruction follows nearly all of
      *     a rise of their own value: they move with no other channel), judged against the median channel's error, so a
      *     fault of theirs shows only when it takes them far from what the model learnt; null when none
+     * @param attribution how a frame's top channels are ranked: {@value #RECONSTRUCTION_BASED} (sensor frames that are
+     *     one reading of their channels): by the part of the frame's error that a fault of the channel alone explains,
+     *     the model's {@code contributions} output, which is each top channel's {@code share}; null (cards without it):
+     *     by the channel's own error
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
             long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels,
-            List<String> constantChannels, List<String> copiedChannels) {
+            List<String> constantChannels, List<String> copiedChannels, String attribution) {
+
+        /** {@code attribution}: top channels ranked by the model's {@code contributions} output. */
+        public static final String RECONSTRUCTION_BASED = "reconstruction-based";
 
         public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
                 long calibrationFrames, double structuralWeight) {
@@ -137,7 +144,7 @@ public record ModelCard(
         public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
                 long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels) {
             this(kind, smoothingSigma, pixelVariance, varianceFloor, calibrationFrames, structuralWeight, aggregation,
-                    topChannels, null, null);
+                    topChannels, null, null, null);
         }
     }
 

@@ -215,24 +215,32 @@ public final class AutoencoderTrainer {
                     ? new ModelCard.Input(ModelCard.Input.SENSOR, dim, data.featureNames(), null, channels > 0 ? channels : null)
                     : new ModelCard.Input(ModelCard.Input.IMAGE, dim, null, image);
             Operand<TFloat32> errors;
+            Operand<TFloat32> contributions = null;
             ModelCard.Scoring scoring = null;
             if (image == null && (channels > 0 || isRowOfChannels(channels, dim))) {
                 // each channel's typical error from the training windows: the held-out ones all go to the threshold,
                 // whose 1 % quantile needs every one of them
                 int channelCount = channels > 0 ? channels : dim;
-                double[] follows = selfSensitivity(session, frames, tf.reshape(network.reconstruction(),
-                        tf.constant(new long[] {-1, dim})), train, preprocessing.std(), dim, channelCount);
+                Operand<TFloat32> reconstructionRows = tf.reshape(network.reconstruction(), tf.constant(new long[] {-1, dim}));
+                double[][] responses = responses(session, frames, reconstructionRows, train, preprocessing.std(), dim,
+                        channelCount);
                 boolean[] constant = constantChannels(train, dim, channelCount);
-                boolean[] unjudged = unjudged(follows, constant);
+                boolean[] unjudged = unjudged(selfSensitivity(responses, dim), constant);
                 float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channelCount,
                         unjudged);
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
+                if (channels == 0) {
+                    // rows: which channel's fault explains a row's error best, for its explanation
+                    contributions = tf.withName(ModelArtifact.CONTRIBUTIONS_NAME).identity(contributions(tf,
+                            tf.math.sub(reconstructionRows, x), weightsPerValue, faultDirections(responses, weightsPerValue)));
+                }
                 boolean[] copied = new boolean[channelCount];
                 for (int c = 0; c < channelCount; c++) {
                     copied[c] = unjudged[c] && !constant[c];
                 }
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
-                        ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS, channelNames(input, constant), channelNames(input, copied));
+                        ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS, channelNames(input, constant), channelNames(input, copied),
+                        contributions != null ? ModelCard.Scoring.RECONSTRUCTION_BASED : null);
             } else if (image == null) {
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
             } else {
@@ -263,22 +271,27 @@ public final class AutoencoderTrainer {
             similarity = Signatures.indexable(similarity);
             // serving_default computes the error maps only; describe computes the signatures too, which the scorer asks
             // for candidate anomalies alone (a signature can cost as much as the autoencoder itself)
-            Signature errorsOnly = Signature.builder()
+            Signature.Builder errorsOnly = Signature.builder()
                     .key(Signature.DEFAULT_KEY)
                     .input(ModelArtifact.INPUT_NAME, frames)
-                    .output(ModelArtifact.OUTPUT_NAME, errors)
-                    .build();
+                    .output(ModelArtifact.OUTPUT_NAME, errors);
+            if (contributions != null) {
+                errorsOnly.output(ModelArtifact.CONTRIBUTIONS_NAME, contributions);
+            }
             SavedModelBundle.Exporter exporter = SavedModelBundle.exporter(savedModel.toString())
-                    .withFunction(SessionFunction.create(errorsOnly, session));
+                    .withFunction(SessionFunction.create(errorsOnly.build(), session));
             if (similarity != null) {
-                exporter.withFunction(SessionFunction.create(Signature.builder()
+                Signature.Builder describe = Signature.builder()
                         .key(ModelArtifact.DESCRIBE_FUNCTION)
                         .input(ModelArtifact.INPUT_NAME, frames)
                         .output(ModelArtifact.OUTPUT_NAME, errors)
                         .output(ModelArtifact.SIGNATURE_NAME, tf.withName(ModelArtifact.SIGNATURE_NAME).identity(similarity.output()))
                         .output(ModelArtifact.RECONSTRUCTION_NAME, tf.withName(ModelArtifact.RECONSTRUCTION_NAME)
-                                .identity(inFrameUnits(tf, network.reconstruction(), preprocessing, dim)))
-                        .build(), session));
+                                .identity(inFrameUnits(tf, network.reconstruction(), preprocessing, dim)));
+                if (contributions != null) {
+                    describe.output(ModelArtifact.CONTRIBUTIONS_NAME, contributions);
+                }
+                exporter.withFunction(SessionFunction.create(describe.build(), session));
             }
             exporter.export();
 
@@ -341,32 +354,92 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * Per channel, how far its reconstruction follows its own value: the change of the channel's reconstruction
-     * (standardised units) when its value is raised by {@value #SENSITIVITY_STEP} standard deviations, at every step,
-     * in up to {@value #SENSITIVITY_FRAMES} training frames, over the rise that float32 kept; 0 where it kept none.
-     * About 1: the channel is copied through the bottleneck; about 0: it is rebuilt from the other channels alone.
+     * How the reconstruction responds to each channel: {@code [c][i]} is the change of value {@code i}'s reconstruction
+     * (standardised units) when channel {@code c}'s value is raised by {@value #SENSITIVITY_STEP} standard deviations, at
+     * every step, in up to {@value #SENSITIVITY_FRAMES} training frames, summed over the frames and divided by the rise
+     * that float32 kept (summed over the frames and steps); 0 where it kept none.
      */
-    static double[] selfSensitivity(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> reconstruction,
+    static double[][] responses(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> reconstruction,
             float[] train, float[] std, int dim, int channels) {
         int rows = Math.min(train.length / dim, SENSITIVITY_FRAMES);
         float[] sample = Arrays.copyOf(train, rows * dim);
         float[] base = run(session, frames, reconstruction, sample, dim, dim);
-        double[] follows = new double[channels];
+        double[][] responses = new double[channels][dim];
         for (int c = 0; c < channels; c++) {
             float[] raised = sample.clone();
             for (int i = c; i < raised.length; i += channels) {
                 raised[i] += (float) (SENSITIVITY_STEP * std[i % dim]);
             }
             float[] moved = run(session, frames, reconstruction, raised, dim, dim);
-            double followed = 0;
             double rise = 0; // as float32 rounded it, in standard units (a value far above its spread can barely rise)
             for (int i = c; i < raised.length; i += channels) {
-                followed += moved[i] - base[i];
                 rise += ((double) raised[i] - sample[i]) / std[i % dim];
             }
-            follows[c] = rise > 0 ? followed / rise : 0;
+            for (int i = 0; i < moved.length; i++) {
+                responses[c][i % dim] += moved[i] - base[i];
+            }
+            for (int i = 0; i < dim; i++) {
+                responses[c][i] = rise > 0 ? responses[c][i] / rise : 0;
+            }
+        }
+        return responses;
+    }
+
+    /**
+     * Per channel, how far its reconstruction follows its own value ({@link #responses}: the channel's own values'
+     * response to its rise). About 1: the channel is copied through the bottleneck; about 0: it is rebuilt from the other
+     * channels alone.
+     */
+    static double[] selfSensitivity(double[][] responses, int dim) {
+        int channels = responses.length;
+        double[] follows = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            for (int i = c; i < dim; i += channels) {
+                follows[c] += responses[c][i];
+            }
         }
         return follows;
+    }
+
+    /**
+     * The direction in which a fault of each channel moves a row's weighted residual: {@code [i][c]} is how far
+     * {@code sqrt(weight[i])} times value {@code i}'s residual (reconstruction minus value) moves per standard deviation
+     * that channel {@code c} rises ({@link #responses} less the rise itself). A row's contribution of channel {@code c}
+     * (reconstruction-based contribution, as process monitoring diagnoses faults with PCA) is the part of its weighted
+     * squared error that a fault along column {@code c} explains: {@code (s . a_c)^2 / |a_c|^2}, {@code s} its weighted
+     * residual. A channel's own error does not say this: a fault of one channel leaks into the others' reconstructions,
+     * and a channel with little normal error shows the leak largest.
+     */
+    static float[][] faultDirections(double[][] responses, float[] weights) {
+        int dim = weights.length;
+        float[][] a = new float[dim][dim];
+        for (int i = 0; i < dim; i++) {
+            double root = Math.sqrt(weights[i]);
+            for (int c = 0; c < dim; c++) {
+                a[i][c] = (float) (root * (responses[c][i] - (i == c ? 1 : 0)));
+            }
+        }
+        return a;
+    }
+
+    /**
+     * The graph's contributions of each channel to each row's error ({@link #faultDirections}), {@code [-1, dim]}: 0 for
+     * a channel whose fault moves no residual.
+     */
+    private static Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> residual, float[] weights, float[][] directions) {
+        int dim = weights.length;
+        float[] roots = new float[dim];
+        float[] inverseNorms = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            roots[i] = (float) Math.sqrt(weights[i]);
+            double norm2 = 0;
+            for (float[] row : directions) {
+                norm2 += (double) row[i] * row[i];
+            }
+            inverseNorms[i] = norm2 > MIN_CHANNEL_ERROR ? (float) (1 / norm2) : 0;
+        }
+        Operand<TFloat32> projected = tf.linalg.matMul(tf.math.mul(residual, tf.constant(roots)), tf.constant(directions));
+        return tf.math.mul(tf.math.square(projected), tf.constant(inverseNorms));
     }
 
     /** The reconstruction in the frame's own units: standardisation undone for sensors; images are in [0, 1] already. */

@@ -38,8 +38,11 @@ class FrameguardCliTest {
         assertThat(Files.size(signatures)).isEqualTo(3000L * 16 * Float.BYTES);
         List<String> rows = Files.readAllLines(scores);
         assertThat(rows).hasSize(3001);
-        assertThat(rows.get(0)).isEqualTo("index,score,threshold,anomalous");
-        long flagged = rows.stream().skip(1).filter(r -> r.endsWith(",true")).count();
+        assertThat(rows.get(0)).isEqualTo("index,score,threshold,anomalous,top_channel,top_channels");
+        // every frame explained: its worst channel, then up to three channels with their shares of its error
+        assertThat(rows.subList(1, rows.size())).allSatisfy(r -> assertThat(r)
+                .matches("\\d+,[^,]+,[^,]+,(true|false),(ch[0-7]),\\2:[01]\\.\\d{4}(;ch[0-7]:[01]\\.\\d{4}){2}"));
+        long flagged = rows.stream().skip(1).filter(FrameguardCliTest::anomalous).count();
         // Scored on (mostly) its own training data at a 5% target: a few percent flagged, not none, not most.
         assertThat(flagged).isBetween(30L, 300L);
     }
@@ -70,7 +73,19 @@ class FrameguardCliTest {
         Path scores = tmp.resolve("image-scores.csv");
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
                 "--out", scores.toString())).isZero();
-        assertThat(Files.readAllLines(scores)).hasSize(301);
+        List<String> scored = Files.readAllLines(scores);
+        assertThat(scored).hasSize(301);
+        assertThat(scored.get(0)).isEqualTo("index,score,threshold,anomalous,region_x,region_y,region_width,region_height,"
+                + "region_share");
+        // each image's region lies inside the 16x12 picture and holds a share of its error
+        assertThat(scored.subList(1, 301)).allSatisfy(r -> {
+            String[] f = r.split(",");
+            assertThat(f).hasSize(9);
+            int x = Integer.parseInt(f[4]), y = Integer.parseInt(f[5]), w = Integer.parseInt(f[6]), h = Integer.parseInt(f[7]);
+            assertThat(x + w).isBetween(1, 16);
+            assertThat(y + h).isBetween(1, 12);
+            assertThat(Double.parseDouble(f[8])).isBetween(0.0, 1.0);
+        });
         // score converts images to the model's size itself: another size asked for is refused, not ignored
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
                 "--out", scores.toString(), "--image-size", "8x8x1")).isEqualTo(2);
@@ -131,10 +146,19 @@ class FrameguardCliTest {
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", test.toString(), "--format", "csv",
                 "--out", scores.toString())).isZero();
         List<String> rows = Files.readAllLines(scores).subList(1, 351);
-        assertThat(rows.subList(0, 50).stream().filter(r -> r.endsWith(",true")).count()).as("normal rows flagged").isLessThan(5);
+        assertThat(rows.subList(0, 50).stream().filter(FrameguardCliTest::anomalous).count()).as("normal rows flagged").isLessThan(5);
         for (int c = 0; c < 6; c++) {
-            long flagged = rows.subList(50 * (c + 1), 50 * (c + 2)).stream().filter(r -> r.endsWith(",true")).count();
+            List<String> shifted = rows.subList(50 * (c + 1), 50 * (c + 2));
+            long flagged = shifted.stream().filter(FrameguardCliTest::anomalous).count();
             assertThat(flagged).as("rows with channel " + c + " ten deviations off, flagged").isGreaterThanOrEqualTo(45);
+            String name = List.of("a", "b", "c", "d", "e", "f").get(c);
+            long named = shifted.stream().filter(r -> r.split(",")[4].equals(name)).count();
+            assertThat(named).as("rows with channel " + name + " ten deviations off that name it first").isGreaterThanOrEqualTo(45);
         }
+    }
+
+    /** The anomalous column of a row of {@code score}'s output. */
+    private static boolean anomalous(String row) {
+        return Boolean.parseBoolean(row.split(",")[3]);
     }
 }

@@ -1,16 +1,26 @@
 package io.frameguard.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.events.ChannelError;
+import io.frameguard.model.InvalidModelException;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
 import io.frameguard.testing.TestModels;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
+import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -240,16 +250,92 @@ class ModelRunnerTest {
         }
     }
 
+    /**
+     * A row's top channels are those whose fault alone explains most of its error (the model's contributions), each
+     * with its own error and, as its share, that part of the row's error, which is at most the whole; both functions
+     * compute the same contributions.
+     */
+    @Test
+    void aRowsTopChannelsAreThoseWhoseFaultExplainsMostOfItsError() throws Exception {
+        assertThat(scorer.card().scoring().attribution()).isEqualTo(ModelCard.Scoring.RECONSTRUCTION_BASED);
+        SensorSimulator sim = TestModels.simulator();
+        int rows = 40;
+        float[] frames = new float[rows * DIM];
+        for (int i = 0; i < rows; i++) {
+            float[] f = i % 2 == 0 ? sim.frame("s", i) : sim.faulty("s", i, SensorSimulator.Fault.SPIKE, 3, i);
+            System.arraycopy(f, 0, frames, i * DIM, DIM);
+        }
+        try (ModelRunner.Session s = scorer.newSession()) {
+            ModelOutputs outputs = s.run(new FrameBatch(frames, rows, DIM));
+            float[] contributions = outputs.contributions();
+            assertThat(contributions).hasSize(rows * DIM);
+            assertThat(s.describe(new FrameBatch(frames, rows, DIM)).contributions()).containsExactly(contributions);
+            List<ScoredFrame> scored = s.explain(outputs, rows);
+            for (int r = 0; r < rows; r++) {
+                int base = r * DIM;
+                double sum = 0;
+                for (int c = 0; c < DIM; c++) {
+                    sum += outputs.errors()[base + c];
+                }
+                List<Integer> byContribution = IntStream.range(0, DIM).boxed()
+                        .sorted(Comparator.comparingDouble((Integer c) -> contributions[base + c]).reversed())
+                        .limit(ModelRunner.TOP_CHANNELS).toList();
+                List<ChannelError> top = scored.get(r).topChannels();
+                assertThat(top).extracting(ChannelError::index).containsExactlyElementsOf(byContribution);
+                for (ChannelError c : top) {
+                    assertThat(c.error()).isEqualTo(outputs.errors()[base + c.index()]);
+                    assertThat(c.share()).isCloseTo(contributions[base + c.index()] / sum, within(1e-6));
+                    assertThat(contributions[base + c.index()]).as("a contribution is part of the row's error")
+                            .isLessThanOrEqualTo((float) (sum * 1.0001));
+                }
+                if (r % 2 == 1) {
+                    assertThat(top.get(0).index()).as("row %d, channel 3 spiked", r).isEqualTo(3);
+                }
+            }
+        }
+    }
+
+    /** A card that declares contributions its SavedModel does not compute is refused on its canary batch. */
+    @Test
+    void aCardThatDeclaresContributionsItsModelLacksIsRefused() throws Exception {
+        Path dir = tmp.resolve("windows-claiming-contributions");
+        FileUtils.copyDirectory(windowsModel().dir().toFile(), dir.toFile());
+        Path cardFile = dir.resolve(ModelArtifact.CARD_FILE);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode card = (ObjectNode) json.readTree(cardFile.toFile());
+        ((ObjectNode) card.get("scoring")).put("attribution",
+                ModelCard.Scoring.RECONSTRUCTION_BASED);
+        json.writeValue(cardFile.toFile(), card);
+        ModelArtifact claiming = ModelArtifact.open(dir);
+        assertThat(claiming.card().scoring().attribution()).isEqualTo(ModelCard.Scoring.RECONSTRUCTION_BASED);
+        assertThatThrownBy(() -> ModelRunner.load(claiming)).isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("contributions");
+    }
+
+    private static ModelArtifact windows;
+
+    /** A model of windows of 4 channels and 16 steps, trained once for the tests that need one. */
+    private static synchronized ModelArtifact windowsModel() throws Exception {
+        if (windows == null) {
+            windows = new AutoencoderTrainer(TrainingOptions.builder().name("w")
+                    .version("w").epochs(1).channels(WINDOW_CHANNELS).threads(1).build(), TrainingProgress.NONE)
+                    .train(TestModels.windows(SensorSimulator.machine(WINDOW_CHANNELS, 2), 300, 1, 23, WINDOW_STEPS),
+                            tmp.resolve("windows"), "test");
+        }
+        return windows;
+    }
+
+    private static final int WINDOW_CHANNELS = 4;
+    private static final int WINDOW_STEPS = 16;
+
     /** A window's channels are ranked by their error over all its steps, whichever steps carry it. */
     @Test
     void aWindowsTopChannelsAreItsChannelsNotItsValues() throws Exception {
-        int channels = 4;
-        int steps = 16;
+        int channels = WINDOW_CHANNELS;
+        int steps = WINDOW_STEPS;
         int dim = channels * steps;
-        io.frameguard.model.ModelArtifact model = new io.frameguard.training.AutoencoderTrainer(
-                io.frameguard.training.TrainingOptions.builder().name("w").version("w").epochs(1).channels(channels).threads(1)
-                        .build(), io.frameguard.training.TrainingProgress.NONE)
-                .train(TestModels.windows(SensorSimulator.machine(channels, 2), 300, 1, 23, steps), tmp.resolve("windows"), "test");
+        ModelArtifact model = windowsModel();
+        assertThat(model.card().scoring().attribution()).as("windows rank channels by their own errors").isNull();
         try (ModelRunner windowed = ModelRunner.load(model)) {
             float[] errors = new float[dim];
             for (int t = 0; t < steps; t++) {
