@@ -3,6 +3,7 @@ package io.frameguard.bench;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelOutputs;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
 import io.frameguard.model.ModelArtifact;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Option;
  * windows alone with the options {@code train} uses, loaded as the scorer loads it (DJL) and scores the test set.
  * Reported per model: AUROC per fault kind and overall (every fault against the normal windows) with the card's score,
  * and with other aggregations of the same error map; the false-alarm rate at the card's threshold on the unseen normal
- * windows; scoring frames/s at batch 256 (predictor and scores, one thread).
+ * windows; of the faulty windows over that threshold, the share whose first top channel (as events name it) is one of
+ * their faulty channels; scoring frames/s at batch 256 (predictor and scores, one thread).
  */
 @Command(name = "sensor", mixinStandardHelpOptions = true,
         description = "Detection quality on simulated sensor windows: AUROC per fault kind of each architecture against PCA.")
@@ -94,7 +96,13 @@ public final class SensorBenchmark implements Callable<Integer> {
 
     /** One row of the results: a detector's AUROC per fault kind and overall, its false-alarm rate and speed. */
     record Row(String name, Map<String, Double> aurocByKind, double auroc, double falseAlarms, double framesPerSecond,
-            double trainSeconds) {}
+            double trainSeconds, double named) {
+
+        /** The row with the share of flagged faulty windows whose first top channel is one of their faulty channels. */
+        Row withNamed(double share) {
+            return new Row(name, aurocByKind, auroc, falseAlarms, framesPerSecond, trainSeconds, share);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -109,14 +117,17 @@ public final class SensorBenchmark implements Callable<Integer> {
         int rows = normalWindows + kinds.length * perKind;
         float[] test = new float[rows * dim];
         String[] kindOf = new String[rows];
+        int[][] faultyChannels = new int[rows][];
         for (int i = 0; i < normalWindows; i++) {
             System.arraycopy(sim.window("test-" + i % 8, random.nextInt(1_000_000), steps), 0, test, i * dim, dim);
         }
         int r = normalWindows;
         for (SensorSimulator.Fault kind : kinds) {
             for (int i = 0; i < perKind; i++, r++) {
-                System.arraycopy(sim.randomFaultyWindow("test-" + i % 8, steps, kind, random).values(), 0, test, r * dim, dim);
+                SensorSimulator.FaultyWindow faulty = sim.randomFaultyWindow("test-" + i % 8, steps, kind, random);
+                System.arraycopy(faulty.values(), 0, test, r * dim, dim);
                 kindOf[r] = kind.name().toLowerCase(Locale.ROOT);
+                faultyChannels[r] = faulty.channels();
             }
         }
         List<Stream> streams = streams(sim, random);
@@ -124,7 +135,7 @@ public final class SensorBenchmark implements Callable<Integer> {
         List<StreamRow> streamRows = new ArrayList<>();
         for (String spec : models) {
             ModelArtifact model = train(spec, new FrameFile(dim, trainWindows, train, null));
-            results.addAll(measure(model, test, kindOf));
+            results.addAll(measure(model, test, kindOf, faultyChannels));
             streamRows.addAll(stream(model, streams));
         }
         for (double share : pcaVariance) {
@@ -134,8 +145,10 @@ public final class SensorBenchmark implements Callable<Integer> {
             results.add(forest(train, test, kindOf, dim));
         }
         for (Row row : results) {
-            System.out.printf(Locale.ROOT, "%-40s AUROC %.4f %s false alarms %.4f %s%n", row.name(), row.auroc(), row.aurocByKind(),
-                    row.falseAlarms(), Double.isNaN(row.framesPerSecond()) ? "" : String.format(Locale.ROOT, "%.0f frames/s", row.framesPerSecond()));
+            System.out.printf(Locale.ROOT, "%-40s AUROC %.4f %s false alarms %.4f %s%s%n", row.name(), row.auroc(), row.aurocByKind(),
+                    row.falseAlarms(), Double.isNaN(row.named()) ? "" : String.format(Locale.ROOT, "faulty channel named first %.3f ",
+                            row.named()),
+                    Double.isNaN(row.framesPerSecond()) ? "" : String.format(Locale.ROOT, "%.0f frames/s", row.framesPerSecond()));
         }
         for (StreamRow row : streamRows) {
             System.out.println(row);
@@ -182,7 +195,7 @@ public final class SensorBenchmark implements Callable<Integer> {
     private final Map<String, Double> trainSeconds = new java.util.HashMap<>();
 
     /** A model's card score, and the mean, the largest and the card's channel aggregations of its error map. */
-    private List<Row> measure(ModelArtifact model, float[] test, String[] kindOf) throws Exception {
+    private List<Row> measure(ModelArtifact model, float[] test, String[] kindOf, int[][] faultyChannels) throws Exception {
         double trainSeconds = this.trainSeconds.get(model.card().version());
         int dim = channels * steps;
         int rows = kindOf.length;
@@ -193,13 +206,23 @@ public final class SensorBenchmark implements Callable<Integer> {
         // the same channel errors as the card's score uses, aggregated other ways
         ScoreAggregation channelsOf = ScoreAggregation.of(model.card());
         float[] perChannel = new float[channels];
+        double threshold = model.card().threshold().value();
+        int flaggedFaulty = 0;
+        int named = 0;
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
             for (int from = 0; from < rows; from += BATCH) {
                 int n = Math.min(BATCH, rows - from);
-                float[] errors = s.errors(new FrameBatch(test, from * dim, n, dim));
-                List<ScoredFrame> scored = s.explain(errors, n);
+                ModelOutputs outputs = s.run(new FrameBatch(test, from * dim, n, dim));
+                float[] errors = outputs.errors();
+                List<ScoredFrame> scored = s.explain(outputs, n);
                 for (int i = 0; i < n; i++) {
                     card[from + i] = scored.get(i).score();
+                    int[] faulty = faultyChannels[from + i];
+                    if (faulty != null && card[from + i] > threshold) {
+                        int top = scored.get(i).topChannels().get(0).index();
+                        flaggedFaulty++;
+                        named += Arrays.stream(faulty).anyMatch(c -> c == top) ? 1 : 0;
+                    }
                     mean[from + i] = channelsOf.channelErrors(errors, i * dim, perChannel) / dim;
                     float worst = Float.NEGATIVE_INFINITY;
                     for (float e : perChannel) {
@@ -210,10 +233,10 @@ public final class SensorBenchmark implements Callable<Integer> {
             }
             throughput = throughput(s, test, dim);
         }
-        double threshold = model.card().threshold().value();
         String name = label(model);
         List<Row> out = new ArrayList<>();
-        out.add(row(name + " (card)", card, kindOf, threshold, throughput, trainSeconds));
+        out.add(row(name + " (card)", card, kindOf, threshold, throughput, trainSeconds)
+                .withNamed(flaggedFaulty == 0 ? Double.NaN : named / (double) flaggedFaulty));
         out.add(row(name + ", mean of channels", mean, kindOf, Double.NaN, Double.NaN, Double.NaN));
         out.add(row(name + ", worst channel", max, kindOf, Double.NaN, Double.NaN, Double.NaN));
         return out;
@@ -528,7 +551,7 @@ public final class SensorBenchmark implements Callable<Integer> {
             byKind.put(k, Auroc.of(s, a));
         }
         return new Row(name, byKind, Auroc.of(scores, anomalous), Double.isNaN(threshold) ? Double.NaN : (double) falseAlarms / normal,
-                framesPerSecond, trainSeconds);
+                framesPerSecond, trainSeconds, Double.NaN);
     }
 
     private static String table(List<Row> rows, SensorSimulator.Fault[] kinds) {
@@ -536,14 +559,15 @@ public final class SensorBenchmark implements Callable<Integer> {
         for (SensorSimulator.Fault k : kinds) {
             s.append(' ').append(k.name().toLowerCase(Locale.ROOT).replace('_', ' ')).append(" |");
         }
-        s.append(" false alarms at the card's threshold | scoring frames/s | training s |\n|---|---|");
-        s.append("---|".repeat(kinds.length)).append("---|---|---|\n");
+        s.append(" false alarms at the card's threshold | faulty channel named first | scoring frames/s | training s |\n|---|---|");
+        s.append("---|".repeat(kinds.length)).append("---|---|---|---|\n");
         for (Row r : rows) {
             s.append("| ").append(r.name()).append(String.format(Locale.ROOT, " | **%.4f** |", r.auroc()));
             for (double v : r.aurocByKind().values()) {
                 s.append(String.format(Locale.ROOT, " %.4f |", v));
             }
             s.append(Double.isNaN(r.falseAlarms()) ? " |" : String.format(Locale.ROOT, " %.4f |", r.falseAlarms()));
+            s.append(Double.isNaN(r.named()) ? " |" : String.format(Locale.ROOT, " %.3f |", r.named()));
             s.append(Double.isNaN(r.framesPerSecond()) ? " |" : String.format(Locale.ROOT, " %,.0f |", r.framesPerSecond()));
             s.append(Double.isNaN(r.trainSeconds()) ? " |" : String.format(Locale.ROOT, " %.1f |", r.trainSeconds()));
             s.append('\n');
