@@ -9,7 +9,7 @@ package io.frameguard.inference;
  * @param reconstructions the frames as the autoencoder rebuilt them, per frame {@code dim} values in the frame's units;
  *     null unless the {@code describe} function of a model that has one computed them
  * @param contributions per frame and channel, the part of the frame's error that a fault of the channel alone explains
- *     ({@code ModelArtifact#CONTRIBUTIONS_NAME}, one value per channel); null for a model without them
+ *     ({@code ModelArtifact#CONTRIBUTIONS_NAME}); null for a model without them
  */
 public record ModelOutputs(float[] errors, float[] signatures, float[] reconstructions, float[] contributions) {
 

@@ -103,7 +103,7 @@ public final class ModelRunner implements AutoCloseable {
                     .optDevice(on)
                     .optTranslator(new ReconstructionErrorTranslator(artifact.card().input().errorWidth(),
                             artifact.card().signature() == null ? 0 : artifact.card().signature().length(),
-                            attributesByContribution(artifact.card()) ? ScoreAggregation.of(artifact.card()).channels() : 0));
+                            attributesByContribution(artifact.card()) ? artifact.card().input().errorWidth() : 0));
             if (function != null) {
                 criteria.optOption("SignatureDefKey", function);
             }
@@ -375,9 +375,9 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * {@link #explain(float[], int, double)}, the top channels ranked by {@code contributions} where the model computed
-     * them ({@link ModelOutputs#contributions()}), each channel's share then the part of the frame's error that a fault
-     * of that channel alone explains.
+     * {@link #explain(float[], int, double)}, the top channels of one-step frames ranked by {@code contributions} where
+     * the model computed them ({@link ModelOutputs#contributions()}), each channel's share then the part of the frame's
+     * error that a fault of that channel alone explains.
      */
     private List<ScoredFrame> explain(float[] errors, float[] contributions, int rows, double explainFrom) {
         ModelCard.Input input = artifact.card().input();
@@ -403,7 +403,7 @@ public final class ModelRunner implements AutoCloseable {
             double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
             List<ChannelError> explained = score < explainFrom ? List.of()
-                    : contributions != null ? contributingChannels(row, from, contributions, r * channelCount, sum, top)
+                    : contributions != null && steps == 1 ? contributingChannels(row, contributions, from, sum, top)
                     : topChannels(row, from, sum, steps, top);
             out.add(new ScoredFrame(score, rank(score), explained, null, null));
         }
@@ -426,16 +426,15 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * The channels whose fault alone would explain most of a frame's error ({@code contributions} from
-     * {@code contributionsFrom}, one per channel), named, each with its own error (the channel errors {@code row} from
-     * {@code from}) and, as its share, the part of the frame's error {@code sum} that its contribution is (at most 1).
+     * The channels of a one-step frame's error row (from {@code from}) whose fault alone would explain most of its error
+     * ({@code contributions}, the same layout), named, each with its own error and, as its share, the part of the
+     * row's {@code sum} that its contribution is (at most 1).
      */
-    private List<ChannelError> contributingChannels(float[] row, int from, float[] contributions, int contributionsFrom,
-            double sum, int[] top) {
-        ScoreAggregation.top(contributions, contributionsFrom, aggregation.channels(), top);
+    private List<ChannelError> contributingChannels(float[] row, float[] contributions, int from, double sum, int[] top) {
+        ScoreAggregation.top(contributions, from, aggregation.channels(), top);
         List<ChannelError> channels = new ArrayList<>(top.length);
         for (int c : top) {
-            double share = sum > 0 ? Math.min(1, contributions[contributionsFrom + c] / sum) : 0;
+            double share = sum > 0 ? Math.min(1, contributions[from + c] / sum) : 0;
             channels.add(new ChannelError(c, channelNames[c], row[from + c], share));
         }
         return channels;

@@ -43,7 +43,7 @@ public record ModelArtifact(Path dir, ModelCard card) {
     /**
      * An output of both functions of a model whose card's {@code scoring.attribution} is
      * {@value ModelCard.Scoring#RECONSTRUCTION_BASED}: per frame and channel, the part of the frame's error that a fault
-     * of that channel alone explains (one value per channel: a window's summed over its steps).
+     * of that channel alone explains (as wide as the error map).
      */
     public static final String CONTRIBUTIONS_NAME = "contributions";
     /**

@@ -123,10 +123,9 @@ public record ModelCard(
      *     a rise of their own value: they move with no other channel), judged against the median channel's error, so a
      *     fault of theirs shows only when it takes them far from what the model learnt; null when none
      * @param attribution how a frame's top channels are ranked: {@value #RECONSTRUCTION_BASED} (sensor frames that are
-     *     one reading of their channels, and windows of the {@code channels} model, which rebuilds each step alone): by
-     *     the part of the frame's error that a fault of the channel alone explains, the model's {@code contributions}
-     *     output, which is each top channel's {@code share}; null (other models, and cards written before it): by the
-     *     channel's own error
+     *     one reading of their channels): by the part of the frame's error that a fault of the channel alone explains,
+     *     the model's {@code contributions} output, which is each top channel's {@code share}; null (cards without it):
+     *     by the channel's own error
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)

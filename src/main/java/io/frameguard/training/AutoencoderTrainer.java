@@ -229,13 +229,10 @@ public final class AutoencoderTrainer {
                 float[] weightsPerValue = channelWeights(run(session, frames, perValue, train, dim, dim), dim, channelCount,
                         unjudged);
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(tf.math.mul(perValue, tf.constant(weightsPerValue)));
-                if (channels == 0 || TrainingOptions.CHANNELS.equals(architecture)) {
-                    // rows, and windows whose steps the model rebuilds one by one: which channel's fault explains the
-                    // error best, for the explanation
-                    float[] stepWeights = Arrays.copyOf(weightsPerValue, channelCount);
+                if (channels == 0) {
+                    // rows: which channel's fault explains a row's error best, for its explanation
                     contributions = tf.withName(ModelArtifact.CONTRIBUTIONS_NAME).identity(contributions(tf,
-                            tf.math.sub(reconstructionRows, x), dim, stepWeights,
-                            faultDirections(stepResponses(responses, dim), stepWeights)));
+                            tf.math.sub(reconstructionRows, x), weightsPerValue, faultDirections(responses, weightsPerValue)));
                 }
                 boolean[] copied = new boolean[channelCount];
                 for (int c = 0; c < channelCount; c++) {
@@ -405,64 +402,44 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * {@link #responses} of one step to a rise of its own channels, {@code [c][j]}, for a model that rebuilds each step
-     * of a window from that step alone (rows: the responses themselves): the responses of the steps summed, since each
-     * step's share of the rise is one step's.
+     * The direction in which a fault of each channel moves a row's weighted residual: {@code [i][c]} is how far
+     * {@code sqrt(weight[i])} times value {@code i}'s residual (reconstruction minus value) moves per standard deviation
+     * that channel {@code c} rises ({@link #responses} less the rise itself). A row's contribution of channel {@code c}
+     * (reconstruction-based contribution, as process monitoring diagnoses faults with PCA) is the part of its weighted
+     * squared error that a fault along column {@code c} explains: {@code (s . a_c)^2 / |a_c|^2}, {@code s} its weighted
+     * residual. A channel's own error does not say this: a fault of one channel leaks into the others' reconstructions,
+     * and a channel with little normal error shows the leak largest.
      */
-    static double[][] stepResponses(double[][] responses, int dim) {
-        int channels = responses.length;
-        double[][] step = new double[channels][channels];
-        for (int c = 0; c < channels; c++) {
-            for (int i = 0; i < dim; i++) {
-                step[c][i % channels] += responses[c][i];
-            }
-        }
-        return step;
-    }
-
-    /**
-     * The direction in which a fault of each channel moves a step's weighted residual: {@code [j][c]} is how far
-     * {@code sqrt(weight[j])} times channel {@code j}'s residual (reconstruction minus value) moves per standard
-     * deviation that channel {@code c} rises ({@link #stepResponses} less the rise itself). A step's contribution of
-     * channel {@code c} (reconstruction-based contribution, as process monitoring diagnoses faults with PCA) is the part
-     * of its weighted squared error that a fault along column {@code c} explains: {@code (s . a_c)^2 / |a_c|^2}, {@code s}
-     * its weighted residual; a window's is the sum over its steps (a fault of the channel in any shape over time). A
-     * channel's own error does not say this: a fault of one channel leaks into the others' reconstructions, and a
-     * channel with little normal error shows the leak largest.
-     */
-    static float[][] faultDirections(double[][] stepResponses, float[] weights) {
-        int channels = weights.length;
-        float[][] a = new float[channels][channels];
-        for (int j = 0; j < channels; j++) {
-            double root = Math.sqrt(weights[j]);
-            for (int c = 0; c < channels; c++) {
-                a[j][c] = (float) (root * (stepResponses[c][j] - (j == c ? 1 : 0)));
+    static float[][] faultDirections(double[][] responses, float[] weights) {
+        int dim = weights.length;
+        float[][] a = new float[dim][dim];
+        for (int i = 0; i < dim; i++) {
+            double root = Math.sqrt(weights[i]);
+            for (int c = 0; c < dim; c++) {
+                a[i][c] = (float) (root * (responses[c][i] - (i == c ? 1 : 0)));
             }
         }
         return a;
     }
 
     /**
-     * The graph's contributions of each channel to each frame's error ({@link #faultDirections}), {@code [-1, channels]}:
-     * summed over a window's steps; 0 for a channel whose fault moves no residual.
+     * The graph's contributions of each channel to each row's error ({@link #faultDirections}), {@code [-1, dim]}: 0 for
+     * a channel whose fault moves no residual.
      */
-    private static Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> residual, int dim, float[] weights,
-            float[][] directions) {
-        int channels = weights.length;
-        float[] roots = new float[channels];
-        float[] inverseNorms = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            roots[c] = (float) Math.sqrt(weights[c]);
+    private static Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> residual, float[] weights, float[][] directions) {
+        int dim = weights.length;
+        float[] roots = new float[dim];
+        float[] inverseNorms = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            roots[i] = (float) Math.sqrt(weights[i]);
             double norm2 = 0;
             for (float[] row : directions) {
-                norm2 += (double) row[c] * row[c];
+                norm2 += (double) row[i] * row[i];
             }
-            inverseNorms[c] = norm2 > MIN_CHANNEL_ERROR ? (float) (1 / norm2) : 0;
+            inverseNorms[i] = norm2 > MIN_CHANNEL_ERROR ? (float) (1 / norm2) : 0;
         }
-        Operand<TFloat32> steps = tf.reshape(residual, tf.constant(new long[] {-1, channels}));
-        Operand<TFloat32> projected = tf.linalg.matMul(tf.math.mul(steps, tf.constant(roots)), tf.constant(directions));
-        Operand<TFloat32> perStep = tf.math.mul(tf.math.square(projected), tf.constant(inverseNorms));
-        return tf.sum(tf.reshape(perStep, tf.constant(new long[] {-1, dim / channels, channels})), tf.constant(1));
+        Operand<TFloat32> projected = tf.linalg.matMul(tf.math.mul(residual, tf.constant(roots)), tf.constant(directions));
+        return tf.math.mul(tf.math.square(projected), tf.constant(inverseNorms));
     }
 
     /** The reconstruction in the frame's own units: standardisation undone for sensors; images are in [0, 1] already. */

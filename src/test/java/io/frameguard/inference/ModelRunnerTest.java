@@ -295,20 +295,11 @@ class ModelRunnerTest {
         }
     }
 
-    /**
-     * A card that declares contributions its SavedModel does not compute is refused on its canary batch: here a dense
-     * model of windows, which mixes their steps (contributions are computed for rows and for the channels model, which
-     * rebuilds each step alone).
-     */
+    /** A card that declares contributions its SavedModel does not compute is refused on its canary batch. */
     @Test
     void aCardThatDeclaresContributionsItsModelLacksIsRefused() throws Exception {
-        ModelArtifact dense = new AutoencoderTrainer(TrainingOptions.builder().name("d").version("d").epochs(1)
-                .channels(WINDOW_CHANNELS).architecture(TrainingOptions.DENSE).threads(1).build(), TrainingProgress.NONE)
-                .train(TestModels.windows(SensorSimulator.machine(WINDOW_CHANNELS, 2), 300, 1, 23, WINDOW_STEPS),
-                        tmp.resolve("dense-windows"), "test");
-        assertThat(dense.card().scoring().attribution()).isNull();
         Path dir = tmp.resolve("windows-claiming-contributions");
-        FileUtils.copyDirectory(dense.dir().toFile(), dir.toFile());
+        FileUtils.copyDirectory(windowsModel().dir().toFile(), dir.toFile());
         Path cardFile = dir.resolve(ModelArtifact.CARD_FILE);
         ObjectMapper json = new ObjectMapper();
         ObjectNode card = (ObjectNode) json.readTree(cardFile.toFile());
@@ -344,6 +335,7 @@ class ModelRunnerTest {
         int steps = WINDOW_STEPS;
         int dim = channels * steps;
         ModelArtifact model = windowsModel();
+        assertThat(model.card().scoring().attribution()).as("windows rank channels by their own errors").isNull();
         try (ModelRunner windowed = ModelRunner.load(model)) {
             float[] errors = new float[dim];
             for (int t = 0; t < steps; t++) {
@@ -356,33 +348,6 @@ class ModelRunnerTest {
             assertThat(top.get(0).name()).isEqualTo("ch2");
             assertThat(top.get(0).error()).isCloseTo(3.0 / steps, within(1e-6));
             assertThat(top.get(0).share()).isCloseTo(3.0 / (3.0 + 0.5 + 1.6), within(1e-6));
-        }
-    }
-
-    /**
-     * The channels model rebuilds each step of a window alone, so a window's contribution of a channel is the sum of its
-     * steps' (one per channel): a level shift of channel 2 from step 6 names channel 2, with its share of the window's
-     * error.
-     */
-    @Test
-    void aWindowsChannelsAreRankedByWhatTheirFaultExplains() throws Exception {
-        ModelArtifact model = windowsModel();
-        assertThat(model.card().architecture().kind()).isEqualTo("channels-autoencoder");
-        assertThat(model.card().scoring().attribution()).isEqualTo(ModelCard.Scoring.RECONSTRUCTION_BASED);
-        int dim = WINDOW_CHANNELS * WINDOW_STEPS;
-        float[] shifted = SensorSimulator.machine(WINDOW_CHANNELS, 2).faultyWindow("m0", 5_000, WINDOW_STEPS,
-                SensorSimulator.Fault.LEVEL_SHIFT, new int[] {2}, 6);
-        try (ModelRunner windowed = ModelRunner.load(model); ModelRunner.Session s = windowed.newSession()) {
-            ModelOutputs outputs = s.run(new FrameBatch(shifted, 1, dim));
-            assertThat(outputs.contributions()).hasSize(WINDOW_CHANNELS);
-            double sum = 0;
-            for (float e : outputs.errors()) {
-                sum += e;
-            }
-            List<ChannelError> top = s.explain(outputs, 1).get(0).topChannels();
-            assertThat(top.get(0).index()).isEqualTo(2);
-            assertThat(top.get(0).share()).isCloseTo(outputs.contributions()[2] / sum, within(1e-6));
-            assertThat(top.get(0).share()).isGreaterThan(top.get(1).share());
         }
     }
 
