@@ -423,23 +423,25 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * The graph's contributions of each channel to each row's error ({@link #faultDirections}), {@code [-1, dim]}: 0 for
-     * a channel whose fault moves no residual.
+     * The graph's contributions of each channel to each row's error ({@link #faultDirections}), {@code [-1, dim]}: one
+     * product of the residual with the directions scaled to unit length and by each value's root weight
+     * ({@code (s . a_c)^2 / |a_c|^2} with {@code s = sqrt(weight) * residual}), squared; 0 for a channel whose fault
+     * moves no residual.
      */
     private static Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> residual, float[] weights, float[][] directions) {
         int dim = weights.length;
-        float[] roots = new float[dim];
-        float[] inverseNorms = new float[dim];
-        for (int i = 0; i < dim; i++) {
-            roots[i] = (float) Math.sqrt(weights[i]);
+        float[][] scaled = new float[dim][dim];
+        for (int c = 0; c < dim; c++) {
             double norm2 = 0;
             for (float[] row : directions) {
-                norm2 += (double) row[i] * row[i];
+                norm2 += (double) row[c] * row[c];
             }
-            inverseNorms[i] = norm2 > MIN_CHANNEL_ERROR ? (float) (1 / norm2) : 0;
+            double inverseNorm = norm2 > MIN_CHANNEL_ERROR ? 1 / Math.sqrt(norm2) : 0;
+            for (int i = 0; i < dim; i++) {
+                scaled[i][c] = (float) (Math.sqrt(weights[i]) * directions[i][c] * inverseNorm);
+            }
         }
-        Operand<TFloat32> projected = tf.linalg.matMul(tf.math.mul(residual, tf.constant(roots)), tf.constant(directions));
-        return tf.math.mul(tf.math.square(projected), tf.constant(inverseNorms));
+        return tf.math.square(tf.linalg.matMul(residual, tf.constant(scaled)));
     }
 
     /** The reconstruction in the frame's own units: standardisation undone for sensors; images are in [0, 1] already. */
