@@ -402,8 +402,10 @@ public final class ModelRunner implements AutoCloseable {
             int from = steps == 1 ? r * width : 0;
             double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
+            // a score that is no number names the channel that overflowed, by its own error
+            boolean byContribution = contributions != null && steps == 1 && Double.isFinite(sum);
             List<ChannelError> explained = score < explainFrom ? List.of()
-                    : contributions != null && steps == 1 ? contributingChannels(row, contributions, from, sum, top)
+                    : byContribution ? contributingChannels(row, contributions, from, sum, top)
                     : topChannels(row, from, sum, steps, top);
             out.add(new ScoredFrame(score, rank(score), explained, null, null));
         }
@@ -434,7 +436,8 @@ public final class ModelRunner implements AutoCloseable {
         ScoreAggregation.top(contributions, from, aggregation.channels(), top);
         List<ChannelError> channels = new ArrayList<>(top.length);
         for (int c : top) {
-            double share = sum > 0 ? Math.min(1, contributions[from + c] / sum) : 0;
+            double part = contributions[from + c] / sum;
+            double share = sum > 0 && part >= 0 ? Math.min(1, part) : 0;
             channels.add(new ChannelError(c, channelNames[c], row[from + c], share));
         }
         return channels;

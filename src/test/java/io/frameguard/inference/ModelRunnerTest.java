@@ -295,6 +295,26 @@ class ModelRunnerTest {
         }
     }
 
+    /**
+     * A row whose error overflowed names the channel that overflowed (its own error), whatever the contributions say;
+     * contributions that are no number give no share.
+     */
+    @Test
+    void anOverflowedRowNamesItsChannelAndNoNumberGivesNoShare() {
+        float[] errors = new float[2 * DIM];
+        float[] contributions = new float[2 * DIM];
+        errors[5] = Float.POSITIVE_INFINITY;
+        contributions[9] = Float.POSITIVE_INFINITY;
+        errors[DIM + 2] = 3;
+        contributions[DIM + 2] = Float.NaN;
+        contributions[DIM + 4] = 1;
+        try (ModelRunner.Session s = scorer.newSession()) {
+            List<ScoredFrame> scored = s.explain(new ModelOutputs(errors, null, null, contributions), 2);
+            assertThat(scored.get(0).topChannels().get(0).index()).isEqualTo(5);
+            assertThat(scored.get(1).topChannels()).allSatisfy(c -> assertThat(c.share()).isBetween(0.0, 1.0));
+        }
+    }
+
     /** A card that declares contributions its SavedModel does not compute is refused on its canary batch. */
     @Test
     void aCardThatDeclaresContributionsItsModelLacksIsRefused() throws Exception {
