@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score a file of frames offline with the service's DJL code path; writes index,score,threshold,anomalous "
-                + "and each frame's explanation: top_channel,top_channels (sensor models: the channel with the largest "
-                + "error, then up to three as name:share of the frame's error) or region_x,region_y,region_width,"
+                + "and each frame's explanation: top_channel,top_channels (sensor models: the channel named first, as "
+                + "anomaly events name it, then up to three as name:share) or region_x,region_y,region_width,"
                 + "region_height,region_share (image models: the region around the largest error, in pixels, and its share of the error).")
 final class ScoreCommand implements Callable<Integer> {
 
@@ -133,6 +133,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     /** A CSV field as RFC 4180 writes it: quoted, its quotes doubled, where it holds a comma, a quote or a line break. */
     private static String csvField(String text) {
-        return text.matches("(?s).*[,\"\r\n].*") ? '"' + text.replace("\"", "\"\"") + '"' : text;
+        String t = String.valueOf(text);
+        return t.matches("(?s).*[,\"\r\n].*") ? '"' + t.replace("\"", "\"\"") + '"' : t;
     }
 }

@@ -117,7 +117,7 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Whether the card's top channels are ranked by the model's {@code contributions} output. */
     private static boolean attributesByContribution(ModelCard card) {
-        return card.input().image() == null && card.scoring() != null
+        return card.input().image() == null && card.input().steps() == 1 && card.scoring() != null
                 && ModelCard.Scoring.RECONSTRUCTION_BASED.equals(card.scoring().attribution());
     }
 
@@ -152,6 +152,9 @@ public final class ModelRunner implements AutoCloseable {
                 if (!Float.isFinite(e)) {
                     throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite errors");
                 }
+            }
+            if (out.contributions() != null && !finite(out.contributions(), 0, out.contributions().length)) {
+                throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite contributions");
             }
         } catch (TranslateException | RuntimeException e) {
             throw new InvalidModelException("model " + artifact.card().version() + " fails on a canary batch: "
@@ -403,13 +406,23 @@ public final class ModelRunner implements AutoCloseable {
             double sum = steps == 1 ? ScoreAggregation.sum(errors, from, channelCount) : aggregation.channelErrors(errors, r * width, perChannel);
             double score = aggregation.score(row, from, sum);
             // a score that is no number names the channel that overflowed, by its own error
-            boolean byContribution = contributions != null && steps == 1 && Double.isFinite(sum);
             List<ChannelError> explained = score < explainFrom ? List.of()
-                    : byContribution ? contributingChannels(row, contributions, from, sum, top)
+                    : contributions != null && steps == 1 && Double.isFinite(sum) && finite(contributions, from, channelCount)
+                    ? contributingChannels(row, contributions, from, sum, top)
                     : topChannels(row, from, sum, steps, top);
             out.add(new ScoredFrame(score, rank(score), explained, null, null));
         }
         return out;
+    }
+
+    /** Whether {@code values[from .. from + n)} are all finite numbers. */
+    private static boolean finite(float[] values, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -436,8 +449,7 @@ public final class ModelRunner implements AutoCloseable {
         ScoreAggregation.top(contributions, from, aggregation.channels(), top);
         List<ChannelError> channels = new ArrayList<>(top.length);
         for (int c : top) {
-            double part = contributions[from + c] / sum;
-            double share = sum > 0 && part >= 0 ? Math.min(1, part) : 0;
+            double share = sum > 0 ? Math.max(0, Math.min(1, contributions[from + c] / sum)) : 0;
             channels.add(new ChannelError(c, channelNames[c], row[from + c], share));
         }
         return channels;

@@ -124,8 +124,8 @@ public record ModelCard(
      *     fault of theirs shows only when it takes them far from what the model learnt; null when none
      * @param attribution how a frame's top channels are ranked: {@value #RECONSTRUCTION_BASED} (sensor frames that are
      *     one reading of their channels): by the part of the frame's error that a fault of the channel alone explains,
-     *     the model's {@code contributions} output, which is each top channel's {@code share}; null (cards without it):
-     *     by the channel's own error
+     *     the model's {@code contributions} output (each top channel's {@code share} is its contribution over the frame's
+     *     error); null (cards without it): by the channel's own error
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)

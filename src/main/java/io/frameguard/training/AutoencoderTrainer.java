@@ -232,7 +232,8 @@ public final class AutoencoderTrainer {
                 if (channels == 0) {
                     // rows: which channel's fault explains a row's error best, for its explanation
                     contributions = tf.withName(ModelArtifact.CONTRIBUTIONS_NAME).identity(contributions(tf,
-                            tf.math.sub(reconstructionRows, x), weightsPerValue, faultDirections(responses, weightsPerValue)));
+                            tf.math.sub(reconstructionRows, x), weightsPerValue,
+                            faultDirections(responses, weightsPerValue, unjudged)));
                 }
                 boolean[] copied = new boolean[channelCount];
                 for (int c = 0; c < channelCount; c++) {
@@ -408,15 +409,19 @@ public final class AutoencoderTrainer {
      * (reconstruction-based contribution, as process monitoring diagnoses faults with PCA) is the part of its weighted
      * squared error that a fault along column {@code c} explains: {@code (s . a_c)^2 / |a_c|^2}, {@code s} its weighted
      * residual. A channel's own error does not say this: a fault of one channel leaks into the others' reconstructions,
-     * and a channel with little normal error shows the leak largest.
+     * and a channel with little normal error shows the leak largest. An {@code unjudged} channel ({@link #unjudged}:
+     * constant in training, or copied) moves only its own residual: a copied channel's measured direction is nearly
+     * nothing (its reconstruction follows its rise), and its faults show only far out of its range, on itself; so its
+     * contribution is its own weighted error.
      */
-    static float[][] faultDirections(double[][] responses, float[] weights) {
+    static float[][] faultDirections(double[][] responses, float[] weights, boolean[] unjudged) {
         int dim = weights.length;
         float[][] a = new float[dim][dim];
         for (int i = 0; i < dim; i++) {
             double root = Math.sqrt(weights[i]);
             for (int c = 0; c < dim; c++) {
-                a[i][c] = (float) (root * (responses[c][i] - (i == c ? 1 : 0)));
+                double response = unjudged[c] ? 0 : responses[c][i];
+                a[i][c] = (float) (root * (response - (i == c ? 1 : 0)));
             }
         }
         return a;

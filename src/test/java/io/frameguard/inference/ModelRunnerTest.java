@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.SensorSimulator;
 import io.frameguard.events.ChannelError;
 import io.frameguard.model.InvalidModelException;
@@ -315,16 +316,29 @@ class ModelRunnerTest {
         }
     }
 
-    /** A card that declares contributions its SavedModel does not compute is refused on its canary batch. */
+    /**
+     * A card that declares contributions its SavedModel does not compute is refused on its canary batch: here a model of
+     * one-step frames of more than 64 values, which computes none.
+     */
     @Test
     void aCardThatDeclaresContributionsItsModelLacksIsRefused() throws Exception {
-        Path dir = tmp.resolve("windows-claiming-contributions");
-        FileUtils.copyDirectory(windowsModel().dir().toFile(), dir.toFile());
+        int dim = 80;
+        int rows = 200;
+        float[] values = new float[rows * dim];
+        Random rnd = new Random(5);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        ModelArtifact wide = new AutoencoderTrainer(TrainingOptions.builder().name("wide").version("wide").epochs(1).threads(1)
+                .build(), TrainingProgress.NONE).train(new FrameFile(dim, rows, values,
+                FrameFile.defaultNames(dim)), tmp.resolve("wide"), "test");
+        assertThat(wide.card().scoring()).isNull();
+        Path dir = tmp.resolve("wide-claiming-contributions");
+        FileUtils.copyDirectory(wide.dir().toFile(), dir.toFile());
         Path cardFile = dir.resolve(ModelArtifact.CARD_FILE);
         ObjectMapper json = new ObjectMapper();
         ObjectNode card = (ObjectNode) json.readTree(cardFile.toFile());
-        ((ObjectNode) card.get("scoring")).put("attribution",
-                ModelCard.Scoring.RECONSTRUCTION_BASED);
+        card.putObject("scoring").put("kind", "plain").put("attribution", ModelCard.Scoring.RECONSTRUCTION_BASED);
         json.writeValue(cardFile.toFile(), card);
         ModelArtifact claiming = ModelArtifact.open(dir);
         assertThat(claiming.card().scoring().attribution()).isEqualTo(ModelCard.Scoring.RECONSTRUCTION_BASED);
