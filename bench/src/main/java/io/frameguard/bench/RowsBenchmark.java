@@ -1,0 +1,325 @@
+package io.frameguard.bench;
+
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.inference.FrameBatch;
+import io.frameguard.inference.ModelOutputs;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.inference.ScoredFrame;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.Auroc;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Detection and explanation on sensor rows: one reading of each channel per frame, what {@code frameguard generate}
+ * writes and what a plant's CSV export looks like.
+ *
+ * <p>The simulator of {@code frameguard generate} (its seed is the plant) gives normal rows from 8 sources to train
+ * the model {@code frameguard train} builds for them by default; the test set is normal rows of 8 other sources and,
+ * per fault kind, rows with that fault on one random channel, some steps after the fault began. Reported per fault
+ * kind: AUROC against the normal rows, the share flagged at the card's threshold, and of those the share whose first
+ * top channel is the faulty one, ranked as the events rank it (the card's attribution: the part of the row's error
+ * that a fault of the channel alone explains) and, in the same run on the same error maps, by each channel's own error
+ * (how rows were explained before); the false-alarm rate on the normal rows.
+ */
+@Command(name = "rows", mixinStandardHelpOptions = true,
+        description = "Detection and explanation on simulated sensor rows: per fault kind, AUROC, recall and the faulty channel named.")
+public final class RowsBenchmark implements Callable<Integer> {
+
+    @Option(names = "--plant", defaultValue = "mixed", description = "generate: the simulator of `frameguard generate` "
+            + "(every channel equally noisy); mixed: channels mixing three slowly wandering rhythms, each with noise of its "
+            + "own size, some carrying a rhythm nearly alone (default: ${DEFAULT-VALUE}).")
+    String plant;
+
+    @Option(names = "--channels", defaultValue = "8", description = "Channels per row (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--train-rows", defaultValue = "20000", description = "Normal training rows (default: ${DEFAULT-VALUE}).")
+    int trainRows;
+
+    @Option(names = "--normal", defaultValue = "5000", description = "Normal test rows (default: ${DEFAULT-VALUE}).")
+    int normalRows;
+
+    @Option(names = "--per-kind", defaultValue = "1000", description = "Faulty test rows per fault kind (default: ${DEFAULT-VALUE}).")
+    int perKind;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant (default: ${DEFAULT-VALUE}, as generate).")
+    long seed;
+
+    @Option(names = "--work", defaultValue = "target/bench/rows", description = "Where the model is written (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--report", description = "Markdown report whose current rows figures are replaced (history appended beside it).")
+    Path report;
+
+    /** Training sources, as {@code frameguard generate} writes them. */
+    static final int SOURCES = 8;
+    /** Most steps between a fault's start and the row scored (a frozen channel drifts from its value over time). */
+    static final int MAX_FAULT_AGE = 200;
+    static final int BATCH = 256;
+
+    /** One fault kind's figures. */
+    record Row(String kind, double auroc, double flagged, double named, double namedByOwnError) {}
+
+    @Override
+    public Integer call() throws Exception {
+        Plant rowsOf = switch (plant) {
+            case "generate" -> new GeneratedPlant(new SensorSimulator(channels, seed));
+            case "mixed" -> new MixedPlant(channels, seed);
+            default -> throw new IllegalArgumentException("--plant " + plant + ": generate or mixed");
+        };
+        Random random = new Random(seed + 1);
+        float[] train = rowsOf.normal(trainRows, random);
+        Path dir = work.resolve("rows-" + plant + "-" + channels + "-" + seed + "-" + System.currentTimeMillis());
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("rows").version("rows-bench").build(),
+                TrainingProgress.NONE).train(new FrameFile(channels, trainRows, train, FrameFile.defaultNames(channels)), dir,
+                "bench/rows");
+        float[] normal = rowsOf.normal(normalRows, random);
+        double threshold = model.card().threshold().value();
+        List<Row> rows = new ArrayList<>();
+        double falseAlarms;
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            double[] normalScores = scores(s, normal, normalRows);
+            falseAlarms = flagged(normalScores, threshold);
+            for (String kind : rowsOf.faults()) {
+                float[] faulty = new float[perKind * channels];
+                int[] faultyChannel = new int[perKind];
+                for (int i = 0; i < perKind; i++) {
+                    faultyChannel[i] = random.nextInt(channels);
+                    System.arraycopy(rowsOf.faulty(kind, faultyChannel[i], random), 0, faulty, i * channels, channels);
+                }
+                double[] scores = new double[perKind];
+                int flagged = 0;
+                int named = 0;
+                int namedByOwnError = 0;
+                for (int from = 0; from < perKind; from += BATCH) {
+                    int n = Math.min(BATCH, perKind - from);
+                    ModelOutputs outputs = s.run(new FrameBatch(faulty, from * channels, n, channels));
+                    List<ScoredFrame> asEvents = s.explain(outputs, n);
+                    List<ScoredFrame> byOwnError = runner.explain(outputs.errors(), n);
+                    for (int i = 0; i < n; i++) {
+                        scores[from + i] = asEvents.get(i).score();
+                        if (scores[from + i] > threshold) {
+                            flagged++;
+                            named += asEvents.get(i).topChannels().get(0).index() == faultyChannel[from + i] ? 1 : 0;
+                            namedByOwnError += byOwnError.get(i).topChannels().get(0).index() == faultyChannel[from + i] ? 1 : 0;
+                        }
+                    }
+                }
+                rows.add(new Row(kind, auroc(normalScores, scores), flagged / (double) perKind,
+                        flagged == 0 ? Double.NaN : named / (double) flagged,
+                        flagged == 0 ? Double.NaN : namedByOwnError / (double) flagged));
+            }
+        }
+        String table = table(rows, falseAlarms);
+        System.out.print(table);
+        if (report != null) {
+            int[] layers = model.card().architecture().layers();
+            BenchReport.publish(report, "rows-" + plant, "Sensor rows (" + plant + " plant): detection and the faulty channel named", String.format(Locale.ROOT,
+                    "%s (seed %d), %d channels; %d normal training rows, `train`'s defaults (%s %s, attribution %s); test: "
+                            + "%d normal rows and %d per fault kind (one random channel, the row 1-%d steps after the fault "
+                            + "began; a spike at once)", rowsOf.describe(), seed, channels, trainRows,
+                    model.card().architecture().kind(), java.util.Arrays.toString(layers), model.card().scoring().attribution(),
+                    normalRows, perKind, MAX_FAULT_AGE), table);
+        }
+        return 0;
+    }
+
+    /** Where the rows come from. */
+    interface Plant {
+        /** {@code n} normal rows, back to back. */
+        float[] normal(int n, Random random);
+
+        /** The fault kinds, as the table names them. */
+        List<String> faults();
+
+        /** One row with {@code kind} on {@code channel}. */
+        float[] faulty(String kind, int channel, Random random);
+
+        String describe();
+    }
+
+    /** The simulator of {@code frameguard generate}: its rows from {@value #SOURCES} sources, its five fault kinds. */
+    record GeneratedPlant(SensorSimulator sim) implements Plant {
+        @Override
+        public float[] normal(int n, Random random) {
+            float[] out = new float[n * sim.dim()];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(sim.frame("s-" + random.nextInt(1_000_000) % SOURCES + "-" + random.nextInt(2),
+                        random.nextInt(1_000_000)), 0, out, i * sim.dim(), sim.dim());
+            }
+            return out;
+        }
+
+        @Override
+        public List<String> faults() {
+            return java.util.Arrays.stream(SensorSimulator.Fault.values())
+                    .map(f -> f.name().toLowerCase(Locale.ROOT).replace('_', ' ')).toList();
+        }
+
+        @Override
+        public float[] faulty(String kind, int channel, Random random) {
+            SensorSimulator.Fault fault = SensorSimulator.Fault.valueOf(kind.toUpperCase(Locale.ROOT).replace(' ', '_'));
+            int start = random.nextInt(1_000_000);
+            int age = fault == SensorSimulator.Fault.SPIKE ? 0 : 1 + random.nextInt(MAX_FAULT_AGE);
+            return sim.faulty("s-" + random.nextInt(SOURCES) + "-" + random.nextInt(2), start + age, fault, channel, start);
+        }
+
+        @Override
+        public String describe() {
+            return "`frameguard generate`'s simulator, rows of " + SOURCES * 2 + " sources";
+        }
+    }
+
+    /**
+     * Channels that mix three slowly wandering rhythms (AR(1) processes of unit variance) with random weights, each with
+     * noise of its own size (a fifth to five times the median), so some channels carry little of the rhythms a fault
+     * would disturb and some carry one nearly alone: where a channel's own error names the wrong channel. Faults: a
+     * spike and a level shift (8 and 4 standard deviations), stuck at the value it had when the fault began, a drift
+     * growing to 2 standard deviations over {@value #MAX_FAULT_AGE} steps, out of step (the channel follows another run
+     * of the rhythms), five times noisier.
+     */
+    static final class MixedPlant implements Plant {
+        private static final double[] RHYTHMS = {0.98, 0.9, 0.995};
+        private final double[][] mix;
+        private final double[] noise;
+        private final double[] spread;
+
+        MixedPlant(int channels, long seed) {
+            Random r = new Random(seed);
+            mix = new double[channels][RHYTHMS.length];
+            noise = new double[channels];
+            spread = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                for (int j = 0; j < RHYTHMS.length; j++) {
+                    mix[c][j] = r.nextGaussian();
+                }
+                noise[c] = 0.05 * Math.exp(0.8 * r.nextGaussian());
+                double v = noise[c] * noise[c];
+                for (double m : mix[c]) {
+                    v += m * m;
+                }
+                spread[c] = Math.sqrt(v);
+            }
+        }
+
+        /** A run of {@code n} steps of the rhythms from their stationary distribution. */
+        private static double[][] rhythms(int n, Random random) {
+            double[][] z = new double[n][RHYTHMS.length];
+            for (int j = 0; j < RHYTHMS.length; j++) {
+                z[0][j] = random.nextGaussian();
+            }
+            for (int t = 1; t < n; t++) {
+                for (int j = 0; j < RHYTHMS.length; j++) {
+                    z[t][j] = RHYTHMS[j] * z[t - 1][j] + Math.sqrt(1 - RHYTHMS[j] * RHYTHMS[j]) * random.nextGaussian();
+                }
+            }
+            return z;
+        }
+
+        private double value(int c, double[] z, Random random) {
+            double v = noise[c] * random.nextGaussian();
+            for (int j = 0; j < z.length; j++) {
+                v += mix[c][j] * z[j];
+            }
+            return v;
+        }
+
+        @Override
+        public float[] normal(int n, Random random) {
+            int channels = mix.length;
+            double[][] z = rhythms(n, random);
+            float[] out = new float[n * channels];
+            for (int t = 0; t < n; t++) {
+                for (int c = 0; c < channels; c++) {
+                    out[t * channels + c] = (float) value(c, z[t], random);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public List<String> faults() {
+            return List.of("spike", "level shift", "stuck", "drift", "out of step", "noisier");
+        }
+
+        @Override
+        public float[] faulty(String kind, int channel, Random random) {
+            int channels = mix.length;
+            int age = kind.equals("spike") ? 0 : 1 + random.nextInt(MAX_FAULT_AGE);
+            double[][] z = rhythms(age + 1, random);
+            float[] row = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                row[c] = (float) value(c, z[age], random);
+            }
+            double v = row[channel];
+            switch (kind) {
+                case "spike" -> v += 8 * spread[channel];
+                case "level shift" -> v += 4 * spread[channel];
+                case "stuck" -> v = value(channel, z[0], random);
+                case "drift" -> v += 2 * spread[channel] * age / MAX_FAULT_AGE;
+                case "out of step" -> v = value(channel, rhythms(1, random)[0], random);
+                case "noisier" -> v += 5 * noise[channel] * random.nextGaussian();
+                default -> throw new IllegalArgumentException(kind);
+            }
+            row[channel] = (float) v;
+            return row;
+        }
+
+        @Override
+        public String describe() {
+            return "a plant of channels mixing three wandering rhythms, noise of each channel's own size";
+        }
+    }
+
+    private static double[] scores(ModelRunner.Session s, float[] values, int rows) throws Exception {
+        int dim = values.length / rows;
+        double[] out = new double[rows];
+        for (int from = 0; from < rows; from += BATCH) {
+            int n = Math.min(BATCH, rows - from);
+            List<ScoredFrame> scored = s.score(new FrameBatch(values, from * dim, n, dim));
+            for (int i = 0; i < n; i++) {
+                out[from + i] = scored.get(i).score();
+            }
+        }
+        return out;
+    }
+
+    private static double flagged(double[] scores, double threshold) {
+        int n = 0;
+        for (double s : scores) {
+            n += s > threshold ? 1 : 0;
+        }
+        return n / (double) scores.length;
+    }
+
+    private static double auroc(double[] normal, double[] faulty) {
+        double[] all = new double[normal.length + faulty.length];
+        boolean[] anomalous = new boolean[all.length];
+        System.arraycopy(normal, 0, all, 0, normal.length);
+        System.arraycopy(faulty, 0, all, normal.length, faulty.length);
+        java.util.Arrays.fill(anomalous, normal.length, all.length, true);
+        return Auroc.of(all, anomalous);
+    }
+
+    private static String table(List<Row> rows, double falseAlarms) {
+        StringBuilder s = new StringBuilder("| fault | AUROC | flagged at the card's threshold | faulty channel named first | "
+                + "named first, ranked by own error |\n|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            s.append(String.format(Locale.ROOT, "| %s | %.4f | %.3f | %.3f | %.3f |%n", r.kind(), r.auroc(), r.flagged(), r.named(),
+                    r.namedByOwnError()));
+        }
+        s.append(String.format(Locale.ROOT, "%nFalse alarms at the card's threshold on the normal rows: %.4f.%n", falseAlarms));
+        return s.toString();
+    }
+}
