@@ -1,0 +1,44 @@
+package io.frameguard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RowsBenchmarkTest {
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * A short run on the mixed plant: a row per fault kind, and the faulty channel named first more often as events
+     * name it than by each channel's own error, for most kinds.
+     */
+    @Test
+    void aShortRunOnTheMixedPlantTablesEveryFaultKind() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = BenchCli.commandLine().execute("rows", "--plant", "mixed", "--train-rows", "4000", "--normal", "500",
+                    "--per-kind", "200", "--work", tmp.toString());
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(code).isZero();
+        String table = captured.toString(StandardCharsets.UTF_8);
+        long better = 0;
+        for (String kind : new RowsBenchmark.MixedPlant(8, 7).faults()) {
+            String row = table.lines().filter(l -> l.startsWith("| " + kind + " |")).findFirst().orElseThrow();
+            double[] v = Arrays.stream(row.split("\\|")).skip(2).map(String::strip).mapToDouble(Double::parseDouble).toArray();
+            better += v[2] > v[3] ? 1 : 0; // named first as events name it, against by own error
+        }
+        assertThat(better).isGreaterThanOrEqualTo(4);
+    }
+}
