@@ -40,7 +40,9 @@ import org.tensorflow.types.TFloat32;
  * scorer needs nothing but the SavedModel: for sensor frames, the per-feature squared error in standardised units
  * (windows and rows of channels: over each channel's typical error, {@link #channelWeights}); for images, the
  * per-pixel squared error, smoothed and divided by its variance on held-out normal images (see
- * {@link ModelCard.Scoring}). A random split of the frames is held out: its errors give the model card's quantile
+ * {@link ModelCard.Scoring}). Rows of channels get a second output, {@code contributions}: per channel, the part of the
+ * row's error that a fault of the channel alone explains ({@link #faultDirections}), by which the scorer names the
+ * channel at fault. A random split of the frames is held out: its errors give the model card's quantile
  * sketch and the initial threshold (the quantile at 1 - target FPR). For images, half of the held-out frames
  * calibrate the per-pixel variance and the other half the threshold, so the threshold is measured on frames the
  * calibration has not seen. Weights are initialised and batches shuffled from the seed alone and the updates run in
