@@ -14,9 +14,12 @@ import java.io.BufferedWriter;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -81,6 +84,7 @@ final class ScoreCommand implements Callable<Integer> {
         }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;
+        Map<String, Long> namedFirst = new HashMap<>(); // channel -> frames above the threshold that name it first
         try (ModelRunner scorer = ModelRunner.load(artifact);
                 ModelRunner.Session session = scorer.newSession();
                 BufferedWriter w = Files.newBufferedWriter(out);
@@ -95,6 +99,9 @@ final class ScoreCommand implements Callable<Integer> {
                     double s = scored.get(i).score();
                     boolean anomalous = s > threshold;
                     anomalies += anomalous ? 1 : 0;
+                    if (anomalous && !scored.get(i).topChannels().isEmpty()) {
+                        namedFirst.merge(scored.get(i).topChannels().get(0).name(), 1L, Long::sum);
+                    }
                     w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b,%s%n", from + i, s, threshold, anomalous,
                             explanation(scored.get(i), image != null)));
                     if (signatures != null) {
@@ -106,8 +113,17 @@ final class ScoreCommand implements Callable<Integer> {
         System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%s%n",
                 data.rows(), artifact.card().version(), anomalies, threshold, out,
                 signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures);
+        if (!namedFirst.isEmpty()) {
+            System.out.println("  named first above the threshold: " + namedFirst.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .limit(MOST_NAMED).map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))
+                    + (namedFirst.size() > MOST_NAMED ? ", ..." : ""));
+        }
         return 0;
     }
+
+    /** Channels the summary line lists, most often named first. */
+    static final int MOST_NAMED = 5;
 
     /** The explanation's columns of a sensor model's frames. */
     static final String SENSOR_EXPLANATION = "top_channel,top_channels";

@@ -133,6 +133,7 @@ class FrameguardCliTest {
         double[][] normal = CommandErrorsTest.rows(50, 2, scale);
         Path test = tmp.resolve("scales-test.csv");
         List<String> lines = new java.util.ArrayList<>(CommandErrorsTest.csv(List.of("a", "b", "c", "d", "e", "f"), normal));
+        List<String> dShifted = null;
         for (int c = 0; c < 6; c++) {
             double[][] faulty = CommandErrorsTest.rows(50, 2, scale);
             double sd = c < 2 ? scale[c] : c < 4 ? Math.sqrt(2) * scale[c] : scale[c] * (c == 4 ? 0.51 : 1.005);
@@ -140,6 +141,9 @@ class FrameguardCliTest {
                 row[c] += 10 * sd;
             }
             lines.addAll(CommandErrorsTest.csv(null, faulty));
+            if (c == 3) {
+                dShifted = CommandErrorsTest.csv(List.of("a", "b", "c", "d", "e", "f"), faulty);
+            }
         }
         Files.write(test, lines);
         Path scores = tmp.resolve("scales-scores.csv");
@@ -155,6 +159,11 @@ class FrameguardCliTest {
             long named = shifted.stream().filter(r -> r.split(",")[4].equals(name)).count();
             assertThat(named).as("rows with channel " + name + " ten deviations off that name it first").isGreaterThanOrEqualTo(45);
         }
+        // score sums up which channels the flagged frames name first
+        CommandErrorsTest.Run r = CommandErrorsTest.run("score", "--model", model.toString(), "--data",
+                Files.write(tmp.resolve("d-shifted.csv"), dShifted).toString(), "--out", tmp.resolve("d-scores.csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("(?m)^  named first above the threshold: d (4[5-9]|50)\\b");
     }
 
     /** The anomalous column of a row of {@code score}'s output. */
