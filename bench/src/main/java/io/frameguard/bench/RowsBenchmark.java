@@ -89,7 +89,7 @@ public final class RowsBenchmark implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         double falseAlarms;
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
-            double[] normalScores = scores(s, normal, normalRows);
+            double[] normalScores = runner.scores(normal, normalRows);
             falseAlarms = flagged(normalScores, threshold);
             for (String kind : rowsOf.faults()) {
                 float[] faulty = new float[perKind * channels];
@@ -280,19 +280,6 @@ public final class RowsBenchmark implements Callable<Integer> {
         public String describe() {
             return "a plant of channels mixing three wandering rhythms, noise of each channel's own size";
         }
-    }
-
-    private static double[] scores(ModelRunner.Session s, float[] values, int rows) throws Exception {
-        int dim = values.length / rows;
-        double[] out = new double[rows];
-        for (int from = 0; from < rows; from += BATCH) {
-            int n = Math.min(BATCH, rows - from);
-            List<ScoredFrame> scored = s.score(new FrameBatch(values, from * dim, n, dim));
-            for (int i = 0; i < n; i++) {
-                out[from + i] = scored.get(i).score();
-            }
-        }
-        return out;
     }
 
     private static double flagged(double[] scores, double threshold) {
