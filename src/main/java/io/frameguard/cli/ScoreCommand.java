@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
         description = "Score a file of frames offline with the service's DJL code path; writes index,score,threshold,anomalous "
                 + "and each frame's explanation: top_channel,top_channels (sensor models: the channel named first, as "
                 + "anomaly events name it, then up to three as name:share) or region_x,region_y,region_width,"
-                + "region_height,region_share (image models: the region around the largest error, in pixels, and its share of the error).")
+                + "region_height,region_share (image models: the region around the largest error, in pixels, and its "
+                + "share of the error).")
 final class ScoreCommand implements Callable<Integer> {
 
     @Mixin
@@ -142,7 +143,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
         StringBuilder top = new StringBuilder();
         for (ChannelError c : frame.topChannels()) {
-            top.append(top.length() > 0 ? ";" : "").append(c.name()).append(':').append(String.format(Locale.ROOT, "%.4f", c.share()));
+            top.append(top.length() > 0 ? ";" : "").append(c.name()).append(':')
+                    .append(String.format(Locale.ROOT, "%.4f", c.share()));
         }
         return csvField(frame.topChannels().get(0).name()) + "," + csvField(top.toString());
     }

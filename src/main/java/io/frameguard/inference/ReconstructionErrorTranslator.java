@@ -17,7 +17,8 @@ import org.tensorflow.internal.c_api.global.tensorflow;
 /**
  * Feeds a {@link FrameBatch} to the SavedModel as one [rows, dim] tensor (through the calling session's
  * {@link InputStaging}) and returns the model's outputs: its error maps (row-major: per-feature errors for sensors,
- * per-pixel for images) and, when the model has them, its signatures, reconstructions and channels' contributions. The batch is already a batch: no DJL batchifier.
+ * per-pixel for images) and, when the model has them, its signatures, reconstructions and channels' contributions. The
+ * batch is already a batch: no DJL batchifier.
  */
 final class ReconstructionErrorTranslator implements NoBatchifyTranslator<ModelCall, ModelOutputs> {
 

@@ -125,7 +125,8 @@ public final class RowsBenchmark implements Callable<Integer> {
         System.out.print(table);
         if (report != null) {
             int[] layers = model.card().architecture().layers();
-            BenchReport.publish(report, "rows-" + plant, "Sensor rows (" + plant + " plant): detection and the faulty channel named", String.format(Locale.ROOT,
+            BenchReport.publish(report, "rows-" + plant, "Sensor rows (" + plant + " plant): detection and the faulty channel named",
+                    String.format(Locale.ROOT,
                     "%s (seed %d), %d channels; %d normal training rows, `train`'s defaults (%s %s, attribution %s); test: "
                             + "%d normal rows and %d per fault kind (one random channel, the row 1-%d steps after the fault "
                             + "began; a spike at once)", rowsOf.describe(), seed, channels, trainRows,
