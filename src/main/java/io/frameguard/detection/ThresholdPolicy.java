@@ -125,7 +125,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * while a fault has a run of frames under the threshold (once the level rose on them, fewer of the fault's frames
      * would exceed, and it would rise on more).
      */
-    static boolean faultEpisode(long recent) {
+    public static boolean faultEpisode(long recent) {
         return exceedingNow(recent) || Long.bitCount(recent) >= HOLD_SHARE * Long.SIZE;
     }
 

@@ -1,6 +1,7 @@
 package io.frameguard.retraining;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.detection.ThresholdPolicy;
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.ScoreBatch;
@@ -43,8 +44,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * partitions), the anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
  * latest verdict per event holding), and then the scored frames themselves from the frames topic, decoded by the
  * service's own decoders. A frame with an anomaly event is kept only when its latest verdict is a false alarm (the
- * model should learn it is normal); a frame that went to the dead-letter topic has no score and is never read. The kept frames are ordered by capture time and
- * the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
+ * model should learn it is normal); a frame that went to the dead-letter topic has no score and is never read. Nor
+ * is a frame of a source's fault episode that was not reported: a fault that lasts sends frames under the threshold
+ * too, and a model trained on them learns the fault, so that each retraining while it lasts reports less of it. A
+ * frame is in an episode when a quarter or more of its source's 16 or 64 frames up to it, or from it on, were reported
+ * (the rule by which the detector holds a source's threshold, {@link ThresholdPolicy#faultEpisode}, read both ways:
+ * the frames before a fault's first report are the fault's too). The kept frames are ordered by capture time and the
+ * newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
  */
 public final class RecentNormalFrames {
 
@@ -55,17 +61,22 @@ public final class RecentNormalFrames {
     /**
      * @param train frames to train on (older)
      * @param holdout held-out frames, row-major, newest
-     * @param scored frames' scores read; {@code reported} of them had anomaly events; {@code kept} frames decoded
+     * @param scored frames' scores read; {@code reported} of them had anomaly events, {@code inFaultEpisodes} others were
+     *     among them (left out too); {@code kept} frames decoded
      */
     public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int falseAlarms,
-            int kept, long oldestCaptureTs, long newestCaptureTs) {
+            int inFaultEpisodes, int kept, long oldestCaptureTs, long newestCaptureTs) {
 
         public String summary() {
             return String.format("%d recent frames judged normal (of %d scored, %d reported as anomalies, %d of those marked "
-                    + "false alarms), captured %s to %s", kept, scored, reported, falseAlarms,
-                    java.time.Instant.ofEpochMilli(oldestCaptureTs), java.time.Instant.ofEpochMilli(newestCaptureTs));
+                    + "false alarms, %d unreported frames of fault episodes left out), captured %s to %s", kept, scored,
+                    reported, falseAlarms, inFaultEpisodes, java.time.Instant.ofEpochMilli(oldestCaptureTs),
+                    java.time.Instant.ofEpochMilli(newestCaptureTs));
         }
     }
+
+    /** A scored frame: its source, capture time and place on the frames topic. */
+    private record ScoredFrame(String source, long captured, int partition, long offset) {}
 
     private RecentNormalFrames() {}
 
@@ -85,6 +96,7 @@ public final class RecentNormalFrames {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             // 1. The newest scores: frame coordinates and capture times.
             Map<Integer, TreeMap<Long, Long>> scoredByPartition = new HashMap<>(); // frames partition -> offset -> capture time
+            Map<String, List<ScoredFrame>> scoredBySource = new HashMap<>();
             int[] scored = {0};
             List<TopicPartition> scoreParts = partitions(consumer, topics.scores().name());
             int quota = Math.max(1, maxFrames / scoreParts.size());
@@ -92,8 +104,9 @@ public final class RecentNormalFrames {
             Map<TopicPartition, Long> begins = consumer.beginningOffsets(scoreParts, timeout);
             // A record holds one or more frames' scores (a source's frames of a scorer batch): each partition's newest
             // quota frames are read back from its end in steps that double, so a partition of large records is not
-            // read far past what it needs. Each frame as {frames partition, offset, capture time}, newest step first.
-            Map<TopicPartition, ArrayDeque<List<long[]>>> steps = new HashMap<>();
+            // read far past what it needs. Newest step first. The quota starts as an even share of maxFrames; what the
+            // partitions holding fewer frames leave goes to the others (a few sources keyed onto a few partitions).
+            Map<TopicPartition, ArrayDeque<List<ScoredFrame>>> steps = new HashMap<>();
             Map<TopicPartition, Integer> found = new HashMap<>();
             Map<TopicPartition, Long> from = new HashMap<>(ends);
             long step = Math.max(1, quota / RECORDS_PER_STEP_DIVISOR);
@@ -107,31 +120,44 @@ public final class RecentNormalFrames {
                     }
                 }
                 if (starts.isEmpty()) {
-                    break;
+                    int total = 0;
+                    int canGiveMore = 0;
+                    for (TopicPartition tp : scoreParts) {
+                        int f = found.getOrDefault(tp, 0);
+                        total += Math.min(f, quota);
+                        // read past its quota already, or not read to its beginning yet
+                        canGiveMore += f > quota || f == quota && from.get(tp) > begins.get(tp) ? 1 : 0;
+                    }
+                    if (total >= maxFrames || canGiveMore == 0) {
+                        break;
+                    }
+                    quota += Math.max(1, (maxFrames - total) / canGiveMore);
+                    continue;
                 }
-                Map<TopicPartition, List<long[]>> read = new HashMap<>();
+                Map<TopicPartition, List<ScoredFrame>> read = new HashMap<>();
                 TopicRanges.read(consumer, starts, until, timeout, r -> {
                     ScoreBatch batch = readOrNull(topics.scores(), r.value());
                     for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
                         if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
                             read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>())
-                                    .add(new long[] {s.frame().partition(), s.frame().offset(), s.captureTimestamp()});
+                                    .add(new ScoredFrame(s.source(), s.captureTimestamp(), s.frame().partition(), s.frame().offset()));
                         }
                     }
                 });
                 for (TopicPartition tp : starts.keySet()) {
-                    List<long[]> frames = read.getOrDefault(tp, List.of());
+                    List<ScoredFrame> frames = read.getOrDefault(tp, List.of());
                     steps.computeIfAbsent(tp, x -> new ArrayDeque<>()).addFirst(frames);
                     found.merge(tp, frames.size(), Integer::sum);
                     from.put(tp, starts.get(tp));
                 }
                 step *= 2;
             }
-            for (ArrayDeque<List<long[]>> partition : steps.values()) {
-                List<long[]> all = new ArrayList<>();
+            for (ArrayDeque<List<ScoredFrame>> partition : steps.values()) {
+                List<ScoredFrame> all = new ArrayList<>();
                 partition.forEach(all::addAll);
-                for (long[] f : all.subList(Math.max(0, all.size() - quota), all.size())) {
-                    scoredByPartition.computeIfAbsent((int) f[0], p -> new TreeMap<>()).put(f[1], f[2]);
+                for (ScoredFrame f : all.subList(Math.max(0, all.size() - quota), all.size())) {
+                    scoredByPartition.computeIfAbsent(f.partition(), p -> new TreeMap<>()).put(f.offset(), f.captured());
+                    scoredBySource.computeIfAbsent(String.valueOf(f.source()), x -> new ArrayList<>()).add(f);
                     scored[0]++;
                 }
             }
@@ -164,19 +190,38 @@ public final class RecentNormalFrames {
             }
             int falseAlarms = reportedCount - reported.size();
 
+            // 2c. The unreported frames of each source's fault episodes.
+            Set<Long> left = new HashSet<>(reported);
+            int inFaultEpisodes = 0;
+            for (List<ScoredFrame> frames : scoredBySource.values()) {
+                frames.sort(Comparator.comparingLong(ScoredFrame::captured).thenComparingInt(ScoredFrame::partition)
+                        .thenComparingLong(ScoredFrame::offset));
+                boolean[] wasReported = new boolean[frames.size()];
+                for (int i = 0; i < wasReported.length; i++) {
+                    wasReported[i] = reported.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
+                }
+                boolean[] episode = inFaultEpisodes(wasReported);
+                for (int i = 0; i < episode.length; i++) {
+                    if (episode[i] && !wasReported[i] && left.add(coordinate(frames.get(i).partition(), frames.get(i).offset()))) {
+                        inFaultEpisodes++;
+                    }
+                }
+            }
+
             // 3. The scored, unreported frames themselves.
             int dim = shape.dim();
             int candidates = 0;
             for (Map.Entry<Integer, TreeMap<Long, Long>> e : scoredByPartition.entrySet()) {
                 for (long offset : e.getValue().keySet()) {
-                    if (!reported.contains(coordinate(e.getKey(), offset))) {
+                    if (!left.contains(coordinate(e.getKey(), offset))) {
                         candidates++;
                     }
                 }
             }
             if (candidates < minFrames) {
                 throw new NotEnoughDataException(String.format("only %d recent frames judged normal (%d scored, %d reported "
-                        + "as anomalies); at least %d are needed to retrain", candidates, scored[0], reported.size(), minFrames));
+                        + "as anomalies, %d more in fault episodes); at least %d are needed to retrain", candidates, scored[0],
+                        reported.size(), inFaultEpisodes, minFrames));
             }
             final int capacity = candidates;
             float[] values = new float[capacity * dim];
@@ -192,7 +237,7 @@ public final class RecentNormalFrames {
             TopicRanges.read(consumer, frameStarts, frameEnds, timeout, r -> {
                 TreeMap<Long, Long> scoredHere = scoredByPartition.get(r.partition());
                 if (kept[0] == capacity || !scoredHere.containsKey(r.offset())
-                        || reported.contains(coordinate(r.partition(), r.offset()))) {
+                        || left.contains(coordinate(r.partition(), r.offset()))) {
                     return;
                 }
                 try {
@@ -223,11 +268,31 @@ public final class RecentNormalFrames {
             int trainRows = n - holdoutRows;
             FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
             float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
-            return new Sample(train, holdout, holdoutRows, scored[0], reportedCount, falseAlarms, n, captured[order[0]],
-                    captured[order[n - 1]]);
+            return new Sample(train, holdout, holdoutRows, scored[0], reportedCount, falseAlarms, inFaultEpisodes, n,
+                    captured[order[0]], captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Which of a source's frames, in the order it sent them, are in a fault episode: where a quarter or more of the 16 or
+     * 64 frames up to the frame, or of those from it on, were {@code reported} ({@link ThresholdPolicy#faultEpisode} on
+     * each direction's last 64).
+     */
+    static boolean[] inFaultEpisodes(boolean[] reported) {
+        boolean[] out = new boolean[reported.length];
+        long upTo = 0;
+        for (int i = 0; i < reported.length; i++) {
+            upTo = (upTo << 1) | (reported[i] ? 1L : 0L);
+            out[i] = ThresholdPolicy.faultEpisode(upTo);
+        }
+        long from = 0;
+        for (int i = reported.length - 1; i >= 0; i--) {
+            from = (from << 1) | (reported[i] ? 1L : 0L);
+            out[i] |= ThresholdPolicy.faultEpisode(from);
+        }
+        return out;
     }
 
     /**

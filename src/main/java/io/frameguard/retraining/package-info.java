@@ -5,6 +5,6 @@
  * and {@code train --select}'s choice of architecture by the same synthetic anomalies ({@code ArchitectureSelection}).
  *
  * <p>May depend on: {@code training}, {@code inference}, {@code model}, {@code events}, {@code frames},
- * {@code datasets}.
+ * {@code datasets}, {@code detection} (its fault-episode rule).
  */
 package io.frameguard.retraining;

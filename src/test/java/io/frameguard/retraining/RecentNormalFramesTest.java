@@ -96,6 +96,90 @@ class RecentNormalFramesTest {
         }
     }
 
+    @Test
+    void theUnreportedFramesOfALastingFaultAreNotTrainedOn() throws Exception {
+        int frames = 300;
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 3, (short) 1)).toList()).all().get();
+            }
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                // two sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000..); their scores in
+                // records of several frames, as the scorer writes them
+                Map<String, List<ScoreRecord>> unsent = new java.util.HashMap<>();
+                for (int i = 0; i < frames; i++) {
+                    for (int source = 1; source <= 2; source++) {
+                        float v = (source - 1) * 1000 + i;
+                        String name = "pump-" + source;
+                        RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), 0, 1000L + i, name,
+                                FrameEncoding.json(new float[] {v, v, v, v}))).get();
+                        ScoreRecord score = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, name, new FrameRef(TOPICS.frames().name(), 0,
+                                md.offset()), 1000L + i, 2000L, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10);
+                        List<ScoreRecord> batch = unsent.computeIfAbsent(name, x -> new ArrayList<>());
+                        batch.add(score);
+                        if (batch.size() == SCORES_PER_RECORD || i == frames - 1) {
+                            producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, 2000L, name,
+                                    TOPICS.scores().serialize(new ScoreBatch(batch)))).get();
+                            unsent.remove(name);
+                        }
+                        // pump-1's fault from frame 100 to 179: three of every four of its frames reported, the fourth
+                        // under the threshold; pump-2: two false alarms far apart
+                        boolean reported = source == 1 ? i >= 100 && i < 180 && i % 4 != 3 : i == 50 || i == 150;
+                        if (reported) {
+                            producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + i, name,
+                                    ("{\"frame\":{\"topic\":\"frames\",\"partition\":0,\"offset\":" + md.offset() + "}}")
+                                            .getBytes(StandardCharsets.UTF_8))).get();
+                        }
+                    }
+                }
+            }
+            RecentNormalFrames.Sample sample = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
+                    10_000, 0.2, 10, Duration.ofSeconds(30));
+            float[] all = new float[sample.kept() * DIM];
+            System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
+            System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
+            List<Float> kept = firstValues(all);
+            assertThat(sample.reported()).isEqualTo(60 + 2);
+            // none of the fault's frames, reported or not, and not the frames just before and after it
+            assertThat(kept).noneMatch(v -> v >= 90 && v < 200);
+            assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - sample.reported() - sample.kept());
+            // the rest of pump-1, and all of pump-2 but its two reports
+            assertThat(kept).contains(0f, 49f, 240f, 299f);
+            assertThat(kept.stream().filter(v -> v >= 1000).toList()).hasSize(frames - 2).doesNotContain(1050f, 1150f);
+            assertThat(sample.summary()).contains(sample.inFaultEpisodes() + " unreported frames of fault episodes left out");
+
+            // both sources' scores are on one of the three partitions: it gives all the frames asked for, not a third,
+            // whether it is read to its beginning (1,500 asked, a share of 500: its second step back reads it whole)
+            // or not
+            RecentNormalFrames.Sample all600 = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
+                    1500, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(all600.scored()).isEqualTo(2 * frames);
+            RecentNormalFrames.Sample fewer = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
+                    450, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(fewer.scored()).isEqualTo(450);
+        }
+    }
+
+    @Test
+    void aFaultEpisodeIsAQuarterOfSixteenFramesReportedNotAFewFalseAlarms() {
+        boolean[] three = new boolean[100];
+        three[40] = three[45] = three[50] = true; // three reports among 16 frames: false alarms close together
+        assertThat(RecentNormalFrames.inFaultEpisodes(three)).containsOnly(false);
+        boolean[] four = three.clone();
+        four[55] = true; // a fourth: a quarter of the 16 frames from 40 to 55
+        boolean[] episode = RecentNormalFrames.inFaultEpisodes(four);
+        assertThat(episode[40]).isTrue();
+        assertThat(episode[55]).isTrue();
+        assertThat(episode[39]).isFalse();
+        assertThat(episode[0]).isFalse();
+        assertThat(episode[99]).isFalse();
+    }
+
     private static List<Float> firstValues(float[] rows) {
         return java.util.stream.IntStream.range(0, rows.length / DIM).mapToObj(i -> rows[i * DIM]).toList();
     }
