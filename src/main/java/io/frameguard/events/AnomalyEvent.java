@@ -82,9 +82,24 @@ public record AnomalyEvent(
      * whose other fields a reader cannot bind (a newer layout) still names its frame; null when it names none.
      */
     public static FrameRef frameOf(byte[] json) {
+        Reference r = referenceOf(json);
+        return r == null ? null : r.frame();
+    }
+
+    /** The frame an anomaly event is about and the id of the incident it is part of (its own id where it names none). */
+    public record Reference(FrameRef frame, String incidentId) {}
+
+    /** {@link #frameOf}, with the event's incident; null when the event names no frame. */
+    public static Reference referenceOf(byte[] json) {
         try {
-            JsonNode frame = JsonSerde.MAPPER.readTree(json).get("frame");
-            return frame == null || !frame.isObject() ? null : JsonSerde.MAPPER.treeToValue(frame, FrameRef.class);
+            JsonNode event = JsonSerde.MAPPER.readTree(json);
+            JsonNode frame = event.get("frame");
+            if (frame == null || !frame.isObject()) {
+                return null;
+            }
+            FrameRef ref = JsonSerde.MAPPER.treeToValue(frame, FrameRef.class);
+            JsonNode incident = event.path("incident").path("id");
+            return new Reference(ref, incident.isTextual() ? incident.asText() : ref.id());
         } catch (IOException | RuntimeException e) {
             return null;
         }

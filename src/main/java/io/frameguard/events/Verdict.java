@@ -52,4 +52,24 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
     public boolean falseAlarm() {
         return FALSE_ALARM.equals(verdict);
     }
+
+    /**
+     * The verdict given later of two, either of which may be null ({@code a} when they were given at the same time): the
+     * one that holds for an incident of both events. A verdict whose {@code givenAt} is missing or does not parse counts
+     * as given at the epoch.
+     */
+    public static Verdict later(Verdict a, Verdict b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return givenAt(b).isAfter(givenAt(a)) ? b : a;
+    }
+
+    private static java.time.Instant givenAt(Verdict v) {
+        try {
+            return v.givenAt() == null ? java.time.Instant.EPOCH : java.time.Instant.parse(v.givenAt());
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.time.Instant.EPOCH;
+        }
+    }
 }

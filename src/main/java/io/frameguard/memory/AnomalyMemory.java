@@ -7,8 +7,6 @@ import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
 import io.frameguard.events.SourceMinute;
 import io.frameguard.events.Verdict;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -287,20 +285,9 @@ public final class AnomalyMemory implements AutoCloseable {
     private Verdict verdictOn(MemoryEntry e) {
         Verdict latest = verdicts.get(e.id());
         for (String member : e.members()) {
-            Verdict v = verdicts.get(member);
-            if (v != null && (latest == null || givenAt(v).isAfter(givenAt(latest)))) {
-                latest = v;
-            }
+            latest = Verdict.later(latest, verdicts.get(member));
         }
         return latest;
-    }
-
-    private static Instant givenAt(Verdict v) {
-        try {
-            return v.givenAt() == null ? Instant.EPOCH : Instant.parse(v.givenAt());
-        } catch (DateTimeParseException e) {
-            return Instant.EPOCH;
-        }
     }
 
     /**

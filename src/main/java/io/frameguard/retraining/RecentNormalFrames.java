@@ -38,19 +38,21 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The trainer's data: the most recent frames that the service scored and that are normal: the detector did not
- * report them, or an operator marked the report a false alarm.
+ * report them, or operators marked the report a false alarm.
  *
  * <p>Reads, with read_committed, the newest scores (up to {@code maxFrames} in all, shared over the scores
  * partitions), the anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
- * latest verdict per event holding), and then the scored frames themselves from the frames topic, decoded by the
- * service's own decoders. A frame with an anomaly event is kept only when its latest verdict is a false alarm (the
- * model should learn it is normal); a frame that went to the dead-letter topic has no score and is never read. Nor
- * is a frame of a source's fault episode that was not reported: a fault that lasts sends frames under the threshold
- * too, and a model trained on them learns the fault, so that each retraining while it lasts reports less of it. A
- * frame is in an episode when a quarter or more of its source's 16 or 64 frames up to it, or from it on, were reported
- * (the rule by which the detector holds a source's threshold, {@link ThresholdPolicy#faultEpisode}, read both ways:
- * the frames before a fault's first report are the fault's too). The kept frames are ordered by capture time and the
- * newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
+ * latest verdict per event), and then the scored frames themselves from the frames topic, decoded by the service's own
+ * decoders. A frame with an anomaly event is kept only when the verdict that holds for the event's incident (the
+ * latest given on any of its events, as in the anomaly memory) is a false alarm: the model should learn it is normal,
+ * and a lasting change that operators judge the new normal is learned once they say so. A frame that went to the
+ * dead-letter topic has no score and is never read. Nor is a frame of a source's fault episode that was not reported:
+ * a fault that lasts sends frames under the threshold too, and a model trained on them learns the fault, so that each
+ * retraining while it lasts reports less of it. A frame is in an episode when a quarter or more of its source's 16 or
+ * 64 frames up to it, or from it on, were reported (the rule by which the detector holds a source's threshold,
+ * {@link ThresholdPolicy#faultEpisode}, read both ways: the frames before a fault's first report are the fault's too).
+ * The kept frames are ordered by capture time and the newest {@code holdoutFraction} of them are held out for the
+ * champion/challenger comparison.
  */
 public final class RecentNormalFrames {
 
@@ -163,8 +165,9 @@ public final class RecentNormalFrames {
             }
             long oldest = scoredByPartition.values().stream().flatMap(m -> m.values().stream()).min(Long::compare).orElse(0L);
 
-            // 2. Anomaly events since then: those frames are never trained on.
+            // 2. Anomaly events since then, by incident: those frames are never trained on.
             Set<Long> reported = new HashSet<>();
+            Map<String, List<FrameRef>> incidents = new HashMap<>(); // incident id -> its reported frames
             List<TopicPartition> eventParts = partitions(consumer, topics.anomalies().name());
             Map<TopicPartition, Long> eventStarts = new HashMap<>();
             Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(
@@ -175,19 +178,26 @@ public final class RecentNormalFrames {
                 eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
             }
             TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
-                FrameRef frame = AnomalyEvent.frameOf(r.value());
-                if (frame != null && topics.frames().name().equals(frame.topic())) {
-                    reported.add(coordinate(frame.partition(), frame.offset()));
+                AnomalyEvent.Reference event = AnomalyEvent.referenceOf(r.value());
+                if (event != null && topics.frames().name().equals(event.frame().topic())) {
+                    reported.add(coordinate(event.frame().partition(), event.frame().offset()));
+                    incidents.computeIfAbsent(event.incidentId(), i -> new ArrayList<>()).add(event.frame());
                 }
             });
 
-            // 2b. Operators' verdicts: a report marked a false alarm (latest verdict) is normal data after all.
+            // 2b. Operators' verdicts: the reports of an incident marked a false alarm are normal data after all. As in
+            // the anomaly memory, the verdict that holds for an incident is the latest given on any of its events.
             int reportedCount = reported.size();
-            for (FrameRef frame : falseAlarms(consumer, topics, timeout)) {
-                if (topics.frames().name().equals(frame.topic())) {
-                    reported.remove(coordinate(frame.partition(), frame.offset()));
+            Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, timeout);
+            incidents.forEach((incident, frames) -> {
+                Verdict holding = verdicts.get(incident);
+                for (FrameRef frame : frames) {
+                    holding = Verdict.later(holding, verdicts.get(frame.id()));
                 }
-            }
+                if (holding != null && holding.falseAlarm()) {
+                    frames.forEach(frame -> reported.remove(coordinate(frame.partition(), frame.offset())));
+                }
+            });
             int falseAlarms = reportedCount - reported.size();
 
             // 2c. The unreported frames of each source's fault episodes.
@@ -296,36 +306,30 @@ public final class RecentNormalFrames {
     }
 
     /**
-     * The frames whose anomaly event's latest verdict is a false alarm: the whole verdicts topic (compacted, so about
-     * one record per judged event), read in order so that a later verdict overrides an earlier one. No topic: none.
+     * The latest verdict on each event id: the whole verdicts topic (compacted, so about one record per judged event),
+     * read in order so that a later verdict overrides an earlier one; a deleted or malformed one leaves none. No topic:
+     * none.
      */
-    private static List<FrameRef> falseAlarms(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Duration timeout)
+    private static Map<String, Verdict> latestVerdicts(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Duration timeout)
             throws IOException {
         List<PartitionInfo> infos = consumer.partitionsFor(topics.verdicts().name(), timeout);
         if (infos == null || infos.isEmpty()) {
-            return List.of();
+            return Map.of();
         }
         List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        Map<String, Boolean> latest = new HashMap<>(); // event id -> is a false alarm
+        Map<String, Verdict> latest = new HashMap<>();
         TopicRanges.read(consumer, consumer.beginningOffsets(parts, timeout), consumer.endOffsets(parts, timeout), timeout, r -> {
             String eventId = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
             Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());
             if (eventId != null) {
-                latest.put(eventId, v != null && v.falseAlarm() && eventId.equals(v.eventId()));
-            }
-        });
-        List<FrameRef> out = new ArrayList<>();
-        latest.forEach((eventId, falseAlarm) -> {
-            String[] parts3 = eventId.split("/");
-            if (falseAlarm && parts3.length == 3) {
-                try {
-                    out.add(new FrameRef(parts3[0], Integer.parseInt(parts3[1]), Long.parseLong(parts3[2])));
-                } catch (NumberFormatException e) {
-                    // not an event id: no frame to train on
+                if (v != null && eventId.equals(v.eventId())) {
+                    latest.put(eventId, v);
+                } else {
+                    latest.remove(eventId);
                 }
             }
         });
-        return out;
+        return latest;
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) throws IOException {

@@ -106,11 +106,12 @@ class RecentNormalFramesTest {
             }
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
-                // two sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000..); their scores in
-                // records of several frames, as the scorer writes them
+                // three sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000.., pump-3: 2000..);
+                // their scores in records of several frames, as the scorer writes them
                 Map<String, List<ScoreRecord>> unsent = new java.util.HashMap<>();
+                String pump3Incident = null;
                 for (int i = 0; i < frames; i++) {
-                    for (int source = 1; source <= 2; source++) {
+                    for (int source = 1; source <= 3; source++) {
                         float v = (source - 1) * 1000 + i;
                         String name = "pump-" + source;
                         RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), 0, 1000L + i, name,
@@ -125,12 +126,21 @@ class RecentNormalFramesTest {
                             unsent.remove(name);
                         }
                         // pump-1's fault from frame 100 to 179: three of every four of its frames reported, the fourth
-                        // under the threshold; pump-2: two false alarms far apart
-                        boolean reported = source == 1 ? i >= 100 && i < 180 && i % 4 != 3 : i == 50 || i == 150;
+                        // under the threshold; pump-2: two false alarms far apart; pump-3: a change from frame 100 on,
+                        // every frame reported, one incident
+                        boolean reported = source == 1 ? i >= 100 && i < 180 && i % 4 != 3 : source == 2 ? i == 50 || i == 150 : i >= 100;
+                        if (source == 3 && i == 100) {
+                            pump3Incident = "frames/0/" + md.offset();
+                        }
                         if (reported) {
+                            String incident = source == 3 ? ",\"incident\":{\"id\":\"" + pump3Incident + "\",\"count\":1,\"firstSeen\":0}" : "";
                             producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + i, name,
-                                    ("{\"frame\":{\"topic\":\"frames\",\"partition\":0,\"offset\":" + md.offset() + "}}")
+                                    ("{\"frame\":{\"topic\":\"frames\",\"partition\":0,\"offset\":" + md.offset() + "}" + incident + "}")
                                             .getBytes(StandardCharsets.UTF_8))).get();
+                        }
+                        if (source == 3 && i == 150) {
+                            // operators judge pump-3's change the new normal, on one of the incident's later events
+                            verdict(producer, "frames/0/" + md.offset(), Verdict.FALSE_ALARM);
                         }
                     }
                 }
@@ -142,22 +152,25 @@ class RecentNormalFramesTest {
             System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
             System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
             List<Float> kept = firstValues(all);
-            assertThat(sample.reported()).isEqualTo(60 + 2);
+            assertThat(sample.reported()).isEqualTo(60 + 2 + 200);
+            assertThat(sample.falseAlarms()).isEqualTo(200);
             // none of the fault's frames, reported or not, and not the frames just before and after it
             assertThat(kept).noneMatch(v -> v >= 90 && v < 200);
-            assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - sample.reported() - sample.kept());
+            assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - (sample.reported() - sample.falseAlarms()) - sample.kept());
             // the rest of pump-1, and all of pump-2 but its two reports
             assertThat(kept).contains(0f, 49f, 240f, 299f);
-            assertThat(kept.stream().filter(v -> v >= 1000).toList()).hasSize(frames - 2).doesNotContain(1050f, 1150f);
+            assertThat(kept.stream().filter(v -> v >= 1000 && v < 2000).toList()).hasSize(frames - 2).doesNotContain(1050f, 1150f);
+            // all of pump-3, reported or not: its incident is a false alarm
+            assertThat(kept.stream().filter(v -> v >= 2000).toList()).hasSize(frames);
             assertThat(sample.summary()).contains(sample.inFaultEpisodes() + " unreported frames of fault episodes left out");
 
-            // both sources' scores are on one of the three partitions: it gives all the frames asked for, not a third,
-            // whether it is read to its beginning (1,500 asked, a share of 500: its second step back reads it whole)
+            // the sources' scores are on one of the three partitions: it gives all the frames asked for, not a third,
+            // whether it is read to its beginning (2,400 asked, a share of 800: its second step back reads it whole)
             // or not
-            RecentNormalFrames.Sample all600 = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
+            RecentNormalFrames.Sample every = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
                     new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
-                    1500, 0.2, 10, Duration.ofSeconds(30));
-            assertThat(all600.scored()).isEqualTo(2 * frames);
+                    2400, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(every.scored()).isEqualTo(3 * frames);
             RecentNormalFrames.Sample fewer = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
                     new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
                     450, 0.2, 10, Duration.ofSeconds(30));
