@@ -60,6 +60,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs, ...children) {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined) continue;
     if (k === 'text') e.textContent = v;
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
@@ -680,15 +681,25 @@ function valueBars(a, p) {
       ticks.push(svg('line', { class: 'reconstruction', x1: i * W / n, x2: (i + 1) * W / n - 1, y1: yr, y2: yr, stroke: '#4fb3ff', 'stroke-width': '2' }));
     }
   }
+  // the channels the event names, in its order: for a row, those whose fault alone would explain most of its error,
+  // which need not be the reddest (a fault of one channel also raises the errors of the channels rebuilt from it)
+  const named = ((a.event.explanation || {}).topChannels || []).filter(c => c.index >= 0 && c.index < n);
+  const top = new Set(named.map(c => c.index));
   for (let i = 0; i < n; i++) {
     const t = peak > 0 ? p.errors[i] / peak : 0;
     const y0 = H - (0 - lo) / span * H, y1 = H - (p.values[i] - lo) / span * H;
     bars.push(svg('rect', { x: i * W / n, y: Math.min(y0, y1), width: Math.max(1, W / n - 1), height: Math.max(1, Math.abs(y1 - y0)),
+      class: top.has(i) ? 'top' : null, 'data-channel': p.channelNames[i] || null,
+      stroke: top.has(i) ? '#00e5ff' : null, 'stroke-width': top.has(i) ? '2' : null, 'vector-effect': 'non-scaling-stroke',
       fill: 'rgb(' + Math.round(120 + 135 * t) + ',' + Math.round(160 - 100 * t) + ',' + Math.round(200 - 150 * t) + ')' },
       svg('title', { text: (p.channelNames[i] || 'value ' + i) + ': ' + fmtNum(p.values[i]) + ', error ' + fmtNum(p.errors[i]) })));
   }
   return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars, ticks),
-    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its error'
+    named.length ? el('p', { class: 'named' }, 'The event names ', ...named.flatMap((c, k) => [k ? ', ' : '',
+      el('span', { class: 'error', text: (p.channelNames[c.index] || 'value ' + c.index) + ' (' + Math.round(100 * c.share) + ' %)' })]),
+      ' (outlined), with each one\'s share of the error: for models that rank channels by contribution (card\'s '
+      + 'scoring.attribution), the part a fault of that channel alone would explain.') : null,
+    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its own error'
       + (p.reconstruction ? '; the blue tick is what the model expected.' : '.') }));
 }
 async function drawHistory(card, e) {
