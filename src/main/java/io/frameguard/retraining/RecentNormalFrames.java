@@ -130,19 +130,23 @@ public final class RecentNormalFrames {
                         // read past its quota already, or not read to its beginning yet
                         canGiveMore += f > quota || f == quota && from.get(tp) > begins.get(tp) ? 1 : 0;
                     }
-                    if (total >= maxFrames || canGiveMore == 0) {
+                    // a remainder smaller than the partitions that could give it is not worth their reading
+                    if (canGiveMore == 0 || maxFrames - total < canGiveMore) {
                         break;
                     }
-                    quota += Math.max(1, (maxFrames - total) / canGiveMore);
+                    quota += (maxFrames - total) / canGiveMore;
                     continue;
                 }
                 Map<TopicPartition, List<ScoredFrame>> read = new HashMap<>();
                 TopicRanges.read(consumer, starts, until, timeout, r -> {
                     ScoreBatch batch = readOrNull(topics.scores(), r.value());
+                    // the detector's source is the record's key
+                    String key = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
                     for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
                         if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
                             read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>())
-                                    .add(new ScoredFrame(s.source(), s.captureTimestamp(), s.frame().partition(), s.frame().offset()));
+                                    .add(new ScoredFrame(key != null ? key : s.source(), s.captureTimestamp(),
+                                            s.frame().partition(), s.frame().offset()));
                         }
                     }
                 });
@@ -155,11 +159,15 @@ public final class RecentNormalFrames {
                 step *= 2;
             }
             for (ArrayDeque<List<ScoredFrame>> partition : steps.values()) {
+                // oldest first: a source's frames in the order the detector judged them (its scores, keyed by the
+                // source, are on one partition)
                 List<ScoredFrame> all = new ArrayList<>();
                 partition.forEach(all::addAll);
                 for (ScoredFrame f : all.subList(Math.max(0, all.size() - quota), all.size())) {
                     scoredByPartition.computeIfAbsent(f.partition(), p -> new TreeMap<>()).put(f.offset(), f.captured());
-                    scoredBySource.computeIfAbsent(String.valueOf(f.source()), x -> new ArrayList<>()).add(f);
+                    if (f.source() != null) {
+                        scoredBySource.computeIfAbsent(f.source(), x -> new ArrayList<>()).add(f);
+                    }
                     scored[0]++;
                 }
             }
@@ -186,9 +194,12 @@ public final class RecentNormalFrames {
             });
 
             // 2b. Operators' verdicts: the reports of an incident marked a false alarm are normal data after all. As in
-            // the anomaly memory, the verdict that holds for an incident is the latest given on any of its events.
+            // the anomaly memory, the verdict that holds for an incident is the latest given on it (its first event) or
+            // on any of its events (here: those read, since the oldest frame).
             int reportedCount = reported.size();
-            Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, timeout);
+            Set<String> judged = new HashSet<>(incidents.keySet());
+            incidents.values().forEach(frames -> frames.forEach(f -> judged.add(f.id())));
+            Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, judged, timeout);
             incidents.forEach((incident, frames) -> {
                 Verdict holding = verdicts.get(incident);
                 for (FrameRef frame : frames) {
@@ -200,12 +211,10 @@ public final class RecentNormalFrames {
             });
             int falseAlarms = reportedCount - reported.size();
 
-            // 2c. The unreported frames of each source's fault episodes.
+            // 2c. The unreported frames of each source's fault episodes (reports judged false alarms do not count).
             Set<Long> left = new HashSet<>(reported);
             int inFaultEpisodes = 0;
             for (List<ScoredFrame> frames : scoredBySource.values()) {
-                frames.sort(Comparator.comparingLong(ScoredFrame::captured).thenComparingInt(ScoredFrame::partition)
-                        .thenComparingLong(ScoredFrame::offset));
                 boolean[] wasReported = new boolean[frames.size()];
                 for (int i = 0; i < wasReported.length; i++) {
                     wasReported[i] = reported.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
@@ -306,12 +315,12 @@ public final class RecentNormalFrames {
     }
 
     /**
-     * The latest verdict on each event id: the whole verdicts topic (compacted, so about one record per judged event),
-     * read in order so that a later verdict overrides an earlier one; a deleted or malformed one leaves none. No topic:
-     * none.
+     * The latest verdict on each of the {@code wanted} event ids that has one: the whole verdicts topic (compacted, so
+     * about one record per judged event), read in order so that a later verdict overrides an earlier one; a deleted one,
+     * or one the anomaly memory would not take either ({@link Verdict#problem}), leaves none. No topic: none.
      */
-    private static Map<String, Verdict> latestVerdicts(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Duration timeout)
-            throws IOException {
+    private static Map<String, Verdict> latestVerdicts(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Set<String> wanted,
+            Duration timeout) throws IOException {
         List<PartitionInfo> infos = consumer.partitionsFor(topics.verdicts().name(), timeout);
         if (infos == null || infos.isEmpty()) {
             return Map.of();
@@ -320,9 +329,9 @@ public final class RecentNormalFrames {
         Map<String, Verdict> latest = new HashMap<>();
         TopicRanges.read(consumer, consumer.beginningOffsets(parts, timeout), consumer.endOffsets(parts, timeout), timeout, r -> {
             String eventId = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-            Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());
-            if (eventId != null) {
-                if (v != null && eventId.equals(v.eventId())) {
+            if (eventId != null && wanted.contains(eventId)) {
+                Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());
+                if (v != null && eventId.equals(v.eventId()) && v.problem() == null) {
                     latest.put(eventId, v);
                 } else {
                     latest.remove(eventId);

@@ -99,6 +99,7 @@ class RecentNormalFramesTest {
     @Test
     void theUnreportedFramesOfALastingFaultAreNotTrainedOn() throws Exception {
         int frames = 300;
+        int sources = 4;
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -106,53 +107,56 @@ class RecentNormalFramesTest {
             }
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
-                // three sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000.., pump-3: 2000..);
-                // their scores in records of several frames, as the scorer writes them
+                // four sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000.., ...). Each source's
+                // frames take turns on the frames partitions, all captured at the same time: only the order of their scores
+                // (records of several frames, as the scorer writes them) says which came first. pump-2's scores are on
+                // scores partition 1, the others' on partition 0.
                 Map<String, List<ScoreRecord>> unsent = new java.util.HashMap<>();
-                String pump3Incident = null;
+                Map<Integer, String> incidents = new java.util.HashMap<>();
                 for (int i = 0; i < frames; i++) {
-                    for (int source = 1; source <= 3; source++) {
+                    for (int source = 1; source <= sources; source++) {
                         float v = (source - 1) * 1000 + i;
                         String name = "pump-" + source;
-                        RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), 0, 1000L + i, name,
+                        int partition = (i / SCORES_PER_RECORD) % 3; // a score record's frames share their partition
+                        RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), partition, 1000L, name,
                                 FrameEncoding.json(new float[] {v, v, v, v}))).get();
-                        ScoreRecord score = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, name, new FrameRef(TOPICS.frames().name(), 0,
-                                md.offset()), 1000L + i, 2000L, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10);
+                        String eventId = TOPICS.frames().name() + "/" + partition + "/" + md.offset();
+                        ScoreRecord score = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, name, new FrameRef(TOPICS.frames().name(),
+                                partition, md.offset()), 1000L, 2000L, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10);
                         List<ScoreRecord> batch = unsent.computeIfAbsent(name, x -> new ArrayList<>());
                         batch.add(score);
                         if (batch.size() == SCORES_PER_RECORD || i == frames - 1) {
-                            producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, 2000L, name,
+                            producer.send(new ProducerRecord<>(TOPICS.scores().name(), source == 2 ? 1 : 0, 2000L, name,
                                     TOPICS.scores().serialize(new ScoreBatch(batch)))).get();
                             unsent.remove(name);
                         }
                         // pump-1's fault from frame 100 to 179: three of every four of its frames reported, the fourth
-                        // under the threshold; pump-2: two false alarms far apart; pump-3: a change from frame 100 on,
-                        // every frame reported, one incident
+                        // under the threshold; pump-2: two false alarms far apart; pump-3 and pump-4: a change from frame
+                        // 100 on, every frame reported, one incident each
                         boolean reported = source == 1 ? i >= 100 && i < 180 && i % 4 != 3 : source == 2 ? i == 50 || i == 150 : i >= 100;
-                        if (source == 3 && i == 100) {
-                            pump3Incident = "frames/0/" + md.offset();
+                        if (source >= 3 && i == 100) {
+                            incidents.put(source, eventId);
                         }
                         if (reported) {
-                            String incident = source == 3 ? ",\"incident\":{\"id\":\"" + pump3Incident + "\",\"count\":1,\"firstSeen\":0}" : "";
-                            producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + i, name,
-                                    ("{\"frame\":{\"topic\":\"frames\",\"partition\":0,\"offset\":" + md.offset() + "}" + incident + "}")
-                                            .getBytes(StandardCharsets.UTF_8))).get();
+                            String incident = source >= 3 ? ",\"incident\":{\"id\":\"" + incidents.get(source) + "\",\"count\":1,\"firstSeen\":0}" : "";
+                            producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + i, name, ("{\"frame\":{\"topic\":\"frames\","
+                                    + "\"partition\":" + partition + ",\"offset\":" + md.offset() + "}" + incident + "}").getBytes(StandardCharsets.UTF_8))).get();
                         }
-                        if (source == 3 && i == 150) {
-                            // operators judge pump-3's change the new normal, on one of the incident's later events
-                            verdict(producer, "frames/0/" + md.offset(), Verdict.FALSE_ALARM);
+                        if (source >= 3 && i == 150) {
+                            // the verdict given last on any of an incident's events holds for it: pump-3's change is judged
+                            // the new normal (confirmed on its first event, then a false alarm on a later one), pump-4's
+                            // is not (the other way round; the verdicts topic's order is not the order they were given)
+                            boolean newNormal = source == 3;
+                            verdict(producer, eventId, newNormal ? Verdict.FALSE_ALARM : Verdict.CONFIRMED, "2026-12-02T02:00:00Z");
+                            verdict(producer, incidents.get(source), newNormal ? Verdict.CONFIRMED : Verdict.FALSE_ALARM,
+                                    "2026-12-02T01:00:00Z");
                         }
                     }
                 }
             }
-            RecentNormalFrames.Sample sample = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
-                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
-                    10_000, 0.2, 10, Duration.ofSeconds(30));
-            float[] all = new float[sample.kept() * DIM];
-            System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
-            System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
-            List<Float> kept = firstValues(all);
-            assertThat(sample.reported()).isEqualTo(60 + 2 + 200);
+            RecentNormalFrames.Sample sample = read(bootstrap, 10_000);
+            List<Float> kept = firstValues(sample);
+            assertThat(sample.reported()).isEqualTo(60 + 2 + 200 + 200);
             assertThat(sample.falseAlarms()).isEqualTo(200);
             // none of the fault's frames, reported or not, and not the frames just before and after it
             assertThat(kept).noneMatch(v -> v >= 90 && v < 200);
@@ -160,22 +164,30 @@ class RecentNormalFramesTest {
             // the rest of pump-1, and all of pump-2 but its two reports
             assertThat(kept).contains(0f, 49f, 240f, 299f);
             assertThat(kept.stream().filter(v -> v >= 1000 && v < 2000).toList()).hasSize(frames - 2).doesNotContain(1050f, 1150f);
-            // all of pump-3, reported or not: its incident is a false alarm
-            assertThat(kept.stream().filter(v -> v >= 2000).toList()).hasSize(frames);
+            // all of pump-3, reported or not: its incident is a false alarm; pump-4 up to its change
+            assertThat(kept.stream().filter(v -> v >= 2000 && v < 3000).toList()).hasSize(frames);
+            assertThat(kept.stream().filter(v -> v >= 3000).toList()).hasSizeLessThan(100).contains(3000f, 3040f).doesNotContain(3100f);
             assertThat(sample.summary()).contains(sample.inFaultEpisodes() + " unreported frames of fault episodes left out");
 
-            // the sources' scores are on one of the three partitions: it gives all the frames asked for, not a third,
-            // whether it is read to its beginning (2,400 asked, a share of 800: its second step back reads it whole)
-            // or not
-            RecentNormalFrames.Sample every = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
-                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
-                    2400, 0.2, 10, Duration.ofSeconds(30));
-            assertThat(every.scored()).isEqualTo(3 * frames);
-            RecentNormalFrames.Sample fewer = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
-                    new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
-                    450, 0.2, 10, Duration.ofSeconds(30));
-            assertThat(fewer.scored()).isEqualTo(450);
+            // scores partition 0 holds 900 frames, 1 holds 300, 2 none: all the frames asked for come, not an even share,
+            // whether a partition is read to its beginning (2,400 asked, a share of 800: two steps back read them whole)
+            // or not (1,050 asked: a share of 350, pump-2's 300, then 750 of partition 0)
+            assertThat(read(bootstrap, 2400).scored()).isEqualTo(sources * frames);
+            assertThat(read(bootstrap, 1050).scored()).isEqualTo(1050);
         }
+    }
+
+    private static RecentNormalFrames.Sample read(String bootstrap, int maxFrames) throws Exception {
+        return RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS, new FrameShape(DIM, null), null,
+                FrameDecoders.standard("application/json", 1 << 20, 1 << 20), maxFrames, 0.2, 10, Duration.ofSeconds(30));
+    }
+
+    /** The first value of every frame of the sample, trained on or held out. */
+    private static List<Float> firstValues(RecentNormalFrames.Sample sample) {
+        float[] all = new float[sample.kept() * DIM];
+        System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
+        System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
+        return firstValues(all);
     }
 
     @Test
@@ -198,7 +210,12 @@ class RecentNormalFramesTest {
     }
 
     private static void verdict(KafkaProducer<String, byte[]> producer, String eventId, String verdict) throws Exception {
+        verdict(producer, eventId, verdict, "2026-12-02T00:00:00Z");
+    }
+
+    private static void verdict(KafkaProducer<String, byte[]> producer, String eventId, String verdict, String givenAt)
+            throws Exception {
         producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), eventId, TOPICS.verdicts().serialize(
-                new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null, "2026-12-02T00:00:00Z", "test")))).get();
+                new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null, givenAt, "test")))).get();
     }
 }
