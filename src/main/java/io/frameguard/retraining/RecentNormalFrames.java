@@ -299,7 +299,7 @@ public final class RecentNormalFrames {
      * 64 frames up to the frame, or of those from it on, were {@code reported} ({@link ThresholdPolicy#faultEpisode} on
      * each direction's last 64).
      */
-    static boolean[] inFaultEpisodes(boolean[] reported) {
+    public static boolean[] inFaultEpisodes(boolean[] reported) {
         boolean[] out = new boolean[reported.length];
         long upTo = 0;
         for (int i = 0; i < reported.length; i++) {

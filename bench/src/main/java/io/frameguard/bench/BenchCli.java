@@ -7,7 +7,7 @@ import picocli.CommandLine;
 /** {@code bench/frameguard-bench NAME}: the benchmarks; the scripts under bench/ call these. */
 @Command(name = "frameguard-bench", mixinStandardHelpOptions = true,
         description = "Benchmarks of frameguard (see bench/README.md and docs/BENCHMARKS.md).",
-        subcommands = {JsonParseBenchmark.class, FashionMnistBenchmark.class, MemoryBenchmark.class, ConsoleBenchmark.class, SensorBenchmark.class, RowsBenchmark.class, LimitBenchmark.class, E2eBenchmark.class, ScorerBenchmark.class, FaultBenchmark.class,
+        subcommands = {JsonParseBenchmark.class, FashionMnistBenchmark.class, MemoryBenchmark.class, ConsoleBenchmark.class, SensorBenchmark.class, RowsBenchmark.class, RetrainingBenchmark.class, LimitBenchmark.class, E2eBenchmark.class, ScorerBenchmark.class, FaultBenchmark.class,
                 CommandLine.HelpCommand.class})
 public final class BenchCli {
 

@@ -147,6 +147,15 @@ public final class RowsBenchmark implements Callable<Integer> {
         /** One row with {@code kind} on {@code channel}. */
         float[] faulty(String kind, int channel, Random random);
 
+        /** The fault kinds that can last ({@link #run}), as the table names them. */
+        List<String> lastingFaults();
+
+        /**
+         * {@code n} consecutive rows of one source, back to back: normal ({@code kind} null), or with {@code kind} on
+         * {@code channel} from the first row on, lasting.
+         */
+        float[] run(String kind, int channel, int n, Random random);
+
         String describe();
     }
 
@@ -174,6 +183,24 @@ public final class RowsBenchmark implements Callable<Integer> {
             int start = random.nextInt(1_000_000);
             int age = fault == SensorSimulator.Fault.SPIKE ? 0 : 1 + random.nextInt(MAX_FAULT_AGE);
             return sim.faulty("s-" + random.nextInt(SOURCES) + "-" + random.nextInt(2), start + age, fault, channel, start);
+        }
+
+        @Override
+        public List<String> lastingFaults() {
+            return List.of("frozen", "frequency", "decorrelated");
+        }
+
+        @Override
+        public float[] run(String kind, int channel, int n, Random random) {
+            String source = "s-" + random.nextInt(SOURCES) + "-" + random.nextInt(2);
+            int start = random.nextInt(1_000_000);
+            float[] out = new float[n * sim.dim()];
+            for (int t = 0; t < n; t++) {
+                float[] row = kind == null ? sim.frame(source, start + t) : sim.faulty(source, start + t,
+                        SensorSimulator.Fault.valueOf(kind.toUpperCase(Locale.ROOT).replace(' ', '_')), channel, start);
+                System.arraycopy(row, 0, out, t * sim.dim(), sim.dim());
+            }
+            return out;
         }
 
         @Override
@@ -275,6 +302,36 @@ public final class RowsBenchmark implements Callable<Integer> {
             }
             row[channel] = (float) v;
             return row;
+        }
+
+        @Override
+        public List<String> lastingFaults() {
+            return List.of("stuck", "out of step", "noisier");
+        }
+
+        @Override
+        public float[] run(String kind, int channel, int n, Random random) {
+            int channels = mix.length;
+            double[][] z = rhythms(n, random);
+            // out of step: the channel follows a run of the rhythms of its own
+            double[][] own = "out of step".equals(kind) ? rhythms(n, random) : null;
+            double stuckAt = value(channel, z[0], random);
+            float[] out = new float[n * channels];
+            for (int t = 0; t < n; t++) {
+                for (int c = 0; c < channels; c++) {
+                    double v = c == channel && own != null ? value(c, own[t], random) : value(c, z[t], random);
+                    if (c == channel && kind != null) {
+                        switch (kind) {
+                            case "stuck" -> v = stuckAt;
+                            case "out of step" -> { }
+                            case "noisier" -> v += 5 * noise[channel] * random.nextGaussian();
+                            default -> throw new IllegalArgumentException(kind + " does not last");
+                        }
+                    }
+                    out[t * channels + c] = (float) v;
+                }
+            }
+            return out;
         }
 
         @Override

@@ -1,0 +1,256 @@
+package io.frameguard.bench;
+
+import io.frameguard.datasets.FrameFile;
+import io.frameguard.detection.SourceState;
+import io.frameguard.detection.ThresholdPolicy;
+import io.frameguard.inference.ModelRunner;
+import io.frameguard.model.ModelArtifact;
+import io.frameguard.model.ModelCard;
+import io.frameguard.retraining.ChampionChallenger;
+import io.frameguard.retraining.RecentNormalFrames;
+import io.frameguard.training.AutoencoderTrainer;
+import io.frameguard.training.TrainingOptions;
+import io.frameguard.training.TrainingProgress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * What retraining learns from a fault that lasts: a source's channel stays faulty while the retraining sidecar runs,
+ * round after round, and each round's model serves the next.
+ *
+ * <p>A model is trained on normal rows of a plant ({@link RowsBenchmark}'s). Each round, the frames the sidecar reads
+ * ({@code --buffer} of them) are the source's normal rows followed by the lasting fault ({@code --fault-share} of
+ * them, fresh rows each round: the fault goes on); the serving model scores them and the detector's own rule
+ * ({@link ThresholdPolicy#defaults()}, one source) says which are reported. The kept frames are chosen two ways: the
+ * unreported ones (the rule before 2026-12-05), and the unreported ones outside the source's fault episodes
+ * ({@link RecentNormalFrames#inFaultEpisodes}, the rule since). As {@code RetrainingJob} does, the newest fifth of them
+ * is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
+ * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: faulty rows
+ * trained on, whether the candidate was accepted, and the serving model's share of a continuation of the fault
+ * flagged at its card's threshold, with its false alarms on normal rows.
+ */
+@Command(name = "retraining", mixinStandardHelpOptions = true,
+        description = "What retraining learns from a fault that lasts: the fault's share flagged after each round, two ways of choosing the frames.")
+public final class RetrainingBenchmark implements Callable<Integer> {
+
+    @Option(names = "--plant", defaultValue = "mixed", description = "generate or mixed, as bench/rows (default: ${DEFAULT-VALUE}).")
+    String plant;
+
+    @Option(names = "--channels", defaultValue = "8", description = "Channels per row (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--train-rows", defaultValue = "20000", description = "Normal rows of the first model (default: ${DEFAULT-VALUE}).")
+    int trainRows;
+
+    @Option(names = "--buffer", defaultValue = "50000", description = "Frames each retraining reads, the newest (default: ${DEFAULT-VALUE}, "
+            + "the sidecar's --max-frames).")
+    int buffer;
+
+    @Option(names = "--sources", defaultValue = "4", description = "Sources sending them, side by side; one has the fault (default: ${DEFAULT-VALUE}).")
+    int sources;
+
+    @Option(names = "--fault-share", defaultValue = "0.6", description = "Share of the faulty source's frames that is the lasting "
+            + "fault, its newest (default: ${DEFAULT-VALUE}).")
+    double faultShare;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Retrainings while the fault lasts (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--faults", split = ",", description = "Lasting fault kinds (default: the plant's: mixed stuck, out of step, noisier; "
+            + "generate frozen, frequency, decorrelated).")
+    List<String> faults;
+
+    @Option(names = "--test", defaultValue = "2000", description = "Rows of the fault's continuation, and normal rows, each model is measured on (default: ${DEFAULT-VALUE}).")
+    int testRows;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--work", defaultValue = "target/bench/retraining", description = "Where the models are written (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--report", description = "Markdown report whose current retraining figures are replaced (history appended beside it).")
+    Path report;
+
+    /** Share of the kept frames held out for the comparison, as the sidecar's default {@code --holdout-fraction}. */
+    static final double HOLDOUT_FRACTION = 0.2;
+
+    /** How the sidecar chooses the frames it trains on among those the serving model scored. */
+    enum Rule {
+        UNREPORTED("unreported frames"),
+        OUTSIDE_EPISODES("unreported frames outside fault episodes");
+
+        final String label;
+
+        Rule(String label) {
+            this.label = label;
+        }
+
+        boolean[] kept(boolean[] reported) {
+            boolean[] episode = this == OUTSIDE_EPISODES ? RecentNormalFrames.inFaultEpisodes(reported) : new boolean[reported.length];
+            boolean[] out = new boolean[reported.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = !reported[i] && !episode[i];
+            }
+            return out;
+        }
+    }
+
+    /** One round's figures; round 0 is the first model, before any retraining. */
+    record Row(String fault, Rule rule, int round, int trained, int faultyTrained, String outcome, double faultFlagged,
+            double falseAlarms) {}
+
+    @Override
+    public Integer call() throws Exception {
+        RowsBenchmark.Plant rowsOf = switch (plant) {
+            case "generate" -> new RowsBenchmark.GeneratedPlant(new io.frameguard.datasets.SensorSimulator(channels, seed));
+            case "mixed" -> new RowsBenchmark.MixedPlant(channels, seed);
+            default -> throw new IllegalArgumentException("--plant " + plant + ": generate or mixed");
+        };
+        if (!(faultShare > 0 && faultShare < 1) || rounds < 1 || sources < 1 || buffer < 100 * sources) {
+            throw new IllegalArgumentException("need 0 < --fault-share < 1, --rounds >= 1, --sources >= 1, --buffer >= 100 x --sources");
+        }
+        int perSource = buffer / sources;
+        int faultRows = (int) Math.round(perSource * faultShare);
+        List<String> kinds = faults == null || faults.isEmpty() ? rowsOf.lastingFaults() : faults;
+        Random random = new Random(seed + 1);
+        Path dir = work.resolve("retraining-" + plant + "-" + channels + "-" + seed + "-" + System.currentTimeMillis());
+        ModelArtifact first = train(TrainingOptions.builder().name("rows").version("retraining-bench-0"),
+                rowsOf.normal(trainRows, random), trainRows, dir.resolve("first"));
+        float[] normalTest = rowsOf.normal(testRows, random);
+        List<Row> rows = new ArrayList<>();
+        for (String kind : kinds) {
+            int channel = random.nextInt(channels);
+            float[] faultTest = rowsOf.run(kind, channel, testRows, random);
+            long kindSeed = random.nextLong();
+            rows.add(measure(kind, null, 0, 0, 0, "", first, faultTest, normalTest));
+            for (Rule rule : Rule.values()) {
+                Random r = new Random(kindSeed); // the same frames for both rules, as long as their models agree
+                ModelArtifact serving = first;
+                for (int round = 1; round <= rounds; round++) {
+                    // each source's frames in capture order, the sources side by side (frame t of every source, then t + 1)
+                    float[][] bySource = new float[sources][];
+                    boolean[][] keptBySource = new boolean[sources][];
+                    try (ModelRunner runner = ModelRunner.load(serving)) {
+                        for (int src = 0; src < sources; src++) {
+                            bySource[src] = src > 0 ? rowsOf.run(null, channel, perSource, r)
+                                    : concat(rowsOf.run(null, channel, perSource - faultRows, r), rowsOf.run(kind, channel, faultRows, r));
+                            keptBySource[src] = rule.kept(reported(serving.card(), runner.scores(bySource[src], perSource)));
+                        }
+                    }
+                    int n = 0;
+                    for (boolean[] ks : keptBySource) {
+                        for (boolean k : ks) {
+                            n += k ? 1 : 0;
+                        }
+                    }
+                    // as the sidecar: the newest fifth of the kept frames held out, the rest trained on
+                    int holdoutRows = Math.max(1, (int) Math.round(n * HOLDOUT_FRACTION));
+                    int trained = n - holdoutRows;
+                    float[] train = new float[trained * channels];
+                    float[] holdout = new float[holdoutRows * channels];
+                    int faultyTrained = 0;
+                    int k = 0;
+                    for (int t = 0; t < perSource; t++) {
+                        for (int src = 0; src < sources; src++) {
+                            if (keptBySource[src][t]) {
+                                System.arraycopy(bySource[src], t * channels, k < trained ? train : holdout,
+                                        (k < trained ? k : k - trained) * channels, channels);
+                                faultyTrained += k < trained && src == 0 && t >= perSource - faultRows ? 1 : 0;
+                                k++;
+                            }
+                        }
+                    }
+                    String outcome;
+                    if (trained < 100) {
+                        outcome = "refused (" + n + " frames kept)";
+                    } else {
+                        ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
+                                + rule.ordinal() + "-" + round), train, trained, dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + round));
+                        ModelCard.Comparison c;
+                        try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
+                            c = ChampionChallenger.compare(champion, challenger, holdout, holdoutRows, seed);
+                        }
+                        outcome = c.accepted() ? "accepted" : "rejected";
+                        serving = c.accepted() ? candidate : serving;
+                    }
+                    rows.add(measure(kind, rule, round, trained, faultyTrained, outcome, serving, faultTest, normalTest));
+                }
+            }
+        }
+        String table = table(rows);
+        System.out.print(table);
+        if (report != null) {
+            BenchReport.publish(report, "retraining-" + plant + "-" + sources, "Retraining while a fault lasts (" + plant + " plant, "
+                    + sources + (sources == 1 ? " source" : " sources") + ")",
+                    String.format(Locale.ROOT, "%s (seed %d), %d channels, one faulty channel per kind; first model: %d normal "
+                            + "rows, `train`'s defaults; %d retrainings while the fault lasts, each on the newest %d frames of "
+                            + "%s, the newest %.0f %% of one source's frames the lasting fault, reported by "
+                            + "the detector's rule (defaults), the newest fifth of the kept frames held out for the "
+                            + "champion/challenger comparison; each model measured on %d further rows of the fault and %d "
+                            + "normal rows at its card's threshold", rowsOf.describe(), seed, channels, trainRows, rounds, buffer,
+                            sources == 1 ? "one source" : sources + " sources side by side", 100 * faultShare, testRows, testRows), table);
+        }
+        return 0;
+    }
+
+    private ModelArtifact train(TrainingOptions.Builder options, float[] values, int rows, Path dir) throws Exception {
+        return new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
+                .train(new FrameFile(channels, rows, values, FrameFile.defaultNames(channels)), dir, "bench/retraining");
+    }
+
+    /** Which of a source's frames, in order, the detector's rule (its defaults) reports. */
+    static boolean[] reported(ModelCard card, double[] scores) {
+        ThresholdPolicy policy = ThresholdPolicy.defaults();
+        boolean[] out = new boolean[scores.length];
+        SourceState state = null;
+        for (int i = 0; i < scores.length; i++) {
+            ThresholdPolicy.Decision d = policy.evaluate(state, card.version(), card.threshold().value(), card.validationMedian(), scores[i]);
+            state = d.next();
+            out[i] = d.anomaly();
+        }
+        return out;
+    }
+
+    private Row measure(String kind, Rule rule, int round, int trained, int faultyTrained, String outcome, ModelArtifact model,
+            float[] faultTest, float[] normalTest) throws Exception {
+        double threshold = model.card().threshold().value();
+        try (ModelRunner runner = ModelRunner.load(model)) {
+            return new Row(kind, rule, round, trained, faultyTrained, outcome, flagged(runner.scores(faultTest, testRows), threshold),
+                    flagged(runner.scores(normalTest, testRows), threshold));
+        }
+    }
+
+    private static double flagged(double[] scores, double threshold) {
+        int n = 0;
+        for (double s : scores) {
+            n += s > threshold ? 1 : 0;
+        }
+        return n / (double) scores.length;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static String table(List<Row> rows) {
+        StringBuilder s = new StringBuilder("| fault | frames trained on | round | trained on (faulty) | candidate | "
+                + "fault flagged | false alarms |\n|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            s.append(r.round() == 0
+                    ? String.format(Locale.ROOT, "| %s | (first model) | 0 | | | %.3f | %.4f |%n", r.fault(), r.faultFlagged(), r.falseAlarms())
+                    : String.format(Locale.ROOT, "| %s | %s | %d | %d (%d) | %s | %.3f | %.4f |%n", r.fault(), r.rule().label, r.round(),
+                            r.trained(), r.faultyTrained(), r.outcome(), r.faultFlagged(), r.falseAlarms()));
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,48 @@
+package io.frameguard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RetrainingBenchmarkTest {
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * A short run, one lasting fault: a row for the first model and one per round and rule, and choosing the frames
+     * outside fault episodes trains on none of the fault's rows, where the unreported frames alone hold some.
+     */
+    @Test
+    void aShortRunTablesEachRoundAndLeavesTheLastingFaultOut() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = BenchCli.commandLine().execute("retraining", "--plant", "mixed", "--train-rows", "4000", "--buffer", "3000",
+                    "--sources", "1", "--fault-share", "0.8", "--rounds", "1", "--faults", "stuck", "--test", "500", "--work", tmp.toString());
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(code).isZero();
+        List<String> rows = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("| stuck |")).toList();
+        assertThat(rows).hasSize(3);
+        String before = rows.stream().filter(l -> l.contains("| " + RetrainingBenchmark.Rule.UNREPORTED.label + " |")).findFirst().orElseThrow();
+        String now = rows.stream().filter(l -> l.contains("| " + RetrainingBenchmark.Rule.OUTSIDE_EPISODES.label + " |")).findFirst().orElseThrow();
+        assertThat(faultyTrained(before)).isPositive();
+        assertThat(faultyTrained(now)).isZero();
+    }
+
+    /** The faulty rows trained on: "N (F)" in the row's fourth cell. */
+    private static int faultyTrained(String row) {
+        String cell = row.split("\\|")[4].strip();
+        return Integer.parseInt(cell.substring(cell.indexOf('(') + 1, cell.indexOf(')')));
+    }
+}
