@@ -1,7 +1,6 @@
 package io.frameguard.cli;
 
 import io.frameguard.events.AnomalyEvent;
-import io.frameguard.events.DriftEvent;
 import io.frameguard.events.EventText;
 import io.frameguard.events.Topics;
 import java.time.Duration;
@@ -62,6 +61,14 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print each event's record as it is on the topic (one JSON object a line).")
     boolean json;
 
+    @Option(names = "--incidents", description = "Anomalies: one line per incident rather than per event: the first event "
+            + "seen of each incident, then one each time its count of events has doubled (a fault that lasts an hour "
+            + "prints a dozen lines, not one per frame).")
+    boolean incidents;
+
+    /** Incidents whose last printed count {@code --incidents} keeps, the least recently printed forgotten first. */
+    static final int INCIDENTS_FOLLOWED = 10_000;
+
     @Override
     public Integer call() throws Exception {
         String name = topic != null ? topic : stream == Stream.anomalies ? Topics.DEFAULT_ANOMALIES : Topics.DEFAULT_DRIFT;
@@ -73,6 +80,12 @@ final class TailCommand implements Callable<Integer> {
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a mistyped --topic is reported, never created
         long deadline = duration.isZero() ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long printed = 0;
+        Map<String, Integer> shownCounts = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                return size() > INCIDENTS_FOLLOWED;
+            }
+        };
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             Runnable logConnections = CommandLogging.quietConnecting(System.getenv()); // until the first answer
             var infos = consumer.partitionsFor(name, Duration.ofSeconds(30));
@@ -94,18 +107,24 @@ final class TailCommand implements Callable<Integer> {
                     if (r.value() == null || (sources != null && !sources.contains(r.key()))) {
                         continue;
                     }
+                    AnomalyEvent e = stream == Stream.anomalies && (incidents || !json) ? topics.anomalies().deserialize(r.value()) : null;
+                    if (incidents && e != null && e.incident() != null) {
+                        Integer shown = shownCounts.get(e.incident().id());
+                        if (shown != null && e.incident().count() < 2L * shown) {
+                            continue;
+                        }
+                        shownCounts.put(e.incident().id(), e.incident().count());
+                    }
                     if (json) {
                         System.out.println(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
-                    } else if (stream == Stream.anomalies) {
-                        AnomalyEvent e = topics.anomalies().deserialize(r.value());
-                        System.out.println(EventText.anomaly(e));
+                    } else if (e != null) {
+                        System.out.println(incidents ? EventText.anomaly(e) + EventText.incident(e) : EventText.anomaly(e));
                         String likeness = EventText.likeness(e);
                         if (likeness != null) {
                             System.out.println(likeness);
                         }
                     } else {
-                        DriftEvent e = topics.drift().deserialize(r.value());
-                        System.out.println(EventText.drift(e));
+                        System.out.println(EventText.drift(topics.drift().deserialize(r.value())));
                     }
                     System.out.flush();
                     if (maxEvents > 0 && ++printed >= maxEvents) {

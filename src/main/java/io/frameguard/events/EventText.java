@@ -22,6 +22,19 @@ public final class EventText {
                 e.detectedTimestamp() - e.captureTimestamp());
     }
 
+    /**
+     * The event's incident when it holds more than this event: {@code "  incident ID: N events since TIME"} (UTC, to the
+     * second); empty otherwise.
+     */
+    public static String incident(AnomalyEvent e) {
+        Incident i = e.incident();
+        if (i == null || i.count() < 2) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "  incident %s: %d events since %s", i.id(), i.count(),
+                java.time.Instant.ofEpochMilli(i.firstSeen()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
     /** The least similarity at which the nearest past anomaly is shown as one the event is like. */
     static final double SHOWN_LIKENESS = 0.5;
 

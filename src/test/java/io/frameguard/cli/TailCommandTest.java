@@ -48,7 +48,8 @@ class TailCommandTest {
     static void topics() throws Exception {
         broker = KafkaTestBroker.start();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic("anomalies", 2, (short) 1), new NewTopic("drift", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic("anomalies", 2, (short) 1), new NewTopic("drift", 1, (short) 1),
+                    new NewTopic("anomalies-long", 1, (short) 1))).all().get();
         }
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
@@ -98,6 +99,32 @@ class TailCommandTest {
     void driftEvents() {
         String out = run("tail", "drift", "--bootstrap-servers", broker.bootstrapServers(), "--from-beginning", "--max-events", "1");
         assertThat(out).contains("DRIFT   pump-1       drift     PSI 0.314 (threshold 0.20) over 1000 frames, model sensor-2");
+    }
+
+    @Test
+    void incidentsALineEachWhenTheirCountDoubles() throws Exception {
+        // a fault that lasts: 40 events of one incident, then an event of no incident
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            for (int count = 1; count <= 40; count++) {
+                String event = PUMP.replace("\n", "").replace("frames/0/7", "frames/0/" + (99 + count))
+                        .replace("\"offset\":7", "\"offset\":" + (99 + count))
+                        .replace("\"recognisedAs\"", "\"incident\":{\"id\":\"frames/0/100\",\"count\":" + count
+                                + ",\"firstSeen\":1780000000000},\"recognisedAs\"");
+                p.send(new ProducerRecord<>("anomalies-long", "pump-1", event)).get();
+            }
+            p.send(new ProducerRecord<>("anomalies-long", "camera-2", CAMERA.replace("\n", ""))).get();
+        }
+        String out = run("tail", "anomalies", "--topic", "anomalies-long", "--bootstrap-servers", broker.bootstrapServers(),
+                "--from-beginning", "--incidents", "--max-events", "7");
+        List<String> lines = out.lines().filter(l -> l.startsWith("ANOMALY")).toList();
+        assertThat(lines).hasSize(7);
+        assertThat(lines.get(0)).contains("frame frames/0/100").doesNotContain("incident");
+        for (int k = 1; k < 6; k++) {
+            assertThat(lines.get(k)).contains("frame frames/0/" + (99 + (1 << k)))
+                    .endsWith("  incident frames/0/100: " + (1 << k) + " events since 2026-05-28T20:26:40Z");
+        }
+        assertThat(lines.get(6)).contains("camera-2");
     }
 
     @Test
