@@ -62,15 +62,21 @@ final class TailCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--incidents", description = "Anomalies: one line per incident rather than per event: the first event "
-            + "seen of each incident, then one each time its count of events has doubled (a fault that lasts an hour "
-            + "prints a dozen lines, not one per frame).")
+            + "seen of each incident, then one each time its count of events has doubled (about log2 of its events: some "
+            + "16 lines for a fault of an hour at ten frames a second, not 36,000).")
     boolean incidents;
 
-    /** Incidents whose last printed count {@code --incidents} keeps, the least recently printed forgotten first. */
+    /**
+     * Incidents whose last printed count {@code --incidents} keeps, the one whose events were seen least recently
+     * forgotten first (an incident forgotten is printed again at its next event, as if new).
+     */
     static final int INCIDENTS_FOLLOWED = 10_000;
 
     @Override
     public Integer call() throws Exception {
+        if (incidents && stream != Stream.anomalies) {
+            throw new IllegalArgumentException("--incidents is for anomalies only"); // a usage error: exit 2, one line
+        }
         String name = topic != null ? topic : stream == Stream.anomalies ? Topics.DEFAULT_ANOMALIES : Topics.DEFAULT_DRIFT;
         Topics topics = Topics.defaults(); // for the records' layouts; the topic read is `name`
         Map<String, Object> c = new HashMap<>(kafka.clientConfig());

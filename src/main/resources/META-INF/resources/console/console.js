@@ -683,7 +683,7 @@ function valueBars(a, p) {
   }
   // the channels the event names, in its order: for a row, those whose fault alone would explain most of its error,
   // which need not be the reddest (a fault of one channel also raises the errors of the channels rebuilt from it)
-  const named = ((a.event.explanation || {}).topChannels || []).filter(c => c.index >= 0 && c.index < n);
+  const named = ((a.event.explanation || {}).topChannels || []).filter(c => c && Number.isInteger(c.index) && c.index >= 0 && c.index < n);
   const top = new Set(named.map(c => c.index));
   for (let i = 0; i < n; i++) {
     const t = peak > 0 ? p.errors[i] / peak : 0;
@@ -696,7 +696,8 @@ function valueBars(a, p) {
   }
   return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars, ticks),
     named.length ? el('p', { class: 'named' }, 'The event names ', ...named.flatMap((c, k) => [k ? ', ' : '',
-      el('span', { class: 'error', text: (p.channelNames[c.index] || 'value ' + c.index) + ' (' + Math.round(100 * c.share) + ' %)' })]),
+      el('span', { class: 'error', text: (p.channelNames[c.index] || 'value ' + c.index)
+        + (Number.isFinite(c.share) ? ' (' + Math.round(100 * c.share) + ' %)' : '') })]),
       ' (outlined), with each one\'s share of the error: for models that rank channels by contribution (card\'s '
       + 'scoring.attribution), the part a fault of that channel alone would explain.') : null,
     el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its own error'

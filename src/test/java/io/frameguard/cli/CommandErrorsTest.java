@@ -111,6 +111,13 @@ class CommandErrorsTest {
                 "--kafka-config", settings.toString()), 1, "verdict", "no answer from the Kafka brokers at " + servers);
     }
 
+    /** An option for anomalies given with drift events is refused before anything is read. */
+    @Test
+    void tailIncidentsIsForAnomalies() {
+        assertOneLineError(run("tail", "drift", "--incidents", "--bootstrap-servers", "localhost:1"), 2, "tail",
+                "--incidents is for anomalies only");
+    }
+
     /** Without --format, the --data name tells it; a name that does not is refused naming the option. */
     @Test
     void aFilesFormatIsToldByItsName() throws Exception {

@@ -26,9 +26,11 @@ import picocli.CommandLine.Option;
  * round after round, and each round's model serves the next.
  *
  * <p>A model is trained on normal rows of a plant ({@link RowsBenchmark}'s). Each round, the frames the sidecar reads
- * ({@code --buffer} of them) are the source's normal rows followed by the lasting fault ({@code --fault-share} of
- * them, fresh rows each round: the fault goes on); the serving model scores them and the detector's own rule
- * ({@link ThresholdPolicy#defaults()}, one source) says which are reported. The kept frames are chosen two ways: the
+ * ({@code --buffer} of them, from {@code --sources} sources side by side) are fresh normal rows, and for one source its
+ * newest {@code --fault-share} are the lasting fault: the next stretch of one fault each round (the same channel, the
+ * same stuck value), whose stretch after the last round is what each model is measured on. The serving model scores
+ * them and the detector's own rule ({@link ThresholdPolicy#defaults()}) says which are reported, each source's state
+ * starting afresh each round. The kept frames are chosen two ways: the
  * unreported ones (the rule before 2026-12-05), and the unreported ones outside the source's fault episodes
  * ({@link RecentNormalFrames#inFaultEpisodes}, the rule since). As {@code RetrainingJob} does, the newest fifth of them
  * is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
@@ -81,6 +83,8 @@ public final class RetrainingBenchmark implements Callable<Integer> {
 
     /** Share of the kept frames held out for the comparison, as the sidecar's default {@code --holdout-fraction}. */
     static final double HOLDOUT_FRACTION = 0.2;
+    /** Fewest kept frames the sidecar trains on, its default {@code --min-frames}. */
+    static final int MIN_FRAMES = 2000;
 
     /** How the sidecar chooses the frames it trains on among those the serving model scored. */
     enum Rule {
@@ -128,7 +132,9 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         for (String kind : kinds) {
             int channel = random.nextInt(channels);
-            float[] faultTest = rowsOf.run(kind, channel, testRows, random);
+            // one fault, lasting: a stretch of it for each round, then the stretch every model is measured on
+            float[] fault = rowsOf.run(kind, channel, rounds * faultRows + testRows, random);
+            float[] faultTest = Arrays.copyOfRange(fault, rounds * faultRows * channels, fault.length);
             long kindSeed = random.nextLong();
             rows.add(measure(kind, null, 0, 0, 0, "", first, faultTest, normalTest));
             for (Rule rule : Rule.values()) {
@@ -141,7 +147,8 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     try (ModelRunner runner = ModelRunner.load(serving)) {
                         for (int src = 0; src < sources; src++) {
                             bySource[src] = src > 0 ? rowsOf.run(null, channel, perSource, r)
-                                    : concat(rowsOf.run(null, channel, perSource - faultRows, r), rowsOf.run(kind, channel, faultRows, r));
+                                    : concat(rowsOf.run(null, channel, perSource - faultRows, r),
+                                            Arrays.copyOfRange(fault, (round - 1) * faultRows * channels, round * faultRows * channels));
                             keptBySource[src] = rule.kept(reported(serving.card(), runner.scores(bySource[src], perSource)));
                         }
                     }
@@ -169,14 +176,16 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         }
                     }
                     String outcome;
-                    if (trained < 100) {
+                    if (n < MIN_FRAMES) {
                         outcome = "refused (" + n + " frames kept)";
                     } else {
                         ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
                                 + rule.ordinal() + "-" + round), train, trained, dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + round));
                         ModelCard.Comparison c;
                         try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
-                            c = ChampionChallenger.compare(champion, challenger, holdout, holdoutRows, seed);
+                            // the seed RetrainingJob gives it: the serving model's training seed
+                            c = ChampionChallenger.compare(champion, challenger, holdout, holdoutRows,
+                                    serving.card().training() != null ? serving.card().training().seed() : 42L);
                         }
                         outcome = c.accepted() ? "accepted" : "rejected";
                         serving = c.accepted() ? candidate : serving;

@@ -26,8 +26,8 @@ class RetrainingBenchmarkTest {
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int code;
         try {
-            code = BenchCli.commandLine().execute("retraining", "--plant", "mixed", "--train-rows", "4000", "--buffer", "3000",
-                    "--sources", "1", "--fault-share", "0.8", "--rounds", "1", "--faults", "stuck", "--test", "500", "--work", tmp.toString());
+            code = BenchCli.commandLine().execute("retraining", "--plant", "mixed", "--train-rows", "4000",
+                    "--buffer", "12000", "--sources", "1", "--fault-share", "0.8", "--rounds", "1", "--faults", "stuck", "--test", "500", "--work", tmp.toString());
         } finally {
             System.setOut(out);
         }
