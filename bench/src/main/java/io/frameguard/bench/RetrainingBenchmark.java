@@ -113,11 +113,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RowsBenchmark.Plant rowsOf = switch (plant) {
-            case "generate" -> new RowsBenchmark.GeneratedPlant(new io.frameguard.datasets.SensorSimulator(channels, seed));
-            case "mixed" -> new RowsBenchmark.MixedPlant(channels, seed);
-            default -> throw new IllegalArgumentException("--plant " + plant + ": generate or mixed");
-        };
+        RowsBenchmark.Plant rowsOf = RowsBenchmark.plant(plant, channels, seed);
         if (!(faultShare > 0 && faultShare < 1) || rounds < 1 || sources < 1 || buffer < 100 * sources) {
             throw new IllegalArgumentException("need 0 < --fault-share < 1, --rounds >= 1, --sources >= 1, --buffer >= 100 x --sources");
         }
@@ -232,17 +228,9 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             float[] faultTest, float[] normalTest) throws Exception {
         double threshold = model.card().threshold().value();
         try (ModelRunner runner = ModelRunner.load(model)) {
-            return new Row(kind, rule, round, trained, faultyTrained, outcome, flagged(runner.scores(faultTest, testRows), threshold),
-                    flagged(runner.scores(normalTest, testRows), threshold));
+            return new Row(kind, rule, round, trained, faultyTrained, outcome, RowsBenchmark.flagged(runner.scores(faultTest, testRows), threshold),
+                    RowsBenchmark.flagged(runner.scores(normalTest, testRows), threshold));
         }
-    }
-
-    private static double flagged(double[] scores, double threshold) {
-        int n = 0;
-        for (double s : scores) {
-            n += s > threshold ? 1 : 0;
-        }
-        return n / (double) scores.length;
     }
 
     private static float[] concat(float[] a, float[] b) {

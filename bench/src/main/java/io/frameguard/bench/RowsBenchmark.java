@@ -73,11 +73,7 @@ public final class RowsBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Plant rowsOf = switch (plant) {
-            case "generate" -> new GeneratedPlant(new SensorSimulator(channels, seed));
-            case "mixed" -> new MixedPlant(channels, seed);
-            default -> throw new IllegalArgumentException("--plant " + plant + ": generate or mixed");
-        };
+        Plant rowsOf = plant(plant, channels, seed);
         Random random = new Random(seed + 1);
         float[] train = rowsOf.normal(trainRows, random);
         Path dir = work.resolve("rows-" + plant + "-" + channels + "-" + seed + "-" + System.currentTimeMillis());
@@ -134,6 +130,15 @@ public final class RowsBenchmark implements Callable<Integer> {
                     normalRows, perKind, MAX_FAULT_AGE), table);
         }
         return 0;
+    }
+
+    /** The plant {@code --plant} names: {@code generate} or {@code mixed}. */
+    static Plant plant(String name, int channels, long seed) {
+        return switch (name) {
+            case "generate" -> new GeneratedPlant(new SensorSimulator(channels, seed));
+            case "mixed" -> new MixedPlant(channels, seed);
+            default -> throw new IllegalArgumentException("--plant " + name + ": generate or mixed");
+        };
     }
 
     /** Where the rows come from. */
@@ -340,7 +345,8 @@ public final class RowsBenchmark implements Callable<Integer> {
         }
     }
 
-    private static double flagged(double[] scores, double threshold) {
+    /** The share of {@code scores} above {@code threshold}. */
+    static double flagged(double[] scores, double threshold) {
         int n = 0;
         for (double s : scores) {
             n += s > threshold ? 1 : 0;

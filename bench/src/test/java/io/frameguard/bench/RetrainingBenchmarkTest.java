@@ -2,9 +2,6 @@ package io.frameguard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,18 +18,10 @@ class RetrainingBenchmarkTest {
      */
     @Test
     void aShortRunTablesEachRoundAndLeavesTheLastingFaultOut() {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = BenchCli.commandLine().execute("retraining", "--plant", "mixed", "--train-rows", "4000",
-                    "--buffer", "12000", "--sources", "1", "--fault-share", "0.8", "--rounds", "1", "--faults", "stuck", "--test", "500", "--work", tmp.toString());
-        } finally {
-            System.setOut(out);
-        }
-        assertThat(code).isZero();
-        List<String> rows = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("| stuck |")).toList();
+        BenchRun run = BenchRun.of("retraining", "--plant", "mixed", "--train-rows", "4000", "--buffer", "12000", "--sources", "1",
+                "--fault-share", "0.8", "--rounds", "1", "--faults", "stuck", "--test", "500", "--work", tmp.toString());
+        assertThat(run.code()).isZero();
+        List<String> rows = run.out().lines().filter(l -> l.startsWith("| stuck |")).toList();
         assertThat(rows).hasSize(3);
         String before = rows.stream().filter(l -> l.contains("| " + RetrainingBenchmark.Rule.UNREPORTED.label + " |")).findFirst().orElseThrow();
         String now = rows.stream().filter(l -> l.contains("| " + RetrainingBenchmark.Rule.OUTSIDE_EPISODES.label + " |")).findFirst().orElseThrow();

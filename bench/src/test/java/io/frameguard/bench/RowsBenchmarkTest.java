@@ -2,9 +2,6 @@ package io.frameguard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -21,18 +18,10 @@ class RowsBenchmarkTest {
      */
     @Test
     void aShortRunOnTheMixedPlantTablesEveryFaultKind() {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = BenchCli.commandLine().execute("rows", "--plant", "mixed", "--train-rows", "4000", "--normal", "500",
-                    "--per-kind", "200", "--work", tmp.toString());
-        } finally {
-            System.setOut(out);
-        }
-        assertThat(code).isZero();
-        String table = captured.toString(StandardCharsets.UTF_8);
+        BenchRun run = BenchRun.of("rows", "--plant", "mixed", "--train-rows", "4000", "--normal", "500", "--per-kind", "200",
+                "--work", tmp.toString());
+        assertThat(run.code()).isZero();
+        String table = run.out();
         long better = 0;
         for (String kind : new RowsBenchmark.MixedPlant(8, 7).faults()) {
             String row = table.lines().filter(l -> l.startsWith("| " + kind + " |")).findFirst().orElseThrow();
