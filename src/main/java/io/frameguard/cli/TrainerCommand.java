@@ -55,7 +55,8 @@ final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model.")
     boolean onDrift;
 
-    @Option(names = "--max-frames", defaultValue = "50000", description = "Newest scored frames to read (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-frames", defaultValue = "50000", description = "Newest normal frames to train on and hold out: the newest "
+            + "scored frames, read up to 4 times as far back when reports and fault episodes leave fewer (default: ${DEFAULT-VALUE}).")
     int maxFrames;
 
     @Option(names = "--min-frames", defaultValue = "2000",

@@ -40,8 +40,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * The trainer's data: the most recent frames that the service scored and that are normal: the detector did not
  * report them, or operators marked the report a false alarm.
  *
- * <p>Reads, with read_committed, the newest scores (up to {@code maxFrames} in all, shared over the scores
- * partitions), the anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
+ * <p>Reads, with read_committed, the newest scores ({@code maxFrames} of them, shared over the scores partitions; when
+ * fewer than {@code maxFrames} of them are normal, twice as many, and so on up to {@value #READ_BACK} times as many, so
+ * that a fault filling the newest frames does not leave the candidate only the few normal frames beside it), the
+ * anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
  * latest verdict per event), and then the scored frames themselves from the frames topic, decoded by the service's own
  * decoders. A frame with an anomaly event is kept only when the verdict that holds for the event's incident (the
  * latest given on any of its events, as in the anomaly memory) is a false alarm: the model should learn it is normal,
@@ -51,10 +53,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * retraining while it lasts reports less of it. A frame is in an episode when a quarter or more of its source's 16 or
  * 64 frames up to it, or from it on, were reported (the rule by which the detector holds a source's threshold,
  * {@link ThresholdPolicy#faultEpisode}, read both ways: the frames before a fault's first report are the fault's too).
- * The kept frames are ordered by capture time and the newest {@code holdoutFraction} of them are held out for the
- * champion/challenger comparison.
+ * The newest {@code maxFrames} normal frames are kept, ordered by capture time, and the newest {@code holdoutFraction}
+ * of them are held out for the champion/challenger comparison.
  */
 public final class RecentNormalFrames {
+
+    /** Most scored frames read, as a multiple of {@code maxFrames}, looking for that many normal ones. */
+    public static final int READ_BACK = 4;
 
     /** The first step back from a partition's end reads its quota of frames divided by this in records. */
     private static final int RECORDS_PER_STEP_DIVISOR = 16;
@@ -96,136 +101,22 @@ public final class RecentNormalFrames {
         Properties props = new Properties();
         props.putAll(c);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            // 1. The newest scores: frame coordinates and capture times.
-            Map<Integer, TreeMap<Long, Long>> scoredByPartition = new HashMap<>(); // frames partition -> offset -> capture time
-            Map<String, List<ScoredFrame>> scoredBySource = new HashMap<>();
-            int[] scored = {0};
-            List<TopicPartition> scoreParts = partitions(consumer, topics.scores().name());
-            int quota = Math.max(1, maxFrames / scoreParts.size());
-            Map<TopicPartition, Long> ends = consumer.endOffsets(scoreParts, timeout);
-            Map<TopicPartition, Long> begins = consumer.beginningOffsets(scoreParts, timeout);
-            // A record holds one or more frames' scores (a source's frames of a scorer batch): each partition's newest
-            // quota frames are read back from its end in steps that double, so a partition of large records is not
-            // read far past what it needs. Newest step first. The quota starts as an even share of maxFrames; what the
-            // partitions holding fewer frames leave goes to the others (a few sources keyed onto a few partitions).
-            Map<TopicPartition, ArrayDeque<List<ScoredFrame>>> steps = new HashMap<>();
-            Map<TopicPartition, Integer> found = new HashMap<>();
-            Map<TopicPartition, Long> from = new HashMap<>(ends);
-            long step = Math.max(1, quota / RECORDS_PER_STEP_DIVISOR);
-            while (true) {
-                Map<TopicPartition, Long> starts = new HashMap<>();
-                Map<TopicPartition, Long> until = new HashMap<>();
-                for (TopicPartition tp : scoreParts) {
-                    if (found.getOrDefault(tp, 0) < quota && from.get(tp) > begins.get(tp)) {
-                        starts.put(tp, Math.max(begins.get(tp), from.get(tp) - step));
-                        until.put(tp, from.get(tp));
-                    }
+            // 1-2. The newest scored frames, and which of them are normal. A fault that fills most of them leaves few: the
+            // scores are then read further back, twice as far each time, until maxFrames are normal, READ_BACK times
+            // maxFrames were read, or all there is.
+            int wanted = maxFrames;
+            Selection selected = select(consumer, topics, wanted, timeout);
+            while (selected.candidates() < maxFrames && selected.more() && wanted < READ_BACK * maxFrames) {
+                wanted = (int) Math.min((long) READ_BACK * maxFrames, 2L * wanted);
+                selected = select(consumer, topics, wanted, timeout);
                 }
-                if (starts.isEmpty()) {
-                    int total = 0;
-                    int canGiveMore = 0;
-                    for (TopicPartition tp : scoreParts) {
-                        int f = found.getOrDefault(tp, 0);
-                        total += Math.min(f, quota);
-                        // read past its quota already, or not read to its beginning yet
-                        canGiveMore += f > quota || f == quota && from.get(tp) > begins.get(tp) ? 1 : 0;
-                    }
-                    // a remainder smaller than the partitions that could give it is not worth their reading
-                    if (canGiveMore == 0 || maxFrames - total < canGiveMore) {
-                        break;
-                    }
-                    quota += (maxFrames - total) / canGiveMore;
-                    continue;
-                }
-                Map<TopicPartition, List<ScoredFrame>> read = new HashMap<>();
-                TopicRanges.read(consumer, starts, until, timeout, r -> {
-                    ScoreBatch batch = readOrNull(topics.scores(), r.value());
-                    // the detector's source is the record's key
-                    String key = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-                    for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
-                        if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
-                            read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>())
-                                    .add(new ScoredFrame(key != null ? key : s.source(), s.captureTimestamp(),
-                                            s.frame().partition(), s.frame().offset()));
-                        }
-                    }
-                });
-                for (TopicPartition tp : starts.keySet()) {
-                    List<ScoredFrame> frames = read.getOrDefault(tp, List.of());
-                    steps.computeIfAbsent(tp, x -> new ArrayDeque<>()).addFirst(frames);
-                    found.merge(tp, frames.size(), Integer::sum);
-                    from.put(tp, starts.get(tp));
-                }
-                step *= 2;
-            }
-            for (ArrayDeque<List<ScoredFrame>> partition : steps.values()) {
-                // oldest first: a source's frames in the order the detector judged them (its scores, keyed by the
-                // source, are on one partition)
-                List<ScoredFrame> all = new ArrayList<>();
-                partition.forEach(all::addAll);
-                for (ScoredFrame f : all.subList(Math.max(0, all.size() - quota), all.size())) {
-                    scoredByPartition.computeIfAbsent(f.partition(), p -> new TreeMap<>()).put(f.offset(), f.captured());
-                    if (f.source() != null) {
-                        scoredBySource.computeIfAbsent(f.source(), x -> new ArrayList<>()).add(f);
-                    }
-                    scored[0]++;
-                }
-            }
-            long oldest = scoredByPartition.values().stream().flatMap(m -> m.values().stream()).min(Long::compare).orElse(0L);
-
-            // 2. Anomaly events since then, by incident: those frames are never trained on.
-            Set<Long> reported = new HashSet<>();
-            Map<String, List<FrameRef>> incidents = new HashMap<>(); // incident id -> its reported frames
-            List<TopicPartition> eventParts = partitions(consumer, topics.anomalies().name());
-            Map<TopicPartition, Long> eventStarts = new HashMap<>();
-            Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(
-                    eventParts.stream().collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> oldest)), timeout);
-            Map<TopicPartition, Long> eventEnds = consumer.endOffsets(eventParts, timeout);
-            for (TopicPartition tp : eventParts) {
-                OffsetAndTimestamp at = byTime.get(tp);
-                eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
-            }
-            TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
-                AnomalyEvent.Reference event = AnomalyEvent.referenceOf(r.value());
-                if (event != null && topics.frames().name().equals(event.frame().topic())) {
-                    reported.add(coordinate(event.frame().partition(), event.frame().offset()));
-                    incidents.computeIfAbsent(event.incidentId(), i -> new ArrayList<>()).add(event.frame());
-                }
-            });
-
-            // 2b. Operators' verdicts: the reports of an incident marked a false alarm are normal data after all. As in
-            // the anomaly memory, the verdict that holds for an incident is the latest given on it (its first event) or
-            // on any of its events (here: those read, since the oldest frame).
-            int reportedCount = reported.size();
-            Set<String> judged = new HashSet<>(incidents.keySet());
-            incidents.values().forEach(frames -> frames.forEach(f -> judged.add(f.id())));
-            Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, judged, timeout);
-            incidents.forEach((incident, frames) -> {
-                Verdict holding = verdicts.get(incident);
-                for (FrameRef frame : frames) {
-                    holding = Verdict.later(holding, verdicts.get(frame.id()));
-                }
-                if (holding != null && holding.falseAlarm()) {
-                    frames.forEach(frame -> reported.remove(coordinate(frame.partition(), frame.offset())));
-                }
-            });
-            int falseAlarms = reportedCount - reported.size();
-
-            // 2c. The unreported frames of each source's fault episodes (reports judged false alarms do not count).
-            Set<Long> left = new HashSet<>(reported);
-            int inFaultEpisodes = 0;
-            for (List<ScoredFrame> frames : scoredBySource.values()) {
-                boolean[] wasReported = new boolean[frames.size()];
-                for (int i = 0; i < wasReported.length; i++) {
-                    wasReported[i] = reported.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
-                }
-                boolean[] episode = inFaultEpisodes(wasReported);
-                for (int i = 0; i < episode.length; i++) {
-                    if (episode[i] && !wasReported[i] && left.add(coordinate(frames.get(i).partition(), frames.get(i).offset()))) {
-                        inFaultEpisodes++;
-                    }
-                }
-            }
+            Set<Long> left = selected.left();
+            int inFaultEpisodes = selected.inFaultEpisodes();
+            int[] scored = {selected.scored()};
+            int reportedCount = selected.reportedCount();
+            int falseAlarms = selected.falseAlarms();
+            // the newest maxFrames of the normal frames
+            Map<Integer, TreeMap<Long, Long>> scoredByPartition = newest(selected.scoredByPartition(), left, maxFrames);
 
             // 3. The scored, unreported frames themselves.
             int dim = shape.dim();
@@ -240,7 +131,7 @@ public final class RecentNormalFrames {
             if (candidates < minFrames) {
                 throw new NotEnoughDataException(String.format("only %d recent frames judged normal (%d scored, %d reported "
                         + "as anomalies, %d more in fault episodes); at least %d are needed to retrain", candidates, scored[0],
-                        reported.size(), inFaultEpisodes, minFrames));
+                        reportedCount - falseAlarms, inFaultEpisodes, minFrames));
             }
             final int capacity = candidates;
             float[] values = new float[capacity * dim];
@@ -292,6 +183,188 @@ public final class RecentNormalFrames {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The newest {@code wanted} scored frames (an even share per scores partition, what a partition lacks going to the
+     * others), the anomaly events since the oldest of them, the verdicts on those events and their incidents, and the
+     * frames left out: reported (unless their incident was judged a false alarm) or in a fault episode.
+     *
+     * @param scoredByPartition frames partition -> offset -> capture time, of every frame read
+     * @param left the frames left out, as {@link #coordinate}s
+     * @param more whether the scores partitions hold older frames than those read
+     */
+    private record Selection(Map<Integer, TreeMap<Long, Long>> scoredByPartition, Set<Long> left, int scored, int reportedCount,
+            int falseAlarms, int inFaultEpisodes, boolean more) {
+
+        /** Frames read that are not left out. */
+        int candidates() {
+            int n = 0;
+            for (Map.Entry<Integer, TreeMap<Long, Long>> e : scoredByPartition.entrySet()) {
+                for (long offset : e.getValue().keySet()) {
+                    n += left.contains(coordinate(e.getKey(), offset)) ? 0 : 1;
+                }
+            }
+            return n;
+        }
+    }
+
+    private static Selection select(KafkaConsumer<byte[], byte[]> consumer, Topics topics, int wanted, Duration timeout)
+            throws IOException {
+        // 1. The newest scores: frame coordinates and capture times.
+        Map<Integer, TreeMap<Long, Long>> scoredByPartition = new HashMap<>(); // frames partition -> offset -> capture time
+        Map<String, List<ScoredFrame>> scoredBySource = new HashMap<>();
+        int[] scored = {0};
+        List<TopicPartition> scoreParts = partitions(consumer, topics.scores().name());
+        int quota = Math.max(1, wanted / scoreParts.size());
+        Map<TopicPartition, Long> ends = consumer.endOffsets(scoreParts, timeout);
+        Map<TopicPartition, Long> begins = consumer.beginningOffsets(scoreParts, timeout);
+        // A record holds one or more frames' scores (a source's frames of a scorer batch): each partition's newest
+        // quota frames are read back from its end in steps that double, so a partition of large records is not
+        // read far past what it needs. Newest step first. The quota starts as an even share of wanted; what the
+        // partitions holding fewer frames leave goes to the others (a few sources keyed onto a few partitions).
+        Map<TopicPartition, ArrayDeque<List<ScoredFrame>>> steps = new HashMap<>();
+        Map<TopicPartition, Integer> found = new HashMap<>();
+        Map<TopicPartition, Long> from = new HashMap<>(ends);
+        long step = Math.max(1, quota / RECORDS_PER_STEP_DIVISOR);
+        while (true) {
+            Map<TopicPartition, Long> starts = new HashMap<>();
+            Map<TopicPartition, Long> until = new HashMap<>();
+            for (TopicPartition tp : scoreParts) {
+                if (found.getOrDefault(tp, 0) < quota && from.get(tp) > begins.get(tp)) {
+                    starts.put(tp, Math.max(begins.get(tp), from.get(tp) - step));
+                    until.put(tp, from.get(tp));
+                }
+            }
+            if (starts.isEmpty()) {
+                int total = 0;
+                int canGiveMore = 0;
+                for (TopicPartition tp : scoreParts) {
+                    int f = found.getOrDefault(tp, 0);
+                    total += Math.min(f, quota);
+                    // read past its quota already, or not read to its beginning yet
+                    canGiveMore += f > quota || f == quota && from.get(tp) > begins.get(tp) ? 1 : 0;
+                }
+                // a remainder smaller than the partitions that could give it is not worth their reading
+                if (canGiveMore == 0 || wanted - total < canGiveMore) {
+                    break;
+                }
+                quota += (wanted - total) / canGiveMore;
+                continue;
+            }
+            Map<TopicPartition, List<ScoredFrame>> read = new HashMap<>();
+            TopicRanges.read(consumer, starts, until, timeout, r -> {
+                ScoreBatch batch = readOrNull(topics.scores(), r.value());
+                // the detector's source is the record's key
+                String key = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+                for (ScoreRecord s : batch == null ? List.<ScoreRecord>of() : batch.scores()) {
+                    if (s.frame() != null && topics.frames().name().equals(s.frame().topic())) {
+                        read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>())
+                                .add(new ScoredFrame(key != null ? key : s.source(), s.captureTimestamp(),
+                                        s.frame().partition(), s.frame().offset()));
+                    }
+                }
+            });
+            for (TopicPartition tp : starts.keySet()) {
+                List<ScoredFrame> frames = read.getOrDefault(tp, List.of());
+                steps.computeIfAbsent(tp, x -> new ArrayDeque<>()).addFirst(frames);
+                found.merge(tp, frames.size(), Integer::sum);
+                from.put(tp, starts.get(tp));
+            }
+            step *= 2;
+        }
+        for (ArrayDeque<List<ScoredFrame>> partition : steps.values()) {
+            // oldest first: a source's frames in the order the detector judged them (its scores, keyed by the
+            // source, are on one partition)
+            List<ScoredFrame> all = new ArrayList<>();
+            partition.forEach(all::addAll);
+            for (ScoredFrame f : all.subList(Math.max(0, all.size() - quota), all.size())) {
+                scoredByPartition.computeIfAbsent(f.partition(), p -> new TreeMap<>()).put(f.offset(), f.captured());
+                if (f.source() != null) {
+                    scoredBySource.computeIfAbsent(f.source(), x -> new ArrayList<>()).add(f);
+                }
+                scored[0]++;
+            }
+        }
+        long oldest = scoredByPartition.values().stream().flatMap(m -> m.values().stream()).min(Long::compare).orElse(0L);
+
+        // 2. Anomaly events since then, by incident: those frames are never trained on.
+        Set<Long> reported = new HashSet<>();
+        Map<String, List<FrameRef>> incidents = new HashMap<>(); // incident id -> its reported frames
+        List<TopicPartition> eventParts = partitions(consumer, topics.anomalies().name());
+        Map<TopicPartition, Long> eventStarts = new HashMap<>();
+        Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(
+                eventParts.stream().collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> oldest)), timeout);
+        Map<TopicPartition, Long> eventEnds = consumer.endOffsets(eventParts, timeout);
+        for (TopicPartition tp : eventParts) {
+            OffsetAndTimestamp at = byTime.get(tp);
+            eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
+        }
+        TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
+            AnomalyEvent.Reference event = AnomalyEvent.referenceOf(r.value());
+            if (event != null && topics.frames().name().equals(event.frame().topic())) {
+                reported.add(coordinate(event.frame().partition(), event.frame().offset()));
+                incidents.computeIfAbsent(event.incidentId(), i -> new ArrayList<>()).add(event.frame());
+            }
+        });
+
+        // 2b. Operators' verdicts: the reports of an incident marked a false alarm are normal data after all. As in
+        // the anomaly memory, the verdict that holds for an incident is the latest given on it (its first event) or
+        // on any of its events (here: those read, since the oldest frame).
+        int reportedCount = reported.size();
+        Set<String> judged = new HashSet<>(incidents.keySet());
+        incidents.values().forEach(frames -> frames.forEach(f -> judged.add(f.id())));
+        Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, judged, timeout);
+        incidents.forEach((incident, frames) -> {
+            Verdict holding = verdicts.get(incident);
+            for (FrameRef frame : frames) {
+                holding = Verdict.later(holding, verdicts.get(frame.id()));
+            }
+            if (holding != null && holding.falseAlarm()) {
+                frames.forEach(frame -> reported.remove(coordinate(frame.partition(), frame.offset())));
+            }
+        });
+        int falseAlarms = reportedCount - reported.size();
+
+        // 2c. The unreported frames of each source's fault episodes (reports judged false alarms do not count).
+        Set<Long> left = new HashSet<>(reported);
+        int inFaultEpisodes = 0;
+        for (List<ScoredFrame> frames : scoredBySource.values()) {
+            boolean[] wasReported = new boolean[frames.size()];
+            for (int i = 0; i < wasReported.length; i++) {
+                wasReported[i] = reported.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
+            }
+            boolean[] episode = inFaultEpisodes(wasReported);
+            for (int i = 0; i < episode.length; i++) {
+                if (episode[i] && !wasReported[i] && left.add(coordinate(frames.get(i).partition(), frames.get(i).offset()))) {
+                    inFaultEpisodes++;
+                }
+            }
+        }
+        boolean more = false;
+        for (TopicPartition tp : scoreParts) {
+            more |= from.get(tp) > begins.get(tp) || found.getOrDefault(tp, 0) > quota;
+        }
+        return new Selection(scoredByPartition, left, scored[0], reportedCount, falseAlarms, inFaultEpisodes, more);
+    }
+
+    /**
+     * Of the frames read ({@code partition -> offset -> capture time}), the newest {@code n} (by capture time) that are
+     * not {@code left} out.
+     */
+    private static Map<Integer, TreeMap<Long, Long>> newest(Map<Integer, TreeMap<Long, Long>> read, Set<Long> left, int n) {
+        List<long[]> normal = new ArrayList<>(); // {partition, offset, capture time}
+        read.forEach((partition, frames) -> frames.forEach((offset, captured) -> {
+            if (!left.contains(coordinate(partition, offset))) {
+                normal.add(new long[] {partition, offset, captured});
+            }
+        }));
+        normal.sort(Comparator.<long[]>comparingLong(f -> -f[2]).thenComparingLong(f -> -f[0]).thenComparingLong(f -> -f[1]));
+        Map<Integer, TreeMap<Long, Long>> out = new HashMap<>();
+        for (long[] f : normal.subList(0, Math.min(n, normal.size()))) {
+            out.computeIfAbsent((int) f[0], p -> new TreeMap<>()).put(f[1], f[2]);
+        }
+        return out;
     }
 
     /**

@@ -83,16 +83,14 @@ class RecentNormalFramesTest {
             assertThat(firstValues(all)).contains(10f).doesNotContain(20f, 30f);
             assertThat(sample.summary()).contains("1 of those marked false alarms");
 
-            // at most maxFrames scores are read, the newest, though records hold several
+            // the newest maxFrames normal frames, though records hold several: the newest 20 scores hold 19 (frame 30 is
+            // reported), so twice as many are read and the newest 20 normal ones kept
             RecentNormalFrames.Sample newest = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
                     new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
                     20, 0.2, 10, Duration.ofSeconds(30));
-            assertThat(newest.scored()).isEqualTo(20);
-            assertThat(newest.kept()).isEqualTo(19); // frame 30 is reported
-            float[] rows = new float[newest.kept() * DIM];
-            System.arraycopy(newest.train().values(), 0, rows, 0, newest.train().rows() * DIM);
-            System.arraycopy(newest.holdout(), 0, rows, newest.train().rows() * DIM, newest.holdoutRows() * DIM);
-            assertThat(firstValues(rows)).allMatch(v -> v >= FRAMES - 20).doesNotContain(30f);
+            assertThat(newest.scored()).isEqualTo(40);
+            assertThat(newest.kept()).isEqualTo(20);
+            assertThat(firstValues(newest)).allMatch(v -> v >= FRAMES - 21).doesNotContain(30f);
         }
     }
 
@@ -112,21 +110,23 @@ class RecentNormalFramesTest {
                 // (records of several frames, as the scorer writes them) says which came first. pump-2's scores are on
                 // scores partition 1, the others' on partition 0.
                 Map<String, List<ScoreRecord>> unsent = new java.util.HashMap<>();
+                // timestamps of today: the test broker's retention deletes records captured in 1970
+                long now = System.currentTimeMillis();
                 Map<Integer, String> incidents = new java.util.HashMap<>();
                 for (int i = 0; i < frames; i++) {
                     for (int source = 1; source <= sources; source++) {
                         float v = (source - 1) * 1000 + i;
                         String name = "pump-" + source;
                         int partition = (i / SCORES_PER_RECORD) % 3; // a score record's frames share their partition
-                        RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), partition, 1000L, name,
+                        RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), partition, now, name,
                                 FrameEncoding.json(new float[] {v, v, v, v}))).get();
                         String eventId = TOPICS.frames().name() + "/" + partition + "/" + md.offset();
                         ScoreRecord score = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, name, new FrameRef(TOPICS.frames().name(),
-                                partition, md.offset()), 1000L, 2000L, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10);
+                                partition, md.offset()), now, now + 1, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10);
                         List<ScoreRecord> batch = unsent.computeIfAbsent(name, x -> new ArrayList<>());
                         batch.add(score);
                         if (batch.size() == SCORES_PER_RECORD || i == frames - 1) {
-                            producer.send(new ProducerRecord<>(TOPICS.scores().name(), source == 2 ? 1 : 0, 2000L, name,
+                            producer.send(new ProducerRecord<>(TOPICS.scores().name(), source == 2 ? 1 : 0, now + 1, name,
                                     TOPICS.scores().serialize(new ScoreBatch(batch)))).get();
                             unsent.remove(name);
                         }
@@ -139,7 +139,7 @@ class RecentNormalFramesTest {
                         }
                         if (reported) {
                             String incident = source >= 3 ? ",\"incident\":{\"id\":\"" + incidents.get(source) + "\",\"count\":1,\"firstSeen\":0}" : "";
-                            producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, 1000L + i, name, ("{\"frame\":{\"topic\":\"frames\","
+                            producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, now + 2, name, ("{\"frame\":{\"topic\":\"frames\","
                                     + "\"partition\":" + partition + ",\"offset\":" + md.offset() + "}" + incident + "}").getBytes(StandardCharsets.UTF_8))).get();
                         }
                         if (source >= 3 && i == 150) {
@@ -169,11 +169,18 @@ class RecentNormalFramesTest {
             assertThat(kept.stream().filter(v -> v >= 3000).toList()).hasSizeLessThan(100).contains(3000f, 3040f).doesNotContain(3100f);
             assertThat(sample.summary()).contains(sample.inFaultEpisodes() + " unreported frames of fault episodes left out");
 
-            // scores partition 0 holds 900 frames, 1 holds 300, 2 none: all the frames asked for come, not an even share,
-            // whether a partition is read to its beginning (2,400 asked, a share of 800: two steps back read them whole)
-            // or not (1,050 asked: a share of 350, pump-2's 300, then 750 of partition 0)
-            assertThat(read(bootstrap, 2400).scored()).isEqualTo(sources * frames);
-            assertThat(read(bootstrap, 1050).scored()).isEqualTo(1050);
+            // scores partition 0 holds 900 frames, 1 holds 300, 2 none: the frames asked for come from both, not an even
+            // share of each (300 asked: 150 of each), and while fewer of them are normal than asked, twice as many are
+            // read (600 scored for 300 kept, all 1,200 for 600 kept); at most all there is
+            RecentNormalFrames.Sample back = read(bootstrap, 300);
+            assertThat(back.scored()).isEqualTo(600);
+            assertThat(back.kept()).isEqualTo(300);
+            RecentNormalFrames.Sample further = read(bootstrap, 600);
+            assertThat(further.scored()).isEqualTo(sources * frames);
+            assertThat(further.kept()).isEqualTo(600);
+            RecentNormalFrames.Sample all = read(bootstrap, 2400);
+            assertThat(all.scored()).isEqualTo(sources * frames);
+            assertThat(all.kept()).isEqualTo(sample.kept());
         }
     }
 

@@ -31,9 +31,10 @@ import picocli.CommandLine.Option;
  * same stuck value), whose stretch after the last round is what each model is measured on. The serving model scores
  * them and the detector's own rule ({@link ThresholdPolicy#defaults()}) says which are reported, each source's state
  * starting afresh each round. The kept frames are chosen two ways: the
- * unreported ones (the rule before 2026-12-05), and the unreported ones outside the source's fault episodes
- * ({@link RecentNormalFrames#inFaultEpisodes}, the rule since). As {@code RetrainingJob} does, the newest fifth of them
- * is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
+ * unreported ones among the newest {@code --buffer} (the sidecar before 2026-12-05), and the unreported ones outside the
+ * sources' fault episodes ({@link RecentNormalFrames#inFaultEpisodes}), reading twice as far back while fewer than
+ * {@code --buffer} are kept, up to {@link RecentNormalFrames#READ_BACK} times, and keeping the newest {@code --buffer}
+ * (the sidecar since). As {@code RetrainingJob} does, the newest fifth of them is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
  * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: faulty rows
  * trained on, whether the candidate was accepted, and the serving model's share of a continuation of the fault
  * flagged at its card's threshold, with its false alarms on normal rows.
@@ -88,13 +89,16 @@ public final class RetrainingBenchmark implements Callable<Integer> {
 
     /** How the sidecar chooses the frames it trains on among those the serving model scored. */
     enum Rule {
-        UNREPORTED("unreported frames"),
-        OUTSIDE_EPISODES("unreported frames outside fault episodes");
+        UNREPORTED("unreported frames", false),
+        OUTSIDE_EPISODES("unreported frames outside fault episodes, read further back", true);
 
         final String label;
+        /** Whether the sidecar reads further back while fewer than {@code --buffer} frames are kept. */
+        final boolean readsBack;
 
-        Rule(String label) {
+        Rule(String label, boolean readsBack) {
             this.label = label;
+            this.readsBack = readsBack;
         }
 
         boolean[] kept(boolean[] reported) {
@@ -137,39 +141,62 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                 Random r = new Random(kindSeed); // the same frames for both rules, as long as their models agree
                 ModelArtifact serving = first;
                 for (int round = 1; round <= rounds; round++) {
-                    // each source's frames in capture order, the sources side by side (frame t of every source, then t + 1)
+                    // each source's history, oldest first, as far back as the sidecar may read (READ_BACK times its share of
+                    // --buffer): fresh normal rows, and for one source its newest faultRows the fault's next stretch; the
+                    // detector judges each source's history as it arrives
+                    int history = rule.readsBack ? RecentNormalFrames.READ_BACK * perSource : perSource;
                     float[][] bySource = new float[sources][];
-                    boolean[][] keptBySource = new boolean[sources][];
+                    boolean[][] reportedBySource = new boolean[sources][];
                     try (ModelRunner runner = ModelRunner.load(serving)) {
                         for (int src = 0; src < sources; src++) {
-                            bySource[src] = src > 0 ? rowsOf.run(null, channel, perSource, r)
-                                    : concat(rowsOf.run(null, channel, perSource - faultRows, r),
+                            bySource[src] = src > 0 ? rowsOf.run(null, channel, history, r)
+                                    : concat(rowsOf.run(null, channel, history - faultRows, r),
                                             Arrays.copyOfRange(fault, (round - 1) * faultRows * channels, round * faultRows * channels));
-                            keptBySource[src] = rule.kept(reported(serving.card(), runner.scores(bySource[src], perSource)));
+                            reportedBySource[src] = reported(serving.card(), runner.scores(bySource[src], history));
                         }
                     }
-                    int n = 0;
-                    for (boolean[] ks : keptBySource) {
-                        for (boolean k : ks) {
-                            n += k ? 1 : 0;
+                    // as the sidecar: the newest frames of every source, read twice as far back while fewer than --buffer
+                    // of them are kept (now; before, --buffer frames and no further), then the newest --buffer kept
+                    int depth = perSource;
+                    boolean[][] keptBySource = new boolean[sources][];
+                    while (true) {
+                        int kept = 0;
+                        for (int src = 0; src < sources; src++) {
+                            boolean[] read = new boolean[history];
+                            boolean[] newest = rule.kept(Arrays.copyOfRange(reportedBySource[src], history - depth, history));
+                            System.arraycopy(newest, 0, read, history - depth, depth);
+                            keptBySource[src] = read;
+                            for (boolean x : newest) {
+                                kept += x ? 1 : 0;
+                            }
+                        }
+                        if (kept >= buffer || depth == history) {
+                            break;
+                        }
+                        depth = Math.min(history, 2 * depth);
+                    }
+                    List<int[]> chosen = new ArrayList<>(); // {source, t}, newest first, the sources side by side
+                    for (int t = history - 1; t >= 0 && chosen.size() < buffer; t--) {
+                        for (int src = sources - 1; src >= 0 && chosen.size() < buffer; src--) {
+                            if (keptBySource[src][t]) {
+                                chosen.add(new int[] {src, t});
+                            }
                         }
                     }
-                    // as the sidecar: the newest fifth of the kept frames held out, the rest trained on
+                    java.util.Collections.reverse(chosen);
+                    int n = chosen.size();
+                    // the newest fifth of the kept frames held out, the rest trained on
                     int holdoutRows = Math.max(1, (int) Math.round(n * HOLDOUT_FRACTION));
                     int trained = n - holdoutRows;
                     float[] train = new float[trained * channels];
                     float[] holdout = new float[holdoutRows * channels];
                     int faultyTrained = 0;
-                    int k = 0;
-                    for (int t = 0; t < perSource; t++) {
-                        for (int src = 0; src < sources; src++) {
-                            if (keptBySource[src][t]) {
-                                System.arraycopy(bySource[src], t * channels, k < trained ? train : holdout,
-                                        (k < trained ? k : k - trained) * channels, channels);
-                                faultyTrained += k < trained && src == 0 && t >= perSource - faultRows ? 1 : 0;
-                                k++;
-                            }
-                        }
+                    for (int k = 0; k < n; k++) {
+                        int src = chosen.get(k)[0];
+                        int t = chosen.get(k)[1];
+                        System.arraycopy(bySource[src], t * channels, k < trained ? train : holdout, (k < trained ? k : k - trained) * channels,
+                                channels);
+                        faultyTrained += k < trained && src == 0 && t >= history - faultRows ? 1 : 0;
                     }
                     String outcome;
                     if (n < MIN_FRAMES) {
@@ -197,11 +224,12 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     + sources + (sources == 1 ? " source" : " sources") + ")",
                     String.format(Locale.ROOT, "%s (seed %d), %d channels, one faulty channel per kind; first model: %d normal "
                             + "rows, `train`'s defaults; %d retrainings while the fault lasts, each on the newest %d frames of "
-                            + "%s, the newest %.0f %% of one source's frames the lasting fault, reported by "
+                            + "%s (now: read further back, up to %d times as far, while fewer are kept), the newest %.0f %% of "
+                            + "one source's frames the lasting fault, reported by "
                             + "the detector's rule (defaults), the newest fifth of the kept frames held out for the "
                             + "champion/challenger comparison; each model measured on %d further rows of the fault and %d "
                             + "normal rows at its card's threshold", rowsOf.describe(), seed, channels, trainRows, rounds, buffer,
-                            sources == 1 ? "one source" : sources + " sources side by side", 100 * faultShare, testRows, testRows), table);
+                            sources == 1 ? "one source" : sources + " sources side by side", RecentNormalFrames.READ_BACK, 100 * faultShare, testRows, testRows), table);
         }
         return 0;
     }
