@@ -55,12 +55,13 @@ final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model.")
     boolean onDrift;
 
-    @Option(names = "--max-frames", defaultValue = "50000", description = "Newest normal frames to train on and hold out: the newest "
-            + "scored frames, read up to 4 times as far back when reports and fault episodes leave fewer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-frames", defaultValue = "50000", description = "Newest frames outside fault episodes to train on and hold "
+            + "out (reports nobody judged set the threshold, never learnt): the newest scored frames, read up to 4 times as far "
+            + "back when fault episodes and confirmed anomalies leave fewer (default: ${DEFAULT-VALUE}).")
     int maxFrames;
 
     @Option(names = "--min-frames", defaultValue = "2000",
-            description = "Refuse to train on fewer recent normal frames than this (default: ${DEFAULT-VALUE}).")
+            description = "Refuse to train on fewer recent frames outside fault episodes than this (default: ${DEFAULT-VALUE}).")
     int minFrames;
 
     @Option(names = "--holdout-fraction", defaultValue = "0.2",

@@ -13,7 +13,8 @@ import java.util.Random;
 /**
  * Champion/challenger: is a retrained candidate no worse than the model it would replace?
  *
- * <p>Both models score the same held-out recent normal frames, and corrupted copies of them: in each copy a
+ * <p>Both models score the same held-out recent frames (outside fault episodes: normal, but for reports nobody judged,
+ * so that each model's false alarms are counted on frames as they came), and corrupted copies of them: in each copy a
  * block of {@value #CORRUPTED_SHARE} of the values (consecutive channels, or consecutive pixel rows), or a window's
  * one to three channels over its last steps, are replaced by the same values of another held-out frame. Each value stays in its normal range, but the frame no longer
  * hangs together, which is what a model that learned the normal structure notices. The rule:
@@ -38,7 +39,7 @@ public final class ChampionChallenger {
 
     /**
      * @param champion the active model, or null when none is active (the candidate is then judged on calibration)
-     * @param holdout held-out normal frames, row-major, {@code rows x dim} raw values as decoded from the stream
+     * @param holdout held-out recent frames, row-major, {@code rows x dim} raw values as decoded from the stream
      * @param seed fixes which frames and blocks the corrupted copies use
      */
     public static ModelCard.Comparison compare(ModelRunner champion, ModelRunner candidate, float[] holdout, int rows,

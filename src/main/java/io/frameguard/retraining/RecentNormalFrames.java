@@ -37,28 +37,31 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The trainer's data: the most recent frames that the service scored and that are normal: the detector did not
- * report them, or operators marked the report a false alarm.
+ * The trainer's data: the most recent frames that the service scored outside fault episodes, those it reported kept
+ * for the threshold only, unless operators said what they were.
  *
  * <p>Reads, with read_committed, the newest scores ({@code maxFrames} of them, shared over the scores partitions; when
- * fewer than {@code maxFrames} of them are normal, twice as many, and so on up to {@value #READ_BACK} times as many, so
+ * fewer than {@code maxFrames} of them are kept, twice as many, and so on up to {@value #READ_BACK} times as many, so
  * that a fault filling the newest frames does not leave the candidate only the few normal frames beside it), the
  * anomaly events since the oldest of them, the operators' verdicts (the whole compacted topic, the
  * latest verdict per event), and then the scored frames themselves from the frames topic, decoded by the service's own
- * decoders. A frame with an anomaly event is kept only when the verdict that holds for the event's incident (the
- * latest given on any of its events, as in the anomaly memory) is a false alarm: the model should learn it is normal,
- * and a lasting change that operators judge the new normal is learned once they say so. A frame that went to the
- * dead-letter topic has no score and is never read. Nor is a frame of a source's fault episode that was not reported:
- * a fault that lasts sends frames under the threshold too, and a model trained on them learns the fault, so that each
- * retraining while it lasts reports less of it. A frame is in an episode when a quarter or more of its source's 16 or
- * 64 frames up to it, or from it on, were reported (the rule by which the detector holds a source's threshold,
- * {@link ThresholdPolicy#faultEpisode}, read both ways: the frames before a fault's first report are the fault's too).
- * The newest {@code maxFrames} normal frames are kept, ordered by capture time, and the newest {@code holdoutFraction}
- * of them are held out for the champion/challenger comparison.
+ * decoders. A frame that went to the dead-letter topic has no score and is never read. Nor is a frame of a source's
+ * fault episode, reported or not: a fault that lasts sends frames under the threshold too, and a model trained on them
+ * learns the fault, so that each retraining while it lasts reports less of it. A frame is in an episode when a quarter
+ * or more of its source's 16 or 64 frames up to it, or from it on, were reported (the rule by which the detector holds
+ * a source's threshold, {@link ThresholdPolicy#faultEpisode}, read both ways: the frames before a fault's first report
+ * are the fault's too). A reported frame's fate is the verdict that holds for its event's incident (the latest given on
+ * any of its events, as in the anomaly memory): a false alarm is trained on (the model should learn it is normal, and a
+ * lasting change that operators judge the new normal is learned once they say so), a confirmed anomaly is left out,
+ * and a report outside fault episodes that nobody judged is kept but not learnt ({@link Sample#notFitted}): the
+ * candidate's threshold is set on frames as they came, reports included, and not on those the serving model's
+ * threshold let through, whose quantile sits lower than the serving threshold, so that each retraining would report
+ * more normal frames than the one before. The newest {@code maxFrames} frames kept are used, ordered by capture time,
+ * and the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
  */
 public final class RecentNormalFrames {
 
-    /** Most scored frames read, as a multiple of {@code maxFrames}, looking for that many normal ones. */
+    /** Most scored frames read, as a multiple of {@code maxFrames}, looking for that many to keep. */
     public static final int READ_BACK = 4;
 
     /** The first step back from a partition's end reads its quota of frames divided by this in records. */
@@ -66,18 +69,22 @@ public final class RecentNormalFrames {
 
 
     /**
-     * @param train frames to train on (older)
+     * @param train frames to train on (older), of which those {@code notFitted} only set the threshold when the trainer
+     *     holds them out ({@link io.frameguard.training.AutoencoderTrainer#train(FrameFile, boolean[], java.nio.file.Path,
+     *     String)})
      * @param holdout held-out frames, row-major, newest
      * @param scored frames' scores read; {@code reported} of them had anomaly events, {@code inFaultEpisodes} others were
-     *     among them (left out too); {@code kept} frames decoded
+     *     among them (left out too); {@code kept} frames decoded, {@code reportedAlone} of them reported outside fault
+     *     episodes with no verdict (in {@code train}, not fitted, or held out)
      */
-    public record Sample(FrameFile train, float[] holdout, int holdoutRows, int scored, int reported, int falseAlarms,
-            int inFaultEpisodes, int kept, long oldestCaptureTs, long newestCaptureTs) {
+    public record Sample(FrameFile train, boolean[] notFitted, float[] holdout, int holdoutRows, int scored, int reported,
+            int falseAlarms, int inFaultEpisodes, int kept, int reportedAlone, long oldestCaptureTs, long newestCaptureTs) {
 
         public String summary() {
-            return String.format("%d recent frames judged normal (of %d scored, %d reported as anomalies, %d of those marked "
-                    + "false alarms, %d unreported frames of fault episodes left out), captured %s to %s", kept, scored,
-                    reported, falseAlarms, inFaultEpisodes, java.time.Instant.ofEpochMilli(oldestCaptureTs),
+            return String.format("%d recent frames outside fault episodes (of %d scored, %d reported as anomalies, %d of "
+                    + "those marked false alarms; %d unreported frames of fault episodes left out; %d reports outside them "
+                    + "nobody judged kept for the threshold, not learnt), captured %s to %s", kept, scored, reported,
+                    falseAlarms, inFaultEpisodes, reportedAlone, java.time.Instant.ofEpochMilli(oldestCaptureTs),
                     java.time.Instant.ofEpochMilli(newestCaptureTs));
         }
     }
@@ -101,24 +108,25 @@ public final class RecentNormalFrames {
         Properties props = new Properties();
         props.putAll(c);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            // 1-2. The newest scored frames, and which of them are normal. A fault that fills most of them leaves few: the
-            // scores are then read further back, twice as far each time, until maxFrames are normal, READ_BACK times
+            // 1-2. The newest scored frames, and which of them are kept. A fault that fills most of them leaves few: the
+            // scores are then read further back, twice as far each time, until maxFrames are kept, READ_BACK times
             // maxFrames were read, or all there is.
             int wanted = maxFrames;
             Selection selected = select(consumer, topics, wanted, timeout);
             while (selected.candidates() < maxFrames && selected.more() && wanted < READ_BACK * maxFrames) {
                 wanted = (int) Math.min((long) READ_BACK * maxFrames, 2L * wanted);
                 selected = select(consumer, topics, wanted, timeout);
-                }
+            }
             Set<Long> left = selected.left();
+            Set<Long> alone = selected.reportedAlone();
             int inFaultEpisodes = selected.inFaultEpisodes();
             int[] scored = {selected.scored()};
             int reportedCount = selected.reportedCount();
             int falseAlarms = selected.falseAlarms();
-            // the newest maxFrames of the normal frames
+            // the newest maxFrames of the frames kept
             Map<Integer, TreeMap<Long, Long>> scoredByPartition = newest(selected.scoredByPartition(), left, maxFrames);
 
-            // 3. The scored, unreported frames themselves.
+            // 3. The frames kept themselves.
             int dim = shape.dim();
             int candidates = 0;
             for (Map.Entry<Integer, TreeMap<Long, Long>> e : scoredByPartition.entrySet()) {
@@ -129,13 +137,14 @@ public final class RecentNormalFrames {
                 }
             }
             if (candidates < minFrames) {
-                throw new NotEnoughDataException(String.format("only %d recent frames judged normal (%d scored, %d reported "
-                        + "as anomalies, %d more in fault episodes); at least %d are needed to retrain", candidates, scored[0],
-                        reportedCount - falseAlarms, inFaultEpisodes, minFrames));
+                throw new NotEnoughDataException(String.format("only %d recent frames outside fault episodes (%d scored, %d "
+                        + "reported as anomalies, %d more in fault episodes); at least %d are needed to retrain", candidates,
+                        scored[0], reportedCount - falseAlarms, inFaultEpisodes, minFrames));
             }
             final int capacity = candidates;
             float[] values = new float[capacity * dim];
             long[] captured = new long[candidates];
+            boolean[] isAlone = new boolean[candidates];
             int[] kept = {0};
             Map<TopicPartition, Long> frameStarts = new HashMap<>();
             Map<TopicPartition, Long> frameEnds = new HashMap<>();
@@ -153,6 +162,7 @@ public final class RecentNormalFrames {
                 try {
                     decoders.decode(r.key(), r.value(), r.headers(), values, kept[0] * dim, shape);
                     captured[kept[0]] = r.timestamp();
+                    isAlone[kept[0]] = alone.contains(coordinate(r.partition(), r.offset()));
                     kept[0]++;
                 } catch (FrameDecodeException ex) {
                     // scored once, so decodable; a frame the decoders now refuse is simply not used
@@ -160,7 +170,7 @@ public final class RecentNormalFrames {
             });
             int n = kept[0];
             if (n < minFrames) {
-                throw new NotEnoughDataException("only " + n + " of " + capacity + " recent normal frames could be read "
+                throw new NotEnoughDataException("only " + n + " of " + capacity + " recent frames kept could be read "
                         + "back from " + topics.frames().name() + " (retention?); at least " + minFrames + " are needed to retrain");
             }
 
@@ -171,15 +181,19 @@ public final class RecentNormalFrames {
             }
             Arrays.sort(order, Comparator.comparingLong(i -> captured[i]));
             float[] sorted = new float[n * dim];
+            boolean[] sortedAlone = new boolean[n];
+            int reportedAlone = 0;
             for (int i = 0; i < n; i++) {
                 System.arraycopy(values, order[i] * dim, sorted, i * dim, dim);
+                sortedAlone[i] = isAlone[order[i]];
+                reportedAlone += sortedAlone[i] ? 1 : 0;
             }
             int holdoutRows = Math.max(1, (int) Math.round(n * holdoutFraction));
             int trainRows = n - holdoutRows;
             FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
             float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
-            return new Sample(train, holdout, holdoutRows, scored[0], reportedCount, falseAlarms, inFaultEpisodes, n,
-                    captured[order[0]], captured[order[n - 1]]);
+            return new Sample(train, Arrays.copyOf(sortedAlone, trainRows), holdout, holdoutRows, scored[0], reportedCount,
+                    falseAlarms, inFaultEpisodes, n, reportedAlone, captured[order[0]], captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
         }
@@ -188,14 +202,16 @@ public final class RecentNormalFrames {
     /**
      * The newest {@code wanted} scored frames (an even share per scores partition, what a partition lacks going to the
      * others), the anomaly events since the oldest of them, the verdicts on those events and their incidents, and the
-     * frames left out: reported (unless their incident was judged a false alarm) or in a fault episode.
+     * frames left out: in a fault episode, or reported and confirmed an anomaly.
      *
      * @param scoredByPartition frames partition -> offset -> capture time, of every frame read
      * @param left the frames left out, as {@link #coordinate}s
+     * @param reportedAlone reported frames outside fault episodes whose incident has no verdict: kept, but not to be
+     *     learnt (they set the threshold with the others)
      * @param more whether the scores partitions hold older frames than those read
      */
-    private record Selection(Map<Integer, TreeMap<Long, Long>> scoredByPartition, Set<Long> left, int scored, int reportedCount,
-            int falseAlarms, int inFaultEpisodes, boolean more) {
+    private record Selection(Map<Integer, TreeMap<Long, Long>> scoredByPartition, Set<Long> left, Set<Long> reportedAlone,
+            int scored, int reportedCount, int falseAlarms, int inFaultEpisodes, boolean more) {
 
         /** Frames read that are not left out. */
         int candidates() {
@@ -312,6 +328,7 @@ public final class RecentNormalFrames {
         // the anomaly memory, the verdict that holds for an incident is the latest given on it (its first event) or
         // on any of its events (here: those read, since the oldest frame).
         int reportedCount = reported.size();
+        Set<Long> confirmed = new HashSet<>();
         Set<String> judged = new HashSet<>(incidents.keySet());
         incidents.values().forEach(frames -> frames.forEach(f -> judged.add(f.id())));
         Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, judged, timeout);
@@ -322,12 +339,19 @@ public final class RecentNormalFrames {
             }
             if (holding != null && holding.falseAlarm()) {
                 frames.forEach(frame -> reported.remove(coordinate(frame.partition(), frame.offset())));
+            } else if (holding != null) {
+                frames.forEach(frame -> confirmed.add(coordinate(frame.partition(), frame.offset())));
             }
         });
         int falseAlarms = reportedCount - reported.size();
 
-        // 2c. The unreported frames of each source's fault episodes (reports judged false alarms do not count).
-        Set<Long> left = new HashSet<>(reported);
+        // 2c. Each source's fault episodes (reports judged false alarms do not count), left out whole. A report outside
+        // them that nobody judged may be a false alarm or a short anomaly: it is not learnt, but it is kept for the
+        // threshold, which is otherwise set on the frames the serving model's threshold let through and sits lower with
+        // each retraining.
+        Set<Long> left = new HashSet<>(confirmed);
+        Set<Long> reportedAlone = new HashSet<>(reported);
+        reportedAlone.removeAll(confirmed);
         int inFaultEpisodes = 0;
         for (List<ScoredFrame> frames : scoredBySource.values()) {
             boolean[] wasReported = new boolean[frames.size()];
@@ -336,7 +360,11 @@ public final class RecentNormalFrames {
             }
             boolean[] episode = inFaultEpisodes(wasReported);
             for (int i = 0; i < episode.length; i++) {
-                if (episode[i] && !wasReported[i] && left.add(coordinate(frames.get(i).partition(), frames.get(i).offset()))) {
+                long at = coordinate(frames.get(i).partition(), frames.get(i).offset());
+                if (episode[i] && wasReported[i]) {
+                    left.add(at);
+                    reportedAlone.remove(at);
+                } else if (episode[i] && left.add(at)) {
                     inFaultEpisodes++;
                 }
             }
@@ -345,7 +373,7 @@ public final class RecentNormalFrames {
         for (TopicPartition tp : scoreParts) {
             more |= from.get(tp) > begins.get(tp) || found.getOrDefault(tp, 0) > quota;
         }
-        return new Selection(scoredByPartition, left, scored[0], reportedCount, falseAlarms, inFaultEpisodes, more);
+        return new Selection(scoredByPartition, left, reportedAlone, scored[0], reportedCount, falseAlarms, inFaultEpisodes, more);
     }
 
     /**

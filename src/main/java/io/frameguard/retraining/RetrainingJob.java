@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 
 /**
  * One retraining run of the sidecar: fetch the active model (the champion) from the registry, read the recent
- * frames judged normal ({@link RecentNormalFrames}), refuse when there are too few, train a candidate of the same
+ * frames outside fault episodes ({@link RecentNormalFrames}), refuse when there are too few, train a candidate of the same
  * kind as the champion on the older part, compare both on the newest part ({@link ChampionChallenger}), and
  * publish (and by default activate) the candidate only when it is no worse, with the comparison on its card.
  */
@@ -48,7 +48,7 @@ public final class RetrainingJob {
     }
 
     /**
-     * @param maxFrames newest scored frames to read; {@code minFrames} judged normal needed to train
+     * @param maxFrames newest frames outside fault episodes to use; {@code minFrames} of them needed to train
      * @param holdoutFraction newest share of them held out for the comparison
      * @param epochs epochs to train; 0: the champion's
      * @param activate activate an accepted candidate (else publish only, for a person to activate)
@@ -131,7 +131,7 @@ public final class RetrainingJob {
         }
         options = overrides.apply(options);
         ModelArtifact candidate = new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
-                .train(sample.train(), work.resolve("candidate"), sample.summary());
+                .train(sample.train(), sample.notFitted(), work.resolve("candidate"), sample.summary());
 
         ModelCard.Comparison comparison;
         try (ModelRunner champ = ModelRunner.load(championArtifact); ModelRunner cand = ModelRunner.load(candidate)) {

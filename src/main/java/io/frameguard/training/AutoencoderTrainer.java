@@ -45,7 +45,10 @@ import org.tensorflow.types.TFloat32;
  * channel at fault. A random split of the frames is held out: its errors give the model card's quantile
  * sketch and the initial threshold (the quantile at 1 - target FPR). For images, half of the held-out frames
  * calibrate the per-pixel variance and the other half the threshold, so the threshold is measured on frames the
- * calibration has not seen. Weights are initialised and batches shuffled from the seed alone and the updates run in
+ * calibration has not seen. Frames the model must not learn (those the model it replaces reported, when the retraining
+ * sidecar cannot tell whether they were anomalies) are held out as often as the others and otherwise dropped: the
+ * threshold is set on frames as they came, not on those an earlier threshold let through, whose quantile would sit
+ * lower with each retraining. Weights are initialised and batches shuffled from the seed alone and the updates run in
  * a fixed order ({@link AdamStep}), so the same data, seed and thread count give the same model, bit for bit.
  */
 public final class AutoencoderTrainer {
@@ -105,6 +108,18 @@ public final class AutoencoderTrainer {
     }
 
     public ModelArtifact train(FrameFile data, Path outDir, String dataSummary) throws IOException {
+        return train(data, null, outDir, dataSummary);
+    }
+
+    /**
+     * @param notFitted per frame, whether the model must not learn it (frames the model it replaces reported): such a
+     *     frame is held out as often as any other, so the threshold is set on frames as they came, and is not trained on
+     *     when it is not held out; null: every frame may be learnt
+     */
+    public ModelArtifact train(FrameFile data, boolean[] notFitted, Path outDir, String dataSummary) throws IOException {
+        if (notFitted != null && notFitted.length != data.rows()) {
+            throw new IllegalArgumentException("notFitted has " + notFitted.length + " entries for " + data.rows() + " frames");
+        }
         TensorFlowLibrary.ensureLocal(); // the library scoring uses: TF Java's CPU build, or TENSORFLOW_LIBRARY_PATH's
         TrainingOptions options = this.options.resolve(data.image() != null);
         int dim = data.dim();
@@ -136,19 +151,24 @@ public final class AutoencoderTrainer {
         boolean structural = image != null && options.structuralWeight() > 0;
         int nCalibration = image != null && options.calibratesImages() ? nValidation / 2 : 0;
         int nThreshold = nValidation - nCalibration;
-        int nTrain = data.rows() - nValidation;
+        Random random = new Random(options.seed());
+        int[] order = permutation(data.rows(), random);
+        // the frames held out are a random share of all; of the rest, those the model must not learn are dropped
+        int notHeldOut = data.rows() - nValidation;
+        int[] fitted = Arrays.stream(order, 0, notHeldOut).filter(i -> notFitted == null || !notFitted[i]).toArray();
+        int nTrain = fitted.length;
         if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nThreshold < TrainingOptions.MIN_VALIDATION_FRAMES) {
-            throw new NotEnoughDataException("not enough frames to train: " + data.rows() + " given, need at least "
+            throw new NotEnoughDataException("not enough frames to train: " + data.rows() + " given"
+                    + (nTrain < notHeldOut ? " (" + (notHeldOut - nTrain) + " of those not held out not to be learnt)" : "")
+                    + ", need at least "
                     + TrainingOptions.MIN_TRAIN_FRAMES + " for training and " + TrainingOptions.MIN_VALIDATION_FRAMES
                     + (nCalibration > 0 ? " twice" : "") + " held out (validation fraction "
                     + options.validationFraction() + ")");
         }
         requireVariation(data, dataSummary);
-        Random random = new Random(options.seed());
-        int[] order = permutation(data.rows(), random);
-        float[] train = gather(data, order, 0, nTrain);
-        float[] calibration = gather(data, order, nTrain, nTrain + nCalibration);
-        float[] validation = gather(data, order, nTrain + nCalibration, data.rows());
+        float[] train = gather(data, fitted, 0, nTrain);
+        float[] calibration = gather(data, order, notHeldOut, notHeldOut + nCalibration);
+        float[] validation = gather(data, order, notHeldOut + nCalibration, data.rows());
 
         requireNoModel(outDir);
         Files.createDirectories(outDir);

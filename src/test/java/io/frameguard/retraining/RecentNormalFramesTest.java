@@ -26,8 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The retraining data on a real broker: reported frames are left out, unless an operator's latest verdict on the
- * event is a false alarm, which makes the frame normal training data again.
+ * The retraining data on a real broker: frames of fault episodes and reports confirmed anomalies are left out; a report
+ * whose latest verdict is a false alarm is normal training data again; a report outside fault episodes that nobody
+ * judged is kept, not to be learnt, for the threshold.
  */
 class RecentNormalFramesTest {
 
@@ -37,7 +38,7 @@ class RecentNormalFramesTest {
     private static final int SCORES_PER_RECORD = 8;
 
     @Test
-    void framesMarkedFalseAlarmsAreTrainedOnAndOtherReportsAreNot() throws Exception {
+    void falseAlarmsAreLearntConfirmedAnomaliesLeftOutAndReportsNobodyJudgedKeptForTheThreshold() throws Exception {
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -75,22 +76,21 @@ class RecentNormalFramesTest {
             assertThat(sample.scored()).isEqualTo(FRAMES);
             assertThat(sample.reported()).isEqualTo(3);
             assertThat(sample.falseAlarms()).isEqualTo(1);
-            assertThat(sample.kept()).isEqualTo(FRAMES - 2);
-            // frame 10 (a false alarm) is among the data, frames 20 and 30 are not
-            float[] all = new float[sample.kept() * DIM];
-            System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
-            System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
-            assertThat(firstValues(all)).contains(10f).doesNotContain(20f, 30f);
-            assertThat(sample.summary()).contains("1 of those marked false alarms");
+            assertThat(sample.reportedAlone()).isEqualTo(1);
+            assertThat(sample.kept()).isEqualTo(FRAMES - 1);
+            // frame 10 (a false alarm) is learnt, frame 30 (nobody judged it) kept but not learnt, frame 20 (confirmed) left out
+            assertThat(firstValues(sample)).contains(10f, 30f).doesNotContain(20f);
+            assertThat(learnt(sample)).contains(10f).doesNotContain(20f, 30f);
+            assertThat(sample.summary()).contains("1 of those marked false alarms").contains("1 reports outside them nobody judged");
 
-            // the newest maxFrames normal frames, though records hold several: the newest 20 scores hold 19 (frame 30 is
-            // reported), so twice as many are read and the newest 20 normal ones kept
+            // the newest maxFrames kept, though records hold several: the newest 35 scores hold 34 to keep (frame 20 is a
+            // confirmed anomaly), so twice as many are read and the newest 35 kept
             RecentNormalFrames.Sample newest = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
                     new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),
-                    20, 0.2, 10, Duration.ofSeconds(30));
-            assertThat(newest.scored()).isEqualTo(40);
-            assertThat(newest.kept()).isEqualTo(20);
-            assertThat(firstValues(newest)).allMatch(v -> v >= FRAMES - 21).doesNotContain(30f);
+                    35, 0.2, 10, Duration.ofSeconds(30));
+            assertThat(newest.scored()).isEqualTo(FRAMES);
+            assertThat(newest.kept()).isEqualTo(35);
+            assertThat(firstValues(newest)).allMatch(v -> v >= FRAMES - 36).contains(30f).doesNotContain(20f);
         }
     }
 
@@ -160,10 +160,13 @@ class RecentNormalFramesTest {
             assertThat(sample.falseAlarms()).isEqualTo(200);
             // none of the fault's frames, reported or not, and not the frames just before and after it
             assertThat(kept).noneMatch(v -> v >= 90 && v < 200);
-            assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - (sample.reported() - sample.falseAlarms()) - sample.kept());
-            // the rest of pump-1, and all of pump-2 but its two reports
+            assertThat(sample.reportedAlone()).isEqualTo(2);
+            assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - (sample.reported() - sample.falseAlarms()
+                    - sample.reportedAlone()) - sample.kept());
+            // the rest of pump-1, and all of pump-2, its two reports kept but not learnt
             assertThat(kept).contains(0f, 49f, 240f, 299f);
-            assertThat(kept.stream().filter(v -> v >= 1000 && v < 2000).toList()).hasSize(frames - 2).doesNotContain(1050f, 1150f);
+            assertThat(kept.stream().filter(v -> v >= 1000 && v < 2000).toList()).hasSize(frames).contains(1050f, 1150f);
+            assertThat(learnt(sample)).doesNotContain(1050f, 1150f);
             // all of pump-3, reported or not: its incident is a false alarm; pump-4 up to its change
             assertThat(kept.stream().filter(v -> v >= 2000 && v < 3000).toList()).hasSize(frames);
             assertThat(kept.stream().filter(v -> v >= 3000).toList()).hasSizeLessThan(100).contains(3000f, 3040f).doesNotContain(3100f);
@@ -195,6 +198,12 @@ class RecentNormalFramesTest {
         System.arraycopy(sample.train().values(), 0, all, 0, sample.train().rows() * DIM);
         System.arraycopy(sample.holdout(), 0, all, sample.train().rows() * DIM, sample.holdoutRows() * DIM);
         return firstValues(all);
+    }
+
+    /** The first value of every frame the sample gives the trainer to learn. */
+    private static List<Float> learnt(RecentNormalFrames.Sample sample) {
+        return java.util.stream.IntStream.range(0, sample.train().rows()).filter(i -> !sample.notFitted()[i])
+                .mapToObj(i -> sample.train().values()[i * DIM]).toList();
     }
 
     @Test

@@ -299,7 +299,8 @@ class AutoencoderTrainerTest {
      * little noise each, and a seventh channel unless {@code seventh} is NONE: OWN wanders on its own and follows none
      * of them, CONSTANT stays at a setpoint. {@code stuck}: channel {@value #STUCK_CHANNEL} frozen at its first value.
      */
-    private static float[] plantRows(int dim, Seventh seventh, long seed, int rows, boolean stuck) {
+    /** How much of each of the plant's rhythms each of its six mixed channels carries. */
+    private static double[][] plantMix() {
         java.util.Random mixing = new java.util.Random(3);
         double[][] mix = new double[6][PLANT_RHYTHMS.length];
         for (double[] m : mix) {
@@ -307,6 +308,11 @@ class AutoencoderTrainerTest {
                 m[j] = mixing.nextGaussian();
             }
         }
+        return mix;
+    }
+
+    private static float[] plantRows(int dim, Seventh seventh, long seed, int rows, boolean stuck) {
+        double[][] mix = plantMix();
         java.util.Random noise = new java.util.Random(seed);
         double[] rhythm = new double[PLANT_RHYTHMS.length];
         double own = 0;
@@ -331,6 +337,82 @@ class AutoencoderTrainerTest {
             }
         }
         return values;
+    }
+
+    /**
+     * A model retrained on what its predecessor did not report sets its threshold lower than the predecessor's: the
+     * predecessor's false alarms, the top of the normal frames' errors, are missing from its held-out frames, so it
+     * reports more than the target share of normal frames (half as much again here), and more with each retraining. Frames given as not to be
+     * learnt are held out as often as the others: the threshold is set on frames as they came.
+     */
+    @Test
+    void framesNotLearntStillSetTheThreshold() throws Exception {
+        int dim = 6;
+        int rows = 20_000;
+        ModelArtifact first = new AutoencoderTrainer(TrainingOptions.builder().name("rows").version("first").threads(1).build(),
+                TrainingProgress.NONE).train(new FrameFile(dim, rows, independentRows(0, rows),
+                FrameFile.defaultNames(dim)), tmp.resolve("first"), "three rhythms");
+        float[] recent = independentRows(1, rows);
+        boolean[] reported = new boolean[rows];
+        float[] unreported = new float[rows * dim];
+        int kept = 0;
+        try (ModelRunner runner = ModelRunner.load(first)) {
+            double[] scores = runner.scores(recent, rows);
+            for (int i = 0; i < rows; i++) {
+                reported[i] = scores[i] > first.card().threshold().value();
+                if (!reported[i]) {
+                    System.arraycopy(recent, i * dim, unreported, kept++ * dim, dim);
+                }
+            }
+        }
+        assertThat(rows - kept).as("the first model's reports").isBetween(rows / 200, rows / 25);
+        TrainingOptions options = TrainingOptions.builder().name("rows").version("next").threads(1).build();
+        ModelArtifact withReports = new AutoencoderTrainer(options, TrainingProgress.NONE).train(new FrameFile(dim, rows, recent,
+                FrameFile.defaultNames(dim)), reported, tmp.resolve("with-reports"), "recent frames, reports not learnt");
+        ModelArtifact unreportedOnly = new AutoencoderTrainer(options, TrainingProgress.NONE).train(new FrameFile(dim, kept,
+                java.util.Arrays.copyOf(unreported, kept * dim), FrameFile.defaultNames(dim)), tmp.resolve("unreported"),
+                "recent unreported frames");
+        // not learnt: fewer frames trained on than the frames not held out
+        long notHeldOut = rows - Math.round(rows * options.validationFraction());
+        assertThat(withReports.card().training().trainFrames()).isLessThan(notHeldOut).isGreaterThan(notHeldOut * 24 / 25);
+        float[] fresh = independentRows(2, 40_000);
+        double target = options.targetFpr();
+        double asCame = falseAlarms(withReports, fresh);
+        double letThrough = falseAlarms(unreportedOnly, fresh);
+        assertThat(asCame).as("false alarms, threshold on frames as they came").isLessThan(1.25 * target);
+        assertThat(letThrough).as("false alarms, threshold on the frames the first model let through").isGreaterThan(1.4 * target);
+    }
+
+    /**
+     * Rows of the plant's six mixed channels whose rhythms are drawn afresh for each row (from their stationary
+     * distribution): any stretch of rows is distributed as any other, so a share of them measured on one holds on another.
+     */
+    private static float[] independentRows(long seed, int rows) {
+        double[][] mix = plantMix();
+        java.util.Random random = new java.util.Random(seed);
+        float[] values = new float[rows * 6];
+        double[] rhythm = new double[PLANT_RHYTHMS.length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < rhythm.length; j++) {
+                rhythm[j] = random.nextGaussian();
+            }
+            for (int c = 0; c < 6; c++) {
+                double v = PLANT_NOISE[c] * random.nextGaussian();
+                for (int j = 0; j < rhythm.length; j++) {
+                    v += mix[c][j] * rhythm[j];
+                }
+                values[r * 6 + c] = (float) v;
+            }
+        }
+        return values;
+    }
+
+    private static double falseAlarms(ModelArtifact model, float[] normal) throws Exception {
+        int rows = normal.length / model.card().input().dim();
+        try (ModelRunner runner = ModelRunner.load(model)) {
+            return java.util.Arrays.stream(runner.scores(normal, rows)).filter(s -> s > model.card().threshold().value()).count()
+                    / (double) rows;
+        }
     }
 
     private ModelArtifact trainOnRows(int dim, Seventh seventh) throws Exception {

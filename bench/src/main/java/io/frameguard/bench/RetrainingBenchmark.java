@@ -30,17 +30,18 @@ import picocli.CommandLine.Option;
  * newest {@code --fault-share} are the lasting fault: the next stretch of one fault each round (the same channel, the
  * same stuck value), whose stretch after the last round is what each model is measured on. The serving model scores
  * them and the detector's own rule ({@link ThresholdPolicy#defaults()}) says which are reported, each source's state
- * starting afresh each round. The kept frames are chosen two ways: the
- * unreported ones among the newest {@code --buffer} (the sidecar before 2026-12-05), and the unreported ones outside the
+ * starting afresh each round. The kept frames are chosen three ways: the
+ * unreported ones among the newest {@code --buffer} (the sidecar before 2026-12-05), the unreported ones outside the
  * sources' fault episodes ({@link RecentNormalFrames#inFaultEpisodes}), reading twice as far back while fewer than
  * {@code --buffer} are kept, up to {@link RecentNormalFrames#READ_BACK} times, and keeping the newest {@code --buffer}
- * (the sidecar since). As {@code RetrainingJob} does, the newest fifth of them is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
+ * (the sidecar on 2026-12-05), and all frames outside fault episodes so chosen, the reported ones not learnt but held
+ * out as often as the others, so that they set the candidate's threshold (the sidecar since). As {@code RetrainingJob} does, the newest fifth of them is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
  * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: faulty rows
  * trained on, whether the candidate was accepted, and the serving model's share of a continuation of the fault
  * flagged at its card's threshold, with its false alarms on normal rows.
  */
 @Command(name = "retraining", mixinStandardHelpOptions = true,
-        description = "What retraining learns from a fault that lasts: the fault's share flagged after each round, two ways of choosing the frames.")
+        description = "What retraining learns from a fault that lasts: the fault's share flagged after each round, three ways of choosing the frames.")
 public final class RetrainingBenchmark implements Callable<Integer> {
 
     @Option(names = "--plant", defaultValue = "mixed", description = "generate or mixed, as bench/rows (default: ${DEFAULT-VALUE}).")
@@ -70,8 +71,11 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             + "generate frozen, frequency, decorrelated).")
     List<String> faults;
 
-    @Option(names = "--test", defaultValue = "2000", description = "Rows of the fault's continuation, and normal rows, each model is measured on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test", defaultValue = "2000", description = "Rows of the fault's continuation each model is measured on (default: ${DEFAULT-VALUE}).")
     int testRows;
+
+    @Option(names = "--normal-test", defaultValue = "20000", description = "Normal rows each model's false alarms are measured on (default: ${DEFAULT-VALUE}).")
+    int normalTestRows;
 
     @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -89,23 +93,27 @@ public final class RetrainingBenchmark implements Callable<Integer> {
 
     /** How the sidecar chooses the frames it trains on among those the serving model scored. */
     enum Rule {
-        UNREPORTED("unreported frames", false),
-        OUTSIDE_EPISODES("unreported frames outside fault episodes, read further back", true);
+        UNREPORTED("unreported frames", false, false),
+        OUTSIDE_EPISODES("unreported frames outside fault episodes, read further back", true, false),
+        REPORTS_FOR_THRESHOLD("frames outside fault episodes, read further back, reports setting the threshold only", true, true);
 
         final String label;
-        /** Whether the sidecar reads further back while fewer than {@code --buffer} frames are kept. */
+        /** Whether fault episodes are left out and the sidecar reads further back while fewer than {@code --buffer} frames are kept. */
         final boolean readsBack;
+        /** Whether reports outside fault episodes are kept, not learnt but held out as often as the others (the sidecar since 2026-12-05, night). */
+        final boolean keepsReports;
 
-        Rule(String label, boolean readsBack) {
+        Rule(String label, boolean readsBack, boolean keepsReports) {
             this.label = label;
             this.readsBack = readsBack;
+            this.keepsReports = keepsReports;
         }
 
         boolean[] kept(boolean[] reported) {
-            boolean[] episode = this == OUTSIDE_EPISODES ? RecentNormalFrames.inFaultEpisodes(reported) : new boolean[reported.length];
+            boolean[] episode = readsBack ? RecentNormalFrames.inFaultEpisodes(reported) : new boolean[reported.length];
             boolean[] out = new boolean[reported.length];
             for (int i = 0; i < out.length; i++) {
-                out[i] = !reported[i] && !episode[i];
+                out[i] = (keepsReports || !reported[i]) && !episode[i];
             }
             return out;
         }
@@ -127,8 +135,8 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         Random random = new Random(seed + 1);
         Path dir = work.resolve("retraining-" + plant + "-" + channels + "-" + seed + "-" + System.currentTimeMillis());
         ModelArtifact first = train(TrainingOptions.builder().name("rows").version("retraining-bench-0"),
-                rowsOf.normal(trainRows, random), trainRows, dir.resolve("first"));
-        float[] normalTest = rowsOf.normal(testRows, random);
+                rowsOf.normal(trainRows, random), null, trainRows, dir.resolve("first"));
+        float[] normalTest = rowsOf.normal(normalTestRows, random);
         List<Row> rows = new ArrayList<>();
         for (String kind : kinds) {
             int channel = random.nextInt(channels);
@@ -189,21 +197,27 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     int holdoutRows = Math.max(1, (int) Math.round(n * HOLDOUT_FRACTION));
                     int trained = n - holdoutRows;
                     float[] train = new float[trained * channels];
+                    boolean[] notFitted = new boolean[trained];
                     float[] holdout = new float[holdoutRows * channels];
                     int faultyTrained = 0;
+                    int learnable = trained;
                     for (int k = 0; k < n; k++) {
                         int src = chosen.get(k)[0];
                         int t = chosen.get(k)[1];
                         System.arraycopy(bySource[src], t * channels, k < trained ? train : holdout, (k < trained ? k : k - trained) * channels,
                                 channels);
-                        faultyTrained += k < trained && src == 0 && t >= history - faultRows ? 1 : 0;
+                        if (k < trained) {
+                            notFitted[k] = rule.keepsReports && reportedBySource[src][t];
+                            learnable -= notFitted[k] ? 1 : 0;
+                            faultyTrained += src == 0 && t >= history - faultRows && !notFitted[k] ? 1 : 0;
+                        }
                     }
                     String outcome;
                     if (n < MIN_FRAMES) {
                         outcome = "refused (" + n + " frames kept)";
                     } else {
                         ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
-                                + rule.ordinal() + "-" + round), train, trained, dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + round));
+                                + rule.ordinal() + "-" + round), train, notFitted, trained, dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + round));
                         ModelCard.Comparison c;
                         try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
                             // the seed RetrainingJob gives it: the serving model's training seed
@@ -213,7 +227,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = c.accepted() ? "accepted" : "rejected";
                         serving = c.accepted() ? candidate : serving;
                     }
-                    rows.add(measure(kind, rule, round, trained, faultyTrained, outcome, serving, faultTest, normalTest));
+                    rows.add(measure(kind, rule, round, learnable, faultyTrained, outcome, serving, faultTest, normalTest));
                 }
             }
         }
@@ -224,19 +238,20 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     + sources + (sources == 1 ? " source" : " sources") + ")",
                     String.format(Locale.ROOT, "%s (seed %d), %d channels, one faulty channel per kind; first model: %d normal "
                             + "rows, `train`'s defaults; %d retrainings while the fault lasts, each on the newest %d frames of "
-                            + "%s (now: read further back, up to %d times as far, while fewer are kept), the newest %.0f %% of "
-                            + "one source's frames the lasting fault, reported by "
+                            + "%s (outside fault episodes: read further back, up to %d times as far, while fewer are kept), the "
+                            + "newest %.0f %% of one source's frames the lasting fault, reported by "
                             + "the detector's rule (defaults), the newest fifth of the kept frames held out for the "
                             + "champion/challenger comparison; each model measured on %d further rows of the fault and %d "
                             + "normal rows at its card's threshold", rowsOf.describe(), seed, channels, trainRows, rounds, buffer,
-                            sources == 1 ? "one source" : sources + " sources side by side", RecentNormalFrames.READ_BACK, 100 * faultShare, testRows, testRows), table);
+                            sources == 1 ? "one source" : sources + " sources side by side", RecentNormalFrames.READ_BACK, 100 * faultShare, testRows,
+                            normalTestRows), table);
         }
         return 0;
     }
 
-    private ModelArtifact train(TrainingOptions.Builder options, float[] values, int rows, Path dir) throws Exception {
+    private ModelArtifact train(TrainingOptions.Builder options, float[] values, boolean[] notFitted, int rows, Path dir) throws Exception {
         return new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
-                .train(new FrameFile(channels, rows, values, FrameFile.defaultNames(channels)), dir, "bench/retraining");
+                .train(new FrameFile(channels, rows, values, FrameFile.defaultNames(channels)), notFitted, dir, "bench/retraining");
     }
 
     /** Which of a source's frames, in order, the detector's rule (its defaults) reports. */
@@ -257,7 +272,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         double threshold = model.card().threshold().value();
         try (ModelRunner runner = ModelRunner.load(model)) {
             return new Row(kind, rule, round, trained, faultyTrained, outcome, RowsBenchmark.flagged(runner.scores(faultTest, testRows), threshold),
-                    RowsBenchmark.flagged(runner.scores(normalTest, testRows), threshold));
+                    RowsBenchmark.flagged(runner.scores(normalTest, normalTestRows), threshold));
         }
     }
 
@@ -268,7 +283,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
     }
 
     private static String table(List<Row> rows) {
-        StringBuilder s = new StringBuilder("| fault | frames trained on | round | trained on (faulty) | candidate | "
+        StringBuilder s = new StringBuilder("| fault | frames chosen | round | learnt from (faulty) | candidate | "
                 + "fault flagged | false alarms |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             s.append(r.round() == 0
