@@ -23,7 +23,7 @@ import picocli.CommandLine;
  * and serves its metrics for Prometheus.
  */
 @Command(name = "trainer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Retrain the active model on recent normal frames and publish the candidate only if it is no worse "
+        description = {"Retrain the active model on recent frames outside fault episodes and publish the candidate only if it is no worse "
                 + "(champion/challenger).",
                 "One trainer per model is active across pods: trainers of a model share a lease (a consumer group on a "
                         + "one-partition topic); the others stand by and take over when it stops.",

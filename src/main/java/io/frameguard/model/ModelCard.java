@@ -165,6 +165,10 @@ public record ModelCard(
      * @param denoise the corruption of its training inputs when it learnt to reconstruct clean frames from corrupted
      *     ones ({@code gaussian:SIGMA} or {@code mask:SHARE}); null when it did not
      * @param sparsity the weight of the L1 penalty on its latent code; null when none
+     * @param validationFraction the share of the frames given that was held out (for images, half of it calibrated the
+     *     per-pixel variance and half set the threshold: {@code validationFrames}); frames given but not to be learnt
+     *     and not held out are in neither count, so a retraining takes this, not the counts' ratio; null on cards written
+     *     before 2026-12-05
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -180,12 +184,13 @@ public record ModelCard(
             String dataSummary,
             ErrorQuantiles validationErrors,
             String denoise,
-            Double sparsity) {
+            Double sparsity,
+            Double validationFraction) {
 
         public Training(long trainFrames, long validationFrames, int epochs, int batchSize, float learningRate, long seed,
                 double trainLoss, double validationLoss, String dataSummary, ErrorQuantiles validationErrors) {
             this(trainFrames, validationFrames, epochs, batchSize, learningRate, seed, trainLoss, validationLoss, dataSummary,
-                    validationErrors, null, null);
+                    validationErrors, null, null, null);
         }
     }
 
@@ -202,9 +207,10 @@ public record ModelCard(
 
     /**
      * How a retrained candidate compared with the model active when it was trained (champion/challenger), on the
-     * same held-out recent normal frames; written by {@code frameguard trainer}, absent for models trained by hand.
+     * same held-out recent frames; written by {@code frameguard trainer}, absent for models trained by hand.
      *
-     * @param holdoutFrames recent normal frames neither model trained on, the newest of the sample; both models
+     * @param holdoutFrames recent frames neither model trained on, the newest of the sample (outside fault episodes:
+     *     normal, but for reports nobody judged, which count as they came); both models
      *     also scored a corrupted copy of each (a block of values taken from another frame) for the separation
      *     measure
      * @param champion the active model's figures; null when no model was active
@@ -218,7 +224,7 @@ public record ModelCard(
     /**
      * One model's figures on the comparison frames.
      *
-     * @param falseAlarmRate share of held-out normal frames above the model's own threshold
+     * @param falseAlarmRate share of the held-out frames above the model's own threshold
      * @param syntheticAuroc AUROC of its scores, corrupted copies against the held-out frames
      * @param p50 median score on the held-out frames; {@code p99} their 99th percentile
      */

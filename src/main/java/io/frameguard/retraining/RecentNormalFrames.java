@@ -74,18 +74,20 @@ public final class RecentNormalFrames {
      *     String)})
      * @param holdout held-out frames, row-major, newest
      * @param scored frames' scores read; {@code reported} of them had anomaly events, {@code inFaultEpisodes} others were
-     *     among them (left out too); {@code kept} frames decoded, {@code reportedAlone} of them reported outside fault
+     *     among them (left out too), {@code confirmed} of the reports' incidents judged anomalies (left out);
+     *     {@code kept} frames decoded, {@code reportedAlone} of them reported outside fault
      *     episodes with no verdict (in {@code train}, not fitted, or held out)
      */
     public record Sample(FrameFile train, boolean[] notFitted, float[] holdout, int holdoutRows, int scored, int reported,
-            int falseAlarms, int inFaultEpisodes, int kept, int reportedAlone, long oldestCaptureTs, long newestCaptureTs) {
+            int falseAlarms, int confirmed, int inFaultEpisodes, int kept, int reportedAlone, long oldestCaptureTs,
+            long newestCaptureTs) {
 
         public String summary() {
             return String.format("%d recent frames outside fault episodes (of %d scored, %d reported as anomalies, %d of "
-                    + "those marked false alarms; %d unreported frames of fault episodes left out; %d reports outside them "
-                    + "nobody judged kept for the threshold, not learnt), captured %s to %s", kept, scored, reported,
-                    falseAlarms, inFaultEpisodes, reportedAlone, java.time.Instant.ofEpochMilli(oldestCaptureTs),
-                    java.time.Instant.ofEpochMilli(newestCaptureTs));
+                    + "those marked false alarms and %d confirmed; %d unreported frames of fault episodes left out; %d "
+                    + "reports outside them nobody judged kept for the threshold, not learnt), captured %s to %s", kept,
+                    scored, reported, falseAlarms, confirmed, inFaultEpisodes, reportedAlone,
+                    java.time.Instant.ofEpochMilli(oldestCaptureTs), java.time.Instant.ofEpochMilli(newestCaptureTs));
         }
     }
 
@@ -123,6 +125,7 @@ public final class RecentNormalFrames {
             int[] scored = {selected.scored()};
             int reportedCount = selected.reportedCount();
             int falseAlarms = selected.falseAlarms();
+            int confirmed = selected.confirmed();
             // the newest maxFrames of the frames kept
             Map<Integer, TreeMap<Long, Long>> scoredByPartition = newest(selected.scoredByPartition(), left, maxFrames);
 
@@ -137,9 +140,10 @@ public final class RecentNormalFrames {
                 }
             }
             if (candidates < minFrames) {
-                throw new NotEnoughDataException(String.format("only %d recent frames outside fault episodes (%d scored, %d "
-                        + "reported as anomalies, %d more in fault episodes); at least %d are needed to retrain", candidates,
-                        scored[0], reportedCount - falseAlarms, inFaultEpisodes, minFrames));
+                throw new NotEnoughDataException(String.format("only %d recent frames outside fault episodes and not "
+                        + "confirmed anomalies (%d scored, %d reported as anomalies, %d confirmed, %d unreported frames in "
+                        + "fault episodes); at least %d are needed to retrain", candidates, scored[0], reportedCount,
+                        confirmed, inFaultEpisodes, minFrames));
             }
             final int capacity = candidates;
             float[] values = new float[capacity * dim];
@@ -193,7 +197,7 @@ public final class RecentNormalFrames {
             FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
             float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
             return new Sample(train, Arrays.copyOf(sortedAlone, trainRows), holdout, holdoutRows, scored[0], reportedCount,
-                    falseAlarms, inFaultEpisodes, n, reportedAlone, captured[order[0]], captured[order[n - 1]]);
+                    falseAlarms, confirmed, inFaultEpisodes, n, reportedAlone, captured[order[0]], captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
         }
@@ -211,7 +215,7 @@ public final class RecentNormalFrames {
      * @param more whether the scores partitions hold older frames than those read
      */
     private record Selection(Map<Integer, TreeMap<Long, Long>> scoredByPartition, Set<Long> left, Set<Long> reportedAlone,
-            int scored, int reportedCount, int falseAlarms, int inFaultEpisodes, boolean more) {
+            int scored, int reportedCount, int falseAlarms, int confirmed, int inFaultEpisodes, boolean more) {
 
         /** Frames read that are not left out. */
         int candidates() {
@@ -373,7 +377,8 @@ public final class RecentNormalFrames {
         for (TopicPartition tp : scoreParts) {
             more |= from.get(tp) > begins.get(tp) || found.getOrDefault(tp, 0) > quota;
         }
-        return new Selection(scoredByPartition, left, reportedAlone, scored[0], reportedCount, falseAlarms, inFaultEpisodes, more);
+        return new Selection(scoredByPartition, left, reportedAlone, scored[0], reportedCount, falseAlarms, confirmed.size(),
+                inFaultEpisodes, more);
     }
 
     /**

@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  *   <li>{@code frameguard_trainer_runs_total{result}}: accepted, rejected (worse than the champion), refused
  *       (too little data) or failed;
  *   <li>{@code frameguard_trainer_last_run_timestamp_seconds}, {@code ..._last_run_duration_seconds},
- *       {@code ..._last_run_frames} (recent normal frames used), {@code ..._last_accepted_timestamp_seconds};
+ *       {@code ..._last_run_frames} (recent frames used, outside fault episodes), {@code ..._last_accepted_timestamp_seconds};
  *   <li>{@code frameguard_trainer_candidate_validation_loss}, {@code ..._candidate_false_alarm_rate},
  *       {@code ..._candidate_synthetic_auroc}, {@code ..._champion_synthetic_auroc} of the last comparison;
  *   <li>{@code frameguard_trainer_model_age_seconds}: how long ago the active model was trained;
@@ -53,7 +53,7 @@ public final class TrainerMetrics {
         });
         lastRun = gauge("frameguard.trainer.last.run.timestamp.seconds", "When the last run ended");
         lastDuration = gauge("frameguard.trainer.last.run.duration.seconds", "How long the last run took");
-        lastFrames = gauge("frameguard.trainer.last.run.frames", "Recent normal frames the last run read");
+        lastFrames = gauge("frameguard.trainer.last.run.frames", "Recent frames outside fault episodes the last run used");
         lastAccepted = gauge("frameguard.trainer.last.accepted.timestamp.seconds", "When a candidate was last accepted");
         loss = gauge("frameguard.trainer.candidate.validation.loss", "Validation loss of the last candidate");
         candidateFar = gauge("frameguard.trainer.candidate.false.alarm.rate", "Last candidate's false-alarm rate on held-out recent frames");

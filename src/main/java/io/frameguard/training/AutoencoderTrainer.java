@@ -337,7 +337,7 @@ public final class AutoencoderTrainer {
                                     quantile(sorted, 0.99), quantile(sorted, 0.999), sorted[sorted.length - 1],
                                     Base64.getEncoder().encodeToString(sketch.toByteArray())),
                             corruption == null ? null : options.denoise(),
-                            options.sparsity() > 0 ? options.sparsity() : null),
+                            options.sparsity() > 0 ? options.sparsity() : null, options.validationFraction()),
                     new ModelCard.Threshold(threshold, options.targetFpr()),
                     scoring,
                     similarity == null ? null : similarity.card(),

@@ -262,7 +262,10 @@ public record TrainingOptions(
         if (t != null) {
             b.epochs(t.epochs()).batchSize(t.batchSize()).learningRate(t.learningRate()).seed(t.seed())
                     .denoise(t.denoise()).sparsity(t.sparsity() != null ? t.sparsity() : 0);
-            if (t.trainFrames() > 0 && t.validationFrames() > 0) {
+            if (t.validationFraction() != null) {
+                b.validationFraction(t.validationFraction());
+            } else if (t.trainFrames() > 0 && t.validationFrames() > 0) {
+                // a card from before the fraction was written: as near as its counts tell
                 double f = (double) t.validationFrames() / (t.trainFrames() + t.validationFrames());
                 b.validationFraction(Math.min(0.5, Math.max(0.05, f)));
             }

@@ -109,7 +109,7 @@ class RetrainingIntegrationTest {
             assertThat(c.candidate().syntheticAuroc()).isGreaterThan(0.6);
             // the reports not held out by the trainer's split are not learnt
             assertThat(card.training().trainFrames() + card.training().validationFrames())
-                    .as("trained only on frames not reported").isLessThanOrEqualTo(kept - c.holdoutFrames())
+                    .as("learnt only frames not reported").isLessThanOrEqualTo(kept - c.holdoutFrames())
                     .isGreaterThanOrEqualTo(kept - c.holdoutFrames() - alone);
             assertThat(card.training().dataSummary()).contains(reported + " reported as anomalies");
 

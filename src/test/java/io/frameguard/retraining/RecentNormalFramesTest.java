@@ -77,6 +77,7 @@ class RecentNormalFramesTest {
             assertThat(sample.reported()).isEqualTo(3);
             assertThat(sample.falseAlarms()).isEqualTo(1);
             assertThat(sample.reportedAlone()).isEqualTo(1);
+            assertThat(sample.confirmed()).isEqualTo(1);
             assertThat(sample.kept()).isEqualTo(FRAMES - 1);
             // frame 10 (a false alarm) is learnt, frame 30 (nobody judged it) kept but not learnt, frame 20 (confirmed) left out
             assertThat(firstValues(sample)).contains(10f, 30f).doesNotContain(20f);
@@ -161,6 +162,7 @@ class RecentNormalFramesTest {
             // none of the fault's frames, reported or not, and not the frames just before and after it
             assertThat(kept).noneMatch(v -> v >= 90 && v < 200);
             assertThat(sample.reportedAlone()).isEqualTo(2);
+            assertThat(sample.confirmed()).as("pump-4's change").isEqualTo(200);
             assertThat(sample.inFaultEpisodes()).isEqualTo(sample.scored() - (sample.reported() - sample.falseAlarms()
                     - sample.reportedAlone()) - sample.kept());
             // the rest of pump-1, and all of pump-2, its two reports kept but not learnt

@@ -294,11 +294,6 @@ class AutoencoderTrainerTest {
     private static final int STUCK_CHANNEL = 3;
     private static final float SETPOINT = 42.5f;
 
-    /**
-     * Rows of a plant whose channels 0-5 mix three slowly wandering rhythms (AR(1) processes of unit variance) plus a
-     * little noise each, and a seventh channel unless {@code seventh} is NONE: OWN wanders on its own and follows none
-     * of them, CONSTANT stays at a setpoint. {@code stuck}: channel {@value #STUCK_CHANNEL} frozen at its first value.
-     */
     /** How much of each of the plant's rhythms each of its six mixed channels carries. */
     private static double[][] plantMix() {
         java.util.Random mixing = new java.util.Random(3);
@@ -311,6 +306,11 @@ class AutoencoderTrainerTest {
         return mix;
     }
 
+    /**
+     * Rows of a plant whose channels 0-5 mix three slowly wandering rhythms (AR(1) processes of unit variance) plus a
+     * little noise each, and a seventh channel unless {@code seventh} is NONE: OWN wanders on its own and follows none
+     * of them, CONSTANT stays at a setpoint. {@code stuck}: channel {@value #STUCK_CHANNEL} frozen at its first value.
+     */
     private static float[] plantRows(int dim, Seventh seventh, long seed, int rows, boolean stuck) {
         double[][] mix = plantMix();
         java.util.Random noise = new java.util.Random(seed);
@@ -375,6 +375,8 @@ class AutoencoderTrainerTest {
         // not learnt: fewer frames trained on than the frames not held out
         long notHeldOut = rows - Math.round(rows * options.validationFraction());
         assertThat(withReports.card().training().trainFrames()).isLessThan(notHeldOut).isGreaterThan(notHeldOut * 24 / 25);
+        // and its successor holds out the same share, not the share of the frames counted
+        assertThat(TrainingOptions.like(withReports.card()).build().validationFraction()).isEqualTo(options.validationFraction());
         float[] fresh = independentRows(2, 40_000);
         double target = options.targetFpr();
         double asCame = falseAlarms(withReports, fresh);

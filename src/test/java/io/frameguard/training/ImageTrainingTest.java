@@ -52,6 +52,8 @@ class ImageTrainingTest {
         assertThat(card.scoring().structuralWeight()).isEqualTo(TrainingOptions.DEFAULT_STRUCTURAL_WEIGHT);
         assertThat(card.scoring().kind()).isEqualTo("smoothed-variance-normalised+structural");
         assertThat(card.training().validationFrames()).isEqualTo(600);
+        // a retraining holds out the same share: half of it calibrates, so the counts' ratio would be about half of it
+        assertThat(TrainingOptions.like(card).build().validationFraction()).isEqualTo(0.2);
         assertThat(card.architecture().layers()).containsExactly(784, 128, 32, 128, 784);
 
         List<ScoredFrame> scored = scoreAll(artifact);

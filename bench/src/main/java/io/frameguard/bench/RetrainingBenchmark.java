@@ -36,8 +36,9 @@ import picocli.CommandLine.Option;
  * {@code --buffer} are kept, up to {@link RecentNormalFrames#READ_BACK} times, and keeping the newest {@code --buffer}
  * (the sidecar on 2026-12-05), and all frames outside fault episodes so chosen, the reported ones not learnt but held
  * out as often as the others, so that they set the candidate's threshold (the sidecar since). As {@code RetrainingJob} does, the newest fifth of them is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
- * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: faulty rows
- * trained on, whether the candidate was accepted, and the serving model's share of a continuation of the fault
+ * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: the rows given
+ * the trainer to learn (the trainer holds out its own validation share of them, which sets the threshold) and the
+ * fault's among them, whether the candidate was accepted, and the serving model's share of a continuation of the fault
  * flagged at its card's threshold, with its false alarms on normal rows.
  */
 @Command(name = "retraining", mixinStandardHelpOptions = true,
@@ -283,7 +284,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
     }
 
     private static String table(List<Row> rows) {
-        StringBuilder s = new StringBuilder("| fault | frames chosen | round | learnt from (faulty) | candidate | "
+        StringBuilder s = new StringBuilder("| fault | frames chosen | round | given to learn (faulty) | candidate | "
                 + "fault flagged | false alarms |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             s.append(r.round() == 0

@@ -38,13 +38,13 @@ class RetrainingBenchmarkTest {
         return rows.stream().filter(l -> l.contains("| " + rule.label + " |")).findFirst().orElseThrow();
     }
 
-    /** The rows learnt from: "N (F)" in the row's fourth cell. */
+    /** The rows given to learn (the trainer's validation share among them): "N (F)" in the row's fourth cell. */
     private static int learnt(String row) {
         String cell = row.split("\\|")[4].strip();
         return Integer.parseInt(cell.substring(0, cell.indexOf(' ')));
     }
 
-    /** The faulty rows learnt from: "N (F)" in the row's fourth cell. */
+    /** The faulty rows given to learn: "N (F)" in the row's fourth cell. */
     private static int faultyTrained(String row) {
         String cell = row.split("\\|")[4].strip();
         return Integer.parseInt(cell.substring(cell.indexOf('(') + 1, cell.indexOf(')')));
