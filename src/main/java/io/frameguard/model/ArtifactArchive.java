@@ -37,7 +37,10 @@ public final class ArtifactArchive {
      */
     public static byte[] pack(ModelArtifact artifact, Optional<byte[]> signature) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> walk = Files.walk(artifact.dir())) {
+        // the SavedModel's own directory is walked, as its checksum walks it (ModelArtifact): walking the artifact's
+        // directory would find nothing under it where that directory is a link (links are not followed)
+        try (ZipOutputStream zip = new ZipOutputStream(bytes);
+                Stream<Path> walk = Files.walk(artifact.dir().resolve(ModelArtifact.SAVED_MODEL_DIR))) {
             // the card and its signature first: a reader verifies them before it reads further (unpack)
             putEntry(zip, ModelArtifact.CARD_FILE, Files.readAllBytes(artifact.dir().resolve(ModelArtifact.CARD_FILE)));
             Path onDisk = artifact.dir().resolve(ModelTrust.SIGNATURE_FILE);
@@ -48,10 +51,7 @@ public final class ArtifactArchive {
             }
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
             for (Path f : files) {
-                String name = artifact.dir().relativize(f).toString().replace('\\', '/');
-                if (name.startsWith(ModelArtifact.SAVED_MODEL_DIR + "/")) {
-                    putEntry(zip, name, Files.readAllBytes(f));
-                }
+                putEntry(zip, artifact.dir().relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
             }
         }
         return bytes.toByteArray();

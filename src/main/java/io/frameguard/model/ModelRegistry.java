@@ -163,7 +163,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Stores an artifact under its card's name and version; the same version with other content is refused. */
+    /**
+     * Stores an artifact under its card's name and version; the same version with other content is refused, and so is an
+     * archive that does not unpack to a verified artifact (files changed since the artifact was opened).
+     */
     public void publish(ModelArtifact artifact) throws IOException {
         String name = checkName(artifact.card().name(), "model name");
         String version = checkName(artifact.card().version(), "model version");
@@ -180,6 +183,9 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IOException("model " + version + " packs to " + zip.length + " bytes, more than the registry's "
                     + MAX_ARTIFACT_BYTES);
         }
+        // what is sent is what a scorer will unpack: verified as it will be (its files may have changed since the artifact
+        // was opened), since a version once published cannot be published again
+        inScratchDirectory("frameguard-publish-", dir -> ArtifactArchive.unpack(zip, dir));
         send(artifactKey(name, version), zip);
         send(cardKey(name, version), JSON.writeValueAsBytes(artifact.card()));
     }
@@ -401,12 +407,24 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Fetches a version into a directory of its own, deleted after: a version that does not verify is refused. */
     private void requireVerifies(String name, String version) throws IOException {
-        java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("frameguard-verify-");
         try {
-            fetch(name, version, scratch.resolve("artifact"));
+            inScratchDirectory("frameguard-verify-", dir -> fetch(name, version, dir));
         } catch (InvalidModelException e) {
             throw new RefusedException("model " + name + " version " + version + " does not verify, so no scorer would serve "
                     + "it: " + e.getMessage());
+        }
+    }
+
+    /** Something done with a directory that does not exist yet. */
+    private interface ScratchUse {
+        void accept(java.nio.file.Path dir) throws IOException;
+    }
+
+    /** Runs {@code use} on a directory in a temporary directory of its own, deleted after. */
+    private static void inScratchDirectory(String prefix, ScratchUse use) throws IOException {
+        java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory(prefix);
+        try {
+            use.accept(scratch.resolve("artifact"));
         } finally {
             org.apache.commons.io.FileUtils.deleteQuietly(scratch.toFile());
         }

@@ -84,6 +84,42 @@ class ModelRegistryTest {
         }
     }
 
+    /**
+     * A model directory reached through a link (a {@code latest} link to the newest model) is published whole: the
+     * SavedModel's files were left out of the archive when the directory given was the link, and the version published
+     * could be neither activated nor published again.
+     */
+    @Test
+    void aModelDirectoryReachedThroughALinkIsPublishedWhole() throws Exception {
+        Path latest = java.nio.file.Files.createSymbolicLink(tmp.resolve("latest"), v1.dir().toAbsolutePath());
+        try (ModelRegistry registry = registry("models-link")) {
+            registry.publish(ModelArtifact.open(latest));
+            registry.activate("test", "test-1", "through a link");
+            ModelArtifact shipped = ArtifactArchive.unpack(registry.artifact("test", "test-1"), tmp.resolve("shipped-link"));
+            assertThat(shipped.card().checksum()).isEqualTo(v1.card().checksum());
+        }
+    }
+
+    /** Files that change on disk after the artifact was opened (verified) are not published: the archive is verified too. */
+    @Test
+    void anArtifactChangedOnDiskAfterItWasOpenedIsNotPublished() throws Exception {
+        Path copy = tmp.resolve("changed");
+        org.apache.commons.io.FileUtils.copyDirectory(v2.dir().toFile(), copy.toFile());
+        ModelArtifact opened = ModelArtifact.open(copy);
+        Path variables = copy.resolve(ModelArtifact.SAVED_MODEL_DIR).resolve("variables");
+        try (var files = java.nio.file.Files.list(variables)) {
+            Path data = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
+            byte[] bytes = java.nio.file.Files.readAllBytes(data);
+            bytes[bytes.length / 2] ^= 1;
+            java.nio.file.Files.write(data, bytes);
+        }
+        try (ModelRegistry registry = registry("models-changed")) {
+            assertThatThrownBy(() -> registry.publish(opened)).isInstanceOf(InvalidModelException.class)
+                    .hasMessageContaining("checksum mismatch");
+            assertThat(registry.read().cards()).isEmpty();
+        }
+    }
+
     @Test
     void refusesUnknownVersionsUnsafeNamesAndRewrittenVersions() throws Exception {
         try (ModelRegistry registry = registry("models-b")) {
@@ -242,7 +278,12 @@ class ModelRegistryTest {
         try (ModelRegistry registry = registry("models-e")) {
             ModelArtifact evil = TamperedModels.withGraph(v1, tmp.resolve("evil-graph"), "evil",
                     g -> TamperedModels.readingFile(g, "/etc/passwd"));
-            registry.publish(evil); // a writer of the topic needs no frameguard client; publish does not check
+            assertThatThrownBy(() -> registry.publish(evil)).isInstanceOfSatisfying(InvalidModelException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.FORBIDDEN_OP));
+            assertThat(registry.read().cards()).isEmpty();
+            // a writer of the topic needs no frameguard client
+            writeRaw("models-e", "artifact/test/evil", ArtifactArchive.pack(evil, Optional.empty()));
+            writeRaw("models-e", "card/test/evil", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(evil.card()));
             assertThatThrownBy(() -> registry.fetch("test", "evil", tmp.resolve("fetched-evil")))
                     .isInstanceOfSatisfying(InvalidModelException.class,
                             e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.FORBIDDEN_OP));
