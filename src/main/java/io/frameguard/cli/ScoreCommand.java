@@ -24,12 +24,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+// picocli formats the description: '%%' is a percent sign
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score a file of frames offline with the service's DJL code path; writes index,score,threshold,anomalous "
                 + "and each frame's explanation: top_channel,top_channels (sensor models: the channel named first, as "
-                + "anomaly events name it, then up to three as name:share) or region_x,region_y,region_width,"
-                + "region_height,region_share (image models: the region around the largest error, in pixels, and its "
-                + "share of the error).")
+                + "anomaly events name it, then up to three as name:share;... with '%%', ':' and ';' in names "
+                + "percent-encoded) or region_x,region_y,region_width,region_height,region_share "
+                + "(image models: the region around the largest error, in pixels, and its share of the error).")
 final class ScoreCommand implements Callable<Integer> {
 
     @Mixin
@@ -143,10 +144,18 @@ final class ScoreCommand implements Callable<Integer> {
         }
         StringBuilder top = new StringBuilder();
         for (ChannelError c : frame.topChannels()) {
-            top.append(top.length() > 0 ? ";" : "").append(c.name()).append(':')
+            top.append(top.length() > 0 ? ";" : "").append(listedName(c.name())).append(':')
                     .append(String.format(Locale.ROOT, "%.4f", c.share()));
         }
         return csvField(frame.topChannels().get(0).name()) + "," + csvField(top.toString());
+    }
+
+    /**
+     * A channel name in the {@code name:share;...} list: its '%', ':' and ';' percent-encoded, so that the list splits
+     * into entries and each entry into a name and a share whatever the training file's header called the channels.
+     */
+    static String listedName(String name) {
+        return String.valueOf(name).replace("%", "%25").replace(":", "%3A").replace(";", "%3B");
     }
 
     /** A CSV field as RFC 4180 writes it: quoted, its quotes doubled, where it holds a comma, a quote or a line break. */

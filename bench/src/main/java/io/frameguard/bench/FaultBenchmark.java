@@ -233,8 +233,14 @@ public final class FaultBenchmark implements Callable<Integer> {
                     "\"garbage\"".getBytes(StandardCharsets.UTF_8))).get();
             trainer.activate(MODEL_NAME, "v1", "fault suite: after the malformed records");
 
-            trainer.publish(TamperedModels.withGraph(v1, tampered("forbidden"), "v-forbidden",
-                    g -> TamperedModels.readingFile(g, "/etc/passwd")));
+            // publish refuses it (it verifies what it sends): written as any writer of the topic could, signed as the
+            // trainer signs
+            ModelArtifact forbidden = TamperedModels.withGraph(v1, tampered("forbidden"), "v-forbidden",
+                    g -> TamperedModels.readingFile(g, "/etc/passwd"));
+            raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "artifact/" + MODEL_NAME + "/v-forbidden",
+                    ArtifactArchive.pack(forbidden, trainerKey.signatureOf(forbidden)))).get();
+            raw.send(new ProducerRecord<>(ModelRegistry.DEFAULT_TOPIC, 0, "card/" + MODEL_NAME + "/v-forbidden",
+                    new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(forbidden.card()))).get();
             awaitRefused(trainer, bootstrap, service, "v-forbidden", "forbidden-op", refused, notRefused);
 
             trainer.publish(TamperedModels.withGraph(v1, tampered("replaced"), "v-replaced", g -> g));
