@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -37,10 +36,7 @@ public final class ArtifactArchive {
      */
     public static byte[] pack(ModelArtifact artifact, Optional<byte[]> signature) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        // the SavedModel's own directory is walked, as its checksum walks it (ModelArtifact): walking the artifact's
-        // directory would find nothing under it where that directory is a link (links are not followed)
-        try (ZipOutputStream zip = new ZipOutputStream(bytes);
-                Stream<Path> walk = Files.walk(artifact.dir().resolve(ModelArtifact.SAVED_MODEL_DIR))) {
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             // the card and its signature first: a reader verifies them before it reads further (unpack)
             putEntry(zip, ModelArtifact.CARD_FILE, Files.readAllBytes(artifact.dir().resolve(ModelArtifact.CARD_FILE)));
             Path onDisk = artifact.dir().resolve(ModelTrust.SIGNATURE_FILE);
@@ -49,9 +45,14 @@ public final class ArtifactArchive {
             if (shipped.isPresent()) {
                 putEntry(zip, ModelTrust.SIGNATURE_FILE, shipped.get());
             }
-            List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
-            for (Path f : files) {
-                putEntry(zip, artifact.dir().relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+            // the SavedModel's files as its checksum reads them (plain files, links refused, not followed): the
+            // SavedModel's own directory is walked, so the artifact's directory may be a link
+            for (var f : ModelArtifact.plainFiles(artifact.dir().resolve(ModelArtifact.SAVED_MODEL_DIR)).entrySet()) {
+                byte[] content;
+                try (java.io.InputStream in = Files.newInputStream(f.getValue(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    content = in.readAllBytes();
+                }
+                putEntry(zip, ModelArtifact.SAVED_MODEL_DIR + "/" + f.getKey(), content);
             }
         }
         return bytes.toByteArray();

@@ -192,16 +192,11 @@ public record ModelArtifact(Path dir, ModelCard card) {
     }
 
     /**
-     * SHA-256 over the SavedModel's files in the order of their names: for each, its name relative to the directory
-     * (UTF-8, its parts joined with {@code /}) and its content, each preceded by its length as eight bytes, so that no
-     * two different sets of files give the same bytes to hash. {@link #CHECKSUM_PREFIX} and the digest in hex.
-     *
-     * <p>Refused rather than hashed: a link (the digest would vouch for what it points to, which may change, and a
-     * linked directory would be left out while TensorFlow follows it), anything else that is not a plain file or
-     * directory, and a name with a backslash (on Linux one file's name, which would hash as the file in a directory
-     * that TensorFlow looks for).
+     * The SavedModel's files by their names relative to its directory ({@code /} between parts), in name order, as the
+     * checksum hashes them and the registry's archive packs them; links are not followed but refused, as is anything
+     * else that is not a plain file or directory (see {@link #checksum}).
      */
-    public static String checksum(Path savedModelDir) throws InvalidModelException {
+    static TreeMap<String, Path> plainFiles(Path savedModelDir) throws IOException {
         TreeMap<String, Path> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(savedModelDir)) { // links are not followed
             for (Path f : (Iterable<Path>) walk::iterator) {
@@ -216,6 +211,23 @@ public record ModelArtifact(Path dir, ModelCard card) {
                 }
                 files.put(name, f);
             }
+        }
+        return files;
+    }
+
+    /**
+     * SHA-256 over the SavedModel's files in the order of their names: for each, its name relative to the directory
+     * (UTF-8, its parts joined with {@code /}) and its content, each preceded by its length as eight bytes, so that no
+     * two different sets of files give the same bytes to hash. {@link #CHECKSUM_PREFIX} and the digest in hex.
+     *
+     * <p>Refused rather than hashed: a link (the digest would vouch for what it points to, which may change, and a
+     * linked directory would be left out while TensorFlow follows it), anything else that is not a plain file or
+     * directory, and a name with a backslash (on Linux one file's name, which would hash as the file in a directory
+     * that TensorFlow looks for).
+     */
+    public static String checksum(Path savedModelDir) throws InvalidModelException {
+        try {
+            TreeMap<String, Path> files = plainFiles(savedModelDir);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             ByteBuffer length = ByteBuffer.allocate(Long.BYTES);
             byte[] buf = new byte[1 << 16];

@@ -183,11 +183,25 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IOException("model " + version + " packs to " + zip.length + " bytes, more than the registry's "
                     + MAX_ARTIFACT_BYTES);
         }
-        // what is sent is what a scorer will unpack: verified as it will be (its files may have changed since the artifact
-        // was opened), since a version once published cannot be published again
-        inScratchDirectory("frameguard-publish-", dir -> ArtifactArchive.unpack(zip, dir));
+        // what is sent is what a scorer will unpack: verified as it will be, with this registry's key (the directory's
+        // files, card included, may have changed since the artifact was opened), since a version once published cannot
+        // be published again; the card record is the card packed
+        ModelCard shipped = inScratchDirectory("frameguard-publish-", dir -> {
+            try {
+                return ArtifactArchive.unpack(zip, dir, trust).card();
+            } catch (InvalidModelException e) {
+                throw new InvalidModelException(e.reason(), "model " + name + " version " + version + " from " + artifact.dir()
+                        + " does not verify as packed for publishing (changed since it was opened?): " + e.getMessage());
+            }
+        });
+        if (!name.equals(shipped.name()) || !version.equals(shipped.version())
+                || !artifact.card().checksum().equals(shipped.checksum())) {
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "model " + name + " version "
+                    + version + ": " + artifact.dir() + " now holds " + UntrustedText.shown(shipped.name(), 128) + " "
+                    + UntrustedText.shown(shipped.version(), 128) + " " + shipped.checksum() + " (changed since it was opened)");
+        }
         send(artifactKey(name, version), zip);
-        send(cardKey(name, version), JSON.writeValueAsBytes(artifact.card()));
+        send(cardKey(name, version), JSON.writeValueAsBytes(shipped));
     }
 
     /**
@@ -416,17 +430,19 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** Something done with a directory that does not exist yet. */
-    private interface ScratchUse {
-        void accept(java.nio.file.Path dir) throws IOException;
+    private interface ScratchUse<T> {
+        T apply(java.nio.file.Path dir) throws IOException;
     }
 
-    /** Runs {@code use} on a directory in a temporary directory of its own, deleted after. */
-    private static void inScratchDirectory(String prefix, ScratchUse use) throws IOException {
+    /** Runs {@code use} on a directory in a temporary directory of its own (the owner's alone), deleted after. */
+    private static <T> T inScratchDirectory(String prefix, ScratchUse<T> use) throws IOException {
         java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory(prefix);
         try {
-            use.accept(scratch.resolve("artifact"));
+            return use.apply(scratch.resolve("artifact"));
         } finally {
-            org.apache.commons.io.FileUtils.deleteQuietly(scratch.toFile());
+            if (!org.apache.commons.io.FileUtils.deleteQuietly(scratch.toFile()) && java.nio.file.Files.exists(scratch)) {
+                LOG.warnf("cannot delete %s", scratch);
+            }
         }
     }
 

@@ -120,6 +120,35 @@ class ModelRegistryTest {
         }
     }
 
+    /**
+     * A link moved to another model between opening and publishing: the archive would hold the other model's files under
+     * the first one's version, which no scorer would load and which could never be published again. Nor is a link put
+     * among the SavedModel's files packed (its target's bytes).
+     */
+    @Test
+    void aModelThatChangedUnderItsLinkOrGotALinkIsNotPublished() throws Exception {
+        Path current = tmp.resolve("current");
+        java.nio.file.Files.createSymbolicLink(current, v1.dir().toAbsolutePath());
+        ModelArtifact opened = ModelArtifact.open(current);
+        java.nio.file.Files.delete(current);
+        java.nio.file.Files.createSymbolicLink(current, v2.dir().toAbsolutePath());
+        Path linked = tmp.resolve("linked");
+        org.apache.commons.io.FileUtils.copyDirectory(v1.dir().toFile(), linked.toFile());
+        ModelArtifact withLink = ModelArtifact.open(linked);
+        Path graph = linked.resolve(ModelArtifact.SAVED_MODEL_DIR).resolve("saved_model.pb");
+        java.nio.file.Files.delete(graph);
+        java.nio.file.Files.createSymbolicLink(graph, v1.dir().resolve(ModelArtifact.SAVED_MODEL_DIR).resolve("saved_model.pb")
+                .toAbsolutePath());
+        try (ModelRegistry registry = registry("models-moved")) {
+            assertThatThrownBy(() -> registry.publish(opened)).isInstanceOfSatisfying(InvalidModelException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidModelException.Reason.CHECKSUM_MISMATCH))
+                    .hasMessageContaining("test-2");
+            assertThatThrownBy(() -> registry.publish(withLink)).isInstanceOf(InvalidModelException.class)
+                    .hasMessageContaining("a link");
+            assertThat(registry.read().cards()).isEmpty();
+        }
+    }
+
     @Test
     void refusesUnknownVersionsUnsafeNamesAndRewrittenVersions() throws Exception {
         try (ModelRegistry registry = registry("models-b")) {
