@@ -165,18 +165,24 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Stores an artifact under its card's name and version; the same version with other content is refused, and so is an
-     * archive that does not unpack to a verified artifact (files changed since the artifact was opened).
+     * archive that does not unpack to a verified artifact (files changed since the artifact was opened). The same version
+     * with the same content is left as it is, unless what is stored does not verify (an archive an earlier build packed
+     * without its SavedModel's files, from a model directory given as a link): it is sent again.
      */
     public void publish(ModelArtifact artifact) throws IOException {
         String name = checkName(artifact.card().name(), "model name");
         String version = checkName(artifact.card().version(), "model version");
         Snapshot now = read();
         if (now.has(name, version)) {
-            if (now.cards().get(name).get(version).checksum().equals(artifact.card().checksum())) {
+            if (!now.cards().get(name).get(version).checksum().equals(artifact.card().checksum())) {
+                throw new RefusedException("model " + name + " version " + version + " is already published with other "
+                        + "content (" + now.cards().get(name).get(version).checksum() + "); versions are immutable");
+            }
+            String stored = whyNotVerified(name, version);
+            if (stored == null) {
                 return;
             }
-            throw new RefusedException("model " + name + " version " + version + " is already published with other content ("
-                    + now.cards().get(name).get(version).checksum() + "); versions are immutable");
+            LOG.warnf("model %s version %s is published but does not verify (%s): sending it again", name, version, stored);
         }
         byte[] zip = ArtifactArchive.pack(artifact, trust.signatureOf(artifact));
         if (zip.length > MAX_ARTIFACT_BYTES) {
@@ -421,11 +427,20 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Fetches a version into a directory of its own, deleted after: a version that does not verify is refused. */
     private void requireVerifies(String name, String version) throws IOException {
+        String why = whyNotVerified(name, version);
+        if (why != null) {
+            throw new RefusedException("model " + name + " version " + version + " does not verify, so no scorer would serve "
+                    + "it: " + why);
+        }
+    }
+
+    /** Why a published version is refused when fetched as a scorer fetches it ({@link #fetch}), or null when it is not. */
+    private String whyNotVerified(String name, String version) throws IOException {
         try {
             inScratchDirectory("frameguard-verify-", dir -> fetch(name, version, dir));
+            return null;
         } catch (InvalidModelException e) {
-            throw new RefusedException("model " + name + " version " + version + " does not verify, so no scorer would serve "
-                    + "it: " + e.getMessage());
+            return e.getMessage();
         }
     }
 

@@ -100,6 +100,29 @@ class ModelRegistryTest {
         }
     }
 
+    /**
+     * A version stored broken (as an earlier build published a model directory given as a link: the card without the
+     * SavedModel) is sent again when the same model is published again, rather than left unusable for good.
+     */
+    @Test
+    void aVersionStoredBrokenIsSentAgainWhenTheSameModelIsPublishedAgain() throws Exception {
+        ByteArrayOutputStream cardOnly = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(cardOnly)) {
+            zip.putNextEntry(new ZipEntry(ModelArtifact.CARD_FILE));
+            zip.write(java.nio.file.Files.readAllBytes(v1.dir().resolve(ModelArtifact.CARD_FILE)));
+            zip.closeEntry();
+        }
+        try (ModelRegistry registry = registry("models-repair")) {
+            writeRaw("models-repair", "artifact/test/test-1", cardOnly.toByteArray());
+            writeRaw("models-repair", "card/test/test-1", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(v1.card()));
+            assertThatThrownBy(() -> registry.activate("test", "test-1", "stored broken"))
+                    .isInstanceOf(ModelRegistry.RefusedException.class).hasMessageContaining("does not verify");
+            registry.publish(v1);
+            registry.activate("test", "test-1", "sent again");
+            assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
+        }
+    }
+
     /** Files that change on disk after the artifact was opened (verified) are not published: the archive is verified too. */
     @Test
     void anArtifactChangedOnDiskAfterItWasOpenedIsNotPublished() throws Exception {
