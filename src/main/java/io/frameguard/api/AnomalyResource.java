@@ -57,7 +57,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *   <li>{@code GET /api/anomalies/history?source=&hours=}: a source's scores and threshold minute by minute;
  *   <li>{@code GET /api/anomalies/families?kind=&limit=}: the families of similar incidents and a 2-D map of them;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}/picture}: the anomaly's frame and error map as numbers;
- *   <li>{@code POST /api/anomalies/verdicts} {@code {"eventIds":[...],"verdict":...}}: one verdict on many events;
+ *   <li>{@code POST /api/anomalies/verdicts} {@code {"eventIds":[...],"verdict":...}}: one verdict on many events
+ *       (202 with a {@code Frameguard-Note} header naming those the replica's memory does not hold);
  *   <li>{@code GET /api/anomalies/feed?source=}: server-sent events, one per incident as this replica learns it (new,
  *       grown by a new event, or judged), each the same JSON as a listed one: the live feed;
  *   <li>{@code GET /api/anomalies/{topic}/{partition}/{offset}}: the event's incident and its verdict;
@@ -405,6 +406,8 @@ public class AnomalyResource {
 
     /** Most events one bulk verdict names. */
     static final int MAX_BULK_VERDICTS = 1000;
+    /** Most unknown events a bulk verdict's note names (a header line stays short). */
+    static final int NOTED_UNKNOWN = 10;
 
     /**
      * One verdict on many events ({@code TOPIC/PARTITION/OFFSET} each): all are checked before any is written; each is
@@ -433,7 +436,14 @@ public class AnomalyResource {
             for (String id : request.eventIds()) {
                 written.add(verdicts.write(id, request.verdict(), request.label(), request.note()));
             }
-            return Response.ok(Map.of("verdicts", written)).build();
+            // as for one verdict: the events this replica's memory does not hold are said, the verdicts kept for them
+            List<String> unknown = memory.memory().map(m -> request.eventIds().stream().filter(id -> m.get(id).isEmpty())
+                    .distinct().toList()).orElse(List.of());
+            return unknown.isEmpty() ? Response.ok(Map.of("verdicts", written)).build()
+                    : Response.accepted(Map.of("verdicts", written)).header(NOTE_HEADER, unknown.size() + " of the events "
+                            + "are not in this replica's memory (not arrived yet, or forgotten), their verdicts kept to apply "
+                            + "if they arrive: " + String.join(", ", unknown.subList(0, Math.min(NOTED_UNKNOWN, unknown.size())))
+                            + (unknown.size() > NOTED_UNKNOWN ? ", ..." : "")).build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {

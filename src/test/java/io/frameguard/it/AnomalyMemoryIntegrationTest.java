@@ -312,6 +312,11 @@ class AnomalyMemoryIntegrationTest {
                 .post("/api/anomalies/verdicts").then().statusCode(403);
         admin().body(Map.of("eventIds", two, "verdict", "confirmed", "label", "family-a")).post("/api/anomalies/verdicts")
                 .then().statusCode(200);
+        // an id the memory does not hold: kept, and said, as for one verdict
+        admin().body(Map.of("eventIds", List.of(two.get(0), "frames/0/999999998"), "verdict", "confirmed", "label", "family-a"))
+                .post("/api/anomalies/verdicts").then().statusCode(202)
+                .header("Frameguard-Note", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("1 of the events"),
+                        org.hamcrest.Matchers.containsString("frames/0/999999998")));
         await().atMost(WAIT).untilAsserted(() -> assertThat(listed("?status=confirmed&limit=1000")).containsAll(two));
         assertThat(JSON.readTree(read().get("/api/anomalies/" + two.get(0)).then().statusCode(200).extract().asString())
                 .at("/verdict/label").asText()).isEqualTo("family-a");
