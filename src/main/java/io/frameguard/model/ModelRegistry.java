@@ -200,12 +200,8 @@ public final class ModelRegistry implements AutoCloseable {
                         + " does not verify as packed for publishing (changed since it was opened?): " + e.getMessage());
             }
         });
-        if (!name.equals(shipped.name()) || !version.equals(shipped.version())
-                || !artifact.card().checksum().equals(shipped.checksum())) {
-            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "model " + name + " version "
-                    + version + ": " + artifact.dir() + " now holds " + UntrustedText.shown(shipped.name(), 128) + " "
-                    + UntrustedText.shown(shipped.version(), 128) + " " + shipped.checksum() + " (changed since it was opened)");
-        }
+        requireIs(shipped, name, version, artifact.card().checksum(), "model " + name + " version " + version + ": "
+                + artifact.dir() + " now holds", " (changed since it was opened)");
         send(artifactKey(name, version), zip);
         send(cardKey(name, version), JSON.writeValueAsBytes(shipped));
     }
@@ -415,14 +411,20 @@ public final class ModelRegistry implements AutoCloseable {
         }
         ModelArtifact artifact = ArtifactArchive.unpack(published.zip(), dir, trust);
         String recorded = readCard(name, version, published.card()).checksum();
-        ModelCard card = artifact.card();
-        if (!name.equals(card.name()) || !version.equals(card.version()) || !card.checksum().equals(recorded)) {
-            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, "the artifact record of model "
-                    + name + " version " + version + " holds " + UntrustedText.shown(card.name(), 128) + " "
-                    + UntrustedText.shown(card.version(), 128) + " " + card.checksum() + ", its card record says "
-                    + UntrustedText.shown(String.valueOf(recorded), 80) + " (replaced after publishing?)");
-        }
+        requireIs(artifact.card(), name, version, recorded, "the artifact record of model " + name + " version " + version
+                + " holds", ", its card record says " + UntrustedText.shown(String.valueOf(recorded), 80)
+                + " (replaced after publishing?)");
         return artifact;
+    }
+
+    /** Refuses a card that is not {@code name} {@code version} with {@code checksum}, saying what it is between the two texts. */
+    private static void requireIs(ModelCard card, String name, String version, String checksum, String before, String after)
+            throws InvalidModelException {
+        if (!name.equals(card.name()) || !version.equals(card.version()) || !card.checksum().equals(checksum)) {
+            throw new InvalidModelException(InvalidModelException.Reason.CHECKSUM_MISMATCH, before + " "
+                    + UntrustedText.shown(card.name(), 128) + " " + UntrustedText.shown(card.version(), 128) + " "
+                    + card.checksum() + after);
+        }
     }
 
     /** Fetches a version into a directory of its own, deleted after: a version that does not verify is refused. */
