@@ -2,7 +2,9 @@ package io.frameguard.detection;
 
 import io.frameguard.events.SourceMinute;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.PunctuationType;
 
@@ -28,6 +30,11 @@ import org.jboss.logging.Logger;
  * its frames, highest and mean score, threshold and anomalies; a minute that ended is forwarded once more, then
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
  * for charts, not accounting).
+ *
+ * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#faultEpisode}
+ * after the frame), as a {@link ScoreBatch} (key = source), for the drift monitor: a fault that lasts is reported as
+ * anomalies, and counted as drift it would also send the trainer to retrain on frames that leave the fault out
+ * (as the trainer's data does, by the same rule).
  */
 public final class DetectorProcessor implements Processor<String, ScoreBatch, String, Object> {
 
@@ -154,6 +161,7 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         IncidentPolicy.OpenIncident incident = null;
         boolean incidentChanged = false;
         Record<String, Object> entry = null; // the latest incident's entry, not forwarded yet
+        List<ScoreRecord> outsideEpisodes = new ArrayList<>(batch.size());
         for (ScoreRecord s : batch.scores()) {
             if (s.modelVersion() == null || s.frame() == null || !Double.isFinite(s.score())) {
                 // a score that is no number says nothing about the source (the scorer dead-letters such frames); one
@@ -167,6 +175,9 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
             ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
             state = d.next();
             addToHistory(source, s, d);
+            if (!ThresholdPolicy.faultEpisode(state.recent())) {
+                outsideEpisodes.add(s);
+            }
             if (d.anomaly()) {
                 IncidentPolicy.OpenIncident before = incidentChanged ? incident : incidentStore.get(source);
                 Reported reported = report(source, s, d, before, s.captureTimestamp() >= 0 ? s.captureTimestamp() : record.timestamp());
@@ -189,6 +200,10 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         }
         if (incidentChanged) {
             incidentStore.put(source, incident);
+        }
+        if (!outsideEpisodes.isEmpty()) {
+            context.forward(new Record<>(source, outsideEpisodes.size() == batch.size() ? batch : new ScoreBatch(outsideEpisodes),
+                    record.timestamp()));
         }
     }
 

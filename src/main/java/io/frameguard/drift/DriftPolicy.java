@@ -11,7 +11,9 @@ import io.frameguard.config.FrameguardConfig;
  * population stability index PSI = sum over bins of (observed - expected) * ln(observed / expected), with half a
  * frame added to every bin so an empty bin stays finite. A window with PSI at or above {@code psiThreshold}
  * starts a drift episode; the first window below it ends the episode. Events are emitted at those two
- * transitions only. A new model version starts a fresh window (ranks are relative to one model).
+ * transitions only. A new model version starts a fresh window (ranks are relative to one model). The frames counted are
+ * those outside the source's fault episodes (the detector passes them on): a fault that lasts is reported as anomalies,
+ * and counted here it would be drift too, a reason to retrain on frames that the trainer leaves out for that fault.
  *
  * <p>Scale: without drift, PSI over B bins and N frames is about (B - 1) / N (0.009 for 1,000 frames); 0.1 is
  * commonly read as a moderate shift and 0.25 as a large one.

@@ -9,7 +9,10 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Applies the {@link DriftPolicy} to each score with the source's stored window; forwards drift transitions. */
+/**
+ * Applies the {@link DriftPolicy} to each score the detector passes on (frames outside their source's fault episodes)
+ * with the source's stored window; forwards drift transitions.
+ */
 public final class DriftProcessor implements Processor<String, ScoreBatch, String, DriftEvent> {
 
     private final DriftPolicy policy;

@@ -31,16 +31,15 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores}, and off it two
- * branches with changelogged per-source state stores: detection ({@link DetectorProcessor}: the rolling
- * threshold, to {@code anomalies}, each anomaly's incident to the memory topic, and each source's minutes to the
- * history topic) and drift ({@link DriftProcessor}: validation ranks per window, to {@code drift}).
- * Scores are keyed by source, so each source's frames are judged in order, by both branches, in one task. A third
- * processor ({@link IdleSourceExpiry}) removes the state of sources that stopped sending.
+ * The detector's Kafka Streams topology, the one the service runs: one stream of {@code scores} into detection
+ * ({@link DetectorProcessor}: the rolling threshold, to {@code anomalies}, each anomaly's incident to the memory topic,
+ * and each source's minutes to the history topic) and after it drift ({@link DriftProcessor}: validation ranks per
+ * window of the frames outside fault episodes, which the detector passes on, to {@code drift}), each with changelogged
+ * per-source state stores. Scores are keyed by source, so each source's frames are judged in order, by both, in one
+ * task. A third processor ({@link IdleSourceExpiry}) removes the state of sources that stopped sending.
  */
 @ApplicationScoped
 public class TopologyProducer {
@@ -60,6 +59,7 @@ public class TopologyProducer {
     static final String DRIFT = "drift";
     static final String EXPIRY = "idle-source-expiry";
     static final String JUDGEABLE = "judgeable-scores";
+    static final String OUTSIDE_EPISODES = "outside-fault-episodes";
 
     @Inject
     FrameguardConfig config;
@@ -92,8 +92,7 @@ public class TopologyProducer {
         KStream<String, ScoreBatch> scores = builder.stream(topics.scores().name(),
                 Consumed.with(topics.scores().keySerde(), topics.scores().valueSerde()))
                 .filter(TopologyProducer::judgeable, Named.as(JUDGEABLE));
-        addBranch(builder, scores, DRIFT, DRIFT_STORE, DriftState.SERDE.serde(),
-                () -> new DriftProcessor(drift, metrics, DRIFT_STORE), topics.drift());
+        addStore(builder, DRIFT_STORE, DriftState.SERDE.serde());
         addStore(builder, THRESHOLD_STORE, SourceState.SERDE.serde());
         addStore(builder, INCIDENT_STORE, IncidentPolicy.OpenIncident.SERDE.serde());
         KStream<String, Object> detected = scores.process(
@@ -106,7 +105,12 @@ public class TopologyProducer {
                 .branch((k, v) -> v instanceof MemoryEntry, Branched.withConsumer(s -> to(s, MemoryEntry.class, topics.memory()),
                         MEMORY))
                 .branch((k, v) -> v instanceof SourceMinute, Branched.withConsumer(s -> to(s, SourceMinute.class, topics.history()),
-                        HISTORY));
+                        HISTORY))
+                // and the scores of frames outside fault episodes, to the drift monitor: a lasting fault is no drift
+                .branch((k, v) -> v instanceof ScoreBatch, Branched.withConsumer(s -> s.mapValues(ScoreBatch.class::cast)
+                        .process(() -> new DriftProcessor(drift, metrics, DRIFT_STORE), Named.as(DRIFT), DRIFT_STORE)
+                        .to(topics.drift().name(), Produced.with(topics.drift().keySerde(), topics.drift().valueSerde())),
+                        OUTSIDE_EPISODES));
         if (!idleExpiry.isZero()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LAST_SEEN_STORE), Serdes.String(),
                     Serdes.Long()).withCachingEnabled());
@@ -129,13 +133,6 @@ public class TopologyProducer {
                     + batch.scores().get(0).frame() + "): its scores cannot be attributed to a source");
         }
         return batch != null;
-    }
-
-    /** A processor with its own per-source store, from the scores to {@code output}. */
-    private static <S, V> void addBranch(StreamsBuilder builder, KStream<String, ScoreBatch> scores, String name, String store,
-            Serde<S> stateSerde, ProcessorSupplier<String, ScoreBatch, String, V> processor, Topic<String, V> output) {
-        addStore(builder, store, stateSerde);
-        scores.process(processor, Named.as(name), store).to(output.name(), Produced.with(output.keySerde(), output.valueSerde()));
     }
 
     private static <S> void addStore(StreamsBuilder builder, String store, Serde<S> stateSerde) {

@@ -53,12 +53,17 @@ class DriftTopologyTest {
         driver.close();
     }
 
-    /** Frames whose validation ranks are uniform on [from, to). */
+    /** Frames whose validation ranks are uniform on [from, to), each scoring under the model's threshold (1.0). */
     private void frames(String source, String version, int n, double from, double to) {
+        frames(source, version, n, from, to, 0.1);
+    }
+
+    /** Frames whose validation ranks are uniform on [from, to), each scoring {@code score} (the threshold is 1.0). */
+    private void frames(String source, String version, int n, double from, double to, double score) {
         for (int i = 0; i < n; i++) {
             long o = offset++;
             double rank = from + (to - from) * random.nextDouble();
-            scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, 0.1, 1.0, version,
+            scores.pipeInput(source, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, source, new FrameRef("frames", 0, o), 1000 + o, 1005 + o, score, 1.0, version,
                     rank, List.of(), null, 1, 100)));
         }
     }
@@ -128,6 +133,37 @@ class DriftTopologyTest {
         assertThat(ended.psi()).isLessThan(0.2);
         assertThat(registry.get("frameguard.drift.events").tag("source", "m1").tag("status", "drift").counter().count())
                 .isEqualTo(1.0);
+    }
+
+    /**
+     * A fault that lasts is reported as anomalies, not as drift: the frames of a fault episode (a quarter or more of the
+     * source's recent frames over its threshold, as the detector holds its threshold and the trainer leaves frames out)
+     * are not counted in the source's window. Counted, they drifted it, and the trainer's {@code --on-drift} retrained
+     * during every lasting fault on frames that leave the fault out.
+     */
+    @Test
+    void aLastingFaultIsReportedAsAnomaliesNotAsDrift() {
+        frames("m1", "v1", WINDOW / 2, 0, 1);
+        // five windows' worth of a fault: every frame over the threshold and above every validation frame
+        frames("m1", "v1", 5 * WINDOW, 0.999, 1, 5.0);
+        assertThat(drift.isEmpty()).isTrue();
+        // once it ends, the source's frames fill its window again
+        frames("m1", "v1", 2 * WINDOW, 0, 1);
+        assertThat(drift.isEmpty()).isTrue();
+        assertThat(psiGauge("m1")).isLessThan(0.15);
+    }
+
+    /** A change of the scores that only some frames exceed the threshold by is drift still, exceeding frames included. */
+    @Test
+    void aShiftWithSomeFramesOverTheThresholdIsDrift() {
+        frames("m1", "v1", WINDOW, 0, 1);
+        for (int i = 0; i < 2 * WINDOW; i++) {
+            // one frame in ten over the threshold: fewer than a fault episode's quarter
+            frames("m1", "v1", 1, 0.8, 1, i % 10 == 0 ? 1.5 : 0.5);
+        }
+        DriftEvent started = drift.readValue();
+        assertThat(started.status()).isEqualTo(DriftEvent.DRIFT);
+        assertThat(started.windowFrames()).isEqualTo(WINDOW);
     }
 
     @Test

@@ -49,6 +49,8 @@ class RetrainingIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int STEPS = 1000;
+    /** How much the drifting machine's swing grows: its frames still mostly under the threshold, which follows them. */
+    private static final double DRIFT_GAIN = 1.3;
     private static final List<String> SOURCES = List.of("line-1", "line-2", "line-3");
 
     @ConfigProperty(name = "quarkus.management.test-port")
@@ -129,8 +131,9 @@ class RetrainingIntegrationTest {
     }
 
     /**
-     * As a sidecar next to the service, both scraped by a real Prometheus: one source drifts (a level shift on
-     * a channel), the service reports it on the drift topic, and the sidecar retrains on it. A garbage frame and
+     * As a sidecar next to the service, both scraped by a real Prometheus: one source has a lasting fault (a level shift
+     * on a channel), which the service reports as anomalies and not as drift, then drifts (its machine's swing grows by
+     * {@value #DRIFT_GAIN}), which the service reports on the drift topic, and the sidecar retrains on it. A garbage frame and
      * a broken model version then exercise the dead-letter and refusal meters, and every panel of the shipped
      * Grafana dashboards must return data from Prometheus.
      */
@@ -152,13 +155,22 @@ class RetrainingIntegrationTest {
             assertThat(drift.drain(Duration.ofSeconds(1)).stream().filter(RetrainingIntegrationTest::isDrift)
                     .map(r -> new String(r.value(), StandardCharsets.UTF_8)))
                     .as("no drift on new normal frames").isEmpty();
-            // two windows: the window open at the swap also holds normal frames
-            produceFrames(bootstrap, List.of("line-1"), 2 * STEPS, 2 * RetrainingTestResource.DRIFT_WINDOW,
-                    SensorSimulator.Fault.LEVEL_SHIFT);
+            // a fault lasting two windows' worth of frames, then the machine's swing growing: two windows (the window
+            // open before holds other frames)
+            SensorSimulator sim = TestModels.simulator();
+            int window = RetrainingTestResource.DRIFT_WINDOW;
+            produceFrames(bootstrap, List.of("line-1"), 2 * STEPS, 2 * window,
+                    (source, t) -> sim.faulty(source, t, SensorSimulator.Fault.LEVEL_SHIFT, 3, 0));
+            long faultEnd = System.currentTimeMillis();
+            int from = 2 * STEPS + 2 * window;
+            produceFrames(bootstrap, List.of("line-1"), from, 2 * window,
+                    (source, t) -> sim.withGain(sim.frame(source, t), 1 + (DRIFT_GAIN - 1) * Math.min(1.0, (t - from) / (double) window)));
             List<ConsumerRecord<String, byte[]>> driftRecords = drift.readUntil(r -> r.stream().anyMatch(RetrainingIntegrationTest::isDrift), WAIT);
             driftRecords.forEach(r -> io.frameguard.testing.RecordSchemas.assertValid("drift", r.value()));
             JsonNode event = JSON.readTree(driftRecords.stream().filter(RetrainingIntegrationTest::isDrift).findFirst().orElseThrow().value());
             assertThat(event.get("source").asText()).isEqualTo("line-1");
+            assertThat(event.get("windowEndTimestamp").asLong()).as("the first drift is the growing swing's, not the fault's: %s",
+                    event).isGreaterThanOrEqualTo(faultEnd);
             assertThat(event.get("psi").asDouble()).isGreaterThan(0.2);
             double[] shares = JSON.treeToValue(event.get("observedShares"), double[].class);
             assertThat(shares[9]).as("scores moved to the top tenth of the validation range: %s", event)
@@ -174,7 +186,6 @@ class RetrainingIntegrationTest {
             try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 raw.send(new ProducerRecord<>("frames", "line-2", "{not json".getBytes(StandardCharsets.UTF_8))).get();
-                SensorSimulator sim = TestModels.simulator();
                 for (int t = 0; t < 10; t++) { // spikes, so anomalies happen while Prometheus watches
                     if (t == 5) {
                         // a second burst after a few scrapes: rate() needs the counters to grow between two scrapes,
@@ -233,16 +244,17 @@ class RetrainingIntegrationTest {
 
     /** {@value #STEPS} steps of each source, with a spike on every source at one step; returns frames sent. */
     private static int produceFrames(String bootstrap, int from) throws Exception {
-        return produceFrames(bootstrap, SOURCES, from, STEPS, null);
+        SensorSimulator sim = TestModels.simulator();
+        return produceFrames(bootstrap, SOURCES, from, STEPS, (source, t) -> t == from + STEPS / 2
+                ? sim.faulty(source, t, SensorSimulator.Fault.SPIKE, 3, t) : sim.frame(source, t));
     }
 
     /**
      * Steps {@code from} to {@code from + steps} of each source (new frames each time: a model is never shown the
-     * frames it trained on): a spike at the middle step, or {@code fault} on channel 3 throughout.
+     * frames it trained on), each step's frame {@code frameAt(source, step)}.
      */
-    private static int produceFrames(String bootstrap, List<String> sources, int from, int steps, SensorSimulator.Fault fault)
-            throws Exception {
-        SensorSimulator sim = TestModels.simulator();
+    private static int produceFrames(String bootstrap, List<String> sources, int from, int steps,
+            java.util.function.BiFunction<String, Integer, float[]> frameAt) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -250,8 +262,7 @@ class RetrainingIntegrationTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (int t = from; t < from + steps; t++) {
                 for (String source : sources) {
-                    float[] frame = fault != null ? sim.faulty(source, t, fault, 3, 0)
-                            : t == from + steps / 2 ? sim.faulty(source, t, SensorSimulator.Fault.SPIKE, 3, t) : sim.frame(source, t);
+                    float[] frame = frameAt.apply(source, t);
                     RecordHeaders h = new RecordHeaders();
                     h.add("content-type", "application/x-float32".getBytes(StandardCharsets.UTF_8));
                     producer.send(new ProducerRecord<>("frames", null, System.currentTimeMillis(), source,
