@@ -31,6 +31,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // refused now, not after the broker started and a model trained
+        CommandOptions.atLeastOne("--seconds", seconds);
+        CommandOptions.atLeastOne("--rate", rate);
+        CommandOptions.atLeastOne("--fault-every", faultEvery);
         new Demo(work, seconds, rate, faultEvery, httpPort, managementPort).run();
         return 0;
     }

@@ -4,10 +4,19 @@ import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine;
 
-/** Durations as 90s, 15m, 6h, 1d, or ISO-8601 (PT6H); 0 for none. */
+/** Durations as 90s, 15m, 6h, 1d, or ISO-8601 (PT6H); 0 for none; never negative. */
 final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
+        Duration d = parse(value);
+        if (d.isNegative()) {
+            // no option means anything by a negative duration; taken as given, a schedule of -6h would retrain back to back
+            throw new CommandLine.TypeConversionException("'" + value + "' is negative: a duration is 0 or more");
+        }
+        return d;
+    }
+
+    private static Duration parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         if (v.equals("0")) {
             return Duration.ZERO;

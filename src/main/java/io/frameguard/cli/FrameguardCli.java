@@ -33,7 +33,8 @@ public final class FrameguardCli {
         CommandLogging.configure(System.getenv());
         CommandLine cl = new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(FrameguardCli::userError);
+                .setExecutionExceptionHandler(FrameguardCli::userError)
+                .setParameterExceptionHandler(FrameguardCli::usageError);
         CommandLine serve = cl.getSubcommands().get("serve");
         if (serve != null) {
             serve.getCommandSpec().usageMessage().footer(ServeCommand.settings());
@@ -44,6 +45,19 @@ public final class FrameguardCli {
             completion.getCommandSpec().usageMessage().hidden(false);
         }
         return cl;
+    }
+
+    /**
+     * An option picocli or a command's own checks refuse (a missing or unknown option, a value that does not convert):
+     * one line naming it, where to read more, and picocli's suggestions for a mistyped option; exit code 2. Picocli's
+     * default printed the whole usage after it, some 40 lines for the trainer, in which the one line was easily missed.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String name = command.getCommandSpec().qualifiedName();
+        command.getErr().println(name + ": " + e.getMessage() + " (see " + name + " --help)");
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, command.getErr());
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /**

@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
@@ -38,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
         Path app = Path.of(System.getProperty("frameguard.app", "target/quarkus-app"));
         Path jar = app.resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "no packaged service at " + jar
+            throw new IllegalArgumentException("no packaged service at " + jar
                     + " (build it with ./mvnw package, or set -Dframeguard.app)");
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));

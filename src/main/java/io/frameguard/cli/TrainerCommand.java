@@ -1,6 +1,7 @@
 package io.frameguard.cli;
 
 import io.frameguard.events.Topics;
+import io.frameguard.frames.FrameDecoders;
 import io.frameguard.model.ModelRegistry;
 import io.frameguard.retraining.RetrainingJob;
 import io.frameguard.retraining.RetrainingTriggers;
@@ -15,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code frameguard trainer}: the retraining sidecar. Runs {@link RetrainingJob} when a trigger fires (a schedule,
@@ -126,15 +126,27 @@ final class TrainerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (minFrames < 100 || maxFrames < minFrames) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
+            throw new IllegalArgumentException(
                     "--min-frames must be at least 100 and --max-frames at least --min-frames");
         }
         if (!(holdoutFraction > 0 && holdoutFraction < 0.5)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--holdout-fraction must be in (0, 0.5)");
+            throw new IllegalArgumentException("--holdout-fraction must be in (0, 0.5)");
         }
         if (!instance.matches(io.frameguard.config.FrameguardConfig.KAFKA_ID)) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
+            throw new IllegalArgumentException(
                     "--instance (FRAMEGUARD_INSTANCE) " + io.frameguard.config.FrameguardConfig.KAFKA_ID_MESSAGE);
+        }
+        if (afterFrames < 0) {
+            throw new IllegalArgumentException("--after-frames must be 0 (off) or more, was " + afterFrames);
+        }
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new IllegalArgumentException("--metrics-port must be 0 (off) to 65535, was " + metricsPort);
+        }
+        FrameDecoders decoders; // built now: a type no decoder reads would otherwise fail only the first run, hours later
+        try {
+            decoders = FrameDecoders.standard(defaultContentType, Integer.MAX_VALUE, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--default-content-type (as the service's " + e.getMessage() + ")");
         }
         TrainerMetrics metrics = new TrainerMetrics();
         AutoCloseable server = metricsPort > 0 ? metrics.serve(metricsPort) : null;
@@ -144,7 +156,7 @@ final class TrainerCommand implements Callable<Integer> {
                 Topics.DEFAULT_MEMORY, Topics.DEFAULT_HISTORY);
         Path work = workDir != null ? workDir : Files.createTempDirectory("frameguard-trainer");
         RetrainingJob.Settings settings = new RetrainingJob.Settings(model, topics, maxFrames, minFrames, holdoutFraction,
-                epochs, threads, activate, defaultContentType, work, Duration.ofMinutes(2));
+                epochs, threads, activate, decoders, work, Duration.ofMinutes(2));
         try (ModelRegistry r = registry.open();
                 TrainerLease lease = TrainerLease.join(clientConfig, leaseTopic, TrainerLease.group(instance, model))) {
             // SIGTERM: leave the lease's group at once, so a standby takes over now rather than after a session

@@ -30,6 +30,9 @@ public interface FrameguardConfig {
     /** What Kafka allows in group, transactional and application ids, kept short enough for the names derived from it. */
     String KAFKA_ID = "[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}";
     String KAFKA_ID_MESSAGE = "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit";
+    /** What Kafka allows in a topic name. */
+    String TOPIC_NAME = "(?!\\.\\.?$)[a-zA-Z0-9._-]{1,249}";
+    String TOPIC_NAME_MESSAGE = "must be a Kafka topic name: 1-249 letters, digits, '.', '_' or '-', and not '.' or '..'";
 
     Topics topics();
 
@@ -53,10 +56,10 @@ public interface FrameguardConfig {
 
     interface Topics {
         /** Input frames, key = source id. */
-        @WithDefault("frames") @NotBlank String frames();
+        @WithDefault("frames") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String frames();
 
         /** One score record per frame. */
-        @WithDefault("scores") @NotBlank String scores();
+        @WithDefault("scores") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String scores();
 
         /**
          * How score records are written: {@code binary}, the compact layout (a fraction of the bytes and CPU per frame),
@@ -65,25 +68,25 @@ public interface FrameguardConfig {
         @WithDefault("binary") io.frameguard.events.ScoreSerde.Format scoresFormat();
 
         /** One event per anomaly. */
-        @WithDefault("anomalies") @NotBlank String anomalies();
+        @WithDefault("anomalies") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String anomalies();
 
         /** Frames that could not be scored, unchanged, with error headers. */
-        @WithDefault("frames.dlq") @NotBlank String dlq();
+        @WithDefault("frames.dlq") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String dlq();
 
         /** Drift events: a source's scores leaving the model's validation distribution, and returning. */
-        @WithDefault("drift") @NotBlank String drift();
+        @WithDefault("drift") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String drift();
 
         /** Operators' verdicts on anomaly events (false alarm, confirmed), compacted by event id. */
-        @WithDefault("verdicts") @NotBlank String verdicts();
+        @WithDefault("verdicts") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String verdicts();
 
         /**
          * The anomaly memory: one record per incident (its latest event, signature and picture), compacted by incident
          * id, records older than {@code frameguard.memory.max-age} deleted.
          */
-        @WithDefault("anomaly-memory") @NotBlank String memory();
+        @WithDefault("anomaly-memory") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String memory();
 
         /** Each source's scores and threshold minute by minute ({@code SourceMinute}), for the console's charts. */
-        @WithDefault("source-history") @NotBlank String history();
+        @WithDefault("source-history") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String history();
 
         /** How long the history topic keeps a minute ({@code retention.ms} of a topic created at start). */
         @WithDefault("2d") java.time.Duration historyRetention();
@@ -324,7 +327,7 @@ public interface FrameguardConfig {
         @WithDefault("false") boolean enabled();
 
         /** The registry's compacted topic (see `frameguard models`). */
-        @WithDefault("frameguard.models") @NotBlank String topic();
+        @WithDefault("frameguard.models") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String topic();
 
         /** The model name to follow; default: the name on the card of the model in frameguard.model.dir. */
         java.util.Optional<String> modelName();

@@ -224,7 +224,9 @@ public final class AnomalyMemory implements AutoCloseable {
         if (minutes == null) {
             if (history.size() >= maxHistorySources) {
                 Map.Entry<String, java.util.TreeMap<Long, SourceMinute>> eldest = history.entrySet().iterator().next();
-                if (eldest.getValue().lastKey() > System.currentTimeMillis() - HISTORY_IDLE_MS) {
+                // idle by the minutes' own times, not this replica's clock: a replica that reads the topic hours later (a
+                // restart) then keeps the sources that one reading it as it came kept, and both answer the same
+                if (eldest.getValue().lastKey() > m.minute() - HISTORY_IDLE_MS) {
                     return; // every source kept is reporting: a flood of new keys must not push them out
                 }
                 history.remove(eldest.getKey());
@@ -239,7 +241,7 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /**
      * At {@code maxHistorySources}, a new source takes the place of the one that reported longest ago only when that one
-     * has reported no minute for this long.
+     * has reported no minute for this long before the new source's minute.
      */
     static final long HISTORY_IDLE_MS = 10 * SourceMinute.MINUTE_MS;
 

@@ -54,7 +54,7 @@ public final class RetrainingJob {
      * @param activate activate an accepted candidate (else publish only, for a person to activate)
      */
     public record Settings(String modelName, Topics topics, int maxFrames, int minFrames, double holdoutFraction, int epochs,
-            int threads, boolean activate, String defaultContentType, Path workDir, Duration readTimeout) {}
+            int threads, boolean activate, FrameDecoders decoders, Path workDir, Duration readTimeout) {}
 
     /** What a run did; {@code candidate} is null when no candidate was trained. */
     public record Result(Outcome outcome, String message, ModelCard candidate, long frames) {}
@@ -121,7 +121,7 @@ public final class RetrainingJob {
         LOG.infof("retraining %s (%s): champion %s; reading recent frames", settings.modelName(), trigger, active.version());
         RecentNormalFrames.Sample sample = RecentNormalFrames.read(clientConfig, settings.topics(), championCard.input().shape(),
                 championCard.input().featureNames(),
-                FrameDecoders.standard(settings.defaultContentType(), Integer.MAX_VALUE, FrameDecoders.DEFAULT_MAX_IMAGE_PIXELS),
+                settings.decoders(),
                 settings.maxFrames(), settings.holdoutFraction(), settings.minFrames(), settings.readTimeout());
         LOG.infof("training a candidate on %s", sample.summary());
 

@@ -178,6 +178,31 @@ class CommandErrorsTest {
                 "--dim must be at least 2");
     }
 
+    /**
+     * The sidecar's and the demo's settings that would only go wrong later (a negative schedule retrained back to back, a
+     * content type no decoder reads failed every run, hours after the start; --fault-every 0 divided by zero once the
+     * broker ran and a model was trained) are refused at once, by name, before anything connects.
+     */
+    @Test
+    void longRunningCommandsRefuseSettingsThatWouldFailLater() {
+        String[] trainer = {"trainer", "--model", "m", "--bootstrap-servers", "localhost:1"};
+        assertOneLineError(run(concat(trainer, "--every", "-6h")), 2, "trainer", "--every", "'-6h' is negative");
+        assertOneLineError(run(concat(trainer, "--after-frames", "-1")), 2, "trainer", "--after-frames must be 0 (off) or more");
+        assertOneLineError(run(concat(trainer, "--metrics-port", "70000")), 2, "trainer", "--metrics-port");
+        assertOneLineError(run(concat(trainer, "--default-content-type", "image/pngx")), 2, "trainer",
+                "--default-content-type", "no decoder for 'image/pngx'");
+        assertOneLineError(run("tail", "anomalies", "--for", "-1s", "--bootstrap-servers", "localhost:1"), 2, "tail", "--for");
+        assertOneLineError(run("demo", "--work", tmp.resolve("demo").toString(), "--fault-every", "0"), 2, "demo",
+                "--fault-every must be at least 1");
+        assertOneLineError(run("demo", "--work", tmp.resolve("demo").toString(), "--rate", "0"), 2, "demo", "--rate");
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] out = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, out, first.length, more.length);
+        return out;
+    }
+
     @Test
     void aFileOfAnotherWidthIsComparedWithTheModelNotWithAnOptionNotGiven() throws Exception {
         Path wide = tmp.resolve("wide.csv");

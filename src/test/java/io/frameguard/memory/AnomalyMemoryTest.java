@@ -288,18 +288,18 @@ class AnomalyMemoryTest {
 
     @Test
     void beyondItsSourcesTheHistoryForgetsASourceThatStoppedReportingForANewOne() throws Exception {
-        long t0 = System.currentTimeMillis() / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS - 10 * SourceMinute.MINUTE_MS;
+        long t0 = System.currentTimeMillis() / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS - 20 * SourceMinute.MINUTE_MS;
         try (AnomalyMemory memory = new AnomalyMemory(100, 2)) {
             memory.history(minute("pump", t0, 10, 1.0));
             memory.history(minute("fan", t0, 10, 1.0));
-            memory.history(minute("pump", t0 + SourceMinute.MINUTE_MS, 10, 1.0)); // the pump reported last now
-            memory.history(minute("gear", t0 + SourceMinute.MINUTE_MS, 10, 1.0)); // the fan has reported nothing for ten minutes
+            memory.history(minute("pump", t0 + 9 * SourceMinute.MINUTE_MS, 10, 1.0)); // the pump reported last now
+            memory.history(minute("gear", t0 + 10 * SourceMinute.MINUTE_MS, 10, 1.0)); // the fan has reported nothing for ten minutes
             assertThat(memory.history("fan", 0)).isEmpty();
             assertThat(memory.history("pump", 0)).hasSize(2);
             assertThat(memory.history("gear", 0)).hasSize(1);
             // a flood of new sources (keys are the frames' own) neither grows the heap nor pushes out sources reporting
             for (int i = 0; i < 10_000; i++) {
-                memory.history(minute("random-" + i, t0 + 2 * SourceMinute.MINUTE_MS, 1, 1.0));
+                memory.history(minute("random-" + i, t0 + 11 * SourceMinute.MINUTE_MS, 1, 1.0));
                 memory.drift("random-" + i, new io.frameguard.events.DriftEvent(2, "random-" + i, "drift", 0.4, 0.2, "m1", 100,
                         null, 1, 2, t0));
             }
@@ -308,6 +308,28 @@ class AnomalyMemoryTest {
             assertThat(memory.history("gear", 0)).hasSize(1);
             assertThat(memory.drift("random-1")).isPresent();
             assertThat(memory.drift("random-2")).isEmpty();
+        }
+    }
+
+    /**
+     * Whether a new source takes an idle one's place is told by the minutes' own times: a replica reading the history
+     * topic hours later (after a restart) keeps the sources that a replica reading it as it came kept. By this
+     * replica's clock, every source of the replayed minutes looked idle and the new one took its place: the two answered
+     * differently.
+     */
+    @Test
+    void aReplicaReadingTheHistoryLaterKeepsTheSourcesOneReadingItAsItCameKept() throws Exception {
+        long now = System.currentTimeMillis() / SourceMinute.MINUTE_MS * SourceMinute.MINUTE_MS;
+        for (long hoursAgo : new long[] {0, 5}) {
+            long t0 = now - hoursAgo * 60 * SourceMinute.MINUTE_MS - 5 * SourceMinute.MINUTE_MS;
+            try (AnomalyMemory memory = new AnomalyMemory(100, 2)) {
+                memory.history(minute("pump", t0, 10, 1.0));
+                memory.history(minute("fan", t0, 10, 1.0));
+                memory.history(minute("gear", t0 + 2 * SourceMinute.MINUTE_MS, 10, 1.0)); // the pump reported two minutes before
+                assertThat(memory.history("gear", 0)).as("%d hours later", hoursAgo).isEmpty();
+                assertThat(memory.history("pump", 0)).as("%d hours later", hoursAgo).hasSize(1);
+                assertThat(memory.history("fan", 0)).as("%d hours later", hoursAgo).hasSize(1);
+            }
         }
     }
 
