@@ -562,11 +562,15 @@ public class AnomalyResource {
     /**
      * The searches that run at once. Each runs the serving model on a worker thread, beside the scorer's own calls:
      * unbounded, one reader sending searches in parallel would hold every worker thread and take the cores the scorer
-     * needs. A search past the bound waits at most {@link #WAIT} for a slot, then is turned away (503, Retry-After).
+     * needs. A search past the bound waits at most {@link #WAIT} for a slot, then is turned away (503, Retry-After); past
+     * {@link #MAX_WAITING} waiting it is turned away at once, since each waits on a worker thread of its own, which
+     * the rest of the API (verdicts, models, the feed's listings) needs too.
      */
     static final class SearchSlots {
         /** Searches at once per replica: a frame's predictor call is a millisecond or so, so two keep up with a person. */
         static final int MAX_CONCURRENT = 2;
+        /** Searches that may wait for a slot: a few people searching at the same moment. */
+        static final int MAX_WAITING = 8;
         /** Longest a search waits for a slot. */
         static final java.time.Duration WAIT = java.time.Duration.ofSeconds(2);
 
@@ -578,22 +582,40 @@ public class AnomalyResource {
         }
 
         private final java.util.concurrent.Semaphore slots;
+        /** Places to wait for a slot in (a search in a slot has left its place). */
+        private final java.util.concurrent.Semaphore places;
         private final java.time.Duration wait;
 
-        SearchSlots(int concurrent, java.time.Duration wait) {
+        SearchSlots(int concurrent, int waiting, java.time.Duration wait) {
             this.slots = new java.util.concurrent.Semaphore(concurrent);
+            this.places = new java.util.concurrent.Semaphore(waiting);
             this.wait = wait;
         }
 
-        /** {@code search}'s answer, run in a slot; {@link Busy} when none came free within the wait. */
+        /** Searches waiting for a slot now (an estimate, as the semaphore's queue gives it). */
+        int waiting() {
+            return slots.getQueueLength();
+        }
+
+        /**
+         * {@code search}'s answer, run in a slot; {@link Busy} when none came free within the wait, or at once when all the
+         * places to wait in are taken.
+         */
         Response run(java.util.function.Supplier<Response> search) {
-            try {
-                if (!slots.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!slots.tryAcquire()) {
+                if (!places.tryAcquire()) {
                     throw new Busy();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Busy();
+                try {
+                    if (!slots.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                        throw new Busy();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Busy();
+                } finally {
+                    places.release();
+                }
             }
             try {
                 return search.get();
@@ -603,7 +625,7 @@ public class AnomalyResource {
         }
     }
 
-    private static final SearchSlots searches = new SearchSlots(SearchSlots.MAX_CONCURRENT, SearchSlots.WAIT);
+    private static final SearchSlots searches = new SearchSlots(SearchSlots.MAX_CONCURRENT, SearchSlots.MAX_WAITING, SearchSlots.WAIT);
 
     /** The source id a searched frame is decoded under (decoders check that a frame names one). */
     private static final byte[] SEARCH_KEY = "search".getBytes(StandardCharsets.UTF_8);
