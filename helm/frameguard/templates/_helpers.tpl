@@ -165,6 +165,12 @@ kafka.existingSecret for the scorer, trainer.kafka.existingSecret (or else the s
 {{/* The trainer's secret settings: its own Kafka credentials (it writes the registry), the signing key. */}}
 {{- define "frameguard.trainerEnv" -}}
 {{- include "frameguard.kafkaEnv" (default .Values.kafka.existingSecret .Values.trainer.kafka.existingSecret) }}
+{{- if .Values.gpu.enabled }}
+{{- /* the -gpu image sets NVIDIA_VISIBLE_DEVICES=all; a node whose default runtime is NVIDIA's would give the trainer,
+which requests no GPU and trains on the CPU, every GPU of the node, the scorers' included */}}
+- name: NVIDIA_VISIBLE_DEVICES
+  value: void
+{{- end }}
 {{- if .Values.modelSigning.signingKeySecret }}
 - name: FRAMEGUARD_MODEL_SIGNING_KEY
   value: {{ include "frameguard.signingKeyPath" . }}

@@ -94,8 +94,10 @@ final class TrainerCommand implements Callable<Integer> {
     /** Operators' verdicts: frames whose reports were marked false alarms are trained on as normal. */
     @Option(names = "--verdicts-topic", defaultValue = Topics.DEFAULT_VERDICTS) String verdictsTopic;
 
-    @Option(names = "--default-content-type", defaultValue = "application/json",
-            description = "Content type of frames without a content-type header, as the service assumes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--default-content-type", defaultValue = "${env:FRAMEGUARD_FRAMES_DEFAULT_CONTENT_TYPE:-application/json}",
+            description = "Content type of frames without a content-type header, as the service assumes: the service's "
+                    + "setting frameguard.frames.default-content-type, read from its variable beside the service (default: "
+                    + "$FRAMEGUARD_FRAMES_DEFAULT_CONTENT_TYPE or ${DEFAULT-VALUE}).")
     String defaultContentType;
 
     @Option(names = "--metrics-port", defaultValue = "9001",

@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>batch size [frameguard_batch_size], inference latency per predictor call [frameguard_inference_seconds]
  *   <li>score distribution [frameguard_score], frame capture to event latency [frameguard_frame_to_event_seconds]
  *   <li>current threshold per source [frameguard_threshold], anomalies per source and severity
- *       [frameguard_anomalies_total], active model [frameguard_model_info], sources forgotten after the idle
+ *       [frameguard_anomalies_total], active model [frameguard_model_info] and when it was trained
+ *       [frameguard_model_created_timestamp_seconds], versions refused by reason, each at 0 from the start
+ *       [frameguard_model_refused_total], sources forgotten after the idle
  *       expiry [frameguard_sources_expired_total], anomaly events recognised as a confirmed label and suppressed as
  *       like past false alarms [frameguard_anomalies_recognised_total, frameguard_anomalies_suppressed_total]
  * </ul>
@@ -48,6 +50,7 @@ public final class FrameguardMetrics {
     private final Map<String, Counter> dlqCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> driftCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusedCounters = new ConcurrentHashMap<>();
+    private final AtomicReference<Double> modelCreated = new AtomicReference<>(Double.NaN);
     private final AtomicReference<String> modelVersion = new AtomicReference<>();
     private final List<Meter> registered = new CopyOnWriteArrayList<>();
 
@@ -65,6 +68,8 @@ public final class FrameguardMetrics {
         this.registry = registry;
         this.maxSources = maxSources;
         scored = remember(Counter.builder("frameguard.frames.scored").description("Frames scored").register(registry));
+        remember(Gauge.builder("frameguard.model.created.timestamp", modelCreated, AtomicReference::get).baseUnit("seconds")
+                .description("When the model served was trained (its card's createdAt), epoch seconds").register(registry));
         registrySkipped = remember(Counter.builder("frameguard.registry.records.skipped")
                 .description("Malformed model registry records skipped").register(registry));
         sourcesExpired = remember(Counter.builder("frameguard.sources.expired")
@@ -160,7 +165,8 @@ public final class FrameguardMetrics {
      * The previous version's series is removed rather than set to 0, and any series of the same id registered
      * earlier (Micrometer hands back an existing meter, with its old state, on re-registration) is replaced.
      */
-    public synchronized void modelServed(String version) {
+    public synchronized void modelServed(String version, String createdAt) {
+        modelCreated.set(epochSeconds(createdAt));
         modelVersion.set(version);
         for (Meter m : registry.find("frameguard.model.info").meters()) {
             registry.remove(m);
@@ -169,10 +175,32 @@ public final class FrameguardMetrics {
                 .description("1 for the model version being served").tag("version", version).register(registry));
     }
 
+    /** When the model served was trained (its card's {@code createdAt}), in epoch seconds; NaN where it says none. */
+    private static double epochSeconds(String createdAt) {
+        try {
+            return createdAt == null ? Double.NaN : java.time.Instant.parse(createdAt).toEpochMilli() / 1000.0;
+        } catch (java.time.DateTimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** A model version the registry activated but the scorer refused (the old model keeps serving). */
     public void modelRefused(String reason) {
-        refusedCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.model.refused")
-                .tag("reason", r).register(registry))).increment();
+        refusedCounter(reason).increment();
+    }
+
+    /**
+     * Shows the refusal counter of each of these reasons at 0 before any refusal: a counter whose series first appears
+     * at 1 has no increase that {@code increase()} can see, and a refused version is not tried again, so the one
+     * refusal an alert is there for would never show.
+     */
+    public void countModelRefusals(Iterable<String> reasons) {
+        reasons.forEach(this::refusedCounter);
+    }
+
+    private Counter refusedCounter(String reason) {
+        return refusedCounters.computeIfAbsent(reason, r -> remember(Counter.builder("frameguard.model.refused")
+                .description("Activated model versions the scorer refused").tag("reason", r).register(registry)));
     }
 
     /**

@@ -62,6 +62,16 @@ public final class TrainerMetrics {
         Gauge.builder("frameguard.trainer.model.age.seconds", activeModelCreated,
                         r -> r.get() == null ? Double.NaN : Duration.between(r.get(), Instant.now()).toMillis() / 1000.0)
                 .description("Age of the active model (since it was trained)").register(registry);
+        // every result at 0 from the start: a CronJob's run is a new pod, whose counter would otherwise first appear at 1,
+        // an increase that increase() cannot see
+        for (RetrainingJob.Outcome outcome : RetrainingJob.Outcome.values()) {
+            runs(outcome.label());
+        }
+    }
+
+    private io.micrometer.core.instrument.Counter runs(String result) {
+        return io.micrometer.core.instrument.Counter.builder("frameguard.trainer.runs").description("Retraining runs by result")
+                .tag("result", result).register(registry);
     }
 
     /** The Prometheus text exposition of these meters. */
@@ -116,8 +126,7 @@ public final class TrainerMetrics {
 
     /** One run's result: {@code result} is accepted, rejected, refused or failed. */
     public void run(String result, Duration took, long frames) {
-        io.micrometer.core.instrument.Counter.builder("frameguard.trainer.runs").description("Retraining runs by result")
-                .tag("result", result).register(registry).increment();
+        runs(result).increment();
         lastRun.set(Instant.now().toEpochMilli() / 1000.0);
         lastDuration.set(took.toMillis() / 1000.0);
         lastFrames.set((double) frames);

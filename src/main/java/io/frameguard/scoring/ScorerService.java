@@ -81,7 +81,7 @@ public class ScorerService {
         ModelRunner scorer = model.loadConfigured();
         ScorerSettings settings = ScorerSettings.from(config);
         settings.checkFits(scorer.card().input().dim(), config.scorer().workers(), Runtime.getRuntime().maxMemory());
-        metrics.modelServed(scorer.card().version());
+        metrics.modelServed(scorer.card().version(), scorer.card().createdAt());
         Topics topics = Topics.from(config.topics());
         if (config.topics().create()) {
             TopicSetup.ensureTopics(kafkaConfig, topics, config.topics(), config.memory().maxAge());

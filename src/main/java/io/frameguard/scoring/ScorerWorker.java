@@ -156,7 +156,7 @@ final class ScorerWorker implements Runnable {
                             session.close();
                         }
                         session = current.newSession();
-                        metrics.modelServed(current.card().version());
+                        metrics.modelServed(current.card().version(), current.card().createdAt());
                     }
                     if (failures.isolating(batch)) {
                         processAlone(batch, session);

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,8 @@ public class RegistryWatcher implements Runnable {
     private static final Logger LOG = Logger.getLogger(RegistryWatcher.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration TOPIC_WAIT = Duration.ofSeconds(2);
+    /** The refusal reason of a version that could not be fetched or loaded for another cause than its content. */
+    private static final String UNAVAILABLE = "unavailable";
 
     @Inject
     FrameguardConfig config;
@@ -78,6 +81,13 @@ public class RegistryWatcher implements Runnable {
         }
         clientConfig = new HashMap<>(kafkaConfig); // the service's kafka.* settings: brokers and security
         name = config.registry().modelName().orElse(model.loadConfigured().card().name());
+        // every reason a version can be refused for, at 0: the first refusal must show as an increase
+        List<String> reasons = new ArrayList<>();
+        for (InvalidModelException.Reason r : InvalidModelException.Reason.values()) {
+            reasons.add(r.label());
+        }
+        reasons.add(UNAVAILABLE);
+        metrics.countModelRefusals(reasons);
         // No topic creation here: the scorer only reads the registry and may hold read-only credentials on it; the
         // watcher waits for the topic that the trainer or `frameguard models publish` creates.
         thread = new Thread(this, "frameguard-registry-watcher");
@@ -183,11 +193,11 @@ public class RegistryWatcher implements Runnable {
             }
             ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
             model.swap(scorer);
-            metrics.modelServed(version);
+            metrics.modelServed(version, scorer.card().createdAt());
         } catch (IOException | RuntimeException e) {
             LOG.errorf("refused model %s %s from the registry: %s; still serving %s", name, version, e.getMessage(),
                     serving.card().version());
-            metrics.modelRefused(e instanceof InvalidModelException invalid ? invalid.reason().label() : "unavailable");
+            metrics.modelRefused(e instanceof InvalidModelException invalid ? invalid.reason().label() : UNAVAILABLE);
             deleteQuietly(dir);
         }
     }

@@ -192,6 +192,8 @@ class CommandErrorsTest {
         assertOneLineError(run(concat(trainer, "--default-content-type", "image/pngx")), 2, "trainer",
                 "--default-content-type", "no decoder for 'image/pngx'");
         assertOneLineError(run("tail", "anomalies", "--for", "-1s", "--bootstrap-servers", "localhost:1"), 2, "tail", "--for");
+        assertOneLineError(run("tail", "anomalies", "--for", "soon", "--bootstrap-servers", "localhost:1"), 2, "tail",
+                "'soon' is not a duration like 500ms");
         assertOneLineError(run("demo", "--work", tmp.resolve("demo").toString(), "--fault-every", "0"), 2, "demo",
                 "--fault-every must be at least 1");
         assertOneLineError(run("demo", "--work", tmp.resolve("demo").toString(), "--rate", "0"), 2, "demo", "--rate");

@@ -118,6 +118,13 @@ class HelmChartTest {
         JsonNode trainer = Manifests.container(cronPod, "trainer");
         assertThat(trainer.at("/image").asText()).contains("@sha256:");
         assertThat(cronPod.at("/priorityClassName").asText()).isEqualTo("frameguard-critical");
+        // the trainer's runs pull and land where the scorers do, or a private registry or tainted pool leaves them pending
+        for (JsonNode p : List.of(pod, cronPod)) {
+            assertThat(p.at("/imagePullSecrets/0/name").asText()).isEqualTo("registry-credentials");
+            assertThat(p.at("/nodeSelector/pool").asText()).isEqualTo("frameguard");
+            assertThat(p.at("/tolerations/0/value").asText()).isEqualTo("frameguard");
+            assertThat(p.at("/affinity/nodeAffinity").isMissingNode()).isFalse();
+        }
         assertThat(Manifests.env(trainer, "FRAMEGUARD_DETECTOR_ADAPT_RATE")).contains("0.01");
         assertThat(trainer.path("volumeMounts").findValuesAsText("mountPath")).contains("/etc/ssl/corporate");
         assertThat(m.get("ConfigMap").at("/data/QUARKUS_LOG_CATEGORY__IO_FRAMEGUARD_RETRAINING__LEVEL").asText()).isEqualTo("DEBUG");
@@ -134,9 +141,13 @@ class HelmChartTest {
         JsonNode scorer = Manifests.container(pod, "frameguard");
         assertThat(scorer.at("/image").asText()).isEqualTo("ghcr.io/frameguard/frameguard:0.1.0-gpu");
         assertThat(scorer.at("/resources/limits/nvidia.com~1gpu").asInt()).isEqualTo(1);
-        assertThat(scorer.at("/resources/limits/memory").asText()).isEqualTo("3Gi");
+        assertThat(scorer.at("/resources/limits/memory").asText()).isEqualTo("4Gi");
         assertThat(Manifests.container(pod, "trainer").at("/resources/limits").has("nvidia.com/gpu"))
                 .as("the trainer shares no GPU").isFalse();
+        assertThat(Manifests.env(Manifests.container(pod, "trainer"), "NVIDIA_VISIBLE_DEVICES")).as("nor sees one").contains("void");
+        JsonNode rolling = m.get("Deployment").at("/spec/strategy/rollingUpdate");
+        assertThat(rolling.at("/maxSurge").asInt()).as("no surge pod waiting for a GPU the pool lacks").isZero();
+        assertThat(rolling.at("/maxUnavailable").asInt()).isEqualTo(1);
         assertThat(pod.at("/nodeSelector/accelerator").asText()).isEqualTo("nvidia-h100");
         assertThat(pod.path("tolerations").findValuesAsText("key")).containsExactlyInAnyOrder("dedicated", "nvidia.com/gpu");
     }

@@ -44,12 +44,35 @@ class FrameguardMetricsTest {
         FrameguardMetrics first = new FrameguardMetrics(registry, 10);
         first.anomaly("line-1", "high", 5);
         first.deadLettered("undecodable");
-        first.modelServed("v1");
+        first.modelServed("v1", "2026-12-01T10:00:00Z");
         first.close();
         assertThat(registry.getMeters()).isEmpty();
 
         FrameguardMetrics second = new FrameguardMetrics(registry, 10);
         second.anomaly("line-1", "high", 5);
         assertThat(registry.get("frameguard.anomalies").tag("source", "line-1").counter().count()).isEqualTo(1.0);
+    }
+
+    /**
+     * Alerts count refusals with {@code increase()}, which sees nothing in a series that first appears at 1: each reason's
+     * counter shows 0 before the first refusal. The model's training time is a gauge, so that its age can be alerted
+     * on from the scorers, which always run (a CronJob trainer's gauges exist only during its runs).
+     */
+    @Test
+    void refusalCountersShowZeroBeforeTheFirstRefusalAndTheServedModelsAgeIsKnown() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FrameguardMetrics metrics = new FrameguardMetrics(registry, 10);
+        metrics.countModelRefusals(java.util.List.of("checksum-mismatch", "unavailable"));
+        assertThat(registry.get("frameguard.model.refused").tag("reason", "checksum-mismatch").counter().count()).isZero();
+        metrics.modelRefused("checksum-mismatch");
+        assertThat(registry.get("frameguard.model.refused").tag("reason", "checksum-mismatch").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("frameguard.model.refused").tag("reason", "unavailable").counter().count()).isZero();
+
+        assertThat(registry.get("frameguard.model.created.timestamp").gauge().value()).isNaN();
+        metrics.modelServed("v2", "2026-12-01T10:00:00Z");
+        assertThat(registry.get("frameguard.model.created.timestamp").gauge().value())
+                .isEqualTo(java.time.Instant.parse("2026-12-01T10:00:00Z").getEpochSecond());
+        metrics.modelServed("v3", null);
+        assertThat(registry.get("frameguard.model.created.timestamp").gauge().value()).isNaN();
     }
 }
