@@ -159,6 +159,12 @@ final class ScorerWorker implements Runnable {
                         metrics.modelServed(current.card().version(), current.card().createdAt());
                     }
                     if (failures.isolating(batch)) {
+                        if (transaction.isOpen()) {
+                            // what was scored before is committed apart: a frame that fails alone aborts only its own
+                            // transaction (abort alone does not read frames again, so it must not hold others)
+                            transaction.commit();
+                            failures.committed();
+                        }
                         processAlone(batch, session);
                         continue;
                     }
@@ -173,6 +179,9 @@ final class ScorerWorker implements Runnable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (Exception e) {
+                    if (fatal(e)) { // arrived wrapped: a record the broker refused for want of a permission, say
+                        throw e;
+                    }
                     LOG.errorf(e, "scorer %d: a batch or commit failed; the %d frame(s) of the open transaction will be "
                             + "scored again from their first offsets in %s", id,
                             transaction.isOpen() ? transaction.frames() : batch.size(), settings.retryBackoff());
@@ -222,7 +231,7 @@ final class ScorerWorker implements Runnable {
      * retriable failure (the broker unreachable) is not the frame's fault: the rest of the batch is read again
      * after the back-off, as in {@link #run}.
      */
-    private void processAlone(List<ConsumerRecord<byte[], ByteBuffer>> batch, ModelRunner.Session session) throws InterruptedException {
+    private void processAlone(List<ConsumerRecord<byte[], ByteBuffer>> batch, ModelRunner.Session session) throws Exception {
         for (int i = 0; i < batch.size(); i++) {
             ConsumerRecord<byte[], ByteBuffer> frame = batch.get(i);
             List<ConsumerRecord<byte[], ByteBuffer>> rest = batch.subList(i, batch.size());
@@ -242,7 +251,7 @@ final class ScorerWorker implements Runnable {
                 // the frames before this one are committed: only this one and those after it are read again
                 transaction.abortAndRewind(rest);
                 if (e instanceof WakeupException || fatal(e)) {
-                    throw (RuntimeException) e;
+                    throw e;
                 }
                 LOG.errorf(e, "scorer %d: frame %s could not be scored or dead-lettered alone; it and the %d after it will be "
                         + "read again in %s", id, FrameRef.of(frame).id(), rest.size() - 1, settings.retryBackoff());
@@ -253,11 +262,20 @@ final class ScorerWorker implements Runnable {
         }
     }
 
-    /** Failures that stop the worker: retrying cannot fix them. */
-    private static boolean fatal(Exception e) {
-        return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
-                || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException
-                || e instanceof AuthenticationException || e instanceof UnsupportedVersionException;
+    /**
+     * Failures that stop the worker: retrying cannot fix them, nor can dead-lettering the frame at hand (every frame would
+     * go). Looked for along the causes: a record the broker refused arrives wrapped ({@code RecordFailedException}, the
+     * producer's "error state").
+     */
+    static boolean fatal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+                    || t instanceof OutOfOrderSequenceException || t instanceof AuthorizationException
+                    || t instanceof AuthenticationException || t instanceof UnsupportedVersionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

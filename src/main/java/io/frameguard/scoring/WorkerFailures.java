@@ -15,10 +15,12 @@ import org.jboss.logging.Logger;
  * A worker's failed transactions, and what they decide.
  *
  * <p>Business rule: a transaction that fails is aborted and its frames read again (no frame is ever skipped). When
- * the same frames fail {@code maxAttempts} times in a row for a reason that retrying cannot fix (not a
- * {@link RetriableException}, such as a broker that is unreachable), one of them is poison: up to the offsets that
- * transaction reached, frames are then scored one per transaction, so that the one that fails alone is
- * dead-lettered and the others are scored. Whatever the reason, {@code maxAttempts} failed transactions in a row
+ * a partition's frames from the same offset fail {@code maxAttempts} times in a row for a reason that retrying cannot
+ * fix (not a {@link RetriableException}, such as a broker that is unreachable), one of them may be poison: up to the
+ * offset those transactions reached, that partition's frames are then scored one per transaction, so that the one that
+ * fails alone is dead-lettered and the others are scored. Counted per partition, not per set of partitions: the
+ * consumer's fetches come in varying order, so the transactions that meet a poison frame need not hold the same
+ * partitions each time. Whatever the reason, {@code maxAttempts} failed transactions in a row
  * with no commit in between mean the worker is not making progress, which readiness reports.
  *
  * <p>Only the worker's thread changes it; {@link #problem()} is read by readiness checks.
@@ -29,8 +31,9 @@ final class WorkerFailures {
 
     private final int worker;
     private final int maxAttempts;
-    private Map<TopicPartition, Long> failingFrom = Map.of();
-    private int attempts;
+    /** Per partition: the first offset of its frames in the failed transactions counted, and how many in a row. */
+    private final Map<TopicPartition, Long> failingFrom = new HashMap<>();
+    private final Map<TopicPartition, Integer> attempts = new HashMap<>();
     /** Partitions whose frames before these offsets are scored one per transaction. */
     private final Map<TopicPartition, Long> isolateUntil = new HashMap<>();
     private volatile int consecutive;
@@ -95,17 +98,24 @@ final class WorkerFailures {
             first.merge(tp, r.offset(), Math::min);
             end.merge(tp, r.offset() + 1, Math::max);
         }
-        if (first.isEmpty()) {
-            return;
-        }
-        attempts = first.equals(failingFrom) ? attempts + 1 : 1;
-        failingFrom = first;
-        if (attempts >= maxAttempts) {
-            end.forEach((tp, o) -> isolateUntil.merge(tp, o, Math::max));
-            LOG.warnf("scorer %d: the frames from %s failed %d times in a row (%s); scoring them one at a time up to %s, "
-                    + "to find the one that fails alone", worker, first, attempts, e, end);
-            attempts = 0;
-            failingFrom = Map.of();
+        Map<TopicPartition, Long> isolated = new HashMap<>();
+        first.forEach((tp, from) -> {
+            // a partition absent from this failure keeps its count: the failure says nothing about its frames
+            int n = from.equals(failingFrom.get(tp)) ? attempts.get(tp) + 1 : 1;
+            failingFrom.put(tp, from);
+            attempts.put(tp, n);
+            if (n >= maxAttempts) {
+                isolated.put(tp, end.get(tp));
+            }
+        });
+        if (!isolated.isEmpty()) {
+            isolated.forEach((tp, o) -> {
+                isolateUntil.merge(tp, o, Math::max);
+                failingFrom.remove(tp);
+                attempts.remove(tp);
+            });
+            LOG.warnf("scorer %d: frames from %s failed %d times in a row (%s); scoring them one at a time up to %s, "
+                    + "to find the one that fails alone", worker, first, maxAttempts, e, isolated);
         }
     }
 
@@ -118,6 +128,8 @@ final class WorkerFailures {
     /** A transaction committed that took {@code partition}'s offset to {@code next}. */
     void committed(TopicPartition partition, long next) {
         committed();
+        failingFrom.remove(partition);
+        attempts.remove(partition);
         Long until = isolateUntil.get(partition);
         if (until != null && next >= until) {
             isolateUntil.remove(partition);
@@ -127,10 +139,8 @@ final class WorkerFailures {
     /** Partitions this worker no longer owns: another one reads their frames from the committed offsets. */
     void forget(Collection<TopicPartition> partitions) {
         partitions.forEach(isolateUntil::remove);
-        if (partitions.containsAll(failingFrom.keySet())) {
-            failingFrom = Map.of();
-            attempts = 0;
-        }
+        partitions.forEach(failingFrom::remove);
+        partitions.forEach(attempts::remove);
     }
 
     /** Why the worker makes no progress, or null. */

@@ -187,6 +187,73 @@ class ScorerWorkerTest {
         assertThat(r.worker().progressProblem()).isNull();
     }
 
+    /**
+     * Frames scored alone never share a transaction with frames scored before: when a full batch of another partition
+     * left a transaction open and the first frame scored alone failed, aborting it threw that batch's scores away
+     * without reading its frames again, and the next commit of that partition went past them (frames lost, neither scored
+     * nor dead-lettered).
+     */
+    @Test
+    void framesScoredAloneDoNotTakeAnOpenTransactionOfOtherFramesDownWithThem() throws Exception {
+        // the poison fails as it is scored (as a frame the model throws on), not at the commit
+        MockProducer<byte[], byte[]> refusingAtOnce = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    throw new IllegalStateException("injected: this frame cannot be scored");
+                }
+                return super.send(record);
+            }
+        };
+        Running r = start(refusingAtOnce, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(0L), Duration.ZERO, true);
+        r.awaitAllCommitted();
+        Outcome out = r.stop();
+        Set<String> scored = new HashSet<>();
+        int deadLetters = 0;
+        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
+            if (rec.topic().equals(TOPICS.scores().name())) {
+                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
+                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                }
+            } else {
+                deadLetters++;
+            }
+        }
+        assertThat(deadLetters).isEqualTo(1);
+        assertThat(scored).as("every frame but the poison scored").hasSize(2 * FRAMES_PER_PARTITION - 1);
+    }
+
+    /**
+     * A permission the scores topic lacks (an ACL missing, credentials rotated) stops the worker, as its class says: the
+     * refusal arrives wrapped in the failed commit's exception, and taken for a frame's fault it had every frame
+     * dead-lettered, one by one, as processing-failed.
+     */
+    @Test
+    void aScoresTopicThatRefusesThePermissionStopsTheWorkerAndDeadLettersNothing() throws Exception {
+        MockProducer<byte[], byte[]> denied = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                if (record.topic().equals(TOPICS.scores().name())) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of(record.topic())));
+                }
+                return super.send(record);
+            }
+        };
+        Running r = start(denied, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(), Duration.ZERO);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (r.worker().fatal() == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(r.worker().fatal()).as("the worker stopped").isNotNull();
+        assertThat(ScorerWorker.fatal(r.worker().fatal())).isTrue();
+        r.thread().join(10_000);
+        assertThat(denied.history()).as("nothing dead-lettered").noneMatch(rec -> rec.topic().equals(TOPICS.dlq().name()));
+        assertThat(committedOffsets(denied)).as("nothing committed").isEmpty();
+    }
+
     @Test
     void aPassingFailureWhileFramesAreScoredAloneReadsAgainOnlyTheFramesNotYetCommitted() throws Exception {
         AtomicInteger commits = new AtomicInteger();
@@ -353,6 +420,16 @@ class ScorerWorkerTest {
     /** A worker over the backlog; the frames of P0 at {@code poisonOffsets} have the key {@value #POISON}. */
     private Running start(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing,
             Set<Long> poisonOffsets, Duration linger) {
+        return start(producer, commitInterval, perPoll, overflowing, poisonOffsets, linger, false);
+    }
+
+    /**
+     * @param alternating each poll returns one partition's frames, P0's and P1's in turn (as fetches that complete in
+     *     varying order do), rather than both partitions' in each
+     */
+    private Running start(MockProducer<byte[], byte[]> producer, Duration commitInterval, int perPoll, Set<Long> overflowing,
+            Set<Long> poisonOffsets, Duration linger, boolean alternating) {
+        AtomicInteger polls = new AtomicInteger();
         // The frames, kept like a partition's log: the mock consumer forgets what it returned, a broker does not.
         List<ConsumerRecord<byte[], ByteBuffer>> log = new ArrayList<>();
         var sim = TestModels.simulator();
@@ -377,7 +454,14 @@ class ScorerWorkerTest {
                 super.poll(Duration.ZERO); // scheduled tasks, rebalances and wakeups; its own queue stays empty
                 Map<TopicPartition, List<ConsumerRecord<byte[], ByteBuffer>>> fetched = new HashMap<>();
                 int n = 0;
-                for (TopicPartition tp : assignment()) {
+                List<TopicPartition> partitions = new ArrayList<>(assignment());
+                if (alternating && partitions.size() == 2) {
+                    partitions.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
+                    TopicPartition turn = partitions.get(polls.getAndIncrement() % 2);
+                    partitions = log.stream().anyMatch(r -> r.partition() == turn.partition() && r.offset() >= position(turn))
+                            ? List.of(turn) : partitions;
+                }
+                for (TopicPartition tp : partitions) {
                     long from = position(tp);
                     List<ConsumerRecord<byte[], ByteBuffer>> next = log.stream()
                             .filter(r -> r.partition() == tp.partition() && r.offset() >= from).limit(perPoll - n).toList();
