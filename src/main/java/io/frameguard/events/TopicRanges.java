@@ -23,6 +23,20 @@ public final class TopicRanges {
      */
     public static void read(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends,
             Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) throws IOException {
+        read(consumer, starts, ends, timeout, false, handler);
+    }
+
+    /**
+     * As {@link #read(KafkaConsumer, Map, Map, Duration, Consumer)}, handing on the records without a value too: on a
+     * compacted topic, deletions (a verdict withdrawn), which a reader must apply.
+     */
+    public static void readWithDeletions(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts,
+            Map<TopicPartition, Long> ends, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) throws IOException {
+        read(consumer, starts, ends, timeout, true, handler);
+    }
+
+    private static void read(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends,
+            Duration timeout, boolean deletions, Consumer<ConsumerRecord<byte[], byte[]>> handler) throws IOException {
         List<TopicPartition> todo = new ArrayList<>();
         for (TopicPartition tp : starts.keySet()) {
             if (starts.get(tp) < ends.get(tp)) {
@@ -40,7 +54,7 @@ public final class TopicRanges {
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                if (r.offset() < ends.get(tp) && r.value() != null) {
+                if (r.offset() < ends.get(tp) && (deletions || r.value() != null)) {
                     handler.accept(r);
                 }
             }

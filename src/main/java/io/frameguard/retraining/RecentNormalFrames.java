@@ -433,7 +433,8 @@ public final class RecentNormalFrames {
         }
         List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         Map<String, Verdict> latest = new HashMap<>();
-        TopicRanges.read(consumer, consumer.beginningOffsets(parts, timeout), consumer.endOffsets(parts, timeout), timeout, r -> {
+        // deletions too: a verdict withdrawn leaves none, as in the anomaly memory
+        TopicRanges.readWithDeletions(consumer, consumer.beginningOffsets(parts, timeout), consumer.endOffsets(parts, timeout), timeout, r -> {
             String eventId = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
             if (eventId != null && wanted.contains(eventId)) {
                 Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());

@@ -140,12 +140,18 @@ final class OutgoingRecords {
         return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), key, value, headers);
     }
 
-    /** A dead letter with {@code frame}'s headers and the reason, but no key and no value: the smallest there is. */
+    /**
+     * A dead letter that keeps nothing of {@code frame}, the smallest there is ({@link DeadLetterHeaders#nothingKept}):
+     * the reason, where the frame is and what was left out. Timestamped by the producer: the frame's own may be what a
+     * topic's timestamp rule refused.
+     */
     ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
             String modelVersion) {
-        Headers headers = deadLetterHeaders(frame, e, modelVersion);
-        DeadLetterHeaders.truncated(headers, length(frame.key()), length(frame.value()));
-        return new ProducerRecord<>(topics.dlq().name(), null, timestamp(frame), null, null, headers);
+        Headers headers = DeadLetterHeaders.nothingKept(frame.headers(), length(frame.key()), length(frame.value()), e.reason(),
+                e.getMessage(), frame.topic(), frame.partition(), frame.offset());
+        DeadLetterHeaders.add(headers, DeadLetterHeaders.MODEL_VERSION, modelVersion);
+        // an empty value, not none: readers take a record without one for a deletion and skip it
+        return new ProducerRecord<>(topics.dlq().name(), null, null, null, DeadLetterHeaders.NOTHING, headers);
     }
 
     /** {@code frame}'s own headers and {@link DeadLetterHeaders} saying why and where from. */

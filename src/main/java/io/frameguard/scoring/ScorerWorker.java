@@ -280,7 +280,7 @@ final class ScorerWorker implements Runnable {
 
     /**
      * The dead letter of a frame that failed alone: its copy (cut to the largest record, as every dead letter), or,
-     * should the broker refuse even that, its headers alone.
+     * should the broker refuse even that, one that keeps nothing of the frame but where it is.
      */
     private void deadLetterAlone(ConsumerRecord<byte[], ByteBuffer> frame, Exception cause, String version) {
         FrameDecodeException reason = new FrameDecodeException(FrameDecodeException.PROCESSING_FAILED,
@@ -293,7 +293,7 @@ final class ScorerWorker implements Runnable {
                 transaction.afterCommit(() -> metrics.deadLettered(reason.reason()));
                 transaction.commit();
                 LOG.warnf("scorer %d: frame %s failed alone (%s); dead-lettered as %s%s", id, FrameRef.of(frame).id(),
-                        WorkerFailures.describe(cause), reason.reason(), withPayload ? "" : " without its key and value");
+                        WorkerFailures.describe(cause), reason.reason(), withPayload ? "" : " keeping nothing of it but where it is");
                 return;
             } catch (RuntimeException e) {
                 transaction.abort();

@@ -126,7 +126,7 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
         return DETECTOR_FAILED;
     }
 
-    /** Whether the record's dead letter was acknowledged: whole, or, when too large, its headers alone. */
+    /** Whether the record's dead letter was acknowledged: whole, or, when too large, with nothing of the record. */
     private boolean deadLetter(String sourceTopic, int partition, long offset, long timestamp, byte[] key, byte[] value,
             Headers sourceHeaders, String reason, Exception exception) {
         String where = sourceTopic + "/" + partition + "/" + offset;
@@ -139,8 +139,9 @@ public class DetectorDeadLetters implements DeserializationExceptionHandler, Pro
                 if (!(e.getCause() instanceof RecordTooLargeException)) {
                     throw e;
                 }
-                DeadLetterHeaders.truncated(headers, length(key), length(value));
-                send(new ProducerRecord<>(topic, null, time, null, null, headers));
+                // nothing of the record, its own headers neither (they alone may be too large); the producer's clock
+                send(new ProducerRecord<>(topic, null, null, null, DeadLetterHeaders.NOTHING, DeadLetterHeaders.nothingKept(sourceHeaders, length(key),
+                        length(value), reason, String.valueOf(exception), sourceTopic, partition, offset)));
             }
             if (reason.equals(DETECTOR_FAILED)) {
                 LOG.errorf(exception, "the detector dead-lettered %s as %s to %s and goes on", where, reason, topic);

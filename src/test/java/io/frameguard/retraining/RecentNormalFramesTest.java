@@ -69,6 +69,9 @@ class RecentNormalFramesTest {
                 verdict(producer, "frames/0/10", Verdict.FALSE_ALARM);
                 verdict(producer, "frames/0/20", Verdict.FALSE_ALARM);
                 verdict(producer, "frames/0/20", Verdict.CONFIRMED); // changed their mind: the latest holds
+                verdict(producer, "frames/0/30", Verdict.FALSE_ALARM);
+                // withdrawn (a deletion on the compacted topic): nobody judged it, as the anomaly memory reads it too
+                producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/30", null)).get();
             }
             RecentNormalFrames.Sample sample = RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS,
                     new FrameShape(DIM, null), null, FrameDecoders.standard("application/json", 1 << 20, 1 << 20),

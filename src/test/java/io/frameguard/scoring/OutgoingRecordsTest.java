@@ -141,11 +141,36 @@ class OutgoingRecordsTest {
         ConsumerRecord<byte[], ByteBuffer> f = frame(10, 1_048_300);
         ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterHeadersOnly(f, TOO_LARGE, "m1");
         assertThat(dl.key()).isNull();
-        assertThat(dl.value()).isNull();
+        assertThat(dl.value()).as("empty, not null: readers skip a record without a value as a deletion").isEmpty();
         assertThat(dl.headers().headers(DeadLetterHeaders.TRUNCATED)).hasSize(1);
         assertThat(header(dl, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=10,value=1048300");
         assertThat(header(dl, DeadLetterHeaders.ERROR_REASON)).isEqualTo(FrameDecodeException.TOO_LARGE);
         assertThat(header(dl, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("641");
         assertThat(f.value().remaining()).isEqualTo(1_048_300);
+        assertThat(dl.timestamp()).as("the producer's clock").isNull();
+    }
+
+    /**
+     * A frame whose own headers nearly fill a record: cut to its headers its copy is still too large, and the broker
+     * refused it again and again, the partition stalled behind it. The last resort keeps none of its headers.
+     */
+    @Test
+    void aFrameWhoseHeadersAloneFillARecordStillHasADeadLetterThatFits() {
+        org.apache.kafka.common.header.internals.RecordHeaders own = new org.apache.kafka.common.header.internals.RecordHeaders();
+        for (int i = 0; i < 4; i++) {
+            own.add("bulk-" + i, new byte[MAX / 4]);
+        }
+        ConsumerRecord<byte[], ByteBuffer> f = new ConsumerRecord<>("frames", 3, 641, 5L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 10, 0, new byte[10], FetchedBytes.within(new byte[0]), own,
+                java.util.Optional.empty());
+        assertThat(OutgoingRecords.size(RECORDS.deadLetter(f, TOO_LARGE, "m1").key(), null, RECORDS.deadLetter(f, TOO_LARGE, "m1")
+                .headers())).as("cut to its headers, the copy does not fit").isGreaterThan(MAX);
+        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterHeadersOnly(f, new FrameDecodeException(
+                FrameDecodeException.PROCESSING_FAILED, "x".repeat(100_000)), "m1");
+        assertThat(OutgoingRecords.size(dl.key(), dl.value(), dl.headers())).isLessThan(4096);
+        assertThat(dl.headers().headers("bulk-0")).isEmpty();
+        assertThat(header(dl, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=10,value=0,headers=4");
+        assertThat(header(dl, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("641");
+        assertThat(header(dl, DeadLetterHeaders.ERROR_MESSAGE)).hasSizeLessThan(1100);
     }
 }

@@ -124,8 +124,11 @@ class DetectorDeadLettersTest {
         assertThat(producer.history()).hasSize(2);
         ProducerRecord<byte[], byte[]> dead = producer.history().get(1);
         assertThat(dead.key()).isNull();
-        assertThat(dead.value()).isNull();
-        assertThat(header(dead, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=6,value=11");
+        assertThat(dead.value()).isEmpty();
+        assertThat(header(dead, DeadLetterHeaders.TRUNCATED)).as("nothing of the record kept, its headers neither")
+                .isEqualTo("key=6,value=11,headers=1");
+        assertThat(dead.headers().headers("trace")).isEmpty();
+        assertThat(producer.history().get(0).headers().headers("trace")).as("the whole copy kept them").hasSize(1);
         assertThat(header(dead, DeadLetterHeaders.ERROR_REASON)).isEqualTo(DetectorDeadLetters.DETECTOR_FAILED);
     }
 
@@ -193,7 +196,7 @@ class DetectorDeadLettersTest {
             }
 
             public Headers headers() {
-                return new RecordHeaders();
+                return new RecordHeaders().add("trace", "t-1".getBytes(StandardCharsets.UTF_8));
             }
 
             public String processorNodeId() {

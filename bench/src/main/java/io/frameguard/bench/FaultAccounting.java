@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -81,6 +82,13 @@ final class FaultAccounting {
             reasons.computeIfAbsent(kindAt.getOrDefault(c, "unknown frame"), k -> new TreeMap<>()).merge(String.valueOf(reason), 1L, Long::sum);
         }
         long deadLettered = dlqCount.keySet().stream().filter(c -> kindAt.containsKey(c) && !NORMAL.equals(kindAt.get(c))).count();
+        // a hostile frame without a dead letter shows under its kind, and where it is, so that a loss can be traced
+        kindAt.forEach((c, kind) -> {
+            if (!NORMAL.equals(kind) && !dlqCount.containsKey(c)) {
+                reasons.computeIfAbsent(kind, k -> new TreeMap<>()).merge("(no dead letter)", 1L, Long::sum);
+                System.out.printf(Locale.ROOT, "hostile frame %s at %d/%d has no dead letter%n", kind, c >> 48, c & ((1L << 48) - 1));
+            }
+        });
         long normalDeadLettered = dlqCount.keySet().stream().filter(c -> NORMAL.equals(kindAt.get(c))).count();
         long duplicateDeadLetters = dlqCount.values().stream().mapToLong(n -> n - 1).sum();
 

@@ -26,7 +26,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * empty, over the size limit and at the broker's limit, NaN and infinite values, finite values that overflow the model's
  * arithmetic, a huge key, wrong dimension, wrong or missing content type, image bombs
  * (a PNG header declaring 50,000 x 50,000 pixels), malformed and pathological JSON (deep nesting, endless
- * numbers), absurd headers, no source key. Each comes with its kind so a test can check the dead-letter reason
+ * numbers), absurd headers, headers that alone nearly fill a record, no source key. Each comes with its kind so a test can check the dead-letter reason
  * per kind. Deterministic for a seed.
  */
 final class HostileFrames {
@@ -38,7 +38,7 @@ final class HostileFrames {
     static final List<String> KINDS = List.of("random-bytes", "random-json-bytes", "truncated", "empty", "huge", "nan", "infinity",
             "json-overflow", "too-many-values", "too-few-json-values", "wrong-content-type", "missing-content-type", "image-bomb",
             "malformed-json", "deeply-nested-json", "endless-number", "absurd-image-headers", "garbage-content-type", "no-source-key",
-            "overflowing-values", "huge-key", "at-size-limit");
+            "overflowing-values", "huge-key", "at-size-limit", "headers-at-size-limit");
 
     /** Over the service's default frameguard.frames.max-bytes (1,000,000) and under the broker's message limit. */
     static final int HUGE_BYTES = 1_040_000;
@@ -103,6 +103,14 @@ final class HostileFrames {
             // a valid frame under a key that would make its score record too large to send
             case "huge-key" -> of(kind, "\u0001".repeat(HUGE_KEY_BYTES), FrameEncoding.float32(valid), Float32FrameDecoder.CONTENT_TYPE);
             case "at-size-limit" -> of(kind, source, randomBytes(AT_LIMIT_BYTES), Float32FrameDecoder.CONTENT_TYPE);
+            // the bulk in its own headers, which a dead letter cut to fit keeps: only one that keeps nothing of it fits
+            case "headers-at-size-limit" -> {
+                Hostile h = of(kind, source, new byte[0], Float32FrameDecoder.CONTENT_TYPE);
+                for (int part = 0; part < 4; part++) {
+                    h.headers().add("bulk-" + part, randomBytes(AT_LIMIT_BYTES / 4 - 16));
+                }
+                yield h;
+            }
             default -> throw new IllegalStateException(kind);
         };
     }
