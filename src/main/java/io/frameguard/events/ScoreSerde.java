@@ -162,7 +162,10 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
             return ScoreBatch.of(all);
         }
         ScoreRecord single = JSON_SERDE.deserialize(topic, data);
-        return single == null ? null : ScoreBatch.of(single);
+        if (single == null) { // the JSON literal null: no score, and no deletion either (that has no value at all)
+            throw new SerializationException("a JSON score record on " + topic + " holds no score");
+        }
+        return ScoreBatch.of(single);
     }
 
     private static byte[] binary(List<ScoreRecord> scores) {

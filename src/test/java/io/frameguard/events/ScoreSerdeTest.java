@@ -196,6 +196,10 @@ class ScoreSerdeTest {
                 .isInstanceOf(SerializationException.class);
         assertThatThrownBy(() -> BINARY.deserialize("scores", "[]".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class);
+        // the JSON literal null is no score and no deletion: refused (dead-lettered by the detector), not dropped unseen
+        assertThatThrownBy(() -> BINARY.deserialize("scores", " null".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("holds no score");
+        assertThat(BINARY.deserialize("scores", null)).as("a deletion").isNull();
     }
 
     @Test
