@@ -163,17 +163,9 @@ class ScorerWorkerTest {
         Running r = start(refusing, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(42L), Duration.ZERO);
         r.awaitAllCommitted();
         Outcome out = r.stop();
-        Set<String> scored = new HashSet<>();
-        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
-            if (rec.topic().equals(TOPICS.scores().name())) {
-                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
-                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
-                }
-            } else {
-                deadLetters.add(rec);
-            }
-        }
+        Sent sent = sent(out.producer);
+        Set<String> scored = sent.scored();
+        List<ProducerRecord<byte[], byte[]>> deadLetters = sent.deadLetters();
         assertThat(scored).hasSize(2 * FRAMES_PER_PARTITION - 1).doesNotContain("frames/0/42");
         assertThat(deadLetters).hasSize(1);
         assertThat(deadLetters.get(0).topic()).isEqualTo(TOPICS.dlq().name());
@@ -209,17 +201,9 @@ class ScorerWorkerTest {
         Running r = start(refusingAtOnce, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(0L), Duration.ZERO, true);
         r.awaitAllCommitted();
         Outcome out = r.stop();
-        Set<String> scored = new HashSet<>();
-        int deadLetters = 0;
-        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
-            if (rec.topic().equals(TOPICS.scores().name())) {
-                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
-                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
-                }
-            } else {
-                deadLetters++;
-            }
-        }
+        Sent sent = sent(out.producer);
+        Set<String> scored = sent.scored();
+        int deadLetters = sent.deadLetters().size();
         assertThat(deadLetters).isEqualTo(1);
         assertThat(scored).as("every frame but the poison scored").hasSize(2 * FRAMES_PER_PARTITION - 1);
     }
@@ -271,17 +255,9 @@ class ScorerWorkerTest {
         r.awaitAllCommitted();
         Outcome out = r.stop();
         assertThat(commits.get()).isGreaterThan(5);
-        Set<String> scored = new HashSet<>();
-        int deadLetters = 0;
-        for (ProducerRecord<byte[], byte[]> rec : out.producer.history()) {
-            if (rec.topic().equals(TOPICS.scores().name())) {
-                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
-                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
-                }
-            } else {
-                deadLetters++;
-            }
-        }
+        Sent sent = sent(out.producer);
+        Set<String> scored = sent.scored();
+        int deadLetters = sent.deadLetters().size();
         assertThat(scored).hasSize(2 * FRAMES_PER_PARTITION - 1);
         assertThat(deadLetters).isEqualTo(1);
     }
@@ -395,6 +371,24 @@ class ScorerWorkerTest {
                 }
                 return super.send(record);
             }
+    }
+
+    /** What a worker sent: the frames scored (each once, or the test fails) and the other records, its dead letters. */
+    private record Sent(Set<String> scored, List<ProducerRecord<byte[], byte[]>> deadLetters) {}
+
+    private static Sent sent(MockProducer<byte[], byte[]> producer) {
+        Set<String> scored = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> rec : producer.history()) {
+            if (rec.topic().equals(TOPICS.scores().name())) {
+                for (ScoreRecord s : TOPICS.scores().deserialize(rec.value()).scores()) {
+                    assertThat(scored.add(s.frame().id())).as("duplicate score for %s", s.frame().id()).isTrue();
+                }
+            } else {
+                deadLetters.add(rec);
+            }
+        }
+        return new Sent(scored, deadLetters);
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
