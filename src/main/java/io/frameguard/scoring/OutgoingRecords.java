@@ -123,12 +123,19 @@ final class OutgoingRecords {
         return new ProducerRecord<>(topics.scores().name(), null, timestamp, key, topics.scores().serialize(new ScoreBatch(scores)));
     }
 
-    /** {@code frame} unchanged on the dead-letter topic, with {@link DeadLetterHeaders} saying why and where from. */
+    /**
+     * {@code frame} unchanged on the dead-letter topic, with {@link DeadLetterHeaders} saying why and where from; cut to
+     * fit when too large, and keeping nothing of the frame ({@link #deadLetterKeepingNothing}) when its own headers alone
+     * would not fit.
+     */
     ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {
         Headers headers = deadLetterHeaders(frame, e, modelVersion);
         byte[] key = frame.key();
         int valueLength = length(frame.value());
         int kept = valueLength;
+        if (size(0, 0, headers) + TRUNCATED_HEADER_BYTES > maxRecordBytes) {
+            return deadLetterKeepingNothing(frame, e, modelVersion);
+        }
         if (size(length(key), valueLength, headers) > maxRecordBytes) {
             DeadLetterHeaders.truncated(headers, length(key), valueLength);
             long room = Math.max(0, maxRecordBytes - size(0, 0, headers));
@@ -145,7 +152,7 @@ final class OutgoingRecords {
      * the reason, where the frame is and what was left out. Timestamped by the producer: the frame's own may be what a
      * topic's timestamp rule refused.
      */
-    ProducerRecord<byte[], byte[]> deadLetterHeadersOnly(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
+    ProducerRecord<byte[], byte[]> deadLetterKeepingNothing(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e,
             String modelVersion) {
         Headers headers = DeadLetterHeaders.nothingKept(frame.headers(), length(frame.key()), length(frame.value()), e.reason(),
                 e.getMessage(), frame.topic(), frame.partition(), frame.offset());
@@ -153,6 +160,9 @@ final class OutgoingRecords {
         // an empty value, not none: readers take a record without one for a deletion and skip it
         return new ProducerRecord<>(topics.dlq().name(), null, null, null, DeadLetterHeaders.NOTHING, headers);
     }
+
+    /** Most bytes the {@link DeadLetterHeaders#TRUNCATED} header of a copy cut to fit takes, framing included. */
+    private static final int TRUNCATED_HEADER_BYTES = 80;
 
     /** {@code frame}'s own headers and {@link DeadLetterHeaders} saying why and where from. */
     private static Headers deadLetterHeaders(ConsumerRecord<byte[], ByteBuffer> frame, FrameDecodeException e, String modelVersion) {

@@ -173,9 +173,6 @@ final class ScorerWorker implements Runnable {
                         transaction.commit();
                         failures.committed();
                     }
-                } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                        | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
-                    throw e;
                 } catch (WakeupException e) {
                     throw e;
                 } catch (Exception e) {
@@ -289,7 +286,7 @@ final class ScorerWorker implements Runnable {
         for (boolean withPayload : new boolean[] {true, false}) {
             try {
                 transaction.add(List.of(frame));
-                transaction.send(withPayload ? records.deadLetter(frame, reason, version) : records.deadLetterHeadersOnly(frame, reason, version));
+                transaction.send(withPayload ? records.deadLetter(frame, reason, version) : records.deadLetterKeepingNothing(frame, reason, version));
                 transaction.afterCommit(() -> metrics.deadLettered(reason.reason()));
                 transaction.commit();
                 LOG.warnf("scorer %d: frame %s failed alone (%s); dead-lettered as %s%s", id, FrameRef.of(frame).id(),

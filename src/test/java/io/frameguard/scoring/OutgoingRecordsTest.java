@@ -139,7 +139,7 @@ class OutgoingRecordsTest {
     @Test
     void aHeadersOnlyDeadLetterSaysWhatItLeftOut() {
         ConsumerRecord<byte[], ByteBuffer> f = frame(10, 1_048_300);
-        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterHeadersOnly(f, TOO_LARGE, "m1");
+        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterKeepingNothing(f, TOO_LARGE, "m1");
         assertThat(dl.key()).isNull();
         assertThat(dl.value()).as("empty, not null: readers skip a record without a value as a deletion").isEmpty();
         assertThat(dl.headers().headers(DeadLetterHeaders.TRUNCATED)).hasSize(1);
@@ -151,8 +151,8 @@ class OutgoingRecordsTest {
     }
 
     /**
-     * A frame whose own headers nearly fill a record: cut to its headers its copy is still too large, and the broker
-     * refused it again and again, the partition stalled behind it. The last resort keeps none of its headers.
+     * A frame whose own headers nearly fill a record: cut to its headers its copy is still too large (the broker refused
+     * it again and again, the partition stalled behind it). Its dead letter keeps none of its headers at once.
      */
     @Test
     void aFrameWhoseHeadersAloneFillARecordStillHasADeadLetterThatFits() {
@@ -163,10 +163,8 @@ class OutgoingRecordsTest {
         ConsumerRecord<byte[], ByteBuffer> f = new ConsumerRecord<>("frames", 3, 641, 5L,
                 org.apache.kafka.common.record.TimestampType.CREATE_TIME, 10, 0, new byte[10], FetchedBytes.within(new byte[0]), own,
                 java.util.Optional.empty());
-        assertThat(OutgoingRecords.size(RECORDS.deadLetter(f, TOO_LARGE, "m1").key(), null, RECORDS.deadLetter(f, TOO_LARGE, "m1")
-                .headers())).as("cut to its headers, the copy does not fit").isGreaterThan(MAX);
-        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetterHeadersOnly(f, new FrameDecodeException(
-                FrameDecodeException.PROCESSING_FAILED, "x".repeat(100_000)), "m1");
+        ProducerRecord<byte[], byte[]> dl = RECORDS.deadLetter(f, new FrameDecodeException(
+                FrameDecodeException.EMPTY, "x".repeat(100_000)), "m1");
         assertThat(OutgoingRecords.size(dl.key(), dl.value(), dl.headers())).isLessThan(4096);
         assertThat(dl.headers().headers("bulk-0")).isEmpty();
         assertThat(header(dl, DeadLetterHeaders.TRUNCATED)).isEqualTo("key=10,value=0,headers=4");
