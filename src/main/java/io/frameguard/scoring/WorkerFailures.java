@@ -31,9 +31,11 @@ final class WorkerFailures {
 
     private final int worker;
     private final int maxAttempts;
-    /** Per partition: the first offset of its frames in the failed transactions counted, and how many in a row. */
-    private final Map<TopicPartition, Long> failingFrom = new HashMap<>();
-    private final Map<TopicPartition, Integer> attempts = new HashMap<>();
+    /** A partition's frames failing from {@code from}: {@code attempts} transactions in a row. */
+    private record Failing(long from, int attempts) {}
+
+    /** Per partition, the failed transactions counted. */
+    private final Map<TopicPartition, Failing> failing = new HashMap<>();
     /** Partitions whose frames before these offsets are scored one per transaction. */
     private final Map<TopicPartition, Long> isolateUntil = new HashMap<>();
     private volatile int consecutive;
@@ -101,18 +103,17 @@ final class WorkerFailures {
         Map<TopicPartition, Long> isolated = new HashMap<>();
         first.forEach((tp, from) -> {
             // a partition absent from this failure keeps its count: the failure says nothing about its frames
-            int n = from.equals(failingFrom.get(tp)) ? attempts.get(tp) + 1 : 1;
-            failingFrom.put(tp, from);
-            attempts.put(tp, n);
-            if (n >= maxAttempts) {
+            Failing before = failing.get(tp);
+            Failing now = new Failing(from, before != null && before.from() == from ? before.attempts() + 1 : 1);
+            failing.put(tp, now);
+            if (now.attempts() >= maxAttempts) {
                 isolated.put(tp, end.get(tp));
             }
         });
         if (!isolated.isEmpty()) {
             isolated.forEach((tp, o) -> {
                 isolateUntil.merge(tp, o, Math::max);
-                failingFrom.remove(tp);
-                attempts.remove(tp);
+                failing.remove(tp);
             });
             LOG.warnf("scorer %d: frames from %s failed %d times in a row (%s); scoring them one at a time up to %s, "
                     + "to find the one that fails alone", worker, first, maxAttempts, e, isolated);
@@ -128,8 +129,7 @@ final class WorkerFailures {
     /** A transaction committed that took {@code partition}'s offset to {@code next}. */
     void committed(TopicPartition partition, long next) {
         committed();
-        failingFrom.remove(partition);
-        attempts.remove(partition);
+        failing.remove(partition);
         Long until = isolateUntil.get(partition);
         if (until != null && next >= until) {
             isolateUntil.remove(partition);
@@ -139,8 +139,7 @@ final class WorkerFailures {
     /** Partitions this worker no longer owns: another one reads their frames from the committed offsets. */
     void forget(Collection<TopicPartition> partitions) {
         partitions.forEach(isolateUntil::remove);
-        partitions.forEach(failingFrom::remove);
-        partitions.forEach(attempts::remove);
+        partitions.forEach(failing::remove);
     }
 
     /** Why the worker makes no progress, or null. */
