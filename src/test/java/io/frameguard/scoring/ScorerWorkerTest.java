@@ -188,16 +188,10 @@ class ScorerWorkerTest {
     @Test
     void framesScoredAloneDoNotTakeAnOpenTransactionOfOtherFramesDownWithThem() throws Exception {
         // the poison fails as it is scored (as a frame the model throws on), not at the commit
-        MockProducer<byte[], byte[]> refusingAtOnce = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            @Override
-            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
-                    ProducerRecord<byte[], byte[]> record) {
-                if (record.topic().equals(TOPICS.scores().name()) && POISON.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+        MockProducer<byte[], byte[]> refusingAtOnce = refusingScores(
+                record -> POISON.equals(new String(record.key(), StandardCharsets.UTF_8)), record -> {
                     throw new IllegalStateException("injected: this frame cannot be scored");
-                }
-                return super.send(record);
-            }
-        };
+                });
         Running r = start(refusingAtOnce, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(0L), Duration.ZERO, true);
         r.awaitAllCommitted();
         Outcome out = r.stop();
@@ -215,17 +209,8 @@ class ScorerWorkerTest {
      */
     @Test
     void aScoresTopicThatRefusesThePermissionStopsTheWorkerAndDeadLettersNothing() throws Exception {
-        MockProducer<byte[], byte[]> denied = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            @Override
-            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
-                    ProducerRecord<byte[], byte[]> record) {
-                if (record.topic().equals(TOPICS.scores().name())) {
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of(record.topic())));
-                }
-                return super.send(record);
-            }
-        };
+        MockProducer<byte[], byte[]> denied = refusingScores(record -> true, record -> java.util.concurrent.CompletableFuture.failedFuture(
+                new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of(record.topic()))));
         Running r = start(denied, Duration.ofMinutes(1), MAX_BATCH, Set.of(), Set.of(), Duration.ZERO);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (r.worker().fatal() == null && System.nanoTime() < deadline) {
@@ -371,6 +356,18 @@ class ScorerWorkerTest {
                 }
                 return super.send(record);
             }
+    }
+
+    /** A producer whose broker answers the score records {@code refused} picks with {@code answer} (which may throw). */
+    private static MockProducer<byte[], byte[]> refusingScores(java.util.function.Predicate<ProducerRecord<byte[], byte[]>> refused,
+            java.util.function.Function<ProducerRecord<byte[], byte[]>, java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> answer) {
+        return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<byte[], byte[]> record) {
+                return record.topic().equals(TOPICS.scores().name()) && refused.test(record) ? answer.apply(record) : super.send(record);
+            }
+        };
     }
 
     /** What a worker sent: the frames scored (each once, or the test fails) and the other records, its dead letters. */
