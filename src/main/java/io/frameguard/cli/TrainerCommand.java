@@ -55,6 +55,15 @@ final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model.")
     boolean onDrift;
 
+    @Option(names = "--on-false-alarm", description = "Also retrain once operators judge anomalies false alarms (the verdicts "
+            + "topic), --false-alarm-quiet after the latest: what they judged normal is learnt, a lasting change included.")
+    boolean onFalseAlarm;
+
+    @Option(names = "--false-alarm-quiet", defaultValue = "2m", converter = DurationConverter.class,
+            description = "With --on-false-alarm, how long to wait after the latest false-alarm verdict before the run, so "
+                    + "that judging a list of incidents starts one run (default: ${DEFAULT-VALUE}).")
+    Duration falseAlarmQuiet;
+
     @Option(names = "--max-frames", defaultValue = "50000", description = "Newest frames outside fault episodes to train on and hold "
             + "out (reports nobody judged set the threshold, never learnt): the newest scored frames, read up to 4 times as far "
             + "back when fault episodes and confirmed anomalies leave fewer (default: ${DEFAULT-VALUE}).")
@@ -138,6 +147,9 @@ final class TrainerCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--instance (FRAMEGUARD_INSTANCE) " + io.frameguard.config.FrameguardConfig.KAFKA_ID_MESSAGE);
         }
+        if (onFalseAlarm && falseAlarmQuiet.isZero()) {
+            throw new IllegalArgumentException("--false-alarm-quiet must be more than 0, was " + falseAlarmQuiet);
+        }
         if (afterFrames < 0) {
             throw new IllegalArgumentException("--after-frames must be 0 (off) or more, was " + afterFrames);
         }
@@ -217,7 +229,8 @@ final class TrainerCommand implements Callable<Integer> {
                 case FAILED -> 1;
             };
         }
-        RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift, () -> lastActivation(r));
+        RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift,
+                onFalseAlarm ? falseAlarmQuiet : null, () -> lastActivation(r));
         while (!Thread.currentThread().isInterrupted()) {
             if (!lease.held()) {
                 System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
@@ -227,7 +240,7 @@ final class TrainerCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-            triggers.runWhile(lease::held, job, clientConfig, topics);
+            triggers.runWhile(lease::held, job::run, clientConfig, topics);
         }
         return 0;
     }

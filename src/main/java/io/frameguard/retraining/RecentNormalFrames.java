@@ -57,7 +57,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * candidate's threshold is set on frames as they came, reports included, and not on those the serving model's
  * threshold let through, whose quantile sits lower than the serving threshold, so that each retraining would report
  * more normal frames than the one before. The newest {@code maxFrames} frames kept are used, ordered by capture time,
- * and the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison.
+ * and the newest {@code holdoutFraction} of them are held out for the champion/challenger comparison: that share of the
+ * frames operators judged normal (reports judged false alarms and the frames of the episodes they made,
+ * {@link #judgedNormal}) and that share of the others, each, since a change that operators judge the new normal is the
+ * newest data when they judge it and, held out whole, would never be learnt.
  */
 public final class RecentNormalFrames {
 
@@ -72,7 +75,8 @@ public final class RecentNormalFrames {
      * @param train frames to train on (older), of which those {@code notFitted} only set the threshold when the trainer
      *     holds them out ({@link io.frameguard.training.AutoencoderTrainer#train(FrameFile, boolean[], java.nio.file.Path,
      *     String)})
-     * @param holdout held-out frames, row-major, newest
+     * @param holdout held-out frames, row-major, in capture order: the newest of the frames judged normal and the
+     *     newest of the others
      * @param scored frames' scores read; {@code reported} of them had anomaly events, {@code inFaultEpisodes} others were
      *     among them (left out too), {@code confirmed} of the reports' incidents judged anomalies (left out);
      *     {@code kept} frames decoded, {@code reportedAlone} of them reported outside fault
@@ -121,6 +125,7 @@ public final class RecentNormalFrames {
             }
             Set<Long> left = selected.left();
             Set<Long> alone = selected.reportedAlone();
+            Set<Long> judgedNormal = selected.judgedNormal();
             int inFaultEpisodes = selected.inFaultEpisodes();
             int[] scored = {selected.scored()};
             int reportedCount = selected.reportedCount();
@@ -149,6 +154,7 @@ public final class RecentNormalFrames {
             float[] values = new float[capacity * dim];
             long[] captured = new long[candidates];
             boolean[] isAlone = new boolean[candidates];
+            boolean[] isJudgedNormal = new boolean[candidates];
             int[] kept = {0};
             Map<TopicPartition, Long> frameStarts = new HashMap<>();
             Map<TopicPartition, Long> frameEnds = new HashMap<>();
@@ -167,6 +173,7 @@ public final class RecentNormalFrames {
                     decoders.decode(r.key(), r.value(), r.headers(), values, kept[0] * dim, shape);
                     captured[kept[0]] = r.timestamp();
                     isAlone[kept[0]] = alone.contains(coordinate(r.partition(), r.offset()));
+                    isJudgedNormal[kept[0]] = judgedNormal.contains(coordinate(r.partition(), r.offset()));
                     kept[0]++;
                 } catch (FrameDecodeException ex) {
                     // scored once, so decodable; a frame the decoders now refuse is simply not used
@@ -178,25 +185,37 @@ public final class RecentNormalFrames {
                         + "back from " + topics.frames().name() + " (retention?); at least " + minFrames + " are needed to retrain");
             }
 
-            // 4. Oldest first; the newest share is held out.
+            // 4. Oldest first; the newest share of the frames judged normal and of the others held out.
             Integer[] order = new Integer[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;
             }
             Arrays.sort(order, Comparator.comparingLong(i -> captured[i]));
-            float[] sorted = new float[n * dim];
-            boolean[] sortedAlone = new boolean[n];
-            int reportedAlone = 0;
+            boolean[] judged = new boolean[n];
             for (int i = 0; i < n; i++) {
-                System.arraycopy(values, order[i] * dim, sorted, i * dim, dim);
-                sortedAlone[i] = isAlone[order[i]];
-                reportedAlone += sortedAlone[i] ? 1 : 0;
+                judged[i] = isJudgedNormal[order[i]];
             }
-            int holdoutRows = Math.max(1, (int) Math.round(n * holdoutFraction));
+            boolean[] held = heldOut(judged, holdoutFraction);
+            int holdoutRows = 0;
+            for (boolean h : held) {
+                holdoutRows += h ? 1 : 0;
+            }
             int trainRows = n - holdoutRows;
-            FrameFile train = new FrameFile(dim, trainRows, Arrays.copyOf(sorted, trainRows * dim), featureNames, shape.image());
-            float[] holdout = Arrays.copyOfRange(sorted, trainRows * dim, n * dim);
-            return new Sample(train, Arrays.copyOf(sortedAlone, trainRows), holdout, holdoutRows, scored[0], reportedCount,
+            float[] trainValues = new float[trainRows * dim];
+            float[] holdout = new float[holdoutRows * dim];
+            boolean[] notFitted = new boolean[trainRows];
+            int reportedAlone = 0;
+            for (int i = 0, t = 0, h = 0; i < n; i++) {
+                reportedAlone += isAlone[order[i]] ? 1 : 0;
+                if (held[i]) {
+                    System.arraycopy(values, order[i] * dim, holdout, h++ * dim, dim);
+                } else {
+                    notFitted[t] = isAlone[order[i]];
+                    System.arraycopy(values, order[i] * dim, trainValues, t++ * dim, dim);
+                }
+            }
+            FrameFile train = new FrameFile(dim, trainRows, trainValues, featureNames, shape.image());
+            return new Sample(train, notFitted, holdout, holdoutRows, scored[0], reportedCount,
                     falseAlarms, confirmed, inFaultEpisodes, n, reportedAlone, captured[order[0]], captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
@@ -212,10 +231,11 @@ public final class RecentNormalFrames {
      * @param left the frames left out, as {@link #coordinate}s
      * @param reportedAlone reported frames outside fault episodes whose incident has no verdict: kept, but not to be
      *     learnt (they set the threshold with the others)
+     * @param judgedNormal frames operators judged normal ({@link #judgedNormal}): learnt, and held out apart
      * @param more whether the scores partitions hold older frames than those read
      */
     private record Selection(Map<Integer, TreeMap<Long, Long>> scoredByPartition, Set<Long> left, Set<Long> reportedAlone,
-            int scored, int reportedCount, int falseAlarms, int confirmed, int inFaultEpisodes, boolean more) {
+            Set<Long> judgedNormal, int scored, int reportedCount, int falseAlarms, int confirmed, int inFaultEpisodes, boolean more) {
 
         /** Frames read that are not left out. */
         int candidates() {
@@ -333,6 +353,7 @@ public final class RecentNormalFrames {
         // on any of its events (here: those read, since the oldest frame).
         int reportedCount = reported.size();
         Set<Long> confirmed = new HashSet<>();
+        Set<Long> judgedFalseAlarms = new HashSet<>();
         Set<String> judged = new HashSet<>(incidents.keySet());
         incidents.values().forEach(frames -> frames.forEach(f -> judged.add(f.id())));
         Map<String, Verdict> verdicts = latestVerdicts(consumer, topics, judged, timeout);
@@ -342,7 +363,10 @@ public final class RecentNormalFrames {
                 holding = Verdict.later(holding, verdicts.get(frame.id()));
             }
             if (holding != null && holding.falseAlarm()) {
-                frames.forEach(frame -> reported.remove(coordinate(frame.partition(), frame.offset())));
+                frames.forEach(frame -> {
+                    reported.remove(coordinate(frame.partition(), frame.offset()));
+                    judgedFalseAlarms.add(coordinate(frame.partition(), frame.offset()));
+                });
             } else if (holding != null) {
                 frames.forEach(frame -> confirmed.add(coordinate(frame.partition(), frame.offset())));
             }
@@ -357,14 +381,23 @@ public final class RecentNormalFrames {
         Set<Long> reportedAlone = new HashSet<>(reported);
         reportedAlone.removeAll(confirmed);
         int inFaultEpisodes = 0;
+        Set<Long> judgedNormal = new HashSet<>();
         for (List<ScoredFrame> frames : scoredBySource.values()) {
             boolean[] wasReported = new boolean[frames.size()];
             for (int i = 0; i < wasReported.length; i++) {
                 wasReported[i] = reported.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
             }
             boolean[] episode = inFaultEpisodes(wasReported);
+            boolean[] wasJudged = new boolean[frames.size()];
+            for (int i = 0; i < wasJudged.length; i++) {
+                wasJudged[i] = judgedFalseAlarms.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
+            }
+            boolean[] normalByVerdict = judgedNormal(wasReported, wasJudged);
             for (int i = 0; i < episode.length; i++) {
                 long at = coordinate(frames.get(i).partition(), frames.get(i).offset());
+                if (normalByVerdict[i]) {
+                    judgedNormal.add(at);
+                }
                 if (episode[i] && wasReported[i]) {
                     left.add(at);
                     reportedAlone.remove(at);
@@ -377,8 +410,8 @@ public final class RecentNormalFrames {
         for (TopicPartition tp : scoreParts) {
             more |= from.get(tp) > begins.get(tp) || found.getOrDefault(tp, 0) > quota;
         }
-        return new Selection(scoredByPartition, left, reportedAlone, scored[0], reportedCount, falseAlarms, confirmed.size(),
-                inFaultEpisodes, more);
+        return new Selection(scoredByPartition, left, reportedAlone, judgedNormal, scored[0], reportedCount, falseAlarms,
+                confirmed.size(), inFaultEpisodes, more);
     }
 
     /**
@@ -396,6 +429,51 @@ public final class RecentNormalFrames {
         Map<Integer, TreeMap<Long, Long>> out = new HashMap<>();
         for (long[] f : normal.subList(0, Math.min(n, normal.size()))) {
             out.computeIfAbsent((int) f[0], p -> new TreeMap<>()).put(f[1], f[2]);
+        }
+        return out;
+    }
+
+    /**
+     * Which frames, in capture order, are held out for the champion/challenger comparison: {@code fraction} of them (at
+     * least one), the newest of those {@code judgedNormal} ({@link #judgedNormal}) and the newest of the others in that
+     * share each. A change that operators judge the new normal is the newest data when they judge it: held out whole
+     * with the newest frames, the candidate would never learn it, and the comparison would see only alarms of both
+     * models on it.
+     */
+    public static boolean[] heldOut(boolean[] judgedNormal, double fraction) {
+        int n = judgedNormal.length;
+        int judgedRows = 0;
+        for (boolean j : judgedNormal) {
+            judgedRows += j ? 1 : 0;
+        }
+        int holdoutRows = Math.min(n, Math.max(1, (int) Math.round(n * fraction)));
+        int othersHeld = Math.min(n - judgedRows, holdoutRows - Math.min(holdoutRows, (int) Math.round(judgedRows * fraction)));
+        int judgedHeld = holdoutRows - othersHeld;
+        boolean[] held = new boolean[n];
+        for (int i = n - 1; i >= 0; i--) {
+            if (judgedNormal[i] ? judgedHeld-- > 0 : othersHeld-- > 0) {
+                held[i] = true;
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Which of a source's frames, in the order it sent them, operators judged normal: the reports they judged false
+     * alarms ({@code judgedFalseAlarm}; not among {@code reported}, the others), and the frames of the fault episodes
+     * those reports made (in an episode when they count, in none when they do not): a change judged the new normal,
+     * its frames under the threshold included, as the detector's rule saw it.
+     */
+    public static boolean[] judgedNormal(boolean[] reported, boolean[] judgedFalseAlarm) {
+        boolean[] all = new boolean[reported.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = reported[i] || judgedFalseAlarm[i];
+        }
+        boolean[] asReported = inFaultEpisodes(all);
+        boolean[] asJudged = inFaultEpisodes(reported);
+        boolean[] out = new boolean[reported.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = judgedFalseAlarm[i] || asReported[i] && !asJudged[i];
         }
         return out;
     }

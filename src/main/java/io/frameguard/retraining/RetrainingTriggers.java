@@ -2,6 +2,7 @@ package io.frameguard.retraining;
 
 import io.frameguard.events.DriftEvent;
 import io.frameguard.events.Topics;
+import io.frameguard.events.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -20,9 +22,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of new frames,
- * or on a drift event (any of them that is set), while this trainer holds the model's lease. Drift reported before
- * the trainer took the lease was the previous holder's to act on.
+ * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of new frames, on a drift
+ * event, or once operators judge anomalies false alarms (any of them that is set), while this trainer holds the model's
+ * lease. Drift reported and verdicts given before the trainer took the lease were the previous holder's to act on.
+ *
+ * <p>A false-alarm verdict says the model reported normal frames; a lasting change judged the new normal is reported
+ * until a model has learnt it ({@link RecentNormalFrames} learns the frames operators judged normal). The run waits
+ * until no false-alarm verdict came for {@code falseAlarmQuiet}, so that operators going through a list of incidents
+ * start one run, on all they judged, and not one per verdict.
  */
 public final class RetrainingTriggers {
 
@@ -34,18 +41,29 @@ public final class RetrainingTriggers {
     private final Duration every;
     private final long afterFrames;
     private final boolean onDrift;
+    private final Duration falseAlarmQuiet;
 
     /**
      * @param every retrain on this schedule; zero for never
      * @param afterFrames retrain once this many frames arrived (to be scored) since the last run; 0 for never
      * @param onDrift retrain on a drift event
+     * @param falseAlarmQuiet retrain once operators judged an anomaly a false alarm and then none for this long; null for
+     *     never
      */
-    public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift, Supplier<Instant> lastActivation) {
+    public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift, Duration falseAlarmQuiet,
+            Supplier<Instant> lastActivation) {
         this.model = model;
         this.every = every;
         this.afterFrames = afterFrames;
         this.onDrift = onDrift;
+        this.falseAlarmQuiet = falseAlarmQuiet;
         this.lastActivation = lastActivation;
+    }
+
+    /** One run of the job, told what triggered it. */
+    @FunctionalInterface
+    public interface Run {
+        void run(String trigger) throws Exception;
     }
 
     /**
@@ -62,7 +80,7 @@ public final class RetrainingTriggers {
      * Checks the triggers every few seconds, running the job when one fires, while {@code active} holds (this trainer
      * holds the model's {@link TrainerLease}) and the thread is not interrupted.
      */
-    public void runWhile(BooleanSupplier active, RetrainingJob job, Map<String, Object> clientConfig, Topics topics) throws Exception {
+    public void runWhile(BooleanSupplier active, Run job, Map<String, Object> clientConfig, Topics topics) throws Exception {
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -70,9 +88,16 @@ public final class RetrainingTriggers {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             // counted only for the frames trigger: without it, the trainer needs no frames topic to follow
             List<TopicPartition> frames = afterFrames > 0 ? partitions(consumer, topics.frames().name()) : List.of();
-            List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
-            consumer.assign(drift);
-            consumer.seekToEnd(drift); // drift reported before this trainer took the lease was the previous holder's
+            List<TopicPartition> followed = new java.util.ArrayList<>();
+            if (onDrift) {
+                followed.addAll(partitions(consumer, topics.drift().name()));
+            }
+            if (falseAlarmQuiet != null) {
+                followed.addAll(partitions(consumer, topics.verdicts().name()));
+            }
+            consumer.assign(followed);
+            // drift reported and verdicts given before this trainer took the lease were the previous holder's
+            consumer.seekToEnd(followed);
             if (framesAtLastRun < 0) {
                 framesAtLastRun = framesSoFar(consumer, frames);
             }
@@ -80,15 +105,31 @@ public final class RetrainingTriggers {
                 Instant activated = lastActivation.get();
                 lastRun = activated != null ? activated : Instant.now();
             }
-            LOG.infof("trainer for model %s: every %s%s%s", model, every.isZero() ? "(off)" : every,
-                    afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "");
+            LOG.infof("trainer for model %s: every %s%s%s%s", model, every.isZero() ? "(off)" : every,
+                    afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "",
+                    falseAlarmQuiet != null ? ", on false alarms (" + falseAlarmQuiet + " after the last)" : "");
+            int falseAlarms = 0; // false-alarm verdicts since the last run
+            String latestFalseAlarm = null;
+            Instant latestFalseAlarmAt = null;
             while (active.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 String trigger = null;
-                if (drift.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
+                if (followed.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
                     Thread.sleep(CHECK_INTERVAL.toMillis());
+                } else {
+                    ConsumerRecords<String, byte[]> polled = consumer.poll(falseAlarmQuiet != null
+                            && falseAlarmQuiet.compareTo(CHECK_INTERVAL) < 0 ? falseAlarmQuiet : CHECK_INTERVAL);
+                    trigger = driftTrigger(polled.records(topics.drift().name()), topics);
+                    List<String> judged = falseAlarmVerdicts(polled.records(topics.verdicts().name()), topics);
+                    if (!judged.isEmpty()) {
+                        falseAlarms += judged.size();
+                        latestFalseAlarm = judged.get(judged.size() - 1);
+                        latestFalseAlarmAt = Instant.now();
+                    }
                 }
-                if (!drift.isEmpty()) {
-                    trigger = driftTrigger(consumer.poll(CHECK_INTERVAL), topics);
+                if (trigger == null && falseAlarms > 0
+                        && Duration.between(latestFalseAlarmAt, Instant.now()).compareTo(falseAlarmQuiet) >= 0) {
+                    trigger = falseAlarms + (falseAlarms == 1 ? " false-alarm verdict" : " false-alarm verdicts, the latest")
+                            + " on " + latestFalseAlarm;
                 }
                 long framesNow = framesSoFar(consumer, frames);
                 if (trigger == null && afterFrames > 0 && framesNow - framesAtLastRun >= afterFrames) {
@@ -101,6 +142,7 @@ public final class RetrainingTriggers {
                     job.run(trigger);
                     framesAtLastRun = framesNow;
                     lastRun = Instant.now();
+                    falseAlarms = 0; // the run read every verdict given before it
                 }
             }
         }
@@ -121,6 +163,32 @@ public final class RetrainingTriggers {
      */
     private static long framesSoFar(KafkaConsumer<?, ?> consumer, List<TopicPartition> frames) {
         return frames.isEmpty() ? 0 : consumer.endOffsets(frames).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The events judged false alarms in a poll of the verdicts topic, in order. A withdrawn verdict (a deletion), a
+     * confirmed anomaly and a record that is no verdict (logged) start nothing: whoever else may write the topic must
+     * not stop the trainer.
+     */
+    static List<String> falseAlarmVerdicts(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
+        List<String> events = new java.util.ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : polled) {
+            if (r.value() == null) {
+                continue;
+            }
+            Verdict v;
+            try {
+                v = topics.verdicts().deserialize(r.value());
+            } catch (RuntimeException malformed) {
+                LOG.warnf("trainer: skipped a record of %s at offset %d that is no verdict (%s)", r.topic(), r.offset(),
+                        malformed.getMessage());
+                continue;
+            }
+            if (v != null && v.falseAlarm() && Verdict.eventId(v.eventId())) {
+                events.add(v.eventId());
+            }
+        }
+        return events;
     }
 
     /**

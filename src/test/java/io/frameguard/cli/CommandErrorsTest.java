@@ -189,6 +189,8 @@ class CommandErrorsTest {
         assertOneLineError(run(concat(trainer, "--every", "-6h")), 2, "trainer", "--every", "'-6h' is negative");
         assertOneLineError(run(concat(trainer, "--after-frames", "-1")), 2, "trainer", "--after-frames must be 0 (off) or more");
         assertOneLineError(run(concat(trainer, "--metrics-port", "70000")), 2, "trainer", "--metrics-port");
+        assertOneLineError(run(concat(trainer, "--on-false-alarm", "--false-alarm-quiet", "0s")), 2, "trainer",
+                "--false-alarm-quiet must be more than 0");
         assertOneLineError(run(concat(trainer, "--default-content-type", "image/pngx")), 2, "trainer",
                 "--default-content-type", "no decoder for 'image/pngx'");
         assertOneLineError(run("tail", "anomalies", "--for", "-1s", "--bootstrap-servers", "localhost:1"), 2, "tail", "--for");

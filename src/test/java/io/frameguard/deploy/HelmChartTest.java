@@ -76,7 +76,7 @@ class HelmChartTest {
 
         JsonNode trainer = Manifests.container(pod, "trainer");
         assertThat(trainer.path("args").toString()).contains("\"trainer\"", "--model=sensor", "--on-drift", "--every=24h",
-                "--metrics-port=9001");
+                "--metrics-port=9001", "--on-false-alarm", "--false-alarm-quiet=2m");
 
         JsonNode config = m.get("ConfigMap").path("data");
         assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");

@@ -14,6 +14,7 @@ import io.frameguard.testing.KafkaTestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -192,6 +193,61 @@ class RecentNormalFramesTest {
         }
     }
 
+    /**
+     * A change that operators judge the new normal is, when they judge it, the newest data: held out whole with the newest
+     * frames, the candidate would never learn it and the comparison would show only the champion's alarms on it. Its
+     * judged frames are split as the others are: the newest share held out, the older learnt.
+     */
+    @Test
+    void aChangeJudgedTheNewNormalIsLearntThoughItIsTheNewestData() throws Exception {
+        int normal = 200;
+        int changed = 50;
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
+            }
+            long now = System.currentTimeMillis();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                List<ScoreRecord> scores = new ArrayList<>();
+                String incident = null;
+                for (int i = 0; i < normal + changed; i++) {
+                    float[] frame = {i, i, i, i};
+                    RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), 0, now + i, "pump-1",
+                            FrameEncoding.json(frame))).get();
+                    scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef(TOPICS.frames().name(), 0,
+                            md.offset()), now + i, now + normal + changed, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10));
+                    if (i >= normal) { // the change: every frame reported, one incident
+                        String eventId = TOPICS.frames().name() + "/0/" + md.offset();
+                        incident = incident == null ? eventId : incident;
+                        producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, now + i, "pump-1", ("{\"frame\":{\"topic\":"
+                                + "\"frames\",\"partition\":0,\"offset\":" + md.offset() + "},\"incident\":{\"id\":\"" + incident
+                                + "\",\"count\":1,\"firstSeen\":0}}").getBytes(StandardCharsets.UTF_8))).get();
+                    }
+                }
+                for (int from = 0; from < scores.size(); from += SCORES_PER_RECORD) {
+                    producer.send(new ProducerRecord<>(TOPICS.scores().name(), 0, now, "pump-1", TOPICS.scores().serialize(
+                            new ScoreBatch(scores.subList(from, Math.min(scores.size(), from + SCORES_PER_RECORD)))))).get();
+                }
+                verdict(producer, incident, Verdict.FALSE_ALARM);
+            }
+            RecentNormalFrames.Sample sample = read(bootstrap, 10_000);
+            assertThat(sample.kept()).isEqualTo(normal + changed);
+            assertThat(sample.falseAlarms()).isEqualTo(changed);
+            assertThat(sample.holdoutRows()).isEqualTo(50);
+            // the change as the detector's rule saw it starts 48 frames before its first report (a quarter of the 64
+            // frames from there on were reported): 98 frames judged normal. A fifth of those and a fifth of the others
+            // held out, each the newest: 230-249 and 122-151 (50 in all)
+            int judged = changed + 48;
+            assertThat(firstValues(sample.holdout())).containsExactlyElementsOf(java.util.stream.Stream.concat(
+                    java.util.stream.IntStream.range(normal - 48 - 30, normal - 48).boxed(),
+                    java.util.stream.IntStream.range(normal + changed - Math.round(judged * 0.2f), normal + changed).boxed()).map(Integer::floatValue).toList());
+            assertThat(learnt(sample)).hasSize(normal + changed - 50).contains((float) normal, (float) normal + changed - 21)
+                    .doesNotContain((float) normal - 49, (float) normal + changed - 1);
+        }
+    }
+
     private static RecentNormalFrames.Sample read(String bootstrap, int maxFrames) throws Exception {
         return RecentNormalFrames.read(Map.of("bootstrap.servers", bootstrap), TOPICS, new FrameShape(DIM, null), null,
                 FrameDecoders.standard("application/json", 1 << 20, 1 << 20), maxFrames, 0.2, 10, Duration.ofSeconds(30));
@@ -209,6 +265,33 @@ class RecentNormalFramesTest {
     private static List<Float> learnt(RecentNormalFrames.Sample sample) {
         return java.util.stream.IntStream.range(0, sample.train().rows()).filter(i -> !sample.notFitted()[i])
                 .mapToObj(i -> sample.train().values()[i * DIM]).toList();
+    }
+
+    @Test
+    void aChangeJudgedNormalIsItsReportsJudgedFalseAlarmsAndTheFramesOfTheEpisodeTheyMade() {
+        boolean[] reported = new boolean[300];
+        boolean[] judged = new boolean[300];
+        for (int i = 100; i < 150; i++) {
+            judged[i] = i % 4 != 3; // three of every four frames of the change reported, and judged false alarms
+        }
+        reported[250] = true; // a report nobody judged, alone
+        boolean[] normal = RecentNormalFrames.judgedNormal(reported, judged);
+        // the episode both ways: a quarter of the 64 frames from a frame on, or up to it, reported
+        assertThat(java.util.stream.IntStream.range(0, 300).filter(i -> normal[i]).boxed().toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(100 - 43, 150 + 43).boxed().toList());
+        assertThat(RecentNormalFrames.judgedNormal(reported, new boolean[300])).containsOnly(false);
+    }
+
+    @Test
+    void theHeldOutShareIsTakenFromTheNewestJudgedFramesAndTheNewestOthersEach() {
+        boolean[] none = new boolean[10];
+        assertThat(RecentNormalFrames.heldOut(none, 0.2)).containsExactly(false, false, false, false, false, false, false, false, true, true);
+        boolean[] lastFive = {false, false, false, false, false, true, true, true, true, true};
+        assertThat(RecentNormalFrames.heldOut(lastFive, 0.2)).containsExactly(false, false, false, false, true, false, false, false, false, true);
+        boolean[] all = new boolean[10];
+        Arrays.fill(all, true);
+        assertThat(RecentNormalFrames.heldOut(all, 0.2)).containsExactly(false, false, false, false, false, false, false, false, true, true);
+        assertThat(RecentNormalFrames.heldOut(new boolean[] {true, false}, 0.2)).as("at least one").containsExactly(false, true);
     }
 
     @Test

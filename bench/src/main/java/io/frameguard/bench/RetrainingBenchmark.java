@@ -78,6 +78,11 @@ public final class RetrainingBenchmark implements Callable<Integer> {
     @Option(names = "--normal-test", defaultValue = "20000", description = "Normal rows each model's false alarms are measured on (default: ${DEFAULT-VALUE}).")
     int normalTestRows;
 
+    @Option(names = "--verdict", defaultValue = "none", description = "none: nobody judges the lasting fault; false-alarm: "
+            + "operators judge its incident a false alarm, the new normal, and it is learnt: the frames chosen as the sidecar "
+            + "does now, held out two ways (default: ${DEFAULT-VALUE}).")
+    String verdict;
+
     @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -120,8 +125,25 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         }
     }
 
+    /** Which of the kept frames, in capture order, the comparison holds out. */
+    enum Split {
+        NEWEST("the newest fifth held out (before 2026-12-06)"),
+        EACH_SHARE("the newest fifth of the frames judged normal and of the others held out (since)");
+
+        final String label;
+
+        Split(String label) {
+            this.label = label;
+        }
+
+        boolean[] heldOut(boolean[] judgedFalseAlarm) {
+            return this == EACH_SHARE ? RecentNormalFrames.heldOut(judgedFalseAlarm, HOLDOUT_FRACTION)
+                    : RecentNormalFrames.heldOut(new boolean[judgedFalseAlarm.length], HOLDOUT_FRACTION);
+        }
+    }
+
     /** One round's figures; round 0 is the first model, before any retraining. */
-    record Row(String fault, Rule rule, int round, int trained, int faultyTrained, String outcome, double faultFlagged,
+    record Row(String fault, String chosen, int round, int trained, int faultyTrained, String outcome, double faultFlagged,
             double falseAlarms) {}
 
     @Override
@@ -130,6 +152,14 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         if (!(faultShare > 0 && faultShare < 1) || rounds < 1 || sources < 1 || buffer < 100 * sources) {
             throw new IllegalArgumentException("need 0 < --fault-share < 1, --rounds >= 1, --sources >= 1, --buffer >= 100 x --sources");
         }
+        if (!List.of("none", "false-alarm").contains(verdict)) {
+            throw new IllegalArgumentException("--verdict must be none or false-alarm, not " + verdict);
+        }
+        boolean judged = verdict.equals("false-alarm");
+        // judged the new normal: how the sidecar chooses frames now, held out both ways; otherwise the three ways of
+        // choosing them (no judged frames: both splits hold out the newest fifth)
+        List<Rule> rules = judged ? List.of(Rule.REPORTS_FOR_THRESHOLD) : List.of(Rule.values());
+        List<Split> splits = judged ? List.of(Split.values()) : List.of(Split.EACH_SHARE);
         int perSource = buffer / sources;
         int faultRows = (int) Math.round(perSource * faultShare);
         List<String> kinds = faults == null || faults.isEmpty() ? rowsOf.lastingFaults() : faults;
@@ -146,8 +176,9 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             float[] faultTest = Arrays.copyOfRange(fault, rounds * faultRows * channels, fault.length);
             long kindSeed = random.nextLong();
             rows.add(measure(kind, null, 0, 0, 0, "", first, faultTest, normalTest));
-            for (Rule rule : Rule.values()) {
-                Random r = new Random(kindSeed); // the same frames for both rules, as long as their models agree
+            for (Rule rule : rules) for (Split split : splits) {
+                String chosenLabel = judged ? split.label : rule.label;
+                Random r = new Random(kindSeed); // the same frames for every way, as long as their models agree
                 ModelArtifact serving = first;
                 for (int round = 1; round <= rounds; round++) {
                     // each source's history, oldest first, as far back as the sidecar may read (READ_BACK times its share of
@@ -156,12 +187,21 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     int history = rule.readsBack ? RecentNormalFrames.READ_BACK * perSource : perSource;
                     float[][] bySource = new float[sources][];
                     boolean[][] reportedBySource = new boolean[sources][];
+                    boolean[][] judgedBySource = new boolean[sources][];
                     try (ModelRunner runner = ModelRunner.load(serving)) {
                         for (int src = 0; src < sources; src++) {
                             bySource[src] = src > 0 ? rowsOf.run(null, channel, history, r)
                                     : concat(rowsOf.run(null, channel, history - faultRows, r),
                                             Arrays.copyOfRange(fault, (round - 1) * faultRows * channels, round * faultRows * channels));
                             reportedBySource[src] = reported(serving.card(), runner.scores(bySource[src], history));
+                            // judged a false alarm: the lasting fault's reports are normal data after all, and with
+                            // them the frames of the episodes they made
+                            boolean[] judgedReports = new boolean[history];
+                            for (int t = history - faultRows; judged && src == 0 && t < history; t++) {
+                                judgedReports[t] = reportedBySource[src][t];
+                                reportedBySource[src][t] = false;
+                            }
+                            judgedBySource[src] = RecentNormalFrames.judgedNormal(reportedBySource[src], judgedReports);
                         }
                     }
                     // as the sidecar: the newest frames of every source, read twice as far back while fewer than --buffer
@@ -194,23 +234,33 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     }
                     java.util.Collections.reverse(chosen);
                     int n = chosen.size();
-                    // the newest fifth of the kept frames held out, the rest trained on
-                    int holdoutRows = Math.max(1, (int) Math.round(n * HOLDOUT_FRACTION));
+                    // a fifth of the kept frames held out (as the split says), the rest trained on
+                    boolean[] judgedChosen = new boolean[n];
+                    for (int k = 0; k < n; k++) {
+                        judgedChosen[k] = judgedBySource[chosen.get(k)[0]][chosen.get(k)[1]];
+                    }
+                    boolean[] held = split.heldOut(judgedChosen);
+                    int holdoutRows = 0;
+                    for (boolean h : held) {
+                        holdoutRows += h ? 1 : 0;
+                    }
                     int trained = n - holdoutRows;
                     float[] train = new float[trained * channels];
                     boolean[] notFitted = new boolean[trained];
                     float[] holdout = new float[holdoutRows * channels];
                     int faultyTrained = 0;
                     int learnable = trained;
-                    for (int k = 0; k < n; k++) {
+                    for (int k = 0, tk = 0, hk = 0; k < n; k++) {
                         int src = chosen.get(k)[0];
                         int t = chosen.get(k)[1];
-                        System.arraycopy(bySource[src], t * channels, k < trained ? train : holdout, (k < trained ? k : k - trained) * channels,
-                                channels);
-                        if (k < trained) {
-                            notFitted[k] = rule.keepsReports && reportedBySource[src][t];
-                            learnable -= notFitted[k] ? 1 : 0;
-                            faultyTrained += src == 0 && t >= history - faultRows && !notFitted[k] ? 1 : 0;
+                        if (held[k]) {
+                            System.arraycopy(bySource[src], t * channels, holdout, hk++ * channels, channels);
+                        } else {
+                            System.arraycopy(bySource[src], t * channels, train, tk * channels, channels);
+                            notFitted[tk] = rule.keepsReports && reportedBySource[src][t];
+                            learnable -= notFitted[tk] ? 1 : 0;
+                            faultyTrained += src == 0 && t >= history - faultRows && !notFitted[tk] ? 1 : 0;
+                            tk++;
                         }
                     }
                     String outcome;
@@ -218,7 +268,8 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = "refused (" + n + " frames kept)";
                     } else {
                         ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
-                                + rule.ordinal() + "-" + round), train, notFitted, trained, dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + round));
+                                + rule.ordinal() + "-" + split.ordinal() + "-" + round), train, notFitted, trained,
+                                dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + split + "-" + round));
                         ModelCard.Comparison c;
                         try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
                             // the seed RetrainingJob gives it: the serving model's training seed
@@ -228,23 +279,25 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = c.accepted() ? "accepted" : "rejected";
                         serving = c.accepted() ? candidate : serving;
                     }
-                    rows.add(measure(kind, rule, round, learnable, faultyTrained, outcome, serving, faultTest, normalTest));
+                    rows.add(measure(kind, chosenLabel, round, learnable, faultyTrained, outcome, serving, faultTest, normalTest));
                 }
             }
         }
         String table = table(rows);
         System.out.print(table);
         if (report != null) {
-            BenchReport.publish(report, "retraining-" + plant + "-" + sources, "Retraining while a fault lasts (" + plant + " plant, "
+            BenchReport.publish(report, "retraining-" + plant + "-" + sources + (judged ? "-new-normal" : ""),
+                    (judged ? "A lasting change judged the new normal (" : "Retraining while a fault lasts (") + plant + " plant, "
                     + sources + (sources == 1 ? " source" : " sources") + ")",
                     String.format(Locale.ROOT, "%s (seed %d), %d channels, one faulty channel per kind; first model: %d normal "
                             + "rows, `train`'s defaults; %d retrainings while the fault lasts, each on the newest %d frames of "
                             + "%s (outside fault episodes: read further back, up to %d times as far, while fewer are kept), the "
                             + "newest %.0f %% of one source's frames the lasting fault, reported by "
-                            + "the detector's rule (defaults), the newest fifth of the kept frames held out for the "
+                            + "the detector's rule (defaults)%s, a fifth of the kept frames held out for the "
                             + "champion/challenger comparison; each model measured on %d further rows of the fault and %d "
                             + "normal rows at its card's threshold", rowsOf.describe(), seed, channels, trainRows, rounds, buffer,
-                            sources == 1 ? "one source" : sources + " sources side by side", RecentNormalFrames.READ_BACK, 100 * faultShare, testRows,
+                            sources == 1 ? "one source" : sources + " sources side by side", RecentNormalFrames.READ_BACK, 100 * faultShare,
+                            judged ? ", its reports judged a false alarm by operators (learnt)" : "", testRows,
                             normalTestRows), table);
         }
         return 0;
@@ -268,11 +321,11 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private Row measure(String kind, Rule rule, int round, int trained, int faultyTrained, String outcome, ModelArtifact model,
+    private Row measure(String kind, String chosen, int round, int trained, int faultyTrained, String outcome, ModelArtifact model,
             float[] faultTest, float[] normalTest) throws Exception {
         double threshold = model.card().threshold().value();
         try (ModelRunner runner = ModelRunner.load(model)) {
-            return new Row(kind, rule, round, trained, faultyTrained, outcome, RowsBenchmark.flagged(runner.scores(faultTest, testRows), threshold),
+            return new Row(kind, chosen, round, trained, faultyTrained, outcome, RowsBenchmark.flagged(runner.scores(faultTest, testRows), threshold),
                     RowsBenchmark.flagged(runner.scores(normalTest, normalTestRows), threshold));
         }
     }
@@ -289,7 +342,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         for (Row r : rows) {
             s.append(r.round() == 0
                     ? String.format(Locale.ROOT, "| %s | (first model) | 0 | | | %.3f | %.4f |%n", r.fault(), r.faultFlagged(), r.falseAlarms())
-                    : String.format(Locale.ROOT, "| %s | %s | %d | %d (%d) | %s | %.3f | %.4f |%n", r.fault(), r.rule().label, r.round(),
+                    : String.format(Locale.ROOT, "| %s | %s | %d | %d (%d) | %s | %.3f | %.4f |%n", r.fault(), r.chosen(), r.round(),
                             r.trained(), r.faultyTrained(), r.outcome(), r.faultFlagged(), r.falseAlarms()));
         }
         return s.toString();
