@@ -118,7 +118,9 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             return "the anomaly memory is off (frameguard.memory.max-entries=0)";
         }
         Exception e = stopped;
-        return e != null ? "the anomaly memory stopped following Kafka: " + e : caughtUp ? null : "the anomaly memory is still being read";
+        // the cause (a Kafka client's exception) goes to the log, not to the API's callers
+        return e != null ? "the anomaly memory stopped following Kafka (the service's log says why)" : caughtUp ? null
+                : "the anomaly memory is still being read";
     }
 
     @Override

@@ -64,6 +64,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class RecentNormalFrames {
 
+    /**
+     * Most times an epoch shows a frame that operators judged normal ({@link #timesLearnt}): a few judged frames among
+     * many others are learnt from repeatedly, not by heart.
+     */
+    public static final int MAX_TIMES_LEARNT = 20;
+
     /** Most scored frames read, as a multiple of {@code maxFrames}, looking for that many to keep. */
     public static final int READ_BACK = 4;
 
@@ -75,6 +81,8 @@ public final class RecentNormalFrames {
      * @param train frames to train on (older), of which those {@code notFitted} only set the threshold when the trainer
      *     holds them out ({@link io.frameguard.training.AutoencoderTrainer#train(FrameFile, boolean[], java.nio.file.Path,
      *     String)})
+     * @param timesLearnt per frame of {@code train}, how many times an epoch shows it ({@link #timesLearnt}): frames
+     *     operators judged normal more often than the others
      * @param holdout held-out frames, row-major, in capture order: the newest of the frames judged normal and the
      *     newest of the others
      * @param scored frames' scores read; {@code reported} of them had anomaly events, {@code inFaultEpisodes} others were
@@ -82,7 +90,7 @@ public final class RecentNormalFrames {
      *     {@code kept} frames decoded, {@code reportedAlone} of them reported outside fault
      *     episodes with no verdict (in {@code train}, not fitted, or held out)
      */
-    public record Sample(FrameFile train, boolean[] notFitted, float[] holdout, int holdoutRows, int scored, int reported,
+    public record Sample(FrameFile train, boolean[] notFitted, int[] timesLearnt, float[] holdout, int holdoutRows, int scored, int reported,
             int falseAlarms, int confirmed, int inFaultEpisodes, int kept, int reportedAlone, long oldestCaptureTs,
             long newestCaptureTs) {
 
@@ -204,6 +212,7 @@ public final class RecentNormalFrames {
             float[] trainValues = new float[trainRows * dim];
             float[] holdout = new float[holdoutRows * dim];
             boolean[] notFitted = new boolean[trainRows];
+            boolean[] judgedTrain = new boolean[trainRows];
             int reportedAlone = 0;
             for (int i = 0, t = 0, h = 0; i < n; i++) {
                 reportedAlone += isAlone[order[i]] ? 1 : 0;
@@ -211,11 +220,12 @@ public final class RecentNormalFrames {
                     System.arraycopy(values, order[i] * dim, holdout, h++ * dim, dim);
                 } else {
                     notFitted[t] = isAlone[order[i]];
+                    judgedTrain[t] = judged[i];
                     System.arraycopy(values, order[i] * dim, trainValues, t++ * dim, dim);
                 }
             }
             FrameFile train = new FrameFile(dim, trainRows, trainValues, featureNames, shape.image());
-            return new Sample(train, notFitted, holdout, holdoutRows, scored[0], reportedCount,
+            return new Sample(train, notFitted, timesLearnt(judgedTrain, notFitted), holdout, holdoutRows, scored[0], reportedCount,
                     falseAlarms, confirmed, inFaultEpisodes, n, reportedAlone, captured[order[0]], captured[order[n - 1]]);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new IOException("cannot read recent frames from Kafka: " + e.getMessage(), e);
@@ -456,6 +466,31 @@ public final class RecentNormalFrames {
             }
         }
         return held;
+    }
+
+    /**
+     * How many times an epoch shows each frame to be trained on: the frames operators judged normal ({@code judgedNormal},
+     * among those learnt: not {@code notFitted}) as many times as together they weigh as much as the other frames
+     * learnt, at most {@value #MAX_TIMES_LEARNT} times, the others once. A change judged the new normal is a small share
+     * of the data when it is judged; learnt once per frame, the candidate rebuilds it worse than the rest, its threshold
+     * (a quantile of frames as they came, the change's among them) rises above every normal frame, and it misses faults
+     * the serving model caught.
+     */
+    public static int[] timesLearnt(boolean[] judgedNormal, boolean[] notFitted) {
+        int judged = 0;
+        int others = 0;
+        for (int i = 0; i < judgedNormal.length; i++) {
+            if (!notFitted[i]) {
+                judged += judgedNormal[i] ? 1 : 0;
+                others += judgedNormal[i] ? 0 : 1;
+            }
+        }
+        int times = judged == 0 ? 1 : (int) Math.max(1, Math.min(MAX_TIMES_LEARNT, Math.round(others / (double) judged)));
+        int[] out = new int[judgedNormal.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = judgedNormal[i] && !notFitted[i] ? times : 1;
+        }
+        return out;
     }
 
     /**

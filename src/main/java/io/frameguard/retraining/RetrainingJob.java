@@ -131,7 +131,7 @@ public final class RetrainingJob {
         }
         options = overrides.apply(options);
         ModelArtifact candidate = new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
-                .train(sample.train(), sample.notFitted(), work.resolve("candidate"), sample.summary());
+                .train(sample.train(), sample.notFitted(), sample.timesLearnt(), work.resolve("candidate"), sample.summary());
 
         ModelCard.Comparison comparison;
         try (ModelRunner champ = ModelRunner.load(championArtifact); ModelRunner cand = ModelRunner.load(candidate)) {

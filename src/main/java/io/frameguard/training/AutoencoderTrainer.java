@@ -117,8 +117,21 @@ public final class AutoencoderTrainer {
      *     when it is not held out; null: every frame may be learnt
      */
     public ModelArtifact train(FrameFile data, boolean[] notFitted, Path outDir, String dataSummary) throws IOException {
+        return train(data, notFitted, null, outDir, dataSummary);
+    }
+
+    /**
+     * @param notFitted as {@link #train(FrameFile, boolean[], Path, String)}
+     * @param timesLearnt per frame, how many times an epoch shows it when it is not held out (at least 1; a frame held out
+     *     counts once in the threshold all the same); null: once each
+     */
+    public ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary)
+            throws IOException {
         if (notFitted != null && notFitted.length != data.rows()) {
             throw new IllegalArgumentException("notFitted has " + notFitted.length + " entries for " + data.rows() + " frames");
+        }
+        if (timesLearnt != null && (timesLearnt.length != data.rows() || Arrays.stream(timesLearnt).anyMatch(t -> t < 1))) {
+            throw new IllegalArgumentException("timesLearnt needs one count of at least 1 for each of " + data.rows() + " frames");
         }
         TensorFlowLibrary.ensureLocal(); // the library scoring uses: TF Java's CPU build, or TENSORFLOW_LIBRARY_PATH's
         TrainingOptions options = this.options.resolve(data.image() != null);
@@ -156,6 +169,9 @@ public final class AutoencoderTrainer {
         // the frames held out are a random share of all; of the rest, those the model must not learn are dropped
         int notHeldOut = data.rows() - nValidation;
         int[] fitted = Arrays.stream(order, 0, notHeldOut).filter(i -> notFitted == null || !notFitted[i]).toArray();
+        // what an epoch shows: each frame learnt as many times as timesLearnt says
+        int[] shown = timesLearnt == null ? fitted : Arrays.stream(fitted)
+                .flatMap(i -> java.util.stream.IntStream.range(0, timesLearnt[i]).map(k -> i)).toArray();
         int nTrain = fitted.length;
         if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nThreshold < TrainingOptions.MIN_VALIDATION_FRAMES) {
             throw new NotEnoughDataException("not enough frames to train: " + data.rows() + " given"
@@ -166,7 +182,7 @@ public final class AutoencoderTrainer {
                     + options.validationFraction() + ")");
         }
         requireVariation(data, dataSummary);
-        float[] train = gather(data, fitted, 0, nTrain);
+        float[] train = gather(data, shown, 0, shown.length);
         float[] calibration = gather(data, order, notHeldOut, notHeldOut + nCalibration);
         float[] validation = gather(data, order, notHeldOut + nCalibration, data.rows());
 

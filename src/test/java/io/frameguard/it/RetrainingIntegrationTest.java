@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  * worse candidate (nothing is published), and publishes and activates a candidate that is no worse, with the
  * comparison on its card, which the service then serves. It never learns frames the detector reported (those outside
  * fault episodes set the threshold with the others). Then,
- * as a sidecar, it retrains when the service reports real drift, and a real Prometheus scraping both shows data
- * for every panel of the shipped Grafana dashboards.
+ * as a sidecar, it retrains when the service reports real drift and when operators judge a lasting change a false
+ * alarm (learning it), and a real Prometheus scraping both shows data for every panel of the shipped Grafana dashboards.
  */
 @QuarkusTest
 @QuarkusTestResource(value = RetrainingTestResource.class, restrictToAnnotatedClass = true)
@@ -140,7 +140,8 @@ class RetrainingIntegrationTest {
     private void sidecarRetrainsOnDriftAndDashboardsShowIt(String bootstrap, ModelRegistry registry) throws Exception {
         int port = LocalKafka.freePort();
         String[] sidecarArgs = {"trainer", "--bootstrap-servers", bootstrap, "--model", "test", "--threads", "1",
-                "--on-drift", "--every", "0", "--min-frames", "1000", "--metrics-port", Integer.toString(port)};
+                "--on-drift", "--on-false-alarm", "--false-alarm-quiet", "2s", "--every", "0", "--min-frames", "1000",
+                "--metrics-port", Integer.toString(port)};
         Thread sidecar = new Thread(() -> FrameguardCli.run(sidecarArgs), "trainer-sidecar");
         sidecar.start();
         try (PrometheusServer prometheus = PrometheusServer.start(List.of(
@@ -181,6 +182,8 @@ class RetrainingIntegrationTest {
                 assertThat(page).as("a run on the drift event").containsPattern("frameguard_trainer_runs_total\\{result=\"\\w+\",?\\} 1(\\.0)?\\b");
                 assertThat(page).containsPattern("frameguard_trainer_model_age_seconds \\d");
             });
+
+            sidecarLearnsAChangeJudgedTheNewNormal(bootstrap, registry, sim, window);
 
             // a frame that cannot be decoded, and a damaged version activated: both counted, nothing stops
             try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
@@ -225,6 +228,47 @@ class RetrainingIntegrationTest {
         } finally {
             sidecar.interrupt();
             sidecar.join(30_000);
+        }
+    }
+
+    /**
+     * A change that operators judge the new normal: line-3's level shifts for good and is reported; once its incident is
+     * judged a false alarm (as an operator does, {@code frameguard verdict}), the sidecar retrains by itself and the
+     * candidate learns the change's frames.
+     */
+    private static void sidecarLearnsAChangeJudgedTheNewNormal(String bootstrap, ModelRegistry registry, SensorSimulator sim,
+            int window) throws Exception {
+        long changeStart = System.currentTimeMillis();
+        int from = 2 * STEPS;
+        produceFrames(bootstrap, List.of("line-3"), from, window,
+                (source, t) -> sim.faulty(source, t, SensorSimulator.Fault.LEVEL_SHIFT, 5, from));
+        JsonNode first;
+        try (TopicReader anomalies = new TopicReader(bootstrap, "anomalies")) {
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> ofTheChange = r -> "line-3".equals(readTree(r.value()).path("source").asText())
+                    && readTree(r.value()).path("captureTimestamp").asLong() >= changeStart;
+            List<ConsumerRecord<String, byte[]>> events = anomalies.readUntil(
+                    r -> r.stream().filter(ofTheChange).count() >= window / 2, WAIT);
+            assertThat(events.stream().filter(ofTheChange).count()).as("the change is reported").isGreaterThanOrEqualTo(window / 2);
+            first = readTree(events.stream().filter(ofTheChange).findFirst().orElseThrow().value());
+        }
+        String incident = first.at("/incident/id").asText(first.get("eventId").asText());
+        assertThat(FrameguardCli.run("verdict", incident, "--verdict", "false-alarm", "--bootstrap-servers", bootstrap)).isZero();
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(registry.read().active().get("test").reason()).as("activated by a run on the verdict")
+                        .contains("1 false-alarm verdict on " + incident));
+        ModelRegistry.Snapshot now = registry.read();
+        ModelCard card = now.cards().get("test").get(now.active().get("test").version());
+        java.util.regex.Matcher judged = java.util.regex.Pattern.compile("(\\d+) of those marked false alarms")
+                .matcher(card.training().dataSummary());
+        assertThat(judged.find()).as(card.training().dataSummary()).isTrue();
+        assertThat(Integer.parseInt(judged.group(1))).as("the change's reports, judged normal").isGreaterThanOrEqualTo(window / 2);
+    }
+
+    private static JsonNode readTree(byte[] json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

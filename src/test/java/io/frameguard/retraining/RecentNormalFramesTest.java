@@ -245,6 +245,11 @@ class RecentNormalFramesTest {
                     java.util.stream.IntStream.range(normal + changed - Math.round(judged * 0.2f), normal + changed).boxed()).map(Integer::floatValue).toList());
             assertThat(learnt(sample)).hasSize(normal + changed - 50).contains((float) normal, (float) normal + changed - 21)
                     .doesNotContain((float) normal - 49, (float) normal + changed - 1);
+            // the 78 judged frames learnt weigh as much as the 122 others: twice each
+            assertThat(java.util.stream.IntStream.range(0, sample.train().rows()).filter(i -> sample.timesLearnt()[i] == 2)
+                    .mapToObj(i -> sample.train().values()[i * DIM]).toList())
+                    .hasSize(judged - Math.round(judged * 0.2f)).contains((float) normal - 48, (float) normal + changed - 21);
+            assertThat(sample.timesLearnt()).containsOnly(1, 2);
         }
     }
 
@@ -280,6 +285,22 @@ class RecentNormalFramesTest {
         assertThat(java.util.stream.IntStream.range(0, 300).filter(i -> normal[i]).boxed().toList())
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(100 - 43, 150 + 43).boxed().toList());
         assertThat(RecentNormalFrames.judgedNormal(reported, new boolean[300])).containsOnly(false);
+    }
+
+    @Test
+    void framesJudgedNormalAreLearntAsOftenAsTheOthersTogetherUpToALimit() {
+        boolean[] judged = {true, true, true, false, false, false, false, false, false, false};
+        boolean[] notFitted = new boolean[10];
+        notFitted[2] = true; // a judged frame not to be learnt counts for nothing
+        notFitted[9] = true;
+        assertThat(RecentNormalFrames.timesLearnt(judged, notFitted)).containsExactly(3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        boolean[] one = new boolean[1000];
+        one[500] = true;
+        assertThat(RecentNormalFrames.timesLearnt(one, new boolean[1000])[500]).isEqualTo(RecentNormalFrames.MAX_TIMES_LEARNT);
+        boolean[] most = new boolean[10];
+        Arrays.fill(most, 0, 8, true);
+        assertThat(RecentNormalFrames.timesLearnt(most, new boolean[10])).containsOnly(1);
+        assertThat(RecentNormalFrames.timesLearnt(new boolean[10], new boolean[10])).containsOnly(1);
     }
 
     @Test

@@ -385,6 +385,42 @@ class AutoencoderTrainerTest {
         assertThat(letThrough).as("false alarms, threshold on the frames the first model let through").isGreaterThan(1.4 * target);
     }
 
+    /** A few frames of a change shown many times an epoch are rebuilt better than shown once; counted once in the card. */
+    @Test
+    void framesLearntMoreOftenAreRebuiltBetter() throws Exception {
+        SensorSimulator sim = TestModels.simulator();
+        int normal = 8000;
+        int changed = 200;
+        int dim = TestModels.DIM;
+        float[] values = java.util.Arrays.copyOf(sim.trainingData(normal, 8), (normal + changed) * dim);
+        for (int t = 0; t < changed; t++) {
+            System.arraycopy(sim.faulty("m-1", t, SensorSimulator.Fault.LEVEL_SHIFT, 3, 0), 0, values, (normal + t) * dim, dim);
+        }
+        FrameFile data = new FrameFile(dim, normal + changed, values, FrameFile.defaultNames(dim));
+        int[] times = new int[normal + changed];
+        java.util.Arrays.fill(times, 1);
+        java.util.Arrays.fill(times, normal, normal + changed, 20);
+        TrainingOptions options = TrainingOptions.builder().name("test").version("v").epochs(12).seed(5).threads(1).build();
+        ModelArtifact once = new AutoencoderTrainer(options, TrainingProgress.NONE).train(data, null, null, tmp.resolve("once"), "once");
+        ModelArtifact often = new AutoencoderTrainer(options, TrainingProgress.NONE).train(data, null, times, tmp.resolve("often"), "often");
+        assertThat(often.card().training().trainFrames()).as("frames, not showings").isEqualTo(once.card().training().trainFrames());
+        float[] later = new float[500 * dim];
+        for (int t = 0; t < 500; t++) {
+            System.arraycopy(sim.faulty("m-1", changed + t, SensorSimulator.Fault.LEVEL_SHIFT, 3, 0), 0, later, t * dim, dim);
+        }
+        float[] fresh = new float[2000 * dim];
+        for (int t = 0; t < 2000; t++) {
+            System.arraycopy(sim.frame("m-" + (2 + t % 6), 100_000 + t), 0, fresh, t * dim, dim);
+        }
+        // the change's later frames against normal ones, each model's scores: the change rebuilt as well as normal frames
+        // are, the threshold stays where normal frames put it
+        double onceApart = apart(once, later, fresh);
+        double oftenApart = apart(often, later, fresh);
+        assertThat(oftenApart).as("the change's later frames against normal ones").isLessThan(onceApart * 0.8);
+        assertThatThrownBy(() -> new AutoencoderTrainer(options, TrainingProgress.NONE).train(data, null, new int[3],
+                tmp.resolve("bad"), "bad")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timesLearnt");
+    }
+
     /**
      * Rows of the plant's six mixed channels whose rhythms are drawn afresh for each row (from their stationary
      * distribution): any stretch of rows is distributed as any other, so a share of them measured on one holds on another.
@@ -407,6 +443,20 @@ class AutoencoderTrainerTest {
             }
         }
         return values;
+    }
+
+    /** The median score of {@code changed} frames over the median of {@code normal} ones. */
+    private static double apart(ModelArtifact model, float[] changed, float[] normal) throws Exception {
+        int dim = model.card().input().dim();
+        try (ModelRunner runner = ModelRunner.load(model)) {
+            return median(runner.scores(changed, changed.length / dim)) / median(runner.scores(normal, normal.length / dim));
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double falseAlarms(ModelArtifact model, float[] normal) throws Exception {

@@ -40,6 +40,13 @@ import picocli.CommandLine.Option;
  * the trainer to learn (the trainer holds out its own validation share of them, which sets the threshold) and the
  * fault's among them, whether the candidate was accepted, and the serving model's share of a continuation of the fault
  * flagged at its card's threshold, with its false alarms on normal rows.
+ *
+ * <p>With {@code --verdict false-alarm} the lasting change is judged the new normal: its reports are judged false alarms
+ * each round, and the frames judged normal ({@link RecentNormalFrames#judgedNormal}) are learnt. The frames are chosen as
+ * the sidecar does now, and held out three ways: the newest fifth of all (the sidecar before 2026-12-06, which held the
+ * change out whole), the newest fifth of the judged frames and of the others ({@link RecentNormalFrames#heldOut}), and
+ * that with the judged frames learnt as often as the others together ({@link RecentNormalFrames#timesLearnt}, the
+ * sidecar since).
  */
 @Command(name = "retraining", mixinStandardHelpOptions = true,
         description = "What retraining learns from a fault that lasts: the fault's share flagged after each round, three ways of choosing the frames.")
@@ -125,20 +132,24 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Which of the kept frames, in capture order, the comparison holds out. */
+    /** Which of the kept frames, in capture order, the comparison holds out, and how often the judged ones are learnt. */
     enum Split {
-        NEWEST("the newest fifth held out (before 2026-12-06)"),
-        EACH_SHARE("the newest fifth of the frames judged normal and of the others held out (since)");
+        NEWEST("the newest fifth held out, each learnt once (before 2026-12-06)", false, false),
+        EACH_SHARE("the newest fifth of the frames judged normal and of the others held out, each learnt once", true, false),
+        EACH_SHARE_WEIGHTED("the same, the judged ones learnt as often as the others together (since)", true, true);
 
         final String label;
+        final boolean ownShare;
+        final boolean weighted;
 
-        Split(String label) {
+        Split(String label, boolean ownShare, boolean weighted) {
             this.label = label;
+            this.ownShare = ownShare;
+            this.weighted = weighted;
         }
 
-        boolean[] heldOut(boolean[] judgedFalseAlarm) {
-            return this == EACH_SHARE ? RecentNormalFrames.heldOut(judgedFalseAlarm, HOLDOUT_FRACTION)
-                    : RecentNormalFrames.heldOut(new boolean[judgedFalseAlarm.length], HOLDOUT_FRACTION);
+        boolean[] heldOut(boolean[] judgedNormal) {
+            return RecentNormalFrames.heldOut(ownShare ? judgedNormal : new boolean[judgedNormal.length], HOLDOUT_FRACTION);
         }
     }
 
@@ -159,7 +170,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
         // judged the new normal: how the sidecar chooses frames now, held out both ways; otherwise the three ways of
         // choosing them (no judged frames: both splits hold out the newest fifth)
         List<Rule> rules = judged ? List.of(Rule.REPORTS_FOR_THRESHOLD) : List.of(Rule.values());
-        List<Split> splits = judged ? List.of(Split.values()) : List.of(Split.EACH_SHARE);
+        List<Split> splits = judged ? List.of(Split.values()) : List.of(Split.EACH_SHARE_WEIGHTED);
         int perSource = buffer / sources;
         int faultRows = (int) Math.round(perSource * faultShare);
         List<String> kinds = faults == null || faults.isEmpty() ? rowsOf.lastingFaults() : faults;
@@ -247,6 +258,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     int trained = n - holdoutRows;
                     float[] train = new float[trained * channels];
                     boolean[] notFitted = new boolean[trained];
+                    boolean[] judgedTrain = new boolean[trained];
                     float[] holdout = new float[holdoutRows * channels];
                     int faultyTrained = 0;
                     int learnable = trained;
@@ -258,6 +270,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         } else {
                             System.arraycopy(bySource[src], t * channels, train, tk * channels, channels);
                             notFitted[tk] = rule.keepsReports && reportedBySource[src][t];
+                            judgedTrain[tk] = judgedBySource[src][t];
                             learnable -= notFitted[tk] ? 1 : 0;
                             faultyTrained += src == 0 && t >= history - faultRows && !notFitted[tk] ? 1 : 0;
                             tk++;
@@ -268,7 +281,8 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = "refused (" + n + " frames kept)";
                     } else {
                         ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
-                                + rule.ordinal() + "-" + split.ordinal() + "-" + round), train, notFitted, trained,
+                                + rule.ordinal() + "-" + split.ordinal() + "-" + round), train, notFitted,
+                                split.weighted ? RecentNormalFrames.timesLearnt(judgedTrain, notFitted) : null, trained,
                                 dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + split + "-" + round));
                         ModelCard.Comparison c;
                         try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
@@ -304,8 +318,12 @@ public final class RetrainingBenchmark implements Callable<Integer> {
     }
 
     private ModelArtifact train(TrainingOptions.Builder options, float[] values, boolean[] notFitted, int rows, Path dir) throws Exception {
+        return train(options, values, notFitted, null, rows, dir);
+    }
+
+    private ModelArtifact train(TrainingOptions.Builder options, float[] values, boolean[] notFitted, int[] timesLearnt, int rows, Path dir) throws Exception {
         return new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
-                .train(new FrameFile(channels, rows, values, FrameFile.defaultNames(channels)), notFitted, dir, "bench/retraining");
+                .train(new FrameFile(channels, rows, values, FrameFile.defaultNames(channels)), notFitted, timesLearnt, dir, "bench/retraining");
     }
 
     /** Which of a source's frames, in order, the detector's rule (its defaults) reports. */
