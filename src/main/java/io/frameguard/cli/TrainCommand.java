@@ -133,14 +133,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "TensorFlow threads, 0 for one per processor. Same data, seed and threads give the same model bit for bit (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    private TrainingOptions options(String modelName, double validationShare) {
+        return new TrainingOptions(modelName, version, epochs, batchSize, learningRate, seed, targetFpr, validationShare,
+                architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight,
+                channels, signature, denoise, sparsity);
+    }
+
     @Override
     public Integer call() throws Exception {
         AutoencoderTrainer.requireNoModel(out); // before the data is read and the model trained
+        // the settings checked before the data is read (a large file takes a while): only the defaults depend on it
+        options(name != null ? name : "sensor", validationFraction != null ? validationFraction : 0.1);
         FrameFile data = input.read();
-        TrainingOptions options = new TrainingOptions(name != null ? name : data.image() != null ? "image" : "sensor", version, epochs, batchSize, learningRate, seed, targetFpr,
-                validationFraction != null ? validationFraction : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1,
-                architecture, hidden, activation, latent, threads, smoothingSigma, pixelVariance, varianceFloor, structuralWeight, channels, signature,
-                denoise, sparsity);
+        TrainingOptions options = options(name != null ? name : data.image() != null ? "image" : "sensor",
+                validationFraction != null ? validationFraction
+                        : data.image() != null && TrainingOptions.calibratesImages(pixelVariance, structuralWeight) ? 0.2 : 0.1);
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");

@@ -24,18 +24,21 @@ import org.jboss.logging.Logger;
 /**
  * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of new frames, on a drift
  * event, or once operators judge anomalies false alarms (any of them that is set), while this trainer holds the model's
- * lease. Drift reported and verdicts given before the trainer took the lease were the previous holder's to act on.
+ * lease. Drift reported before the trainer took the lease was the previous holder's to act on; false alarms judged since
+ * the last run (or the active model's activation) are read again when it takes the lease, so that none is lost.
  *
  * <p>A false-alarm verdict says the model reported normal frames; a lasting change judged the new normal is reported
  * until a model has learnt it ({@link RecentNormalFrames} learns the frames operators judged normal). The run waits
- * until no false-alarm verdict came for {@code falseAlarmQuiet}, so that operators going through a list of incidents
- * start one run, on all they judged, and not one per verdict.
+ * until no false-alarm verdict came for {@code falseAlarmQuiet} ({@link PendingFalseAlarms}), so that operators going
+ * through a list of incidents start one run, on all they judged, and not one per verdict.
  */
 public final class RetrainingTriggers {
 
     private static final Logger LOG = Logger.getLogger(RetrainingTriggers.class);
     /** How often the triggers are checked. */
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** Longest wait for false-alarm verdicts to pause, in quiet times after the first verdict waiting. */
+    static final int LONGEST_WAIT_IN_QUIETS = 6;
 
     private final String model;
     private final Duration every;
@@ -88,16 +91,11 @@ public final class RetrainingTriggers {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             // counted only for the frames trigger: without it, the trainer needs no frames topic to follow
             List<TopicPartition> frames = afterFrames > 0 ? partitions(consumer, topics.frames().name()) : List.of();
-            List<TopicPartition> followed = new java.util.ArrayList<>();
-            if (onDrift) {
-                followed.addAll(partitions(consumer, topics.drift().name()));
-            }
-            if (falseAlarmQuiet != null) {
-                followed.addAll(partitions(consumer, topics.verdicts().name()));
-            }
+            List<TopicPartition> drift = onDrift ? partitions(consumer, topics.drift().name()) : List.of();
+            List<TopicPartition> verdicts = falseAlarmQuiet != null ? partitions(consumer, topics.verdicts().name()) : List.of();
+            List<TopicPartition> followed = new java.util.ArrayList<>(drift);
+            followed.addAll(verdicts);
             consumer.assign(followed);
-            // drift reported and verdicts given before this trainer took the lease were the previous holder's
-            consumer.seekToEnd(followed);
             if (framesAtLastRun < 0) {
                 framesAtLastRun = framesSoFar(consumer, frames);
             }
@@ -105,12 +103,15 @@ public final class RetrainingTriggers {
                 Instant activated = lastActivation.get();
                 lastRun = activated != null ? activated : Instant.now();
             }
+            // drift reported before this trainer took the lease was the previous holder's to act on; the false alarms
+            // judged since the last run (or the active model's activation) are still to be learnt: a lease that changed
+            // hands, or a restart, while they waited for the quiet time would otherwise lose them
+            consumer.seekToEnd(drift);
+            seekToTime(consumer, verdicts, lastRun);
             LOG.infof("trainer for model %s: every %s%s%s%s", model, every.isZero() ? "(off)" : every,
                     afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "",
                     falseAlarmQuiet != null ? ", on false alarms (" + falseAlarmQuiet + " after the last)" : "");
-            int falseAlarms = 0; // false-alarm verdicts since the last run
-            String latestFalseAlarm = null;
-            Instant latestFalseAlarmAt = null;
+            PendingFalseAlarms pending = new PendingFalseAlarms(falseAlarmQuiet);
             while (active.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 String trigger = null;
                 if (followed.isEmpty()) { // nothing to read (a consumer with no partitions refuses to poll)
@@ -119,17 +120,10 @@ public final class RetrainingTriggers {
                     ConsumerRecords<String, byte[]> polled = consumer.poll(falseAlarmQuiet != null
                             && falseAlarmQuiet.compareTo(CHECK_INTERVAL) < 0 ? falseAlarmQuiet : CHECK_INTERVAL);
                     trigger = driftTrigger(polled.records(topics.drift().name()), topics);
-                    List<String> judged = falseAlarmVerdicts(polled.records(topics.verdicts().name()), topics);
-                    if (!judged.isEmpty()) {
-                        falseAlarms += judged.size();
-                        latestFalseAlarm = judged.get(judged.size() - 1);
-                        latestFalseAlarmAt = Instant.now();
-                    }
+                    pending.add(falseAlarmVerdicts(polled.records(topics.verdicts().name()), topics), Instant.now());
                 }
-                if (trigger == null && falseAlarms > 0
-                        && Duration.between(latestFalseAlarmAt, Instant.now()).compareTo(falseAlarmQuiet) >= 0) {
-                    trigger = falseAlarms + (falseAlarms == 1 ? " false-alarm verdict" : " false-alarm verdicts, the latest")
-                            + " on " + latestFalseAlarm;
+                if (trigger == null) {
+                    trigger = pending.trigger(Instant.now());
                 }
                 long framesNow = framesSoFar(consumer, frames);
                 if (trigger == null && afterFrames > 0 && framesNow - framesAtLastRun >= afterFrames) {
@@ -139,12 +133,81 @@ public final class RetrainingTriggers {
                     trigger = "schedule (every " + every + ")";
                 }
                 if (trigger != null && active.getAsBoolean()) {
+                    // every run reads all verdicts given before it: those waiting now, and those given until it starts,
+                    // are not to start another one
+                    Map<TopicPartition, Long> judgedBefore = verdicts.isEmpty() ? Map.of() : consumer.endOffsets(verdicts);
                     job.run(trigger);
                     framesAtLastRun = framesNow;
                     lastRun = Instant.now();
-                    falseAlarms = 0; // the run read every verdict given before it
+                    pending.clear();
+                    judgedBefore.forEach((tp, end) -> consumer.seek(tp, Math.max(end, consumer.position(tp))));
                 }
             }
+        }
+    }
+
+    /** Seeks each of {@code partitions} to its first record at or after {@code time}, or to its end where none is. */
+    private static void seekToTime(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions, Instant time) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> at = new HashMap<>();
+        partitions.forEach(tp -> at.put(tp, time.toEpochMilli()));
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = consumer.offsetsForTimes(at);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        for (TopicPartition tp : partitions) {
+            var offset = found.get(tp);
+            consumer.seek(tp, offset != null ? offset.offset() : ends.get(tp));
+        }
+    }
+
+    /**
+     * The events judged false alarms since the last run, and when to run on them: once none came for the quiet time, or
+     * at the latest {@value #LONGEST_WAIT_IN_QUIETS} quiet times after the first, so that verdicts that keep coming
+     * (operators busy all shift, or a writer gone wrong) neither hold the run off for ever nor start one per verdict.
+     */
+    static final class PendingFalseAlarms {
+
+        private final Duration quiet;
+        private final java.util.Set<String> events = new java.util.LinkedHashSet<>();
+        private String latest;
+        private Instant firstAt;
+        private Instant latestAt;
+
+        PendingFalseAlarms(Duration quiet) {
+            this.quiet = quiet;
+        }
+
+        void add(List<String> judged, Instant at) {
+            for (String event : judged) {
+                if (events.add(event)) { // an event judged again counts once
+                    firstAt = firstAt == null ? at : firstAt;
+                }
+                latest = event;
+                latestAt = at;
+            }
+        }
+
+        /** What starts a run now, or null. */
+        String trigger(Instant now) {
+            if (events.isEmpty()) {
+                return null;
+            }
+            boolean quietNow = Duration.between(latestAt, now).compareTo(quiet) >= 0;
+            boolean waitedLongest = Duration.between(firstAt, now).compareTo(quiet.multipliedBy(LONGEST_WAIT_IN_QUIETS)) >= 0;
+            if (!quietNow && !waitedLongest) {
+                return null;
+            }
+            int n = events.size();
+            return n + (n == 1 ? " false-alarm verdict" : " false-alarm verdicts, the latest") + " on " + latest
+                    + (quietNow ? "" : " (verdicts kept coming for " + quiet.multipliedBy(LONGEST_WAIT_IN_QUIETS) + ")");
+        }
+
+        void clear() {
+            events.clear();
+            latest = null;
+            firstAt = null;
+            latestAt = null;
         }
     }
 
@@ -167,8 +230,9 @@ public final class RetrainingTriggers {
 
     /**
      * The events judged false alarms in a poll of the verdicts topic, in order. A withdrawn verdict (a deletion), a
-     * confirmed anomaly and a record that is no verdict (logged) start nothing: whoever else may write the topic must
-     * not stop the trainer.
+     * confirmed anomaly, a verdict the trainer's data would not read (not keyed by its event, or one that may not be
+     * written) and a record that is no verdict (logged) start nothing: whoever else may write the topic must not stop
+     * the trainer.
      */
     static List<String> falseAlarmVerdicts(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
         List<String> events = new java.util.ArrayList<>();
@@ -184,7 +248,8 @@ public final class RetrainingTriggers {
                         malformed.getMessage());
                 continue;
             }
-            if (v != null && v.falseAlarm() && Verdict.eventId(v.eventId())) {
+            // as the trainer's data read them (RecentNormalFrames): keyed by the event, and one that may be written
+            if (v != null && v.falseAlarm() && v.eventId().equals(r.key()) && v.problem() == null) {
                 events.add(v.eventId());
             }
         }

@@ -169,9 +169,11 @@ public final class AutoencoderTrainer {
         // the frames held out are a random share of all; of the rest, those the model must not learn are dropped
         int notHeldOut = data.rows() - nValidation;
         int[] fitted = Arrays.stream(order, 0, notHeldOut).filter(i -> notFitted == null || !notFitted[i]).toArray();
-        // what an epoch shows: each frame learnt as many times as timesLearnt says
-        int[] shown = timesLearnt == null ? fitted : Arrays.stream(fitted)
-                .flatMap(i -> java.util.stream.IntStream.range(0, timesLearnt[i]).map(k -> i)).toArray();
+        // what an epoch shows, as rows of train: each frame as many times as timesLearnt says (the statistics of the
+        // frames, their scaling and the channels' weights, are the frames' own, each counted once)
+        int[] showings = java.util.stream.IntStream.range(0, fitted.length)
+                .flatMap(j -> java.util.stream.IntStream.range(0, timesLearnt == null ? 1 : timesLearnt[fitted[j]]).map(k -> j))
+                .toArray();
         int nTrain = fitted.length;
         if (nTrain < TrainingOptions.MIN_TRAIN_FRAMES || nThreshold < TrainingOptions.MIN_VALIDATION_FRAMES) {
             throw new NotEnoughDataException("not enough frames to train: " + data.rows() + " given"
@@ -182,7 +184,7 @@ public final class AutoencoderTrainer {
                     + options.validationFraction() + ")");
         }
         requireVariation(data, dataSummary);
-        float[] train = gather(data, shown, 0, shown.length);
+        float[] train = gather(data, fitted, 0, nTrain);
         float[] calibration = gather(data, order, notHeldOut, notHeldOut + nCalibration);
         float[] validation = gather(data, order, notHeldOut + nCalibration, data.rows());
 
@@ -246,7 +248,7 @@ public final class AutoencoderTrainer {
             Corrupter corrupter = corruption == null ? null : new Corrupter(corruption, preprocessing, dim, options.seed() + 2);
             LatentNoise noise = network.noise() == null ? null
                     : new LatentNoise(network.noise(), (int) network.noise().shape().size(1), options.seed() + 3);
-            double trainLoss = fit(session, frames, clean, corrupter, noise, adam, train, dim);
+            double trainLoss = fit(session, frames, clean, corrupter, noise, adam, train, showings, dim);
             double validationLoss = mean(rowMeans(session, frames, perValue, validation, dim));
 
             ModelCard.Input input = image == null
@@ -660,8 +662,8 @@ public final class AutoencoderTrainer {
      * corrupted to {@code frames} and as it is to {@code clean}.
      */
     private double fit(Session session, Placeholder<TFloat32> frames, Placeholder<TFloat32> clean, Corrupter corrupter,
-            LatentNoise noise, AdamStep adam, float[] train, int dim) {
-        int nTrain = train.length / dim;
+            LatentNoise noise, AdamStep adam, float[] train, int[] showings, int dim) {
+        int nTrain = showings.length;
         Random random = new Random(options.seed() + 1);
         int batch = Math.min(options.batchSize(), nTrain);
         int steps = (nTrain + batch - 1) / batch;
@@ -678,7 +680,7 @@ public final class AutoencoderTrainer {
                 int from = s * batch;
                 int n = Math.min(batch, nTrain - from);
                 for (int r = 0; r < n; r++) {
-                    System.arraycopy(train, trainOrder[from + r] * dim, batchBuf, r * dim, dim);
+                    System.arraycopy(train, showings[trainOrder[from + r]] * dim, batchBuf, r * dim, dim);
                 }
                 if (corrupter != null) {
                     corrupter.corrupt(batchBuf, noisyBuf, n, dim);

@@ -190,7 +190,7 @@ class CommandErrorsTest {
         assertOneLineError(run(concat(trainer, "--after-frames", "-1")), 2, "trainer", "--after-frames must be 0 (off) or more");
         assertOneLineError(run(concat(trainer, "--metrics-port", "70000")), 2, "trainer", "--metrics-port");
         assertOneLineError(run(concat(trainer, "--on-false-alarm", "--false-alarm-quiet", "0s")), 2, "trainer",
-                "--false-alarm-quiet must be more than 0");
+                "--false-alarm-quiet must be at least 1s");
         assertOneLineError(run(concat(trainer, "--default-content-type", "image/pngx")), 2, "trainer",
                 "--default-content-type", "no decoder for 'image/pngx'");
         assertOneLineError(run("tail", "anomalies", "--for", "-1s", "--bootstrap-servers", "localhost:1"), 2, "tail", "--for");
@@ -255,6 +255,15 @@ class CommandErrorsTest {
                 model.toString()), 1, "train", model.toString(), "holds a model already");
         assertOneLineError(run("train", "--data", data.toString(), "--format", "csv", "--out", model.toString(), "--select"),
                 1, "train", "holds a model already");
+    }
+
+    /** Settings that depend on no data are refused in one line before the data is read (here: a file that is not there). */
+    @Test
+    void trainRefusesSettingsBeforeReadingTheData() {
+        assertOneLineError(run("train", "--data", tmp.resolve("absent.csv").toString(), "--format", "csv", "--out",
+                tmp.resolve("m-arch").toString(), "--architecture", "transformer"), 2, "train", "architecture must be auto");
+        assertOneLineError(run("train", "--data", tmp.resolve("absent.csv").toString(), "--format", "csv", "--out",
+                tmp.resolve("m-fpr").toString(), "--target-fpr", "0.7"), 2, "train", "target FPR");
     }
 
     @Test

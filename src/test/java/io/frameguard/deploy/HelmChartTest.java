@@ -76,7 +76,7 @@ class HelmChartTest {
 
         JsonNode trainer = Manifests.container(pod, "trainer");
         assertThat(trainer.path("args").toString()).contains("\"trainer\"", "--model=sensor", "--on-drift", "--every=24h",
-                "--metrics-port=9001", "--on-false-alarm", "--false-alarm-quiet=2m");
+                "--metrics-port=9001", "--on-false-alarm", "--false-alarm-quiet=10m");
 
         JsonNode config = m.get("ConfigMap").path("data");
         assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");
@@ -131,6 +131,14 @@ class HelmChartTest {
         assertThat(m.kinds()).contains("PodMonitor", "PodDisruptionBudget");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("image.digest", "latest")))
                 .hasMessageContaining("/image/digest");
+
+        // the trainer's own affinity, or none, where the scorers' (say, apart from each other) does not suit it
+        java.nio.file.Path own = java.nio.file.Files.createTempFile("trainer-affinity", ".yaml");
+        java.nio.file.Files.writeString(own, "trainer:\n  affinity: {}\n");
+        Manifests apart = render(t -> t.withValuesFile(CHART.resolve("ci/cronjob-pinned-values.yaml")).withValuesFile(own));
+        assertThat(apart.get("CronJob").at("/spec/jobTemplate/spec/template/spec/affinity").isMissingNode()).isTrue();
+        assertThat(apart.get("Deployment").at("/spec/template/spec/affinity/nodeAffinity").isMissingNode()).isFalse();
+        java.nio.file.Files.delete(own);
     }
 
     @Test

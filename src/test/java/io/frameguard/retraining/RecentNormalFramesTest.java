@@ -205,7 +205,7 @@ class RecentNormalFramesTest {
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 2, (short) 1)).toList()).all().get();
             }
             long now = System.currentTimeMillis();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
@@ -214,15 +214,18 @@ class RecentNormalFramesTest {
                 String incident = null;
                 for (int i = 0; i < normal + changed; i++) {
                     float[] frame = {i, i, i, i};
-                    RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), 0, now + i, "pump-1",
+                    // the frames take turns on two partitions, a score record's worth each: read back partition by
+                    // partition, they come in another order than they were captured
+                    int partition = (i / SCORES_PER_RECORD) % 2;
+                    RecordMetadata md = producer.send(new ProducerRecord<>(TOPICS.frames().name(), partition, now + i, "pump-1",
                             FrameEncoding.json(frame))).get();
-                    scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef(TOPICS.frames().name(), 0,
+                    scores.add(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-1", new FrameRef(TOPICS.frames().name(), partition,
                             md.offset()), now + i, now + normal + changed, 0.1, 1.0, "m1", 0.5, List.of(), null, 1, 10));
                     if (i >= normal) { // the change: every frame reported, one incident
-                        String eventId = TOPICS.frames().name() + "/0/" + md.offset();
+                        String eventId = TOPICS.frames().name() + "/" + partition + "/" + md.offset();
                         incident = incident == null ? eventId : incident;
                         producer.send(new ProducerRecord<>(TOPICS.anomalies().name(), 0, now + i, "pump-1", ("{\"frame\":{\"topic\":"
-                                + "\"frames\",\"partition\":0,\"offset\":" + md.offset() + "},\"incident\":{\"id\":\"" + incident
+                                + "\"frames\",\"partition\":" + partition + ",\"offset\":" + md.offset() + "},\"incident\":{\"id\":\"" + incident
                                 + "\",\"count\":1,\"firstSeen\":0}}").getBytes(StandardCharsets.UTF_8))).get();
                     }
                 }

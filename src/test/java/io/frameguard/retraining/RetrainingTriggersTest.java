@@ -55,19 +55,47 @@ class RetrainingTriggersTest {
     }
 
     @Test
-    void onlyFalseAlarmVerdictsCount() {
+    void onlyFalseAlarmVerdictsTheTrainersDataReadCount() {
         List<ConsumerRecord<String, byte[]>> polled = List.of(
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 0, "frames/0/1", verdict("frames/0/1", Verdict.FALSE_ALARM)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 1, "frames/0/2", verdict("frames/0/2", Verdict.CONFIRMED)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 2, "frames/0/1", null), // withdrawn
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 3, "x", "{not json".getBytes(StandardCharsets.UTF_8)),
-                new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 4, "frames/1/7", verdict("frames/1/7", Verdict.FALSE_ALARM)));
+                // keyed by another event: the trainer's data read it under neither
+                new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 4, "frames/0/9", verdict("frames/0/8", Verdict.FALSE_ALARM)),
+                new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 5, "frames/1/7", verdict("frames/1/7", Verdict.FALSE_ALARM)));
         assertThat(RetrainingTriggers.falseAlarmVerdicts(polled, TOPICS)).containsExactly("frames/0/1", "frames/1/7");
     }
 
+    @Test
+    void falseAlarmsStartARunOnceTheyPauseOrAtTheLatestAfterTheLongestWait() {
+        Duration quiet = Duration.ofMinutes(10);
+        Instant t0 = Instant.parse("2026-12-06T08:00:00Z");
+        RetrainingTriggers.PendingFalseAlarms pending = new RetrainingTriggers.PendingFalseAlarms(quiet);
+        assertThat(pending.trigger(t0)).isNull();
+        pending.add(List.of("frames/0/1", "frames/0/2"), t0);
+        pending.add(List.of("frames/0/1"), t0.plusSeconds(60)); // judged again: counted once, but the latest
+        assertThat(pending.trigger(t0.plusSeconds(60).plus(quiet).minusSeconds(1))).isNull();
+        assertThat(pending.trigger(t0.plusSeconds(60).plus(quiet))).isEqualTo("2 false-alarm verdicts, the latest on frames/0/1");
+        pending.clear();
+        assertThat(pending.trigger(t0.plus(quiet.multipliedBy(10)))).isNull();
+        // verdicts that keep coming: a run at the latest the longest wait after the first
+        for (int minute = 0; minute <= 60; minute += 5) {
+            pending.add(List.of("frames/0/" + (100 + minute)), t0.plus(Duration.ofMinutes(minute)));
+            Instant now = t0.plus(Duration.ofMinutes(minute));
+            if (minute < 60) {
+                assertThat(pending.trigger(now)).as("minute %d", minute).isNull();
+            } else {
+                assertThat(pending.trigger(now)).startsWith("13 false-alarm verdicts, the latest on frames/0/160")
+                        .contains("verdicts kept coming for PT1H");
+            }
+        }
+    }
+
     /**
-     * Verdicts given before the trainer holds the lease start nothing; a confirmed anomaly starts nothing; false alarms
-     * judged one after another start one run, once none came for the quiet time.
+     * False alarms judged before the active model's activation start nothing; those judged since are read again when the
+     * trainer takes the lease; a confirmed anomaly starts nothing; false alarms judged one after another start one run,
+     * once none came for the quiet time; one given while a run trains starts another.
      */
     @Test
     void falseAlarmsJudgedTogetherStartOneRunOnceOperatorsPause() throws Exception {
@@ -82,12 +110,22 @@ class RetrainingTriggersTest {
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/1", verdict("frames/0/1", Verdict.FALSE_ALARM))).get();
-                RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, false, quiet, () -> null);
+                Thread.sleep(100);
+                Instant activated = Instant.now();
+                Thread.sleep(100);
+                // judged after the active model was activated, before this trainer took the lease
+                producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/1/2", verdict("frames/1/2", Verdict.FALSE_ALARM))).get();
+                RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, false, quiet, () -> activated);
                 Thread trainer = new Thread(() -> {
                     try {
                         triggers.runWhile(() -> true, t -> {
                             runs.add(t);
                             runAt.add(Instant.now());
+                            if (runs.size() == 2) {
+                                // given while a run trains: it may not have read it, so another run follows
+                                producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/6",
+                                        verdict("frames/0/6", Verdict.FALSE_ALARM))).get();
+                            }
                         }, Map.of("bootstrap.servers", bootstrap), TOPICS);
                     } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
                         // stopped
@@ -97,20 +135,22 @@ class RetrainingTriggersTest {
                 }, "triggers");
                 trainer.start();
                 try {
-                    Thread.sleep(3000); // past its seek to the end
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !runs.isEmpty());
+                    assertThat(runs).containsExactly("1 false-alarm verdict on frames/1/2");
                     producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/2", verdict("frames/0/2", Verdict.CONFIRMED))).get();
                     Thread.sleep(quiet.toMillis() + 3000);
-                    assertThat(runs).as("a verdict before the trainer followed the topic, and a confirmed anomaly").isEmpty();
+                    assertThat(runs).as("a confirmed anomaly").hasSize(1);
                     Instant last = null;
-                    for (String event : List.of("frames/0/3", "frames/1/4", "frames/0/5")) {
+                    for (String event : List.of("frames/0/3", "frames/1/4", "frames/0/5", "frames/0/3")) {
+                        last = Instant.now(); // before the trainer can have read it
                         producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), event, verdict(event, Verdict.FALSE_ALARM))).get();
-                        last = Instant.now();
                         Thread.sleep(quiet.toMillis() / 4);
                     }
-                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !runs.isEmpty());
-                    Thread.sleep(quiet.toMillis() + 3000);
-                    assertThat(runs).containsExactly("3 false-alarm verdicts, the latest on frames/0/5");
-                    assertThat(Duration.between(last, runAt.get(0))).as("after the quiet time").isGreaterThanOrEqualTo(quiet);
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> runs.size() > 1);
+                    Thread.sleep(quiet.toMillis() + 5000);
+                    assertThat(runs).containsExactly("1 false-alarm verdict on frames/1/2",
+                            "3 false-alarm verdicts, the latest on frames/0/3", "1 false-alarm verdict on frames/0/6");
+                    assertThat(Duration.between(last, runAt.get(1))).as("after the quiet time").isGreaterThanOrEqualTo(quiet);
                 } finally {
                     trainer.interrupt();
                     trainer.join(10_000);
