@@ -75,7 +75,8 @@ final class TrainerCommand implements Callable<Integer> {
     int minFrames;
 
     @Option(names = "--holdout-fraction", defaultValue = "0.2",
-            description = "Newest share of the frames held out to compare candidate and champion (default: ${DEFAULT-VALUE}).")
+            description = "Share of the frames held out to compare candidate and champion: the newest of those operators judged "
+                    + "normal and the newest of the others, each (default: ${DEFAULT-VALUE}).")
     double holdoutFraction;
 
     @Option(names = "--activate", negatable = true, defaultValue = "true", fallbackValue = "true",

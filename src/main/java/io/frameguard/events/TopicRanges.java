@@ -17,6 +17,21 @@ public final class TopicRanges {
 
     private TopicRanges() {}
 
+    /** Each partition's first offset at or after {@code timestampMs} (its records' timestamps), or its end where none is. */
+    public static Map<TopicPartition, Long> offsetsAt(KafkaConsumer<?, ?> consumer, java.util.Collection<TopicPartition> partitions,
+            long timestampMs, Duration timeout) {
+        Map<TopicPartition, Long> at = new java.util.HashMap<>();
+        partitions.forEach(tp -> at.put(tp, timestampMs));
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = consumer.offsetsForTimes(at, timeout);
+        Map<TopicPartition, Long> offsets = new java.util.HashMap<>(consumer.endOffsets(partitions, timeout));
+        found.forEach((tp, f) -> {
+            if (f != null) {
+                offsets.put(tp, f.offset());
+            }
+        });
+        return offsets;
+    }
+
     /**
      * Reads each partition from its start offset up to (not including) its end offset, in offset order per
      * partition, and hands every record with a value to {@code handler}; fails when {@code timeout} passes first.

@@ -49,6 +49,14 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
         return null;
     }
 
+    /**
+     * Whether this verdict, read under the record key {@code key}, holds: it is about that event and may be written
+     * (readers skip any other, so that a record written past the API's checks changes nothing).
+     */
+    public boolean validFor(String key) {
+        return key != null && key.equals(eventId) && problem() == null;
+    }
+
     public boolean falseAlarm() {
         return FALSE_ALARM.equals(verdict);
     }

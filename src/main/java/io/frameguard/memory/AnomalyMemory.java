@@ -199,7 +199,7 @@ public final class AnomalyMemory implements AutoCloseable {
     public synchronized void verdict(String eventId, Verdict verdict) {
         version++;
         verdicts.remove(eventId);
-        if (verdict != null && eventId.equals(verdict.eventId()) && verdict.problem() == null) {
+        if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
             for (Iterator<String> it = verdicts.keySet().iterator(); verdicts.size() > maxEntries && it.hasNext(); ) {
                 it.next();

@@ -143,15 +143,8 @@ public class MemoryFollower implements Runnable, PastAnomalies {
             Map<TopicPartition, Long> ends = consumer.endOffsets(all, TIMEOUT);
             consumer.seekToBeginning(all);
             long historyFrom = System.currentTimeMillis() - AnomalyMemory.HISTORY_MINUTES * SourceMinute.MINUTE_MS;
-            Map<TopicPartition, Long> at = new HashMap<>();
-            history.forEach(tp -> at.put(tp, historyFrom));
-            consumer.offsetsForTimes(at, TIMEOUT).forEach((tp, found) -> {
-                if (found != null) {
-                    consumer.seek(tp, found.offset());
-                } else {
-                    consumer.seek(tp, ends.get(tp)); // nothing that recent
-                }
-            });
+            // the history's end where nothing is that recent
+            io.frameguard.events.TopicRanges.offsetsAt(consumer, history, historyFrom, TIMEOUT).forEach(consumer::seek);
             long maxAge = config.memory().maxAge().toMillis();
             long lastSweep = 0;
             while (running) {

@@ -30,7 +30,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -342,14 +341,8 @@ public final class RecentNormalFrames {
         Set<Long> reported = new HashSet<>();
         Map<String, List<FrameRef>> incidents = new HashMap<>(); // incident id -> its reported frames
         List<TopicPartition> eventParts = partitions(consumer, topics.anomalies().name());
-        Map<TopicPartition, Long> eventStarts = new HashMap<>();
-        Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(
-                eventParts.stream().collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> oldest)), timeout);
+        Map<TopicPartition, Long> eventStarts = TopicRanges.offsetsAt(consumer, eventParts, oldest, timeout);
         Map<TopicPartition, Long> eventEnds = consumer.endOffsets(eventParts, timeout);
-        for (TopicPartition tp : eventParts) {
-            OffsetAndTimestamp at = byTime.get(tp);
-            eventStarts.put(tp, at == null ? eventEnds.get(tp) : at.offset());
-        }
         TopicRanges.read(consumer, eventStarts, eventEnds, timeout, r -> {
             AnomalyEvent.Reference event = AnomalyEvent.referenceOf(r.value());
             if (event != null && topics.frames().name().equals(event.frame().topic())) {
@@ -399,10 +392,12 @@ public final class RecentNormalFrames {
             }
             boolean[] episode = inFaultEpisodes(wasReported);
             boolean[] wasJudged = new boolean[frames.size()];
-            for (int i = 0; i < wasJudged.length; i++) {
+            boolean anyJudged = false;
+            for (int i = 0; i < wasJudged.length && !judgedFalseAlarms.isEmpty(); i++) {
                 wasJudged[i] = judgedFalseAlarms.contains(coordinate(frames.get(i).partition(), frames.get(i).offset()));
+                anyJudged |= wasJudged[i];
             }
-            boolean[] normalByVerdict = judgedNormal(wasReported, wasJudged);
+            boolean[] normalByVerdict = anyJudged ? judgedNormal(wasReported, wasJudged) : wasJudged;
             for (int i = 0; i < episode.length; i++) {
                 long at = coordinate(frames.get(i).partition(), frames.get(i).offset());
                 if (normalByVerdict[i]) {
@@ -551,7 +546,7 @@ public final class RecentNormalFrames {
             String eventId = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
             if (eventId != null && wanted.contains(eventId)) {
                 Verdict v = r.value() == null ? null : readOrNull(topics.verdicts(), r.value());
-                if (v != null && eventId.equals(v.eventId()) && v.problem() == null) {
+                if (v != null && v.validFor(eventId)) {
                     latest.put(eventId, v);
                 } else {
                     latest.remove(eventId);

@@ -1,6 +1,7 @@
 package io.frameguard.retraining;
 
 import io.frameguard.events.DriftEvent;
+import io.frameguard.events.TopicRanges;
 import io.frameguard.events.Topics;
 import io.frameguard.events.Verdict;
 import java.time.Duration;
@@ -37,6 +38,8 @@ public final class RetrainingTriggers {
     private static final Logger LOG = Logger.getLogger(RetrainingTriggers.class);
     /** How often the triggers are checked. */
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** How long the trainer waits for the broker's offsets. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Longest wait for false-alarm verdicts to pause, in quiet times after the first verdict waiting. */
     static final int LONGEST_WAIT_IN_QUIETS = 6;
 
@@ -107,7 +110,7 @@ public final class RetrainingTriggers {
             // judged since the last run (or the active model's activation) are still to be learnt: a lease that changed
             // hands, or a restart, while they waited for the quiet time would otherwise lose them
             consumer.seekToEnd(drift);
-            seekToTime(consumer, verdicts, lastRun);
+            TopicRanges.offsetsAt(consumer, verdicts, lastRun.toEpochMilli(), TIMEOUT).forEach(consumer::seek);
             LOG.infof("trainer for model %s: every %s%s%s%s", model, every.isZero() ? "(off)" : every,
                     afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "",
                     falseAlarmQuiet != null ? ", on false alarms (" + falseAlarmQuiet + " after the last)" : "");
@@ -146,21 +149,6 @@ public final class RetrainingTriggers {
         }
     }
 
-    /** Seeks each of {@code partitions} to its first record at or after {@code time}, or to its end where none is. */
-    private static void seekToTime(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions, Instant time) {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, Long> at = new HashMap<>();
-        partitions.forEach(tp -> at.put(tp, time.toEpochMilli()));
-        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = consumer.offsetsForTimes(at);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-        for (TopicPartition tp : partitions) {
-            var offset = found.get(tp);
-            consumer.seek(tp, offset != null ? offset.offset() : ends.get(tp));
-        }
-    }
-
     /**
      * The events judged false alarms since the last run, and when to run on them: once none came for the quiet time, or
      * at the latest {@value #LONGEST_WAIT_IN_QUIETS} quiet times after the first, so that verdicts that keep coming
@@ -169,7 +157,7 @@ public final class RetrainingTriggers {
     static final class PendingFalseAlarms {
 
         private final Duration quiet;
-        private final java.util.Set<String> events = new java.util.LinkedHashSet<>();
+        private final java.util.Set<String> events = new java.util.HashSet<>();
         private String latest;
         private Instant firstAt;
         private Instant latestAt;
@@ -249,7 +237,7 @@ public final class RetrainingTriggers {
                 continue;
             }
             // as the trainer's data read them (RecentNormalFrames): keyed by the event, and one that may be written
-            if (v != null && v.falseAlarm() && v.eventId().equals(r.key()) && v.problem() == null) {
+            if (v != null && v.falseAlarm() && v.validFor(r.key())) {
                 events.add(v.eventId());
             }
         }

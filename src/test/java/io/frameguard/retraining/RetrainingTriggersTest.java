@@ -61,6 +61,9 @@ class RetrainingTriggersTest {
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 1, "frames/0/2", verdict("frames/0/2", Verdict.CONFIRMED)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 2, "frames/0/1", null), // withdrawn
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 3, "x", "{not json".getBytes(StandardCharsets.UTF_8)),
+                // a verdict without its event (Jackson requires no field): skipped, not a stopped trainer
+                new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 3, "frames/0/3",
+                        "{\"verdict\":\"false-alarm\"}".getBytes(StandardCharsets.UTF_8)),
                 // keyed by another event: the trainer's data read it under neither
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 4, "frames/0/9", verdict("frames/0/8", Verdict.FALSE_ALARM)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 5, "frames/1/7", verdict("frames/1/7", Verdict.FALSE_ALARM)));

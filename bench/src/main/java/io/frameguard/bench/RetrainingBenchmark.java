@@ -87,7 +87,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
 
     @Option(names = "--verdict", defaultValue = "none", description = "none: nobody judges the lasting fault; false-alarm: "
             + "operators judge its incident a false alarm, the new normal, and it is learnt: the frames chosen as the sidecar "
-            + "does now, held out two ways (default: ${DEFAULT-VALUE}).")
+            + "does now, held out and learnt three ways (default: ${DEFAULT-VALUE}).")
     String verdict;
 
     @Option(names = "--seed", defaultValue = "7", description = "Simulator seed: the plant (default: ${DEFAULT-VALUE}).")
@@ -167,7 +167,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--verdict must be none or false-alarm, not " + verdict);
         }
         boolean judged = verdict.equals("false-alarm");
-        // judged the new normal: how the sidecar chooses frames now, held out both ways; otherwise the three ways of
+        // judged the new normal: how the sidecar chooses frames now, held out and learnt three ways; otherwise the three ways of
         // choosing them (no judged frames: both splits hold out the newest fifth)
         List<Rule> rules = judged ? List.of(Rule.REPORTS_FOR_THRESHOLD) : List.of(Rule.values());
         List<Split> splits = judged ? List.of(Split.values()) : List.of(Split.EACH_SHARE_WEIGHTED);
