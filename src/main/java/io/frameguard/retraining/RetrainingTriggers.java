@@ -123,7 +123,7 @@ public final class RetrainingTriggers {
                     ConsumerRecords<String, byte[]> polled = consumer.poll(falseAlarmQuiet != null
                             && falseAlarmQuiet.compareTo(CHECK_INTERVAL) < 0 ? falseAlarmQuiet : CHECK_INTERVAL);
                     trigger = driftTrigger(polled.records(topics.drift().name()), topics);
-                    pending.add(falseAlarmVerdicts(polled.records(topics.verdicts().name()), topics), Instant.now());
+                    pending.add(verdictsIn(polled.records(topics.verdicts().name()), topics), Instant.now());
                 }
                 if (trigger == null) {
                     trigger = pending.trigger(Instant.now());
@@ -166,13 +166,20 @@ public final class RetrainingTriggers {
             this.quiet = quiet;
         }
 
-        void add(List<String> judged, Instant at) {
-            for (String event : judged) {
-                if (events.add(event)) { // an event judged again counts once
+        void add(List<Judged> judged, Instant at) {
+            for (Judged j : judged) {
+                if (!j.falseAlarm()) { // confirmed or withdrawn since: nothing to learn from it
+                    events.remove(j.eventId());
+                    continue;
+                }
+                if (events.add(j.eventId())) { // an event judged again counts once
                     firstAt = firstAt == null ? at : firstAt;
                 }
-                latest = event;
+                latest = j.eventId();
                 latestAt = at;
+            }
+            if (events.isEmpty()) {
+                clear();
             }
         }
 
@@ -216,32 +223,30 @@ public final class RetrainingTriggers {
         return frames.isEmpty() ? 0 : consumer.endOffsets(frames).values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /** The verdict that now holds for an event: a false alarm or not (confirmed, withdrawn, or not readable as one). */
+    record Judged(String eventId, boolean falseAlarm) {}
+
     /**
-     * The events judged false alarms in a poll of the verdicts topic, in order. A withdrawn verdict (a deletion), a
-     * confirmed anomaly, a verdict the trainer's data would not read (not keyed by its event, or one that may not be
-     * written) and a record that is no verdict (logged) start nothing: whoever else may write the topic must not stop
-     * the trainer.
+     * The verdicts in a poll of the verdicts topic, in order, as the trainer's data read them ({@link RecentNormalFrames}):
+     * the latest record of an event holds, and one that is no valid verdict for it (a deletion, a confirmed anomaly, a
+     * record written past the API's checks or that is no verdict, logged) leaves it no false alarm. A record whose key
+     * names no event is skipped: whoever else may write the topic must not stop the trainer.
      */
-    static List<String> falseAlarmVerdicts(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
-        List<String> events = new java.util.ArrayList<>();
+    static List<Judged> verdictsIn(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
+        List<Judged> out = new java.util.ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : polled) {
-            if (r.value() == null) {
+            if (!Verdict.eventId(r.key())) {
                 continue;
             }
-            Verdict v;
+            Verdict v = null;
             try {
-                v = topics.verdicts().deserialize(r.value());
+                v = r.value() == null ? null : topics.verdicts().deserialize(r.value());
             } catch (RuntimeException malformed) {
-                LOG.warnf("trainer: skipped a record of %s at offset %d that is no verdict (%s)", r.topic(), r.offset(),
-                        malformed.getMessage());
-                continue;
+                LOG.warnf("trainer: a record of %s at offset %d is no verdict (%s)", r.topic(), r.offset(), malformed.getMessage());
             }
-            // as the trainer's data read them (RecentNormalFrames): keyed by the event, and one that may be written
-            if (v != null && v.falseAlarm() && v.validFor(r.key())) {
-                events.add(v.eventId());
-            }
+            out.add(new Judged(r.key(), v != null && v.validFor(r.key()) && v.falseAlarm()));
         }
-        return events;
+        return out;
     }
 
     /**

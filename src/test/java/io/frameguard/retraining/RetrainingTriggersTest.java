@@ -55,19 +55,34 @@ class RetrainingTriggersTest {
     }
 
     @Test
-    void onlyFalseAlarmVerdictsTheTrainersDataReadCount() {
+    void verdictsAreReadAsTheTrainersDataReadThem() {
         List<ConsumerRecord<String, byte[]>> polled = List.of(
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 0, "frames/0/1", verdict("frames/0/1", Verdict.FALSE_ALARM)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 1, "frames/0/2", verdict("frames/0/2", Verdict.CONFIRMED)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 2, "frames/0/1", null), // withdrawn
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 3, "x", "{not json".getBytes(StandardCharsets.UTF_8)),
-                // a verdict without its event (Jackson requires no field): skipped, not a stopped trainer
+                // a verdict without its event (Jackson requires no field): no false alarm, not a stopped trainer
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 3, "frames/0/3",
                         "{\"verdict\":\"false-alarm\"}".getBytes(StandardCharsets.UTF_8)),
-                // keyed by another event: the trainer's data read it under neither
+                // keyed by another event: the trainer's data read it as no verdict on either
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 4, "frames/0/9", verdict("frames/0/8", Verdict.FALSE_ALARM)),
                 new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 5, "frames/1/7", verdict("frames/1/7", Verdict.FALSE_ALARM)));
-        assertThat(RetrainingTriggers.falseAlarmVerdicts(polled, TOPICS)).containsExactly("frames/0/1", "frames/1/7");
+        assertThat(RetrainingTriggers.verdictsIn(polled, TOPICS)).containsExactly(
+                new RetrainingTriggers.Judged("frames/0/1", true), new RetrainingTriggers.Judged("frames/0/2", false),
+                new RetrainingTriggers.Judged("frames/0/1", false), new RetrainingTriggers.Judged("frames/0/3", false),
+                new RetrainingTriggers.Judged("frames/0/9", false), new RetrainingTriggers.Judged("frames/1/7", true));
+    }
+
+    private static RetrainingTriggers.Judged falseAlarm(String eventId) {
+        return new RetrainingTriggers.Judged(eventId, true);
+    }
+
+    @Test
+    void aFalseAlarmConfirmedSinceStartsNothing() {
+        Instant t0 = Instant.parse("2026-12-06T08:00:00Z");
+        RetrainingTriggers.PendingFalseAlarms pending = new RetrainingTriggers.PendingFalseAlarms(Duration.ofMinutes(10));
+        pending.add(List.of(falseAlarm("frames/0/1"), new RetrainingTriggers.Judged("frames/0/1", false)), t0);
+        assertThat(pending.trigger(t0.plus(Duration.ofHours(2)))).isNull();
     }
 
     @Test
@@ -76,15 +91,17 @@ class RetrainingTriggersTest {
         Instant t0 = Instant.parse("2026-12-06T08:00:00Z");
         RetrainingTriggers.PendingFalseAlarms pending = new RetrainingTriggers.PendingFalseAlarms(quiet);
         assertThat(pending.trigger(t0)).isNull();
-        pending.add(List.of("frames/0/1", "frames/0/2"), t0);
-        pending.add(List.of("frames/0/1"), t0.plusSeconds(60)); // judged again: counted once, but the latest
+        pending.add(List.of(falseAlarm("frames/0/1"), falseAlarm("frames/0/2"), falseAlarm("frames/0/4")), t0);
+        pending.add(List.of(falseAlarm("frames/0/1")), t0.plusSeconds(60)); // judged again: counted once, but the latest
+        // confirmed since (or withdrawn): the latest verdict holds, as in the trainer's data
+        pending.add(List.of(new RetrainingTriggers.Judged("frames/0/4", false)), t0.plusSeconds(30));
         assertThat(pending.trigger(t0.plusSeconds(60).plus(quiet).minusSeconds(1))).isNull();
         assertThat(pending.trigger(t0.plusSeconds(60).plus(quiet))).isEqualTo("2 false-alarm verdicts, the latest on frames/0/1");
         pending.clear();
         assertThat(pending.trigger(t0.plus(quiet.multipliedBy(10)))).isNull();
         // verdicts that keep coming: a run at the latest the longest wait after the first
         for (int minute = 0; minute <= 60; minute += 5) {
-            pending.add(List.of("frames/0/" + (100 + minute)), t0.plus(Duration.ofMinutes(minute)));
+            pending.add(List.of(falseAlarm("frames/0/" + (100 + minute))), t0.plus(Duration.ofMinutes(minute)));
             Instant now = t0.plus(Duration.ofMinutes(minute));
             if (minute < 60) {
                 assertThat(pending.trigger(now)).as("minute %d", minute).isNull();
