@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * {@code --buffer} are kept, up to {@link RecentNormalFrames#READ_BACK} times, and keeping the newest {@code --buffer}
  * (the sidecar on 2026-12-05), and all frames outside fault episodes so chosen, the reported ones not learnt but held
  * out as often as the others, so that they set the candidate's threshold (the sidecar since). As {@code RetrainingJob} does, the newest fifth of them is held out, a candidate like the serving model is trained on the rest, {@link ChampionChallenger} compares the two on
- * the held-out frames, and an accepted candidate serves the next round. Reported per round and rule: the rows given
+ * the held-out frames, and an accepted candidate serves the next round. Reported per round and way: the rows given
  * the trainer to learn (the trainer holds out its own validation share of them, which sets the threshold) and the
  * fault's among them, whether the candidate was accepted, and the serving model's share of a continuation of the fault
  * flagged at its card's threshold, with its false alarms on normal rows.
@@ -104,22 +104,40 @@ public final class RetrainingBenchmark implements Callable<Integer> {
     /** Fewest kept frames the sidecar trains on, its default {@code --min-frames}. */
     static final int MIN_FRAMES = 2000;
 
-    /** How the sidecar chooses the frames it trains on among those the serving model scored. */
-    enum Rule {
-        UNREPORTED("unreported frames", false, false),
-        OUTSIDE_EPISODES("unreported frames outside fault episodes, read further back", true, false),
-        REPORTS_FOR_THRESHOLD("frames outside fault episodes, read further back, reports setting the threshold only", true, true);
+    /**
+     * How the sidecar chooses the frames it trains on among those the serving model scored, holds some out and learns the
+     * rest. The first three are compared when nobody judges the fault (no frames judged normal: all three hold out the
+     * newest fifth, each frame learnt once); the last three when operators judge it the new normal.
+     */
+    enum Way {
+        UNREPORTED("unreported frames", false, false, false, false, false),
+        OUTSIDE_EPISODES("unreported frames outside fault episodes, read further back", true, false, false, false, false),
+        REPORTS_FOR_THRESHOLD("frames outside fault episodes, read further back, reports setting the threshold only", true, true,
+                true, true, false),
+        JUDGED_NEWEST("the newest fifth held out, each learnt once (before 2026-12-06)", true, true, false, false, true),
+        JUDGED_OWN_SHARE("the newest fifth of the frames judged normal and of the others held out, each learnt once", true, true,
+                true, false, true),
+        JUDGED_WEIGHTED("the same, the judged ones learnt as often as the others together (since)", true, true, true, true, true);
 
         final String label;
         /** Whether fault episodes are left out and the sidecar reads further back while fewer than {@code --buffer} frames are kept. */
         final boolean readsBack;
         /** Whether reports outside fault episodes are kept, not learnt but held out as often as the others (the sidecar since 2026-12-05, night). */
         final boolean keepsReports;
+        /** Whether the frames judged normal are held out by their own share ({@link RecentNormalFrames#heldOut}). */
+        final boolean ownShare;
+        /** Whether the frames judged normal are learnt as often as the others together ({@link RecentNormalFrames#timesLearnt}). */
+        final boolean weighted;
+        /** Whether this is a way of the runs where operators judge the fault the new normal. */
+        final boolean judged;
 
-        Rule(String label, boolean readsBack, boolean keepsReports) {
+        Way(String label, boolean readsBack, boolean keepsReports, boolean ownShare, boolean weighted, boolean judged) {
             this.label = label;
             this.readsBack = readsBack;
             this.keepsReports = keepsReports;
+            this.ownShare = ownShare;
+            this.weighted = weighted;
+            this.judged = judged;
         }
 
         boolean[] kept(boolean[] reported) {
@@ -129,23 +147,6 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                 out[i] = (keepsReports || !reported[i]) && !episode[i];
             }
             return out;
-        }
-    }
-
-    /** Which of the kept frames, in capture order, the comparison holds out, and how often the judged ones are learnt. */
-    enum Split {
-        NEWEST("the newest fifth held out, each learnt once (before 2026-12-06)", false, false),
-        EACH_SHARE("the newest fifth of the frames judged normal and of the others held out, each learnt once", true, false),
-        EACH_SHARE_WEIGHTED("the same, the judged ones learnt as often as the others together (since)", true, true);
-
-        final String label;
-        final boolean ownShare;
-        final boolean weighted;
-
-        Split(String label, boolean ownShare, boolean weighted) {
-            this.label = label;
-            this.ownShare = ownShare;
-            this.weighted = weighted;
         }
 
         boolean[] heldOut(boolean[] judgedNormal) {
@@ -167,10 +168,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--verdict must be none or false-alarm, not " + verdict);
         }
         boolean judged = verdict.equals("false-alarm");
-        // judged the new normal: how the sidecar chooses frames now, held out and learnt three ways; otherwise the three ways of
-        // choosing them (no judged frames: both splits hold out the newest fifth)
-        List<Rule> rules = judged ? List.of(Rule.REPORTS_FOR_THRESHOLD) : List.of(Rule.values());
-        List<Split> splits = judged ? List.of(Split.values()) : List.of(Split.EACH_SHARE_WEIGHTED);
+        List<Way> ways = Arrays.stream(Way.values()).filter(w -> w.judged == judged).toList();
         int perSource = buffer / sources;
         int faultRows = (int) Math.round(perSource * faultShare);
         List<String> kinds = faults == null || faults.isEmpty() ? rowsOf.lastingFaults() : faults;
@@ -187,15 +185,14 @@ public final class RetrainingBenchmark implements Callable<Integer> {
             float[] faultTest = Arrays.copyOfRange(fault, rounds * faultRows * channels, fault.length);
             long kindSeed = random.nextLong();
             rows.add(measure(kind, null, 0, 0, 0, "", first, faultTest, normalTest));
-            for (Rule rule : rules) for (Split split : splits) {
-                String chosenLabel = judged ? split.label : rule.label;
+            for (Way way : ways) {
                 Random r = new Random(kindSeed); // the same frames for every way, as long as their models agree
                 ModelArtifact serving = first;
                 for (int round = 1; round <= rounds; round++) {
                     // each source's history, oldest first, as far back as the sidecar may read (READ_BACK times its share of
                     // --buffer): fresh normal rows, and for one source its newest faultRows the fault's next stretch; the
                     // detector judges each source's history as it arrives
-                    int history = rule.readsBack ? RecentNormalFrames.READ_BACK * perSource : perSource;
+                    int history = way.readsBack ? RecentNormalFrames.READ_BACK * perSource : perSource;
                     float[][] bySource = new float[sources][];
                     boolean[][] reportedBySource = new boolean[sources][];
                     boolean[][] judgedBySource = new boolean[sources][];
@@ -223,7 +220,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         int kept = 0;
                         for (int src = 0; src < sources; src++) {
                             boolean[] read = new boolean[history];
-                            boolean[] newest = rule.kept(Arrays.copyOfRange(reportedBySource[src], history - depth, history));
+                            boolean[] newest = way.kept(Arrays.copyOfRange(reportedBySource[src], history - depth, history));
                             System.arraycopy(newest, 0, read, history - depth, depth);
                             keptBySource[src] = read;
                             for (boolean x : newest) {
@@ -245,12 +242,12 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                     }
                     java.util.Collections.reverse(chosen);
                     int n = chosen.size();
-                    // a fifth of the kept frames held out (as the split says), the rest trained on
+                    // a fifth of the kept frames held out (as the way says), the rest trained on
                     boolean[] judgedChosen = new boolean[n];
                     for (int k = 0; k < n; k++) {
                         judgedChosen[k] = judgedBySource[chosen.get(k)[0]][chosen.get(k)[1]];
                     }
-                    boolean[] held = split.heldOut(judgedChosen);
+                    boolean[] held = way.heldOut(judgedChosen);
                     int holdoutRows = 0;
                     for (boolean h : held) {
                         holdoutRows += h ? 1 : 0;
@@ -269,7 +266,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                             System.arraycopy(bySource[src], t * channels, holdout, hk++ * channels, channels);
                         } else {
                             System.arraycopy(bySource[src], t * channels, train, tk * channels, channels);
-                            notFitted[tk] = rule.keepsReports && reportedBySource[src][t];
+                            notFitted[tk] = way.keepsReports && reportedBySource[src][t];
                             judgedTrain[tk] = judgedBySource[src][t];
                             learnable -= notFitted[tk] ? 1 : 0;
                             faultyTrained += src == 0 && t >= history - faultRows && !notFitted[tk] ? 1 : 0;
@@ -281,9 +278,9 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = "refused (" + n + " frames kept)";
                     } else {
                         ModelArtifact candidate = train(TrainingOptions.like(serving.card()).version("retraining-bench-"
-                                + rule.ordinal() + "-" + split.ordinal() + "-" + round), train, notFitted,
-                                split.weighted ? RecentNormalFrames.timesLearnt(judgedTrain, notFitted) : null, trained,
-                                dir.resolve(kind.replace(' ', '-') + "-" + rule + "-" + split + "-" + round));
+                                + way.ordinal() + "-" + round), train, notFitted,
+                                way.weighted ? RecentNormalFrames.timesLearnt(judgedTrain, notFitted) : null, trained,
+                                dir.resolve(kind.replace(' ', '-') + "-" + way + "-" + round));
                         ModelCard.Comparison c;
                         try (ModelRunner champion = ModelRunner.load(serving); ModelRunner challenger = ModelRunner.load(candidate)) {
                             // the seed RetrainingJob gives it: the serving model's training seed
@@ -293,7 +290,7 @@ public final class RetrainingBenchmark implements Callable<Integer> {
                         outcome = c.accepted() ? "accepted" : "rejected";
                         serving = c.accepted() ? candidate : serving;
                     }
-                    rows.add(measure(kind, chosenLabel, round, learnable, faultyTrained, outcome, serving, faultTest, normalTest));
+                    rows.add(measure(kind, way.label, round, learnable, faultyTrained, outcome, serving, faultTest, normalTest));
                 }
             }
         }

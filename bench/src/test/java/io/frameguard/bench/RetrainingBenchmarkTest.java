@@ -13,7 +13,7 @@ class RetrainingBenchmarkTest {
     Path tmp;
 
     /**
-     * A short run, one lasting fault: a row for the first model and one per round and rule, and choosing the frames
+     * A short run, one lasting fault: a row for the first model and one per round and way, and choosing the frames
      * outside fault episodes trains on none of the fault's rows, where the unreported frames alone hold some; keeping the
      * reports outside them for the threshold learns fewer rows than leaving them out.
      */
@@ -24,9 +24,9 @@ class RetrainingBenchmarkTest {
         assertThat(run.code()).isZero();
         List<String> rows = run.out().lines().filter(l -> l.startsWith("| stuck |")).toList();
         assertThat(rows).hasSize(4);
-        String before = row(rows, RetrainingBenchmark.Rule.UNREPORTED);
-        String episodes = row(rows, RetrainingBenchmark.Rule.OUTSIDE_EPISODES);
-        String now = row(rows, RetrainingBenchmark.Rule.REPORTS_FOR_THRESHOLD);
+        String before = row(rows, RetrainingBenchmark.Way.UNREPORTED);
+        String episodes = row(rows, RetrainingBenchmark.Way.OUTSIDE_EPISODES);
+        String now = row(rows, RetrainingBenchmark.Way.REPORTS_FOR_THRESHOLD);
         assertThat(faultyTrained(before)).isPositive();
         assertThat(faultyTrained(episodes)).isZero();
         assertThat(faultyTrained(now)).isZero();
@@ -34,8 +34,8 @@ class RetrainingBenchmarkTest {
         assertThat(learnt(now)).isLessThan(learnt(episodes));
     }
 
-    private static String row(List<String> rows, RetrainingBenchmark.Rule rule) {
-        return rows.stream().filter(l -> l.contains("| " + rule.label + " |")).findFirst().orElseThrow();
+    private static String row(List<String> rows, RetrainingBenchmark.Way way) {
+        return rows.stream().filter(l -> l.contains("| " + way.label + " |")).findFirst().orElseThrow();
     }
 
     /** The rows given to learn (the trainer's validation share among them): "N (F)" in the row's fourth cell. */
