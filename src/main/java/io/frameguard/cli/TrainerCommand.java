@@ -59,7 +59,7 @@ final class TrainerCommand implements Callable<Integer> {
             + "topic), --false-alarm-quiet after the latest: what they judged normal is learnt, a lasting change included.")
     boolean onFalseAlarm;
 
-    @Option(names = "--false-alarm-quiet", defaultValue = "10m", converter = DurationConverter.class,
+    @Option(names = "--false-alarm-quiet", defaultValue = "10m", converter = DurationConverter.AtLeastASecond.class,
             description = "With --on-false-alarm, how long to wait after the latest false-alarm verdict before the run, so "
                     + "that judging a list of incidents starts one run; while verdicts keep coming, at the latest 6 times as "
                     + "long after the first (default: ${DEFAULT-VALUE}).")
@@ -148,9 +148,6 @@ final class TrainerCommand implements Callable<Integer> {
         if (!instance.matches(io.frameguard.config.FrameguardConfig.KAFKA_ID)) {
             throw new IllegalArgumentException(
                     "--instance (FRAMEGUARD_INSTANCE) " + io.frameguard.config.FrameguardConfig.KAFKA_ID_MESSAGE);
-        }
-        if (onFalseAlarm && falseAlarmQuiet.compareTo(Duration.ofSeconds(1)) < 0) { // the trainer polls that often
-            throw new IllegalArgumentException("--false-alarm-quiet must be at least 1s, was " + falseAlarmQuiet);
         }
         if (afterFrames < 0) {
             throw new IllegalArgumentException("--after-frames must be 0 (off) or more, was " + afterFrames);

@@ -377,4 +377,46 @@ class HelmChartTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("model.name", "../etc")))
                 .hasMessageContaining("/model/name");
     }
+
+    /**
+     * The trainer's durations as the chart passes them: every value the schema admits is one the trainer accepts (else
+     * the sidecar crash-loops on it), and the forms the trainer reads (1h30m, PT1H30M, a number of seconds) install.
+     */
+    @Test
+    void chartAdmitsTheTrainersDurationsAndNoOthers() throws Exception {
+        List<String> samples = List.of("0", "90", "0s", "500ms", "1000ms", "90s", "15m", "6h", "1d", "2D", "1h30m", "1m30s",
+                "1m30.5s", "0.5s", "1.5s", "PT0S", "PT0.5S", "PT1H30M", "pt10m", "P1D", "P1DT2H", "P0DT0.5S", "-5s", "1.5h",
+                "1w", "2d12h", "P", "PT", "P1DT", "PT-1H", "10 m", "soon");
+        List<String> disagreements = new ArrayList<>();
+        for (String value : samples) {
+            for (String[] option : new String[][] {{"every", "--every"}, {"falseAlarmQuiet", "--false-alarm-quiet"}}) {
+                boolean trainer = trainerAccepts(option[1] + "=" + value);
+                boolean chart = chartAdmits("trainer." + option[0], value);
+                if (chart != trainer) {
+                    disagreements.add(option[0] + "=" + value + ": chart " + (chart ? "admits" : "refuses") + ", trainer "
+                            + (trainer ? "accepts" : "refuses"));
+                }
+            }
+        }
+        assertThat(disagreements).isEmpty();
+    }
+
+    private static boolean trainerAccepts(String option) {
+        try {
+            io.frameguard.cli.FrameguardCli.commandLine(new io.frameguard.cli.FrameguardCli()).parseArgs("trainer", "--model=m", option);
+            return true;
+        } catch (picocli.CommandLine.ParameterException e) {
+            return false;
+        }
+    }
+
+    private static boolean chartAdmits(String key, String value) throws Exception {
+        try {
+            render(t -> t.set(key, value));
+            return true;
+        } catch (IllegalStateException e) { // helm-java's answer to a schema violation
+            assertThat(e).hasMessageContaining(key.replace('.', '/'));
+            return false;
+        }
+    }
 }
