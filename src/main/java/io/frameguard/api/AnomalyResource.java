@@ -14,6 +14,7 @@ import io.frameguard.frames.UntrustedText;
 import io.frameguard.heatmaps.HeatmapRenderer;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.memory.AnomalyMemory;
+import io.frameguard.memory.FrameSources;
 import io.frameguard.memory.MemoryFollower;
 import io.frameguard.model.ModelCard;
 import io.frameguard.serving.ActiveModel;
@@ -40,6 +41,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.Headers;
@@ -135,16 +137,44 @@ public class AnomalyResource {
         // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
         String id = new FrameRef(topic, partition, offset).id();
         try {
-            Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note());
-            boolean known = memory.memory().map(m -> m.get(id).isPresent()).orElse(true); // no memory here: cannot tell
-            return known ? Response.ok(written).build() : Response.accepted(written).header(NOTE_HEADER, "no anomaly event "
-                    + id + " in this replica's memory (not arrived yet, or forgotten): the verdict is kept and applies to the "
-                    + "event if it arrives").build();
+            Judged judged = judged(id);
+            Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note(), judged.source());
+            return judged.known() ? Response.ok(written).build() : Response.accepted(written).header(NOTE_HEADER,
+                    "no anomaly event " + id + " in this replica's memory (" + judged.why() + "): the verdict is kept and "
+                    + "applies to the event if it arrives").build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {
             return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
         }
+    }
+
+    /**
+     * What a verdict on {@code eventId} is written with: the source of its frame (from its incident when the memory
+     * lists the event, else read from the frames topic), and whether this replica's memory holds its incident
+     * (true without a memory: it cannot tell), or why not.
+     */
+    private record Judged(String source, boolean known, String why) {}
+
+    private Judged judged(String eventId) {
+        Optional<AnomalyMemory> m = memory.memory();
+        Optional<AnomalyMemory.Remembered> listed = m.flatMap(memory -> memory.get(eventId));
+        if (listed.isPresent()) {
+            return new Judged(listed.get().entry().source(), true, null);
+        }
+        FrameSources.Lookup frame = verdicts.sourceOf(eventId);
+        boolean known = m.isEmpty() || frame.source() != null && m.get().get(eventId, frame.source()).isPresent();
+        return new Judged(frame.source(), known, frame.problem() != null ? frame.problem() : "not arrived yet, or forgotten");
+    }
+
+    /** The incident of an event: one that lists it, else its source's incident that holds it ({@link FrameSources}). */
+    private Optional<AnomalyMemory.Remembered> remembered(AnomalyMemory m, String eventId) {
+        Optional<AnomalyMemory.Remembered> listed = m.get(eventId);
+        if (listed.isPresent() || !Verdict.eventId(eventId)) {
+            return listed;
+        }
+        String source = verdicts.sourceOf(eventId).source();
+        return source == null ? Optional.empty() : m.get(eventId, source);
     }
 
     private static Response error(Response.Status status, String message) {
@@ -426,19 +456,22 @@ public class AnomalyResource {
         }
         for (String id : request.eventIds()) {
             String problem = new Verdict(Verdict.SCHEMA_VERSION, id, request.verdict(), request.label(), request.note(),
-                    null, null).problem();
+                    null, null, null).problem();
             if (problem != null) {
                 return error(Response.Status.BAD_REQUEST, problem + " (" + UntrustedText.shown(String.valueOf(id), 300) + ")");
             }
         }
         List<Verdict> written = new java.util.ArrayList<>();
         try {
+            List<String> unknown = new java.util.ArrayList<>();
             for (String id : request.eventIds()) {
-                written.add(verdicts.write(id, request.verdict(), request.label(), request.note()));
+                Judged judged = judged(id);
+                written.add(verdicts.write(id, request.verdict(), request.label(), request.note(), judged.source()));
+                if (!judged.known() && !unknown.contains(id)) {
+                    // as for one verdict: the events this replica's memory does not hold are said, the verdicts kept for them
+                    unknown.add(id);
+                }
             }
-            // as for one verdict: the events this replica's memory does not hold are said, the verdicts kept for them
-            List<String> unknown = memory.memory().map(m -> request.eventIds().stream().filter(id -> m.get(id).isEmpty())
-                    .distinct().toList()).orElse(List.of());
             return unknown.isEmpty() ? Response.ok(Map.of("verdicts", written)).build()
                     : Response.accepted(Map.of("verdicts", written)).header(NOTE_HEADER, unknown.size() + " of the events "
                             + "are not in this replica's memory (not arrived yet, or forgotten), their verdicts kept to apply "
@@ -486,7 +519,7 @@ public class AnomalyResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response event(@PathParam("topic") String topic, @PathParam("partition") int partition, @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> m.get(id).map(r -> Response.ok(EventAnswer.of(r)).build())
+        return withMemory(m -> remembered(m, id).map(r -> Response.ok(EventAnswer.of(r)).build())
                 .orElseGet(() -> unknown(id)));
     }
 
@@ -499,7 +532,7 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "k must be between 1 and " + MAX_RESULTS);
         }
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> m.similar(id, k).map(s -> Response.ok(new SimilarAnswer(id, s)).build())
+        return withMemory(m -> remembered(m, id).map(r -> Response.ok(new SimilarAnswer(id, m.similar(r, k))).build())
                 .orElseGet(() -> unknown(id)));
     }
 
@@ -632,7 +665,7 @@ public class AnomalyResource {
 
     /** The answer about an anomaly's picture: 404 when the anomaly is not remembered or has no picture to draw. */
     private Response withPicture(String id, java.util.function.BiFunction<AnomalyMemory.Remembered, Picture, Response> answer) {
-        return withMemory(m -> m.get(id).map(r -> {
+        return withMemory(m -> remembered(m, id).map(r -> {
             Picture p = r.entry().picture();
             return p == null || !p.wellFormed() ? error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw")
                     : answer.apply(r, p);
@@ -644,7 +677,7 @@ public class AnomalyResource {
     }
 
     private static Response unknown(String eventId) {
-        return error(Response.Status.NOT_FOUND, "no anomaly event " + UntrustedText.shown(eventId, 300)
-                + " in the memory (not an anomaly, older than frameguard.memory.max-age, or forgotten)");
+        return error(Response.Status.NOT_FOUND, "no anomaly event " + UntrustedText.shown(eventId, 300) + " in the memory "
+                + "(not an anomaly, or its incident is older than frameguard.memory.max-age or was forgotten)");
     }
 }

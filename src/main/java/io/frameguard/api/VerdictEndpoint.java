@@ -4,6 +4,7 @@ import io.frameguard.config.FrameguardConfig;
 import io.frameguard.events.Topics;
 import io.frameguard.events.Verdict;
 import io.frameguard.frames.UntrustedText;
+import io.frameguard.memory.FrameSources;
 import io.frameguard.memory.VerdictWriter;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -15,7 +16,10 @@ import java.util.HashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
-/** The service's one verdict writer, opened on the first verdict and closed at shutdown. */
+/**
+ * The service's one verdict writer and its one reader of frames' sources ({@link FrameSources}), each opened when first
+ * needed and closed at shutdown.
+ */
 @ApplicationScoped
 public class VerdictEndpoint {
 
@@ -31,19 +35,40 @@ public class VerdictEndpoint {
     Map<String, Object> kafkaConfig;
 
     private VerdictWriter writer;
+    private FrameSources sources;
 
-    synchronized Verdict write(String eventId, String verdict, String label, String note) throws IOException {
+    synchronized Verdict write(String eventId, String verdict, String label, String note, String source) throws IOException {
         if (writer == null) {
             writer = new VerdictWriter(new HashMap<>(kafkaConfig), Topics.from(config.topics()).verdicts());
         }
-        Verdict v = writer.write(eventId, verdict, label, note, GIVEN_BY);
+        Verdict v = writer.write(eventId, verdict, label, note, GIVEN_BY, source);
         LOG.infof("verdict on %s: %s%s", eventId, v.verdict(), v.label() == null ? "" : " (" + UntrustedText.shown(v.label(), 64) + ")");
         return v;
+    }
+
+    /** The source of an event's frame, read from the frames topic; a cluster that does not answer is a problem said. */
+    FrameSources.Lookup sourceOf(String eventId) {
+        FrameSources s;
+        synchronized (this) {
+            if (sources == null) {
+                sources = new FrameSources(new HashMap<>(kafkaConfig));
+            }
+            s = sources;
+        }
+        try {
+            return s.sourceOf(eventId);
+        } catch (RuntimeException e) { // a timeout, an authorisation refused
+            LOG.warnf("cannot read the frame of %s: %s", UntrustedText.shown(eventId, 300), e.toString());
+            return new FrameSources.Lookup(null, "cannot read the frame of " + eventId + " from Kafka: " + e.getMessage());
+        }
     }
 
     synchronized void onStop(@Observes ShutdownEvent event) {
         if (writer != null) {
             writer.close();
+        }
+        if (sources != null) {
+            sources.close();
         }
     }
 }

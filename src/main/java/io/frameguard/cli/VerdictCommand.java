@@ -2,6 +2,7 @@ package io.frameguard.cli;
 
 import io.frameguard.events.Topics;
 import io.frameguard.events.Verdict;
+import io.frameguard.memory.FrameSources;
 import io.frameguard.memory.VerdictWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,9 +44,22 @@ final class VerdictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLogging.quietConnecting(System.getenv()); // runs once: a broker that does not answer is one line
-        try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic))) {
-            Verdict v = writer.write(eventId, verdict, label, note, System.getProperty("user.name", "cli"));
-            System.out.printf("%s: %s%s%n", v.eventId(), v.verdict(), v.label() == null ? "" : " (" + v.label() + ")");
+        try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic));
+                FrameSources frames = new FrameSources(kafka.clientConfig())) {
+            // checked first, so that a malformed one is refused without reading the frame
+            String problem = new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, label, note, null, null, null).problem();
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            // the frame's source lets every replica find the event's incident, which lists its first and newest events only
+            FrameSources.Lookup frame = frames.sourceOf(eventId);
+            if (frame.problem() != null) {
+                System.err.println("frameguard verdict: " + frame.problem() + ": the verdict applies only if an incident "
+                        + "lists this event");
+            }
+            Verdict v = writer.write(eventId, verdict, label, note, System.getProperty("user.name", "cli"), frame.source());
+            System.out.printf("%s: %s%s%s%n", v.eventId(), v.verdict(), v.label() == null ? "" : " (" + v.label() + ")",
+                    v.source() == null ? "" : ", an event of " + v.source());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -13,15 +13,19 @@ import java.util.regex.Pattern;
  * @param note free text for people, at most {@value #MAX_NOTE} characters
  * @param givenAt when (ISO-8601), set by whoever writes it
  * @param givenBy who (the API's "api", the CLI's user name)
+ * @param source the source of the event's frame (its key), as the writer read it: how every replica finds the incident of
+ *     an event that the incident does not list (it lists its first and newest events); null where it was not read
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Verdict(int schemaVersion, String eventId, String verdict, String label, String note, String givenAt,
-        String givenBy) {
+        String givenBy, String source) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String FALSE_ALARM = "false-alarm";
     public static final String CONFIRMED = "confirmed";
     public static final int MAX_NOTE = 1000;
+    /** Longest {@code source} a verdict carries (the service's frame keys are at most 1,024 bytes by default). */
+    public static final int MAX_SOURCE = 1024;
     private static final Set<String> VERDICTS = Set.of(FALSE_ALARM, CONFIRMED);
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,63}");
     /** A Kafka topic name ("." and ".." are none: in a URL path they would name another resource), partition, offset. */
@@ -45,6 +49,9 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
         }
         if (note != null && note.length() > MAX_NOTE) {
             return "note must have at most " + MAX_NOTE + " characters";
+        }
+        if (source != null && source.length() > MAX_SOURCE) {
+            return "source must have at most " + MAX_SOURCE + " characters";
         }
         return null;
     }

@@ -189,7 +189,7 @@ public final class Demo {
                         // the demo plays the operator: it knows which anomalies it caused, and says so
                         operator.write(e.eventId(), cause == null ? Verdict.FALSE_ALARM : Verdict.CONFIRMED,
                                 cause == null ? null : cause.fault().name().toLowerCase(Locale.ROOT) + "-ch" + cause.channel(),
-                                null, "demo");
+                                null, "demo", e.source());
                     }
                 }
             } catch (java.io.IOException e) {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,10 @@ import org.jboss.logging.Logger;
  * topics, so every replica remembers the same and answers the same. Thread-safe: one follower writes, API threads and
  * the detector read.
  *
- * <p>A verdict is given on one event; it holds for the event's incident (the latest verdict on any of its listed
- * events, by when it was given).
+ * <p>A verdict is given on one event; it holds for the event's incident (the latest verdict on any of its events, by
+ * when it was given). An incident lists its first and newest events only; an event between them is its source's event
+ * within the incident's offsets (a source's incidents follow one another), so a verdict on it, which names the frame's
+ * source ({@link FrameSources}), holds for the incident too.
  */
 public final class AnomalyMemory implements AutoCloseable {
 
@@ -98,6 +99,8 @@ public final class AnomalyMemory implements AutoCloseable {
     private final Map<String, String> incidentOf = new HashMap<>();
     /** By event id, the oldest received first; at most {@code maxEntries}. */
     private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
+    /** By source, the events whose verdicts name it: how a verdict finds an incident that does not list its event. */
+    private final Map<String, Set<String>> judgedOfSource = new HashMap<>();
     private final MemoryIndex index = new MemoryIndex();
     /**
      * Each source's minutes of the last {@link #HISTORY_MINUTES}, oldest first, by minute start; the sources in the order
@@ -198,13 +201,23 @@ public final class AnomalyMemory implements AutoCloseable {
     /** Takes the latest verdict on an event (null: the verdict was deleted). */
     public synchronized void verdict(String eventId, Verdict verdict) {
         version++;
-        verdicts.remove(eventId);
+        dropVerdict(eventId);
         if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
-            for (Iterator<String> it = verdicts.keySet().iterator(); verdicts.size() > maxEntries && it.hasNext(); ) {
-                it.next();
-                it.remove();
+            if (verdict.source() != null) {
+                judgedOfSource.computeIfAbsent(verdict.source(), s -> new HashSet<>()).add(eventId);
             }
+            while (verdicts.size() > maxEntries) {
+                dropVerdict(verdicts.keySet().iterator().next());
+            }
+        }
+    }
+
+    private void dropVerdict(String eventId) {
+        Verdict old = verdicts.remove(eventId);
+        Set<String> judged = old == null || old.source() == null ? null : judgedOfSource.get(old.source());
+        if (judged != null && judged.remove(eventId) && judged.isEmpty()) {
+            judgedOfSource.remove(old.source());
         }
     }
 
@@ -276,18 +289,64 @@ public final class AnomalyMemory implements AutoCloseable {
         return Optional.ofNullable(drift.get(source));
     }
 
-    /** The incident that the event (or incident) id belongs to, with its verdict. */
+    /** The incident that the event (or incident) id belongs to, among the events incidents list, with its verdict. */
     public synchronized Optional<Remembered> get(String eventId) {
         String id = incidentOf.get(eventId);
         MemoryEntry e = id == null ? null : incidents.get(id);
         return e == null ? Optional.empty() : Optional.of(new Remembered(e, verdictOn(e)));
     }
 
-    /** The latest verdict given on any event of the incident. */
+    /**
+     * The incident of an event of {@code source} ({@link FrameSources}), listed or not: one that lists it, else the
+     * source's incident whose offsets hold it.
+     */
+    public synchronized Optional<Remembered> get(String eventId, String source) {
+        Optional<Remembered> listed = get(eventId);
+        if (listed.isPresent() || source == null) {
+            return listed;
+        }
+        for (MemoryEntry e : incidents.values()) {
+            if (source.equals(e.source()) && holds(e, eventId)) {
+                return Optional.of(new Remembered(e, verdictOn(e)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether an event of the incident's source lies within the incident: on the partition of its first event, from
+     * it to its newest. A source's frames share a partition, and its incidents follow one another (a new anomaly joins
+     * the source's latest incident or starts the next), so only this incident holds such an event.
+     */
+    private static boolean holds(MemoryEntry e, String eventId) {
+        int slash = eventId.lastIndexOf('/');
+        int first = e.id().lastIndexOf('/');
+        int last = e.event().eventId().lastIndexOf('/');
+        if (slash < 0 || slash != first || last < 0 || !eventId.regionMatches(0, e.id(), 0, slash + 1)) {
+            return false; // not the same topic and partition
+        }
+        try {
+            long offset = Long.parseLong(eventId.substring(slash + 1));
+            return offset >= Long.parseLong(e.id().substring(first + 1))
+                    && offset <= Long.parseLong(e.event().eventId().substring(last + 1));
+        } catch (NumberFormatException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * The latest verdict given on any event of the incident: those it lists, and its source's events within it that
+     * verdicts name with their source.
+     */
     private Verdict verdictOn(MemoryEntry e) {
         Verdict latest = verdicts.get(e.id());
         for (String member : e.members()) {
             latest = Verdict.later(latest, verdicts.get(member));
+        }
+        for (String judged : judgedOfSource.getOrDefault(e.source(), Set.of())) {
+            if (holds(e, judged)) {
+                latest = Verdict.later(latest, verdicts.get(judged));
+            }
         }
         return latest;
     }
@@ -302,7 +361,12 @@ public final class AnomalyMemory implements AutoCloseable {
         if (closed) {
             return Optional.empty();
         }
-        return get(eventId).map(r -> nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id())));
+        return get(eventId).map(r -> similar(r, k));
+    }
+
+    /** The {@code k} remembered incidents most like a remembered one (same signature kind), nearest first, itself left out. */
+    public synchronized List<Recollection.SimilarAnomaly> similar(Remembered r, int k) {
+        return closed ? List.of() : nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()));
     }
 
     /** The {@code k} remembered incidents nearest to a signature (of any source), with their verdicts. */

@@ -51,12 +51,14 @@ public final class VerdictWriter implements AutoCloseable {
     /**
      * Stores a verdict on {@code eventId}.
      *
+     * @param source the source of the event's frame where the caller knows it ({@link FrameSources}), else null
      * @throws IllegalArgumentException naming what is wrong with it (nothing is written)
      * @throws IOException when Kafka does not acknowledge it
      */
-    public Verdict write(String eventId, String verdict, String label, String note, String givenBy) throws IOException {
+    public Verdict write(String eventId, String verdict, String label, String note, String givenBy, String source)
+            throws IOException {
         Verdict v = new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, blankToNull(label), blankToNull(note),
-                Instant.now().toString(), givenBy);
+                Instant.now().toString(), givenBy, source != null && source.length() > Verdict.MAX_SOURCE ? null : source);
         String problem = v.problem();
         if (problem != null) {
             throw new IllegalArgumentException(problem);

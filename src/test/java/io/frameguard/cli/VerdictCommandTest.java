@@ -56,4 +56,47 @@ class VerdictCommandTest {
             assertThat(v.givenAt()).isNotBlank();
         }
     }
+
+    /**
+     * The verdict names the source of the event's frame, read from the frames topic, so that every replica finds the
+     * incident of an event that the incident does not list; an id with no frame is said, and the verdict still kept.
+     */
+    @Test
+    void namesTheFramesSourceAndSaysWhenThereIsNoSuchFrame() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("frames-of-pumps", 3, (short) 1))).all().get();
+        }
+        long offset;
+        try (var producer = KafkaTestBroker.frameProducer(broker.bootstrapServers())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("frames-of-pumps", 2, "pump-6", new byte[4])).get();
+            offset = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("frames-of-pumps", 2, "pump-7",
+                    new byte[4])).get().offset();
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        StringWriter err = new StringWriter();
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream errStream = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(out, true));
+            System.setErr(new java.io.PrintStream(errStream, true));
+            CommandLine cli = new CommandLine(new FrameguardCli()).setErr(new PrintWriter(err));
+            assertThat(cli.execute("verdict", "frames-of-pumps/2/" + offset, "--verdict", "false-alarm", "--verdicts-topic",
+                    "verdicts-of-pumps", "--bootstrap-servers", broker.bootstrapServers())).as(err.toString()).isZero();
+            assertThat(cli.execute("verdict", "frames-of-pumps/9/1", "--verdict", "false-alarm", "--verdicts-topic",
+                    "verdicts-of-pumps", "--bootstrap-servers", broker.bootstrapServers())).as(err.toString()).isZero();
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        assertThat(out.toString()).contains("frames-of-pumps/2/" + offset + ": false-alarm, an event of pump-7");
+        assertThat(errStream.toString()).contains("topic frames-of-pumps has no partition 9 (it has 3)");
+
+        try (TopicReader verdicts = new TopicReader(broker.bootstrapServers(), "verdicts-of-pumps")) {
+            List<ConsumerRecord<String, byte[]>> all = verdicts.readUntil(rs -> rs.size() >= 2, Duration.ofSeconds(30));
+            assertThat(all).extracting(r -> Topics.VERDICT_SERDE.deserializer().deserialize("verdicts-of-pumps", r.value()).source())
+                    .containsExactly("pump-7", null);
+        }
+    }
 }

@@ -100,7 +100,7 @@ class AnomalyMemoryTest {
             assertThat(like.label()).isEqualTo("cavitation");
             // a later verdict on another of its events overrides
             memory.verdict("frames/0/3", new Verdict(Verdict.SCHEMA_VERSION, "frames/0/3", Verdict.FALSE_ALARM, null, null,
-                    "2026-12-02T00:00:01Z", "test"));
+                    "2026-12-02T00:00:01Z", "test", null));
             assertThat(memory.get("frames/0/1").orElseThrow().verdict().verdict()).isEqualTo(Verdict.FALSE_ALARM);
 
             // a new event of the incident is not its own neighbour
@@ -333,6 +333,48 @@ class AnomalyMemoryTest {
         }
     }
 
+    /**
+     * A long incident lists its first and newest events only; a verdict on one between them, naming the frame's source
+     * (as the API and the CLI write them), holds for the incident whether it arrives before or after the incident's
+     * record, and an event of another source in the same offsets is not the incident's.
+     */
+    @Test
+    void aVerdictOnAnEventTheIncidentDoesNotListHoldsForItByTheFramesSource() throws Exception {
+        AnomalyEvent first = event(100, "pump-2", 1, 0);
+        AnomalyEvent newest = event(900, "pump-2", 1, 0);
+        MemoryEntry incident = new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident(first.eventId(), 300, 1100), "pump-2",
+                newest.detectedTimestamp(), List.of(first.eventId(), "frames/0/880", newest.eventId()), newest, null);
+        Verdict between = new Verdict(Verdict.SCHEMA_VERSION, "frames/0/660", Verdict.FALSE_ALARM, null, null,
+                "2026-12-02T00:00:00Z", "test", "pump-2");
+        for (boolean verdictFirst : new boolean[] {false, true}) {
+            try (AnomalyMemory memory = new AnomalyMemory(100)) {
+                memory.remember(entry(event(500, "pump-1", 0, 1))); // another source's incident within the same offsets
+                if (verdictFirst) {
+                    memory.verdict(between.eventId(), between);
+                }
+                memory.remember(incident);
+                if (!verdictFirst) {
+                    memory.verdict(between.eventId(), between);
+                }
+                assertThat(memory.get(first.eventId()).orElseThrow().status()).as("verdict first: %s", verdictFirst)
+                        .isEqualTo(Verdict.FALSE_ALARM);
+                assertThat(memory.get("frames/0/660")).as("not listed").isEmpty();
+                assertThat(memory.get("frames/0/660", "pump-2").orElseThrow().entry().id()).isEqualTo(first.eventId());
+                assertThat(memory.get("frames/0/660", "pump-1")).as("pump-1's incident holds only its own event").isEmpty();
+                assertThat(memory.get("frames/0/901", "pump-2")).as("after the newest event").isEmpty();
+                assertThat(memory.get("frames/1/660", "pump-2")).as("another partition").isEmpty();
+                assertThat(memory.get("frames/0/500").orElseThrow().status()).isEqualTo(AnomalyMemory.UNJUDGED);
+
+                // the same offsets named with another source judge nothing of pump-2's incident, and a withdrawn verdict none
+                memory.verdict("frames/0/661", new Verdict(Verdict.SCHEMA_VERSION, "frames/0/661", Verdict.CONFIRMED, "x",
+                        null, "2026-12-03T00:00:00Z", "test", "pump-1"));
+                assertThat(memory.get(first.eventId()).orElseThrow().status()).isEqualTo(Verdict.FALSE_ALARM);
+                memory.verdict(between.eventId(), null);
+                assertThat(memory.get(first.eventId()).orElseThrow().status()).isEqualTo(AnomalyMemory.UNJUDGED);
+            }
+        }
+    }
+
     private static SourceMinute minute(String source, long start, long frames, double threshold) {
         return new SourceMinute(SourceMinute.SCHEMA_VERSION, source, start, frames, 2 * threshold, threshold / 2, threshold, 0, "m1");
     }
@@ -355,6 +397,6 @@ class AnomalyMemoryTest {
     }
 
     private static Verdict verdict(long offset, String verdict, String label) {
-        return new Verdict(Verdict.SCHEMA_VERSION, "frames/0/" + offset, verdict, label, null, "2026-12-02T00:00:00Z", "test");
+        return new Verdict(Verdict.SCHEMA_VERSION, "frames/0/" + offset, verdict, label, null, "2026-12-02T00:00:00Z", "test", null);
     }
 }

@@ -57,7 +57,7 @@ class MemoryFollowerTest {
         poll.add(memory(pump, entry(pump, 2, List.of(p1.eventId(), p2.eventId()), p2), offset));
         poll.add(memory(g1.eventId(), entry(g1.eventId(), 1, List.of(g1.eventId()), g1), offset));
         poll.add(new ConsumerRecord<>(TOPICS.verdicts().name(), 0, 0, p2.eventId(), TOPICS.verdicts().serialize(
-                new Verdict(Verdict.SCHEMA_VERSION, p2.eventId(), "confirmed", "bearing", null, "2026-12-04T00:00:00Z", "test"))));
+                new Verdict(Verdict.SCHEMA_VERSION, p2.eventId(), "confirmed", "bearing", null, "2026-12-04T00:00:00Z", "test", null))));
         poll.add(memory(pump, entry(pump, 3, List.of(p1.eventId(), p2.eventId(), p3.eventId()), p3), offset));
         poll.add(new ConsumerRecord<>(TOPICS.memory().name(), 0, offset[0]++, g1.eventId(), null));
 

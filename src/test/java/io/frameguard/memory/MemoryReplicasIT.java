@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.events.MemoryEntry;
 import io.frameguard.frames.FrameEncoding;
 import io.frameguard.local.LocalKafka;
 import io.frameguard.local.LocalService;
@@ -36,11 +37,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Two replicas of the packaged service share the frames (one consumer group, two partitions each): each scores half
  * of the anomalies, yet both answer the same listing and the same similar anomalies for every event, and a replica
- * restarted from nothing answers them again: the memory lives in Kafka, not in one pod.
+ * restarted from nothing answers them again: the memory lives in Kafka, not in one pod. So does every event of an
+ * incident longer than its memory record lists, and a verdict given on one of them through either replica.
  */
 class MemoryReplicasIT {
 
     private static final String TOKEN = "replicas-read-token-0123456789";
+    private static final String ADMIN_TOKEN = "replicas-admin-token-0123456789";
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -61,7 +64,8 @@ class MemoryReplicasIT {
                 a.service.awaitReady();
                 b.service.awaitReady();
                 List<String> spikes = sendSpikes(bootstrap);
-                List<String> burst = sendBurst(bootstrap);
+                List<String> burst = sendBurst(bootstrap, "machine-burst", 4);
+                List<String> longFault = sendBurst(bootstrap, "machine-long", MemoryEntry.MAX_MEMBERS + 8);
                 // both replicas remember every spike, whichever scored it
                 for (Replica r : List.of(a, b)) {
                     awaitUntil(() -> r.ids().containsAll(spikes), r + " remembers every spike");
@@ -78,6 +82,22 @@ class MemoryReplicasIT {
                     assertThat(JSON.convertValue(incident.get("members"), List.class)).isEqualTo(burst);
                     assertThat(incident.at("/event/eventId").asText()).isEqualTo(burst.get(burst.size() - 1));
                 }
+                // a fault longer than its incident's record lists: each of its events is found on both replicas, its
+                // heatmap drawn, and a verdict on one through replica a holds for the incident on replica b
+                String longIncident = longFault.get(0);
+                String unlisted = longFault.get(3);
+                for (Replica r : List.of(a, b)) {
+                    awaitUntil(() -> r.ids().contains(longFault.get(longFault.size() - 1)), r + " remembers the long fault");
+                    assertThat(JSON.convertValue(r.get("/api/anomalies/" + longIncident).get("members"), List.class))
+                            .as("the incident's record lists its first and newest events").doesNotContain(unlisted);
+                    for (String id : longFault) {
+                        assertThat(r.get("/api/anomalies/" + id).at("/incident/id").asText()).as("%s %s", r, id).isEqualTo(longIncident);
+                    }
+                    assertThat(r.status("/api/anomalies/" + unlisted + "/heatmap.png")).isEqualTo(200);
+                }
+                assertThat(a.postVerdict(unlisted, "false-alarm")).isEqualTo(200);
+                awaitUntil(() -> "false-alarm".equals(b.get("/api/anomalies/" + longIncident).get("status").asText()),
+                        "replica b holds the verdict given through replica a on an event the incident does not list");
                 // and both draw the heatmap of every spike, whichever replica scored it
                 for (String id : spikes) {
                     for (Replica r : List.of(a, b)) {
@@ -100,6 +120,8 @@ class MemoryReplicasIT {
                     awaitUntil(() -> b2.ids().containsAll(spikes), "the restarted replica remembers every spike");
                     assertThat(b2.get("/api/anomalies/" + burst.get(0)).at("/incident/count").asInt()).isEqualTo(burst.size());
                     assertThat(b2.status("/api/anomalies/" + spikes.get(0) + "/heatmap.png")).isEqualTo(200);
+                    awaitUntil(() -> "false-alarm".equals(b2.get("/api/anomalies/" + unlisted).get("status").asText()),
+                            "the restarted replica holds the verdict on the long fault");
                     for (String id : spikes) {
                         assertThat(b2.get("/api/anomalies/" + id + "/similar?k=3").get("similar").findValuesAsText("eventId"))
                                 .isEqualTo(fromA.get(id).get("similar").findValuesAsText("eventId"));
@@ -133,15 +155,15 @@ class MemoryReplicasIT {
         return ids;
     }
 
-    /** One source sends the same faulty frame four times in a row: the event ids. */
-    private static List<String> sendBurst(String bootstrap) throws Exception {
+    /** One source sends the same faulty frame {@code n} times in a row: the event ids. */
+    private static List<String> sendBurst(String bootstrap, String source, int n) throws Exception {
         SensorSimulator sim = TestModels.simulator();
-        float[] frozen = sim.faulty("machine-burst", 500, SensorSimulator.Fault.SPIKE, 5, 500);
+        float[] frozen = sim.faulty(source, 500, SensorSimulator.Fault.SPIKE, 5, 500);
         List<String> ids = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < 4; i++) {
-                RecordMetadata md = send(producer, "machine-burst", frozen);
+            for (int i = 0; i < n; i++) {
+                RecordMetadata md = send(producer, source, frozen);
                 ids.add("frames/" + md.partition() + "/" + md.offset());
             }
         }
@@ -174,6 +196,7 @@ class MemoryReplicasIT {
             settings.put("kafka.bootstrap.servers", bootstrap);
             settings.put("frameguard.model.dir", model.dir().toString());
             settings.put("frameguard.api.read-token", TOKEN);
+            settings.put("frameguard.api.admin-token", ADMIN_TOKEN);
             settings.put("frameguard.detector.adapt-rate", "0");
             // two replicas on one host: transactional ids must differ (in a pod, the host name makes them differ)
             settings.put("frameguard.scorer.transactional-id-prefix", "frameguard-scorer-" + name);
@@ -199,6 +222,13 @@ class MemoryReplicasIT {
                 JSON.readTree(r.body()).get("anomalies").forEach(a -> a.get("members").forEach(m -> ids.add(m.asText())));
             }
             return ids;
+        }
+
+        int postVerdict(String eventId, String verdict) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/api/anomalies/" + eventId + "/verdict"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"verdict\":\"" + verdict + "\"}")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
         }
 
         int status(String path) throws Exception {

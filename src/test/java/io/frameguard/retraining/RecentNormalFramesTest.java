@@ -344,6 +344,6 @@ class RecentNormalFramesTest {
     private static void verdict(KafkaProducer<String, byte[]> producer, String eventId, String verdict, String givenAt)
             throws Exception {
         producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), eventId, TOPICS.verdicts().serialize(
-                new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null, givenAt, "test")))).get();
+                new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null, givenAt, "test", null)))).get();
     }
 }

@@ -51,7 +51,7 @@ class RetrainingTriggersTest {
 
     private static byte[] verdict(String eventId, String verdict) {
         return TOPICS.verdicts().serialize(new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, null, null,
-                Instant.now().toString(), "test"));
+                Instant.now().toString(), "test", null));
     }
 
     @Test
