@@ -30,16 +30,28 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("frameguard.home", "."));
         Runnable logConnections = CommandLogging.quietConnecting(System.getenv()); // it is asked until it answers
-        LocalKafka kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"), port);
+        LocalKafka kafka;
+        try {
+            kafka = LocalKafka.start(home.resolve("target/local-kafka/lib"), work.resolve("kafka"), port);
+        } catch (LocalKafka.PortInUseException e) {
+            throw new IllegalArgumentException("--port: " + e.getMessage()); // one line, as for any setting
+        }
         logConnections.run();
-        // Ctrl-C ends the JVM: the broker, a process of its own, goes with it
-        Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "broker-stop"));
+        // Ctrl-C ends the JVM: the broker, a process of its own, goes with it, and that stop is no failure to report
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            kafka.close();
+        }, "broker-stop"));
         System.out.printf("Kafka broker on %s (data and log in %s); Ctrl-C stops it.%n", kafka.bootstrapServers(),
                 work.resolve("kafka"));
         System.out.println(port == DEFAULT_PORT ? "frameguard's commands and `serve` reach it by default."
                 : "For frameguard's commands and `serve`: KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers());
         System.out.flush();
-        int status = kafka.awaitExit(); // Ctrl-C ends the JVM before; a broker that fails ends the command
+        int status = kafka.awaitExit(); // a broker that fails ends the command
+        if (stopping.get()) {
+            return 0; // stopped by Ctrl-C or SIGTERM: the JVM is ending, and says nothing more
+        }
         System.err.printf("frameguard broker: the broker stopped (exit status %d); its log: %s%n", status, kafka.log());
         return 1;
     }

@@ -67,8 +67,21 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topics on kafka.bootstrap.servers=" + kafkaConfig.get("bootstrap.servers")
-                    + " (set frameguard.topics.create=false where topics are managed elsewhere): " + e.getMessage(), e);
+            throw new IllegalStateException(problem(kafkaConfig.get("bootstrap.servers"), e), e);
         }
+    }
+
+    /**
+     * Why the topics could not be listed or created, naming the setting to check: a cluster that does not answer is
+     * said as such (the wait's own exception says nothing), any other failure with Kafka's reason.
+     */
+    static String problem(Object bootstrapServers, Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return "no answer from the Kafka brokers at kafka.bootstrap.servers=" + bootstrapServers + " within "
+                    + TIMEOUT_SECONDS + " s: is a broker running there, and reachable with the kafka.* security settings?";
+        }
+        return "cannot create topics on kafka.bootstrap.servers=" + bootstrapServers
+                + " (set frameguard.topics.create=false where topics are managed elsewhere): " + cause;
     }
 }

@@ -215,7 +215,14 @@ public class LocalKafka implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
             return port;
         } catch (IOException e) {
-            throw new IOException("port " + port + " is in use (another Kafka broker?): choose another", e);
+            throw new PortInUseException(port, e);
+        }
+    }
+
+    /** The port asked for is taken: the user's to choose another. */
+    public static final class PortInUseException extends IOException {
+        PortInUseException(int port, IOException cause) {
+            super("port " + port + " is in use (another Kafka broker?): choose another", cause);
         }
     }
 

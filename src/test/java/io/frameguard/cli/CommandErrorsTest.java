@@ -266,6 +266,25 @@ class CommandErrorsTest {
                 tmp.resolve("m-fpr").toString(), "--target-fpr", "0.7"), 2, "train", "target FPR");
     }
 
+    /** `frameguard broker` on a port another process holds: one line naming the option, the running broker untouched. */
+    @Test
+    void brokerOnATakenPortIsOneLine() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home/target/local-kafka/lib"));
+        String before = System.getProperty("frameguard.home");
+        System.setProperty("frameguard.home", tmp.resolve("home").toString());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            assertOneLineError(run("broker", "--port", Integer.toString(taken.getLocalPort()), "--work",
+                    tmp.resolve("broker").toString()), 2, "broker", "--port: port " + taken.getLocalPort() + " is in use");
+        } finally {
+            if (before == null) {
+                System.clearProperty("frameguard.home");
+            } else {
+                System.setProperty("frameguard.home", before);
+            }
+        }
+        assertThat(home).isDirectory();
+    }
+
     @Test
     void helpWorksForEveryCommand() {
         for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo", "broker")) {

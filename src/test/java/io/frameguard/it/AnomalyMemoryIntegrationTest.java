@@ -310,6 +310,12 @@ class AnomalyMemoryIntegrationTest {
                 .post("/api/anomalies/verdicts").then().statusCode(400);
         read().contentType("application/json").body(Map.of("eventIds", two, "verdict", "confirmed"))
                 .post("/api/anomalies/verdicts").then().statusCode(403);
+        // what the framework refuses before a route runs is said too, as JSON
+        admin().body("notjson").post("/api/anomalies/" + two.get(0) + "/verdict").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.startsWith("the body is not the JSON this route takes"));
+        given().port(httpPort).header("Authorization", "Bearer " + AnomalyMemoryTestResource.ADMIN_TOKEN).body("{\"verdict\":\"confirmed\"}")
+                .post("/api/anomalies/" + two.get(0) + "/verdict").then().statusCode(415)
+                .body("error", org.hamcrest.Matchers.containsString("Content-Type"));
         admin().body(Map.of("eventIds", two, "verdict", "confirmed", "label", "family-a")).post("/api/anomalies/verdicts")
                 .then().statusCode(200);
         // an id the memory does not hold: kept, and said, as for one verdict
