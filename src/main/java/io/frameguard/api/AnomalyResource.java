@@ -396,7 +396,9 @@ public class AnomalyResource {
     /**
      * An anomaly's picture as numbers, for the console to draw: values and errors cell by cell (a window's: step after
      * step, {@code windowChannels} values each), the model's reconstruction of it laid out alike (null when the model
-     * gave none), with its channels' names where the event names them.
+     * gave none), with its channels' names (the card's, while the model that scored it serves; else where the event
+     * names them). The picture is the incident's latest frame: {@code eventId} is that frame's event, whichever of the
+     * incident's events was asked for.
      */
     public record PictureAnswer(String eventId, int width, int height, int channels, Integer windowChannels,
             float[] values, float[] reconstruction, float[] errors, List<String> channelNames,
@@ -412,8 +414,12 @@ public class AnomalyResource {
             float[] errors = p.errorValues();
             int named = p.windowChannels() != null ? p.windowChannels() : p.height() == 1 ? p.width() : 0;
             String[] names = new String[named];
+            // the channels' names on the card of the model that scored it, when it still serves (the card of another
+            // version may name its channels otherwise); else those its explanation names
+            ModelRunner serving = model.current();
+            ModelCard card = serving != null && serving.card().version().equals(r.event().modelVersion()) ? serving.card() : null;
             for (int c = 0; c < named; c++) {
-                names[c] = "ch" + c;
+                names[c] = card != null && card.input().image() == null ? card.input().channelName(c) : "ch" + c;
             }
             AnomalyEvent.Explanation x = r.event().explanation();
             if (x != null && x.topChannels() != null) {
@@ -426,7 +432,7 @@ public class AnomalyResource {
             // an image's region of largest error on the picture's grid, as its heatmap outlines it
             io.frameguard.events.ImageRegion region = p.height() > 1
                     ? io.frameguard.inference.ImageRegions.find(errors, 0, p.width(), p.height()) : null;
-            return Response.ok(new PictureAnswer(r.entry().id(), p.width(), p.height(), p.channels(), p.windowChannels(),
+            return Response.ok(new PictureAnswer(r.event().eventId(), p.width(), p.height(), p.channels(), p.windowChannels(),
                     p.frameValues(), p.reconstructionValues(), errors, List.of(names), region)).build();
         });
     }

@@ -668,16 +668,25 @@ function channelPlots(a, p) {
 }
 function valueBars(a, p) {
   const n = p.width, W = 640, H = 160;
-  const all = p.reconstruction ? p.values.concat(p.reconstruction) : p.values;
-  const lo = Math.min(0, ...all), hi = Math.max(0, ...all);
-  const span = hi > lo ? hi - lo : 1;
   let peak = 0;
   p.errors.forEach(x => { peak = Math.max(peak, x); });
+  // With the model's reconstruction, each channel's bar is how far its value is from what the model expected, in its
+  // typical errors (the error map is each value's squared error over its channel's typical one): channels in units as
+  // unlike as kPa and mm/s are then drawn on one scale, and the channels the model finds off stand out. Without it, the
+  // values themselves, on the frame's one scale.
+  const off = p.reconstruction ? p.values.map((v, i) => (v < p.reconstruction[i] ? -1 : 1) * Math.sqrt(Math.max(0, p.errors[i]))) : null;
+  const shown = off || p.values;
+  const all = off ? off.concat([3, -3]) : (p.reconstruction ? p.values.concat(p.reconstruction) : p.values);
+  const lo = Math.min(0, ...all), hi = Math.max(0, ...all);
+  const span = hi > lo ? hi - lo : 1;
   const bars = [];
   const ticks = [];
-  if (p.reconstruction) { // the model's value for each: a tick across its bar
+  const y = v => H - (v - lo) / span * H;
+  if (off) { // the model's expectation: the zero line
+    ticks.push(svg('line', { class: 'reconstruction', x1: 0, x2: W, y1: y(0), y2: y(0), stroke: '#4fb3ff', 'stroke-width': '1' }));
+  } else if (p.reconstruction) { // the model's value for each: a tick across its bar
     for (let i = 0; i < n; i++) {
-      const yr = H - (p.reconstruction[i] - lo) / span * H;
+      const yr = y(p.reconstruction[i]);
       ticks.push(svg('line', { class: 'reconstruction', x1: i * W / n, x2: (i + 1) * W / n - 1, y1: yr, y2: yr, stroke: '#4fb3ff', 'stroke-width': '2' }));
     }
   }
@@ -685,24 +694,34 @@ function valueBars(a, p) {
   // which need not be the reddest (a fault of one channel also raises the errors of the channels rebuilt from it)
   const named = ((a.event.explanation || {}).topChannels || []).filter(c => c && Number.isInteger(c.index) && c.index >= 0 && c.index < n);
   const top = new Set(named.map(c => c.index));
+  const name = i => p.channelNames[i] || 'value ' + i;
   for (let i = 0; i < n; i++) {
     const t = peak > 0 ? p.errors[i] / peak : 0;
-    const y0 = H - (0 - lo) / span * H, y1 = H - (p.values[i] - lo) / span * H;
+    const y0 = y(0), y1 = y(shown[i]);
     bars.push(svg('rect', { x: i * W / n, y: Math.min(y0, y1), width: Math.max(1, W / n - 1), height: Math.max(1, Math.abs(y1 - y0)),
       class: top.has(i) ? 'top' : null, 'data-channel': p.channelNames[i] || null,
       stroke: top.has(i) ? '#00e5ff' : null, 'stroke-width': top.has(i) ? '2' : null, 'vector-effect': 'non-scaling-stroke',
       fill: 'rgb(' + Math.round(120 + 135 * t) + ',' + Math.round(160 - 100 * t) + ',' + Math.round(200 - 150 * t) + ')' },
-      svg('title', { text: (p.channelNames[i] || 'value ' + i) + ': ' + fmtNum(p.values[i]) + ', error ' + fmtNum(p.errors[i]) })));
+      svg('title', { text: name(i) + ': ' + fmtNum(p.values[i]) + (p.reconstruction ? ', expected ' + fmtNum(p.reconstruction[i]) : '')
+        + ', error ' + fmtNum(p.errors[i]) + ' times its typical one' })));
   }
+  // the channels' names under their bars, where they fit
+  const labels = n <= MAX_LABELLED_BARS ? el('div', { class: 'bar-names', style: { gridTemplateColumns: 'repeat(' + n + ', 1fr)' } },
+    ...Array.from({ length: n }, (_, i) => el('span', { class: top.has(i) ? 'error' : 'muted', title: name(i), text: name(i) }))) : null;
   return el('div', { id: 'channel-plots' }, svg('svg', { width: '100%', height: String(H), viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' }, bars, ticks),
+    labels,
     named.length ? el('p', { class: 'named' }, 'The event names ', ...named.flatMap((c, k) => [k ? ', ' : '',
-      el('span', { class: 'error', text: (p.channelNames[c.index] || 'value ' + c.index)
-        + (Number.isFinite(c.share) ? ' (' + Math.round(100 * c.share) + ' %)' : '') })]),
+      el('span', { class: 'error', text: name(c.index) + (Number.isFinite(c.share) ? ' (' + Math.round(100 * c.share) + ' %)' : '') })]),
       ' (outlined), with each one\'s share of the error: for models that rank channels by contribution (card\'s '
       + 'scoring.attribution), the part a fault of that channel alone would explain.') : null,
-    el('p', { class: 'muted', text: 'Each value of the frame; the redder, the larger its own error'
-      + (p.reconstruction ? '; the blue tick is what the model expected.' : '.') }));
+    el('p', { class: 'muted', text: off
+      ? 'Each channel\'s value against what the model expected (the blue line), in its typical errors, so that channels in '
+        + 'different units compare; the redder, the larger its error. Hover a bar for its value.'
+      : 'Each value of the frame; the redder, the larger its own error'
+        + (p.reconstruction ? '; the blue tick is what the model expected.' : '.') }));
 }
+/** Most bars of a frame that carry their channel's name underneath (more would not be legible). */
+const MAX_LABELLED_BARS = 24;
 async function drawHistory(card, e) {
   const hours = 6;
   const since = Date.now() - hours * 3600 * 1000;
