@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Where the Kafka cluster ({@link KafkaConnection}) and the model registry are: the options of every command that
- * works with the registry ({@code models ...}, {@code trainer}, {@code verdict}).
+ * works with the registry ({@code models ...}, {@code trainer}).
  */
 final class KafkaOptions {
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)

@@ -22,7 +22,7 @@ final class VerdictCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    KafkaOptions kafka;
+    KafkaConnection kafka;
 
     @Parameters(paramLabel = "EVENT_ID", description = "The event's id: TOPIC/PARTITION/OFFSET of its frame (the event's eventId).")
     String eventId;

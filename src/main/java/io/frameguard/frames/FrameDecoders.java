@@ -110,7 +110,8 @@ public final class FrameDecoders {
         for (int i = offset; i < offset + dim; i++) {
             if (!Float.isFinite(dest[i])) {
                 throw new FrameDecodeException(FrameDecodeException.NON_FINITE, "values[" + (i - offset) + "] is " + dest[i]
-                        + ": a frame's values must be finite float32 numbers (at most " + Float.MAX_VALUE + " in size)");
+                        + (Float.isNaN(dest[i]) ? "" : " as a float32 (an infinity, or a number beyond ±" + Float.MAX_VALUE
+                        + ", was sent)") + ": a frame's values must be finite float32 numbers");
             }
         }
     }

@@ -292,6 +292,8 @@ class CommandErrorsTest {
             assertThat(r.code()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: frameguard " + command);
         }
+        // a verdict neither signs nor fetches models: the registry's options are not its
+        assertThat(run("verdict", "--help").out()).doesNotContain("--signing-key", "--verify-key", "Registry topic");
     }
 
     @Test
