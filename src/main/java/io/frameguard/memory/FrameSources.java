@@ -18,17 +18,31 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * from the frames topic. An incident lists its first and newest events only ({@code MemoryEntry.members}), so an event
  * between them is found by its source and offset ({@link AnomalyMemory#get(String, String)}); a verdict given on such an
  * event carries its source for every replica to find its incident. Read once per operator action (a verdict, an API
- * lookup of an event its incident does not list), never per frame. Thread-safe: one consumer, one lookup at a time.
+ * lookup of an event its incident does not list), never per frame; a frame's source never changes, so the sources found
+ * are kept (the newest {@value #REMEMBERED}). Thread-safe: one consumer, one lookup at a time, and a caller waits at
+ * most {@link #TURN} for its turn, so that a slow cluster cannot hold every caller's thread.
  */
 public final class FrameSources implements AutoCloseable {
 
     /** How long a lookup waits for the cluster: an operator is waiting for the answer. */
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long a caller waits while another lookup reads. */
+    private static final Duration TURN = Duration.ofSeconds(2);
+    /** Sources found that are kept, by event id: a console opening one event asks for it several times. */
+    private static final int REMEMBERED = 4096;
+
     /** A frame's source, or why there is none ({@code source} null). */
     public record Lookup(String source, String problem) {}
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final java.util.concurrent.locks.ReentrantLock reading = new java.util.concurrent.locks.ReentrantLock();
+    private final Map<String, String> found = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED;
+        }
+    });
 
     /** @param clientConfig Kafka client settings (bootstrap servers, security) */
     public FrameSources(Map<String, Object> clientConfig) {
@@ -43,10 +57,34 @@ public final class FrameSources implements AutoCloseable {
     }
 
     /** The source of the frame of {@code eventId} ({@code TOPIC/PARTITION/OFFSET}). */
-    public synchronized Lookup sourceOf(String eventId) {
+    public Lookup sourceOf(String eventId) {
         if (!Verdict.eventId(eventId)) {
             return new Lookup(null, "eventId must be TOPIC/PARTITION/OFFSET");
         }
+        String known = found.get(eventId);
+        if (known != null) {
+            return new Lookup(known, null);
+        }
+        try {
+            if (!reading.tryLock(TURN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return new Lookup(null, "the frame of " + eventId + " could not be read now (other lookups are reading): try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Lookup(null, "interrupted while reading the frame of " + eventId);
+        }
+        try {
+            Lookup l = read(eventId);
+            if (l.source() != null) {
+                found.put(eventId, l.source());
+            }
+            return l;
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    private Lookup read(String eventId) {
         String[] parts = eventId.split("/");
         String topic = parts[0];
         int partition = Integer.parseInt(parts[1]);
@@ -83,7 +121,12 @@ public final class FrameSources implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        consumer.close(Duration.ofSeconds(5));
+    public void close() {
+        reading.lock(); // after the lookup under way
+        try {
+            consumer.close(Duration.ofSeconds(5));
+        } finally {
+            reading.unlock();
+        }
     }
 }

@@ -1,0 +1,56 @@
+package io.frameguard.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.frameguard.testing.KafkaTestBroker;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The source of an event's frame, read from a real broker; what is not there is said, and nothing is created. */
+class FrameSourcesTest {
+
+    static KafkaTestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = KafkaTestBroker.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    @Test
+    void findsTheFramesKeyAndSaysWhatIsNotThere() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(List.of(new NewTopic("lines", 2, (short) 1))).all().get();
+        }
+        long pump;
+        long press;
+        try (KafkaProducer<String, byte[]> producer = KafkaTestBroker.frameProducer(broker.bootstrapServers())) {
+            pump = producer.send(new ProducerRecord<>("lines", 1, "pump-7", new byte[4])).get().offset();
+            press = producer.send(new ProducerRecord<>("lines", 1, "press-2", new byte[4])).get().offset();
+        }
+        try (FrameSources sources = new FrameSources(client)) {
+            assertThat(sources.sourceOf("lines/1/" + pump).source()).isEqualTo("pump-7");
+            assertThat(sources.sourceOf("lines/1/" + press).source()).isEqualTo("press-2");
+            assertThat(sources.sourceOf("lines/1/" + pump).source()).as("again, from what was found").isEqualTo("pump-7");
+            assertThat(sources.sourceOf("lines/1/" + (press + 1)).problem()).contains("no frame lines/1/" + (press + 1) + " yet");
+            assertThat(sources.sourceOf("lines/2/0").problem()).contains("topic lines has no partition 2 (it has 2)");
+            assertThat(sources.sourceOf("not an id").problem()).contains("TOPIC/PARTITION/OFFSET");
+            assertThat(sources.sourceOf("mistyped/0/0").problem()).contains("no topic mistyped");
+        }
+        try (Admin admin = Admin.create(client)) {
+            assertThat(admin.listTopics().names().get()).as("a lookup creates no topic").doesNotContain("mistyped");
+        }
+    }
+}
