@@ -128,7 +128,15 @@ public final class ImageFiles {
         for (int i = 0; i < files.size(); i++) {
             BufferedImage image;
             try {
-                image = ImageIO.read(files.get(i).toFile());
+                byte[] file = Files.readAllBytes(files.get(i));
+                // a PNG the service would refuse as incomplete is refused here too, with the service's reason
+                String incomplete = io.frameguard.frames.EncodedImageFrameDecoder.incompletePng(file);
+                if (incomplete != null) {
+                    throw new FrameFile.FrameFormatException(files.get(i) + ": " + incomplete);
+                }
+                image = ImageIO.read(new java.io.ByteArrayInputStream(file));
+            } catch (FrameFile.FrameFormatException e) {
+                throw e;
             } catch (IOException e) { // the image reader's own messages ("Error skipping PNG metadata") name no file
                 throw new FrameFile.FrameFormatException(files.get(i) + ": not a readable PNG or JPEG (" + e.getMessage() + ")");
             }

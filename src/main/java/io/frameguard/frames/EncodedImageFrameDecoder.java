@@ -34,8 +34,12 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         ImageIO.setUseCache(false);
     }
 
-    /** The last 12 bytes of every complete PNG: the empty IEND chunk with its CRC. */
-    private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+    /** The first 8 bytes of every PNG. */
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    /** The first 3 bytes of every JPEG (start of image, then a marker). */
+    private static final byte[] JPEG_START = {(byte) 0xff, (byte) 0xd8, (byte) 0xff};
+    /** A PNG chunk's length, type and CRC around its data. */
+    private static final int CHUNK_OVERHEAD = 12;
 
     private final long maxPixels;
     private final long maxDecodedBytes;
@@ -55,9 +59,9 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
             throws FrameDecodeException {
         ImageGeometry target = RawImageFrameDecoder.requireImageModel(contentType, shape);
         ByteRange image = ByteRange.of(payload);
-        if (PNG.equals(contentType) && !endsWith(image, PNG_IEND)) {
-            // ImageIO checks neither chunk CRCs nor the zlib checksum: a PNG cut short can decode "fine"
-            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, "image/png is truncated: it does not end with an IEND chunk");
+        String incomplete = PNG.equals(contentType) ? pngProblem(image) : null;
+        if (incomplete != null) {
+            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, incomplete);
         }
         Iterator<ImageReader> readers = ImageIO.getImageReadersByMIMEType(contentType);
         if (!readers.hasNext()) {
@@ -115,8 +119,46 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         return Math.max(widest, 8);
     }
 
-    private static boolean endsWith(ByteRange payload, byte[] suffix) {
-        return payload.length() >= suffix.length
-                && Arrays.equals(payload.bytes(), payload.to() - suffix.length, payload.to(), suffix, 0, suffix.length);
+    /**
+     * Why a payload is no complete PNG, or null: it must start with the PNG signature and its chunks, each within the
+     * payload, must reach the IEND chunk (bytes after it are ignored, as PNG readers do). ImageIO checks neither chunk
+     * CRCs nor the zlib checksum, so a PNG cut short could otherwise decode "fine".
+     */
+    /** For a file that is a PNG (it starts with the signature), why it is incomplete, else null; null for any other file. */
+    public static String incompletePng(byte[] file) {
+        ByteRange r = new ByteRange(file, 0, file.length);
+        return PNG.equals(imageType(r)) ? pngProblem(r) : null;
+    }
+
+    static String pngProblem(ByteRange png) {
+        if (!startsWith(png, PNG_SIGNATURE)) {
+            return JPEG.equals(imageType(png)) ? "image/png holds a JPEG: send it as image/jpeg"
+                    : "image/png is not a PNG: it does not start with the PNG signature";
+        }
+        byte[] b = png.bytes();
+        long at = png.from() + PNG_SIGNATURE.length;
+        while (at + CHUNK_OVERHEAD <= png.to()) {
+            int i = (int) at;
+            long length = (b[i] & 0xffL) << 24 | (b[i + 1] & 0xff) << 16 | (b[i + 2] & 0xff) << 8 | (b[i + 3] & 0xff);
+            String type = new String(b, i + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (at + CHUNK_OVERHEAD + length > png.to()) {
+                return "image/png is truncated: its " + UntrustedText.shown(type, 4) + " chunk runs past the end";
+            }
+            if ("IEND".equals(type)) {
+                return null;
+            }
+            at += CHUNK_OVERHEAD + length;
+        }
+        return "image/png is truncated: it ends before its IEND chunk";
+    }
+
+    /** The image type whose file signature {@code payload} starts with ({@link #PNG}, {@link #JPEG}), or null. */
+    static String imageType(ByteRange payload) {
+        return startsWith(payload, PNG_SIGNATURE) ? PNG : startsWith(payload, JPEG_START) ? JPEG : null;
+    }
+
+    private static boolean startsWith(ByteRange payload, byte[] prefix) {
+        return payload.length() >= prefix.length
+                && Arrays.equals(payload.bytes(), payload.from(), payload.from() + prefix.length, prefix, 0, prefix.length);
     }
 }

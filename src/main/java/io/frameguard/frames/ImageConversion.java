@@ -3,7 +3,8 @@ package io.frameguard.frames;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBuffer;
+import java.awt.color.ColorSpace;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
 /**
@@ -11,8 +12,9 @@ import java.awt.image.Raster;
  * 8-bit values scaled to [0, 1]. The one conversion used by the service's decoders and by training on image
  * files, so the two cannot disagree.
  *
- * <p>Pixels are handled as packed sRGB ints: gray rasters are read sample by sample (Java2D's
- * {@code getRGB} would pass them through its linear gray colour space and change their values), RGB
+ * <p>Pixels are handled as packed sRGB ints: gray rasters (8 or 16 bits, with alpha or not) are read sample by sample
+ * and scaled by their bit depth (Java2D's {@code getRGB} would pass them through its linear gray colour space and
+ * change their values: a 16-bit gray PNG's dark belt came out three times as bright), RGB
  * becomes gray with the Rec. 601 luma weights. Resizing is bilinear, halving step by step first when
  * shrinking by more than 2x so that large pictures are averaged rather than sampled.
  */
@@ -26,18 +28,20 @@ public final class ImageConversion {
     /** Writes {@code image} in geometry {@code g} to {@code dest[offset .. offset + g.dim())}. */
     public static void toValues(BufferedImage image, ImageGeometry g, float[] dest, int offset) {
         Raster raster = image.getRaster();
-        boolean gray = raster.getNumBands() == 1 && raster.getTransferType() == DataBuffer.TYPE_BYTE
-                && raster.getSampleModel().getSampleSize(0) == 8;
+        // gray whatever its depth and alpha (band 0 is the gray); an indexed image's palette holds its colours
+        boolean gray = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
+                && !(image.getColorModel() instanceof IndexColorModel);
         int w = image.getWidth();
         int h = image.getHeight();
         int[] rgb;
         if (gray) {
+            long max = (1L << raster.getSampleModel().getSampleSize(0)) - 1;
             rgb = new int[w * h];
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 raster.getSamples(0, y, w, 1, 0, row);
                 for (int x = 0; x < w; x++) {
-                    int v = row[x];
+                    int v = max == 255 ? row[x] : (int) ((row[x] * 255L + max / 2) / max);
                     rgb[y * w + x] = v << 16 | v << 8 | v;
                 }
             }

@@ -347,6 +347,11 @@ public final class JsonFrameDecoder implements FrameDecoder {
                 throw malformed("no \"values\" field");
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String image = EncodedImageFrameDecoder.imageType(new ByteRange(payload, from, from + length));
+            if (image != null) { // a picture sent without its type: the default type is JSON
+                throw malformed("invalid JSON: the frame looks like a " + (image.equals(EncodedImageFrameDecoder.PNG) ? "PNG" : "JPEG")
+                        + " image: send it with a content-type header " + image);
+            }
             throw malformed("invalid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw malformed("unreadable JSON: " + e.getMessage());

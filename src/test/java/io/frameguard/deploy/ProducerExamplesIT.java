@@ -94,6 +94,10 @@ class ProducerExamplesIT {
             for (int i = 0; i < 13; i++) { // the last three: the bar on the wrong side
                 ImageIO.write(bar(random, i >= 10), "png", pngs.resolve(String.format(Locale.ROOT, "shot-%02d.png", i)).toFile());
             }
+            // and a camera that writes JPEGs
+            BufferedImage jpeg = new BufferedImage(16, 12, BufferedImage.TYPE_INT_RGB);
+            jpeg.getGraphics().drawImage(bar(random, false), 0, 0, null);
+            assertThat(ImageIO.write(jpeg, "jpg", pngs.resolve("shot-13.jpg").toFile())).isTrue();
             Path imageModel = work.resolve("image-model");
             assertThat(FrameguardCli.run("train", "--data", training.toString(), "--format", "png-dir", "--out", imageModel.toString(),
                     "--epochs", "5", "--architecture", "conv", "--version", "camera-1")).isZero();
@@ -102,10 +106,10 @@ class ProducerExamplesIT {
                 ExternalTool.Run run = ExternalTool.run(work, 180, "bash", EXAMPLES.resolve("send-pngs.sh").toString(), bootstrap,
                         "camera-7", pngs.toString(), READ_SECONDS);
                 assertThat(run.exitCode()).as(run.output()).isZero();
-                assertThat(run.output()).contains("sent 13 PNG frames of camera-7");
+                assertThat(run.output()).contains("sent 13 PNG and 1 JPEG frames of camera-7");
                 assertThat(run.output().lines().filter(l -> l.startsWith("ANOMALY camera-7")).count())
                         .as("the wrong-side bars reported: %s", run.output()).isGreaterThanOrEqualTo(2);
-                assertEveryFrameScored(bootstrap, Map.of("camera-7", 13));
+                assertEveryFrameScored(bootstrap, Map.of("camera-7", 14));
             }
         }
         assertThat(kcat).isNotNull();

@@ -79,6 +79,41 @@ class ImageDecodersTest {
         assertThat(v[5 * 8 + 7]).isCloseTo(170 / 255f, within(1e-6f));
     }
 
+    /**
+     * A 16-bit gray PNG (and a gray one with alpha) decodes to the values its 8-bit copy does: its samples scaled by its
+     * bit depth, not passed through Java2D's linear gray colour space (which brightened a dark belt from 0.125 to 0.39).
+     * Training on a directory of them reads them alike.
+     */
+    @Test
+    void sixteenBitAndAlphaGrayPngsDecodeAsTheir8BitCopies() throws Exception {
+        BufferedImage eight = gradient(8, 6, BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage sixteen = new BufferedImage(8, 6, BufferedImage.TYPE_USHORT_GRAY);
+        java.awt.image.ColorModel grayAlpha = new java.awt.image.ComponentColorModel(
+                java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY), true, false,
+                java.awt.Transparency.TRANSLUCENT, java.awt.image.DataBuffer.TYPE_BYTE);
+        BufferedImage withAlpha = new BufferedImage(grayAlpha, grayAlpha.createCompatibleWritableRaster(8, 6), false, null);
+        for (int y = 0; y < 6; y++) {
+            for (int x = 0; x < 8; x++) {
+                int v = eight.getRaster().getSample(x, y, 0);
+                sixteen.getRaster().setSample(x, y, 0, v * 257);
+                withAlpha.getRaster().setSample(x, y, 0, v);
+                withAlpha.getRaster().setSample(x, y, 1, 255);
+            }
+        }
+        float[] expected = decode(encode(eight, "png"), headers("image/png", null, null), GRAY_8X6);
+        assertThat(decode(encode(sixteen, "png"), headers("image/png", null, null), GRAY_8X6)).containsExactly(expected, within(1e-6f));
+        assertThat(decode(encode(withAlpha, "png"), headers("image/png", null, null), GRAY_8X6)).containsExactly(expected, within(1e-6f));
+
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gray16");
+        java.nio.file.Files.write(dir.resolve("a.png"), encode(sixteen, "png"));
+        assertThat(io.frameguard.datasets.ImageFiles.readImageDir(dir, GRAY_8X6).values()).containsExactly(expected, within(1e-6f));
+        // a PNG cut short is refused there as the service refuses it, naming the file
+        byte[] png = encode(eight, "png");
+        java.nio.file.Files.write(dir.resolve("b.png"), Arrays.copyOf(png, png.length - 20));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> io.frameguard.datasets.ImageFiles.readImageDir(dir, GRAY_8X6)))
+                .hasMessageContaining("b.png: image/png is truncated");
+    }
+
     @Test
     void rgbPngBecomesGrayAndRgbModelsGetThreeChannels() throws Exception {
         BufferedImage img = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
@@ -161,8 +196,24 @@ class ImageDecodersTest {
                 .startsWith(FrameDecodeException.CORRUPT_IMAGE);
         assertThat(reason("not a picture at all".getBytes(StandardCharsets.UTF_8), headers("image/png", null, null), shape))
                 .startsWith(FrameDecodeException.CORRUPT_IMAGE);
-        // a JPEG sent as PNG is read by the PNG reader only, and refused
-        assertThat(reason(jpeg, headers("image/png", null, null), shape)).startsWith(FrameDecodeException.CORRUPT_IMAGE);
+        // a JPEG sent as PNG is read by the PNG reader only, and refused, each said for what it is
+        assertThat(reason(jpeg, headers("image/png", null, null), shape)).startsWith(FrameDecodeException.CORRUPT_IMAGE)
+                .contains("a JPEG", "image/jpeg");
+        assertThat(reason("not a picture at all".getBytes(StandardCharsets.UTF_8), headers("image/png", null, null), shape))
+                .contains("not a PNG");
+        assertThat(reason(Arrays.copyOf(png, png.length - 20), headers("image/png", null, null), shape)).contains("truncated");
+        // bytes after the IEND chunk are no damage: read as every PNG reader (and training) reads them
+        byte[] trailing = Arrays.copyOf(png, png.length + 17);
+        assertThat(decode(trailing, headers("image/png", null, null), GRAY_8X6))
+                .containsExactly(decode(png, headers("image/png", null, null), GRAY_8X6));
+    }
+
+    /** An image sent without its content type is read as the default, JSON: the refusal says what it looks like. */
+    @Test
+    void anImageWithoutItsContentTypeIsSaidToBeOne() throws Exception {
+        byte[] png = encode(gradient(8, 6, BufferedImage.TYPE_BYTE_GRAY), "png");
+        assertThat(reason(png, new RecordHeaders(), FrameShape.image(GRAY_8X6))).startsWith(FrameDecodeException.MALFORMED)
+                .contains("looks like a PNG image", "content-type", "image/png");
     }
 
     @Test
