@@ -20,8 +20,8 @@ import java.util.List;
  * the same source, at most {@code window} after the incident's latest event, and it is at least {@code similarity}
  * alike to the incident. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
  * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): alike enough by either of two
- * measures, each against the incident's latest: the cosine of the event's and the incident's signatures, where both
- * have one of the same kind; what their explanations say, the cosine of their top channels' shares of the error, or how
+ * measures, each against the incident's latest: the cosine of the event's and the incident's signatures (of an image's,
+ * the error grid: {@link Likeness#signatureOf}), where both have one of the same kind; what their explanations say, the cosine of their top channels' shares of the error, or how
  * much their image regions overlap (the share of the smaller region inside the other, so that a region that moves by a
  * pixel or grows stays alike). Either suffices: a fault's signature can swing from one frame to the next while the same
  * channels carry its error (a channel out of step with the others has a residual whose sign follows the machine's
@@ -98,11 +98,31 @@ public record IncidentPolicy(Duration window, double similarity) {
         static final String TOP_CHANNELS = EXPLANATION + "top-channels";
         static final String IMAGE_REGION = EXPLANATION + "image-region";
 
-        /** The event's signature; null when it has none. */
+        /**
+         * The event's signature, the part of it that says what is wrong; null when it has none. An image's signature
+         * also says what the picture shows (its latent code and thumbnail), which one camera's pictures share whatever
+         * their defect: two defects of one product were one incident by it. Of an image's signature only where the
+         * error is (the error grid, its first part) says whether a new anomaly is the incident's.
+         */
         static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();
-            return sig != null && sig.values() != null && sig.kind() != null ? new Likeness(sig.kind(), sig.values()) : null;
+            if (sig == null || sig.values() == null || sig.kind() == null) {
+                return null;
+            }
+            int grid = errorGridLength(sig.kind());
+            return grid > 0 && grid < sig.values().length
+                    ? new Likeness(sig.kind(), java.util.Arrays.copyOf(sig.values(), grid))
+                    : new Likeness(sig.kind(), sig.values());
         }
+
+        /** The length of an image signature's error grid, the kind's first part ({@code error-grid-8x8+...}); 0 for others. */
+        static int errorGridLength(String kind) {
+            java.util.regex.Matcher m = ERROR_GRID.matcher(kind);
+            return m.lookingAt() ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
+        }
+
+        /** How an image signature's kind starts (training.Signatures names it). */
+        private static final java.util.regex.Pattern ERROR_GRID = java.util.regex.Pattern.compile("error-grid-(\\d{1,3})x(\\d{1,3})\\+");
 
         /** The event's explanation as a likeness; null when it has none with something to compare. */
         static Likeness explanationOf(AnomalyEvent event) {

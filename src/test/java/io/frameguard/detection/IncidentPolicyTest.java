@@ -112,6 +112,35 @@ class IncidentPolicyTest {
         assertThat(IncidentPolicy.overlap(new float[] {0, 0, 8, 8}, new float[] {8, 0, 8, 8})).as("touching edges").isZero();
     }
 
+    /**
+     * One camera's defects: its pictures are alike by what they show (the image signature's latent code and thumbnail),
+     * so only where the error is (its error grid) says whether a new defect is the incident's: a scratch and a missing
+     * corner elsewhere are two incidents, the same scratch again is one.
+     */
+    @Test
+    void anotherDefectOfOneCameraIsAnIncidentOfItsOwnThoughThePicturesAreAlike() {
+        IncidentPolicy policy = IncidentPolicy.DEFAULT; // 0.8
+        String kind = "error-grid-2x2+latent-2+thumbnail-2x2";
+        float[] same = {0.7f, 0.7f, 0.5f, 0.5f, 0.5f, 0.5f}; // latent and thumbnail of the product, each of unit length
+        AnomalyEvent scratch = imageEvent(0, kind, new float[] {1, 0, 0, 0}, same, new ImageRegion(0, 0, 4, 1, 2, 0, 0.5));
+        // the corner's error grid partly where the scratch's was (cosine 0.6): with the pictures' likeness, 0.87 in all
+        AnomalyEvent corner = imageEvent(1, kind, new float[] {0.6f, 0, 0, 0.8f}, same, new ImageRegion(30, 30, 2, 2, 31, 31, 0.5));
+        AnomalyEvent scratchAgain = imageEvent(2, kind, new float[] {0.99f, 0.1f, 0, 0}, same, new ImageRegion(0, 1, 4, 1, 2, 1, 0.5));
+        IncidentPolicy.OpenIncident open = policy.next(null, scratch, false);
+        assertThat(policy.next(open, corner, false).id()).as("a corner elsewhere").isEqualTo(corner.eventId());
+        assertThat(policy.next(open, scratchAgain, false).id()).as("the scratch again").isEqualTo(scratch.eventId());
+    }
+
+    private static AnomalyEvent imageEvent(long offset, String kind, float[] grid, float[] rest, ImageRegion region) {
+        float[] values = new float[grid.length + rest.length];
+        System.arraycopy(grid, 0, values, 0, grid.length);
+        System.arraycopy(rest, 0, values, grid.length, rest.length);
+        FrameRef f = new FrameRef("frames", 0, offset);
+        return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), "camera", f, 0, 0, offset, 5, 1, 1, "m1", "major",
+                new AnomalyEvent.Window(1, 1, 1), new AnomalyEvent.Explanation(AnomalyEvent.Explanation.IMAGE_REGION, null, region, null),
+                new Signature(kind, values), List.of(), null, null, null);
+    }
+
     @Test
     void explanationsWithNothingToCompareStartIncidentsOfTheirOwnAndOldStoredIncidentsAreNotJoined() {
         IncidentPolicy.OpenIncident open = POLICY.next(null, explained(0, 0, channels(700, 0.8)), false);
