@@ -177,6 +177,16 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf("  validation error p50 %.4f p99 %.4f; initial threshold %.4f for target FPR %.3f%n",
                 card.training().validationErrors().p50(), card.training().validationErrors().p99(),
                 card.threshold().value(), card.threshold().targetFpr());
+        long held = card.training().validationFrames();
+        double expected = held * card.threshold().targetFpr();
+        if (held > 0 && expected < FEWEST_EXCEEDING) {
+            // a quantile set by a handful of frames moves a lot with the draw: the service's false-alarm rate with it
+            System.err.printf("warning: the threshold rests on %d held-out frames, of which %.1f would exceed it at the "
+                    + "target FPR %.3f: on new frames its false-alarm rate may be several times that (train on at least "
+                    + "%d frames, or raise --validation-fraction)%n", held, expected, card.threshold().targetFpr(),
+                    (long) Math.ceil(FEWEST_EXCEEDING / card.threshold().targetFpr() / Math.max(1e-9,
+                            (double) held / (card.training().trainFrames() + held))));
+        }
         ModelCard.Scoring scoring = card.scoring();
         if (scoring != null && scoring.constantChannels() != null) {
             System.out.printf("  constant in training: %s (any change of theirs scores as a fault)%n",
@@ -188,6 +198,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** Fewest held-out frames over the threshold at the target FPR for the threshold to be more than a rough guess. */
+    private static final int FEWEST_EXCEEDING = 10;
 
     /** Draws training progress as a bar on stderr, one tick per gradient step. */
     private static final class BarProgress implements TrainingProgress, AutoCloseable {

@@ -79,6 +79,12 @@ function fmtNum(x, digits = 3) {
   const a = Math.abs(x);
   return a !== 0 && (a < 0.001 || a >= 1e5) ? x.toExponential(2) : x.toFixed(digits);
 }
+/** Four significant digits, as `frameguard tail` prints scores: a score just over a small threshold reads over it. */
+function fmtSig(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-4 || a >= 1e5) ? x.toExponential(3) : String(Number(x.toPrecision(4)));
+}
 function statusLabel(s) {
   return { 'unjudged': 'unjudged', 'false-alarm': 'false alarm', 'confirmed': 'confirmed', 'suppressed': 'suppressed' }[s] || s;
 }
@@ -357,14 +363,17 @@ function feedRow(a, fresh) {
   const what = a.verdict && a.verdict.label ? a.verdict.label
     : e.recognisedAs ? 'like ' + e.recognisedAs.label
       : e.explanation && e.explanation.topChannels && e.explanation.topChannels.length
-        ? e.explanation.topChannels.slice(0, 3).map(c => c.name).join(', ') : '';
+        ? e.explanation.topChannels.slice(0, 3).map(c => c.name).join(', ')
+        : e.explanation && e.explanation.region && e.explanation.region.width > 0
+          ? 'region ' + e.explanation.region.width + '×' + e.explanation.region.height + ' at ('
+            + e.explanation.region.x + ', ' + e.explanation.region.y + ')' : '';
   return el('tr', {
     class: fresh ? 'fresh' : null, 'data-event-id': e.eventId, 'data-incident-id': a.incident.id,
     'data-last-seen': String(a.lastSeen),
     onclick: () => { location.hash = '#/anomaly/' + eventPath(e.eventId); },
   }, el('td', { text: fmtTime(a.lastSeen) }), el('td', { text: e.source }),
     el('td', {}, el('span', { class: 'sev ' + e.severity, text: e.severity })),
-    el('td', { text: fmtNum(e.score) + ' / ' + fmtNum(e.threshold) }),
+    el('td', { text: fmtSig(e.score) + ' / ' + fmtSig(e.threshold) }),
     el('td', { text: String(a.incident.count) }),
     el('td', {}, el('span', { class: 'status ' + a.status, text: statusLabel(a.status) })),
     el('td', { text: what }));

@@ -285,6 +285,15 @@ class CommandErrorsTest {
         assertThat(home).isDirectory();
     }
 
+    /** A threshold set by a handful of held-out frames is said to be a rough one, with how many frames would do. */
+    @Test
+    void trainSaysWhenFewFramesSetTheThreshold() throws Exception {
+        Run r = run("train", "--data", data.toString(), "--format", "csv", "--out", tmp.resolve("m-few").toString(),
+                "--epochs", "2", "--version", "few");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: the threshold rests on 60 held-out frames", "train on at least 10000 frames");
+    }
+
     @Test
     void helpWorksForEveryCommand() {
         for (String command : List.of("train", "score", "generate", "models", "trainer", "tail", "verdict", "demo", "broker")) {
