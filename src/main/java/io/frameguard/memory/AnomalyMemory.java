@@ -99,8 +99,11 @@ public final class AnomalyMemory implements AutoCloseable {
     private final Map<String, String> incidentOf = new HashMap<>();
     /** By event id, the oldest received first; at most {@code maxEntries}. */
     private final LinkedHashMap<String, Verdict> verdicts = new LinkedHashMap<>();
-    /** By source, the events whose verdicts name it: how a verdict finds an incident that does not list its event. */
-    private final Map<String, Set<String>> judgedOfSource = new HashMap<>();
+    /**
+     * By source and partition ({@link #where}), the events whose verdicts name that source, by offset: how a verdict finds
+     * an incident that does not list its event (those between the incident's first and newest offsets).
+     */
+    private final Map<String, java.util.NavigableMap<Long, String>> judgedOfSource = new HashMap<>();
     private final MemoryIndex index = new MemoryIndex();
     /**
      * Each source's minutes of the last {@link #HISTORY_MINUTES}, oldest first, by minute start; the sources in the order
@@ -204,8 +207,9 @@ public final class AnomalyMemory implements AutoCloseable {
         dropVerdict(eventId);
         if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
-            if (verdict.source() != null) {
-                judgedOfSource.computeIfAbsent(verdict.source(), s -> new HashSet<>()).add(eventId);
+            long offset = offsetOf(eventId);
+            if (verdict.source() != null && offset >= 0) {
+                judgedOfSource.computeIfAbsent(where(verdict.source(), eventId), w -> new java.util.TreeMap<>()).put(offset, eventId);
             }
             while (verdicts.size() > maxEntries) {
                 dropVerdict(verdicts.keySet().iterator().next());
@@ -215,9 +219,24 @@ public final class AnomalyMemory implements AutoCloseable {
 
     private void dropVerdict(String eventId) {
         Verdict old = verdicts.remove(eventId);
-        Set<String> judged = old == null || old.source() == null ? null : judgedOfSource.get(old.source());
-        if (judged != null && judged.remove(eventId) && judged.isEmpty()) {
-            judgedOfSource.remove(old.source());
+        String where = old == null || old.source() == null ? null : where(old.source(), eventId);
+        java.util.NavigableMap<Long, String> judged = where == null ? null : judgedOfSource.get(where);
+        if (judged != null && judged.remove(offsetOf(eventId)) != null && judged.isEmpty()) {
+            judgedOfSource.remove(where);
+        }
+    }
+
+    /** A source's partition, as {@link #judgedOfSource} keys it: the source and the event id's TOPIC/PARTITION. */
+    private static String where(String source, String eventId) {
+        return source + '\n' + eventId.substring(0, Math.max(0, eventId.lastIndexOf('/')));
+    }
+
+    /** The offset an event id names; -1 when it names none (not an id, or too large for a long). */
+    private static long offsetOf(String eventId) {
+        try {
+            return Long.parseLong(eventId.substring(eventId.lastIndexOf('/') + 1));
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
@@ -319,19 +338,9 @@ public final class AnomalyMemory implements AutoCloseable {
      * the source's latest incident or starts the next), so only this incident holds such an event.
      */
     private static boolean holds(MemoryEntry e, String eventId) {
-        int slash = eventId.lastIndexOf('/');
-        int first = e.id().lastIndexOf('/');
-        int last = e.event().eventId().lastIndexOf('/');
-        if (slash < 0 || slash != first || last < 0 || !eventId.regionMatches(0, e.id(), 0, slash + 1)) {
-            return false; // not the same topic and partition
-        }
-        try {
-            long offset = Long.parseLong(eventId.substring(slash + 1));
-            return offset >= Long.parseLong(e.id().substring(first + 1))
-                    && offset <= Long.parseLong(e.event().eventId().substring(last + 1));
-        } catch (NumberFormatException ex) {
-            return false;
-        }
+        long offset = offsetOf(eventId);
+        return offset >= 0 && where(e.source(), eventId).equals(where(e.source(), e.id()))
+                && offset >= offsetOf(e.id()) && offset <= offsetOf(e.event().eventId());
     }
 
     /**
@@ -343,9 +352,12 @@ public final class AnomalyMemory implements AutoCloseable {
         for (String member : e.members()) {
             latest = Verdict.later(latest, verdicts.get(member));
         }
-        for (String judged : judgedOfSource.getOrDefault(e.source(), Set.of())) {
-            if (holds(e, judged)) {
-                latest = Verdict.later(latest, verdicts.get(judged));
+        java.util.NavigableMap<Long, String> judged = judgedOfSource.get(where(e.source(), e.id()));
+        long first = offsetOf(e.id());
+        long newest = offsetOf(e.event().eventId());
+        if (judged != null && first >= 0 && newest >= first) {
+            for (String id : judged.subMap(first, true, newest, true).values()) {
+                latest = Verdict.later(latest, verdicts.get(id));
             }
         }
         return latest;
