@@ -137,11 +137,16 @@ public class AnomalyResource {
         // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
         String id = new FrameRef(topic, partition, offset).id();
         try {
-            Judged judged = judged(id);
-            Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note(), judged.source());
-            return judged.known() ? Response.ok(written).build() : Response.accepted(written).header(NOTE_HEADER,
-                    "no anomaly event " + id + " in this replica's memory (" + judged.why() + "): the verdict is kept and "
-                    + "applies to the event if it arrives").build();
+            AnomalyMemory m = memory.memory().orElse(null);
+            Found found = find(m, id, true);
+            if (found.frame() != null && found.frame().passing()) {
+                return notNow(found.frame());
+            }
+            Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note(), found.source());
+            // without a memory here this replica cannot tell whether the event is known
+            return m == null || found.incident().isPresent() ? Response.ok(written).build() : Response.accepted(written)
+                    .header(NOTE_HEADER, "no anomaly event " + id + " in this replica's memory (" + found.why()
+                            + "): the verdict is kept and applies to the event if it arrives").build();
         } catch (IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         } catch (IOException e) {
@@ -150,31 +155,44 @@ public class AnomalyResource {
     }
 
     /**
-     * What a verdict on {@code eventId} is written with: the source of its frame (from its incident when the memory
-     * lists the event, else read from the frames topic), and whether this replica's memory holds its incident
-     * (true without a memory: it cannot tell), or why not.
+     * An event's incident in this replica's memory ({@code m}, null without one) and the source of its frame: from the
+     * incident that lists it, without I/O; else its frame's source read from the frames topic ({@link FrameSources}) and
+     * that source's incident whose offsets hold it. A verdict reads the frame in any case (the verdict carries its source
+     * to every replica); a lookup only where some incident's offsets hold the id, so that any other id is answered
+     * without reading Kafka.
+     *
+     * @param frame the frame's lookup, null when none was made
      */
-    private record Judged(String source, boolean known, String why) {}
+    private record Found(Optional<AnomalyMemory.Remembered> incident, FrameSources.Lookup frame) {
 
-    private Judged judged(String eventId) {
-        Optional<AnomalyMemory> m = memory.memory();
-        Optional<AnomalyMemory.Remembered> listed = m.flatMap(memory -> memory.get(eventId));
-        if (listed.isPresent()) {
-            return new Judged(listed.get().entry().source(), true, null);
+        String source() {
+            return incident.map(r -> r.entry().source()).orElse(frame == null ? null : frame.source());
         }
-        FrameSources.Lookup frame = verdicts.sourceOf(eventId);
-        boolean known = m.isEmpty() || frame.source() != null && m.get().get(eventId, frame.source()).isPresent();
-        return new Judged(frame.source(), known, frame.problem() != null ? frame.problem() : "not arrived yet, or forgotten");
+
+        /** Why the memory holds no incident of the event (for a note): the frame's problem, or the memory's. */
+        String why() {
+            return frame != null && frame.problem() != null ? frame.problem() : "not arrived yet, or forgotten";
+        }
     }
 
-    /** The incident of an event: one that lists it, else its source's incident that holds it ({@link FrameSources}). */
-    private Optional<AnomalyMemory.Remembered> remembered(AnomalyMemory m, String eventId) {
-        Optional<AnomalyMemory.Remembered> listed = m.get(eventId);
-        if (listed.isPresent() || !Verdict.eventId(eventId)) {
-            return listed;
+    private Found find(AnomalyMemory m, String eventId, boolean forVerdict) {
+        Optional<AnomalyMemory.Remembered> listed = m == null ? Optional.empty() : m.get(eventId);
+        if (listed.isPresent() || !forVerdict && (m == null || !m.spans(eventId))) {
+            return new Found(listed, null);
         }
-        String source = verdicts.sourceOf(eventId).source();
-        return source == null ? Optional.empty() : m.get(eventId, source);
+        FrameSources.Lookup frame = verdicts.sourceOf(eventId);
+        return new Found(m == null || frame.source() == null ? Optional.empty() : m.get(eventId, frame.source()), frame);
+    }
+
+    /** The incident of an event, listed or held by its offsets. */
+    private Optional<AnomalyMemory.Remembered> remembered(AnomalyMemory m, String eventId) {
+        return find(m, eventId, false).incident();
+    }
+
+    /** A verdict that cannot be written now: the frame's source could not be read, for a reason that passes. */
+    private static Response notNow(FrameSources.Lookup frame) {
+        return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.APPLICATION_JSON).header("Retry-After", "5")
+                .entity(Map.of("error", frame.problem() + ": nothing written, try again")).build();
     }
 
     private static Response error(Response.Status status, String message) {
@@ -469,11 +487,19 @@ public class AnomalyResource {
         }
         List<Verdict> written = new java.util.ArrayList<>();
         try {
+            AnomalyMemory m = memory.memory().orElse(null);
+            Map<String, Found> found = new java.util.LinkedHashMap<>();
+            for (String id : request.eventIds()) { // every frame's source first: one that cannot be read now writes nothing
+                Found f = found.computeIfAbsent(id, i -> find(m, i, true));
+                if (f.frame() != null && f.frame().passing()) {
+                    return notNow(f.frame());
+                }
+            }
             List<String> unknown = new java.util.ArrayList<>();
             for (String id : request.eventIds()) {
-                Judged judged = judged(id);
-                written.add(verdicts.write(id, request.verdict(), request.label(), request.note(), judged.source()));
-                if (!judged.known() && !unknown.contains(id)) {
+                Found f = found.get(id);
+                written.add(verdicts.write(id, request.verdict(), request.label(), request.note(), f.source()));
+                if (m != null && f.incident().isEmpty() && !unknown.contains(id)) {
                     // as for one verdict: the events this replica's memory does not hold are said, the verdicts kept for them
                     unknown.add(id);
                 }

@@ -39,8 +39,9 @@ public class ApiErrors {
         if (e.getCause() instanceof JsonProcessingException json) { // the JSON reader's refusal, wrapped
             return notTheJson(json);
         }
-        return error(r.getStatus(), r.getStatusInfo().getReasonPhrase()
-                + (e.getMessage() == null ? "" : ": " + UntrustedText.shown(e.getMessage(), 300)));
+        // the framework's response with its headers (a 405's Allow, say), and a body that says what was refused
+        return Response.fromResponse(r).type(MediaType.APPLICATION_JSON).entity(Map.of("error", r.getStatusInfo().getReasonPhrase()
+                + (e.getMessage() == null ? "" : ": " + UntrustedText.shown(e.getMessage(), 300)))).build();
     }
 
     private static Response error(int status, String message) {

@@ -46,21 +46,20 @@ public class VerdictEndpoint {
         return v;
     }
 
-    /** The source of an event's frame, read from the frames topic; a cluster that does not answer is a problem said. */
+    /** The source of an event's frame, read from the frames topic. */
     FrameSources.Lookup sourceOf(String eventId) {
         FrameSources s;
         synchronized (this) {
             if (sources == null) {
-                sources = new FrameSources(new HashMap<>(kafkaConfig));
+                sources = new FrameSources(new HashMap<>(kafkaConfig), config.topics().frames());
             }
             s = sources;
         }
-        try {
-            return s.sourceOf(eventId);
-        } catch (RuntimeException e) { // a timeout, an authorisation refused
-            LOG.warnf("cannot read the frame of %s: %s", UntrustedText.shown(eventId, 300), e.toString());
-            return new FrameSources.Lookup(null, "cannot read the frame of " + eventId + " from Kafka: " + e.getMessage());
+        FrameSources.Lookup l = s.sourceOf(eventId);
+        if (l.passing()) {
+            LOG.warnf("%s", UntrustedText.shown(l.problem(), 500));
         }
+        return l;
     }
 
     synchronized void onStop(@Observes ShutdownEvent event) {

@@ -41,11 +41,15 @@ final class VerdictCommand implements Callable<Integer> {
     @Option(names = "--verdicts-topic", defaultValue = Topics.DEFAULT_VERDICTS, description = "Verdicts topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--frames-topic", defaultValue = Topics.DEFAULT_FRAMES,
+            description = "Frames topic, where the event's frame names its source (default: ${DEFAULT-VALUE}).")
+    String framesTopic;
+
     @Override
     public Integer call() throws Exception {
         CommandLogging.quietConnecting(System.getenv()); // runs once: a broker that does not answer is one line
         try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic));
-                FrameSources frames = new FrameSources(kafka.clientConfig())) {
+                FrameSources frames = new FrameSources(kafka.clientConfig(), framesTopic)) {
             // checked first, so that a malformed one is refused without reading the frame
             String problem = new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, label, note, null, null, null).problem();
             if (problem != null) {
@@ -53,6 +57,13 @@ final class VerdictCommand implements Callable<Integer> {
             }
             // the frame's source lets every replica find the event's incident, which lists its first and newest events only
             FrameSources.Lookup frame = frames.sourceOf(eventId);
+            if (frame.passing()) { // written without it, the verdict might never reach the event's incident
+                if (frame.cause() != null) { // a cluster that does not answer, said as every command says it
+                    throw new java.io.IOException(frame.problem() + ": nothing written", frame.cause());
+                }
+                System.err.println("frameguard verdict: " + frame.problem() + ": nothing written, try again");
+                return 1;
+            }
             if (frame.problem() != null) {
                 System.err.println("frameguard verdict: " + frame.problem() + ": the verdict applies only if an incident "
                         + "lists this event");

@@ -38,6 +38,8 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     /** The first 3 bytes of every JPEG (start of image, then a marker). */
     private static final byte[] JPEG_START = {(byte) 0xff, (byte) 0xd8, (byte) 0xff};
+    /** The type of a PNG's last chunk. */
+    private static final byte[] IEND = {'I', 'E', 'N', 'D'};
     /** A PNG chunk's length, type and CRC around its data. */
     private static final int CHUNK_OVERHEAD = 12;
 
@@ -119,17 +121,17 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         return Math.max(widest, 8);
     }
 
-    /**
-     * Why a payload is no complete PNG, or null: it must start with the PNG signature and its chunks, each within the
-     * payload, must reach the IEND chunk (bytes after it are ignored, as PNG readers do). ImageIO checks neither chunk
-     * CRCs nor the zlib checksum, so a PNG cut short could otherwise decode "fine".
-     */
     /** For a file that is a PNG (it starts with the signature), why it is incomplete, else null; null for any other file. */
     public static String incompletePng(byte[] file) {
         ByteRange r = new ByteRange(file, 0, file.length);
         return PNG.equals(imageType(r)) ? pngProblem(r) : null;
     }
 
+    /**
+     * Why a payload is no complete PNG, or null: it must start with the PNG signature and its chunks, each within the
+     * payload, must reach the IEND chunk (bytes after it are ignored, as PNG readers do). ImageIO checks neither chunk
+     * CRCs nor the zlib checksum, so a PNG cut short could otherwise decode "fine".
+     */
     static String pngProblem(ByteRange png) {
         if (!startsWith(png, PNG_SIGNATURE)) {
             return JPEG.equals(imageType(png)) ? "image/png holds a JPEG: send it as image/jpeg"
@@ -140,11 +142,11 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         while (at + CHUNK_OVERHEAD <= png.to()) {
             int i = (int) at;
             long length = (b[i] & 0xffL) << 24 | (b[i + 1] & 0xff) << 16 | (b[i + 2] & 0xff) << 8 | (b[i + 3] & 0xff);
-            String type = new String(b, i + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
             if (at + CHUNK_OVERHEAD + length > png.to()) {
-                return "image/png is truncated: its " + UntrustedText.shown(type, 4) + " chunk runs past the end";
+                return "image/png is truncated: its " + UntrustedText.shown(new String(b, i + 4, 4,
+                        java.nio.charset.StandardCharsets.ISO_8859_1), 4) + " chunk runs past the end";
             }
-            if ("IEND".equals(type)) {
+            if (Arrays.equals(b, i + 4, i + 8, IEND, 0, IEND.length)) {
                 return null;
             }
             at += CHUNK_OVERHEAD + length;

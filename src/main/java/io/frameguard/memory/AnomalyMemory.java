@@ -2,6 +2,7 @@ package io.frameguard.memory;
 
 import io.frameguard.events.AnomalyEvent;
 import io.frameguard.events.DriftEvent;
+import io.frameguard.events.FrameRef;
 import io.frameguard.events.MemoryEntry;
 import io.frameguard.events.Recollection;
 import io.frameguard.events.Signature;
@@ -207,9 +208,9 @@ public final class AnomalyMemory implements AutoCloseable {
         dropVerdict(eventId);
         if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
-            long offset = offsetOf(eventId);
-            if (verdict.source() != null && offset >= 0) {
-                judgedOfSource.computeIfAbsent(where(verdict.source(), eventId), w -> new java.util.TreeMap<>()).put(offset, eventId);
+            FrameRef frame = FrameRef.parse(eventId);
+            if (verdict.source() != null && frame != null) {
+                judgedOfSource.computeIfAbsent(where(verdict.source(), frame), w -> new java.util.TreeMap<>()).put(frame.offset(), eventId);
             }
             while (verdicts.size() > maxEntries) {
                 dropVerdict(verdicts.keySet().iterator().next());
@@ -219,25 +220,17 @@ public final class AnomalyMemory implements AutoCloseable {
 
     private void dropVerdict(String eventId) {
         Verdict old = verdicts.remove(eventId);
-        String where = old == null || old.source() == null ? null : where(old.source(), eventId);
+        FrameRef frame = old == null || old.source() == null ? null : FrameRef.parse(eventId);
+        String where = frame == null ? null : where(old.source(), frame);
         java.util.NavigableMap<Long, String> judged = where == null ? null : judgedOfSource.get(where);
-        if (judged != null && judged.remove(offsetOf(eventId)) != null && judged.isEmpty()) {
+        if (judged != null && judged.remove(frame.offset()) != null && judged.isEmpty()) {
             judgedOfSource.remove(where);
         }
     }
 
-    /** A source's partition, as {@link #judgedOfSource} keys it: the source and the event id's TOPIC/PARTITION. */
-    private static String where(String source, String eventId) {
-        return source + '\n' + eventId.substring(0, Math.max(0, eventId.lastIndexOf('/')));
-    }
-
-    /** The offset an event id names; -1 when it names none (not an id, or too large for a long). */
-    private static long offsetOf(String eventId) {
-        try {
-            return Long.parseLong(eventId.substring(eventId.lastIndexOf('/') + 1));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+    /** A source's partition, as {@link #judgedOfSource} keys it: the source and the frame's TOPIC/PARTITION. */
+    private static String where(String source, FrameRef frame) {
+        return source + '\n' + frame.topic() + '/' + frame.partition();
     }
 
     /**
@@ -321,11 +314,12 @@ public final class AnomalyMemory implements AutoCloseable {
      */
     public synchronized Optional<Remembered> get(String eventId, String source) {
         Optional<Remembered> listed = get(eventId);
-        if (listed.isPresent() || source == null) {
+        FrameRef frame = FrameRef.parse(eventId);
+        if (listed.isPresent() || source == null || frame == null) {
             return listed;
         }
         for (MemoryEntry e : incidents.values()) {
-            if (source.equals(e.source()) && holds(e, eventId)) {
+            if (source.equals(e.source()) && holds(e, frame)) {
                 return Optional.of(new Remembered(e, verdictOn(e)));
             }
         }
@@ -333,14 +327,40 @@ public final class AnomalyMemory implements AutoCloseable {
     }
 
     /**
+     * Whether some incident's offsets hold {@code eventId} (whichever its source): whether it can be an event of a
+     * remembered incident that the incident does not list, worth finding its frame's source for.
+     */
+    public synchronized boolean spans(String eventId) {
+        FrameRef frame = FrameRef.parse(eventId);
+        if (frame == null) {
+            return false;
+        }
+        for (MemoryEntry e : incidents.values()) {
+            if (holds(e, frame)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether an event of the incident's source lies within the incident: on the partition of its first event, from
      * it to its newest. A source's frames share a partition, and its incidents follow one another (a new anomaly joins
      * the source's latest incident or starts the next), so only this incident holds such an event.
      */
-    private static boolean holds(MemoryEntry e, String eventId) {
-        long offset = offsetOf(eventId);
-        return offset >= 0 && where(e.source(), eventId).equals(where(e.source(), e.id()))
-                && offset >= offsetOf(e.id()) && offset <= offsetOf(e.event().eventId());
+    private static boolean holds(MemoryEntry e, FrameRef frame) {
+        FrameRef first = FrameRef.parse(e.id());
+        FrameRef newest = FrameRef.parse(e.event().eventId());
+        return onePartition(first, newest) && onePartition(first, frame)
+                && frame.offset() >= first.offset() && frame.offset() <= newest.offset();
+    }
+
+    /**
+     * Whether two frames are on one partition: an incident whose events are not (its source's frames moved, partitions
+     * added say) holds only the events it lists, its offsets being of two sequences.
+     */
+    private static boolean onePartition(FrameRef a, FrameRef b) {
+        return a != null && b != null && a.topic().equals(b.topic()) && a.partition() == b.partition();
     }
 
     /**
@@ -352,11 +372,14 @@ public final class AnomalyMemory implements AutoCloseable {
         for (String member : e.members()) {
             latest = Verdict.later(latest, verdicts.get(member));
         }
-        java.util.NavigableMap<Long, String> judged = judgedOfSource.get(where(e.source(), e.id()));
-        long first = offsetOf(e.id());
-        long newest = offsetOf(e.event().eventId());
-        if (judged != null && first >= 0 && newest >= first) {
-            for (String id : judged.subMap(first, true, newest, true).values()) {
+        if (judgedOfSource.isEmpty()) {
+            return latest;
+        }
+        FrameRef first = FrameRef.parse(e.id());
+        FrameRef newest = FrameRef.parse(e.event().eventId());
+        java.util.NavigableMap<Long, String> judged = onePartition(first, newest) ? judgedOfSource.get(where(e.source(), first)) : null;
+        if (judged != null && newest.offset() >= first.offset()) {
+            for (String id : judged.subMap(first.offset(), true, newest.offset(), true).values()) {
                 latest = Verdict.later(latest, verdicts.get(id));
             }
         }

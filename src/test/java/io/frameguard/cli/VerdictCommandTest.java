@@ -83,9 +83,11 @@ class VerdictCommandTest {
             System.setErr(new java.io.PrintStream(errStream, true));
             CommandLine cli = new CommandLine(new FrameguardCli()).setErr(new PrintWriter(err));
             assertThat(cli.execute("verdict", "frames-of-pumps/2/" + offset, "--verdict", "false-alarm", "--verdicts-topic",
-                    "verdicts-of-pumps", "--bootstrap-servers", broker.bootstrapServers())).as(err.toString()).isZero();
+                    "verdicts-of-pumps", "--frames-topic", "frames-of-pumps", "--bootstrap-servers", broker.bootstrapServers()))
+                    .as(err.toString()).isZero();
             assertThat(cli.execute("verdict", "frames-of-pumps/9/1", "--verdict", "false-alarm", "--verdicts-topic",
-                    "verdicts-of-pumps", "--bootstrap-servers", broker.bootstrapServers())).as(err.toString()).isZero();
+                    "verdicts-of-pumps", "--frames-topic", "frames-of-pumps", "--bootstrap-servers", broker.bootstrapServers()))
+                    .as(err.toString()).isZero();
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);

@@ -363,6 +363,9 @@ class AnomalyMemoryTest {
                 assertThat(memory.get("frames/0/660", "pump-1")).as("pump-1's incident holds only its own event").isEmpty();
                 assertThat(memory.get("frames/0/901", "pump-2")).as("after the newest event").isEmpty();
                 assertThat(memory.get("frames/1/660", "pump-2")).as("another partition").isEmpty();
+                assertThat(memory.spans("frames/0/660")).as("worth reading its frame's source").isTrue();
+                assertThat(memory.spans("frames/0/99")).as("before every incident: no event of one").isFalse();
+                assertThat(memory.spans("frameguard.models/0/660")).isFalse();
                 assertThat(memory.get("frames/0/500").orElseThrow().status()).isEqualTo(AnomalyMemory.UNJUDGED);
 
                 // the same offsets named with another source judge nothing of pump-2's incident, and a withdrawn verdict none
@@ -372,6 +375,18 @@ class AnomalyMemoryTest {
                 memory.verdict(between.eventId(), null);
                 assertThat(memory.get(first.eventId()).orElseThrow().status()).isEqualTo(AnomalyMemory.UNJUDGED);
             }
+        }
+        // an incident whose source's frames moved partition (partitions added) holds only the events it lists: its
+        // offsets are of two sequences
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            FrameRef moved = new FrameRef("frames", 1, 900);
+            AnomalyEvent later = new AnomalyEvent(newest.schemaVersion(), moved.id(), "pump-2", moved, 900, 900, 2000, 5, 1, 1,
+                    "m1", "major", newest.window(), null, newest.signature(), List.of(), null, null, null);
+            memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident(first.eventId(), 2, 1100), "pump-2",
+                    later.detectedTimestamp(), List.of(first.eventId(), later.eventId()), later, null));
+            memory.verdict(between.eventId(), between);
+            assertThat(memory.get("frames/0/660", "pump-2")).isEmpty();
+            assertThat(memory.get(first.eventId()).orElseThrow().status()).isEqualTo(AnomalyMemory.UNJUDGED);
         }
     }
 

@@ -40,14 +40,20 @@ class FrameSourcesTest {
             pump = producer.send(new ProducerRecord<>("lines", 1, "pump-7", new byte[4])).get().offset();
             press = producer.send(new ProducerRecord<>("lines", 1, "press-2", new byte[4])).get().offset();
         }
-        try (FrameSources sources = new FrameSources(client)) {
+        try (FrameSources sources = new FrameSources(client, "lines")) {
             assertThat(sources.sourceOf("lines/1/" + pump).source()).isEqualTo("pump-7");
             assertThat(sources.sourceOf("lines/1/" + press).source()).isEqualTo("press-2");
             assertThat(sources.sourceOf("lines/1/" + pump).source()).as("again, from what was found").isEqualTo("pump-7");
             assertThat(sources.sourceOf("lines/1/" + (press + 1)).problem()).contains("no frame lines/1/" + (press + 1) + " yet");
             assertThat(sources.sourceOf("lines/2/0").problem()).contains("topic lines has no partition 2 (it has 2)");
             assertThat(sources.sourceOf("not an id").problem()).contains("TOPIC/PARTITION/OFFSET");
-            assertThat(sources.sourceOf("mistyped/0/0").problem()).contains("no topic mistyped");
+            assertThat(sources.sourceOf("frameguard.models/0/0").problem()).as("no other topic is read")
+                    .contains("is not on the frames topic lines");
+        }
+        try (FrameSources sources = new FrameSources(client, "mistyped")) {
+            FrameSources.Lookup none = sources.sourceOf("mistyped/0/0");
+            assertThat(none.problem()).contains("no topic mistyped");
+            assertThat(none.passing()).isFalse();
         }
         try (Admin admin = Admin.create(client)) {
             assertThat(admin.listTopics().names().get()).as("a lookup creates no topic").doesNotContain("mistyped");
