@@ -8,25 +8,15 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** `frameguard models` on a real broker with no registry yet: what an operator sees first, in one line each. */
 class ModelsCommandTest {
 
-    static KafkaTestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = KafkaTestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
+    @RegisterExtension
+    static final KafkaTestBroker.PerClass broker = new KafkaTestBroker.PerClass();
 
     @Test
     void anEmptyRegistryIsListedAndARefusalIsOneLine() {

@@ -11,25 +11,15 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** `frameguard verdict` on a real broker: the verdict lands on the verdicts topic keyed by the event id; a bad one does not. */
 class VerdictCommandTest {
 
-    static KafkaTestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = KafkaTestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
+    @RegisterExtension
+    static final KafkaTestBroker.PerClass broker = new KafkaTestBroker.PerClass();
 
     @Test
     void writesTheVerdictKeyedByTheEventIdAndRefusesABadOne() throws Exception {

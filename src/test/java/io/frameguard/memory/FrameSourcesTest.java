@@ -9,24 +9,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The source of an event's frame, read from a real broker; what is not there is said, and nothing is created. */
 class FrameSourcesTest {
 
-    static KafkaTestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = KafkaTestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
+    @RegisterExtension
+    static final KafkaTestBroker.PerClass broker = new KafkaTestBroker.PerClass();
 
     @Test
     void findsTheFramesKeyAndSaysWhatIsNotThere() throws Exception {

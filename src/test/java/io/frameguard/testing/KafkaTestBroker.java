@@ -8,6 +8,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** A real single-node KRaft Kafka broker (combined controller + broker) inside the test JVM. */
 public final class KafkaTestBroker implements AutoCloseable {
@@ -55,5 +58,27 @@ public final class KafkaTestBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         kit.close();
+    }
+
+    /**
+     * A test class's own broker, started before its tests and closed after them:
+     * {@code @RegisterExtension static final KafkaTestBroker.PerClass broker = new KafkaTestBroker.PerClass();}.
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private KafkaTestBroker broker;
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            broker = start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            broker.close();
+        }
+
+        public String bootstrapServers() {
+            return broker.bootstrapServers();
+        }
     }
 }
