@@ -136,6 +136,11 @@ public class AnomalyResource {
         // Not refused when this replica's memory does not hold the event: one just published may not have reached it yet
         // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
         String id = new FrameRef(topic, partition, offset).id();
+        String problem = new Verdict(Verdict.SCHEMA_VERSION, id, request.verdict(), request.label(), request.note(), null, null,
+                null).problem();
+        if (problem != null) { // before reading the frame: a wrong body costs nothing
+            return error(Response.Status.BAD_REQUEST, problem);
+        }
         try {
             AnomalyMemory m = memory.memory().orElse(null);
             Found found = find(m, id, true);
@@ -184,9 +189,19 @@ public class AnomalyResource {
         return new Found(m == null || frame.source() == null ? Optional.empty() : m.get(eventId, frame.source()), frame);
     }
 
-    /** The incident of an event, listed or held by its offsets. */
-    private Optional<AnomalyMemory.Remembered> remembered(AnomalyMemory m, String eventId) {
-        return find(m, eventId, false).incident();
+    /**
+     * The answer about an event's incident (listed, or held by its offsets): 404 when the memory holds none, 503 when
+     * its frame's source could not be read now.
+     */
+    private Response withIncident(AnomalyMemory m, String eventId, java.util.function.Function<AnomalyMemory.Remembered, Response> answer) {
+        Found found = find(m, eventId, false);
+        if (found.incident().isPresent()) {
+            return answer.apply(found.incident().get());
+        }
+        return found.frame() != null && found.frame().passing()
+                ? Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.APPLICATION_JSON).header("Retry-After", "5")
+                        .entity(Map.of("error", found.frame().problem() + ": try again")).build()
+                : unknown(eventId);
     }
 
     /** A verdict that cannot be written now: the frame's source could not be read, for a reason that passes. */
@@ -551,8 +566,7 @@ public class AnomalyResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response event(@PathParam("topic") String topic, @PathParam("partition") int partition, @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> remembered(m, id).map(r -> Response.ok(EventAnswer.of(r)).build())
-                .orElseGet(() -> unknown(id)));
+        return withMemory(m -> withIncident(m, id, r -> Response.ok(EventAnswer.of(r)).build()));
     }
 
     @GET
@@ -564,8 +578,7 @@ public class AnomalyResource {
             return error(Response.Status.BAD_REQUEST, "k must be between 1 and " + MAX_RESULTS);
         }
         String id = new FrameRef(topic, partition, offset).id();
-        return withMemory(m -> remembered(m, id).map(r -> Response.ok(new SimilarAnswer(id, m.similar(r, k))).build())
-                .orElseGet(() -> unknown(id)));
+        return withMemory(m -> withIncident(m, id, r -> Response.ok(new SimilarAnswer(id, m.similar(r, k))).build()));
     }
 
     /**
@@ -697,11 +710,11 @@ public class AnomalyResource {
 
     /** The answer about an anomaly's picture: 404 when the anomaly is not remembered or has no picture to draw. */
     private Response withPicture(String id, java.util.function.BiFunction<AnomalyMemory.Remembered, Picture, Response> answer) {
-        return withMemory(m -> remembered(m, id).map(r -> {
+        return withMemory(m -> withIncident(m, id, r -> {
             Picture p = r.entry().picture();
             return p == null || !p.wellFormed() ? error(Response.Status.NOT_FOUND, "the anomaly " + id + " has no picture to draw")
                     : answer.apply(r, p);
-        }).orElseGet(() -> unknown(id)));
+        }));
     }
 
     private Response withMemory(java.util.function.Function<AnomalyMemory, Response> answer) {

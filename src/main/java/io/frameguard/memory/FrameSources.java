@@ -109,7 +109,7 @@ public final class FrameSources implements AutoCloseable {
                 found.put(eventId, l.source());
             }
             return l;
-        } catch (IOException | KafkaException e) { // a timeout, an authorisation refused
+        } catch (IOException | KafkaException | IllegalStateException e) { // a timeout, an authorisation refused, closed at shutdown
             return Lookup.notNow("cannot read the frame of " + eventId + " from Kafka: " + e.getMessage(), e);
         } finally {
             reading.unlock();

@@ -86,6 +86,9 @@ public final class TrainerMetrics {
         return server::close;
     }
 
+    /** Longest wait for a scrape, whatever asked: a hundred years, well within a long of nanoseconds. */
+    private static final Duration MAX_WAIT = Duration.ofDays(36_500);
+
     /**
      * Waits until the meters have been scraped after now (two scrapes more), at most {@code timeout}: a CronJob's trainer exits
      * right after its run, and without this Prometheus would rarely see that run's result.
@@ -95,9 +98,12 @@ public final class TrainerMetrics {
     public boolean awaitNextScrape(Duration timeout) throws InterruptedException {
         // two more: a scrape already under way when this is called may have collected the values from before the run
         long seen = scrapes.get() + 1;
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // a wait of centuries (a --scrape-wait of 999999999h) saturates rather than overflow a long of nanoseconds;
+        // elapsed time is compared, never a deadline, which nanoTime's origin could make overflow
+        long start = System.nanoTime();
+        long wait = (timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout).toNanos();
         while (scrapes.get() <= seen) {
-            if (System.nanoTime() >= deadline) {
+            if (System.nanoTime() - start >= wait) {
                 return false;
             }
             Thread.sleep(200);

@@ -74,7 +74,9 @@ public final class KafkaTestBroker implements AutoCloseable {
 
         @Override
         public void afterAll(ExtensionContext context) throws Exception {
-            broker.close();
+            if (broker != null) { // null when it did not start: that failure is the one to see
+                broker.close();
+            }
         }
 
         public String bootstrapServers() {
