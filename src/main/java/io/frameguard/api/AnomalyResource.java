@@ -16,6 +16,7 @@ import io.frameguard.inference.ModelRunner;
 import io.frameguard.memory.AnomalyMemory;
 import io.frameguard.memory.FrameSources;
 import io.frameguard.memory.MemoryFollower;
+import io.frameguard.memory.VerdictWriter;
 import io.frameguard.model.ModelCard;
 import io.frameguard.serving.ActiveModel;
 import io.smallrye.common.annotation.Blocking;
@@ -136,8 +137,7 @@ public class AnomalyResource {
         // Not refused when this replica's memory does not hold the event: one just published may not have reached it yet
         // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
         String id = new FrameRef(topic, partition, offset).id();
-        String problem = new Verdict(Verdict.SCHEMA_VERSION, id, request.verdict(), request.label(), request.note(), null, null,
-                null).problem();
+        String problem = VerdictWriter.problem(id, request.verdict(), request.label(), request.note());
         if (problem != null) { // before reading the frame: a wrong body costs nothing
             return error(Response.Status.BAD_REQUEST, problem);
         }
@@ -494,8 +494,7 @@ public class AnomalyResource {
                     + " ids], \"verdict\": \"false-alarm\"|\"confirmed\", \"label\": \"...\", \"note\": \"...\"}");
         }
         for (String id : request.eventIds()) {
-            String problem = new Verdict(Verdict.SCHEMA_VERSION, id, request.verdict(), request.label(), request.note(),
-                    null, null, null).problem();
+            String problem = VerdictWriter.problem(id, request.verdict(), request.label(), request.note());
             if (problem != null) {
                 return error(Response.Status.BAD_REQUEST, problem + " (" + UntrustedText.shown(String.valueOf(id), 300) + ")");
             }

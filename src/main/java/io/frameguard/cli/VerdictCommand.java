@@ -51,7 +51,7 @@ final class VerdictCommand implements Callable<Integer> {
         try (VerdictWriter writer = new VerdictWriter(kafka.clientConfig(), Topics.verdicts(topic));
                 FrameSources frames = new FrameSources(kafka.clientConfig(), framesTopic)) {
             // checked first, so that a malformed one is refused without reading the frame
-            String problem = new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, label, note, null, null, null).problem();
+            String problem = VerdictWriter.problem(eventId, verdict, label, note);
             if (problem != null) {
                 throw new IllegalArgumentException(problem);
             }

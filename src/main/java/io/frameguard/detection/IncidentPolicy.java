@@ -100,9 +100,10 @@ public record IncidentPolicy(Duration window, double similarity) {
 
         /**
          * The event's signature, the part of it that says what is wrong; null when it has none. An image's signature
-         * also says what the picture shows (its latent code and thumbnail), which one camera's pictures share whatever
-         * their defect: two defects of one product were one incident by it. Of an image's signature only where the
-         * error is (the error grid, its first part) says whether a new anomaly is the incident's.
+         * also says what the picture shows (its latent code and thumbnail), which may change while one defect goes on
+         * (and before signatures were centred on the product, one camera's pictures shared it whatever their defect: two
+         * defects of one product were one incident by it). Of an image's signature only where the error is (the error
+         * grid, its first part) says whether a new anomaly is the incident's.
          */
         static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();

@@ -36,6 +36,14 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
         return id != null && EVENT_ID.matcher(id).matches();
     }
 
+    /**
+     * The source a verdict carries for a frame's key: the key itself, or none when it is longer than {@value #MAX_SOURCE}
+     * characters (the verdict then reaches the events its incident lists, not every one between them).
+     */
+    public static String carriedSource(String source) {
+        return source != null && source.length() > MAX_SOURCE ? null : source;
+    }
+
     /** Why this verdict may not be written, or null when it may. */
     public String problem() {
         if (!eventId(eventId)) {

@@ -57,8 +57,7 @@ public final class VerdictWriter implements AutoCloseable {
      */
     public Verdict write(String eventId, String verdict, String label, String note, String givenBy, String source)
             throws IOException {
-        Verdict v = new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, blankToNull(label), blankToNull(note),
-                Instant.now().toString(), givenBy, source != null && source.length() > Verdict.MAX_SOURCE ? null : source);
+        Verdict v = given(eventId, verdict, label, note, Instant.now().toString(), givenBy, Verdict.carriedSource(source));
         String problem = v.problem();
         if (problem != null) {
             throw new IllegalArgumentException(problem);
@@ -72,6 +71,21 @@ public final class VerdictWriter implements AutoCloseable {
             throw new IOException("cannot write the verdict to topic " + topic.name() + ": " + e.getMessage(), e);
         }
         return v;
+    }
+
+    /**
+     * Why a verdict of these fields may not be written, or null when it may: what {@link #write} checks first, for a
+     * caller that must refuse a wrong verdict before doing anything else (reading its frame).
+     */
+    public static String problem(String eventId, String verdict, String label, String note) {
+        return given(eventId, verdict, label, note, null, null, null).problem();
+    }
+
+    /** A verdict as it is written: a blank label or note is none, and both are stripped. */
+    private static Verdict given(String eventId, String verdict, String label, String note, String givenAt, String givenBy,
+            String source) {
+        return new Verdict(Verdict.SCHEMA_VERSION, eventId, verdict, blankToNull(label), blankToNull(note), givenAt, givenBy,
+                source);
     }
 
     private static long millis(Object setting) {

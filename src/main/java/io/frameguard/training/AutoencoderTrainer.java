@@ -304,7 +304,9 @@ public final class AutoencoderTrainer {
             Arrays.sort(sorted);
 
             Signatures.Signature similarity = !options.signature() ? null : image != null
-                    ? Signatures.image(tf, x, errors, network.code(), (int) network.code().shape().size(1), image)
+                    ? Signatures.image(tf, x, errors, network.code(), (int) network.code().shape().size(1), image,
+                            output -> run(session, frames, output, spreadRows(train, dim, Signatures.CENTRE_FRAMES), dim,
+                                    (int) output.shape().size(1)))
                     : channels > 0
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))
@@ -721,6 +723,19 @@ public final class AutoencoderTrainer {
                     Result r = session.runner().feed(frames, x).fetch(output).run()) {
                 ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(out, from * width, n * width);
             }
+        }
+        return out;
+    }
+
+    /** At most {@code max} of the frames' rows, evenly spaced through them (all of them when there are no more). */
+    static float[] spreadRows(float[] values, int dim, int max) {
+        int rows = values.length / dim;
+        if (rows <= max) {
+            return values;
+        }
+        float[] out = new float[max * dim];
+        for (int i = 0; i < max; i++) {
+            System.arraycopy(values, (int) ((long) i * rows / max) * dim, out, i * dim, dim);
         }
         return out;
     }

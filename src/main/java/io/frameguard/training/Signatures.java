@@ -4,6 +4,7 @@ import io.frameguard.frames.ImageGeometry;
 import io.frameguard.model.ModelCard;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Sum;
@@ -13,11 +14,13 @@ import org.tensorflow.types.TFloat32;
  * The graph of a model's second output, its signature: per frame, a fixed-length vector that says what is wrong with
  * it, for finding past anomalies like it by cosine similarity (the anomaly memory).
  *
- * <p>Each part is scaled to unit length before the parts are joined, so that each weighs the same in a cosine
- * whatever its size:
+ * <p>Sensor signatures scale each part to unit length before the parts are joined, so that each weighs the same in a
+ * cosine whatever its size; image signatures weigh each part by how far it departs from normal pictures:
  * <ul>
- *   <li>images: <em>where</em> the error is (the error map averaged over a grid of at most 8x8 cells) and <em>what</em>
- *       the frame is (the autoencoder's latent code);
+ *   <li>images: <em>where</em> the error is (the error map averaged over a grid of at most 8x8 cells), <em>what</em>
+ *       the frame is (the autoencoder's latent code) and what it looks like from afar (a thumbnail), then centred on the
+ *       product ({@link #centred}): one camera's pictures are all alike as a whole, so only where and how far a picture
+ *       departs from the normal ones tells one defect from another;
  *   <li>sensor frames of at most {@value #MAX_SENSOR_CHANNELS} values: which channels carry the error (the error map)
  *       and in which direction (the reconstruction's residual, signed). Larger sensor frames get no signature yet.
  * </ul>
@@ -38,10 +41,13 @@ final class Signatures {
 
     /**
      * Images: where the error is (the error map on a grid of cells), what the picture is like (the latent code) and what
-     * it looks like from afar (the picture itself on the same grid, each channel).
+     * it looks like from afar (the picture itself on the same grid, each channel); the first two scaled to unit length,
+     * then each part centred on the product ({@link #centred}).
+     *
+     * @param onNormal the values of an output on normal pictures (the training set's), one row per picture
      */
     static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> errors, Operand<TFloat32> code, int latent,
-            ImageGeometry g) {
+            ImageGeometry g, Function<Operand<TFloat32>, float[]> onNormal) {
         int side = gridSide(g.width(), g.height());
         int ch = g.height() / side;
         int cw = g.width() / side;
@@ -51,13 +57,67 @@ final class Signatures {
         Operand<TFloat32> pooled = tf.math.mean(tf.reshape(x, tf.constant(new int[] {-1, side, ch, side, cw, g.channels()})),
                 tf.constant(new int[] {2, 4}));
         Operand<TFloat32> thumbnail = tf.reshape(pooled, tf.constant(new int[] {-1, side * side * g.channels()}));
-        Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code), unit(tf, thumbnail)), tf.constant(1));
+        // where and what: directions (an error's size says how bad, not what kind); from afar: as seen, since a picture
+        // darker all over keeps its thumbnail's direction and only its length tells it from the product
+        Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code), thumbnail), tf.constant(1));
+        int[] parts = {side * side, latent, side * side * g.channels()};
         String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
-                + (g.channels() == 1 ? "" : "x" + g.channels());
-        return new Signature(joined, new ModelCard.Signature(kind, side * side + latent + side * side * g.channels(),
-                "where in the picture the error is (its map averaged over a " + side + "x" + side + " grid), what the "
-                        + "picture is like (the autoencoder's " + latent + "-value latent code) and what it looks like from "
-                        + "afar (the picture averaged over the same grid), each scaled to unit length"));
+                + (g.channels() == 1 ? "" : "x" + g.channels()) + CENTRED;
+        return new Signature(centred(tf, joined, parts, onNormal.apply(joined)), new ModelCard.Signature(kind,
+                parts[0] + parts[1] + parts[2], "where in the picture the error is (its map averaged over a " + side + "x"
+                        + side + " grid), what the picture is like (the autoencoder's " + latent + "-value latent code) and "
+                        + "what it looks like from afar (the picture averaged over the same grid), the first two scaled to "
+                        + "unit length; each part less its mean on the training pictures and divided by their typical "
+                        + "distance from it"));
+    }
+
+    /** How an image signature's kind ends when its parts are centred on the product. */
+    static final String CENTRED = "+centred";
+    /** Normal frames whose signatures set a signature's centre, at most. */
+    static final int CENTRE_FRAMES = 2000;
+    /**
+     * Least typical distance of a part from its centre: a part that normal frames never move (a uniform picture) then
+     * counts an anomaly's departure as large, not as infinite.
+     */
+    private static final float SPREAD_FLOOR = 1e-3f;
+
+    /**
+     * Each part of {@code joined} less its mean over the normal frames' rows {@code normal}, divided by the root mean
+     * square of the normal frames' distance from that mean. A picture then weighs in each part as far as it departs from
+     * the product there, in units of normal variation, and two unlike defects of one product are no longer alike merely
+     * because both pictures show the product (the anomaly memory's cosine would call any two of them alike).
+     *
+     * @param parts the lengths of the parts, in order
+     */
+    static Operand<TFloat32> centred(Ops tf, Operand<TFloat32> joined, int[] parts, float[] normal) {
+        int length = java.util.Arrays.stream(parts).sum();
+        int rows = normal.length / length;
+        if (rows == 0) {
+            throw new IllegalArgumentException("no normal frames to centre a signature on");
+        }
+        double[] mean = new double[length];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < length; i++) {
+                mean[i] += normal[r * length + i];
+            }
+        }
+        float[] centre = new float[length];
+        for (int i = 0; i < length; i++) {
+            centre[i] = (float) (mean[i] / rows);
+        }
+        float[] scale = new float[length];
+        for (int p = 0, from = 0; p < parts.length; from += parts[p], p++) {
+            double squares = 0;
+            for (int r = 0; r < rows; r++) {
+                for (int i = from; i < from + parts[p]; i++) {
+                    double d = normal[r * length + i] - centre[i];
+                    squares += d * d;
+                }
+            }
+            float spread = Math.max((float) Math.sqrt(squares / rows), SPREAD_FLOOR);
+            java.util.Arrays.fill(scale, from, from + parts[p], 1f / spread);
+        }
+        return tf.math.mul(tf.math.sub(joined, tf.constant(new float[][] {centre})), tf.constant(new float[][] {scale}));
     }
 
     /**

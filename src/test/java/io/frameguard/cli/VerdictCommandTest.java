@@ -21,11 +21,12 @@ class VerdictCommandTest {
     @RegisterExtension
     static final KafkaTestBroker.PerClass broker = new KafkaTestBroker.PerClass();
 
+    /** A label as typed, with spaces around it, is checked as it is stored: stripped. */
     @Test
     void writesTheVerdictKeyedByTheEventIdAndRefusesABadOne() throws Exception {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new FrameguardCli()).setErr(new PrintWriter(err));
-        int rc = cli.execute("verdict", "frames/2/6456", "--verdict", "confirmed", "--label", "bearing-wear",
+        int rc = cli.execute("verdict", "frames/2/6456", "--verdict", "confirmed", "--label", " bearing-wear ",
                 "--note", "replaced on Tuesday", "--bootstrap-servers", broker.bootstrapServers());
         assertThat(rc).as(err.toString()).isZero();
         assertThat(cli.execute("verdict", "frames/2/6457", "--verdict", "maybe", "--bootstrap-servers",

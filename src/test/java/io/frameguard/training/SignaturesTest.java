@@ -107,7 +107,7 @@ class SignaturesTest {
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("image").version("sig").epochs(3)
                 .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE).train(sneakers, tmp.resolve("img"), "t");
         ModelCard.Signature card = model.card().signature();
-        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32+thumbnail-7x7");
+        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32+thumbnail-7x7+centred");
         assertThat(card.length()).isEqualTo(49 + 32 + 49);
         // anomalies of two kinds: trousers (1) and bags (8), from the test set
         FrameFile trousers = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(1));
@@ -119,6 +119,76 @@ class SignaturesTest {
         List<float[]> signatures = signatures(model, frames, 2 * n, all.dim());
         assertThat(signatures).allSatisfy(s -> assertThat(s).hasSize(card.length()));
         assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
+    }
+
+    /**
+     * One camera's pictures all show its product, so any two are alike as pictures: a signature that said so would
+     * recognise a defect never seen before as whichever defect was confirmed before it (a helper's camera line: a wrong
+     * shade "recognised as dark-spot"). Two unlike defects of one product must be less alike than the memory's
+     * recognise-similarity, two pictures of one defect more.
+     */
+    @Test
+    void imageSignaturesTellOneProductsDefectsApart() throws Exception {
+        int side = 28;
+        int dim = side * side;
+        java.util.Random random = new java.util.Random(5);
+        float[] product = new float[dim];
+        for (int p = 0; p < dim; p++) {
+            int x = p % side;
+            int y = p / side;
+            product[p] = (float) (0.45 + 0.2 * Math.sin(x / 2.5) * Math.cos(y / 3.5) + 0.05 * random.nextGaussian());
+        }
+        int normal = 600;
+        float[] train = new float[normal * dim];
+        for (int i = 0; i < normal; i++) {
+            System.arraycopy(picture(product, random, null), 0, train, i * dim, dim);
+        }
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("line").version("sig").epochs(3)
+                .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE)
+                .train(new FrameFile(dim, normal, train, null, new io.frameguard.frames.ImageGeometry(side, side, 1)),
+                        tmp.resolve("line"), "t");
+        int n = 20;
+        float[] frames = new float[2 * n * dim];
+        for (int i = 0; i < 2 * n; i++) {
+            System.arraycopy(picture(product, random, i < n ? "dark-spot" : "wrong-shade"), 0, frames, i * dim, dim);
+        }
+        List<float[]> signatures = signatures(model, frames, 2 * n, dim);
+        double unlike = 0;
+        double shades = 1;
+        for (int a = 0; a < 2 * n; a++) {
+            for (int b = a + 1; b < 2 * n; b++) {
+                double sim = Vectors.cosine(signatures.get(a), signatures.get(b));
+                if ((a < n) != (b < n)) {
+                    unlike = Math.max(unlike, sim);
+                } else if (a >= n) {
+                    shades = Math.min(shades, sim);
+                }
+            }
+        }
+        double recognise = Double.parseDouble(io.frameguard.config.FrameguardConfig.Memory.class
+                .getMethod("recogniseSimilarity").getAnnotation(io.smallrye.config.WithDefault.class).value());
+        assertThat(unlike).as("most alike dark spot and wrong shade").isLessThan(recognise);
+        assertThat(shades).as("least alike two wrong shades").isGreaterThanOrEqualTo(recognise);
+        assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
+    }
+
+    /** The product as the camera sees it once: light a little off, sensor noise, and the defect if any. */
+    private static float[] picture(float[] product, java.util.Random random, String defect) {
+        int side = (int) Math.sqrt(product.length);
+        float light = (float) (1 + 0.03 * (2 * random.nextDouble() - 1));
+        int sx = 4 + random.nextInt(side - 12);
+        int sy = 4 + random.nextInt(side - 12);
+        float[] out = new float[product.length];
+        for (int p = 0; p < out.length; p++) {
+            int x = p % side;
+            int y = p / side;
+            float v = product[p] * light * ("wrong-shade".equals(defect) ? 0.6f : 1f);
+            if ("dark-spot".equals(defect) && x >= sx && x < sx + 4 && y >= sy && y < sy + 4) {
+                v -= 0.35f;
+            }
+            out[p] = Math.min(1, Math.max(0, v + (float) (0.02 * random.nextGaussian())));
+        }
+        return out;
     }
 
     private static List<float[]> signatures(ModelArtifact model, float[] frames, int rows, int dim) throws Exception {

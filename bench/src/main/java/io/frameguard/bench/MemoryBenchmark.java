@@ -60,7 +60,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
     List<Integer> indexSizes;
 
     @Option(names = "--parts", split = ",", defaultValue = "sensor,images,index,cost",
-            description = "What to measure: sensor (fault kinds in sensor windows), images (Fashion-MNIST), index (speed, size, "
+            description = "What to measure: sensor (fault kinds in sensor windows), defects (defect kinds on a simulated camera "
+                    + "line), images (Fashion-MNIST), index (speed, size, "
                     + "rebuild from memory records), cost (the signature's share of scoring) (default: ${DEFAULT-VALUE}).")
     Set<String> parts;
 
@@ -85,7 +86,12 @@ public final class MemoryBenchmark implements Callable<Integer> {
     /** A 28x28 image model's signature: a 7x7 error grid, a 32-value latent code and a 7x7 thumbnail. */
     private static final int IMAGE_SIGNATURE_LENGTH = 49 + 32 + 49;
 
-    record Retrieval(int label, int anomalies, double signature, double where, double latent, double thumbnail, double pixels) {}
+    /**
+     * Precision at 5 of the same class (or kind) by the signature, each of its parts and the raw pixels; and recognition
+     * by the signature at the memory's default similarity ({@link #recognition}).
+     */
+    record Retrieval(int label, int anomalies, double signature, double where, double latent, double thumbnail, double pixels,
+            double recognisedRight, double recognisedWrong, double newKindNamed) {}
 
     /** Precision at 5 of the same fault kind, overall and per kind, with the flagged windows per kind. */
     record SensorRetrieval(int channels, int steps, int flagged, double signature, double errorMap, double raw,
@@ -132,6 +138,15 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     sensor.flagged(), sensor.signature(), sensor.errorMap(), sensor.raw(), sensor.signatureByKind(),
                     sensor.flaggedByKind());
         }
+        DefectRetrieval defects = parts.contains("defects") ? defectRetrieval() : null;
+        if (defects != null) {
+            Retrieval r = defects.retrieval();
+            System.out.printf(Locale.ROOT, "camera line %dx%d: %d flagged %s; precision at 5 of the defect kind: signature %.3f "
+                    + "(where %.3f, latent %.3f, thumbnail %.3f), raw pixels %.3f; by kind %s; recognised at %.2f: rightly %.3f, "
+                    + "wrongly %.3f, a kind never seen named %.3f%n", CameraLine.SIDE, CameraLine.SIDE, defects.flagged(),
+                    defects.flaggedByKind(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(),
+                    defects.signatureByKind(), RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
+        }
         List<Retrieval> retrieval = new ArrayList<>();
         FrameFile test = parts.contains("images") ? ImageFiles.readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), null) : null;
         int[] labels = test == null ? null
@@ -140,8 +155,9 @@ public final class MemoryBenchmark implements Callable<Integer> {
             Retrieval r = retrieval(label, test, labels);
             retrieval.add(r);
             System.out.printf(Locale.ROOT, "class %d: %d flagged anomalies, precision at 5: signature %.3f (where %.3f, latent %.3f, "
-                    + "thumbnail %.3f), raw pixels %.3f%n", label, r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(),
-                    r.pixels());
+                    + "thumbnail %.3f), raw pixels %.3f; recognised at %.2f: rightly %.3f, wrongly %.3f, a class never seen named "
+                    + "%.3f%n", label, r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(),
+                    RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
         }
         List<IndexFigures> index = new ArrayList<>();
         for (int n : parts.contains("index") ? indexSizes : List.<Integer>of()) {
@@ -179,7 +195,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         if (report != null) {
             BenchReport.publish(report, "memory", "Anomaly memory: retrieval and index", String.format(Locale.ROOT,
                     "%s one-class models, %d epochs, %d test images of each other class scored per model; index queries k=%d, %d queries",
-                    architecture, epochs, perClass, K, QUERIES), table(sensor, retrieval, index, rebuilds, cost, sig, pix));
+                    architecture, epochs, perClass, K, QUERIES), table(sensor, defects, retrieval, index, rebuilds, cost, sig, pix));
         }
         return 0;
     }
@@ -220,14 +236,128 @@ public final class MemoryBenchmark implements Callable<Integer> {
                 }
             }
         }
-        int[] parts = imageParts(model);
+        return partsRetrieval(label, signatures, pixels, classOf, imageParts(model));
+    }
+
+    /** Normal pictures of the camera line a model is trained on. */
+    static final int CAMERA_TRAIN = 3000;
+
+    /** Precision at 5 of the same defect kind on a simulated camera line, as for Fashion-MNIST, and by kind. */
+    record DefectRetrieval(int flagged, Map<String, Integer> flaggedByKind, Retrieval retrieval,
+            Map<String, Double> signatureByKind) {}
+
+    private DefectRetrieval defectRetrieval() throws Exception {
+        CameraLine line = new CameraLine(11);
+        Path dir = work.resolve("camera-line");
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("memory-camera").version("memory-camera")
+                .epochs(epochs).architecture(architecture).validationFraction(0.2).build(), TrainingProgress.NONE)
+                .train(line.normal(CAMERA_TRAIN), dir, "a simulated camera line");
+        int dim = CameraLine.SIDE * CameraLine.SIDE;
+        List<String> kindOf = new ArrayList<>();
+        float[] values = new float[CameraLine.KINDS.size() * perKind * dim];
+        for (int i = 0; i < CameraLine.KINDS.size() * perKind; i++) {
+            String kind = CameraLine.KINDS.get(i % CameraLine.KINDS.size());
+            kindOf.add(kind);
+            System.arraycopy(line.picture(kind), 0, values, i * dim, dim);
+        }
+        List<float[]> signatures = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        List<String> flaggedKinds = new ArrayList<>();
+        double threshold = model.card().threshold().value();
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
+            for (int from = 0; from < kindOf.size(); from += 256) {
+                int n = Math.min(256, kindOf.size() - from);
+                List<ScoredFrame> scored = s.scoreWithSignatures(new FrameBatch(values, from * dim, n, dim));
+                for (int i = 0; i < n; i++) {
+                    if (scored.get(i).score() > threshold) {
+                        signatures.add(scored.get(i).signature());
+                        pixels.add(Arrays.copyOfRange(values, (from + i) * dim, (from + i + 1) * dim));
+                        flaggedKinds.add(kindOf.get(from + i));
+                    }
+                }
+            }
+        }
+        Retrieval r = partsRetrieval(-1, signatures, pixels, flaggedKinds, imageParts(model));
+        Map<String, Integer> flaggedByKind = new java.util.TreeMap<>();
+        flaggedKinds.forEach(k -> flaggedByKind.merge(k, 1, Integer::sum));
+        return new DefectRetrieval(signatures.size(), flaggedByKind, r, byKind(precisions(signatures, flaggedKinds), flaggedKinds));
+    }
+
+    /** The memory's default similarity at which a confirmed past anomaly recognises a new one (recognise-similarity). */
+    static final double RECOGNISE_SIMILARITY = 0.9;
+
+    /**
+     * Recognition as the memory does it, each vector's nearest other at least {@code similarity} alike naming its kind:
+     * {@code [right, wrong, new kind named]}, the shares of vectors named rightly and wrongly with every other vector
+     * known, and the share named at all (so wrongly) when no vector of its own kind is known: a kind seen for the first
+     * time.
+     */
+    static <L> double[] recognition(List<float[]> vectors, List<L> kindOf, double similarity) {
+        int n = vectors.size();
+        float[][] unit = new float[n][];
+        for (int i = 0; i < n; i++) {
+            unit[i] = normalised(vectors.get(i));
+        }
+        int right = 0;
+        int wrong = 0;
+        int named = 0;
+        for (int q = 0; q < n; q++) {
+            int best = -1;
+            int bestOther = -1;
+            for (int i = 0; i < n; i++) {
+                if (i != q) {
+                    double sim = dot(unit[q], unit[i]);
+                    if (sim >= similarity && (best < 0 || sim > dot(unit[q], unit[best]))) {
+                        best = i;
+                    }
+                    if (!kindOf.get(i).equals(kindOf.get(q)) && sim >= similarity
+                            && (bestOther < 0 || sim > dot(unit[q], unit[bestOther]))) {
+                        bestOther = i;
+                    }
+                }
+            }
+            if (best >= 0) {
+                if (kindOf.get(best).equals(kindOf.get(q))) {
+                    right++;
+                } else {
+                    wrong++;
+                }
+            }
+            named += bestOther >= 0 ? 1 : 0;
+        }
+        return new double[] {(double) right / n, (double) wrong / n, (double) named / n};
+    }
+
+    private static double mean(List<Retrieval> retrieval, java.util.function.ToDoubleFunction<Retrieval> figure) {
+        return retrieval.stream().mapToDouble(figure).average().orElse(Double.NaN);
+    }
+
+    /** Each kind's mean of per-vector figures. */
+    private static Map<String, Double> byKind(double[] figures, List<String> kinds) {
+        Map<String, double[]> sums = new java.util.TreeMap<>();
+        for (int i = 0; i < figures.length; i++) {
+            double[] s = sums.computeIfAbsent(kinds.get(i), k -> new double[2]);
+            s[0] += figures[i];
+            s[1]++;
+        }
+        Map<String, Double> out = new java.util.TreeMap<>();
+        sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
+        return out;
+    }
+
+    /** Precision of the whole signature, of each part alone and of the raw pixels. */
+    private static <L> Retrieval partsRetrieval(int label, List<float[]> signatures, List<float[]> pixels, List<L> classOf,
+            int[] parts) {
+        double[] recognised = recognition(signatures, classOf, RECOGNISE_SIMILARITY);
         int where = parts[0];
         int latent = parts[1];
         List<float[]> wherePart = signatures.stream().map(v -> Arrays.copyOfRange(v, 0, where)).toList();
         List<float[]> latentPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where, where + latent)).toList();
         List<float[]> thumbnailPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where + latent, v.length)).toList();
         return new Retrieval(label, signatures.size(), precision(signatures, classOf), precision(wherePart, classOf),
-                precision(latentPart, classOf), precision(thumbnailPart, classOf), precision(pixels, classOf));
+                precision(latentPart, classOf), precision(thumbnailPart, classOf), precision(pixels, classOf),
+                recognised[0], recognised[1], recognised[2]);
     }
 
     /** Sensor windows of this many channels and steps: the layout of the held-out sets the issue names. */
@@ -614,7 +744,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         return v;
     }
 
-    private static String table(SensorRetrieval sensor, List<Retrieval> retrieval, List<IndexFigures> index,
+    private static String table(SensorRetrieval sensor, DefectRetrieval defects, List<Retrieval> retrieval, List<IndexFigures> index,
             List<Rebuild> rebuilds, Cost cost, double sig, double pix) {
         StringBuilder s = new StringBuilder();
         if (sensor != null) {
@@ -627,6 +757,24 @@ public final class MemoryBenchmark implements Callable<Integer> {
             s.append("| fault kind | flagged | signature |\n|---|---:|---:|\n");
             sensor.signatureByKind().forEach((kind, p) -> s.append(String.format(Locale.ROOT, "| %s | %d | %.3f |%n", kind,
                     sensor.flaggedByKind().get(kind), p)));
+            s.append('\n');
+        }
+        if (defects != null) {
+            Retrieval r = defects.retrieval();
+            s.append(String.format(Locale.ROOT, "Camera line (%dx%d pictures of one product, a washer a little off centre under "
+                    + "drifting light; defects of %d kinds anywhere on the part; the conv model trained on %,d normal pictures): "
+                    + "precision at 5 of the same defect kind among the pictures the model flags, and recognition as the memory "
+                    + "does it (the nearest other at least %.2f alike names the kind): rightly, wrongly, and the share of "
+                    + "pictures named at all when no picture of their own kind is known (a kind seen for the first time)%n%n",
+                    CameraLine.SIDE, CameraLine.SIDE, CameraLine.KINDS.size(), CAMERA_TRAIN, RECOGNISE_SIMILARITY));
+            s.append("| flagged | signature | its error grid alone | its latent code alone | its thumbnail alone | raw pixels | "
+                    + "recognised rightly | wrongly | a new kind named |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            s.append(String.format(Locale.ROOT, "| %,d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | **%.3f** |%n%n",
+                    defects.flagged(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(), r.recognisedRight(),
+                    r.recognisedWrong(), r.newKindNamed()));
+            s.append("| defect kind | flagged | signature |\n|---|---:|---:|\n");
+            defects.signatureByKind().forEach((kind, p) -> s.append(String.format(Locale.ROOT, "| %s | %d | %.3f |%n", kind,
+                    defects.flaggedByKind().get(kind), p)));
             s.append('\n');
         }
         if (cost != null) {
@@ -649,21 +797,25 @@ public final class MemoryBenchmark implements Callable<Integer> {
             }
             s.append('\n');
         }
-        if (retrieval.isEmpty() && index.isEmpty()) {
+        if (!retrieval.isEmpty()) {
+            s.append("Retrieval: precision at 5 of \"same class\" among the other classes' test images each one-class model flags, "
+                    + "and recognition as on the camera line\n\n");
+            s.append("| normal class | flagged anomalies | signature | its error grid alone | its latent code alone | its thumbnail alone "
+                    + "| raw pixels (baseline) | recognised rightly | wrongly | a new class named |\n");
+            s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Retrieval r : retrieval) {
+                s.append(String.format(Locale.ROOT, "| %d %s | %,d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.label(),
+                        FashionMnistBenchmark.NAMES[r.label()], r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(),
+                        r.pixels(), r.recognisedRight(), r.recognisedWrong(), r.newKindNamed()));
+            }
+            s.append(String.format(Locale.ROOT, "| **mean** | | **%.3f** | %.3f | %.3f | %.3f | **%.3f** | %.3f | %.3f | %.3f |%n%n",
+                    sig, mean(retrieval, Retrieval::where), mean(retrieval, Retrieval::latent), mean(retrieval, Retrieval::thumbnail),
+                    pix, mean(retrieval, Retrieval::recognisedRight), mean(retrieval, Retrieval::recognisedWrong),
+                    mean(retrieval, Retrieval::newKindNamed)));
+        }
+        if (index.isEmpty()) {
             return s.toString();
         }
-        s.append("Retrieval: precision at 5 of \"same class\" among the other classes' test images each one-class model flags\n\n");
-        s.append("| normal class | flagged anomalies | signature | its error grid alone | its latent code alone | its thumbnail alone | raw pixels (baseline) |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|\n");
-        for (Retrieval r : retrieval) {
-            s.append(String.format(Locale.ROOT, "| %d %s | %,d | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.label(),
-                    FashionMnistBenchmark.NAMES[r.label()], r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(),
-                    r.pixels()));
-        }
-        s.append(String.format(Locale.ROOT, "| **mean** | | **%.3f** | %.3f | %.3f | %.3f | **%.3f** |%n%n",
-                sig, retrieval.stream().mapToDouble(Retrieval::where).average().orElse(Double.NaN),
-                retrieval.stream().mapToDouble(Retrieval::latent).average().orElse(Double.NaN),
-                retrieval.stream().mapToDouble(Retrieval::thumbnail).average().orElse(Double.NaN), pix));
         s.append("Index (one replica's `MemoryIndex`, Lucene HNSW, cosine; clustered random vectors of the image signature's length)\n\n");
         s.append("| entries | length | inserts/s | query p50 (µs) | query p99 (µs) | heap per entry (bytes) | recall at 5 vs brute force |\n");
         s.append("|---:|---:|---:|---:|---:|---:|---:|\n");
