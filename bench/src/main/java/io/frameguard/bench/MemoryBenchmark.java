@@ -59,7 +59,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
     @Option(names = "--index-sizes", split = ",", defaultValue = "10000,100000", description = "Index sizes to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> indexSizes;
 
-    @Option(names = "--parts", split = ",", defaultValue = "sensor,images,index,cost",
+    @Option(names = "--parts", split = ",", defaultValue = "sensor,defects,images,index,cost",
             description = "What to measure: sensor (fault kinds in sensor windows), defects (defect kinds on a simulated camera "
                     + "line), images (Fashion-MNIST), index (speed, size, "
                     + "rebuild from memory records), cost (the signature's share of scoring) (default: ${DEFAULT-VALUE}).")
