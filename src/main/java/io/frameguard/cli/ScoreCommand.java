@@ -1,6 +1,7 @@
 package io.frameguard.cli;
 
 import io.frameguard.datasets.FrameFile;
+import io.frameguard.datasets.ImageFiles;
 import io.frameguard.events.ChannelError;
 import io.frameguard.events.ImageRegion;
 import io.frameguard.frames.ImageGeometry;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Option;
                 + "and each frame's explanation: top_channel,top_channels (sensor models: the channel named first, as "
                 + "anomaly events name it, then up to three as name:share;... with '%%', ':' and ';' in names "
                 + "percent-encoded) or region_x,region_y,region_width,region_height,region_share "
-                + "(image models: the region around the largest error, in pixels, and its share of the error).")
+                + "(image models: the region around the largest error, in pixels, and its share of the error); for a "
+                + "directory of images, each one's file name last (a file that is not a readable image is said and "
+                + "left out).")
 final class ScoreCommand implements Callable<Integer> {
 
     @Mixin
@@ -46,7 +49,7 @@ final class ScoreCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--signatures", paramLabel = "FILE.f32", description = "Also write each frame's signature (the model's "
-            + "second output: what is wrong with it, for similarity search), float32 little-endian rows in frame order; "
+            + "second output: what is wrong with it, for similarity search), float32 little-endian rows in the CSV's order; "
             + "the model card's signature.length values per row.")
     Path signatures;
 
@@ -69,7 +72,17 @@ final class ScoreCommand implements Callable<Integer> {
         if (input.dim == 0 && input.format() == FrameFile.Format.f32) {
             input.dim = dim; // an f32 file's frames are as long as the model's (a CSV's count is compared below)
         }
-        FrameFile data = input.read(image);
+        // a directory's unreadable image is said and left out, as the service dead-letters such a frame and goes on
+        ImageFiles.ImageDir dir = input.format() == FrameFile.Format.pngDir ? ImageFiles.readImageDir(input.data, image, true)
+                : null;
+        if (dir != null) {
+            dir.skipped().values().forEach(reason -> System.err.println("frameguard score: skipped " + reason));
+            if (dir.frames() == null) {
+                throw new FrameFile.FrameFormatException(input.data + ": none of its " + dir.files().size()
+                        + " image files is readable (said above)");
+            }
+        }
+        FrameFile data = dir != null ? dir.frames() : input.read(image);
         if (data.dim() != dim) {
             String columns = data.columnsAgainst(artifact.card().input().featureNames());
             throw new FrameFile.FrameFormatException(input.data + " has " + data.dim() + " values per frame, model "
@@ -92,7 +105,8 @@ final class ScoreCommand implements Callable<Integer> {
                 BufferedWriter w = Files.newBufferedWriter(out);
                 OutputStream sig = signatures == null ? OutputStream.nullOutputStream()
                         : new BufferedOutputStream(Files.newOutputStream(signatures))) {
-            w.write("index,score,threshold,anomalous," + (image == null ? SENSOR_EXPLANATION : IMAGE_EXPLANATION) + "\n");
+            w.write("index,score,threshold,anomalous," + (image == null ? SENSOR_EXPLANATION : IMAGE_EXPLANATION)
+                    + (dir != null ? ",file" : "") + "\n");
             for (int from = 0; from < data.rows(); from += batch) {
                 int n = Math.min(batch, data.rows() - from);
                 FrameBatch frames = new FrameBatch(data.values(), from * dim, n, dim);
@@ -104,17 +118,20 @@ final class ScoreCommand implements Callable<Integer> {
                     if (anomalous && !scored.get(i).topChannels().isEmpty()) {
                         namedFirst.merge(scored.get(i).topChannels().get(0).name(), 1L, Long::sum);
                     }
-                    w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b,%s%n", from + i, s, threshold, anomalous,
-                            explanation(scored.get(i), image != null)));
+                    int place = dir != null ? dir.places()[from + i] : from + i;
+                    w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b,%s%s%n", place, s, threshold, anomalous,
+                            explanation(scored.get(i), image != null), dir != null ? "," + csvField(dir.files().get(place)) : ""));
                     if (signatures != null) {
                         sig.write(FrameEncoding.float32(scored.get(i).signature()));
                     }
                 }
             }
         }
-        System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%s%n",
+        System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%s%s%n",
                 data.rows(), artifact.card().version(), anomalies, threshold, out,
-                signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures);
+                signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures,
+                dir == null || dir.skipped().isEmpty() ? "" : "; " + dir.skipped().size() + " unreadable image file"
+                        + (dir.skipped().size() == 1 ? "" : "s") + " skipped (said above)");
         if (!namedFirst.isEmpty()) {
             System.out.println("  named first above the threshold: " + namedFirst.entrySet().stream()
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))

@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -111,13 +114,36 @@ public final class ImageFiles {
     /**
      * Reads every {@code .png}, {@code .jpg} and {@code .jpeg} file of a directory (sorted by name), converted
      * to {@code geometry}, or when null to the first image's size and channels (gray if its raster is gray).
+     *
+     * @throws FrameFile.FrameFormatException naming the first file that is not a readable image
      */
     public static FrameFile readImageDir(Path dir, ImageGeometry geometry) throws IOException {
+        return readImageDir(dir, geometry, false).frames();
+    }
+
+    /**
+     * A directory's images as frames, and which file each frame is.
+     *
+     * @param frames the readable images, in file-name order; null when none is
+     * @param places each frame's place among the directory's image files (counting those skipped)
+     * @param files every image file's name, in file-name order
+     * @param skipped each file left out, and why
+     */
+    public record ImageDir(FrameFile frames, int[] places, List<String> files, Map<String, String> skipped) {}
+
+    /**
+     * Reads a directory's images as {@link #readImageDir(Path, ImageGeometry)} does; with {@code skipUnreadable}, a file
+     * that is not a readable image is left out and said in {@link ImageDir#skipped} (as the service dead-letters such a
+     * frame and goes on), where otherwise it is refused.
+     *
+     * @throws FrameFile.FrameFormatException when the directory holds no image files
+     */
+    public static ImageDir readImageDir(Path dir, ImageGeometry geometry, boolean skipUnreadable) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> {
                 String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+                return (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg")) && Files.isRegularFile(p);
             }).sorted().toList();
         }
         if (files.isEmpty()) {
@@ -125,23 +151,19 @@ public final class ImageFiles {
         }
         ImageGeometry g = geometry;
         float[] values = null;
+        int[] places = new int[files.size()];
+        int rows = 0;
+        Map<String, String> skipped = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
             BufferedImage image;
             try {
-                byte[] file = Files.readAllBytes(files.get(i));
-                // a PNG the service would refuse as incomplete is refused here too, with the service's reason
-                String incomplete = io.frameguard.frames.EncodedImageFrameDecoder.incompletePng(file);
-                if (incomplete != null) {
-                    throw new FrameFile.FrameFormatException(files.get(i) + ": " + incomplete);
-                }
-                image = ImageIO.read(new java.io.ByteArrayInputStream(file));
+                image = readImage(files.get(i));
             } catch (FrameFile.FrameFormatException e) {
-                throw e;
-            } catch (IOException e) { // the image reader's own messages ("Error skipping PNG metadata") name no file
-                throw new FrameFile.FrameFormatException(files.get(i) + ": not a readable PNG or JPEG (" + e.getMessage() + ")");
-            }
-            if (image == null) {
-                throw new FrameFile.FrameFormatException(files.get(i) + ": not a readable PNG or JPEG");
+                if (!skipUnreadable) {
+                    throw e;
+                }
+                skipped.put(files.get(i).getFileName().toString(), e.getMessage());
+                continue;
             }
             if (g == null) {
                 g = new ImageGeometry(image.getWidth(), image.getHeight(),
@@ -150,9 +172,33 @@ public final class ImageFiles {
             if (values == null) {
                 values = new float[files.size() * g.dim()];
             }
-            ImageConversion.toValues(image, g, values, i * g.dim());
+            ImageConversion.toValues(image, g, values, rows * g.dim());
+            places[rows++] = i;
         }
-        return new FrameFile(g.dim(), files.size(), values, null, g);
+        List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
+        if (rows == 0) {
+            return new ImageDir(null, new int[0], names, skipped);
+        }
+        return new ImageDir(new FrameFile(g.dim(), rows, rows == files.size() ? values : Arrays.copyOf(values, rows * g.dim()),
+                null, g), Arrays.copyOf(places, rows), names, skipped);
+    }
+
+    /**
+     * One image file, or why it is not a readable PNG or JPEG: decoded as the service decodes an image frame (refused
+     * when incomplete or damaged, with the service's reason), with no limit on its size (the files are the user's own).
+     */
+    private static BufferedImage readImage(Path path) throws FrameFile.FrameFormatException {
+        byte[] file;
+        try {
+            file = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new FrameFile.FrameFormatException(path + ": cannot be read (" + e.getMessage() + ")");
+        }
+        try {
+            return io.frameguard.frames.EncodedImageFrameDecoder.read(file, Long.MAX_VALUE, Long.MAX_VALUE);
+        } catch (io.frameguard.frames.FrameDecodeException e) {
+            throw new FrameFile.FrameFormatException(path + ": " + e.getMessage());
+        }
     }
 
     private static DataInputStream open(Path file) throws IOException {

@@ -99,11 +99,11 @@ public record IncidentPolicy(Duration window, double similarity) {
         static final String IMAGE_REGION = EXPLANATION + "image-region";
 
         /**
-         * The event's signature, the part of it that says what is wrong; null when it has none. An image's signature
-         * also says what the picture shows (its latent code and thumbnail), which may change while one defect goes on
-         * (and before signatures were centred on the product, one camera's pictures shared it whatever their defect: two
-         * defects of one product were one incident by it). Of an image's signature only where the error is (the error
-         * grid, its first part) says whether a new anomaly is the incident's.
+         * The event's signature, the part of it that says what is wrong; null when it has none. An image signature not
+         * centred on the product (models trained before that) also says what the picture shows (its latent code and
+         * thumbnail), which one camera's pictures share whatever their defect: two defects of one product were one
+         * incident by it, so of such a signature only where the error is (the error grid, its first part) counts. A
+         * centred one says how the picture departs from the product in each part, and counts whole.
          */
         static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();
@@ -116,11 +116,17 @@ public record IncidentPolicy(Duration window, double similarity) {
                     : new Likeness(sig.kind(), sig.values());
         }
 
-        /** The length of an image signature's error grid, the kind's first part ({@code error-grid-8x8+...}); 0 for others. */
+        /**
+         * The length of an uncentred image signature's error grid, the kind's first part ({@code error-grid-8x8+...});
+         * 0 for others (centred ones end {@code +centred}).
+         */
         static int errorGridLength(String kind) {
             java.util.regex.Matcher m = ERROR_GRID.matcher(kind);
-            return m.lookingAt() ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
+            return m.lookingAt() && !kind.endsWith(CENTRED) ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
         }
+
+        /** How the kind of an image signature centred on the product ends (training.Signatures names it). */
+        private static final String CENTRED = "+centred";
 
         /** How an image signature's kind starts (training.Signatures names it). */
         private static final java.util.regex.Pattern ERROR_GRID = java.util.regex.Pattern.compile("error-grid-(\\d{1,3})x(\\d{1,3})\\+");

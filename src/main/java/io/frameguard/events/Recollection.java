@@ -30,7 +30,20 @@ public record Recollection(List<SimilarAnomaly> similar, Recognition recognisedA
             String verdict, String label) {}
 
     /** The label of the confirmed past anomalies ({@code because}) that are like this one. */
-    public record Recognition(String label, List<String> because) {}
+    public record Recognition(String label, List<String> because) {
+
+        /**
+         * The recognition of an anomaly by its nearest past ones, {@code similar}: the label that all the confirmed ones
+         * at least {@code recogniseSimilarity} alike agree on; null when none is, or they disagree.
+         */
+        public static Recognition of(List<SimilarAnomaly> similar, double recogniseSimilarity) {
+            List<SimilarAnomaly> confirmed = similar.stream().filter(s -> s.similarity() >= recogniseSimilarity
+                    && Verdict.CONFIRMED.equals(s.verdict()) && s.label() != null).toList();
+            return !confirmed.isEmpty() && confirmed.stream().map(SimilarAnomaly::label).distinct().count() == 1
+                    ? new Recognition(confirmed.get(0).label(), confirmed.stream().map(SimilarAnomaly::eventId).toList())
+                    : null;
+        }
+    }
 
     /** The past false alarms of the same source ({@code because}) that are like this one. */
     public record Suppression(List<String> because) {}

@@ -49,7 +49,7 @@ public record Verdict(int schemaVersion, String eventId, String verdict, String 
         if (!eventId(eventId)) {
             return "eventId must be TOPIC/PARTITION/OFFSET";
         }
-        if (!VERDICTS.contains(verdict)) {
+        if (verdict == null || !VERDICTS.contains(verdict)) { // Set.of refuses to look for null
             return "verdict must be \"" + FALSE_ALARM + "\" or \"" + CONFIRMED + "\"";
         }
         if (label != null && !LABEL.matcher(label).matches()) {

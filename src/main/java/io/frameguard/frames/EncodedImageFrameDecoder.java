@@ -60,7 +60,31 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
     public void decode(String contentType, ByteBuffer payload, Headers headers, float[] dest, int offset, FrameShape shape)
             throws FrameDecodeException {
         ImageGeometry target = RawImageFrameDecoder.requireImageModel(contentType, shape);
-        ByteRange image = ByteRange.of(payload);
+        BufferedImage decoded = read(contentType, ByteRange.of(payload), maxPixels, maxDecodedBytes);
+        try {
+            ImageConversion.toValues(decoded, target, dest, offset);
+        } catch (RuntimeException e) { // a colour model the conversion cannot read: this frame's problem, not the scorer's
+            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE,
+                    contentType + " cannot be converted: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+        }
+    }
+
+    /**
+     * A picture file (PNG or JPEG, told by its first bytes) decoded as the service decodes a frame of it: refused when
+     * incomplete, damaged or over the limits, with the reason.
+     */
+    public static BufferedImage read(byte[] file, long maxPixels, long maxDecodedBytes) throws FrameDecodeException {
+        ByteRange image = new ByteRange(file, 0, file.length);
+        String type = imageType(image);
+        if (type == null) {
+            throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, "not a PNG or JPEG: it starts with neither's "
+                    + "signature");
+        }
+        return read(type, image, maxPixels, maxDecodedBytes);
+    }
+
+    private static BufferedImage read(String contentType, ByteRange image, long maxPixels, long maxDecodedBytes)
+            throws FrameDecodeException {
         String incomplete = PNG.equals(contentType) ? pngProblem(image) : null;
         if (incomplete != null) {
             throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, incomplete);
@@ -91,7 +115,7 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
             if (!warnings.isEmpty()) {
                 throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + warnings.get(0));
             }
-            ImageConversion.toValues(decoded, target, dest, offset);
+            return decoded;
         } catch (IOException | RuntimeException e) {
             // ImageIO reports damaged files as IIOException and, for some, as runtime exceptions from the codec
             throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE,

@@ -386,19 +386,6 @@ public final class AnomalyMemory implements AutoCloseable {
         return latest;
     }
 
-    /**
-     * The {@code k} remembered incidents most like the one of {@code eventId} (same signature kind), nearest first,
-     * itself left out.
-     *
-     * @return empty when the event is not remembered; an empty list when it has no signature
-     */
-    public synchronized Optional<List<Recollection.SimilarAnomaly>> similar(String eventId, int k) {
-        if (closed) {
-            return Optional.empty();
-        }
-        return get(eventId).map(r -> similar(r, k));
-    }
-
     /** The {@code k} remembered incidents most like a remembered one (same signature kind), nearest first, itself left out. */
     public synchronized List<Recollection.SimilarAnomaly> similar(Remembered r, int k) {
         return closed ? List.of() : nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()));
@@ -446,13 +433,7 @@ public final class AnomalyMemory implements AutoCloseable {
             own.add(e.incident().id()); // its own id when it starts the incident
         }
         List<Recollection.SimilarAnomaly> similar = nearest(sig, k, Optional.empty(), own);
-        List<Recollection.SimilarAnomaly> confirmed = similar.stream().filter(s -> s.similarity() >= recogniseSimilarity
-                && Verdict.CONFIRMED.equals(s.verdict()) && s.label() != null).toList();
-        Recollection.Recognition recognised = !confirmed.isEmpty()
-                && confirmed.stream().map(Recollection.SimilarAnomaly::label).distinct().count() == 1
-                ? new Recollection.Recognition(confirmed.get(0).label(),
-                        confirmed.stream().map(Recollection.SimilarAnomaly::eventId).toList())
-                : null;
+        Recollection.Recognition recognised = Recollection.Recognition.of(similar, recogniseSimilarity);
         Recollection.Suppression suppressed = null;
         if (suppressSimilarity > 0) {
             List<Recollection.SimilarAnomaly> sameSource = nearest(sig, k, Optional.of(e.source()), own).stream()

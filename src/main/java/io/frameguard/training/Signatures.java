@@ -45,6 +45,7 @@ final class Signatures {
      * then each part centred on the product ({@link #centred}).
      *
      * @param onNormal the values of an output on normal pictures (the training set's), one row per picture
+     * @return null (no signature) when the normal pictures' signatures are not all finite numbers
      */
     static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> errors, Operand<TFloat32> code, int latent,
             ImageGeometry g, Function<Operand<TFloat32>, float[]> onNormal) {
@@ -63,7 +64,13 @@ final class Signatures {
         int[] parts = {side * side, latent, side * side * g.channels()};
         String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
                 + (g.channels() == 1 ? "" : "x" + g.channels()) + CENTRED;
-        return new Signature(centred(tf, joined, parts, onNormal.apply(joined)), new ModelCard.Signature(kind,
+        float[] normal = onNormal.apply(joined);
+        for (float v : normal) {
+            if (!Float.isFinite(v)) { // a model whose training diverged: no centre, so no signature to search by
+                return null;
+            }
+        }
+        return new Signature(centred(tf, joined, parts, normal), new ModelCard.Signature(kind,
                 parts[0] + parts[1] + parts[2], "where in the picture the error is (its map averaged over a " + side + "x"
                         + side + " grid), what the picture is like (the autoencoder's " + latent + "-value latent code) and "
                         + "what it looks like from afar (the picture averaged over the same grid), the first two scaled to "

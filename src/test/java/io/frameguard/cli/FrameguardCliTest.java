@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.frameguard.model.ModelArtifact;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,16 +77,32 @@ class FrameguardCliTest {
         List<String> scored = Files.readAllLines(scores);
         assertThat(scored).hasSize(301);
         assertThat(scored.get(0)).isEqualTo("index,score,threshold,anomalous,region_x,region_y,region_width,region_height,"
-                + "region_share");
+                + "region_share,file");
+        assertThat(scored.get(8)).startsWith("7,").endsWith(",frame-0007.png");
         // each image's region lies inside the 16x12 picture and holds a share of its error
         assertThat(scored.subList(1, 301)).allSatisfy(r -> {
             String[] f = r.split(",");
-            assertThat(f).hasSize(9);
+            assertThat(f).hasSize(10);
             int x = Integer.parseInt(f[4]), y = Integer.parseInt(f[5]), w = Integer.parseInt(f[6]), h = Integer.parseInt(f[7]);
             assertThat(x + w).isBetween(1, 16);
             assertThat(y + h).isBetween(1, 12);
             assertThat(Double.parseDouble(f[8])).isBetween(0.0, 1.0);
         });
+        // a file that is no image is said and left out, the others scored under their own index and name
+        Files.writeString(dir.resolve("frame-0003.png"), "not a picture");
+        Files.write(dir.resolve("frame-0005.png"), Arrays.copyOf(Files.readAllBytes(dir.resolve("frame-0006.png")), 60));
+        CommandErrorsTest.Run skipped = CommandErrorsTest.run("score", "--model", model.toString(), "--data", dir.toString(),
+                "--out", scores.toString());
+        assertThat(skipped.code()).as(skipped.err()).isZero();
+        assertThat(skipped.err()).contains("skipped " + dir.resolve("frame-0003.png")).contains("frame-0005.png");
+        assertThat(skipped.out()).contains("scored 298 frames").contains("2 unreadable image files skipped");
+        List<String> rest = Files.readAllLines(scores);
+        assertThat(rest).hasSize(299);
+        assertThat(rest.get(4)).startsWith("4,").endsWith(",frame-0004.png");
+        assertThat(rest.get(5)).startsWith("6,").endsWith(",frame-0006.png");
+        // train reads every file of its data or none
+        assertThat(CommandErrorsTest.run("train", "--data", dir.toString(), "--out", tmp.resolve("m2").toString()).err())
+                .contains(dir.resolve("frame-0003.png") + ": not a PNG or JPEG");
         // score converts images to the model's size itself: another size asked for is refused, not ignored
         assertThat(FrameguardCli.run("score", "--model", model.toString(), "--data", dir.toString(), "--format", "png-dir",
                 "--out", scores.toString(), "--image-size", "8x8x1")).isEqualTo(2);

@@ -131,6 +131,28 @@ class IncidentPolicyTest {
         assertThat(policy.next(open, scratchAgain, false).id()).as("the scratch again").isEqualTo(scratch.eventId());
     }
 
+    /**
+     * A signature centred on the product says in every part how the picture departs from it, and counts whole: a picture
+     * too dark all over goes on as one incident though its error grid is no more than noise (the error has the shape of a
+     * normal picture's), and a dark spot beside it is another.
+     */
+    @Test
+    void aCentredImageSignatureCountsWhole() {
+        IncidentPolicy policy = IncidentPolicy.DEFAULT; // 0.8
+        String kind = "error-grid-2x2+latent-2+thumbnail-2x2+centred";
+        AnomalyEvent dark = imageEvent(0, kind, new float[] {0.3f, -0.2f, 0.1f, 0.2f}, new float[] {5, 4, -8, -8, -7, -8},
+                new ImageRegion(0, 0, 4, 4, 2, 2, 0.2));
+        AnomalyEvent darkAgain = imageEvent(1, kind, new float[] {-0.2f, 0.3f, -0.1f, 0.1f},
+                new float[] {5.1f, 3.9f, -8, -7.5f, -7, -8}, new ImageRegion(20, 20, 4, 4, 22, 22, 0.2));
+        AnomalyEvent spot = imageEvent(2, kind, new float[] {9, 0, 0, 0}, new float[] {0.5f, -0.3f, -1, 0, 0, 0},
+                new ImageRegion(40, 40, 2, 2, 41, 41, 0.6));
+        assertThat(IncidentPolicy.cosine(new float[] {0.3f, -0.2f, 0.1f, 0.2f}, new float[] {-0.2f, 0.3f, -0.1f, 0.1f}))
+                .as("the error grids alone").isNegative();
+        IncidentPolicy.OpenIncident open = policy.next(null, dark, false);
+        assertThat(policy.next(open, darkAgain, false).id()).as("too dark again").isEqualTo(dark.eventId());
+        assertThat(policy.next(open, spot, false).id()).as("a dark spot").isEqualTo(spot.eventId());
+    }
+
     private static AnomalyEvent imageEvent(long offset, String kind, float[] grid, float[] rest, ImageRegion region) {
         float[] values = new float[grid.length + rest.length];
         System.arraycopy(grid, 0, values, 0, grid.length);

@@ -194,6 +194,14 @@ class ImageDecodersTest {
         byte[] jpeg = encode(gradient(64, 48, BufferedImage.TYPE_INT_RGB), "jpg");
         assertThat(reason(Arrays.copyOf(jpeg, jpeg.length / 2), headers("image/jpeg", null, null), shape))
                 .startsWith(FrameDecodeException.CORRUPT_IMAGE);
+        // the offline commands read a directory's files as the service reads frames: the JPEG cut short is no image
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("damaged");
+        java.nio.file.Files.write(dir.resolve("a.png"), png);
+        java.nio.file.Files.write(dir.resolve("b.jpg"), Arrays.copyOf(jpeg, jpeg.length - 40)); // ImageIO.read fills it grey
+        io.frameguard.datasets.ImageFiles.ImageDir read = io.frameguard.datasets.ImageFiles.readImageDir(dir, GRAY_8X6, true);
+        assertThat(read.frames().rows()).isOne();
+        assertThat(read.skipped()).containsOnlyKeys("b.jpg");
+        assertThat(read.skipped().get("b.jpg")).contains("image/jpeg is damaged");
         assertThat(reason("not a picture at all".getBytes(StandardCharsets.UTF_8), headers("image/png", null, null), shape))
                 .startsWith(FrameDecodeException.CORRUPT_IMAGE);
         // a JPEG sent as PNG is read by the PNG reader only, and refused, each said for what it is

@@ -311,6 +311,8 @@ class AnomalyMemoryIntegrationTest {
         read().contentType("application/json").body(Map.of("eventIds", two, "verdict", "confirmed"))
                 .post("/api/anomalies/verdicts").then().statusCode(403);
         // what the framework refuses before a route runs is said too, as JSON
+        admin().body(Map.of("label", "no-verdict")).post("/api/anomalies/" + two.get(0) + "/verdict").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.startsWith("verdict must be"));
         admin().body("notjson").post("/api/anomalies/" + two.get(0) + "/verdict").then().statusCode(400)
                 .body("error", org.hamcrest.Matchers.startsWith("the body is not the JSON this route takes"));
         given().port(httpPort).header("Authorization", "Bearer " + AnomalyMemoryTestResource.ADMIN_TOKEN).body("{\"verdict\":\"confirmed\"}")

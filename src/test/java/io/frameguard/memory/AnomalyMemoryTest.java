@@ -71,8 +71,8 @@ class AnomalyMemoryTest {
             memory.remember(entry(event(3, "a", 1, 0.2f)));
             assertThat(memory.size()).isEqualTo(2);
             assertThat(memory.get("frames/0/1")).isEmpty();
-            assertThat(memory.similar("frames/0/3", 5).orElseThrow()).extracting(Recollection.SimilarAnomaly::eventId)
-                    .containsExactly("frames/0/2");
+            assertThat(memory.get("frames/0/3").map(r -> memory.similar(r, 5)).orElseThrow())
+                    .extracting(Recollection.SimilarAnomaly::eventId).containsExactly("frames/0/2");
             assertThat(memory.recent(Optional.of("a"), 0, 10)).extracting(r -> r.event().eventId())
                     .containsExactly("frames/0/3", "frames/0/2");
         }
@@ -94,7 +94,7 @@ class AnomalyMemoryTest {
 
             memory.verdict("frames/0/2", verdict(2, Verdict.CONFIRMED, "cavitation"));
             assertThat(memory.get("frames/0/3").orElseThrow().verdict().label()).isEqualTo("cavitation");
-            Recollection.SimilarAnomaly like = memory.similar("frames/0/4", 5).orElseThrow().get(0);
+            Recollection.SimilarAnomaly like = memory.get("frames/0/4").map(r -> memory.similar(r, 5)).orElseThrow().get(0);
             assertThat(like.eventId()).isEqualTo("frames/0/1");
             assertThat(like.count()).isEqualTo(3);
             assertThat(like.label()).isEqualTo("cavitation");
@@ -122,7 +122,7 @@ class AnomalyMemoryTest {
         memory.close(); // at shutdown, while the detector may still ask
         assertThat(memory.recall(event(2, "a", 1, 0), 5, 0.9, 0.9)).isEqualTo(Recollection.NONE);
         memory.remember(entry(event(3, "a", 1, 0)));
-        assertThat(memory.similar("frames/0/1", 5)).isEmpty();
+        assertThat(memory.get("frames/0/1").map(r -> memory.similar(r, 5)).orElseThrow()).isEmpty();
     }
 
     @Test

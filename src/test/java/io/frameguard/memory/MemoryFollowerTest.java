@@ -110,10 +110,11 @@ class MemoryFollowerTest {
             assertThat(memory.get(noSource.eventId())).isEmpty();
             for (AnomalyEvent e : List.of(nan, tooLong, otherLength)) {
                 assertThat(memory.get(e.eventId())).as(e.eventId()).isPresent();
-                assertThat(memory.similar(e.eventId(), 5)).as(e.eventId()).hasValue(List.of());
+                assertThat(memory.get(e.eventId()).map(r -> memory.similar(r, 5))).as(e.eventId()).hasValue(List.of());
             }
             // the good ones are searchable: each other's nearest
-            assertThat(memory.similar(good.eventId(), 5)).get().asList().extracting("eventId").containsExactly(after.eventId());
+            assertThat(memory.get(good.eventId()).map(r -> memory.similar(r, 5))).get().asList().extracting("eventId")
+                    .containsExactly(after.eventId());
         }
     }
 

@@ -3,6 +3,7 @@ package io.frameguard.bench;
 import io.frameguard.datasets.FrameFile;
 import io.frameguard.datasets.ImageFiles;
 import io.frameguard.datasets.SensorSimulator;
+import io.frameguard.events.Recollection;
 import io.frameguard.inference.FrameBatch;
 import io.frameguard.inference.ModelRunner;
 import io.frameguard.inference.ScoredFrame;
@@ -65,7 +66,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     + "rebuild from memory records), cost (the signature's share of scoring) (default: ${DEFAULT-VALUE}).")
     Set<String> parts;
 
-    @Option(names = "--per-kind", defaultValue = "200", description = "Faulty sensor windows per fault kind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--per-kind", defaultValue = "200", description = "Faulty sensor windows per fault kind, and pictures per "
+            + "camera line defect kind (default: ${DEFAULT-VALUE}).")
     int perKind;
 
     @Option(names = "--sensor-epochs", defaultValue = "20", description = "Training epochs of the sensor window model (default: ${DEFAULT-VALUE}).")
@@ -288,10 +290,10 @@ public final class MemoryBenchmark implements Callable<Integer> {
     static final double RECOGNISE_SIMILARITY = 0.9;
 
     /**
-     * Recognition as the memory does it, each vector's nearest other at least {@code similarity} alike naming its kind:
-     * {@code [right, wrong, new kind named]}, the shares of vectors named rightly and wrongly with every other vector
-     * known, and the share named at all (so wrongly) when no vector of its own kind is known: a kind seen for the first
-     * time.
+     * Recognition as the memory does it ({@link Recollection.Recognition#of}), every other vector a confirmed past anomaly
+     * labelled with its kind: {@code [right, wrong, new kind named]}, the shares of vectors named rightly and wrongly by
+     * their {@value #K} nearest others, and the share named at all (so wrongly) by their {@value #K} nearest of other
+     * kinds: as if no vector of its own kind were known, a kind seen for the first time.
      */
     static <L> double[] recognition(List<float[]> vectors, List<L> kindOf, double similarity) {
         int n = vectors.size();
@@ -303,28 +305,29 @@ public final class MemoryBenchmark implements Callable<Integer> {
         int wrong = 0;
         int named = 0;
         for (int q = 0; q < n; q++) {
-            int best = -1;
-            int bestOther = -1;
-            for (int i = 0; i < n; i++) {
-                if (i != q) {
-                    double sim = dot(unit[q], unit[i]);
-                    if (sim >= similarity && (best < 0 || sim > dot(unit[q], unit[best]))) {
-                        best = i;
-                    }
-                    if (!kindOf.get(i).equals(kindOf.get(q)) && sim >= similarity
-                            && (bestOther < 0 || sim > dot(unit[q], unit[bestOther]))) {
-                        bestOther = i;
-                    }
-                }
-            }
-            if (best >= 0) {
-                if (kindOf.get(best).equals(kindOf.get(q))) {
+            int query = q;
+            List<Recollection.SimilarAnomaly> all = new ArrayList<>();
+            List<Recollection.SimilarAnomaly> others = new ArrayList<>();
+            java.util.stream.IntStream.range(0, n).filter(i -> i != query).boxed()
+                    .sorted(java.util.Comparator.comparingDouble(i -> -dot(unit[query], unit[i]))).forEach(i -> {
+                        var past = new Recollection.SimilarAnomaly(String.valueOf(i), dot(unit[query], unit[i]), "s", 0, 1,
+                                io.frameguard.events.Verdict.CONFIRMED, String.valueOf(kindOf.get(i)));
+                        if (all.size() < K) {
+                            all.add(past);
+                        }
+                        if (others.size() < K && !kindOf.get(i).equals(kindOf.get(query))) {
+                            others.add(past);
+                        }
+                    });
+            Recollection.Recognition r = Recollection.Recognition.of(all, similarity);
+            if (r != null) {
+                if (r.label().equals(String.valueOf(kindOf.get(q)))) {
                     right++;
                 } else {
                     wrong++;
                 }
             }
-            named += bestOther >= 0 ? 1 : 0;
+            named += Recollection.Recognition.of(others, similarity) != null ? 1 : 0;
         }
         return new double[] {(double) right / n, (double) wrong / n, (double) named / n};
     }
@@ -520,7 +523,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
             for (byte[] r : records) {
                 memory.remember(deserializer.deserialize("anomaly-memory", r));
             }
-            memory.similar(records.size() > 0 ? "frames/0/0" : "", 1); // the first search's refresh is part of it
+            // the first search's refresh is part of it
+            memory.get(records.size() > 0 ? "frames/0/0" : "").ifPresent(r -> memory.similar(r, 1));
             double seconds = (System.nanoTime() - t0) / 1e9;
             return new Rebuild(image ? "image (28x28)" : "sensor window (16x64)", n, n / seconds, fromTopic(kafka, records),
                     records.get(0).length);
@@ -570,7 +574,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     read++;
                 }
             }
-            memory.similar("frames/0/0", 1);
+            memory.get("frames/0/0").ifPresent(r -> memory.similar(r, 1));
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (read != records.size()) {
                 throw new IllegalStateException("read " + read + " of " + records.size() + " records back");
@@ -762,11 +766,12 @@ public final class MemoryBenchmark implements Callable<Integer> {
         if (defects != null) {
             Retrieval r = defects.retrieval();
             s.append(String.format(Locale.ROOT, "Camera line (%dx%d pictures of one product, a washer a little off centre under "
-                    + "drifting light; defects of %d kinds anywhere on the part; the conv model trained on %,d normal pictures): "
+                    + "drifting light; defects of %d kinds anywhere on the part; a model trained on %,d normal pictures): "
                     + "precision at 5 of the same defect kind among the pictures the model flags, and recognition as the memory "
-                    + "does it (the nearest other at least %.2f alike names the kind): rightly, wrongly, and the share of "
-                    + "pictures named at all when no picture of their own kind is known (a kind seen for the first time)%n%n",
-                    CameraLine.SIDE, CameraLine.SIDE, CameraLine.KINDS.size(), CAMERA_TRAIN, RECOGNISE_SIMILARITY));
+                    + "does it (the %d nearest others, each as if confirmed with its kind as label, name the kind that all of "
+                    + "them at least %.2f alike agree on): rightly, wrongly, and the share of pictures named at all by their "
+                    + "nearest of other kinds (a kind seen for the first time)%n%n",
+                    CameraLine.SIDE, CameraLine.SIDE, CameraLine.KINDS.size(), CAMERA_TRAIN, K, RECOGNISE_SIMILARITY));
             s.append("| flagged | signature | its error grid alone | its latent code alone | its thumbnail alone | raw pixels | "
                     + "recognised rightly | wrongly | a new kind named |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             s.append(String.format(Locale.ROOT, "| %,d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | **%.3f** |%n%n",

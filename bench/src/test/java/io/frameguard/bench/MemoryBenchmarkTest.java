@@ -8,20 +8,20 @@ import org.junit.jupiter.api.Test;
 class MemoryBenchmarkTest {
 
     /**
-     * Recognition names a vector's kind by its nearest other at least the similarity alike: right, wrong, or (with its
-     * own kind unknown) any other kind at all.
+     * Recognition names a vector's kind as the memory does: the label that all of its 5 nearest others at least the
+     * similarity alike agree on; with its own kind unknown, any other kind at all.
      */
     @Test
     void recognitionCountsRightWrongAndNewKindsNamed() {
         List<float[]> vectors = List.of(
                 new float[] {1, 0, 0}, new float[] {0.99f, 0.1f, 0}, // a pair of kind a
-                new float[] {0.9f, 0.45f, 0}, // kind b, nearest the a's (cosine 0.89-0.94) and alone of its kind
+                new float[] {0.9f, 0.45f, 0}, // kind b, alone of its kind: 0.89 alike the first a, 0.94 the second
                 new float[] {0, 0, 1}); // kind c, like nothing
         double[] r = MemoryBenchmark.recognition(vectors, List.of("a", "a", "b", "c"), 0.9);
-        // a0: nearest a1 (0.995), right; a1: nearest a0, right; b: nearest a1 (0.94), wrong; c: none
-        assertThat(r[0]).isEqualTo(0.5);
+        // a0: only a1 is alike enough, right; a1: a0 and b disagree, nothing; b: only a1, wrong; c: nothing
+        assertThat(r[0]).isEqualTo(0.25);
         assertThat(r[1]).isEqualTo(0.25);
-        // without its own kind: a1 is named b (0.94), b is named a, a0 (0.89 from b) and c nothing
+        // without its own kind: a1 is named b, b is named a; a0 (0.89 from b) and c nothing
         assertThat(r[2]).isEqualTo(0.5);
     }
 
