@@ -135,7 +135,8 @@ public class AnomalyResource {
                     + "\"label\": \"...\", \"note\": \"...\"}");
         }
         // Not refused when this replica's memory does not hold the event: one just published may not have reached it yet
-        // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note.
+        // (a verdict on an id that never was an event teaches nothing). The answer says so: 202 and a note. Refused when
+        // the frame does not exist yet: 404.
         String id = new FrameRef(topic, partition, offset).id();
         String problem = VerdictWriter.problem(id, request.verdict(), request.label(), request.note());
         if (problem != null) { // before reading the frame: a wrong body costs nothing
@@ -146,6 +147,9 @@ public class AnomalyResource {
             Found found = find(m, id, true);
             if (found.frame() != null && found.frame().passing()) {
                 return notNow(found.frame());
+            }
+            if (found.frame() != null && found.frame().ahead()) {
+                return notYet(found.frame());
             }
             Verdict written = verdicts.write(id, request.verdict(), request.label(), request.note(), found.source());
             // without a memory here this replica cannot tell whether the event is known
@@ -208,6 +212,14 @@ public class AnomalyResource {
     private static Response notNow(FrameSources.Lookup frame) {
         return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.APPLICATION_JSON).header("Retry-After", "5")
                 .entity(Map.of("error", frame.problem() + ": nothing written, try again")).build();
+    }
+
+    /**
+     * A verdict on an offset its partition has not reached: refused, or it would judge whatever frame comes to be
+     * written there (a mistyped offset clearing a defect not yet seen).
+     */
+    private static Response notYet(FrameSources.Lookup frame) {
+        return error(Response.Status.NOT_FOUND, frame.problem() + ": nothing written");
     }
 
     private static Response error(Response.Status status, String message) {
@@ -507,6 +519,9 @@ public class AnomalyResource {
                 Found f = found.computeIfAbsent(id, i -> find(m, i, true));
                 if (f.frame() != null && f.frame().passing()) {
                     return notNow(f.frame());
+                }
+                if (f.frame() != null && f.frame().ahead()) {
+                    return notYet(f.frame());
                 }
             }
             List<String> unknown = new java.util.ArrayList<>();

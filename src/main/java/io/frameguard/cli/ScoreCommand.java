@@ -127,7 +127,7 @@ final class ScoreCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.printf("scored %d frames with model %s: %d above threshold %.4f -> %s%s%s%n",
+        System.out.printf(Locale.ROOT, "scored %d frames with model %s: %d above threshold %.4g -> %s%s%s%n",
                 data.rows(), artifact.card().version(), anomalies, threshold, out,
                 signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures,
                 dir == null || dir.skipped().isEmpty() ? "" : "; " + dir.skipped().size() + " unreadable image file"

@@ -8,6 +8,7 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -173,8 +174,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         ModelCard card = artifact.card();
         System.out.printf("model %s written to %s%n", card.version(), out);
-        System.out.printf("  train loss %.5f, validation loss %.5f%n", card.training().trainLoss(), card.training().validationLoss());
-        System.out.printf("  validation error p50 %.4f p99 %.4f; initial threshold %.4f for target FPR %.3f%n",
+        System.out.printf(Locale.ROOT, "  train loss %.4g, validation loss %.4g%n", card.training().trainLoss(),
+                card.training().validationLoss());
+        // four significant digits: a dense image model's errors are of the order of 1e-5, which %.4f printed as 0.0000
+        System.out.printf(Locale.ROOT, "  validation error p50 %.4g p99 %.4g; initial threshold %.4g for target FPR %.3f%n",
                 card.training().validationErrors().p50(), card.training().validationErrors().p99(),
                 card.threshold().value(), card.threshold().targetFpr());
         long held = card.training().validationFrames();
@@ -223,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
         @Override
         public void step(int epoch, double runningLoss) {
             bar.step();
-            bar.setExtraMessage(String.format(" epoch %d/%d loss %.4f", epoch, epochs, runningLoss));
+            bar.setExtraMessage(String.format(Locale.ROOT, " epoch %d/%d loss %.4g", epoch, epochs, runningLoss));
         }
 
         @Override

@@ -64,6 +64,9 @@ final class VerdictCommand implements Callable<Integer> {
                 System.err.println("frameguard verdict: " + frame.problem() + ": nothing written, try again");
                 return 1;
             }
+            if (frame.ahead()) { // a verdict there would judge whatever frame comes to be written at that offset
+                throw new IllegalArgumentException(frame.problem() + ": nothing written");
+            }
             if (frame.problem() != null) {
                 System.err.println("frameguard verdict: " + frame.problem() + ": the verdict applies only if an incident "
                         + "lists this event");

@@ -118,6 +118,14 @@ public final class AnomalyMemory implements AutoCloseable {
     private final Map<String, DriftEvent> drift = new HashMap<>();
     /** Changes taken (incidents, verdicts, forgetting): what was computed from the memory is current while it stays. */
     private long version;
+    /**
+     * The incidents whose verdict is a confirmed one with a label: those that can recognise a new anomaly. Kept as
+     * incidents come and go, and found anew (every incident's verdict) after verdicts changed: {@link #confirmed()}.
+     */
+    private final Set<String> confirmed = new HashSet<>();
+    /** Verdicts taken; {@link #confirmed} is current while {@link #confirmedAt} equals it. */
+    private long verdictChanges;
+    private long confirmedAt = -1;
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
@@ -155,6 +163,9 @@ public final class AnomalyMemory implements AutoCloseable {
         for (String member : entry.members()) {
             incidentOf.put(member, entry.id());
         }
+        if (confirmedAt == verdictChanges) {
+            noteVerdict(entry);
+        }
         Signature sig = entry.event().signature();
         if (sig != null && sig.values() != null && sig.kind() != null) {
             try {
@@ -190,6 +201,7 @@ public final class AnomalyMemory implements AutoCloseable {
         }
         version++;
         index.remove(incidentId);
+        confirmed.remove(incidentId);
         incidentOf.remove(incidentId);
         for (String member : old.members()) {
             incidentOf.remove(member);
@@ -205,6 +217,7 @@ public final class AnomalyMemory implements AutoCloseable {
     /** Takes the latest verdict on an event (null: the verdict was deleted). */
     public synchronized void verdict(String eventId, Verdict verdict) {
         version++;
+        verdictChanges++;
         dropVerdict(eventId);
         if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
@@ -363,6 +376,25 @@ public final class AnomalyMemory implements AutoCloseable {
         return a != null && b != null && a.topic().equals(b.topic()) && a.partition() == b.partition();
     }
 
+    /** The incidents that can recognise a new anomaly ({@link #confirmed}), found anew when verdicts changed. */
+    private Set<String> confirmed() {
+        if (confirmedAt != verdictChanges) {
+            confirmed.clear();
+            incidents.values().forEach(this::noteVerdict);
+            confirmedAt = verdictChanges;
+        }
+        return confirmed;
+    }
+
+    private void noteVerdict(MemoryEntry e) {
+        Verdict v = verdictOn(e);
+        if (v != null && Verdict.CONFIRMED.equals(v.verdict()) && v.label() != null) {
+            confirmed.add(e.id());
+        } else {
+            confirmed.remove(e.id());
+        }
+    }
+
     /**
      * The latest verdict given on any event of the incident: those it lists, and its source's events within it that
      * verdicts name with their source.
@@ -388,20 +420,22 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** The {@code k} remembered incidents most like a remembered one (same signature kind), nearest first, itself left out. */
     public synchronized List<Recollection.SimilarAnomaly> similar(Remembered r, int k) {
-        return closed ? List.of() : nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()));
+        return closed ? List.of() : nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()), null);
     }
 
     /** The {@code k} remembered incidents nearest to a signature (of any source), with their verdicts. */
     public synchronized List<Recollection.SimilarAnomaly> nearest(Signature sig, int k) {
-        return closed ? List.of() : nearest(sig, k, Optional.empty(), Set.of());
+        return closed ? List.of() : nearest(sig, k, Optional.empty(), Set.of(), null);
     }
 
-    private List<Recollection.SimilarAnomaly> nearest(Signature sig, int k, Optional<String> source, Set<String> excluding) {
+    /** The {@code k} incidents nearest a signature, of {@code source} where present, among {@code among} (null: all). */
+    private List<Recollection.SimilarAnomaly> nearest(Signature sig, int k, Optional<String> source, Set<String> excluding,
+            Set<String> among) {
         if (sig == null || sig.values() == null || sig.kind() == null) {
             return List.of();
         }
         List<Recollection.SimilarAnomaly> out = new ArrayList<>();
-        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, source, excluding)) {
+        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, source, excluding, among)) {
             MemoryEntry other = incidents.get(n.eventId());
             if (other == null) {
                 continue;
@@ -418,7 +452,8 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /**
      * What the memory says about a new event (its own incident left out): its {@code k} nearest past incidents; the
-     * label that the confirmed ones at least {@code recogniseSimilarity} similar agree on; and whether its source's
+     * label that its {@code k} nearest confirmed incidents at least {@code recogniseSimilarity} similar agree on; and
+     * whether its source's
      * past incidents at least {@code suppressSimilarity} similar (0: never) hold at least {@value #SUPPRESS_MIN} events
      * and were all judged false alarms.
      */
@@ -432,11 +467,15 @@ public final class AnomalyMemory implements AutoCloseable {
         if (e.incident() != null) {
             own.add(e.incident().id()); // its own id when it starts the incident
         }
-        List<Recollection.SimilarAnomaly> similar = nearest(sig, k, Optional.empty(), own);
-        Recollection.Recognition recognised = Recollection.Recognition.of(similar, recogniseSimilarity);
+        List<Recollection.SimilarAnomaly> similar = nearest(sig, k, Optional.empty(), own, null);
+        // recognised by its nearest confirmed incidents, however many unjudged ones lie nearer (repeats of a known defect
+        // that the recognition itself left unjudged would otherwise crowd the confirmed one out)
+        Set<String> labelled = confirmed();
+        Recollection.Recognition recognised = labelled.isEmpty() ? null
+                : Recollection.Recognition.of(nearest(sig, k, Optional.empty(), own, labelled), recogniseSimilarity);
         Recollection.Suppression suppressed = null;
         if (suppressSimilarity > 0) {
-            List<Recollection.SimilarAnomaly> sameSource = nearest(sig, k, Optional.of(e.source()), own).stream()
+            List<Recollection.SimilarAnomaly> sameSource = nearest(sig, k, Optional.of(e.source()), own, null).stream()
                     .filter(n -> n.similarity() >= suppressSimilarity).toList();
             boolean allFalseAlarms = sameSource.stream().allMatch(n -> Verdict.FALSE_ALARM.equals(n.verdict()));
             int events = sameSource.stream().mapToInt(Recollection.SimilarAnomaly::count).sum();

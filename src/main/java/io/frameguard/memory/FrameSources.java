@@ -39,20 +39,26 @@ public final class FrameSources implements AutoCloseable {
     /**
      * A frame's source, or why there is none ({@code source} null); {@code passing} when asking again later may answer
      * (another lookup was reading, the cluster did not answer in time: {@code cause}, where Kafka said so), not when the
-     * frame is not there.
+     * frame is not there; {@code ahead} when its offset is one the partition has not reached (a verdict on it would judge
+     * whatever frame comes to be written there).
      */
-    public record Lookup(String source, String problem, boolean passing, Exception cause) {
+    public record Lookup(String source, String problem, boolean passing, Exception cause, boolean ahead) {
 
         static Lookup found(String source) {
-            return new Lookup(source, null, false, null);
+            return new Lookup(source, null, false, null, false);
         }
 
         static Lookup none(String problem) {
-            return new Lookup(null, problem, false, null);
+            return new Lookup(null, problem, false, null, false);
         }
 
         static Lookup notNow(String problem, Exception cause) {
-            return new Lookup(null, problem, true, cause);
+            return new Lookup(null, problem, true, cause, false);
+        }
+
+        /** An offset its partition has not reached: no frame there yet, so no event of it either. */
+        static Lookup notYet(String problem) {
+            return new Lookup(null, problem, false, null, true);
         }
     }
 
@@ -129,7 +135,7 @@ public final class FrameSources implements AutoCloseable {
         long start = consumer.beginningOffsets(List.of(tp), left(deadline)).get(tp);
         long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
         if (frame.offset() >= end) {
-            return Lookup.none("no frame " + frame.id() + " yet (" + tp + " ends at offset " + end + ")");
+            return Lookup.notYet("no frame " + frame.id() + " yet (" + tp + " ends at offset " + end + ")");
         }
         if (frame.offset() < start) {
             return Lookup.none("the frame " + frame.id() + " is no longer on the cluster (" + tp + " starts at offset " + start + ")");

@@ -95,7 +95,8 @@ class FrameguardCliTest {
                 "--out", scores.toString());
         assertThat(skipped.code()).as(skipped.err()).isZero();
         assertThat(skipped.err()).contains("skipped " + dir.resolve("frame-0003.png")).contains("frame-0005.png");
-        assertThat(skipped.out()).contains("scored 298 frames").contains("2 unreadable image files skipped");
+        assertThat(skipped.out()).contains("scored 298 frames").contains("2 unreadable image files skipped")
+                .contains("above threshold " + String.format(java.util.Locale.ROOT, "%.4g", artifact.card().threshold().value()));
         List<String> rest = Files.readAllLines(scores);
         assertThat(rest).hasSize(299);
         assertThat(rest.get(4)).startsWith("4,").endsWith(",frame-0004.png");

@@ -79,6 +79,11 @@ class VerdictCommandTest {
             assertThat(cli.execute("verdict", "frames-of-pumps/9/1", "--verdict", "false-alarm", "--verdicts-topic",
                     "verdicts-of-pumps", "--frames-topic", "frames-of-pumps", "--bootstrap-servers", broker.bootstrapServers()))
                     .as(err.toString()).isZero();
+            // an offset its partition has not reached (a mistyped one): refused, or it would judge a frame not yet written
+            assertThat(cli.execute("verdict", "frames-of-pumps/2/" + (offset + 5), "--verdict", "false-alarm",
+                    "--verdicts-topic", "verdicts-of-pumps", "--frames-topic", "frames-of-pumps", "--bootstrap-servers",
+                    broker.bootstrapServers())).isEqualTo(2);
+            assertThat(err.toString()).contains("no frame frames-of-pumps/2/" + (offset + 5) + " yet", "nothing written");
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
@@ -88,6 +93,7 @@ class VerdictCommandTest {
 
         try (TopicReader verdicts = new TopicReader(broker.bootstrapServers(), "verdicts-of-pumps")) {
             List<ConsumerRecord<String, byte[]>> all = verdicts.readUntil(rs -> rs.size() >= 2, Duration.ofSeconds(30));
+            all = verdicts.drain(Duration.ofSeconds(1)); // and nothing after them
             assertThat(all).extracting(r -> Topics.VERDICT_SERDE.deserializer().deserialize("verdicts-of-pumps", r.value()).source())
                     .containsExactly("pump-7", null);
         }

@@ -116,12 +116,16 @@ class AnomalyMemoryIntegrationTest {
         SensorSimulator sim = TestModels.simulator();
         Map<String, Integer> channelOf = new HashMap<>(); // event id -> spiked channel
         List<String> spikes = new ArrayList<>(); // event ids in the order sent
+        String firstNormal = null;
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int i = 0; i < 2 * SPIKES_PER_CHANNEL; i++) {
                 int channel = i % 2 == 0 ? 3 : 9;
                 String source = "pump-" + (i % 3);
                 for (int t = 0; t < 5; t++) { // normal frames between the spikes
-                    send(producer, source, sim.frame(source, 20L * i + t));
+                    String sent = id(send(producer, source, sim.frame(source, 20L * i + t)));
+                    if (i == 0 && t == 0) {
+                        firstNormal = sent; // before any incident of its source
+                    }
                 }
                 long t = 20L * i + 5;
                 String id = id(send(producer, source, spike(sim, source, t, channel)));
@@ -161,9 +165,12 @@ class AnomalyMemoryIntegrationTest {
         assertThat(again.at("/similar/0/verdict").asText()).isEqualTo("confirmed");
         assertThat(again.at("/similar/0/label").asText()).isEqualTo("ch3-spike");
 
-        // a verdict on an id that is no event the memory holds is kept, and the answer says the event is unknown
+        // a verdict on a frame that is no event the memory holds is kept, and the answer says the event is unknown; one on
+        // an offset the partition has not reached is refused (it would judge whatever frame comes to be written there)
+        admin().body(Map.of("verdict", "false-alarm")).post("/api/anomalies/" + firstNormal + "/verdict")
+                .then().statusCode(202).header("Frameguard-Note", org.hamcrest.Matchers.containsString(firstNormal));
         admin().body(Map.of("verdict", "false-alarm")).post("/api/anomalies/frames/0/999999999/verdict")
-                .then().statusCode(202).header("Frameguard-Note", org.hamcrest.Matchers.containsString("frames/0/999999999"));
+                .then().statusCode(404).body("error", org.hamcrest.Matchers.containsString("no frame frames/0/999999999 yet"));
 
         // verdicts teach: two confirmed ch3 spikes, and every ch9 spike of pump-1 a false alarm
         String confirmed2 = nearest.get(1);
@@ -227,12 +234,12 @@ class AnomalyMemoryIntegrationTest {
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
         given().port(httpPort).get("/api/anomalies/" + query + "/similar").then().statusCode(401);
 
-        theConsolesQuestionsAreAnswered(query, List.of(confirmed, confirmed2), pump1Ch9, suppressedId, spikes);
+        theConsolesQuestionsAreAnswered(query, List.of(confirmed, confirmed2), pump1Ch9, suppressedId, spikes, firstNormal);
     }
 
     /** What the operator console asks of the API, over the incidents of the test above. */
     private void theConsolesQuestionsAreAnswered(String ch3Spike, List<String> confirmed, List<String> falseAlarms,
-            String suppressedId, List<String> spikes) throws Exception {
+            String suppressedId, List<String> spikes, String firstNormal) throws Exception {
         // who the token is
         assertThat(JSON.readTree(read().get("/api/session").then().statusCode(200).extract().asString()).get("role").asText())
                 .isEqualTo("read");
@@ -320,11 +327,13 @@ class AnomalyMemoryIntegrationTest {
                 .body("error", org.hamcrest.Matchers.containsString("Content-Type"));
         admin().body(Map.of("eventIds", two, "verdict", "confirmed", "label", "family-a")).post("/api/anomalies/verdicts")
                 .then().statusCode(200);
-        // an id the memory does not hold: kept, and said, as for one verdict
+        // an id the memory does not hold: kept, and said, as for one verdict; one not yet written: nothing written
         admin().body(Map.of("eventIds", List.of(two.get(0), "frames/0/999999998"), "verdict", "confirmed", "label", "family-a"))
+                .post("/api/anomalies/verdicts").then().statusCode(404);
+        admin().body(Map.of("eventIds", List.of(two.get(0), firstNormal), "verdict", "confirmed", "label", "family-a"))
                 .post("/api/anomalies/verdicts").then().statusCode(202)
                 .header("Frameguard-Note", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("1 of the events"),
-                        org.hamcrest.Matchers.containsString("frames/0/999999998")));
+                        org.hamcrest.Matchers.containsString(firstNormal)));
         await().atMost(WAIT).untilAsserted(() -> assertThat(listed("?status=confirmed&limit=1000")).containsAll(two));
         assertThat(JSON.readTree(read().get("/api/anomalies/" + two.get(0)).then().statusCode(200).extract().asString())
                 .at("/verdict/label").asText()).isEqualTo("family-a");

@@ -43,6 +43,36 @@ class AnomalyMemoryTest {
         }
     }
 
+    /**
+     * Repeats of a confirmed defect that were recognised stay unjudged incidents, nearer each new repeat than the
+     * confirmed one: a new repeat is still recognised by its nearest confirmed incidents (a trial's camera line: the
+     * confirmed incident ranked 8th and 12th, and an exact copy of the labelled picture went unrecognised).
+     */
+    @Test
+    void aConfirmedIncidentRecognisesThoughUnjudgedLookAlikesAreNearer() throws Exception {
+        try (AnomalyMemory memory = new AnomalyMemory(100)) {
+            memory.remember(entry(event(1, "cam-1", 1, 0.2f)));
+            memory.verdict("frames/0/1", verdict(1, Verdict.CONFIRMED, "wrong-shade"));
+            for (int i = 0; i < 8; i++) { // nearer the next one than the confirmed incident, and unjudged
+                memory.remember(entry(event(10 + i, "cam-" + (i % 3), 1, 0.07f + 0.001f * i)));
+            }
+            Recollection r = memory.recall(event(30, "cam-2", 1, 0.07f), 5, 0.9, 0);
+            assertThat(r.similar()).extracting(Recollection.SimilarAnomaly::eventId).doesNotContain("frames/0/1");
+            assertThat(r.recognisedAs()).isNotNull();
+            assertThat(r.recognisedAs().label()).isEqualTo("wrong-shade");
+            assertThat(r.recognisedAs().because()).containsExactly("frames/0/1");
+            // the verdict withdrawn (a false alarm after all): nothing recognises it
+            memory.verdict("frames/0/1", verdict(1, Verdict.FALSE_ALARM, null));
+            assertThat(memory.recall(event(31, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs()).isNull();
+            // a new incident confirmed through a member it lists
+            memory.remember(entry(event(40, "cam-1", 1, 0.21f)));
+            memory.verdict("frames/0/40", verdict(40, Verdict.CONFIRMED, "wrong-shade"));
+            assertThat(memory.recall(event(41, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs().because()).containsExactly("frames/0/40");
+            memory.forget("frames/0/40");
+            assertThat(memory.recall(event(42, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs()).isNull();
+        }
+    }
+
     @Test
     void aNewAnomalyIsSuppressedOnlyWhenItsSourcesNearNeighboursWereAllFalseAlarms() throws Exception {
         try (AnomalyMemory memory = new AnomalyMemory(100)) {
