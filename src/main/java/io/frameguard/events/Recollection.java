@@ -9,7 +9,8 @@ import java.util.List;
  * {@link AnomalyEvent#suppressed()}).
  *
  * @param similar the nearest past anomalies, nearest first
- * @param recognisedAs the label that the confirmed ones among them agree on; null when none
+ * @param recognisedAs the label that the nearest past anomalies confirmed with one agree on (whether or not they are
+ *     among {@code similar}); null when none
  * @param suppressed why the event may be dropped by alert rules (its source's near neighbours were all false alarms);
  *     null when not
  */

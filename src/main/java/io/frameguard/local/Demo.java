@@ -149,7 +149,7 @@ public final class Demo {
                 }
             }
         }).train(FrameFile.read(data, FrameFile.Format.csv, DIM), model, "simulated machines, 20000 frames");
-        say("model %s: initial threshold %.4f (validation p99 %.4f)", artifact.card().version(),
+        say("model %s: initial threshold %.4g (validation p99 %.4g)", artifact.card().version(),
                 artifact.card().threshold().value(), artifact.card().training().validationErrors().p99());
         return model;
     }

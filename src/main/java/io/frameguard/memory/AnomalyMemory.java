@@ -119,13 +119,17 @@ public final class AnomalyMemory implements AutoCloseable {
     /** Changes taken (incidents, verdicts, forgetting): what was computed from the memory is current while it stays. */
     private long version;
     /**
-     * The incidents whose verdict is a confirmed one with a label: those that can recognise a new anomaly. Kept as
-     * incidents come and go, and found anew (every incident's verdict) after verdicts changed: {@link #confirmed()}.
+     * The incidents whose verdict is a confirmed one with a label, indexed apart: those that recognise a new anomaly
+     * ({@link #recall}), however many unjudged ones lie nearer it. Built at the first recall, then kept as incidents and
+     * verdicts change (each change re-judges the incidents it can touch).
      */
-    private final Set<String> confirmed = new HashSet<>();
-    /** Verdicts taken; {@link #confirmed} is current while {@link #confirmedAt} equals it. */
-    private long verdictChanges;
-    private long confirmedAt = -1;
+    private final MemoryIndex labelled = new MemoryIndex();
+    private boolean labelledBuilt;
+    /**
+     * By source and partition ({@link #where}), the source's incidents by their first event's offset: a source's
+     * incidents follow one another, so the one that holds an offset ({@link #holds}) is the one starting at or before it.
+     */
+    private final Map<String, java.util.NavigableMap<Long, String>> incidentsOfSource = new HashMap<>();
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
@@ -163,8 +167,10 @@ public final class AnomalyMemory implements AutoCloseable {
         for (String member : entry.members()) {
             incidentOf.put(member, entry.id());
         }
-        if (confirmedAt == verdictChanges) {
-            noteVerdict(entry);
+        FrameRef first = FrameRef.parse(entry.id());
+        if (first != null) {
+            incidentsOfSource.computeIfAbsent(where(entry.source(), first), w -> new java.util.TreeMap<>())
+                    .put(first.offset(), entry.id());
         }
         Signature sig = entry.event().signature();
         if (sig != null && sig.values() != null && sig.kind() != null) {
@@ -175,6 +181,9 @@ public final class AnomalyMemory implements AutoCloseable {
                 LOG.warnf("anomaly memory: incident %s is kept without its signature in the similarity index: %s",
                         UntrustedText.shown(entry.id(), 200), e.getMessage());
             }
+        }
+        if (labelledBuilt) {
+            judgeLabelled(entry);
         }
         while (incidents.size() > maxEntries) {
             forget(incidents.keySet().iterator().next());
@@ -201,7 +210,13 @@ public final class AnomalyMemory implements AutoCloseable {
         }
         version++;
         index.remove(incidentId);
-        confirmed.remove(incidentId);
+        labelled.remove(incidentId);
+        FrameRef first = FrameRef.parse(incidentId);
+        String where = first == null ? null : where(old.source(), first);
+        java.util.NavigableMap<Long, String> ofSource = where == null ? null : incidentsOfSource.get(where);
+        if (ofSource != null && ofSource.remove(first.offset(), incidentId) && ofSource.isEmpty()) {
+            incidentsOfSource.remove(where);
+        }
         incidentOf.remove(incidentId);
         for (String member : old.members()) {
             incidentOf.remove(member);
@@ -217,8 +232,8 @@ public final class AnomalyMemory implements AutoCloseable {
     /** Takes the latest verdict on an event (null: the verdict was deleted). */
     public synchronized void verdict(String eventId, Verdict verdict) {
         version++;
-        verdictChanges++;
-        dropVerdict(eventId);
+        List<Map.Entry<String, Verdict>> changed = new ArrayList<>(); // the events whose verdicts changed, with the old one
+        changed.add(new java.util.AbstractMap.SimpleEntry<>(eventId, dropVerdict(eventId)));
         if (verdict != null && verdict.validFor(eventId)) {
             verdicts.put(eventId, verdict);
             FrameRef frame = FrameRef.parse(eventId);
@@ -226,12 +241,42 @@ public final class AnomalyMemory implements AutoCloseable {
                 judgedOfSource.computeIfAbsent(where(verdict.source(), frame), w -> new java.util.TreeMap<>()).put(frame.offset(), eventId);
             }
             while (verdicts.size() > maxEntries) {
-                dropVerdict(verdicts.keySet().iterator().next());
+                String oldest = verdicts.keySet().iterator().next();
+                changed.add(new java.util.AbstractMap.SimpleEntry<>(oldest, dropVerdict(oldest)));
+            }
+        }
+        if (labelledBuilt) { // the incidents these verdicts were or are on, judged again
+            for (Map.Entry<String, Verdict> c : changed) {
+                for (Verdict v : java.util.Arrays.asList(c.getValue(), verdicts.get(c.getKey()))) {
+                    incidentOfJudged(c.getKey(), v).ifPresent(this::judgeLabelled);
+                }
             }
         }
     }
 
-    private void dropVerdict(String eventId) {
+    /**
+     * The incident a verdict on {@code eventId} applies to: the one that lists the event, else (where the verdict names
+     * its source) the source's incident whose offsets hold it.
+     */
+    private Optional<MemoryEntry> incidentOfJudged(String eventId, Verdict v) {
+        String listed = incidentOf.get(eventId);
+        if (listed != null) {
+            return Optional.ofNullable(incidents.get(listed));
+        }
+        FrameRef frame = FrameRef.parse(eventId);
+        return v == null || v.source() == null || frame == null ? Optional.empty() : holding(v.source(), frame);
+    }
+
+    /** The source's incident whose offsets hold {@code frame} ({@link #incidentsOfSource}). */
+    private Optional<MemoryEntry> holding(String source, FrameRef frame) {
+        java.util.NavigableMap<Long, String> ofSource = incidentsOfSource.get(where(source, frame));
+        Map.Entry<Long, String> from = ofSource == null ? null : ofSource.floorEntry(frame.offset());
+        MemoryEntry e = from == null ? null : incidents.get(from.getValue());
+        return e != null && holds(e, frame) ? Optional.of(e) : Optional.empty();
+    }
+
+    /** Removes the verdict on an event; returns it (null: there was none). */
+    private Verdict dropVerdict(String eventId) {
         Verdict old = verdicts.remove(eventId);
         FrameRef frame = old == null || old.source() == null ? null : FrameRef.parse(eventId);
         String where = frame == null ? null : where(old.source(), frame);
@@ -239,6 +284,7 @@ public final class AnomalyMemory implements AutoCloseable {
         if (judged != null && judged.remove(frame.offset()) != null && judged.isEmpty()) {
             judgedOfSource.remove(where);
         }
+        return old;
     }
 
     /** A source's partition, as {@link #judgedOfSource} keys it: the source and the frame's TOPIC/PARTITION. */
@@ -331,12 +377,7 @@ public final class AnomalyMemory implements AutoCloseable {
         if (listed.isPresent() || source == null || frame == null) {
             return listed;
         }
-        for (MemoryEntry e : incidents.values()) {
-            if (source.equals(e.source()) && holds(e, frame)) {
-                return Optional.of(new Remembered(e, verdictOn(e)));
-            }
-        }
-        return Optional.empty();
+        return holding(source, frame).map(e -> new Remembered(e, verdictOn(e)));
     }
 
     /**
@@ -376,22 +417,19 @@ public final class AnomalyMemory implements AutoCloseable {
         return a != null && b != null && a.topic().equals(b.topic()) && a.partition() == b.partition();
     }
 
-    /** The incidents that can recognise a new anomaly ({@link #confirmed}), found anew when verdicts changed. */
-    private Set<String> confirmed() {
-        if (confirmedAt != verdictChanges) {
-            confirmed.clear();
-            incidents.values().forEach(this::noteVerdict);
-            confirmedAt = verdictChanges;
-        }
-        return confirmed;
-    }
-
-    private void noteVerdict(MemoryEntry e) {
+    /** Puts an incident in {@link #labelled} when its verdict is a confirmed one with a label, else takes it out. */
+    private void judgeLabelled(MemoryEntry e) {
         Verdict v = verdictOn(e);
-        if (v != null && Verdict.CONFIRMED.equals(v.verdict()) && v.label() != null) {
-            confirmed.add(e.id());
+        Signature sig = e.event().signature();
+        if (v != null && Verdict.CONFIRMED.equals(v.verdict()) && v.label() != null && sig != null && sig.values() != null
+                && sig.kind() != null) {
+            try {
+                labelled.put(new MemoryIndex.Entry(e.id(), e.source(), sig.kind(), sig.values()));
+            } catch (IllegalArgumentException refused) { // as in remember: found by no similarity
+                labelled.remove(e.id());
+            }
         } else {
-            confirmed.remove(e.id());
+            labelled.remove(e.id());
         }
     }
 
@@ -420,22 +458,22 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** The {@code k} remembered incidents most like a remembered one (same signature kind), nearest first, itself left out. */
     public synchronized List<Recollection.SimilarAnomaly> similar(Remembered r, int k) {
-        return closed ? List.of() : nearest(r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()), null);
+        return closed ? List.of() : nearest(index, r.event().signature(), k, Optional.empty(), Set.of(r.entry().id()));
     }
 
     /** The {@code k} remembered incidents nearest to a signature (of any source), with their verdicts. */
     public synchronized List<Recollection.SimilarAnomaly> nearest(Signature sig, int k) {
-        return closed ? List.of() : nearest(sig, k, Optional.empty(), Set.of(), null);
+        return closed ? List.of() : nearest(index, sig, k, Optional.empty(), Set.of());
     }
 
-    /** The {@code k} incidents nearest a signature, of {@code source} where present, among {@code among} (null: all). */
-    private List<Recollection.SimilarAnomaly> nearest(Signature sig, int k, Optional<String> source, Set<String> excluding,
-            Set<String> among) {
+    /** The {@code k} incidents of {@code in} nearest a signature, of {@code source} where present. */
+    private List<Recollection.SimilarAnomaly> nearest(MemoryIndex in, Signature sig, int k, Optional<String> source,
+            Set<String> excluding) {
         if (sig == null || sig.values() == null || sig.kind() == null) {
             return List.of();
         }
         List<Recollection.SimilarAnomaly> out = new ArrayList<>();
-        for (MemoryIndex.Neighbour n : index.nearest(sig.kind(), sig.values(), k, source, excluding, among)) {
+        for (MemoryIndex.Neighbour n : in.nearest(sig.kind(), sig.values(), k, source, excluding)) {
             MemoryEntry other = incidents.get(n.eventId());
             if (other == null) {
                 continue;
@@ -467,15 +505,18 @@ public final class AnomalyMemory implements AutoCloseable {
         if (e.incident() != null) {
             own.add(e.incident().id()); // its own id when it starts the incident
         }
-        List<Recollection.SimilarAnomaly> similar = nearest(sig, k, Optional.empty(), own, null);
+        List<Recollection.SimilarAnomaly> similar = nearest(index, sig, k, Optional.empty(), own);
         // recognised by its nearest confirmed incidents, however many unjudged ones lie nearer (repeats of a known defect
         // that the recognition itself left unjudged would otherwise crowd the confirmed one out)
-        Set<String> labelled = confirmed();
-        Recollection.Recognition recognised = labelled.isEmpty() ? null
-                : Recollection.Recognition.of(nearest(sig, k, Optional.empty(), own, labelled), recogniseSimilarity);
+        if (!labelledBuilt) {
+            incidents.values().forEach(this::judgeLabelled);
+            labelledBuilt = true;
+        }
+        Recollection.Recognition recognised = Recollection.Recognition.of(nearest(labelled, sig, k, Optional.empty(), own),
+                recogniseSimilarity);
         Recollection.Suppression suppressed = null;
         if (suppressSimilarity > 0) {
-            List<Recollection.SimilarAnomaly> sameSource = nearest(sig, k, Optional.of(e.source()), own, null).stream()
+            List<Recollection.SimilarAnomaly> sameSource = nearest(index, sig, k, Optional.of(e.source()), own).stream()
                     .filter(n -> n.similarity() >= suppressSimilarity).toList();
             boolean allFalseAlarms = sameSource.stream().allMatch(n -> Verdict.FALSE_ALARM.equals(n.verdict()));
             int events = sameSource.stream().mapToInt(Recollection.SimilarAnomaly::count).sum();
@@ -597,5 +638,6 @@ public final class AnomalyMemory implements AutoCloseable {
     public synchronized void close() throws java.io.IOException {
         closed = true;
         index.close();
+        labelled.close();
     }
 }

@@ -23,11 +23,9 @@ import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
-import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
-import org.apache.lucene.util.BytesRef;
 
 /**
  * One replica's index of past anomalies by signature: Lucene's HNSW vectors with cosine similarity, in memory.
@@ -114,14 +112,6 @@ public final class MemoryIndex implements AutoCloseable {
      * @param excluding event ids left out (the query's own event)
      */
     public List<Neighbour> nearest(String space, float[] query, int k, Optional<String> source, Set<String> excluding) {
-        return nearest(space, query, k, source, excluding, null);
-    }
-
-    /**
-     * As {@link #nearest(String, float[], int, Optional, Set)}, among the entries of {@code among} only (null: all).
-     */
-    public List<Neighbour> nearest(String space, float[] query, int k, Optional<String> source, Set<String> excluding,
-            Set<String> among) {
         if (k <= 0 || query.length == 0 || query.length > Signature.MAX_LENGTH || !finite(query) || isZero(query)) {
             return List.of(); // a query no entry can be compared with
         }
@@ -131,9 +121,6 @@ public final class MemoryIndex implements AutoCloseable {
             try {
                 BooleanQuery.Builder filter = new BooleanQuery.Builder().add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER);
                 source.ifPresent(s -> filter.add(new TermQuery(new Term(SOURCE, s)), BooleanClause.Occur.FILTER));
-                if (among != null) {
-                    filter.add(new TermInSetQuery(ID, among.stream().map(BytesRef::new).toList()), BooleanClause.Occur.FILTER);
-                }
                 excluding.forEach(id -> filter.add(new TermQuery(new Term(ID, id)), BooleanClause.Occur.MUST_NOT));
                 int candidates = Math.max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
                 Query knn = new KnnFloatVectorQuery(field(space, query.length), query, candidates, filter.build());

@@ -70,6 +70,19 @@ class AnomalyMemoryTest {
             assertThat(memory.recall(event(41, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs().because()).containsExactly("frames/0/40");
             memory.forget("frames/0/40");
             assertThat(memory.recall(event(42, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs()).isNull();
+            // confirmed through an event it does not list (its source named, its offsets holding it)
+            AnomalyEvent newest = event(60, "cam-1", 1, 0.21f);
+            memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident("frames/0/50", 11, 1050), "cam-1",
+                    newest.detectedTimestamp(), List.of("frames/0/50", "frames/0/60"), newest, null));
+            memory.verdict("frames/0/55", new Verdict(Verdict.SCHEMA_VERSION, "frames/0/55", Verdict.CONFIRMED, "wrong-shade",
+                    null, "2026-12-02T00:00:00Z", "test", "cam-1"));
+            assertThat(memory.recall(event(61, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs().because()).containsExactly("frames/0/50");
+            memory.verdict("frames/0/55", null); // the verdict deleted
+            assertThat(memory.recall(event(62, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs()).isNull();
+            // a verdict that arrived before its incident
+            memory.verdict("frames/0/70", verdict(70, Verdict.CONFIRMED, "wrong-shade"));
+            memory.remember(entry(event(70, "cam-3", 1, 0.22f)));
+            assertThat(memory.recall(event(71, "cam-2", 1, 0.07f), 5, 0.9, 0).recognisedAs().because()).containsExactly("frames/0/70");
         }
     }
 
