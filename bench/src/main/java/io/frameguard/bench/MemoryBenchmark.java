@@ -221,24 +221,31 @@ public final class MemoryBenchmark implements Callable<Integer> {
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(test.values(), rows.get(r) * dim, values, r * dim, dim);
         }
-        List<float[]> signatures = new ArrayList<>();
-        List<float[]> pixels = new ArrayList<>();
-        List<Integer> classOf = new ArrayList<>();
+        Flagged<Integer> flagged = flagged(model, values, dim, rows.stream().map(r -> labels[r]).toList());
+        return partsRetrieval(label, flagged.signatures(), flagged.pixels(), flagged.kinds(), imageParts(model));
+    }
+
+    /** The frames a model flags: their signatures, their values and their kinds, in the order given. */
+    record Flagged<L>(List<float[]> signatures, List<float[]> pixels, List<L> kinds) {}
+
+    /** Scores {@code values} (rows of {@code dim}, each of the kind {@code kindOf} says) and keeps what the model flags. */
+    private static <L> Flagged<L> flagged(ModelArtifact model, float[] values, int dim, List<L> kindOf) throws Exception {
+        Flagged<L> out = new Flagged<>(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         double threshold = model.card().threshold().value();
         try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
-            for (int from = 0; from < rows.size(); from += 256) {
-                int n = Math.min(256, rows.size() - from);
+            for (int from = 0; from < kindOf.size(); from += 256) {
+                int n = Math.min(256, kindOf.size() - from);
                 List<ScoredFrame> scored = s.scoreWithSignatures(new FrameBatch(values, from * dim, n, dim));
                 for (int i = 0; i < n; i++) {
                     if (scored.get(i).score() > threshold) {
-                        signatures.add(scored.get(i).signature());
-                        pixels.add(Arrays.copyOfRange(values, (from + i) * dim, (from + i + 1) * dim));
-                        classOf.add(labels[rows.get(from + i)]);
+                        out.signatures().add(scored.get(i).signature());
+                        out.pixels().add(Arrays.copyOfRange(values, (from + i) * dim, (from + i + 1) * dim));
+                        out.kinds().add(kindOf.get(from + i));
                     }
                 }
             }
         }
-        return partsRetrieval(label, signatures, pixels, classOf, imageParts(model));
+        return out;
     }
 
     /** Normal pictures of the camera line a model is trained on. */
@@ -263,24 +270,10 @@ public final class MemoryBenchmark implements Callable<Integer> {
             kindOf.add(kind);
             System.arraycopy(line.picture(kind), 0, values, i * dim, dim);
         }
-        List<float[]> signatures = new ArrayList<>();
-        List<float[]> pixels = new ArrayList<>();
-        List<String> flaggedKinds = new ArrayList<>();
-        double threshold = model.card().threshold().value();
-        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session s = runner.newSession()) {
-            for (int from = 0; from < kindOf.size(); from += 256) {
-                int n = Math.min(256, kindOf.size() - from);
-                List<ScoredFrame> scored = s.scoreWithSignatures(new FrameBatch(values, from * dim, n, dim));
-                for (int i = 0; i < n; i++) {
-                    if (scored.get(i).score() > threshold) {
-                        signatures.add(scored.get(i).signature());
-                        pixels.add(Arrays.copyOfRange(values, (from + i) * dim, (from + i + 1) * dim));
-                        flaggedKinds.add(kindOf.get(from + i));
-                    }
-                }
-            }
-        }
-        Retrieval r = partsRetrieval(-1, signatures, pixels, flaggedKinds, imageParts(model));
+        Flagged<String> flagged = flagged(model, values, dim, kindOf);
+        List<float[]> signatures = flagged.signatures();
+        List<String> flaggedKinds = flagged.kinds();
+        Retrieval r = partsRetrieval(-1, signatures, flagged.pixels(), flaggedKinds, imageParts(model));
         Map<String, Integer> flaggedByKind = new java.util.TreeMap<>();
         flaggedKinds.forEach(k -> flaggedByKind.merge(k, 1, Integer::sum));
         return new DefectRetrieval(signatures.size(), flaggedByKind, r, byKind(precisions(signatures, flaggedKinds), flaggedKinds));
