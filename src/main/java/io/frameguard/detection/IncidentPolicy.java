@@ -122,11 +122,9 @@ public record IncidentPolicy(Duration window, double similarity) {
          */
         static int errorGridLength(String kind) {
             java.util.regex.Matcher m = ERROR_GRID.matcher(kind);
-            return m.lookingAt() && !kind.endsWith(CENTRED) ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
+            return m.lookingAt() && !kind.endsWith(Signature.CENTRED) ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
         }
 
-        /** How the kind of an image signature centred on the product ends (training.Signatures names it). */
-        private static final String CENTRED = "+centred";
 
         /** How an image signature's kind starts (training.Signatures names it). */
         private static final java.util.regex.Pattern ERROR_GRID = java.util.regex.Pattern.compile("error-grid-(\\d{1,3})x(\\d{1,3})\\+");

@@ -12,4 +12,10 @@ public record Signature(String kind, float[] values) {
      * so a model is trained without a signature rather than with a longer one.
      */
     public static final int MAX_LENGTH = 1024;
+
+    /**
+     * How the kind of an image signature centred on the product ends (training.Signatures writes it; the detector
+     * compares such a signature whole, an earlier image signature by its error grid alone).
+     */
+    public static final String CENTRED = "+centred";
 }

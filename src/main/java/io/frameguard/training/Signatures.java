@@ -63,7 +63,7 @@ final class Signatures {
         Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code), thumbnail), tf.constant(1));
         int[] parts = {side * side, latent, side * side * g.channels()};
         String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
-                + (g.channels() == 1 ? "" : "x" + g.channels()) + CENTRED;
+                + (g.channels() == 1 ? "" : "x" + g.channels()) + io.frameguard.events.Signature.CENTRED;
         float[] normal = onNormal.apply(joined);
         for (float v : normal) {
             if (!Float.isFinite(v)) { // a model whose training diverged: no centre, so no signature to search by
@@ -78,8 +78,6 @@ final class Signatures {
                         + "distance from it"));
     }
 
-    /** How an image signature's kind ends when its parts are centred on the product. */
-    static final String CENTRED = "+centred";
     /** Normal frames whose signatures set a signature's centre, at most. */
     static final int CENTRE_FRAMES = 2000;
     /**
