@@ -241,8 +241,13 @@ public class AnomalyResource {
         }
     }
 
-    /** The answer of a search by frame: what the serving model made of the frame, and the incidents most like it. */
-    public record SearchAnswer(String modelVersion, double score, double modelThreshold, List<Recollection.SimilarAnomaly> similar) {}
+    /**
+     * The answer of a search by frame: what the serving model made of the frame, the incidents most like it, and the
+     * label its nearest confirmed incidents agree on (as an anomaly event's {@code recognisedAs}; absent when none).
+     */
+    public record SearchAnswer(String modelVersion, double score, double modelThreshold, List<Recollection.SimilarAnomaly> similar,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            Recollection.Recognition recognisedAs) {}
 
     public record SimilarAnswer(String eventId, List<Recollection.SimilarAnomaly> similar) {}
 
@@ -640,7 +645,8 @@ public class AnomalyResource {
                 ActiveModel.Scored scored = model.scoreOne(values, card);
                 Signature sig = new Signature(card.signature().kind(), scored.frame().signature());
                 return Response.ok(new SearchAnswer(card.version(), scored.frame().score(), card.threshold().value(),
-                        m.nearest(sig, k))).build();
+                        m.nearest(sig, k), m.recognise(sig, config.memory().similarK(), config.memory().recogniseSimilarity())))
+                        .build();
             } catch (FrameDecodeException e) {
                 return error(Response.Status.BAD_REQUEST, e.reason() + ": " + e.getMessage());
             } catch (IllegalStateException e) {

@@ -21,7 +21,7 @@ import java.util.List;
  * alike to the incident. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
  * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): alike enough by either of two
  * measures, each against the incident's latest: the cosine of the event's and the incident's signatures (of an image's,
- * the error grid: {@link Likeness#signatureOf}), where both have one of the same kind; what their explanations say, the cosine of their top channels' shares of the error, or how
+ * how it departs from the product: {@link Likeness#signatureOf}), where both have one of the same kind; what their explanations say, the cosine of their top channels' shares of the error, or how
  * much their image regions overlap (the share of the smaller region inside the other, so that a region that moves by a
  * pixel or grows stays alike). Either suffices: a fault's signature can swing from one frame to the next while the same
  * channels carry its error (a channel out of step with the others has a residual whose sign follows the machine's
@@ -103,7 +103,8 @@ public record IncidentPolicy(Duration window, double similarity) {
          * centred on the product (models trained before that) also says what the picture shows (its latent code and
          * thumbnail), which one camera's pictures share whatever their defect: two defects of one product were one
          * incident by it, so of such a signature only where the error is (the error grid, its first part) counts. A
-         * centred one says how the picture departs from the product in each part, and counts whole.
+         * centred one says how the picture departs from the product in each part, and counts whole but for its error
+         * shape ({@link #errorShapeLength}).
          */
         static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();
@@ -111,10 +112,26 @@ public record IncidentPolicy(Duration window, double similarity) {
                 return null;
             }
             int grid = errorGridLength(sig.kind());
-            return grid > 0 && grid < sig.values().length
-                    ? new Likeness(sig.kind(), java.util.Arrays.copyOf(sig.values(), grid))
+            int shape = errorShapeLength(sig.kind());
+            int counted = grid > 0 ? grid : sig.values().length - shape;
+            return counted > 0 && counted < sig.values().length
+                    ? new Likeness(sig.kind(), java.util.Arrays.copyOf(sig.values(), counted))
                     : new Likeness(sig.kind(), sig.values());
         }
+
+        /**
+         * The length of an image signature's error shape, its second half ({@code ...+error-shape-17+centred}); 0 for
+         * others. It says what kind of defect a picture has wherever it lies, which the anomaly memory searches by; an
+         * incident is one defect going on, which the first half says (where and how the picture departs from the
+         * product): two garments that are no sneaker, or two spots far apart, have errors of one shape and would be one
+         * incident by it.
+         */
+        static int errorShapeLength(String kind) {
+            java.util.regex.Matcher m = ERROR_SHAPE.matcher(kind);
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        }
+
+        private static final java.util.regex.Pattern ERROR_SHAPE = java.util.regex.Pattern.compile("\\+error-shape-(\\d{1,3})\\+");
 
         /**
          * The length of an uncentred image signature's error grid, the kind's first part ({@code error-grid-8x8+...});

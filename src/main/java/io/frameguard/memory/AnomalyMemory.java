@@ -506,14 +506,7 @@ public final class AnomalyMemory implements AutoCloseable {
             own.add(e.incident().id()); // its own id when it starts the incident
         }
         List<Recollection.SimilarAnomaly> similar = nearest(index, sig, k, Optional.empty(), own);
-        // recognised by its nearest confirmed incidents, however many unjudged ones lie nearer (repeats of a known defect
-        // that the recognition itself left unjudged would otherwise crowd the confirmed one out)
-        if (!labelledBuilt) {
-            incidents.values().forEach(this::judgeLabelled);
-            labelledBuilt = true;
-        }
-        Recollection.Recognition recognised = Recollection.Recognition.of(nearest(labelled, sig, k, Optional.empty(), own),
-                recogniseSimilarity);
+        Recollection.Recognition recognised = recognise(sig, k, recogniseSimilarity, own);
         Recollection.Suppression suppressed = null;
         if (suppressSimilarity > 0) {
             List<Recollection.SimilarAnomaly> sameSource = nearest(index, sig, k, Optional.of(e.source()), own).stream()
@@ -525,6 +518,26 @@ public final class AnomalyMemory implements AutoCloseable {
             }
         }
         return new Recollection(similar, recognised, suppressed);
+    }
+
+    /**
+     * The label that the {@code k} confirmed incidents nearest a signature at least {@code recogniseSimilarity} similar
+     * agree on (a search by frame asks what the detector would say); null when none is, or they disagree.
+     */
+    public synchronized Recollection.Recognition recognise(Signature sig, int k, double recogniseSimilarity) {
+        return closed || sig == null || sig.values() == null || k == 0 ? null : recognise(sig, k, recogniseSimilarity, Set.of());
+    }
+
+    /**
+     * Recognition by the nearest confirmed incidents, however many unjudged ones lie nearer (repeats of a known defect
+     * that the recognition itself left unjudged would otherwise crowd the confirmed one out).
+     */
+    private Recollection.Recognition recognise(Signature sig, int k, double recogniseSimilarity, Set<String> own) {
+        if (!labelledBuilt) {
+            incidents.values().forEach(this::judgeLabelled);
+            labelledBuilt = true;
+        }
+        return Recollection.Recognition.of(nearest(labelled, sig, k, Optional.empty(), own), recogniseSimilarity);
     }
 
     /** The incidents seen most recently, newest first: of one source when given, last seen at or after {@code since}. */

@@ -303,10 +303,11 @@ public final class AutoencoderTrainer {
             double[] sorted = validationScores.clone();
             Arrays.sort(sorted);
 
+            float[] centreRows = options.signature() && image != null ? spreadRows(train, dim, Signatures.CENTRE_FRAMES) : null;
             Signatures.Signature similarity = !options.signature() ? null : image != null
-                    ? Signatures.image(tf, x, errors, network.code(), (int) network.code().shape().size(1), image,
-                            output -> run(session, frames, output, spreadRows(train, dim, Signatures.CENTRE_FRAMES), dim,
-                                    (int) output.shape().size(1)))
+                    ? Signatures.image(tf, x, network.reconstruction(), errors, network.code(),
+                            (int) network.code().shape().size(1), image,
+                            output -> run(session, frames, output, centreRows, dim, (int) output.shape().size(1)))
                     : channels > 0
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))

@@ -17,10 +17,12 @@ import org.tensorflow.types.TFloat32;
  * <p>Sensor signatures scale each part to unit length before the parts are joined, so that each weighs the same in a
  * cosine whatever its size; image signatures weigh each part by how far it departs from normal pictures:
  * <ul>
- *   <li>images: <em>where</em> the error is (the error map averaged over a grid of at most 8x8 cells), <em>what</em>
- *       the frame is (the autoencoder's latent code) and what it looks like from afar (a thumbnail), then centred on the
- *       product ({@link #centred}): one camera's pictures are all alike as a whole, so only where and how far a picture
- *       departs from the normal ones tells one defect from another;
+ *   <li>images: how the picture departs from the product (<em>where</em> the error is: the error map averaged over a
+ *       grid of at most 8x8 cells; <em>what</em> the frame is: the autoencoder's latent code; what it looks like from
+ *       afar: a thumbnail) and what <em>shape</em> its error has wherever it lies (its spectrum, size, elongation, sign,
+ *       roughness: {@link #errorShape}), each part centred on the product ({@link #centred}): one camera's pictures are
+ *       all alike as a whole, so only how a picture departs from the normal ones tells one defect from another, and a
+ *       defect's kind (a spot, a scratch) shows in the shape of its error, not in the place where it lies;
  *   <li>sensor frames of at most {@value #MAX_SENSOR_CHANNELS} values: which channels carry the error (the error map)
  *       and in which direction (the reconstruction's residual, signed). Larger sensor frames get no signature yet.
  * </ul>
@@ -40,16 +42,52 @@ final class Signatures {
     }
 
     /**
-     * Images: where the error is (the error map on a grid of cells), what the picture is like (the latent code) and what
-     * it looks like from afar (the picture itself on the same grid, each channel); the first two scaled to unit length,
-     * then each part centred on the product ({@link #centred}).
+     * Images: how the picture departs from the product ({@link #departure}: where, what, from afar) and what shape its
+     * error has wherever it lies ({@link #errorShape}), each centred on the product ({@link #centred}), then each half
+     * scaled to unit length so that the two weigh alike in a cosine.
      *
+     * @param reconstruction the autoencoder's reconstruction of {@code x}, in its units
      * @param onNormal the values of an output on normal pictures (the training set's), one row per picture
      * @return null (no signature) when the normal pictures' signatures are not all finite numbers
      */
-    static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> errors, Operand<TFloat32> code, int latent,
-            ImageGeometry g, Function<Operand<TFloat32>, float[]> onNormal) {
+    static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> reconstruction, Operand<TFloat32> errors,
+            Operand<TFloat32> code, int latent, ImageGeometry g, Function<Operand<TFloat32>, float[]> onNormal) {
         int side = gridSide(g.width(), g.height());
+        Operand<TFloat32> departure = departure(tf, x, errors, code, side, g);
+        int[] looks = {side * side, latent, side * side * g.channels()};
+        float[] normalErrors = onNormal.apply(errors);
+        float[] normalDeparture = onNormal.apply(departure);
+        if (!finite(normalErrors) || !finite(normalDeparture)) { // a model whose training diverged: no centre
+            return null;
+        }
+        Operand<TFloat32> shape = errorShape(tf, tf.math.sub(reconstruction, x), errors,
+                meanRow(normalErrors, g.pixels()), g);
+        float[] normalShape = onNormal.apply(shape);
+        if (!finite(normalShape)) {
+            return null;
+        }
+        Operand<TFloat32> joined = tf.concat(List.of(
+                unit(tf, centred(tf, departure, looks, new boolean[looks.length], normalDeparture)),
+                unit(tf, centred(tf, shape, SHAPE_PARTS, SHAPE_EACH_VALUE, normalShape))), tf.constant(1));
+        int length = looks[0] + looks[1] + looks[2] + SHAPE_LENGTH;
+        String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
+                + (g.channels() == 1 ? "" : "x" + g.channels()) + "+error-shape-" + SHAPE_LENGTH
+                + io.frameguard.events.Signature.CENTRED;
+        return new Signature(joined, new ModelCard.Signature(kind, length, "how the picture departs from the product: where "
+                + "the error is (its map averaged over a " + side + "x" + side + " grid), what the picture is like (the "
+                + "autoencoder's " + latent + "-value latent code) and what it looks like from afar (the picture averaged over "
+                + "the same grid); and what shape the error has wherever it lies (the residual's spectrum in " + SPECTRUM_BANDS
+                + " bands of frequency, the size, elongation, concentration and sign of the error above its normal level, and "
+                + "the residual's peak, spread, roughness, sign and depth); each part less its mean on the training pictures "
+                + "and divided by their typical distance from it, each half scaled to unit length"));
+    }
+
+    /**
+     * Where the error is (the error map on a grid of cells), what the picture is like (the latent code) and what it looks
+     * like from afar (the picture itself on the same grid, each channel); the first two scaled to unit length.
+     */
+    private static Operand<TFloat32> departure(Ops tf, Operand<TFloat32> x, Operand<TFloat32> errors, Operand<TFloat32> code,
+            int side, ImageGeometry g) {
         int ch = g.height() / side;
         int cw = g.width() / side;
         Operand<TFloat32> cells = tf.math.mean(tf.reshape(errors, tf.constant(new int[] {-1, side, ch, side, cw})),
@@ -60,22 +98,215 @@ final class Signatures {
         Operand<TFloat32> thumbnail = tf.reshape(pooled, tf.constant(new int[] {-1, side * side * g.channels()}));
         // where and what: directions (an error's size says how bad, not what kind); from afar: as seen, since a picture
         // darker all over keeps its thumbnail's direction and only its length tells it from the product
-        Operand<TFloat32> joined = tf.concat(List.of(unit(tf, grid), unit(tf, code), thumbnail), tf.constant(1));
-        int[] parts = {side * side, latent, side * side * g.channels()};
-        String kind = "error-grid-" + side + "x" + side + "+latent-" + latent + "+thumbnail-" + side + "x" + side
-                + (g.channels() == 1 ? "" : "x" + g.channels()) + io.frameguard.events.Signature.CENTRED;
-        float[] normal = onNormal.apply(joined);
-        for (float v : normal) {
-            if (!Float.isFinite(v)) { // a model whose training diverged: no centre, so no signature to search by
-                return null;
+        return tf.concat(List.of(unit(tf, grid), unit(tf, code), thumbnail), tf.constant(1));
+    }
+
+    /** Bands of spatial frequency in the error shape's spectrum: 1 to 7 cycles per {@value #SPECTRUM_SCALE} pixels. */
+    static final int SPECTRUM_BANDS = 7;
+    /**
+     * The spectrum's frequencies are whole cycles per this many pixels, whatever the picture's size: a defect of a given
+     * size in pixels has one spectrum on any camera.
+     */
+    private static final int SPECTRUM_SCALE = 32;
+    /** Statistics of the error's shape: five of the error above normal ({@link #excessShape}), five of the residual. */
+    private static final int SHAPE_STATISTICS = 10;
+    static final int SHAPE_LENGTH = SPECTRUM_BANDS + SHAPE_STATISTICS;
+    /** The error shape's parts as {@link #centred} scales them: the spectrum as one, each statistic on its own. */
+    private static final int[] SHAPE_PARTS = {SPECTRUM_BANDS, SHAPE_STATISTICS / 2, SHAPE_STATISTICS / 2};
+    private static final boolean[] SHAPE_EACH_VALUE = {false, true, true};
+
+    /**
+     * What the error looks like wherever it lies, [-1, {@value #SHAPE_LENGTH}]: a defect's kind (a spot, a scratch, a chip
+     * out of an edge) shows in the shape of its error, not in its place, which the departure's error grid says. Every
+     * value is unchanged when the defect moves within the picture:
+     * <ul>
+     *   <li>the amplitude spectrum of the residual (averaged over the channels) in {@value #SPECTRUM_BANDS} bands of
+     *       frequency, scaled to unit length: how large and how sharp-edged the departure is;
+     *   <li>of the error above its mean on normal pictures ({@link #excessShape}): how wide, how elongated, how
+     *       concentrated in one pixel and in how many pixels it lies, and whether the picture is darker or brighter there;
+     *   <li>of the residual ({@link #residualShape}): how concentrated in one pixel, in how many pixels, how rough, how
+     *       one-sided, and how deep at its deepest.
+     * </ul>
+     *
+     * @param residual reconstruction minus picture, [-1, dim] channels last
+     * @param meanErrors the per-pixel mean of the error map on normal pictures
+     */
+    static Operand<TFloat32> errorShape(Ops tf, Operand<TFloat32> residual, Operand<TFloat32> errors, float[] meanErrors,
+            ImageGeometry g) {
+        Operand<TFloat32> plane = tf.math.mean(tf.reshape(residual, tf.constant(new int[] {-1, g.pixels(), g.channels()})),
+                tf.constant(2)); // [-1, pixels]
+        Operand<TFloat32> excess = tf.nn.relu(tf.math.sub(errors, tf.constant(new float[][] {meanErrors})));
+        return tf.concat(List.of(unit(tf, spectrumBands(tf, plane, g)), excessShape(tf, excess, plane, g),
+                residualShape(tf, plane, g)), tf.constant(1));
+    }
+
+    /**
+     * The amplitude spectrum of each picture's plane [-1, pixels] at frequencies of 0 to 7 whole cycles per
+     * {@value #SPECTRUM_SCALE} pixels across and -7 to 7 down (the other half is its mirror), summed over the bands of
+     * radius 1 to 7 (the last holds all beyond), [-1, {@value #SPECTRUM_BANDS}]. The amplitude of a defect's transform
+     * does not change as it moves within the picture; two products with the basis of each axis compute it.
+     */
+    private static Operand<TFloat32> spectrumBands(Ops tf, Operand<TFloat32> plane, ImageGeometry g) {
+        int h = g.height();
+        int w = g.width();
+        int across = SPECTRUM_BANDS + 1; // 0 .. 7
+        int down = 2 * SPECTRUM_BANDS + 1; // -7 .. 7
+        float[][] bx = new float[w][2 * across];
+        for (int x = 0; x < w; x++) {
+            for (int k = 0; k < across; k++) {
+                double a = 2 * Math.PI * k * x / SPECTRUM_SCALE;
+                bx[x][k] = (float) Math.cos(a);
+                bx[x][across + k] = (float) Math.sin(a);
             }
         }
-        return new Signature(centred(tf, joined, parts, normal), new ModelCard.Signature(kind,
-                parts[0] + parts[1] + parts[2], "where in the picture the error is (its map averaged over a " + side + "x"
-                        + side + " grid), what the picture is like (the autoencoder's " + latent + "-value latent code) and "
-                        + "what it looks like from afar (the picture averaged over the same grid), the first two scaled to "
-                        + "unit length; each part less its mean on the training pictures and divided by their typical "
-                        + "distance from it"));
+        float[][] by = new float[h][2 * down];
+        for (int y = 0; y < h; y++) {
+            for (int k = 0; k < down; k++) {
+                double a = 2 * Math.PI * (k - SPECTRUM_BANDS) * y / SPECTRUM_SCALE;
+                by[y][k] = (float) Math.cos(a);
+                by[y][down + k] = (float) Math.sin(a);
+            }
+        }
+        // along each row: [-1 * h, 2 * across] (cosine part, sine part)
+        Operand<TFloat32> rows = tf.linalg.matMul(tf.reshape(plane, tf.constant(new int[] {-1, w})), tf.constant(bx));
+        // then down each column of those: [-1, 2 * across, 2 * down]
+        Operand<TFloat32> cols = tf.linalg.matMul(tf.reshape(tf.linalg.transpose(tf.reshape(rows,
+                tf.constant(new int[] {-1, h, 2 * across})), tf.constant(new int[] {0, 2, 1})), tf.constant(new int[] {-1, h})),
+                tf.constant(by));
+        Operand<TFloat32> parts = tf.reshape(cols, tf.constant(new int[] {-1, 2, across, 2, down}));
+        Operand<TFloat32> cc = slice(tf, parts, 0, 0, across, down);
+        Operand<TFloat32> sc = slice(tf, parts, 1, 0, across, down);
+        Operand<TFloat32> cs = slice(tf, parts, 0, 1, across, down);
+        Operand<TFloat32> ss = slice(tf, parts, 1, 1, across, down);
+        // e^-i(a+b): real cos a cos b - sin a sin b, imaginary -(sin a cos b + cos a sin b)
+        Operand<TFloat32> re = tf.math.sub(cc, ss);
+        Operand<TFloat32> im = tf.math.add(sc, cs);
+        Operand<TFloat32> amplitude = tf.math.sqrt(tf.math.add(tf.math.add(tf.math.square(re), tf.math.square(im)),
+                tf.constant(EPSILON))); // [-1, across, down]
+        float[][] bands = new float[across * down][SPECTRUM_BANDS];
+        for (int kx = 0; kx < across; kx++) {
+            for (int k = 0; k < down; k++) {
+                int ky = k - SPECTRUM_BANDS;
+                if (kx == 0 && ky <= 0) { // the constant and the mirror of the half kept
+                    continue;
+                }
+                int band = (int) Math.min(SPECTRUM_BANDS, Math.floor(Math.hypot(kx, ky))) - 1;
+                bands[kx * down + k][band] = 1;
+            }
+        }
+        return tf.linalg.matMul(tf.reshape(amplitude, tf.constant(new int[] {-1, across * down})), tf.constant(bands));
+    }
+
+    /** [-1, 2, across, 2, down] to the [-1, across, down] of row basis {@code i} and column basis {@code j}. */
+    private static Operand<TFloat32> slice(Ops tf, Operand<TFloat32> parts, int i, int j, int across, int down) {
+        Operand<TFloat32> one = tf.slice(parts, tf.constant(new int[] {0, i, 0, j, 0}), tf.constant(new int[] {-1, 1, -1, 1, -1}));
+        return tf.reshape(one, tf.constant(new int[] {-1, across, down}));
+    }
+
+    /**
+     * Of the error above its normal level, [-1, pixels]: its spread about its centre (weighted by its square, in
+     * picture widths), its elongation (one less the ratio of its axes), its peak's share of the whole, the share of the
+     * pixels it lies in, and its sign (+1 where the picture is darker than its reconstruction, -1 brighter).
+     */
+    private static Operand<TFloat32> excessShape(Ops tf, Operand<TFloat32> excess, Operand<TFloat32> plane, ImageGeometry g) {
+        int n = g.pixels();
+        float[] ys = new float[n];
+        float[] xs = new float[n];
+        for (int p = 0; p < n; p++) {
+            ys[p] = (float) (p / g.width()) / Math.max(g.width(), g.height());
+            xs[p] = (float) (p % g.width()) / Math.max(g.width(), g.height());
+        }
+        Operand<TFloat32> y = tf.constant(new float[][] {ys});
+        Operand<TFloat32> x = tf.constant(new float[][] {xs});
+        Operand<TFloat32> weight = tf.math.square(excess);
+        Operand<TFloat32> total = tf.math.add(sum(tf, weight), tf.constant(EPSILON));
+        Operand<TFloat32> my = tf.math.div(sum(tf, tf.math.mul(weight, y)), total);
+        Operand<TFloat32> mx = tf.math.div(sum(tf, tf.math.mul(weight, x)), total);
+        Operand<TFloat32> dy = tf.math.sub(y, my);
+        Operand<TFloat32> dx = tf.math.sub(x, mx);
+        Operand<TFloat32> cyy = tf.math.div(sum(tf, tf.math.mul(weight, tf.math.square(dy))), total);
+        Operand<TFloat32> cxx = tf.math.div(sum(tf, tf.math.mul(weight, tf.math.square(dx))), total);
+        Operand<TFloat32> cxy = tf.math.div(sum(tf, tf.math.mul(weight, tf.math.mul(dx, dy))), total);
+        Operand<TFloat32> half = tf.math.mul(tf.math.add(cyy, cxx), tf.constant(0.5f));
+        Operand<TFloat32> disc = tf.math.sqrt(tf.math.add(tf.nn.relu(tf.math.sub(tf.math.square(half),
+                tf.math.sub(tf.math.mul(cyy, cxx), tf.math.square(cxy)))), tf.constant(EPSILON)));
+        Operand<TFloat32> major = tf.math.add(half, disc);
+        Operand<TFloat32> minor = tf.nn.relu(tf.math.sub(half, disc));
+        Operand<TFloat32> spread = tf.math.sqrt(tf.math.add(tf.math.mul(half, tf.constant(2f)), tf.constant(EPSILON)));
+        Operand<TFloat32> elongation = tf.math.sub(tf.constant(1f), tf.math.sqrt(tf.math.div(tf.math.add(minor,
+                tf.constant(EPSILON)), tf.math.add(major, tf.constant(EPSILON)))));
+        Operand<TFloat32> mass = tf.math.add(sum(tf, excess), tf.constant(EPSILON));
+        Operand<TFloat32> peak = tf.math.div(tf.max(excess, tf.constant(1), org.tensorflow.op.core.Max.keepDims(true)), mass);
+        Operand<TFloat32> covered = tf.math.div(tf.math.square(mass), tf.math.mul(total, tf.constant((float) n)));
+        Operand<TFloat32> sign = tf.math.div(sum(tf, tf.math.mul(excess, plane)),
+                tf.math.add(sum(tf, tf.math.mul(excess, tf.math.abs(plane))), tf.constant(EPSILON)));
+        return tf.concat(List.of(spread, elongation, peak, covered, sign), tf.constant(1));
+    }
+
+    /**
+     * Of the residual plane [-1, pixels]: its largest value's share of its length, the share of the pixels its energy
+     * lies in, its roughness (the length of its steps between neighbouring pixels against its own), its mean in units of
+     * its root mean square, and its largest value.
+     */
+    private static Operand<TFloat32> residualShape(Ops tf, Operand<TFloat32> plane, ImageGeometry g) {
+        int n = g.pixels();
+        Operand<TFloat32> square = tf.math.square(plane);
+        Operand<TFloat32> energy = tf.math.add(sum(tf, square), tf.constant(EPSILON));
+        Operand<TFloat32> length = tf.math.sqrt(energy);
+        Operand<TFloat32> deepest = tf.max(tf.math.abs(plane), tf.constant(1), org.tensorflow.op.core.Max.keepDims(true));
+        Operand<TFloat32> peak = tf.math.div(deepest, length);
+        Operand<TFloat32> covered = tf.math.div(tf.math.square(energy), tf.math.mul(tf.math.add(sum(tf,
+                tf.math.square(square)), tf.constant(EPSILON)), tf.constant((float) n)));
+        Operand<TFloat32> grid = tf.reshape(plane, tf.constant(new int[] {-1, g.height(), g.width()}));
+        Operand<TFloat32> steps = tf.constant(0f);
+        if (g.width() > 1) {
+            steps = tf.math.add(steps, sum2(tf, tf.math.sub(
+                    tf.slice(grid, tf.constant(new int[] {0, 0, 1}), tf.constant(new int[] {-1, -1, g.width() - 1})),
+                    tf.slice(grid, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {-1, -1, g.width() - 1})))));
+        }
+        if (g.height() > 1) {
+            steps = tf.math.add(steps, sum2(tf, tf.math.sub(
+                    tf.slice(grid, tf.constant(new int[] {0, 1, 0}), tf.constant(new int[] {-1, g.height() - 1, -1})),
+                    tf.slice(grid, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {-1, g.height() - 1, -1})))));
+        }
+        Operand<TFloat32> rough = tf.math.sqrt(tf.math.div(tf.math.add(steps, tf.constant(EPSILON)), energy));
+        Operand<TFloat32> oneSided = tf.math.div(sum(tf, plane), tf.math.mul(length, tf.constant((float) Math.sqrt(n))));
+        return tf.concat(List.of(peak, covered, rough, oneSided, deepest), tf.constant(1));
+    }
+
+    /** Each row's sum, [-1, 1]. */
+    private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> rows) {
+        return tf.sum(rows, tf.constant(1), Sum.keepDims(true));
+    }
+
+    /** Each picture's sum of squares of a [-1, h, w] grid, [-1, 1]. */
+    private static Operand<TFloat32> sum2(Ops tf, Operand<TFloat32> grid) {
+        return tf.reshape(tf.sum(tf.math.square(grid), tf.constant(new int[] {1, 2})), tf.constant(new int[] {-1, 1}));
+    }
+
+    private static boolean finite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The mean of rows of {@code width} values. */
+    private static float[] meanRow(float[] rows, int width) {
+        int n = rows.length / width;
+        double[] sum = new double[width];
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < width; i++) {
+                sum[i] += rows[r * width + i];
+            }
+        }
+        float[] out = new float[width];
+        for (int i = 0; i < width; i++) {
+            out[i] = (float) (sum[i] / Math.max(1, n));
+        }
+        return out;
     }
 
     /** Normal frames whose signatures set a signature's centre, at most. */
@@ -93,34 +324,36 @@ final class Signatures {
      * because both pictures show the product (the anomaly memory's cosine would call any two of them alike).
      *
      * @param parts the lengths of the parts, in order
+     * @param eachValue per part, whether each of its values is divided by its own spread instead (so that statistics
+     *     of unlike units weigh alike), scaled so that the part's typical distance is still one
      */
-    static Operand<TFloat32> centred(Ops tf, Operand<TFloat32> joined, int[] parts, float[] normal) {
+    static Operand<TFloat32> centred(Ops tf, Operand<TFloat32> joined, int[] parts, boolean[] eachValue, float[] normal) {
         int length = java.util.Arrays.stream(parts).sum();
         int rows = normal.length / length;
         if (rows == 0) {
             throw new IllegalArgumentException("no normal frames to centre a signature on");
         }
-        double[] mean = new double[length];
+        float[] centre = meanRow(normal, length);
+        double[] squares = new double[length];
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < length; i++) {
-                mean[i] += normal[r * length + i];
+                double d = normal[r * length + i] - centre[i];
+                squares[i] += d * d;
             }
-        }
-        float[] centre = new float[length];
-        for (int i = 0; i < length; i++) {
-            centre[i] = (float) (mean[i] / rows);
         }
         float[] scale = new float[length];
         for (int p = 0, from = 0; p < parts.length; from += parts[p], p++) {
-            double squares = 0;
-            for (int r = 0; r < rows; r++) {
+            if (eachValue[p]) {
                 for (int i = from; i < from + parts[p]; i++) {
-                    double d = normal[r * length + i] - centre[i];
-                    squares += d * d;
+                    scale[i] = 1f / Math.max((float) Math.sqrt(squares[i] / rows * parts[p]), SPREAD_FLOOR);
                 }
+            } else {
+                double part = 0;
+                for (int i = from; i < from + parts[p]; i++) {
+                    part += squares[i];
+                }
+                java.util.Arrays.fill(scale, from, from + parts[p], 1f / Math.max((float) Math.sqrt(part / rows), SPREAD_FLOOR));
             }
-            float spread = Math.max((float) Math.sqrt(squares / rows), SPREAD_FLOOR);
-            java.util.Arrays.fill(scale, from, from + parts[p], 1f / spread);
         }
         return tf.math.mul(tf.math.sub(joined, tf.constant(new float[][] {centre})), tf.constant(new float[][] {scale}));
     }

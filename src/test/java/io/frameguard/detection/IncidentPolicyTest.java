@@ -153,6 +153,35 @@ class IncidentPolicyTest {
         assertThat(policy.next(open, spot, false).id()).as("a dark spot").isEqualTo(spot.eventId());
     }
 
+    /**
+     * An image signature's second half says what shape the error has wherever it lies, which two spots far apart share
+     * (and two garments that are no sneaker): by the whole signature they would be one incident, though each is a defect
+     * of its own where it lies. The incident is decided by the first half, how the picture departs from the product.
+     */
+    @Test
+    void anImageSignaturesErrorShapeDoesNotMakeDefectsApartOneIncident() {
+        IncidentPolicy policy = IncidentPolicy.DEFAULT; // 0.8
+        String kind = "error-grid-2x2+latent-2+thumbnail-2x2+error-shape-3+centred";
+        float[] shape = {0.6f, 0.8f, 0}; // one shape of error, unit length as the half is
+        float[] here = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        float[] there = {0.65f, 0.76f, 0, 0, 0, 0, 0, 0, 0, 0}; // departs elsewhere: cosine 0.65
+        float[] hereAgain = {0.95f, 0.31f, 0, 0, 0, 0, 0, 0, 0, 0};
+        AnomalyEvent spot = imageEvent(0, kind, here, shape, new ImageRegion(0, 0, 2, 2, 1, 1, 0.5));
+        AnomalyEvent spotElsewhere = imageEvent(1, kind, there, shape, new ImageRegion(30, 30, 2, 2, 31, 31, 0.5));
+        AnomalyEvent spotAgain = imageEvent(2, kind, hereAgain, new float[] {0, 0.8f, 0.6f}, new ImageRegion(20, 0, 2, 2, 21, 1, 0.5));
+        assertThat(IncidentPolicy.cosine(concat(here, shape), concat(there, shape))).as("the whole signatures").isGreaterThan(0.8);
+        IncidentPolicy.OpenIncident open = policy.next(null, spot, false);
+        assertThat(policy.next(open, spotElsewhere, false).id()).as("a spot elsewhere").isEqualTo(spotElsewhere.eventId());
+        assertThat(policy.next(open, spotAgain, false).id()).as("the spot again, its error shaped otherwise")
+                .isEqualTo(spot.eventId());
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private static AnomalyEvent imageEvent(long offset, String kind, float[] grid, float[] rest, ImageRegion region) {
         float[] values = new float[grid.length + rest.length];
         System.arraycopy(grid, 0, values, 0, grid.length);

@@ -227,6 +227,16 @@ class AnomalyMemoryIntegrationTest {
         String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("frameguard_anomalies_recognised_total 1.0", "frameguard_anomalies_suppressed_total 1.0");
 
+        // a search by frame says what the detector would: a ch3 spike is recognised by the confirmed ones, a ch9 one is not
+        JsonNode searched = JSON.readTree(read().contentType("application/json").body(FrameEncoding.json(spike(sim, "pump-0", 960, 3)))
+                .post("/api/anomalies/search?k=3").then().statusCode(200).extract().asString());
+        assertThat(searched.at("/recognisedAs/label").asText()).isEqualTo("ch3-spike");
+        assertThat(List.of(searched.at("/recognisedAs/because/0").asText(), searched.at("/recognisedAs/because/1").asText()))
+                .containsExactlyInAnyOrder(confirmed, confirmed2);
+        JsonNode unknown = JSON.readTree(read().contentType("application/json").body(FrameEncoding.json(spike(sim, "pump-0", 980, 9)))
+                .post("/api/anomalies/search?k=3").then().statusCode(200).extract().asString());
+        assertThat(unknown.has("recognisedAs")).isFalse();
+
         byte[] heatmap = read().get("/api/anomalies/" + query + "/heatmap.png").then().statusCode(200).contentType("image/png")
                 .extract().asByteArray();
         assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap)).getWidth()).isPositive();

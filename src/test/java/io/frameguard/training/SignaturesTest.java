@@ -107,8 +107,8 @@ class SignaturesTest {
         ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("image").version("sig").epochs(3)
                 .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE).train(sneakers, tmp.resolve("img"), "t");
         ModelCard.Signature card = model.card().signature();
-        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32+thumbnail-7x7+centred");
-        assertThat(card.length()).isEqualTo(49 + 32 + 49);
+        assertThat(card.kind()).isEqualTo("error-grid-7x7+latent-32+thumbnail-7x7+error-shape-17+centred");
+        assertThat(card.length()).isEqualTo(49 + 32 + 49 + 17);
         // anomalies of two kinds: trousers (1) and bags (8), from the test set
         FrameFile trousers = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(1));
         FrameFile bags = ImageFiles.readIdx(TestModels.fashionTestImages(), Set.of(8));
@@ -129,30 +129,8 @@ class SignaturesTest {
      */
     @Test
     void imageSignaturesTellOneProductsDefectsApart() throws Exception {
-        int side = 28;
-        int dim = side * side;
-        java.util.Random random = new java.util.Random(5);
-        float[] product = new float[dim];
-        for (int p = 0; p < dim; p++) {
-            int x = p % side;
-            int y = p / side;
-            product[p] = (float) (0.45 + 0.2 * Math.sin(x / 2.5) * Math.cos(y / 3.5) + 0.05 * random.nextGaussian());
-        }
-        int normal = 600;
-        float[] train = new float[normal * dim];
-        for (int i = 0; i < normal; i++) {
-            System.arraycopy(picture(product, random, null), 0, train, i * dim, dim);
-        }
-        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("line").version("sig").epochs(3)
-                .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE)
-                .train(new FrameFile(dim, normal, train, null, new io.frameguard.frames.ImageGeometry(side, side, 1)),
-                        tmp.resolve("line"), "t");
         int n = 20;
-        float[] frames = new float[2 * n * dim];
-        for (int i = 0; i < 2 * n; i++) {
-            System.arraycopy(picture(product, random, i < n ? "dark-spot" : "wrong-shade"), 0, frames, i * dim, dim);
-        }
-        List<float[]> signatures = signatures(model, frames, 2 * n, dim);
+        List<float[]> signatures = defectSignatures(5, n, "dark-spot", "wrong-shade");
         double unlike = 0;
         double shades = 1;
         for (int a = 0; a < 2 * n; a++) {
@@ -172,12 +150,69 @@ class SignaturesTest {
         assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
     }
 
+    /**
+     * A defect's kind is in the shape of its error, not in its place: a dark spot and a scratch each anywhere on the
+     * product must find their own kind among their nearest, though two spots far apart share no cell of the error grid
+     * (a helper's camera line: two spots were rarely 0.9 alike, so a confirmed spot recognised spots in its own place
+     * only).
+     */
+    @Test
+    void imageSignaturesFindOneDefectKindWhereverItLies() throws Exception {
+        int n = 30;
+        List<float[]> signatures = defectSignatures(9, n, "dark-spot", "scratch");
+        assertThat(precisionAt5(signatures, i -> i < n ? 0 : 1)).isGreaterThanOrEqualTo(0.9);
+    }
+
+    /**
+     * The signatures of {@code n} pictures with a defect of kind {@code first}, then {@code n} of kind {@code second}, of
+     * a 28x28 product ({@link #product}) by a model trained on its normal pictures, all drawn from {@code seed}.
+     */
+    private List<float[]> defectSignatures(long seed, int n, String first, String second) throws Exception {
+        int side = 28;
+        int dim = side * side;
+        java.util.Random random = new java.util.Random(seed);
+        float[] product = product(side, random);
+        ModelArtifact model = lineModel(product, random, "line-" + seed);
+        float[] frames = new float[2 * n * dim];
+        for (int i = 0; i < 2 * n; i++) {
+            System.arraycopy(picture(product, random, i < n ? first : second), 0, frames, i * dim, dim);
+        }
+        return signatures(model, frames, 2 * n, dim);
+    }
+
+    /** A product's picture: a pattern of light and shade with fixed speckle. */
+    private static float[] product(int side, java.util.Random random) {
+        float[] product = new float[side * side];
+        for (int p = 0; p < product.length; p++) {
+            int x = p % side;
+            int y = p / side;
+            product[p] = (float) (0.45 + 0.2 * Math.sin(x / 2.5) * Math.cos(y / 3.5) + 0.05 * random.nextGaussian());
+        }
+        return product;
+    }
+
+    /** A conv model trained on 600 normal pictures of {@code product}. */
+    private ModelArtifact lineModel(float[] product, java.util.Random random, String name) throws Exception {
+        int side = (int) Math.sqrt(product.length);
+        int dim = product.length;
+        int normal = 600;
+        float[] train = new float[normal * dim];
+        for (int i = 0; i < normal; i++) {
+            System.arraycopy(picture(product, random, null), 0, train, i * dim, dim);
+        }
+        return new AutoencoderTrainer(TrainingOptions.builder().name("line").version("sig").epochs(6)
+                .architecture(TrainingOptions.CONV).threads(2).build(), TrainingProgress.NONE)
+                .train(new FrameFile(dim, normal, train, null, new io.frameguard.frames.ImageGeometry(side, side, 1)),
+                        tmp.resolve(name), "t");
+    }
+
     /** The product as the camera sees it once: light a little off, sensor noise, and the defect if any. */
     private static float[] picture(float[] product, java.util.Random random, String defect) {
         int side = (int) Math.sqrt(product.length);
         float light = (float) (1 + 0.03 * (2 * random.nextDouble() - 1));
         int sx = 4 + random.nextInt(side - 12);
         int sy = 4 + random.nextInt(side - 12);
+        double angle = random.nextDouble() * Math.PI;
         float[] out = new float[product.length];
         for (int p = 0; p < out.length; p++) {
             int x = p % side;
@@ -185,6 +220,12 @@ class SignaturesTest {
             float v = product[p] * light * ("wrong-shade".equals(defect) ? 0.6f : 1f);
             if ("dark-spot".equals(defect) && x >= sx && x < sx + 4 && y >= sy && y < sy + 4) {
                 v -= 0.35f;
+            } else if ("scratch".equals(defect)) { // a bright line 8 pixels long through (sx + 2, sy + 2)
+                double along = (x - sx - 2) * Math.cos(angle) + (y - sy - 2) * Math.sin(angle);
+                double across = -(x - sx - 2) * Math.sin(angle) + (y - sy - 2) * Math.cos(angle);
+                if (Math.abs(along) <= 4 && Math.abs(across) < 0.6) {
+                    v += 0.35f;
+                }
             }
             out[p] = Math.min(1, Math.max(0, v + (float) (0.02 * random.nextGaussian())));
         }

@@ -85,15 +85,15 @@ public final class MemoryBenchmark implements Callable<Integer> {
 
     private static final int K = 5;
     private static final int QUERIES = 1000;
-    /** A 28x28 image model's signature: a 7x7 error grid, a 32-value latent code and a 7x7 thumbnail. */
-    private static final int IMAGE_SIGNATURE_LENGTH = 49 + 32 + 49;
+    /** A 28x28 image model's signature: a 7x7 error grid, a 32-value latent code, a 7x7 thumbnail and the error's shape. */
+    private static final int IMAGE_SIGNATURE_LENGTH = 49 + 32 + 49 + 17;
 
     /**
      * Precision at 5 of the same class (or kind) by the signature, each of its parts and the raw pixels; and recognition
      * by the signature at the memory's default similarity ({@link #recognition}).
      */
-    record Retrieval(int label, int anomalies, double signature, double where, double latent, double thumbnail, double pixels,
-            double recognisedRight, double recognisedWrong, double newKindNamed) {}
+    record Retrieval(int label, int anomalies, double signature, double where, double latent, double thumbnail, double shape,
+            double pixels, double recognisedRight, double recognisedWrong, double newKindNamed) {}
 
     /** Precision at 5 of the same fault kind, overall and per kind, with the flagged windows per kind. */
     record SensorRetrieval(int channels, int steps, int flagged, double signature, double errorMap, double raw,
@@ -144,9 +144,10 @@ public final class MemoryBenchmark implements Callable<Integer> {
         if (defects != null) {
             Retrieval r = defects.retrieval();
             System.out.printf(Locale.ROOT, "camera line %dx%d: %d flagged %s; precision at 5 of the defect kind: signature %.3f "
-                    + "(where %.3f, latent %.3f, thumbnail %.3f), raw pixels %.3f; by kind %s; recognised at %.2f: rightly %.3f, "
+                    + "(where %.3f, latent %.3f, thumbnail %.3f, error shape %.3f), raw pixels %.3f; by kind %s; recognised at %.2f: "
+                    + "rightly %.3f, "
                     + "wrongly %.3f, a kind never seen named %.3f%n", CameraLine.SIDE, CameraLine.SIDE, defects.flagged(),
-                    defects.flaggedByKind(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(),
+                    defects.flaggedByKind(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.shape(), r.pixels(),
                     defects.signatureByKind(), RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
         }
         List<Retrieval> retrieval = new ArrayList<>();
@@ -157,8 +158,9 @@ public final class MemoryBenchmark implements Callable<Integer> {
             Retrieval r = retrieval(label, test, labels);
             retrieval.add(r);
             System.out.printf(Locale.ROOT, "class %d: %d flagged anomalies, precision at 5: signature %.3f (where %.3f, latent %.3f, "
-                    + "thumbnail %.3f), raw pixels %.3f; recognised at %.2f: rightly %.3f, wrongly %.3f, a class never seen named "
-                    + "%.3f%n", label, r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(),
+                    + "thumbnail %.3f, error shape %.3f), raw pixels %.3f; recognised at %.2f: rightly %.3f, wrongly %.3f, a class "
+                    + "never seen named %.3f%n", label, r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.shape(),
+                    r.pixels(),
                     RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
         }
         List<IndexFigures> index = new ArrayList<>();
@@ -348,11 +350,16 @@ public final class MemoryBenchmark implements Callable<Integer> {
         double[] recognised = recognition(signatures, classOf, RECOGNISE_SIMILARITY);
         int where = parts[0];
         int latent = parts[1];
+        int thumbnail = parts[2];
+        int shape = parts[3];
         List<float[]> wherePart = signatures.stream().map(v -> Arrays.copyOfRange(v, 0, where)).toList();
         List<float[]> latentPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where, where + latent)).toList();
-        List<float[]> thumbnailPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where + latent, v.length)).toList();
+        List<float[]> thumbnailPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where + latent, where + latent + thumbnail))
+                .toList();
+        List<float[]> shapePart = signatures.stream().map(v -> Arrays.copyOfRange(v, v.length - shape, v.length)).toList();
         return new Retrieval(label, signatures.size(), precision(signatures, classOf), precision(wherePart, classOf),
-                precision(latentPart, classOf), precision(thumbnailPart, classOf), precision(pixels, classOf),
+                precision(latentPart, classOf), precision(thumbnailPart, classOf), precision(shapePart, classOf),
+                precision(pixels, classOf),
                 recognised[0], recognised[1], recognised[2]);
     }
 
@@ -429,16 +436,19 @@ public final class MemoryBenchmark implements Callable<Integer> {
     }
 
     /**
-     * The lengths of an image signature's error grid and latent code (the thumbnail is the rest), from the card's kind:
-     * {@code error-grid-7x7+latent-32+thumbnail-7x7}.
+     * The lengths of an image signature's four parts (error grid, latent code, thumbnail, error shape), from the card's
+     * kind: {@code error-grid-7x7+latent-32+thumbnail-7x7+error-shape-17+centred}.
      */
     private static int[] imageParts(ModelArtifact model) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("error-grid-(\\d+)x(\\d+)\\+latent-(\\d+)\\+thumbnail-.*")
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "error-grid-(\\d+)x(\\d+)\\+latent-(\\d+)\\+thumbnail-(\\d+)x(\\d+)(?:x(\\d+))?\\+error-shape-(\\d+)\\+centred")
                 .matcher(model.card().signature().kind());
         if (!m.matches()) {
-            throw new IllegalStateException("not an image signature of three parts: " + model.card().signature().kind());
+            throw new IllegalStateException("not an image signature of four parts: " + model.card().signature().kind());
         }
-        return new int[] {Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
+        int cells = Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2));
+        int channels = m.group(6) == null ? 1 : Integer.parseInt(m.group(6));
+        return new int[] {cells, Integer.parseInt(m.group(3)), cells * channels, Integer.parseInt(m.group(7))};
     }
 
     /** Mean share of each vector's K nearest others (cosine, brute force) with its class. */
@@ -765,10 +775,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     + "them at least %.2f alike agree on): rightly, wrongly, and the share of pictures named at all by their "
                     + "nearest of other kinds (a kind seen for the first time)%n%n",
                     CameraLine.SIDE, CameraLine.SIDE, CameraLine.KINDS.size(), CAMERA_TRAIN, K, RECOGNISE_SIMILARITY));
-            s.append("| flagged | signature | its error grid alone | its latent code alone | its thumbnail alone | raw pixels | "
-                    + "recognised rightly | wrongly | a new kind named |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            s.append(String.format(Locale.ROOT, "| %,d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | **%.3f** |%n%n",
-                    defects.flagged(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.pixels(), r.recognisedRight(),
+            s.append("| flagged | signature | its error grid alone | its latent code alone | its thumbnail alone | its error shape "
+                    + "alone | raw pixels | recognised rightly | wrongly | a new kind named |\n"
+                    + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            s.append(String.format(Locale.ROOT, "| %,d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | **%.3f** |%n%n",
+                    defects.flagged(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.shape(), r.pixels(), r.recognisedRight(),
                     r.recognisedWrong(), r.newKindNamed()));
             s.append("| defect kind | flagged | signature |\n|---|---:|---:|\n");
             defects.signatureByKind().forEach((kind, p) -> s.append(String.format(Locale.ROOT, "| %s | %d | %.3f |%n", kind,
@@ -799,16 +810,16 @@ public final class MemoryBenchmark implements Callable<Integer> {
             s.append("Retrieval: precision at 5 of \"same class\" among the other classes' test images each one-class model flags, "
                     + "and recognition as on the camera line\n\n");
             s.append("| normal class | flagged anomalies | signature | its error grid alone | its latent code alone | its thumbnail alone "
-                    + "| raw pixels (baseline) | recognised rightly | wrongly | a new class named |\n");
-            s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                    + "| its error shape alone | raw pixels (baseline) | recognised rightly | wrongly | a new class named |\n");
+            s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Retrieval r : retrieval) {
-                s.append(String.format(Locale.ROOT, "| %d %s | %,d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.label(),
-                        FashionMnistBenchmark.NAMES[r.label()], r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(),
-                        r.pixels(), r.recognisedRight(), r.recognisedWrong(), r.newKindNamed()));
+                s.append(String.format(Locale.ROOT, "| %d %s | %,d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n",
+                        r.label(), FashionMnistBenchmark.NAMES[r.label()], r.anomalies(), r.signature(), r.where(), r.latent(),
+                        r.thumbnail(), r.shape(), r.pixels(), r.recognisedRight(), r.recognisedWrong(), r.newKindNamed()));
             }
-            s.append(String.format(Locale.ROOT, "| **mean** | | **%.3f** | %.3f | %.3f | %.3f | **%.3f** | %.3f | %.3f | %.3f |%n%n",
+            s.append(String.format(Locale.ROOT, "| **mean** | | **%.3f** | %.3f | %.3f | %.3f | %.3f | **%.3f** | %.3f | %.3f | %.3f |%n%n",
                     sig, mean(retrieval, Retrieval::where), mean(retrieval, Retrieval::latent), mean(retrieval, Retrieval::thumbnail),
-                    pix, mean(retrieval, Retrieval::recognisedRight), mean(retrieval, Retrieval::recognisedWrong),
+                    mean(retrieval, Retrieval::shape), pix, mean(retrieval, Retrieval::recognisedRight), mean(retrieval, Retrieval::recognisedWrong),
                     mean(retrieval, Retrieval::newKindNamed)));
         }
         if (index.isEmpty()) {
