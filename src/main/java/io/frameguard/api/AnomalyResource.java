@@ -47,6 +47,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The anomalies of the API, each named by its event id {@code topic/partition/offset}:
@@ -101,6 +104,11 @@ public class AnomalyResource {
     @GET
     @Path("/{topic}/{partition}/{offset}/heatmap.png")
     @Produces({"image/png", MediaType.APPLICATION_JSON})
+    @APIResponse(responseCode = "200", description = "the frame's error map over the frame, as a PNG picture",
+            content = @Content(mediaType = "image/png", schema = @Schema(
+                    type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response heatmap(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
@@ -128,6 +136,13 @@ public class AnomalyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
+    @APIResponse(responseCode = "200", description = "the verdict as written on the verdicts topic",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Verdict.class)))
+    @APIResponse(responseCode = "202", description = "written, but no event of that id is in this replica's memory yet "
+            + "(header Frameguard-Note says why): it applies when the event arrives",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Verdict.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response verdict(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset, VerdictRequest request) {
         if (request == null) {
@@ -249,6 +264,9 @@ public class AnomalyResource {
             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
             Recollection.Recognition recognisedAs) {}
 
+    /** The verdicts one bulk request wrote, one per event, in the order asked. */
+    public record VerdictsAnswer(List<Verdict> verdicts) {}
+
     public record SimilarAnswer(String eventId, List<Recollection.SimilarAnomaly> similar) {}
 
     /** @param matching how many incidents the filters admit (the listing holds the newest {@code limit} of them) */
@@ -259,6 +277,10 @@ public class AnomalyResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the newest incidents that the filters admit, newest first",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RecentAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response recent(@QueryParam("source") String source, @QueryParam("since") @DefaultValue("0") long since,
             @QueryParam("until") @DefaultValue("0") long until, @QueryParam("status") String status,
             @QueryParam("severity") String severity, @QueryParam("limit") @DefaultValue("100") int limit) {
@@ -287,6 +309,10 @@ public class AnomalyResource {
     @GET
     @Path("/sources")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "each source's incidents and verdicts",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SourcesAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response sources() {
         return withMemory(m -> Response.ok(new SourcesAnswer(m.size(), m.sources())).build());
     }
@@ -297,6 +323,10 @@ public class AnomalyResource {
     @GET
     @Path("/labels")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the labels of confirmed incidents, with how many carry each",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = LabelsAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response labels() {
         return withMemory(m -> Response.ok(new LabelsAnswer(m.labels())).build());
     }
@@ -310,6 +340,10 @@ public class AnomalyResource {
     @GET
     @Path("/history")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the source's minutes: frames scored, scores and thresholds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HistoryAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response history(@QueryParam("source") String source, @QueryParam("hours") @DefaultValue("6") int hours) {
         if (blank(source) == null) {
             return error(Response.Status.BAD_REQUEST, "source is required");
@@ -333,6 +367,11 @@ public class AnomalyResource {
     @Path("/families")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
+    @APIResponse(responseCode = "200", description = "the incidents' places on a map and their families",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(
+                    implementation = io.frameguard.memory.AnomalyFamilies.FamilyMap.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response families(@QueryParam("kind") String kind, @QueryParam("limit") @DefaultValue("2000") int limit) {
         if (limit < 1 || limit > MAX_MAPPED) {
             return error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_MAPPED);
@@ -457,6 +496,10 @@ public class AnomalyResource {
     @GET
     @Path("/{topic}/{partition}/{offset}/picture")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the incident's frame, its reconstruction and its error map, as numbers",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PictureAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response picture(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
@@ -504,6 +547,13 @@ public class AnomalyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
+    @APIResponse(responseCode = "200", description = "the verdicts as written, one per event",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = VerdictsAnswer.class)))
+    @APIResponse(responseCode = "202", description = "written, but some events are not in this replica's memory yet "
+            + "(header Frameguard-Note names them)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = VerdictsAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response verdicts(VerdictsRequest request) {
         if (request == null || request.eventIds() == null || request.eventIds().isEmpty()
                 || request.eventIds().size() > MAX_BULK_VERDICTS) {
@@ -538,8 +588,8 @@ public class AnomalyResource {
                     unknown.add(id);
                 }
             }
-            return unknown.isEmpty() ? Response.ok(Map.of("verdicts", written)).build()
-                    : Response.accepted(Map.of("verdicts", written)).header(NOTE_HEADER, unknown.size() + " of the events "
+            return unknown.isEmpty() ? Response.ok(new VerdictsAnswer(written)).build()
+                    : Response.accepted(new VerdictsAnswer(written)).header(NOTE_HEADER, unknown.size() + " of the events "
                             + "are not in this replica's memory (not arrived yet, or forgotten), their verdicts kept to apply "
                             + "if they arrive: " + String.join(", ", unknown.subList(0, Math.min(NOTED_UNKNOWN, unknown.size())))
                             + (unknown.size() > NOTED_UNKNOWN ? ", ..." : "")).build();
@@ -583,6 +633,10 @@ public class AnomalyResource {
     @GET
     @Path("/{topic}/{partition}/{offset}")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the event, its incident and the incident's verdict",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EventAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response event(@PathParam("topic") String topic, @PathParam("partition") int partition, @PathParam("offset") long offset) {
         String id = new FrameRef(topic, partition, offset).id();
         return withMemory(m -> withIncident(m, id, r -> Response.ok(EventAnswer.of(r)).build()));
@@ -591,6 +645,10 @@ public class AnomalyResource {
     @GET
     @Path("/{topic}/{partition}/{offset}/similar")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the incidents most like the event's, nearest first",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SimilarAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response similar(@PathParam("topic") String topic, @PathParam("partition") int partition,
             @PathParam("offset") long offset, @QueryParam("k") @DefaultValue("5") int k) {
         if (k < 1 || k > MAX_RESULTS) {
@@ -611,6 +669,10 @@ public class AnomalyResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
+    @APIResponse(responseCode = "200", description = "the serving model's score of the frame, the incidents nearest it and what it is recognised as",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SearchAnswer.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response search(@QueryParam("k") @DefaultValue("5") int k, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             byte[] frame) {
         if (k < 1 || k > MAX_RESULTS) {

@@ -16,6 +16,14 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ApiErrors {
 
+    /** What every refusal answers, the framework's and the routes' alike (the API document's {@code default} response). */
+    public record Refusal(String error) {}
+
+    /** The API document's description of a refusal. */
+    static final String REFUSED = "refused: 400 (what to send instead), 401 (no or another token), 403 (a read token "
+            + "writing), 404 (no such event or model), 409 (the registry refuses the change), 503 (not ready yet, or busy: "
+            + "ask again)";
+
     /** A body that does not parse as the JSON the route takes (the reason is the parser's, cut short: it quotes input). */
     @ServerExceptionMapper
     public Response notTheJson(JsonProcessingException e) {

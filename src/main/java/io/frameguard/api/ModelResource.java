@@ -23,6 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.logging.Logger;
 
 /**
@@ -84,6 +87,10 @@ public class ModelResource {
     public record RollbackRequest(String reason) {}
 
     @GET
+    @APIResponse(responseCode = "200", description = "the registry's models, their versions and which is active",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Listing.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response list() {
         if (!config.registry().enabled()) {
             return registryOff();
@@ -108,6 +115,10 @@ public class ModelResource {
     @POST
     @Path("/{name}/activate")
     @Consumes(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the new control record: the version now active",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.frameguard.model.ModelRegistry.Activation.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response activate(@PathParam("name") String name, ActivateRequest request) {
         if (request == null || request.version() == null) {
             return error(Response.Status.BAD_REQUEST, "body must be {\"version\": \"...\", \"reason\": \"...\"}");
@@ -118,6 +129,10 @@ public class ModelResource {
     @POST
     @Path("/{name}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "the new control record: the version now active",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.frameguard.model.ModelRegistry.Activation.class)))
+    @APIResponse(responseCode = "default", description = ApiErrors.REFUSED,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiErrors.Refusal.class)))
     public Response rollback(@PathParam("name") String name, RollbackRequest request) {
         return change(name, "rolled back to",
                 r -> r.rollback(name, reason(request == null ? null : request.reason(), "rolled back")));

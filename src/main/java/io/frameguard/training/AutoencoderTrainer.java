@@ -307,7 +307,17 @@ public final class AutoencoderTrainer {
             Signatures.Signature similarity = !options.signature() ? null : image != null
                     ? Signatures.image(tf, x, network.reconstruction(), errors, network.code(),
                             (int) network.code().shape().size(1), image,
-                            output -> run(session, frames, output, centreRows, dim, (int) output.shape().size(1)))
+                            new Signatures.NormalFrames() {
+                                @Override
+                                public float[] rows(Operand<TFloat32> output) {
+                                    return run(session, frames, output, centreRows, dim, (int) output.shape().size(1));
+                                }
+
+                                @Override
+                                public float[] mean(Operand<TFloat32> output) {
+                                    return meanRow(session, frames, output, centreRows, dim, (int) output.shape().size(1));
+                                }
+                            })
                     : channels > 0
                     ? Signatures.window(tf, x, tf.math.sub(network.reconstruction(), x), channels, dim / channels,
                             Signatures.typicalSteps(train, preprocessing.mean(), preprocessing.std(), channels))
@@ -715,17 +725,52 @@ public final class AutoencoderTrainer {
     /** Runs {@code output} (width values per frame) over all frames in chunks; returns the rows back to back. */
     private static float[] run(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
             int dim, int width) {
+        float[] out = new float[values.length / dim * width];
+        eachChunk(session, frames, output, values, dim, EVAL_CHUNK,
+                (from, n, result) -> result.asRawTensor().data().asFloats().read(out, from * width, n * width));
+        return out;
+    }
+
+    /** Takes the output of one chunk of frames: {@code n} rows from row {@code from}. */
+    private interface ChunkOutput {
+        void take(int from, int n, TFloat32 result);
+    }
+
+    /** Runs {@code output} on the frames {@code chunkRows} rows at a time, each chunk's result to {@code sink}. */
+    private static void eachChunk(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
+            int dim, int chunkRows, ChunkOutput sink) {
         int rows = values.length / dim;
-        float[] out = new float[rows * width];
-        for (int from = 0; from < rows; from += EVAL_CHUNK) {
-            int n = Math.min(EVAL_CHUNK, rows - from);
+        for (int from = 0; from < rows; from += chunkRows) {
+            int n = Math.min(chunkRows, rows - from);
             try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, dim),
                     DataBuffers.of(values, true, false).slice((long) from * dim, (long) n * dim));
                     Result r = session.runner().feed(frames, x).fetch(output).run()) {
-                ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(out, from * width, n * width);
+                sink.take(from, n, (TFloat32) r.get(0));
             }
         }
-        return out;
+    }
+
+    /** Values of a chunk {@link #meanRow} reads at once, at most (16 MB of floats), however large the frames. */
+    private static final int MEAN_CHUNK_VALUES = 1 << 22;
+
+    /** The mean of {@code output}'s rows over the frames, a chunk of them at a time (the rows are never all held). */
+    private static float[] meanRow(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
+            int dim, int width) {
+        int rows = values.length / dim;
+        int chunkRows = Math.max(1, Math.min(EVAL_CHUNK, MEAN_CHUNK_VALUES / Math.max(width, dim)));
+        double[] sum = new double[width];
+        float[] chunk = new float[chunkRows * width];
+        eachChunk(session, frames, output, values, dim, chunkRows, (from, n, result) -> {
+            result.asRawTensor().data().asFloats().read(chunk, 0, n * width);
+            for (int i = 0; i < n * width; i++) {
+                sum[i % width] += chunk[i];
+            }
+        });
+        float[] mean = new float[width];
+        for (int i = 0; i < width; i++) {
+            mean[i] = (float) (sum[i] / Math.max(1, rows));
+        }
+        return mean;
     }
 
     /** At most {@code max} of the frames' rows, evenly spaced through them (all of them when there are no more). */

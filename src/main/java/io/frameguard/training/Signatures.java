@@ -4,7 +4,6 @@ import io.frameguard.frames.ImageGeometry;
 import io.frameguard.model.ModelCard;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Sum;
@@ -38,6 +37,15 @@ final class Signatures {
     /** A signature's output and its card entry. */
     record Signature(Operand<TFloat32> output, ModelCard.Signature card) {}
 
+    /** An output's values on normal frames (the training set's, up to {@link #CENTRE_FRAMES} of them). */
+    interface NormalFrames {
+        /** The output's rows, one per frame. */
+        float[] rows(Operand<TFloat32> output);
+
+        /** The mean of the output's rows, without holding them all (an error map per frame of a large picture). */
+        float[] mean(Operand<TFloat32> output);
+    }
+
     private Signatures() {
     }
 
@@ -47,22 +55,21 @@ final class Signatures {
      * scaled to unit length so that the two weigh alike in a cosine.
      *
      * @param reconstruction the autoencoder's reconstruction of {@code x}, in its units
-     * @param onNormal the values of an output on normal pictures (the training set's), one row per picture
+     * @param normal the values of an output on normal pictures (the training set's)
      * @return null (no signature) when the normal pictures' signatures are not all finite numbers
      */
     static Signature image(Ops tf, Operand<TFloat32> x, Operand<TFloat32> reconstruction, Operand<TFloat32> errors,
-            Operand<TFloat32> code, int latent, ImageGeometry g, Function<Operand<TFloat32>, float[]> onNormal) {
+            Operand<TFloat32> code, int latent, ImageGeometry g, NormalFrames normal) {
         int side = gridSide(g.width(), g.height());
         Operand<TFloat32> departure = departure(tf, x, errors, code, side, g);
         int[] looks = {side * side, latent, side * side * g.channels()};
-        float[] normalErrors = onNormal.apply(errors);
-        float[] normalDeparture = onNormal.apply(departure);
+        float[] normalErrors = normal.mean(errors);
+        float[] normalDeparture = normal.rows(departure);
         if (!finite(normalErrors) || !finite(normalDeparture)) { // a model whose training diverged: no centre
             return null;
         }
-        Operand<TFloat32> shape = errorShape(tf, tf.math.sub(reconstruction, x), errors,
-                meanRow(normalErrors, g.pixels()), g);
-        float[] normalShape = onNormal.apply(shape);
+        Operand<TFloat32> shape = errorShape(tf, tf.math.sub(reconstruction, x), errors, normalErrors, g);
+        float[] normalShape = normal.rows(shape);
         if (!finite(normalShape)) {
             return null;
         }
@@ -78,8 +85,8 @@ final class Signatures {
                 + "autoencoder's " + latent + "-value latent code) and what it looks like from afar (the picture averaged over "
                 + "the same grid); and what shape the error has wherever it lies (the residual's spectrum in " + SPECTRUM_BANDS
                 + " bands of frequency, the size, elongation, concentration and sign of the error above its normal level, and "
-                + "the residual's peak, spread, roughness, sign and depth); each part less its mean on the training pictures "
-                + "and divided by their typical distance from it, each half scaled to unit length"));
+                + "the residual's peak share, share of pixels, roughness, sign and depth); each part less its mean on the "
+                + "training pictures and divided by their typical distance from it, each half scaled to unit length"));
     }
 
     /**
@@ -101,12 +108,9 @@ final class Signatures {
         return tf.concat(List.of(unit(tf, grid), unit(tf, code), thumbnail), tf.constant(1));
     }
 
-    /** Bands of spatial frequency in the error shape's spectrum: 1 to 7 cycles per {@value #SPECTRUM_SCALE} pixels. */
+    /** Bands of spatial frequency in the error shape's spectrum: rings from 1 to 8 steps ({@link #spectrumBands}). */
     static final int SPECTRUM_BANDS = 7;
-    /**
-     * The spectrum's frequencies are whole cycles per this many pixels, whatever the picture's size: a defect of a given
-     * size in pixels has one spectrum on any camera.
-     */
+    /** The spectrum's step is about one cycle per this many pixels, whatever the picture's size. */
     private static final int SPECTRUM_SCALE = 32;
     /** Statistics of the error's shape: five of the error above normal ({@link #excessShape}), five of the residual. */
     private static final int SHAPE_STATISTICS = 10;
@@ -133,28 +137,37 @@ final class Signatures {
      */
     static Operand<TFloat32> errorShape(Ops tf, Operand<TFloat32> residual, Operand<TFloat32> errors, float[] meanErrors,
             ImageGeometry g) {
-        Operand<TFloat32> plane = tf.math.mean(tf.reshape(residual, tf.constant(new int[] {-1, g.pixels(), g.channels()})),
-                tf.constant(2)); // [-1, pixels]
+        Operand<TFloat32> byChannel = tf.reshape(residual, tf.constant(new int[] {-1, g.pixels(), g.channels()}));
+        Operand<TFloat32> signed = tf.math.mean(byChannel, tf.constant(2)); // [-1, pixels]: darker (+) or brighter (-)
+        // the shape of a colour picture's departure is that of its size in every channel: a change of hue (red up, blue
+        // down) cancels in the channels' mean
+        Operand<TFloat32> plane = g.channels() == 1 ? signed
+                : tf.math.sqrt(tf.math.add(tf.math.mean(tf.math.square(byChannel), tf.constant(2)), tf.constant(EPSILON)));
         Operand<TFloat32> excess = tf.nn.relu(tf.math.sub(errors, tf.constant(new float[][] {meanErrors})));
-        return tf.concat(List.of(unit(tf, spectrumBands(tf, plane, g)), excessShape(tf, excess, plane, g),
-                residualShape(tf, plane, g)), tf.constant(1));
+        return tf.concat(List.of(unit(tf, spectrumBands(tf, plane, g)), excessShape(tf, excess, signed, g),
+                residualShape(tf, plane, signed, g)), tf.constant(1));
     }
 
     /**
-     * The amplitude spectrum of each picture's plane [-1, pixels] at frequencies of 0 to 7 whole cycles per
-     * {@value #SPECTRUM_SCALE} pixels across and -7 to 7 down (the other half is its mirror), summed over the bands of
-     * radius 1 to 7 (the last holds all beyond), [-1, {@value #SPECTRUM_BANDS}]. The amplitude of a defect's transform
-     * does not change as it moves within the picture; two products with the basis of each axis compute it.
+     * The amplitude spectrum of each picture's plane [-1, pixels] at frequencies of 0 to 7 steps across and -7 to 7 steps
+     * down (the other half is its mirror), summed over the rings of radius 1 to 2, 2 to 3, ... 7 to 8, one band each,
+     * [-1, {@value #SPECTRUM_BANDS}]. A step is the whole number of cycles per picture nearest one cycle per
+     * {@value #SPECTRUM_SCALE} pixels ({@link #cyclesPerStep}): a defect of a given size in pixels has much the same
+     * spectrum on any camera, and a plane of one level has none (its transform is zero at whole cycles per picture). The
+     * amplitude of a defect's transform does not change as it moves within the picture, and the rings' sums little as it
+     * turns; two products with the basis of each axis compute it.
      */
     private static Operand<TFloat32> spectrumBands(Ops tf, Operand<TFloat32> plane, ImageGeometry g) {
         int h = g.height();
         int w = g.width();
+        int stepX = cyclesPerStep(w);
+        int stepY = cyclesPerStep(h);
         int across = SPECTRUM_BANDS + 1; // 0 .. 7
         int down = 2 * SPECTRUM_BANDS + 1; // -7 .. 7
         float[][] bx = new float[w][2 * across];
         for (int x = 0; x < w; x++) {
             for (int k = 0; k < across; k++) {
-                double a = 2 * Math.PI * k * x / SPECTRUM_SCALE;
+                double a = 2 * Math.PI * k * stepX * x / w;
                 bx[x][k] = (float) Math.cos(a);
                 bx[x][across + k] = (float) Math.sin(a);
             }
@@ -162,7 +175,7 @@ final class Signatures {
         float[][] by = new float[h][2 * down];
         for (int y = 0; y < h; y++) {
             for (int k = 0; k < down; k++) {
-                double a = 2 * Math.PI * (k - SPECTRUM_BANDS) * y / SPECTRUM_SCALE;
+                double a = 2 * Math.PI * (k - SPECTRUM_BANDS) * stepY * y / h;
                 by[y][k] = (float) Math.cos(a);
                 by[y][down + k] = (float) Math.sin(a);
             }
@@ -187,14 +200,19 @@ final class Signatures {
         for (int kx = 0; kx < across; kx++) {
             for (int k = 0; k < down; k++) {
                 int ky = k - SPECTRUM_BANDS;
-                if (kx == 0 && ky <= 0) { // the constant and the mirror of the half kept
-                    continue;
+                double radius = Math.hypot(kx, ky);
+                if (kx == 0 && ky <= 0 || radius >= SPECTRUM_BANDS + 1) { // the constant, the mirror of the half kept, and
+                    continue; // the corners beyond the last ring (counted, they would make it depend on orientation)
                 }
-                int band = (int) Math.min(SPECTRUM_BANDS, Math.floor(Math.hypot(kx, ky))) - 1;
-                bands[kx * down + k][band] = 1;
+                bands[kx * down + k][(int) Math.floor(radius) - 1] = 1;
             }
         }
         return tf.linalg.matMul(tf.reshape(amplitude, tf.constant(new int[] {-1, across * down})), tf.constant(bands));
+    }
+
+    /** Whole cycles per picture of {@code side} pixels in one step of the spectrum: about one per {@value #SPECTRUM_SCALE} pixels. */
+    static int cyclesPerStep(int side) {
+        return Math.max(1, Math.round(side / (float) SPECTRUM_SCALE));
     }
 
     /** [-1, 2, across, 2, down] to the [-1, across, down] of row basis {@code i} and column basis {@code j}. */
@@ -205,19 +223,19 @@ final class Signatures {
 
     /**
      * Of the error above its normal level, [-1, pixels]: its spread about its centre (weighted by its square, in
-     * picture widths), its elongation (one less the ratio of its axes), its peak's share of the whole, the share of the
-     * pixels it lies in, and its sign (+1 where the picture is darker than its reconstruction, -1 brighter).
+     * picture widths), its elongation (its axes' difference over their sum: 0 for a spot or a point, near 1 for a line),
+     * its peak's share of the whole, the share of the pixels it lies in, and its sign (+1 where the picture is darker
+     * than its reconstruction, -1 brighter; {@code signed} is the residual's mean over the channels).
      */
-    private static Operand<TFloat32> excessShape(Ops tf, Operand<TFloat32> excess, Operand<TFloat32> plane, ImageGeometry g) {
+    private static Operand<TFloat32> excessShape(Ops tf, Operand<TFloat32> excess, Operand<TFloat32> signed, ImageGeometry g) {
         int n = g.pixels();
-        float[] ys = new float[n];
-        float[] xs = new float[n];
-        for (int p = 0; p < n; p++) {
-            ys[p] = (float) (p / g.width()) / Math.max(g.width(), g.height());
-            xs[p] = (float) (p % g.width()) / Math.max(g.width(), g.height());
-        }
-        Operand<TFloat32> y = tf.constant(new float[][] {ys});
-        Operand<TFloat32> x = tf.constant(new float[][] {xs});
+        // each pixel's row and column, in pixels, made in the graph (as constants they would cost 8 bytes a pixel)
+        Operand<TFloat32> across = tf.range(tf.constant(0f), tf.constant((float) g.width()), tf.constant(1f));
+        Operand<TFloat32> down = tf.range(tf.constant(0f), tf.constant((float) g.height()), tf.constant(1f));
+        Operand<TFloat32> x = tf.reshape(tf.tile(tf.reshape(across, tf.constant(new int[] {1, g.width()})),
+                tf.constant(new int[] {g.height(), 1})), tf.constant(new int[] {1, n}));
+        Operand<TFloat32> y = tf.reshape(tf.tile(tf.reshape(down, tf.constant(new int[] {g.height(), 1})),
+                tf.constant(new int[] {1, g.width()})), tf.constant(new int[] {1, n}));
         Operand<TFloat32> weight = tf.math.square(excess);
         Operand<TFloat32> total = tf.math.add(sum(tf, weight), tf.constant(EPSILON));
         Operand<TFloat32> my = tf.math.div(sum(tf, tf.math.mul(weight, y)), total);
@@ -228,27 +246,34 @@ final class Signatures {
         Operand<TFloat32> cxx = tf.math.div(sum(tf, tf.math.mul(weight, tf.math.square(dx))), total);
         Operand<TFloat32> cxy = tf.math.div(sum(tf, tf.math.mul(weight, tf.math.mul(dx, dy))), total);
         Operand<TFloat32> half = tf.math.mul(tf.math.add(cyy, cxx), tf.constant(0.5f));
+        // half the axes' difference, in pixels squared (the square root's floor, EPSILON, is far below a pixel's)
         Operand<TFloat32> disc = tf.math.sqrt(tf.math.add(tf.nn.relu(tf.math.sub(tf.math.square(half),
                 tf.math.sub(tf.math.mul(cyy, cxx), tf.math.square(cxy)))), tf.constant(EPSILON)));
-        Operand<TFloat32> major = tf.math.add(half, disc);
-        Operand<TFloat32> minor = tf.nn.relu(tf.math.sub(half, disc));
-        Operand<TFloat32> spread = tf.math.sqrt(tf.math.add(tf.math.mul(half, tf.constant(2f)), tf.constant(EPSILON)));
-        Operand<TFloat32> elongation = tf.math.sub(tf.constant(1f), tf.math.sqrt(tf.math.div(tf.math.add(minor,
-                tf.constant(EPSILON)), tf.math.add(major, tf.constant(EPSILON)))));
+        Operand<TFloat32> spread = tf.math.div(tf.math.sqrt(tf.math.add(tf.math.mul(half, tf.constant(2f)), tf.constant(EPSILON))),
+                tf.constant((float) Math.max(g.width(), g.height())));
+        Operand<TFloat32> elongation = tf.math.div(tf.math.mul(disc, tf.constant(2f)),
+                tf.math.add(tf.math.mul(half, tf.constant(2f)), tf.constant(POINT_AREA)));
         Operand<TFloat32> mass = tf.math.add(sum(tf, excess), tf.constant(EPSILON));
         Operand<TFloat32> peak = tf.math.div(tf.max(excess, tf.constant(1), org.tensorflow.op.core.Max.keepDims(true)), mass);
         Operand<TFloat32> covered = tf.math.div(tf.math.square(mass), tf.math.mul(total, tf.constant((float) n)));
-        Operand<TFloat32> sign = tf.math.div(sum(tf, tf.math.mul(excess, plane)),
-                tf.math.add(sum(tf, tf.math.mul(excess, tf.math.abs(plane))), tf.constant(EPSILON)));
+        Operand<TFloat32> sign = tf.math.div(sum(tf, tf.math.mul(excess, signed)),
+                tf.math.add(sum(tf, tf.math.mul(excess, tf.math.abs(signed))), tf.constant(EPSILON)));
         return tf.concat(List.of(spread, elongation, peak, covered, sign), tf.constant(1));
     }
 
     /**
-     * Of the residual plane [-1, pixels]: its largest value's share of its length, the share of the pixels its energy
-     * lies in, its roughness (the length of its steps between neighbouring pixels against its own), its mean in units of
-     * its root mean square, and its largest value.
+     * Added to the sum of an error's axes (pixels squared) in its elongation: a point or a spot of a pixel or two, whose
+     * axes are both near zero, is not elongated.
      */
-    private static Operand<TFloat32> residualShape(Ops tf, Operand<TFloat32> plane, ImageGeometry g) {
+    private static final float POINT_AREA = 1f;
+
+    /**
+     * Of the residual's size {@code plane} [-1, pixels] (its value, for one channel): its largest value's share of its
+     * length, the share of the pixels its energy lies in, its roughness (the length of its steps between neighbouring
+     * pixels against its own), the mean of {@code signed} (the channels' mean) in units of its root mean square, and its
+     * largest value.
+     */
+    private static Operand<TFloat32> residualShape(Ops tf, Operand<TFloat32> plane, Operand<TFloat32> signed, ImageGeometry g) {
         int n = g.pixels();
         Operand<TFloat32> square = tf.math.square(plane);
         Operand<TFloat32> energy = tf.math.add(sum(tf, square), tf.constant(EPSILON));
@@ -270,7 +295,8 @@ final class Signatures {
                     tf.slice(grid, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {-1, g.height() - 1, -1})))));
         }
         Operand<TFloat32> rough = tf.math.sqrt(tf.math.div(tf.math.add(steps, tf.constant(EPSILON)), energy));
-        Operand<TFloat32> oneSided = tf.math.div(sum(tf, plane), tf.math.mul(length, tf.constant((float) Math.sqrt(n))));
+        Operand<TFloat32> signedLength = tf.math.sqrt(tf.math.add(sum(tf, tf.math.square(signed)), tf.constant(EPSILON)));
+        Operand<TFloat32> oneSided = tf.math.div(sum(tf, signed), tf.math.mul(signedLength, tf.constant((float) Math.sqrt(n))));
         return tf.concat(List.of(peak, covered, rough, oneSided, deepest), tf.constant(1));
     }
 

@@ -81,6 +81,20 @@ class AnomalyMemoryIntegrationTest {
         doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
                 .forEachRemaining(verb -> documented.add(verb + " " + path.getKey())));
         assertThat(documented).as("every route, nothing else").isEqualTo(routes);
+        // every route says what it answers: the shape of its JSON, and (those that answer refusals of their own) the refusal's
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {
+            String route = op.getKey() + " " + path.getKey();
+            op.getValue().get("responses").fields().forEachRemaining(r -> {
+                JsonNode schema = r.getValue().at("/content/application~1json/schema");
+                assertThat(schema.isMissingNode() || schema.size() > 0).as("a schema for %s %s", route, r.getKey()).isTrue();
+            });
+            if (!path.getKey().equals("/api/anomalies/feed") && !path.getKey().startsWith("/api/schemas")
+                    && !path.getKey().equals("/api/session")) {
+                assertThat(op.getValue().at("/responses/default/content/application~1json/schema/$ref").asText())
+                        .as("the refusal of %s", route).endsWith("/Refusal");
+            }
+        }));
+        assertThat(doc.at("/components/schemas/SearchAnswer/properties/recognisedAs").isMissingNode()).isFalse();
         assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
         assertThat(doc.at("/security/0").has("bearer")).as("every route needs the token").isTrue();
 

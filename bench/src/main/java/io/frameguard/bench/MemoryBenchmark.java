@@ -356,9 +356,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
         List<float[]> latentPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where, where + latent)).toList();
         List<float[]> thumbnailPart = signatures.stream().map(v -> Arrays.copyOfRange(v, where + latent, where + latent + thumbnail))
                 .toList();
-        List<float[]> shapePart = signatures.stream().map(v -> Arrays.copyOfRange(v, v.length - shape, v.length)).toList();
+        List<float[]> shapePart = shape == 0 ? null
+                : signatures.stream().map(v -> Arrays.copyOfRange(v, v.length - shape, v.length)).toList();
         return new Retrieval(label, signatures.size(), precision(signatures, classOf), precision(wherePart, classOf),
-                precision(latentPart, classOf), precision(thumbnailPart, classOf), precision(shapePart, classOf),
+                precision(latentPart, classOf), precision(thumbnailPart, classOf),
+                shapePart == null ? Double.NaN : precision(shapePart, classOf),
                 precision(pixels, classOf),
                 recognised[0], recognised[1], recognised[2]);
     }
@@ -436,19 +438,19 @@ public final class MemoryBenchmark implements Callable<Integer> {
     }
 
     /**
-     * The lengths of an image signature's four parts (error grid, latent code, thumbnail, error shape), from the card's
-     * kind: {@code error-grid-7x7+latent-32+thumbnail-7x7+error-shape-17+centred}.
+     * The lengths of an image signature's parts (error grid, latent code, thumbnail, error shape: 0 for models trained
+     * before it), from the card's kind: {@code error-grid-7x7+latent-32+thumbnail-7x7+error-shape-17+centred}.
      */
     private static int[] imageParts(ModelArtifact model) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "error-grid-(\\d+)x(\\d+)\\+latent-(\\d+)\\+thumbnail-(\\d+)x(\\d+)(?:x(\\d+))?\\+error-shape-(\\d+)\\+centred")
+                "error-grid-(\\d+)x(\\d+)\\+latent-(\\d+)\\+thumbnail-(\\d+)x(\\d+)(?:x(\\d+))?(?:\\+error-shape-(\\d+))?(?:\\+centred)?")
                 .matcher(model.card().signature().kind());
         if (!m.matches()) {
-            throw new IllegalStateException("not an image signature of four parts: " + model.card().signature().kind());
+            throw new IllegalStateException("not an image signature: " + model.card().signature().kind());
         }
         int cells = Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2));
         int channels = m.group(6) == null ? 1 : Integer.parseInt(m.group(6));
-        return new int[] {cells, Integer.parseInt(m.group(3)), cells * channels, Integer.parseInt(m.group(7))};
+        return new int[] {cells, Integer.parseInt(m.group(3)), cells * channels, m.group(7) == null ? 0 : Integer.parseInt(m.group(7))};
     }
 
     /** Mean share of each vector's K nearest others (cosine, brute force) with its class. */
@@ -512,7 +514,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
                             : new io.frameguard.events.AnomalyEvent.Explanation("channels",
                                     List.of(new io.frameguard.events.ChannelError(3, "ch3", 4.1, 0.5)), null,
                                     "/api/anomalies/" + f.id() + "/heatmap.png"),
-                    new io.frameguard.events.Signature(image ? "error-grid-7x7+latent-32+thumbnail-7x7" : "window-shape-16x64",
+                    new io.frameguard.events.Signature(image ? "error-grid-7x7+latent-32+thumbnail-7x7+error-shape-17+centred"
+                            : "window-shape-16x64",
                             gaussian(random, length, 1.0)), List.of(), null, null,
                     new io.frameguard.events.Incident(f.id(), 1, 1_800_000_000_020L + i));
             io.frameguard.events.MemoryEntry entry = new io.frameguard.events.MemoryEntry(io.frameguard.events.MemoryEntry.SCHEMA_VERSION,
