@@ -20,9 +20,10 @@ public class ApiErrors {
     public record Refusal(String error) {}
 
     /** The API document's description of a refusal. */
-    static final String REFUSED = "refused: 400 (what to send instead), 401 (no or another token), 403 (a read token "
-            + "writing), 404 (no such event or model), 409 (the registry refuses the change), 503 (not ready yet, or busy: "
-            + "ask again)";
+    static final String REFUSED = "refused, with what to do instead: 400 (a request to send otherwise), 401 (no token or "
+            + "another), 403 (a read token writing), 404 (no such event or frame, or no registry followed), 409 (the registry "
+            + "or the serving model cannot: no such version, no signature), 415 (a body of another type), 500 (the model "
+            + "failed on the frame, or a heatmap could not be drawn), 503 (not ready yet, or busy: ask again)";
 
     /** A body that does not parse as the JSON the route takes (the reason is the parser's, cut short: it quotes input). */
     @ServerExceptionMapper

@@ -726,7 +726,7 @@ public final class AutoencoderTrainer {
     private static float[] run(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
             int dim, int width) {
         float[] out = new float[values.length / dim * width];
-        eachChunk(session, frames, output, values, dim, EVAL_CHUNK,
+        eachChunk(session, frames, output, values, dim, chunkRows(dim, width),
                 (from, n, result) -> result.asRawTensor().data().asFloats().read(out, from * width, n * width));
         return out;
     }
@@ -750,14 +750,22 @@ public final class AutoencoderTrainer {
         }
     }
 
-    /** Values of a chunk {@link #meanRow} reads at once, at most (16 MB of floats), however large the frames. */
-    private static final int MEAN_CHUNK_VALUES = 1 << 22;
+    /**
+     * Values of a chunk of frames run at once, at most, in or out (16 MB of floats): large pictures go a few at a time,
+     * since the graph's own tensors for a chunk are many times its frames.
+     */
+    private static final int CHUNK_VALUES = 1 << 22;
+
+    /** Frames run at once: {@link #EVAL_CHUNK}, fewer where their values in or out would pass {@link #CHUNK_VALUES}. */
+    private static int chunkRows(int dim, int width) {
+        return Math.max(1, Math.min(EVAL_CHUNK, CHUNK_VALUES / Math.max(width, dim)));
+    }
 
     /** The mean of {@code output}'s rows over the frames, a chunk of them at a time (the rows are never all held). */
     private static float[] meanRow(Session session, Placeholder<TFloat32> frames, Operand<TFloat32> output, float[] values,
             int dim, int width) {
         int rows = values.length / dim;
-        int chunkRows = Math.max(1, Math.min(EVAL_CHUNK, MEAN_CHUNK_VALUES / Math.max(width, dim)));
+        int chunkRows = chunkRows(dim, width);
         double[] sum = new double[width];
         float[] chunk = new float[chunkRows * width];
         eachChunk(session, frames, output, values, dim, chunkRows, (from, n, result) -> {

@@ -153,9 +153,12 @@ final class Signatures {
      * down (the other half is its mirror), summed over the rings of radius 1 to 2, 2 to 3, ... 7 to 8, one band each,
      * [-1, {@value #SPECTRUM_BANDS}]. A step is the whole number of cycles per picture nearest one cycle per
      * {@value #SPECTRUM_SCALE} pixels ({@link #cyclesPerStep}): a defect of a given size in pixels has much the same
-     * spectrum on any camera, and a plane of one level has none (its transform is zero at whole cycles per picture). The
-     * amplitude of a defect's transform does not change as it moves within the picture, and the rings' sums little as it
-     * turns; two products with the basis of each axis compute it.
+     * spectrum on any camera, and a plane of one level has none (its transform is zero at whole cycles per picture). A
+     * frequency beyond half a cycle per pixel on either axis (on a side under 15 pixels) is left out: the picture would
+     * show it as a lower one, or as its level. The amplitude of a defect's transform does not change as it moves within the
+     * picture, and the rings' sums little as it turns where a step is about as long on both axes (sides near multiples of
+     * 32 pixels: 224x224, 640x480; on a small picture that is not square the rings are ellipses). Two products with the
+     * basis of each axis compute it.
      */
     private static Operand<TFloat32> spectrumBands(Ops tf, Operand<TFloat32> plane, ImageGeometry g) {
         int h = g.height();
@@ -201,13 +204,19 @@ final class Signatures {
             for (int k = 0; k < down; k++) {
                 int ky = k - SPECTRUM_BANDS;
                 double radius = Math.hypot(kx, ky);
-                if (kx == 0 && ky <= 0 || radius >= SPECTRUM_BANDS + 1) { // the constant, the mirror of the half kept, and
-                    continue; // the corners beyond the last ring (counted, they would make it depend on orientation)
+                if (kx == 0 && ky <= 0 || radius >= SPECTRUM_BANDS + 1 // the constant, the mirror of the half kept, the
+                        || !held(kx * stepX, w) || !held(ky * stepY, h)) { // corners beyond the last ring (counted, they
+                    continue; // would make it depend on orientation), and what the picture cannot hold
                 }
                 bands[kx * down + k][(int) Math.floor(radius) - 1] = 1;
             }
         }
         return tf.linalg.matMul(tf.reshape(amplitude, tf.constant(new int[] {-1, across * down})), tf.constant(bands));
+    }
+
+    /** Whether a side of {@code side} pixels holds {@code cycles} whole cycles apart from its level: at most half a cycle a pixel. */
+    private static boolean held(int cycles, int side) {
+        return 2 * Math.abs(cycles) <= side;
     }
 
     /** Whole cycles per picture of {@code side} pixels in one step of the spectrum: about one per {@value #SPECTRUM_SCALE} pixels. */
@@ -223,7 +232,8 @@ final class Signatures {
 
     /**
      * Of the error above its normal level, [-1, pixels]: its spread about its centre (weighted by its square, in
-     * picture widths), its elongation (its axes' difference over their sum: 0 for a spot or a point, near 1 for a line),
+     * picture widths), its elongation (the difference of its variances along its two axes over their sum and a pixel's:
+     * 0 for a round spot or a point, 0.87 for a line 9 pixels long),
      * its peak's share of the whole, the share of the pixels it lies in, and its sign (+1 where the picture is darker
      * than its reconstruction, -1 brighter; {@code signed} is the residual's mean over the channels).
      */

@@ -39,9 +39,12 @@ class ErrorShapeTest {
 
     @Test
     void aPicturesOverallLevelLeavesTheSpectrumAlone() {
-        for (ImageGeometry g : new ImageGeometry[] {GRAY, new ImageGeometry(40, 24, 1), new ImageGeometry(224, 224, 1)}) {
+        // each picture with a spot of its size: {width, height, x, y, side}
+        int[][] pictures = {{28, 28, 9, 7, 3}, {40, 24, 9, 7, 3}, {224, 224, 9, 7, 3}, {8, 6, 2, 1, 2}, {1, 28, 0, 5, 1}};
+        for (int[] p : pictures) {
+            ImageGeometry g = new ImageGeometry(p[0], p[1], 1);
             float[] spot = new float[g.dim()];
-            spot(spot, g.width(), 9, 7, 3, 0.4f);
+            spot(spot, g.width(), p[2], p[3], p[4], 0.4f);
             float[] lighter = spot.clone();
             for (int i = 0; i < lighter.length; i++) {
                 lighter[i] -= 0.1f; // the whole picture a little lighter than its reconstruction
@@ -67,6 +70,16 @@ class ErrorShapeTest {
         assertThat((double) shape(GRAY, point)[ELONGATION]).isCloseTo(0.0, within(0.01));
         assertThat((double) shape(GRAY, spot)[ELONGATION]).isCloseTo(0.0, within(0.01));
         assertThat((double) shape(GRAY, line)[ELONGATION]).isGreaterThan(0.8);
+        // on a picture wider than high, a line down it as across it, and a spot anywhere round
+        ImageGeometry wide = new ImageGeometry(40, 24, 1);
+        float[] down = new float[wide.dim()];
+        for (int y = 6; y < 15; y++) {
+            down[y * 40 + 31] = 0.5f;
+        }
+        float[] wideSpot = new float[wide.dim()];
+        spot(wideSpot, 40, 30, 3, 4, 0.5f);
+        assertThat((double) shape(wide, down)[ELONGATION]).isCloseTo(shape(GRAY, line)[ELONGATION], within(1e-3));
+        assertThat((double) shape(wide, wideSpot)[ELONGATION]).isCloseTo(0.0, within(0.01));
     }
 
     @Test
