@@ -545,6 +545,10 @@ function judgeCard(a) {
   }
   const label = el('input', { id: 'verdict-label', list: 'labels-in-use', placeholder: 'label, e.g. bearing-wear', maxlength: '64' });
   const note = el('textarea', { id: 'verdict-note', placeholder: 'note (optional)', maxlength: '1000' });
+  // a verdict replaces the one before, label and note included: the boxes start with the current ones, so a verdict
+  // given again (to add a note, or by a second operator) keeps the label unless the operator changes it
+  label.value = (a.verdict && a.verdict.label) || '';
+  note.value = (a.verdict && a.verdict.note) || '';
   // the page is redrawn when the verdict comes back through the feed: what was written stays said
   const said = state.verdictSaid && state.verdictSaid.id === a.event.eventId ? state.verdictSaid.text : '';
   const message = el('p', { id: 'verdict-message', class: 'muted', role: 'status', text: said });
@@ -875,16 +879,28 @@ function selectFamily(id) {
   card.replaceChildren(el('h3', { text: 'Family ' + id + ': ' + members.length + ' incidents' }));
   if (state.session.role === 'admin') {
     const label = el('input', { id: 'family-label', placeholder: 'label for all of them', maxlength: '64' });
-    const message = el('p', { class: 'muted', role: 'status' });
+    const message = el('p', { id: 'family-message', class: 'muted', role: 'status' });
     const give = async verdict => {
       try {
-        const ids = members.map(p => p.incidentId).filter(validId);
+        // a verdict replaces the one before, label included: with no label typed, each incident keeps its own
+        const given = label.value.trim() || null;
+        const judged = members.filter(p => validId(p.incidentId));
+        const byLabel = new Map(); // label (null: none) -> incident ids
+        judged.forEach(p => {
+          const l = given || p.label || null;
+          byLabel.set(l, (byLabel.get(l) || []).concat(p.incidentId));
+        });
+        const total = judged.length;
+        const kept = given ? 0 : judged.filter(p => p.label).length;
         let written = 0;
-        for (let i = 0; i < ids.length; i += BULK_VERDICTS) { // the API takes at most 1,000 at once
-          const answer = await post('/api/anomalies/verdicts', { eventIds: ids.slice(i, i + BULK_VERDICTS), verdict, label: label.value.trim() || null });
-          written += answer.verdicts.length;
-          message.className = 'muted';
-          message.textContent = written + ' of ' + ids.length + ' verdicts written.';
+        for (const [l, ids] of byLabel) {
+          for (let i = 0; i < ids.length; i += BULK_VERDICTS) { // the API takes at most 1,000 at once
+            const answer = await post('/api/anomalies/verdicts', { eventIds: ids.slice(i, i + BULK_VERDICTS), verdict, label: l });
+            written += answer.verdicts.length;
+            message.className = 'muted';
+            message.textContent = written + ' of ' + total + ' verdicts written'
+              + (kept ? ' (' + kept + ' with the label each had)' : '') + '.';
+          }
         }
         setTimeout(showFamilies, 6000); // the map is computed anew at most every 5 s
       } catch (e) {

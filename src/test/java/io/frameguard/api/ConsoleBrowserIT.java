@@ -186,6 +186,41 @@ class ConsoleBrowserIT {
                         "the API returns the verdict");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("anomaly-status"), "false alarm"));
 
+                // confirmed with a label, then given again with a note: the label box starts with the label, which stays
+                browser.findElement(By.id("verdict-label")).sendKeys("bearing-wear");
+                browser.findElement(By.id("verdict-confirmed")).click();
+                awaitUntil(() -> "bearing-wear".equals(get(base, "/api/anomalies/" + eventId).at("/verdict/label").asText()),
+                        "the API returns the label");
+                browser.navigate().refresh();
+                wait.until(d -> "bearing-wear".equals(d.findElement(By.id("verdict-label")).getDomProperty("value")));
+                browser.findElement(By.id("verdict-note")).sendKeys("bearing replaced");
+                browser.findElement(By.id("verdict-confirmed")).click();
+                awaitUntil(() -> "bearing replaced".equals(get(base, "/api/anomalies/" + eventId).at("/verdict/note").asText()),
+                        "the API returns the note");
+                assertThat(get(base, "/api/anomalies/" + eventId).at("/verdict/label").asText()).isEqualTo("bearing-wear");
+
+                // a family confirmed all at once with no label typed: the incident labelled before keeps its label
+                JsonNode family = familyOfThree(base);
+                String labelled = family.get(0).get("incidentId").asText();
+                assertThat(postAsAdmin(base, "/api/anomalies/" + labelled + "/verdict",
+                        "{\"verdict\":\"confirmed\",\"label\":\"frozen-sensor\"}")).isEqualTo(200);
+                int familyId = family.get(0).get("family").asInt();
+                awaitUntil(() -> java.util.stream.StreamSupport.stream(get(base, "/api/anomalies/families").get("points").spliterator(), false)
+                        .anyMatch(p -> p.get("incidentId").asText().equals(labelled) && "frozen-sensor".equals(p.path("label").asText())),
+                        "the families map shows the label");
+                browser.get(base + "/console/#/families");
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("tr[data-family='" + familyId + "']"))).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//button[text()='All confirmed']"))).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("family-message"), "with the label each had"));
+                for (JsonNode member : family) {
+                    String id = member.get("incidentId").asText();
+                    awaitUntil(() -> "confirmed".equals(get(base, "/api/anomalies/" + id).at("/verdict/verdict").asText()),
+                            id + " confirmed");
+                }
+                assertThat(get(base, "/api/anomalies/" + labelled).at("/verdict/label").asText()).isEqualTo("frozen-sensor");
+                assertThat(get(base, "/api/anomalies/" + family.get(1).get("incidentId").asText()).at("/verdict/label").isMissingNode()
+                        || get(base, "/api/anomalies/" + family.get(1).get("incidentId").asText()).at("/verdict/label").isNull()).isTrue();
+
                 // no errors in the browser's console so far
                 List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                         .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
@@ -287,6 +322,31 @@ class ConsoleBrowserIT {
                 .header("Authorization", "Bearer " + READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("%s: %s", path, r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
+    }
+
+    /** The members of a family of at least three incidents none of which is judged yet, from the API's families map. */
+    private static JsonNode familyOfThree(String base) throws Exception {
+        JsonNode[] found = new JsonNode[1];
+        awaitUntil(() -> {
+            Map<Integer, List<JsonNode>> byFamily = new HashMap<>();
+            for (JsonNode p : get(base, "/api/anomalies/families").get("points")) {
+                if (p.get("family").asInt() >= 0) {
+                    byFamily.computeIfAbsent(p.get("family").asInt(), f -> new java.util.ArrayList<>()).add(p);
+                }
+            }
+            byFamily.values().stream().filter(m -> m.size() >= 3 && m.stream().allMatch(p -> p.path("label").isMissingNode()
+                    || p.path("label").isNull()) && m.stream().noneMatch(p -> "false-alarm".equals(p.path("status").asText())
+                    || "confirmed".equals(p.path("status").asText())))
+                    .findFirst().ifPresent(m -> found[0] = JSON.valueToTree(m));
+            return found[0] != null;
+        }, "a family of three unjudged incidents");
+        return found[0];
+    }
+
+    private static int postAsAdmin(String base, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static int status(String base, String path, String token) throws Exception {
