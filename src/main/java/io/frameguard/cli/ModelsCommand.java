@@ -73,18 +73,25 @@ final class ModelsCommand {
         @Option(names = "--activate", description = "Activate it once published.")
         boolean activate;
 
+        @Option(names = "--replication-factor", paramLabel = "N", description = "Replicas of the registry topic when this "
+                + "publish creates it (default: the brokers' default.replication.factor); an existing topic is kept as it is.")
+        Short replicationFactor;
+
         private ModelArtifact artifact;
 
         /** The artifact is verified before anything connects to Kafka. */
         @Override
         public Integer call() throws Exception {
             artifact = ModelArtifact.open(dir);
+            if (replicationFactor != null) {
+                CommandOptions.atLeastOne("--replication-factor", replicationFactor);
+            }
             return super.call();
         }
 
         @Override
         void run(ModelRegistry r) throws Exception {
-            r.ensureTopic((short) 1);
+            r.ensureTopic(java.util.Optional.ofNullable(replicationFactor));
             r.publish(artifact);
             System.out.printf("published %s %s%n", artifact.card().name(), artifact.card().version());
             if (activate) {

@@ -121,10 +121,13 @@ public final class ModelRegistry implements AutoCloseable {
     /**
      * Creates the registry topic if missing: one partition, compacted, large messages allowed; returns once the brokers'
      * metadata shows it (a created topic is not yet known to every broker, and a publish right after would find none).
+     *
+     * @param replicationFactor its replicas; empty: the brokers' {@code default.replication.factor} (the registry holds
+     *     every model and which one serves: on one broker, losing that broker stops every scorer's start)
      */
-    public void ensureTopic(short replicationFactor) throws IOException {
+    public void ensureTopic(Optional<Short> replicationFactor) throws IOException {
         try (Admin admin = Admin.create(clientConfig)) {
-            NewTopic t = new NewTopic(topic, 1, replicationFactor).configs(Map.of(
+            NewTopic t = new NewTopic(topic, Optional.of(1), replicationFactor).configs(Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_ARTIFACT_BYTES + (1 << 20))));
             try {

@@ -42,7 +42,8 @@ import org.jboss.logging.Logger;
  * carries, a canary batch gives finite errors), and only then swapped in: scoring threads pick it up at their
  * next batch. A version that fails any check is refused with a log line and the {@code frameguard.model.refused}
  * metric (its {@code reason} label: {@link InvalidModelException.Reason}, or {@code unavailable}), and the old model
- * keeps serving.
+ * keeps serving. Which version is loaded when ({@link VersionToServe}): the one active once the topic is read up to where
+ * it ended at start, not each one activated on the way; one that was {@code unavailable} is tried again later.
  */
 @ApplicationScoped
 public class RegistryWatcher implements Runnable {
@@ -129,7 +130,7 @@ public class RegistryWatcher implements Runnable {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelRegistry.MAX_ARTIFACT_BYTES + (1 << 20));
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a follower never creates the registry topic
-        String wanted = null;
+        VersionToServe toServe = new VersionToServe();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
                 ModelRegistry registry = new ModelRegistry(clientConfig, config.registry().topic(), model.trust())) {
             TopicPartition tp = new TopicPartition(config.registry().topic(), 0);
@@ -144,7 +145,7 @@ public class RegistryWatcher implements Runnable {
                 for (ConsumerRecord<String, byte[]> r : records) {
                     Optional<ModelRegistry.Activation> activation = follower.accept(r.key(), r.value());
                     if (activation.isPresent() && name.equals(activation.get().name())) {
-                        wanted = activation.get().version();
+                        toServe.activated(activation.get().version());
                     }
                 }
                 for (int i = skippedBefore; i < follower.skipped(); i++) {
@@ -153,12 +154,12 @@ public class RegistryWatcher implements Runnable {
                 // published once the watcher has read what the topic held when it started, then after each change
                 if (snapshot != null ? !records.isEmpty() : consumer.position(tp) >= caughtUpAt) {
                     snapshot = follower.snapshot();
+                    toServe.caughtUp();
                 }
                 ModelRunner serving = model.current();
-                if (wanted != null && serving != null && !wanted.equals(serving.card().version())) {
-                    String version = wanted;
-                    wanted = null; // a refused version is not retried until it is activated again
-                    swapTo(registry, version, serving);
+                String version = serving == null ? null : toServe.due(serving.card().version(), System.currentTimeMillis());
+                if (version != null) {
+                    swapTo(registry, version, serving, toServe);
                 }
             }
         } catch (Exception e) {
@@ -181,7 +182,7 @@ public class RegistryWatcher implements Runnable {
         }
     }
 
-    private void swapTo(ModelRegistry registry, String version, ModelRunner serving) {
+    private void swapTo(ModelRegistry registry, String version, ModelRunner serving, VersionToServe toServe) {
         Path dir = Path.of(config.registry().cacheDir(), version + "-" + UUID.randomUUID());
         try {
             ModelArtifact artifact = registry.fetch(name, version, dir);
@@ -193,11 +194,15 @@ public class RegistryWatcher implements Runnable {
             }
             ModelRunner scorer = ModelRunner.load(artifact, InferenceDevice.parse(config.scorer().device())).ownsDirectory();
             model.swap(scorer);
+            toServe.served(version);
             metrics.modelServed(version, scorer.card().createdAt());
         } catch (IOException | RuntimeException e) {
-            LOG.errorf("refused model %s %s from the registry: %s; still serving %s", name, version, e.getMessage(),
-                    serving.card().version());
-            metrics.modelRefused(e instanceof InvalidModelException invalid ? invalid.reason().label() : UNAVAILABLE);
+            // its content refused it for good; anything else (the broker, the disk, the device) may pass later
+            InvalidModelException invalid = e instanceof InvalidModelException i ? i : null;
+            Duration retry = toServe.refused(version, invalid == null, System.currentTimeMillis());
+            LOG.errorf("refused model %s %s from the registry: %s; still serving %s%s", name, version, e.getMessage(),
+                    serving.card().version(), retry == null ? "" : "; trying it again in " + retry.toSeconds() + " s");
+            metrics.modelRefused(invalid != null ? invalid.reason().label() : UNAVAILABLE);
             deleteQuietly(dir);
         }
     }

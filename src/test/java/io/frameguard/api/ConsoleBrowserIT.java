@@ -91,7 +91,7 @@ class ConsoleBrowserIT {
             io.frameguard.model.ModelArtifact artifact = io.frameguard.model.ModelArtifact.open(work.resolve("model"));
             try (io.frameguard.model.ModelRegistry registry = new io.frameguard.model.ModelRegistry(
                     Map.of("bootstrap.servers", bootstrap), io.frameguard.model.ModelRegistry.DEFAULT_TOPIC)) {
-                registry.ensureTopic((short) 1);
+                registry.ensureTopic(java.util.Optional.of((short) 1));
                 registry.publish(artifact);
                 registry.activate(artifact.card().name(), artifact.card().version(), "first model");
             }

@@ -75,7 +75,7 @@ class ContainerSmokeIT {
             String bootstrap = broker.bootstrapServers();
             ModelArtifact model = TestModels.trainSensorModel(Files.createTempDirectory("smoke-model"), 2000, 2, 42);
             try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
-                registry.ensureTopic((short) 1);
+                registry.ensureTopic(java.util.Optional.of((short) 1));
                 registry.publish(model);
                 registry.activate("test", model.card().version(), "smoke test");
             }

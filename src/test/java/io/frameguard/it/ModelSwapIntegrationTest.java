@@ -66,7 +66,7 @@ class ModelSwapIntegrationTest {
         List<String> versions = new ArrayList<>();
         try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC)) {
             // the scorer only reads the registry and has been waiting for its topic: the publisher creates it
-            registry.ensureTopic((short) 1);
+            registry.ensureTopic(java.util.Optional.of((short) 1));
             for (int seed = 1; seed <= 5; seed++) {
                 ModelArtifact a = TestModels.trainSensorModel(work.resolve("v" + seed), 2000, 2, seed);
                 registry.publish(a);

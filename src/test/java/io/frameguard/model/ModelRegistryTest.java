@@ -51,7 +51,7 @@ class ModelRegistryTest {
 
     private static ModelRegistry registry(String topic) throws Exception {
         ModelRegistry r = new ModelRegistry(Map.of("bootstrap.servers", broker.bootstrapServers()), topic);
-        r.ensureTopic((short) 1);
+        r.ensureTopic(java.util.Optional.of((short) 1));
         return r;
     }
 

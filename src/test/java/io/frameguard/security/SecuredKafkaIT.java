@@ -181,7 +181,7 @@ class SecuredKafkaIT {
             Map<String, String> saslClient, ModelArtifact first) throws Exception {
         ModelArtifact second = TestModels.trainSensorModel(work.resolve("model-2"), 600, 2, 6);
         try (ModelRegistry trainer = new ModelRegistry(Map.of("bootstrap.servers", plaintext), ModelRegistry.DEFAULT_TOPIC)) {
-            trainer.ensureTopic((short) 1);
+            trainer.ensureTopic(java.util.Optional.of((short) 1));
             trainer.publish(first);
             trainer.publish(second);
             trainer.activate(first.card().name(), first.card().version(), "first");

@@ -58,7 +58,7 @@ public abstract class BrokerTestResource implements QuarkusTestResourceLifecycle
                 io.frameguard.model.ModelArtifact artifact = io.frameguard.model.ModelArtifact.open(model);
                 try (io.frameguard.model.ModelRegistry registry = new io.frameguard.model.ModelRegistry(
                         Map.of("bootstrap.servers", broker.bootstrapServers()), io.frameguard.model.ModelRegistry.DEFAULT_TOPIC)) {
-                    registry.ensureTopic((short) 1);
+                    registry.ensureTopic(java.util.Optional.of((short) 1));
                     registry.publish(artifact);
                     registry.activate(artifact.card().name(), artifact.card().version(), "first model");
                 }

@@ -148,7 +148,7 @@ public final class FaultBenchmark implements Callable<Integer> {
                     ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", bootstrap), ModelRegistry.DEFAULT_TOPIC,
                             trainerKey)) {
                 admin.createTopics(List.of(new NewTopic(FaultStream.TOPICS.frames().name(), partitions, (short) 1))).all().get();
-                registry.ensureTopic((short) 1);
+                registry.ensureTopic(java.util.Optional.of((short) 1));
                 registry.publish(v1);
                 registry.publish(v2);
                 registry.activate(MODEL_NAME, "v1", "fault suite: first model");
