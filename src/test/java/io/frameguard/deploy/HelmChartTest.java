@@ -100,6 +100,11 @@ class HelmChartTest {
                 .as("minAvailable 1 of 1 would block every drain").doesNotContain("PodDisruptionBudget");
         assertThat(render(t -> t.set("replicaCount", "3").set("podDisruptionBudget.minAvailable", "2")).get("PodDisruptionBudget")
                 .at("/spec/minAvailable").asInt()).isEqualTo(2);
+        // pods that are not ready (no model yet, Kafka down) may go: by default none may while too few are ready
+        assertThat(render(t -> t).get("PodDisruptionBudget").at("/spec/unhealthyPodEvictionPolicy").asText()).isEqualTo("AlwaysAllow");
+        JsonNode older = render(t -> t.withKubeVersion("1.26.0")).get("PodDisruptionBudget").at("/spec");
+        assertThat(older.at("/maxUnavailable").asInt()).isEqualTo(1);
+        assertThat(older.has("unhealthyPodEvictionPolicy")).as("a field Kubernetes 1.26 does not know").isFalse();
     }
 
     /** Image by digest, priority, spread over zones, extra env and volumes in both containers (ci/ values). */
@@ -376,6 +381,9 @@ class HelmChartTest {
                 .hasMessageContaining("/trainer/mode");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("model.name", "../etc")))
                 .hasMessageContaining("/model/name");
+        // a scorer serves on one GPU: a second one asked for would stay idle
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("gpu.enabled", "true").set("gpu.count", "2")))
+                .hasMessageContaining("/gpu/count");
     }
 
     /**
