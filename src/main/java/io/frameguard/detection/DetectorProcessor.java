@@ -43,6 +43,11 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
     private final IncidentPolicy incidents;
     private final PastAnomalies memory;
     private final FrameguardMetrics metrics;
+    /**
+     * The sources whose gauge this task set, at most the metrics' per-source series ({@code frameguard.metrics.max-sources}):
+     * removed when the task closes, so that a replica exports only the sources it judges now.
+     */
+    private final java.util.Set<String> gauged = new java.util.HashSet<>();
     private final String storeName;
     private final String incidentStoreName;
     private ProcessorContext<String, Object> context;
@@ -86,6 +91,11 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         this.incidents = incidents;
         this.memory = memory;
         this.metrics = metrics;
+    }
+
+    @Override
+    public void close() {
+        metrics.thresholdsLeft(gauged);
     }
 
     @Override
@@ -196,7 +206,9 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
         }
         if (judged) {
             store.put(source, state);
-            metrics.threshold(source, state.threshold());
+            if (metrics.threshold(source, state.threshold())) {
+                gauged.add(source);
+            }
         }
         if (incidentChanged) {
             incidentStore.put(source, incident);

@@ -17,6 +17,11 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
 
     private final DriftPolicy policy;
     private final FrameguardMetrics metrics;
+    /**
+     * The sources whose gauge this task set, at most the metrics' per-source series ({@code frameguard.metrics.max-sources}):
+     * removed when the task closes, so that a replica exports only the sources it judges now.
+     */
+    private final java.util.Set<String> gauged = new java.util.HashSet<>();
     private final String storeName;
     private ProcessorContext<String, DriftEvent> context;
     private KeyValueStore<String, DriftState> store;
@@ -32,6 +37,11 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
     public void init(ProcessorContext<String, DriftEvent> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void close() {
+        metrics.driftLeft(gauged);
     }
 
     /** Adds a record's scores in order to the source's window, read once and written once per record. */
@@ -100,7 +110,9 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
             }
             double psi = DriftPolicy.psi(counts);
             boolean nowDrifting = psi >= policy.psiThreshold();
-            metrics.drift(source, psi);
+            if (metrics.drift(source, psi)) {
+                gauged.add(source);
+            }
             if (nowDrifting != drifting) {
                 String status = nowDrifting ? DriftEvent.DRIFT : DriftEvent.RECOVERED;
                 metrics.driftEvent(source, status);

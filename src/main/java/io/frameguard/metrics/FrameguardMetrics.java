@@ -123,8 +123,10 @@ public final class FrameguardMetrics {
                 .description("Frames sent to the dead-letter topic").tag("reason", r).register(registry))).increment();
     }
 
-    public void threshold(String source, double value) {
+    /** @return whether the source has a series of its own (not {@value #OTHER_SOURCE}'s) */
+    public boolean threshold(String source, double value) {
         gaugeFor(thresholds, "frameguard.threshold", "Current detection threshold per source", source).set(value);
+        return ownSeries(source);
     }
 
     private AtomicReference<Double> gaugeFor(Map<String, AtomicReference<Double>> gauges, String name, String description,
@@ -139,10 +141,42 @@ public final class FrameguardMetrics {
         });
     }
 
-    /** PSI of the source's last complete drift window. */
-    public void drift(String source, double psi) {
+    /**
+     * PSI of the source's last complete drift window.
+     *
+     * @return whether the source has a series of its own (not {@value #OTHER_SOURCE}'s)
+     */
+    public boolean drift(String source, double psi) {
         gaugeFor(driftPsi, "frameguard.drift.psi", "Population stability index of the source's last window of scores "
                 + "against the model's validation scores", source).set(psi);
+        return ownSeries(source);
+    }
+
+    /**
+     * Removes the threshold gauges of sources a stream task of this replica judged, when the task closes (it moved to
+     * another replica in a rebalance, or the service stops): their new owner exports them, and the last values here
+     * would stand beside its live ones for ever (an alert on the largest value of a source would never resolve).
+     */
+    public void thresholdsLeft(java.util.Collection<String> sources) {
+        sources.forEach(source -> dropGauge(thresholds, "frameguard.threshold", source));
+    }
+
+    /** As {@link #thresholdsLeft}, for the drift gauges of the sources a task's drift processor measured. */
+    public void driftLeft(java.util.Collection<String> sources) {
+        sources.forEach(source -> dropGauge(driftPsi, "frameguard.drift.psi", source));
+    }
+
+    private boolean ownSeries(String source) {
+        return sourceTags.containsKey(source);
+    }
+
+    private void dropGauge(Map<String, AtomicReference<Double>> gauges, String name, String source) {
+        if (sourceTags.containsKey(source) && gauges.remove(source) != null) {
+            registry.find(name).tag("source", source).meters().forEach(m -> {
+                registry.remove(m);
+                registered.remove(m);
+            });
+        }
     }
 
     /** A drift episode started ("drift") or ended ("recovered"). */
@@ -209,17 +243,8 @@ public final class FrameguardMetrics {
      */
     public void sourceExpired(String source) {
         sourcesExpired.increment();
-        if (!sourceTags.containsKey(source)) {
-            return;
-        }
-        for (var gauges : List.of(Map.entry("frameguard.threshold", thresholds), Map.entry("frameguard.drift.psi", driftPsi))) {
-            if (gauges.getValue().remove(source) != null) {
-                registry.find(gauges.getKey()).tag("source", source).meters().forEach(m -> {
-                    registry.remove(m);
-                    registered.remove(m);
-                });
-            }
-        }
+        dropGauge(thresholds, "frameguard.threshold", source);
+        dropGauge(driftPsi, "frameguard.drift.psi", source);
     }
 
     public void anomalyRecognised() {

@@ -69,6 +69,32 @@ class IdleSourceExpiryTest {
         }
     }
 
+    /**
+     * A task that closes (its partitions moved to another replica in a rebalance) takes its sources' gauges with it:
+     * the new owner exports them, and the old one's last values (a drift of 0.9, say) would stand beside them for ever.
+     */
+    @Test
+    void aClosedTaskLeavesNoGaugeOfItsSourcesBehind() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        FrameguardMetrics metrics = new FrameguardMetrics(meters, 1); // "a" a series of its own, "b" the others' one
+        DetectorDriver detector = new DetectorDriver(stateDir, new ThresholdPolicy(0.5, 0.5, 2.0, 1, 1),
+                new DriftPolicy(100, 0.2), EXPIRY, metrics);
+        try {
+            TestInputTopic<String, ScoreBatch> scores = detector.input(DetectorDriver.TOPICS.scores());
+            for (int i = 0; i < 100; i++) {
+                score(scores, "a", 0.9);
+                score(scores, "b", 0.9);
+            }
+            assertThat(meters.find("frameguard.threshold").tag("source", "a").gauge()).isNotNull();
+            assertThat(meters.find("frameguard.drift.psi").tag("source", "a").gauge().value()).isGreaterThan(0.2);
+            assertThat(meters.find("frameguard.threshold").tag("source", FrameguardMetrics.OTHER_SOURCE).gauge()).isNotNull();
+        } finally {
+            detector.close(); // closes the task's processors, as a rebalance that moves the task away does
+        }
+        assertThat(meters.find("frameguard.threshold").tag("source", "a").gauge()).as("threshold gauge left behind").isNull();
+        assertThat(meters.find("frameguard.drift.psi").tag("source", "a").gauge()).as("drift gauge left behind").isNull();
+    }
+
     @Test
     void theSweepIntervalIsATenthOfTheExpiryWithinBounds() {
         assertThat(IdleSourceExpiry.sweepInterval(Duration.ofHours(1))).isEqualTo(Duration.ofMinutes(6));
