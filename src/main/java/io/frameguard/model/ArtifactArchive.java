@@ -118,7 +118,8 @@ public final class ArtifactArchive {
             }
         } catch (InvalidModelException e) {
             throw e;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
+            // IllegalArgumentException: an entry name that is no text (ZipInputStream) or no path (a NUL: InvalidPathException)
             throw new InvalidModelException("model archive cannot be unpacked: " + e.getMessage(), e);
         }
         return ModelArtifact.open(root, trust);
@@ -156,7 +157,7 @@ public final class ArtifactArchive {
             }
         } catch (InvalidModelException e) {
             throw e;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) { // as in unpack: an entry name that is no text
             throw new InvalidModelException("model archive cannot be read: " + e.getMessage(), e);
         }
         if (card == null) {

@@ -302,6 +302,18 @@ class ModelRegistryTest {
         assertThat(tmp.resolve("outside.txt")).doesNotExist();
         assertThatThrownBy(() -> ArtifactArchive.unpack("not a zip".getBytes(), tmp.resolve("garbage")))
                 .hasMessageContaining("empty or not a zip");
+        // entry names that are no path: bytes that are not UTF-8 (C3 28, written as Latin-1 without the UTF-8 flag), a NUL
+        for (String name : new String[] {"\u00c3(", "model\u0000.pb"}) {
+            ByteArrayOutputStream odd = new ByteArrayOutputStream();
+            try (ZipOutputStream z = new ZipOutputStream(odd, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                z.putNextEntry(new ZipEntry(name));
+                z.write(1);
+                z.closeEntry();
+            }
+            assertThatThrownBy(() -> ArtifactArchive.unpack(odd.toByteArray(), tmp.resolve("odd-" + name.length())))
+                    .as("entry %s", name.replace("\u0000", "\\0")).isInstanceOf(InvalidModelException.class)
+                    .hasMessageContaining("model archive");
+        }
     }
 
     @Test
