@@ -216,6 +216,15 @@ public final class ModelRegistry implements AutoCloseable {
      * the version before while the registry called this one active.
      */
     public Activation activate(String name, String version, String reason) throws IOException {
+        return activate(name, version, reason, Optional.empty());
+    }
+
+    /**
+     * As {@link #activate(String, String, String)}, only in place of {@code replacing}: refused when another version is
+     * active once {@code version} has verified (an operator rolled back or activated meanwhile), so that a retrained
+     * candidate never undoes what was done while it was checked.
+     */
+    public Activation activate(String name, String version, String reason, Optional<String> replacing) throws IOException {
         checkName(name, "model name");
         checkName(version, "model version");
         Snapshot now = read();
@@ -225,6 +234,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
         requireVerifies(name, version);
         Activation current = read().active().get(name); // as it is now, after the verification's wait
+        if (replacing.isPresent() && (current == null || !current.version().equals(replacing.get()))) {
+            throw new RefusedException("model " + name + "'s active version changed while " + version + " was verified: "
+                    + (current == null ? "none" : current.version()) + " is active, not " + replacing.get());
+        }
         List<String> previous = new ArrayList<>();
         if (current != null && !current.version().equals(version)) {
             previous.add(current.version());

@@ -159,8 +159,13 @@ public final class RetrainingJob {
                 return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
                         + (lost != null ? lost : changed) + "; " + comparison.reason(), candidate.card(), sample.kept());
             }
-            registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
-                    + active.version() + ": " + comparison.reason());
+            try {
+                registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
+                        + active.version() + ": " + comparison.reason(), java.util.Optional.of(active.version()));
+            } catch (ModelRegistry.RefusedException e) { // an operator's activation or rollback while it was verified
+                return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
+                        + e.getMessage() + "; " + comparison.reason(), candidate.card(), sample.kept());
+            }
             metrics.activeModel(candidate.card());
             message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
         }

@@ -77,6 +77,10 @@ class ModelRegistryTest {
             assertThat(back.version()).isEqualTo("test-1");
             assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
             assertThatThrownBy(() -> registry.rollback("test", "again")).hasMessageContaining("no earlier active version");
+            // a retrained candidate in place of test-2, which was rolled back while it was verified: refused, test-1 stays
+            assertThatThrownBy(() -> registry.activate("test", "test-2", "retrained", Optional.of("test-2")))
+                    .isInstanceOf(ModelRegistry.RefusedException.class).hasMessageContaining("test-1 is active, not test-2");
+            assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
 
             ModelArtifact shipped = ArtifactArchive.unpack(registry.artifact("test", "test-2"), tmp.resolve("shipped"));
             assertThat(shipped.card().checksum()).isEqualTo(v2.card().checksum());
