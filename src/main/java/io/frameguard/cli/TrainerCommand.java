@@ -129,8 +129,9 @@ final class TrainerCommand implements Callable<Integer> {
     Duration leaseWait;
 
     @Option(names = "--scrape-wait", defaultValue = "0s", converter = DurationConverter.class,
-            description = "With --once: after the run, keep /metrics up until Prometheus has scraped it once more, at most this "
-                    + "long, so a CronJob's run is recorded with no Pushgateway; 0 exits at once (default: ${DEFAULT-VALUE}).")
+            description = "With --once: before the run, wait for Prometheus's first scrape, and after it keep /metrics up until "
+                    + "Prometheus has scraped it once more, each at most this long, so a CronJob's run is recorded with no "
+                    + "Pushgateway; 0 waits for none (default: ${DEFAULT-VALUE}).")
     Duration scrapeWait;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for models being compared (default: a temporary directory).")
@@ -163,6 +164,12 @@ final class TrainerCommand implements Callable<Integer> {
         }
         TrainerMetrics metrics = new TrainerMetrics();
         AutoCloseable server = metricsPort > 0 ? metrics.serve(metricsPort) : null;
+        if (once && collected()) {
+            // a CronJob's pod: Prometheus must see its counters at 0 before the run, or a run that ends before the first
+            // scrape shows as a series that starts at 1, which increase() reads as no run at all
+            metrics.awaitFirstScrape(scrapeWait);
+        }
+        Instant started = Instant.now();
         Map<String, Object> clientConfig = registry.clientConfig();
         // The trainer never reads dead letters, the memory nor the history: those names are the defaults, unused.
         Topics topics = Topics.named(framesTopic, scoresTopic, anomaliesTopic, Topics.DEFAULT_DLQ, driftTopic, verdictsTopic,
@@ -185,6 +192,14 @@ final class TrainerCommand implements Callable<Integer> {
                     // the hook is running or about to
                 }
             }
+        } catch (Exception e) {
+            // before a run could start (the registry or the lease unreachable, no ACL on the lease topic), or outside it:
+            // a failed run all the same, for the FrameguardTrainerFailing alert
+            metrics.run(RetrainingJob.Outcome.FAILED.label(), Duration.between(started, Instant.now()), 0);
+            if (once) {
+                awaitScrapeAfterRun(metrics);
+            }
+            throw e;
         } finally {
             if (server != null) {
                 server.close();
@@ -192,6 +207,18 @@ final class TrainerCommand implements Callable<Integer> {
             if (workDir == null) { // our own temporary directory: candidates already published or discarded
                 org.apache.commons.io.FileUtils.deleteQuietly(work.toFile());
             }
+        }
+    }
+
+    /** Whether a run's metrics are served and waited for (--metrics-port, --scrape-wait). */
+    private boolean collected() {
+        return metricsPort > 0 && !scrapeWait.isZero();
+    }
+
+    /** With --scrape-wait, keeps the metrics up until Prometheus has scraped the run's result. */
+    private void awaitScrapeAfterRun(TrainerMetrics metrics) throws InterruptedException {
+        if (collected() && !metrics.awaitNextScrape(scrapeWait)) {
+            System.out.println("no scrape within --scrape-wait " + scrapeWait + ": this run's metrics were not collected");
         }
     }
 
@@ -217,9 +244,7 @@ final class TrainerCommand implements Callable<Integer> {
             }
             RetrainingJob.Result result = job.run("--once");
             System.out.println(result.outcome().label() + ": " + result.message());
-            if (metricsPort > 0 && !scrapeWait.isZero() && !metrics.awaitNextScrape(scrapeWait)) {
-                System.out.println("no scrape within --scrape-wait " + scrapeWait + ": this run's metrics were not collected");
-            }
+            awaitScrapeAfterRun(metrics);
             return switch (result.outcome()) {
                 case ACCEPTED -> 0;
                 case REJECTED -> EXIT_REJECTED;

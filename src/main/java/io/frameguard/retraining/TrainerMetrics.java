@@ -97,12 +97,26 @@ public final class TrainerMetrics {
      */
     public boolean awaitNextScrape(Duration timeout) throws InterruptedException {
         // two more: a scrape already under way when this is called may have collected the values from before the run
-        long seen = scrapes.get() + 1;
+        return awaitScrapesBeyond(scrapes.get() + 1, timeout);
+    }
+
+    /**
+     * Waits until the meters have been scraped once, at most {@code timeout}: before a CronJob's run, so that its counters'
+     * 0 is recorded (they exist from construction on).
+     *
+     * @return whether a scrape came
+     */
+    public boolean awaitFirstScrape(Duration timeout) throws InterruptedException {
+        return awaitScrapesBeyond(0, timeout);
+    }
+
+    /** Waits until more than {@code count} scrapes have come, at most {@code timeout}; whether they came. */
+    private boolean awaitScrapesBeyond(long count, Duration timeout) throws InterruptedException {
         // a wait of centuries (a --scrape-wait of 999999999h) saturates rather than overflow a long of nanoseconds;
         // elapsed time is compared, never a deadline, which nanoTime's origin could make overflow
         long start = System.nanoTime();
         long wait = (timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout).toNanos();
-        while (scrapes.get() <= seen) {
+        while (scrapes.get() <= count) {
             if (System.nanoTime() - start >= wait) {
                 return false;
             }
