@@ -24,7 +24,7 @@ class AlertRulesTest {
 
         ExternalTool.Run check = ExternalTool.run(dir, 60, promtool, "check", "rules", RULES.getFileName().toString());
         assertThat(check.exitCode()).as(check.output()).isZero();
-        assertThat(check.output()).contains("SUCCESS: 9 rules found");
+        assertThat(check.output()).contains("SUCCESS: 10 rules found");
 
         ExternalTool.Run test = ExternalTool.run(dir, 120, promtool, "test", "rules", TESTS.getFileName().toString());
         assertThat(test.exitCode()).as(test.output()).isZero();
@@ -42,7 +42,7 @@ class AlertRulesTest {
             assertThat(rules).contains("runbook_url: \"" + RUNBOOKS + m.group(1).toLowerCase(java.util.Locale.ROOT) + "\"");
             assertThat(deploy).as("runbook heading for %s", m.group(1)).contains("\n#### " + m.group(1) + "\n");
         }
-        assertThat(alerts).isEqualTo(9);
+        assertThat(alerts).isEqualTo(10);
         assertThat(rules.split("runbook_url:", -1)).as("one runbook per alert").hasSize(alerts + 1);
     }
 }

@@ -337,7 +337,7 @@ class HelmChartTest {
         JsonNode rule = m.get("PrometheusRule");
         List<String> alerts = rule.at("/spec/groups").findValuesAsText("alert");
         JsonNode shipped = YAML.readTree(AlertRulesTest.RULES.toFile());
-        assertThat(alerts).containsExactlyElementsOf(shipped.findValuesAsText("alert")).hasSize(9);
+        assertThat(alerts).containsExactlyElementsOf(shipped.findValuesAsText("alert")).hasSize(10);
         assertThat(rule.at("/spec/groups/0/rules/0/annotations/summary").asText()).contains("{{ $labels.source }}");
 
         List<JsonNode> dashboards = new ArrayList<>();
@@ -356,6 +356,10 @@ class HelmChartTest {
 
         JsonNode monitor = m.get("ServiceMonitor");
         assertThat(monitor.at("/spec/endpoints").findValuesAsText("path")).containsExactly("/q/metrics", "/metrics");
+        // the job the FrameguardDown alert names: the Service's app name, "frameguard" whatever the release is called
+        String jobLabel = monitor.at("/spec/jobLabel").asText();
+        assertThat(m.get("Service").at("/metadata/labels").path(jobLabel).asText()).isEqualTo("frameguard");
+        assertThat(Files.readString(AlertRulesTest.RULES)).contains("up{job=\"frameguard\"}");
 
         JsonNode scorer = Manifests.container(m.get("Deployment").at("/spec/template/spec"), "frameguard");
         assertThat(Manifests.env(scorer, "FRAMEGUARD_API_ADMIN_TOKEN")).contains("fg-api", "admin-token");
