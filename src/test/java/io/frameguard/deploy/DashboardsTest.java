@@ -44,7 +44,14 @@ class DashboardsTest {
                     }
                 }
                 for (JsonNode t : p.path("targets")) {
-                    assertThat(t.path("expr").asText()).isNotBlank();
+                    String expr = t.path("expr").asText();
+                    assertThat(expr).isNotBlank();
+                    // each metric of one install (namespace) only: several installs scraped by one Prometheus add up otherwise
+                    java.util.regex.Matcher metric = java.util.regex.Pattern.compile("\\b(?:frameguard|kafka_consumer)_\\w+(\\{[^}]*})?")
+                            .matcher(expr);
+                    while (metric.find()) {
+                        assertThat(metric.group(1)).as("%s in %s", metric.group(), p.path("title")).contains("namespace=~\"$namespace\"");
+                    }
                 }
                 // a panel per source leads to that source's feed in the operator console
                 if (p.path("targets").findValuesAsText("expr").stream().anyMatch(e -> e.contains("by (source"))) {
@@ -53,9 +60,13 @@ class DashboardsTest {
                 }
             }
             JsonNode console = null;
+            JsonNode namespace = null;
             for (JsonNode v : d.at("/templating/list")) {
                 console = "console".equals(v.path("name").asText()) ? v : console;
+                namespace = "namespace".equals(v.path("name").asText()) ? v : namespace;
             }
+            assertThat(namespace).as("the namespace variable of %s", f).isNotNull();
+            assertThat(namespace.path("includeAll").asBoolean()).as("plain Prometheus: series without a namespace").isTrue();
             assertThat(console).as("the console URL variable of %s", f).isNotNull();
             assertThat(console.path("type").asText()).isEqualTo("textbox");
             assertThat(d.path("links").findValuesAsText("url")).anyMatch(u -> u.startsWith("${console}/console/"));

@@ -39,8 +39,8 @@ public final class Dashboards {
         return out;
     }
 
-    /** Grafana's variables: every source, and a 5-minute rate window (a test's whole run fits in it). */
+    /** Grafana's variables: every namespace, every source, and a 5-minute rate window (a test's whole run fits in it). */
     public static String resolve(String expr) {
-        return expr.replace("$__rate_interval", "5m").replace("$source", ".*");
+        return expr.replace("$__rate_interval", "5m").replace("$namespace", ".*").replace("$source", ".*");
     }
 }
