@@ -379,6 +379,20 @@ class HelmChartTest {
         assertThat(Files.list(CHART.resolve("dashboards")).count()).isEqualTo(Dashboards.files().size());
     }
 
+    /** The install's notes give a first-model command that works on the cluster installed against. */
+    @Test
+    void notesTellHowToPublishTheFirstModelOnThisCluster() throws Exception {
+        String plain = new Helm(CHART).install().withName("fg").withNamespace("plant").withKubeVersion("1.30.0").clientOnly()
+                .dryRun().call().getOutput();
+        assertThat(plain).contains("kubectl -n plant run frameguard-models").contains("KAFKA_BOOTSTRAP_SERVERS=kafka:9092");
+        // a kubectl run pod would have no credentials there: the command line with the operator's client properties
+        String secured = new Helm(CHART).install().withName("fg").withNamespace("plant").withKubeVersion("1.30.0").clientOnly()
+                .dryRun().withValuesFile(CHART.resolve("ci/split-credentials-values.yaml")).call().getOutput();
+        assertThat(secured).doesNotContain("kubectl -n plant run frameguard-models")
+                .contains("frameguard models publish MODEL_DIR --activate").contains("--kafka-config client.properties")
+                .contains("client.properties holding the SASL_SSL");
+    }
+
     @Test
     void schemaRejectsWrongValues() throws Exception {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(t -> t.set("trainer.mode", "sometimes")))
