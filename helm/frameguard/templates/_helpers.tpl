@@ -239,6 +239,7 @@ which requests no GPU and trains on the CPU, every GPU of the node, the scorers'
 - --verdicts-topic={{ .Values.topics.verdicts }}
 - --min-frames={{ .Values.trainer.minFrames }}
 - --max-frames={{ .Values.trainer.maxFrames }}
+- --keep-versions={{ .Values.trainer.keepVersions }}
 - --metrics-port={{ .Values.trainer.metricsPort }}
 {{- if not .Values.trainer.activate }}
 - --no-activate

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,9 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code frameguard models ...}: the Kafka-backed model registry from the command line. */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List, publish, activate and roll back models in the Kafka model registry.",
+        description = "List, publish, activate, roll back and prune models in the Kafka model registry.",
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Publish.class, ModelsCommand.Activate.class,
-                ModelsCommand.Rollback.class, ModelsCommand.Keygen.class})
+                ModelsCommand.Rollback.class, ModelsCommand.Prune.class, ModelsCommand.Keygen.class})
 final class ModelsCommand {
 
     /** A subcommand that works on the registry: the registry's options, and the registry opened and closed around it. */
@@ -131,6 +132,26 @@ final class ModelsCommand {
         void run(ModelRegistry r) throws Exception {
             ModelRegistry.Activation a = r.rollback(name, reason);
             System.out.printf("rolled %s back to %s%n", name, a.version());
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true, description = "Delete old versions of a model from the registry "
+            + "(tombstones, which compaction removes): all but the --keep trained last, the active one and the --keep a "
+            + "rollback would go back to. The trainer does it after each accepted candidate (its --keep-versions).")
+    static final class Prune extends OnRegistry {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--keep", paramLabel = "N", defaultValue = "" + ModelRegistry.DEFAULT_KEEP_VERSIONS,
+                description = "Versions trained last to keep (default: ${DEFAULT-VALUE}).")
+        int keep;
+
+        @Override
+        void run(ModelRegistry r) throws Exception {
+            CommandOptions.atLeastOne("--keep", keep);
+            List<String> deleted = r.prune(name, keep);
+            System.out.printf("deleted %d version%s of %s%s%n", deleted.size(), deleted.size() == 1 ? "" : "s", name,
+                    deleted.isEmpty() ? "" : ": " + String.join(", ", deleted));
         }
     }
 

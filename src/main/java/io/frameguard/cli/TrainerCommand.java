@@ -83,6 +83,12 @@ final class TrainerCommand implements Callable<Integer> {
             description = "Activate an accepted candidate; --no-activate publishes it for a person to activate (default: ${DEFAULT-VALUE}).")
     boolean activate;
 
+    @Option(names = "--keep-versions", paramLabel = "N", defaultValue = "" + ModelRegistry.DEFAULT_KEEP_VERSIONS,
+            description = "After publishing a candidate, delete the model's older versions from the registry but the N trained "
+                    + "last, the active one and the N a rollback would go back to (the registry is read whole at every "
+                    + "scorer's start); 0 keeps all (default: ${DEFAULT-VALUE}).")
+    int keepVersions;
+
     @Option(names = "--epochs", defaultValue = "0", description = "Training epochs; 0: the champion's.")
     int epochs;
 
@@ -153,6 +159,9 @@ final class TrainerCommand implements Callable<Integer> {
         if (afterFrames < 0) {
             throw new IllegalArgumentException("--after-frames must be 0 (off) or more, was " + afterFrames);
         }
+        if (keepVersions < 0) {
+            throw new IllegalArgumentException("--keep-versions must be 0 (keep all) or more, was " + keepVersions);
+        }
         if (metricsPort < 0 || metricsPort > 65535) {
             throw new IllegalArgumentException("--metrics-port must be 0 (off) to 65535, was " + metricsPort);
         }
@@ -176,7 +185,7 @@ final class TrainerCommand implements Callable<Integer> {
                 Topics.DEFAULT_MEMORY, Topics.DEFAULT_HISTORY);
         Path work = workDir != null ? workDir : Files.createTempDirectory("frameguard-trainer");
         RetrainingJob.Settings settings = new RetrainingJob.Settings(model, topics, maxFrames, minFrames, holdoutFraction,
-                epochs, threads, activate, decoders, work, Duration.ofMinutes(2));
+                epochs, threads, activate, keepVersions, decoders, work, Duration.ofMinutes(2));
         try (ModelRegistry r = registry.open();
                 TrainerLease lease = TrainerLease.join(clientConfig, leaseTopic, TrainerLease.group(instance, model))) {
             // SIGTERM: leave the lease's group at once, so a standby takes over now rather than after a session

@@ -267,6 +267,53 @@ public final class ModelRegistry implements AutoCloseable {
         return next;
     }
 
+    /** Versions of a model the trainer keeps (its {@code --keep-versions}), unless told otherwise: see {@link #prune}. */
+    public static final int DEFAULT_KEEP_VERSIONS = 10;
+
+    /** Versions by when they were trained (a card without a readable time first), then by name. */
+    private static final java.util.Comparator<ModelCard> OLDEST_FIRST =
+            java.util.Comparator.comparing((ModelCard c) -> trainedAt(c)).thenComparing(ModelCard::version);
+
+    private static Instant trainedAt(ModelCard card) {
+        try {
+            return Instant.parse(card.createdAt());
+        } catch (RuntimeException e) {
+            return Instant.MIN;
+        }
+    }
+
+    /**
+     * Deletes the published versions of {@code name} that are neither among the {@code keep} created last, nor active, nor
+     * among the {@code keep} a rollback would go back to: their card and artifact records get tombstones, which compaction
+     * removes. Every scorer's start and every activation reads the topic whole, so it must not grow with each accepted
+     * retraining.
+     *
+     * @return the versions deleted, oldest first
+     */
+    public List<String> prune(String name, int keep) throws IOException {
+        checkName(name, "model name");
+        if (keep < 1) {
+            throw new IllegalArgumentException("versions to keep must be at least 1, got " + keep);
+        }
+        Snapshot now = read();
+        Map<String, ModelCard> versions = now.cards().getOrDefault(name, Map.of());
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        versions.values().stream().sorted(OLDEST_FIRST.reversed()).limit(keep).forEach(c -> kept.add(c.version()));
+        Activation active = now.active().get(name);
+        if (active != null) {
+            kept.add(active.version());
+            kept.addAll(active.previous().subList(0, Math.min(keep, active.previous().size())));
+        }
+        List<String> deleted = versions.values().stream().filter(c -> !kept.contains(c.version())).sorted(OLDEST_FIRST)
+                .map(ModelCard::version).toList();
+        for (String version : deleted) {
+            // the card first: a reader between the two records sees the version gone, never a card without its artifact
+            send(cardKey(name, version), null);
+            send(artifactKey(name, version), null);
+        }
+        return deleted;
+    }
+
     /**
      * Follows the registry topic record by record and keeps what a {@link #read} would return, for a reader that
      * stays subscribed (the scorer's watcher): cards and control records, malformed ones skipped, logged and

@@ -53,8 +53,9 @@ public final class RetrainingJob {
      * @param epochs epochs to train; 0: the champion's
      * @param activate activate an accepted candidate (else publish only, for a person to activate)
      */
+    /** @param keepVersions versions of the model kept in the registry after a candidate is published ({@link ModelRegistry#prune}); 0: all */
     public record Settings(String modelName, Topics topics, int maxFrames, int minFrames, double holdoutFraction, int epochs,
-            int threads, boolean activate, FrameDecoders decoders, Path workDir, Duration readTimeout) {}
+            int threads, boolean activate, int keepVersions, FrameDecoders decoders, Path workDir, Duration readTimeout) {}
 
     /** What a run did; {@code candidate} is null when no candidate was trained. */
     public record Result(Outcome outcome, String message, ModelCard candidate, long frames) {}
@@ -168,6 +169,12 @@ public final class RetrainingJob {
             }
             metrics.activeModel(candidate.card());
             message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
+        }
+        if (settings.keepVersions() > 0) {
+            java.util.List<String> deleted = registry.prune(settings.modelName(), settings.keepVersions());
+            if (!deleted.isEmpty()) {
+                message += "; deleted from the registry: " + String.join(", ", deleted);
+            }
         }
         return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept());
     }

@@ -290,6 +290,32 @@ class ModelRegistryTest {
         }
     }
 
+    /**
+     * Pruning keeps the versions trained last, the active one and those a rollback goes back to; the others' records get
+     * tombstones, so the topic every scorer reads whole at start stops growing with each retraining.
+     */
+    @Test
+    void pruneDeletesOnlyVersionsNeitherRecentNorActiveNorARollbackAway() throws Exception {
+        try (ModelRegistry registry = registry("models-prune")) {
+            registry.publish(v1); // trained first
+            for (int i = 3; i <= 5; i++) { // copies of v1 (trained when it was), named test-3 .. test-5
+                registry.publish(io.frameguard.testing.TamperedModels.withGraph(v1, tmp.resolve("prune-" + i), "test-" + i, g -> g));
+            }
+            registry.publish(v2); // trained last
+            registry.activate("test", "test-1", "first");
+            registry.activate("test", "test-3", "second");
+
+            assertThat(registry.prune("test", 2)).containsExactly("test-4");
+            ModelRegistry.Snapshot after = registry.read();
+            assertThat(after.cards().get("test")).containsOnlyKeys("test-1", "test-2", "test-3", "test-5");
+            assertThat(registry.artifact("test", "test-4")).as("its artifact record deleted too").isNull();
+            assertThat(after.active().get("test").version()).isEqualTo("test-3");
+            assertThat(registry.rollback("test", "still possible").version()).isEqualTo("test-1");
+            assertThat(registry.prune("test", 10)).as("nothing more to delete").isEmpty();
+            assertThatThrownBy(() -> registry.prune("test", 0)).hasMessageContaining("at least 1");
+        }
+    }
+
     @Test
     void damagedArchivesAreRefused() throws Exception {
         byte[] zip = ArtifactArchive.pack(v1, Optional.empty());
