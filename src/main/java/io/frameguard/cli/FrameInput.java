@@ -59,11 +59,28 @@ final class FrameInput {
         return read(parseGeometry(imageSize));
     }
 
-    /** Reads the frames; images in a directory are converted to {@code geometry} when it is not null. */
+    /**
+     * Reads the frames; images in a directory are converted to {@code geometry} when it is not null. What looks wrong
+     * with them though they can be read is then {@link #doubts}.
+     */
     FrameFile read(ImageGeometry geometry) throws IOException {
-        return FrameFile.read(data, format(), new FrameFile.ReadOptions(dim,
+        if (format() == FrameFile.Format.pngDir) {
+            io.frameguard.datasets.ImageFiles.ImageDir dir = io.frameguard.datasets.ImageFiles.readImageDir(data, geometry, false);
+            doubts = dir.doubts();
+            return dir.frames();
+        }
+        FrameFile frames = FrameFile.read(data, format(), new FrameFile.ReadOptions(dim,
                 labels == null ? null : new LinkedHashSet<>(labels), geometry));
+        doubts = frames.doubts();
+        return frames;
     }
+
+    /** What looks wrong with the frames last read though they can be read ({@link FrameFile#doubts}, {@code ImageDir.doubts}). */
+    List<String> doubts() {
+        return doubts;
+    }
+
+    private List<String> doubts = List.of();
 
     /** Refuses an output that is the input file itself: writing it would destroy the frames before they are read. */
     void refuseOverwriting(String option, Path output) throws IOException {

@@ -83,6 +83,10 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         FrameFile data = dir != null ? dir.frames() : input.read(image);
+        // a header of column numbers read as a frame, a clock column, images of another size: said, then scored
+        for (String doubt : dir != null ? dir.doubts() : input.doubts()) {
+            System.err.println("warning: " + input.data.getFileName() + ": " + doubt);
+        }
         if (data.dim() != dim) {
             String columns = data.columnsAgainst(artifact.card().input().featureNames());
             throw new FrameFile.FrameFormatException(input.data + " has " + data.dim() + " values per frame, model "

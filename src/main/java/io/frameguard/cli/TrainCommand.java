@@ -152,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
         String summary = data.rows() + (data.image() != null ? " images of " + data.image() : " frames x " + data.dim()
                 + " features") + " from " + input.data.getFileName()
                 + (input.labels != null ? " (labels " + input.labels + ")" : "");
-        for (String doubt : data.doubts()) {
+        for (String doubt : input.doubts()) {
             System.err.println("warning: " + input.data.getFileName() + ": " + doubt);
         }
         System.err.println("Training on " + summary);

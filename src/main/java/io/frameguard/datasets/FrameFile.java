@@ -114,6 +114,9 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         if (size / 4 > Integer.MAX_VALUE - 8) {
             throw new FrameFormatException(file + ": too large to load at once (" + size + " bytes)");
         }
+        if (size == 0) {
+            throw new FrameFormatException(file + ": no frames (the file is empty)");
+        }
         float[] values = new float[(int) (size / 4)];
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[(int) Math.min(size, 1 << 20) & ~3];
@@ -228,7 +231,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
 
     /**
      * What looks wrong with these sensor frames though they can be read, for the trainer to say before it learns from
-     * them: a column that grows on every row (an index or a clock: every column is a feature, and later frames bring
+     * them: a column that grows from row to row and never falls (an index, a clock or a counter: every column is a feature, and later frames bring
      * values it never saw), a header column without a name (an index, as pandas writes it), a first frame that is the
      * column numbers (a header of numbers, read as a frame).
      */
@@ -246,13 +249,15 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 doubts.add("column " + (c + 1) + " of the header has no name: an index? Every column is a feature: leave it "
                         + "out of the file");
             }
-            boolean grows = true;
+            // never falling and higher at the end: a clock's seconds since 1970 are equal in float32 for 128 s at a time
+            boolean grows = values[(rows - 1) * dim + c] > values[c];
             for (int r = 1; r < rows && grows; r++) {
-                grows = values[r * dim + c] > values[(r - 1) * dim + c];
+                grows = values[r * dim + c] >= values[(r - 1) * dim + c];
             }
             if (grows) {
-                doubts.add("column " + featureNames.get(c) + " grows on every row: an index or a time? Every column is a "
-                        + "feature, and later frames will bring values it never saw: leave it out of the file");
+                doubts.add("column " + featureNames.get(c) + " grows from row to row and never falls: an index, a time or a "
+                        + "counter? Every column is a feature, and later frames will bring values it never saw: leave it out "
+                        + "of the file");
             }
             boolean same = true;
             for (int r = 1; r < rows && same; r++) {

@@ -113,7 +113,8 @@ public final class ImageFiles {
 
     /**
      * Reads every {@code .png}, {@code .jpg} and {@code .jpeg} file of a directory (sorted by name), converted
-     * to {@code geometry}, or when null to the first image's size and channels (gray if its raster is gray).
+     * to {@code geometry}, or when null to the first image's size and channels (gray when its colour space is:
+     * {@link ImageConversion#isGray}); hidden files (a name starting with a dot) are left out.
      *
      * @throws FrameFile.FrameFormatException naming the first file that is not a readable image
      */
@@ -128,8 +129,10 @@ public final class ImageFiles {
      * @param places each frame's place among the directory's image files (counting those skipped)
      * @param files every image file's name, in file-name order
      * @param skipped each file left out, and why
+     * @param doubts what looks wrong though the images can be read (images of another size or colour than the frames'),
+     *     for the command to say
      */
-    public record ImageDir(FrameFile frames, int[] places, List<String> files, Map<String, String> skipped) {}
+    public record ImageDir(FrameFile frames, int[] places, List<String> files, Map<String, String> skipped, List<String> doubts) {}
 
     /**
      * Reads a directory's images as {@link #readImageDir(Path, ImageGeometry)} does; with {@code skipUnreadable}, a file
@@ -143,7 +146,9 @@ public final class ImageFiles {
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> {
                 String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg")) && Files.isRegularFile(p);
+                // hidden files left out: macOS writes ._NAME.png beside each file of a zip it makes, which is no image
+                return !n.startsWith(".") && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"))
+                        && Files.isRegularFile(p);
             }).sorted().toList();
         }
         if (files.isEmpty()) {
@@ -154,6 +159,7 @@ public final class ImageFiles {
         int[] places = new int[files.size()];
         int rows = 0;
         Map<String, String> skipped = new LinkedHashMap<>();
+        Map<ImageGeometry, Integer> converted = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
             BufferedImage image;
             try {
@@ -167,21 +173,51 @@ public final class ImageFiles {
             }
             if (g == null) {
                 g = new ImageGeometry(image.getWidth(), image.getHeight(),
-                        image.getRaster().getNumBands() == 1 ? ImageGeometry.GRAY : ImageGeometry.RGB);
+                        ImageConversion.isGray(image) ? ImageGeometry.GRAY : ImageGeometry.RGB);
             }
             if (values == null) {
-                values = new float[files.size() * g.dim()];
+                values = new float[valuesFor(dir, files.size(), g)];
+            }
+            ImageGeometry own = new ImageGeometry(image.getWidth(), image.getHeight(),
+                    ImageConversion.isGray(image) ? ImageGeometry.GRAY : ImageGeometry.RGB);
+            if (!own.equals(g)) {
+                converted.merge(own, 1, Integer::sum);
             }
             ImageConversion.toValues(image, g, values, rows * g.dim());
             places[rows++] = i;
         }
         List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
         if (rows == 0) {
-            return new ImageDir(null, new int[0], names, skipped);
+            return new ImageDir(null, new int[0], names, skipped, List.of());
         }
+        List<String> doubts = converted.isEmpty() ? List.of() : List.of(converted.values().stream().mapToInt(c -> c).sum()
+                + " of the " + rows + " images are not " + g + " but " + converted.entrySet().stream()
+                        .map(e -> e.getValue() + " x " + e.getKey()).collect(java.util.stream.Collectors.joining(", "))
+                + ": each is converted to " + g + " (stretched to its size, its colour " + (g.channels() == 1 ? "dropped" : "kept or made from gray")
+                + ")" + (geometry == null ? ", the first image's; give --image-size to choose the size and channels" : ""));
         return new ImageDir(new FrameFile(g.dim(), rows, rows == files.size() ? values : Arrays.copyOf(values, rows * g.dim()),
-                null, g), Arrays.copyOf(places, rows), names, skipped);
+                null, g), Arrays.copyOf(places, rows), names, skipped, doubts);
     }
+
+    /**
+     * Room for {@code files} images of {@code g}, refused with what to do when the heap cannot hold them (the images at
+     * their own size, a camera's 900x900 say, rather than at the model's).
+     */
+    static int valuesFor(Path dir, int files, ImageGeometry g) throws FrameFile.FrameFormatException {
+        long values = (long) files * g.dim();
+        long bytes = 4 * values;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (values > Integer.MAX_VALUE - 8 || bytes > heap / HEAP_SHARE) {
+            throw new FrameFile.FrameFormatException(String.format(Locale.ROOT, "%s: %d images of %s are %.1f GB as values, "
+                    + "more than this Java heap of %.1f GB can train on: give --image-size with a smaller size (e.g. %s), or "
+                    + "more heap (JAVA_OPTS=-Xmx...)", dir, files, g, bytes / 1e9, heap / 1e9,
+                    new ImageGeometry(Math.min(g.width(), 128), Math.min(g.height(), 128), g.channels())));
+        }
+        return (int) values;
+    }
+
+    /** The images' values may take at most this fraction of the heap: training holds more than one copy of them. */
+    private static final int HEAP_SHARE = 3;
 
     /**
      * One image file, or why it is not a readable PNG or JPEG: decoded as the service decodes an image frame (refused

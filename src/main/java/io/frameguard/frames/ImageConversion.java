@@ -25,12 +25,19 @@ public final class ImageConversion {
     private ImageConversion() {
     }
 
+    /**
+     * Whether an image is gray: its colour space is, whatever its depth and alpha (band 0 is the gray); an indexed image
+     * (a palette PNG) is not, however few bands its raster has, since its palette holds its colours.
+     */
+    public static boolean isGray(BufferedImage image) {
+        return image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
+                && !(image.getColorModel() instanceof IndexColorModel);
+    }
+
     /** Writes {@code image} in geometry {@code g} to {@code dest[offset .. offset + g.dim())}. */
     public static void toValues(BufferedImage image, ImageGeometry g, float[] dest, int offset) {
         Raster raster = image.getRaster();
-        // gray whatever its depth and alpha (band 0 is the gray); an indexed image's palette holds its colours
-        boolean gray = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && !(image.getColorModel() instanceof IndexColorModel);
+        boolean gray = isGray(image);
         int w = image.getWidth();
         int h = image.getHeight();
         int[] rgb;

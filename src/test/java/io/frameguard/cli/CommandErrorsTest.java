@@ -454,7 +454,18 @@ class CommandErrorsTest {
         Run r = run("train", "--data", file.toString(), "--format", "csv", "--out", tmp.resolve("m-indexed").toString(),
                 "--epochs", "1");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).contains("warning: indexed.csv: column idx grows on every row");
+        assertThat(r.err()).contains("warning: indexed.csv: column idx grows from row to row and never falls");
+
+        // a clock of seconds since 1970, one a second: float32 holds it in steps of 128 s, so rows repeat a value
+        List<String> clocked = new java.util.ArrayList<>();
+        clocked.add("time," + lines.get(0));
+        for (int i = 1; i < lines.size(); i++) {
+            clocked.add((1_765_000_000L + i) + "," + lines.get(i));
+        }
+        Path clock = Files.write(tmp.resolve("clocked.csv"), clocked);
+        r = run("train", "--data", clock.toString(), "--out", tmp.resolve("m-clocked").toString(), "--epochs", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: clocked.csv: column time grows from row to row and never falls");
 
         List<String> withSetpoint = new java.util.ArrayList<>();
         withSetpoint.add(lines.get(0) + ",setpoint");
@@ -476,6 +487,10 @@ class CommandErrorsTest {
                 "--epochs", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("warning: numbered.csv: the first frame is 0, 1, 2");
+        // score says it too: each frame's index would be one off from the user's rows
+        r = run("score", "--model", model.toString(), "--data", other.toString(), "--out", tmp.resolve("numbered-scores.csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: numbered.csv: the first frame is 0, 1, 2");
         // nothing said of the clean file's columns (only that its 600 rows leave few frames to set the threshold)
         assertThat(run("train", "--data", data.toString(), "--format", "csv", "--out", tmp.resolve("m-clean").toString(),
                 "--epochs", "1").err()).doesNotContain("warning: plant.csv");
@@ -490,6 +505,13 @@ class CommandErrorsTest {
                 "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("column 1 of the header has no name");
+    }
+
+    @Test
+    void anEmptyF32FileHasNoFrames() throws Exception {
+        Path empty = Files.write(tmp.resolve("empty.f32"), new byte[0]);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", empty.toString(), "--out",
+                tmp.resolve("empty-scores.csv").toString()), 1, "score", "empty.f32", "no frames");
     }
 
     @Test
