@@ -209,8 +209,9 @@ public final class ImageFiles {
         long heap = Runtime.getRuntime().maxMemory();
         if (values > Integer.MAX_VALUE - 8 || bytes > heap / HEAP_SHARE) {
             throw new FrameFile.FrameFormatException(String.format(Locale.ROOT, "%s: %d images of %s are %.1f GB as values, "
-                    + "more than this Java heap of %.1f GB can train on: give --image-size with a smaller size (e.g. %s), or "
-                    + "more heap (JAVA_OPTS=-Xmx...)", dir, files, g, bytes / 1e9, heap / 1e9,
+                    + "more than this Java heap of %.1f GB can hold for training: train with --image-size at a smaller size "
+                    + "(e.g. %s), read the directory in parts, or give Java more heap (JAVA_OPTS=-Xmx...)", dir, files, g,
+                    bytes / 1e9, heap / 1e9,
                     new ImageGeometry(Math.min(g.width(), 128), Math.min(g.height(), 128), g.channels())));
         }
         return (int) values;
