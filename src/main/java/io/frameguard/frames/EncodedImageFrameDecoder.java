@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -70,6 +71,14 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
     }
 
     /**
+     * Decoder warnings about what was skipped, the picture whole: some cameras' JPEGs carry a few bytes between two
+     * markers, which libjpeg skips, and every viewer shows them. Any other warning (a stream cut short, a bad Huffman
+     * code: the reader fills what it lost with gray) means the picture is damaged.
+     */
+    private static final List<String> HARMLESS_WARNINGS = List.of("extraneous bytes before marker",
+            "Embedded color profile is invalid; ignored", "JFIF markers not allowed in JFIF JPEG thumbnail; ignored");
+
+    /**
      * A picture file (PNG or JPEG, told by its first bytes) decoded as the service decodes a frame of it: refused when
      * incomplete, damaged or over the limits, with the reason.
      */
@@ -112,8 +121,9 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
             }
             ImageReadParam param = reader.getDefaultReadParam();
             BufferedImage decoded = reader.read(0, param);
-            if (!warnings.isEmpty()) {
-                throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + warnings.get(0));
+            Optional<String> damage = warnings.stream().filter(w -> HARMLESS_WARNINGS.stream().noneMatch(w::contains)).findFirst();
+            if (damage.isPresent()) {
+                throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + damage.get());
             }
             return decoded;
         } catch (IOException | RuntimeException e) {

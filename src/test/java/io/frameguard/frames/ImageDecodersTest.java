@@ -216,6 +216,25 @@ class ImageDecodersTest {
                 .containsExactly(decode(png, headers("image/png", null, null), GRAY_8X6));
     }
 
+    /**
+     * A JPEG with a few bytes between two markers (as some cameras write them) decodes whole, and libjpeg only warns:
+     * the frame is read as every viewer shows it, not dead-lettered as damaged.
+     */
+    @Test
+    void aJpegWithExtraneousBytesBeforeAMarkerIsWhole() throws Exception {
+        byte[] jpeg = encode(gradient(64, 48, BufferedImage.TYPE_INT_RGB), "jpg");
+        int sof = -1;
+        for (int i = 2; i < jpeg.length - 1 && sof < 0; i++) {
+            sof = (jpeg[i] & 0xff) == 0xFF && (jpeg[i + 1] & 0xff) == 0xC0 ? i : -1;
+        }
+        byte[] padded = new byte[jpeg.length + 3]; // three zero bytes before the frame header
+        System.arraycopy(jpeg, 0, padded, 0, sof);
+        System.arraycopy(jpeg, sof, padded, sof + 3, jpeg.length - sof);
+        ImageGeometry rgb = new ImageGeometry(64, 48, 3);
+        assertThat(decode(padded, headers("image/jpeg", null, null), rgb))
+                .containsExactly(decode(jpeg, headers("image/jpeg", null, null), rgb));
+    }
+
     /** An image sent without its content type is read as the default, JSON: the refusal says what it looks like. */
     @Test
     void anImageWithoutItsContentTypeIsSaidToBeOne() throws Exception {
