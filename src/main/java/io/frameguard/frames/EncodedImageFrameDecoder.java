@@ -70,13 +70,29 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
         }
     }
 
+    /** Decoder warnings about what was ignored, the picture whole: an unreadable colour profile, a thumbnail's markers. */
+    private static final List<String> HARMLESS_WARNINGS = List.of("Embedded color profile is invalid; ignored",
+            "JFIF markers not allowed in JFIF JPEG thumbnail; ignored");
+    /** libjpeg's warning that it skipped bytes to reach a marker, and the marker. */
+    private static final java.util.regex.Pattern SKIPPED_TO_MARKER =
+            java.util.regex.Pattern.compile("extraneous bytes before marker 0x([0-9a-fA-F]{2})");
+
     /**
-     * Decoder warnings about what was skipped, the picture whole: some cameras' JPEGs carry a few bytes between two
-     * markers, which libjpeg skips, and every viewer shows them. Any other warning (a stream cut short, a bad Huffman
-     * code: the reader fills what it lost with gray) means the picture is damaged.
+     * Whether a decoder's warning leaves the picture whole. Some cameras' JPEGs carry a few bytes between the header's
+     * segments, which libjpeg skips to the next marker: harmless before a marker that only the header holds (a frame
+     * header SOFn, an application segment APPn, a comment). Bytes skipped to the end of the image, a restart marker or
+     * another scan are what damaged image data looks like too (the decoder lost step and skipped the rest), and any
+     * other warning (a stream cut short, a bad Huffman code: the reader fills what it lost with gray) is damage.
      */
-    private static final List<String> HARMLESS_WARNINGS = List.of("extraneous bytes before marker",
-            "Embedded color profile is invalid; ignored", "JFIF markers not allowed in JFIF JPEG thumbnail; ignored");
+    static boolean harmless(String warning) {
+        java.util.regex.Matcher skipped = SKIPPED_TO_MARKER.matcher(warning);
+        if (skipped.find()) {
+            int marker = Integer.parseInt(skipped.group(1), 16);
+            boolean frameHeader = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+            return frameHeader || (marker >= 0xe0 && marker <= 0xef) || marker == 0xfe;
+        }
+        return HARMLESS_WARNINGS.stream().anyMatch(warning::contains);
+    }
 
     /**
      * A picture file (PNG or JPEG, told by its first bytes) decoded as the service decodes a frame of it: refused when
@@ -121,7 +137,7 @@ public final class EncodedImageFrameDecoder implements FrameDecoder {
             }
             ImageReadParam param = reader.getDefaultReadParam();
             BufferedImage decoded = reader.read(0, param);
-            Optional<String> damage = warnings.stream().filter(w -> HARMLESS_WARNINGS.stream().noneMatch(w::contains)).findFirst();
+            Optional<String> damage = warnings.stream().filter(w -> !harmless(w)).findFirst();
             if (damage.isPresent()) {
                 throw new FrameDecodeException(FrameDecodeException.CORRUPT_IMAGE, contentType + " is damaged: " + damage.get());
             }

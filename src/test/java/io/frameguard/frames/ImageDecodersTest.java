@@ -233,6 +233,18 @@ class ImageDecodersTest {
         ImageGeometry rgb = new ImageGeometry(64, 48, 3);
         assertThat(decode(padded, headers("image/jpeg", null, null), rgb))
                 .containsExactly(decode(jpeg, headers("image/jpeg", null, null), rgb));
+        // bytes skipped to the end of the image are what damaged image data looks like: still refused
+        byte[] skippedToEnd = new byte[jpeg.length + 60];
+        System.arraycopy(jpeg, 0, skippedToEnd, 0, jpeg.length - 2);
+        skippedToEnd[skippedToEnd.length - 2] = (byte) 0xFF;
+        skippedToEnd[skippedToEnd.length - 1] = (byte) 0xD9;
+        assertThat(reason(skippedToEnd, headers("image/jpeg", null, null), FrameShape.image(rgb)))
+                .startsWith(FrameDecodeException.CORRUPT_IMAGE).contains("extraneous bytes before marker 0xd9");
+        assertThat(EncodedImageFrameDecoder.harmless("Corrupt JPEG data: 2 extraneous bytes before marker 0xd3")).as("a restart")
+                .isFalse();
+        assertThat(EncodedImageFrameDecoder.harmless("Corrupt JPEG data: 2 extraneous bytes before marker 0xda")).as("a scan")
+                .isFalse();
+        assertThat(EncodedImageFrameDecoder.harmless("Corrupt JPEG data: 5 extraneous bytes before marker 0xe1")).isTrue();
     }
 
     /** An image sent without its content type is read as the default, JSON: the refusal says what it looks like. */
