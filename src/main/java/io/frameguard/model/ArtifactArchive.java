@@ -67,23 +67,30 @@ public final class ArtifactArchive {
     }
 
     /** Unpacks into {@code dir} (created; must not hold files yet) and verifies the result. */
-    public static ModelArtifact unpack(byte[] archive, Path dir) throws InvalidModelException {
+    public static ModelArtifact unpack(byte[] archive, Path dir) throws IOException {
         return unpack(archive, dir, ModelTrust.NONE);
     }
 
     /**
      * Unpacks into {@code dir} (created; must not hold files yet) and opens the result with {@code trust}
      * ({@link ModelArtifact#open(Path, ModelTrust)}: the card's signature before the SavedModel's files are read).
+     *
+     * @throws InvalidModelException when the archive is refused (damaged, too large, entries outside the directory, ...)
+     * @throws IOException (no {@link InvalidModelException}) when the disk fails it (full, not writable): the archive may
+     *     be unpacked later
      */
-    public static ModelArtifact unpack(byte[] archive, Path dir, ModelTrust trust) throws InvalidModelException {
+    public static ModelArtifact unpack(byte[] archive, Path dir, ModelTrust trust) throws IOException {
         verifyBeforeUnpacking(archive, trust);
         Path root = dir.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(root);
-            try (Stream<Path> existing = Files.list(root)) {
-                if (existing.findAny().isPresent()) {
-                    throw new InvalidModelException("refusing to unpack a model into non-empty directory " + root);
+            onDisk(() -> Files.createDirectories(root));
+            boolean empty = onDisk(() -> {
+                try (Stream<Path> existing = Files.list(root)) {
+                    return existing.findAny().isEmpty();
                 }
+            });
+            if (!empty) {
+                throw new InvalidModelException("refusing to unpack a model into non-empty directory " + root);
             }
             long total = 0;
             int entries = 0;
@@ -98,17 +105,21 @@ public final class ArtifactArchive {
                         throw new InvalidModelException("model archive entry '" + e.getName() + "' points outside the model directory");
                     }
                     if (e.isDirectory()) {
-                        Files.createDirectories(target);
+                        onDisk(() -> Files.createDirectories(target));
                         continue;
                     }
-                    Files.createDirectories(target.getParent());
-                    try (OutputStream out = Files.newOutputStream(target)) {
+                    onDisk(() -> Files.createDirectories(target.getParent()));
+                    try (OutputStream out = onDisk(() -> Files.newOutputStream(target))) {
                         for (int n; (n = zip.read(buf)) > 0; ) {
                             total += n;
                             if (total > MAX_UNPACKED_BYTES) {
                                 throw new InvalidModelException("model archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
                             }
-                            out.write(buf, 0, n);
+                            int length = n;
+                            onDisk(() -> {
+                                out.write(buf, 0, length);
+                                return null;
+                            });
                         }
                     }
                 }
@@ -118,11 +129,33 @@ public final class ArtifactArchive {
             }
         } catch (InvalidModelException e) {
             throw e;
+        } catch (DiskFailure e) {
+            throw new IOException("cannot unpack the model into " + root + ": " + e.getCause().getMessage(), e.getCause());
         } catch (IOException | IllegalArgumentException e) {
             // IllegalArgumentException: an entry name that is no text (ZipInputStream) or no path (a NUL: InvalidPathException)
             throw new InvalidModelException("model archive cannot be unpacked: " + e.getMessage(), e);
         }
         return ModelArtifact.open(root, trust);
+    }
+
+    /** A step on the disk the model is unpacked on, whose failure is the disk's, not the archive's. */
+    private interface DiskStep<T> {
+        T run() throws IOException;
+    }
+
+    /** The disk failed a step of unpacking (full, not writable). */
+    private static final class DiskFailure extends IOException {
+        DiskFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
+    private static <T> T onDisk(DiskStep<T> step) throws DiskFailure {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new DiskFailure(e);
+        }
     }
 
     /**

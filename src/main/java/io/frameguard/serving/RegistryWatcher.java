@@ -197,7 +197,7 @@ public class RegistryWatcher implements Runnable {
             toServe.served(version);
             metrics.modelServed(version, scorer.card().createdAt());
         } catch (IOException | RuntimeException e) {
-            // its content refused it for good; anything else (the broker, the disk, the device) may pass later
+            // refused for good (its content, or TensorFlow could not load it); the broker or the disk may pass later
             InvalidModelException invalid = e instanceof InvalidModelException i ? i : null;
             Duration retry = toServe.refused(version, invalid == null, System.currentTimeMillis());
             LOG.errorf("refused model %s %s from the registry: %s; still serving %s%s", name, version, e.getMessage(),

@@ -316,6 +316,16 @@ class ModelRegistryTest {
         }
     }
 
+    /** A disk that cannot take the model (here a file where its directory should go) is no fault of the archive. */
+    @Test
+    void aDiskThatFailsTheUnpackingDoesNotRefuseTheModel() throws Exception {
+        byte[] zip = ArtifactArchive.pack(v1, Optional.empty());
+        Path file = java.nio.file.Files.writeString(tmp.resolve("not-a-directory"), "a file");
+        assertThatThrownBy(() -> ArtifactArchive.unpack(zip, file.resolve("model")))
+                .isInstanceOf(java.io.IOException.class).isNotInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("cannot unpack the model into");
+    }
+
     @Test
     void damagedArchivesAreRefused() throws Exception {
         byte[] zip = ArtifactArchive.pack(v1, Optional.empty());
