@@ -136,14 +136,14 @@ final class ModelsCommand {
     }
 
     @Command(name = "prune", mixinStandardHelpOptions = true, description = "Delete old versions of a model from the registry "
-            + "(tombstones, which compaction removes): all but the --keep trained last, the active one and the --keep a "
+            + "(tombstones, which compaction removes): all but the --keep published last, the active one and the --keep a "
             + "rollback would go back to. The trainer does it after each accepted candidate (its --keep-versions).")
     static final class Prune extends OnRegistry {
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Option(names = "--keep", paramLabel = "N", defaultValue = "" + ModelRegistry.DEFAULT_KEEP_VERSIONS,
-                description = "Versions trained last to keep (default: ${DEFAULT-VALUE}).")
+                description = "Versions published last to keep (default: ${DEFAULT-VALUE}).")
         int keep;
 
         @Override

@@ -84,7 +84,7 @@ final class TrainerCommand implements Callable<Integer> {
     boolean activate;
 
     @Option(names = "--keep-versions", paramLabel = "N", defaultValue = "" + ModelRegistry.DEFAULT_KEEP_VERSIONS,
-            description = "After publishing a candidate, delete the model's older versions from the registry but the N trained "
+            description = "After publishing a candidate, delete the model's older versions from the registry but the N published "
                     + "last, the active one and the N a rollback would go back to (the registry is read whole at every "
                     + "scorer's start); 0 keeps all (default: ${DEFAULT-VALUE}).")
     int keepVersions;

@@ -159,7 +159,8 @@ public final class ImageFiles {
         int[] places = new int[files.size()];
         int rows = 0;
         Map<String, String> skipped = new LinkedHashMap<>();
-        Map<ImageGeometry, Integer> converted = new LinkedHashMap<>();
+        ImageGeometry first = null; // the first readable image's own size and colour
+        Map<ImageGeometry, Integer> converted = new LinkedHashMap<>(); // the others', where they differ from it
         for (int i = 0; i < files.size(); i++) {
             BufferedImage image;
             try {
@@ -180,7 +181,9 @@ public final class ImageFiles {
             }
             ImageGeometry own = new ImageGeometry(image.getWidth(), image.getHeight(),
                     ImageConversion.isGray(image) ? ImageGeometry.GRAY : ImageGeometry.RGB);
-            if (!own.equals(g)) {
+            if (first == null) {
+                first = own;
+            } else if (!own.equals(first)) {
                 converted.merge(own, 1, Integer::sum);
             }
             ImageConversion.toValues(image, g, values, rows * g.dim());
@@ -190,8 +193,9 @@ public final class ImageFiles {
         if (rows == 0) {
             return new ImageDir(null, new int[0], names, skipped, List.of());
         }
+        // pictures of one camera are alike: some of another size or colour are worth a look (another camera, a crop)
         List<String> doubts = converted.isEmpty() ? List.of() : List.of(converted.values().stream().mapToInt(c -> c).sum()
-                + " of the " + rows + " images are not " + g + " but " + converted.entrySet().stream()
+                + " of the " + rows + " images are not " + first + " like the first but " + converted.entrySet().stream()
                         .map(e -> e.getValue() + " x " + e.getKey()).collect(java.util.stream.Collectors.joining(", "))
                 + ": each is converted to " + g + " (stretched to its size, its colour " + (g.channels() == 1 ? "dropped" : "kept or made from gray")
                 + ")" + (geometry == null ? ", the first image's; give --image-size to choose the size and channels" : ""));

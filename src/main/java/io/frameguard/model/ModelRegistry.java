@@ -86,8 +86,15 @@ public final class ModelRegistry implements AutoCloseable {
      * The registry's state does not allow the operation (no registry topic yet, unknown version, nothing to roll back to,
      * a version re-used, a version that does not verify).
      */
-    public static final class RefusedException extends IOException {
+    public static class RefusedException extends IOException {
         RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** Refused because another version became active meanwhile ({@link #activate(String, String, String, Optional)}). */
+    public static final class ActiveVersionChangedException extends RefusedException {
+        ActiveVersionChangedException(String message) {
             super(message);
         }
     }
@@ -235,7 +242,7 @@ public final class ModelRegistry implements AutoCloseable {
         requireVerifies(name, version);
         Activation current = read().active().get(name); // as it is now, after the verification's wait
         if (replacing.isPresent() && (current == null || !current.version().equals(replacing.get()))) {
-            throw new RefusedException("model " + name + "'s active version changed while " + version + " was verified: "
+            throw new ActiveVersionChangedException("model " + name + "'s active version changed while " + version + " was verified: "
                     + (current == null ? "none" : current.version()) + " is active, not " + replacing.get());
         }
         List<String> previous = new ArrayList<>();
@@ -270,48 +277,62 @@ public final class ModelRegistry implements AutoCloseable {
     /** Versions of a model the trainer keeps (its {@code --keep-versions}), unless told otherwise: see {@link #prune}. */
     public static final int DEFAULT_KEEP_VERSIONS = 10;
 
-    /** Versions by when they were trained (a card without a readable time first), then by name. */
-    private static final java.util.Comparator<ModelCard> OLDEST_FIRST =
-            java.util.Comparator.comparing((ModelCard c) -> trainedAt(c)).thenComparing(ModelCard::version);
-
-    private static Instant trainedAt(ModelCard card) {
-        try {
-            return Instant.parse(card.createdAt());
-        } catch (RuntimeException e) {
-            return Instant.MIN;
-        }
-    }
-
     /**
-     * Deletes the published versions of {@code name} that are neither among the {@code keep} created last, nor active, nor
-     * among the {@code keep} a rollback would go back to: their card and artifact records get tombstones, which compaction
-     * removes. Every scorer's start and every activation reads the topic whole, so it must not grow with each accepted
-     * retraining.
+     * Deletes the published versions of {@code name} that are neither among the {@code keep} published last, nor active,
+     * nor among the {@code keep} a rollback would go back to: their card and artifact records get tombstones, which
+     * compaction removes. Every scorer's start and every activation reads the topic whole, so it must not grow with each
+     * accepted retraining. Versions are ranked by when they were published (their card's place in the topic), not by when
+     * they were trained: a model trained long ago and published now for review is new to the registry. The active version
+     * is read again right before the tombstones are written, so an activation since the first read keeps its version.
      *
-     * @return the versions deleted, oldest first
+     * @return the versions deleted, first published first
      */
     public List<String> prune(String name, int keep) throws IOException {
         checkName(name, "model name");
         if (keep < 1) {
             throw new IllegalArgumentException("versions to keep must be at least 1, got " + keep);
         }
-        Snapshot now = read();
-        Map<String, ModelCard> versions = now.cards().getOrDefault(name, Map.of());
-        java.util.Set<String> kept = new java.util.HashSet<>();
-        versions.values().stream().sorted(OLDEST_FIRST.reversed()).limit(keep).forEach(c -> kept.add(c.version()));
-        Activation active = now.active().get(name);
-        if (active != null) {
-            kept.add(active.version());
-            kept.addAll(active.previous().subList(0, Math.min(keep, active.previous().size())));
-        }
-        List<String> deleted = versions.values().stream().filter(c -> !kept.contains(c.version())).sorted(OLDEST_FIRST)
-                .map(ModelCard::version).toList();
+        Follower follower = new Follower(topic);
+        String cards = cardKey(name, "");
+        Map<String, Long> publishedAt = new HashMap<>(); // version -> its card record's place, the first publish's
+        long[] place = {0};
+        readAll((key, value) -> {
+            follower.accept(key, value);
+            if (key != null && key.startsWith(cards)) {
+                String version = key.substring(cards.length());
+                if (value == null) {
+                    publishedAt.remove(version);
+                } else {
+                    publishedAt.putIfAbsent(version, place[0]);
+                }
+            }
+            place[0]++;
+        });
+        Snapshot now = follower.snapshot();
+        List<String> newestFirst = now.cards().getOrDefault(name, Map.of()).keySet().stream()
+                .sorted(java.util.Comparator.comparing((String v) -> publishedAt.getOrDefault(v, -1L)).reversed()).toList();
+        java.util.Set<String> kept = new java.util.HashSet<>(newestFirst.subList(0, Math.min(keep, newestFirst.size())));
+        kept.addAll(needed(now.active().get(name), keep));
+        kept.addAll(needed(read().active().get(name), keep)); // as it is now: an activation since the first read
+        List<String> deleted = new ArrayList<>(newestFirst.stream().filter(v -> !kept.contains(v)).toList());
+        java.util.Collections.reverse(deleted);
         for (String version : deleted) {
             // the card first: a reader between the two records sees the version gone, never a card without its artifact
             send(cardKey(name, version), null);
             send(artifactKey(name, version), null);
         }
         return deleted;
+    }
+
+    /** The versions an activation needs kept: its own and the {@code keep} a rollback would go back to. */
+    private static List<String> needed(Activation active, int keep) {
+        if (active == null) {
+            return List.of();
+        }
+        List<String> needed = new ArrayList<>();
+        needed.add(active.version());
+        needed.addAll(active.previous().subList(0, Math.min(keep, active.previous().size())));
+        return needed;
     }
 
     /**

@@ -163,17 +163,22 @@ public final class RetrainingJob {
             try {
                 registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
                         + active.version() + ": " + comparison.reason(), java.util.Optional.of(active.version()));
-            } catch (ModelRegistry.RefusedException e) { // an operator's activation or rollback while it was verified
+            } catch (ModelRegistry.ActiveVersionChangedException e) { // an operator's activation or rollback meanwhile
                 return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
                         + e.getMessage() + "; " + comparison.reason(), candidate.card(), sample.kept());
             }
             metrics.activeModel(candidate.card());
             message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
         }
-        if (settings.keepVersions() > 0) {
-            java.util.List<String> deleted = registry.prune(settings.modelName(), settings.keepVersions());
-            if (!deleted.isEmpty()) {
-                message += "; deleted from the registry: " + String.join(", ", deleted);
+        if (settings.keepVersions() > 0 && holdsLease.getAsBoolean()) {
+            try {
+                java.util.List<String> deleted = registry.prune(settings.modelName(), settings.keepVersions());
+                if (!deleted.isEmpty()) {
+                    message += "; deleted from the registry: " + String.join(", ", deleted);
+                }
+            } catch (java.io.IOException e) { // the candidate is published (and active): the next run prunes again
+                LOG.warnf("could not prune the older versions of %s from the registry: %s", settings.modelName(), e.getMessage());
+                message += "; older versions not pruned: " + e.getMessage();
             }
         }
         return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept());

@@ -57,10 +57,14 @@ class ImageFilesTest {
         ImageFiles.ImageDir read = ImageFiles.readImageDir(dir, null, false);
         assertThat(read.frames().image()).isEqualTo(new ImageGeometry(8, 8, 1));
         assertThat(read.doubts()).singleElement().asString()
-                .contains("2 of the 4 images are not 8x8x1 but 1 x 16x12x1, 1 x 8x8x3", "colour dropped", "--image-size");
+                .contains("2 of the 4 images are not 8x8x1 like the first but 1 x 16x12x1, 1 x 8x8x3", "colour dropped", "--image-size");
         // converted to a size asked for: said, without the hint
-        read = ImageFiles.readImageDir(dir, new ImageGeometry(8, 8, 1), false);
-        assertThat(read.doubts()).singleElement().asString().contains("2 of the 4").doesNotContain("--image-size");
+        read = ImageFiles.readImageDir(dir, new ImageGeometry(4, 4, 1), false);
+        assertThat(read.doubts()).singleElement().asString().contains("2 of the 4", "converted to 4x4x1").doesNotContain("--image-size");
+        // pictures all alike, converted to another size (score's model, train's --image-size): nothing to say
+        java.nio.file.Files.delete(dir.resolve("c.png"));
+        java.nio.file.Files.delete(dir.resolve("d.png"));
+        assertThat(ImageFiles.readImageDir(dir, new ImageGeometry(4, 4, 1), false).doubts()).isEmpty();
     }
 
     /** Pictures read at their own size (a camera's) that the heap cannot train on are refused with what to do. */

@@ -390,7 +390,7 @@ class HelmChartTest {
                 .dryRun().withValuesFile(CHART.resolve("ci/split-credentials-values.yaml")).call().getOutput();
         assertThat(secured).doesNotContain("kubectl -n plant run frameguard-models")
                 .contains("frameguard models publish MODEL_DIR --activate").contains("--kafka-config client.properties")
-                .contains("client.properties holding the SASL_SSL");
+                .contains("SASL_SSL settings of a principal");
     }
 
     @Test

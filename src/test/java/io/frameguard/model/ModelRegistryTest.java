@@ -79,7 +79,7 @@ class ModelRegistryTest {
             assertThatThrownBy(() -> registry.rollback("test", "again")).hasMessageContaining("no earlier active version");
             // a retrained candidate in place of test-2, which was rolled back while it was verified: refused, test-1 stays
             assertThatThrownBy(() -> registry.activate("test", "test-2", "retrained", Optional.of("test-2")))
-                    .isInstanceOf(ModelRegistry.RefusedException.class).hasMessageContaining("test-1 is active, not test-2");
+                    .isInstanceOf(ModelRegistry.ActiveVersionChangedException.class).hasMessageContaining("test-1 is active, not test-2");
             assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
 
             ModelArtifact shipped = ArtifactArchive.unpack(registry.artifact("test", "test-2"), tmp.resolve("shipped"));
@@ -291,7 +291,7 @@ class ModelRegistryTest {
     }
 
     /**
-     * Pruning keeps the versions trained last, the active one and those a rollback goes back to; the others' records get
+     * Pruning keeps the versions published last, the active one and those a rollback goes back to; the others' records get
      * tombstones, so the topic every scorer reads whole at start stops growing with each retraining.
      */
     @Test
@@ -310,6 +310,10 @@ class ModelRegistryTest {
             assertThat(after.cards().get("test")).containsOnlyKeys("test-1", "test-2", "test-3", "test-5");
             assertThat(registry.artifact("test", "test-4")).as("its artifact record deleted too").isNull();
             assertThat(after.active().get("test").version()).isEqualTo("test-3");
+            // a model trained long ago (a copy of test-1) and published now for review is the newest to the registry
+            registry.publish(io.frameguard.testing.TamperedModels.withGraph(v1, tmp.resolve("prune-0"), "test-0", g -> g));
+            assertThat(registry.prune("test", 2)).containsExactly("test-5");
+            assertThat(registry.read().cards().get("test")).containsOnlyKeys("test-0", "test-1", "test-2", "test-3");
             assertThat(registry.rollback("test", "still possible").version()).isEqualTo("test-1");
             assertThat(registry.prune("test", 10)).as("nothing more to delete").isEmpty();
             assertThatThrownBy(() -> registry.prune("test", 0)).hasMessageContaining("at least 1");
