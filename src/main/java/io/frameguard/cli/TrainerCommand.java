@@ -176,7 +176,10 @@ final class TrainerCommand implements Callable<Integer> {
         if (once && collected()) {
             // a CronJob's pod: Prometheus must see its counters at 0 before the run, or a run that ends before the first
             // scrape shows as a series that starts at 1, which increase() reads as no run at all
-            metrics.awaitFirstScrape(scrapeWait);
+            if (!metrics.awaitFirstScrape(scrapeWait)) {
+                System.out.println("no scrape within --scrape-wait " + scrapeWait + " before the run: a run that fails fast may "
+                        + "not be seen");
+            }
         }
         Instant started = Instant.now();
         Map<String, Object> clientConfig = registry.clientConfig();
@@ -203,10 +206,12 @@ final class TrainerCommand implements Callable<Integer> {
             }
         } catch (Exception e) {
             // before a run could start (the registry or the lease unreachable, no ACL on the lease topic), or outside it:
-            // a failed run all the same, for the FrameguardTrainerFailing alert
-            metrics.run(RetrainingJob.Outcome.FAILED.label(), Duration.between(started, Instant.now()), 0);
-            if (once) {
-                awaitScrapeAfterRun(metrics);
+            // a failed run all the same, for the FrameguardTrainerFailing alert (a run that ended has counted itself)
+            if (!runEnded) {
+                metrics.run(RetrainingJob.Outcome.FAILED.label(), Duration.between(started, Instant.now()), 0);
+                if (once) {
+                    awaitScrapeAfterRun(metrics);
+                }
             }
             throw e;
         } finally {
@@ -218,6 +223,9 @@ final class TrainerCommand implements Callable<Integer> {
             }
         }
     }
+
+    /** Whether a --once run ended (and counted its own result in the metrics). */
+    private boolean runEnded;
 
     /** Whether a run's metrics are served and waited for (--metrics-port, --scrape-wait). */
     private boolean collected() {
@@ -252,6 +260,7 @@ final class TrainerCommand implements Callable<Integer> {
                 return EXIT_BUSY;
             }
             RetrainingJob.Result result = job.run("--once");
+            runEnded = true;
             System.out.println(result.outcome().label() + ": " + result.message());
             awaitScrapeAfterRun(metrics);
             return switch (result.outcome()) {
