@@ -26,7 +26,7 @@ import org.jboss.logging.Logger;
  * <p>Business rule: every route needs a token. Reading (GET, HEAD and routes marked {@link ReadsOnly}: heatmaps, which
  * show camera pixels, the anomaly memory, search by frame, the model listing) needs {@code Authorization: Bearer TOKEN} with the read token ({@code frameguard.api.read-token})
  * or the admin token ({@code frameguard.api.admin-token}); with neither configured the API is closed (403 naming the
- * settings). Writing (activation, rollback) needs the admin token, and without one the API is read-only (403). A
+ * settings). Writing (verdicts, activation, rollback) needs the admin token, and without one the API is read-only (403). A
  * missing or wrong token answers 401, the read token on a call that writes 403, each logged. Tokens are compared in
  * constant time.
  */

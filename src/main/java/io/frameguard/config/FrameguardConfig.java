@@ -345,9 +345,9 @@ public interface FrameguardConfig {
 
     interface Api {
         /**
-         * Bearer token of the model management API ({@code /api/models}): with it, activation and rollback are
-         * allowed and every call must present it; without it the API is read-only. At least 16 characters; set
-         * it from a secret (FRAMEGUARD_API_ADMIN_TOKEN), never in a file in the image.
+         * Bearer token of the API's writes (verdicts, activation, rollback; it reads too): without it nothing can be
+         * written. With neither token set, every route answers 403. At least 16 characters; set it from a secret
+         * (FRAMEGUARD_API_ADMIN_TOKEN), never in a file in the image.
          */
         java.util.Optional<String> adminToken();
 

@@ -251,6 +251,8 @@ class AnomalyMemoryIntegrationTest {
         JsonNode unknown = JSON.readTree(read().contentType("application/json").body(FrameEncoding.json(spike(sim, "pump-0", 980, 9)))
                 .post("/api/anomalies/search?k=3").then().statusCode(200).extract().asString());
         assertThat(unknown.has("recognisedAs")).isFalse();
+        // a body larger than any frame is refused before it is read (held whole, many at once would fill the heap)
+        read().contentType("application/json").body(new byte[1_000_001]).post("/api/anomalies/search?k=3").then().statusCode(413);
 
         byte[] heatmap = read().get("/api/anomalies/" + query + "/heatmap.png").then().statusCode(200).contentType("image/png")
                 .extract().asByteArray();
