@@ -130,6 +130,19 @@ public final class AnomalyMemory implements AutoCloseable {
      * incidents follow one another, so the one that holds an offset ({@link #holds}) is the one starting at or before it.
      */
     private final Map<String, java.util.NavigableMap<Long, String>> incidentsOfSource = new HashMap<>();
+    /**
+     * By frames' TOPIC/PARTITION, every source's incidents that lie on one partition, as their first event's offset to
+     * their newest's: what {@link #spans} asks of an event id the memory does not list (an API read of any id), answered
+     * without a scan of every incident under the lock every reader shares.
+     */
+    private final Map<String, PartitionSpans> spansOfPartition = new HashMap<>();
+
+    /** A partition's incidents' offsets ({@link #spansOfPartition}). */
+    private static final class PartitionSpans {
+        final java.util.NavigableMap<Long, Long> newestByFirst = new java.util.TreeMap<>();
+        /** The most offsets an incident here has spanned: an incident starting further back cannot hold an offset. */
+        long longest;
+    }
     /** Closed at shutdown, possibly while the detector still asks: it then hears nothing, rather than an error. */
     private boolean closed;
 
@@ -171,6 +184,12 @@ public final class AnomalyMemory implements AutoCloseable {
         if (first != null) {
             incidentsOfSource.computeIfAbsent(where(entry.source(), first), w -> new java.util.TreeMap<>())
                     .put(first.offset(), entry.id());
+            FrameRef newest = FrameRef.parse(entry.event().eventId());
+            if (onePartition(first, newest) && newest.offset() >= first.offset()) {
+                PartitionSpans spans = spansOfPartition.computeIfAbsent(partition(first), p -> new PartitionSpans());
+                spans.newestByFirst.put(first.offset(), newest.offset());
+                spans.longest = Math.max(spans.longest, newest.offset() - first.offset());
+            }
         }
         Signature sig = entry.event().signature();
         if (sig != null && sig.values() != null && sig.kind() != null) {
@@ -216,6 +235,10 @@ public final class AnomalyMemory implements AutoCloseable {
         java.util.NavigableMap<Long, String> ofSource = where == null ? null : incidentsOfSource.get(where);
         if (ofSource != null && ofSource.remove(first.offset(), incidentId) && ofSource.isEmpty()) {
             incidentsOfSource.remove(where);
+        }
+        PartitionSpans spans = first == null ? null : spansOfPartition.get(partition(first));
+        if (spans != null && spans.newestByFirst.remove(first.offset()) != null && spans.newestByFirst.isEmpty()) {
+            spansOfPartition.remove(partition(first));
         }
         incidentOf.remove(incidentId);
         for (String member : old.members()) {
@@ -386,15 +409,25 @@ public final class AnomalyMemory implements AutoCloseable {
      */
     public synchronized boolean spans(String eventId) {
         FrameRef frame = FrameRef.parse(eventId);
-        if (frame == null) {
+        PartitionSpans spans = frame == null ? null : spansOfPartition.get(partition(frame));
+        if (spans == null) {
             return false;
         }
-        for (MemoryEntry e : incidents.values()) {
-            if (holds(e, frame)) {
+        // the incidents starting at or before it, latest first, back to the longest span (as holds() reads them)
+        for (Map.Entry<Long, Long> e : spans.newestByFirst.headMap(frame.offset(), true).descendingMap().entrySet()) {
+            if (frame.offset() - e.getKey() > spans.longest) {
+                return false;
+            }
+            if (e.getValue() >= frame.offset()) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A frame's TOPIC/PARTITION ({@link #spansOfPartition}). */
+    private static String partition(FrameRef frame) {
+        return frame.topic() + '/' + frame.partition();
     }
 
     /**

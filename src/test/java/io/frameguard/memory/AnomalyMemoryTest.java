@@ -441,6 +441,42 @@ class AnomalyMemoryTest {
         return rs.stream().map(r -> r.event().eventId()).toList();
     }
 
+    /**
+     * {@link AnomalyMemory#spans} answers as a look at every incident would, for incidents of many sources interleaved
+     * on one partition, some long, as they are forgotten and replaced.
+     */
+    @Test
+    void spansAnswersAsEveryIncidentLookedAtWould() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        try (AnomalyMemory memory = new AnomalyMemory(300)) {
+            java.util.Map<String, long[]> held = new java.util.LinkedHashMap<>(); // incident id -> [first, newest] on frames/0
+            for (int i = 0; i < 600; i++) {
+                long first = random.nextInt(100_000);
+                long newest = first + (random.nextInt(10) == 0 ? random.nextInt(20_000) : random.nextInt(50));
+                AnomalyEvent start = event(first, "s" + random.nextInt(20), 0, 1);
+                AnomalyEvent last = event(newest, start.source(), 0, 1);
+                memory.remember(new MemoryEntry(MemoryEntry.SCHEMA_VERSION, new Incident(start.eventId(), 2, last.detectedTimestamp()),
+                        start.source(), last.detectedTimestamp(), List.of(start.eventId(), last.eventId()), last, null));
+                held.remove(start.eventId()); // a record of a remembered incident replaces it, newest now
+                held.put(start.eventId(), new long[] {first, newest});
+                if (held.size() > 300) { // the memory forgets the oldest beyond its 300
+                    held.remove(held.keySet().iterator().next());
+                }
+                if (i % 50 == 0) {
+                    String replaced = new java.util.ArrayList<>(held.keySet()).get(random.nextInt(held.size()));
+                    memory.forget(replaced);
+                    held.remove(replaced);
+                }
+            }
+            for (int q = 0; q < 2_000; q++) {
+                long offset = random.nextInt(125_000);
+                boolean expected = held.values().stream().anyMatch(r -> r[0] <= offset && offset <= r[1]);
+                assertThat(memory.spans("frames/0/" + offset)).as("offset %d", offset).isEqualTo(expected);
+                assertThat(memory.spans("frames/1/" + offset)).isFalse();
+            }
+        }
+    }
+
     private static AnomalyEvent event(long offset, String source, float x, float y) {
         FrameRef f = new FrameRef("frames", 0, offset);
         return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), source, f, offset, offset, 1000 + offset, 5, 1, 1, "m1",
