@@ -30,7 +30,8 @@ public final class LocalService implements AutoCloseable {
 
     /**
      * Starts {@code app/quarkus-run.jar} with {@code settings} as system properties (kafka.bootstrap.servers,
-     * frameguard.*, quarkus.*), logging to {@code log}; on a random HTTP port unless the settings name one.
+     * frameguard.*, quarkus.*), secrets among them as environment variables ({@link #SECRET}), logging to {@code log}; on
+     * a random HTTP port unless the settings name one.
      */
     public static LocalService start(Path app, Map<String, String> settings, int managementPort, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -42,10 +43,30 @@ public final class LocalService implements AutoCloseable {
         if (!settings.containsKey("quarkus.http.port")) {
             cmd.add("-Dquarkus.http.port=0"); // a random port: services started side by side must not collide
         }
-        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        Map<String, String> secrets = new java.util.HashMap<>();
+        settings.forEach((k, v) -> {
+            if (SECRET.matcher(k).find()) {
+                secrets.put(environmentName(k), v);
+            } else {
+                cmd.add("-D" + k + "=" + v);
+            }
+        });
         cmd.addAll(List.of("-jar", app.resolve("quarkus-run.jar").toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(secrets);
+        Process p = builder.start();
         return new LocalService(p, log, managementPort);
+    }
+
+    /**
+     * Settings that are secrets (the API's tokens, passwords, a JAAS line): passed in the child's environment, which
+     * other users of the machine cannot read, not on its command line, which {@code ps} shows them.
+     */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile("(?i)token|password|jaas");
+
+    /** A setting's name as an environment variable, as MicroProfile Config reads it back: FRAMEGUARD_API_ADMIN_TOKEN. */
+    static String environmentName(String setting) {
+        return setting.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
     }
 
     /**

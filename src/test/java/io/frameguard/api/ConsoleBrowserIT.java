@@ -108,6 +108,9 @@ class ConsoleBrowserIT {
             try {
                 service.awaitReady();
                 awaitUntil(() -> status(base, "/api/anomalies", READ_TOKEN) == 200, "the memory answers");
+                // the tokens reach the service in its environment: its command line, which ps shows everyone, holds neither
+                assertThat(ProcessHandle.of(service.pid()).orElseThrow().info().commandLine().orElseThrow()).contains("quarkus-run.jar")
+                        .doesNotContain(ADMIN_TOKEN).doesNotContain(READ_TOKEN);
                 // past anomalies of other machines, for the similar list and the families map
                 producePastAnomalies(bootstrap);
                 awaitUntil(() -> get(base, "/api/anomalies?limit=1000").get("matching").asInt() >= 6, "past anomalies remembered");
