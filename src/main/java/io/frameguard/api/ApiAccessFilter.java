@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  */
 @Provider
 @ApiAccess
-public class ApiAccessFilter implements ContainerRequestFilter {
+public class ApiAccessFilter implements ContainerRequestFilter, jakarta.ws.rs.container.ContainerResponseFilter {
 
     private static final Logger LOG = Logger.getLogger(ApiAccessFilter.class);
     private static final String BEARER = "Bearer ";
@@ -44,6 +44,15 @@ public class ApiAccessFilter implements ContainerRequestFilter {
     @Context
     ResourceInfo resource;
 
+    /**
+     * No answer of the API is kept by the browser or a proxy: heatmaps and pictures of camera frames, incidents and
+     * verdicts are for whoever presented a token, not for whoever uses the browser after them.
+     */
+    @Override
+    public void filter(ContainerRequestContext request, jakarta.ws.rs.container.ContainerResponseContext response) {
+        response.getHeaders().putSingle(HttpHeaders.CACHE_CONTROL, "no-store");
+    }
+
     @Override
     public void filter(ContainerRequestContext request) {
         FrameguardConfig.Api api = config.get().api();
@@ -53,7 +62,7 @@ public class ApiAccessFilter implements ContainerRequestFilter {
                 && !resource.getResourceMethod().isAnnotationPresent(ReadsOnly.class);
         if (write && admin.isEmpty()) {
             request.abortWith(error(Response.Status.FORBIDDEN, "the API is read-only: set frameguard.api.admin-token "
-                    + "(FRAMEGUARD_API_ADMIN_TOKEN) to allow activation and rollback"));
+                    + "(FRAMEGUARD_API_ADMIN_TOKEN) to allow verdicts, activation and rollback"));
             return;
         }
         if (admin.isEmpty() && read.isEmpty()) {

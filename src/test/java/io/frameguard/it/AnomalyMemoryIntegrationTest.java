@@ -255,7 +255,9 @@ class AnomalyMemoryIntegrationTest {
         read().contentType("application/json").body(new byte[1_000_001]).post("/api/anomalies/search?k=3").then().statusCode(413);
 
         byte[] heatmap = read().get("/api/anomalies/" + query + "/heatmap.png").then().statusCode(200).contentType("image/png")
+                .header("Cache-Control", "no-store") // a camera's frames stay with whoever presented the token
                 .extract().asByteArray();
+        given().port(httpPort).get("/api/anomalies/" + query + "/heatmap.png").then().statusCode(401).header("Cache-Control", "no-store");
         assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap)).getWidth()).isPositive();
         read().get("/api/anomalies/frames/0/999999").then().statusCode(404);
         read().get("/api/anomalies/" + query + "/similar?k=0").then().statusCode(400);
