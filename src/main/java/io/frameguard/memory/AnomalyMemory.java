@@ -312,7 +312,7 @@ public final class AnomalyMemory implements AutoCloseable {
 
     /** A source's partition, as {@link #judgedOfSource} keys it: the source and the frame's TOPIC/PARTITION. */
     private static String where(String source, FrameRef frame) {
-        return source + '\n' + frame.topic() + '/' + frame.partition();
+        return source + '\n' + partition(frame);
     }
 
     /**
