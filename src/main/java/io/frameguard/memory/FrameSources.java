@@ -35,6 +35,11 @@ public final class FrameSources implements AutoCloseable {
     private static final Duration TURN = Duration.ofSeconds(2);
     /** Sources found that are kept, by event id: a console opening one event asks for it several times. */
     private static final int REMEMBERED = 4096;
+    /**
+     * Lookups that may wait for their turn at once: beyond them a lookup is answered "not now" at once rather than hold
+     * one of the HTTP server's threads for its turn (API reads of many event ids would otherwise starve every route).
+     */
+    static final int MAX_WAITING = 8;
 
     /**
      * A frame's source, or why there is none ({@code source} null); {@code passing} when asking again later may answer
@@ -64,7 +69,8 @@ public final class FrameSources implements AutoCloseable {
 
     private final String framesTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final ReentrantLock reading = new ReentrantLock();
+    /** One lookup reads at a time (one consumer); package-private for the test of its waiters. */
+    final ReentrantLock reading = new ReentrantLock();
     private final Map<String, String> found = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -100,6 +106,10 @@ public final class FrameSources implements AutoCloseable {
         String known = found.get(eventId);
         if (known != null) {
             return Lookup.found(known);
+        }
+        if (reading.getQueueLength() >= MAX_WAITING) {
+            return Lookup.notNow("the frame of " + eventId + " could not be read now (" + MAX_WAITING + " other lookups are "
+                    + "waiting)", null);
         }
         try {
             if (!reading.tryLock(TURN.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -49,4 +49,30 @@ class FrameSourcesTest {
             assertThat(admin.listTopics().names().get()).as("a lookup creates no topic").doesNotContain("mistyped");
         }
     }
+
+    /** While one lookup reads, a few may wait for their turn; the next is answered "not now" at once, holding no thread. */
+    @Test
+    void lookupsBeyondTheWaitingOnesAreAnsweredAtOnce() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+        try (FrameSources sources = new FrameSources(client, "lines")) {
+            sources.reading.lock(); // a lookup that reads for long
+            java.util.concurrent.ExecutorService waiting = java.util.concurrent.Executors.newFixedThreadPool(FrameSources.MAX_WAITING);
+            try {
+                for (int i = 0; i < FrameSources.MAX_WAITING; i++) {
+                    int offset = i;
+                    waiting.submit(() -> sources.sourceOf("lines/0/" + offset));
+                }
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2))
+                        .until(() -> sources.reading.getQueueLength() == FrameSources.MAX_WAITING);
+                FrameSources.Lookup refused = sources.sourceOf("lines/0/99"); // not after its turn's wait: "reading" then
+                assertThat(refused.source()).isNull();
+                assertThat(refused.passing()).isTrue();
+                assertThat(refused.problem()).contains("other lookups are waiting");
+            } finally {
+                sources.reading.unlock();
+                waiting.shutdown();
+                assertThat(waiting.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
 }
