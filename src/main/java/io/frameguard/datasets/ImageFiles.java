@@ -177,7 +177,7 @@ public final class ImageFiles {
                         ImageConversion.isGray(image) ? ImageGeometry.GRAY : ImageGeometry.RGB);
             }
             if (values == null) {
-                values = new float[valuesFor(dir, files.size(), g)];
+                values = new float[valuesFor(dir, files.size(), g, geometry == null)];
             }
             ImageGeometry own = new ImageGeometry(image.getWidth(), image.getHeight(),
                     ImageConversion.isGray(image) ? ImageGeometry.GRAY : ImageGeometry.RGB);
@@ -204,14 +204,14 @@ public final class ImageFiles {
     }
 
     /**
-     * Room for {@code files} images of {@code g}, refused with what to do when the heap cannot hold them (the images at
-     * their own size, a camera's 900x900 say, rather than at the model's).
+     * Room for {@code files} images of {@code g}, refused with what to do when one array cannot hold them or, for images
+     * at the first one's own size ({@code ownSize}: a camera's 900x900 say, no size chosen), the heap cannot train on them.
      */
-    static int valuesFor(Path dir, int files, ImageGeometry g) throws FrameFile.FrameFormatException {
+    static int valuesFor(Path dir, int files, ImageGeometry g, boolean ownSize) throws FrameFile.FrameFormatException {
         long values = (long) files * g.dim();
         long bytes = 4 * values;
         long heap = Runtime.getRuntime().maxMemory();
-        if (values > Integer.MAX_VALUE - 8 || bytes > heap / HEAP_SHARE) {
+        if (values > Integer.MAX_VALUE - 8 || ownSize && bytes > heap / HEAP_SHARE) {
             throw new FrameFile.FrameFormatException(String.format(Locale.ROOT, "%s: %d images of %s are %.1f GB as values, "
                     + "more than this Java heap of %.1f GB can hold for training: train with --image-size at a smaller size "
                     + "(e.g. %s), read the directory in parts, or give Java more heap (JAVA_OPTS=-Xmx...)", dir, files, g,

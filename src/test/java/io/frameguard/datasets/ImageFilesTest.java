@@ -73,10 +73,13 @@ class ImageFilesTest {
         ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", dir.resolve("a.png").toFile());
         long heap = Runtime.getRuntime().maxMemory();
         int files = (int) Math.min(Integer.MAX_VALUE, heap / (4L * 900 * 900 * 3) + 1); // more than the heap in values
-        assertThatThrownBy(() -> ImageFiles.valuesFor(dir, files, new ImageGeometry(900, 900, 3)))
+        assertThatThrownBy(() -> ImageFiles.valuesFor(dir, files, new ImageGeometry(900, 900, 3), true))
                 .isInstanceOf(FrameFile.FrameFormatException.class)
                 .hasMessageContaining("images of 900x900x3").hasMessageContaining("--image-size")
                 .hasMessageContaining("128x128x3").hasMessageContaining("JAVA_OPTS=-Xmx");
-        assertThat(ImageFiles.valuesFor(dir, 10, new ImageGeometry(28, 28, 1))).isEqualTo(7840);
+        assertThat(ImageFiles.valuesFor(dir, 10, new ImageGeometry(28, 28, 1), true)).isEqualTo(7840);
+        // more values than one array holds, whatever the size: refused, not an overflow
+        assertThatThrownBy(() -> ImageFiles.valuesFor(dir, 1_000_000, new ImageGeometry(900, 900, 3), false))
+                .isInstanceOf(FrameFile.FrameFormatException.class).hasMessageContaining("read the directory in parts");
     }
 }
