@@ -93,7 +93,30 @@ public final class MemoryBenchmark implements Callable<Integer> {
      * by the signature at the memory's default similarity ({@link #recognition}).
      */
     record Retrieval(int label, int anomalies, double signature, double where, double latent, double thumbnail, double shape,
-            double pixels, double recognisedRight, double recognisedWrong, double newKindNamed) {}
+            double pixels, double recognisedRight, double recognisedWrong, double newKindNamed, List<double[]> trade) {}
+
+    /**
+     * The similarities at which recognition is measured besides the default ({@link #RECOGNISE_SIMILARITY}): what an
+     * operator trades by setting {@code frameguard.memory.recognise-similarity} (kinds named rightly against a kind never
+     * confirmed named as another).
+     */
+    static final double[] TRADE_SIMILARITIES = {0.85, 0.90, 0.95};
+
+    /** Recognition at each of {@link #TRADE_SIMILARITIES}: {@code [similarity, right, wrong, new kind named]} each. */
+    static <L> List<double[]> trade(List<float[]> vectors, List<L> kindOf) {
+        List<double[]> out = new ArrayList<>();
+        for (double similarity : TRADE_SIMILARITIES) {
+            double[] r = recognition(vectors, kindOf, similarity);
+            out.add(new double[] {similarity, r[0], r[1], r[2]});
+        }
+        return out;
+    }
+
+    /** A trade as one line: {@code 0.85: 0.812/0.004/0.301, ...} (rightly/wrongly/new kind named). */
+    static String tradeLine(List<double[]> trade) {
+        return trade.stream().map(t -> String.format(Locale.ROOT, "%.2f: %.3f/%.3f/%.3f", t[0], t[1], t[2], t[3]))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
 
     /** Precision at 5 of the same fault kind, overall and per kind, with the flagged windows per kind. */
     record SensorRetrieval(int channels, int steps, int flagged, double signature, double errorMap, double raw,
@@ -146,9 +169,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "camera line %dx%d: %d flagged %s; precision at 5 of the defect kind: signature %.3f "
                     + "(where %.3f, latent %.3f, thumbnail %.3f, error shape %.3f), raw pixels %.3f; by kind %s; recognised at %.2f: "
                     + "rightly %.3f, "
-                    + "wrongly %.3f, a kind never seen named %.3f%n", CameraLine.SIDE, CameraLine.SIDE, defects.flagged(),
+                    + "wrongly %.3f, a kind never seen named %.3f; by recognise-similarity (rightly/wrongly/new kind named) %s%n",
+                    CameraLine.SIDE, CameraLine.SIDE, defects.flagged(),
                     defects.flaggedByKind(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.shape(), r.pixels(),
-                    defects.signatureByKind(), RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
+                    defects.signatureByKind(), RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed(),
+                    tradeLine(r.trade()));
         }
         List<Retrieval> retrieval = new ArrayList<>();
         FrameFile test = parts.contains("images") ? ImageFiles.readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), null) : null;
@@ -159,9 +184,9 @@ public final class MemoryBenchmark implements Callable<Integer> {
             retrieval.add(r);
             System.out.printf(Locale.ROOT, "class %d: %d flagged anomalies, precision at 5: signature %.3f (where %.3f, latent %.3f, "
                     + "thumbnail %.3f, error shape %.3f), raw pixels %.3f; recognised at %.2f: rightly %.3f, wrongly %.3f, a class "
-                    + "never seen named %.3f%n", label, r.anomalies(), r.signature(), r.where(), r.latent(), r.thumbnail(), r.shape(),
-                    r.pixels(),
-                    RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed());
+                    + "never seen named %.3f; by recognise-similarity %s%n", label, r.anomalies(), r.signature(), r.where(), r.latent(),
+                    r.thumbnail(), r.shape(), r.pixels(),
+                    RECOGNISE_SIMILARITY, r.recognisedRight(), r.recognisedWrong(), r.newKindNamed(), tradeLine(r.trade()));
         }
         List<IndexFigures> index = new ArrayList<>();
         for (int n : parts.contains("index") ? indexSizes : List.<Integer>of()) {
@@ -362,7 +387,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
                 precision(latentPart, classOf), precision(thumbnailPart, classOf),
                 shapePart == null ? Double.NaN : precision(shapePart, classOf),
                 precision(pixels, classOf),
-                recognised[0], recognised[1], recognised[2]);
+                recognised[0], recognised[1], recognised[2], trade(signatures, classOf));
     }
 
     /** Sensor windows of this many channels and steps: the layout of the held-out sets the issue names. */
@@ -824,6 +849,23 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     sig, mean(retrieval, Retrieval::where), mean(retrieval, Retrieval::latent), mean(retrieval, Retrieval::thumbnail),
                     mean(retrieval, Retrieval::shape), pix, mean(retrieval, Retrieval::recognisedRight), mean(retrieval, Retrieval::recognisedWrong),
                     mean(retrieval, Retrieval::newKindNamed)));
+        }
+        if (defects != null || !retrieval.isEmpty()) {
+            s.append("Recognition by `frameguard.memory.recognise-similarity` (the default 0.90): kinds named rightly, wrongly, and "
+                    + "a kind never confirmed named as another\n\n| recognise-similarity | camera line: rightly | wrongly | new "
+                    + "kind named | Fashion-MNIST (mean): rightly | wrongly | new class named |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (int t = 0; t < TRADE_SIMILARITIES.length; t++) {
+                int at = t;
+                double[] line = defects == null ? null : defects.retrieval().trade().get(t);
+                s.append(String.format(Locale.ROOT, "| %.2f | %s | %s | %s | %s | %s | %s |%n", TRADE_SIMILARITIES[t],
+                        line == null ? "" : String.format(Locale.ROOT, "%.3f", line[1]),
+                        line == null ? "" : String.format(Locale.ROOT, "%.3f", line[2]),
+                        line == null ? "" : String.format(Locale.ROOT, "%.3f", line[3]),
+                        retrieval.isEmpty() ? "" : String.format(Locale.ROOT, "%.3f", mean(retrieval, r -> r.trade().get(at)[1])),
+                        retrieval.isEmpty() ? "" : String.format(Locale.ROOT, "%.3f", mean(retrieval, r -> r.trade().get(at)[2])),
+                        retrieval.isEmpty() ? "" : String.format(Locale.ROOT, "%.3f", mean(retrieval, r -> r.trade().get(at)[3]))));
+            }
+            s.append('\n');
         }
         if (index.isEmpty()) {
             return s.toString();
