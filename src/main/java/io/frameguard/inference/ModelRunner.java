@@ -66,7 +66,7 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /** Loads the artifact on the device {@link InferenceDevice#AUTO} picks. */
-    public static ModelRunner load(ModelArtifact artifact) throws InvalidModelException {
+    public static ModelRunner load(ModelArtifact artifact) throws IOException {
         return load(artifact, InferenceDevice.AUTO);
     }
 
@@ -74,7 +74,7 @@ public final class ModelRunner implements AutoCloseable {
      * Loads the artifact on {@code device}, run with the process's {@link InferenceThreads}; a GPU that is asked for and
      * missing fails (not refused as a model).
      */
-    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device) throws InvalidModelException {
+    public static ModelRunner load(ModelArtifact artifact, InferenceDevice device) throws IOException {
         ValidationDistribution validation;
         try {
             validation = ValidationDistribution.of(artifact.card());
@@ -85,16 +85,31 @@ public final class ModelRunner implements AutoCloseable {
         ModelRunner scorer = new ModelRunner(artifact, loadFunction(artifact, on, null), validation);
         try {
             scorer.check(on);
-        } catch (InvalidModelException e) {
+        } catch (IOException e) {
             scorer.close();
             throw e;
         }
         return scorer;
     }
 
+    /**
+     * Why a model could not be loaded or run: refused for good ({@link InvalidModelException}), unless the device ran
+     * out of memory (TensorFlow's RESOURCE_EXHAUSTED, a GPU holding the serving model and the next at once during a
+     * swap, say): the model may load once the memory is free, so a plain IOException, which the registry watcher tries
+     * again.
+     */
+    static IOException cannotLoad(String message, Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.tensorflow.exceptions.TFResourceExhaustedException || c instanceof OutOfMemoryError) {
+                return new IOException(message + " (out of memory: not refused, tried again later)", e);
+            }
+        }
+        return new InvalidModelException(message, e);
+    }
+
     /** The SavedModel's function of that name (null: {@code serving_default}) through DJL. */
     private static ZooModel<ModelCall, ModelOutputs> loadFunction(ModelArtifact artifact, Device on, String function)
-            throws InvalidModelException {
+            throws IOException {
         try {
             Criteria.Builder<ModelCall, ModelOutputs> criteria = Criteria.builder()
                     .setTypes(ModelCall.class, ModelOutputs.class)
@@ -109,7 +124,7 @@ public final class ModelRunner implements AutoCloseable {
             }
             return criteria.build().loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
-            throw new InvalidModelException("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
+            throw cannotLoad("DJL/TensorFlow cannot load model " + artifact.card().version() + " from "
                     + artifact.savedModelDir() + (function != null ? " (function " + function + ")" : "") + ": "
                     + e.getMessage(), e);
         }
@@ -126,7 +141,7 @@ public final class ModelRunner implements AutoCloseable {
      * says, finite, and the signatures the card declares (loading the {@code describe} function when
      * {@code serving_default} computes none).
      */
-    private void check(Device on) throws InvalidModelException {
+    private void check(Device on) throws IOException {
         try (Session s = newSession()) {
             int dim = artifact.card().input().dim();
             float[] canary = new float[2 * dim];
@@ -157,8 +172,7 @@ public final class ModelRunner implements AutoCloseable {
                 throw new InvalidModelException("model " + artifact.card().version() + " returns non-finite contributions");
             }
         } catch (TranslateException | RuntimeException e) {
-            throw new InvalidModelException("model " + artifact.card().version() + " fails on a canary batch: "
-                    + e.getMessage(), e);
+            throw cannotLoad("model " + artifact.card().version() + " fails on a canary batch: " + e.getMessage(), e);
         }
     }
 

@@ -197,7 +197,8 @@ public class RegistryWatcher implements Runnable {
             toServe.served(version);
             metrics.modelServed(version, scorer.card().createdAt());
         } catch (IOException | RuntimeException e) {
-            // refused for good (its content, or TensorFlow could not load it); the broker or the disk may pass later
+            // refused for good (its content, or TensorFlow could not load or run it); the broker, the disk or the device's
+            // memory may pass later
             InvalidModelException invalid = e instanceof InvalidModelException i ? i : null;
             Duration retry = toServe.refused(version, invalid == null, System.currentTimeMillis());
             LOG.errorf("refused model %s %s from the registry: %s; still serving %s%s", name, version, e.getMessage(),

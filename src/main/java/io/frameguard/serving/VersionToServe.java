@@ -11,7 +11,8 @@ import java.time.Duration;
  *       ones rolled back as bad) would reset every source's threshold in the detector each time.
  *   <li>A version refused for its content (not verifying, another input than the stream's) is not tried again until it
  *       is activated again: it would be refused again.
- *   <li>A version that could not be fetched or unpacked just then (the broker, the cache directory's disk) is tried again,
+ *   <li>A version that could not be fetched, unpacked or loaded just then (the broker, the cache directory's disk, the
+ *       device out of memory) is tried again,
  *       {@link #FIRST_RETRY} later, then twice as long each time up to {@link #LAST_RETRY}: otherwise one replica would
  *       serve the old model until it restarts while the others serve the new one.
  * </ul>

@@ -47,6 +47,19 @@ class ModelRunnerTest {
         scorer.close();
     }
 
+    /**
+     * A device out of memory (TensorFlow's RESOURCE_EXHAUSTED, however deep in the causes DJL wraps it) is no refusal of
+     * the model: the registry watcher tries it again; any other failure to load or run it refuses it.
+     */
+    @Test
+    void aDeviceOutOfMemoryIsNoRefusalOfTheModel() {
+        java.io.IOException exhausted = ModelRunner.cannotLoad("cannot load", new ai.djl.engine.EngineException("load failed",
+                new org.tensorflow.exceptions.TFResourceExhaustedException("OOM when allocating tensor with shape[1024,256]")));
+        assertThat(exhausted).isNotInstanceOf(InvalidModelException.class).hasMessageContaining("tried again later");
+        assertThat(ModelRunner.cannotLoad("cannot load", new IllegalStateException("Op type not registered 'Foo'")))
+                .isInstanceOf(InvalidModelException.class);
+    }
+
     @Test
     void explainsEachRowByItsLargestChannelsLargestFirst() {
         Random rnd = new Random(42);
