@@ -103,6 +103,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
         double threshold = artifact.card().threshold().value();
         long anomalies = 0;
+        long unscorable = 0; // frames whose score is no number
+        int firstUnscorable = -1;
         Map<String, Long> namedFirst = new HashMap<>(); // channel -> frames above the threshold that name it first
         try (ModelRunner scorer = ModelRunner.load(artifact);
                 ModelRunner.Session session = scorer.newSession();
@@ -117,14 +119,24 @@ final class ScoreCommand implements Callable<Integer> {
                 List<ScoredFrame> scored = signatures == null ? session.score(frames) : session.scoreWithSignatures(frames);
                 for (int i = 0; i < n; i++) {
                     double s = scored.get(i).score();
+                    int place = dir != null ? dir.places()[from + i] : from + i;
+                    boolean scorable = Double.isFinite(s);
+                    if (!scorable) {
+                        // NaN > threshold is false: the frame would pass as normal. Values too large for the model's
+                        // float32 arithmetic are as far from normal as a frame gets (the service dead-letters it).
+                        s = Double.POSITIVE_INFINITY;
+                        if (unscorable++ == 0) {
+                            firstUnscorable = place;
+                        }
+                    }
                     boolean anomalous = s > threshold;
                     anomalies += anomalous ? 1 : 0;
-                    if (anomalous && !scored.get(i).topChannels().isEmpty()) {
+                    if (anomalous && scorable && !scored.get(i).topChannels().isEmpty()) {
                         namedFirst.merge(scored.get(i).topChannels().get(0).name(), 1L, Long::sum);
                     }
-                    int place = dir != null ? dir.places()[from + i] : from + i;
                     w.write(String.format(Locale.ROOT, "%d,%.6g,%.6g,%b,%s%s%n", place, s, threshold, anomalous,
-                            explanation(scored.get(i), image != null), dir != null ? "," + csvField(dir.files().get(place)) : ""));
+                            scorable ? explanation(scored.get(i), image != null) : image != null ? ",,,," : ",",
+                            dir != null ? "," + csvField(dir.files().get(place)) : ""));
                     if (signatures != null) {
                         sig.write(FrameEncoding.float32(scored.get(i).signature()));
                     }
@@ -136,6 +148,12 @@ final class ScoreCommand implements Callable<Integer> {
                 signatures == null ? "" : ", signatures (" + artifact.card().signature().length() + " floats each) -> " + signatures,
                 dir == null || dir.skipped().isEmpty() ? "" : "; " + dir.skipped().size() + " unreadable image file"
                         + (dir.skipped().size() == 1 ? "" : "s") + " skipped (said above)");
+        if (unscorable > 0) {
+            System.err.printf(Locale.ROOT, "frameguard score: %d frame%s (the first at index %d) scored Infinity and anomalous: "
+                    + "%s values too large for the model's float32 arithmetic (the service sends such a frame to the "
+                    + "dead-letter topic)%n", unscorable, unscorable == 1 ? "" : "s", firstUnscorable,
+                    unscorable == 1 ? "its" : "their");
+        }
         if (!namedFirst.isEmpty()) {
             System.out.println("  named first above the threshold: " + namedFirst.entrySet().stream()
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))

@@ -187,7 +187,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 if (expectedDim > 0 && dim != expectedDim) {
                     throw new FrameFormatException(file + ":" + lineNo + ": " + dim + " columns, --dim says " + expectedDim);
                 }
-                if (!isNumber(cells[0].strip())) {
+                if (isHeader(cells)) {
                     names = new ArrayList<>(cells.length);
                     for (String cell : cells) {
                         names.add(cleanName(cell));
@@ -219,6 +219,20 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                                     + cell.replace(',', '.') + ")" : ""));
                 }
             }
+        }
+
+        /**
+         * Whether a first line is a header: some cell of it holds a name. A line of numbers with an empty cell is a frame
+         * with a value missing (refused as such), not a header whose names are numbers.
+         */
+        private static boolean isHeader(String[] cells) {
+            for (String cell : cells) {
+                String c = cell.strip();
+                if (!c.isEmpty() && !isNumber(c)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         FrameFile frames() throws FrameFormatException {
@@ -287,7 +301,8 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         if (lineNo == 1 && line.startsWith(BYTE_ORDER_MARK)) {
             line = line.substring(1);
         }
-        if (line.isBlank() || line.strip().startsWith("#")) {
+        // blank is spaces only: a line of tabs is a TSV row whose values are all missing, refused as such
+        if (line.chars().allMatch(ch -> ch == ' ') || line.strip().startsWith("#")) {
             return null;
         }
         int from = 0;

@@ -529,4 +529,25 @@ class CommandErrorsTest {
         assertOneLineError(run("train", "--data", empty.toString(), "--format", "csv", "--out",
                 tmp.resolve("m-empty").toString()), 1, "train", "empty-cell.csv:4", "column 2 is empty");
     }
+
+    /**
+     * A file without a header whose first frame misses a value is a frame with a value missing, not a header whose names
+     * are the frame's numbers (which lost the frame and moved every later index by one); a TSV line of tabs alone (a
+     * logger's row of missing values) is refused as such, not dropped as a blank line (which moved them too).
+     */
+    @Test
+    void aMissingValueIsNeverTakenForAHeaderOrABlankLine() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.remove(0); // no header
+        lines.set(0, lines.get(0).replaceFirst("^[^,]*", ""));
+        Path firstMissing = Files.write(tmp.resolve("first-missing.csv"), lines);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", firstMissing.toString(), "--out",
+                tmp.resolve("first-missing-scores.csv").toString()), 1, "score", "first-missing.csv:1", "column 1 is empty");
+        lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.replaceAll(line -> line.replace(',', '\t'));
+        lines.set(5, "\t".repeat(5));
+        Path tabs = Files.write(tmp.resolve("missing-row.tsv"), lines);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", tabs.toString(), "--out",
+                tmp.resolve("missing-row-scores.csv").toString()), 1, "score", "missing-row.tsv:6", "column 1 is empty");
+    }
 }

@@ -182,6 +182,19 @@ class FrameguardCliTest {
                 Files.write(tmp.resolve("d-shifted.csv"), dShifted).toString(), "--out", tmp.resolve("d-scores.csv").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("(?m)^  named first above the threshold: d (4[5-9]|50)\\b");
+
+        // a value float32 holds but the model's arithmetic does not (an instrument's overload marker): its score is no
+        // number, which must not pass as normal
+        List<String> overload = new java.util.ArrayList<>(CommandErrorsTest.csv(List.of("a", "b", "c", "d", "e", "f"), normal));
+        String[] cells = overload.get(3).split(",");
+        cells[1] = "3e38";
+        overload.set(3, String.join(",", cells));
+        Path overloadScores = tmp.resolve("overload-scores.csv");
+        r = CommandErrorsTest.run("score", "--model", model.toString(), "--data",
+                Files.write(tmp.resolve("overload.csv"), overload).toString(), "--out", overloadScores.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(overloadScores).get(3)).startsWith("2,Infinity,").contains(",true,");
+        assertThat(r.err()).contains("1 frame (the first at index 2) scored Infinity and anomalous");
     }
 
     /** The anomalous column of a row of {@code score}'s output. */
