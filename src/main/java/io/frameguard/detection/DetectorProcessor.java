@@ -31,7 +31,7 @@ import org.jboss.logging.Logger;
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
  * for charts, not accounting).
  *
- * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#faultEpisode}
+ * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#inEpisode}
  * after the frame), as a {@link ScoreBatch} (key = source), for the drift monitor: a fault that lasts is reported as
  * anomalies, and counted as drift it would also send the trainer to retrain on frames that leave the fault out
  * (as the trainer's data does, by the same rule).
@@ -185,7 +185,7 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
             ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
             state = d.next();
             addToHistory(source, s, d);
-            if (!ThresholdPolicy.faultEpisode(state.recent())) {
+            if (!state.episode()) {
                 outsideEpisodes.add(s);
             }
             if (d.anomaly()) {

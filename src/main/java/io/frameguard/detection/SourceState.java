@@ -12,36 +12,50 @@ import io.frameguard.events.StateSerde;
  * @param level the running median of the log scores of the source's frames judged normal (valid once
  *     {@code levelFrames} > 0)
  * @param levelFrames frames that moved {@code level} (saturates)
+ * @param pending the steps of the level the newest {@value ThresholdPolicy#ONSET_FRAMES} frames would make, not made yet
+ *     ({@link ThresholdPolicy}): bit i (newest in bit 0) set when frame i would step, bit 16 + i when that step is up
+ * @param episode whether the source is in a fault episode ({@link ThresholdPolicy#inEpisode})
  */
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, double level,
-        int levelFrames) {
+        int levelFrames, int pending, boolean episode) {
 
     /** The layout with the level (format 1: the first four fields only). */
     static final byte FORMAT_LEVEL = 2;
+    /** The layout with the pending steps and the episode (format 2: without them). */
+    static final byte FORMAT_EPISODE = 3;
 
     /**
-     * The store's serde: binary, reads the JSON of older detectors and their format 1 (no level: read as none yet). A
-     * detector of a release before the level cannot read format 2: that upgrade stops every detector first.
+     * The store's serde: binary, reads the JSON of older detectors, their format 1 (no level: read as none yet) and 2 (no
+     * pending steps; in an episode where the newest frames say one is under way). A detector of an earlier release cannot
+     * read a newer format: that upgrade stops every detector first.
      */
-    public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, FORMAT_LEVEL, (out, s) -> {
+    public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, FORMAT_EPISODE, (out, s) -> {
         StateSerde.writeNullable(out, s.modelVersion());
         out.writeDouble(s.baseThreshold());
         out.writeDouble(s.threshold());
         out.writeLong(s.recent());
         out.writeDouble(s.level());
         out.writeInt(s.levelFrames());
+        out.writeInt(s.pending());
+        out.writeBoolean(s.episode());
     }, (in, format) -> {
         String version = StateSerde.readNullable(in);
         double base = in.readDouble();
         double threshold = in.readDouble();
         long recent = in.readLong();
-        return format < FORMAT_LEVEL ? new SourceState(version, base, threshold, recent)
-                : new SourceState(version, base, threshold, recent, in.readDouble(), in.readInt());
+        if (format < FORMAT_LEVEL) {
+            return new SourceState(version, base, threshold, recent);
+        }
+        double level = in.readDouble();
+        int levelFrames = in.readInt();
+        return format < FORMAT_EPISODE
+                ? new SourceState(version, base, threshold, recent, level, levelFrames, 0, ThresholdPolicy.faultEpisode(recent))
+                : new SourceState(version, base, threshold, recent, level, levelFrames, in.readInt(), in.readBoolean());
     });
 
     /** A state without a level yet (as older detectors stored it). */
     public SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
-        this(modelVersion, baseThreshold, threshold, recent, 0, 0);
+        this(modelVersion, baseThreshold, threshold, recent, 0, 0, 0, ThresholdPolicy.faultEpisode(recent));
     }
 
     static SourceState fresh(String modelVersion, double baseThreshold) {

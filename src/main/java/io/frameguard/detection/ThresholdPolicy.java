@@ -14,10 +14,15 @@ import org.jboss.logging.Logger;
  * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
  * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
  * most of them) does not raise the threshold it exceeds. A fault that lasts is all the source sends: its frames under
- * the threshold are faulty too, so while a quarter or more of the recent frames exceed ({@link #faultEpisode}) a level at
- * or above the model's median holds, and one under it moves only up to it (as a source back from an idle spell does). A sudden change of the normal scores that large is held
- * the same way: reported until it ends or a model trained on it is served; a fault exceeding less often than that can
- * still raise the level. The median comes with every score (the scorer copies it from
+ * the threshold are faulty too. So, once a source found its level ({@value #SETTLING_STEPS} steps made freely: a new source
+ * may sit anywhere between floor and ceiling, a fault under way then is learnt), a frame's step is made only once the {@value #ONSET_FRAMES} frames after it showed
+ * no fault episode (a fault's first frames are the fault's), and not while most of the pending steps rise ({@link
+ * #suddenRise}: a fault mostly under the threshold). A fault episode ({@link #inEpisode}) starts when a quarter or more of
+ * the recent frames exceed and ends when fewer than an eighth of the last 64 do; in one a level at or above the model's
+ * median holds, and one under it (a source back from an idle spell) rises only on frames at most the median, up to it:
+ * a machine running normally again sends half its frames there, a fault scoring above the median none. A sudden change
+ * of the normal scores that large is held the same way: reported until it ends or a model trained on it is served; a fault exceeding less often than an episode
+ * needs and stepping the level up as often as down can still raise it. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
  * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
  * model version re-bases everything to that model.
@@ -43,6 +48,18 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * rate, and low enough that a fault detected only part of the time holds it.
      */
     static final double HOLD_SHARE = 0.25;
+    /**
+     * The share of the newest 64 frames over the threshold under which a fault episode ends ({@link #inEpisode}): half
+     * the share that starts one, and five times a card's usual target rate.
+     */
+    static final double RELEASE_SHARE = HOLD_SHARE / 2;
+    /**
+     * The level's steps a source (new, or re-based to a new model) makes freely before the rules that keep a fault from
+     * moving it apply: enough to go from the model's median to the floor's or the ceiling's level and settle there.
+     */
+    static final int SETTLING_STEPS = 256;
+    /** The share of a source's pending steps up that says its scores rose suddenly ({@link #suddenRise}). */
+    static final double SUDDEN_SHARE = 1;
 
     public ThresholdPolicy {
         if (k < 1 || n < k || n > 64) {
@@ -89,9 +106,11 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
 
         double level = state.level();
         int levelFrames = state.levelFrames();
+        int pending = state.pending();
+        boolean episode = inEpisode(state.episode(), recent);
         double next = state.baseThreshold();
         boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0;
-        if (adapts && !exceeded && score > 0) {
+        if (adapts) {
             // a running median: a step up for a score above it, down for one below; it starts at the model's median, so
             // a source like the validation data keeps the card's threshold from its first frame
             double reference = Math.log(modelMedian);
@@ -100,22 +119,78 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             // as long to bring its threshold back up from the floor once it runs again
             double lowest = reference + Math.log(floorFactor);
             double highest = reference + Math.log(ceilingFactor);
-            if (faultEpisode(recent)) {
-                // the frames under the threshold are the fault's too: a level at or above the model's median holds, both
-                // ways (held only against rising, the normal frames among them would ratchet it down); one under the
-                // median moves as before but no higher than it, as a source back from an idle spell with its threshold
-                // still low does
-                lowest = from >= reference ? from : lowest;
-                highest = Math.max(from, reference);
+            double step = adaptRate * LEVEL_STEP;
+            // frames over the threshold never move the level
+            int direction = exceeded || !(score > 0) ? 0 : (int) Math.signum(Math.log(score) - from);
+            if (levelFrames < SETTLING_STEPS) {
+                // a new source (or one re-based to a new model) finds its level first: its frames may sit anywhere
+                // between the floor and the ceiling of the validation's, with a quarter or more over the card's
+                // threshold (a machine the model was not trained on)
+                pending = 0;
+                if (direction != 0) {
+                    level = Math.min(highest, Math.max(lowest, from + step * direction));
+                    levelFrames = saturated(levelFrames);
+                }
+            } else if (episode) {
+                // The frames under the threshold are the fault's too, and so are those just before the episode showed:
+                // their pending steps are dropped. A level at or above the model's median holds, both ways (held only
+                // against rising, the normal frames among them would ratchet it down). One under it (a source back from
+                // an idle spell with its threshold still low) rises on frames at most the median, up to it: a machine
+                // running normally again sends half its frames there, a fault scoring above the median none.
+                pending = 0;
+                if (from < reference && (direction < 0 || direction > 0 && score <= modelMedian)) {
+                    level = Math.min(reference, Math.max(lowest, from + step * direction));
+                    levelFrames = saturated(levelFrames);
+                }
+            } else {
+                // a frame's step is made once the frames after it showed no episode: a fault's first frames under the
+                // threshold, before a quarter of the newest exceeded, are the fault's
+                int leaving = pending >>> (ONSET_FRAMES - 1);
+                pending = pending << 1 & ~(1 << ONSET_FRAMES) & PENDING_MASK; // each half by one frame
+                if (direction != 0) {
+                    pending |= direction > 0 ? 1 | 1 << ONSET_FRAMES : 1;
+                }
+                int sign = (leaving >>> ONSET_FRAMES & 1) != 0 ? 1 : -1;
+                if ((leaving & 1) != 0 && !(sign > 0 && suddenRise(pending))) {
+                    level = Math.min(highest, Math.max(lowest, from + step * sign));
+                    levelFrames = saturated(levelFrames);
+                }
             }
-            level = Math.min(highest, Math.max(lowest, from + adaptRate * LEVEL_STEP * Math.signum(Math.log(score) - from)));
-            levelFrames = saturated(levelFrames);
         }
         if (adapts && levelFrames > 0) {
             next = state.baseThreshold() * Math.min(ceilingFactor, Math.max(floorFactor, Math.exp(level - Math.log(modelMedian))));
         }
-        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames),
-                t, exceeded, anomaly, inWindow);
+        return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames,
+                pending, episode), t, exceeded, anomaly, inWindow);
+    }
+
+    /**
+     * Whether the pending steps rise as a sudden change of the scores makes them: at least {@value #SUDDEN_SHARE} of at
+     * least half the newest frames step up. A running median steps up and down about as often while it follows a
+     * drift however fast (twice in 16 frames or less, once in 500 frames, by chance), where a fault whose frames mostly
+     * stay under the threshold steps it up on every one of them: rising on them, fewer would exceed, and so on to the
+     * ceiling.
+     */
+    static boolean suddenRise(int pending) {
+        int steps = Integer.bitCount(pending & (1 << ONSET_FRAMES) - 1);
+        int up = Integer.bitCount(pending >>> ONSET_FRAMES);
+        return steps >= ONSET_FRAMES / 2 && up >= SUDDEN_SHARE * steps;
+    }
+
+    /** The bits of {@link SourceState#pending()}: which of the newest frames would step, and which of those up. */
+    private static final int PENDING_MASK = (1 << ONSET_FRAMES) - 1 | ((1 << ONSET_FRAMES) - 1) << ONSET_FRAMES;
+
+    /**
+     * Whether a source is in a fault episode after a frame: one starts as {@link #faultEpisode} says, and ends only when
+     * fewer than {@value #RELEASE_SHARE} of the newest 64 frames exceeded (far fewer than started it): a fault whose
+     * frames exceed about as often as the start's count holds the level throughout, where counts going under it by
+     * chance let its frames under the threshold raise the level, fewer of them exceed, and the count fall more often.
+     *
+     * @param was whether it was in one before the frame
+     * @param recent the exceedances with the frame's
+     */
+    public static boolean inEpisode(boolean was, long recent) {
+        return was ? Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE : faultEpisode(recent);
     }
 
     /**

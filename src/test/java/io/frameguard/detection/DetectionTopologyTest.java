@@ -401,8 +401,8 @@ class DetectionTopologyTest {
     @Test
     void theThresholdFollowsTheSourcesNormalLevelButNotItsFaults() throws Exception {
         // the rule itself, over long streams: ThresholdPolicyTest; here, that scores bring what it needs through the topology
-        start(new ThresholdPolicy(0.05, 0.5, 2.0, 1, 1));
-        for (int i = 0; i < 300; i++) {
+        start(ThresholdPolicy.defaults());
+        for (int i = 0; i < 1000; i++) {
             normal("loud", 1.5);
             normal("quiet", 0.1);
         }
@@ -410,7 +410,7 @@ class DetectionTopologyTest {
         assertThat(threshold("quiet")).isEqualTo(0.5 * BASE);
         anomalies.readValuesToList();
         int faults = 0;
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 600; i++) {
             if (i % 3 == 0) {
                 withMedian("loud", 2.5 * BASE);
                 faults++;

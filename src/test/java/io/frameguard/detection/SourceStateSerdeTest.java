@@ -16,9 +16,9 @@ class SourceStateSerdeTest {
     @Test
     void binaryRoundTripKeepsEveryField() {
         SourceState state = new SourceState("sensors-20261123T101500Z", 0.8125, 1.0000000000000002, 0b1011L | Long.MIN_VALUE,
-                -0.6931471805599453, 1234);
+                -0.6931471805599453, 1234, 0b101 | 0b1 << 16, true);
         byte[] bytes = SourceState.SERDE.serialize(TOPIC, state);
-        assertThat(bytes[0]).isEqualTo((byte) 2);
+        assertThat(bytes[0]).isEqualTo((byte) 3);
         assertThat(SourceState.SERDE.deserialize(TOPIC, bytes)).isEqualTo(state);
         // smaller than the JSON it replaces
         assertThat(bytes.length).isLessThan(new JsonSerde<>(SourceState.class).serialize(TOPIC, state).length);
@@ -42,6 +42,23 @@ class SourceStateSerdeTest {
             out.writeLong(3L);
         }
         assertThat(SourceState.SERDE.deserialize(TOPIC, bytes.toByteArray())).isEqualTo(new SourceState("v1", 0.5, 0.75, 3L));
+    }
+
+    @Test
+    void readsTheBinaryFormatTwoThatEarlierDetectorsWrote() throws Exception {
+        // format 2: format 1 and the level; no pending steps, no episode (read from the exceedances: 20 of the newest 64)
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(2);
+            io.frameguard.events.StateSerde.writeNullable(out, "v1");
+            out.writeDouble(0.5);
+            out.writeDouble(0.75);
+            out.writeLong(0xFFFFF00000L);
+            out.writeDouble(-0.7);
+            out.writeInt(99);
+        }
+        assertThat(SourceState.SERDE.deserialize(TOPIC, bytes.toByteArray()))
+                .isEqualTo(new SourceState("v1", 0.5, 0.75, 0xFFFFF00000L, -0.7, 99, 0, true));
     }
 
     @Test

@@ -99,47 +99,108 @@ class ThresholdPolicyTest {
     }
 
     /**
-     * A fault that lasts (an hour of frames) and scores 0.6 to 2 times the card's threshold, or 0.7 to 1.3 times (under
-     * it more often than over): its frames under the threshold are faulty too, above the normal median. They must not
-     * raise the threshold the fault is judged against (every one of them stepped the level up: the threshold reached the
-     * ceiling and the fault's frames under twice the card's went unreported), and the normal frames after it keep the
-     * card's false alarm rate.
+     * A fault of an hour (36,000 frames at ten a second) scoring around the card's threshold (0.6 to 2 times it, 0.7 to
+     * 1.3, 0.8 to 1.15: under it more often than over), over many seeds: its frames under the threshold are faulty too,
+     * above the normal median, and must not raise the threshold the fault is judged against. Once the hold let go for a
+     * few frames, each of them raised the level, fewer of the fault's frames exceeded, and the hold let go more often:
+     * in about half the seeds the threshold ended near the ceiling and the fault went unreported. The normal frames after
+     * it keep the card's false alarm rate.
      */
     @Test
-    void aLongFaultDoesNotRaiseTheThresholdItIsJudgedAgainst() {
-        for (double[] range : new double[][] {{0.6, 2.0}, {0.7, 1.3}}) {
-            falseAlarms(2000, 1.0);
+    void aFaultOfAnHourIsNotLearntWhateverTheSeed() {
+        for (double[] range : new double[][] {{0.7, 1.3}, {0.8, 1.15}, {0.6, 2.0}}) {
+            for (long seed = 0; seed < 12; seed++) {
+                Random r = new Random(seed);
+                state = null;
+                for (int i = 0; i < 2000; i++) {
+                    frame(validationScore(r));
+                }
+                double before = state.threshold();
+                double highest = before;
+                int aboveCard = 0;
+                int caught = 0;
+                for (int i = 0; i < 36_000; i++) {
+                    double score = BASE * (range[0] + (range[1] - range[0]) * r.nextDouble());
+                    boolean anomaly = frame(score);
+                    highest = Math.max(highest, state.threshold());
+                    if (score > 1.1 * before) {
+                        aboveCard++;
+                        caught += anomaly ? 1 : 0;
+                    }
+                }
+                String fault = range[0] + " to " + range[1] + " x the card's threshold, seed " + seed;
+                assertThat(highest).as("highest threshold during an hour's fault scoring %s, %f at its start", fault, before)
+                        .isLessThan(1.1 * before);
+                assertThat((double) caught / aboveCard).as("recall of its frames above 1.1 x the threshold, %s", fault)
+                        .isGreaterThan(0.99);
+                // and the source's normal frames after it are judged as before it
+                int alarmsAfter = 0;
+                for (int i = 0; i < 20_000; i++) {
+                    alarmsAfter += frame(validationScore(r)) ? 1 : 0;
+                }
+                assertThat(alarmsAfter / 20_000.0).as("false alarms after the fault, %s", fault).isBetween(0.005, 0.02);
+            }
+        }
+    }
+
+    /**
+     * A quiet source (its normal scores 0.7 times the validation's, and so its threshold) whose fault lasts an hour
+     * around its threshold, above the model's median: the exception that lets a level under the model's median rise during an
+     * episode (for a source back from an idle spell) must not let the fault's own frames raise it (it did: the threshold
+     * rose to the card's and past it, and most of the fault went unreported).
+     */
+    @Test
+    void aFaultOfAnHourOnAQuietSourceIsNotLearnt() {
+        for (long seed = 0; seed < 12; seed++) {
+            Random r = new Random(seed);
+            state = null;
+            for (int i = 0; i < 20_000; i++) {
+                frame(0.7 * validationScore(r));
+            }
             double before = state.threshold();
-            int aboveCard = 0;
+            int above = 0;
             int caught = 0;
-            for (int i = 0; i < 3600; i++) {
-                double score = BASE * (range[0] + (range[1] - range[0]) * random.nextDouble());
+            for (int i = 0; i < 36_000; i++) {
+                // some of its frames under the source's threshold, none under the model's median
+                double score = BASE * (0.6 + 0.7 * r.nextDouble());
                 boolean anomaly = frame(score);
-                if (score > 1.1 * BASE) {
-                    aboveCard++;
+                if (score > 1.1 * before) {
+                    above++;
                     caught += anomaly ? 1 : 0;
                 }
             }
-            String fault = range[0] + " to " + range[1] + " x the card's threshold";
-            // the level moved by a few of the fault's first frames at most, before its episode showed
-            assertThat(state.threshold()).as("threshold at the end of a fault scoring %s, %f at its start", fault, before)
-                    .isLessThan(1.1 * before);
-            assertThat((double) caught / aboveCard).as("recall of its frames above 1.1 x the card's threshold, %s", fault)
-                    .isGreaterThan(0.97);
-            assertThat(falseAlarms(20_000, 1.0)).as("false alarms after the fault, %s", fault).isBetween(0.005, 0.02);
-            assertThat(state.threshold()).isCloseTo(BASE, within(0.05 * BASE));
+            assertThat(state.threshold()).as("threshold after the fault, seed %d, %f before", seed, before).isLessThan(1.1 * before);
+            assertThat((double) caught / above).as("recall of its frames above 1.1 x the threshold, seed %d", seed)
+                    .isGreaterThan(0.99);
+        }
+    }
+
+    /**
+     * A new source whose normal scores sit far from the validation's (a machine the model was not trained on), a quarter
+     * or more of them over the card's threshold, finds its level within its first frames, as the rules that keep a
+     * fault from moving the level would not let it.
+     */
+    @Test
+    void aNewSourceFarFromTheValidationDataFindsItsLevel() {
+        for (double gain : new double[] {0.6, 1.6, 1.9}) {
+            state = null;
+            falseAlarms(2000, gain);
+            assertThat(falseAlarms(10_000, gain)).as("false alarms of a new source at %.1f x the validation scores", gain)
+                    .isBetween(0.005, 0.02);
         }
     }
 
     @Test
     void theFactorStaysWithinFloorAndCeiling() {
         falseAlarms(2000, 0.05);
-        assertThat(state.threshold()).isEqualTo(0.5 * BASE);
+        assertThat(state.threshold()).as("threshold at 0.05 x the validation scores").isEqualTo(0.5 * BASE);
         // from a twentieth of the validation level to two and a half times it, slowly: the ceiling
         for (int i = 0; i <= 20_000; i++) {
             frame(Math.exp(Math.log(0.05) + Math.log(50) * i / 20_000) * validationScore(random));
         }
-        assertThat(state.threshold()).isEqualTo(2.0 * BASE);
+        // at the ceiling, or a step of the level under it
+        assertThat(state.threshold()).as("threshold at 2.5 x the validation scores")
+                .isBetween(2.0 * BASE * Math.exp(-ThresholdPolicy.LEVEL_STEP * policy.adaptRate() * 2), 2.0 * BASE);
         // on to twenty times it: every frame over the ceiling, never a threshold above it (the level held just under it
         // once most frames exceeded: a fault episode)
         for (int i = 0; i <= 20_000; i++) {
