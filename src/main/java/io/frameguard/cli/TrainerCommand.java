@@ -52,7 +52,7 @@ final class TrainerCommand implements Callable<Integer> {
             description = "Also retrain once this many new frames have arrived on the frames topic since the last run; 0 turns it off.")
     long afterFrames;
 
-    @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model.")
+    @Option(names = "--on-drift", description = "Also retrain when the service reports drift for a source of this model's active version (drift of a version a run replaced is moot).")
     boolean onDrift;
 
     @Option(names = "--on-false-alarm", description = "Also retrain once operators judge anomalies false alarms (the verdicts "
@@ -272,7 +272,7 @@ final class TrainerCommand implements Callable<Integer> {
             };
         }
         RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift,
-                onFalseAlarm ? falseAlarmQuiet : null, () -> lastActivation(r));
+                onFalseAlarm ? falseAlarmQuiet : null, () -> activation(r));
         while (!Thread.currentThread().isInterrupted()) {
             if (!lease.held()) {
                 System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
@@ -287,13 +287,12 @@ final class TrainerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** When the model's active version was activated, per the registry; null when unknown. */
-    private Instant lastActivation(ModelRegistry r) {
+    /** The model's active version and when it was activated, per the registry; null when unknown. */
+    private ModelRegistry.Activation activation(ModelRegistry r) {
         try {
-            ModelRegistry.Activation a = r.read().active().get(model);
-            return a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
+            return r.read().active().get(model);
         } catch (Exception e) {
-            return null; // the schedule then counts from now
+            return null; // the schedule then counts from now, and drift of any version triggers
         }
     }
 

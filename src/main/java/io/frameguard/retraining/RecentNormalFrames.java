@@ -34,6 +34,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jboss.logging.Logger;
 
 /**
  * The trainer's data: the most recent frames that the service scored outside fault episodes, those it reported kept
@@ -107,6 +108,20 @@ public final class RecentNormalFrames {
 
     private RecentNormalFrames() {}
 
+    /**
+     * The frames of {@code dim} values a run reads at most: {@code maxFrames}, or fewer where their values would take
+     * more than {@value #HEAP_SHARE} of the heap (a run holds them twice while it splits them, and training copies them
+     * again) or more than one array can hold.
+     */
+    static int framesTheHeapHolds(int maxFrames, int dim, long heap) {
+        long byHeap = heap / HEAP_SHARE / ((long) dim * Float.BYTES);
+        long byArray = (Integer.MAX_VALUE - 8L) / dim;
+        return (int) Math.min(maxFrames, Math.min(byHeap, byArray));
+    }
+
+    /** The share of the heap, as a divisor, a run's frames may take ({@link #framesTheHeapHolds}). */
+    private static final int HEAP_SHARE = 4;
+
     /** Where a frame is, packed: partition in the high bits, offset in the low 48. */
     private static long coordinate(int partition, long offset) {
         return ((long) partition << 48) | offset;
@@ -114,6 +129,19 @@ public final class RecentNormalFrames {
 
     public static Sample read(Map<String, Object> clientConfig, Topics topics, FrameShape shape, List<String> featureNames,
             FrameDecoders decoders, int maxFrames, double holdoutFraction, int minFrames, Duration timeout) throws IOException {
+        int fit = framesTheHeapHolds(maxFrames, shape.dim(), Runtime.getRuntime().maxMemory());
+        if (fit < maxFrames) {
+            Logger.getLogger(RecentNormalFrames.class).warnf("reading the newest %d frames, not %d (--max-frames): %d frames "
+                    + "of %d values are more than this Java heap of %.1f GB can hold for training (raise the trainer's memory "
+                    + "or lower --max-frames)", fit, maxFrames, maxFrames, shape.dim(), Runtime.getRuntime().maxMemory() / 1e9);
+            maxFrames = fit;
+        }
+        if (maxFrames < minFrames) {
+            // the run fails (counted, alerted on): the data is there, the trainer's memory is what is wanting
+            throw new IllegalStateException(String.format("this Java heap of %.1f GB holds only %d frames of %d values for "
+                    + "training; at least %d (--min-frames) are needed: raise the trainer's memory",
+                    Runtime.getRuntime().maxMemory() / 1e9, maxFrames, shape.dim(), minFrames));
+        }
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-reader-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -158,7 +186,7 @@ public final class RecentNormalFrames {
                         confirmed, inFaultEpisodes, minFrames));
             }
             final int capacity = candidates;
-            float[] values = new float[capacity * dim];
+            float[] values = new float[Math.multiplyExact(capacity, dim)];
             long[] captured = new long[candidates];
             boolean[] isAlone = new boolean[candidates];
             boolean[] isJudgedNormal = new boolean[candidates];

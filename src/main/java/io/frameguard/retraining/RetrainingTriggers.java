@@ -3,6 +3,7 @@ package io.frameguard.retraining;
 import io.frameguard.events.DriftEvent;
 import io.frameguard.events.TopicRanges;
 import io.frameguard.events.Topics;
+import io.frameguard.model.ModelRegistry;
 import io.frameguard.events.Verdict;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,13 +58,13 @@ public final class RetrainingTriggers {
      *     never
      */
     public RetrainingTriggers(String model, Duration every, long afterFrames, boolean onDrift, Duration falseAlarmQuiet,
-            Supplier<Instant> lastActivation) {
+            Supplier<ModelRegistry.Activation> activation) {
         this.model = model;
         this.every = every;
         this.afterFrames = afterFrames;
         this.onDrift = onDrift;
         this.falseAlarmQuiet = falseAlarmQuiet;
-        this.lastActivation = lastActivation;
+        this.activation = activation;
     }
 
     /** One run of the job, told what triggered it. */
@@ -80,7 +81,10 @@ public final class RetrainingTriggers {
     private Instant lastRun;
     /** Frames counted at the last run, kept across lease changes (-1: not counted yet). */
     private long framesAtLastRun = -1;
-    private final Supplier<Instant> lastActivation;
+    /** The model's active version as the registry says now; null when unknown. */
+    private final Supplier<ModelRegistry.Activation> activation;
+    /** The version the drift events that trigger a run must name (null: any): drift of a version replaced is moot. */
+    private String servedVersion;
 
     /**
      * Checks the triggers every few seconds, running the job when one fires, while {@code active} holds (this trainer
@@ -102,8 +106,10 @@ public final class RetrainingTriggers {
             if (framesAtLastRun < 0) {
                 framesAtLastRun = framesSoFar(consumer, frames);
             }
+            ModelRegistry.Activation a = activation.get();
+            servedVersion = a == null ? null : a.version();
             if (lastRun == null) {
-                Instant activated = lastActivation.get();
+                Instant activated = a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
                 lastRun = activated != null ? activated : Instant.now();
             }
             // drift reported before this trainer took the lease was the previous holder's to act on; the false alarms
@@ -122,7 +128,7 @@ public final class RetrainingTriggers {
                 } else {
                     ConsumerRecords<String, byte[]> polled = consumer.poll(falseAlarmQuiet != null
                             && falseAlarmQuiet.compareTo(CHECK_INTERVAL) < 0 ? falseAlarmQuiet : CHECK_INTERVAL);
-                    trigger = driftTrigger(polled.records(topics.drift().name()), topics);
+                    trigger = driftTrigger(polled.records(topics.drift().name()), topics, servedVersion);
                     pending.add(verdictsIn(polled.records(topics.verdicts().name()), topics), Instant.now());
                 }
                 if (trigger == null) {
@@ -143,6 +149,9 @@ public final class RetrainingTriggers {
                     framesAtLastRun = framesNow;
                     lastRun = Instant.now();
                     pending.clear();
+                    // the drift reported meanwhile was of the model the run may have replaced
+                    ModelRegistry.Activation after = activation.get();
+                    servedVersion = after == null ? null : after.version();
                     judgedBefore.forEach((tp, end) -> consumer.seek(tp, Math.max(end, consumer.position(tp))));
                 }
             }
@@ -254,7 +263,7 @@ public final class RetrainingTriggers {
      * record that is no drift event is logged and skipped: the detector writes the topic, but whoever else may write it
      * must not stop the trainer (the process would exit, its lease and its schedule with it).
      */
-    static String driftTrigger(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics) {
+    static String driftTrigger(Iterable<ConsumerRecord<String, byte[]>> polled, Topics topics, String servedVersion) {
         String trigger = null;
         for (ConsumerRecord<String, byte[]> r : polled) {
             DriftEvent e;
@@ -265,7 +274,8 @@ public final class RetrainingTriggers {
                         malformed.getMessage());
                 continue;
             }
-            if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null) {
+            if (e != null && DriftEvent.DRIFT.equals(e.status()) && e.modelVersion() != null
+                    && (servedVersion == null || servedVersion.equals(e.modelVersion()))) {
                 trigger = "drift on " + e.source() + " (PSI " + String.format(Locale.ROOT, "%.3f", e.psi()) + ")";
             }
         }

@@ -318,6 +318,19 @@ class RecentNormalFramesTest {
         assertThat(RecentNormalFrames.heldOut(new boolean[] {true, false}, 0.2)).as("at least one").containsExactly(false, true);
     }
 
+    /**
+     * A run reads no more frames than the heap can train on, nor than one array holds: 50,000 frames of a 128x128 colour
+     * image's 49,152 values overflowed an int (a negative array size: every run failed), and 50,000 of 4,096 values
+     * needed more than the chart's default heap (the trainer died out of memory, uncounted).
+     */
+    @Test
+    void aRunReadsNoMoreFramesThanTheHeapAndAnArrayHold() {
+        long gib = 1L << 30;
+        assertThat(RecentNormalFrames.framesTheHeapHolds(50_000, 16, 2 * gib)).isEqualTo(50_000);
+        assertThat(RecentNormalFrames.framesTheHeapHolds(50_000, 4096, (long) (1.4 * gib))).isEqualTo(22_937);
+        assertThat(RecentNormalFrames.framesTheHeapHolds(50_000, 128 * 128 * 3, 1024 * gib)).isEqualTo(43_690);
+    }
+
     @Test
     void aFaultEpisodeIsAQuarterOfSixteenFramesReportedNotAFewFalseAlarms() {
         boolean[] three = new boolean[100];

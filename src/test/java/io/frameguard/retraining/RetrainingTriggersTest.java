@@ -38,15 +38,26 @@ class RetrainingTriggersTest {
     @Test
     void aRecordThatIsNoDriftEventIsSkippedAndTheDriftAfterItTriggers() {
         String trigger = RetrainingTriggers.driftTrigger(List.of(record(0, "{not json".getBytes(StandardCharsets.UTF_8)),
-                record(1, drift(DriftEvent.DRIFT, "pump-7")), record(2, new byte[] {0, 1, 2})), TOPICS);
+                record(1, drift(DriftEvent.DRIFT, "pump-7")), record(2, new byte[] {0, 1, 2})), TOPICS, null);
         assertThat(trigger).startsWith("drift on pump-7");
     }
 
     @Test
     void aRecoveryOrNothingTriggersNothing() {
-        assertThat(RetrainingTriggers.driftTrigger(List.of(record(0, drift(DriftEvent.RECOVERED, "pump-1")), record(1, null)), TOPICS))
+        assertThat(RetrainingTriggers.driftTrigger(List.of(record(0, drift(DriftEvent.RECOVERED, "pump-1")), record(1, null)), TOPICS, null))
                 .isNull();
-        assertThat(RetrainingTriggers.driftTrigger(List.of(), TOPICS)).isNull();
+        assertThat(RetrainingTriggers.driftTrigger(List.of(), TOPICS, null)).isNull();
+    }
+
+    /**
+     * Drift of a version no longer served (reported while a run replaced it, read after the run) is moot: it started a
+     * second run at once, on the frames the first had just read.
+     */
+    @Test
+    void driftOfAVersionNoLongerServedTriggersNothing() {
+        List<ConsumerRecord<String, byte[]>> polled = List.of(record(0, drift(DriftEvent.DRIFT, "pump-3")));
+        assertThat(RetrainingTriggers.driftTrigger(polled, TOPICS, "m2")).isNull();
+        assertThat(RetrainingTriggers.driftTrigger(polled, TOPICS, "m1")).startsWith("drift on pump-3");
     }
 
     private static byte[] verdict(String eventId, String verdict) {
@@ -135,7 +146,8 @@ class RetrainingTriggersTest {
                 Thread.sleep(100);
                 // judged after the active model was activated, before this trainer took the lease
                 producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/1/2", verdict("frames/1/2", Verdict.FALSE_ALARM))).get();
-                RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, false, quiet, () -> activated);
+                RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, false, quiet,
+                        () -> new io.frameguard.model.ModelRegistry.Activation("m", "m1", List.of(), activated.toString(), null));
                 Thread trainer = new Thread(() -> {
                     try {
                         triggers.runWhile(() -> true, t -> {
