@@ -97,8 +97,11 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
         /** Adds {@code s}; a drift transition forwarded when it completes the window. */
         void add(String source, ScoreRecord s, long timestamp) {
             if (counts == null || !s.modelVersion().equals(modelVersion)) {
-                // a new model ranks against its own validation scores: its window starts empty
+                // a new model ranks against its own validation scores: its window starts empty; a drift episode goes on
+                // until a window of it does not drift (a model trained on the drifted frames ends it: recovered)
+                boolean episode = counts != null && drifting;
                 load(DriftState.fresh(s.modelVersion()));
+                drifting = episode;
             }
             counts[DriftPolicy.bin(s.validationRank())]++;
             frames++;

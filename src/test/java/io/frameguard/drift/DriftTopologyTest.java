@@ -177,6 +177,22 @@ class DriftTopologyTest {
         assertThat(psiGauge("m1")).isLessThan(0.15);
     }
 
+    /**
+     * A drift episode that a new model ends (the trainer's {@code --on-drift} retrained on the drifted frames) ends with a
+     * {@code recovered} event naming the new model: the first window of the new model that does not drift said nothing,
+     * and the console showed the source drifting for ever.
+     */
+    @Test
+    void aDriftThatANewModelEndsIsRecovered() {
+        frames("m1", "v1", WINDOW, 0.8, 1);
+        assertThat(drift.readValue().status()).isEqualTo(DriftEvent.DRIFT);
+        frames("m1", "v2", WINDOW, 0, 1);
+        DriftEvent ended = drift.readValue();
+        assertThat(ended.status()).isEqualTo(DriftEvent.RECOVERED);
+        assertThat(ended.modelVersion()).isEqualTo("v2");
+        assertThat(drift.isEmpty()).isTrue();
+    }
+
     @Test
     void psiIsZeroForUniformCountsAndGrowsWithShift() {
         long[] uniform = new long[DriftPolicy.BINS];
