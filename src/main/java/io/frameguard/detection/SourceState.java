@@ -12,21 +12,23 @@ import io.frameguard.events.StateSerde;
  * @param level the running median of the log scores of the source's frames judged normal (valid once
  *     {@code levelFrames} > 0)
  * @param levelFrames frames that moved {@code level} (saturates)
- * @param pending the steps of the level the newest {@value ThresholdPolicy#ONSET_FRAMES} frames would make, not made yet
- *     ({@link ThresholdPolicy}): bit i (newest in bit 0) set when frame i would step, bit 16 + i when that step is up
- * @param episode whether the source is in a fault episode ({@link ThresholdPolicy#inEpisode})
+ * @param recentSteps the steps of the level the newest {@value ThresholdPolicy#UNDONE_FRAMES} frames made, which a fault
+ *     episode's start takes back ({@link ThresholdPolicy}): bit i (newest in bit 0) set when frame i stepped, bit 32 + i
+ *     when that step was up
+ * @param episodeFrames the frames of the source's fault episode under way ({@link ThresholdPolicy#inEpisode}), 0 when
+ *     none (saturates)
  */
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, double level,
-        int levelFrames, int pending, boolean episode) {
+        int levelFrames, long recentSteps, int episodeFrames) {
 
     /** The layout with the level (format 1: the first four fields only). */
     static final byte FORMAT_LEVEL = 2;
-    /** The layout with the pending steps and the episode (format 2: without them). */
+    /** The layout with the recent steps and the episode (format 2: without them). */
     static final byte FORMAT_EPISODE = 3;
 
     /**
      * The store's serde: binary, reads the JSON of older detectors, their format 1 (no level: read as none yet) and 2 (no
-     * pending steps; in an episode where the newest frames say one is under way). A detector of an earlier release cannot
+     * recent steps; in an episode where the newest frames say one is under way). A detector of an earlier release cannot
      * read a newer format: that upgrade stops every detector first.
      */
     public static final StateSerde<SourceState> SERDE = new StateSerde<>(SourceState.class, FORMAT_EPISODE, (out, s) -> {
@@ -36,8 +38,8 @@ public record SourceState(String modelVersion, double baseThreshold, double thre
         out.writeLong(s.recent());
         out.writeDouble(s.level());
         out.writeInt(s.levelFrames());
-        out.writeInt(s.pending());
-        out.writeBoolean(s.episode());
+        out.writeLong(s.recentSteps());
+        out.writeInt(s.episodeFrames());
     }, (in, format) -> {
         String version = StateSerde.readNullable(in);
         double base = in.readDouble();
@@ -49,13 +51,18 @@ public record SourceState(String modelVersion, double baseThreshold, double thre
         double level = in.readDouble();
         int levelFrames = in.readInt();
         return format < FORMAT_EPISODE
-                ? new SourceState(version, base, threshold, recent, level, levelFrames, 0, ThresholdPolicy.faultEpisode(recent))
-                : new SourceState(version, base, threshold, recent, level, levelFrames, in.readInt(), in.readBoolean());
+                ? new SourceState(version, base, threshold, recent, level, levelFrames, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0)
+                : new SourceState(version, base, threshold, recent, level, levelFrames, in.readLong(), in.readInt());
     });
+
+    /** Whether the source is in a fault episode. */
+    public boolean episode() {
+        return episodeFrames > 0;
+    }
 
     /** A state without a level yet (as older detectors stored it). */
     public SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
-        this(modelVersion, baseThreshold, threshold, recent, 0, 0, 0, ThresholdPolicy.faultEpisode(recent));
+        this(modelVersion, baseThreshold, threshold, recent, 0, 0, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0);
     }
 
     static SourceState fresh(String modelVersion, double baseThreshold) {

@@ -14,14 +14,14 @@ import org.jboss.logging.Logger;
  * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
  * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
  * most of them) does not raise the threshold it exceeds. A fault that lasts is all the source sends: its frames under
- * the threshold are faulty too. So, once a source found its level ({@value #SETTLING_STEPS} steps made freely: a new source
- * may sit anywhere between floor and ceiling, a fault under way then is learnt), a frame's step is made only once the {@value #ONSET_FRAMES} frames after it showed
- * no fault episode (a fault's first frames are the fault's), and not while most of the pending steps rise ({@link
- * #suddenRise}: a fault mostly under the threshold). A fault episode ({@link #inEpisode}) starts when a quarter or more of
- * the recent frames exceed and ends when fewer than an eighth of the last 64 do; in one a level at or above the model's
- * median holds, and one under it (a source back from an idle spell) rises only on frames at most the median, up to it:
- * a machine running normally again sends half its frames there, a fault scoring above the median none. A sudden change
- * of the normal scores that large is held the same way: reported until it ends or a model trained on it is served; a fault exceeding less often than an episode
+ * the threshold are faulty too. So, once a source found its level ({@value #SETTLING_STEPS} steps made freely: a new
+ * source may sit anywhere between floor and ceiling, and a fault under way then is learnt), a fault episode ({@link
+ * #inEpisode}) starts when a quarter or more of the recent frames exceed and ends only when fewer than an eighth of the
+ * last 64 do; its start takes back the rise of the {@value #UNDONE_FRAMES} frames before it (the fault's first frames),
+ * and in it a level at or above the model's median holds, while one under it (a source back from an idle spell) rises
+ * only on frames at most the median, up to it: a machine running normally again sends half its frames there, a fault
+ * scoring above the median none. A sudden change of the normal scores that large is held the same way: reported until it
+ * ends or a model trained on it is served. A fault that exceeds the threshold less often than an episode
  * needs and stepping the level up as often as down can still raise it. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
  * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
@@ -38,10 +38,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
     public static final double CRITICAL_RATIO = 4.0;
     /** The level's step per frame, in log units, is this times {@code adaptRate}. */
     static final double LEVEL_STEP = 0.5;
-    /**
-     * The newest frames whose exceedances tell a fault's start ({@link #faultEpisode}): few, so that few of a fault's
-     * first frames under the threshold move the level before the episode is seen.
-     */
+    /** The newest frames whose exceedances tell a fault's start ({@link #faultEpisode}): few, to tell it soon. */
     static final int ONSET_FRAMES = 16;
     /**
      * The share of the newest frames over the threshold from which the level does not rise: 25 times the usual target
@@ -58,8 +55,13 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * moving it apply: enough to go from the model's median to the floor's or the ceiling's level and settle there.
      */
     static final int SETTLING_STEPS = 256;
-    /** The share of a source's pending steps up that says its scores rose suddenly ({@link #suddenRise}). */
-    static final double SUDDEN_SHARE = 1;
+    /**
+     * The newest frames whose steps of the level a fault episode's start takes back: a fault's first frames under the
+     * threshold, before a quarter of the newest exceeded (within a few frames for a fault that exceeds half the time,
+     * a few dozen for one exceeding a fifth of it). Taken back rather than delayed: a level that lags its frames swings
+     * wider on scores that run high or low for a while, as a machine's do, and alarms more often.
+     */
+    static final int UNDONE_FRAMES = 32;
 
     public ThresholdPolicy {
         if (k < 1 || n < k || n > 64) {
@@ -106,8 +108,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
 
         double level = state.level();
         int levelFrames = state.levelFrames();
-        int pending = state.pending();
-        boolean episode = inEpisode(state.episode(), recent);
+        long recentSteps = state.recentSteps();
+        int episodeFrames = inEpisode(state.episode(), recent) ? saturated(state.episodeFrames()) : 0;
         double next = state.baseThreshold();
         boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0;
         if (adapts) {
@@ -124,36 +126,41 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             int direction = exceeded || !(score > 0) ? 0 : (int) Math.signum(Math.log(score) - from);
             if (levelFrames < SETTLING_STEPS) {
                 // a new source (or one re-based to a new model) finds its level first: its frames may sit anywhere
-                // between the floor and the ceiling of the validation's, with a quarter or more over the card's
-                // threshold (a machine the model was not trained on)
-                pending = 0;
+                // between the floor and the ceiling of the validation's, a quarter or more of them over the card's
+                // threshold (a machine the model was not trained on), which the rules below would hold
+                recentSteps = 0;
                 if (direction != 0) {
                     level = Math.min(highest, Math.max(lowest, from + step * direction));
                     levelFrames = saturated(levelFrames);
                 }
-            } else if (episode) {
-                // The frames under the threshold are the fault's too, and so are those just before the episode showed:
-                // their pending steps are dropped. A level at or above the model's median holds, both ways (held only
-                // against rising, the normal frames among them would ratchet it down). One under it (a source back from
-                // an idle spell with its threshold still low) rises on frames at most the median, up to it: a machine
-                // running normally again sends half its frames there, a fault scoring above the median none.
-                pending = 0;
-                if (from < reference && (direction < 0 || direction > 0 && score <= modelMedian)) {
+            } else if (episodeFrames > 0) {
+                if (!state.episode()) {
+                    // the episode's start: the steps of the frames before it showed were the fault's first frames',
+                    // taken back where they raised the level (a level they lowered judges the fault more strictly)
+                    from = Math.min(highest, Math.max(lowest, from - step * Math.max(0, netSteps(recentSteps))));
+                    level = from;
+                    recentSteps = 0;
+                }
+                // The frames under the threshold are the fault's too. A level at or above the model's median holds, both
+                // ways (held only against rising, the normal frames among them would ratchet it down). One under it (a
+                // source back from an idle spell with its threshold still low) moves on frames as far under it as the
+                // median is over it, or less, up to the median: a machine running normally again sends more of its frames
+                // between the level and the median than as far under the level, a quiet one as many, and a fault scoring
+                // above the median moves nothing.
+                double x = Math.log(score);
+                if (from < reference && (direction > 0 && x <= reference || direction < 0 && x >= 2 * from - reference)) {
                     level = Math.min(reference, Math.max(lowest, from + step * direction));
                     levelFrames = saturated(levelFrames);
                 }
             } else {
-                // a frame's step is made once the frames after it showed no episode: a fault's first frames under the
-                // threshold, before a quarter of the newest exceeded, are the fault's
-                int leaving = pending >>> (ONSET_FRAMES - 1);
-                pending = pending << 1 & ~(1 << ONSET_FRAMES) & PENDING_MASK; // each half by one frame
+                long shifted = recentSteps << 1; // each half a frame on
+                recentSteps = shifted & RECENT_STEPS | shifted & ~RECENT_STEPS & ~(1L << UNDONE_FRAMES);
                 if (direction != 0) {
-                    pending |= direction > 0 ? 1 | 1 << ONSET_FRAMES : 1;
-                }
-                int sign = (leaving >>> ONSET_FRAMES & 1) != 0 ? 1 : -1;
-                if ((leaving & 1) != 0 && !(sign > 0 && suddenRise(pending))) {
-                    level = Math.min(highest, Math.max(lowest, from + step * sign));
+                    level = Math.min(highest, Math.max(lowest, from + step * direction));
                     levelFrames = saturated(levelFrames);
+                    if (level != from) { // a step against a bound moved nothing to take back
+                        recentSteps |= direction > 0 ? 1L | 1L << UNDONE_FRAMES : 1L;
+                    }
                 }
             }
         }
@@ -161,24 +168,17 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             next = state.baseThreshold() * Math.min(ceilingFactor, Math.max(floorFactor, Math.exp(level - Math.log(modelMedian))));
         }
         return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames,
-                pending, episode), t, exceeded, anomaly, inWindow);
+                recentSteps, episodeFrames), t, exceeded, anomaly, inWindow);
     }
 
-    /**
-     * Whether the pending steps rise as a sudden change of the scores makes them: at least {@value #SUDDEN_SHARE} of at
-     * least half the newest frames step up. A running median steps up and down about as often while it follows a
-     * drift however fast (twice in 16 frames or less, once in 500 frames, by chance), where a fault whose frames mostly
-     * stay under the threshold steps it up on every one of them: rising on them, fewer would exceed, and so on to the
-     * ceiling.
-     */
-    static boolean suddenRise(int pending) {
-        int steps = Integer.bitCount(pending & (1 << ONSET_FRAMES) - 1);
-        int up = Integer.bitCount(pending >>> ONSET_FRAMES);
-        return steps >= ONSET_FRAMES / 2 && up >= SUDDEN_SHARE * steps;
-    }
+    /** The low half of {@link SourceState#recentSteps()}: which of the newest frames stepped (the high half: up). */
+    private static final long RECENT_STEPS = (1L << UNDONE_FRAMES) - 1;
 
-    /** The bits of {@link SourceState#pending()}: which of the newest frames would step, and which of those up. */
-    private static final int PENDING_MASK = (1 << ONSET_FRAMES) - 1 | ((1 << ONSET_FRAMES) - 1) << ONSET_FRAMES;
+    /** Steps up less steps down in {@link SourceState#recentSteps()}. */
+    static int netSteps(long recentSteps) {
+        int up = Long.bitCount(recentSteps >>> UNDONE_FRAMES);
+        return up - (Long.bitCount(recentSteps & RECENT_STEPS) - up);
+    }
 
     /**
      * Whether a source is in a fault episode after a frame: one starts as {@link #faultEpisode} says, and ends only when
@@ -190,7 +190,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * @param recent the exceedances with the frame's
      */
     public static boolean inEpisode(boolean was, long recent) {
-        return was ? Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE : faultEpisode(recent);
+        return faultEpisode(recent) || was && Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE;
     }
 
     /**
