@@ -30,6 +30,9 @@ public final class FrameguardCli {
     public static CommandLine commandLine(Object command) {
         // DJL must never reach for the network: the model and the TensorFlow library are local.
         System.setProperty("ai.djl.offline", "true");
+        // numbers as every file and message of frameguard writes them, with a decimal point, whatever the machine's
+        // locale (a German one printed "AUROC 0,9876" beside CSV files written with points)
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
         CommandLogging.configure(System.getenv());
         CommandLine cl = new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)

@@ -108,7 +108,8 @@ public record IncidentPolicy(Duration window, double similarity) {
          */
         static Likeness signatureOf(AnomalyEvent event) {
             Signature sig = event.signature();
-            if (sig == null || sig.values() == null || sig.kind() == null) {
+            // no model's signature is longer (a hand-written record's could be, which the store would not read back)
+            if (sig == null || sig.values() == null || sig.kind() == null || sig.values().length > Signature.MAX_LENGTH) {
                 return null;
             }
             int grid = errorGridLength(sig.kind());
@@ -158,8 +159,8 @@ public record IncidentPolicy(Duration window, double similarity) {
                         ? new Likeness(IMAGE_REGION, new float[] {r.x(), r.y(), r.width(), r.height()})
                         : null;
             }
-            if (e.topChannels() == null || e.topChannels().isEmpty()) {
-                return null;
+            if (e.topChannels() == null || e.topChannels().isEmpty() || 2 * e.topChannels().size() > OpenIncident.MAX_LIKENESS) {
+                return null; // none to compare, or more than the store reads back (a hand-written record's)
             }
             float[] pairs = new float[2 * e.topChannels().size()];
             for (int i = 0; i < e.topChannels().size(); i++) {

@@ -26,12 +26,20 @@ public final class ImageConversion {
     }
 
     /**
-     * Whether an image is gray: its colour space is, whatever its depth and alpha (band 0 is the gray); an indexed image
-     * (a palette PNG) is not, however few bands its raster has, since its palette holds its colours.
+     * Whether an image is gray: its colour space is, whatever its depth and alpha (band 0 is the gray), or its palette
+     * holds grays only (ImageIO reads a gray PNG of 1, 2 or 4 bits as an indexed image); another indexed image (a
+     * palette PNG) is not, however few bands its raster has, since its palette holds its colours.
      */
     public static boolean isGray(BufferedImage image) {
-        return image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && !(image.getColorModel() instanceof IndexColorModel);
+        if (image.getColorModel() instanceof IndexColorModel palette) {
+            for (int i = 0; i < palette.getMapSize(); i++) {
+                if (palette.getRed(i) != palette.getGreen(i) || palette.getGreen(i) != palette.getBlue(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
     }
 
     /** Writes {@code image} in geometry {@code g} to {@code dest[offset .. offset + g.dim())}. */
@@ -41,7 +49,7 @@ public final class ImageConversion {
         int w = image.getWidth();
         int h = image.getHeight();
         int[] rgb;
-        if (gray) {
+        if (gray && !(image.getColorModel() instanceof IndexColorModel)) { // an indexed image's samples are its palette's indices
             long max = (1L << raster.getSampleModel().getSampleSize(0)) - 1;
             rgb = new int[w * h];
             int[] row = new int[w];

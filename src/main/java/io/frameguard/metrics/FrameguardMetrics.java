@@ -158,7 +158,7 @@ public final class FrameguardMetrics {
      * would stand beside its live ones for ever (an alert on the largest value of a source would never resolve).
      */
     public void thresholdsLeft(java.util.Collection<String> sources) {
-        sources.forEach(source -> dropGauge(thresholds, "frameguard.threshold", source));
+        sources.forEach(this::release);
     }
 
     /** As {@link #thresholdsLeft}, for the drift gauges of the sources a task's drift processor measured. */
@@ -243,8 +243,35 @@ public final class FrameguardMetrics {
      */
     public void sourceExpired(String source) {
         sourcesExpired.increment();
-        dropGauge(thresholds, "frameguard.threshold", source);
-        dropGauge(driftPsi, "frameguard.drift.psi", source);
+        release(source);
+    }
+
+    /** The meters of one source's own, those {@link #release} removes with its slot. */
+    private static final List<String> PER_SOURCE = List.of("frameguard.threshold", "frameguard.drift.psi",
+            "frameguard.anomalies", "frameguard.drift.events");
+
+    /**
+     * Gives up a source's own series (its gauges and counters) and its slot among the {@code maxSources}: a source
+     * forgotten, or judged by another replica now, would otherwise keep its slot for the life of the process, and once
+     * {@code maxSources} had been seen (cameras replaced, a rolling restart's sources taken over for a while) every new
+     * one would share {@value #OTHER_SOURCE}. A counter of the source, back later, starts again at 0.
+     */
+    private void release(String source) {
+        synchronized (sourceTags) {
+            if (sourceTags.remove(source) == null) {
+                return; // it had none (its series are the shared ones)
+            }
+            thresholds.remove(source);
+            driftPsi.remove(source);
+            anomalyCounters.keySet().removeIf(k -> k.startsWith(source + '\u0000'));
+            driftCounters.keySet().removeIf(k -> k.startsWith(source + '\u0000'));
+            for (String name : PER_SOURCE) {
+                registry.find(name).tag("source", source).meters().forEach(m -> {
+                    registry.remove(m);
+                    registered.remove(m);
+                });
+            }
+        }
     }
 
     public void anomalyRecognised() {

@@ -37,6 +37,32 @@ class ImageFilesTest {
         assertThat(read.doubts()).isEmpty();
     }
 
+    /**
+     * A gray PNG of 1, 2 or 4 bits (masks, line scans) is read by ImageIO as an indexed image of gray entries: it makes a
+     * gray model with its grays, not a colour one (its first version read the palette's indices as grays).
+     */
+    @Test
+    void aGrayPngOfFewBitsMakesAGrayModel() throws Exception {
+        BufferedImage mask = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_BINARY);
+        mask.getRaster().setSample(1, 0, 0, 1); // one white pixel on black
+        ImageIO.write(mask, "png", dir.resolve("mask.png").toFile());
+        BufferedImage read = ImageIO.read(dir.resolve("mask.png").toFile());
+        assertThat(read.getColorModel()).isInstanceOf(IndexColorModel.class);
+
+        ImageFiles.ImageDir images = ImageFiles.readImageDir(dir, null, false);
+        assertThat(images.frames().image()).isEqualTo(new ImageGeometry(4, 2, 1));
+        assertThat(images.frames().values()).containsExactly(0f, 1f, 0f, 0f, 0f, 0f, 0f, 0f);
+        // a palette of grays in no order: each pixel is its entry's gray, not its index
+        byte[] grays = {(byte) 200, 10};
+        BufferedImage shuffled = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, grays, grays, grays));
+        shuffled.getRaster().setSample(1, 0, 0, 1);
+        Path other = java.nio.file.Files.createDirectory(dir.resolve("shuffled"));
+        ImageIO.write(shuffled, "png", other.resolve("s.png").toFile());
+        float[] v = ImageFiles.readImageDir(other, null, false).frames().values();
+        assertThat(v[0]).isCloseTo(200 / 255f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(v[1]).isCloseTo(10 / 255f, org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
     /** macOS writes ._NAME beside each file of a zip it makes: no image, and no reason to refuse the directory. */
     @Test
     void hiddenFilesAreLeftOut() throws Exception {

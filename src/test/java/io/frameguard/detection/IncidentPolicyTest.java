@@ -70,6 +70,25 @@ class IncidentPolicyTest {
         assertThat(serde.deserialize("t", serde.serialize("t", unsigned)).signature()).isNull();
     }
 
+    /**
+     * A hand-written score record's anomaly with a signature longer than any model's, or more top channels than the
+     * store reads back, makes an incident the store can still read: the store refused to read what it had written, and
+     * every later anomaly of the source was dead-lettered until the source went idle.
+     */
+    @Test
+    void anOversizedLikenessIsLeftOutSoTheStoreReadsItsIncidentBack() {
+        var serde = IncidentPolicy.OpenIncident.SERDE;
+        IncidentPolicy.OpenIncident signed = POLICY.next(null, event(0, 0, new float[70_000]), false);
+        assertThat(serde.deserialize("t", serde.serialize("t", signed)).signature()).isNull();
+        double[] many = new double[2 * 40_000];
+        for (int i = 0; i < 40_000; i++) {
+            many[2 * i] = i;
+            many[2 * i + 1] = 1.0 / 40_000;
+        }
+        IncidentPolicy.OpenIncident explained = POLICY.next(null, event(1, 0, null, topChannels(many)), false);
+        assertThat(serde.deserialize("t", serde.serialize("t", explained)).id()).isEqualTo(explained.id());
+    }
+
     @Test
     void withoutSignaturesAnomaliesWhoseErrorSitsOnTheSameChannelsAreOneIncident() {
         // a model that computes no signature (one-step frames of 1,024 values): a fault on channel 700 that lasts an

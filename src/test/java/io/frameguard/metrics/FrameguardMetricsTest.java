@@ -75,4 +75,26 @@ class FrameguardMetricsTest {
         metrics.modelServed("v3", null);
         assertThat(registry.get("frameguard.model.created.timestamp").gauge().value()).isNaN();
     }
+
+    /**
+     * A source forgotten (idle) or judged by another replica now gives up its slot among the sources with series of
+     * their own, and its series: once max-sources had been seen, every new source shared "_other" until a restart.
+     */
+    @Test
+    void aSourceThatLeftGivesItsSlotToANewOne() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FrameguardMetrics metrics = new FrameguardMetrics(registry, 2);
+        metrics.threshold("cam-1", 1.0);
+        metrics.anomaly("cam-1", "minor", 5);
+        metrics.threshold("cam-2", 1.0);
+        assertThat(metrics.threshold("cam-3", 1.0)).as("cam-3 has a series of its own").isFalse();
+        metrics.sourceExpired("cam-1");
+        assertThat(registry.find("frameguard.threshold").tag("source", "cam-1").gauge()).isNull();
+        assertThat(registry.find("frameguard.anomalies").tag("source", "cam-1").counter()).isNull();
+        assertThat(metrics.threshold("cam-4", 2.0)).as("cam-4 has a series of its own").isTrue();
+        assertThat(threshold(registry, "cam-4")).isEqualTo(2.0);
+        metrics.thresholdsLeft(java.util.List.of("cam-2"));
+        assertThat(metrics.threshold("cam-5", 3.0)).as("cam-5 has a series of its own").isTrue();
+        assertThat(registry.find("frameguard.threshold").tag("source", "cam-2").gauge()).isNull();
+    }
 }
