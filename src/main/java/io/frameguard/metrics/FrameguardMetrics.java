@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * frameguard's own meters (Prometheus names in brackets). Per-source series are limited to the first
- * {@code maxSources} sources seen; later ones share {@code source="_other"}, so a fleet of thousands of
- * cameras cannot blow up the metrics backend.
+ * frameguard's own meters (Prometheus names in brackets). Per-source series are limited to {@code maxSources}
+ * sources at a time (a source forgotten, or judged by another replica now, gives its slot up); the others share
+ * {@code source="_other"}, so a fleet of thousands of cameras cannot blow up the metrics backend.
  *
  * <ul>
  *   <li>frames scored [frameguard_frames_scored_total], dead-lettered by reason [frameguard_frames_dlq_total]

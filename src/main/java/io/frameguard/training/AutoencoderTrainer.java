@@ -65,8 +65,15 @@ public final class AutoencoderTrainer {
         }
     }
 
-    /** The standard deviation of a feature that does not vary, so that it cannot divide by zero ({@link #meanAndStd}). */
-    static final float MIN_STD = 1e-3f;
+    /**
+     * A feature that does not vary is scaled by this share of its level, or by {@link #CONSTANT_STD} where its level is
+     * under 1 ({@link #meanAndStd}): a change of it by a millionth of its level (or a millionth of a unit about 0) is as
+     * large as a varying feature's typical spread, so any change of it beyond float32's rounding scores as a fault,
+     * whatever its units.
+     */
+    static final double CONSTANT_SCALE = 1e-6;
+    /** The scale of a constant feature whose level is under 1 (0, a flag, a setpoint in small units). */
+    static final float CONSTANT_STD = 1e-6f;
     /** A spread below this share of a feature's largest magnitude is float32 rounding (a few of its steps), not variation. */
     static final double CONSTANT_SPREAD = 1e-6;
     /**
@@ -201,26 +208,35 @@ public final class AutoencoderTrainer {
                     .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
             ModelCard.Preprocessing preprocessing;
             Operand<TFloat32> x;
+            // what the network sees: the frame standardised, with the features that never moved in training left out
+            Operand<TFloat32> seen;
             if (image == null) {
                 float[] mean = new float[dim];
                 float[] std = new float[dim];
                 meanAndStd(train, dim, mean, std);
                 preprocessing = new ModelCard.Preprocessing("standardize", mean, std);
                 x = tf.math.div(tf.math.sub(frames, tf.constant(mean)), tf.constant(std));
+                // A constant feature's weights never learn (its input is always 0), so a change of it (any change is a
+                // fault: its scale is a millionth of its level) would reach every reconstruction through them and blame
+                // the other channels; left out, its error is its own alone.
+                float[] moved = movedFeatures(train, dim);
+                seen = moved == null ? x : tf.math.mul(x, tf.constant(moved));
             } else {
                 preprocessing = new ModelCard.Preprocessing("unit-scale", null, null);
                 x = frames;
+                seen = x;
             }
             List<Variable<TFloat32>> weights = new ArrayList<>();
             TrainingOptions shaped = withSpectrumLatent(options, train, preprocessing, dim);
             Autoencoders.Network network = switch (architecture) {
-                case TrainingOptions.CONV -> Autoencoders.conv(tf, x, image, options, random, weights);
-                case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, x, dim, shaped.layers(channels), options.activation(),
-                        random, weights);
-                case TrainingOptions.TEMPORAL -> Autoencoders.temporal(tf, x, channels, dim / channels, options, random, weights);
-                case TrainingOptions.VAE -> Autoencoders.variational(tf, x, shaped.toBuilder().activation(TrainingOptions.RELU)
+                case TrainingOptions.CONV -> Autoencoders.conv(tf, seen, image, options, random, weights);
+                case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, seen, dim, shaped.layers(channels),
+                        options.activation(), random, weights);
+                case TrainingOptions.TEMPORAL -> Autoencoders.temporal(tf, seen, channels, dim / channels, options, random,
+                        weights);
+                case TrainingOptions.VAE -> Autoencoders.variational(tf, seen, shaped.toBuilder().activation(TrainingOptions.RELU)
                         .build().layers(dim), random, weights);
-                default -> Autoencoders.dense(tf, x, shaped.layers(dim), options.activation(), random, weights);
+                default -> Autoencoders.dense(tf, seen, shaped.layers(dim), options.activation(), random, weights);
             };
             Operand<TFloat32> perValue = tf.math.squaredDifference(network.reconstruction(), x);
             // a denoising model sees corrupted frames and is scored against the clean ones, fed to a placeholder of their own
@@ -830,8 +846,8 @@ public final class AutoencoderTrainer {
     /**
      * Each of the {@code dim} features' mean and standard deviation over the rows of {@code values}: the
      * standardisation the trainer folds into the graph. A feature that does not vary beyond float32's resolution of its
-     * level ({@value #CONSTANT_SPREAD} of its largest magnitude) is constant and gets {@value #MIN_STD}, so it cannot
-     * divide by zero; any other keeps its own spread however small, so a feature measured in small units (millionths of
+     * level ({@value #CONSTANT_SPREAD} of its largest magnitude) is constant and gets {@value #CONSTANT_SCALE} of that
+     * level (at least {@value #CONSTANT_STD}), so it cannot divide by zero and any change of it is a fault; any other keeps its own spread however small, so a feature measured in small units (millionths of
      * a volt, say) is judged by its own variation, where a floor in the data's units would flatten it and every fault on
      * it. Deviations are summed about the mean, so a small spread around a large level is not lost to cancellation.
      */
@@ -840,9 +856,25 @@ public final class AutoencoderTrainer {
         float[] level = new float[dim];
         featureStats(values, dim, mean, spread, level);
         for (int c = 0; c < dim; c++) {
-            // within float32's resolution of its level a feature is constant: MIN_STD, as in earlier releases
-            std[c] = (float) (varies(spread[c], level[c]) ? Math.max(spread[c], Float.MIN_NORMAL) : MIN_STD);
+            // within float32's resolution of its level a feature is constant
+            std[c] = (float) (varies(spread[c], level[c]) ? Math.max(spread[c], Float.MIN_NORMAL)
+                    : Math.max(CONSTANT_SCALE * level[c], CONSTANT_STD));
         }
+    }
+
+    /** Per feature 1 where it varied in training ({@link #meanAndStd}), 0 where it was constant; null when none was. */
+    static float[] movedFeatures(float[] values, int dim) {
+        float[] mean = new float[dim];
+        double[] spread = new double[dim];
+        float[] level = new float[dim];
+        featureStats(values, dim, mean, spread, level);
+        float[] moved = new float[dim];
+        boolean anyConstant = false;
+        for (int c = 0; c < dim; c++) {
+            moved[c] = varies(spread[c], level[c]) ? 1 : 0;
+            anyConstant |= moved[c] == 0;
+        }
+        return anyConstant ? moved : null;
     }
 
     /** Each feature's mean, spread (deviations summed about the mean) and largest magnitude over the rows of {@code values}. */
