@@ -190,7 +190,7 @@ class ThresholdPolicyTest {
      */
     @Test
     void aFaultOfAnHourOnAQuietSourceIsNotLearnt() {
-        for (long seed = 0; seed < 12; seed++) {
+        for (long seed = 0; seed < 30; seed++) {
             Random r = new Random(seed);
             state = null;
             for (int i = 0; i < 20_000; i++) {
