@@ -64,7 +64,18 @@ final class FrameInput {
      * with them though they can be read is then {@link #doubts}.
      */
     FrameFile read(ImageGeometry geometry) throws IOException {
-        if (format() == FrameFile.Format.pngDir) {
+        FrameFile.Format f = format();
+        String named = f == FrameFile.Format.pngDir ? "png-dir" : f.name();
+        // options that would do nothing for this format are refused, not ignored
+        if (labels != null && f != FrameFile.Format.idx) {
+            throw new IllegalArgumentException("--labels keeps the images of those classes of an idx file (read from its "
+                    + "labels file); " + data + " is " + named + ": leave --labels out");
+        }
+        if (imageSize != null && (f == FrameFile.Format.csv || f == FrameFile.Format.f32)) {
+            throw new IllegalArgumentException("--image-size converts images; " + data + " holds sensor frames (" + named
+                    + "): leave --image-size out");
+        }
+        if (f == FrameFile.Format.pngDir) {
             io.frameguard.datasets.ImageFiles.ImageDir dir = io.frameguard.datasets.ImageFiles.readImageDir(data, geometry, false);
             doubts = dir.doubts();
             return dir.frames();

@@ -298,9 +298,10 @@ public interface FrameguardConfig {
 
         /**
          * How fast the rolling threshold follows the level of the source's normal scores: the running median moves by
-         * half this, in log space, per frame judged normal; 0 keeps the model card's threshold.
+         * half this, in log space, per frame judged normal; 0 keeps the model card's threshold. At most 0.1: faster, the
+         * level's own noise holds fault episodes on normal frames (docs/BENCHMARKS.md, the rolling threshold).
          */
-        @WithDefault("0.02") @DecimalMin("0") @DecimalMax("0.5") double adaptRate();
+        @WithDefault("0.02") @DecimalMin("0") @DecimalMax("0.1") double adaptRate();
 
         /** The threshold never falls below this times the model card's threshold. */
         @WithDefault("0.5") @DecimalMin("0.01") @DecimalMax("1") double floorFactor();

@@ -164,6 +164,9 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         }
     }
 
+    /** The most values one Java array holds, and so one file read at once. */
+    static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
     /** A CSV file's lines as they are read: the header's names, then the frames' values. */
     private static final class CsvRows {
         private final Path file;
@@ -181,6 +184,9 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
         }
 
         void add(String line, int lineNo) throws FrameFormatException {
+            if (!"\t".equals(separator) && line.isBlank()) {
+                return; // stray tabs in a file separated otherwise: a blank line (in a TSV, a row of missing values)
+            }
             String[] cells = line.split(separator, -1);
             if (dim < 0) {
                 dim = cells.length;
@@ -199,7 +205,12 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 throw new FrameFormatException(file + ":" + lineNo + ": " + cells.length + " values, expected " + dim);
             }
             if (n + dim > values.length) {
-                values = java.util.Arrays.copyOf(values, Math.max(values.length * 2, n + dim));
+                long grown = Math.max(2L * values.length, (long) n + dim);
+                if ((long) n + dim > MAX_VALUES) {
+                    throw new FrameFormatException(file + ":" + lineNo + ": more than " + MAX_VALUES + " values, more than "
+                            + "one Java array holds: split the file, or keep fewer of its rows or columns");
+                }
+                values = java.util.Arrays.copyOf(values, (int) Math.min(grown, MAX_VALUES));
             }
             for (int k = 0; k < cells.length; k++) {
                 String cell = cells[k].strip();
@@ -210,29 +221,50 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
                 try {
                     float v = Float.parseFloat(cell);
                     if (!Float.isFinite(v)) {
-                        throw new FrameFormatException(file + ":" + lineNo + ": non-finite value " + cell);
+                        throw new FrameFormatException(file + ":" + lineNo + ": column " + (k + 1) + " is " + cell
+                                + (Float.isNaN(v) || cell.toLowerCase(java.util.Locale.ROOT).contains("inf") ? ", no number"
+                                        : ", beyond float32's range (3.4e38)") + ": frames hold finite numbers only");
                     }
                     values[n++] = v;
                 } catch (NumberFormatException e) {
                     throw new FrameFormatException(file + ":" + lineNo + ": not a number: '" + cell + "'"
                             + (DECIMAL_COMMA.matcher(cell).matches() ? " (a decimal comma: numbers are written with a point, "
-                                    + cell.replace(',', '.') + ")" : ""));
+                                    + cell.replace(',', '.') + ")"
+                                    : SPACED.matcher(cell).matches() ? " (numbers separated by spaces: separate them by "
+                                            + "commas, semicolons or tabs)" : ""));
                 }
             }
         }
 
         /**
-         * Whether a first line is a header: some cell of it holds a name. A line of numbers with an empty cell is a frame
-         * with a value missing (refused as such), not a header whose names are numbers.
+         * Whether a first line is a header: at least half its cells hold names, or its first cell is a name or empty and
+         * the others are numbers that rise (the column numbers or wavelengths pandas writes after an index's empty name or
+         * a time column's name). So a frame with a value missing (empty, or written {@code nan} or {@code NA}) is a frame,
+         * refused as such, not a header whose names are its numbers.
          */
-        private static boolean isHeader(String[] cells) {
+        static boolean isHeader(String[] cells) {
+            int names = 0;
             for (String cell : cells) {
                 String c = cell.strip();
-                if (!c.isEmpty() && !isNumber(c)) {
-                    return true;
-                }
+                // numbers split by spaces are no name (a file whose separator is a space, refused with a hint)
+                names += !c.isEmpty() && !isNumber(c) && !SPACED.matcher(c).matches() ? 1 : 0;
             }
-            return false;
+            if (2 * names >= cells.length) {
+                return true;
+            }
+            String first = cells[0].strip();
+            if (cells.length < 3 || !first.isEmpty() && isNumber(first)) {
+                return false;
+            }
+            double previous = Double.NEGATIVE_INFINITY;
+            for (int i = 1; i < cells.length; i++) {
+                String c = cells[i].strip();
+                if (!isNumber(c) || Double.parseDouble(c) <= previous) {
+                    return false;
+                }
+                previous = Double.parseDouble(c);
+            }
+            return true;
         }
 
         FrameFile frames() throws FrameFormatException {
@@ -292,6 +324,7 @@ public record FrameFile(int dim, int rows, float[] values, List<String> featureN
 
     private static final String BYTE_ORDER_MARK = "\ufeff";
     private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("[-+]?[0-9]+,[0-9]+");
+    private static final java.util.regex.Pattern SPACED = java.util.regex.Pattern.compile("[-+0-9.eE]+( +[-+0-9.eE]+)+");
 
     /**
      * A line as read, or null when it holds no frame (blank, a {@code #} comment): spaces around it dropped (not tabs,

@@ -34,7 +34,7 @@ import org.jboss.logging.Logger;
  * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#inEpisode}
  * after the frame), as a {@link ScoreBatch} (key = source), for the drift monitor: a fault that lasts is reported as
  * anomalies, and counted as drift it would also send the trainer to retrain on frames that leave the fault out
- * (as the trainer's data does, by the same rule).
+ * (the trainer's data leaves out fault episodes too, by the rule that starts one, read both ways).
  */
 public final class DetectorProcessor implements Processor<String, ScoreBatch, String, Object> {
 

@@ -14,18 +14,22 @@ import org.jboss.logging.Logger;
  * {@code adaptRate} x {@value #LEVEL_STEP} per frame towards each one and kept within the factor's bounds. Frames above
  * the threshold never move it, and a median does not move for the few faulty frames below it, so a fault that keeps coming (a third of the frames, even
  * most of them) does not raise the threshold it exceeds. A fault that lasts is all the source sends: its frames under
- * the threshold are faulty too. So, once a source found its level ({@value #SETTLING_STEPS} steps made freely: a new
- * source may sit anywhere between floor and ceiling, and a fault under way then is learnt), a fault episode ({@link
- * #inEpisode}) starts when a quarter or more of the recent frames exceed and ends only when fewer than an eighth of the
- * last 64 do; its start takes back the rise of the {@value #UNDONE_FRAMES} frames before it (the fault's first frames),
- * and in it a level at or above the model's median holds, while one under it (a source back from an idle spell) rises
- * only on frames at most the median, up to it: a machine running normally again sends half its frames there, a fault
- * scoring above the median none. A sudden change of the normal scores that large is held the same way: reported until it
- * ends or a model trained on it is served. A fault that exceeds the threshold less often than an episode
+ * the threshold are faulty too. So, once a source found its level (its first steps made freely, {@value #SETTLING_STEPS}
+ * or as many as reach the bounds: a new source may sit anywhere between floor and ceiling, and a fault under way then
+ * is learnt), a fault episode ({@link #inEpisode}) starts when a quarter or more of the recent frames exceed and ends
+ * only when fewer than an eighth of the last 64 do; its start takes back the rise of the {@value #UNDONE_FRAMES} frames
+ * before it (the fault's first frames; at most a quarter of the way from the model's median to its threshold), and in
+ * it a level at or above the model's median holds, while one under it (a source back from an idle spell) moves only on
+ * frames as far under it as the median is over it or less, up to the median: a machine running normally again sends
+ * more of its frames between the level and the median than that far under the level, a fault scoring above the median
+ * none. A new model version re-bases the source keeping its exceedances and its episode: one in an episode starts at
+ * the new model's median without settling. A sudden change of the normal scores that large is held the same way:
+ * reported until it ends or a model trained on it is served. These hold for a fault whose frames vary independently of
+ * each other; one whose scores wander around the threshold for longer than the episode's 64 frames, or one that exceeds
+ * the threshold less often than an episode
  * needs and stepping the level up as often as down can still raise it. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
- * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold. A new
- * model version re-bases everything to that model.
+ * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold.
  *
  * <p><b>Anomaly.</b> With k-of-n hysteresis, a frame is an anomaly when it exceeds the threshold and at least
  * k of the last n frames (itself included) did; the source is in alarm while k of the last n exceeded. k = n = 1
@@ -41,8 +45,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
     /** The newest frames whose exceedances tell a fault's start ({@link #faultEpisode}): few, to tell it soon. */
     static final int ONSET_FRAMES = 16;
     /**
-     * The share of the newest frames over the threshold from which the level does not rise: 25 times the usual target
-     * rate, and low enough that a fault detected only part of the time holds it.
+     * The share of the newest frames over the threshold from which a fault episode starts ({@link #faultEpisode}): 25
+     * times the usual target rate, and low enough that a fault detected only part of the time holds the level.
      */
     static final double HOLD_SHARE = 0.25;
     /**
@@ -55,6 +59,14 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * moving it apply: enough to go from the model's median to the floor's or the ceiling's level and settle there.
      */
     static final int SETTLING_STEPS = 256;
+    /**
+     * The most an episode's start takes back, as a share of the log distance from the model's median to its threshold
+     * (about 2.3 spreads of its log scores at a 1 % target): a fault's first frames rarely raise it further before the
+     * episode shows, and a level taken back further would leave the source's normal frames over the threshold often
+     * enough to hold the episode, and the level, for ever (at a fast adapt-rate, or for a model whose scores spread
+     * little).
+     */
+    static final double MOST_TAKEN_BACK = 0.25;
     /**
      * The newest frames whose steps of the level a fault episode's start takes back: a fault's first frames under the
      * threshold, before a quarter of the newest exceeded (within a few frames for a fault that exceeds half the time,
@@ -92,8 +104,10 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * @param modelMedian the model's validation median, from the score record; null when it has none
      */
     public Decision evaluate(SourceState state, String modelVersion, double modelThreshold, Double modelMedian, double score) {
-        if (state == null || !modelVersion.equals(state.modelVersion())) {
+        if (state == null) {
             state = SourceState.fresh(modelVersion, modelThreshold);
+        } else if (!modelVersion.equals(state.modelVersion())) {
+            state = rebased(state, modelVersion, modelThreshold, modelMedian);
         }
         long window = n == 64 ? -1L : (1L << n) - 1;
         // the stored threshold within this detector's bounds: they may have changed since it was stored (a new
@@ -124,7 +138,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             double step = adaptRate * LEVEL_STEP;
             // frames over the threshold never move the level
             int direction = exceeded || !(score > 0) ? 0 : (int) Math.signum(Math.log(score) - from);
-            if (levelFrames < SETTLING_STEPS) {
+            if (levelFrames < settlingSteps()) {
                 // a new source (or one re-based to a new model) finds its level first: its frames may sit anywhere
                 // between the floor and the ceiling of the validation's, a quarter or more of them over the card's
                 // threshold (a machine the model was not trained on), which the rules below would hold
@@ -137,7 +151,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
                 if (!state.episode()) {
                     // the episode's start: the steps of the frames before it showed were the fault's first frames',
                     // taken back where they raised the level (a level they lowered judges the fault more strictly)
-                    from = Math.min(highest, Math.max(lowest, from - step * Math.max(0, netSteps(recentSteps))));
+                    double most = MOST_TAKEN_BACK * Math.max(0, Math.log(state.baseThreshold()) - reference);
+                    from = Math.min(highest, Math.max(lowest, from - Math.min(most, step * Math.max(0, netSteps(recentSteps)))));
                     level = from;
                     recentSteps = 0;
                 }
@@ -158,7 +173,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
                 if (direction != 0) {
                     level = Math.min(highest, Math.max(lowest, from + step * direction));
                     levelFrames = saturated(levelFrames);
-                    if (level != from) { // a step against a bound moved nothing to take back
+                    if (Math.abs(level - from) > step / 2) { // a step against a bound moved little or nothing to take back
                         recentSteps |= direction > 0 ? 1L | 1L << UNDONE_FRAMES : 1L;
                     }
                 }
@@ -173,6 +188,27 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
 
     /** The low half of {@link SourceState#recentSteps()}: which of the newest frames stepped (the high half: up). */
     private static final long RECENT_STEPS = (1L << UNDONE_FRAMES) - 1;
+
+    /**
+     * The steps a new or re-based source makes freely: {@value #SETTLING_STEPS}, or as many as the level needs to reach
+     * the floor's or the ceiling's level at this adapt-rate and back.
+     */
+    int settlingSteps() {
+        double farthest = Math.max(Math.log(ceilingFactor), -Math.log(floorFactor));
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(SETTLING_STEPS, Math.ceil(2 * farthest / (adaptRate * LEVEL_STEP))));
+    }
+
+    /**
+     * A source's state for a new model version: the model's threshold, and the source's recent exceedances and fault
+     * episode carried over. A source in an episode starts at the model's median without settling (a fault under way would
+     * otherwise be learnt in the free steps: every source re-bases at once when a new model serves); one out of one
+     * settles as a new source does, the new model scoring its normal frames on a scale of its own.
+     */
+    private SourceState rebased(SourceState old, String modelVersion, double modelThreshold, Double modelMedian) {
+        boolean held = old.episode() && modelMedian != null && modelMedian > 0;
+        return new SourceState(modelVersion, modelThreshold, modelThreshold, old.recent(), held ? Math.log(modelMedian) : 0,
+                held ? settlingSteps() : 0, 0L, old.episodeFrames());
+    }
 
     /** Steps up less steps down in {@link SourceState#recentSteps()}. */
     static int netSteps(long recentSteps) {

@@ -116,7 +116,10 @@ public final class DriftProcessor implements Processor<String, ScoreBatch, Strin
             if (metrics.drift(source, psi)) {
                 gauged.add(source);
             }
-            if (nowDrifting != drifting) {
+            // a drift episode carried over to a new model (its first window yet to end: no PSI of its own) is said again
+            // if that window drifts too, naming the new model, whose drift is what the trainer acts on
+            boolean carried = drifting && Double.isNaN(lastPsi);
+            if (nowDrifting != drifting || carried) {
                 String status = nowDrifting ? DriftEvent.DRIFT : DriftEvent.RECOVERED;
                 metrics.driftEvent(source, status);
                 context.forward(new Record<>(source, new DriftEvent(DriftEvent.SCHEMA_VERSION, source, status, psi,

@@ -153,45 +153,55 @@ public final class FrameguardMetrics {
     }
 
     /**
-     * Removes the threshold gauges of sources a stream task of this replica judged, when the task closes (it moved to
-     * another replica in a rebalance, or the service stops): their new owner exports them, and the last values here
-     * would stand beside its live ones for ever (an alert on the largest value of a source would never resolve).
+     * Releases the sources a stream task of this replica judged, when the task closes (it moved to another replica in a
+     * rebalance, or the service stops): their series go ({@link #release}), since their new owner exports them, and the
+     * last values here would stand beside its live ones for ever (an alert on the largest value of a source would never
+     * resolve).
      */
     public void thresholdsLeft(java.util.Collection<String> sources) {
         sources.forEach(this::release);
     }
 
-    /** As {@link #thresholdsLeft}, for the drift gauges of the sources a task's drift processor measured. */
+    /** As {@link #thresholdsLeft}, for the sources a task's drift processor measured. */
     public void driftLeft(java.util.Collection<String> sources) {
-        sources.forEach(source -> dropGauge(driftPsi, "frameguard.drift.psi", source));
+        sources.forEach(this::release);
     }
 
     private boolean ownSeries(String source) {
         return sourceTags.containsKey(source);
     }
 
-    private void dropGauge(Map<String, AtomicReference<Double>> gauges, String name, String source) {
-        if (sourceTags.containsKey(source) && gauges.remove(source) != null) {
-            registry.find(name).tag("source", source).meters().forEach(m -> {
-                registry.remove(m);
-                registered.remove(m);
-            });
-        }
-    }
-
     /** A drift episode started ("drift") or ended ("recovered"). */
     public void driftEvent(String source, String status) {
-        String tag = sourceTag(source);
-        driftCounters.computeIfAbsent(tag + '\u0000' + status, k -> remember(Counter.builder("frameguard.drift.events")
-                .tag("source", tag).tag("status", status).register(registry))).increment();
+        driftCounter(sourceTag(source), status).increment();
+    }
+
+    private Counter driftCounter(String tag, String status) {
+        return driftCounters.computeIfAbsent(tag + '\u0000' + status, k -> remember(Counter.builder("frameguard.drift.events")
+                .tag("source", tag).tag("status", status).register(registry)));
     }
 
     public void anomaly(String source, String severity, long captureToEventMillis) {
-        String tag = sourceTag(source);
-        anomalyCounters.computeIfAbsent(tag + '\u0000' + severity, k -> remember(Counter.builder("frameguard.anomalies")
-                .description("Anomaly events emitted").tag("source", tag).tag("severity", severity)
-                .register(registry))).increment();
+        anomalyCounter(sourceTag(source), severity).increment();
         frameToEvent.record(Math.max(0, captureToEventMillis), TimeUnit.MILLISECONDS);
+    }
+
+    private Counter anomalyCounter(String tag, String severity) {
+        return anomalyCounters.computeIfAbsent(tag + '\u0000' + severity, k -> remember(Counter.builder("frameguard.anomalies")
+                .description("Anomaly events emitted").tag("source", tag).tag("severity", severity).register(registry)));
+    }
+
+    /** The severities and drift statuses a source's counters are made for at 0, when it gets its series. */
+    private static final List<String> SEVERITIES = List.of("minor", "major", "critical");
+    private static final List<String> DRIFT_STATUSES = List.of("drift", "recovered");
+
+    /**
+     * A source's counters at 0 from when it gets its series: a counter first seen at 1 is an increase Prometheus never
+     * counts ({@code increase()} starts from its first sample), and a source's series come and go with its slot.
+     */
+    private void countersAtZero(String tag) {
+        SEVERITIES.forEach(severity -> anomalyCounter(tag, severity));
+        DRIFT_STATUSES.forEach(status -> driftCounter(tag, status));
     }
 
     /**
@@ -238,8 +248,8 @@ public final class FrameguardMetrics {
     }
 
     /**
-     * A source forgotten after sending nothing for the idle expiry: counted, and its own threshold and drift gauges
-     * removed (a stale value would read as current); a shared {@value #OTHER_SOURCE} gauge stays.
+     * A source forgotten after sending nothing for the idle expiry: counted, and released ({@link #release}: a stale
+     * gauge would read as current); a shared {@value #OTHER_SOURCE} series stays.
      */
     public void sourceExpired(String source) {
         sourcesExpired.increment();
@@ -294,7 +304,9 @@ public final class FrameguardMetrics {
         }
         synchronized (sourceTags) {
             if (sourceTags.size() < maxSources) {
-                sourceTags.putIfAbsent(source, source);
+                if (sourceTags.putIfAbsent(source, source) == null) {
+                    countersAtZero(source);
+                }
                 return source;
             }
         }

@@ -128,7 +128,15 @@ public final class RetrainingTriggers {
                 } else {
                     ConsumerRecords<String, byte[]> polled = consumer.poll(falseAlarmQuiet != null
                             && falseAlarmQuiet.compareTo(CHECK_INTERVAL) < 0 ? falseAlarmQuiet : CHECK_INTERVAL);
-                    trigger = driftTrigger(polled.records(topics.drift().name()), topics, servedVersion);
+                    Iterable<ConsumerRecord<String, byte[]>> drifted = polled.records(topics.drift().name());
+                    trigger = driftTrigger(drifted, topics, servedVersion);
+                    if (trigger == null && servedVersion != null && driftTrigger(drifted, topics, null) != null) {
+                        // drift of another version: one activated since (by an operator, a rollback) or one replaced;
+                        // the registry says which, read once for the poll
+                        ModelRegistry.Activation now = activation.get();
+                        servedVersion = now == null ? null : now.version();
+                        trigger = driftTrigger(drifted, topics, servedVersion);
+                    }
                     pending.add(verdictsIn(polled.records(topics.verdicts().name()), topics), Instant.now());
                 }
                 if (trigger == null) {

@@ -550,4 +550,31 @@ class CommandErrorsTest {
         assertOneLineError(run("score", "--model", model.toString(), "--data", tabs.toString(), "--out",
                 tmp.resolve("missing-row-scores.csv").toString()), 1, "score", "missing-row.tsv:6", "column 1 is empty");
     }
+
+    /** A value float32 cannot hold, or no number, is named with its column and why. */
+    @Test
+    void aValueBeyondFloat32IsNamedWithItsColumn() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(data));
+        lines.set(3, lines.get(3).replaceFirst(",[^,]*,", ",1e39,"));
+        Path large = Files.write(tmp.resolve("large.csv"), lines);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", large.toString(), "--out",
+                tmp.resolve("large-scores.csv").toString()), 1, "score", "large.csv:4", "column 2 is 1e39, beyond float32's range");
+        lines.set(3, lines.get(3).replace("1e39", "NaN"));
+        Path nan = Files.write(tmp.resolve("nan.csv"), lines);
+        assertOneLineError(run("score", "--model", model.toString(), "--data", nan.toString(), "--out",
+                tmp.resolve("nan-scores.csv").toString()), 1, "score", "nan.csv:4", "column 2 is NaN, no number");
+        // a file of numbers separated by spaces reads as one column of cells that are no numbers
+        Path spaced = Files.write(tmp.resolve("spaced.txt"), List.of("1.5 2 3", "4 5 6.25"));
+        assertOneLineError(run("score", "--model", model.toString(), "--data", spaced.toString(), "--out",
+                tmp.resolve("spaced-scores.csv").toString()), 1, "score", "spaced.txt:1", "separated by spaces");
+    }
+
+    /** --labels and --image-size do nothing for sensor frames: refused by name, not ignored. */
+    @Test
+    void imageOptionsForSensorFramesAreRefusedByName() {
+        assertOneLineError(run("train", "--data", data.toString(), "--labels", "0", "--out", tmp.resolve("m-labels").toString()),
+                2, "train", "--labels", "leave --labels out");
+        assertOneLineError(run("train", "--data", data.toString(), "--image-size", "28x28x1", "--out",
+                tmp.resolve("m-size").toString()), 2, "train", "--image-size", "leave --image-size out");
+    }
 }

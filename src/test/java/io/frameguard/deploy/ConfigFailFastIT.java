@@ -31,7 +31,7 @@ class ConfigFailFastIT {
                 Arguments.of("values out of range",
                         Map.of("frameguard.model.dir", ANY_DIR, "frameguard.scorer.max-batch", "0", "frameguard.detector.adapt-rate", "2"),
                         List.of("frameguard.scorer.max-batch must be greater than or equal to 1",
-                                "frameguard.detector.adapt-rate must be less than or equal to 0.5")),
+                                "frameguard.detector.adapt-rate must be less than or equal to 0.1")),
                 Arguments.of("k above n", Map.of("frameguard.model.dir", ANY_DIR, "frameguard.detector.k", "3", "frameguard.detector.n", "2"),
                         List.of("frameguard.detector.k (3) must not exceed frameguard.detector.n (2)")),
                 Arguments.of("a commit interval the transaction timeout would cut short",

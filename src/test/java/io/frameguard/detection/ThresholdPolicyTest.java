@@ -229,6 +229,67 @@ class ThresholdPolicyTest {
         }
     }
 
+    /**
+     * A new model served while a fault lasts (every source re-bases at once): the source's episode goes on under the new
+     * model, whose threshold the fault's frames must not raise in a new source's free steps (they did, in every seed:
+     * the threshold went to the ceiling and the fault unreported).
+     */
+    @Test
+    void aNewModelServedWhileAFaultLastsDoesNotLearnIt() {
+        int learnt = 0;
+        for (long seed = 0; seed < 30; seed++) {
+            Random r = new Random(seed);
+            state = null;
+            for (int i = 0; i < 2000; i++) {
+                frame(validationScore(r));
+            }
+            for (int i = 0; i < 1000; i++) {
+                frame(BASE * (0.6 + 1.4 * r.nextDouble()));
+            }
+            int above = 0;
+            int caught = 0;
+            for (int i = 0; i < 36_000; i++) {
+                double score = BASE * (0.6 + 1.4 * r.nextDouble());
+                ThresholdPolicy.Decision d = policy.evaluate(state, "m2", BASE, MEDIAN, score);
+                state = d.next();
+                if (score > 1.1 * BASE) {
+                    above++;
+                    caught += d.anomaly() ? 1 : 0;
+                }
+            }
+            learnt += state.threshold() >= 1.1 * BASE || caught < 0.99 * above ? 1 : 0;
+        }
+        assertThat(learnt).as("faults learnt after a new model, of 30").isZero();
+    }
+
+    /**
+     * At the other ends of the adapt-rates allowed (0.1 and 0.001) a source far from the validation scores keeps about
+     * the card's false alarm rate: a slow rate settles a new source in as many free steps as it needs to reach the bounds
+     * (256 of them moved it a seventh of the way, and it alarmed on 28 % of its frames).
+     */
+    @Test
+    void otherAdaptRatesKeepTheFalseAlarmRate() {
+        for (double rate : new double[] {0.1, 0.001}) {
+            ThresholdPolicy other = new ThresholdPolicy(rate, 0.5, 2.0, 1, 1);
+            int alarmed = 0;
+            int n = 0;
+            for (long seed = 0; seed < 5; seed++) {
+                Random r = new Random(seed);
+                SourceState s = null;
+                for (int i = 0; i < 100_000; i++) {
+                    ThresholdPolicy.Decision d = other.evaluate(s, "m1", BASE, MEDIAN, 1.9 * validationScore(r));
+                    s = d.next();
+                    if (i >= 50_000) {
+                        alarmed += d.anomaly() ? 1 : 0;
+                        n++;
+                    }
+                }
+            }
+            assertThat(alarmed / (double) n).as("false alarms of a source at 1.9 x the validation scores, adapt-rate %s", rate)
+                    .isLessThan(0.03);
+        }
+    }
+
     @Test
     void theFactorStaysWithinFloorAndCeiling() {
         falseAlarms(2000, 0.05);

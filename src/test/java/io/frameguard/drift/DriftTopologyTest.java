@@ -193,6 +193,22 @@ class DriftTopologyTest {
         assertThat(drift.isEmpty()).isTrue();
     }
 
+    /**
+     * A drift episode that goes on under a new model is said again for it, naming it: the trainer acts on the drift of
+     * the model served, and the memory showed the old model's episode for ever.
+     */
+    @Test
+    void aDriftThatGoesOnUnderANewModelIsSaidAgainForIt() {
+        frames("m1", "v1", WINDOW, 0.8, 1);
+        assertThat(drift.readValue().modelVersion()).isEqualTo("v1");
+        frames("m1", "v2", WINDOW, 0.8, 1);
+        DriftEvent again = drift.readValue();
+        assertThat(again.status()).isEqualTo(DriftEvent.DRIFT);
+        assertThat(again.modelVersion()).isEqualTo("v2");
+        frames("m1", "v2", WINDOW, 0.8, 1);
+        assertThat(drift.isEmpty()).as("still drifting: said once").isTrue();
+    }
+
     @Test
     void psiIsZeroForUniformCountsAndGrowsWithShift() {
         long[] uniform = new long[DriftPolicy.BINS];

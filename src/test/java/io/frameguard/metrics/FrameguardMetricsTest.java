@@ -50,7 +50,7 @@ class FrameguardMetricsTest {
 
         FrameguardMetrics second = new FrameguardMetrics(registry, 10);
         second.anomaly("line-1", "high", 5);
-        assertThat(registry.get("frameguard.anomalies").tag("source", "line-1").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("frameguard.anomalies").tag("source", "line-1").tag("severity", "high").counter().count()).isEqualTo(1.0);
     }
 
     /**
@@ -96,5 +96,11 @@ class FrameguardMetricsTest {
         metrics.thresholdsLeft(java.util.List.of("cam-2"));
         assertThat(metrics.threshold("cam-5", 3.0)).as("cam-5 has a series of its own").isTrue();
         assertThat(registry.find("frameguard.threshold").tag("source", "cam-2").gauge()).isNull();
+        // a source's counters are there at 0 from when it gets its series: Prometheus counts no increase of a counter
+        // first seen at 1
+        assertThat(registry.get("frameguard.anomalies").tag("source", "cam-5").tag("severity", "critical").counter().count())
+                .isZero();
+        assertThat(registry.get("frameguard.drift.events").tag("source", "cam-5").tag("status", "drift").counter().count())
+                .isZero();
     }
 }

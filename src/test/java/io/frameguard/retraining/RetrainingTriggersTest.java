@@ -190,4 +190,52 @@ class RetrainingTriggersTest {
             }
         }
     }
+
+    /**
+     * Drift of a version activated since the trainer last read the registry (by an operator, a rollback) starts a run:
+     * the trainer reads which version is active when an event names another; drift of a version no longer active does
+     * not. Before, it kept the version it read at the lease and dropped every event of the new one.
+     */
+    @Test
+    void driftOfAVersionActivatedSinceStartsARun() throws Exception {
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
+            }
+            java.util.concurrent.atomic.AtomicReference<String> active = new java.util.concurrent.atomic.AtomicReference<>("m1");
+            List<String> runs = new CopyOnWriteArrayList<>();
+            RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, true, null,
+                    () -> new io.frameguard.model.ModelRegistry.Activation("m", active.get(), List.of(), Instant.now().toString(), null));
+            Thread trainer = new Thread(() -> {
+                try {
+                    triggers.runWhile(() -> true, runs::add, Map.of("bootstrap.servers", bootstrap), TOPICS);
+                } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+                    // stopped
+                } catch (Exception e) {
+                    runs.add("failed: " + e);
+                }
+            }, "triggers");
+            trainer.start();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                Thread.sleep(3000); // the trainer reads from the end of the drift topic
+                active.set("m2"); // activated by an operator: the trainer has not read it
+                producer.send(new ProducerRecord<>(TOPICS.drift().name(), "pump-1", driftOf("pump-1", "m2"))).get();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !runs.isEmpty());
+                assertThat(runs).containsExactly("drift on pump-1 (PSI 0.400)");
+                producer.send(new ProducerRecord<>(TOPICS.drift().name(), "pump-2", driftOf("pump-2", "m1"))).get();
+                Thread.sleep(8000);
+                assertThat(runs).as("drift of the version replaced").hasSize(1);
+            } finally {
+                trainer.interrupt();
+                trainer.join(10_000);
+            }
+        }
+    }
+
+    private static byte[] driftOf(String source, String version) {
+        return TOPICS.drift().serialize(new DriftEvent(DriftEvent.SCHEMA_VERSION, source, DriftEvent.DRIFT, 0.4, 0.2, version, 500,
+                new double[] {0.5, 0.5}, 1000, 2000, 3000));
+    }
 }
