@@ -17,9 +17,11 @@ import io.frameguard.events.StateSerde;
  *     when that step was up
  * @param episodeFrames the frames of the source's fault episode under way ({@link ThresholdPolicy#inEpisode}), 0 when
  *     none (saturates)
+ * @param exceeding the share of its frames over the threshold, a running average over about {@value
+ *     ThresholdPolicy#EXCEEDING_FRAMES} frames, which holds a fault episode through a run of frames under it
  */
 public record SourceState(String modelVersion, double baseThreshold, double threshold, long recent, double level,
-        int levelFrames, long recentSteps, int episodeFrames) {
+        int levelFrames, long recentSteps, int episodeFrames, double exceeding) {
 
     /** The layout with the level (format 1: the first four fields only). */
     static final byte FORMAT_LEVEL = 2;
@@ -40,6 +42,7 @@ public record SourceState(String modelVersion, double baseThreshold, double thre
         out.writeInt(s.levelFrames());
         out.writeLong(s.recentSteps());
         out.writeInt(s.episodeFrames());
+        out.writeDouble(s.exceeding());
     }, (in, format) -> {
         String version = StateSerde.readNullable(in);
         double base = in.readDouble();
@@ -51,8 +54,9 @@ public record SourceState(String modelVersion, double baseThreshold, double thre
         double level = in.readDouble();
         int levelFrames = in.readInt();
         return format < FORMAT_EPISODE
-                ? new SourceState(version, base, threshold, recent, level, levelFrames, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0)
-                : new SourceState(version, base, threshold, recent, level, levelFrames, in.readLong(), in.readInt());
+                ? new SourceState(version, base, threshold, recent, level, levelFrames, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0,
+                        Long.bitCount(recent) / (double) Long.SIZE)
+                : new SourceState(version, base, threshold, recent, level, levelFrames, in.readLong(), in.readInt(), in.readDouble());
     });
 
     /** Whether the source is in a fault episode. */
@@ -62,7 +66,7 @@ public record SourceState(String modelVersion, double baseThreshold, double thre
 
     /** A state without a level yet (as older detectors stored it). */
     public SourceState(String modelVersion, double baseThreshold, double threshold, long recent) {
-        this(modelVersion, baseThreshold, threshold, recent, 0, 0, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0);
+        this(modelVersion, baseThreshold, threshold, recent, 0, 0, 0, ThresholdPolicy.faultEpisode(recent) ? 1 : 0, 0);
     }
 
     static SourceState fresh(String modelVersion, double baseThreshold) {

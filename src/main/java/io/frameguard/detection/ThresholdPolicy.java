@@ -17,16 +17,15 @@ import org.jboss.logging.Logger;
  * the threshold are faulty too. So, once a source found its level (its first steps made freely, {@value #SETTLING_STEPS}
  * or as many as reach the bounds: a new source may sit anywhere between floor and ceiling, and a fault under way then
  * is learnt), a fault episode ({@link #inEpisode}) starts when a quarter or more of the recent frames exceed and ends
- * only when fewer than an eighth of the last 64 do; its start takes back the rise of the {@value #UNDONE_FRAMES} frames
+ * only when fewer than an eighth of the last 64 do, and of about the last {@value #EXCEEDING_FRAMES}; its start takes back the rise of the {@value #UNDONE_FRAMES} frames
  * before it (the fault's first frames; at most a quarter of the way from the model's median to its threshold), and in
  * it a level at or above the model's median holds, while one under it (a source back from an idle spell) moves only on
  * frames as far under it as the median is over it or less, up to the median: a machine running normally again sends
  * more of its frames between the level and the median than that far under the level, a fault scoring above the median
  * none. A new model version re-bases the source keeping its exceedances and its episode: one in an episode starts at
  * the new model's median without settling. A sudden change of the normal scores that large is held the same way:
- * reported until it ends or a model trained on it is served. These hold for a fault whose frames vary independently of
- * each other; one whose scores wander around the threshold for longer than the episode's 64 frames, or one that exceeds
- * the threshold less often than an episode
+ * reported until it ends or a model trained on it is served. A fault whose first frames stay under the threshold for
+ * longer than {@value #UNDONE_FRAMES} frames, or one that exceeds the threshold less often than an episode
  * needs and stepping the level up as often as down can still raise it. The median comes with every score (the scorer copies it from
  * the card), and the level starts there: a new source starts at the card's threshold. Scores without it (a
  * card without quantiles, a scorer older than this rule) and {@code adaptRate} 0 keep the card's threshold.
@@ -54,6 +53,14 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * the share that starts one, and five times a card's usual target rate.
      */
     static final double RELEASE_SHARE = HOLD_SHARE / 2;
+    /**
+     * The frames over which a source's share of frames exceeding is averaged ({@link SourceState#exceeding()}), which
+     * holds a fault episode ({@link #inEpisode}) through runs of frames under the threshold longer than the 64 the
+     * exceedances' bits hold: a fault's scores wander as a machine's state does, and a run of 64 of them under the
+     * threshold let the episode end and its frames under the threshold raise the level. About a minute of frames at ten
+     * a second; a source's normal frames exceeding at the card's rate never bring it near an eighth.
+     */
+    static final int EXCEEDING_FRAMES = 512;
     /**
      * The level's steps a source (new, or re-based to a new model) makes freely before the rules that keep a fault from
      * moving it apply: enough to go from the model's median to the floor's or the ceiling's level and settle there.
@@ -123,7 +130,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         double level = state.level();
         int levelFrames = state.levelFrames();
         long recentSteps = state.recentSteps();
-        int episodeFrames = inEpisode(state.episode(), recent) ? saturated(state.episodeFrames()) : 0;
+        double exceeding = state.exceeding() + ((exceeded ? 1 : 0) - state.exceeding()) / EXCEEDING_FRAMES;
+        int episodeFrames = inEpisode(state.episode(), recent, exceeding) ? saturated(state.episodeFrames()) : 0;
         double next = state.baseThreshold();
         boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0;
         if (adapts) {
@@ -183,7 +191,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
             next = state.baseThreshold() * Math.min(ceilingFactor, Math.max(floorFactor, Math.exp(level - Math.log(modelMedian))));
         }
         return new Decision(new SourceState(state.modelVersion(), state.baseThreshold(), next, recent, level, levelFrames,
-                recentSteps, episodeFrames), t, exceeded, anomaly, inWindow);
+                recentSteps, episodeFrames, exceeding), t, exceeded, anomaly, inWindow);
     }
 
     /** The low half of {@link SourceState#recentSteps()}: which of the newest frames stepped (the high half: up). */
@@ -207,7 +215,7 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
     private SourceState rebased(SourceState old, String modelVersion, double modelThreshold, Double modelMedian) {
         boolean held = old.episode() && modelMedian != null && modelMedian > 0;
         return new SourceState(modelVersion, modelThreshold, modelThreshold, old.recent(), held ? Math.log(modelMedian) : 0,
-                held ? settlingSteps() : 0, 0L, old.episodeFrames());
+                held ? settlingSteps() : 0, 0L, old.episodeFrames(), old.exceeding());
     }
 
     /** Steps up less steps down in {@link SourceState#recentSteps()}. */
@@ -218,15 +226,17 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
 
     /**
      * Whether a source is in a fault episode after a frame: one starts as {@link #faultEpisode} says, and ends only when
-     * fewer than {@value #RELEASE_SHARE} of the newest 64 frames exceeded (far fewer than started it): a fault whose
-     * frames exceed about as often as the start's count holds the level throughout, where counts going under it by
-     * chance let its frames under the threshold raise the level, fewer of them exceed, and the count fall more often.
+     * fewer than {@value #RELEASE_SHARE} of the newest 64 frames exceeded (far fewer than started it) and of its frames
+     * over about the last {@value #EXCEEDING_FRAMES}: a fault whose frames exceed about as often as the start's count
+     * holds the level throughout, where counts going under it by chance (or a run of the fault's frames under the
+     * threshold) let its frames under the threshold raise the level, fewer of them exceed, and the count fall more often.
      *
      * @param was whether it was in one before the frame
      * @param recent the exceedances with the frame's
+     * @param exceeding the share of frames exceeding over about the last {@value #EXCEEDING_FRAMES}, the frame's included
      */
-    public static boolean inEpisode(boolean was, long recent) {
-        return faultEpisode(recent) || was && Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE;
+    public static boolean inEpisode(boolean was, long recent, double exceeding) {
+        return faultEpisode(recent) || was && (Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE || exceeding >= RELEASE_SHARE);
     }
 
     /**

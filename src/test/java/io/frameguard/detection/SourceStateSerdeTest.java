@@ -16,7 +16,7 @@ class SourceStateSerdeTest {
     @Test
     void binaryRoundTripKeepsEveryField() {
         SourceState state = new SourceState("sensors-20261123T101500Z", 0.8125, 1.0000000000000002, 0b1011L | Long.MIN_VALUE,
-                -0.6931471805599453, 1234, 0b101L | 1L << 32, 77);
+                -0.6931471805599453, 1234, 0b101L | 1L << 32, 77, 0.3125);
         byte[] bytes = SourceState.SERDE.serialize(TOPIC, state);
         assertThat(bytes[0]).isEqualTo((byte) 3);
         assertThat(SourceState.SERDE.deserialize(TOPIC, bytes)).isEqualTo(state);
@@ -58,7 +58,7 @@ class SourceStateSerdeTest {
             out.writeInt(99);
         }
         assertThat(SourceState.SERDE.deserialize(TOPIC, bytes.toByteArray()))
-                .isEqualTo(new SourceState("v1", 0.5, 0.75, 0xFFFFF00000L, -0.7, 99, 0, 1));
+                .isEqualTo(new SourceState("v1", 0.5, 0.75, 0xFFFFF00000L, -0.7, 99, 0, 1, 20 / 64.0));
     }
 
     @Test
