@@ -25,6 +25,14 @@ class ThresholdPolicyTest {
     private int frames;
     private int alarms;
 
+    /** A new source, then 2,000 frames like the validation scores: past its free steps, at about the card's threshold. */
+    private void settledSource(Random r) {
+        state = null;
+        for (int i = 0; i < 2000; i++) {
+            frame(validationScore(r));
+        }
+    }
+
     /** A score drawn from the model's validation scores. */
     static double validationScore(Random random) {
         return MEDIAN * Math.exp(SIGMA * random.nextGaussian());
@@ -125,10 +133,7 @@ class ThresholdPolicyTest {
         int learnt = 0;
         for (long seed = 0; seed < 30; seed++) {
             Random r = new Random(seed);
-            state = null;
-            for (int i = 0; i < 2000; i++) {
-                frame(validationScore(r));
-            }
+            settledSource(r);
             double before = state.threshold();
             double highest = before;
             int above = 0;
@@ -166,10 +171,7 @@ class ThresholdPolicyTest {
         double recall = 0;
         for (long seed = 0; seed < 30; seed++) {
             Random r = new Random(seed);
-            state = null;
-            for (int i = 0; i < 2000; i++) {
-                frame(validationScore(r));
-            }
+            settledSource(r);
             double before = state.threshold();
             double x = 0;
             int above = 0;
@@ -272,10 +274,7 @@ class ThresholdPolicyTest {
         int learnt = 0;
         for (long seed = 0; seed < 30; seed++) {
             Random r = new Random(seed);
-            state = null;
-            for (int i = 0; i < 2000; i++) {
-                frame(validationScore(r));
-            }
+            settledSource(r);
             for (int i = 0; i < 1000; i++) {
                 frame(BASE * (0.6 + 1.4 * r.nextDouble()));
             }
