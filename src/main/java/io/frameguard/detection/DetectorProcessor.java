@@ -31,8 +31,8 @@ import org.jboss.logging.Logger;
  * dropped. The minutes are kept in this task's memory: a rebalance or a crash loses the minute running (the history is
  * for charts, not accounting).
  *
- * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#inEpisode}
- * after the frame), as a {@link ScoreBatch} (key = source), for the drift monitor: a fault that lasts is reported as
+ * <p>Last, the scores of the record's frames outside its source's fault episodes ({@link ThresholdPolicy#exceedingLately}
+ * after the frame: by the newest 64 frames, so that a drift after a fault shows as soon as they are normal), as a {@link ScoreBatch} (key = source), for the drift monitor: a fault that lasts is reported as
  * anomalies, and counted as drift it would also send the trainer to retrain on frames that leave the fault out
  * (the trainer's data leaves out fault episodes too, by the rule that starts one, read both ways).
  */
@@ -182,10 +182,11 @@ public final class DetectorProcessor implements Processor<String, ScoreBatch, St
                 state = store.get(source);
                 judged = true;
             }
+            boolean wasEpisode = state != null && state.episode();
             ThresholdPolicy.Decision d = policy.evaluate(state, s.modelVersion(), s.modelThreshold(), s.modelMedian(), s.score());
             state = d.next();
             addToHistory(source, s, d);
-            if (!state.episode()) {
+            if (!ThresholdPolicy.exceedingLately(wasEpisode, state.recent())) {
                 outsideEpisodes.add(s);
             }
             if (d.anomaly()) {

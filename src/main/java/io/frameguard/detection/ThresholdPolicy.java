@@ -236,7 +236,19 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
      * @param exceeding the share of frames exceeding over about the last {@value #EXCEEDING_FRAMES}, the frame's included
      */
     public static boolean inEpisode(boolean was, long recent, double exceeding) {
-        return faultEpisode(recent) || was && (Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE || exceeding >= RELEASE_SHARE);
+        return exceedingLately(was, recent) || was && exceeding >= RELEASE_SHARE;
+    }
+
+    /**
+     * Whether a source's newest 64 frames are a fault episode's, after a frame: one starts as {@link #faultEpisode} says
+     * and goes on while at least {@value #RELEASE_SHARE} of them exceeded. The frames the drift monitor leaves out: those
+     * after a fault, while the threshold's episode still holds on the share over the longer run ({@link #inEpisode}), are
+     * counted, so a drift after a fault shows within its windows.
+     *
+     * @param was whether the source was in an episode before the frame ({@link SourceState#episode()})
+     */
+    public static boolean exceedingLately(boolean was, long recent) {
+        return faultEpisode(recent) || was && Long.bitCount(recent) >= RELEASE_SHARE * Long.SIZE;
     }
 
     /**
