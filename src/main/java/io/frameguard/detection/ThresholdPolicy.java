@@ -133,7 +133,8 @@ public record ThresholdPolicy(double adaptRate, double floorFactor, double ceili
         double exceeding = state.exceeding() + ((exceeded ? 1 : 0) - state.exceeding()) / EXCEEDING_FRAMES;
         int episodeFrames = inEpisode(state.episode(), recent, exceeding) ? saturated(state.episodeFrames()) : 0;
         double next = state.baseThreshold();
-        boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0;
+        // a median that is no finite positive number (a hand-written score record's) cannot scale a threshold
+        boolean adapts = adaptRate > 0 && modelMedian != null && modelMedian > 0 && Double.isFinite(modelMedian);
         if (adapts) {
             // a running median: a step up for a score above it, down for one below; it starts at the model's median, so
             // a source like the validation data keeps the card's threshold from its first frame

@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
  * producer of its own, outside the detector's transactions: on a crash between the two, the record is judged or
  * dead-lettered again after the restart (a dead letter may be written twice, never lost). A record that fails part way
  * (in a later frame of the record, or in the drift branch after the detection branch) keeps what its transaction wrote
- * before the failure: events of its earlier frames, state already updated. Kafka Streams creates this class from its
+ * before the failure: the events of its earlier frames, but not their state (the threshold and incident stores are
+ * written once, after the record's last frame: the source's next record is judged as if the failed one never came). Kafka Streams creates this class from its
  * settings ({@code deserialization.exception.handler}, {@code processing.exception.handler}) once per task and handler;
  * they share one producer per process and settings. The topic is {@value #TOPIC_CONFIG}.
  */

@@ -371,6 +371,18 @@ class ThresholdPolicyTest {
         assertThat(frames).isLessThan(300);
     }
 
+    /** A median that is no finite number (a hand-written score record's) keeps the card's threshold, never a NaN one. */
+    @Test
+    void anInfiniteMedianKeepsTheCardsThreshold() {
+        SourceState s = null;
+        for (int i = 0; i < 300; i++) {
+            s = policy.evaluate(s, "m1", BASE, Double.POSITIVE_INFINITY, 0.4).next();
+        }
+        ThresholdPolicy.Decision d = policy.evaluate(s, "m1", BASE, MEDIAN, 0.4);
+        assertThat(d.threshold()).isEqualTo(BASE);
+        assertThat(s.threshold()).isEqualTo(BASE);
+    }
+
     @Test
     void withoutTheModelsMedianOrWithAdaptRateZeroTheCardsThresholdStays() {
         SourceState s = null;
