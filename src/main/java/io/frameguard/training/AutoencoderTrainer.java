@@ -560,14 +560,24 @@ public final class AutoencoderTrainer {
 
     /** The channels none of whose values varied in training (to float32's rounding of their level). */
     static boolean[] constantChannels(float[] train, int dim, int channels) {
-        float[] mean = new float[dim];
-        double[] spread = new double[dim];
-        float[] level = new float[dim];
-        featureStats(train, dim, mean, spread, level);
+        boolean[] constantFeature = constantFeatures(train, dim);
         boolean[] constant = new boolean[channels];
         Arrays.fill(constant, true);
         for (int i = 0; i < dim; i++) {
-            constant[i % channels] &= !varies(spread[i], level[i]);
+            constant[i % channels] &= constantFeature[i];
+        }
+        return constant;
+    }
+
+    /** Per feature whether it did not vary in training, to float32's rounding of its level ({@link #meanAndStd}). */
+    private static boolean[] constantFeatures(float[] values, int dim) {
+        float[] mean = new float[dim];
+        double[] spread = new double[dim];
+        float[] level = new float[dim];
+        featureStats(values, dim, mean, spread, level);
+        boolean[] constant = new boolean[dim];
+        for (int c = 0; c < dim; c++) {
+            constant[c] = !varies(spread[c], level[c]);
         }
         return constant;
     }
@@ -864,15 +874,12 @@ public final class AutoencoderTrainer {
 
     /** Per feature 1 where it varied in training ({@link #meanAndStd}), 0 where it was constant; null when none was. */
     static float[] movedFeatures(float[] values, int dim) {
-        float[] mean = new float[dim];
-        double[] spread = new double[dim];
-        float[] level = new float[dim];
-        featureStats(values, dim, mean, spread, level);
+        boolean[] constant = constantFeatures(values, dim);
         float[] moved = new float[dim];
         boolean anyConstant = false;
         for (int c = 0; c < dim; c++) {
-            moved[c] = varies(spread[c], level[c]) ? 1 : 0;
-            anyConstant |= moved[c] == 0;
+            moved[c] = constant[c] ? 0 : 1;
+            anyConstant |= constant[c];
         }
         return anyConstant ? moved : null;
     }
