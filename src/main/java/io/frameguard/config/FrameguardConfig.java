@@ -159,8 +159,9 @@ public interface FrameguardConfig {
         @WithDefault("30d") Duration maxAge();
 
         /**
-         * A new anomaly joins its source's latest incident when that incident was last seen at most this long before
-         * and they are at least {@code merge-similarity} alike; 0 gives every anomaly an incident of its own.
+         * A new anomaly joins its source's latest incident when its frame was captured at most this long after (or before)
+         * the incident's latest frame (the frames' record timestamps; the detector's clock for a frame without one) and
+         * they are at least {@code merge-similarity} alike; 0 gives every anomaly an incident of its own.
          */
         @WithDefault("10m") Duration mergeWindow();
 

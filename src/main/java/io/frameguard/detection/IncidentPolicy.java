@@ -17,7 +17,9 @@ import java.util.List;
 
 /**
  * When a new anomaly is one more event of an incident already open, rather than an incident of its own: it comes from
- * the same source, at most {@code window} after the incident's latest event, and it is at least {@code similarity}
+ * the same source, its frame was captured at most {@code window} after the incident's latest frame (by the frames'
+ * timestamps, so that a backlog scored after an outage is grouped as it happened, not by when the detector caught up
+ * with it; by the detector's clock where a frame or a stored incident has none), and it is at least {@code similarity}
  * alike to the incident. So a fault that lasts an hour is one incident in the anomaly memory, with a count and first/last
  * seen, and the memory grows with incidents, not frames. How alike ({@link Likeness}): alike enough by either of two
  * measures, each against the incident's latest: the cosine of the event's and the incident's signatures (of an image's,
@@ -55,13 +57,13 @@ public record IncidentPolicy(Duration window, double similarity) {
         Likeness signature = Likeness.signatureOf(event);
         Likeness explanation = Likeness.explanationOf(event);
         boolean alike = open != null && alike(open, signature, explanation);
-        boolean joins = open != null && !window.isZero()
-                && event.detectedTimestamp() - open.lastSeen() <= window.toMillis()
-                && (alike || inEpisode);
+        boolean joins = open != null && !window.isZero() && apart(open, event) <= window.toMillis() && (alike || inEpisode);
+        long captured = Math.max(event.captureTimestamp(), UNKNOWN);
         if (!joins) {
             return new OpenIncident(event.eventId(), event.detectedTimestamp(), event.detectedTimestamp(), 1,
-                    List.of(event.eventId()), signature, explanation);
+                    List.of(event.eventId()), signature, explanation, captured);
         }
+        long lastCaptured = captured == UNKNOWN ? open.lastCaptured() : captured;
         List<String> members = new ArrayList<>(open.members());
         members.add(event.eventId());
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
@@ -71,10 +73,25 @@ public record IncidentPolicy(Duration window, double similarity) {
             // compare, opened by an unsigned event say, takes what this one has)
             return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
                     open.signature() != null ? open.signature() : signature,
-                    open.explanation() != null ? open.explanation() : explanation);
+                    open.explanation() != null ? open.explanation() : explanation, lastCaptured);
         }
         return new OpenIncident(open.id(), open.firstSeen(), event.detectedTimestamp(), open.count() + 1, members,
-                signature != null ? signature : open.signature(), explanation != null ? explanation : open.explanation());
+                signature != null ? signature : open.signature(), explanation != null ? explanation : open.explanation(),
+                lastCaptured);
+    }
+
+    /** A capture time that a frame record or a stored incident does not have. */
+    static final long UNKNOWN = -1;
+
+    /**
+     * How far apart the event's frame and the incident's latest frame were captured, where both have a capture time
+     * (either way round: frames of a source may arrive a little out of order); otherwise how long after the incident's
+     * latest event the detector saw it.
+     */
+    private static long apart(OpenIncident open, AnomalyEvent event) {
+        return event.captureTimestamp() >= 0 && open.lastCaptured() >= 0
+                ? Math.abs(event.captureTimestamp() - open.lastCaptured())
+                : event.detectedTimestamp() - open.lastSeen();
     }
 
     /** Alike by the signatures (where both have one of a kind) or by the explanations (where both have one of a kind). */
@@ -252,9 +269,13 @@ public record IncidentPolicy(Duration window, double similarity) {
     /**
      * A source's latest incident, as the detector's store {@code source-incidents} keeps it, with the latest signature and
      * the latest explanation among its events ({@link Likeness}; null when none had one).
+     *
+     * @param firstSeen when the detector saw its first event, epoch ms (as the anomaly memory shows it)
+     * @param lastSeen when the detector saw its latest event, epoch ms
+     * @param lastCaptured the capture time of its latest event's frame, epoch ms; {@link #UNKNOWN} when no event had one
      */
     public record OpenIncident(String id, long firstSeen, long lastSeen, int count, List<String> members,
-            Likeness signature, Likeness explanation) {
+            Likeness signature, Likeness explanation, long lastCaptured) {
 
         public Incident incident() {
             return new Incident(id, count, firstSeen);
@@ -264,10 +285,11 @@ public record IncidentPolicy(Duration window, double similarity) {
         static final int MAX_LIKENESS = 1 << 16;
 
         /**
-         * Format 2 keeps the signature and the explanation apart; format 1 kept the latest event's one likeness, a
-         * signature or (kinds starting with {@code explanation:}) an explanation, and is still read.
+         * Format 3 adds the latest capture time (earlier formats read as {@link #UNKNOWN}: the next event is grouped by
+         * the detector's clock); format 2 keeps the signature and the explanation apart; format 1 kept the latest event's
+         * one likeness, a signature or (kinds starting with {@code explanation:}) an explanation. All are still read.
          */
-        private static final byte FORMAT = 2;
+        private static final byte FORMAT = 3;
 
         /** The store's serde. */
         public static final StateSerde<OpenIncident> SERDE = new StateSerde<>(
@@ -282,6 +304,7 @@ public record IncidentPolicy(Duration window, double similarity) {
                     }
                     writeLikeness(out, o.signature());
                     writeLikeness(out, o.explanation());
+                    out.writeLong(o.lastCaptured());
                 }, (in, format) -> {
                     String id = in.readUTF();
                     long first = in.readLong();
@@ -301,7 +324,8 @@ public record IncidentPolicy(Duration window, double similarity) {
                     } else {
                         explanation = readLikeness(in);
                     }
-                    return new OpenIncident(id, first, last, count, members, signature, explanation);
+                    long captured = format >= 3 ? in.readLong() : UNKNOWN;
+                    return new OpenIncident(id, first, last, count, members, signature, explanation, captured);
                 });
 
         private static void writeLikeness(DataOutputStream out, Likeness likeness) throws IOException {

@@ -1,8 +1,8 @@
 package io.frameguard.events;
 
 /**
- * The incident an anomaly event belongs to: the events of one source that follow each other within
- * {@code frameguard.memory.merge-window} and look alike (signatures at least {@code frameguard.memory.merge-similarity}
+ * The incident an anomaly event belongs to: the events of one source whose frames were captured within
+ * {@code frameguard.memory.merge-window} of each other and look alike (signatures at least {@code frameguard.memory.merge-similarity}
  * similar) are one incident, remembered once in the anomaly memory.
  *
  * @param id the event id of the incident's first event (its key on the memory topic)

@@ -227,7 +227,8 @@ class IncidentPolicyTest {
             assertThat(POLICY.next(next, explained(2, 2, channels(700, 0.8)), false).id()).as("after %s", top).isEqualTo("frames/0/2");
         }
         // an incident stored before explanations were compared: no likeness kept
-        IncidentPolicy.OpenIncident stored = new IncidentPolicy.OpenIncident("frames/0/0", 0, 0, 1, List.of("frames/0/0"), null, null);
+        IncidentPolicy.OpenIncident stored = new IncidentPolicy.OpenIncident("frames/0/0", 0, 0, 1, List.of("frames/0/0"), null, null,
+                IncidentPolicy.UNKNOWN);
         assertThat(POLICY.next(stored, explained(1, 1, channels(700, 0.8)), false).id()).isEqualTo("frames/0/1");
     }
 
@@ -339,6 +340,67 @@ class IncidentPolicyTest {
                 .as("an episode after the window").isEqualTo("frames/0/201");
     }
 
+    /**
+     * Incidents go by when their frames were captured: a backlog scored after the detector was down for an hour is
+     * grouped as it happened, not as one burst, and a fault that went on through the outage stays one incident.
+     */
+    @Test
+    void aBacklogIsGroupedByWhenItsFramesWereCapturedNotWhenTheDetectorCaughtUp() throws java.io.IOException {
+        long hour = 3_600_000;
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, hour, A, null), false);
+        assertThat(POLICY.next(open, event(1, 45 * 60_000, hour + 5, A, null), false).id())
+                .as("the same fault again 45 minutes later, both scored after the outage").isEqualTo("frames/0/1");
+        assertThat(POLICY.next(open, event(1, 60_000, hour + 5, A, null), false).id()).as("a minute later")
+                .isEqualTo("frames/0/0");
+        assertThat(POLICY.next(open, event(1, 60_000, 2 * hour, A, null), true).id())
+                .as("a minute later by the frames, an hour later by the detector").isEqualTo("frames/0/0");
+        IncidentPolicy.OpenIncident late = POLICY.next(POLICY.next(open, event(1, 9 * 60_000, hour + 5, A, null), false),
+                event(2, 18 * 60_000, hour + 6, A, null), false);
+        assertThat(late.id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(late, event(3, 17 * 60_000, hour + 7, A, null), false).id()).as("a frame a little out of order")
+                .isEqualTo("frames/0/0");
+        assertThat(POLICY.next(late, event(3, 8 * 60_000 - 1, hour + 7, A, null), false).id())
+                .as("one captured more than the window before the latest").isEqualTo("frames/0/3");
+
+        // a frame without a capture time, or an incident stored before capture times were kept: the detector's clock
+        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, 2 * hour, A, null), false).id()).isEqualTo("frames/0/1");
+        IncidentPolicy.OpenIncident unstamped = POLICY.next(null, event(0, IncidentPolicy.UNKNOWN, hour, A, null), false);
+        assertThat(POLICY.next(unstamped, event(1, 45 * 60_000, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(POLICY.next(unstamped, event(1, 45 * 60_000, hour + 5, A, null), false),
+                event(2, 47 * 60_000, 3 * hour, A, null), false).id()).as("captured 2 minutes after the last one stamped")
+                .isEqualTo("frames/0/0");
+
+        var serde = IncidentPolicy.OpenIncident.SERDE;
+        assertThat(serde.deserialize("t", serde.serialize("t", open)).lastCaptured()).isZero();
+        IncidentPolicy.OpenIncident formatTwo = serde.deserialize("t", formatTwo(hour));
+        assertThat(formatTwo.lastCaptured()).isEqualTo(IncidentPolicy.UNKNOWN);
+        assertThat(POLICY.next(formatTwo, event(1, 45 * 60_000, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+    }
+
+    /** A stored incident as format 2 wrote it, seen by the detector at {@code seen}, with signature {@link #A}. */
+    private static byte[] formatTwo(long seen) throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeUTF("frames/0/0");
+            out.writeLong(seen);
+            out.writeLong(seen);
+            out.writeInt(1);
+            out.writeShort(1);
+            out.writeUTF("frames/0/0");
+            out.writeBoolean(true);
+            out.writeUTF("test-3");
+            out.writeInt(A.length);
+            for (float v : A) {
+                out.writeFloat(v);
+            }
+            out.writeBoolean(false);
+            out.writeInt(-1);
+        }
+        return bytes.toByteArray();
+    }
+
     /** A stored incident as format 1 wrote it: one likeness slot. */
     private static byte[] formatOne(String kind, float[] values) throws java.io.IOException {
         var bytes = new java.io.ByteArrayOutputStream();
@@ -386,9 +448,14 @@ class IncidentPolicyTest {
         return event(offset, detected, signature, null);
     }
 
+    /** An event whose frame was captured when the detector saw it. */
     private static AnomalyEvent event(long offset, long detected, float[] signature, AnomalyEvent.Explanation explanation) {
+        return event(offset, detected, detected, signature, explanation);
+    }
+
+    private static AnomalyEvent event(long offset, long captured, long detected, float[] signature, AnomalyEvent.Explanation explanation) {
         FrameRef f = new FrameRef("frames", 0, offset);
-        return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), "pump", f, 0, 0, detected, 5, 1, 1, "m1", "major",
+        return new AnomalyEvent(AnomalyEvent.SCHEMA_VERSION, f.id(), "pump", f, captured, 0, detected, 5, 1, 1, "m1", "major",
                 new AnomalyEvent.Window(1, 1, 1), explanation, signature == null ? null : new Signature("test-3", signature),
                 List.of(), null, null, null);
     }
