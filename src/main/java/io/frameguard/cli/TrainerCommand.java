@@ -253,7 +253,7 @@ final class TrainerCommand implements Callable<Integer> {
                 b.learningRate(learningRate);
             }
             return b;
-        }).onlyWhile(lease::held);
+        }).onlyWhile(lease::held).fencedAs(lease.registryWriterId());
         if (once) {
             if (!lease.awaitHeld(leaseWait)) {
                 System.out.println("busy: another trainer of " + model + " holds the lease " + lease.group());

@@ -51,6 +51,11 @@ import org.jboss.logging.Logger;
  * graph allow-list), its card's checksum must be the one on the registry's card record (an artifact record
  * replaced after publishing is refused), and with a verification key ({@link ModelTrust}) it must carry the
  * trainer's signature. A publisher with a signing key signs what it publishes.
+ *
+ * <p>Writers: a plain client (the {@code models} commands, the API) writes each record on its own; a fencing client
+ * ({@link #fencing}, the retraining sidecar's) writes each operation's records in one Kafka transaction under the
+ * model's transactional id, so that a trainer that lost its lease without knowing it (cut off from the group
+ * coordinator, not from the brokers) cannot write once another has taken over: the newer client's start fences it.
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -92,6 +97,16 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * A fencing client ({@link #fencing}) was fenced: another client with the same transactional id (the trainer that
+     * holds the model's lease now) started since, and nothing of the operation was written.
+     */
+    public static final class FencedException extends IOException {
+        FencedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Refused because another version became active meanwhile ({@link #activate(String, String, String, Optional)}). */
     public static final class ActiveVersionChangedException extends RefusedException {
         ActiveVersionChangedException(String message) {
@@ -103,6 +118,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final String topic;
     private final ModelTrust trust;
     private final KafkaProducer<String, byte[]> producer;
+    /** The fencing client's transactional id; null for a plain client. */
+    private final String transactionalId;
 
     /** A registry client that neither signs nor requires signatures ({@link ModelTrust#NONE}). */
     public ModelRegistry(Map<String, Object> clientConfig, String topic) {
@@ -114,15 +131,48 @@ public final class ModelRegistry implements AutoCloseable {
      * @param trust the key that signs what this client publishes, and the key what it fetches must be signed with
      */
     public ModelRegistry(Map<String, Object> clientConfig, String topic, ModelTrust trust) {
+        this(clientConfig, topic, trust, null);
+    }
+
+    private ModelRegistry(Map<String, Object> clientConfig, String topic, ModelTrust trust, String transactionalId) {
         this.clientConfig = Map.copyOf(clientConfig);
         this.topic = topic;
         this.trust = trust;
+        this.transactionalId = transactionalId;
         Map<String, Object> p = new HashMap<>(clientConfig);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_ARTIFACT_BYTES + (1 << 20));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        if (transactionalId != null) {
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        }
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A client of the same registry (same settings and key) whose writes are fenced by {@code transactionalId}: it fences
+     * every client started earlier with that id (an operation of theirs not yet committed is aborted, and their next
+     * one throws {@link FencedException}), and is fenced in turn by the next. Start it before the reads that an operation
+     * depends on ({@link #activate}'s check of the active version), so that nothing another writer of the id does can
+     * come between those reads and the write.
+     *
+     * @throws FencedException when a client with the id started while this one was starting
+     * @throws IOException when the brokers' transaction coordinator cannot be reached or refuses the id (an ACL)
+     */
+    public ModelRegistry fencing(String transactionalId) throws IOException {
+        ModelRegistry fencing = new ModelRegistry(clientConfig, topic, trust, transactionalId);
+        try {
+            fencing.producer.initTransactions();
+            return fencing;
+        } catch (RuntimeException e) {
+            fencing.close();
+            if (fenced(e)) {
+                throw new FencedException("registry writer " + transactionalId + " was fenced while it started: " + e.getMessage(), e);
+            }
+            throw new IOException("cannot start the registry writer " + transactionalId + " (transactional id) on topic "
+                    + topic + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -212,8 +262,7 @@ public final class ModelRegistry implements AutoCloseable {
         });
         requireIs(shipped, name, version, artifact.card().checksum(), "model " + name + " version " + version + ": "
                 + artifact.dir() + " now holds", " (changed since it was opened)");
-        send(artifactKey(name, version), zip);
-        send(cardKey(name, version), JSON.writeValueAsBytes(shipped));
+        write(List.of(record(artifactKey(name, version), zip), record(cardKey(name, version), JSON.writeValueAsBytes(shipped))));
     }
 
     /**
@@ -253,7 +302,7 @@ public final class ModelRegistry implements AutoCloseable {
             previous.addAll(current.previous());
         }
         Activation next = new Activation(name, version, previous, Instant.now().toString(), reason);
-        send(activeKey(name), JSON.writeValueAsBytes(next));
+        write(List.of(record(activeKey(name), JSON.writeValueAsBytes(next))));
         return next;
     }
 
@@ -270,7 +319,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         List<String> older = current.previous().subList(1, current.previous().size());
         Activation next = new Activation(name, current.previous().get(0), List.copyOf(older), Instant.now().toString(), reason);
-        send(activeKey(name), JSON.writeValueAsBytes(next));
+        write(List.of(record(activeKey(name), JSON.writeValueAsBytes(next))));
         return next;
     }
 
@@ -316,11 +365,13 @@ public final class ModelRegistry implements AutoCloseable {
         kept.addAll(needed(read().active().get(name), keep)); // as it is now: an activation since the first read
         List<String> deleted = new ArrayList<>(newestFirst.stream().filter(v -> !kept.contains(v)).toList());
         java.util.Collections.reverse(deleted);
+        List<ProducerRecord<String, byte[]>> tombstones = new ArrayList<>();
         for (String version : deleted) {
             // the card first: a reader between the two records sees the version gone, never a card without its artifact
-            send(cardKey(name, version), null);
-            send(artifactKey(name, version), null);
+            tombstones.add(record(cardKey(name, version), null));
+            tombstones.add(record(artifactKey(name, version), null));
         }
+        write(tombstones);
         return deleted;
     }
 
@@ -640,11 +691,57 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    private void send(String key, byte[] value) throws IOException {
+    /** Whether a producer's failure, or one of its causes, says that a newer producer of its transactional id fenced it. */
+    private static boolean fenced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException
+                    || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ProducerRecord<String, byte[]> record(String key, byte[] value) {
+        return new ProducerRecord<>(topic, 0, key, value);
+    }
+
+    /**
+     * Writes an operation's records in their order: a plain client each in turn, waiting for each; a fencing client all in
+     * one transaction, so that they are read all or none.
+     */
+    private void write(List<ProducerRecord<String, byte[]>> records) throws IOException {
+        if (records.isEmpty()) {
+            return;
+        }
+        if (transactionalId == null) {
+            for (ProducerRecord<String, byte[]> r : records) {
+                try {
+                    producer.send(r).get(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IOException("cannot write " + r.key() + " to model registry topic " + topic + ": " + e.getMessage(), e);
+                }
+            }
+            return;
+        }
         try {
-            producer.send(new ProducerRecord<>(topic, 0, key, value)).get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IOException("cannot write " + key + " to model registry topic " + topic + ": " + e.getMessage(), e);
+            producer.beginTransaction();
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r);
+            }
+            producer.commitTransaction(); // flushes; throws what a send failed with
+        } catch (org.apache.kafka.common.KafkaException e) {
+            if (fenced(e)) {
+                throw new FencedException("registry writer " + transactionalId + " was fenced: another writer of it (the trainer "
+                        + "that holds the lease now) started since; " + records.get(0).key() + " not written", e);
+            }
+            try {
+                producer.abortTransaction();
+            } catch (org.apache.kafka.common.KafkaException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw new IOException("cannot write " + records.get(0).key() + " to model registry topic " + topic + ": "
+                    + e.getMessage(), e);
         }
     }
 

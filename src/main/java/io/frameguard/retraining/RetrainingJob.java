@@ -10,6 +10,7 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.NotEnoughDataException;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +67,8 @@ public final class RetrainingJob {
     private final TrainerMetrics metrics;
     private final UnaryOperator<TrainingOptions.Builder> overrides;
     private volatile BooleanSupplier holdsLease = () -> true;
+    /** The transactional id that fences this trainer's registry writes; null: written by the plain registry client. */
+    private volatile String fencingId;
 
     /** @param overrides applied over the champion-derived options (tests make deliberately weak candidates) */
     public RetrainingJob(Map<String, Object> clientConfig, ModelRegistry registry, Settings settings, TrainerMetrics metrics,
@@ -83,6 +86,17 @@ public final class RetrainingJob {
      */
     public RetrainingJob onlyWhile(BooleanSupplier holdsLease) {
         this.holdsLease = holdsLease;
+        return this;
+    }
+
+    /**
+     * Writes to the registry through a fencing client ({@link ModelRegistry#fencing}) started by each run right before
+     * its writes, under {@code transactionalId} (the lease's: {@link TrainerLease#registryWriterId}): a trainer that still
+     * believes it holds the lease after another took it over cannot write once the other has started its own writes,
+     * and the other's checks of the registry cannot be overtaken by its writes.
+     */
+    public RetrainingJob fencedAs(String transactionalId) {
+        this.fencingId = transactionalId;
         return this;
     }
 
@@ -148,7 +162,29 @@ public final class RetrainingJob {
             return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version() + " not published: this trainer "
                     + "lost the lease, another trainer of " + settings.modelName() + " is the active one", candidate.card(), sample.kept());
         }
+        String fencedBy = fencingId;
+        ModelRegistry fencing = null;
+        java.util.concurrent.atomic.AtomicBoolean published = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            // started before the reads that the writes depend on: see fencedAs
+            fencing = fencedBy != null ? registry.fencing(fencedBy) : null;
+            return publish(fencing != null ? fencing : registry, trigger, active, candidate, comparison, sample.kept(), published);
+        } catch (ModelRegistry.FencedException e) {
+            return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version()
+                    + (published.get() ? " published, not activated" : " not published") + ": another trainer of "
+                    + settings.modelName() + " took over the registry writes (" + e.getMessage() + ")", candidate.card(), sample.kept());
+        } finally {
+            if (fencing != null) {
+                fencing.close();
+            }
+        }
+    }
+
+    /** Publishes an accepted candidate, activates it (unless told not to) and prunes the older versions. */
+    private Result publish(ModelRegistry registry, String trigger, ModelRegistry.Activation active, ModelArtifact candidate,
+            ModelCard.Comparison comparison, long kept, java.util.concurrent.atomic.AtomicBoolean published) throws IOException {
         registry.publish(candidate);
+        published.set(true);
         String message = "candidate " + candidate.card().version() + " published: " + comparison.reason();
         if (settings.activate()) {
             // not when another trainer took over, nor over a champion that changed while this run compared against it
@@ -158,14 +194,14 @@ public final class RetrainingJob {
             String lost = holdsLease.getAsBoolean() ? null : "this trainer lost the lease";
             if (changed != null || lost != null) {
                 return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
-                        + (lost != null ? lost : changed) + "; " + comparison.reason(), candidate.card(), sample.kept());
+                        + (lost != null ? lost : changed) + "; " + comparison.reason(), candidate.card(), kept);
             }
             try {
                 registry.activate(settings.modelName(), candidate.card().version(), "retrained (" + trigger + "), replacing "
                         + active.version() + ": " + comparison.reason(), java.util.Optional.of(active.version()));
             } catch (ModelRegistry.ActiveVersionChangedException e) { // an operator's activation or rollback meanwhile
                 return new Result(Outcome.ACCEPTED, "candidate " + candidate.card().version() + " published, not activated: "
-                        + e.getMessage() + "; " + comparison.reason(), candidate.card(), sample.kept());
+                        + e.getMessage() + "; " + comparison.reason(), candidate.card(), kept);
             }
             metrics.activeModel(candidate.card());
             message = "candidate " + candidate.card().version() + " published and activated: " + comparison.reason();
@@ -181,7 +217,7 @@ public final class RetrainingJob {
                 message += "; older versions not pruned: " + e.getMessage();
             }
         }
-        return new Result(Outcome.ACCEPTED, message, candidate.card(), sample.kept());
+        return new Result(Outcome.ACCEPTED, message, candidate.card(), kept);
     }
 
     private static void deleteQuietly(Path dir) {

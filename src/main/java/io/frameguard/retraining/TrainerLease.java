@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
  * sticky assignor keeps the partition with its holder while trainers join and leave. A holder cut off from the group
  * coordinator stops counting itself the holder once its last heartbeat is a session old ({@link #held()}), about
  * when the group gives the partition to another; the job checks {@link #held()} again right before it publishes and
- * before it activates, which narrows any overlap to those registry writes.
+ * before it activates. Heartbeats sent are not heartbeats answered, so the registry writes themselves are fenced
+ * ({@link #registryWriterId()}): whichever holder started its writes last is the only one that can write.
  */
 public final class TrainerLease implements AutoCloseable {
 
@@ -225,6 +226,15 @@ public final class TrainerLease implements AutoCloseable {
 
     public String group() {
         return group;
+    }
+
+    /**
+     * The transactional id of the lease holder's registry writes ({@link io.frameguard.model.ModelRegistry#fencing}):
+     * {@code INSTANCE-trainer-MODEL-registry}. The lease says who should write; the id makes sure that a holder which lost
+     * the lease without hearing of it cannot write once the next holder has started writing.
+     */
+    public String registryWriterId() {
+        return group + "-registry";
     }
 
     /** Whether {@link #close()} was called: the lease is gone for good. */

@@ -320,6 +320,44 @@ class ModelRegistryTest {
         }
     }
 
+    /**
+     * Two trainers of one model that both believe they hold its lease (one cut off from the group coordinator, not from
+     * the brokers): the writer started last fences the other, whose publish, activation and prune then write nothing,
+     * and an activation's check of the active version cannot be overtaken by the other's write.
+     */
+    @Test
+    void aFencingWriterStartedLaterFencesTheEarlierOneWhichWritesNothing() throws Exception {
+        try (ModelRegistry registry = registry("models-fenced")) {
+            registry.publish(v1);
+            registry.activate("test", "test-1", "first");
+            try (ModelRegistry stale = registry.fencing("fg-trainer-test-registry")) {
+                stale.publish(io.frameguard.testing.TamperedModels.withGraph(v1, tmp.resolve("fenced-3"), "test-3", g -> g));
+                try (ModelRegistry holder = registry.fencing("fg-trainer-test-registry")) {
+                    assertThatThrownBy(() -> stale.publish(v2)).isInstanceOf(ModelRegistry.FencedException.class)
+                            .hasMessageContaining("fenced");
+                    assertThatThrownBy(() -> stale.activate("test", "test-3", "stale", Optional.of("test-1")))
+                            .isInstanceOf(ModelRegistry.FencedException.class);
+                    registry.publish(v2); // an operator's (not fenced), so that a prune has a version to delete
+                    assertThatThrownBy(() -> stale.prune("test", 1)).isInstanceOf(ModelRegistry.FencedException.class);
+                    ModelRegistry.Snapshot now = registry.read();
+                    assertThat(now.cards().get("test")).as("what the stale writer wrote before it was fenced stays")
+                            .containsOnlyKeys("test-1", "test-2", "test-3");
+                    assertThat(now.active().get("test").version()).isEqualTo("test-1");
+
+                    holder.activate("test", "test-2", "the holder's", Optional.of("test-1"));
+                    assertThat(holder.prune("test", 1)).containsExactly("test-3");
+                    assertThat(registry.read().active().get("test").version()).isEqualTo("test-2");
+                    assertThat(registry.read().cards().get("test")).containsOnlyKeys("test-1", "test-2");
+                }
+            }
+            // a writer of another model (another id) is not fenced by them
+            try (ModelRegistry other = registry.fencing("fg-trainer-other-registry")) {
+                other.activate("test", "test-1", "back", Optional.of("test-2"));
+            }
+            assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
+        }
+    }
+
     /** A disk that cannot take the model (here a file where its directory should go) is no fault of the archive. */
     @Test
     void aDiskThatFailsTheUnpackingDoesNotRefuseTheModel() throws Exception {
