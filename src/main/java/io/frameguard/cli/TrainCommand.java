@@ -157,19 +157,24 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.println("Training on " + summary);
         ModelArtifact artifact;
+        ModelCard.Selection selection = null;
         try (BarProgress progress = new BarProgress()) {
             if (select) {
                 ArchitectureSelection.Result result = ArchitectureSelection.select(options, data, out, summary, progress);
                 artifact = result.chosen();
-                for (ModelCard.Candidate c : result.selection().tried()) {
-                    System.out.printf("  candidate %-16s synthetic-anomaly AUROC %.4f, false-alarm rate %.4f%s%n", c.name(),
-                            c.syntheticAuroc(), c.falseAlarmRate(), c.name().equals(result.selection().chosen()) ? "  <- chosen" : "");
-                }
-                if (result.selection().reason() != null) {
-                    System.out.printf("  chose %s: %s%n", result.selection().chosen(), result.selection().reason());
-                }
+                selection = result.selection();
             } else {
                 artifact = new AutoencoderTrainer(options, progress).train(data, out, summary);
+            }
+        }
+        // after the bar is closed: its last line is drawn by its own thread, and would end up on a line written before
+        if (selection != null) {
+            for (ModelCard.Candidate c : selection.tried()) {
+                System.out.printf(Locale.ROOT, "  candidate %-16s synthetic-anomaly AUROC %.4f, false-alarm rate %.4f%s%n", c.name(),
+                        c.syntheticAuroc(), c.falseAlarmRate(), c.name().equals(selection.chosen()) ? "  <- chosen" : "");
+            }
+            if (selection.reason() != null) {
+                System.out.printf("  chose %s: %s%n", selection.chosen(), selection.reason());
             }
         }
         ModelCard card = artifact.card();
@@ -186,9 +191,11 @@ final class TrainCommand implements Callable<Integer> {
             // a quantile set by a handful of frames moves a lot with the draw: the service's false-alarm rate with it
             System.err.printf("warning: the threshold rests on %d held-out frames, of which %.1f would exceed it at the "
                     + "target FPR %.3f: on new frames its false-alarm rate may be several times that (train on at least "
-                    + "%d frames, or raise --validation-fraction)%n", held, expected, card.threshold().targetFpr(),
-                    (long) Math.ceil(FEWEST_EXCEEDING / card.threshold().targetFpr() / Math.max(1e-9,
-                            (double) held / (card.training().trainFrames() + held))));
+                    + "%d frames, or raise --validation-fraction%s)%n", held, expected, card.threshold().targetFpr(),
+                    // the file's frames: --select holds some out before the chosen model holds out its own
+                    (long) Math.ceil(FEWEST_EXCEEDING / card.threshold().targetFpr() / Math.max(1e-9, (double) held / data.rows())),
+                    select ? "; --select keeps " + Math.round(100 * ArchitectureSelection.HOLDOUT_FRACTION)
+                            + " % of the frames apart to compare the candidates" : "");
         }
         ModelCard.Scoring scoring = card.scoring();
         if (scoring != null && scoring.constantChannels() != null) {

@@ -58,14 +58,14 @@ public interface FrameguardConfig {
         /** Input frames, key = source id. */
         @WithDefault("frames") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String frames();
 
-        /** One score record per frame. */
+        /** What the scorer says of each frame scored (in the binary format, a source's frames of a batch in one record). */
         @WithDefault("scores") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String scores();
 
         /**
          * How score records are written: {@code binary}, the compact layout (a fraction of the bytes and CPU per frame),
          * or {@code json}, for consumers that read the scores with generic tools. Readers take either (docs/EVENTS.md).
          */
-        @WithDefault("binary") io.frameguard.events.ScoreSerde.Format scoresFormat();
+        @WithDefault("binary") ScoresFormat scoresFormat();
 
         /** One event per anomaly. */
         @WithDefault("anomalies") @jakarta.validation.constraints.Pattern(regexp = TOPIC_NAME, message = TOPIC_NAME_MESSAGE) String anomalies();
@@ -161,14 +161,16 @@ public interface FrameguardConfig {
         /**
          * A new anomaly joins its source's latest incident when its frame was captured at most this long after (or before)
          * the incident's latest frame (the frames' record timestamps; the detector's clock for a frame without one) and
-         * they are at least {@code merge-similarity} alike; 0 gives every anomaly an incident of its own.
+         * they are at least {@code merge-similarity} alike, or the source is in a fault episode (then however alike); 0
+         * gives every anomaly an incident of its own.
          */
         @WithDefault("10m") Duration mergeWindow();
 
         /**
-         * How alike a new anomaly must be to its source's latest incident to join it: the cosine of its signature and the
-         * incident's latest one, or where either has none its top channels' shares of the error and the incident's latest
-         * ones (cosine) or how much of the smaller of their image regions lies in the other ({@code detection.IncidentPolicy}).
+         * How alike a new anomaly must be to its source's latest incident to join it, by either measure: the cosine of its
+         * signature and the incident's latest one (where both have one), or the cosine of its top channels' shares of the
+         * error and the incident's latest ones, or how much of the smaller of their image regions lies in the other
+         * (where both have one; {@code detection.IncidentPolicy}).
          */
         @WithDefault("0.8") @DecimalMin("0") @DecimalMax("1") double mergeSimilarity();
 
@@ -317,9 +319,9 @@ public interface FrameguardConfig {
         @WithDefault("1") @Min(1) @Max(64) int n();
 
         /**
-         * A source that sends nothing for this long (wall-clock time) is forgotten: its threshold, window and drift
-         * state are removed (tombstones on the changelogs); should it come back it starts from the model card's
-         * threshold. 0 keeps every source forever.
+         * A source that sends nothing for this long (wall-clock time) is forgotten: its threshold, window, drift state
+         * and open incident are removed (tombstones on the changelogs), and its metrics series; should it come back it
+         * starts from the model card's threshold and a new incident. 0 keeps every source forever.
          */
         @WithDefault("7d") Duration idleSourceExpiry();
     }

@@ -1,12 +1,14 @@
 package io.frameguard.events;
 
+import io.frameguard.config.ScoresFormat;
+
 import java.util.List;
 
 /**
  * One record of the {@code scores} topic: the scores of one or more frames of one source, in the order the frames were
  * read. The scorer writes, per predictor batch, one record per source (and frames partition) with all of that source's
- * frames in the batch ({@linkplain ScoreSerde.Format#BINARY binary}, the default), or one record per frame
- * ({@linkplain ScoreSerde.Format#JSON JSON}, for generic tools). A record carries what its frames share once (source,
+ * frames in the batch ({@linkplain ScoresFormat#BINARY binary}, the default), or one record per frame
+ * ({@linkplain ScoresFormat#JSON JSON}, for generic tools). A record carries what its frames share once (source,
  * frames topic and partition, model, threshold, predictor call), so the broker stores, and the detector fetches,
  * reads and judges with its stores, one record where a backlog brings many frames of a source at once.
  *

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * The record written to {@code scores} for every frame scored (JSON, key = source id, timestamp = the frame's
- * capture time). docs/EVENTS.md documents the layout.
+ * What the scorer says of every frame scored, on {@code scores} (key = source id, timestamp = the frame's capture time):
+ * in the binary layout a source's frames of a batch share one {@link ScoreBatch} record, in JSON each frame has its own.
+ * docs/EVENTS.md documents both.
  *
  * <p>Layout 2 names its fields as the anomaly event does ({@code schemaVersion}, {@code frame},
  * {@code captureTimestamp}, {@code scoredTimestamp}, {@code topChannels}); records of layout 1 ({@code v}, flat
@@ -29,8 +30,9 @@ import java.util.List;
  * @param region image frames: where the error is; absent for sensor frames
  * @param batchSize frames in the predictor call that scored this frame
  * @param inferenceMicros duration of that predictor call
- * @param signature the model's signature of the frame, only on frames that may become anomaly events (scoring at
- *     least the detector's lowest threshold) and only from models that have one; absent otherwise
+ * @param signature the model's signature of the frame, only on candidate anomalies (ranking at least
+ *     {@code frameguard.scorer.candidate-rank} among the model's validation scores; without a validation sketch,
+ *     scoring at least the detector's lowest threshold) and only from models that have one; absent otherwise
  * @param picture the frame and its error map, small, for the anomaly memory's heatmaps: on the same frames as
  *     {@code signature} (whether the model has a signature or not); absent otherwise
  * @param modelMedian the median of the model's validation scores (its card's p50): the detector compares each source's

@@ -1,12 +1,13 @@
 package io.frameguard.events;
 
+import io.frameguard.config.ScoresFormat;
+
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -15,9 +16,9 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.ByteUtils;
 
 /**
- * Serde of the {@code scores} topic's records ({@link ScoreBatch}): written in one of two {@link Format}s, read in
+ * Serde of the {@code scores} topic's records ({@link ScoreBatch}): written in one of two {@link ScoresFormat}s, read in
  * either. A frame's score is written by the scorer and read by the detector and by whoever else follows the scores, so
- * its size and its cost are per-frame costs of the broker and the service: the {@linkplain Format#BINARY binary}
+ * its size and its cost are per-frame costs of the broker and the service: the {@linkplain ScoresFormat#BINARY binary}
  * layout (the default) holds all of a source's frames of a batch in one record and is a fraction of the JSON one in
  * bytes and in CPU. The reader tells the layouts apart by the first byte: JSON starts with '{' (one frame) or '['
  * (several), the binary encodings with their format byte. docs/EVENTS.md documents them.
@@ -39,22 +40,6 @@ import org.apache.kafka.common.utils.ByteUtils;
  * signature (flag), picture (flag), model median (flag), each as above.
  */
 public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatch>, Deserializer<ScoreBatch> {
-
-    /** How the scorer writes score records ({@code frameguard.topics.scores-format}). */
-    public enum Format {
-        /** The compact binary layout, one record per source and batch (default). */
-        BINARY,
-        /**
-         * JSON (docs/EVENTS.md, schemas/score.schema.json), one record per frame, for consumers that read the scores with
-         * generic tools.
-         */
-        JSON;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     /** The first byte of a binary score record of encoding 1 (one frame), which earlier releases wrote. */
     public static final byte BINARY_V1 = 1;
@@ -90,13 +75,13 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
     private static final JsonSerde<ScoreRecord> JSON_SERDE = new JsonSerde<>(ScoreRecord.class);
     private static final JsonSerde<ScoreRecord[]> JSON_ARRAY_SERDE = new JsonSerde<>(ScoreRecord[].class);
 
-    private final Format format;
+    private final ScoresFormat format;
 
-    public ScoreSerde(Format format) {
+    public ScoreSerde(ScoresFormat format) {
         this.format = format;
     }
 
-    public Format format() {
+    public ScoresFormat format() {
         return format;
     }
 
@@ -132,7 +117,7 @@ public final class ScoreSerde implements Serde<ScoreBatch>, Serializer<ScoreBatc
         if (batch == null) {
             return null;
         }
-        if (format == Format.JSON) {
+        if (format == ScoresFormat.JSON) {
             return batch.size() == 1 ? JSON_SERDE.serialize(topic, batch.scores().get(0))
                     : JSON_ARRAY_SERDE.serialize(topic, batch.scores().toArray(ScoreRecord[]::new));
         }

@@ -1,5 +1,7 @@
 package io.frameguard.events;
 
+import io.frameguard.config.ScoresFormat;
+
 import io.frameguard.config.FrameguardConfig;
 import java.util.List;
 import java.util.Set;
@@ -42,8 +44,8 @@ public record Topics(
     public static final String DEFAULT_HISTORY = "source-history";
 
     /** Writes the default (binary) layout; reads either. */
-    public static final ScoreSerde SCORE_SERDE = new ScoreSerde(ScoreSerde.Format.BINARY);
-    private static final ScoreSerde SCORE_JSON_SERDE = new ScoreSerde(ScoreSerde.Format.JSON);
+    public static final ScoreSerde SCORE_SERDE = new ScoreSerde(ScoresFormat.BINARY);
+    private static final ScoreSerde SCORE_JSON_SERDE = new ScoreSerde(ScoresFormat.JSON);
     public static final Serde<AnomalyEvent> ANOMALY_SERDE = new JsonSerde<>(AnomalyEvent.class);
     public static final Serde<DriftEvent> DRIFT_SERDE = new JsonSerde<>(DriftEvent.class);
     public static final Serde<Verdict> VERDICT_SERDE = new JsonSerde<>(Verdict.class);
@@ -53,15 +55,15 @@ public record Topics(
     /** The topics with these names; score records written in the default layout. */
     public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
             String memory, String history) {
-        return named(frames, scores, anomalies, dlq, drift, verdicts, memory, history, ScoreSerde.Format.BINARY);
+        return named(frames, scores, anomalies, dlq, drift, verdicts, memory, history, ScoresFormat.BINARY);
     }
 
     /** The topics with these names; score records written in {@code scoresFormat}. */
     public static Topics named(String frames, String scores, String anomalies, String dlq, String drift, String verdicts,
-            String memory, String history, ScoreSerde.Format scoresFormat) {
+            String memory, String history, ScoresFormat scoresFormat) {
         return new Topics(
                 new Topic<>(frames, Serdes.String(), Serdes.ByteArray()),
-                new Topic<>(scores, Serdes.String(), scoresFormat == ScoreSerde.Format.JSON ? SCORE_JSON_SERDE : SCORE_SERDE),
+                new Topic<>(scores, Serdes.String(), scoresFormat == ScoresFormat.JSON ? SCORE_JSON_SERDE : SCORE_SERDE),
                 new Topic<>(anomalies, Serdes.String(), ANOMALY_SERDE),
                 new Topic<>(dlq, Serdes.String(), Serdes.ByteArray()),
                 new Topic<>(drift, Serdes.String(), DRIFT_SERDE),

@@ -1,5 +1,7 @@
 package io.frameguard.scoring;
 
+import io.frameguard.config.ScoresFormat;
+
 import io.frameguard.events.DeadLetterHeaders;
 import io.frameguard.events.FrameRef;
 import io.frameguard.events.Picture;
@@ -74,7 +76,7 @@ final class OutgoingRecords {
      */
     List<ProducerRecord<byte[], byte[]>> scores(List<ConsumerRecord<byte[], ByteBuffer>> frames, List<ScoreRecord> scores) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        if (topics.scores().valueSerde() instanceof ScoreSerde serde && serde.format() == ScoreSerde.Format.JSON) {
+        if (topics.scores().valueSerde() instanceof ScoreSerde serde && serde.format() == ScoresFormat.JSON) {
             for (int i = 0; i < frames.size(); i++) {
                 out.add(scoreRecord(frames.get(i).key(), List.of(frames.get(i)), List.of(scores.get(i))));
             }

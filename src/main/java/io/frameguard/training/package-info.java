@@ -4,6 +4,7 @@
  * bottleneck ({@code ChannelSpectrum}), the image error-map graph ({@code ErrorMaps}), the signatures
  * ({@code Signatures}), the optimiser ({@code AdamStep}), the options ({@code TrainingOptions}) and {@code Auroc}.
  *
- * <p>May depend on: {@code model}, {@code inference} (the native library), {@code datasets}, {@code frames}.
+ * <p>May depend on: {@code model}, {@code inference} (the native library), {@code datasets}, {@code frames},
+ * {@code events} ({@code Signature}'s limits).
  */
 package io.frameguard.training;

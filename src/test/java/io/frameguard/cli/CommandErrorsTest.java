@@ -246,6 +246,10 @@ class CommandErrorsTest {
                 "--select", "--epochs", "2");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("<- chosen").containsPattern("(?m)^  chose [a-z ]+: highest .+");
+        // the frames to give are counted in the file given, of which --select kept a tenth apart (it said 10000: the
+        // frames the chosen model was given)
+        assertThat(r.err()).contains("warning: the threshold rests on 54 held-out frames", "train on at least 11112 frames",
+                "--select keeps 10 % of the frames apart");
     }
 
     /** A directory that holds a model is refused in one line before the data is read (here: a file that is not there). */

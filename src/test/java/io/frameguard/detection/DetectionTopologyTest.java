@@ -106,7 +106,7 @@ class DetectionTopologyTest {
         io.frameguard.testing.Refusals.drain();
         // written by hand (JSON, which the scores topic also takes): no key, and no source inside to key its state with
         var raw = driver.createInputTopic(TOPICS.scores().name(), new org.apache.kafka.common.serialization.StringSerializer(),
-                new io.frameguard.events.ScoreSerde(io.frameguard.events.ScoreSerde.Format.JSON));
+                new io.frameguard.events.ScoreSerde(io.frameguard.config.ScoresFormat.JSON));
         raw.pipeInput(null, ScoreBatch.of(new ScoreRecord(ScoreRecord.SCHEMA_VERSION, null, new FrameRef("frames", 0, 7), 1000, 1005, 50.0,
                 BASE, "m1", 0.99, List.of(), null, 1, 100)));
         score("pump-9", 5.0);

@@ -1,5 +1,7 @@
 package io.frameguard.events;
 
+import io.frameguard.config.ScoresFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +21,7 @@ class RecordLayoutTest {
         ScoreRecord s = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-2", new FrameRef("frames", 3, 641), 1000, 1011,
                 1.5, 0.9, "m1", 0.97, List.of(new ChannelError(2, "ch2", 20.4, 0.78)), null, 256, 900);
         Topics inJson = Topics.named("frames", "scores", "anomalies", "dlq", "drift", "verdicts", "memory", "history",
-                ScoreSerde.Format.JSON);
+                ScoresFormat.JSON);
         JsonNode json = JSON.readTree(inJson.scores().serialize(ScoreBatch.of(s)));
         assertThat(json.get("schemaVersion").asInt()).isEqualTo(2);
         assertThat(json.at("/frame/topic").asText()).isEqualTo("frames");

@@ -1,5 +1,7 @@
 package io.frameguard.events;
 
+import io.frameguard.config.ScoresFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class ScoreSerdeTest {
 
-    private static final ScoreSerde BINARY = new ScoreSerde(ScoreSerde.Format.BINARY);
-    private static final ScoreSerde JSON = new ScoreSerde(ScoreSerde.Format.JSON);
+    private static final ScoreSerde BINARY = new ScoreSerde(ScoresFormat.BINARY);
+    private static final ScoreSerde JSON = new ScoreSerde(ScoresFormat.JSON);
 
     /** A sensor frame's score as the scorer writes most of them: no signature, no picture. */
     private static final ScoreRecord SENSOR = new ScoreRecord(ScoreRecord.SCHEMA_VERSION, "pump-2", new FrameRef("frames", 3, 641_000_123L),

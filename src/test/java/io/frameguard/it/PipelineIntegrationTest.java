@@ -124,7 +124,7 @@ class PipelineIntegrationTest {
         produceWithKcat(bootstrap, "scores", "forged-score\tnot a score record\n", List.of("-K", "\t"));
         dlqExpected.put("forged-score", io.frameguard.streams.DetectorDeadLetters.SCORE_UNREADABLE);
         // and one that reads but names no source, by key or inside: refused
-        byte[] sourceless = new io.frameguard.events.ScoreSerde(io.frameguard.events.ScoreSerde.Format.JSON).serialize("scores",
+        byte[] sourceless = new io.frameguard.events.ScoreSerde(io.frameguard.config.ScoresFormat.JSON).serialize("scores",
                 io.frameguard.events.ScoreBatch.of(new io.frameguard.events.ScoreRecord(io.frameguard.events.ScoreRecord.SCHEMA_VERSION,
                         null, new io.frameguard.events.FrameRef("frames", 0, 0), 1000, 1005, 50.0, 1.0, "test-42", 0.99, List.of(),
                         null, 1, 100)));

@@ -1,5 +1,7 @@
 package io.frameguard.scoring;
 
+import io.frameguard.config.ScoresFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.frameguard.events.DeadLetterHeaders;
@@ -94,7 +96,7 @@ class OutgoingRecordsTest {
     @Test
     void inJsonEachFrameHasItsOwnRecord() {
         OutgoingRecords json = new OutgoingRecords(Topics.named("frames", "scores", "anomalies", "dlq", "drift", "verdicts", "memory",
-                "history", ScoreSerde.Format.JSON), MAX);
+                "history", ScoresFormat.JSON), MAX);
         byte[] a = "line-a".getBytes(StandardCharsets.UTF_8);
         List<ConsumerRecord<byte[], ByteBuffer>> frames = List.of(frameOf(a, 0, 10, 100), frameOf(a, 0, 11, 101));
         List<ProducerRecord<byte[], byte[]>> out = json.scores(frames, frames.stream().map(f -> scoreOf(f, null)).toList());

@@ -1,5 +1,7 @@
 package io.frameguard.testing;
 
+import io.frameguard.config.ScoresFormat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.frameguard.events.ScoreRecord;
@@ -18,7 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class ScoreJson {
 
-    private static final ScoreSerde JSON = new ScoreSerde(ScoreSerde.Format.JSON);
+    private static final ScoreSerde JSON = new ScoreSerde(ScoresFormat.JSON);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private ScoreJson() {}
