@@ -8,6 +8,7 @@ import io.frameguard.training.AutoencoderTrainer;
 import io.frameguard.training.TrainingOptions;
 import io.frameguard.training.TrainingProgress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -202,6 +203,10 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("  constant in training: %s (any change of theirs scores as a fault)%n",
                     String.join(", ", scoring.constantChannels()));
         }
+        if (scoring != null && scoring.hiddenChannels() != null) {
+            System.out.printf("  rebuilt from the other channels alone (not seen by the model, which copied them): %s%n",
+                    String.join(", ", scoring.hiddenChannels()));
+        }
         if (scoring != null && scoring.copiedChannels() != null) {
             System.out.printf("  moving with no other channel, copied by the model: %s (their faults show only far outside"
                     + " their training range)%n", String.join(", ", scoring.copiedChannels()));
@@ -234,6 +239,13 @@ final class TrainCommand implements Callable<Integer> {
         public void step(int epoch, double runningLoss) {
             bar.step();
             bar.setExtraMessage(String.format(Locale.ROOT, " epoch %d/%d loss %.4g", epoch, epochs, runningLoss));
+        }
+
+        @Override
+        public void retraining(List<String> channels) {
+            close();
+            System.err.println("the model copied " + String.join(", ", channels) + " through its bottleneck: training it "
+                    + "again without their values, to rebuild them from the other channels");
         }
 
         @Override

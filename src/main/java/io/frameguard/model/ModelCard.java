@@ -122,6 +122,9 @@ public record ModelCard(
      * @param copiedChannels channels the model copies through its bottleneck (its reconstruction follows nearly all of
      *     a rise of their own value: they move with no other channel), judged against the median channel's error, so a
      *     fault of theirs shows only when it takes them far from what the model learnt; null when none
+     * @param hiddenChannels channels the model does not see (their values are zero at its input), which it copied when
+     *     it saw them: it rebuilds them from the other channels alone, and each is judged against its own error so
+     *     rebuilt; null when none
      * @param attribution how a frame's top channels are ranked: {@value #RECONSTRUCTION_BASED} (sensor frames that are
      *     one reading of their channels): by the part of the frame's error that a fault of the channel alone explains,
      *     the model's {@code contributions} output (each top channel's {@code share} is its contribution over the frame's
@@ -131,7 +134,14 @@ public record ModelCard(
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
             long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels,
-            List<String> constantChannels, List<String> copiedChannels, String attribution) {
+            List<String> constantChannels, List<String> copiedChannels, String attribution, List<String> hiddenChannels) {
+
+        public Scoring(String kind, double smoothingSigma, boolean pixelVariance, double varianceFloor,
+                long calibrationFrames, double structuralWeight, String aggregation, Integer topChannels,
+                List<String> constantChannels, List<String> copiedChannels, String attribution) {
+            this(kind, smoothingSigma, pixelVariance, varianceFloor, calibrationFrames, structuralWeight, aggregation,
+                    topChannels, constantChannels, copiedChannels, attribution, null);
+        }
 
         /** {@code attribution}: top channels ranked by the model's {@code contributions} output. */
         public static final String RECONSTRUCTION_BASED = "reconstruction-based";

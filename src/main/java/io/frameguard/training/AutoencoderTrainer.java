@@ -134,6 +134,43 @@ public final class AutoencoderTrainer {
      */
     public ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary)
             throws IOException {
+        ModelArtifact seeing = train(data, notFitted, timesLearnt, outDir, dataSummary, null);
+        boolean[] hidden = hiddenChannels(seeing.card());
+        if (hidden == null) {
+            return seeing;
+        }
+        // the model copied these channels: trained again without their own values, it rebuilds them from the others
+        progress.retraining(seeing.card().scoring().copiedChannels());
+        org.apache.commons.io.FileUtils.deleteDirectory(outDir.toFile());
+        return train(data, notFitted, timesLearnt, outDir, dataSummary, hidden);
+    }
+
+    /**
+     * The channels a model should not see, per channel, given the card of one that saw every channel: those it copied
+     * through its bottleneck ({@code scoring.copiedChannels}). A copied channel's reconstruction follows its own value,
+     * so its own fault (an offset, a freeze, a channel no longer agreeing with the others) barely shows, and what it
+     * shows is outweighed by the other channels' errors that leak into it, which then name it. Hidden from the model's
+     * input, it is rebuilt from the other channels alone, as well as they predict it: its error is then what they do
+     * not explain, which its faults add to, and a channel that follows none of them is judged by how far it is from its
+     * usual values. Null when there is none to hide (nor for a model trained with some hidden already).
+     */
+    static boolean[] hiddenChannels(ModelCard card) {
+        ModelCard.Scoring scoring = card.scoring();
+        if (scoring == null || scoring.copiedChannels() == null || scoring.hiddenChannels() != null) {
+            return null;
+        }
+        ModelCard.Input input = card.input();
+        boolean[] hidden = new boolean[input.dim() / input.steps()];
+        boolean any = false;
+        for (int c = 0; c < hidden.length; c++) {
+            hidden[c] = scoring.copiedChannels().contains(input.channelName(c));
+            any |= hidden[c];
+        }
+        return any ? hidden : null;
+    }
+
+    private ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary,
+            boolean[] hidden) throws IOException {
         if (notFitted != null && notFitted.length != data.rows()) {
             throw new IllegalArgumentException("notFitted has " + notFitted.length + " entries for " + data.rows() + " frames");
         }
@@ -219,7 +256,7 @@ public final class AutoencoderTrainer {
                 // A constant feature's weights never learn (its input is always 0), so a change of it (any change is a
                 // fault: its scale is a millionth of its level) would reach every reconstruction through them and blame
                 // the other channels; left out, its error is its own alone.
-                float[] moved = movedFeatures(train, dim);
+                float[] moved = seenFeatures(movedFeatures(train, dim), hidden, dim);
                 seen = moved == null ? x : tf.math.mul(x, tf.constant(moved));
             } else {
                 preprocessing = new ModelCard.Preprocessing("unit-scale", null, null);
@@ -227,7 +264,7 @@ public final class AutoencoderTrainer {
                 seen = x;
             }
             List<Variable<TFloat32>> weights = new ArrayList<>();
-            TrainingOptions shaped = withSpectrumLatent(options, train, preprocessing, dim);
+            TrainingOptions shaped = withSpectrumLatent(options, train, preprocessing, dim, hidden);
             Autoencoders.Network network = switch (architecture) {
                 case TrainingOptions.CONV -> Autoencoders.conv(tf, seen, image, options, random, weights);
                 case TrainingOptions.CHANNELS -> Autoencoders.channels(tf, seen, dim, shaped.layers(channels),
@@ -297,7 +334,8 @@ public final class AutoencoderTrainer {
                 }
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
                         ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS, channelNames(input, constant), channelNames(input, copied),
-                        contributions != null ? ModelCard.Scoring.RECONSTRUCTION_BASED : null);
+                        contributions != null ? ModelCard.Scoring.RECONSTRUCTION_BASED : null,
+                        hidden == null ? null : channelNames(input, hidden));
             } else if (image == null) {
                 errors = tf.withName(ModelArtifact.OUTPUT_NAME).identity(perValue);
             } else {
@@ -671,14 +709,15 @@ public final class AutoencoderTrainer {
      * share.
      */
     private static TrainingOptions withSpectrumLatent(TrainingOptions options, float[] train, ModelCard.Preprocessing preprocessing,
-            int dim) {
+            int dim, boolean[] hidden) {
         if (options.latent() > 0 || preprocessing.mean() == null) { // given, or images
             return options;
         }
         int channels = TrainingOptions.CHANNELS.equals(options.architecture()) ? options.channels()
                 : isRowOfChannels(options.channels(), dim) ? dim : 0;
         return channels == 0 ? options
-                : options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels)).build();
+                : options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels,
+                        hidden)).build();
     }
 
     /** Standard normal noise for a variational model's samples, one value per latent unit, drawn from its own seed. */
@@ -873,6 +912,24 @@ public final class AutoencoderTrainer {
     }
 
     /** Per feature 1 where it varied in training ({@link #meanAndStd}), 0 where it was constant; null when none was. */
+    /**
+     * What the network sees of each feature (1 or 0): the features that moved ({@code moved}, null: all), less every
+     * feature of a {@code hidden} channel (time-major: feature {@code i} is channel {@code i % hidden.length}); null when
+     * it sees every feature.
+     */
+    static float[] seenFeatures(float[] moved, boolean[] hidden, int dim) {
+        if (hidden == null) {
+            return moved;
+        }
+        float[] seen = moved != null ? moved.clone() : filled(dim, 1f);
+        for (int i = 0; i < dim; i++) {
+            if (hidden[i % hidden.length]) {
+                seen[i] = 0;
+            }
+        }
+        return seen;
+    }
+
     static float[] movedFeatures(float[] values, int dim) {
         boolean[] constant = constantFeatures(values, dim);
         float[] moved = new float[dim];

@@ -35,9 +35,33 @@ final class ChannelSpectrum {
      * each channel through and rebuild none from the others.
      */
     static int latent(float[] values, float[] mean, float[] std, int channels) {
-        double[] eigenvalues = eigenvalues(covariance(values, mean, std, channels), channels);
+        return latent(values, mean, std, channels, null);
+    }
+
+    /**
+     * {@link #latent(float[], float[], float[], int)} over the channels the model sees: {@code hidden} ones (null:
+     * none) are left out of the spectrum, each of which would otherwise add its own direction.
+     */
+    static int latent(float[] values, float[] mean, float[] std, int channels, boolean[] hidden) {
+        double[] cov = covariance(values, mean, std, channels);
+        int seen = channels;
+        if (hidden != null) {
+            int[] kept = java.util.stream.IntStream.range(0, channels).filter(c -> !hidden[c]).toArray();
+            double[] sub = new double[kept.length * kept.length];
+            for (int a = 0; a < kept.length; a++) {
+                for (int b = 0; b < kept.length; b++) {
+                    sub[a * kept.length + b] = cov[kept[a] * channels + kept[b]];
+                }
+            }
+            cov = sub;
+            seen = kept.length;
+        }
+        if (seen < 2) {
+            return MIN_LATENT;
+        }
+        double[] eigenvalues = eigenvalues(cov, seen);
         double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
-        int max = Math.max(MIN_LATENT, channels - 1);
+        int max = Math.max(MIN_LATENT, seen - 1);
         double kept = 0;
         int k = 0;
         while (k < max && kept < KEPT_VARIANCE * total && !noise(eigenvalues, k)) {

@@ -11,4 +11,7 @@ public interface TrainingProgress {
     default void epochDone(int epoch, double trainLoss) {}
 
     default void done() {}
+
+    /** The model copied {@code channels} through its bottleneck: it is trained again without seeing their values. */
+    default void retraining(java.util.List<String> channels) {}
 }

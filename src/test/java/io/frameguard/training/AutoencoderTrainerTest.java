@@ -186,10 +186,26 @@ class AutoencoderTrainerTest {
         ModelArtifact model = trainOnRows(7, Seventh.OWN);
         assertFlagsAndNamesTheStuckChannel(model, Seventh.OWN);
         assertThat(model.card().scoring().aggregation()).isEqualTo(io.frameguard.model.ScoreAggregation.TOP_CHANNELS);
-        assertThat(model.card().scoring().copiedChannels()).as("the card says which channel it copies").containsExactly("ch6");
+        // the first model copied the seventh through its bottleneck: trained again without seeing it, it rebuilds it
+        assertThat(model.card().scoring().hiddenChannels()).as("the card says which channel it does not see")
+                .containsExactly("ch6");
+        assertThat(model.card().scoring().copiedChannels()).as("none copied now").isNull();
         assertThat(model.card().scoring().constantChannels()).isNull();
-        // the seventh is copied through the bottleneck, but a fault of its own still shows: far out of its range
         int rows = 100;
+        // a fault of the seventh's own within its range (five of its standard deviations up) shows and is named on it:
+        // copied, its reconstruction followed most of the rise, and 244 of these rows were flagged
+        float[] raised = plantRows(7, Seventh.OWN, 41, 1000, false);
+        for (int r = 0; r < 1000; r++) {
+            raised[r * 7 + 6] += 5f;
+        }
+        try (ModelRunner runner = ModelRunner.load(model); ModelRunner.Session session = runner.newSession()) {
+            List<ScoredFrame> scored = session.score(new FrameBatch(raised, 1000, 7));
+            List<ScoredFrame> flagged = scored.stream().filter(f -> f.score() > model.card().threshold().value()).toList();
+            assertThat(flagged.size()).as("rows flagged of 1000 whose seventh channel rose by 5 sd").isGreaterThan(500);
+            assertThat(flagged).as("named first").allSatisfy(f -> assertThat(f.topChannels().get(0).index()).isEqualTo(6));
+        }
+        // and far out of its range
+
         float[] out = plantRows(7, Seventh.OWN, 40, rows, false);
         for (int r = 0; r < rows; r++) {
             out[r * 7 + 6] = 20f;
