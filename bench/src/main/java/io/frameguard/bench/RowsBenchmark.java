@@ -38,7 +38,8 @@ public final class RowsBenchmark implements Callable<Integer> {
 
     @Option(names = "--plant", defaultValue = "mixed", description = "generate: the simulator of `frameguard generate` "
             + "(every channel equally noisy); mixed: channels mixing three slowly wandering rhythms, each with noise of its "
-            + "own size, some carrying a rhythm nearly alone (default: ${DEFAULT-VALUE}).")
+            + "own size, some carrying a rhythm nearly alone; loners: the mixed plant whose last two channels each follow a "
+            + "rhythm of their own and none of the others' (default: ${DEFAULT-VALUE}).")
     String plant;
 
     @Option(names = "--channels", defaultValue = "8", description = "Channels per row (default: ${DEFAULT-VALUE}).")
@@ -62,6 +63,8 @@ public final class RowsBenchmark implements Callable<Integer> {
     @Option(names = "--report", description = "Markdown report whose current rows figures are replaced (history appended beside it).")
     Path report;
 
+    /** Channels of the loners plant that follow a rhythm of their own. */
+    static final int LONERS = 2;
     /** Training sources, as {@code frameguard generate} writes them. */
     static final int SOURCES = 8;
     /** Most steps between a fault's start and the row scored (a frozen channel drifts from its value over time). */
@@ -95,9 +98,8 @@ public final class RowsBenchmark implements Callable<Integer> {
                     System.arraycopy(rowsOf.faulty(kind, faultyChannel[i], random), 0, faulty, i * channels, channels);
                 }
                 double[] scores = new double[perKind];
-                int flagged = 0;
-                int named = 0;
-                int namedByOwnError = 0;
+                boolean[] named = new boolean[perKind];
+                boolean[] namedByOwnError = new boolean[perKind];
                 for (int from = 0; from < perKind; from += BATCH) {
                     int n = Math.min(BATCH, perKind - from);
                     ModelOutputs outputs = s.run(new FrameBatch(faulty, from * channels, n, channels));
@@ -105,16 +107,16 @@ public final class RowsBenchmark implements Callable<Integer> {
                     List<ScoredFrame> byOwnError = runner.explain(outputs.errors(), n);
                     for (int i = 0; i < n; i++) {
                         scores[from + i] = asEvents.get(i).score();
-                        if (scores[from + i] > threshold) {
-                            flagged++;
-                            named += asEvents.get(i).topChannels().get(0).index() == faultyChannel[from + i] ? 1 : 0;
-                            namedByOwnError += byOwnError.get(i).topChannels().get(0).index() == faultyChannel[from + i] ? 1 : 0;
-                        }
+                        named[from + i] = asEvents.get(i).topChannels().get(0).index() == faultyChannel[from + i];
+                        namedByOwnError[from + i] = byOwnError.get(i).topChannels().get(0).index() == faultyChannel[from + i];
                     }
                 }
-                rows.add(new Row(kind, auroc(normalScores, scores), flagged / (double) perKind,
-                        flagged == 0 ? Double.NaN : named / (double) flagged,
-                        flagged == 0 ? Double.NaN : namedByOwnError / (double) flagged));
+                rows.add(row(kind, normalScores, threshold, scores, named, namedByOwnError, i -> true));
+                int firstLoner = rowsOf.firstLoner();
+                if (firstLoner < channels) { // the faults of the channels that follow none of the others, apart
+                    rows.add(row(kind + ", loners", normalScores, threshold, scores, named, namedByOwnError,
+                            i -> faultyChannel[i] >= firstLoner));
+                }
             }
         }
         String table = table(rows, falseAlarms);
@@ -132,12 +134,34 @@ public final class RowsBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** The plant {@code --plant} names: {@code generate} or {@code mixed}. */
+    /** One kind's figures over the faulty rows {@code counted} picks (by their index). */
+    private static Row row(String kind, double[] normalScores, double threshold, double[] scores, boolean[] named,
+            boolean[] namedByOwnError, java.util.function.IntPredicate counted) {
+        int[] picked = java.util.stream.IntStream.range(0, scores.length).filter(counted).toArray();
+        double[] own = new double[picked.length];
+        int flagged = 0;
+        int right = 0;
+        int rightByOwnError = 0;
+        for (int j = 0; j < picked.length; j++) {
+            int i = picked[j];
+            own[j] = scores[i];
+            if (scores[i] > threshold) {
+                flagged++;
+                right += named[i] ? 1 : 0;
+                rightByOwnError += namedByOwnError[i] ? 1 : 0;
+            }
+        }
+        return new Row(kind, auroc(normalScores, own), flagged / (double) picked.length,
+                flagged == 0 ? Double.NaN : right / (double) flagged, flagged == 0 ? Double.NaN : rightByOwnError / (double) flagged);
+    }
+
+    /** The plant {@code --plant} names: {@code generate}, {@code mixed} or {@code loners}. */
     static Plant plant(String name, int channels, long seed) {
         return switch (name) {
             case "generate" -> new GeneratedPlant(new SensorSimulator(channels, seed));
             case "mixed" -> new MixedPlant(channels, seed);
-            default -> throw new IllegalArgumentException("--plant " + name + ": generate or mixed");
+            case "loners" -> new MixedPlant(channels, seed, LONERS);
+            default -> throw new IllegalArgumentException("--plant " + name + ": generate, mixed or loners");
         };
     }
 
@@ -162,6 +186,11 @@ public final class RowsBenchmark implements Callable<Integer> {
         float[] run(String kind, int channel, int n, Random random);
 
         String describe();
+
+        /** The first of the channels that follow none of the others (the last ones); {@link Integer#MAX_VALUE} when none do. */
+        default int firstLoner() {
+            return Integer.MAX_VALUE;
+        }
     }
 
     /** The simulator of {@code frameguard generate}: its rows from {@value #SOURCES} sources, its five fault kinds. */
@@ -223,19 +252,40 @@ public final class RowsBenchmark implements Callable<Integer> {
      * of the rhythms), five times noisier.
      */
     static final class MixedPlant implements Plant {
-        private static final double[] RHYTHMS = {0.98, 0.9, 0.995};
+        /** How slowly each shared rhythm wanders (AR(1) coefficients). */
+        private static final double[] SHARED = {0.98, 0.9, 0.995};
+        /** How slowly a loner's own rhythm wanders. */
+        private static final double LONER = 0.95;
+        private final double[] rhythms;
         private final double[][] mix;
         private final double[] noise;
         private final double[] spread;
+        private final int loners;
 
         MixedPlant(int channels, long seed) {
+            this(channels, seed, 0);
+        }
+
+        /**
+         * @param loners how many of the last channels each follow a rhythm of their own instead of the shared ones (an
+         *     ambient sensor, a counter of another line): the bottleneck has room for them, and a model copies them
+         */
+        MixedPlant(int channels, long seed, int loners) {
             Random r = new Random(seed);
-            mix = new double[channels][RHYTHMS.length];
+            this.loners = loners;
+            rhythms = java.util.Arrays.copyOf(SHARED, SHARED.length + loners);
+            java.util.Arrays.fill(rhythms, SHARED.length, rhythms.length, LONER);
+            mix = new double[channels][rhythms.length];
             noise = new double[channels];
             spread = new double[channels];
             for (int c = 0; c < channels; c++) {
-                for (int j = 0; j < RHYTHMS.length; j++) {
+                for (int j = 0; j < SHARED.length; j++) {
                     mix[c][j] = r.nextGaussian();
+                }
+                int own = c - (channels - loners);
+                if (own >= 0) { // a loner: its own rhythm alone
+                    java.util.Arrays.fill(mix[c], 0, SHARED.length, 0);
+                    mix[c][SHARED.length + own] = 1 + Math.abs(r.nextGaussian());
                 }
                 noise[c] = 0.05 * Math.exp(0.8 * r.nextGaussian());
                 double v = noise[c] * noise[c];
@@ -247,14 +297,14 @@ public final class RowsBenchmark implements Callable<Integer> {
         }
 
         /** A run of {@code n} steps of the rhythms from their stationary distribution. */
-        private static double[][] rhythms(int n, Random random) {
-            double[][] z = new double[n][RHYTHMS.length];
-            for (int j = 0; j < RHYTHMS.length; j++) {
+        private double[][] rhythms(int n, Random random) {
+            double[][] z = new double[n][rhythms.length];
+            for (int j = 0; j < rhythms.length; j++) {
                 z[0][j] = random.nextGaussian();
             }
             for (int t = 1; t < n; t++) {
-                for (int j = 0; j < RHYTHMS.length; j++) {
-                    z[t][j] = RHYTHMS[j] * z[t - 1][j] + Math.sqrt(1 - RHYTHMS[j] * RHYTHMS[j]) * random.nextGaussian();
+                for (int j = 0; j < rhythms.length; j++) {
+                    z[t][j] = rhythms[j] * z[t - 1][j] + Math.sqrt(1 - rhythms[j] * rhythms[j]) * random.nextGaussian();
                 }
             }
             return z;
@@ -341,7 +391,13 @@ public final class RowsBenchmark implements Callable<Integer> {
 
         @Override
         public String describe() {
-            return "a plant of channels mixing three wandering rhythms, noise of each channel's own size";
+            return "a plant of channels mixing three wandering rhythms, noise of each channel's own size"
+                    + (loners > 0 ? ", its last " + loners + " channels each on a rhythm of their own" : "");
+        }
+
+        @Override
+        public int firstLoner() {
+            return loners > 0 ? mix.length - loners : Integer.MAX_VALUE;
         }
     }
 

@@ -30,4 +30,28 @@ class RowsBenchmarkTest {
         }
         assertThat(better).isGreaterThanOrEqualTo(4);
     }
+
+    /**
+     * The loners plant: its last two channels follow none of the others, the first model copies them and the one kept
+     * hides them, so a spike or a level shift on one of them is flagged and named on it (copied: about half the spikes and
+     * a tenth of the shifts were flagged, a third of those named on it).
+     */
+    @Test
+    void theLonersFaultsAreTabledApartAndFound() {
+        BenchRun run = BenchRun.of("rows", "--plant", "loners", "--train-rows", "4000", "--normal", "500", "--per-kind", "400",
+                "--work", tmp.toString());
+        assertThat(run.code()).isZero();
+        assertThat(flaggedAndNamed(run.out(), "spike, loners")).as("spikes on a loner: flagged, named").satisfies(v -> {
+            assertThat(v[0]).isGreaterThan(0.9);
+            assertThat(v[1]).isGreaterThan(0.9);
+        });
+        assertThat(flaggedAndNamed(run.out(), "level shift, loners")[0]).as("level shifts on a loner flagged").isGreaterThan(0.25);
+    }
+
+    /** A kind's share flagged and share of those named first, from the table. */
+    private static double[] flaggedAndNamed(String table, String kind) {
+        String row = table.lines().filter(l -> l.startsWith("| " + kind + " |")).findFirst().orElseThrow();
+        double[] v = Arrays.stream(row.split("\\|")).skip(2).map(String::strip).mapToDouble(Double::parseDouble).toArray();
+        return new double[] {v[1], v[2]};
+    }
 }
