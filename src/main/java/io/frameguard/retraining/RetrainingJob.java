@@ -173,6 +173,15 @@ public final class RetrainingJob {
             return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version()
                     + (published.get() ? " published, not activated" : " not published") + ": another trainer of "
                     + settings.modelName() + " took over the registry writes (" + e.getMessage() + ")", candidate.card(), sample.kept());
+        } catch (IOException e) {
+            if (!published.get()) {
+                throw e;
+            }
+            // the run failed, but the candidate is in the registry: an operator may activate it, or prune it
+            LOG.errorf(e, "candidate %s of %s published, its activation failed: %s", candidate.card().version(),
+                    settings.modelName(), e.getMessage());
+            return new Result(Outcome.FAILED, "candidate " + candidate.card().version() + " published, not activated: "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage(), candidate.card(), sample.kept());
         } finally {
             if (fencing != null) {
                 fencing.close();
