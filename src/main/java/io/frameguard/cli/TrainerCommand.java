@@ -282,7 +282,7 @@ final class TrainerCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-            triggers.runWhile(lease::held, job::run, clientConfig, topics);
+            triggers.runWhile(lease::held, job::run, clientConfig, topics, lease);
         }
         return 0;
     }

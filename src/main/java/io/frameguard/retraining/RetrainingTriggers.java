@@ -26,8 +26,12 @@ import org.jboss.logging.Logger;
 /**
  * When the retraining sidecar runs its {@link RetrainingJob}: on a schedule, after a number of new frames, on a drift
  * event, or once operators judge anomalies false alarms (any of them that is set), while this trainer holds the model's
- * lease. Drift reported before the trainer took the lease was the previous holder's to act on; false alarms judged since
- * the last run (or the active model's activation) are read again when it takes the lease, so that none is lost.
+ * lease. What the holder before it left ({@link Handover}: when it last ran, the frames counted then, how far it read
+ * the drift events) is where a trainer taking the lease goes on from, so that a takeover neither restarts the frame
+ * count, nor runs the schedule at once after runs that were rejected, nor drops the drift reported since the other's
+ * last poll; without it (the first holder, a group whose offsets expired) it counts from its own start, the active
+ * model's activation and the drift topic's end. False alarms judged since the last run (or the active model's
+ * activation) are read again when it takes the lease, so that none is lost.
  *
  * <p>A false-alarm verdict says the model reported normal frames; a lasting change judged the new normal is reported
  * until a model has learnt it ({@link RecentNormalFrames} learns the frames operators judged normal). The run waits
@@ -67,6 +71,70 @@ public final class RetrainingTriggers {
         this.activation = activation;
     }
 
+    /**
+     * Where the triggers' state passes from one holder of the lease to the next ({@link TrainerLease}): a line of text
+     * ({@link State}).
+     */
+    public interface Handover {
+        /** What the holder before left when this trainer took the lease; null when nothing. */
+        String received();
+
+        /** Leaves {@code state} for the next holder (kept while this trainer holds the lease). */
+        void leave(String state);
+
+        /** Nothing passes: each trainer counts from its own start. */
+        Handover NONE = new Handover() {
+            @Override
+            public String received() {
+                return null;
+            }
+
+            @Override
+            public void leave(String state) {
+            }
+        };
+    }
+
+    /**
+     * The triggers' state as it passes between holders: when the last run started ({@code lastRun}, epoch ms), the frames
+     * counted then, and per drift partition the position read up to. Written {@code 1|LASTRUN|FRAMES|P:POS,P:POS}.
+     */
+    record State(long lastRun, long framesAtLastRun, Map<Integer, Long> driftRead) {
+
+        private static final String LAYOUT = "1";
+
+        String text() {
+            StringBuilder b = new StringBuilder(LAYOUT).append('|').append(lastRun).append('|').append(framesAtLastRun).append('|');
+            driftRead.forEach((p, pos) -> b.append(p).append(':').append(pos).append(','));
+            return b.toString();
+        }
+
+        /** The state a text says; null for none, or for a text that is no state of this layout (logged). */
+        static State of(String text) {
+            if (text == null) {
+                return null;
+            }
+            try {
+                String[] parts = text.split("\\|", -1);
+                if (parts.length != 4 || !parts[0].equals(LAYOUT)) {
+                    throw new IllegalArgumentException("layout");
+                }
+                Map<Integer, Long> drift = new java.util.TreeMap<>();
+                for (String pair : parts[3].split(",")) {
+                    if (!pair.isEmpty()) {
+                        String[] pp = pair.split(":");
+                        drift.put(Integer.parseInt(pp[0]), Long.parseLong(pp[1]));
+                    }
+                }
+                return new State(Long.parseLong(parts[1]), Long.parseLong(parts[2]), drift);
+            } catch (RuntimeException e) {
+                LOG.warnf("the trainer lease holds no triggers' state this release reads (%s): counting from now",
+                        io.frameguard.frames.UntrustedText.shown(text, 200));
+                return null;
+            }
+        }
+    }
+
     /** One run of the job, told what triggered it. */
     @FunctionalInterface
     public interface Run {
@@ -91,6 +159,15 @@ public final class RetrainingTriggers {
      * holds the model's {@link TrainerLease}) and the thread is not interrupted.
      */
     public void runWhile(BooleanSupplier active, Run job, Map<String, Object> clientConfig, Topics topics) throws Exception {
+        runWhile(active, job, clientConfig, topics, Handover.NONE);
+    }
+
+    /**
+     * {@link #runWhile(BooleanSupplier, Run, Map, Topics)}, going on from what the holder before left in {@code handover}
+     * and leaving this trainer's state there after every check.
+     */
+    public void runWhile(BooleanSupplier active, Run job, Map<String, Object> clientConfig, Topics topics, Handover handover)
+            throws Exception {
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-trainer-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -103,19 +180,32 @@ public final class RetrainingTriggers {
             List<TopicPartition> followed = new java.util.ArrayList<>(drift);
             followed.addAll(verdicts);
             consumer.assign(followed);
+            // the holder before (this trainer itself, if none came between) left where it was: the latest state there is
+            State left = State.of(handover.received());
+            if (left != null) {
+                lastRun = Instant.ofEpochMilli(left.lastRun());
+                framesAtLastRun = left.framesAtLastRun();
+            }
             if (framesAtLastRun < 0) {
                 framesAtLastRun = framesSoFar(consumer, frames);
             }
             ModelRegistry.Activation a = activation.get();
             servedVersion = a == null ? null : a.version();
-            if (lastRun == null) {
-                Instant activated = a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
+            Instant activated = a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
+            if (lastRun == null || activated != null && activated.isAfter(lastRun)) { // an activation is a fresh start too
                 lastRun = activated != null ? activated : Instant.now();
             }
-            // drift reported before this trainer took the lease was the previous holder's to act on; the false alarms
-            // judged since the last run (or the active model's activation) are still to be learnt: a lease that changed
-            // hands, or a restart, while they waited for the quiet time would otherwise lose them
+            // drift reported before the holder before read it was its to act on, and so was drift before this trainer took
+            // the lease when none left where it read to; the false alarms judged since the last run (or the active
+            // model's activation) are still to be learnt: a lease that changed hands, or a restart, while they waited
+            // for the quiet time would otherwise lose them
             consumer.seekToEnd(drift);
+            for (TopicPartition tp : drift) {
+                Long read = left == null ? null : left.driftRead().get(tp.partition());
+                if (read != null && read < consumer.position(tp)) {
+                    consumer.seek(tp, read);
+                }
+            }
             TopicRanges.offsetsAt(consumer, verdicts, lastRun.toEpochMilli(), TIMEOUT).forEach(consumer::seek);
             LOG.infof("trainer for model %s: every %s%s%s%s", model, every.isZero() ? "(off)" : every,
                     afterFrames > 0 ? ", after " + afterFrames + " new frames" : "", onDrift ? ", on drift" : "",
@@ -153,15 +243,18 @@ public final class RetrainingTriggers {
                     // every run reads all verdicts given before it: those waiting now, and those given until it starts,
                     // are not to start another one
                     Map<TopicPartition, Long> judgedBefore = verdicts.isEmpty() ? Map.of() : consumer.endOffsets(verdicts);
+                    Instant started = Instant.now();
+                    handover.leave(new State(started.toEpochMilli(), framesNow, driftRead(consumer, drift)).text());
                     job.run(trigger);
                     framesAtLastRun = framesNow;
-                    lastRun = Instant.now();
+                    lastRun = started;
                     pending.clear();
                     // the drift reported meanwhile was of the model the run may have replaced
                     ModelRegistry.Activation after = activation.get();
                     servedVersion = after == null ? null : after.version();
                     judgedBefore.forEach((tp, end) -> consumer.seek(tp, Math.max(end, consumer.position(tp))));
                 }
+                handover.leave(new State(lastRun.toEpochMilli(), framesAtLastRun, driftRead(consumer, drift)).text());
             }
         }
     }
@@ -221,6 +314,15 @@ public final class RetrainingTriggers {
             firstAt = null;
             latestAt = null;
         }
+    }
+
+    /** Per drift partition, the position read up to. */
+    private static Map<Integer, Long> driftRead(KafkaConsumer<?, ?> consumer, List<TopicPartition> drift) {
+        Map<Integer, Long> read = new java.util.TreeMap<>();
+        for (TopicPartition tp : drift) {
+            read.put(tp.partition(), consumer.position(tp));
+        }
+        return read;
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {

@@ -33,8 +33,13 @@ import org.jboss.logging.Logger;
  * when the group gives the partition to another; the job checks {@link #held()} again right before it publishes and
  * before it activates. Heartbeats sent are not heartbeats answered, so the registry writes themselves are fenced
  * ({@link #registryWriterId()}): whichever holder started its writes last is the only one that can write.
+ *
+ * <p>The holder leaves the triggers' state for the next one ({@link RetrainingTriggers.Handover}: when it last ran, the
+ * frames counted then, how far it read the drift events) as the metadata of the group's committed offset of the
+ * partition, which only the member assigned the partition can commit: a standby taking over goes on counting from there
+ * instead of from its own start.
  */
-public final class TrainerLease implements AutoCloseable {
+public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Handover {
 
     private static final Logger LOG = Logger.getLogger(TrainerLease.class);
 
@@ -59,6 +64,14 @@ public final class TrainerLease implements AutoCloseable {
     /** How long ago the group coordinator last answered a heartbeat, as of {@link #heartbeatReadAt} (nanoTime). */
     private volatile long heartbeatAgeMs;
     private volatile long heartbeatReadAt = System.nanoTime();
+    /** What the holder before this one left, read when this trainer took the partition; null when none. */
+    private volatile String received;
+    /** What this trainer leaves for the next holder, committed by the lease's thread while it holds the partition. */
+    private volatile String toLeave;
+    /** What the group holds as left (by this trainer's last commit or the holder before it); lease thread only. */
+    private String committed;
+    /** How long the lease's thread waits for the group coordinator to read or commit what a holder leaves. */
+    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(10);
 
     private TrainerLease(Map<String, Object> clientConfig, String topic, String group) {
         this.partition = new TopicPartition(topic, 0);
@@ -130,6 +143,8 @@ public final class TrainerLease implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     if (partitions.contains(partition)) {
+                        received = readLeft(); // before it counts as held: the triggers read it when it does
+                        committed = received;
                         set(true);
                     }
                 }
@@ -152,6 +167,7 @@ public final class TrainerLease implements AutoCloseable {
                 consumer.poll(POLL);
                 heartbeatAgeMs = heartbeatAge();
                 heartbeatReadAt = System.nanoTime();
+                leaveForTheNext();
             }
         } catch (WakeupException e) {
             // closing
@@ -159,9 +175,47 @@ public final class TrainerLease implements AutoCloseable {
             failure = e;
             LOG.errorf(e, "trainer lease %s failed: %s", group, e.getMessage());
         } finally {
+            leaveForTheNext(); // what changed since the last poll, before the partition goes
             set(false);
             consumer.close(); // leaves the group: a standby takes over now, not after a session
         }
+    }
+
+    /** The metadata of the group's committed offset of the partition: what the holder before left; null when none. */
+    private String readLeft() {
+        try {
+            var left = consumer.committed(java.util.Set.of(partition), HANDOVER_TIMEOUT).get(partition);
+            return left == null || left.metadata() == null || left.metadata().isEmpty() ? null : left.metadata();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.warnf("trainer lease %s: cannot read what the holder before left (%s); the triggers start afresh", group,
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** Commits what this trainer leaves, when it changed and this trainer holds the partition. */
+    private void leaveForTheNext() {
+        String leave = toLeave;
+        if (!held || leave == null || leave.equals(committed)) {
+            return;
+        }
+        try {
+            consumer.commitSync(Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, leave)),
+                    HANDOVER_TIMEOUT);
+            committed = leave;
+        } catch (org.apache.kafka.common.KafkaException e) { // not the holder any more, or the coordinator away: next poll
+            LOG.debugf("trainer lease %s: cannot commit the triggers' state: %s", group, e.getMessage());
+        }
+    }
+
+    @Override
+    public String received() {
+        return received;
+    }
+
+    @Override
+    public void leave(String state) {
+        toLeave = state;
     }
 
     private void set(boolean nowHeld) {

@@ -234,6 +234,81 @@ class RetrainingTriggersTest {
         }
     }
 
+    /**
+     * A trainer taking the lease goes on from what the holder before left: the drift reported after the other last read
+     * the drift topic starts a run (it was dropped: a new holder read from the topic's end), and the frames that
+     * arrived since the other's last run count toward {@code --after-frames} (the count restarted at the takeover).
+     * Each check leaves this trainer's state for the next holder.
+     */
+    @Test
+    void aTakeoverGoesOnFromWhatTheHolderBeforeLeft() throws Exception {
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
+            }
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                // the other holder read the drift topic up to here, then the service reported drift and it died
+                producer.send(new ProducerRecord<>(TOPICS.drift().name(), "pump-0", driftOf("pump-0", "m1"))).get();
+                producer.send(new ProducerRecord<>(TOPICS.drift().name(), "pump-1", driftOf("pump-1", "m1"))).get();
+                for (int i = 0; i < 3; i++) {
+                    producer.send(new ProducerRecord<>(TOPICS.frames().name(), "pump-1", new byte[] {1})).get();
+                }
+            }
+            String left = new RetrainingTriggers.State(Instant.now().minusSeconds(60).toEpochMilli(), 1, Map.of(0, 1L)).text();
+            assertThat(takeOver(bootstrap, left, 0, true)).as("drift reported after the other read").containsExactly(
+                    "drift on pump-1 (PSI 0.400)");
+            assertThat(takeOver(bootstrap, left, 2, false)).as("frames since the other's last run")
+                    .containsExactly("2 new frames since the last run");
+            assertThat(takeOver(bootstrap, null, 2, true)).as("nothing left: from the drift topic's end, frames from now").isEmpty();
+        }
+    }
+
+    /** The runs of a trainer that takes the lease, with what the holder before left, within a few checks. */
+    private static List<String> takeOver(String bootstrap, String left, long afterFrames, boolean onDrift) throws Exception {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        List<String> leaves = new CopyOnWriteArrayList<>();
+        RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, afterFrames, onDrift, null,
+                () -> new io.frameguard.model.ModelRegistry.Activation("m", "m1", List.of(), "2026-01-01T00:00:00Z", null));
+        RetrainingTriggers.Handover handover = new RetrainingTriggers.Handover() {
+            @Override
+            public String received() {
+                return left;
+            }
+
+            @Override
+            public void leave(String state) {
+                leaves.add(state);
+            }
+        };
+        Thread trainer = new Thread(() -> {
+            try {
+                triggers.runWhile(() -> true, runs::add, Map.of("bootstrap.servers", bootstrap), TOPICS, handover);
+            } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+                // stopped
+            } catch (Exception e) {
+                runs.add("failed: " + e);
+            }
+        }, "triggers");
+        trainer.start();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> leaves.size() >= 2);
+        } finally {
+            trainer.interrupt();
+            trainer.join(10_000);
+        }
+        RetrainingTriggers.State last = RetrainingTriggers.State.of(leaves.get(leaves.size() - 1));
+        assertThat(last).as("a state left").isNotNull();
+        if (!runs.isEmpty() && afterFrames > 0) {
+            assertThat(last.framesAtLastRun()).as("frames counted at its run").isEqualTo(3);
+        }
+        if (onDrift) {
+            assertThat(last.driftRead()).as("read to the drift topic's end").containsEntry(0, 2L);
+        }
+        return runs;
+    }
+
     private static byte[] driftOf(String source, String version) {
         return TOPICS.drift().serialize(new DriftEvent(DriftEvent.SCHEMA_VERSION, source, DriftEvent.DRIFT, 0.4, 0.2, version, 500,
                 new double[] {0.5, 0.5}, 1000, 2000, 3000));
