@@ -145,7 +145,9 @@ public final class RetrainingJob {
             options.epochs(settings.epochs());
         }
         options = overrides.apply(options);
+        // the channels the champion hides, hidden at once: its bottleneck (taken over) was measured without them
         ModelArtifact candidate = new AutoencoderTrainer(options.build(), TrainingProgress.NONE)
+                .hiding(championCard.scoring() == null ? null : championCard.scoring().hiddenChannels())
                 .train(sample.train(), sample.notFitted(), sample.timesLearnt(), work.resolve("candidate"), sample.summary());
 
         ModelCard.Comparison comparison;

@@ -108,6 +108,11 @@ public final class AutoencoderTrainer {
 
     private final TrainingOptions options;
     private final TrainingProgress progress;
+    /** The channels to hide at once ({@link #hiding}); null: decided after a first model. */
+    private List<String> hide;
+    /** Of the last model trained on channels: which it copied and which never moved (null otherwise). */
+    private boolean[] copiedInLastModel;
+    private boolean[] constantInLastModel;
 
     public AutoencoderTrainer(TrainingOptions options, TrainingProgress progress) {
         this.options = options;
@@ -134,43 +139,82 @@ public final class AutoencoderTrainer {
      */
     public ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary)
             throws IOException {
+        if (hide != null) { // a retraining: the channels its champion hides, at once
+            return train(data, notFitted, timesLearnt, outDir, dataSummary, named(hide, data));
+        }
         ModelArtifact seeing = train(data, notFitted, timesLearnt, outDir, dataSummary, null);
-        boolean[] hidden = hiddenChannels(seeing.card());
+        boolean[] hidden = hiddenChannels(copiedInLastModel, constantInLastModel);
         if (hidden == null) {
             return seeing;
         }
-        // the model copied these channels: trained again without their own values, it rebuilds them from the others
+        // the model copied these channels: trained again without their own values, it rebuilds them from the others;
+        // what the first model wrote goes, and nothing else of the directory (it may hold other things)
         progress.retraining(seeing.card().scoring().copiedChannels());
-        org.apache.commons.io.FileUtils.deleteDirectory(outDir.toFile());
+        org.apache.commons.io.FileUtils.deleteDirectory(outDir.resolve(ModelArtifact.SAVED_MODEL_DIR).toFile());
+        Files.delete(outDir.resolve(ModelArtifact.CARD_FILE));
         return train(data, notFitted, timesLearnt, outDir, dataSummary, hidden);
     }
 
     /**
-     * The channels a model should not see, per channel, given the card of one that saw every channel: those it copied
-     * through its bottleneck ({@code scoring.copiedChannels}). A copied channel's reconstruction follows its own value,
-     * so its own fault (an offset, a freeze, a channel no longer agreeing with the others) barely shows, and what it
-     * shows is outweighed by the other channels' errors that leak into it, which then name it. Hidden from the model's
-     * input, it is rebuilt from the other channels alone, as well as they predict it: its error is then what they do
-     * not explain, which its faults add to, and a channel that follows none of them is judged by how far it is from its
-     * usual values. Null when there is none to hide (nor for a model trained with some hidden already).
+     * Hides these channels (by name) from the model at once, as the model it replaces did ({@code scoring.hiddenChannels}
+     * of the champion's card), without first training one that sees them: the champion's bottleneck was measured on the
+     * channels it saw. Null or empty: as {@link #train} decides.
      */
-    static boolean[] hiddenChannels(ModelCard card) {
-        ModelCard.Scoring scoring = card.scoring();
-        if (scoring == null || scoring.copiedChannels() == null || scoring.hiddenChannels() != null) {
+    public AutoencoderTrainer hiding(List<String> channels) {
+        this.hide = channels == null || channels.isEmpty() ? null : List.copyOf(channels);
+        return this;
+    }
+
+    /**
+     * The channels to hide that {@link #hiding} names, per channel of {@code data} (a window's channels are named by its
+     * first step's features); null when the frames are no channels or none of those is there.
+     */
+    private boolean[] named(List<String> channels, FrameFile data) {
+        if (data.image() != null) {
             return null;
         }
-        ModelCard.Input input = card.input();
-        boolean[] hidden = new boolean[input.dim() / input.steps()];
+        int count = options.channels() > 0 ? options.channels() : data.dim();
+        boolean[] hidden = new boolean[count];
         boolean any = false;
-        for (int c = 0; c < hidden.length; c++) {
-            hidden[c] = scoring.copiedChannels().contains(input.channelName(c));
+        for (int c = 0; c < count; c++) {
+            String name = data.featureNames() != null && c < data.featureNames().size() ? data.featureNames().get(c) : "ch" + c;
+            hidden[c] = channels.contains(name);
             any |= hidden[c];
         }
         return any ? hidden : null;
     }
 
+    /**
+     * The channels a model should not see, given which channels one that saw every channel copied through its
+     * bottleneck ({@code copied}; null: none) and which never moved ({@code constant}). A copied channel's reconstruction
+     * follows its own value, so its own fault (an offset, a freeze, a channel no longer agreeing with the others) barely
+     * shows, and what it shows is outweighed by the other channels' errors that leak into it, which then name it. Hidden
+     * from the model's input, it is rebuilt from the other channels alone, as well as they predict it: its error is then
+     * what they do not explain, which its faults add to, and a channel that follows none of them is judged by how far it
+     * is from its usual values. Null when there is none to hide, or when hiding them would leave the model fewer than
+     * {@value #FEWEST_SEEN} moving channels to rebuild them from (every channel copied: a bottleneck as wide as the
+     * channels, given by {@code --latent}).
+     */
+    static boolean[] hiddenChannels(boolean[] copied, boolean[] constant) {
+        if (copied == null) {
+            return null;
+        }
+        int hidden = 0;
+        int seen = 0;
+        for (int c = 0; c < copied.length; c++) {
+            hidden += copied[c] ? 1 : 0;
+            seen += !copied[c] && !constant[c] ? 1 : 0;
+        }
+        return hidden == 0 || seen < FEWEST_SEEN ? null : copied.clone();
+    }
+
+    /** Fewest moving channels a model must see to rebuild the ones hidden from it. */
+    static final int FEWEST_SEEN = 2;
+
     private ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary,
             boolean[] hidden) throws IOException {
+        copiedInLastModel = null;
+        constantInLastModel = null;
         if (notFitted != null && notFitted.length != data.rows()) {
             throw new IllegalArgumentException("notFitted has " + notFitted.length + " entries for " + data.rows() + " frames");
         }
@@ -332,6 +376,8 @@ public final class AutoencoderTrainer {
                 for (int c = 0; c < channelCount; c++) {
                     copied[c] = unjudged[c] && !constant[c];
                 }
+                copiedInLastModel = copied;
+                constantInLastModel = constant;
                 scoring = new ModelCard.Scoring(CHANNEL_NORMALISED, 0, false, 0, nTrain, 0,
                         ScoreAggregation.TOP_CHANNELS, TOP_CHANNELS, channelNames(input, constant), channelNames(input, copied),
                         contributions != null ? ModelCard.Scoring.RECONSTRUCTION_BASED : null,
@@ -710,14 +756,21 @@ public final class AutoencoderTrainer {
      */
     private static TrainingOptions withSpectrumLatent(TrainingOptions options, float[] train, ModelCard.Preprocessing preprocessing,
             int dim, boolean[] hidden) {
-        if (options.latent() > 0 || preprocessing.mean() == null) { // given, or images
+        if (preprocessing.mean() == null) { // images
             return options;
         }
         int channels = TrainingOptions.CHANNELS.equals(options.architecture()) ? options.channels()
                 : isRowOfChannels(options.channels(), dim) ? dim : 0;
-        return channels == 0 ? options
-                : options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels,
-                        hidden)).build();
+        if (channels == 0) {
+            return options;
+        }
+        if (options.latent() > 0) { // given: but never as wide as the channels seen, which it would copy
+            int seen = hidden == null ? Integer.MAX_VALUE : (int) java.util.stream.IntStream.range(0, hidden.length)
+                    .filter(c -> !hidden[c]).count();
+            return seen > options.latent() ? options : options.toBuilder().latent(Math.max(1, seen - 1)).build();
+        }
+        return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels,
+                hidden)).build();
     }
 
     /** Standard normal noise for a variational model's samples, one value per latent unit, drawn from its own seed. */

@@ -221,6 +221,37 @@ class AutoencoderTrainerTest {
     }
 
     /**
+     * Training again with a copied channel hidden replaces only what the first model wrote: the output directory may hold
+     * other things (it was deleted whole). A retraining hides the channels its champion hid at once, in one model.
+     */
+    @Test
+    void aSecondModelReplacesOnlyTheFirstsFilesAndARetrainingHidesAtOnce() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("shared-out"));
+        Files.writeString(out.resolve("notes.txt"), "kept");
+        Files.createDirectories(out.resolve("older-model"));
+        int rows = 6000;
+        FrameFile data = new FrameFile(7, rows, plantRows(7, Seventh.OWN, 0, rows, false), FrameFile.defaultNames(7));
+        ModelArtifact model = new AutoencoderTrainer(TrainingOptions.builder().name("rows").version("rows-out").threads(1).build(),
+                TrainingProgress.NONE).train(data, out, "three rhythms");
+        assertThat(model.card().scoring().hiddenChannels()).containsExactly("ch6");
+        assertThat(out.resolve("notes.txt")).hasContent("kept");
+        assertThat(out.resolve("older-model")).isDirectory();
+        assertThat(ModelArtifact.open(out).card().version()).isEqualTo("rows-out");
+
+        List<String> trained = new java.util.ArrayList<>();
+        ModelArtifact retrained = new AutoencoderTrainer(TrainingOptions.like(model.card()).version("rows-again").threads(1).build(),
+                new TrainingProgress() {
+                    @Override
+                    public void start(int epochs, int stepsPerEpoch) {
+                        trained.add("model");
+                    }
+                }).hiding(model.card().scoring().hiddenChannels()).train(data, tmp.resolve("retrained"), "three rhythms");
+        assertThat(trained).as("one model trained").hasSize(1);
+        assertThat(retrained.card().scoring().hiddenChannels()).containsExactly("ch6");
+        assertThat(retrained.card().architecture().layers()).isEqualTo(model.card().architecture().layers());
+    }
+
+    /**
      * A seventh channel that never moved in training (a setpoint): its normal error is only what the other channels
      * leak into it, so it is judged against the row's typical channel, not its own tiny error. A fault elsewhere is
      * still named where it is, and the setpoint moving is still a fault.
