@@ -158,10 +158,10 @@ public final class AutoencoderTrainer {
     /**
      * Hides these channels (by name) from the model at once, as the model it replaces did ({@code scoring.hiddenChannels}
      * of the champion's card), without first training one that sees them: the champion's bottleneck was measured on the
-     * channels it saw. Null or empty: as {@link #train} decides.
+     * channels it saw. Empty: hides none, one model that sees every channel. Null (the default): as {@link #train} decides.
      */
     public AutoencoderTrainer hiding(List<String> channels) {
-        this.hide = channels == null || channels.isEmpty() ? null : List.copyOf(channels);
+        this.hide = channels == null ? null : List.copyOf(channels);
         return this;
     }
 
