@@ -239,6 +239,9 @@ final class TrainerCommand implements Callable<Integer> {
         }
     }
 
+    /** How long a trainer whose registry writer cannot start, or was fenced, waits before it looks again. */
+    private static final Duration FENCED_WAIT = Duration.ofSeconds(10);
+
     /** Runs once or until interrupted, publishing only while this trainer holds the model's lease. */
     private int runHolding(TrainerLease lease, ModelRegistry r, Map<String, Object> clientConfig, Topics topics,
             TrainerMetrics metrics, RetrainingJob.Settings settings) throws Exception {
@@ -253,13 +256,16 @@ final class TrainerCommand implements Callable<Integer> {
                 b.learningRate(learningRate);
             }
             return b;
-        }).onlyWhile(lease::held).fencedAs(lease.registryWriterId());
+        }).onlyWhile(lease::held);
         if (once) {
             if (!lease.awaitHeld(leaseWait)) {
                 System.out.println("busy: another trainer of " + model + " holds the lease " + lease.group());
                 return EXIT_BUSY;
             }
-            RetrainingJob.Result result = job.run("--once");
+            RetrainingJob.Result result;
+            try (ModelRegistry writer = r.fencing(lease.registryWriterId())) { // fences the writer of every term before
+                result = job.writingThrough(writer).run("--once");
+            }
             runEnded = true;
             System.out.println(result.outcome().label() + ": " + result.message());
             awaitScrapeAfterRun(metrics);
@@ -273,6 +279,7 @@ final class TrainerCommand implements Callable<Integer> {
         }
         RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift,
                 onFalseAlarm ? falseAlarmQuiet : null, () -> activation(r));
+        long fencedIn = 0; // the term whose writer another trainer fenced (0: none)
         while (!Thread.currentThread().isInterrupted()) {
             if (!lease.held()) {
                 System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
@@ -282,7 +289,32 @@ final class TrainerCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-            triggers.runWhile(lease::held, job::run, clientConfig, topics, lease);
+            long term = lease.term();
+            if (term == fencedIn) { // another trainer took over unseen: not this trainer's to write again until it holds anew
+                Thread.sleep(FENCED_WAIT.toMillis());
+                continue;
+            }
+            // the term's writer, started before anything is read: it fences every term's before it
+            try (ModelRegistry writer = r.fencing(lease.registryWriterId())) {
+                job.writingThrough(writer);
+                triggers.runWhile(() -> lease.held() && lease.term() == term && !job.fenced(), job::run, clientConfig, topics,
+                        lease);
+                if (job.fenced()) {
+                    fencedIn = term;
+                }
+            } catch (ModelRegistry.FencedException e) {
+                fencedIn = term;
+            } catch (java.io.IOException e) { // the brokers' transaction coordinator away, or no ACL on the id
+                System.out.println("cannot start writing to the registry as " + lease.registryWriterId() + ": " + e.getMessage()
+                        + "; trying again in " + FENCED_WAIT);
+                Thread.sleep(FENCED_WAIT.toMillis());
+            } finally {
+                job.writingThrough(null);
+            }
+            if (fencedIn == term) { // said once: the loop only sleeps through this term from now on
+                System.out.println("another trainer of " + model + " writes the registry now: this one stands by until it "
+                        + "takes the lease " + lease.group() + " again");
+            }
         }
         return 0;
     }

@@ -58,12 +58,13 @@ public record IncidentPolicy(Duration window, double similarity) {
         Likeness explanation = Likeness.explanationOf(event);
         boolean alike = open != null && alike(open, signature, explanation);
         boolean joins = open != null && !window.isZero() && apart(open, event) <= window.toMillis() && (alike || inEpisode);
-        long captured = Math.max(event.captureTimestamp(), UNKNOWN);
+        long captured = plausibleCapture(event);
         if (!joins) {
             return new OpenIncident(event.eventId(), event.detectedTimestamp(), event.detectedTimestamp(), 1,
                     List.of(event.eventId()), signature, explanation, captured);
         }
-        long lastCaptured = captured == UNKNOWN ? open.lastCaptured() : captured;
+        // a frame a little out of order joins without taking the incident back in time
+        long lastCaptured = captured == UNKNOWN ? open.lastCaptured() : Math.max(captured, open.lastCaptured());
         List<String> members = new ArrayList<>(open.members());
         members.add(event.eventId());
         while (members.size() > MemoryEntry.MAX_MEMBERS) {
@@ -80,17 +81,31 @@ public record IncidentPolicy(Duration window, double similarity) {
                 lastCaptured);
     }
 
-    /** A capture time that a frame record or a stored incident does not have. */
+    /** A capture time that a frame record or a stored incident does not have, or that is not believed. */
     static final long UNKNOWN = -1;
+    /**
+     * Earliest capture time believed (2001-09-09, 1e12 ms): a producer's clock unset (0), reset at a reboot, or a stamp
+     * in seconds (1.7e9) lies before it.
+     */
+    static final long EARLIEST_CAPTURE = 1_000_000_000_000L;
+    /** How far ahead of the detector's clock a capture time is believed (clocks differ; a stamp in microseconds does not). */
+    static final long LATEST_CAPTURE_AHEAD_MS = 3_600_000;
+
+    /** The event's capture time where it is believed ({@link #EARLIEST_CAPTURE}, {@link #LATEST_CAPTURE_AHEAD_MS}); else {@link #UNKNOWN}. */
+    static long plausibleCapture(AnomalyEvent event) {
+        long captured = event.captureTimestamp();
+        return captured >= EARLIEST_CAPTURE && captured <= event.detectedTimestamp() + LATEST_CAPTURE_AHEAD_MS ? captured : UNKNOWN;
+    }
 
     /**
-     * How far apart the event's frame and the incident's latest frame were captured, where both have a capture time
-     * (either way round: frames of a source may arrive a little out of order); otherwise how long after the incident's
-     * latest event the detector saw it.
+     * How far apart the event's frame and the incident's latest frame were captured, where both have a capture time that
+     * is believed (either way round: frames of a source may arrive a little out of order); otherwise how long after the
+     * incident's latest event the detector saw it.
      */
     private static long apart(OpenIncident open, AnomalyEvent event) {
-        return event.captureTimestamp() >= 0 && open.lastCaptured() >= 0
-                ? Math.abs(event.captureTimestamp() - open.lastCaptured())
+        long captured = plausibleCapture(event);
+        return captured != UNKNOWN && open.lastCaptured() != UNKNOWN
+                ? Math.abs(captured - open.lastCaptured())
                 : event.detectedTimestamp() - open.lastSeen();
     }
 

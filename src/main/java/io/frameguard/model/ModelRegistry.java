@@ -691,11 +691,13 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Whether a producer's failure, or one of its causes, says that a newer producer of its transactional id fenced it. */
+    /**
+     * Whether a producer's failure, or one of its causes, says that a newer producer of its transactional id fenced it
+     * (not an invalid epoch alone: a transaction the brokers aborted on its timeout says that too, and may be tried again).
+     */
     private static boolean fenced(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException
-                    || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException) {
                 return true;
             }
         }
@@ -724,12 +726,13 @@ public final class ModelRegistry implements AutoCloseable {
             }
             return;
         }
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
         try {
             producer.beginTransaction();
             for (ProducerRecord<String, byte[]> r : records) {
-                producer.send(r);
+                sent.add(producer.send(r));
             }
-            producer.commitTransaction(); // flushes; throws what a send failed with
+            commit(records.get(0).key());
         } catch (org.apache.kafka.common.KafkaException e) {
             if (fenced(e)) {
                 throw new FencedException("registry writer " + transactionalId + " was fenced: another writer of it (the trainer "
@@ -737,11 +740,70 @@ public final class ModelRegistry implements AutoCloseable {
             }
             try {
                 producer.abortTransaction();
-            } catch (org.apache.kafka.common.KafkaException abortFailed) {
+            } catch (RuntimeException abortFailed) { // the producer is unusable now: its next write fails too
                 e.addSuppressed(abortFailed);
             }
             throw new IOException("cannot write " + records.get(0).key() + " to model registry topic " + topic + ": "
                     + e.getMessage(), e);
+        }
+        awaitReadable(sent);
+    }
+
+    /** Tries a commit that times out again (its records are on the brokers; only its end may be missing). */
+    private static final int COMMIT_TRIES = 3;
+
+    /**
+     * Commits the open transaction; a commit that timed out is tried again (the producer allows nothing else), and one
+     * that times out every time leaves the outcome unknown, said as such.
+     */
+    private void commit(String first) throws IOException {
+        for (int i = 1; ; i++) {
+            try {
+                producer.commitTransaction(); // flushes; throws what a send failed with
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (i == COMMIT_TRIES) {
+                    throw new IOException("writing " + first + " to model registry topic " + topic + " timed out " + i
+                            + " times: it may or may not be written (frameguard models list says)", e);
+                }
+                LOG.warnf("committing %s to model registry topic %s timed out; trying again", first, topic);
+            }
+        }
+    }
+
+    /**
+     * Waits until a reader of committed records sees what a transaction wrote: the brokers answer a commit before they
+     * have marked its records committed, and a read right after (the activation of a version just published) would miss
+     * them.
+     */
+    private void awaitReadable(List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent)
+            throws IOException {
+        long last = -1;
+        for (var f : sent) {
+            try {
+                last = Math.max(last, f.get().offset());
+            } catch (Exception e) { // committed, so every send succeeded
+                throw new IOException("cannot tell where model registry topic " + topic + " holds what was written", e);
+            }
+        }
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            while (consumer.endOffsets(List.of(tp)).get(tp) <= last) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("model registry topic " + topic + " did not show what was committed within " + READ_TIMEOUT);
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for model registry topic " + topic, e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IOException("cannot read model registry topic " + topic + ": " + e.getMessage(), e);
         }
     }
 

@@ -67,8 +67,10 @@ public final class RetrainingJob {
     private final TrainerMetrics metrics;
     private final UnaryOperator<TrainingOptions.Builder> overrides;
     private volatile BooleanSupplier holdsLease = () -> true;
-    /** The transactional id that fences this trainer's registry writes; null: written by the plain registry client. */
-    private volatile String fencingId;
+    /** The lease term's fencing writer of the registry ({@link #writingThrough}); null: the plain registry client writes. */
+    private volatile ModelRegistry writer;
+    /** Whether {@link #writer} was fenced: another trainer's term began, and this one writes no more. */
+    private volatile boolean fenced;
 
     /** @param overrides applied over the champion-derived options (tests make deliberately weak candidates) */
     public RetrainingJob(Map<String, Object> clientConfig, ModelRegistry registry, Settings settings, TrainerMetrics metrics,
@@ -90,14 +92,20 @@ public final class RetrainingJob {
     }
 
     /**
-     * Writes to the registry through a fencing client ({@link ModelRegistry#fencing}) started by each run right before
-     * its writes, under {@code transactionalId} (the lease's: {@link TrainerLease#registryWriterId}): a trainer that still
-     * believes it holds the lease after another took it over cannot write once the other has started its own writes,
-     * and the other's checks of the registry cannot be overtaken by its writes.
+     * Writes publish, activation and prune through {@code writer}, the fencing client ({@link ModelRegistry#fencing}) the
+     * trainer started when its lease term began ({@link TrainerLease#registryWriterId}): a trainer that still believes it
+     * holds the lease after another took it over cannot write, and the other's checks of the registry cannot be
+     * overtaken by its writes. Null: the plain client given at construction writes.
      */
-    public RetrainingJob fencedAs(String transactionalId) {
-        this.fencingId = transactionalId;
+    public RetrainingJob writingThrough(ModelRegistry writer) {
+        this.writer = writer;
+        this.fenced = false;
         return this;
+    }
+
+    /** Whether the writer of {@link #writingThrough} was fenced: another trainer holds the lease. */
+    public boolean fenced() {
+        return fenced;
     }
 
     public Result run(String trigger) {
@@ -160,18 +168,16 @@ public final class RetrainingJob {
             return new Result(Outcome.REJECTED, "candidate " + candidate.card().version() + " not published: "
                     + comparison.reason(), candidate.card(), sample.kept());
         }
-        if (!holdsLease.getAsBoolean()) {
+        if (!holdsLease.getAsBoolean() || fenced) {
             return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version() + " not published: this trainer "
                     + "lost the lease, another trainer of " + settings.modelName() + " is the active one", candidate.card(), sample.kept());
         }
-        String fencedBy = fencingId;
-        ModelRegistry fencing = null;
+        ModelRegistry termWriter = writer;
         java.util.concurrent.atomic.AtomicBoolean published = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            // started before the reads that the writes depend on: see fencedAs
-            fencing = fencedBy != null ? registry.fencing(fencedBy) : null;
-            return publish(fencing != null ? fencing : registry, trigger, active, candidate, comparison, sample.kept(), published);
+            return publish(termWriter != null ? termWriter : registry, trigger, active, candidate, comparison, sample.kept(), published);
         } catch (ModelRegistry.FencedException e) {
+            fenced = true;
             return new Result(Outcome.ABANDONED, "candidate " + candidate.card().version()
                     + (published.get() ? " published, not activated" : " not published") + ": another trainer of "
                     + settings.modelName() + " took over the registry writes (" + e.getMessage() + ")", candidate.card(), sample.kept());
@@ -184,10 +190,6 @@ public final class RetrainingJob {
                     settings.modelName(), e.getMessage());
             return new Result(Outcome.FAILED, "candidate " + candidate.card().version() + " published, not activated: "
                     + e.getClass().getSimpleName() + ": " + e.getMessage(), candidate.card(), sample.kept());
-        } finally {
-            if (fencing != null) {
-                fencing.close();
-            }
         }
     }
 
@@ -224,6 +226,7 @@ public final class RetrainingJob {
                     message += "; deleted from the registry: " + String.join(", ", deleted);
                 }
             } catch (java.io.IOException e) { // the candidate is published (and active): the next run prunes again
+                fenced |= e instanceof ModelRegistry.FencedException;
                 LOG.warnf("could not prune the older versions of %s from the registry: %s", settings.modelName(), e.getMessage());
                 message += "; older versions not pruned: " + e.getMessage();
             }

@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * coordinator stops counting itself the holder once its last heartbeat is a session old ({@link #held()}), about
  * when the group gives the partition to another; the job checks {@link #held()} again right before it publishes and
  * before it activates. Heartbeats sent are not heartbeats answered, so the registry writes themselves are fenced
- * ({@link #registryWriterId()}): whichever holder started its writes last is the only one that can write.
+ * ({@link #registryWriterId()}): only the holder whose term began last can write.
  *
  * <p>The holder leaves the triggers' state for the next one ({@link RetrainingTriggers.Handover}: when it last ran, the
  * frames counted then, how far it read the drift events) as the metadata of the group's committed offset of the
@@ -64,6 +64,8 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
     /** How long ago the group coordinator last answered a heartbeat, as of {@link #heartbeatReadAt} (nanoTime). */
     private volatile long heartbeatAgeMs;
     private volatile long heartbeatReadAt = System.nanoTime();
+    /** How many times this trainer took the lease: a term ends when it loses the partition. */
+    private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     /** What the holder before this one left, read when this trainer took the partition; null when none. */
     private volatile String received;
     /** What this trainer leaves for the next holder, committed by the lease's thread while it holds the partition. */
@@ -145,6 +147,7 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
                     if (partitions.contains(partition)) {
                         received = readLeft(); // before it counts as held: the triggers read it when it does
                         committed = received;
+                        terms.incrementAndGet();
                         set(true);
                     }
                 }
@@ -206,6 +209,14 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
         } catch (org.apache.kafka.common.KafkaException e) { // not the holder any more, or the coordinator away: next poll
             LOG.debugf("trainer lease %s: cannot commit the triggers' state: %s", group, e.getMessage());
         }
+    }
+
+    /**
+     * Which of this trainer's terms as holder it is (1 the first; 0 before it ever held the lease). A writer fenced in a
+     * term stays fenced until the next: see {@link #registryWriterId()}.
+     */
+    public long term() {
+        return terms.get();
     }
 
     @Override
@@ -285,7 +296,9 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
     /**
      * The transactional id of the lease holder's registry writes ({@link io.frameguard.model.ModelRegistry#fencing}):
      * {@code INSTANCE-trainer-MODEL-registry}. The lease says who should write; the id makes sure that a holder which lost
-     * the lease without hearing of it cannot write once the next holder has started writing.
+     * the lease without hearing of it cannot write once the next one took it: each holder starts its writer when its term
+     * begins ({@link #term()}), which fences the writer of every term before, and a writer fenced is not started again
+     * before the trainer takes the lease anew (which a trainer cut off from the group cannot).
      */
     public String registryWriterId() {
         return group + "-registry";

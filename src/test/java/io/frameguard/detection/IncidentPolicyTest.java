@@ -346,36 +346,50 @@ class IncidentPolicyTest {
      */
     @Test
     void aBacklogIsGroupedByWhenItsFramesWereCapturedNotWhenTheDetectorCaughtUp() throws java.io.IOException {
+        long t = 1_765_000_000_000L; // 2025-12-06, capture times from then on
         long hour = 3_600_000;
-        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, 0, hour, A, null), false);
-        assertThat(POLICY.next(open, event(1, 45 * 60_000, hour + 5, A, null), false).id())
+        long min = 60_000;
+        IncidentPolicy.OpenIncident open = POLICY.next(null, event(0, t, t + hour, A, null), false);
+        assertThat(POLICY.next(open, event(1, t + 45 * min, t + hour + 5, A, null), false).id())
                 .as("the same fault again 45 minutes later, both scored after the outage").isEqualTo("frames/0/1");
-        assertThat(POLICY.next(open, event(1, 60_000, hour + 5, A, null), false).id()).as("a minute later")
+        assertThat(POLICY.next(open, event(1, t + min, t + hour + 5, A, null), false).id()).as("a minute later")
                 .isEqualTo("frames/0/0");
-        assertThat(POLICY.next(open, event(1, 60_000, 2 * hour, A, null), true).id())
+        assertThat(POLICY.next(open, event(1, t + min, t + 2 * hour, A, null), true).id())
                 .as("a minute later by the frames, an hour later by the detector").isEqualTo("frames/0/0");
-        IncidentPolicy.OpenIncident late = POLICY.next(POLICY.next(open, event(1, 9 * 60_000, hour + 5, A, null), false),
-                event(2, 18 * 60_000, hour + 6, A, null), false);
+        IncidentPolicy.OpenIncident late = POLICY.next(POLICY.next(open, event(1, t + 9 * min, t + hour + 5, A, null), false),
+                event(2, t + 18 * min, t + hour + 6, A, null), false);
         assertThat(late.id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(late, event(3, 17 * 60_000, hour + 7, A, null), false).id()).as("a frame a little out of order")
-                .isEqualTo("frames/0/0");
-        assertThat(POLICY.next(late, event(3, 8 * 60_000 - 1, hour + 7, A, null), false).id())
+        IncidentPolicy.OpenIncident outOfOrder = POLICY.next(late, event(3, t + 17 * min, t + hour + 7, A, null), false);
+        assertThat(outOfOrder.id()).as("a frame a little out of order").isEqualTo("frames/0/0");
+        assertThat(outOfOrder.lastCaptured()).as("which does not take the incident back").isEqualTo(t + 18 * min);
+        assertThat(POLICY.next(outOfOrder, event(4, t + 27 * min + 30_000, t + hour + 8, A, null), false).id())
+                .as("9.5 minutes after the latest").isEqualTo("frames/0/0");
+        assertThat(POLICY.next(late, event(3, t + 8 * min - 1, t + hour + 7, A, null), false).id())
                 .as("one captured more than the window before the latest").isEqualTo("frames/0/3");
 
         // a frame without a capture time, or an incident stored before capture times were kept: the detector's clock
-        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, 2 * hour, A, null), false).id()).isEqualTo("frames/0/1");
-        IncidentPolicy.OpenIncident unstamped = POLICY.next(null, event(0, IncidentPolicy.UNKNOWN, hour, A, null), false);
-        assertThat(POLICY.next(unstamped, event(1, 45 * 60_000, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
-        assertThat(POLICY.next(POLICY.next(unstamped, event(1, 45 * 60_000, hour + 5, A, null), false),
-                event(2, 47 * 60_000, 3 * hour, A, null), false).id()).as("captured 2 minutes after the last one stamped")
+        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, t + hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(open, event(1, IncidentPolicy.UNKNOWN, t + 2 * hour, A, null), false).id()).isEqualTo("frames/0/1");
+        IncidentPolicy.OpenIncident unstamped = POLICY.next(null, event(0, IncidentPolicy.UNKNOWN, t + hour, A, null), false);
+        assertThat(POLICY.next(unstamped, event(1, t + 45 * min, t + hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(POLICY.next(unstamped, event(1, t + 45 * min, t + hour + 5, A, null), false),
+                event(2, t + 47 * min, t + 3 * hour, A, null), false).id()).as("captured 2 minutes after the last one stamped")
                 .isEqualTo("frames/0/0");
+        // capture times not believed: the detector's clock too (an unset clock, a stamp in seconds, one in microseconds)
+        for (long odd : new long[] {0, (t + hour) / 1000, (t + hour) * 1000}) {
+            IncidentPolicy.OpenIncident stamped = POLICY.next(null, event(0, odd, t + hour, A, null), false);
+            assertThat(stamped.lastCaptured()).as("%d kept", odd).isEqualTo(IncidentPolicy.UNKNOWN);
+            assertThat(POLICY.next(open, event(1, odd, t + 2 * hour, A, null), false).id()).as("%d, an hour later", odd)
+                    .isEqualTo("frames/0/1");
+            assertThat(POLICY.next(open, event(1, odd, t + hour + 5, A, null), false).id()).as("%d, at once", odd)
+                    .isEqualTo("frames/0/0");
+        }
 
         var serde = IncidentPolicy.OpenIncident.SERDE;
-        assertThat(serde.deserialize("t", serde.serialize("t", open)).lastCaptured()).isZero();
-        IncidentPolicy.OpenIncident formatTwo = serde.deserialize("t", formatTwo(hour));
+        assertThat(serde.deserialize("t", serde.serialize("t", open)).lastCaptured()).isEqualTo(t);
+        IncidentPolicy.OpenIncident formatTwo = serde.deserialize("t", formatTwo(t + hour));
         assertThat(formatTwo.lastCaptured()).isEqualTo(IncidentPolicy.UNKNOWN);
-        assertThat(POLICY.next(formatTwo, event(1, 45 * 60_000, hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
+        assertThat(POLICY.next(formatTwo, event(1, t + 45 * min, t + hour + 5, A, null), false).id()).isEqualTo("frames/0/0");
     }
 
     /** A stored incident as format 2 wrote it, seen by the detector at {@code seen}, with signature {@link #A}. */

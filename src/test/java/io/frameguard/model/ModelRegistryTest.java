@@ -348,11 +348,17 @@ class ModelRegistryTest {
                     assertThat(holder.prune("test", 1)).containsExactly("test-3");
                     assertThat(registry.read().active().get("test").version()).isEqualTo("test-2");
                     assertThat(registry.read().cards().get("test")).containsOnlyKeys("test-1", "test-2");
+                    // what a transaction wrote is read at once: the activation right after the publish finds the version
+                    for (int i = 5; i < 8; i++) {
+                        holder.publish(io.frameguard.testing.TamperedModels.withGraph(v1, tmp.resolve("fenced-" + i), "test-" + i, g -> g));
+                        holder.activate("test", "test-" + i, "at once", Optional.empty());
+                    }
+                    assertThat(registry.read().active().get("test").version()).isEqualTo("test-7");
                 }
             }
             // a writer of another model (another id) is not fenced by them
             try (ModelRegistry other = registry.fencing("fg-trainer-other-registry")) {
-                other.activate("test", "test-1", "back", Optional.of("test-2"));
+                other.activate("test", "test-1", "back", Optional.of("test-7"));
             }
             assertThat(registry.read().active().get("test").version()).isEqualTo("test-1");
         }
