@@ -148,24 +148,15 @@ class RetrainingTriggersTest {
                 producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/1/2", verdict("frames/1/2", Verdict.FALSE_ALARM))).get();
                 RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, false, quiet,
                         () -> new io.frameguard.model.ModelRegistry.Activation("m", "m1", List.of(), activated.toString(), null));
-                Thread trainer = new Thread(() -> {
-                    try {
-                        triggers.runWhile(() -> true, t -> {
-                            runs.add(t);
-                            runAt.add(Instant.now());
-                            if (runs.size() == 2) {
-                                // given while a run trains: it may not have read it, so another run follows
-                                producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/6",
-                                        verdict("frames/0/6", Verdict.FALSE_ALARM))).get();
-                            }
-                        }, Map.of("bootstrap.servers", bootstrap), TOPICS);
-                    } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
-                        // stopped
-                    } catch (Exception e) {
-                        runs.add("failed: " + e);
+                Thread trainer = startTriggers(triggers, t -> {
+                    runs.add(t);
+                    runAt.add(Instant.now());
+                    if (runs.size() == 2) {
+                        // given while a run trains: it may not have read it, so another run follows
+                        producer.send(new ProducerRecord<>(TOPICS.verdicts().name(), "frames/0/6",
+                                verdict("frames/0/6", Verdict.FALSE_ALARM))).get();
                     }
-                }, "triggers");
-                trainer.start();
+                }, runs, bootstrap, RetrainingTriggers.Handover.NONE);
                 try {
                     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !runs.isEmpty());
                     assertThat(runs).containsExactly("1 false-alarm verdict on frames/1/2");
@@ -207,16 +198,7 @@ class RetrainingTriggersTest {
             List<String> runs = new CopyOnWriteArrayList<>();
             RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, true, null,
                     () -> new io.frameguard.model.ModelRegistry.Activation("m", active.get(), List.of(), Instant.now().toString(), null));
-            Thread trainer = new Thread(() -> {
-                try {
-                    triggers.runWhile(() -> true, runs::add, Map.of("bootstrap.servers", bootstrap), TOPICS);
-                } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
-                    // stopped
-                } catch (Exception e) {
-                    runs.add("failed: " + e);
-                }
-            }, "triggers");
-            trainer.start();
+            Thread trainer = startTriggers(triggers, runs::add, runs, bootstrap, RetrainingTriggers.Handover.NONE);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 Thread.sleep(3000); // the trainer reads from the end of the drift topic
@@ -282,16 +264,7 @@ class RetrainingTriggersTest {
                 leaves.add(state);
             }
         };
-        Thread trainer = new Thread(() -> {
-            try {
-                triggers.runWhile(() -> true, runs::add, Map.of("bootstrap.servers", bootstrap), TOPICS, handover);
-            } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
-                // stopped
-            } catch (Exception e) {
-                runs.add("failed: " + e);
-            }
-        }, "triggers");
-        trainer.start();
+        Thread trainer = startTriggers(triggers, runs::add, runs, bootstrap, handover);
         try {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> leaves.size() >= 2);
         } finally {
@@ -307,6 +280,22 @@ class RetrainingTriggersTest {
             assertThat(last.driftRead()).as("read to the drift topic's end").containsEntry(0, 2L);
         }
         return runs;
+    }
+
+    /** The triggers checked on a thread of their own until it is interrupted; a failure is added to {@code runs}. */
+    private static Thread startTriggers(RetrainingTriggers triggers, RetrainingTriggers.Run job, List<String> runs,
+            String bootstrap, RetrainingTriggers.Handover handover) {
+        Thread trainer = new Thread(() -> {
+            try {
+                triggers.runWhile(() -> true, job, Map.of("bootstrap.servers", bootstrap), TOPICS, handover);
+            } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+                // stopped
+            } catch (Exception e) {
+                runs.add("failed: " + e);
+            }
+        }, "triggers");
+        trainer.start();
+        return trainer;
     }
 
     private static byte[] driftOf(String source, String version) {
