@@ -265,6 +265,9 @@ final class TrainerCommand implements Callable<Integer> {
             RetrainingJob.Result result;
             try (ModelRegistry writer = r.fencing(lease.registryWriterId())) { // fences the writer of every term before
                 result = job.writingThrough(writer).run("--once");
+            } catch (ModelRegistry.FencedException e) { // another trainer's writer started meanwhile: it holds the lease
+                System.out.println("busy: another trainer of " + model + " writes the registry now (" + e.getMessage() + ")");
+                return EXIT_BUSY;
             }
             runEnded = true;
             System.out.println(result.outcome().label() + ": " + result.message());
@@ -279,44 +282,99 @@ final class TrainerCommand implements Callable<Integer> {
         }
         RetrainingTriggers triggers = new RetrainingTriggers(model, every, afterFrames, onDrift,
                 onFalseAlarm ? falseAlarmQuiet : null, () -> activation(r));
-        long fencedIn = 0; // the term whose writer another trainer fenced (0: none)
-        while (!Thread.currentThread().isInterrupted()) {
-            if (!lease.held()) {
-                System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
-            }
-            while (!lease.awaitHeld(Duration.ofMinutes(1))) {
-                if (lease.closed()) { // shutting down
-                    return 0;
+        // One writer per term, started when the term begins and kept through it: a trainer whose lease flickers (cut off
+        // from the group coordinator, then heard again) goes on with the writer it has, and never starts one that would
+        // fence the trainer that took over meanwhile. A writer fenced ends what this trainer writes until a new term.
+        TermWriter writer = new TermWriter(r, lease.registryWriterId(), metrics);
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (!lease.held()) {
+                    System.out.println("standing by: another trainer of " + model + " holds the lease " + lease.group());
                 }
-            }
-            long term = lease.term();
-            if (term == fencedIn) { // another trainer took over unseen: not this trainer's to write again until it holds anew
-                Thread.sleep(FENCED_WAIT.toMillis());
-                continue;
-            }
-            // the term's writer, started before anything is read: it fences every term's before it
-            try (ModelRegistry writer = r.fencing(lease.registryWriterId())) {
-                job.writingThrough(writer);
-                triggers.runWhile(() -> lease.held() && lease.term() == term && !job.fenced(), job::run, clientConfig, topics,
-                        lease);
+                while (!lease.awaitHeld(Duration.ofMinutes(1))) {
+                    if (lease.closed()) { // shutting down
+                        return 0;
+                    }
+                }
+                long term = lease.term();
+                ModelRegistry current = writer.forTerm(term);
+                if (current == null) { // fenced in this term, or its writer cannot start yet
+                    Thread.sleep(FENCED_WAIT.toMillis());
+                    continue;
+                }
+                job.writingThrough(current);
+                try {
+                    triggers.runWhile(() -> lease.held() && lease.term() == term && !job.fenced(), job::run, clientConfig,
+                            topics, lease);
+                } finally {
+                    job.writingThrough(null);
+                }
                 if (job.fenced()) {
-                    fencedIn = term;
+                    writer.fenced(term);
+                    System.out.println("another trainer of " + model + " writes the registry now: this one stands by until it "
+                            + "takes the lease " + lease.group() + " again");
                 }
-            } catch (ModelRegistry.FencedException e) {
-                fencedIn = term;
-            } catch (java.io.IOException e) { // the brokers' transaction coordinator away, or no ACL on the id
-                System.out.println("cannot start writing to the registry as " + lease.registryWriterId() + ": " + e.getMessage()
-                        + "; trying again in " + FENCED_WAIT);
-                Thread.sleep(FENCED_WAIT.toMillis());
-            } finally {
-                job.writingThrough(null);
             }
-            if (fencedIn == term) { // said once: the loop only sleeps through this term from now on
-                System.out.println("another trainer of " + model + " writes the registry now: this one stands by until it "
-                        + "takes the lease " + lease.group() + " again");
+            return 0;
+        } finally {
+            writer.close();
+        }
+    }
+
+    /**
+     * The registry writer of the current lease term ({@link ModelRegistry#fencing}): started at most once per term (again
+     * only where starting it failed), closed when the term changes or it was fenced.
+     */
+    private static final class TermWriter implements AutoCloseable {
+        private final ModelRegistry registry;
+        private final String id;
+        private final TrainerMetrics metrics;
+        private ModelRegistry writer;
+        private long term;
+        private long fencedIn;
+
+        TermWriter(ModelRegistry registry, String id, TrainerMetrics metrics) {
+            this.registry = registry;
+            this.id = id;
+            this.metrics = metrics;
+        }
+
+        /** The term's writer; null when it was fenced in this term, or cannot start now (said, and counted as a failed run). */
+        ModelRegistry forTerm(long now) {
+            if (now == fencedIn) {
+                return null;
+            }
+            if (writer != null && term == now) {
+                return writer;
+            }
+            close();
+            try {
+                writer = registry.fencing(id);
+                term = now;
+                return writer;
+            } catch (ModelRegistry.FencedException e) { // another trainer's started meanwhile: it holds the lease
+                fencedIn = now;
+                return null;
+            } catch (java.io.IOException e) { // the brokers' transaction coordinator away, or no ACL on the id
+                System.out.println("cannot start writing to the registry as " + id + ": " + e.getMessage() + "; trying again in "
+                        + FENCED_WAIT);
+                metrics.run(RetrainingJob.Outcome.FAILED.label(), Duration.ZERO, 0);
+                return null;
             }
         }
-        return 0;
+
+        void fenced(long inTerm) {
+            fencedIn = inTerm;
+            close();
+        }
+
+        @Override
+        public void close() {
+            if (writer != null) {
+                writer.close();
+                writer = null;
+            }
+        }
     }
 
     /** The model's active version and when it was activated, per the registry; null when unknown. */

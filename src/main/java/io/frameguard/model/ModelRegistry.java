@@ -745,6 +745,9 @@ public final class ModelRegistry implements AutoCloseable {
             }
             throw new IOException("cannot write " + records.get(0).key() + " to model registry topic " + topic + ": "
                     + e.getMessage(), e);
+        } catch (IllegalStateException e) { // a producer left unusable by an earlier failure: a new writer is needed
+            throw new IOException("registry writer " + transactionalId + " cannot write any more (" + e.getMessage()
+                    + "); " + records.get(0).key() + " not written", e);
         }
         awaitReadable(sent);
     }
@@ -772,9 +775,16 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
+     * How long a committed write is waited for until readers see it: another writer's transaction left open on the one
+     * partition (a trainer killed while it published) holds every later record back until the brokers abort it, after
+     * the transaction timeout (60 s by default).
+     */
+    private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(90);
+
+    /**
      * Waits until a reader of committed records sees what a transaction wrote: the brokers answer a commit before they
      * have marked its records committed, and a read right after (the activation of a version just published) would miss
-     * them.
+     * them. A write not seen within {@link #VISIBLE_WITHIN} is committed all the same: said, not thrown.
      */
     private void awaitReadable(List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent)
             throws IOException {
@@ -791,11 +801,13 @@ public final class ModelRegistry implements AutoCloseable {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-reader-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         TopicPartition tp = new TopicPartition(topic, 0);
-        long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + VISIBLE_WITHIN.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
-            while (consumer.endOffsets(List.of(tp)).get(tp) <= last) {
+            while (consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp) <= last) {
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("model registry topic " + topic + " did not show what was committed within " + READ_TIMEOUT);
+                    LOG.warnf("model registry topic %s does not show what was committed at offset %d after %s (another "
+                            + "writer's transaction left open?): readers may miss it for a while", topic, last, VISIBLE_WITHIN);
+                    return;
                 }
                 Thread.sleep(20);
             }

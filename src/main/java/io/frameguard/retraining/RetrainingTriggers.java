@@ -103,11 +103,23 @@ public final class RetrainingTriggers {
 
         private static final String LAYOUT = "1";
 
+        /**
+         * The state as a line; without the drift positions where they would pass the brokers' limit on what an offset's
+         * metadata holds ({@value #MOST_TEXT} characters by default: some 250 drift partitions), which the next holder
+         * then reads from the drift topic's end.
+         */
         String text() {
             StringBuilder b = new StringBuilder(LAYOUT).append('|').append(lastRun).append('|').append(framesAtLastRun).append('|');
+            int fixed = b.length();
             driftRead.forEach((p, pos) -> b.append(p).append(':').append(pos).append(','));
+            if (b.length() > MOST_TEXT) {
+                b.setLength(fixed);
+            }
             return b.toString();
         }
+
+        /** The brokers' default {@code offset.metadata.max.bytes}. */
+        static final int MOST_TEXT = 4096;
 
         /** The state a text says; null for none, or for a text that is no state of this layout (logged). */
         static State of(String text) {
@@ -123,10 +135,14 @@ public final class RetrainingTriggers {
                 for (String pair : parts[3].split(",")) {
                     if (!pair.isEmpty()) {
                         String[] pp = pair.split(":");
-                        drift.put(Integer.parseInt(pp[0]), Long.parseLong(pp[1]));
+                        long position = Long.parseLong(pp[1]);
+                        if (position < 0 || Integer.parseInt(pp[0]) < 0) {
+                            throw new IllegalArgumentException("position");
+                        }
+                        drift.put(Integer.parseInt(pp[0]), position);
                     }
                 }
-                return new State(Long.parseLong(parts[1]), Long.parseLong(parts[2]), drift);
+                return new State(Long.parseLong(parts[1]), Math.max(-1, Long.parseLong(parts[2])), drift);
             } catch (RuntimeException e) {
                 LOG.warnf("the trainer lease holds no triggers' state this release reads (%s): counting from now",
                         io.frameguard.frames.UntrustedText.shown(text, 200));
@@ -149,6 +165,8 @@ public final class RetrainingTriggers {
     private Instant lastRun;
     /** Frames counted at the last run, kept across lease changes (-1: not counted yet). */
     private long framesAtLastRun = -1;
+    /** Per drift partition, the position read up to, kept across lease changes. */
+    private final Map<Integer, Long> driftRead = new java.util.TreeMap<>();
     /** The model's active version as the registry says now; null when unknown. */
     private final Supplier<ModelRegistry.Activation> activation;
     /** The version the drift events that trigger a run must name (null: any): drift of a version replaced is moot. */
@@ -180,19 +198,24 @@ public final class RetrainingTriggers {
             List<TopicPartition> followed = new java.util.ArrayList<>(drift);
             followed.addAll(verdicts);
             consumer.assign(followed);
-            // the holder before (this trainer itself, if none came between) left where it was: the latest state there is
+            // what the holder before left (this trainer itself, if none came between), or what this trainer knows if that is
+            // later (it held the lease since, in this term or one before): the later run, and each drift partition read
+            // furthest, hold
             State left = State.of(handover.received());
-            if (left != null) {
+            if (left != null && (lastRun == null || left.lastRun() > lastRun.toEpochMilli())) {
                 lastRun = Instant.ofEpochMilli(left.lastRun());
-                framesAtLastRun = left.framesAtLastRun();
+                framesAtLastRun = left.framesAtLastRun(); // -1 where the holder before counted none: counted below
+            }
+            if (left != null) {
+                left.driftRead().forEach((p, pos) -> driftRead.merge(p, pos, Math::max));
             }
             if (framesAtLastRun < 0) {
                 framesAtLastRun = framesSoFar(consumer, frames);
             }
             ModelRegistry.Activation a = activation.get();
             servedVersion = a == null ? null : a.version();
-            Instant activated = a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
-            if (lastRun == null || activated != null && activated.isAfter(lastRun)) { // an activation is a fresh start too
+            if (lastRun == null) {
+                Instant activated = a == null || a.activatedAt() == null ? null : Instant.parse(a.activatedAt());
                 lastRun = activated != null ? activated : Instant.now();
             }
             // drift reported before the holder before read it was its to act on, and so was drift before this trainer took
@@ -200,10 +223,11 @@ public final class RetrainingTriggers {
             // model's activation) are still to be learnt: a lease that changed hands, or a restart, while they waited
             // for the quiet time would otherwise lose them
             consumer.seekToEnd(drift);
+            Map<TopicPartition, Long> retained = drift.isEmpty() ? Map.of() : consumer.beginningOffsets(drift);
             for (TopicPartition tp : drift) {
-                Long read = left == null ? null : left.driftRead().get(tp.partition());
-                if (read != null && read < consumer.position(tp)) {
-                    consumer.seek(tp, read);
+                Long read = driftRead.get(tp.partition());
+                if (read != null && read < consumer.position(tp)) { // where it was read to, or the oldest still kept
+                    consumer.seek(tp, Math.max(read, retained.getOrDefault(tp, 0L)));
                 }
             }
             TopicRanges.offsetsAt(consumer, verdicts, lastRun.toEpochMilli(), TIMEOUT).forEach(consumer::seek);
@@ -243,8 +267,8 @@ public final class RetrainingTriggers {
                     // every run reads all verdicts given before it: those waiting now, and those given until it starts,
                     // are not to start another one
                     Map<TopicPartition, Long> judgedBefore = verdicts.isEmpty() ? Map.of() : consumer.endOffsets(verdicts);
+                    // handed over once the run ended: a holder that dies while it trains leaves the trigger to the next
                     Instant started = Instant.now();
-                    handover.leave(new State(started.toEpochMilli(), framesNow, driftRead(consumer, drift)).text());
                     job.run(trigger);
                     framesAtLastRun = framesNow;
                     lastRun = started;
@@ -254,7 +278,8 @@ public final class RetrainingTriggers {
                     servedVersion = after == null ? null : after.version();
                     judgedBefore.forEach((tp, end) -> consumer.seek(tp, Math.max(end, consumer.position(tp))));
                 }
-                handover.leave(new State(lastRun.toEpochMilli(), framesAtLastRun, driftRead(consumer, drift)).text());
+                driftRead.putAll(driftRead(consumer, drift));
+                handover.leave(new State(lastRun.toEpochMilli(), afterFrames > 0 ? framesAtLastRun : -1, driftRead).text());
             }
         }
     }

@@ -72,7 +72,10 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
     private volatile String toLeave;
     /** What the group holds as left (by this trainer's last commit or the holder before it); lease thread only. */
     private String committed;
-    /** How long the lease's thread waits for the group coordinator to read or commit what a holder leaves. */
+    /** Whether a commit of what this trainer leaves is waiting for its answer; lease thread only. */
+    private boolean committing;
+    private boolean loggedCommitFailure;
+    /** How long the lease's thread waits for the group coordinator to read what the holder before left. */
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(10);
 
     private TrainerLease(Map<String, Object> clientConfig, String topic, String group) {
@@ -147,6 +150,7 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
                     if (partitions.contains(partition)) {
                         received = readLeft(); // before it counts as held: the triggers read it when it does
                         committed = received;
+                        toLeave = null; // what this trainer left in a term before is no newer than what it reads now
                         terms.incrementAndGet();
                         set(true);
                     }
@@ -155,6 +159,8 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     if (partitions.contains(partition)) {
+                        leaveLastly(); // what changed since the last poll, while it still may
+                        toLeave = null; // of this term: a later term leaves its own
                         set(false);
                     }
                 }
@@ -162,6 +168,7 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     if (partitions.contains(partition)) {
+                        toLeave = null;
                         set(false);
                     }
                 }
@@ -178,7 +185,7 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
             failure = e;
             LOG.errorf(e, "trainer lease %s failed: %s", group, e.getMessage());
         } finally {
-            leaveForTheNext(); // what changed since the last poll, before the partition goes
+            leaveLastly();
             set(false);
             consumer.close(); // leaves the group: a standby takes over now, not after a session
         }
@@ -196,19 +203,27 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
         }
     }
 
-    /** Commits what this trainer leaves, when it changed and this trainer holds the partition. */
+    /**
+     * Commits what this trainer leaves, when it changed and this trainer holds the partition: asynchronously, so that the
+     * lease's polls (its heartbeats) never wait on it; one commit at a time, its answer read at a later poll.
+     */
     private void leaveForTheNext() {
         String leave = toLeave;
-        if (!held || leave == null || leave.equals(committed)) {
+        if (!held || leave == null || leave.equals(committed) || committing) {
             return;
         }
-        try {
-            consumer.commitSync(Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, leave)),
-                    HANDOVER_TIMEOUT);
-            committed = leave;
-        } catch (org.apache.kafka.common.KafkaException e) { // not the holder any more, or the coordinator away: next poll
-            LOG.debugf("trainer lease %s: cannot commit the triggers' state: %s", group, e.getMessage());
-        }
+        committing = true;
+        consumer.commitAsync(Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, leave)),
+                (offsets, e) -> {
+                    committing = false;
+                    if (e == null) {
+                        committed = leave;
+                    } else if (!loggedCommitFailure) { // not the holder any more, or the coordinator away: tried again
+                        loggedCommitFailure = true;
+                        LOG.warnf("trainer lease %s: cannot leave the triggers' state for the next holder (%s); trying again",
+                                group, e.getMessage());
+                    }
+                });
     }
 
     /**
@@ -217,6 +232,20 @@ public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Han
      */
     public long term() {
         return terms.get();
+    }
+
+    /** At close: what changed since the last poll, committed and waited for (briefly), before the partition goes. */
+    private void leaveLastly() {
+        String leave = toLeave;
+        if (!held || leave == null || leave.equals(committed)) {
+            return;
+        }
+        try {
+            consumer.commitSync(Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, leave)),
+                    HANDOVER_TIMEOUT);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.warnf("trainer lease %s: the triggers' state not left at close: %s", group, e.getMessage());
+        }
     }
 
     @Override
