@@ -140,7 +140,9 @@ public final class AutoencoderTrainer {
     public ModelArtifact train(FrameFile data, boolean[] notFitted, int[] timesLearnt, Path outDir, String dataSummary)
             throws IOException {
         if (hide != null) { // a retraining: the channels its champion hides, at once
-            return train(data, notFitted, timesLearnt, outDir, dataSummary, named(hide, data));
+            boolean[] named = named(hide, data);
+            return train(data, notFitted, timesLearnt, outDir, dataSummary,
+                    named == null ? null : hiddenChannels(named, constantChannels(data.values(), data.dim(), named.length)));
         }
         ModelArtifact seeing = train(data, notFitted, timesLearnt, outDir, dataSummary, null);
         boolean[] hidden = hiddenChannels(copiedInLastModel, constantInLastModel);
@@ -764,9 +766,10 @@ public final class AutoencoderTrainer {
         if (channels == 0) {
             return options;
         }
-        if (options.latent() > 0) { // given: but never as wide as the channels seen, which it would copy
+        if (options.latent() > 0) { // given: but never as wide as the moving channels seen, which it would copy
+            boolean[] constant = hidden == null ? null : constantChannels(train, dim, hidden.length);
             int seen = hidden == null ? Integer.MAX_VALUE : (int) java.util.stream.IntStream.range(0, hidden.length)
-                    .filter(c -> !hidden[c]).count();
+                    .filter(c -> !hidden[c] && !constant[c]).count();
             return seen > options.latent() ? options : options.toBuilder().latent(Math.max(1, seen - 1)).build();
         }
         return options.toBuilder().latent(ChannelSpectrum.latent(train, preprocessing.mean(), preprocessing.std(), channels,
