@@ -36,8 +36,8 @@ import org.jboss.logging.Logger;
  *
  * <p>The holder leaves the triggers' state for the next one ({@link RetrainingTriggers.Handover}: when it last ran, the
  * frames counted then, how far it read the drift events) as the metadata of the group's committed offset of the
- * partition, which only the member assigned the partition can commit: a standby taking over goes on counting from there
- * instead of from its own start.
+ * partition (the brokers take commits from members of the group's current generation, and only the holder commits): a
+ * standby taking over goes on counting from there instead of from its own start.
  */
 public final class TrainerLease implements AutoCloseable, RetrainingTriggers.Handover {
 

@@ -17,8 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -42,9 +40,7 @@ class RecentNormalFramesTest {
     void falseAlarmsAreLearntConfirmedAnomaliesLeftOutAndReportsNobodyJudgedKeptForTheThreshold() throws Exception {
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 1);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 List<ScoreRecord> scores = new ArrayList<>();
@@ -105,9 +101,7 @@ class RecentNormalFramesTest {
         int sources = 4;
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 3, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 3);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 // four sources interleaved; a frame's values say which (pump-1: 0.., pump-2: 1000.., ...). Each source's
@@ -204,9 +198,7 @@ class RecentNormalFramesTest {
         int changed = 50;
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 2, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 2);
             long now = System.currentTimeMillis();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {

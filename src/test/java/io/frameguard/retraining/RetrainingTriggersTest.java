@@ -12,8 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -133,9 +131,7 @@ class RetrainingTriggersTest {
         Duration quiet = Duration.ofSeconds(2);
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 2, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 2);
             List<String> runs = new CopyOnWriteArrayList<>();
             List<Instant> runAt = new CopyOnWriteArrayList<>();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
@@ -191,9 +187,7 @@ class RetrainingTriggersTest {
     void driftOfAVersionActivatedSinceStartsARun() throws Exception {
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 1);
             java.util.concurrent.atomic.AtomicReference<String> active = new java.util.concurrent.atomic.AtomicReference<>("m1");
             List<String> runs = new CopyOnWriteArrayList<>();
             RetrainingTriggers triggers = new RetrainingTriggers("m", Duration.ZERO, 0, true, null,
@@ -226,9 +220,7 @@ class RetrainingTriggersTest {
     void aTakeoverGoesOnFromWhatTheHolderBeforeLeft() throws Exception {
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
             String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(TOPICS.names().stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all().get();
-            }
+            broker.createTopics(TOPICS.names(), 1);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new ByteArraySerializer())) {
                 // the other holder read the drift topic up to here, then the service reported drift and it died

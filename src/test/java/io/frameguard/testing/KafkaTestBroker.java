@@ -47,6 +47,15 @@ public final class KafkaTestBroker implements AutoCloseable {
         return kit.bootstrapServers();
     }
 
+    /** Creates the topics, each with {@code partitions} partitions, waiting until the broker has them. */
+    public void createTopics(java.util.Collection<String> names, int partitions) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", bootstrapServers()))) {
+            admin.createTopics(names.stream().map(n -> new org.apache.kafka.clients.admin.NewTopic(n, partitions, (short) 1))
+                    .toList()).all().get();
+        }
+    }
+
     /** A producer of frames as an outside client sends them: string keys, byte values, 5 ms linger. */
     public static KafkaProducer<String, byte[]> frameProducer(String bootstrap) {
         Properties p = new Properties();
