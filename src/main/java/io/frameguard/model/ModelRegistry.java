@@ -653,14 +653,22 @@ public final class ModelRegistry implements AutoCloseable {
         void handle(String key, byte[] value) throws IOException;
     }
 
-    private void readAll(RecordHandler handler) throws IOException {
+    /**
+     * A reader of the registry's committed records: a group of its own that commits nothing, artifacts' sizes allowed,
+     * and no topic created by asking for it (with the broker's defaults, not compacted).
+     */
+    private Map<String, Object> readerConfig() {
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-reader-" + UUID.randomUUID());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_ARTIFACT_BYTES + (1 << 20));
-        // a reader must not create the topic (with the broker's defaults, not compacted) by asking for it
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        return c;
+    }
+
+    private void readAll(RecordHandler handler) throws IOException {
+        Map<String, Object> c = readerConfig();
         Properties props = new Properties();
         props.putAll(c);
         Object configured = c.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
@@ -796,13 +804,10 @@ public final class ModelRegistry implements AutoCloseable {
                 throw new IOException("cannot tell where model registry topic " + topic + " holds what was written", e);
             }
         }
-        Map<String, Object> c = new HashMap<>(clientConfig);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "frameguard-registry-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         TopicPartition tp = new TopicPartition(topic, 0);
         long deadline = System.nanoTime() + VISIBLE_WITHIN.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(readerConfig(), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             while (consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp) <= last) {
                 if (System.nanoTime() > deadline) {
                     LOG.warnf("model registry topic %s does not show what was committed at offset %d after %s (another "
